@@ -1,0 +1,64 @@
+/**
+ * `npm run bench [-- SECTION…] [--json] [--redis URL]`: benchmarks against the real Redis (not tests: this
+ * machine is shared and noisy, so figures are reported, never asserted). Sections: core (default), memory,
+ * ari, esl, ami; `all` runs every section.
+ */
+import { parseArgs } from 'node:util';
+
+type Section = (opts: BenchOptions) => Promise<Record<string, unknown>>;
+export interface BenchOptions {
+  redisUrl: string;
+  json: boolean;
+  /** Print a human line (suppressed with --json). */
+  say: (line: string) => void;
+  quick: boolean;
+}
+
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  core: async () => (await import('./core.js')).run,
+  memory: async () => (await import('./memory.js')).run,
+  ari: async () => (await import('./ari.js')).run,
+  esl: async () => (await import('./esl.js')).run,
+  ami: async () => (await import('./ami.js')).run,
+};
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      redis: { type: 'string', default: process.env.CHUT_REDIS_URL ?? 'redis://127.0.0.1:6379' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`usage: npm run bench -- [core|memory|ari|esl|ami|all]… [--json] [--redis URL] [--quick]\n` +
+      `  core    screening latency p50/p99 and throughput at 1/50/500 concurrent calls, round trips per call\n` +
+      `  memory  bytes per listed number at 1M imported blocklist entries (INFO memory)\n` +
+      `  ari|esl|ami  adapter latency from the PBX event to the routing command, against the fakes\n` +
+      `Default: core and memory. --quick uses smaller sizes (a smoke run).\n`);
+    return;
+  }
+  const wanted = positionals.length === 0 ? ['core', 'memory'] : positionals.includes('all') ? Object.keys(SECTIONS) : positionals;
+  const unknown = wanted.filter((s) => !(s in SECTIONS));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown section(s): ${unknown.join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const say = values.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const results: Record<string, unknown> = {};
+  for (const name of wanted) {
+    const load = SECTIONS[name];
+    if (!load) continue;
+    say(`== ${name}`);
+    results[name] = await (await load())({ redisUrl: values.redis as string, json: values.json as boolean, say, quick: values.quick as boolean });
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

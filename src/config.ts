@@ -1,0 +1,304 @@
+/**
+ * chut's configuration: one validated schema. Precedence: defaults < file < environment < overrides (CLI
+ * flags). Parsed once, frozen; every error is reported at once with its path. Imports nothing of ours.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const action = z.enum(['ring', 'captcha', 'voicemail', 'reject']);
+const port = z.number().int().min(1).max(65535);
+/** Dialplan names (contexts, extensions, labels) chut writes into protocol frames: a safe subset only. */
+const dialplanName = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,64}$/, 'letters, digits and _ . + * # - only (max 64)');
+const soundName = z.string().regex(/^[A-Za-z0-9_/.-]{1,128}$/, 'a sound file name: letters, digits, _ / . - only');
+const eventName = z.enum(['call-rejected', 'captcha-failed', 'voicemail-routed', 'number-auto-blocked']);
+
+const promptSet = z.object({
+  /** Played before the digits: "to reach your party, please type the following digits". */
+  intro: z.array(soundName).min(1),
+  /** Played before each retry. */
+  retry: z.array(soundName),
+  /** Played on success, before ringing. */
+  thanks: z.array(soundName),
+  /** Played on final failure, before the failure route. */
+  goodbye: z.array(soundName),
+}).strict();
+
+const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
+
+export const configSchema = z.object({
+  /** `redis` (the real store) or `memory` (demo only: nothing persists). */
+  store: z.enum(['redis', 'memory']).default('redis'),
+  redis: z.object({
+    url: z.string().default('redis://127.0.0.1:6379'),
+    /** Every key lives under this prefix. */
+    prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/).default('chut:'),
+    /** Optional Sentinel setup: when set, `url` is ignored. */
+    sentinel: z.object({
+      name: z.string().min(1),
+      hosts: z.array(z.object({ host: z.string(), port })).min(1),
+      password: z.string().optional(),
+    }).strict().optional(),
+    connectTimeoutMs: z.number().int().positive().default(2000),
+  }).strict().default({} as never),
+  /** Path of the policy file, relative to the config file. */
+  policy: z.string().default('policy.yaml'),
+  screening: z.object({
+    /** Region for national numbers (`0162…`). */
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/).default('FR'),
+    /** Past this the call rings (fail-open). */
+    deadlineMs: z.number().int().min(10).max(5000).default(250),
+    /** Call records kept in the Redis stream (approximate). */
+    streamMaxLen: z.number().int().min(100).default(100_000),
+  }).strict().default({} as never),
+  captcha: z.object({
+    length: z.number().int().min(3).max(8).default(4),
+    attempts: z.number().int().min(1).max(5).default(3),
+    firstDigitTimeoutMs: z.number().int().min(1000).max(30_000).default(6000),
+    interDigitTimeoutMs: z.number().int().min(500).max(10_000).default(3000),
+    /** Route after a failed captcha. */
+    onFail: z.enum(['voicemail', 'reject']).default('voicemail'),
+    /** Route when the caller types nothing at all (silent autodialers). */
+    onTimeout: z.enum(['voicemail', 'reject']).default('reject'),
+    language: z.string().regex(/^[a-z]{2}$/).default('fr'),
+    /** Prompts per language; the defaults exist in Asterisk's core sounds. */
+    prompts: z.record(z.string(), promptSet).default({
+      fr: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
+      en: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
+    }),
+  }).strict().default({} as never),
+  reputation: z.object({
+    /** How long a caller who passed the captcha rings straight through. */
+    trustDays: z.number().positive().default(30),
+    /** Scores halve after this many days without news. */
+    halfLifeDays: z.number().positive().default(30),
+    deltas: z.object({
+      captchaPassed: z.number().default(-40),
+      captchaFailed: z.number().default(25),
+      captchaTimeout: z.number().default(20),
+      captchaHungUp: z.number().default(15),
+      spamReport: z.number().default(50),
+      allowReport: z.number().default(-100),
+    }).strict().default({} as never),
+    /** A number whose score reaches this is added to the blocklist (source `auto`); 0 disables. */
+    autoBlockScore: z.number().min(0).max(100).default(95),
+  }).strict().default({} as never),
+  routes: z.object({
+    /** Mailbox for voicemail routes; null = the dialled extension. */
+    voicemailMailbox: z.string().regex(/^[A-Za-z0-9_@.-]{1,64}$/).nullable().default(null),
+    reject: rejectStyle.default('sit'),
+  }).strict().default({} as never),
+  ari: z.object({
+    enabled: z.boolean().default(false),
+    url: z.string().url().default('http://127.0.0.1:8088'),
+    user: z.string().default('chut'),
+    password: z.string().default(''),
+    app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
+    /** Our dialplan context and its labels (see dialplan/asterisk/chut-ari.conf). */
+    context: dialplanName.default('chut-route'),
+    ringExtension: dialplanName.default('ring'),
+    voicemailExtension: dialplanName.default('voicemail'),
+    rejectExtension: dialplanName.default('reject'),
+    /** Per-request REST timeout. */
+    requestTimeoutMs: z.number().int().positive().default(2000),
+  }).strict().default({} as never),
+  ami: z.object({
+    enabled: z.boolean().default(false),
+    host: z.string().default('127.0.0.1'),
+    port: port.default(5038),
+    user: z.string().default('chut'),
+    password: z.string().default(''),
+    /** `screen`: answer ChutQuery UserEvents; `monitor`: follow calls only; `both`. */
+    mode: z.enum(['screen', 'monitor', 'both']).default('both'),
+    /** Forget a call's monitoring state after this long without a Hangup. */
+    callTimeoutMs: z.number().int().positive().default(4 * 3600_000),
+  }).strict().default({} as never),
+  esl: z.object({
+    enabled: z.boolean().default(false),
+    listenHost: z.string().default('127.0.0.1'),
+    listenPort: port.default(8084),
+    /** Where `ring` transfers; null = end the socket so the dialplan continues (recommended). */
+    ringTransfer: z.object({ extension: dialplanName, context: dialplanName }).strict().nullable().default(null),
+    /** Voicemail: `app` runs `voicemail default ${domain_name} <mailbox>`, or transfer to an extension. */
+    voicemail: z.union([
+      z.object({ type: z.literal('app'), profile: dialplanName.default('default') }).strict(),
+      z.object({ type: z.literal('transfer'), extension: dialplanName, context: dialplanName }).strict(),
+    ]).default({ type: 'app', profile: 'default' }),
+    /** Base path of captcha prompt files; a prompt name `x` plays `<soundPrefix>x.wav`. */
+    soundPrefix: z.string().regex(/^[A-Za-z0-9_/.${}:-]{0,200}$/).default('ivr/ivr-'),
+    inbound: z.object({
+      enabled: z.boolean().default(false),
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8021),
+      password: z.string().default('ClueCon'),
+    }).strict().default({} as never),
+  }).strict().default({} as never),
+  featureCodes: z.object({
+    reportSpam: dialplanName.default('*77'),
+    reportAllow: dialplanName.default('*78'),
+  }).strict().default({} as never),
+  http: z.object({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: port.default(8787),
+    /** Bearer token for every route but /healthz; without one the write routes are disabled. */
+    token: z.string().min(16).nullable().default(null),
+  }).strict().default({} as never),
+  notifications: z.object({
+    webhook: z.object({
+      url: z.string().url(),
+      events: z.array(eventName).min(1),
+      timeoutMs: z.number().int().positive().default(3000),
+      retries: z.number().int().min(0).max(10).default(3),
+    }).strict().nullable().default(null),
+    mqtt: z.object({
+      url: z.string(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),
+      events: z.array(eventName).min(1),
+    }).strict().nullable().default(null),
+  }).strict().default({} as never),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).strict().default({} as never),
+}).strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type PromptSet = z.infer<typeof promptSet>;
+export type NotificationEvent = z.infer<typeof eventName>;
+export type RejectStyle = z.infer<typeof rejectStyle>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Loaded config plus where it came from (the policy path is resolved against the config file). */
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  /** Absolute path of the policy file. */
+  policyPath: string;
+  /** The config file read, or null when only defaults and environment were used. */
+  file: string | null;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variables chut reads, mapped to config paths. */
+const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
+  ['CHUT_STORE', ['store'], String],
+  ['CHUT_REDIS_URL', ['redis', 'url'], String],
+  ['CHUT_REDIS_PREFIX', ['redis', 'prefix'], String],
+  ['CHUT_POLICY', ['policy'], String],
+  ['CHUT_DEFAULT_COUNTRY', ['screening', 'defaultCountry'], String],
+  ['CHUT_ARI_URL', ['ari', 'url'], String],
+  ['CHUT_ARI_USER', ['ari', 'user'], String],
+  ['CHUT_ARI_PASSWORD', ['ari', 'password'], String],
+  ['CHUT_AMI_HOST', ['ami', 'host'], String],
+  ['CHUT_AMI_PORT', ['ami', 'port'], Number],
+  ['CHUT_AMI_USER', ['ami', 'user'], String],
+  ['CHUT_AMI_PASSWORD', ['ami', 'password'], String],
+  ['CHUT_ESL_LISTEN_PORT', ['esl', 'listenPort'], Number],
+  ['CHUT_ESL_PASSWORD', ['esl', 'inbound', 'password'], String],
+  ['CHUT_HTTP_HOST', ['http', 'host'], String],
+  ['CHUT_HTTP_PORT', ['http', 'port'], Number],
+  ['CHUT_API_TOKEN', ['http', 'token'], String],
+  ['CHUT_LOG_LEVEL', ['log', 'level'], String],
+];
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates a raw object (file + env + overrides merged) into a frozen Config, or throws ConfigError. */
+export function parseConfig(raw: unknown): Readonly<Config> {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+  }
+  return deepFreeze(result.data);
+}
+
+export interface LoadOptions {
+  /** Config file path; default `CHUT_CONFIG`, else `config/chut.yaml` when it exists, else none. */
+  file?: string | null;
+  env?: Env;
+  /** Highest-precedence values (CLI flags), as a partial config object. */
+  overrides?: Record<string, unknown>;
+  cwd?: string;
+}
+
+/** Reads the YAML file (if any), applies environment and overrides, validates. */
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let file: string | null = null;
+  if (opts.file) file = resolve(cwd, opts.file);
+  else if (opts.file === undefined && env.CHUT_CONFIG) file = resolve(cwd, env.CHUT_CONFIG);
+  else if (opts.file === undefined && existsSync(resolve(cwd, 'config/chut.yaml'))) file = resolve(cwd, 'config/chut.yaml');
+
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text, { maxAliasCount: 50 });
+    } catch (err) {
+      throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    }
+    if (parsed !== null && parsed !== undefined && !isPlainObject(parsed)) {
+      throw new ConfigError([`${file}: the top level must be a mapping`]);
+    }
+    fromFile = (parsed as Record<string, unknown> | null) ?? {};
+  }
+
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, path, convert] of ENV_MAP) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(fromEnv, path, convert(v));
+  }
+
+  const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
+  const config = parseConfig(merged);
+  const base = file ? dirname(file) : resolve(cwd, 'config');
+  return { config, policyPath: resolve(base, config.policy), file };
+}
+
+/** Secret values, for log redaction and for never echoing them back. */
+export const SECRET_PATHS = ['ari.password', 'ami.password', 'esl.inbound.password', 'http.token', 'redis.sentinel.password', 'notifications.mqtt.password'] as const;

@@ -1,0 +1,70 @@
+/** What libphonenumber-js `max` metadata says a number is, in our own stable spelling. */
+export type NumberType =
+  | 'mobile'
+  | 'fixed-line'
+  | 'fixed-line-or-mobile'
+  | 'toll-free'
+  | 'premium-rate'
+  | 'shared-cost'
+  | 'voip'
+  | 'personal-number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail'
+  | 'unknown';
+
+export type InvalidReason =
+  | 'not-a-string'
+  | 'too-long'
+  | 'no-digits'
+  | 'bad-characters'
+  | 'too-short'
+  | 'too-long-number'
+  | 'invalid-country'
+  | 'not-a-valid-number';
+
+/** A caller number that libphonenumber-js accepts as a real, dialable number. */
+export interface ValidCaller {
+  kind: 'valid';
+  /** `+33612345678` */
+  e164: string;
+  /** ISO 3166 alpha-2 region, `null` for non-geographic numbers (e.g. +800). */
+  country: string | null;
+  type: NumberType;
+  /** The raw value as the PBX handed it (truncated to a sane length, control characters removed). */
+  raw: string;
+  /** STIR/SHAKEN verification status found in the caller ID (`;verstat=…`), if any. */
+  verstat: string | null;
+}
+
+/** The caller withheld the number (anonymous, restricted, private, unavailable, empty…). */
+export interface WithheldCaller {
+  kind: 'withheld';
+  raw: string;
+  verstat: string | null;
+}
+
+/** Something that is not a usable number; `digits` keeps what digits it had (e.g. `112`). */
+export interface InvalidCaller {
+  kind: 'invalid';
+  raw: string;
+  reason: InvalidReason;
+  digits: string;
+  verstat: string | null;
+}
+
+export type CallerNumber = ValidCaller | WithheldCaller | InvalidCaller;
+
+export interface NormalisedCaller {
+  number: CallerNumber;
+  /** Display name, trimmed to a sane length, control characters removed; '' when none. */
+  name: string;
+}
+
+export interface NormaliseOptions {
+  /** ISO 3166 alpha-2 region used for national numbers (`0162…` with `FR`). */
+  defaultCountry: string;
+}
+
+/** A list entry typed by a user: an exact number or a prefix (`+33162*`, `0162*`). */
+export type ListEntry = { kind: 'number'; e164: string } | { kind: 'prefix'; prefix: string };

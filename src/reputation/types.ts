@@ -1,0 +1,177 @@
+import type { ListEntry } from '../phone/types.js';
+
+export type ListName = 'allow' | 'block';
+export type CaptchaOutcome = 'passed' | 'failed' | 'hung-up' | 'timeout';
+
+/** One allow/block list entry as stored. */
+export interface ListRecord {
+  list: ListName;
+  entry: ListEntry;
+  reason: string | null;
+  /** Where it came from: `cli`, `api`, `report`, `import:ftc`, `import:csv`, `auto`… */
+  source: string;
+  /** Epoch ms. */
+  addedAt: number;
+  /** Epoch ms, or null for no expiry. */
+  expiresAt: number | null;
+}
+
+/** The facts the store returns for one call; mirrors the rules' `ReputationFacts` plus bookkeeping. */
+export interface LookupResult {
+  listed: {
+    list: ListName;
+    match: 'exact' | 'prefix';
+    entry: string;
+    reason: string | null;
+    source: string | null;
+  } | null;
+  score: number;
+  trustedUntil: number | null;
+  reports: number;
+  captcha: { passed: number; failed: number; hungUp: number };
+  recentCalls: { number: Record<string, number>; block: Record<string, number> };
+  firstSeen: number | null;
+  lastSeen: number | null;
+}
+
+export interface LookupRequest {
+  /** Normalised E.164 caller, or null for withheld/invalid callers (only block-less facts then). */
+  e164: string | null;
+  rateWindowsSec: number[];
+  blockDigits: number;
+  now: number;
+}
+
+/** One screened call, as written to the log, the stream and the counters. */
+export interface CallRecord {
+  /** Epoch ms when the call arrived. */
+  time: number;
+  pbx: string;
+  callId: string;
+  rawCaller: string;
+  /** E.164 number, or `withheld` / `invalid`. */
+  caller: string;
+  callerKind: 'valid' | 'withheld' | 'invalid';
+  callerName: string;
+  dialled: string;
+  /** What the policy decided. */
+  action: string;
+  /** What was actually done (differs in shadow mode, on degraded decisions, after a captcha). */
+  route: string;
+  rule: string;
+  reasons: string[];
+  shadow: boolean;
+  degraded: boolean;
+  captcha: CaptchaOutcome | null;
+  /** Decision latency in ms (normalise + lookup + evaluate). */
+  latencyMs: number;
+}
+
+/** What monitoring (AMI events, ESL inbound) learns after the call ended. */
+export interface CallEnrichment {
+  answered: boolean;
+  answeredBy: string | null;
+  talkSeconds: number | null;
+  hangupCause: string | null;
+}
+
+/** Writes after a decision: window counts, last/first seen, counters, stream entry, top callers. */
+export interface RecordCallRequest {
+  record: CallRecord;
+  /** Number block (first N digits) used for burst counting; null for withheld/invalid callers. */
+  blockDigits: number;
+  /** Longest rate window, to expire window keys. */
+  maxWindowSec: number;
+  /** Keep at most this many call records in the stream (approximate trimming). */
+  streamMaxLen: number;
+}
+
+export interface OutcomeUpdate {
+  e164: string;
+  now: number;
+  /** Added to the decayed score, result clamped to 0…100. */
+  scoreDelta: number;
+  /** Score half-life used for decay. */
+  halfLifeMs: number;
+  /** Which counter to bump. */
+  counter: 'passed' | 'failed' | 'hungUp' | 'reports' | null;
+  /** Set trust until this epoch ms (captcha passed); undefined leaves it, null clears it. */
+  trustedUntil?: number | null;
+}
+
+export interface StatsQuery {
+  /** Epoch ms; counters are kept per hour, so this is rounded down to the hour. */
+  since: number;
+  now: number;
+}
+
+export interface Stats {
+  since: number;
+  total: number;
+  byAction: Record<string, number>;
+  byRoute: Record<string, number>;
+  byRule: Record<string, number>;
+  captcha: Record<CaptchaOutcome, number>;
+  degraded: number;
+  shadow: number;
+  /** `YYYY-MM-DDTHH` (UTC) → counts by route. */
+  byHour: Record<string, Record<string, number>>;
+  /** Top callers by action over the days covered: action → [{caller, calls}] most first. */
+  topCallers: Record<string, Array<{ caller: string; calls: number }>>;
+}
+
+export interface CallsQuery {
+  since?: number;
+  /** Stream id to continue after (paging: pass the previous page's `next`). */
+  before?: string;
+  action?: string;
+  limit: number;
+}
+
+export interface CallsPage {
+  calls: Array<CallRecord & { id: string; enrichment: CallEnrichment | null }>;
+  /** Pass as `before` to get the next (older) page; null at the end. */
+  next: string | null;
+}
+
+export interface ImportStats {
+  taken: number;
+  skipped: number;
+  /** reason → count, e.g. `invalid number` → 3. */
+  skippedWhy: Record<string, number>;
+}
+
+/**
+ * The reputation store port. The Redis adapter is the real store; the in-memory adapter serves the
+ * demo and unit tests. Both pass tests/integration/store-contract.ts.
+ */
+export interface ReputationStore {
+  /** Everything the policy needs about one caller: ONE Redis round trip. */
+  lookup(req: LookupRequest): Promise<LookupResult>;
+  /** Post-decision writes in one batched round trip. */
+  recordCall(req: RecordCallRequest): Promise<void>;
+  /** Captcha outcome / report / manual score change. */
+  applyOutcome(update: OutcomeUpdate): Promise<void>;
+  /** Monitoring data that arrives after the call. */
+  enrichCall(callId: string, enrichment: CallEnrichment): Promise<void>;
+
+  /** Remember the last external caller to an extension/DID (for the report-last-caller feature code). */
+  setLastCaller(target: string, e164: string, now: number): Promise<void>;
+  /** The last external caller to `target`, else the last caller to anyone; null when none. */
+  getLastCaller(target: string): Promise<string | null>;
+
+  addListEntry(rec: ListRecord): Promise<void>;
+  /** Removes the entry from the list, or from both lists when `list` is omitted; true if something was removed. */
+  removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean>;
+  getListEntry(entry: ListEntry): Promise<ListRecord[]>;
+  /** Applies all records or none. */
+  importList(records: ListRecord[]): Promise<void>;
+  exportLists(): AsyncIterable<ListRecord>;
+
+  stats(q: StatsQuery): Promise<Stats>;
+  calls(q: CallsQuery): Promise<CallsPage>;
+
+  /** Health probe: resolves when the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

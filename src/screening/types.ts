@@ -1,0 +1,127 @@
+import type { NormalisedCaller } from '../phone/types.js';
+import type { Action, Decision } from '../rules/types.js';
+import type { CaptchaOutcome, CallEnrichment, CallRecord } from '../reputation/types.js';
+
+export type PbxKind = 'asterisk-ari' | 'asterisk-ami' | 'freeswitch';
+
+/** One inbound call as an adapter hands it over: raw, untrusted values straight from the PBX. */
+export interface InboundCall {
+  pbx: PbxKind;
+  /** PBX call id (ARI channel id, AMI Uniqueid, FreeSWITCH Unique-ID). */
+  callId: string;
+  callerNumber: string;
+  callerName: string;
+  /** Dialled number / DID / extension. */
+  dialled: string;
+  /** STIR/SHAKEN verstat if the PBX gave one outside the caller ID (`sip_verstat`, `STIR_SHAKEN()`). */
+  verstat?: string | null;
+  /** Epoch ms when the adapter saw the call. */
+  receivedAt: number;
+}
+
+/** The screener's answer for one call. */
+export interface ScreeningDecision extends Decision {
+  /** What the adapter must do now: `action`, except `ring` in shadow mode and on degraded decisions. */
+  route: Action;
+  shadow: boolean;
+  /** True when the store failed or the deadline passed: the call rings (fail-open). */
+  degraded: boolean;
+  caller: NormalisedCaller;
+  /** Normalised dialled number (E.164 when it parses, else the cleaned digits). */
+  dialled: string;
+  latencyMs: number;
+}
+
+/** A prompt item the PBX can play: a sound file name (no extension) or digits to say one by one. */
+export type PromptItem = { sound: string } | { digits: string };
+
+export interface AskDigitsRequest {
+  prompt: PromptItem[];
+  maxDigits: number;
+  /** Time allowed for the first digit after the prompt ended. */
+  firstDigitTimeoutMs: number;
+  interDigitTimeoutMs: number;
+}
+
+/** Thrown (as AbortError-like) by CallControl verbs when the caller hung up. */
+export class CallerHungUpError extends Error {
+  override readonly name = 'CallerHungUpError';
+  constructor() {
+    super('caller hung up');
+  }
+}
+
+/**
+ * The verbs an adapter offers for one live call. The captcha and route logic are written once against
+ * this; each PBX adapter implements it. `signal` aborts when the caller hangs up.
+ */
+export interface CallControl {
+  readonly signal: AbortSignal;
+  answer(): Promise<void>;
+  /** Plays the prompt, then collects up to `maxDigits` digits. Digits typed before the prompt ended are
+   * discarded (robots that blast DTMF must fail). Resolves with '' when nothing was typed in time;
+   * rejects with CallerHungUpError when the caller hangs up. */
+  askDigits(req: AskDigitsRequest): Promise<string>;
+  /** Plays and waits until finished (used for the "thank you" / failure messages). */
+  play(prompt: PromptItem[]): Promise<void>;
+  /** Leave screening towards the user's normal destination, without answering. */
+  ring(): Promise<void>;
+  toVoicemail(mailbox: string | null): Promise<void>;
+  reject(): Promise<void>;
+}
+
+/** Result of handling a whole call (screen → route → captcha → record). */
+export interface CallResult {
+  decision: ScreeningDecision;
+  /** The route finally executed (after a captcha: ring or the failure route). */
+  finalRoute: Action;
+  captcha: CaptchaOutcome | null;
+  record: CallRecord;
+}
+
+export type UserReportKind = 'spam' | 'allow';
+
+/** The single entry point every adapter uses. */
+export interface ScreeningService {
+  /** normalise → one lookup → evaluate, under the deadline. Never throws: fail-open to `ring`. */
+  screen(call: InboundCall): Promise<ScreeningDecision>;
+  /** screen, then drive the route through `control` (captcha included), then record. Never throws. */
+  handleCall(call: InboundCall, control: CallControl): Promise<CallResult>;
+  /** Fresh captcha digits (CSPRNG). For adapters whose IVR runs in the dialplan (AMI). */
+  newCaptchaDigits(): string;
+  /** Records a decision whose route was executed outside `handleCall` (AMI mode). Never throws. */
+  finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: Action, captcha: CaptchaOutcome | null): Promise<CallRecord>;
+  /** Applies the reputation effects of a captcha outcome. Never throws. */
+  applyCaptchaOutcome(caller: NormalisedCaller, outcome: CaptchaOutcome): Promise<void>;
+  /** "Report the last caller" feature code from an internal phone: `target` is the extension/DID. */
+  reportLastCaller(target: string, kind: UserReportKind, source: string): Promise<string | null>;
+  /** Monitoring data for a call that already has a record. Never throws. */
+  enrichCall(callId: string, enrichment: CallEnrichment): Promise<void>;
+}
+
+/** Connection status of a PBX adapter, for /healthz and logs. */
+export type ConnectionStatus =
+  | { state: 'connecting'; since: number }
+  | { state: 'ready'; since: number }
+  | { state: 'reconnecting'; since: number; attempt: number; lastError: string }
+  | { state: 'closed'; since: number };
+
+/** What every PBX adapter exposes to the composition root. */
+export interface PbxAdapter {
+  readonly name: string;
+  status(): ConnectionStatus;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Side channels interested in what the screener does (metrics, notifications). Must not throw or block. */
+export interface ScreeningObserver {
+  /** A call record was produced (after the route, and the captcha if any, completed). */
+  onCallRecord?(record: CallRecord): void;
+  /** A decision was taken (before the route is executed); `latencyMs` is the decision latency. */
+  onDecision?(decision: ScreeningDecision, call: InboundCall): void;
+  /** A store operation failed (the call went on, fail-open). */
+  onStoreError?(operation: string, error: unknown): void;
+  /** A number's score crossed `reputation.autoBlockScore` and it was added to the blocklist. */
+  onAutoBlock?(e164: string, score: number): void;
+}
