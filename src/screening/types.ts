@@ -70,6 +70,14 @@ export interface CallControl {
   reject(): Promise<void>;
 }
 
+/** A decision plus the stored facts behind it (for `chut lookup` and the API). */
+export interface Explanation {
+  decision: ScreeningDecision;
+  facts: import('../reputation/types.js').LookupResult | null;
+  /** Exact and prefix list entries that concern this number. */
+  listEntries: import('../reputation/types.js').ListRecord[];
+}
+
 /** Result of handling a whole call (screen → route → captcha → record). */
 export interface CallResult {
   decision: ScreeningDecision;
@@ -95,6 +103,9 @@ export interface ScreeningService {
   applyCaptchaOutcome(caller: NormalisedCaller, outcome: CaptchaOutcome): Promise<void>;
   /** "Report the last caller" feature code from an internal phone: `target` is the extension/DID. */
   reportLastCaller(target: string, kind: UserReportKind, source: string): Promise<string | null>;
+  /** What `chut lookup` / `GET /api/numbers/:n` print: the decision a call from `rawNumber` would get now,
+   * with the stored facts. Records nothing. Throws only when the store is unreachable (callers report it). */
+  explain(rawNumber: string, opts?: { dialled?: string; callerName?: string }): Promise<Explanation>;
   /** Monitoring data for a call that already has a record. Never throws. */
   enrichCall(callId: string, enrichment: CallEnrichment): Promise<void>;
 }
