@@ -136,3 +136,10 @@ export interface ScreeningObserver {
   /** A number's score crossed `reputation.autoBlockScore` and it was added to the blocklist. */
   onAutoBlock?(e164: string, score: number): void;
 }
+
+/** What the composition root hands each PBX adapter factory. */
+export interface AdapterDeps {
+  config: Readonly<import('../config.js').Config>;
+  screening: ScreeningService;
+  logger: import('../logger.js').Logger;
+}
