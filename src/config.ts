@@ -81,6 +81,8 @@ export const configSchema = z.object({
       spamReport: z.number().default(50),
       allowReport: z.number().default(-100),
     }).strict().default({} as never),
+    /** A spam report (phone feature code, CLI, API) also puts the number on the blocklist (source `report`). */
+    blockOnReport: z.boolean().default(true),
     /** A number whose score reaches this is added to the blocklist (source `auto`); 0 disables. */
     autoBlockScore: z.number().min(0).max(100).default(95),
   }).strict().default({} as never),
@@ -157,6 +159,8 @@ export const configSchema = z.object({
       username: z.string().optional(),
       password: z.string().optional(),
       topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),
+      /** Publish Home Assistant MQTT discovery for a "last blocked caller" sensor. */
+      homeAssistantDiscovery: z.boolean().default(false),
       events: z.array(eventName).min(1),
     }).strict().nullable().default(null),
   }).strict().default({} as never),
@@ -209,6 +213,9 @@ const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['CHUT_API_TOKEN', ['http', 'token'], String],
   ['CHUT_LOG_LEVEL', ['log', 'level'], String],
 ];
+
+/** Names of the environment variables chut reads (compose files and docs are checked against it). */
+export const ENV_VARS: readonly string[] = ENV_MAP.map(([name]) => name);
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;

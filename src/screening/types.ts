@@ -78,11 +78,14 @@ export interface Explanation {
   listEntries: import('../reputation/types.js').ListRecord[];
 }
 
+/** The route a call finally took; `hung-up` when the caller left during the captcha. */
+export type FinalRoute = Action | 'hung-up';
+
 /** Result of handling a whole call (screen → route → captcha → record). */
 export interface CallResult {
   decision: ScreeningDecision;
   /** The route finally executed (after a captcha: ring or the failure route). */
-  finalRoute: Action;
+  finalRoute: FinalRoute;
   captcha: CaptchaOutcome | null;
   record: CallRecord;
 }
@@ -98,9 +101,12 @@ export interface ScreeningService {
   /** Fresh captcha digits (CSPRNG). For adapters whose IVR runs in the dialplan (AMI). */
   newCaptchaDigits(): string;
   /** Records a decision whose route was executed outside `handleCall` (AMI mode). Never throws. */
-  finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: Action, captcha: CaptchaOutcome | null): Promise<CallRecord>;
+  finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null): Promise<CallRecord>;
   /** Applies the reputation effects of a captcha outcome. Never throws. */
   applyCaptchaOutcome(caller: NormalisedCaller, outcome: CaptchaOutcome): Promise<void>;
+  /** A user report about one number (API, CLI, feature code): `spam` raises the score (and blocklists it when
+   * `reputation.blockOnReport`), `allow` allowlists it and clears the score. Throws when the store fails. */
+  reportNumber(e164: string, kind: UserReportKind, source: string): Promise<void>;
   /** "Report the last caller" feature code from an internal phone: `target` is the extension/DID. */
   reportLastCaller(target: string, kind: UserReportKind, source: string): Promise<string | null>;
   /** What `chut lookup` / `GET /api/numbers/:n` print: the decision a call from `rawNumber` would get now,

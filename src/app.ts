@@ -1,0 +1,102 @@
+/**
+ * The one composition root: config → logger → store → screener (+ metrics, notifiers) → PBX adapters → HTTP.
+ * Used by `chut run`, `chut serve`, `chut demo` and the protocol/end-to-end tests. Nothing else builds these.
+ */
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createAmiAdapter } from './ami/index.js';
+import { createAriAdapter } from './ari/index.js';
+import { createEslAdapter } from './esl/index.js';
+import { createHttpServer, createMetrics } from './http/index.js';
+import { createNotifiers } from './notify/index.js';
+import { createMemoryStore, createRedisStore } from './reputation/index.js';
+import type { ReputationStore } from './reputation/types.js';
+import type { Policy } from './rules/index.js';
+import { createRedisClient } from './redis-client.js';
+import { createScreeningService } from './screening/service.js';
+import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
+
+export interface StartOptions {
+  config: Readonly<Config>;
+  policy: Policy;
+  logger: Logger;
+  /** A ready store (tests, demo); else built from config. It is closed by `stop()` either way. */
+  store?: ReputationStore;
+  /** Serve HTTP (default: config.http.enabled). */
+  http?: boolean;
+  /** Start the PBX adapters (default true; `chut serve` runs HTTP alone). */
+  pbx?: boolean;
+}
+
+export interface RunningChut {
+  config: Readonly<Config>;
+  screening: ScreeningService;
+  store: ReputationStore;
+  adapters: PbxAdapter[];
+  metrics: ReturnType<typeof createMetrics>;
+  httpUrl: string | null;
+  stop(): Promise<void>;
+}
+
+const ADAPTERS: Array<[keyof Pick<Config, 'ari' | 'ami' | 'esl'>, (deps: AdapterDeps) => PbxAdapter]> = [
+  ['ari', createAriAdapter],
+  ['ami', createAmiAdapter],
+  ['esl', createEslAdapter],
+];
+
+export function buildStore(config: Readonly<Config>, logger: Logger): ReputationStore {
+  if (config.store === 'memory') return createMemoryStore();
+  const redis = createRedisClient(config.redis, { failFast: true });
+  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
+  return createRedisStore({ redis, prefix: config.redis.prefix, logger });
+}
+
+export async function startChut(opts: StartOptions): Promise<RunningChut> {
+  const { config, logger } = opts;
+  const store = opts.store ?? buildStore(config, logger);
+  const metrics = createMetrics();
+  const notifiers = createNotifiers(config, logger);
+  const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer] });
+
+  const adapters: PbxAdapter[] = [];
+  if (opts.pbx ?? true) {
+    for (const [section, create] of ADAPTERS) {
+      if (config[section].enabled) adapters.push(create({ config, screening, logger: logger.child({ adapter: section }) }));
+    }
+  }
+  const watchStatus = setInterval(() => {
+    for (const a of adapters) metrics.setAdapterStatus(a.name, a.status());
+  }, 1000);
+  watchStatus.unref();
+
+  const stopped: Array<() => Promise<void>> = [];
+  try {
+    for (const adapter of adapters) {
+      await adapter.start();
+      stopped.push(() => adapter.stop());
+      metrics.setAdapterStatus(adapter.name, adapter.status());
+    }
+    let httpUrl: string | null = null;
+    if (opts.http ?? config.http.enabled) {
+      const http = await createHttpServer({ config, screening, store, logger, metrics, adapters });
+      httpUrl = http.url;
+      stopped.push(() => http.close());
+    }
+    logger.info({ adapters: adapters.map((a) => a.name), http: httpUrl, store: config.store, mode: opts.policy.mode }, 'chut started');
+    return {
+      config, screening, store, adapters, metrics, httpUrl,
+      async stop() {
+        clearInterval(watchStatus);
+        for (const stop of stopped.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop failed'));
+        await notifiers.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    clearInterval(watchStatus);
+    for (const stop of stopped.reverse()) await stop().catch(() => undefined);
+    await notifiers.close();
+    if (!opts.store) await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * One Event Socket connection (either direction): writes commands, matches `command/reply` and
+ * `api/response` frames to them in order (ESL answers commands strictly in sequence), and hands events and
+ * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller.
+ */
+import type { Socket } from 'node:net';
+import { FrameParser, eventOf, type EslFrame } from './frame.js';
+
+export interface EslReply {
+  /** `command/reply` Reply-Text, or the `api/response` body. */
+  text: string;
+  ok: boolean;
+  frame: EslFrame;
+}
+
+export class EslClosedError extends Error {
+  override readonly name = 'EslClosedError';
+}
+
+type Waiter = { resolve: (r: EslReply) => void; reject: (e: Error) => void };
+
+export interface ConnectionHandlers {
+  onEvent?(event: Record<string, string>): void;
+  onDisconnectNotice?(frame: EslFrame): void;
+  /** Frames that are neither replies nor events (`auth/request`, `log/data`…). */
+  onOther?(frame: EslFrame): void;
+  onClose?(reason: string): void;
+}
+
+export class EslConnection {
+  private readonly parser = new FrameParser();
+  private readonly waiters: Waiter[] = [];
+  private closedReason: string | null = null;
+
+  constructor(readonly socket: Socket, private readonly handlers: ConnectionHandlers = {}) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close('closed by peer'));
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  /** Writes an already serialised command and resolves with its reply. */
+  send(frame: string): Promise<EslReply> {
+    if (this.closedReason) return Promise.reject(new EslClosedError(this.closedReason));
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.socket.write(frame);
+    });
+  }
+
+  /** Writes without waiting for the reply (the reply is still consumed in order). */
+  sendNoWait(frame: string): void {
+    this.send(frame).catch(() => undefined);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    for (const w of this.waiters.splice(0)) w.reject(new EslClosedError(reason));
+    if (!this.socket.destroyed) this.socket.end();
+    // A peer that never closes its side must not keep the socket (and the call) alive.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.handlers.onClose?.(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: EslFrame[];
+    try {
+      frames = this.parser.push(chunk);
+    } catch (err) {
+      this.close(`protocol error: ${(err as Error).message}`);
+      return;
+    }
+    for (const frame of frames) this.dispatch(frame);
+  }
+
+  private dispatch(frame: EslFrame): void {
+    const type = frame.headers['Content-Type'] ?? '';
+    if (type === 'command/reply' || type === 'api/response') {
+      const text = type === 'api/response' ? frame.body : (frame.headers['Reply-Text'] ?? '');
+      const waiter = this.waiters.shift();
+      waiter?.resolve({ text, ok: !text.startsWith('-'), frame });
+      return;
+    }
+    if (type === 'text/disconnect-notice') {
+      this.handlers.onDisconnectNotice?.(frame);
+      return;
+    }
+    const event = eventOf(frame);
+    if (event) this.handlers.onEvent?.(event);
+    else this.handlers.onOther?.(frame);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * MQTT notifications (the `mqtt` package), laid out for Home Assistant:
+ *   <prefix>/event/<event>   one JSON message per event (QoS 1, not retained)
+ *   <prefix>/last_blocked    JSON {caller, callerName, time, rule} of the last rejected call (retained)
+ *   <prefix>/status          `online` / `offline` (retained; `offline` is also the last will)
+ *   homeassistant/sensor/chut_last_blocked/config   discovery message, when enabled (retained)
+ * mqtt.js reconnects by itself; publishes never throw and never wait: failures are logged. The number of
+ * publishes awaiting the broker is bounded so a long broker outage cannot grow memory without end.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type MqttClient } from 'mqtt';
+import type { Logger } from '../logger.js';
+import { homeAssistantDiscovery, type LastBlockedPayload, type NotificationPayload } from './events.js';
+
+export interface MqttOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  topicPrefix: string;
+  homeAssistantDiscovery: boolean;
+  logger: Logger;
+  /** Publishes awaiting the broker at most; newer ones are dropped (and logged) beyond this. */
+  maxPending?: number;
+  /** Delay between reconnection attempts. */
+  reconnectPeriodMs?: number;
+}
+
+export interface MqttNotifier {
+  publishEvent(payload: NotificationPayload): void;
+  publishLastBlocked(payload: LastBlockedPayload): void;
+  /** Publishes `offline`, then disconnects (forcefully if the broker does not answer within a few seconds). */
+  close(): Promise<void>;
+}
+
+export const DISCOVERY_TOPIC = 'homeassistant/sensor/chut_last_blocked/config';
+const DEFAULT_MAX_PENDING = 1000;
+const CLOSE_GRACE_MS = 2000;
+
+/** `mqtt://host:port` without credentials, for logs. */
+function brokerLabel(rawUrl: string): string {
+  try {
+    const u = new URL(rawUrl);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(unparsable url)';
+  }
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    promise.then(() => resolve(true), () => resolve(false)).finally(() => clearTimeout(timer));
+  });
+}
+
+export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
+  const prefix = opts.topicPrefix;
+  const statusTopic = `${prefix}/status`;
+  const log = opts.logger.child({ notifier: 'mqtt', broker: brokerLabel(opts.url) });
+  const maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
+  let pending = 0;
+  let dropped = 0;
+  let closed = false;
+  let lastError = '';
+
+  const client: MqttClient = connect(opts.url, {
+    clientId: `chut-${randomBytes(6).toString('hex')}`,
+    username: opts.username,
+    password: opts.password,
+    reconnectPeriod: opts.reconnectPeriodMs ?? 5000,
+    connectTimeout: 10_000,
+    will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
+
+  function publish(topic: string, body: string, retain: boolean): void {
+    if (closed) return;
+    if (pending >= maxPending) {
+      dropped++;
+      if (dropped % 100 === 1) log.warn({ dropped, maxPending, topic }, 'mqtt backlog full, dropping notification');
+      return;
+    }
+    pending++;
+    try {
+      client.publish(topic, body, { qos: 1, retain }, (err) => {
+        pending--;
+        if (err && !closed) log.warn({ topic, err: err.message }, 'mqtt publish failed');
+      });
+    } catch (err) {
+      pending--;
+      log.warn({ topic, err: (err as Error).message }, 'mqtt publish failed');
+    }
+  }
+
+  client.on('connect', () => {
+    lastError = '';
+    log.info('mqtt connected');
+    publish(statusTopic, 'online', true);
+    if (opts.homeAssistantDiscovery) publish(DISCOVERY_TOPIC, JSON.stringify(homeAssistantDiscovery(prefix)), true);
+  });
+  client.on('error', (err) => {
+    // Reconnect loops repeat the same error: log each distinct one once.
+    if (err.message !== lastError) log.warn({ err: err.message }, 'mqtt error (mqtt.js will reconnect)');
+    lastError = err.message;
+  });
+  client.on('offline', () => {
+    if (!closed) log.warn('mqtt broker unreachable, notifications are held until it is back');
+  });
+
+  return {
+    publishEvent(payload) {
+      publish(`${prefix}/event/${payload.event}`, JSON.stringify(payload), false);
+    },
+    publishLastBlocked(payload) {
+      publish(`${prefix}/last_blocked`, JSON.stringify(payload), true);
+    },
+    async close() {
+      if (closed) return;
+      if (client.connected) {
+        // A clean disconnect does not fire the last will: say `offline` ourselves.
+        await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);
+      }
+      closed = true;
+      const ended = await withTimeout(client.endAsync(), CLOSE_GRACE_MS);
+      if (!ended) await withTimeout(client.endAsync(true), CLOSE_GRACE_MS);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Webhook delivery: POST JSON to one URL, with a per-attempt timeout, retries with capped exponential backoff,
+ * and a bounded in-memory queue (oldest dropped when full). `send` only enqueues: call handling never waits
+ * on the receiver. Deliveries run one at a time, in order. The URL's credentials (user:password@) become a
+ * Basic Authorization header; only the URL's origin is ever logged (paths and queries often hold tokens).
+ */
+import type { Logger } from '../logger.js';
+import type { NotificationPayload } from './events.js';
+
+export interface WebhookOptions {
+  url: string;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Attempts after the first one. */
+  retries: number;
+  logger: Logger;
+  /** Deliveries waiting at most; the oldest is dropped beyond this. */
+  maxQueue?: number;
+  /** Wait before retry number `attempt` (0-based). */
+  backoffMs?: (attempt: number) => number;
+}
+
+export interface WebhookNotifier {
+  /** Enqueues one delivery and returns at once. */
+  send(payload: NotificationPayload): void;
+  /** Deliveries queued or in flight. */
+  pending(): number;
+  /** Stops: aborts the delivery in flight and drops what is queued (logged). */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_QUEUE = 1000;
+
+/** 1 s, 2 s, 4 s… capped at 30 s, with ±20 % jitter so several chut instances do not retry in step. */
+export function defaultBackoff(attempt: number): number {
+  const base = Math.min(30_000, 1000 * 2 ** attempt);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+interface Target {
+  url: string;
+  origin: string;
+  headers: Record<string, string>;
+}
+
+/** Splits credentials out of the URL: Node's fetch refuses URLs that carry them. */
+export function webhookTarget(rawUrl: string): Target {
+  const url = new URL(rawUrl);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'chut' };
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.toString(), origin: url.origin, headers };
+}
+
+/** Error text without the URL: undici's messages carry a code in `cause`, never the target. */
+function describeError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: unknown } };
+  if (e.name === 'AbortError') return 'aborted';
+  const code = typeof e.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+  return `${e.name}: ${String(e.message).slice(0, 200)}${code}`;
+}
+
+type AttemptResult = { ok: true } | { ok: false; retry: boolean; why: string };
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
+  const target = webhookTarget(opts.url);
+  const log = opts.logger.child({ notifier: 'webhook', target: target.origin });
+  const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
+  const backoff = opts.backoffMs ?? defaultBackoff;
+  const stop = new AbortController();
+  const queue: Array<{ event: string; body: string }> = [];
+  let inFlight = 0;
+  let dropped = 0;
+  let worker: Promise<void> | null = null;
+
+  async function attempt(body: string): Promise<AttemptResult> {
+    const signal = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), stop.signal]);
+    try {
+      const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal, redirect: 'error' });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return { ok: true };
+      // Other 4xx are the receiver refusing this body: retrying would only repeat the refusal.
+      const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+      return { ok: false, retry, why: `HTTP ${res.status}` };
+    } catch (err) {
+      const name = (err as Error).name;
+      return { ok: false, retry: true, why: name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : describeError(err) };
+    }
+  }
+
+  async function deliver(item: { event: string; body: string }): Promise<void> {
+    for (let n = 0; n <= opts.retries && !stop.signal.aborted; n++) {
+      const result = await attempt(item.body);
+      if (result.ok) {
+        log.debug({ event: item.event, attempt: n + 1 }, 'webhook delivered');
+        return;
+      }
+      if (!result.retry || n === opts.retries) {
+        log.warn({ event: item.event, attempts: n + 1, why: result.why }, 'webhook delivery failed, giving up');
+        return;
+      }
+      log.info({ event: item.event, attempt: n + 1, why: result.why }, 'webhook delivery failed, will retry');
+      await sleep(backoff(n), stop.signal);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    let item = queue.shift();
+    while (item && !stop.signal.aborted) {
+      inFlight = 1;
+      await deliver(item);
+      inFlight = 0;
+      item = queue.shift();
+    }
+    worker = null;
+  }
+
+  return {
+    send(payload) {
+      if (stop.signal.aborted) return;
+      if (queue.length >= maxQueue) {
+        const oldest = queue.shift();
+        dropped++;
+        // One line per 100 drops: a dead receiver must not flood the log.
+        if (dropped % 100 === 1) log.warn({ dropped, maxQueue, event: oldest?.event }, 'webhook queue full, dropping the oldest notification');
+      }
+      queue.push({ event: payload.event, body: JSON.stringify(payload) });
+      worker ??= drain().catch((err: unknown) => {
+        worker = null;
+        log.error({ err }, 'webhook worker failed');
+      });
+    },
+    pending: () => queue.length + inFlight,
+    async close() {
+      stop.abort();
+      await worker;
+      if (queue.length) log.warn({ undelivered: queue.length }, 'webhook closed with undelivered notifications');
+      queue.length = 0;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Character hygiene shared by caller numbers and names. Everything here is linear-time regex work on strings that
+ * callers have already truncated, so a hostile 10 kB caller ID costs no more than a short one.
+ */
+
+/** Hard cap on how much of any caller-controlled string we even look at. */
+export const MAX_RAW_LENGTH = 256;
+
+// C0 controls, DEL, C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Bidi embeddings/overrides/isolates and marks, zero-width characters, word joiner, BOM: invisible characters that can
+// make a log line or a UI show something other than what is stored.
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+// UTF-16 halves without their partner (from truncation or a broken decoder).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Cuts at `max` UTF-16 units without leaving half a surrogate pair at the end. */
+export function truncateUnits(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let cut = s.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut;
+}
+
+/** Removes control, invisible and broken characters; keeps everything else as it was. */
+export function stripUnsafe(s: string): string {
+  return s.replace(CONTROL, '').replace(INVISIBLE, '').replace(LONE_SURROGATE, '');
+}
+
+/**
+ * Like `stripUnsafe`, but line breaks and tabs become spaces first, so `Jean\nDupont` reads `Jean Dupont` rather than
+ * `JeanDupont`.
+ */
+export function stripUnsafeKeepGaps(s: string): string {
+  return stripUnsafe(s.replace(/[\t\n\v\f\r\u0085\u2028\u2029]/g, ' '));
+}

@@ -1,0 +1,37 @@
+/**
+ * The spreadsheet report: one long table `section,key,detail,value`, easy to pivot. Fields are quoted
+ * when needed and cells that a spreadsheet would run as a formula are defused.
+ */
+import type { ReportSummary } from './summary.js';
+
+export function csvField(value: string | number): string {
+  let s = String(value);
+  // `=cmd()`, `@SUM`, `-1+1`… run as formulas; E.164 numbers (`+336…`) and negative numbers stay as they are.
+  if (/^[=@\t\r]/.test(s) || /^[+-](?![0-9.]+$)/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function row(...cells: Array<string | number>): string {
+  return cells.map(csvField).join(',');
+}
+
+export function renderCsv(s: ReportSummary): string {
+  const lines = [
+    row('section', 'key', 'detail', 'value'),
+    row('report', 'since', '', s.since),
+    row('report', 'generated', '', s.generatedAt),
+    row('summary', 'calls', '', s.total),
+    row('summary', 'degraded', '', s.degraded),
+    row('summary', 'shadow', '', s.shadow),
+    row('summary', 'captcha_pass_rate', '', s.captcha.passRate === null ? '' : s.captcha.passRate.toFixed(4)),
+    ...s.byRoute.map((c) => row('route', c.key, '', c.count)),
+    ...s.byAction.map((c) => row('action', c.key, '', c.count)),
+    ...s.byRule.map((c) => row('rule', c.key, '', c.count)),
+    ...s.captcha.outcomes.map((c) => row('captcha', c.key, '', c.count)),
+    ...s.topBlocked.map((c) => row('top_blocked', c.caller, '', c.calls)),
+    ...s.topChallenged.map((c) => row('top_challenged', c.caller, '', c.calls)),
+    ...s.hours.filter((h) => h.total > 0).flatMap((h) =>
+      Object.entries(h.byRoute).filter(([, n]) => n > 0).map(([route, n]) => row('hour', h.hour, route, n))),
+  ];
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,126 @@
+/**
+ * Pure derivations shared by every report format: the figures an admin reads, computed once from the
+ * store's Stats so text, JSON, CSV and HTML can never disagree.
+ */
+import type { CaptchaOutcome, Stats } from '../reputation/types.js';
+
+/** Routes in the order a reader expects them (least to most severe); unknown routes follow, sorted. */
+export const ROUTE_ORDER = ['ring', 'captcha', 'voicemail', 'reject'] as const;
+export const CAPTCHA_OUTCOMES: readonly CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
+const TOP_N = 10;
+
+export interface Count {
+  key: string;
+  count: number;
+}
+
+export interface HourRow {
+  /** `YYYY-MM-DDTHH` (UTC). */
+  hour: string;
+  total: number;
+  byRoute: Record<string, number>;
+}
+
+export interface ReportSummary {
+  sinceLabel: string;
+  since: string;
+  generatedAt: string;
+  total: number;
+  routes: string[];
+  byRoute: Count[];
+  byAction: Count[];
+  byRule: Count[];
+  captcha: { outcomes: Count[]; total: number; passRate: number | null };
+  degraded: number;
+  shadow: number;
+  /** Every hour from `since` to `now`, empty ones included (charts need the gaps). */
+  hours: HourRow[];
+  topBlocked: Array<{ caller: string; calls: number }>;
+  topChallenged: Array<{ caller: string; calls: number }>;
+}
+
+export interface ReportOptions {
+  sinceLabel: string;
+  now: number;
+}
+
+/** Non-negative finite integers only: a tampered store must not produce NaN bars. */
+function safeCount(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+function counts(rec: Record<string, number> | undefined, order: readonly string[] = []): Count[] {
+  const entries = Object.entries(rec ?? {}).map(([key, count]) => ({ key, count: safeCount(count) }));
+  const rank = (k: string): number => {
+    const i = order.indexOf(k);
+    return i === -1 ? order.length : i;
+  };
+  return entries.sort((a, b) =>
+    order.length ? rank(a.key) - rank(b.key) || a.key.localeCompare(b.key) : b.count - a.count || a.key.localeCompare(b.key));
+}
+
+function hourKey(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13);
+}
+
+/** Hours from `since` to `now` (at most 31 days' worth), filled from byHour; stray keys outside the range are kept too. */
+function hourRows(stats: Stats, now: number): HourRow[] {
+  const rows = new Map<string, HourRow>();
+  const start = Math.floor(stats.since / 3_600_000) * 3_600_000;
+  const end = Math.max(start, now);
+  const step = 3_600_000;
+  for (let t = start, n = 0; t <= end && n < 31 * 24 + 1; t += step, n++) {
+    rows.set(hourKey(t), { hour: hourKey(t), total: 0, byRoute: {} });
+  }
+  for (const [hour, byRoute] of Object.entries(stats.byHour ?? {})) {
+    const row = rows.get(hour) ?? { hour, total: 0, byRoute: {} };
+    for (const [route, c] of Object.entries(byRoute ?? {})) {
+      row.byRoute[route] = (row.byRoute[route] ?? 0) + safeCount(c);
+      row.total += safeCount(c);
+    }
+    rows.set(hour, row);
+  }
+  return [...rows.values()].sort((a, b) => a.hour.localeCompare(b.hour));
+}
+
+function top(stats: Stats, action: string): Array<{ caller: string; calls: number }> {
+  const list = stats.topCallers?.[action] ?? [];
+  return list
+    .map((c) => ({ caller: String(c.caller), calls: safeCount(c.calls) }))
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, TOP_N);
+}
+
+/** Every route that appears anywhere, in display order. */
+function routeNames(stats: Stats): string[] {
+  const seen = new Set<string>(Object.keys(stats.byRoute ?? {}));
+  for (const r of Object.values(stats.byHour ?? {})) for (const k of Object.keys(r ?? {})) seen.add(k);
+  return counts(Object.fromEntries([...seen].map((k) => [k, 0])), ROUTE_ORDER).map((c) => c.key);
+}
+
+export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
+  const outcomes = CAPTCHA_OUTCOMES.map((key) => ({ key, count: safeCount(stats.captcha?.[key]) }));
+  const captchaTotal = outcomes.reduce((s, o) => s + o.count, 0);
+  const passed = outcomes[0]?.count ?? 0;
+  return {
+    sinceLabel: opts.sinceLabel,
+    since: new Date(stats.since).toISOString(),
+    generatedAt: new Date(opts.now).toISOString(),
+    total: safeCount(stats.total),
+    routes: routeNames(stats),
+    byRoute: counts(stats.byRoute, ROUTE_ORDER),
+    byAction: counts(stats.byAction, ROUTE_ORDER),
+    byRule: counts(stats.byRule),
+    captcha: { outcomes, total: captchaTotal, passRate: captchaTotal ? passed / captchaTotal : null },
+    degraded: safeCount(stats.degraded),
+    shadow: safeCount(stats.shadow),
+    hours: hourRows(stats, opts.now),
+    topBlocked: top(stats, 'reject'),
+    topChallenged: top(stats, 'captcha'),
+  };
+}
+
+/** `87.5%`, or `n/a` when no captcha was played. */
+export function formatRate(rate: number | null): string {
+  return rate === null ? 'n/a' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
+}

@@ -1,0 +1,72 @@
+/** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
+import { formatRate, type Count, type ReportSummary } from './summary.js';
+
+/** Removes control characters so a hostile caller string cannot drive the terminal. */
+function clean(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Left-aligns the first column, right-aligns the others. */
+export function table(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows].map((r) => r.map(clean));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)];
+}
+
+function pct(count: number, total: number): string {
+  return total ? `${((count / total) * 100).toFixed(1)}%` : '-';
+}
+
+function countTable(title: string, rows: Count[], total: number): string[] {
+  if (!rows.length) return [title, '  (none)'];
+  return [title, ...table(['', 'calls', 'share'], rows.map((r) => [r.key, String(r.count), pct(r.count, total)])).map((l) => `  ${l}`)];
+}
+
+function callersTable(title: string, rows: Array<{ caller: string; calls: number }>): string[] {
+  if (!rows.length) return [title, '  (none)'];
+  return [title, ...table(['caller', 'calls'], rows.map((r) => [r.caller, String(r.calls)])).map((l) => `  ${l}`)];
+}
+
+function hoursTable(s: ReportSummary): string[] {
+  const rows = s.hours.filter((h) => h.total > 0);
+  if (!rows.length) return ['Calls by hour (UTC)', '  (none)'];
+  const max = Math.max(...rows.map((r) => r.total));
+  const body = rows.map((h) => [
+    h.hour.replace('T', ' ') + 'h',
+    ...s.routes.map((r) => String(h.byRoute[r] ?? 0)),
+    String(h.total),
+    '#'.repeat(Math.max(1, Math.round((h.total / max) * 20))),
+  ]);
+  const lines = table(['hour', ...s.routes, 'total', ''], body);
+  return ['Calls by hour (UTC)', ...lines.map((l) => `  ${l}`)];
+}
+
+export function renderText(s: ReportSummary): string {
+  const out: string[] = [
+    `chut report: last ${s.sinceLabel} (since ${s.since}, generated ${s.generatedAt})`,
+    '',
+    ...table(['', 'value'], [
+      ['calls', String(s.total)],
+      ['captcha pass rate', `${formatRate(s.captcha.passRate)} (${s.captcha.total} captchas)`],
+      ['degraded (fail-open)', String(s.degraded)],
+      ['shadow decisions', String(s.shadow)],
+    ]),
+    '',
+    ...countTable('By route (what was done)', s.byRoute, s.total),
+    '',
+    ...countTable('By action (what the policy decided)', s.byAction, s.total),
+    '',
+    ...countTable('By rule', s.byRule, s.total),
+    '',
+    ...countTable('Captcha outcomes', s.captcha.outcomes, s.captcha.total),
+    '',
+    ...callersTable('Top blocked callers', s.topBlocked),
+    '',
+    ...callersTable('Top challenged callers', s.topChallenged),
+    '',
+    ...hoursTable(s),
+  ];
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,47 @@
+/** Drives one captcha through a CallControl: answer, say the digits, collect, retry, decide. */
+import type { CaptchaOutcome } from '../reputation/types.js';
+import type { PromptSet } from '../config.js';
+import { isCorrectAnswer } from './captcha.js';
+import { CallerHungUpError, type CallControl, type PromptItem } from './types.js';
+
+export interface CaptchaSettings {
+  attempts: number;
+  length: number;
+  firstDigitTimeoutMs: number;
+  interDigitTimeoutMs: number;
+  prompts: PromptSet;
+  newDigits: () => string;
+}
+
+const sounds = (names: readonly string[]): PromptItem[] => names.map((sound) => ({ sound }));
+
+/**
+ * Runs the challenge. Each attempt uses fresh digits (a robot replaying what it heard last time gains
+ * nothing). `timeout` only when the caller never typed anything in any attempt: silent autodialers.
+ */
+export async function runCaptcha(control: CallControl, s: CaptchaSettings): Promise<CaptchaOutcome> {
+  try {
+    await control.answer();
+    let typedAnything = false;
+    for (let attempt = 1; attempt <= s.attempts; attempt++) {
+      const digits = s.newDigits();
+      const prompt = [...(attempt > 1 ? sounds(s.prompts.retry) : []), ...sounds(s.prompts.intro), { digits }];
+      const typed = await control.askDigits({
+        prompt,
+        maxDigits: s.length,
+        firstDigitTimeoutMs: s.firstDigitTimeoutMs,
+        interDigitTimeoutMs: s.interDigitTimeoutMs,
+      });
+      if (typed !== '') typedAnything = true;
+      if (isCorrectAnswer(digits, typed)) {
+        if (s.prompts.thanks.length) await control.play(sounds(s.prompts.thanks));
+        return 'passed';
+      }
+    }
+    if (s.prompts.goodbye.length) await control.play(sounds(s.prompts.goodbye));
+    return typedAnything ? 'failed' : 'timeout';
+  } catch (err) {
+    if (err instanceof CallerHungUpError || control.signal.aborted) return 'hung-up';
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * normalise → one store lookup → evaluate, under a deadline. Any store error or a missed deadline gives
+ * `ring` with `degraded: true`: a wanted call is never lost to chut.
+ */
+import type { Logger } from '../logger.js';
+import { normalise, normaliseDialled } from '../phone/index.js';
+import type { NormalisedCaller } from '../phone/types.js';
+import { evaluate, lookupNeeds, type Policy } from '../rules/index.js';
+import type { Decision, LookupNeeds } from '../rules/types.js';
+import type { LookupResult, ReputationStore } from '../reputation/types.js';
+import { withDeadline } from './deadline.js';
+import { toReputationFacts } from './facts.js';
+import type { InboundCall, ScreeningDecision, ScreeningObserver } from './types.js';
+
+export interface ScreenerDeps {
+  store: ReputationStore;
+  policy: Policy;
+  defaultCountry: string;
+  deadlineMs: number;
+  logger: Logger;
+  observers: ScreeningObserver[];
+  clock: () => number;
+}
+
+/** A decision plus the facts it was taken on (kept by the service for outcome handling). */
+export interface ScreenResult {
+  decision: ScreeningDecision;
+  facts: LookupResult | null;
+}
+
+export interface Screener {
+  screen(call: InboundCall): Promise<ScreenResult>;
+  /** The same evaluation without deadline or fail-open: store errors propagate (for `chut lookup`). */
+  decide(caller: NormalisedCaller, dialled: string, verstat: string | null): Promise<ScreenResult>;
+  readonly needs: LookupNeeds;
+}
+
+export function createScreener(deps: ScreenerDeps): Screener {
+  const needs = lookupNeeds(deps.policy);
+
+  async function decide(caller: NormalisedCaller, dialled: string, verstat: string | null, started = performance.now()): Promise<ScreenResult> {
+    const now = deps.clock();
+    const e164 = caller.number.kind === 'valid' ? caller.number.e164 : null;
+    const facts = await deps.store.lookup({ e164, rateWindowsSec: needs.rateWindowsSec, blockDigits: needs.blockDigits, now });
+    const verdict = evaluate(
+      { caller: caller.number, callerName: caller.name, dialled, verstat: verstat ?? caller.number.verstat, reputation: toReputationFacts(facts) },
+      deps.policy,
+      new Date(now),
+    );
+    return { decision: finalise(verdict, caller, dialled, started, false), facts };
+  }
+
+  function finalise(verdict: Decision, caller: NormalisedCaller, dialled: string, started: number, degraded: boolean): ScreeningDecision {
+    const shadow = deps.policy.mode === 'shadow';
+    const route = degraded || shadow ? 'ring' : verdict.action;
+    return { ...verdict, route, shadow, degraded, caller, dialled, latencyMs: performance.now() - started };
+  }
+
+  async function screen(call: InboundCall): Promise<ScreenResult> {
+    const started = performance.now();
+    const caller = normalise(call.callerNumber, call.callerName, { defaultCountry: deps.defaultCountry });
+    const dialled = normaliseDialled(String(call.dialled ?? ''), deps.defaultCountry);
+    try {
+      return await withDeadline(decide(caller, dialled, call.verstat ?? null, started), deps.deadlineMs);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      deps.logger.warn({ callId: call.callId, pbx: call.pbx, err: why }, 'screening degraded: the call rings (fail-open)');
+      for (const o of deps.observers) safely(() => o.onStoreError?.('lookup', err));
+      const verdict: Decision = { action: 'ring', rule: 'fail-open', reasons: [`screening failed (${why}): fail-open, the call rings`] };
+      return { decision: finalise(verdict, caller, dialled, started, true), facts: null };
+    }
+  }
+
+  return { screen, decide: (c, d, v) => decide(c, d, v), needs };
+}
+
+/** Observers must never break a call. */
+export function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // an observer's bug is not the caller's problem
+  }
+}

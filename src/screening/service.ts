@@ -1,0 +1,126 @@
+/** The screening service every adapter uses: screen, route (captcha included), learn, record. */
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { normalise, parseListEntry } from '../phone/index.js';
+import type { Policy } from '../rules/index.js';
+import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
+import { newChallenge } from './captcha.js';
+import { buildCallRecord } from './call-record.js';
+import { createOutcomes } from './outcomes.js';
+import { createRecorder } from './recorder.js';
+import { ROUTES } from './routes/index.js';
+import type { CaptchaSettings } from './run-captcha.js';
+import { createScreener, safely } from './screener.js';
+import type { CallControl, CallResult, Explanation, FinalRoute, InboundCall, ScreeningDecision, ScreeningObserver, ScreeningService } from './types.js';
+
+export interface ScreeningDeps {
+  store: ReputationStore;
+  policy: Policy;
+  config: Readonly<Config>;
+  logger: Logger;
+  observers?: ScreeningObserver[];
+  clock?: () => number;
+}
+
+export function createScreeningService(deps: ScreeningDeps): ScreeningService {
+  const { store, config, logger } = deps;
+  const observers = deps.observers ?? [];
+  const clock = deps.clock ?? Date.now;
+  const defaultCountry = config.screening.defaultCountry;
+  const screener = createScreener({
+    store, policy: deps.policy, defaultCountry, deadlineMs: config.screening.deadlineMs, logger, observers, clock,
+  });
+  const outcomes = createOutcomes({ store, config, logger, observers, clock });
+  const record = createRecorder({
+    store, logger, observers, clock,
+    blockDigits: screener.needs.blockDigits,
+    maxWindowSec: Math.max(60, ...screener.needs.rateWindowsSec),
+    streamMaxLen: config.screening.streamMaxLen,
+  });
+  const newCaptchaDigits = (): string => newChallenge(config.captcha.length);
+  const prompts = config.captcha.prompts[config.captcha.language] ?? config.captcha.prompts.en ?? Object.values(config.captcha.prompts)[0];
+  if (!prompts) throw new Error('captcha.prompts has no prompt set');
+  const captchaSettings: CaptchaSettings = {
+    attempts: config.captcha.attempts, length: config.captcha.length, prompts, newDigits: newCaptchaDigits,
+    firstDigitTimeoutMs: config.captcha.firstDigitTimeoutMs, interDigitTimeoutMs: config.captcha.interDigitTimeoutMs,
+  };
+
+  async function screen(call: InboundCall): Promise<ScreeningDecision> {
+    const { decision } = await screener.screen(call);
+    for (const o of observers) safely(() => o.onDecision?.(decision, call));
+    return decision;
+  }
+
+  async function applyCaptcha(e164: string | null, outcome: CaptchaOutcome, scoreBefore?: number): Promise<void> {
+    if (!e164) return;
+    try {
+      await outcomes.captcha(e164, outcome, scoreBefore);
+    } catch (err) {
+      logger.warn({ caller: e164, outcome, err: String(err) }, 'could not store the captcha outcome');
+      for (const o of observers) safely(() => o.onStoreError?.('applyOutcome', err));
+    }
+  }
+
+  async function finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null) {
+    const rec = buildCallRecord(call, decision, finalRoute, captcha);
+    await record(rec);
+    return rec;
+  }
+
+  async function executeRoute(control: CallControl, decision: ScreeningDecision, log: Logger) {
+    try {
+      return await ROUTES[decision.route]({
+        control, decision, logger: log, voicemailMailbox: config.routes.voicemailMailbox, captcha: captchaSettings,
+        onCaptchaFail: config.captcha.onFail, onCaptchaTimeout: config.captcha.onTimeout,
+      });
+    } catch (err) {
+      if (control.signal.aborted) return { finalRoute: 'hung-up' as const, captcha: null };
+      log.warn({ err: String(err), route: decision.route }, 'route failed: trying to ring (fail-open)');
+      await control.ring().catch((e: unknown) => log.warn({ err: String(e) }, 'fail-open ring failed too'));
+      return { finalRoute: 'ring' as const, captcha: null };
+    }
+  }
+
+  async function handleCall(call: InboundCall, control: CallControl): Promise<CallResult> {
+    const { decision, facts } = await screener.screen(call);
+    for (const o of observers) safely(() => o.onDecision?.(decision, call));
+    const log = logger.child({ callId: call.callId, pbx: call.pbx });
+    const { finalRoute, captcha } = await executeRoute(control, decision, log);
+    const e164 = decision.caller.number.kind === 'valid' ? decision.caller.number.e164 : null;
+    if (captcha) await applyCaptcha(e164, captcha, facts?.score);
+    const rec = await finishCall(call, decision, finalRoute, captcha);
+    return { decision, finalRoute, captcha, record: rec };
+  }
+
+  async function explain(rawNumber: string, opts: { dialled?: string; callerName?: string } = {}): Promise<Explanation> {
+    const caller = normalise(rawNumber, opts.callerName ?? '', { defaultCountry });
+    const dialled = opts.dialled ?? '';
+    const { decision, facts } = await screener.decide(caller, dialled, null);
+    const entry = caller.number.kind === 'valid' ? parseListEntry(caller.number.e164, defaultCountry) : null;
+    const listEntries = entry && !('error' in entry) ? await store.getListEntry(entry) : [];
+    return { decision, facts, listEntries };
+  }
+
+  return {
+    screen,
+    handleCall,
+    newCaptchaDigits,
+    finishCall,
+    explain,
+    applyCaptchaOutcome: (caller, outcome) => applyCaptcha(caller.number.kind === 'valid' ? caller.number.e164 : null, outcome),
+    reportNumber: (e164, kind, source) => outcomes.report(e164, kind, source),
+    async reportLastCaller(target, kind, source) {
+      const e164 = await store.getLastCaller(target);
+      if (e164) await outcomes.report(e164, kind, source);
+      return e164;
+    },
+    async enrichCall(callId, enrichment) {
+      try {
+        await store.enrichCall(callId, enrichment);
+      } catch (err) {
+        logger.warn({ callId, err: String(err) }, 'could not store call enrichment');
+        for (const o of observers) safely(() => o.onStoreError?.('enrichCall', err));
+      }
+    },
+  };
+}
