@@ -26,6 +26,8 @@ export interface StartOptions {
   http?: boolean;
   /** Start the PBX adapters (default true; `chut serve` runs HTTP alone). */
   pbx?: boolean;
+  /** The screener's clock (the demo replays calls at chosen times). */
+  clock?: () => number;
 }
 
 export interface RunningChut {
@@ -56,7 +58,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const store = opts.store ?? buildStore(config, logger);
   const metrics = createMetrics();
   const notifiers = createNotifiers(config, logger);
-  const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer] });
+  const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer], clock: opts.clock });
 
   const adapters: PbxAdapter[] = [];
   if (opts.pbx ?? true) {

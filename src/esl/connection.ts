@@ -32,7 +32,7 @@ export class EslConnection {
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
 
-  constructor(readonly socket: Socket, private readonly handlers: ConnectionHandlers = {}) {
+  constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));

@@ -1,6 +1,6 @@
 /**
  * Which notification events a call record or an auto-block produces, and the JSON payload sent for each.
- * Pure: no I/O, no clock. The payload shape is public (webhook bodies, MQTT messages): see docs/notifications.md.
+ * Pure: no I/O, no clock. The payload shape is public (webhook bodies, MQTT messages): documented in config/chut.example.yaml.
  */
 import type { NotificationEvent } from '../config.js';
 import type { CallRecord } from '../reputation/types.js';

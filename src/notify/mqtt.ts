@@ -120,7 +120,8 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
         await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);
       }
       closed = true;
-      const ended = await withTimeout(client.endAsync(), CLOSE_GRACE_MS);
+      // Without a broker, a polite end would wait forever for the held publishes.
+      const ended = await withTimeout(client.endAsync(!client.connected), CLOSE_GRACE_MS);
       if (!ended) await withTimeout(client.endAsync(true), CLOSE_GRACE_MS);
     },
   };

@@ -6,12 +6,12 @@ function clean(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
-/** Left-aligns the first column, right-aligns the others. */
-export function table(header: string[], rows: string[][]): string[] {
+/** Left-aligns the columns in `left` (the first by default), right-aligns the others (numbers). */
+export function table(header: string[], rows: string[][], left: number[] = [0]): string[] {
   const all = [header, ...rows].map((r) => r.map(clean));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
-    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    r.map((cell, i) => (left.includes(i) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)];
 }
 
@@ -39,7 +39,7 @@ function hoursTable(s: ReportSummary): string[] {
     String(h.total),
     '#'.repeat(Math.max(1, Math.round((h.total / max) * 20))),
   ]);
-  const lines = table(['hour', ...s.routes, 'total', ''], body);
+  const lines = table(['hour', ...s.routes, 'total', ''], body, [0, s.routes.length + 2]);
   return ['Calls by hour (UTC)', ...lines.map((l) => `  ${l}`)];
 }
 
@@ -47,12 +47,12 @@ export function renderText(s: ReportSummary): string {
   const out: string[] = [
     `chut report: last ${s.sinceLabel} (since ${s.since}, generated ${s.generatedAt})`,
     '',
-    ...table(['', 'value'], [
+    ...[
       ['calls', String(s.total)],
       ['captcha pass rate', `${formatRate(s.captcha.passRate)} (${s.captcha.total} captchas)`],
       ['degraded (fail-open)', String(s.degraded)],
       ['shadow decisions', String(s.shadow)],
-    ]),
+    ].map(([k, v]) => `${(k ?? '').padEnd(22)}${v ?? ''}`),
     '',
     ...countTable('By route (what was done)', s.byRoute, s.total),
     '',

@@ -7,7 +7,7 @@ const MAX_RAW = 128;
 export function buildCallRecord(call: InboundCall, d: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null): CallRecord {
   const n = d.caller.number;
   return {
-    time: call.receivedAt,
+    time: d.decidedAt,
     pbx: call.pbx,
     callId: String(call.callId).slice(0, 128),
     rawCaller: n.raw.slice(0, MAX_RAW),

@@ -47,13 +47,13 @@ export function createScreener(deps: ScreenerDeps): Screener {
       deps.policy,
       new Date(now),
     );
-    return { decision: finalise(verdict, caller, dialled, started, false), facts };
+    return { decision: finalise(verdict, caller, dialled, started, false, now), facts };
   }
 
-  function finalise(verdict: Decision, caller: NormalisedCaller, dialled: string, started: number, degraded: boolean): ScreeningDecision {
+  function finalise(verdict: Decision, caller: NormalisedCaller, dialled: string, started: number, degraded: boolean, decidedAt: number): ScreeningDecision {
     const shadow = deps.policy.mode === 'shadow';
     const route = degraded || shadow ? 'ring' : verdict.action;
-    return { ...verdict, route, shadow, degraded, caller, dialled, latencyMs: performance.now() - started };
+    return { ...verdict, route, shadow, degraded, caller, dialled, latencyMs: performance.now() - started, decidedAt };
   }
 
   async function screen(call: InboundCall): Promise<ScreenResult> {
@@ -67,7 +67,7 @@ export function createScreener(deps: ScreenerDeps): Screener {
       deps.logger.warn({ callId: call.callId, pbx: call.pbx, err: why }, 'screening degraded: the call rings (fail-open)');
       for (const o of deps.observers) safely(() => o.onStoreError?.('lookup', err));
       const verdict: Decision = { action: 'ring', rule: 'fail-open', reasons: [`screening failed (${why}): fail-open, the call rings`] };
-      return { decision: finalise(verdict, caller, dialled, started, true), facts: null };
+      return { decision: finalise(verdict, caller, dialled, started, true, deps.clock()), facts: null };
     }
   }
 

@@ -30,6 +30,8 @@ export interface ScreeningDecision extends Decision {
   /** Normalised dialled number (E.164 when it parses, else the cleaned digits). */
   dialled: string;
   latencyMs: number;
+  /** Epoch ms of the decision, from the screener's clock (the time the call record carries). */
+  decidedAt: number;
 }
 
 /** A prompt item the PBX can play: a sound file name (no extension) or digits to say one by one. */

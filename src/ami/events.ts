@@ -1,0 +1,131 @@
+/**
+ * The one place AMI packets become data: asterisk-manager's parsed packet (lower-cased keys, repeated keys as
+ * arrays) → a typed union. Nothing else in chut reads AMI key/value packets.
+ *
+ * A channel UserEvent carries the channel snapshot FIRST and then the dialplan's own headers, so a header
+ * present in both (e.g. `Uniqueid`) arrives as `[snapshot, custom]`: snapshot fields take the FIRST value,
+ * and our own headers use `Chut*` names that cannot clash with the snapshot.
+ */
+import type { LibPacket, LibValue } from 'asterisk-manager';
+
+export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up';
+
+export type AmiEvent =
+  | { type: 'fully-booted' }
+  | {
+      type: 'chut-query'; channel: string; uniqueid: string; callerNumber: string; callerName: string;
+      dialled: string; verstat: string | null; waitMs: number | null;
+    }
+  | { type: 'chut-captcha'; channel: string; uniqueid: string; outcome: CaptchaReport }
+  | { type: 'chut-report'; uniqueid: string; kind: 'spam' | 'allow'; target: string }
+  | { type: 'new-channel'; channel: string; uniqueid: string }
+  | { type: 'stasis-start'; channel: string; uniqueid: string }
+  | { type: 'dial-begin'; uniqueid: string; destUniqueid: string; destChannel: string }
+  | { type: 'dial-end'; uniqueid: string; destChannel: string; dialStatus: string }
+  | { type: 'bridge-enter'; uniqueid: string; bridge: string }
+  | { type: 'hangup'; channel: string; uniqueid: string; cause: number | null; causeText: string | null }
+  | { type: 'dtmf'; uniqueid: string; digit: string; end: boolean };
+
+/** First value of a header (the snapshot's, when the dialplan repeated the name), or '' when absent. */
+export function first(p: LibPacket, key: string): string {
+  const v: LibValue | undefined = p[key];
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v[0] ?? '';
+  return '';
+}
+
+/** Our own headers are sent once; a second copy means someone forged one: take none. */
+function own(p: LibPacket, key: string): string | null {
+  const v = p[key];
+  return typeof v === 'string' ? v : null;
+}
+
+/** Values our dialplan base64-encodes (caller data may hold commas, CR/LF…). Invalid base64 → null. */
+export function decode64(v: string | null): string | null {
+  if (v === null) return null;
+  if (v === '') return '';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0 || v.length > 4096) return null;
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
+const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up'];
+
+function chutQuery(p: LibPacket): AmiEvent | null {
+  const uniqueid = first(p, 'uniqueid');
+  const channel = first(p, 'channel');
+  if (!UNIQUEID.test(uniqueid) || !channel) return null;
+  // Recorded-harness style (plain CallerIDNum/DID custom headers) is accepted as a fallback.
+  const callerNumber = decode64(own(p, 'chutcaller')) ?? lastOf(p, 'calleridnum');
+  const callerName = decode64(own(p, 'chutname')) ?? lastOf(p, 'calleridname');
+  const dialled = decode64(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
+  const verstat = decode64(own(p, 'chutverstat'));
+  const wait = Number(own(p, 'chutwaitms'));
+  return {
+    type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
+    verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null,
+  };
+}
+
+function lastOf(p: LibPacket, key: string): string {
+  const v = p[key];
+  if (Array.isArray(v)) return v[v.length - 1] ?? '';
+  return typeof v === 'string' ? v : '';
+}
+
+function userEvent(p: LibPacket): AmiEvent | null {
+  const name = first(p, 'userevent');
+  if (name === 'ChutQuery') return chutQuery(p);
+  const uniqueid = first(p, 'uniqueid');
+  if (!UNIQUEID.test(uniqueid)) return null;
+  if (name === 'ChutCaptcha') {
+    const outcome = own(p, 'chutoutcome') ?? '';
+    if (!CAPTCHA_REPORTS.includes(outcome)) return null;
+    return { type: 'chut-captcha', channel: first(p, 'channel'), uniqueid, outcome: outcome as CaptchaReport };
+  }
+  if (name === 'ChutReport') {
+    const kind = own(p, 'chutkind');
+    const target = decode64(own(p, 'chuttarget'));
+    if ((kind !== 'spam' && kind !== 'allow') || target === null) return null;
+    return { type: 'chut-report', uniqueid, kind, target };
+  }
+  return null;
+}
+
+function causeOf(p: LibPacket): number | null {
+  const n = Number(first(p, 'cause'));
+  return first(p, 'cause') !== '' && Number.isInteger(n) ? n : null;
+}
+
+type Mapper = (p: LibPacket) => AmiEvent | null;
+
+const MAPPERS: Record<string, Mapper> = {
+  fullybooted: () => ({ type: 'fully-booted' }),
+  userevent: userEvent,
+  newchannel: (p) => ({ type: 'new-channel', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid') }),
+  newexten: (p) => (first(p, 'application').toLowerCase() === 'stasis'
+    ? { type: 'stasis-start', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid') } : null),
+  dialbegin: (p) => ({
+    type: 'dial-begin', uniqueid: first(p, 'uniqueid'), destUniqueid: first(p, 'destuniqueid'), destChannel: first(p, 'destchannel'),
+  }),
+  dialend: (p) => ({
+    type: 'dial-end', uniqueid: first(p, 'uniqueid'), destChannel: first(p, 'destchannel'), dialStatus: first(p, 'dialstatus'),
+  }),
+  bridgeenter: (p) => ({ type: 'bridge-enter', uniqueid: first(p, 'uniqueid'), bridge: first(p, 'bridgeuniqueid') }),
+  hangup: (p) => ({
+    type: 'hangup', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid'), cause: causeOf(p),
+    causeText: first(p, 'cause-txt') || null,
+  }),
+  dtmfbegin: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: false }),
+  dtmfend: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: true }),
+};
+
+/** Maps one parsed packet to an event we care about; null for everything else (most of the traffic). */
+export function toAmiEvent(p: LibPacket): AmiEvent | null {
+  const name = first(p, 'event').toLowerCase();
+  const mapper = MAPPERS[name];
+  if (!mapper) return null;
+  const ev = mapper(p);
+  if (ev && 'uniqueid' in ev && ev.type !== 'chut-report' && !UNIQUEID.test(ev.uniqueid)) return null;
+  return ev;
+}

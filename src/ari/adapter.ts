@@ -1,0 +1,116 @@
+/**
+ * The Asterisk ARI adapter: our Stasis app. Frames are parsed at the edge and dispatched to per-call sessions;
+ * StasisStart opens one (screening or feature code), the rest feed the session of their channel.
+ */
+import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
+import { reportCall, screenCall, type CallDeps } from './calls.js';
+import { createAriEvents, type RetryStrategy } from './connection.js';
+import { eventChannelId, parseFrame, type AriChannel, type StasisStart } from './events.js';
+import { createAriRest } from './rest.js';
+import type { CallSession } from './session.js';
+
+export interface AriAdapterOptions {
+  retryStrategy?: RetryStrategy;
+  pingIntervalMs?: number;
+  playbackTimeoutMs?: number;
+  /** Delay after each (re)connection before continuing channels left in our app by a previous run. */
+  orphanSweepDelayMs?: number;
+}
+
+export interface AriAdapter extends PbxAdapter {
+  /** Calls chut is handling right now (the live-calls map's size). */
+  liveCalls(): number;
+}
+
+export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions = {}): AriAdapter {
+  const { config, logger } = deps;
+  const log = logger.child({ adapter: 'ari' });
+  const rest = createAriRest({ url: config.ari.url, user: config.ari.user, password: config.ari.password, timeoutMs: config.ari.requestTimeoutMs });
+  const events = createAriEvents({
+    baseUrl: rest.baseUrl, authHeader: rest.authHeader, app: config.ari.app, logger: log,
+    ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),
+    ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
+  });
+  const live = new Map<string, CallSession>();
+  const callDeps: CallDeps = {
+    config, screening: deps.screening, logger: log, rest, live,
+    ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
+  };
+  let sweepTimer: NodeJS.Timeout | null = null;
+
+  function onStasisStart(ev: StasisStart): void {
+    const [first, second] = ev.args;
+    if (first === 'report') {
+      if (second === 'spam' || second === 'allow') void reportCall(callDeps, ev, second);
+      else log.warn('ARI: feature code with an unknown kind, ignored');
+      return;
+    }
+    void screenCall(callDeps, ev);
+  }
+
+  events.on('frame', (raw) => {
+    const parsed = parseFrame(raw);
+    if (!parsed.ok) {
+      log.debug({ error: parsed.error, frame: raw.slice(0, 200) }, 'ARI: malformed frame dropped');
+      return;
+    }
+    const ev = parsed.event;
+    if (ev.type === 'Other') return;
+    if (ev.type === 'StasisStart') return onStasisStart(ev);
+    const id = eventChannelId(ev);
+    if (id) live.get(id)?.handle(ev);
+  });
+
+  /** Channels parked in our app that no session owns (chut restarted mid-call): send them on (fail-open). */
+  async function sweepOrphans(): Promise<void> {
+    let channels: AriChannel[] | undefined;
+    try {
+      channels = await rest.request<AriChannel[]>('GET', '/channels');
+    } catch (err) {
+      log.debug({ err: String(err) }, 'ARI: could not list channels for the orphan sweep');
+      return;
+    }
+    for (const ch of Array.isArray(channels) ? channels : []) {
+      const app = (ch?.dialplan?.app_data ?? '').split(',')[0];
+      if (ch?.dialplan?.app_name !== 'Stasis' || app !== config.ari.app || typeof ch.id !== 'string' || live.has(ch.id)) continue;
+      log.warn({ callId: ch.id }, 'ARI: channel left in Stasis by a previous connection, continuing it (fail-open)');
+      await rest.request('POST', `/channels/${encodeURIComponent(ch.id)}/continue`).catch(() => undefined);
+    }
+  }
+
+  events.on('status', (s) => {
+    if (s.state !== 'ready') return;
+    if (sweepTimer) clearTimeout(sweepTimer);
+    sweepTimer = setTimeout(() => { sweepTimer = null; void sweepOrphans(); }, options.orphanSweepDelayMs ?? 1000);
+  });
+
+  return {
+    name: 'asterisk-ari',
+    status: (): ConnectionStatus => events.status(),
+    liveCalls: () => live.size,
+    async start() {
+      log.info({ url: rest.baseUrl, app: config.ari.app }, 'ARI: starting');
+      const settled = new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 5000);
+        const onStatus = (s: ConnectionStatus) => {
+          if (s.state === 'ready' || s.state === 'reconnecting' || s.state === 'closed') {
+            clearTimeout(t);
+            events.off('status', onStatus);
+            resolve();
+          }
+        };
+        events.on('status', onStatus);
+      });
+      events.start();
+      await settled;
+    },
+    async stop() {
+      if (sweepTimer) clearTimeout(sweepTimer);
+      sweepTimer = null;
+      await events.stop();
+      // Fail-open on shutdown: calls still in our hands go on to the dialplan (ring) rather than dead air.
+      await Promise.all([...live.keys()].map((id) =>
+        rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`, undefined, 1000).catch(() => undefined)));
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * What chut does with a channel that entered Stasis: a screened inbound call, or a feature-code call from an
+ * internal phone (`Stasis(chut,report,spam|allow)`). Each runs inside a session registered in the live-calls
+ * map for exactly as long as chut cares about the channel.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ScreeningService, UserReportKind } from '../screening/types.js';
+import { createAriControl, type AriCallControl } from './control.js';
+import type { StasisStart } from './events.js';
+import { inboundCall, readVerstat } from './inbound.js';
+import type { AriRest } from './rest.js';
+import { CallSession } from './session.js';
+
+export interface CallDeps {
+  config: Readonly<Config>;
+  screening: ScreeningService;
+  logger: Logger;
+  rest: AriRest;
+  live: Map<string, CallSession>;
+  playbackTimeoutMs?: number;
+  /** A session still open after this long is dropped from the map (a safety net against leaks). */
+  maxCallMs?: number;
+}
+
+const EXTENSION = /^[A-Za-z0-9*#+_-]{1,32}$/;
+
+async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallControl, s: CallSession, log: Logger) => Promise<void>): Promise<void> {
+  const id = ev.channel.id;
+  if (deps.live.has(id)) return; // a duplicate StasisStart: the first one owns the channel
+  const session = new CallSession(id);
+  deps.live.set(id, session);
+  const log = deps.logger.child({ callId: id, pbx: 'asterisk-ari' });
+  const { ari, routes, captcha } = deps.config;
+  const control = createAriControl({
+    rest: deps.rest, session, logger: log, rejectStyle: routes.reject, language: captcha.language,
+    labels: { ring: ari.ringExtension, voicemail: ari.voicemailExtension, reject: ari.rejectExtension },
+    ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
+  });
+  const evict = setTimeout(() => session.end('evicted'), deps.maxCallMs ?? 30 * 60_000);
+  evict.unref();
+  try {
+    await body(control, session, log);
+  } catch (err) {
+    log.error({ err: String(err) }, 'ARI: call handling failed');
+  } finally {
+    clearTimeout(evict);
+    // Fail-open: whatever happened above, a live channel must not stay parked in Stasis.
+    if (!control.routed && !session.signal.aborted) {
+      await control.leave().catch((err: unknown) => log.warn({ err: String(err) }, 'ARI: fail-open continue failed'));
+    }
+    session.end('finished');
+    deps.live.delete(id);
+  }
+}
+
+/** Screens one inbound call: STIR/SHAKEN lookup, then the screener drives the route through our control. */
+export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
+  const receivedAt = Date.now();
+  return withSession(deps, ev, async (control, session, log) => {
+    // The screener keeps its own deadline; this watchdog only covers a screener that never routes at all.
+    const watchdog = setTimeout(() => {
+      if (session.phase !== 'screening') return;
+      log.warn('ARI: no route from the screener in time, ringing (fail-open)');
+      control.leave().catch((err: unknown) => log.warn({ err: String(err) }, 'ARI: watchdog continue failed'));
+    }, deps.config.screening.deadlineMs + 2000);
+    try {
+      const verstat = await readVerstat(deps.rest, ev, Math.min(150, deps.config.ari.requestTimeoutMs), log);
+      const result = await deps.screening.handleCall(inboundCall(ev, verstat, receivedAt), control);
+      log.debug({ route: result.finalRoute, captcha: result.captcha }, 'ARI: call handled');
+    } finally {
+      clearTimeout(watchdog);
+    }
+  });
+}
+
+/** `*77` / `*78` from an internal phone: report the last external caller to that extension, confirm, leave. */
+export function reportCall(deps: CallDeps, ev: StasisStart, kind: UserReportKind): Promise<void> {
+  return withSession(deps, ev, async (control, _session, log) => {
+    const extension = ev.channel.caller.number;
+    let reported: string | null = null;
+    if (EXTENSION.test(extension)) {
+      reported = await deps.screening.reportLastCaller(extension, kind, 'phone').catch((err: unknown) => {
+        log.warn({ err: String(err) }, 'ARI: report-last-caller failed');
+        return null;
+      });
+    }
+    log.info({ extension: EXTENSION.test(extension) ? extension : '(invalid)', kind, reported }, 'ARI: feature code');
+    await control.answer();
+    const digits = reported?.replace(/\D/g, '') ?? '';
+    await control.play(digits ? [{ sound: 'beep' }, { digits }] : [{ sound: 'beeperr' }]);
+    await control.leave(); // the snippet hangs up after Stasis returns
+  });
+}

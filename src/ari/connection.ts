@@ -1,0 +1,152 @@
+/**
+ * The event half of our ARI client: one WebSocket to `/ari/events?app=<app>&subscribeAll=false`, which is
+ * what registers the Stasis app with Asterisk. Owns the connection lifecycle (a `ConnectionStatus` with
+ * events), reconnects with capped, jittered exponential backoff (the app is re-registered by every new
+ * connection, including after an Asterisk restart), and detects dead peers with pings.
+ * Credentials travel in the Authorization header only, so the URL we log carries none.
+ */
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import type { Logger } from '../logger.js';
+import type { ConnectionStatus } from '../screening/types.js';
+
+/** Milliseconds before reconnect attempt `attempt` (1-based), or null to give up. */
+export type RetryStrategy = (attempt: number) => number | null;
+
+/** Capped exponential backoff with full jitter in [50%, 100%] of the step: never gives up. */
+export function defaultRetryStrategy(baseMs = 250, capMs = 15_000, random: () => number = Math.random): RetryStrategy {
+  return (attempt) => {
+    const step = Math.min(capMs, baseMs * 2 ** Math.min(attempt - 1, 16));
+    return Math.round(step / 2 + random() * (step / 2));
+  };
+}
+
+export interface AriEventsOptions {
+  baseUrl: string;
+  authHeader: string;
+  app: string;
+  logger: Logger;
+  retryStrategy?: RetryStrategy;
+  /** Ping period; a peer that misses one whole period is considered dead. */
+  pingIntervalMs?: number;
+  /** Time allowed for the upgrade handshake. */
+  handshakeTimeoutMs?: number;
+}
+
+export interface AriEventsConnection extends EventEmitter<{
+  status: [ConnectionStatus];
+  frame: [string];
+}> {
+  status(): ConnectionStatus;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
+  const emitter = new EventEmitter() as AriEventsConnection;
+  const retry = opts.retryStrategy ?? defaultRetryStrategy();
+  const pingEvery = opts.pingIntervalMs ?? 10_000;
+  const wsUrl = `${opts.baseUrl.replace(/^http/, 'ws')}/events?app=${encodeURIComponent(opts.app)}&subscribeAll=false`;
+  let current: ConnectionStatus = { state: 'closed', since: Date.now() };
+  let socket: WebSocket | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let pingTimer: NodeJS.Timeout | null = null;
+  let attempt = 0;
+  let stopped = true;
+
+  function setStatus(s: ConnectionStatus): void {
+    current = s;
+    emitter.emit('status', s);
+  }
+
+  function scheduleReconnect(reason: string): void {
+    if (stopped || retryTimer) return;
+    attempt += 1;
+    const wait = retry(attempt);
+    if (wait === null) {
+      opts.logger.error({ attempt, reason }, 'ARI: giving up reconnecting');
+      setStatus({ state: 'closed', since: Date.now() });
+      return;
+    }
+    setStatus({ state: 'reconnecting', since: Date.now(), attempt, lastError: reason });
+    opts.logger.warn({ attempt, inMs: wait, reason }, 'ARI: events connection lost, reconnecting');
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect();
+    }, wait);
+  }
+
+  function startPings(ws: WebSocket): void {
+    let alive = true;
+    ws.on('pong', () => { alive = true; });
+    pingTimer = setInterval(() => {
+      if (!alive) {
+        opts.logger.warn('ARI: no pong from Asterisk, dropping the connection');
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, pingEvery);
+  }
+
+  function clearPings(): void {
+    if (pingTimer) clearInterval(pingTimer);
+    pingTimer = null;
+  }
+
+  function connect(): void {
+    if (stopped) return;
+    if (current.state === 'closed') setStatus({ state: 'connecting', since: Date.now() });
+    opts.logger.debug({ url: wsUrl }, 'ARI: connecting events WebSocket');
+    const ws = new WebSocket(wsUrl, { headers: { authorization: opts.authHeader }, handshakeTimeout: opts.handshakeTimeoutMs ?? 5000 });
+    socket = ws;
+    let failure = 'closed';
+    ws.on('open', () => {
+      attempt = 0;
+      opts.logger.info({ url: wsUrl, app: opts.app }, 'ARI: connected, Stasis app registered');
+      setStatus({ state: 'ready', since: Date.now() });
+      startPings(ws);
+    });
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) emitter.emit('frame', data.toString());
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      failure = `HTTP ${res.statusCode ?? '?'} on upgrade${res.statusCode === 401 ? ' (check ari.user / ari.password)' : ''}`;
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('error', (err) => { failure = err.message; });
+    ws.on('close', (code) => {
+      clearPings();
+      if (socket === ws) socket = null;
+      if (stopped) return;
+      scheduleReconnect(failure === 'closed' ? `closed (code ${code})` : failure);
+    });
+  }
+
+  emitter.status = () => current;
+  emitter.start = () => {
+    if (!stopped) return;
+    stopped = false;
+    connect();
+  };
+  emitter.stop = async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    clearPings();
+    const ws = socket;
+    socket = null;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
+        ws.once('close', () => { clearTimeout(t); resolve(); });
+        if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+        else ws.close();
+      });
+    }
+    setStatus({ state: 'closed', since: Date.now() });
+  };
+  return emitter;
+}

@@ -1,0 +1,185 @@
+/**
+ * `CallControl` over ARI for one channel. Routes leave Stasis with a plain `continue` (no target): the
+ * snippet's next priority dispatches on `CHUT_ROUTE`, and anything unexpected there (variable unset, chut
+ * gone, STASISSTATUS=FAILED) falls to ring. So no `continue` from chut can ever land in a missing context.
+ * Ring sets nothing and never answers (answering starts the caller's billing; only the captcha answers).
+ */
+import type { Logger } from '../logger.js';
+import type { RejectStyle } from '../config.js';
+import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
+import { mediaUris } from './media.js';
+import { AriHttpError, type AriRest } from './rest.js';
+import type { CallSession } from './session.js';
+
+export interface RouteLabels {
+  ring: string;
+  voicemail: string;
+  reject: string;
+}
+
+export interface AriControlOptions {
+  rest: AriRest;
+  session: CallSession;
+  logger: Logger;
+  labels: RouteLabels;
+  rejectStyle: RejectStyle;
+  language: string;
+  /** Longest wait for a PlaybackFinished that may never come (events lost while the WebSocket was down). */
+  playbackTimeoutMs?: number;
+  /** Delays between `continue` retries after a failure other than "channel gone". */
+  continueRetryMs?: readonly number[];
+}
+
+export interface AriCallControl extends CallControl {
+  /** Whether the channel has been sent back to the dialplan. */
+  readonly routed: boolean;
+  /** Plain `continue`, used by the feature codes and the fail-open paths. */
+  leave(vars?: Record<string, string>): Promise<void>;
+}
+
+const MAILBOX = /^[A-Za-z0-9_@.+-]{1,64}$/;
+
+export function createAriControl(o: AriControlOptions): AriCallControl {
+  const { rest, session, logger } = o;
+  const path = `/channels/${encodeURIComponent(session.channelId)}`;
+  const retryDelays = o.continueRetryMs ?? [50, 250, 1000];
+  let routed = false;
+  let playbackSeq = 0;
+
+  function gone(err: unknown): boolean {
+    return err instanceof AriHttpError && err.status === 404;
+  }
+
+  function checkAlive(): void {
+    if (session.signal.aborted) throw new CallerHungUpError();
+  }
+
+  /** 404 means the caller hung up between our requests: make the state machine say so, then throw. */
+  function rethrow(err: unknown): never {
+    if (gone(err)) {
+      session.end('hung-up');
+      throw new CallerHungUpError();
+    }
+    throw err;
+  }
+
+  async function setVar(name: string, value: string): Promise<void> {
+    try {
+      await rest.request('POST', `${path}/variable`, { variable: name, value });
+    } catch (err) {
+      // Fail-open: without the variable the snippet rings, which is the safe direction.
+      logger.warn({ err: String(err), variable: name }, 'ARI: could not set a route variable');
+    }
+  }
+
+  async function sendContinue(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rest.request('POST', `${path}/continue`);
+        return;
+      } catch (err) {
+        if (gone(err)) rethrow(err);
+        // 409: the channel already left Stasis; the dialplan has it, which is all we wanted.
+        if (err instanceof AriHttpError && err.status === 409) return;
+        const delay = retryDelays[attempt];
+        if (delay === undefined || session.signal.aborted) throw err;
+        logger.warn({ err: String(err), attempt: attempt + 1 }, 'ARI: continue failed, retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async function leave(vars: Record<string, string> = {}): Promise<void> {
+    if (routed) return;
+    checkAlive();
+    const before = session.phase;
+    session.transition('leaving');
+    await Promise.all(Object.entries(vars).map(([k, v]) => setVar(k, v)));
+    try {
+      await sendContinue();
+      routed = true;
+    } catch (err) {
+      if (session.phase === 'leaving') session.phase = before;
+      throw err;
+    }
+  }
+
+  async function playAndWait(prompt: readonly PromptItem[]): Promise<void> {
+    checkAlive();
+    const { media, refused } = mediaUris(prompt);
+    if (refused.length) logger.warn({ refused }, 'ARI: prompt items refused (invalid names)');
+    if (media.length === 0) return;
+    playbackSeq += 1;
+    const playbackId = `chut-${session.channelId}-${playbackSeq}`;
+    const finished = session.expectPlayback(playbackId);
+    try {
+      await rest.request('POST', `${path}/play`, { media, lang: o.language, playbackId });
+    } catch (err) {
+      session.forgetPlayback(playbackId);
+      rethrow(err);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), o.playbackTimeoutMs ?? 60_000);
+    });
+    const state = await Promise.race([finished, timeout]);
+    clearTimeout(timer);
+    session.forgetPlayback(playbackId);
+    checkAlive();
+    if (state !== 'done') logger.debug({ playbackId, state }, 'ARI: playback did not finish normally');
+  }
+
+  /** Digits typed from now on; anything typed before this call (during the prompt) was never listened to. */
+  function collect(req: AskDigitsRequest): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let typed = '';
+      let timer = setTimeout(done, req.firstDigitTimeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        session.onDigit(null);
+        session.signal.removeEventListener('abort', onAbort);
+        resolve(typed);
+      }
+      function onAbort(): void {
+        clearTimeout(timer);
+        session.onDigit(null);
+        reject(new CallerHungUpError());
+      }
+      session.signal.addEventListener('abort', onAbort, { once: true });
+      session.onDigit((digit) => {
+        typed += digit;
+        clearTimeout(timer);
+        if (digit === '#' || typed.length >= req.maxDigits) done();
+        else timer = setTimeout(done, req.interDigitTimeoutMs);
+      });
+    });
+  }
+
+  const labels = o.labels;
+  return {
+    get signal() { return session.signal; },
+    get routed() { return routed; },
+    leave,
+    async answer() {
+      checkAlive();
+      session.transition('interacting');
+      try {
+        await rest.request('POST', `${path}/answer`);
+      } catch (err) {
+        rethrow(err);
+      }
+    },
+    async askDigits(req) {
+      await playAndWait(req.prompt);
+      return collect(req);
+    },
+    play: playAndWait,
+    ring: () => leave(),
+    async toVoicemail(mailbox) {
+      const vars: Record<string, string> = { CHUT_ROUTE: labels.voicemail };
+      if (mailbox && MAILBOX.test(mailbox)) vars.CHUT_MAILBOX = mailbox;
+      await leave(vars);
+    },
+    reject: () => leave({ CHUT_ROUTE: labels.reject, CHUT_REJECT: o.rejectStyle }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The explicit per-call state machine. A session is entered on StasisStart and ends on StasisEnd, a hang-up
+ * request, ChannelDestroyed, or when chut is done with the call; the adapter removes it from the live-calls
+ * map at that point, so nothing outlives a call.
+ *
+ *   screening ──answer──► interacting ──leave──► leaving ──StasisEnd──► ended
+ *       └────────────────────leave──────────────────┘          hang-up from any state ──► ended
+ */
+import type { AriEvent } from './events.js';
+
+export type CallPhase = 'screening' | 'interacting' | 'leaving' | 'ended';
+
+const NEXT: Record<CallPhase, readonly CallPhase[]> = {
+  screening: ['interacting', 'leaving', 'ended'],
+  interacting: ['leaving', 'ended'],
+  leaving: ['ended', 'interacting'],
+  ended: [],
+};
+
+export type EndReason = 'hung-up' | 'left-stasis' | 'destroyed' | 'finished' | 'evicted';
+
+interface PlaybackWaiter {
+  resolve: (state: string) => void;
+}
+
+export class CallSession {
+  phase: CallPhase = 'screening';
+  endReason: EndReason | null = null;
+  private readonly aborter = new AbortController();
+  private readonly playbacks = new Map<string, PlaybackWaiter>();
+  private digitListener: ((digit: string) => void) | null = null;
+  private readonly endListeners: Array<() => void> = [];
+
+  constructor(readonly channelId: string) {}
+
+  /** Aborts when the caller hangs up or the channel leaves Stasis behind our back. */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** Moves to `next` if the table allows it; returns whether it moved. */
+  transition(next: CallPhase): boolean {
+    if (!NEXT[this.phase].includes(next)) return false;
+    this.phase = next;
+    return true;
+  }
+
+  handle(event: AriEvent): void {
+    switch (event.type) {
+      case 'ChannelDtmfReceived':
+        this.digitListener?.(event.digit);
+        return;
+      case 'PlaybackFinished': {
+        const waiter = this.playbacks.get(event.playback.id);
+        if (waiter) {
+          this.playbacks.delete(event.playback.id);
+          waiter.resolve(event.playback.state);
+        }
+        return;
+      }
+      case 'ChannelHangupRequest':
+        this.end('hung-up');
+        return;
+      case 'ChannelDestroyed':
+        this.end('destroyed');
+        return;
+      case 'StasisEnd':
+        // After our own `continue` this is the normal goodbye; otherwise the channel left without us.
+        this.end(this.phase === 'leaving' ? 'finished' : 'left-stasis');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Registers interest in a playback before asking for it: its events may beat the REST reply. */
+  expectPlayback(id: string): Promise<string> {
+    return new Promise((resolve) => this.playbacks.set(id, { resolve }));
+  }
+
+  forgetPlayback(id: string): void {
+    this.playbacks.delete(id);
+  }
+
+  /** One listener at a time: the current digit collection. */
+  onDigit(listener: ((digit: string) => void) | null): void {
+    this.digitListener = listener;
+  }
+
+  onEnd(listener: () => void): void {
+    if (this.phase === 'ended') listener();
+    else this.endListeners.push(listener);
+  }
+
+  end(reason: EndReason): void {
+    if (this.phase === 'ended') return;
+    const abortsCall = reason !== 'finished';
+    this.phase = 'ended';
+    this.endReason = reason;
+    this.digitListener = null;
+    for (const waiter of this.playbacks.values()) waiter.resolve('failed');
+    this.playbacks.clear();
+    if (abortsCall) this.aborter.abort();
+    for (const l of this.endListeners.splice(0)) l();
+  }
+}

@@ -1,0 +1,30 @@
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { loadCliConfig, loadCliPolicy } from '../context.js';
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  summary: 'validate the configuration and the policy file',
+  help: `usage: chut check-config [--config FILE] [--policy FILE]
+
+Validates the configuration (defaults < file < environment) and the policy it points to. Every problem is
+reported with its path. Exit code 0 when both are valid, 78 otherwise.
+
+  --policy FILE       check this policy file instead of the configured one
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values } = parse(argv, { policy: { type: 'string' } }, false);
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    const loaded = loadCliConfig({ config: values.config, policy: values.policy });
+    const policy = loadCliPolicy(loaded.policyPath);
+    const c = loaded.config;
+    const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
+    process.stdout.write(
+      `configuration OK (${loaded.file ?? 'defaults and environment only'})\n` +
+        `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${policy.rules.length} rules, default ${policy.default}\n` +
+        `store: ${c.store}${c.store === 'redis' ? ` (prefix ${c.redis.prefix})` : ''}; PBX adapters: ${pbx.length ? pbx.join(', ') : 'none enabled'}; ` +
+        `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: write routes disabled)'}` : 'off'}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,87 @@
+import { parseListEntry } from '../../phone/index.js';
+import type { ListEntry } from '../../phone/types.js';
+import type { ListName } from '../../reputation/types.js';
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { cliLogger, loadCliConfig, openStore } from '../context.js';
+import { parseExpiry } from '../duration.js';
+import { CliError, EXIT, usageError } from '../errors.js';
+
+const ENTRY_HELP = `NUMBER is any form of a number (0612345678, +33612345678, 0033612345678); PREFIX ends with * (0162*, +33162*).`;
+
+function entryOf(raw: string | undefined, country: string): ListEntry {
+  if (!raw) throw usageError('missing NUMBER or PREFIX');
+  const entry = parseListEntry(raw, country);
+  if ('error' in entry) throw new CliError(`${JSON.stringify(raw)} is not a number or prefix: ${entry.error}`, EXIT.dataError);
+  return entry;
+}
+
+const show = (e: ListEntry): string => (e.kind === 'number' ? e.e164 : `${e.prefix}*`);
+
+function listCommand(list: ListName): Command {
+  return {
+    name: list,
+    summary: `${list === 'allow' ? 'allowlist' : 'blocklist'} a number or prefix`,
+    help: `usage: chut ${list} NUMBER|PREFIX [--reason TEXT] [--expires 30d|DATE]
+
+${list === 'allow' ? 'Calls from an allowlisted number or prefix ring (see config/policy.yaml).' : 'Calls from a blocklisted number or prefix are rejected (see config/policy.yaml).'}
+${ENTRY_HELP}
+
+  --reason TEXT       why (shown by chut lookup, the API and the dashboard)
+  --expires WHEN      a duration from now (90m, 12h, 30d) or an ISO date; default: never
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+    async run(argv) {
+      const { values, positionals } = parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, redis: { type: 'string' } });
+      if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+      if (positionals.length !== 1) throw usageError(`${list} takes exactly one NUMBER or PREFIX (see chut ${list} --help)`);
+      const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+      const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
+      const now = Date.now();
+      const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);
+      if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date`);
+      if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
+      const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200) ?? null;
+      const store = await openStore(loaded, cliLogger('warn'));
+      try {
+        await store.addListEntry({ list, entry, reason, source: 'cli', addedAt: now, expiresAt });
+      } finally {
+        await store.close();
+      }
+      process.stdout.write(`${list === 'allow' ? 'allowlisted' : 'blocklisted'} ${show(entry)}${expiresAt ? ` until ${new Date(expiresAt).toISOString()}` : ''}\n`);
+      return 0;
+    },
+  };
+}
+
+export const allowCommand = listCommand('allow');
+export const blockCommand = listCommand('block');
+
+export const unlistCommand: Command = {
+  name: 'unlist',
+  summary: 'remove a number or prefix from the allow and block lists',
+  help: `usage: chut unlist NUMBER|PREFIX [--list allow|block]
+
+Removes the entry from both lists (or only the one named). Exit code 1 when it was on neither.
+${ENTRY_HELP}
+
+  --list NAME         only this list
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { list: { type: 'string' }, redis: { type: 'string' } });
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    if (positionals.length !== 1) throw usageError('unlist takes exactly one NUMBER or PREFIX (see chut unlist --help)');
+    if (values.list !== undefined && values.list !== 'allow' && values.list !== 'block') throw usageError('--list must be allow or block');
+    const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+    const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
+    const store = await openStore(loaded, cliLogger('warn'));
+    try {
+      const removed = await store.removeListEntry(entry, values.list as ListName | undefined);
+      process.stdout.write(removed ? `removed ${show(entry)}\n` : `${show(entry)} was not listed\n`);
+      return removed ? 0 : 1;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,51 @@
+import { writeFile } from 'node:fs/promises';
+import { renderReport } from '../../report/index.js';
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { cliLogger, loadCliConfig, openStore } from '../context.js';
+import { parseSince } from '../duration.js';
+import { usageError } from '../errors.js';
+
+const FORMATS = ['text', 'json', 'csv', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'what chut did: calls by route and rule, captcha pass rate, top callers',
+  help: `usage: chut report [--since 24h|7d|30d|DATE] [--format text|json|csv|html] [--output FILE]
+
+Counts by route and by rule, captcha pass rate, degraded (fail-open) and shadow decisions, top callers blocked
+and challenged, calls by hour. --format html writes one self-contained file with SVG charts (mail it, open it
+offline).
+
+  --since WHEN        how far back: a duration (24h, 7d, 30d) or an ISO date (default 24h)
+  --format FMT        text (default), json, csv or html
+  --json              same as --format json
+  -o, --output FILE   write to FILE instead of standard output
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values } = parse(argv, {
+      since: { type: 'string', default: '24h' }, format: { type: 'string' }, json: { type: 'boolean' },
+      output: { type: 'string', short: 'o' }, redis: { type: 'string' },
+    }, false);
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    const format = (values.json ? 'json' : values.format ?? 'text') as Format;
+    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
+    const now = Date.now();
+    const since = parseSince(values.since as string, now);
+    if (since === null || since > now) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
+    const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+    const store = await openStore(loaded, cliLogger('warn'));
+    let text: string;
+    try {
+      const stats = await store.stats({ since, now });
+      text = renderReport(stats, format, { sinceLabel: values.since as string, now });
+    } finally {
+      await store.close();
+    }
+    if (values.output) await writeFile(values.output, text);
+    else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  },
+};

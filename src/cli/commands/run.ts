@@ -1,0 +1,43 @@
+import { startChut } from '../../app.js';
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { cliLogger, loadCliConfig, loadCliPolicy } from '../context.js';
+
+function runCommand(name: 'run' | 'serve'): Command {
+  const pbx = name === 'run';
+  return {
+    name,
+    summary: pbx ? 'screen calls: connect to the PBX(s) and serve the HTTP API' : 'serve the HTTP API, dashboard and metrics alone',
+    help: `usage: chut ${name} [--config FILE] [--policy FILE]
+
+${pbx
+    ? `Connects to every PBX enabled in the configuration (ari, ami, esl), screens each inbound call, and serves the
+HTTP API, metrics and dashboard (http.enabled). Runs until SIGINT/SIGTERM. Connection settings may come from the
+environment: CHUT_ARI_URL, CHUT_ARI_USER, CHUT_ARI_PASSWORD, CHUT_AMI_HOST, CHUT_AMI_USER, CHUT_AMI_PASSWORD,
+CHUT_REDIS_URL, CHUT_API_TOKEN.`
+    : 'Serves the HTTP API, Prometheus metrics and the dashboard without connecting to any PBX.'}
+
+  --policy FILE       policy file (default: the configured one)
+${GLOBAL_HELP}`,
+    async run(argv) {
+      const { values } = parse(argv, { policy: { type: 'string' } }, false);
+      if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+      const loaded = loadCliConfig({ config: values.config, policy: values.policy });
+      const policy = loadCliPolicy(loaded.policyPath);
+      const logger = cliLogger(loaded.config.log.level);
+      const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, 'stopping');
+          chut.stop().finally(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return 0;
+    },
+  };
+}
+
+export const runCommandDef = runCommand('run');
+export const serveCommandDef = runCommand('serve');

@@ -1,0 +1,108 @@
+/** `chut import` and `chut export`: lists in and out, lossless, never half-applied. */
+import { createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { formatExport, parseImport } from '../../reputation/index.js';
+import type { ListName } from '../../reputation/types.js';
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { cliLogger, loadCliConfig, openStore } from '../context.js';
+import { CliError, EXIT, usageError } from '../errors.js';
+
+const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+const FORMATS = ['auto', 'csv', 'ftc', 'chut'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'import numbers into a list from a CSV file',
+  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run]
+
+Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
+writes: lossless), auto (sniffed from the header; the default). The whole file is parsed first: a file that
+cannot be parsed applies nothing. Prints how many lines were taken and skipped, and why.
+
+  --format FMT        file format (default auto)
+  --list NAME         list for csv/ftc files (default block; chut files say their own list)
+  --source NAME       source recorded with each entry (default import:<format>)
+  --dry-run           parse and report, write nothing
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      format: { type: 'string', default: 'auto' }, list: { type: 'string', default: 'block' },
+      source: { type: 'string' }, 'dry-run': { type: 'boolean' }, redis: { type: 'string' },
+    });
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    if (positionals.length !== 1) throw usageError('import takes exactly one FILE (see chut import --help)');
+    const format = values.format as Format;
+    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
+    if (values.list !== 'block' && values.list !== 'allow') throw usageError('--list must be block or allow');
+    const file = positionals[0] as string;
+    const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+    const text = await readImportFile(file);
+    let parsed: ReturnType<typeof parseImport>;
+    try {
+      parsed = parseImport(text, {
+        format, list: values.list as ListName, source: values.source ?? `import:${format}`,
+        defaultCountry: loaded.config.screening.defaultCountry, now: Date.now(),
+      });
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
+    }
+    const { records, stats } = parsed;
+    const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
+    if (!values['dry-run'] && records.length) {
+      const store = await openStore(loaded, cliLogger('warn'));
+      try {
+        await store.importList(records);
+      } finally {
+        await store.close();
+      }
+    }
+    process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    return 0;
+  },
+};
+
+async function readImportFile(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new CliError(`${file} is not a file`, EXIT.dataError);
+    if (info.size > MAX_IMPORT_BYTES) throw new CliError(`${file} is larger than ${MAX_IMPORT_BYTES >> 20} MiB`, EXIT.dataError);
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.dataError);
+  }
+}
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'export both lists as CSV (re-importable with --format chut)',
+  help: `usage: chut export [--output FILE]
+
+Writes every allow/block entry (numbers and prefixes, reason, source, dates) as CSV, lossless: chut import
+--format chut reads it back identically.
+
+  -o, --output FILE   write to FILE instead of standard output
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values } = parse(argv, { output: { type: 'string', short: 'o' }, redis: { type: 'string' } }, false);
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+    const store = await openStore(loaded, cliLogger('warn'));
+    const file = values.output ? createWriteStream(values.output) : null;
+    const out: NodeJS.WritableStream = file ?? process.stdout;
+    try {
+      for await (const line of formatExport(store.exportLists())) {
+        if (!out.write(line)) await once(out, 'drain');
+      }
+    } finally {
+      await store.close();
+      if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
+    }
+    return 0;
+  },
+};

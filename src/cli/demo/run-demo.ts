@@ -1,0 +1,102 @@
+/**
+ * Runs the scripted demo through a built-in PBX simulator and chut's real wiring (startChut), on the in-memory
+ * store (or a Redis given with --redis), with the screener's clock set to each call's scripted time.
+ */
+import { join } from 'node:path';
+import { startChut } from '../../app.js';
+import { parseConfig } from '../../config.js';
+import { silentLogger, type Logger } from '../../logger.js';
+import { packageRoot } from '../../package-root.js';
+import { parseListEntry } from '../../phone/index.js';
+import { createMemoryStore, createRedisStore } from '../../reputation/index.js';
+import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.js';
+import { loadPolicyFile } from '../../rules/index.js';
+import { createRedisClient } from '../../redis-client.js';
+import { createSimulator, type DemoPbx } from '../../sim/index.js';
+import type { SimulatedCallOutcome } from '../../sim/types.js';
+import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoTime, type DemoCall } from './scenario.js';
+
+export interface DemoOptions {
+  pbx: DemoPbx;
+  redisUrl: string | null;
+  redisPrefix: string;
+  logger?: Logger;
+  /** Called after each call, for live output. */
+  onCall?: (row: DemoRow) => void;
+}
+
+export interface DemoRow {
+  call: DemoCall;
+  outcome: SimulatedCallOutcome;
+  record: CallRecord | null;
+}
+
+export interface DemoResult {
+  rows: DemoRow[];
+  stats: Stats;
+}
+
+const DEMO_CONFIG = {
+  http: { enabled: false },
+  log: { level: 'silent' },
+  // short captcha timeouts keep the demo quick; production defaults are longer
+  captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 1000, language: 'en' },
+  screening: { deadlineMs: 1000 },
+};
+
+async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
+  if (!opts.redisUrl) return createMemoryStore();
+  const redis = createRedisClient({ url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 }, { failFast: false });
+  // the demo starts from a clean slate under its own prefix
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${opts.redisPrefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return createRedisStore({ redis, prefix: opts.redisPrefix });
+}
+
+async function findRecord(store: ReputationStore, callId: string): Promise<CallRecord | null> {
+  for (let i = 0; i < 40; i++) {
+    const page = await store.calls({ limit: 20 });
+    const hit = page.calls.find((c) => c.callId === callId);
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return null;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const sim = createSimulator(opts.pbx);
+  await sim.start();
+  const store = await openDemoStore(opts);
+  let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00');
+  try {
+    const config = parseConfig({ ...DEMO_CONFIG, ...sim.chutConfig(), store: opts.redisUrl ? 'redis' : 'memory' });
+    const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
+    for (const seed of DEMO_SEEDS) {
+      const entry = parseListEntry(seed.entry, config.screening.defaultCountry);
+      if ('error' in entry) throw new Error(`demo seed ${seed.entry}: ${entry.error}`);
+      await store.addListEntry({ list: seed.list, entry, reason: seed.reason, source: 'demo', addedAt: now, expiresAt: null });
+    }
+    const chut = await startChut({ config, policy, logger: opts.logger ?? silentLogger(), store, http: false, clock: () => now });
+    try {
+      await sim.waitForChut(10_000);
+      const rows: DemoRow[] = [];
+      for (const call of DEMO_CALLS) {
+        now = demoTime(call.at);
+        const outcome = await sim.placeCall({ callerNumber: call.callerNumber, callerName: call.callerName, dialled: DEMO_DID, behaviour: call.behaviour });
+        const row = { call, outcome, record: await findRecord(store, outcome.callId) };
+        rows.push(row);
+        opts.onCall?.(row);
+      }
+      const stats = await store.stats({ since: demoTime('00:00'), now: demoTime('23:59') });
+      return { rows, stats };
+    } finally {
+      await chut.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}

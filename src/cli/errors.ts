@@ -1,0 +1,18 @@
+/** Typed CLI errors with stable exit codes (sysexits.h), mapped in one place. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  dataError: 65,
+  unavailable: 69,
+  config: 78,
+} as const;
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+    super(message);
+  }
+}
+
+export const usageError = (message: string): CliError => new CliError(message, EXIT.usage);

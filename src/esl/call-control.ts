@@ -1,0 +1,162 @@
+/**
+ * CallControl over one outbound Event Socket connection. Apps run with `event-lock` so they execute in order;
+ * verbs that need a result (playback, digits, transfer) wait for the CHANNEL_EXECUTE_COMPLETE carrying our
+ * Event-UUID. The caller hanging up (CHANNEL_HANGUP, a disconnect notice, the socket closing) aborts `signal`
+ * and every pending wait rejects with CallerHungUpError.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
+import { executeCommand } from './command.js';
+import type { EslConnection } from './connection.js';
+import { playbackArg } from './prompt.js';
+import { rejectSteps, ringTransferStep, voicemailSteps, type AppStep } from './route-commands.js';
+
+/** Longest any single app may run before chut gives up on it (a stuck prompt must not hold a call). */
+const APP_TIMEOUT_MS = 120_000;
+
+/** How the session must end the connection once screening is done. */
+export type Ending = 'close' | 'hold-until-hangup';
+
+export class EslCallControl implements CallControl {
+  private readonly abort = new AbortController();
+  private readonly completions = new Map<string, (event: Record<string, string>) => void>();
+  private digitsVar = 0;
+  /** Set by the first routing verb; the session reads it. */
+  routed = false;
+  ending: Ending = 'close';
+  /** Set when the adapter gave up on the screener (watchdog): later verbs do nothing. */
+  abandoned = false;
+
+  constructor(
+    private readonly conn: EslConnection,
+    private readonly config: Readonly<Config>,
+    private readonly logger: Logger,
+    /** Called at the instant the routing command is written (benchmarks, logs). */
+    private readonly onRouted: () => void = () => undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  hungUp(): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new CallerHungUpError());
+  }
+
+  /** Feeds the channel's events (from `myevents`). */
+  onEvent(event: Record<string, string>): void {
+    const name = event['Event-Name'];
+    if (name === 'CHANNEL_EXECUTE_COMPLETE') {
+      const id = event['Application-UUID'];
+      const done = id ? this.completions.get(id) : undefined;
+      if (done) done(event);
+    } else if (name === 'CHANNEL_HANGUP' || name === 'CHANNEL_HANGUP_COMPLETE') {
+      this.hungUp();
+    }
+  }
+
+  async answer(): Promise<void> {
+    this.markRouted();
+    await this.run({ app: 'answer', arg: '' });
+    // DTMF must not cut the prompt short: digits typed during it are flushed anyway.
+    await this.run({ app: 'set', arg: 'playback_terminators=none' });
+  }
+
+  async askDigits(req: AskDigitsRequest): Promise<string> {
+    await this.play(req.prompt);
+    await this.run({ app: 'flush_dtmf', arg: '' });
+    const variable = `chut_digits_${++this.digitsVar}`;
+    const max = Math.max(1, Math.min(16, Math.floor(req.maxDigits)));
+    const first = Math.max(100, Math.floor(req.firstDigitTimeoutMs));
+    const inter = Math.max(100, Math.floor(req.interDigitTimeoutMs));
+    const arg = `1 ${max} 1 ${first} # silence_stream://250 silence_stream://250 ${variable} \\d+ ${inter}`;
+    const done = await this.run({ app: 'play_and_get_digits', arg });
+    return (done[`variable_${variable}`] ?? '').replace(/[^0-9]/g, '').slice(0, max);
+  }
+
+  async play(prompt: PromptItem[]): Promise<void> {
+    const arg = playbackArg(prompt, this.config.esl.soundPrefix);
+    if (arg !== null) await this.run({ app: 'playback', arg });
+  }
+
+  async ring(): Promise<void> {
+    if (this.abandoned) return; // the watchdog already let the call ring
+    this.markRouted();
+    const step = ringTransferStep(this.config);
+    // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues.
+    // Either way the socket ends now, not after the call record is written.
+    if (step) await this.run(step);
+    this.conn.close('ring');
+  }
+
+  async toVoicemail(mailbox: string | null): Promise<void> {
+    const steps = voicemailSteps(this.config, mailbox);
+    if (!steps) {
+      this.logger.warn('no usable voicemail mailbox: ringing instead (fail-open)');
+      await this.ring();
+      return;
+    }
+    await this.queueFinal(steps);
+  }
+
+  async reject(): Promise<void> {
+    await this.queueFinal(rejectSteps(this.config.routes.reject));
+  }
+
+  /** Queues steps that end the call; the connection stays open so the call cannot fall through to ring. */
+  private async queueFinal(steps: AppStep[]): Promise<void> {
+    this.markRouted();
+    const last = steps[steps.length - 1];
+    if (last?.app === 'transfer') {
+      await this.run(last);
+      this.conn.close('transferred');
+      return;
+    }
+    this.ending = 'hold-until-hangup';
+    const replies = steps.map((s) => this.conn.send(executeCommand(s.app, s.arg).frame));
+    await Promise.all(replies);
+  }
+
+  private markRouted(): void {
+    if (this.abandoned) throw new CallerHungUpError();
+    if (!this.routed) {
+      this.routed = true;
+      this.onRouted();
+    }
+  }
+
+  /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
+  private async run(step: AppStep): Promise<Record<string, string>> {
+    if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
+    const cmd = executeCommand(step.app, step.arg);
+    let cancel: (err: Error) => void = () => undefined;
+    const completed = new Promise<Record<string, string>>((resolve, reject) => {
+      const timer = setTimeout(() => finish(() => reject(new Error(`${step.app} did not complete`))), APP_TIMEOUT_MS);
+      const onAbort = () => finish(() => reject(new CallerHungUpError()));
+      const finish = (fn: () => void) => {
+        clearTimeout(timer);
+        this.completions.delete(cmd.eventUuid);
+        this.signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      cancel = (err) => finish(() => reject(err));
+      this.completions.set(cmd.eventUuid, (event) => finish(() => resolve(event)));
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    completed.catch(() => undefined);
+    let reply;
+    try {
+      reply = await this.conn.send(cmd.frame);
+    } catch {
+      cancel(new CallerHungUpError());
+      throw new CallerHungUpError();
+    }
+    if (!reply.ok) {
+      const err = new Error(`${step.app} refused: ${reply.text.slice(0, 80)}`);
+      cancel(err);
+      throw err;
+    }
+    return completed;
+  }
+}

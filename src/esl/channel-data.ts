@@ -1,0 +1,37 @@
+/**
+ * Reads the `connect` reply (CHANNEL_DATA) into an InboundCall. Values stay raw and untrusted: the screener
+ * normalises them; nothing read here is ever written back into a command.
+ */
+import type { InboundCall } from '../screening/types.js';
+
+/** FreeSWITCH UUIDs; anything else is not a channel we can track. */
+const CALL_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** Longest caller-ID value passed on; longer ones are cut (they are not phone numbers or names anyway). */
+const MAX_VALUE = 256;
+
+const cut = (v: string | undefined): string => (v ?? '').slice(0, MAX_VALUE);
+
+/** `verstat` from a `sip_P-Asserted-Identity` such as `<sip:+33…@host;verstat=TN-Validation-Passed>`. */
+export function verstatFromPai(pai: string | undefined): string | null {
+  if (!pai) return null;
+  const m = /[;?&]verstat=([A-Za-z-]{1,40})/i.exec(pai);
+  return m ? (m[1] as string) : null;
+}
+
+export function inboundCallFrom(data: Record<string, string>, now: number): InboundCall | null {
+  const callId = data['Unique-ID'] ?? data['Channel-Unique-ID'] ?? data['Caller-Unique-ID'];
+  if (!callId || !CALL_ID.test(callId)) return null;
+  const number = data['Caller-Caller-ID-Number'] || data['variable_sip_from_user'] || data['Channel-Caller-ID-Number'];
+  const name = data['Caller-Caller-ID-Name'] ?? data['Channel-Caller-ID-Name'] ?? data['variable_sip_from_display'];
+  const dialled = data['Caller-Destination-Number'] ?? data['Channel-Destination-Number'];
+  const verstat = data['variable_sip_verstat'] || verstatFromPai(data['variable_sip_P-Asserted-Identity']);
+  return {
+    pbx: 'freeswitch',
+    callId,
+    callerNumber: cut(number),
+    callerName: cut(name),
+    dialled: cut(dialled),
+    verstat: verstat ? verstat.slice(0, 64) : null,
+    receivedAt: now,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * FreeSWITCH Event Socket adapter: the outbound listener that screens each call, plus the optional inbound
+ * monitor that enriches call records. See README.md in this folder for why chut speaks ESL itself.
+ */
+import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
+import { InboundMonitor } from './monitor.js';
+import { OutboundServer } from './server.js';
+import type { SessionDeps } from './session.js';
+
+export { FrameParser, parsePlainEvent, urlDecode, urlEncode, type EslFrame } from './frame.js';
+export { executeCommand, plainCommand, EslCommandError } from './command.js';
+
+/** Calls screened recently, so the monitor enriches only those (bounded: oldest forgotten first). */
+class RecentCalls {
+  private readonly ids = new Map<string, number>();
+  constructor(private readonly max = 20_000, private readonly ttlMs = 4 * 3600_000) {}
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.set(id, Date.now());
+    if (this.ids.size > this.max) this.ids.delete(this.ids.keys().next().value as string);
+  }
+  has(id: string): boolean {
+    const at = this.ids.get(id);
+    return at !== undefined && Date.now() - at < this.ttlMs;
+  }
+}
+
+export interface EslAdapter extends PbxAdapter {
+  /** The bound listener port (after start; useful with port 0). */
+  readonly port: number | null;
+  readonly activeCalls: number;
+}
+
+export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'onTiming'> & { maxConcurrent?: number } = {}): EslAdapter {
+  const { config, screening, logger } = deps;
+  const log = logger.child({ adapter: 'esl' });
+  const recent = new RecentCalls();
+  const server = new OutboundServer({
+    config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort,
+    onScreened: (id) => recent.add(id), ...extra,
+  });
+  const inbound = config.esl.inbound;
+  const monitor = inbound.enabled
+    ? new InboundMonitor({
+      host: inbound.host, port: inbound.port, password: inbound.password, logger: log,
+      isScreened: (id) => recent.has(id),
+      enrich: (id, e) => screening.enrichCall(id, e),
+    })
+    : null;
+  let listening: ConnectionStatus = { state: 'connecting', since: Date.now() };
+  let port: number | null = null;
+
+  return {
+    name: 'esl',
+    get port() { return port; },
+    get activeCalls() { return server.activeCalls; },
+    status(): ConnectionStatus {
+      if (listening.state !== 'ready' || !monitor) return listening;
+      const m = monitor.status();
+      return m.state === 'ready' ? listening : m;
+    },
+    async start() {
+      port = await server.listen();
+      listening = { state: 'ready', since: Date.now() };
+      log.info({ host: config.esl.listenHost, port }, 'ESL outbound listener ready');
+      monitor?.start();
+    },
+    async stop() {
+      monitor?.stop();
+      await server.stop();
+      listening = { state: 'closed', since: Date.now() };
+    },
+  };
+}

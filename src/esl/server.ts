@@ -1,0 +1,77 @@
+/**
+ * The outbound Event Socket listener: FreeSWITCH's `socket` app connects here once per call. Connections
+ * chut cannot serve (stopping, over the concurrency limit) still get `connect` and are then closed, so the
+ * dialplan continues: accepting and closing without `connect` would leave the caller in dead air.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { refuseConnection, runSession, type SessionDeps } from './session.js';
+
+export interface OutboundServerOptions extends SessionDeps {
+  host: string;
+  port: number;
+  /** Calls screened at once; more are let through to ring. */
+  maxConcurrent?: number;
+  /** How long stop() waits for live calls before ending their sockets (they then ring). */
+  stopGraceMs?: number;
+}
+
+export class OutboundServer {
+  private server: Server | null = null;
+  private readonly live = new Set<Socket>();
+  private readonly sessions = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly opts: OutboundServerOptions) {}
+
+  get activeCalls(): number {
+    return this.live.size;
+  }
+
+  /** Listens; resolves with the bound port (useful with port 0). */
+  async listen(): Promise<number> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    server.maxConnections = (this.opts.maxConcurrent ?? 2000) * 2;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.opts.logger.error({ err }, 'ESL listener error'));
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : this.opts.port;
+  }
+
+  private accept(socket: Socket): void {
+    socket.on('error', () => undefined);
+    if (this.stopping || this.live.size >= (this.opts.maxConcurrent ?? 2000)) {
+      this.opts.logger.warn({ stopping: this.stopping, live: this.live.size }, 'ESL call not screened: letting it ring');
+      refuseConnection(socket);
+      return;
+    }
+    this.live.add(socket);
+    const session = runSession(socket, this.opts)
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'ESL session crashed'))
+      .finally(() => {
+        this.live.delete(socket);
+        this.sessions.delete(session);
+      });
+    this.sessions.add(session);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const server = this.server;
+    // close() stops accepting at once (new calls get "connection refused" and ring); its callback only
+    // fires once every connection ended, so it is awaited last.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.opts.stopGraceMs ?? 2000).unref());
+    await Promise.race([Promise.all([...this.sessions]), grace]);
+    // Calls still screening now ring: ending the socket makes the dialplan continue.
+    for (const socket of this.live) socket.destroy();
+    await Promise.allSettled([...this.sessions]);
+    await closed;
+  }
+}

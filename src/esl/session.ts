@@ -1,0 +1,124 @@
+/**
+ * One outbound connection = one call. `connect` is written the instant the connection is accepted, before
+ * anything can fail: FreeSWITCH leaves a caller parked in dead air when chut accepts and closes without it.
+ * Every failure after that ends the socket, which makes the socket app return and the dialplan continue to
+ * the normal destination (fail-open).
+ */
+import type { Socket } from 'node:net';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { InboundCall, ScreeningService } from '../screening/types.js';
+import { EslCallControl } from './call-control.js';
+import { inboundCallFrom } from './channel-data.js';
+import { executeCommand, plainCommand } from './command.js';
+import { EslConnection } from './connection.js';
+
+export interface SessionDeps {
+  config: Readonly<Config>;
+  screening: ScreeningService;
+  logger: Logger;
+  /** Called with each screened call's id (the monitor enriches only those). */
+  onScreened?(callId: string): void;
+  /** Benchmarks: the connect reply arrived / the routing command was written. */
+  onTiming?(event: 'connected' | 'routed', callId: string): void;
+}
+
+/** How long FreeSWITCH has to answer `connect`; it answers in about a millisecond. */
+const CONNECT_TIMEOUT_MS = 5000;
+/** Longest a voicemail/reject connection is held waiting for the hang-up. */
+const HOLD_MAX_MS = 2 * 3600_000;
+
+/** Sends `connect` and reads the channel data; null when FreeSWITCH does not answer in time. */
+async function connectAndRead(conn: EslConnection): Promise<Record<string, string> | null> {
+  const reply = conn.send(plainCommand('connect'));
+  const timeout = new Promise<null>((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS, null).unref());
+  const result = await Promise.race([reply.catch(() => null), timeout]);
+  return result ? result.frame.headers : null;
+}
+
+/** Accepts a connection chut cannot serve: `connect` first (no dead air), then close: the call rings. */
+export function refuseConnection(socket: Socket): void {
+  const conn = new EslConnection(socket);
+  void connectAndRead(conn).finally(() => conn.close('refused'));
+}
+
+export async function runSession(socket: Socket, deps: SessionDeps): Promise<void> {
+  const conn = new EslConnection(socket);
+  const data = await connectAndRead(conn);
+  const call = data ? inboundCallFrom(data, Date.now()) : null;
+  if (!call) {
+    deps.logger.warn('outbound ESL connection without usable channel data: letting the call ring');
+    conn.close('no channel data');
+    return;
+  }
+  const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
+  deps.onTiming?.('connected', call.callId);
+  conn.sendNoWait(plainCommand('myevents'));
+  conn.sendNoWait(plainCommand('linger 5'));
+  try {
+    if (isFeatureCode(call, deps.config)) await runFeatureCode(conn, call, deps, log);
+    else await screenCall(conn, call, deps, log);
+  } catch (err) {
+    log.error({ err }, 'ESL session failed: letting the call ring');
+  } finally {
+    conn.close('done');
+  }
+}
+
+function isFeatureCode(call: InboundCall, config: Readonly<Config>): boolean {
+  return call.dialled === config.featureCodes.reportSpam || call.dialled === config.featureCodes.reportAllow;
+}
+
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
+  const control = new EslCallControl(conn, deps.config, log, () => deps.onTiming?.('routed', call.callId));
+  conn.handlers = {
+    onEvent: (e) => control.onEvent(e),
+    onDisconnectNotice: () => control.hungUp(),
+    // The socket closing after chut rang the call is not a hang-up.
+    onClose: () => {
+      if (!(control.routed && control.ending === 'close')) control.hungUp();
+    },
+  };
+  // Fail-open watchdog: a screener that has not routed the call shortly after its own deadline is ignored.
+  const watchdog = setTimeout(() => {
+    if (control.routed || conn.closed) return;
+    log.warn('screener past its deadline: letting the call ring');
+    control.abandoned = true;
+    conn.close('screener too slow');
+  }, deps.config.screening.deadlineMs + 500);
+  try {
+    deps.onScreened?.(call.callId);
+    const result = await deps.screening.handleCall(call, control);
+    log.debug({ route: result.finalRoute }, 'ESL call handled');
+    if (control.ending === 'hold-until-hangup' && !control.signal.aborted && !conn.closed) {
+      await waitForHangup(control.signal, HOLD_MAX_MS);
+    }
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+function waitForHangup(signal: AbortSignal, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxMs);
+    timer.unref();
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+/** `*77` / `*78` from an internal phone: report the last caller of that phone's extension. */
+async function runFeatureCode(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
+  const kind = call.dialled === deps.config.featureCodes.reportSpam ? 'spam' : 'allow';
+  const reported = await deps.screening.reportLastCaller(call.callerNumber, kind, 'feature-code').catch(() => null);
+  log.info({ kind, reported }, 'feature code');
+  // A short beep on success, a busy-like tone when there was nothing to report.
+  const tone = reported ? 'tone_stream://%(200,0,800)' : 'tone_stream://%(500,500,480,620);loops=2';
+  const gone = new AbortController();
+  const hangup = () => gone.abort();
+  conn.handlers = { onEvent: (e) => { if (e['Event-Name'] === 'CHANNEL_HANGUP') hangup(); }, onDisconnectNotice: hangup, onClose: hangup };
+  for (const [app, arg] of [['answer', ''], ['playback', tone], ['hangup', 'NORMAL_CLEARING']] as const) {
+    conn.sendNoWait(executeCommand(app, arg).frame);
+  }
+  // Held open until the queued hangup ran: closing earlier would end the socket app before the tone.
+  await waitForHangup(gone.signal, 15_000);
+}

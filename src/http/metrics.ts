@@ -1,0 +1,66 @@
+/**
+ * Prometheus metrics (prom-client). One Registry per instance (no global default registry), so tests and
+ * several chut instances in one process never collide. The metric names are a public interface: the
+ * Grafana dashboard uses exactly these.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallRecord, CaptchaOutcome } from '../reputation/types.js';
+import type { ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver } from '../screening/types.js';
+
+export interface Metrics extends ScreeningObserver {
+  setAdapterStatus(name: string, status: ConnectionStatus): void;
+  redisError(operation: string): void;
+  render(): Promise<string>;
+  readonly contentType: string;
+  readonly registry: Registry;
+}
+
+const CAPTCHA_OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
+/** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
+function label(v: unknown): string {
+  return String(v ?? '').slice(0, 64) || 'unknown';
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'chut_' });
+  const calls = new Counter({ name: 'chut_calls_total', help: 'Screened calls by PBX, policy action, executed route and rule', labelNames: ['pbx', 'action', 'route', 'rule'], registers: [registry] });
+  const captcha = new Counter({ name: 'chut_captcha_outcomes_total', help: 'Captcha challenges by outcome', labelNames: ['outcome'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'chut_decision_latency_seconds', help: 'Decision latency (normalise + lookup + evaluate)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  });
+  const degraded = new Counter({ name: 'chut_degraded_decisions_total', help: 'Decisions that failed open (store error or deadline): the call rang', registers: [registry] });
+  const shadow = new Counter({ name: 'chut_shadow_decisions_total', help: 'Decisions taken in shadow mode (logged, not enforced)', registers: [registry] });
+  const pbxUp = new Gauge({ name: 'chut_pbx_connection_up', help: 'PBX adapter connection: 1 ready, 0 otherwise', labelNames: ['adapter'], registers: [registry] });
+  const redisErrors = new Counter({ name: 'chut_redis_errors_total', help: 'Failed store operations by operation', labelNames: ['operation'], registers: [registry] });
+  const autoBlocks = new Counter({ name: 'chut_auto_blocks_total', help: 'Numbers added to the blocklist automatically (score threshold)', registers: [registry] });
+  // Zero-valued series from the start, so rate() and dashboards work before the first event.
+  for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
+
+  const redisError = (operation: string): void => redisErrors.inc({ operation: label(operation) });
+  return {
+    registry,
+    contentType: registry.contentType,
+    onDecision(decision: ScreeningDecision, _call: InboundCall): void {
+      if (Number.isFinite(decision.latencyMs) && decision.latencyMs >= 0) latency.observe(decision.latencyMs / 1000);
+    },
+    onCallRecord(record: CallRecord): void {
+      calls.inc({ pbx: label(record.pbx), action: label(record.action), route: label(record.route), rule: label(record.rule) });
+      if (record.captcha) captcha.inc({ outcome: label(record.captcha) });
+      if (record.degraded) degraded.inc();
+      if (record.shadow) shadow.inc();
+    },
+    onStoreError(operation: string): void {
+      redisError(operation);
+    },
+    onAutoBlock(): void {
+      autoBlocks.inc();
+    },
+    setAdapterStatus(name: string, status: ConnectionStatus): void {
+      pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);
+    },
+    redisError,
+    render: () => registry.metrics(),
+  };
+}

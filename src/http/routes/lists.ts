@@ -1,0 +1,62 @@
+/**
+ * PUT/DELETE /api/lists/{allow|block}/:entry: exact numbers and prefixes (`+33162*`, `0162*`).
+ * Putting an entry on one list takes the same entry off the other: at equal length an allow entry beats a
+ * block entry, so "block this number" would otherwise do nothing for an allowlisted number.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parseListEntry, type ListEntry } from '../../phone/index.js';
+import type { ListName, ListRecord } from '../../reputation/types.js';
+import type { RouteContext } from '../context.js';
+import { badRequest, HttpError } from '../errors.js';
+import { cleanText, parseExpires } from '../params.js';
+
+const params = {
+  type: 'object',
+  required: ['list', 'entry'],
+  properties: { list: { type: 'string', enum: ['allow', 'block'] }, entry: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const putBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 200 }, expires: { type: 'string', maxLength: 40 } },
+} as const;
+
+type Params = { list: ListName; entry: string };
+
+export function entryText(entry: ListEntry): string {
+  return entry.kind === 'number' ? entry.e164 : `${entry.prefix}*`;
+}
+
+function parseEntry(raw: string, defaultCountry: string): ListEntry {
+  const entry = parseListEntry(raw, defaultCountry);
+  if ('error' in entry) throw badRequest(entry.error);
+  return entry;
+}
+
+export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const country = ctx.config.screening.defaultCountry;
+
+  app.put<{ Params: Params; Body: { reason?: string; expires?: string } | null }>(
+    '/api/lists/:list/:entry', { schema: { params, body: putBody } }, async (req) => {
+      const entry = parseEntry(req.params.entry, country);
+      const now = ctx.now();
+      const record: ListRecord = {
+        list: req.params.list, entry, reason: cleanText(req.body?.reason), source: 'api',
+        addedAt: now, expiresAt: parseExpires(req.body?.expires, now),
+      };
+      const other: ListName = record.list === 'allow' ? 'block' : 'allow';
+      await ctx.storeCall('addListEntry', () => ctx.store.addListEntry(record));
+      const removedFromOther = await ctx.storeCall('removeListEntry', () => ctx.store.removeListEntry(entry, other));
+      req.log.info({ list: record.list, entry: entryText(entry), removedFromOther }, 'list entry added (API)');
+      return { list: record.list, entry: entryText(entry), record, removedFrom: removedFromOther ? other : null };
+    });
+
+  app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params } }, async (req) => {
+    const entry = parseEntry(req.params.entry, country);
+    const removed = await ctx.storeCall('removeListEntry', () => ctx.store.removeListEntry(entry, req.params.list));
+    if (!removed) throw new HttpError(404, 'not-found', `${entryText(entry)} is not on the ${req.params.list} list`);
+    req.log.info({ list: req.params.list, entry: entryText(entry) }, 'list entry removed (API)');
+    return { list: req.params.list, entry: entryText(entry), removed: true };
+  });
+}

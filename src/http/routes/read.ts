@@ -1,0 +1,59 @@
+/** Read routes: stats, the call-record stream (paged) and the explanation of one number. */
+import type { FastifyInstance } from 'fastify';
+import { normalise } from '../../phone/index.js';
+import type { RouteContext } from '../context.js';
+import { badRequest } from '../errors.js';
+import { parseSince } from '../params.js';
+
+const sinceProp = { type: 'string', minLength: 1, maxLength: 40 } as const;
+
+const statsSchema = {
+  querystring: { type: 'object', additionalProperties: false, properties: { since: sinceProp } },
+} as const;
+
+const callsSchema = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      since: sinceProp,
+      action: { type: 'string', pattern: '^[a-z][a-z-]{0,19}$' },
+      limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+      before: { type: 'string', pattern: '^[0-9]{1,20}-[0-9]{1,20}$' },
+    },
+  },
+} as const;
+
+const numberSchema = {
+  params: { type: 'object', properties: { number: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['number'] },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { dialled: { type: 'string', maxLength: 64 }, name: { type: 'string', maxLength: 128 } },
+  },
+} as const;
+
+export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.get<{ Querystring: { since?: string } }>('/api/stats', { schema: statsSchema }, async (req) => {
+    const now = ctx.now();
+    const since = parseSince(req.query.since, now, '24h');
+    return ctx.storeCall('stats', () => ctx.store.stats({ since, now }));
+  });
+
+  app.get<{ Querystring: { since?: string; action?: string; limit: number; before?: string } }>(
+    '/api/calls', { schema: callsSchema }, async (req) => {
+      const q = req.query;
+      const since = q.since === undefined ? undefined : parseSince(q.since, ctx.now(), q.since);
+      return ctx.storeCall('calls', () => ctx.store.calls({ since, before: q.before, action: q.action, limit: q.limit }));
+    });
+
+  app.get<{ Params: { number: string }; Querystring: { dialled?: string; name?: string } }>(
+    '/api/numbers/:number', { schema: numberSchema }, async (req) => {
+      const raw = req.params.number;
+      const caller = normalise(raw, '', { defaultCountry: ctx.config.screening.defaultCountry });
+      if (caller.number.kind === 'invalid') {
+        throw badRequest(`"${caller.number.raw.slice(0, 40)}" is not a valid phone number (${caller.number.reason})`);
+      }
+      return ctx.storeCall('explain', () => ctx.screening.explain(raw, { dialled: req.query.dialled, callerName: req.query.name }));
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * GET /api/export (CSV stream, re-importable with format `chut`) and POST /api/import (text/csv body).
+ * An import is all-or-nothing: by default one unreadable line rejects the whole file (400, with the count and
+ * reasons) and nothing is written; `onInvalid=skip` imports the readable lines and reports the rest.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { formatExport, parseImport } from '../../reputation/index.js';
+import type { ImportStats, ListName } from '../../reputation/types.js';
+import type { RouteContext } from '../context.js';
+import { badRequest } from '../errors.js';
+
+type Format = 'auto' | 'csv' | 'ftc' | 'chut';
+type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip' };
+
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+const importSchema = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      format: { type: 'string', enum: ['auto', 'csv', 'ftc', 'chut'], default: 'auto' },
+      list: { type: 'string', enum: ['allow', 'block'], default: 'block' },
+      onInvalid: { type: 'string', enum: ['reject', 'skip'], default: 'reject' },
+    },
+  },
+  body: { type: 'string' },
+} as const;
+
+function parse(ctx: RouteContext, text: string, q: ImportQuery): ReturnType<typeof parseImport> {
+  try {
+    return parseImport(text, {
+      format: q.format, list: q.list, source: `import:${q.format}`, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
+    });
+  } catch (err) {
+    throw badRequest(`the file cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function describeSkipped(stats: ImportStats): string {
+  return Object.entries(stats.skippedWhy).map(([why, n]) => `${n} × ${why}`).join(', ');
+}
+
+export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.addContentTypeParser(['text/csv', 'text/tab-separated-values'], { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES },
+    (_req, body, done) => done(null, body));
+
+  app.get('/api/export', async (_req, reply) => {
+    // A store that fails before the first line gets a clean 503; later failures can only cut the stream.
+    await ctx.storeCall('ping', () => ctx.store.ping());
+    const lines = Readable.from(formatExport(ctx.store.exportLists()));
+    lines.on('error', (err) => ctx.logger.warn({ err: String(err) }, 'export stream failed'));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="chut-lists.csv"')
+      .send(lines);
+  });
+
+  app.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
+    const { records, stats } = parse(ctx, req.body, req.query);
+    if (stats.skipped > 0 && req.query.onInvalid === 'reject') {
+      throw badRequest(`${stats.skipped} line(s) cannot be imported (${describeSkipped(stats)}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+    }
+    if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
+    await ctx.storeCall('importList', () => ctx.store.importList(records));
+    req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped }, 'list imported (API)');
+    return { imported: records.length, stats };
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * The HTTP server (Fastify, logging through the pino logger it is given): the API, /metrics, /healthz and the
+ * dashboard. Binds `config.http.host:port` (127.0.0.1:8787 by default; port 0 picks a free port).
+ */
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { createAuthHook } from './auth.js';
+import { routeContext, type HttpDeps } from './context.js';
+import { errorHandler, HttpError } from './errors.js';
+import { CSP, registerDashboard } from './routes/dashboard.js';
+import { registerHealth } from './routes/health.js';
+import { registerListRoutes } from './routes/lists.js';
+import { registerMetrics } from './routes/metrics.js';
+import { registerReadRoutes } from './routes/read.js';
+import { registerReportRoutes } from './routes/reports.js';
+import { registerTransferRoutes } from './routes/transfer.js';
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+function buildApp(deps: HttpDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 128 },
+  });
+  const ctx = routeContext(deps);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]?.slice(0, 100)}` }));
+  app.addHook('onRequest', createAuthHook(deps.config.http.token));
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  registerHealth(app, ctx);
+  registerMetrics(app, ctx);
+  registerReadRoutes(app, ctx);
+  registerListRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
+  registerTransferRoutes(app, ctx);
+  registerDashboard(app);
+  return app;
+}
+
+export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  const app = buildApp(deps);
+  const { host, port } = deps.config.http;
+  await app.listen({ host, port });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new HttpError(500, 'internal', 'HTTP server has no TCP address');
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  deps.logger.info({ url, auth: deps.config.http.token ? 'token' : 'none (write routes disabled)' }, 'HTTP API listening');
+  return { url, close: () => app.close() };
+}

@@ -1,0 +1,76 @@
+/**
+ * What a user types into `chut allow|block`, an import file or the web UI: an exact number in any accepted form, or a
+ * prefix written with a trailing `*`. Prefixes are stored in international form (`+33162`) so they compare against
+ * E.164 caller numbers with a plain `startsWith`.
+ *
+ * Prefix forms (default country FR): `+33162*`, `0033162*` (or the country's own IDD, `011` for US), `0162*` (the
+ * country's trunk prefix replaced by its calling code), and `33162*` (bare digits: a country code without `+`).
+ * Caveat: in countries whose national numbers keep the leading 0 (Italy) or have no trunk prefix, write the `+` form.
+ */
+import { callingCodeOf, nationalPrefixOf, supportedCountry } from './libphone.js';
+import { parseCallerId } from './parse-caller.js';
+import type { ListEntry } from './types.js';
+
+const MAX_ENTRY_LENGTH = 64;
+const MAX_PREFIX_DIGITS = 15;
+const SEPARATORS = /[\s.\-()/\u00a0\u202f]/g;
+
+export function parseListEntry(raw: string, defaultCountry: string): ListEntry | { error: string } {
+  if (typeof raw !== 'string') return { error: 'a list entry must be text' };
+  const text = raw.trim();
+  if (text.length === 0) return { error: 'empty entry: expected a phone number or a prefix such as +33162*' };
+  if (text.length > MAX_ENTRY_LENGTH) return { error: `entry longer than ${MAX_ENTRY_LENGTH} characters` };
+  if (text.endsWith('*')) return parsePrefix(text.slice(0, -1), defaultCountry);
+  return parseExact(text, defaultCountry);
+}
+
+function parseExact(text: string, defaultCountry: string): ListEntry | { error: string } {
+  const { number } = parseCallerId(text, defaultCountry);
+  if (number.kind === 'valid') return { kind: 'number', e164: number.e164 };
+  if (number.kind === 'withheld') {
+    return { error: `"${printable(text)}" is not a phone number (to act on withheld callers, use a rule)` };
+  }
+  return { error: `"${printable(text)}" is not a valid phone number (${number.reason}); for a prefix add a trailing *` };
+}
+
+function parsePrefix(body: string, defaultCountry: string): ListEntry | { error: string } {
+  const compact = body.replace(SEPARATORS, '');
+  const match = /^(\+?)(\d+)$/.exec(compact);
+  if (!match) {
+    return { error: `"${printable(body)}*" is not a prefix: expected digits before the *, e.g. +33162* or 0162*` };
+  }
+  const international = toInternational(match[1] === '+', match[2]!, defaultCountry);
+  if ('error' in international) return international;
+  const digits = international.digits;
+  if (digits.length < 1 || digits.length > MAX_PREFIX_DIGITS) {
+    return { error: `prefix "${printable(body)}*" must have 1 to ${MAX_PREFIX_DIGITS} digits after the country code +` };
+  }
+  return { kind: 'prefix', prefix: `+${digits}` };
+}
+
+/** Digits after the `+` for a prefix written in any of the accepted forms. */
+function toInternational(plus: boolean, digits: string, defaultCountry: string): { digits: string } | { error: string } {
+  if (plus) return { digits };
+  const country = supportedCountry(defaultCountry);
+  const idd = country === undefined ? undefined : internationalPrefixOf(country);
+  if (digits.startsWith('00')) return { digits: digits.slice(2) };
+  if (idd !== undefined && digits.startsWith(idd)) return { digits: digits.slice(idd.length) };
+  const trunk = country === undefined ? undefined : nationalPrefixOf(country);
+  if (country !== undefined && trunk !== undefined && digits.startsWith(trunk)) {
+    return { digits: callingCodeOf(country) + digits.slice(trunk.length) };
+  }
+  if (digits.startsWith('0')) {
+    return { error: `cannot read the national prefix "${digits}*" without a valid default country; use the + form` };
+  }
+  return { digits };
+}
+
+/** `011` for NANP countries; other countries use `00`, handled above. */
+function internationalPrefixOf(country: NonNullable<ReturnType<typeof supportedCountry>>): string | undefined {
+  return callingCodeOf(country) === '1' ? '011' : undefined;
+}
+
+/** Error messages echo the entry; keep them on one line and short. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, MAX_ENTRY_LENGTH);
+}

@@ -1,0 +1,66 @@
+/**
+ * Pulls the number part out of what PBXs hand over as a caller ID: a bare number, a `sip:`/`sips:`/`tel:` URI, or a
+ * name-addr (`"Jean" <sip:+336…@10.0.0.1;user=phone>;tag=…`). Hosts (names, IPv4, `[v6]`), ports, passwords and
+ * parameters are dropped; a `verstat` parameter (STIR/SHAKEN result, anywhere in the value) is kept.
+ * Input is already truncated by the caller, and every step is a single linear scan.
+ */
+export interface CallerIdParts {
+  /** The number candidate: URI user part or the bare value, not yet validated. */
+  candidate: string;
+  /** Display name from a name-addr form, unquoted; null when there was none. */
+  displayName: string | null;
+  verstat: string | null;
+}
+
+// The value must end at a delimiter: `verstat=TN-Passed!!<x>` is junk, not `TN-Passed`.
+const VERSTAT = /;\s*verstat\s*=\s*([A-Za-z0-9._-]{1,64})(?=$|[;>?&@])/i;
+const SCHEME = /^\s*(sips?|tel)\s*:/i;
+
+export function splitCallerId(raw: string): CallerIdParts {
+  const verstatMatch = VERSTAT.exec(raw);
+  const verstat = verstatMatch?.[1] ?? null;
+  const { displayName, address } = splitNameAddr(raw);
+  return { candidate: userPart(address), displayName, verstat };
+}
+
+/** `"Name" <uri>;params` → name and uri; anything without angle brackets is all address. */
+function splitNameAddr(raw: string): { displayName: string | null; address: string } {
+  const open = raw.indexOf('<');
+  if (open < 0) return { displayName: null, address: raw };
+  const close = raw.indexOf('>', open + 1);
+  if (close < 0) return { displayName: null, address: raw };
+  const display = unquote(raw.slice(0, open).trim());
+  return { displayName: display.length > 0 ? display : null, address: raw.slice(open + 1, close) };
+}
+
+function unquote(s: string): string {
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) {
+    return s.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+  return s;
+}
+
+/** The user part of a URI (or the bare value), without parameters, password or host. */
+function userPart(address: string): string {
+  const scheme = SCHEME.exec(address);
+  let rest = scheme ? address.slice(scheme[0].length) : address;
+  const isSip = scheme !== null && scheme[1]!.toLowerCase() !== 'tel';
+  const at = rest.indexOf('@');
+  if (at >= 0) rest = rest.slice(0, at);
+  else if (isSip) rest = ''; // `sip:host` has no user part: nobody identified themselves.
+  rest = cutAt(cutAt(rest, ';'), '?');
+  // `sip:user:password@host`; tel: URIs never contain ':' after the scheme.
+  if (isSip) rest = cutAt(rest, ':');
+  return percentDecode(rest);
+}
+
+function cutAt(s: string, ch: string): string {
+  const i = s.indexOf(ch);
+  return i < 0 ? s : s.slice(0, i);
+}
+
+/** `%2B33…` is how some gateways escape `+`. Decoded bytes are validated later like any other character. */
+function percentDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

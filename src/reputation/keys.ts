@@ -1,0 +1,108 @@
+/**
+ * Redis key names. Keys are built ONLY from normalised E.164 digits, validated ids (or their hash), and
+ * fixed names, all under the configured prefix. docs/redis-schema.md documents every one of them.
+ */
+import { createHash } from 'node:crypto';
+
+export const SCHEMA_VERSION = 1;
+/**
+ * Exact-number buckets. A Mersenne prime, so numbers that share trailing zeros still spread evenly; 10 M listed
+ * numbers average 76 per bucket (worst bucket ~115), under Redis 7's default hash-max-listpack-entries (128).
+ */
+export const DEFAULT_BUCKETS = 131_071;
+
+const PREFIX_RE = /^[A-Za-z0-9_:.-]{1,64}$/;
+const E164_RE = /^\+[1-9][0-9]{1,14}$/;
+const PREFIX_ENTRY_RE = /^\+[0-9]{1,15}$/;
+const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+const TARGET_RE = /^[A-Za-z0-9+*#._-]{1,64}$/;
+const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function isE164(s: unknown): s is string {
+  return typeof s === 'string' && E164_RE.test(s);
+}
+
+export function isPrefixEntry(s: unknown): s is string {
+  return typeof s === 'string' && PREFIX_ENTRY_RE.test(s);
+}
+
+export function assertPrefix(prefix: string): string {
+  if (!PREFIX_RE.test(prefix)) throw new Error(`invalid Redis key prefix ${JSON.stringify(prefix)}: use 1-64 of [A-Za-z0-9_:.-]`);
+  return prefix;
+}
+
+function hashed(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** `i:<id>` for a well-formed id, `h:<sha256>` otherwise: a hostile id never reaches a key as-is. */
+export function idPart(id: string): string {
+  return ID_RE.test(id) ? `i:${id}` : `h:${hashed(id)}`;
+}
+
+/** Extension / DID part of a last-caller key, same escaping rule. */
+export function targetPart(target: string): string {
+  return TARGET_RE.test(target) ? `i:${target}` : `h:${hashed(target)}`;
+}
+
+/** An action name fit for a key (`top:<day>:<action>`); anything else is filed under `other`. */
+export function actionPart(action: string): string {
+  return NAME_RE.test(action) ? action : 'other';
+}
+
+/** Where one exact number lives: bucket = n mod buckets, field = floor(n / buckets) (small ints: listpack-cheap). */
+export function bucketOf(e164: string, buckets: number): { bucket: number; field: string } {
+  const n = Number(e164.slice(1));
+  return { bucket: n % buckets, field: String(Math.floor(n / buckets)) };
+}
+
+export function numberFromBucket(bucket: number, field: string, buckets: number): string {
+  return `+${Number(field) * buckets + bucket}`;
+}
+
+export function hourKey(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13);
+}
+
+export function dayKey(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** All key names under one prefix. */
+export function keyspace(prefix: string) {
+  const p = assertPrefix(prefix);
+  return {
+    schema: `${p}schema`,
+    bucket: (list: 'allow' | 'block', b: number) => `${p}${list === 'allow' ? 'la' : 'lb'}:${b}`,
+    bucketPattern: (list: 'allow' | 'block') => `${p}${list === 'allow' ? 'la' : 'lb'}:*`,
+    prefixes: (list: 'allow' | 'block') => `${p}${list === 'allow' ? 'pa' : 'pb'}`,
+    sources: `${p}dict:src`,
+    sourceIndex: `${p}dict:src:ix`,
+    reasons: `${p}dict:rsn`,
+    reasonIndex: `${p}dict:rsn:ix`,
+    rep: (e164: string) => `${p}r:${e164.slice(1)}`,
+    winNumber: (e164: string) => `${p}w:${e164.slice(1)}`,
+    winBlock: (block: string) => `${p}wb:${block}`,
+    statsHour: (ms: number) => `${p}stats:h:${hourKey(ms)}`,
+    statsDay: (ms: number) => `${p}stats:d:${dayKey(ms)}`,
+    top: (ms: number, action: string) => `${p}top:${dayKey(ms)}:${actionPart(action)}`,
+    calls: `${p}calls`,
+    enrich: (callId: string) => `${p}enr:${idPart(callId)}`,
+    lastCaller: (target: string) => `${p}last:${targetPart(target)}`,
+    lastCallerAny: `${p}last`,
+  };
+}
+export type Keyspace = ReturnType<typeof keyspace>;
+
+/** First `digits` digits of the number without `+` (the burst-counting block). */
+export function blockOf(e164: string, digits: number): string {
+  const d = e164.slice(1);
+  return d.slice(0, Math.max(1, Math.min(d.length, Math.floor(digits))));
+}
+
+/** Every prefix entry that could match `e164`, longest first: `+336123…`, …, `+3`. */
+export function candidatePrefixes(e164: string): string[] {
+  const out: string[] = [];
+  for (let len = e164.length; len >= 2; len--) out.push(e164.slice(0, len));
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * Lua scripts, registered with ioredis `defineCommand` (EVALSHA, with ioredis's NOSCRIPT fallback). Every key
+ * is computed in TypeScript and passed as KEYS. Missing values come back as '' (not false/nil) so the reply
+ * shape is the same under RESP2 and RESP3.
+ */
+
+/** Decodes the source and reason ids of a bucket value; mirrors records.ts packValue/unpackValue. */
+const IDS = `
+local function ids(v)
+  local n = tonumber(v)
+  if n then return math.floor(n / 32768) % 64, math.floor(n / 2097152) end
+  local s, r = string.match(v, '^[^:]*:[^:]*:(%d+):(%d+)$')
+  return tonumber(s) or 0, tonumber(r) or 0
+end
+local function withTexts(v)
+  if not v then return '' end
+  local s, r = ids(v)
+  local st = (s > 0 and redis.call('HGET', KEYS[5], s)) or ''
+  local rt = (r > 0 and redis.call('HGET', KEYS[6], r)) or ''
+  return {v, st, rt}
+end
+`;
+
+/**
+ * One call's facts in one round trip.
+ * KEYS: 1 allow bucket, 2 block bucket, 3 allow prefixes, 4 block prefixes, 5 source texts, 6 reason texts,
+ *       7 reputation hash, 8 number window zset, 9 block window zset.
+ * ARGV: 1 bucket field, 2 now, 3 window count W, 4..3+W window starts (exclusive), then prefix fields.
+ * Returns: { allow, block, {allow prefix hits}, {block prefix hits}, reputation HGETALL, {number counts}, {block counts} }
+ * where a hit is '' or {packed value, source text, reason text}.
+ */
+export const LOOKUP_LUA = `${IDS}
+local field, now, w = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local prefixes = {}
+for i = 4 + w, #ARGV do prefixes[#prefixes + 1] = ARGV[i] end
+local function hits(key)
+  local out = {}
+  if #prefixes == 0 then return out end
+  local vals = redis.call('HMGET', key, unpack(prefixes))
+  for i = 1, #prefixes do out[i] = withTexts(vals[i]) end
+  return out
+end
+local function counts(key)
+  local out = {}
+  for i = 1, w do out[i] = redis.call('ZCOUNT', key, '(' .. ARGV[3 + i], now) end
+  return out
+end
+return {
+  withTexts(redis.call('HGET', KEYS[1], field)),
+  withTexts(redis.call('HGET', KEYS[2], field)),
+  hits(KEYS[3]), hits(KEYS[4]),
+  redis.call('HGETALL', KEYS[7]),
+  counts(KEYS[8]), counts(KEYS[9])
+}`;
+
+/**
+ * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding).
+ * KEYS: 1 reputation hash. ARGV: 1 now, 2 delta, 3 half-life ms, 4 counter field or '', 5 trust: keep|clear|set,
+ * 6 trusted-until ms, 7 TTL ms. Returns the new score as a string.
+ */
+export const OUTCOME_LUA = `
+local function round6(x) return math.floor(x * 1e6 + 0.5) / 1e6 end
+local now, hl = tonumber(ARGV[1]), tonumber(ARGV[3])
+local s = tonumber(redis.call('HGET', KEYS[1], 's')) or 0
+local t = tonumber(redis.call('HGET', KEYS[1], 'st'))
+if t then
+  local el = now - t
+  if el > 0 and hl > 0 then s = round6(s * 0.5 ^ (el / hl)) end
+end
+s = s + (tonumber(ARGV[2]) or 0)
+if s < 0 then s = 0 elseif s > 100 then s = 100 end
+s = round6(s)
+local str = string.format('%.17g', s)
+redis.call('HSET', KEYS[1], 's', str, 'st', ARGV[1], 'hl', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[4], 1) end
+if ARGV[5] == 'clear' then redis.call('HDEL', KEYS[1], 'tu') elseif ARGV[5] == 'set' then redis.call('HSET', KEYS[1], 'tu', ARGV[6]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return str`;
+
+/**
+ * Interns texts (sources, reasons) into small ids, atomically across instances.
+ * KEYS: 1 id → text hash, 2 text → id hash. ARGV: texts. Returns their ids in order.
+ */
+export const INTERN_LUA = `
+local out = {}
+for i = 1, #ARGV do
+  local id = redis.call('HGET', KEYS[2], ARGV[i])
+  if not id then
+    id = redis.call('HLEN', KEYS[1]) + 1
+    redis.call('HSET', KEYS[1], id, ARGV[i])
+    redis.call('HSET', KEYS[2], ARGV[i], id)
+  end
+  out[i] = tonumber(id)
+end
+return out`;
+
+/** Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version, buckets. */
+export const SCHEMA_LUA = `
+redis.call('HSETNX', KEYS[1], 'version', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'buckets', ARGV[2])
+return redis.call('HMGET', KEYS[1], 'version', 'buckets')`;

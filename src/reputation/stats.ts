@@ -1,0 +1,85 @@
+/**
+ * Counter fields of the hourly/daily stats hashes and their aggregation into `Stats`. Shared by both
+ * stores: the field names are part of the public key schema (docs/redis-schema.md).
+ */
+import { hourKey } from './keys.js';
+import type { CallRecord, CaptchaOutcome, Stats } from './types.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+export const TOP_CALLERS = 10;
+const OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
+
+/** Counter names are admin/policy-controlled (rule names) or internal: still, keep them one short printable line. */
+export function label(s: string): string {
+  const t = String(s).replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 64);
+  return t === '' ? '-' : t;
+}
+
+/** The hash fields one call increments, e.g. `total`, `action:captcha`, `route:ring`, `rule:fr-npv`, `captcha:passed`. */
+export function statFields(r: CallRecord): string[] {
+  const f = ['total', `action:${label(r.action)}`, `route:${label(r.route)}`, `rule:${label(r.rule)}`];
+  if (r.captcha && OUTCOMES.includes(r.captcha)) f.push(`captcha:${r.captcha}`);
+  if (r.degraded) f.push('degraded');
+  if (r.shadow) f.push('shadow');
+  return f;
+}
+
+/** Hour starts (epoch ms) from `since` rounded down to the hour, through `now`. Capped at 400 days of hours. */
+export function hoursBetween(since: number, now: number): number[] {
+  const out: number[] = [];
+  const start = Math.max(Math.floor(since / HOUR_MS) * HOUR_MS, now - 400 * DAY_MS);
+  for (let h = start; h <= now; h += HOUR_MS) out.push(h);
+  return out;
+}
+
+/** Day starts (epoch ms) covered by the range. */
+export function daysBetween(since: number, now: number): number[] {
+  const out: number[] = [];
+  const start = Math.max(Math.floor(since / DAY_MS) * DAY_MS, Math.floor(now / DAY_MS) * DAY_MS - 400 * DAY_MS);
+  for (let d = start; d <= now; d += DAY_MS) out.push(d);
+  return out;
+}
+
+export function emptyStats(since: number): Stats {
+  return {
+    since: Math.floor(since / HOUR_MS) * HOUR_MS,
+    total: 0, byAction: {}, byRoute: {}, byRule: {},
+    captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 },
+    degraded: 0, shadow: 0, byHour: {}, topCallers: {},
+  };
+}
+
+function bump(m: Record<string, number>, k: string, n: number): void {
+  m[k] = (m[k] ?? 0) + n;
+}
+
+/** Folds one hour's counters (`field → count` as Redis returns them) into `stats`. */
+export function addHour(stats: Stats, hourStart: number, fields: Record<string, string | number>): void {
+  const routes: Record<string, number> = {};
+  for (const [field, raw] of Object.entries(fields)) {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n === 0) continue;
+    const colon = field.indexOf(':');
+    const kind = colon < 0 ? field : field.slice(0, colon);
+    const name = field.slice(colon + 1);
+    if (kind === 'total') stats.total += n;
+    else if (kind === 'degraded') stats.degraded += n;
+    else if (kind === 'shadow') stats.shadow += n;
+    else if (kind === 'action') bump(stats.byAction, name, n);
+    else if (kind === 'route') { bump(stats.byRoute, name, n); bump(routes, name, n); }
+    else if (kind === 'rule') bump(stats.byRule, name, n);
+    else if (kind === 'captcha' && (OUTCOMES as string[]).includes(name)) stats.captcha[name as CaptchaOutcome] += n;
+  }
+  if (Object.keys(routes).length > 0) stats.byHour[hourKey(hourStart)] = routes;
+}
+
+/** Sums per-day caller counts and keeps the top ones, most calls first (ties: caller order, for stable output). */
+export function topOf(perDay: Array<Record<string, number>>, limit = TOP_CALLERS): Array<{ caller: string; calls: number }> {
+  const sum: Record<string, number> = {};
+  for (const day of perDay) for (const [caller, n] of Object.entries(day)) bump(sum, caller, n);
+  return Object.entries(sum)
+    .map(([caller, calls]) => ({ caller, calls }))
+    .sort((a, b) => b.calls - a.calls || (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : 0))
+    .slice(0, limit);
+}

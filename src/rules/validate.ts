@@ -1,0 +1,84 @@
+/**
+ * Turns policy YAML into a validated PolicySpec, or every problem found, each `path: message`
+ * (`rules[3].when.rate.within: must be a duration like 10m`).
+ */
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { policySchema } from './schema.js';
+import { DEFAULT_BLOCK_DIGITS, type PolicySpec } from './spec.js';
+
+const MAX_POLICY_BYTES = 1_000_000;
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
+  }
+  const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+  return [`${formatPath(issue.path)}: ${message}`];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Rule names must be unique: reasons, counters and dashboards are keyed by them. */
+function duplicateNames(rules: unknown[]): string[] {
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  rules.forEach((r, i) => {
+    if (!isObject(r) || typeof r.name !== 'string') return;
+    const first = seen.get(r.name);
+    if (first === undefined) seen.set(r.name, i);
+    else problems.push(`rules[${i}].name: duplicate rule name ${JSON.stringify(r.name)} (first used by rules[${first}])`);
+  });
+  return problems;
+}
+
+/** Every per-block rate condition, with its path, found anywhere in a `when` tree. */
+function blockRates(when: unknown, path: string, out: Array<{ path: string; digits: unknown }>): void {
+  if (!isObject(when)) return;
+  const rate = when.rate;
+  if (isObject(rate) && rate.per === 'block') out.push({ path: `${path}.rate`, digits: rate.blockDigits ?? DEFAULT_BLOCK_DIGITS });
+  if (Array.isArray(when.any)) when.any.forEach((w, i) => blockRates(w, `${path}.any[${i}]`, out));
+  blockRates(when.not, `${path}.not`, out);
+}
+
+/** The store counts calls per block of ONE size, so all per-block rate conditions must agree on it. */
+function mixedBlockDigits(rules: unknown[]): string[] {
+  const found: Array<{ path: string; digits: unknown }> = [];
+  rules.forEach((r, i) => isObject(r) && blockRates(r.when, `rules[${i}].when`, found));
+  const first = found[0];
+  if (!first) return [];
+  return found
+    .filter((f) => f.digits !== first.digits)
+    .map((f) => `${f.path}.blockDigits: all per-block rate conditions must use the same blockDigits (${String(first.digits)} at ${first.path}, ${String(f.digits)} here)`);
+}
+
+function readYaml(yamlText: string): { value: unknown } | { problem: string } {
+  if (yamlText.length > MAX_POLICY_BYTES) return { problem: `(file): larger than ${MAX_POLICY_BYTES} bytes` };
+  try {
+    return { value: parseYaml(yamlText, { maxAliasCount: 50 }) };
+  } catch (err) {
+    return { problem: `(yaml): ${(err as Error).message.split('\n')[0] ?? 'not valid YAML'}` };
+  }
+}
+
+/** The validated spec, or the full list of problems. */
+export function validatePolicy(yamlText: string): { spec: PolicySpec } | { problems: string[] } {
+  const read = readYaml(yamlText);
+  if ('problem' in read) return { problems: [read.problem] };
+  if (!isObject(read.value)) return { problems: ['(root): the policy must be a mapping with version, default and rules'] };
+  const result = policySchema.safeParse(read.value);
+  const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
+  const rules = read.value.rules;
+  if (Array.isArray(rules)) problems.push(...duplicateNames(rules), ...mixedBlockDigits(rules));
+  if (problems.length > 0 || !result.success) return { problems };
+  return { spec: result.data };
+}

@@ -1,0 +1,71 @@
+/**
+ * Frames exactly as FreeSWITCH 1.10 writes them (see tests/fixtures/freeswitch): replies without
+ * Content-Length, `api/response` and events with it, plain event bodies with url-encoded values, and the
+ * `connect` reply as ONE header block whose reply headers come last. Imports nothing of ours but the encoder.
+ */
+import { urlEncode } from '../../esl/frame.js';
+
+export type Headers = Array<[string, string]>;
+
+export const CORE_UUID = '3e0703fc-722b-4b70-ae71-966e497f5768';
+const GOODBYE = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
+
+export function reply(text: string): string {
+  return `Content-Type: command/reply\nReply-Text: ${text}\n\n`;
+}
+
+export function apiResponse(body: string): string {
+  return `Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`;
+}
+
+function headerLines(headers: Headers): string {
+  return headers.map(([k, v]) => `${k}: ${urlEncode(v)}\n`).join('');
+}
+
+/** The `connect` reply: channel data first, then the reply headers, no Content-Length. */
+export function connectReply(channel: Headers): string {
+  return `${headerLines([['Event-Name', 'CHANNEL_DATA'], ...channel])}Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n`;
+}
+
+export function plainEvent(headers: Headers): string {
+  const body = `${headerLines(headers)}\n`;
+  return `Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-plain\n\n${body}`;
+}
+
+export function jsonEvent(headers: Headers): string {
+  const body = JSON.stringify(Object.fromEntries(headers));
+  return `Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`;
+}
+
+export function authRequest(): string {
+  return 'Content-Type: auth/request\n\n';
+}
+
+export function lingerNotice(uuid: string, channelName: string, seconds: number): string {
+  return `Content-Type: text/disconnect-notice\nControlled-Session-UUID: ${uuid}\nContent-Disposition: linger\nChannel-Name: ${channelName}\nLinger-Time: ${seconds}\nContent-Length: 0\n\n`;
+}
+
+export function disconnectNotice(uuid: string | null): string {
+  const session = uuid ? `Controlled-Session-UUID: ${uuid}\nContent-Disposition: disconnect\n` : '';
+  return `Content-Type: text/disconnect-notice\n${session}Content-Length: ${Buffer.byteLength(GOODBYE)}\n\n${GOODBYE}`;
+}
+
+/** Splits the client's byte stream into commands (`line\nheaders…\n\n`); returns the rest. */
+export function splitCommands(buffer: string): { commands: Array<{ line: string; headers: Record<string, string> }>; rest: string } {
+  const commands: Array<{ line: string; headers: Record<string, string> }> = [];
+  let rest = buffer;
+  for (;;) {
+    rest = rest.replace(/^\n+/, '');
+    const end = rest.indexOf('\n\n');
+    if (end < 0) break;
+    const [line = '', ...lines] = rest.slice(0, end).split('\n');
+    const headers: Record<string, string> = {};
+    for (const l of lines) {
+      const i = l.indexOf(': ');
+      if (i > 0) headers[l.slice(0, i).toLowerCase()] = l.slice(i + 2);
+    }
+    commands.push({ line: line.trim(), headers });
+    rest = rest.slice(end + 2);
+  }
+  return { commands, rest };
+}

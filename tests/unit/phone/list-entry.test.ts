@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseListEntry } from '../../../src/phone/index.js';
+
+describe('parseListEntry: exact numbers', () => {
+  const forms = ['0612345678', '06 12 34 56 78', '06.12.34.56.78', '+33612345678', '+33 6 12 34 56 78', '0033612345678', '33612345678', 'tel:+33612345678'];
+  it.each(forms)('%s → +33612345678', (raw) => {
+    expect(parseListEntry(raw, 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
+  });
+
+  it('uses the default country for national forms', () => {
+    expect(parseListEntry('(202) 555-0123', 'US')).toEqual({ kind: 'number', e164: '+12025550123' });
+  });
+});
+
+describe('parseListEntry: prefixes', () => {
+  const prefixes: Array<[string, string, string]> = [
+    ['0162*', 'FR', '+33162'],
+    ['+33162*', 'FR', '+33162'],
+    ['0033162*', 'FR', '+33162'],
+    ['33162*', 'FR', '+33162'],
+    ['01 62 *', 'FR', '+33162'],
+    ['+33 1 62*', 'FR', '+33162'],
+    ['0*', 'FR', '+33'],
+    ['+1*', 'FR', '+1'],
+    ['+49900*', 'FR', '+49900'],
+    ['0900*', 'DE', '+49900'],
+    ['1202*', 'US', '+1202'],
+    ['011441*', 'US', '+441'],
+    ['+590590*', 'FR', '+590590'],
+    ['+123456789012345*', 'FR', '+123456789012345'],
+  ];
+  it.each(prefixes)('%s with %s → %s', (raw, country, prefix) => {
+    expect(parseListEntry(raw, country)).toEqual({ kind: 'prefix', prefix });
+  });
+});
+
+describe('parseListEntry: errors', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['', /empty/],
+    ['   ', /empty/],
+    ['*', /not a prefix/],
+    ['+*', /not a prefix/],
+    ['00*', /1 to 15 digits/],
+    ['01a62*', /not a prefix/],
+    ['0162**', /not a prefix/],
+    ['+1234567890123456*', /1 to 15 digits/],
+    ['abc', /not a valid phone number/],
+    ['112', /not a valid phone number \(too-short\)/],
+    ['0612345678abc', /bad-characters/],
+    ['anonymous', /not a phone number/],
+    ['1'.repeat(65), /longer than 64/],
+    ['06\r\n12', /"06\?\?12"/],
+  ];
+  it.each(bad)('%j', (raw, message) => {
+    const result = parseListEntry(raw, 'FR');
+    expect(result).toHaveProperty('error');
+    expect((result as { error: string }).error).toMatch(message);
+  });
+
+  it('refuses a trunk-prefixed prefix without a usable default country', () => {
+    expect(parseListEntry('0162*', 'XX')).toEqual({ error: expect.stringMatching(/use the \+ form/) });
+    expect(parseListEntry('+33162*', 'XX')).toEqual({ kind: 'prefix', prefix: '+33162' });
+  });
+
+  it('does not throw on non-string input', () => {
+    expect(parseListEntry(42 as never, 'FR')).toEqual({ error: 'a list entry must be text' });
+  });
+});

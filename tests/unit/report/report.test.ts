@@ -1,0 +1,153 @@
+import { describe, it, expect } from 'vitest';
+import { renderReport } from '../../../src/report/index.js';
+import type { Stats } from '../../../src/reputation/types.js';
+
+const NOW = Date.parse('2026-11-28T15:30:00Z');
+const SINCE = Date.parse('2026-11-27T15:00:00Z');
+
+function emptyStats(): Stats {
+  return {
+    since: SINCE, total: 0, byAction: {}, byRoute: {}, byRule: {},
+    captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 }, degraded: 0, shadow: 0, byHour: {}, topCallers: {},
+  };
+}
+
+function sampleStats(): Stats {
+  return {
+    since: SINCE,
+    total: 10,
+    byAction: { ring: 4, captcha: 4, reject: 2 },
+    byRoute: { ring: 6, voicemail: 1, reject: 3 },
+    byRule: { default: 4, 'fr-npv': 2, 'captcha-unknown': 4 },
+    captcha: { passed: 3, failed: 1, 'hung-up': 0, timeout: 0 },
+    degraded: 1,
+    shadow: 2,
+    byHour: { '2026-11-28T09': { ring: 2, reject: 1 }, '2026-11-28T14': { ring: 4, voicemail: 1, reject: 2 } },
+    topCallers: { reject: [{ caller: '+33162000001', calls: 2 }, { caller: '+33162000002', calls: 1 }], captcha: [{ caller: '+33612345678', calls: 4 }] },
+  };
+}
+
+const HOSTILE = '<script>alert("x")</script>&\'';
+
+function hostileStats(): Stats {
+  const s = sampleStats();
+  s.byRule = { [HOSTILE]: 3, '=cmd|"/c calc"!A1': 1 };
+  s.topCallers = { reject: [{ caller: HOSTILE, calls: 5 }] };
+  return s;
+}
+
+const opts = { sinceLabel: '24h', now: NOW };
+
+describe('renderReport text', () => {
+  it('shows totals, route shares, pass rate and an aligned table', () => {
+    const out = renderReport(sampleStats(), 'text', opts);
+    expect(out).toContain('last 24h');
+    expect(out).toMatch(/captcha pass rate\s+75\.0% \(4 captchas\)/);
+    expect(out).toMatch(/degraded \(fail-open\)\s+1/);
+    expect(out).toMatch(/reject\s+3\s+30\.0%/);
+    expect(out).toMatch(/\+33162000001\s+2/);
+    expect(out).toContain('2026-11-28 14h');
+    // Columns line up: every row of the route table has its count ending at the same column.
+    const routeLines = out.split('\n').filter((l) => /^\s+(ring|voicemail|reject)\s+\d+\s+[\d.]+%$/.test(l)).slice(0, 3);
+    expect(routeLines).toHaveLength(3);
+    expect(new Set(routeLines.map((l) => l.length)).size).toBe(1);
+  });
+
+  it('strips control characters so a caller cannot send terminal escapes', () => {
+    const s = sampleStats();
+    s.topCallers = { reject: [{ caller: '\u001b[2J+331', calls: 1 }] };
+    const out = renderReport(s, 'text', opts);
+    expect(out).not.toContain('\u001b');
+    expect(out).toContain('?[2J+331');
+  });
+
+  it('says n/a and (none) for empty stats', () => {
+    const out = renderReport(emptyStats(), 'text', opts);
+    expect(out).toMatch(/captcha pass rate\s+n\/a/);
+    expect(out).toContain('(none)');
+    expect(out).toMatch(/calls\s+0/);
+  });
+});
+
+describe('renderReport json', () => {
+  it('is parseable and carries the derived figures', () => {
+    const j = JSON.parse(renderReport(sampleStats(), 'json', opts));
+    expect(j.total).toBe(10);
+    expect(j.captcha.passRate).toBeCloseTo(0.75);
+    expect(j.byRoute.map((r: { key: string }) => r.key)).toEqual(['ring', 'voicemail', 'reject']);
+    expect(j.topBlocked[0]).toEqual({ caller: '+33162000001', calls: 2 });
+    // 24h from 15:00 yesterday to 15:30 today: 25 hourly buckets, gaps included.
+    expect(j.hours).toHaveLength(25);
+    expect(j.hours.find((h: { hour: string }) => h.hour === '2026-11-28T14').total).toBe(7);
+  });
+
+  it('has a null pass rate and zero totals for empty stats', () => {
+    const j = JSON.parse(renderReport(emptyStats(), 'json', opts));
+    expect(j.captcha.passRate).toBeNull();
+    expect(j.total).toBe(0);
+    expect(j.topBlocked).toEqual([]);
+  });
+});
+
+describe('renderReport csv', () => {
+  it('writes one pivotable table with every section', () => {
+    const lines = renderReport(sampleStats(), 'csv', opts).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('section,key,detail,value');
+    expect(lines).toContain('summary,calls,,10');
+    expect(lines).toContain('summary,captcha_pass_rate,,0.7500');
+    expect(lines).toContain('route,reject,,3');
+    expect(lines).toContain('rule,fr-npv,,2');
+    expect(lines).toContain('top_blocked,+33162000001,,2');
+    expect(lines).toContain('hour,2026-11-28T14,voicemail,1');
+  });
+
+  it('quotes fields and defuses spreadsheet formulas', () => {
+    const out = renderReport(hostileStats(), 'csv', opts);
+    expect(out).toContain(`rule,"'=cmd|""/c calc""!A1",,1`);
+    expect(out).toContain(`"<script>alert(""x"")</script>&'"`);
+  });
+
+  it('has only the header and summary rows for empty stats', () => {
+    const lines = renderReport(emptyStats(), 'csv', opts).trimEnd().split('\r\n');
+    expect(lines.filter((l) => l.startsWith('hour,') || l.startsWith('route,'))).toEqual([]);
+    expect(lines).toContain('summary,captcha_pass_rate,,');
+  });
+});
+
+describe('renderReport html', () => {
+  it('is one self-contained file with SVG charts and no scripts or external resources', () => {
+    const out = renderReport(sampleStats(), 'html', opts);
+    expect(out.startsWith('<!doctype html>')).toBe(true);
+    expect((out.match(/<svg /g) ?? []).length).toBe(2);
+    expect(out).not.toMatch(/<script/i);
+    expect(out).not.toMatch(/(src|href)\s*=/i);
+    expect(out).not.toMatch(/https?:\/\//);
+    expect(out).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(out).toContain('75.0%');
+    expect(out).toContain('+33162000001');
+    // The 14h bar for reject: 2 calls out of a 7-call maximum.
+    expect(out).toContain('<title>2026-11-28T14h UTC: 2 reject</title>');
+  });
+
+  it('escapes hostile caller and rule strings everywhere', () => {
+    const out = renderReport(hostileStats(), 'html', opts);
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('"x"');
+    expect(out).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;&#39;');
+  });
+
+  it('renders empty stats without NaN and says none', () => {
+    const out = renderReport(emptyStats(), 'html', opts);
+    expect(out).not.toContain('NaN');
+    expect(out).toContain('none');
+    expect(out).toContain('n/a');
+  });
+
+  it('ignores garbage counts from a tampered store', () => {
+    const s = sampleStats();
+    s.byHour['2026-11-28T10'] = { ring: Number.NaN, reject: -4 };
+    const out = renderReport(s, 'html', opts);
+    expect(out).not.toContain('NaN');
+    expect(out).not.toMatch(/height="-/);
+  });
+});
