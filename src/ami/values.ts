@@ -39,6 +39,7 @@ export const decisionRoute = (v: string): Action => {
   if (!(ACTIONS as readonly string[]).includes(v)) throw new AmiValueError('CHUT_DECISION', 'not a known route');
   return v as Action;
 };
+export const mailbox = (v: string): string => matching('CHUT_MAILBOX', v, /^[A-Za-z0-9_.-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/, 'a mailbox');
 export const captchaDigits = (v: string): string => matching('CHUT_CAPTCHA_DIGITS', v, /^[0-9]{3,8}$/, '3 to 8 digits');
 
 export function integerIn(field: string, v: number, min: number, max: number): string {

@@ -43,21 +43,35 @@ export function callingCodeOf(country: CountryCode): string {
   return getCountryCallingCode(country);
 }
 
-/** The public typings omit `nationalPrefix()`, which the runtime `NumberingPlan` has (checked at runtime below). */
-interface PlanWithPrefix {
+/** The public typings omit these `NumberingPlan` methods, which the runtime has (checked before each call). */
+interface PlanExtras {
   nationalPrefix?: () => string | undefined;
+  IDDPrefix?: () => string | undefined;
+  defaultIDDPrefix?: () => string | undefined;
 }
-const nationalPrefixes = new Map<CountryCode, string | undefined>();
+interface DialPrefixes {
+  national: string | undefined;
+  international: string | undefined;
+}
+const dialPrefixes = new Map<CountryCode, DialPrefixes>();
 
-/** The trunk prefix dialled before national numbers (`0` in FR, `1` in US, `8` in RU), when it is plain digits. */
-export function nationalPrefixOf(country: CountryCode): string | undefined {
-  if (nationalPrefixes.has(country)) return nationalPrefixes.get(country);
+/**
+ * The trunk prefix dialled before national numbers (`0` in FR, `1` in US, `8` in RU) and the international prefix
+ * (`00` in FR, `011` in US, `810` in RU), each only when it is plain digits (some metadata holds a pattern).
+ */
+export function dialPrefixesOf(country: CountryCode): DialPrefixes {
+  const known = dialPrefixes.get(country);
+  if (known) return known;
   const metadata = new Metadata();
   metadata.selectNumberingPlan(country);
-  const plan = metadata.numberingPlan as PlanWithPrefix | undefined;
-  const prefix = typeof plan?.nationalPrefix === 'function' ? plan.nationalPrefix() : undefined;
-  const result = prefix && /^\d+$/.test(prefix) ? prefix : undefined;
-  nationalPrefixes.set(country, result);
+  const plan = metadata.numberingPlan as PlanExtras | undefined;
+  const call = (f: (() => string | undefined) | undefined): string | undefined => (typeof f === 'function' ? f.call(plan) : undefined);
+  const digitsOnly = (v: string | undefined): string | undefined => (v && /^\d+$/.test(v) ? v : undefined);
+  const result = {
+    national: digitsOnly(call(plan?.nationalPrefix)),
+    international: digitsOnly(call(plan?.defaultIDDPrefix)) ?? digitsOnly(call(plan?.IDDPrefix)),
+  };
+  dialPrefixes.set(country, result);
   return result;
 }
 

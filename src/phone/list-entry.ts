@@ -7,7 +7,7 @@
  * country's trunk prefix replaced by its calling code), and `33162*` (bare digits: a country code without `+`).
  * Caveat: in countries whose national numbers keep the leading 0 (Italy) or have no trunk prefix, write the `+` form.
  */
-import { callingCodeOf, nationalPrefixOf, supportedCountry } from './libphone.js';
+import { callingCodeOf, dialPrefixesOf, supportedCountry } from './libphone.js';
 import { parseCallerId } from './parse-caller.js';
 import type { ListEntry } from './types.js';
 
@@ -45,6 +45,7 @@ function parsePrefix(body: string, defaultCountry: string): ListEntry | { error:
   if (digits.length < 1 || digits.length > MAX_PREFIX_DIGITS) {
     return { error: `prefix "${printable(body)}*" must have 1 to ${MAX_PREFIX_DIGITS} digits after the country code +` };
   }
+  if (digits.startsWith('0')) return { error: `prefix "${printable(body)}*" is not international: no country code starts with 0` };
   return { kind: 'prefix', prefix: `+${digits}` };
 }
 
@@ -52,12 +53,12 @@ function parsePrefix(body: string, defaultCountry: string): ListEntry | { error:
 function toInternational(plus: boolean, digits: string, defaultCountry: string): { digits: string } | { error: string } {
   if (plus) return { digits };
   const country = supportedCountry(defaultCountry);
-  const idd = country === undefined ? undefined : internationalPrefixOf(country);
+  const { national, international } = country === undefined ? NO_PREFIXES : dialPrefixesOf(country);
+  // The country's own IDD first (`810` in RU would otherwise look like trunk `8`), then the near-universal `00`.
+  if (international !== undefined && digits.startsWith(international)) return { digits: digits.slice(international.length) };
   if (digits.startsWith('00')) return { digits: digits.slice(2) };
-  if (idd !== undefined && digits.startsWith(idd)) return { digits: digits.slice(idd.length) };
-  const trunk = country === undefined ? undefined : nationalPrefixOf(country);
-  if (country !== undefined && trunk !== undefined && digits.startsWith(trunk)) {
-    return { digits: callingCodeOf(country) + digits.slice(trunk.length) };
+  if (country !== undefined && national !== undefined && digits.startsWith(national)) {
+    return { digits: callingCodeOf(country) + digits.slice(national.length) };
   }
   if (digits.startsWith('0')) {
     return { error: `cannot read the national prefix "${digits}*" without a valid default country; use the + form` };
@@ -65,10 +66,7 @@ function toInternational(plus: boolean, digits: string, defaultCountry: string):
   return { digits };
 }
 
-/** `011` for NANP countries; other countries use `00`, handled above. */
-function internationalPrefixOf(country: NonNullable<ReturnType<typeof supportedCountry>>): string | undefined {
-  return callingCodeOf(country) === '1' ? '011' : undefined;
-}
+const NO_PREFIXES = { national: undefined, international: undefined };
 
 /** Error messages echo the entry; keep them on one line and short. */
 function printable(s: string): string {

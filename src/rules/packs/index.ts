@@ -53,18 +53,19 @@ export interface CompiledTimePack {
   readonly timezone: string;
   readonly windows: readonly TimeWindow[];
   inside(t: ZonedTime): boolean;
+  /** The local date is a public holiday (outside the windows all day). */
+  holiday(t: ZonedTime): boolean;
 }
 
 function compileTimePack(pack: TimePack): CompiledTimePack {
   const windows = pack.windows.map((w) => makeWindow(w.days, parseClock(w.from) ?? 0, parseClock(w.to) ?? 0));
+  const holiday = (t: ZonedTime): boolean => pack.isHoliday?.(t.year, t.month, t.day) ?? false;
   return {
     name: pack.name,
     timezone: pack.timezone,
     windows,
-    inside(t) {
-      if (pack.isHoliday?.(t.year, t.month, t.day)) return false;
-      return windows.some((w) => inWindow(w, t));
-    },
+    holiday,
+    inside: (t) => !holiday(t) && windows.some((w) => inWindow(w, t)),
   };
 }
 

@@ -1,0 +1,85 @@
+/**
+ * Screening latency and throughput against the real Redis: p50/p99 of `screen()` at 1, 50 and 500 concurrent
+ * calls, decisions per second, and Redis round trips per screened call (lookup) and per recorded call.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { parseConfig } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { packageRoot } from '../src/package-root.js';
+import { createRedisStore } from '../src/reputation/index.js';
+import { loadPolicyFile } from '../src/rules/index.js';
+import { createScreeningService } from '../src/screening/service.js';
+import type { InboundCall } from '../src/screening/types.js';
+import type { BenchOptions } from './main.js';
+import { summarise } from './stats.js';
+
+function randomCaller(i: number): string {
+  // French mobiles and geographic numbers, some on telemarketing prefixes, so several rules are evaluated
+  const kinds = ['06', '07', '01', '0162', '04'];
+  const head = kinds[i % kinds.length] as string;
+  const digits = String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
+  return (head + digits).slice(0, 10);
+}
+
+function call(i: number): InboundCall {
+  return { pbx: 'asterisk-ari', callId: `bench-${i}`, callerNumber: randomCaller(i), callerName: 'BENCH', dialled: '0100000000', receivedAt: Date.now() };
+}
+
+async function clean(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const prefix = `chutbench:${randomBytes(3).toString('hex')}:`;
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
+  const store = createRedisStore({ redis, prefix });
+  const config = parseConfig({ redis: { url: opts.redisUrl, prefix }, screening: { deadlineMs: 5000 } });
+  const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
+  const screening = createScreeningService({ store, policy, config, logger: silentLogger() });
+  const results: Record<string, unknown> = {};
+  try {
+    for (let i = 0; i < 200; i++) await screening.screen(call(i)); // warm-up: scripts loaded, JIT warm
+    for (const concurrency of [1, 50, 500]) {
+      const total = opts.quick ? Math.max(500, concurrency * 4) : Math.max(5000, concurrency * 40);
+      const samples: number[] = [];
+      const tripsBefore = store.roundTrips;
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const c = call(next++);
+          const t0 = performance.now();
+          const d = await screening.screen(c);
+          samples.push(performance.now() - t0);
+          if (d.degraded) throw new Error(`degraded decision during the benchmark: ${d.reasons.join('; ')}`);
+        }
+      }));
+      const seconds = (performance.now() - started) / 1000;
+      const s = summarise(samples);
+      const row = { concurrency, calls: total, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, decisions_per_s: Math.round(total / seconds), round_trips_per_call: (store.roundTrips - tripsBefore) / total };
+      results[`c${concurrency}`] = row;
+      opts.say(`screen() concurrency ${String(concurrency).padStart(3)}: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${row.decisions_per_s} decisions/s  ${row.round_trips_per_call} Redis round trips/call`);
+    }
+    const before = store.roundTrips;
+    const n = 200;
+    for (let i = 0; i < n; i++) {
+      const c = call(i);
+      const d = await screening.screen(c);
+      await screening.finishCall(c, d, d.route, null);
+    }
+    const writeTrips = (store.roundTrips - before) / n - 1;
+    results.record_round_trips_per_call = writeTrips;
+    opts.say(`post-decision writes: ${writeTrips} Redis round trip(s) per call (stream, counters, windows)`);
+  } finally {
+    await clean(redis, prefix);
+    await store.close();
+  }
+  return results;
+}

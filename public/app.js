@@ -1,0 +1,224 @@
+// chut dashboard: plain ES module, no build step. Every value from the API is shown with textContent
+// (caller names and numbers come from strangers); nothing is ever written as HTML.
+const ROUTES = ['ring', 'captcha', 'voicemail', 'reject'];
+const COLOURS = { ring: '#2e7d32', captcha: '#f9a825', voicemail: '#1565c0', reject: '#c62828' };
+const TOKEN_KEY = 'chut-token';
+const $ = (id) => document.getElementById(id);
+const charts = {};
+let nextCalls = null;
+
+// ---- API access: the token is asked for once (on the first 401) and kept for this tab.
+function askToken() {
+  const dialog = $('token-dialog');
+  $('token-input').value = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const token = dialog.returnValue === 'save' ? $('token-input').value.trim() : '';
+      if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
+      resolve(Boolean(token));
+    }, { once: true });
+    dialog.showModal();
+  });
+}
+
+async function api(path, options = {}, retried = false) {
+  const token = window.sessionStorage.getItem(TOKEN_KEY);
+  const headers = { ...(options.headers || {}) };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(path, { ...options, headers });
+  if (res.status === 401 && !retried && (await askToken())) return api(path, options, true);
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) throw new Error(body && body.message ? body.message : `HTTP ${res.status}`);
+  return body;
+}
+
+// ---- small DOM helpers
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+function routeBadge(route) {
+  return el('span', route, `route ${ROUTES.includes(route) ? route : ''}`);
+}
+function setStatus(text, isError = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', isError);
+}
+
+// ---- stats → tiles and charts
+function localMidnight() {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+function hourDate(key) {
+  return new Date(`${key}:00:00Z`);
+}
+function routeSeries(buckets, labels) {
+  const used = ROUTES.filter((r) => labels.some((l) => (buckets.get(l) || {})[r]));
+  return (used.length ? used : ['ring']).map((r) => ({
+    label: r, backgroundColor: COLOURS[r], data: labels.map((l) => (buckets.get(l) || {})[r] || 0),
+  }));
+}
+function drawChart(id, labels, datasets) {
+  if (typeof window.Chart !== 'function') return; // the page still shows every number without charts
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new window.Chart($(id), {
+    type: 'bar',
+    data: { labels, datasets },
+    options: {
+      animation: false, maintainAspectRatio: false, responsive: true,
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { position: 'bottom' } },
+    },
+  });
+}
+function bucketBy(byHour, keyOf) {
+  const buckets = new Map();
+  for (const [hour, routes] of Object.entries(byHour || {})) {
+    const key = keyOf(hourDate(hour));
+    const b = buckets.get(key) || {};
+    for (const [r, n] of Object.entries(routes || {})) b[r] = (b[r] || 0) + n;
+    buckets.set(key, b);
+  }
+  return buckets;
+}
+function renderToday(stats) {
+  $('calls-today').textContent = stats.total;
+  $('rejected-today').textContent = stats.byRoute.reject || 0;
+  const labels = Array.from({ length: new Date().getHours() + 1 }, (_, h) => `${String(h).padStart(2, '0')}h`);
+  const buckets = bucketBy(stats.byHour, (d) => `${String(d.getHours()).padStart(2, '0')}h`);
+  drawChart('chart-today', labels, routeSeries(buckets, labels));
+}
+function dayLabel(d) {
+  return d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' });
+}
+function renderWeek(stats) {
+  $('calls-week').textContent = stats.total;
+  $('degraded-week').textContent = stats.degraded;
+  const c = stats.captcha;
+  const played = c.passed + c.failed + c['hung-up'] + c.timeout;
+  $('captcha-rate').textContent = played ? `${((c.passed / played) * 100).toFixed(1)}%` : 'n/a';
+  const labels = Array.from({ length: 7 }, (_, i) => dayLabel(new Date(Date.now() - (6 - i) * 86400000)));
+  drawChart('chart-week', labels, routeSeries(bucketBy(stats.byHour, dayLabel), labels));
+  const body = $('top-blocked').tBodies[0];
+  body.replaceChildren();
+  for (const t of (stats.topCallers.reject || []).slice(0, 10)) {
+    const tr = el('tr');
+    tr.append(el('td', t.caller), el('td', t.calls, 'n'));
+    body.append(tr);
+  }
+  if (!body.rows.length) {
+    const tr = el('tr');
+    tr.append(el('td', 'none yet', 'muted'));
+    body.append(tr);
+  }
+}
+
+// ---- latest calls
+function callRow(c) {
+  const tr = el('tr');
+  tr.dataset.caller = c.caller;
+  const route = el('td');
+  route.append(routeBadge(c.route));
+  tr.append(el('td', new Date(c.time).toLocaleString()), el('td', c.caller), el('td', c.callerName || ''), route,
+    el('td', c.rule), el('td', (c.reasons || []).join('; '), 'reasons'));
+  return tr;
+}
+async function loadCalls(append = false) {
+  const qs = new URLSearchParams({ limit: '20' });
+  if (append && nextCalls) qs.set('before', nextCalls);
+  const page = await api(`/api/calls?${qs}`);
+  const body = $('latest-calls').tBodies[0];
+  if (!append) body.replaceChildren();
+  for (const c of page.calls) body.append(callRow(c));
+  nextCalls = page.next;
+  $('older').hidden = !nextCalls;
+}
+
+async function refresh() {
+  setStatus('loading…');
+  try {
+    const since = localMidnight();
+    $('calls-today').dataset.since = since;
+    const [today, week] = await Promise.all([
+      api(`/api/stats?since=${encodeURIComponent(since)}`), api('/api/stats?since=7d'),
+    ]);
+    renderToday(today);
+    renderWeek(week);
+    await loadCalls();
+    setStatus(`updated ${new Date().toLocaleTimeString()}`);
+    document.body.dataset.loaded = 'true';
+  } catch (err) {
+    setStatus(err.message, true);
+  }
+}
+
+// ---- explain a number
+function renderExplanation(x) {
+  const box = $('lookup-result');
+  const d = x.decision;
+  const n = d.caller.number;
+  const who = n.kind === 'valid' ? `${n.e164} (${n.country || 'non-geographic'}, ${n.type})` : `${n.kind} caller`;
+  const head = el('p');
+  head.append(el('strong', who), ' → ', routeBadge(d.action), ` rule ${d.rule}`);
+  if (d.shadow) head.append(' (shadow mode: would ring)');
+  const reasons = el('ul');
+  for (const r of d.reasons) reasons.append(el('li', r));
+  box.replaceChildren(head, reasons);
+  if (x.facts) {
+    const f = x.facts;
+    box.append(el('p', `score ${f.score.toFixed(1)} · reports ${f.reports} · captcha passed ${f.captcha.passed} / failed ${f.captcha.failed}`, 'muted'));
+  }
+  for (const e of x.listEntries) {
+    const what = e.entry.kind === 'number' ? e.entry.e164 : `${e.entry.prefix}*`;
+    box.append(el('p', `listed: ${e.list} ${what}${e.reason ? ` (${e.reason})` : ''}`));
+  }
+  box.hidden = false;
+}
+async function onLookup(event) {
+  event.preventDefault();
+  const number = $('lookup-number').value.trim();
+  try {
+    renderExplanation(await api(`/api/numbers/${encodeURIComponent(number)}`));
+  } catch (err) {
+    $('lookup-result').replaceChildren(el('p', err.message, 'error'));
+    $('lookup-result').hidden = false;
+  }
+}
+
+// ---- allow / block / remove
+async function onListSubmit(event) {
+  event.preventDefault();
+  const action = event.submitter ? event.submitter.dataset.list : 'block';
+  const entry = $('list-entry').value.trim();
+  const path = encodeURIComponent(entry);
+  const msg = $('list-message');
+  msg.className = 'message';
+  try {
+    if (action === 'remove') {
+      await Promise.allSettled(['allow', 'block'].map((l) => api(`/api/lists/${l}/${path}`, { method: 'DELETE' })))
+        .then((r) => { if (!r.some((x) => x.status === 'fulfilled')) throw r[0].reason; });
+      msg.textContent = `${entry} removed from the lists`;
+    } else {
+      const body = { reason: $('list-reason').value.trim() || undefined, expires: $('list-expires').value || undefined };
+      const res = await api(`/api/lists/${action}/${path}`, {
+        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      msg.textContent = `${res.entry} is now on the ${res.list} list`;
+    }
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = 'message error';
+  }
+}
+
+$('lookup-form').addEventListener('submit', onLookup);
+$('list-form').addEventListener('submit', onListSubmit);
+$('refresh').addEventListener('click', refresh);
+$('older').addEventListener('click', () => loadCalls(true).catch((err) => setStatus(err.message, true)));
+$('set-token').addEventListener('click', () => askToken().then((ok) => ok && refresh()));
+refresh();
+window.setInterval(refresh, 60000);

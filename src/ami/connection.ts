@@ -1,0 +1,214 @@
+/**
+ * The AMI connection, owned by chut: asterisk-manager does the socket, the packet parsing and the action
+ * writing, and this file does everything its own lifecycle gets wrong for us (see README.md):
+ *  - a FRESH Manager per connection attempt (its parser keeps half a packet across reconnects, and its queue
+ *    of actions held before login is unbounded),
+ *  - no `keepConnected` (10–60 s steps, console.log, stale replays): capped exponential backoff with jitter,
+ *  - actions while not ready are REJECTED at once, never queued: a Setvar replayed a minute later would
+ *    reach a channel that has moved on; the dialplan's own wait ends in ring (fail-open),
+ *  - every action has a timeout (the package never calls back when a write fails),
+ *  - events are (re)subscribed with `Events: on` after every login and every FullyBooted (Asterisk restart),
+ *  - a Ping keepalive detects half-open connections.
+ * Credentials are only ever written to the socket, never logged.
+ */
+import { EventEmitter } from 'node:events';
+import Manager, { type LibManager, type LibPacket } from 'asterisk-manager';
+import type { Logger } from '../logger.js';
+import type { ConnectionStatus } from '../screening/types.js';
+import { toAmiEvent, type AmiEvent } from './events.js';
+import { checkAction, credential, type AmiAction } from './values.js';
+
+export type RetryStrategy = (attempt: number) => number | null;
+
+/** Capped exponential backoff with jitter in [50 %, 100 %] of the step; never gives up. */
+export function defaultRetryStrategy(baseMs = 250, capMs = 15_000, random: () => number = Math.random): RetryStrategy {
+  return (attempt) => {
+    const step = Math.min(capMs, baseMs * 2 ** Math.min(attempt - 1, 16));
+    return Math.round(step / 2 + random() * (step / 2));
+  };
+}
+
+export interface AmiConnectionOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  logger: Logger;
+  retryStrategy?: RetryStrategy;
+  actionTimeoutMs?: number;
+  /** Connect + login must finish within this. */
+  loginTimeoutMs?: number;
+  pingIntervalMs?: number;
+}
+
+export class AmiNotReadyError extends Error {
+  override readonly name = 'AmiNotReadyError';
+  constructor() { super('AMI connection not ready'); }
+}
+
+export class AmiActionError extends Error {
+  override readonly name = 'AmiActionError';
+  constructor(readonly action: string, message: string) { super(`${action}: ${message}`); }
+}
+
+export interface AmiConnection extends EventEmitter<{ status: [ConnectionStatus]; event: [AmiEvent]; ready: [] }> {
+  status(): ConnectionStatus;
+  start(): void;
+  stop(): Promise<void>;
+  /** Sends one validated action; rejects at once when not ready, or on Error / timeout. */
+  send(action: AmiAction): Promise<LibPacket>;
+  /** Packets parsed since start (all, including the unrelated ones), for stats and tests. */
+  readonly counters: { packets: number; pending: () => number };
+}
+
+export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
+  const emitter = new EventEmitter() as AmiConnection;
+  const retry = opts.retryStrategy ?? defaultRetryStrategy();
+  const actionTimeoutMs = opts.actionTimeoutMs ?? 2000;
+  const log = opts.logger.child({ component: 'ami', host: opts.host, port: opts.port, user: opts.user });
+  credential('Username', opts.user);
+  credential('Secret', opts.password);
+  let current: ConnectionStatus = { state: 'closed', since: Date.now() };
+  let manager: LibManager | null = null;
+  let ready = false;
+  let stopped = true;
+  let attempt = 0;
+  let seq = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let loginTimer: NodeJS.Timeout | null = null;
+  let pingTimer: NodeJS.Timeout | null = null;
+  const pending = new Set<string>();
+  const counters = { packets: 0, pending: () => pending.size };
+
+  function setStatus(s: ConnectionStatus): void {
+    current = s;
+    emitter.emit('status', s);
+  }
+
+  function clearTimers(): void {
+    if (loginTimer) clearTimeout(loginTimer);
+    if (pingTimer) clearInterval(pingTimer);
+    loginTimer = pingTimer = null;
+  }
+
+  function drop(m: LibManager): void {
+    m.removeAllListeners();
+    m.on('error', () => undefined); // the socket may still report its end
+    m.disconnect();
+  }
+
+  function lost(m: LibManager, reason: string): void {
+    if (m !== manager) return;
+    manager = null;
+    ready = false;
+    clearTimers();
+    drop(m);
+    if (stopped) return;
+    attempt += 1;
+    const wait = retry(attempt);
+    if (wait === null) {
+      log.error({ attempt, reason }, 'AMI: giving up reconnecting');
+      setStatus({ state: 'closed', since: Date.now() });
+      return;
+    }
+    log.warn({ attempt, inMs: wait, reason }, 'AMI: connection lost, reconnecting (calls ring meanwhile: fail-open)');
+    setStatus({ state: 'reconnecting', since: Date.now(), attempt, lastError: reason });
+    retryTimer = setTimeout(() => { retryTimer = null; connect(); }, wait);
+  }
+
+  function onPacket(m: LibManager, p: LibPacket): void {
+    if (m !== manager) return;
+    counters.packets += 1;
+    const ev = toAmiEvent(p);
+    if (!ev) return;
+    if (ev.type === 'fully-booted' && ready) subscribe(m, 'FullyBooted');
+    emitter.emit('event', ev);
+  }
+
+  function subscribe(m: LibManager, why: string): void {
+    sendOn(m, { action: 'Events', eventmask: 'on' }).then(
+      () => log.debug({ why }, 'AMI: events subscribed'),
+      (err: unknown) => lost(m, `event subscription failed: ${String(err)}`),
+    );
+  }
+
+  function onLoggedIn(m: LibManager): void {
+    if (loginTimer) clearTimeout(loginTimer);
+    loginTimer = null;
+    ready = true;
+    attempt = 0;
+    log.info('AMI: logged in');
+    setStatus({ state: 'ready', since: Date.now() });
+    subscribe(m, 'login');
+    pingTimer = setInterval(() => {
+      sendOn(m, { action: 'Ping' }).catch((err: unknown) => lost(m, `keepalive failed: ${String(err)}`));
+    }, opts.pingIntervalMs ?? 15_000);
+    pingTimer.unref();
+    emitter.emit('ready');
+  }
+
+  function onLoginFailed(m: LibManager, err: LibPacket | Error | undefined): void {
+    const message = err instanceof Error ? err.message : String(err?.message ?? 'rejected');
+    log.error({ reason: message }, 'AMI: login rejected: check ami.user and ami.password (and manager.conf permit/deny)');
+    lost(m, `login failed: ${message}`);
+  }
+
+  function connect(): void {
+    if (stopped) return;
+    if (current.state !== 'reconnecting') setStatus({ state: 'connecting', since: Date.now() });
+    const m = Manager(undefined, opts.host, opts.user, opts.password, true);
+    manager = m;
+    m.on('managerevent', (p: LibPacket) => onPacket(m, p));
+    m.on('error', (err: Error) => log.debug({ err: err.message }, 'AMI: socket error'));
+    m.on('close', () => lost(m, ready ? 'connection closed' : 'connection closed before login'));
+    loginTimer = setTimeout(() => lost(m, 'connect/login timed out'), opts.loginTimeoutMs ?? 5000);
+    m.connect(opts.port, opts.host, () => {
+      if (m !== manager) return;
+      m.login((err) => (err ? onLoginFailed(m, err) : onLoggedIn(m)));
+    });
+  }
+
+  function sendOn(m: LibManager, action: AmiAction): Promise<LibPacket> {
+    if (!ready || m !== manager) return Promise.reject(new AmiNotReadyError());
+    const checked = checkAction(action);
+    seq += 1;
+    const id = `chut-${seq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        m.removeAllListeners(id);
+        reject(new AmiActionError(checked.action ?? '?', `no answer within ${actionTimeoutMs} ms`));
+      }, actionTimeoutMs);
+      pending.add(id);
+      m.action({ ...checked, actionid: id }, (err, res) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (err) reject(new AmiActionError(checked.action ?? '?', String((err as LibPacket).message ?? 'error')));
+        else resolve(res ?? {});
+      });
+    });
+  }
+
+  emitter.status = () => current;
+  Object.defineProperty(emitter, 'counters', { value: counters });
+  emitter.start = () => {
+    if (!stopped) return;
+    stopped = false;
+    log.info('AMI: connecting');
+    connect();
+  };
+  emitter.send = (action) => (manager ? sendOn(manager, action) : Promise.reject(new AmiNotReadyError()));
+  emitter.stop = async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    const m = manager;
+    if (m && ready) await sendOn(m, { action: 'Logoff' }).catch(() => undefined);
+    manager = null;
+    ready = false;
+    clearTimers();
+    if (m) drop(m);
+    setStatus({ state: 'closed', since: Date.now() });
+  };
+  return emitter;
+}

@@ -1,0 +1,157 @@
+/**
+ * Dialplan-driven screening (dialplan/asterisk/chut-ami.conf): a `ChutQuery` UserEvent becomes an InboundCall,
+ * the screener decides, and the route goes back as channel variables set with `Setvar` on THAT channel
+ * (captcha settings first, `CHUT_DECISION` last: the dialplan polls only that one). The captcha runs in the
+ * dialplan, which reports its outcome with a `ChutCaptcha` UserEvent. Per-call state is bounded: dropped at
+ * the outcome, at Hangup, after `callTimeoutMs`, and the oldest goes first past `maxCalls`.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { CaptchaOutcome } from '../reputation/types.js';
+import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } from '../screening/types.js';
+import type { AmiEvent } from './events.js';
+import { captchaVariables, routeVariables, setvar } from './variables.js';
+import type { AmiAction } from './values.js';
+
+type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
+
+interface PendingCaptcha {
+  call: InboundCall;
+  decision: ScreeningDecision;
+  expiresAt: number;
+}
+
+export interface DialplanScreeningDeps {
+  config: Readonly<Config>;
+  screening: ScreeningService;
+  logger: Logger;
+  send: (action: AmiAction) => Promise<unknown>;
+  clock?: () => number;
+  maxCalls?: number;
+}
+
+export interface DialplanScreening {
+  handle(ev: AmiEvent): void;
+  sweep(): void;
+  size(): number;
+  /** Resolves when every call being handled has finished (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Resolves when the work in progress for this call (screening, recording) has finished. */
+  settled(callId: string): Promise<void>;
+}
+
+const DEFAULT_WAIT_MS = 2000;
+
+export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanScreening {
+  const { config, screening, logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const maxCalls = deps.maxCalls ?? 10_000;
+  const inFlight = new Set<string>();
+  const captchas = new Map<string, PendingCaptcha>();
+  const running = new Set<Promise<void>>();
+  /** The latest piece of work per call, so monitoring can enrich only after the record exists. */
+  const byCall = new Map<string, Promise<void>>();
+
+  function track(key: string, p: Promise<void>): void {
+    running.add(p);
+    byCall.set(key, p);
+    void p.finally(() => {
+      running.delete(p);
+      if (byCall.get(key) === p) byCall.delete(key);
+    });
+  }
+
+  async function answer(ev: ChutQuery, call: InboundCall, decision: ScreeningDecision, log: Logger): Promise<FinalRoute | null> {
+    const route = decision.route;
+    const deadline = call.receivedAt + (ev.waitMs ?? DEFAULT_WAIT_MS);
+    if (clock() >= deadline) {
+      log.warn({ route }, 'AMI: decision came after the dialplan stopped waiting: the call rang (fail-open)');
+      return 'ring';
+    }
+    const vars = route === 'captcha'
+      ? captchaVariables(config, screening.newCaptchaDigits())
+      : routeVariables(config, route);
+    // Pipelined: Asterisk runs one session's actions in order, so CHUT_DECISION (last) lands after the rest.
+    const sent = vars.map(([name, value]) => deps.send(setvar(ev.channel, name, value)));
+    try {
+      await Promise.all(sent);
+    } catch (err) {
+      if (/no such channel/i.test(String(err))) return 'hung-up';
+      log.warn({ route, err: String(err) }, 'AMI: could not set the decision: the dialplan rings (fail-open)');
+      return 'ring';
+    }
+    return route === 'captcha' ? null : route;
+  }
+
+  async function onQuery(ev: ChutQuery): Promise<void> {
+    const call: InboundCall = {
+      pbx: 'asterisk-ami', callId: ev.uniqueid, callerNumber: ev.callerNumber, callerName: ev.callerName,
+      dialled: ev.dialled, verstat: ev.verstat, receivedAt: clock(),
+    };
+    const log = logger.child({ callId: call.callId, pbx: call.pbx });
+    const decision = await screening.screen(call);
+    const finalRoute = await answer(ev, call, decision, log);
+    if (finalRoute === null) {
+      evictIfFull();
+      captchas.set(call.callId, { call, decision, expiresAt: clock() + config.ami.callTimeoutMs });
+      return;
+    }
+    await screening.finishCall(call, decision, finalRoute, null);
+  }
+
+  async function onCaptcha(callId: string, outcome: CaptchaOutcome): Promise<void> {
+    const pending = captchas.get(callId);
+    if (!pending) return; // unknown, duplicate or already settled by a Hangup
+    captchas.delete(callId);
+    const finalRoute: FinalRoute = outcome === 'passed' ? 'ring'
+      : outcome === 'failed' ? config.captcha.onFail
+      : outcome === 'timeout' ? config.captcha.onTimeout : 'hung-up';
+    await screening.applyCaptchaOutcome(pending.decision.caller, outcome);
+    await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
+  }
+
+  function evictIfFull(): void {
+    while (captchas.size >= maxCalls) {
+      const oldest = captchas.keys().next().value as string;
+      captchas.delete(oldest);
+      logger.warn({ callId: oldest }, 'AMI: too many captcha calls pending, forgetting the oldest');
+    }
+  }
+
+  function guarded(key: string, work: () => Promise<void>): void {
+    track(key, work().catch((err: unknown) => logger.error({ callId: key, err: String(err) }, 'AMI: call handling failed')));
+  }
+
+  return {
+    handle(ev) {
+      if (ev.type === 'chut-query') {
+        if (inFlight.has(ev.uniqueid) || captchas.has(ev.uniqueid) || inFlight.size >= maxCalls) return;
+        inFlight.add(ev.uniqueid);
+        guarded(ev.uniqueid, () => onQuery(ev).finally(() => inFlight.delete(ev.uniqueid)));
+      } else if (ev.type === 'chut-captcha') {
+        guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, ev.outcome));
+      } else if (ev.type === 'hangup' && captchas.has(ev.uniqueid)) {
+        // The dialplan's h extension reports hang-ups itself; this covers a dialplan that did not.
+        guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, 'hung-up'));
+      } else if (ev.type === 'chut-report') {
+        guarded(ev.uniqueid, async () => {
+          const who = await screening.reportLastCaller(ev.target, ev.kind, 'feature-code');
+          logger.info({ target: ev.target, kind: ev.kind, reported: who }, 'AMI: report-last-caller feature code');
+        });
+      }
+    },
+    sweep() {
+      const now = clock();
+      for (const [id, p] of captchas) {
+        if (p.expiresAt > now) continue;
+        captchas.delete(id);
+        logger.warn({ callId: id }, 'AMI: no captcha outcome and no hangup seen: forgetting the call');
+      }
+    },
+    size: () => captchas.size + inFlight.size,
+    settled: async (callId) => { await byCall.get(callId); },
+    async idle() {
+      while (running.size) await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * List management on Redis: exact numbers in listpack buckets (`la:<n>` / `lb:<n>`), prefixes in one hash per
+ * list (`pa` / `pb`), sources and reasons interned (`dict:*`). See docs/redis-schema.md.
+ */
+import type { ListEntry } from '../phone/types.js';
+import { bucketOf, numberFromBucket } from './keys.js';
+import { cleanRecord, packValue, unpackValue } from './records.js';
+import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
+import type { ListName, ListRecord } from './types.js';
+
+const LISTS: ListName[] = ['allow', 'block'];
+/** Keys per MULTI block during an import, and how many blocks are in flight at once. */
+const IMPORT_KEYS_PER_BATCH = 2000;
+const IMPORT_IN_FLIGHT = 4;
+
+/** Key and field where an entry lives. */
+export function slot(ctx: RedisCtx, list: ListName, entry: ListEntry): { key: string; field: string } {
+  if (entry.kind === 'prefix') return { key: ctx.k.prefixes(list), field: entry.prefix.slice(1) };
+  const { bucket, field } = bucketOf(entry.e164, ctx.buckets);
+  return { key: ctx.k.bucket(list, bucket), field };
+}
+
+async function packAll(ctx: RedisCtx, recs: ListRecord[]): Promise<string[]> {
+  const sources = await intern(ctx, 'source', recs.map((r) => r.source));
+  const reasons = await intern(ctx, 'reason', recs.flatMap((r) => (r.reason === null ? [] : [r.reason])));
+  return recs.map((r) => packValue({
+    addedAt: r.addedAt, expiresAt: r.expiresAt,
+    sourceId: sources.get(r.source) ?? 0, reasonId: r.reason === null ? 0 : reasons.get(r.reason) ?? 0,
+  }));
+}
+
+export async function addListEntry(ctx: RedisCtx, rec: ListRecord): Promise<void> {
+  const clean = cleanRecord(rec);
+  const [value] = await packAll(ctx, [clean]);
+  const { key, field } = slot(ctx, clean.list, clean.entry);
+  ctx.trip();
+  await ctx.redis.hset(key, field, value as string);
+}
+
+export async function removeListEntry(ctx: RedisCtx, entry: ListEntry, list?: ListName): Promise<boolean> {
+  const p = ctx.redis.pipeline();
+  for (const l of list ? [list] : LISTS) {
+    const { key, field } = slot(ctx, l, entry);
+    p.hdel(key, field);
+  }
+  return (await run(ctx, p)).some((n) => Number(n) > 0);
+}
+
+function decode(list: ListName, entry: ListEntry, value: string, dicts: Awaited<ReturnType<typeof loadDicts>>): ListRecord | null {
+  const f = unpackValue(value);
+  if (!f) return null;
+  return {
+    list, entry, addedAt: f.addedAt, expiresAt: f.expiresAt,
+    source: dicts.sources.get(f.sourceId) ?? 'unknown',
+    reason: f.reasonId === 0 ? null : dicts.reasons.get(f.reasonId) ?? null,
+  };
+}
+
+export async function getListEntry(ctx: RedisCtx, entry: ListEntry): Promise<ListRecord[]> {
+  const p = ctx.redis.pipeline();
+  for (const l of LISTS) {
+    const { key, field } = slot(ctx, l, entry);
+    p.hget(key, field);
+  }
+  const values = (await run(ctx, p)) as Array<string | null>;
+  if (values.every((v) => v === null)) return [];
+  const dicts = await loadDicts(ctx);
+  return LISTS.flatMap((l, i) => {
+    const v = values[i];
+    const rec = v ? decode(l, entry, v, dicts) : null;
+    return rec ? [rec] : [];
+  });
+}
+
+/** key → field → value, last record of a key/field wins (parseImport already collapsed duplicates). */
+function groupByKey(ctx: RedisCtx, recs: ListRecord[], values: string[]): Map<string, Map<string, string>> {
+  const groups = new Map<string, Map<string, string>>();
+  recs.forEach((r, i) => {
+    const { key, field } = slot(ctx, r.list, r.entry);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = new Map()));
+    g.set(field, values[i] as string);
+  });
+  return groups;
+}
+
+type Undo = Array<{ key: string; fields: string[]; old: Array<string | null> }>;
+
+/** One MULTI block: read the old values and write the new ones atomically, so the block can be undone exactly. */
+async function applyBatch(ctx: RedisCtx, batch: Array<[string, Map<string, string>]>, undo: Undo): Promise<void> {
+  const m = ctx.redis.multi();
+  for (const [key, fields] of batch) {
+    m.hmget(key, ...fields.keys());
+    m.hset(key, Object.fromEntries(fields));
+  }
+  const res = await run(ctx, m);
+  batch.forEach(([key, fields], i) => undo.push({ key, fields: [...fields.keys()], old: res[i * 2] as Array<string | null> }));
+}
+
+async function rollback(ctx: RedisCtx, undo: Undo): Promise<void> {
+  for (let i = 0; i < undo.length; i += IMPORT_KEYS_PER_BATCH) {
+    const p = ctx.redis.pipeline();
+    for (const u of undo.slice(i, i + IMPORT_KEYS_PER_BATCH)) {
+      const restore: Record<string, string> = {};
+      const drop: string[] = [];
+      u.fields.forEach((f, j) => {
+        const old = u.old[j];
+        if (old === null || old === undefined) drop.push(f);
+        else restore[f] = old;
+      });
+      if (drop.length) p.hdel(u.key, ...drop);
+      if (Object.keys(restore).length) p.hset(u.key, restore);
+    }
+    await run(ctx, p);
+  }
+}
+
+/**
+ * All or none: every record is validated and packed before the first write; writes go in large MULTI blocks that
+ * also read the values they replace; if any block fails, the blocks already applied are undone.
+ */
+export async function importList(ctx: RedisCtx, records: ListRecord[]): Promise<void> {
+  const recs = records.map(cleanRecord);
+  if (recs.length === 0) return;
+  const groups = [...groupByKey(ctx, recs, await packAll(ctx, recs))];
+  const undo: Undo = [];
+  try {
+    for (let i = 0; i < groups.length; i += IMPORT_KEYS_PER_BATCH * IMPORT_IN_FLIGHT) {
+      const wave: Array<Promise<void>> = [];
+      for (let j = 0; j < IMPORT_IN_FLIGHT; j++) {
+        const start = i + j * IMPORT_KEYS_PER_BATCH;
+        if (start < groups.length) wave.push(applyBatch(ctx, groups.slice(start, start + IMPORT_KEYS_PER_BATCH), undo));
+      }
+      const settled = await Promise.allSettled(wave);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+  } catch (err) {
+    try {
+      await rollback(ctx, undo);
+    } catch (undoErr) {
+      throw new Error(`import failed and could not be undone (${String(undoErr)}); re-run the import: ${String(err)}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function* scanKeys(ctx: RedisCtx, pattern: string): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    ctx.trip();
+    const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) yield keys;
+  } while (cursor !== '0');
+}
+
+/** Every entry of both lists: SCAN over the buckets, then the prefix hashes. */
+export async function* exportLists(ctx: RedisCtx): AsyncGenerator<ListRecord> {
+  const dicts = await loadDicts(ctx);
+  for (const list of LISTS) {
+    const start = ctx.k.bucket(list, 0).length - 1;
+    for await (const keys of scanKeys(ctx, ctx.k.bucketPattern(list))) {
+      const p = ctx.redis.pipeline();
+      for (const key of keys) p.hgetall(key);
+      const hashes = (await run(ctx, p)) as Array<Record<string, string>>;
+      for (const [i, key] of keys.entries()) {
+        const bucket = Number(key.slice(start));
+        if (!Number.isSafeInteger(bucket)) continue;
+        for (const [field, value] of Object.entries(hashes[i] ?? {})) {
+          const rec = decode(list, { kind: 'number', e164: numberFromBucket(bucket, field, ctx.buckets) }, value, dicts);
+          if (rec) yield rec;
+        }
+      }
+    }
+    ctx.trip();
+    const prefixes = await ctx.redis.hgetall(ctx.k.prefixes(list));
+    for (const [field, value] of Object.entries(prefixes)) {
+      const rec = decode(list, { kind: 'prefix', prefix: `+${field}` }, value, dicts);
+      if (rec) yield rec;
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The Redis reputation store. Lookup = one Lua call; post-call writes = one pipeline; outcome = one Lua call.
+ * Key layout and encodings: docs/redis-schema.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { ListEntry } from '../phone/types.js';
+import { cleanCallRecord, enrichmentFields } from './calls.js';
+import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
+import { INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
+import { decodeLookup, lookupArgs } from './redis-lookup.js';
+import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
+import * as lists from './redis-lists.js';
+import { calls, stats } from './redis-reports.js';
+import { statFields } from './stats.js';
+import { emptyLookup } from './empty.js';
+import type {
+  CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
+  RecordCallRequest, ReputationStore, Stats, StatsQuery,
+} from './types.js';
+
+const DAY_MS = 86_400_000;
+export const TTL = {
+  repMs: 400 * DAY_MS,
+  statsHourSec: 40 * 86_400,
+  statsDaySec: 400 * 86_400,
+  topSec: 40 * 86_400,
+  enrichSec: 7 * 86_400,
+  lastCallerSec: 30 * 86_400,
+};
+
+export class SchemaError extends Error {}
+
+export interface RedisStoreOptions {
+  url?: string;
+  redis?: Redis;
+  prefix: string;
+  logger?: Logger;
+}
+
+export class RedisReputationStore implements ReputationStore {
+  /** Requests sent to Redis (a command, a pipeline or a MULTI block each count one). */
+  roundTrips = 0;
+  private readonly redis: Redis;
+  private readonly own: boolean;
+  private readonly k: Keyspace;
+  private ctxPromise: Promise<RedisCtx> | null = null;
+
+  constructor(private readonly opts: RedisStoreOptions) {
+    this.k = keyspace(opts.prefix);
+    this.own = !opts.redis;
+    this.redis = opts.redis ?? new Redis(opts.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: false });
+    if (this.own) this.redis.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis connection error'));
+    this.redis.defineCommand('chutLookup', { numberOfKeys: 9, lua: LOOKUP_LUA, readOnly: true });
+    this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
+    this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
+    this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
+  }
+
+  private get lua(): LuaCommands {
+    return this.redis as unknown as LuaCommands;
+  }
+
+  /** First use: writes/reads the schema key once; refuses a newer schema. Retried after a failure. */
+  private ctx(): Promise<RedisCtx> {
+    this.ctxPromise ??= this.init().catch((err: unknown) => {
+      this.ctxPromise = null;
+      throw err;
+    });
+    return this.ctxPromise;
+  }
+
+  private async init(): Promise<RedisCtx> {
+    this.roundTrips++;
+    const [version, buckets] = await this.lua.chutSchema(this.k.schema, SCHEMA_VERSION, DEFAULT_BUCKETS);
+    const v = Number(version);
+    if (!Number.isInteger(v) || v > SCHEMA_VERSION) {
+      throw new SchemaError(`Redis keys under "${this.opts.prefix}" use schema version ${String(version)}; this chut understands ` +
+        `version ${SCHEMA_VERSION} and older. Upgrade chut, or use another redis.prefix.`);
+    }
+    const b = Number(buckets);
+    if (!Number.isSafeInteger(b) || b < 1) throw new SchemaError(`bad bucket count ${String(buckets)} in ${this.k.schema}`);
+    return { redis: this.redis, lua: this.lua, k: this.k, prefix: this.opts.prefix, buckets: b, trip: () => { this.roundTrips++; } };
+  }
+
+  async lookup(req: LookupRequest): Promise<LookupResult> {
+    if (!isE164(req.e164)) return emptyLookup(req.rateWindowsSec);
+    const ctx = await this.ctx();
+    this.roundTrips++;
+    const reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req));
+    return decodeLookup(reply, req);
+  }
+
+  async recordCall(req: RecordCallRequest): Promise<void> {
+    const ctx = await this.ctx();
+    const r = cleanCallRecord(req.record);
+    const p = this.redis.pipeline();
+    if (r.callerKind === 'valid' && isE164(r.caller)) {
+      const windowMs = Math.floor(req.maxWindowSec * 1000);
+      if (windowMs > 0) {
+        const member = `${r.time}:${randomBytes(5).toString('hex')}`;
+        for (const key of [this.k.winNumber(r.caller), this.k.winBlock(blockOf(r.caller, req.blockDigits))]) {
+          p.zadd(key, r.time, member).zremrangebyscore(key, '-inf', `(${r.time - windowMs}`).pexpire(key, windowMs);
+        }
+      }
+      const rep = this.k.rep(r.caller);
+      p.hsetnx(rep, 'fs', r.time).hset(rep, 'ls', r.time).pexpire(rep, TTL.repMs);
+      p.zincrby(this.k.top(r.time, r.action), 1, r.caller).expire(this.k.top(r.time, r.action), TTL.topSec);
+    }
+    for (const [key, ttl] of [[this.k.statsHour(r.time), TTL.statsHourSec], [this.k.statsDay(r.time), TTL.statsDaySec]] as const) {
+      for (const f of statFields(r)) p.hincrby(key, f, 1);
+      p.expire(key, ttl);
+    }
+    const maxLen = Math.max(1, Math.floor(req.streamMaxLen));
+    p.xadd(this.k.calls, 'MAXLEN', '~', maxLen, '*', 'action', r.action, 'record', JSON.stringify(r));
+    await run(ctx, p);
+  }
+
+  async applyOutcome(u: OutcomeUpdate): Promise<void> {
+    if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
+    await this.ctx();
+    const trust = u.trustedUntil === undefined ? 'keep' : u.trustedUntil === null ? 'clear' : 'set';
+    const counter = { passed: 'cp', failed: 'cf', hungUp: 'ch', reports: 'rp' }[u.counter ?? ''] ?? '';
+    const ttl = Math.max(TTL.repMs, (u.trustedUntil ?? 0) - u.now);
+    this.roundTrips++;
+    await this.lua.chutOutcome(this.k.rep(u.e164), Math.floor(u.now), Number.isFinite(u.scoreDelta) ? u.scoreDelta : 0,
+      Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0, counter, trust, Math.floor(u.trustedUntil ?? 0), Math.ceil(ttl));
+  }
+
+  async enrichCall(callId: string, enrichment: CallEnrichment): Promise<void> {
+    const ctx = await this.ctx();
+    const key = this.k.enrich(String(callId));
+    await run(ctx, this.redis.pipeline().del(key).hset(key, enrichmentFields(enrichment)).expire(key, TTL.enrichSec));
+  }
+
+  async setLastCaller(target: string, e164: string, _now: number): Promise<void> {
+    if (!isE164(e164)) return;
+    const ctx = await this.ctx();
+    const p = this.redis.pipeline().set(this.k.lastCallerAny, e164, 'EX', TTL.lastCallerSec);
+    if (typeof target === 'string' && target !== '') p.set(this.k.lastCaller(target), e164, 'EX', TTL.lastCallerSec);
+    await run(ctx, p);
+  }
+
+  async getLastCaller(target: string): Promise<string | null> {
+    const ctx = await this.ctx();
+    const p = this.redis.pipeline();
+    if (typeof target === 'string' && target !== '') p.get(this.k.lastCaller(target));
+    p.get(this.k.lastCallerAny);
+    const values = (await run(ctx, p)) as Array<string | null>;
+    return values.find((v): v is string => isE164(v)) ?? null;
+  }
+
+  async addListEntry(rec: ListRecord): Promise<void> {
+    await lists.addListEntry(await this.ctx(), rec);
+  }
+
+  async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {
+    return lists.removeListEntry(await this.ctx(), entry, list);
+  }
+
+  async getListEntry(entry: ListEntry): Promise<ListRecord[]> {
+    return lists.getListEntry(await this.ctx(), entry);
+  }
+
+  async importList(records: ListRecord[]): Promise<void> {
+    await lists.importList(await this.ctx(), records);
+  }
+
+  async *exportLists(): AsyncIterable<ListRecord> {
+    yield* lists.exportLists(await this.ctx());
+  }
+
+  async stats(q: StatsQuery): Promise<Stats> {
+    return stats(await this.ctx(), q);
+  }
+
+  async calls(q: CallsQuery): Promise<CallsPage> {
+    return calls(await this.ctx(), q);
+  }
+
+  async ping(): Promise<void> {
+    this.roundTrips++;
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    if (!this.own) return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}

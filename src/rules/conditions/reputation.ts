@@ -1,0 +1,47 @@
+/** Conditions on what the reputation store knows: score, reports, captcha failures, recent call rate. */
+import { describeCaller } from '../describe.js';
+import { formatDuration } from '../duration.js';
+import type { Condition, EvalContext } from '../policy-types.js';
+
+const finite = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
+
+/** `min` and `max` are both inclusive. */
+export function scoreCondition(min: number | undefined, max: number | undefined): Condition {
+  const bounds = [min !== undefined ? `at least ${min}` : '', max !== undefined ? `at most ${max}` : ''].filter(Boolean).join(' and ');
+  return {
+    test: ({ facts }) => {
+      const s = finite(facts.reputation.score);
+      return (min === undefined || s >= min) && (max === undefined || s <= max);
+    },
+    explain: ({ facts }, held) => [`score ${Math.round(finite(facts.reputation.score) * 10) / 10} is ${held ? '' : 'not '}${bounds}`],
+  };
+}
+
+/** A counter of the store compared with a minimum: spam reports, failed captchas. */
+export function atLeastCondition(what: string, read: (ctx: EvalContext) => number, min: number): Condition {
+  return {
+    test: (ctx) => finite(read(ctx)) >= min,
+    explain: (ctx, held) => [`${finite(read(ctx))} ${what} (${held ? 'at least' : 'fewer than'} ${min})`],
+  };
+}
+
+/**
+ * "N calls within the window": the calls the store saw from this number (or its block) during the last
+ * `within` seconds BEFORE this call, plus this call, reach N. So `calls: 1` matches every valid caller, and
+ * `calls: 4, within: 10m` matches the 4th call in ten minutes. Withheld and invalid callers have no number to
+ * count and never match.
+ */
+export function rateCondition(calls: number, windowSec: number, per: 'number' | 'block', blockDigits: number): Condition {
+  const key = String(windowSec);
+  const window = formatDuration(windowSec);
+  const count = ({ facts }: EvalContext): number => finite(facts.reputation.recentCalls?.[per]?.[key]) + 1;
+  return {
+    test: (ctx) => ctx.facts.caller.kind === 'valid' && count(ctx) >= calls,
+    explain: (ctx, held) => {
+      const c = ctx.facts.caller;
+      if (c.kind !== 'valid') return [`caller ${describeCaller(c)} has no number to count calls for`];
+      const from = per === 'block' ? `block ${c.e164.slice(1, 1 + blockDigits)}` : c.e164;
+      return [`${count(ctx)} calls from ${from} within ${window} (${held ? 'limit' : 'below limit'} ${calls})`];
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The fake Asterisk's REST routes, answering with the statuses and bodies recorded in
+ * tests/fixtures/asterisk/ari-http-exchanges.txt (including the odd ones: `404 Variable Not Found`,
+ * 500 on a play without media, 409 once a channel left Stasis).
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimChannel } from './channel.js';
+import { applicationJson, asteriskInfoJson, channelJson, playbackJson, type PlaybackData } from './frames.js';
+
+export interface RestReply {
+  status: number;
+  statusText?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RestState {
+  channels: Map<string, SimChannel>;
+  apps(): string[];
+  playbacks: Map<string, PlaybackData>;
+  startedAt: number;
+}
+
+const msg = (status: number, message: string, statusText?: string): RestReply =>
+  ({ status, body: { message }, ...(statusText ? { statusText } : {}) });
+const NO_CONTENT: RestReply = { status: 204 };
+const NOT_IN_STASIS = msg(409, 'Channel not in Stasis application');
+const HANGUP_REASONS = new Set(['normal', 'busy', 'congestion', 'no_answer', 'timeout', 'rejected', 'unallocated',
+  'normal_unspecified', 'number_incomplete', 'codec_mismatch', 'interworking', 'failure', 'answered_elsewhere']);
+
+type Handler = (s: RestState, q: URLSearchParams, ch: SimChannel) => RestReply;
+
+const channelRoutes: Record<string, Handler> = {
+  'POST answer': (_s, _q, ch) => {
+    if (!ch.inStasis) return NOT_IN_STASIS;
+    ch.answer();
+    return NO_CONTENT;
+  },
+  'POST play': (s, q, ch) => {
+    if (!ch.inStasis) return NOT_IN_STASIS;
+    const media = q.getAll('media').flatMap((m) => m.split(',')).filter(Boolean);
+    if (media.length === 0) return msg(500, 'Failed to queue media for playback');
+    const id = q.get('playbackId') || randomUUID();
+    const data: PlaybackData = { id, mediaUri: media[0] as string, channelId: ch.data.id, language: q.get('lang') || ch.data.language, state: 'queued' };
+    s.playbacks.set(id, data);
+    ch.play(data, media);
+    return { status: 201, body: playbackJson(data), headers: { Location: `/ari/playbacks/${id}` } };
+  },
+  'POST continue': (_s, q, ch) => {
+    if (!ch.inStasis) return NOT_IN_STASIS;
+    ch.continueTo(q.get('context') ?? undefined, q.get('extension') ?? undefined);
+    return NO_CONTENT;
+  },
+  'GET variable': (_s, q, ch) => {
+    const name = q.get('variable');
+    if (!name) return msg(400, 'Variable name is required');
+    const value = ch.vars.get(name);
+    return value === undefined ? msg(404, 'Provided variable was not found', 'Variable Not Found') : { status: 200, body: { value } };
+  },
+  'POST variable': (_s, q, ch) => {
+    const name = q.get('variable');
+    if (!name) return msg(400, 'Variable name is required');
+    ch.vars.set(name, q.get('value') ?? '');
+    return NO_CONTENT;
+  },
+  'POST dtmf': (_s, q) => (q.get('dtmf') ? NO_CONTENT : msg(400, 'DTMF is required')),
+  'POST redirect': (_s, q, ch) => {
+    const endpoint = q.get('endpoint');
+    if (!endpoint) return msg(400, 'Required parameter endpoint not present');
+    const tech = endpoint.split('/')[0] ?? '';
+    const own = ch.data.name.split('/')[0] ?? '';
+    return tech === own ? NO_CONTENT : msg(422, `Endpoint technology '${tech}' does not match channel technology '${own}'`);
+  },
+  'GET ': (_s, _q, ch) => ({ status: 200, body: channelJson(ch.data) }),
+  'DELETE ': (_s, q, ch) => {
+    const reason = q.get('reason');
+    if (reason && !HANGUP_REASONS.has(reason)) return msg(400, 'Invalid reason for hangup reason provided', 'Invalid Reason');
+    ch.hangup('reject');
+    return NO_CONTENT;
+  },
+};
+
+function applications(s: RestState, method: string, parts: string[], q: URLSearchParams): RestReply {
+  const [name, sub] = parts;
+  const subscribed = (app: string) => [...s.channels.values()].filter((c) => c.subscribed && c.app === app).map((c) => c.data.id);
+  if (!name) return method === 'GET' ? { status: 200, body: s.apps().map((a) => applicationJson(a, subscribed(a))) } : msg(405, 'Method not allowed');
+  if (!s.apps().includes(name)) return msg(404, 'Application not found');
+  if (sub === 'subscription' && method === 'POST') {
+    const source = q.get('eventSource') ?? '';
+    const ch = source.startsWith('channel:') ? s.channels.get(source.slice('channel:'.length)) : undefined;
+    if (!ch) return msg(422, 'Event source was not found');
+    ch.subscribed = true;
+    return { status: 200, body: applicationJson(name, subscribed(name)) };
+  }
+  return method === 'GET' && !sub ? { status: 200, body: applicationJson(name, subscribed(name)) } : msg(404, 'Resource not found');
+}
+
+/** Routes one authenticated request (path relative to `/ari`). */
+export function route(s: RestState, method: string, path: string, q: URLSearchParams): RestReply {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [resource, id, action] = parts;
+  if (resource === 'asterisk' && id === 'info' && method === 'GET') return { status: 200, body: asteriskInfoJson(s.startedAt) };
+  if (resource === 'applications') return applications(s, method, parts.slice(1), q);
+  if (resource === 'playbacks' && id) {
+    const pb = s.playbacks.get(id);
+    if (!pb || !s.channels.get(pb.channelId)?.inStasis) return msg(404, 'Playback not found');
+    return method === 'GET' ? { status: 200, body: playbackJson(pb) } : NO_CONTENT;
+  }
+  if (resource !== 'channels') return msg(404, 'Resource not found');
+  if (!id) return method === 'GET' ? { status: 200, body: [...s.channels.values()].map((c) => channelJson(c.data)) } : msg(404, 'Resource not found');
+  const handler = channelRoutes[`${method} ${action ?? ''}`];
+  if (!handler || parts.length > 3) return msg(404, 'Resource not found');
+  const ch = s.channels.get(id);
+  if (!ch || ch.gone) return msg(404, 'Channel not found');
+  return handler(s, q, ch);
+}

@@ -1,0 +1,120 @@
+/**
+ * The dialplan applications chut may execute over the socket, as the simulated channel runs them. The
+ * caller is simulated here: a person types the digits it heard after the prompt; a robot blasts DTMF
+ * during prompts; DTMF events fire only when `play_and_get_digits` consumes a digit, as on FreeSWITCH.
+ */
+import type { SimulatedCall, SimulatedRoute } from '../types.js';
+import type { Headers } from './frames.js';
+
+export interface AppHost {
+  readonly call: SimulatedCall;
+  readonly env: { mediaMs: number; transfers: Record<string, SimulatedRoute> };
+  readonly vars: Record<string, string>;
+  readonly dtmf: string[];
+  hungUp: boolean;
+  heard: string;
+  lastHeard: string;
+  sleep(ms: number): Promise<void>;
+  later(ms: number, fn: () => void): void;
+  publish(name: string, extra?: Headers): void;
+  markRouted(): void;
+  setRoute(route: SimulatedRoute): void;
+  answer(): void;
+  hangup(cause: string, byCaller: boolean): void;
+  transferred(route: SimulatedRoute): void;
+}
+
+/** Digits a prompt says: `digits/4.wav` files, or `say … iterated 4721`. */
+function digitsSaid(files: string[]): string {
+  return files.map((f) => /(?:^|\/)digits\/(\d)\.wav$/.exec(f)?.[1] ?? '').join('');
+}
+
+async function playback(host: AppHost, arg: string): Promise<string> {
+  const files = arg.startsWith('file_string://') ? arg.slice('file_string://'.length).split('!') : [arg];
+  const b = host.call.behaviour;
+  if (b.kind === 'blasts-dtmf') host.dtmf.push(...b.digits.split(''));
+  host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
+  await host.sleep(host.env.mediaMs * files.length);
+  if (host.hungUp) return 'FILE NOT PLAYED';
+  const said = digitsSaid(files);
+  if (said) { host.heard += said; host.lastHeard = said; }
+  host.publish('PLAYBACK_STOP', [['Playback-File-Path', arg]]);
+  return 'FILE PLAYED';
+}
+
+/** Waits up to `ms` for a queued digit; null on timeout or hang-up. */
+async function nextDigit(host: AppHost, ms: number): Promise<string | null> {
+  const deadline = Date.now() + ms;
+  while (!host.hungUp) {
+    const d = host.dtmf.shift();
+    if (d !== undefined) return d;
+    if (Date.now() >= deadline) return null;
+    await host.sleep(Math.min(5, deadline - Date.now()));
+  }
+  return null;
+}
+
+/** `min max tries timeout terminators file invalid_file var regexp digit_timeout` */
+async function playAndGetDigits(host: AppHost, arg: string): Promise<string> {
+  const [min = '1', max = '1', , timeout = '5000', terminators = '#', , , variable = 'pagd', , digitTimeout] = arg.split(' ');
+  const b = host.call.behaviour;
+  const typeAfter = 'delayMs' in b ? b.delayMs ?? 100 : 100;
+  if (b.kind === 'types-what-it-hears') host.later(typeAfter, () => host.dtmf.push(...host.lastHeard.split('')));
+  if (b.kind === 'types') host.later(typeAfter, () => host.dtmf.push(...b.digits.split('')));
+  let got = '';
+  while (got.length < Number(max)) {
+    const d = await nextDigit(host, got === '' ? Number(timeout) : Number(digitTimeout ?? timeout));
+    if (d === null) break;
+    host.publish('DTMF', [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'RTP']]);
+    if (terminators.includes(d)) break;
+    got += d;
+  }
+  if (host.hungUp) return '_none_';
+  const ok = got.length >= Number(min);
+  host.vars[variable] = ok ? got : '';
+  host.vars.read_result = ok ? 'success' : 'timeout';
+  return '_none_';
+}
+
+export async function runApp(host: AppHost, app: string, arg: string): Promise<string> {
+  switch (app) {
+    case 'answer': host.markRouted(); host.answer(); return '_none_';
+    case 'pre_answer': host.markRouted(); host.publish('CHANNEL_PROGRESS_MEDIA'); return '_none_';
+    case 'set': {
+      const i = arg.indexOf('=');
+      if (i > 0) host.vars[arg.slice(0, i)] = arg.slice(i + 1);
+      return '_none_';
+    }
+    case 'flush_dtmf': host.dtmf.length = 0; return '_none_';
+    case 'playback': return playback(host, arg);
+    case 'play_and_get_digits': return playAndGetDigits(host, arg);
+    case 'sleep': await host.sleep(Number(arg) || 0); return '_none_';
+    case 'say': {
+      const digits = /iterated\s+(\d+)/.exec(arg)?.[1] ?? '';
+      await host.sleep(host.env.mediaMs);
+      host.heard += digits; host.lastHeard = digits;
+      return '_none_';
+    }
+    case 'transfer': {
+      host.markRouted();
+      const [ext = '', , ctx = 'default'] = arg.split(' ');
+      host.transferred(host.env.transfers[`${ext} ${ctx}`] ?? 'ring');
+      return '_none_';
+    }
+    case 'voicemail':
+      host.markRouted();
+      host.setRoute('voicemail');
+      host.answer();
+      // The caller leaves a message, then hangs up.
+      host.later(host.env.mediaMs, () => host.hangup('NORMAL_CLEARING', true));
+      return '_none_';
+    case 'respond': {
+      host.markRouted();
+      const code = Number(arg.split(' ')[0]);
+      if (code >= 300) host.hangup(code === 486 ? 'USER_BUSY' : 'CALL_REJECTED', false);
+      return '_none_';
+    }
+    case 'hangup': host.markRouted(); host.hangup(arg || 'NORMAL_CLEARING', false); return '_none_';
+    default: return '_none_';
+  }
+}

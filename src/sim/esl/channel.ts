@@ -1,0 +1,318 @@
+/**
+ * One simulated FreeSWITCH channel running `socket <chut> async full`: opens the outbound connection,
+ * answers chut's commands as the real socket app does, runs the apps chut sends (with a simulated caller on
+ * the line) and decides where the call ended up. The dialplan around the socket is modelled too: when the
+ * socket app returns (nothing listening, chut closing after `connect`) the call continues to ring; when chut
+ * accepts and closes without `connect` the call stays parked (dead air), as on a real FreeSWITCH.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
+import { runApp, type AppHost } from './apps.js';
+
+export interface EslFaults {
+  /** Delay every reply to chut by this many ms. */
+  replyDelayMs: number;
+  /** Answer the next N commands with `-ERR`. */
+  errNext: number;
+  /** Cut the TCP connection after this many commands from chut (null: never). */
+  cutAfterCommands: number | null;
+  /** Send only half of the connect reply, then close. */
+  truncateConnectReply: boolean;
+  /** Send garbage bytes right after the connect reply. */
+  garbageAfterConnect: boolean;
+}
+
+export function noFaults(): EslFaults {
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false };
+}
+
+export interface ChannelEnv {
+  host: string;
+  port: number;
+  /** Simulated length of one prompt file. */
+  mediaMs: number;
+  faults: EslFaults;
+  /** `transfer` targets (`"ext context"`) and where they lead; unknown targets ring. */
+  transfers: Record<string, SimulatedRoute>;
+  /** Events to the inbound event socket. */
+  publish(headers: Headers): void;
+}
+
+export type EslOutcome = SimulatedCallOutcome & {
+  /** Time from the connect reply to chut's routing command, as the PBX saw it; null when none. */
+  routingLatencyMs: number | null;
+  /** Commands chut sent, in order (first line, and app name for sendmsg). */
+  commands: string[];
+};
+
+export class SimChannel implements AppHost {
+  readonly uuid = randomUUID();
+  readonly vars: Record<string, string> = {};
+  readonly dtmf: string[] = [];
+  answered = false;
+  hungUp = false;
+  heard = '';
+  lastHeard = '';
+  private route: SimulatedRoute | null = null;
+  private socket: Socket | null = null;
+  private connected = false;
+  private events = false;
+  private linger = 0;
+  private buffer = '';
+  private readonly started = Date.now();
+  private connectSentAt = 0;
+  private routedAt: number | null = null;
+  private readonly commands: string[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private queue: Promise<void> = Promise.resolve();
+  private resolveOutcome: (o: EslOutcome) => void = () => undefined;
+  readonly outcome = new Promise<EslOutcome>((resolve) => { this.resolveOutcome = resolve; });
+
+  constructor(readonly call: SimulatedCall, readonly env: ChannelEnv) {}
+
+  start(): Promise<EslOutcome> {
+    this.publish('CHANNEL_CREATE');
+    this.later(this.call.maxDurationMs ?? 15_000, () => this.end('dead-air', 'NO_ANSWER'));
+    this.armHangUp();
+    const socket = connect({ host: this.env.host, port: this.env.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setEncoding('utf8');
+    // Nothing listening: the socket app logs "Connection refused" and returns; the dialplan continues.
+    socket.on('error', () => { if (!this.connected) this.socketReturned(); });
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => this.onSocketClosed());
+    return this.outcome;
+  }
+
+  // ---- AppHost: what apps need from the channel
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve));
+  }
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    this.timers.add(t);
+  }
+  publish(name: string, extra: Headers = []): void {
+    const headers = this.eventHeaders(name, extra);
+    this.env.publish(headers);
+    if (this.events && this.connected && this.socket && !this.socket.destroyed) this.socket.write(plainEvent(headers));
+  }
+  markRouted(): void {
+    this.routedAt ??= Date.now();
+  }
+  setRoute(route: SimulatedRoute): void {
+    this.route ??= route;
+  }
+  answer(): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.publish('CHANNEL_ANSWER');
+    this.armHangUp();
+    const b = this.call.behaviour;
+    if (b.kind === 'blasts-dtmf') this.dtmf.push(...b.digits.split(''));
+  }
+  hangup(cause: string, byCaller: boolean): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    if (byCaller) this.setRoute('hung-up');
+    else this.setRoute('reject');
+    this.publish('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts(cause));
+    this.closeOutbound();
+    this.finish();
+  }
+  transferred(route: SimulatedRoute): void {
+    this.setRoute(route);
+    this.publish('CHANNEL_EXECUTE_COMPLETE', [['Application', 'socket'], ['Application-Response', '_none_']]);
+    this.continueAfterScreening();
+  }
+
+  // ---- the outbound connection
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    const { commands, rest } = splitCommands(this.buffer);
+    this.buffer = rest;
+    for (const cmd of commands) this.onCommand(cmd.line, cmd.headers);
+  }
+
+  private write(frame: string): void {
+    const send = () => { if (this.socket && !this.socket.destroyed) this.socket.write(frame); };
+    if (this.env.faults.replyDelayMs > 0) this.later(this.env.faults.replyDelayMs, send);
+    else send();
+  }
+
+  private onCommand(line: string, headers: Record<string, string>): void {
+    const name = line.split(' ')[0] ?? '';
+    const app = headers['execute-app-name'];
+    this.commands.push(app ? `${line} ${app}` : line);
+    const f = this.env.faults;
+    if (f.cutAfterCommands !== null && this.commands.length > f.cutAfterCommands) {
+      this.socket?.destroy();
+      return;
+    }
+    if (f.errNext > 0 && this.connected) {
+      f.errNext--;
+      this.write(reply('-ERR command refused'));
+      return;
+    }
+    if (!this.connected) return this.onFirstCommand(name);
+    switch (name) {
+      case 'myevents': this.events = true; return this.write(reply('+OK Events Enabled'));
+      case 'linger': this.linger = Number(line.split(' ')[1] ?? '0') || 600; return this.write(reply(`+OK will linger ${this.linger} seconds`));
+      case 'nolinger': this.linger = 0; return this.write(reply('+OK will not linger'));
+      case 'event': return this.write(reply('+OK event listener enabled plain'));
+      case 'api': return this.write(apiResponse(this.api(line.slice(4))));
+      case 'exit':
+        this.write(reply('+OK bye'));
+        this.write(disconnectNotice(null));
+        this.socket?.end();
+        return;
+      case 'sendmsg': return this.onSendmsg(headers);
+      default: return this.write(reply('-ERR command not found'));
+    }
+  }
+
+  private onFirstCommand(name: string): void {
+    if (name !== 'connect') return this.write(reply('-ERR command not found'));
+    this.connected = true;
+    const frame = connectReply(this.channelHeaders());
+    this.connectSentAt = Date.now();
+    if (this.env.faults.truncateConnectReply) {
+      this.socket?.end(frame.slice(0, Math.floor(frame.length / 2)));
+      return;
+    }
+    this.write(frame);
+    if (this.env.faults.garbageAfterConnect) this.write('\u0000\u00ff garbage\nnot: esl\n\n\u0001\u0002');
+  }
+
+  private onSendmsg(headers: Record<string, string>): void {
+    if (this.hungUp) return this.write(reply(`-ERR invalid session id [${this.uuid}]`));
+    this.write(reply('+OK'));
+    const command = headers['call-command'];
+    if (command === 'hangup') {
+      this.markRouted();
+      this.hangup(headers['hangup-cause'] ?? 'NORMAL_CLEARING', false);
+      return;
+    }
+    if (command !== 'execute') return;
+    const app = headers['execute-app-name'] ?? '';
+    const arg = headers['execute-app-arg'] ?? '';
+    const appUuid = headers['event-uuid'] ?? randomUUID();
+    this.queue = this.queue.then(() => this.execute(app, arg, appUuid)).catch(() => undefined);
+  }
+
+  private async execute(app: string, arg: string, appUuid: string): Promise<void> {
+    if (this.hungUp || this.route !== null) return;
+    const ids: Headers = [['Application', app], ['Application-Data', arg], ['Application-UUID', appUuid]];
+    this.publish('CHANNEL_EXECUTE', ids);
+    const response = await runApp(this, app, arg);
+    if (!this.hungUp) this.publish('CHANNEL_EXECUTE_COMPLETE', [...ids.slice(0, 2), ['Application-Response', response], ids[2] as [string, string]]);
+  }
+
+  private api(command: string): string {
+    const [cmd, , variable] = command.trim().split(/\s+/);
+    if (cmd === 'uuid_getvar' && variable) return this.vars[variable] ?? '_undef_';
+    return `-ERR ${cmd ?? ''} Command not found!\n`;
+  }
+
+  private onSocketClosed(): void {
+    if (this.hungUp || this.route !== null) return;
+    // Closed after connect: the socket app returns and the dialplan continues (fail-open). Closed before
+    // connect: FreeSWITCH logs "[CRIT] Socket Error!" and the channel stays parked: dead air.
+    if (this.connected) this.socketReturned();
+  }
+
+  private socketReturned(): void {
+    if (this.hungUp || this.route !== null) return;
+    this.markRouted();
+    this.setRoute('ring');
+    this.continueAfterScreening();
+  }
+
+  /** The normal destination: the user's phone answers briefly, then the call ends. */
+  private continueAfterScreening(): void {
+    this.closeOutbound();
+    this.later(5, () => {
+      if (this.hungUp) return;
+      if (this.route === 'ring') this.vars.last_sent_callee_id_number = this.call.dialled;
+      if (!this.answered) { this.answered = true; this.publish('CHANNEL_ANSWER'); }
+      this.later(10, () => {
+        if (this.hungUp) return;
+        this.hungUp = true;
+        this.publish('CHANNEL_HANGUP', [['Hangup-Cause', 'NORMAL_CLEARING']]);
+        this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts('NORMAL_CLEARING'));
+        this.finish();
+      });
+    });
+  }
+
+  private closeOutbound(): void {
+    const s = this.socket;
+    if (!s || s.destroyed || !this.connected) { s?.destroy(); return; }
+    if (this.linger > 0) s.write(lingerNotice(this.uuid, this.channelName(), this.linger));
+    s.end(disconnectNotice(this.uuid));
+  }
+
+  private armHangUp(): void {
+    const b = this.call.behaviour;
+    if (b.kind === 'hangs-up') this.later(b.afterMs, () => this.hangup('NORMAL_CLEARING', true));
+  }
+
+  private end(route: SimulatedRoute, cause: string): void {
+    this.setRoute(route);
+    this.hangup(cause, true);
+  }
+
+  private finish(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.resolveOutcome({
+      route: this.route ?? 'hung-up', answered: this.answered, heardDigits: this.heard, callId: this.uuid,
+      durationMs: Date.now() - this.started,
+      routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
+      commands: this.commands,
+    });
+  }
+
+  private channelName(): string {
+    return `sofia/external/${this.call.callerNumber.replace(/[^\w+]/g, '')}@192.0.2.10`;
+  }
+
+  private hangupFacts(cause: string): Headers {
+    const seconds = Math.floor((Date.now() - this.started) / 1000);
+    return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_duration', String(seconds)],
+      ['variable_billsec', this.answered ? String(seconds) : '0'],
+      ...(this.vars.last_sent_callee_id_number ? [['variable_last_sent_callee_id_number', this.vars.last_sent_callee_id_number] as [string, string]] : [])];
+  }
+
+  private channelHeaders(): Headers {
+    const c = this.call;
+    const h: Headers = [['Core-UUID', '3e0703fc-722b-4b70-ae71-966e497f5768'], ['FreeSWITCH-Hostname', 'sim'],
+      ['Channel-Direction', 'inbound'], ['Channel-Caller-ID-Name', c.callerName], ['Channel-Caller-ID-Number', c.callerNumber],
+      ['Channel-Destination-Number', c.dialled], ['Channel-Unique-ID', this.uuid], ['Channel-Name', this.channelName()],
+      ['Unique-ID', this.uuid], ['Answer-State', this.answered ? 'answered' : 'ringing'],
+      ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
+      ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', this.uuid], ['Caller-Context', 'public'],
+      ['variable_uuid', this.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName],
+      ['variable_domain_name', '192.0.2.2']];
+    if (c.verstat) {
+      h.push(['variable_sip_verstat', c.verstat]);
+      h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);
+    }
+    h.push(['variable_current_application', 'socket'], ['variable_current_application_data', `${this.env.host}:${this.env.port} async full`]);
+    return h;
+  }
+
+  private eventHeaders(name: string, extra: Headers): Headers {
+    const now = Date.now();
+    return [['Event-Name', name], ['Core-UUID', '3e0703fc-722b-4b70-ae71-966e497f5768'], ['Event-Date-Timestamp', String(now * 1000)],
+      ['Channel-State', this.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', this.uuid], ['Channel-Name', this.channelName()],
+      ['Answer-State', this.hungUp ? 'hangup' : this.answered ? 'answered' : 'ringing'],
+      ['Caller-Caller-ID-Name', this.call.callerName], ['Caller-Caller-ID-Number', this.call.callerNumber],
+      ['Caller-Destination-Number', this.call.dialled], ['Caller-Channel-Answered-Time', this.answered ? String(now * 1000) : '0'],
+      ...extra];
+  }
+}

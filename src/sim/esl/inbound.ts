@@ -1,0 +1,103 @@
+/**
+ * The simulated inbound event socket (FreeSWITCH's port 8021) for chut's monitoring client: `auth/request`,
+ * `auth <password>` → `+OK accepted` or `-ERR invalid` + disconnect-notice + close, commands before auth →
+ * `-ERR command not found`, `event plain|json <names…>|ALL`, `noevents`, `exit`; then the simulated
+ * channels' events in the subscribed format.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { authRequest, disconnectNotice, jsonEvent, plainEvent, reply, splitCommands, type Headers } from './frames.js';
+
+interface Client {
+  socket: Socket;
+  authed: boolean;
+  format: 'plain' | 'json' | null;
+  names: Set<string>;
+  buffer: string;
+}
+
+const KNOWN = /^(ALL|CHANNEL_[A-Z_]+|DTMF|HEARTBEAT|BACKGROUND_JOB|PLAYBACK_START|PLAYBACK_STOP|CUSTOM)$/;
+
+export class InboundEventServer {
+  private server: Server | null = null;
+  private readonly clients = new Set<Client>();
+  port = 0;
+
+  constructor(private readonly password: string) {}
+
+  get authenticatedClients(): number {
+    return [...this.clients].filter((c) => c.authed).length;
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const a = server.address();
+    this.port = typeof a === 'object' && a ? a.port : 0;
+  }
+
+  /** Drops every client and stops listening (a FreeSWITCH restart, for reconnect tests). */
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.socket.destroy();
+    this.clients.clear();
+    const s = this.server;
+    this.server = null;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  publish(headers: Headers): void {
+    const name = headers.find(([k]) => k === 'Event-Name')?.[1] ?? '';
+    for (const c of this.clients) {
+      if (!c.authed || !c.format || c.socket.destroyed) continue;
+      if (!c.names.has('ALL') && !c.names.has(name)) continue;
+      c.socket.write(c.format === 'json' ? jsonEvent(headers) : plainEvent(headers));
+    }
+  }
+
+  private accept(socket: Socket): void {
+    const client: Client = { socket, authed: false, format: null, names: new Set(), buffer: '' };
+    this.clients.add(client);
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('data', (chunk: string) => {
+      client.buffer += chunk;
+      const { commands, rest } = splitCommands(client.buffer);
+      client.buffer = rest;
+      for (const cmd of commands) this.onCommand(client, cmd.line);
+    });
+    socket.write(authRequest());
+  }
+
+  private onCommand(c: Client, line: string): void {
+    const [cmd = '', ...args] = line.split(' ');
+    if (!c.authed) {
+      if (cmd !== 'auth') return void c.socket.write(reply('-ERR command not found'));
+      if (args.join(' ') === this.password) {
+        c.authed = true;
+        return void c.socket.write(reply('+OK accepted'));
+      }
+      c.socket.write(reply('-ERR invalid'));
+      c.socket.end(disconnectNotice(null));
+      return;
+    }
+    if (cmd === 'event') {
+      const [format = '', ...names] = args;
+      const valid = names.filter((n) => KNOWN.test(n));
+      if (!['plain', 'json', 'xml'].includes(format) || valid.length === 0) return void c.socket.write(reply('-ERR no keywords supplied'));
+      c.format = format === 'json' ? 'json' : 'plain';
+      for (const n of valid) c.names.add(n);
+      return void c.socket.write(reply(`+OK event listener enabled ${format}`));
+    }
+    if (cmd === 'noevents') {
+      c.names.clear();
+      return void c.socket.write(reply('+OK no longer listening for events'));
+    }
+    if (cmd === 'exit') {
+      c.socket.write(reply('+OK bye'));
+      c.socket.end(disconnectNotice(null));
+      return;
+    }
+    c.socket.write(reply('-ERR command not found'));
+  }
+}

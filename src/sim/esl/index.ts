@@ -1,0 +1,91 @@
+/**
+ * The built-in FreeSWITCH simulator: plays the `socket` dialplan app towards chut's outbound listener for
+ * each simulated call, and offers an inbound event socket for chut's monitoring client. Used by
+ * `chut demo --pbx freeswitch`, the protocol tests (through tests/fakes/esl) and the ESL benchmark.
+ */
+import { createServer } from 'node:net';
+import type { PbxSimulator, SimulatedCall, SimulatedRoute } from '../types.js';
+import { noFaults, SimChannel, type EslFaults, type EslOutcome } from './channel.js';
+import { InboundEventServer } from './inbound.js';
+
+export type { EslFaults, EslOutcome } from './channel.js';
+
+export interface EslSimulatorOptions {
+  /** chut's outbound listener port; 0 (default) picks a free port at start(). */
+  chutPort?: number;
+  /** Inbound event socket password. */
+  password?: string;
+  /** Simulated length of one prompt file (ms). */
+  mediaMs?: number;
+  /** Where `transfer` targets lead (`"ext context"` → route); unknown targets ring. */
+  transfers?: Record<string, SimulatedRoute>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const a = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return typeof a === 'object' && a ? a.port : 0;
+}
+
+export class EslSimulator implements PbxSimulator {
+  readonly pbx = 'freeswitch' as const;
+  readonly faults: EslFaults = noFaults();
+  readonly inbound: InboundEventServer;
+  private chutPort: number;
+  private readonly live = new Set<SimChannel>();
+
+  constructor(private readonly opts: EslSimulatorOptions = {}) {
+    this.chutPort = opts.chutPort ?? 0;
+    this.inbound = new InboundEventServer(opts.password ?? 'ClueCon');
+  }
+
+  async start(): Promise<void> {
+    if (this.chutPort === 0) this.chutPort = await freePort();
+    await this.inbound.start(0);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.live) c.hangup('SYSTEM_SHUTDOWN', true);
+    await this.inbound.stop();
+  }
+
+  /** The port chut must listen on (known after start()). */
+  get listenPort(): number {
+    return this.chutPort;
+  }
+
+  chutConfig(): Record<string, unknown> {
+    return {
+      esl: {
+        enabled: true, listenHost: '127.0.0.1', listenPort: this.chutPort,
+        inbound: { enabled: true, host: '127.0.0.1', port: this.inbound.port, password: this.opts.password ?? 'ClueCon' },
+      },
+    };
+  }
+
+  /** Resolves once chut's listener accepts connections (probing with a bare TCP connect would be a
+   * call without channel data, so this waits for the monitor to authenticate, or for the port to open). */
+  async waitForChut(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.inbound.authenticatedClients > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('chut did not connect to the simulated FreeSWITCH in time');
+  }
+
+  placeCall(call: SimulatedCall): Promise<EslOutcome> {
+    const channel = new SimChannel(call, {
+      host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, faults: this.faults,
+      transfers: this.opts.transfers ?? {}, publish: (h) => this.inbound.publish(h),
+    });
+    this.live.add(channel);
+    return channel.start().finally(() => this.live.delete(channel));
+  }
+}
+
+export function createEslSimulator(opts?: EslSimulatorOptions): EslSimulator {
+  return new EslSimulator(opts);
+}
