@@ -41,7 +41,7 @@ export const configSchema = z.object({
       password: z.string().optional(),
     }).strict().optional(),
     connectTimeoutMs: z.number().int().positive().default(2000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   /** Path of the policy file, relative to the config file. */
   policy: z.string().default('policy.yaml'),
   screening: z.object({
@@ -51,7 +51,7 @@ export const configSchema = z.object({
     deadlineMs: z.number().int().min(10).max(5000).default(250),
     /** Call records kept in the Redis stream (approximate). */
     streamMaxLen: z.number().int().min(100).default(100_000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   captcha: z.object({
     length: z.number().int().min(3).max(8).default(4),
     attempts: z.number().int().min(1).max(5).default(3),
@@ -67,7 +67,7 @@ export const configSchema = z.object({
       fr: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
       en: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
     }),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   reputation: z.object({
     /** How long a caller who passed the captcha rings straight through. */
     trustDays: z.number().positive().default(30),
@@ -80,17 +80,17 @@ export const configSchema = z.object({
       captchaHungUp: z.number().default(15),
       spamReport: z.number().default(50),
       allowReport: z.number().default(-100),
-    }).strict().default({} as never),
+    }).strict().prefault({}),
     /** A spam report (phone feature code, CLI, API) also puts the number on the blocklist (source `report`). */
     blockOnReport: z.boolean().default(true),
     /** A number whose score reaches this is added to the blocklist (source `auto`); 0 disables. */
     autoBlockScore: z.number().min(0).max(100).default(95),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   routes: z.object({
     /** Mailbox for voicemail routes; null = the dialled extension. */
     voicemailMailbox: z.string().regex(/^[A-Za-z0-9_@.-]{1,64}$/).nullable().default(null),
     reject: rejectStyle.default('sit'),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   ari: z.object({
     enabled: z.boolean().default(false),
     url: z.string().url().default('http://127.0.0.1:8088'),
@@ -104,7 +104,7 @@ export const configSchema = z.object({
     rejectExtension: dialplanName.default('reject'),
     /** Per-request REST timeout. */
     requestTimeoutMs: z.number().int().positive().default(2000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   ami: z.object({
     enabled: z.boolean().default(false),
     host: z.string().default('127.0.0.1'),
@@ -115,7 +115,7 @@ export const configSchema = z.object({
     mode: z.enum(['screen', 'monitor', 'both']).default('both'),
     /** Forget a call's monitoring state after this long without a Hangup. */
     callTimeoutMs: z.number().int().positive().default(4 * 3600_000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   esl: z.object({
     enabled: z.boolean().default(false),
     listenHost: z.string().default('127.0.0.1'),
@@ -134,19 +134,19 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: port.default(8021),
       password: z.string().default('ClueCon'),
-    }).strict().default({} as never),
-  }).strict().default({} as never),
+    }).strict().prefault({}),
+  }).strict().prefault({}),
   featureCodes: z.object({
     reportSpam: dialplanName.default('*77'),
     reportAllow: dialplanName.default('*78'),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   http: z.object({
     enabled: z.boolean().default(true),
     host: z.string().default('127.0.0.1'),
     port: port.default(8787),
     /** Bearer token for every route but /healthz; without one the write routes are disabled. */
     token: z.string().min(16).nullable().default(null),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   notifications: z.object({
     webhook: z.object({
       url: z.string().url(),
@@ -163,10 +163,10 @@ export const configSchema = z.object({
       homeAssistantDiscovery: z.boolean().default(false),
       events: z.array(eventName).min(1),
     }).strict().nullable().default(null),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -104,14 +104,18 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     }
   }
 
-  async function playAndWait(prompt: readonly PromptItem[]): Promise<void> {
+  async function playAndWait(prompt: readonly PromptItem[], armDigits = false): Promise<void> {
     checkAlive();
     const { media, refused } = mediaUris(prompt);
     if (refused.length) logger.warn({ refused }, 'ARI: prompt items refused (invalid names)');
-    if (media.length === 0) return;
+    if (media.length === 0) {
+      if (armDigits) session.keepDigits();
+      return;
+    }
     playbackSeq += 1;
     const playbackId = `chut-${session.channelId}-${playbackSeq}`;
     const finished = session.expectPlayback(playbackId);
+    if (armDigits) session.armDigits(playbackId);
     try {
       await rest.request('POST', `${path}/play`, { media, lang: o.language, playbackId });
     } catch (err) {
@@ -126,6 +130,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     clearTimeout(timer);
     session.forgetPlayback(playbackId);
     checkAlive();
+    if (armDigits) session.keepDigits(); // no-op when the PlaybackFinished already switched it on
     if (state !== 'done') logger.debug({ playbackId, state }, 'ARI: playback did not finish normally');
   }
 
@@ -170,10 +175,10 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       }
     },
     async askDigits(req) {
-      await playAndWait(req.prompt);
+      await playAndWait(req.prompt, true);
       return collect(req);
     },
-    play: playAndWait,
+    play: (prompt) => playAndWait(prompt),
     ring: () => leave(),
     async toVoicemail(mailbox) {
       const vars: Record<string, string> = { CHUT_ROUTE: labels.voicemail };

@@ -29,6 +29,10 @@ export class CallSession {
   private readonly aborter = new AbortController();
   private readonly playbacks = new Map<string, PlaybackWaiter>();
   private digitListener: ((digit: string) => void) | null = null;
+  /** Digits buffered since the armed prompt finished. Several frames can arrive in one tick (ws emits them
+   * synchronously), so the switch from "discard" to "keep" must happen here, on the PlaybackFinished itself. */
+  private digitBuffer: string[] | null = null;
+  private armedPlayback: string | null = null;
   private readonly endListeners: Array<() => void> = [];
 
   constructor(readonly channelId: string) {}
@@ -48,9 +52,11 @@ export class CallSession {
   handle(event: AriEvent): void {
     switch (event.type) {
       case 'ChannelDtmfReceived':
-        this.digitListener?.(event.digit);
+        if (this.digitListener) this.digitListener(event.digit);
+        else this.digitBuffer?.push(event.digit);
         return;
       case 'PlaybackFinished': {
+        if (event.playback.id === this.armedPlayback) this.keepDigits();
         const waiter = this.playbacks.get(event.playback.id);
         if (waiter) {
           this.playbacks.delete(event.playback.id);
@@ -82,9 +88,32 @@ export class CallSession {
     this.playbacks.delete(id);
   }
 
-  /** One listener at a time: the current digit collection. */
+  /** Digits typed before this prompt ends are discarded; from its PlaybackFinished on they are kept. */
+  armDigits(playbackId: string): void {
+    this.armedPlayback = playbackId;
+    this.digitBuffer = null;
+  }
+
+  /** Starts keeping digits now (no prompt, or its end was never reported). */
+  keepDigits(): void {
+    this.armedPlayback = null;
+    this.digitBuffer ??= [];
+  }
+
+  /** One listener at a time: the current digit collection. It first receives the digits kept so far. */
   onDigit(listener: ((digit: string) => void) | null): void {
     this.digitListener = listener;
+    if (!listener) {
+      this.digitBuffer = null;
+      this.armedPlayback = null;
+      return;
+    }
+    const kept = this.digitBuffer ?? [];
+    this.digitBuffer = null;
+    for (const d of kept) {
+      if (this.digitListener !== listener) return;
+      listener(d);
+    }
   }
 
   onEnd(listener: () => void): void {

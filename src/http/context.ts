@@ -17,10 +17,14 @@ export interface HttpDeps {
   clock?: () => number;
 }
 
+/** An API request waits this long for the store, then answers 503 rather than hanging. */
+const STORE_TIMEOUT_MS = 5000;
+
 export interface RouteContext extends HttpDeps {
   now(): number;
-  /** Runs a store operation; a failure is counted, logged and answered 503 (the store, not the request, is wrong). */
-  storeCall<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs a store operation; a failure or a timeout is counted, logged and answered 503 (the store, not the
+   * request, is wrong). */
+  storeCall<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
@@ -28,9 +32,9 @@ export function routeContext(deps: HttpDeps): RouteContext {
   return {
     ...deps,
     now,
-    async storeCall<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    async storeCall<T>(operation: string, fn: () => Promise<T>, timeoutMs = STORE_TIMEOUT_MS): Promise<T> {
       try {
-        return await fn();
+        return await withTimeout(fn(), timeoutMs, operation);
       } catch (err) {
         if (err instanceof HttpError) throw err;
         deps.metrics.redisError(operation);

@@ -25,12 +25,24 @@ export function splitCallerId(raw: string): CallerIdParts {
 
 /** `"Name" <uri>;params` → name and uri; anything without angle brackets is all address. */
 function splitNameAddr(raw: string): { displayName: string | null; address: string } {
-  const open = raw.indexOf('<');
+  // A quoted display name may itself contain `<` (`"a<b" <sip:…>`): look for the bracket after the closing quote.
+  const open = raw.indexOf('<', quotedEnd(raw));
   if (open < 0) return { displayName: null, address: raw };
   const close = raw.indexOf('>', open + 1);
   if (close < 0) return { displayName: null, address: raw };
   const display = unquote(raw.slice(0, open).trim());
   return { displayName: display.length > 0 ? display : null, address: raw.slice(open + 1, close) };
+}
+
+/** Index just past a leading quoted string (honouring `\"` escapes), or 0 when the value does not start with one. */
+function quotedEnd(raw: string): number {
+  const start = raw.search(/\S/);
+  if (start < 0 || raw[start] !== '"') return 0;
+  for (let i = start + 1; i < raw.length; i++) {
+    if (raw[i] === '\\') i++;
+    else if (raw[i] === '"') return i + 1;
+  }
+  return 0;
 }
 
 function unquote(s: string): string {

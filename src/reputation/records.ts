@@ -9,6 +9,8 @@ import type { ListName, ListRecord, LookupResult } from './types.js';
 export const MAX_REASON_CHARS = 256;
 export const MAX_SOURCE_CHARS = 64;
 const DAY_MS = 86_400_000;
+/** Latest time a JS Date can print (ISO export). */
+const MAX_TIME = 8_640_000_000_000_000;
 /** Day 0 of the compact encoding: 2000-01-01 UTC. 15 bits of days reach 2089. */
 const EPOCH_DAY = 10_957;
 const DAY_SPAN = 32_768;
@@ -44,8 +46,8 @@ export function validEntry(entry: ListEntry): boolean {
 export function cleanRecord(rec: ListRecord): ListRecord {
   if (rec.list !== 'allow' && rec.list !== 'block') throw new Error(`unknown list ${String(rec.list)}`);
   if (!rec.entry || !validEntry(rec.entry)) throw new Error(`invalid list entry ${JSON.stringify(rec.entry)}`);
-  if (!Number.isSafeInteger(rec.addedAt) || rec.addedAt < 0) throw new Error(`invalid addedAt ${String(rec.addedAt)}`);
-  if (rec.expiresAt !== null && (!Number.isSafeInteger(rec.expiresAt) || rec.expiresAt < 0)) {
+  if (!Number.isSafeInteger(rec.addedAt) || rec.addedAt < 0 || rec.addedAt > MAX_TIME) throw new Error(`invalid addedAt ${String(rec.addedAt)}`);
+  if (rec.expiresAt !== null && (!Number.isSafeInteger(rec.expiresAt) || rec.expiresAt < 0 || rec.expiresAt > MAX_TIME)) {
     throw new Error(`invalid expiresAt ${String(rec.expiresAt)}`);
   }
   const entry: ListEntry = rec.entry.kind === 'number' ? { kind: 'number', e164: rec.entry.e164 } : { kind: 'prefix', prefix: rec.entry.prefix };

@@ -30,6 +30,8 @@ export const TTL = {
   lastCallerSec: 30 * 86_400,
 };
 
+const COUNTER_FIELDS: Record<string, string> = { passed: 'cp', failed: 'cf', hungUp: 'ch', reports: 'rp' };
+
 export class SchemaError extends Error {}
 
 export interface RedisStoreOptions {
@@ -121,7 +123,7 @@ export class RedisReputationStore implements ReputationStore {
     if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
     await this.ctx();
     const trust = u.trustedUntil === undefined ? 'keep' : u.trustedUntil === null ? 'clear' : 'set';
-    const counter = { passed: 'cp', failed: 'cf', hungUp: 'ch', reports: 'rp' }[u.counter ?? ''] ?? '';
+    const counter = u.counter ? COUNTER_FIELDS[u.counter] ?? '' : '';
     const ttl = Math.max(TTL.repMs, (u.trustedUntil ?? 0) - u.now);
     this.roundTrips++;
     await this.lua.chutOutcome(this.k.rep(u.e164), Math.floor(u.now), Number.isFinite(u.scoreDelta) ? u.scoreDelta : 0,

@@ -63,7 +63,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       throw badRequest(`${stats.skipped} line(s) cannot be imported (${describeSkipped(stats)}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
     }
     if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
-    await ctx.storeCall('importList', () => ctx.store.importList(records));
+    await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);
     req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped }, 'list imported (API)');
     return { imported: records.length, stats };
   });

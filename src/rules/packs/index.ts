@@ -3,7 +3,7 @@
  * pack ever matches them, whatever its data says.
  */
 import type { CallerNumber } from '../../phone/types.js';
-import { compilePrefixes, type PrefixMatcher } from '../prefixes.js';
+import { compilePrefixes } from '../prefixes.js';
 import { inWindow, makeWindow, type TimeWindow } from '../time-window.js';
 import { parseClock, type ZonedTime } from '../zoned-time.js';
 import { DE_SPOOFED } from './de-spoofed.js';

@@ -3,7 +3,7 @@
  * each simulated call, and offers an inbound event socket for chut's monitoring client. Used by
  * `chut demo --pbx freeswitch`, the protocol tests (through tests/fakes/esl) and the ESL benchmark.
  */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { PbxSimulator, SimulatedCall, SimulatedRoute } from '../types.js';
 import { noFaults, SimChannel, type EslFaults, type EslOutcome } from './channel.js';
 import { InboundEventServer } from './inbound.js';
@@ -27,6 +27,14 @@ async function freePort(): Promise<number> {
   const a = s.address();
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return typeof a === 'object' && a ? a.port : 0;
+}
+
+function probe(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export class EslSimulator implements PbxSimulator {
@@ -65,12 +73,12 @@ export class EslSimulator implements PbxSimulator {
     };
   }
 
-  /** Resolves once chut's listener accepts connections (probing with a bare TCP connect would be a
-   * call without channel data, so this waits for the monitor to authenticate, or for the port to open). */
+  /** Resolves once chut's listener accepts connections (or its monitor has logged in). A probe connection
+   * is closed as soon as chut sends `connect`: chut sees a connection without channel data and drops it. */
   async waitForChut(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.inbound.authenticatedClients > 0) return;
+      if (this.inbound.authenticatedClients > 0 || (await probe('127.0.0.1', this.chutPort))) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error('chut did not connect to the simulated FreeSWITCH in time');

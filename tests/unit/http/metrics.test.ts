@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { createMetrics } from '../../../src/http/index.js';
+import { createMetrics } from '../../../src/http/metrics.js';
 import type { CallRecord } from '../../../src/reputation/types.js';
 import type { InboundCall, ScreeningDecision } from '../../../src/screening/types.js';
 

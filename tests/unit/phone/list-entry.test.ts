@@ -28,6 +28,8 @@ describe('parseListEntry: prefixes', () => {
     ['011441*', 'US', '+441'],
     ['+590590*', 'FR', '+590590'],
     ['+123456789012345*', 'FR', '+123456789012345'],
+    ['8495*', 'RU', '+7495'],
+    ['81033162*', 'RU', '+33162'],
   ];
   it.each(prefixes)('%s with %s → %s', (raw, country, prefix) => {
     expect(parseListEntry(raw, country)).toEqual({ kind: 'prefix', prefix });
@@ -44,6 +46,8 @@ describe('parseListEntry: errors', () => {
     ['01a62*', /not a prefix/],
     ['0162**', /not a prefix/],
     ['+1234567890123456*', /1 to 15 digits/],
+    ['+0*', /no country code starts with 0/],
+    ['000*', /no country code starts with 0/],
     ['abc', /not a valid phone number/],
     ['112', /not a valid phone number \(too-short\)/],
     ['0612345678abc', /bad-characters/],

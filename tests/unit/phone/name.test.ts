@@ -47,6 +47,9 @@ describe('caller names', () => {
     expect(normalise(raw, '', FR).name).toBe('Jean "JD" Dupont');
     expect(normalise(raw, undefined, FR).name).toBe('Jean "JD" Dupont');
     expect(normalise('Marie <sip:0612345678@pbx>', '', FR).name).toBe('Marie');
+    const tricky = normalise('"a<b> \\" c" <sip:0612345678@pbx>', '', FR);
+    expect(tricky.name).toBe('a<b> " c');
+    expect(tricky.number).toMatchObject({ kind: 'valid', e164: '+33612345678' });
   });
 
   it('prefers the name the PBX gave over the display name', () => {

@@ -1,0 +1,75 @@
+/** A small RFC 4180 CSV reader/writer: quoted fields, "" escapes, CRLF or LF, embedded newlines, BOM. */
+
+export class ImportError extends Error {}
+
+export interface CsvRow {
+  /** 1-based line where the row starts. */
+  line: number;
+  fields: string[];
+}
+
+/** Text that is clearly not CSV: NUL bytes or many control characters near the start. */
+export function assertText(text: string): void {
+  const head = text.slice(0, 65_536);
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 0) throw new ImportError('the file looks binary (it contains NUL bytes): expected a CSV text file');
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) control++;
+  }
+  if (control > 8 && control > head.length / 100) throw new ImportError('the file looks binary (control characters): expected a CSV text file');
+}
+
+/** Parses the whole text; throws ImportError on an unterminated quoted field. */
+export function parseCsv(input: string): CsvRow[] {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const rows: CsvRow[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let line = 1;
+  let rowLine = 1;
+  let i = 0;
+  const endRow = () => {
+    fields.push(field);
+    rows.push({ line: rowLine, fields });
+    fields = [];
+    field = '';
+    rowLine = line;
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"' && field === '') {
+      const start = line;
+      i++;
+      for (;;) {
+        if (i >= text.length) throw new ImportError(`unterminated quoted field starting on line ${start}`);
+        const d = text[i] as string;
+        if (d === '"') {
+          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+          i++;
+          break;
+        }
+        if (d === '\n') line++;
+        field += d;
+        i++;
+      }
+      continue;
+    }
+    if (c === ',') { fields.push(field); field = ''; i++; continue; }
+    if (c === '\r' && text[i + 1] === '\n') i++;
+    if (c === '\n' || c === '\r') { line++; i++; endRow(); continue; }
+    field += c;
+    i++;
+  }
+  if (field !== '' || fields.length > 0) endRow();
+  return rows;
+}
+
+/** Quotes a field when it holds a comma, quote, CR/LF or edge spaces. */
+export function csvField(s: string): string {
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(fields: string[]): string {
+  return `${fields.map(csvField).join(',')}\n`;
+}

@@ -1,0 +1,144 @@
+/**
+ * Parsing list files (pure): `csv` (number,reason), `ftc` (FTC Do-Not-Call complaints), `chut` (our export) or
+ * `auto` (sniffed from the header). Everything is parsed and validated before anything is applied; a file that
+ * cannot be read at all throws ImportError, bad lines are skipped and counted by reason.
+ */
+import { parseListEntry } from '../phone/index.js';
+import type { ListEntry } from '../phone/types.js';
+import { assertText, ImportError, parseCsv, type CsvRow } from './csv.js';
+import { isE164, isPrefixEntry } from './keys.js';
+import { cleanReason, entryText } from './records.js';
+import type { ImportStats, ListName, ListRecord } from './types.js';
+
+export { ImportError } from './csv.js';
+export type ImportFormat = 'auto' | 'csv' | 'ftc' | 'chut';
+export interface ImportOptions {
+  format: ImportFormat;
+  /** List for `csv` and `ftc` files (a `chut` file names the list on each line). */
+  list: ListName;
+  /** Source recorded on each entry (`import:csv`, `import:ftc`…); a `chut` line's own source wins. */
+  source: string;
+  defaultCountry: string;
+  now: number;
+}
+
+export const FTC_HEADER = ['Company_Phone_Number', 'Created_Date', 'Violation_Date', 'Consumer_City', 'Consumer_State',
+  'Consumer_Area_Code', 'Subject', 'Recorded_Message_Or_Robocall'];
+export const CHUT_HEADER = ['list', 'kind', 'entry', 'reason', 'source', 'added_at', 'expires_at'];
+const DAY_MS = 86_400_000;
+
+const isHeader = (row: CsvRow | undefined, header: string[]) =>
+  !!row && header.every((h, i) => (row.fields[i] ?? '').trim().toLowerCase() === h.toLowerCase());
+const isEmpty = (row: CsvRow) => row.fields.every((f) => f.trim() === '');
+
+class Collector {
+  readonly records: ListRecord[] = [];
+  readonly skippedWhy: Record<string, number> = {};
+  private readonly seen = new Set<string>();
+
+  skip(why: string): void {
+    this.skippedWhy[why] = (this.skippedWhy[why] ?? 0) + 1;
+  }
+
+  take(rec: ListRecord): void {
+    const key = `${rec.list}|${rec.entry.kind}|${entryText(rec.entry)}`;
+    if (this.seen.has(key)) return this.skip('duplicate');
+    this.seen.add(key);
+    this.records.push(rec);
+  }
+
+  stats(): ImportStats {
+    const skipped = Object.values(this.skippedWhy).reduce((a, b) => a + b, 0);
+    return { taken: this.records.length, skipped, skippedWhy: { ...this.skippedWhy } };
+  }
+}
+
+function entryOf(raw: string, defaultCountry: string): ListEntry | null {
+  const e = parseListEntry(raw, defaultCountry);
+  return 'error' in e ? null : e;
+}
+
+/** `YYYY-MM-DD…` or `MM/DD/YYYY…` → that day, 00:00 UTC; null when not a real date. */
+export function parseDay(s: string): number | null {
+  const t = s.trim();
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:$|[ T])/.exec(t);
+  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:$|\s)/.exec(t);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : us ? [us[3], us[1], us[2]] : [];
+  if (!y || !m || !d) return null;
+  const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
+  const back = new Date(ms);
+  return back.getUTCMonth() === Number(m) - 1 && back.getUTCDate() === Number(d) ? ms : null;
+}
+
+function csvRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+  const entry = entryOf(row.fields[0] ?? '', o.defaultCountry);
+  if (!entry) return c.skip('invalid number');
+  const day = Math.floor(o.now / DAY_MS) * DAY_MS;
+  c.take({ list: o.list, entry, reason: cleanReason((row.fields[1] ?? '').trim()), source: o.source, addedAt: day, expiresAt: null });
+}
+
+function ftcRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+  let digits = (row.fields[0] ?? '').replace(/[\s().+-]/g, '');
+  if (/^1\d{10}$/.test(digits)) digits = digits.slice(1);
+  const entry = /^\d{10}$/.test(digits) ? entryOf(`+1${digits}`, 'US') : null;
+  if (!entry || entry.kind !== 'number') return c.skip('invalid number');
+  const day = parseDay(row.fields[1] ?? '');
+  if (day === null) return c.skip('bad date');
+  const subject = (row.fields[6] ?? '').trim();
+  const robocall = /^(y|yes|true|1)$/i.test((row.fields[7] ?? '').trim());
+  const reason = robocall ? (subject ? `${subject} (robocall)` : 'robocall') : subject;
+  c.take({ list: o.list, entry, reason: cleanReason(reason), source: o.source, addedAt: day, expiresAt: null });
+}
+
+function timeOf(s: string): number | null {
+  const t = s.trim();
+  const ms = /^\d{1,16}$/.test(t) ? Number(t) : Date.parse(t);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
+}
+
+function chutRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+  const [list, kind, raw = '', reason = '', source = '', added = '', expires = ''] = row.fields.map((f) => f);
+  if (list !== 'allow' && list !== 'block') return c.skip('bad list');
+  const text = raw.trim();
+  let entry: ListEntry | null = null;
+  if (kind === 'number') entry = isE164(text) ? { kind: 'number', e164: text } : entryOf(text, o.defaultCountry);
+  else if (kind === 'prefix') entry = isPrefixEntry(text) ? { kind: 'prefix', prefix: text } : entryOf(`${text}*`, o.defaultCountry);
+  if (!entry || entry.kind !== kind) return c.skip('invalid number');
+  const addedAt = timeOf(added);
+  const expiresAt = expires.trim() === '' ? null : timeOf(expires);
+  if (addedAt === null || (expires.trim() !== '' && expiresAt === null)) return c.skip('bad date');
+  c.take({ list, entry, reason: cleanReason(reason), source: source.trim() || o.source, addedAt, expiresAt });
+}
+
+function detect(first: CsvRow | undefined, wanted: ImportFormat): Exclude<ImportFormat, 'auto'> {
+  if (wanted === 'ftc' && !isHeader(first, FTC_HEADER)) {
+    throw new ImportError(`not an FTC Do-Not-Call complaint file: the first line must be ${FTC_HEADER.join(',')}`);
+  }
+  if (wanted === 'chut' && !isHeader(first, CHUT_HEADER)) {
+    throw new ImportError(`not a chut export: the first line must be ${CHUT_HEADER.join(',')}`);
+  }
+  if (wanted !== 'auto') return wanted;
+  return isHeader(first, FTC_HEADER) ? 'ftc' : isHeader(first, CHUT_HEADER) ? 'chut' : 'csv';
+}
+
+export function parseImport(text: string, o: ImportOptions): { records: ListRecord[]; stats: ImportStats } {
+  if (typeof text !== 'string') throw new ImportError('expected the file as text');
+  if (!['auto', 'csv', 'ftc', 'chut'].includes(o.format)) throw new ImportError(`unknown import format ${String(o.format)}`);
+  assertText(text);
+  const rows = parseCsv(text);
+  const c = new Collector();
+  const firstIndex = rows.findIndex((r) => !isEmpty(r));
+  const first = rows[firstIndex];
+  const format = detect(first, o.format);
+  const firstCell = (first?.fields[0] ?? '').trim();
+  // A `number,reason` file may start with a header: a first cell with no digit at all is one.
+  const csvHeader = format === 'csv' && firstCell !== '' && !/[0-9]/.test(firstCell);
+  const skipFirst = format !== 'csv' || csvHeader;
+  const handle = format === 'ftc' ? ftcRow : format === 'chut' ? chutRow : csvRow;
+  rows.forEach((row, i) => {
+    if (i === firstIndex && skipFirst) return;
+    if (isEmpty(row)) return c.skip('empty line');
+    handle(row, o, c);
+  });
+  return { records: c.records, stats: c.stats() };
+}

@@ -1,0 +1,23 @@
+/** The reputation store: port, Redis and in-memory adapters, list import/export, score arithmetic. */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { MemoryReputationStore } from './memory-store.js';
+import { RedisReputationStore } from './redis-store.js';
+import type { ReputationStore } from './types.js';
+
+export type * from './types.js';
+export { RedisReputationStore, SchemaError, TTL } from './redis-store.js';
+export { MemoryReputationStore } from './memory-store.js';
+export { parseImport, parseDay, ImportError, FTC_HEADER, CHUT_HEADER, type ImportFormat, type ImportOptions } from './import.js';
+export { formatExport, exportLine } from './export.js';
+export { decayScore, applyScoreDelta, roundScore, scoreAt, SCORE_MIN, SCORE_MAX } from './score.js';
+export { keyspace, bucketOf, blockOf, isE164, isPrefixEntry, SCHEMA_VERSION, DEFAULT_BUCKETS } from './keys.js';
+export { MAX_REASON_CHARS, MAX_SOURCE_CHARS } from './records.js';
+
+export function createRedisStore(opts: { url?: string; redis?: Redis; prefix: string; logger?: Logger }): RedisReputationStore {
+  return new RedisReputationStore(opts);
+}
+
+export function createMemoryStore(opts?: { clock?: () => number }): ReputationStore {
+  return new MemoryReputationStore(opts?.clock);
+}

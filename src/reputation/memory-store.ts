@@ -1,0 +1,191 @@
+/**
+ * In-memory reputation store for the demo and unit tests: the same semantics as the Redis store (it passes the
+ * same contract suite), sharing the precedence, score, stats and cleaning code. TTLs are not simulated.
+ */
+import type { ListEntry } from '../phone/types.js';
+import { checkCursor, cleanCallRecord, clampLimit, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
+import { emptyLookup, cleanWindows } from './empty.js';
+import { actionPart, blockOf, candidatePrefixes, dayKey, hourKey, idPart, isE164, targetPart } from './keys.js';
+import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
+import { applyScoreDelta, decayScore, scoreAt } from './score.js';
+import { addHour, daysBetween, emptyStats, hoursBetween, statFields, topOf } from './stats.js';
+import type {
+  CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
+  RecordCallRequest, ReputationStore, Stats, StatsQuery,
+} from './types.js';
+
+interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number }
+
+const LISTS: ListName[] = ['allow', 'block'];
+const listKey = (list: ListName, e: ListEntry) => `${list}|${e.kind}|${entryText(e)}`;
+
+function bump(m: Map<string, number>, k: string, n = 1): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+export class MemoryReputationStore implements ReputationStore {
+  private readonly lists = new Map<string, ListRecord>();
+  private readonly reps = new Map<string, Rep>();
+  private readonly windows = new Map<string, number[]>();
+  private readonly hours = new Map<string, Map<string, number>>();
+  private readonly tops = new Map<string, Map<string, number>>();
+  private stream: Array<{ id: string; record: CallRecord }> = [];
+  private readonly enrichments = new Map<string, Record<string, string>>();
+  private readonly last = new Map<string, string>();
+  private lastId = { ms: 0, seq: 0 };
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async lookup(req: LookupRequest): Promise<LookupResult> {
+    const e164 = req.e164;
+    if (!isE164(e164)) return emptyLookup(req.rateWindowsSec);
+    const cands: Candidate[] = [];
+    const add = (list: ListName, entry: ListEntry, match: Candidate['match']) => {
+      const r = this.lists.get(listKey(list, entry));
+      if (r) cands.push({ list, match, entry: entryText(entry), reason: r.reason, source: r.source, expiresAt: r.expiresAt });
+    };
+    for (const l of LISTS) {
+      add(l, { kind: 'number', e164 }, 'exact');
+      for (const p of candidatePrefixes(e164)) add(l, { kind: 'prefix', prefix: p }, 'prefix');
+    }
+    const rep = this.reps.get(e164);
+    const windows = cleanWindows(req.rateWindowsSec);
+    const count = (key: string) => Object.fromEntries(windows.map((w) => {
+      const from = req.now - w * 1000;
+      return [String(w), (this.windows.get(key) ?? []).filter((t) => t > from && t <= req.now).length];
+    }));
+    return {
+      listed: pickListed(cands, req.now),
+      score: rep?.s === undefined ? 0 : scoreAt({ score: rep.s, at: rep.st ?? req.now, halfLifeMs: rep.hl ?? 0 }, req.now),
+      trustedUntil: rep?.tu ?? null,
+      reports: rep?.rp ?? 0,
+      captcha: { passed: rep?.cp ?? 0, failed: rep?.cf ?? 0, hungUp: rep?.ch ?? 0 },
+      recentCalls: { number: count(`n:${e164}`), block: count(`b:${blockOf(e164, req.blockDigits)}`) },
+      firstSeen: rep?.fs ?? null,
+      lastSeen: rep?.ls ?? null,
+    };
+  }
+
+  private rep(e164: string): Rep {
+    let r = this.reps.get(e164);
+    if (!r) this.reps.set(e164, (r = { rp: 0, cp: 0, cf: 0, ch: 0 }));
+    return r;
+  }
+
+  async recordCall(req: RecordCallRequest): Promise<void> {
+    const r = cleanCallRecord(req.record);
+    if (r.callerKind === 'valid' && isE164(r.caller)) {
+      const windowMs = Math.floor(req.maxWindowSec * 1000);
+      if (windowMs > 0) {
+        for (const key of [`n:${r.caller}`, `b:${blockOf(r.caller, req.blockDigits)}`]) {
+          this.windows.set(key, [...(this.windows.get(key) ?? []).filter((t) => t >= r.time - windowMs), r.time]);
+        }
+      }
+      const rep = this.rep(r.caller);
+      rep.fs ??= r.time;
+      rep.ls = r.time;
+      const top = `${dayKey(r.time)}|${actionPart(r.action)}`;
+      if (!this.tops.has(top)) this.tops.set(top, new Map());
+      bump(this.tops.get(top) as Map<string, number>, r.caller);
+    }
+    const hour = hourKey(r.time);
+    if (!this.hours.has(hour)) this.hours.set(hour, new Map());
+    for (const f of statFields(r)) bump(this.hours.get(hour) as Map<string, number>, f);
+    this.stream.push({ id: this.nextId(), record: r });
+    const maxLen = Math.max(1, Math.floor(req.streamMaxLen));
+    if (this.stream.length > maxLen) this.stream = this.stream.slice(-maxLen);
+  }
+
+  private nextId(): string {
+    const ms = Math.max(Math.floor(this.clock()), this.lastId.ms);
+    this.lastId = ms === this.lastId.ms ? { ms, seq: this.lastId.seq + 1 } : { ms, seq: 0 };
+    return `${ms}-${this.lastId.seq}`;
+  }
+
+  async applyOutcome(u: OutcomeUpdate): Promise<void> {
+    if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
+    const rep = this.rep(u.e164);
+    const halfLife = Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0;
+    const before = rep.st === undefined ? rep.s ?? 0 : decayScore(rep.s ?? 0, u.now - rep.st, halfLife);
+    rep.s = applyScoreDelta(before, u.scoreDelta);
+    rep.st = Math.floor(u.now);
+    rep.hl = halfLife;
+    if (u.counter === 'passed') rep.cp++;
+    else if (u.counter === 'failed') rep.cf++;
+    else if (u.counter === 'hungUp') rep.ch++;
+    else if (u.counter === 'reports') rep.rp++;
+    if (u.trustedUntil === null) delete rep.tu;
+    else if (u.trustedUntil !== undefined) rep.tu = Math.floor(u.trustedUntil);
+  }
+
+  async enrichCall(callId: string, enrichment: CallEnrichment): Promise<void> {
+    this.enrichments.set(idPart(String(callId)), enrichmentFields(enrichment));
+  }
+
+  async setLastCaller(target: string, e164: string, _now: number): Promise<void> {
+    if (!isE164(e164)) return;
+    this.last.set('*', e164);
+    if (typeof target === 'string' && target !== '') this.last.set(targetPart(target), e164);
+  }
+
+  async getLastCaller(target: string): Promise<string | null> {
+    const specific = typeof target === 'string' && target !== '' ? this.last.get(targetPart(target)) : undefined;
+    return specific ?? this.last.get('*') ?? null;
+  }
+
+  async addListEntry(rec: ListRecord): Promise<void> {
+    const c = cleanRecord(rec);
+    this.lists.set(listKey(c.list, c.entry), c);
+  }
+
+  async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {
+    let removed = false;
+    for (const l of list ? [list] : LISTS) removed = this.lists.delete(listKey(l, entry)) || removed;
+    return removed;
+  }
+
+  async getListEntry(entry: ListEntry): Promise<ListRecord[]> {
+    return LISTS.flatMap((l) => {
+      const r = this.lists.get(listKey(l, entry));
+      return r ? [structuredClone(r)] : [];
+    });
+  }
+
+  async importList(records: ListRecord[]): Promise<void> {
+    const clean = records.map(cleanRecord);
+    for (const c of clean) this.lists.set(listKey(c.list, c.entry), c);
+  }
+
+  async *exportLists(): AsyncIterable<ListRecord> {
+    for (const r of [...this.lists.values()]) yield structuredClone(r);
+  }
+
+  async stats(q: StatsQuery): Promise<Stats> {
+    const out = emptyStats(q.since);
+    for (const h of hoursBetween(q.since, q.now)) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
+    const days = daysBetween(q.since, q.now);
+    for (const a of Object.keys(out.byAction)) {
+      const top = topOf(days.map((d) => Object.fromEntries(this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? [])));
+      if (top.length) out.topCallers[a] = top;
+    }
+    return out;
+  }
+
+  async calls(q: CallsQuery): Promise<CallsPage> {
+    const limit = clampLimit(q.limit);
+    const before = checkCursor(q.before);
+    const out: PagedCall[] = [];
+    for (let i = this.stream.length - 1; i >= 0 && out.length < limit; i--) {
+      const { id, record } = this.stream[i] as { id: string; record: CallRecord };
+      if (before !== undefined && compareIds(id, before) >= 0) continue;
+      if (q.since !== undefined && record.time < q.since - SINCE_SLACK_MS) break;
+      if (q.since !== undefined && record.time < q.since) continue;
+      if (q.action !== undefined && record.action !== q.action) continue;
+      out.push({ ...structuredClone(record), id, enrichment: enrichmentFrom(this.enrichments.get(idPart(record.callId))) });
+    }
+    return { calls: out, next: out.length === limit ? (out[out.length - 1] as PagedCall).id : null };
+  }
+
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+}

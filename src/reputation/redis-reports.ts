@@ -1,0 +1,56 @@
+/** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
+import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
+import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
+import { addHour, daysBetween, emptyStats, hoursBetween, topOf } from './stats.js';
+import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
+
+export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
+  const out = emptyStats(q.since);
+  const hours = hoursBetween(q.since, q.now);
+  const p = ctx.redis.pipeline();
+  for (const h of hours) p.hgetall(ctx.k.statsHour(h));
+  const hashes = hours.length ? await run(ctx, p) : [];
+  hours.forEach((h, i) => addHour(out, h, flatHash(hashes[i])));
+  const actions = Object.keys(out.byAction);
+  if (actions.length === 0) return out;
+  const days = daysBetween(q.since, q.now);
+  const tp = ctx.redis.pipeline();
+  for (const a of actions) for (const d of days) tp.call('ZRANGE', ctx.k.top(d, a), '0', '-1', 'WITHSCORES');
+  const tops = await run(ctx, tp);
+  actions.forEach((a, i) => {
+    const top = topOf(days.map((_, j) => pairs(tops[i * days.length + j])));
+    if (top.length) out.topCallers[a] = top;
+  });
+  return out;
+}
+
+/** Newest first; `before` is an exclusive stream id; `since` and `action` filter; ≤ 500 per page. */
+export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
+  const limit = clampLimit(q.limit);
+  let end = checkCursor(q.before) ? `(${q.before}` : '+';
+  const batch = Math.max(limit * 2, 200);
+  const out: PagedCall[] = [];
+  let done = false;
+  while (!done && out.length < limit) {
+    ctx.trip();
+    const entries = await ctx.redis.xrevrange(ctx.k.calls, end, '-', 'COUNT', batch);
+    for (const [id, fields] of entries) {
+      end = `(${id}`;
+      const rec = parseRecordJson(flatHash(fields).record);
+      if (!rec) continue;
+      if (q.since !== undefined && rec.time < q.since - SINCE_SLACK_MS) { done = true; break; }
+      if (q.since !== undefined && rec.time < q.since) continue;
+      if (q.action !== undefined && rec.action !== q.action) continue;
+      out.push({ ...rec, id, enrichment: null });
+      if (out.length === limit) break;
+    }
+    if (entries.length < batch) done = true;
+  }
+  if (out.length) {
+    const p = ctx.redis.pipeline();
+    for (const c of out) p.hgetall(ctx.k.enrich(c.callId));
+    const hashes = await run(ctx, p);
+    out.forEach((c, i) => { c.enrichment = enrichmentFrom(flatHash(hashes[i])); });
+  }
+  return { calls: out, next: out.length === limit ? (out[out.length - 1] as PagedCall).id : null };
+}

@@ -1,0 +1,240 @@
+/**
+ * The built-in Asterisk ARI simulator: a fake Asterisk 22 on loopback (REST + the events WebSocket) that
+ * speaks as the recorded one does (tests/fixtures/asterisk/), models our dialplan snippet around Stasis()
+ * (fail-open when no app is connected, CHUT_ROUTE dispatch, a `continue` to a missing target kills the call)
+ * and plays simulated callers. `faults` holds the fault-injection hooks the protocol tests use.
+ *
+ * Events (for benches and tests): `stasis-start` (channelId, performance.now()), `request`
+ * ({ method, path, channelId, at }) for every authenticated REST request.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { PbxSimulator, SimulatedCall, SimulatedCallOutcome } from '../types.js';
+import { SimChannel, type ChannelHost, type DialplanModel, type SimTiming } from './channel.js';
+import { ariTimestamp, type PlaybackData } from './frames.js';
+import { route, type RestState } from './rest.js';
+import { authorised, refuseUpgrade, sendReply, UNAUTHORISED } from './server.js';
+
+export interface AriSimulatorOptions {
+  port?: number;
+  user?: string;
+  password?: string;
+  app?: string;
+  timing?: Partial<SimTiming>;
+  dialplan?: Partial<DialplanModel>;
+}
+
+export interface SimRequest { method: string; path: string; channelId: string | null; at: number }
+
+export interface FeatureCallOutcome {
+  /** Whether chut took the call (false: no app connected, Stasis returned at once). */
+  handled: boolean;
+  answered: boolean;
+  /** Media URIs chut played, in order. */
+  played: string[];
+  heardDigits: string;
+}
+
+/** Fault injection, for tests: see each member. */
+export interface AriFaults {
+  /** Closes every events WebSocket now. Asterisk unregisters the apps; channels stay in Stasis. */
+  dropWebSockets(): void;
+  /** The next `count` REST requests whose path contains `match` (every path when omitted) get a 500. */
+  failNext(count: number, match?: string | RegExp): void;
+  /** Every REST reply is delayed by this many ms (slow Asterisk). */
+  delayMs: number;
+  /** Sends a raw text frame (e.g. malformed JSON) to every connected app. */
+  sendRaw(text: string): void;
+  /** Upgrades are refused (socket destroyed) while true. */
+  refuseUpgrades: boolean;
+  /** An Asterisk restart: connections closed, every channel gone without events, apps unregistered,
+   * upgrades refused for `downMs`. */
+  restart(downMs?: number): Promise<void>;
+}
+
+const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
+const DEFAULT_DIALPLAN: DialplanModel = { screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' } };
+
+export class AriSimulator extends EventEmitter implements PbxSimulator {
+  readonly pbx = 'asterisk-ari' as const;
+  readonly user: string;
+  readonly password: string;
+  readonly app: string;
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Map<string, WebSocket>();
+  private readonly state: RestState;
+  private readonly host: ChannelHost;
+  private port = 0;
+  private seq = 0;
+  private failures: Array<{ left: number; match: string | RegExp | undefined }> = [];
+  readonly faults: AriFaults;
+
+  constructor(private readonly opts: AriSimulatorOptions = {}) {
+    super();
+    this.user = opts.user ?? 'chut';
+    this.password = opts.password ?? 'sim-secret-7f3a';
+    this.app = opts.app ?? 'chut';
+    const channels = new Map<string, SimChannel>();
+    const playbacks = new Map<string, PlaybackData>();
+    this.state = { channels, playbacks, apps: () => [...this.sockets.keys()], startedAt: Date.now() };
+    this.host = {
+      send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
+      appConnected: (app) => this.sockets.has(app),
+      timing: { ...DEFAULT_TIMING, ...(opts.timing ?? {}) },
+      dialplan: { ...DEFAULT_DIALPLAN, ...(opts.dialplan ?? {}) },
+      forget: (id) => {
+        channels.delete(id);
+        for (const [pid, pb] of playbacks) if (pb.channelId === id) playbacks.delete(pid);
+      },
+    };
+    this.server = createServer((req, res) => { void this.onRequest(req, res); });
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.faults = this.makeFaults();
+  }
+
+  private makeFaults(): AriFaults {
+    const sim = this;
+    return {
+      delayMs: 0,
+      refuseUpgrades: false,
+      dropWebSockets: () => { for (const ws of sim.wss.clients) ws.terminate(); },
+      failNext: (count, match) => { sim.failures.push({ left: count, match }); },
+      sendRaw: (text) => { for (const ws of sim.sockets.values()) ws.send(text); },
+      async restart(downMs = 200) {
+        this.refuseUpgrades = true;
+        for (const ws of sim.wss.clients) ws.terminate();
+        sim.sockets.clear();
+        for (const ch of [...sim.state.channels.values()]) ch.kill();
+        await new Promise((r) => setTimeout(r, downMs));
+        sim.state.startedAt = Date.now();
+        this.refuseUpgrades = false;
+      },
+    };
+  }
+
+  private sendTo(app: string, text: string): void {
+    const ws = this.sockets.get(app);
+    if (ws && ws.readyState === ws.OPEN) ws.send(text);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    if (this.faults.refuseUpgrades) return refuseUpgrade(socket, 'unavailable');
+    if (url.pathname !== '/ari/events') return refuseUpgrade(socket, 'unavailable');
+    if (!authorised(req, url, this.user, this.password)) return refuseUpgrade(socket, 'unauthorised');
+    const apps = (url.searchParams.get('app') ?? '').split(',').filter(Boolean);
+    if (apps.length === 0) return refuseUpgrade(socket, 'no-app');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // One WebSocket owns an app name at a time (as observed): the newest connection wins.
+      for (const app of apps) this.sockets.set(app, ws);
+      ws.on('close', () => {
+        for (const app of apps) if (this.sockets.get(app) === ws) this.sockets.delete(app);
+      });
+      ws.on('error', () => undefined);
+    });
+  }
+
+  private takeFailure(path: string): boolean {
+    const f = this.failures.find((x) => x.left > 0 && (x.match === undefined || (typeof x.match === 'string' ? path.includes(x.match) : x.match.test(path))));
+    if (!f) return false;
+    f.left -= 1;
+    this.failures = this.failures.filter((x) => x.left > 0);
+    return true;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = req.method ?? 'GET';
+    req.resume();
+    if (!url.pathname.startsWith('/ari/')) return sendReply(res, { status: 404, body: { message: 'Resource not found' } });
+    if (!authorised(req, url, this.user, this.password)) return sendReply(res, UNAUTHORISED);
+    const path = url.pathname.slice('/ari'.length);
+    const channelId = /^\/channels\/([^/]+)/.exec(path)?.[1] ?? null;
+    this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now() } satisfies SimRequest);
+    if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
+    if (this.takeFailure(path)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
+    sendReply(res, route(this.state, method, path, url.searchParams));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const ch of [...this.state.channels.values()]) ch.kill();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.sockets.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  chutConfig(): Record<string, unknown> {
+    return { ari: { enabled: true, url: this.url, user: this.user, password: this.password, app: this.app } };
+  }
+
+  /** Whether an events WebSocket currently owns `app`. */
+  registered(app = this.app): boolean {
+    return this.sockets.has(app);
+  }
+
+  /** Channels currently known to Asterisk (in Stasis or in the dialplan). */
+  channelCount(): number {
+    return this.state.channels.size;
+  }
+
+  async waitForChut(timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.sockets.has(this.app)) {
+      if (Date.now() > until) throw new Error(`ARI simulator: app '${this.app}' not registered after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string,
+    args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
+    this.seq += 1;
+    const id = `${Math.floor(this.state.startedAt / 1000)}.${this.seq}`;
+    const ch = new SimChannel({
+      id, name: `PJSIP/${tech}-${this.seq.toString(16).padStart(8, '0')}`, state: 'Ring',
+      callerName: caller.name, callerNumber: caller.number, context, exten, priority: 3,
+      appName: 'Stasis', appData: [this.app, ...args].join(','), creationtime: ariTimestamp(), language: 'en',
+    }, this.app, args, call, this.host);
+    this.state.channels.set(id, ch);
+    return ch;
+  }
+
+  /** An inbound PSTN call into the snippet's screening context. */
+  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome> {
+    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, [], call);
+    ch.start();
+    if (ch.inStasis) this.emit('stasis-start', ch.data.id, performance.now());
+    return ch.outcome;
+  }
+
+  /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`. */
+  async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78'): Promise<FeatureCallOutcome> {
+    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, ['report', kind],
+      { behaviour: { kind: 'silent' }, maxDurationMs: 10_000 });
+    ch.start();
+    const handled = ch.inStasis;
+    const outcome = await ch.outcome;
+    return { handled, answered: outcome.answered, played: [...ch.played], heardDigits: outcome.heardDigits };
+  }
+}
+
+export function createAriSimulator(opts: AriSimulatorOptions = {}): AriSimulator {
+  return new AriSimulator(opts);
+}

@@ -1,0 +1,164 @@
+/**
+ * The dashboard in Debian's Chromium (playwright-core, never a downloaded browser) against a running chut
+ * with seeded Redis data: the numbers shown match the API, a number blocked through the UI is rejected on
+ * its next call, hostile caller names stay text, and the page fits a phone. Screenshots go to
+ * tests/browser/screenshots/ (gitignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChut, type RunningChut } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { parsePolicy } from '../../src/rules/index.js';
+import type { InboundCall } from '../../src/screening/types.js';
+import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const TOKEN = 'browser-token-0123456789abcdef';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: allowlisted
+    action: ring
+    when: { list: allow }
+  - name: blocklisted
+    action: reject
+    when: { list: block }
+  - name: withheld
+    action: captcha
+    when: { caller: [withheld] }
+`;
+const HOSTILE_NAME = '<img src=x id=pwned>';
+const SPAMMER = '+33162000009';
+const TO_BLOCK = '+33175000042';
+
+let redisUrl: string;
+const prefix = uniquePrefix('browser');
+let chut: RunningChut;
+let browser: Browser;
+let seq = 0;
+
+function call(callerNumber: string, callerName = 'Caller'): InboundCall {
+  return { pbx: 'asterisk-ari', callId: `browser-${++seq}`, callerNumber, callerName, dialled: '+33100000000', receivedAt: Date.now() };
+}
+
+async function place(number: string, name = 'Caller', script: ScriptStep[] = []): Promise<string> {
+  return (await chut.screening.handleCall(call(number, name), new FakeControl(script))).finalRoute;
+}
+
+async function api(path: string): Promise<any> {
+  const res = await fetch(`${chut.httpUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+/** Opens the dashboard, answers the token prompt and waits for the data. Collects page errors. */
+async function openDashboard(page: Page, errors: string[]): Promise<void> {
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  await page.goto(`${chut.httpUrl}/`);
+  await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-save');
+  await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  redisUrl = await testRedisUrl();
+  const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
+  chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
+  await chut.store.addListEntry({ list: 'block', entry: { kind: 'number', e164: SPAMMER }, reason: 'seed', source: 'test', addedAt: Date.now(), expiresAt: null });
+  for (let i = 0; i < 3; i++) expect(await place(SPAMMER, 'SPAM')).toBe('reject');
+  for (let i = 0; i < 4; i++) expect(await place(`+3361234560${i}`, i === 0 ? HOSTILE_NAME : 'Friend')).toBe('ring');
+  expect(await place('anonymous', '', ['echo'])).toBe('ring');
+  expect(await place('anonymous', '', ['silent', 'silent', 'silent'])).not.toBe('ring');
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await chut?.stop();
+  await removeKeys(redisUrl, prefix);
+});
+
+describe('dashboard', () => {
+  it('shows the same numbers as the API, and caller names as text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    const since = await page.getAttribute('#calls-today', 'data-since');
+    const today = await api(`/api/stats?since=${encodeURIComponent(since as string)}`);
+    const week = await api('/api/stats?since=7d');
+    expect(today.total).toBe(9);
+    expect(await page.textContent('#calls-today')).toBe(String(today.total));
+    expect(await page.textContent('#rejected-today')).toBe(String(today.byRoute.reject));
+    expect(await page.textContent('#calls-week')).toBe(String(week.total));
+    const c = week.captcha;
+    expect(await page.textContent('#captcha-rate')).toBe(`${((c.passed / (c.passed + c.failed + c['hung-up'] + c.timeout)) * 100).toFixed(1)}%`);
+    expect(await page.textContent('#top-blocked tbody tr:first-child td:first-child')).toBe(SPAMMER);
+    expect(await page.textContent('#top-blocked tbody tr:first-child td:last-child')).toBe('3');
+    const calls = await api('/api/calls?limit=20');
+    expect(await page.locator('#latest-calls tbody tr').count()).toBe(calls.calls.length);
+    expect(await page.getAttribute('#latest-calls tbody tr:first-child', 'data-caller')).toBe(calls.calls[0].caller);
+    // The hostile caller name is shown literally and never becomes an element.
+    await expect.poll(() => page.locator('#latest-calls').textContent()).toContain(HOSTILE_NAME);
+    expect(await page.locator('#pwned').count()).toBe(0);
+    // Both charts were drawn (Chart.js loaded from this server) and nothing broke, CSP included.
+    expect(await page.evaluate(() => typeof (window as unknown as { Chart?: unknown }).Chart)).toBe('function');
+    expect(await page.locator('canvas#chart-today').evaluate((el: HTMLCanvasElement) => el.width > 0)).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-desktop.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('blocks a number through the UI; its next call is rejected; the search box explains it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    expect(await place(TO_BLOCK)).toBe('ring');
+    await page.fill('#list-entry', '01 75 00 00 42');
+    await page.fill('#list-reason', 'sales calls');
+    await page.selectOption('#list-expires', '30d');
+    await page.click('#block-button');
+    await expect.poll(() => page.textContent('#list-message')).toBe(`${TO_BLOCK} is now on the block list`);
+    expect(await place(TO_BLOCK)).toBe('reject');
+    await page.fill('#lookup-number', TO_BLOCK);
+    await page.click('#lookup-form button[type=submit]');
+    await page.locator('#lookup-result:not([hidden])').waitFor();
+    const text = await page.textContent('#lookup-result');
+    expect(text).toContain('reject');
+    expect(text).toContain('blocklisted');
+    expect(text).toContain('sales calls');
+    await page.fill('#lookup-number', 'not a number');
+    await page.click('#lookup-form button[type=submit]');
+    await expect.poll(() => page.textContent('#lookup-result')).toMatch(/not a valid phone number/);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-block.png'), fullPage: true });
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone screen without horizontal scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.view);
+    const overflowing = await page.evaluate(() => [...document.querySelectorAll('main *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).map((el) => el.id || el.tagName));
+    expect(overflowing).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

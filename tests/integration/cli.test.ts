@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChut } from '../helpers/cli.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+let env: Record<string, string>;
+let url: string;
+const prefix = uniquePrefix('cli');
+const dir = mkdtempSync(join(tmpdir(), 'chut-cli-'));
+
+beforeAll(async () => {
+  url = await testRedisUrl();
+  env = { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: prefix };
+});
+afterAll(async () => {
+  await removeKeys(url, prefix);
+});
+
+describe('chut CLI against the real Redis', () => {
+  it('prints usage and every command has --help', async () => {
+    const top = await runChut(['--help'], env);
+    expect(top.code).toBe(0);
+    for (const cmd of ['run', 'serve', 'demo', 'lookup', 'allow', 'block', 'unlist', 'import', 'export', 'report', 'check-config']) {
+      expect(top.stdout).toContain(cmd);
+      const h = await runChut([cmd, '--help'], env);
+      expect(h.code, cmd).toBe(0);
+      expect(h.stdout, cmd).toMatch(new RegExp(`usage: chut ${cmd}`));
+    }
+  });
+
+  it('rejects unknown commands and options with exit code 2', async () => {
+    expect((await runChut(['frobnicate'], env)).code).toBe(2);
+    const bad = await runChut(['block', '0612345678', '--bogus'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bogus/);
+  });
+
+  it('blocks, looks up, unlists a number given in national form', async () => {
+    const block = await runChut(['block', '06 12 34 56 78', '--reason', 'harcèlement'], env);
+    expect(block.code, block.stderr).toBe(0);
+    expect(block.stdout).toContain('+33612345678');
+    const look = await runChut(['lookup', '+33612345678'], env);
+    expect(look.code, look.stderr).toBe(0);
+    expect(look.stdout).toMatch(/decision: reject/);
+    expect(look.stdout).toContain('harcèlement');
+    const json = JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout);
+    expect(json.decision.action).toBe('reject');
+    expect((await runChut(['unlist', '0612345678'], env)).code).toBe(0);
+    expect((await runChut(['unlist', '0612345678'], env)).code).toBe(1);
+    expect(JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout).decision.action).not.toBe('reject');
+  });
+
+  it('allowlists a prefix with an expiry and refuses garbage entries with exit 65', async () => {
+    const ok = await runChut(['allow', '0937*', '--reason', 'livraisons', '--expires', '30d'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\+33937\*/);
+    const bad = await runChut(['block', 'hello'], env);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/not a number or prefix/);
+    expect((await runChut(['allow', '0612345678', '--expires', 'soon'], env)).code).toBe(2);
+  });
+
+  it('imports a CSV (reporting skipped lines), exports it losslessly, and re-imports the export', async () => {
+    const file = join(dir, 'list.csv');
+    writeFileSync(file, 'number,reason\n0162000001,npv\n+33 1 62 00 00 02,"quoted, reason"\nnot-a-number,x\n\n');
+    const imp = await runChut(['import', file, '--format', 'csv'], env);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/imported 2 entries, skipped 1/);
+    const exp = await runChut(['export'], env);
+    expect(exp.code).toBe(0);
+    expect(exp.stdout).toContain('+33162000002');
+    expect(exp.stdout).toContain('quoted, reason');
+    const out = join(dir, 'export.csv');
+    expect((await runChut(['export', '-o', out], env)).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(exp.stdout);
+    expect((await runChut(['unlist', '0162000001'], env)).code).toBe(0);
+    const again = await runChut(['import', out, '--format', 'chut'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await runChut(['export'], env)).stdout).toBe(exp.stdout);
+  });
+
+  it('refuses an unreadable import with exit 65 and applies nothing', async () => {
+    const missing = await runChut(['import', join(dir, 'nope.csv')], env);
+    expect(missing.code).toBe(65);
+    const file = join(dir, 'ftc.csv');
+    writeFileSync(file, 'this,is,not,the,ftc,header\n2025551234,x\n');
+    const bad = await runChut(['import', file, '--format', 'ftc'], env);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/nothing imported/);
+  });
+
+  it('reports in text and json', async () => {
+    const text = await runChut(['report', '--since', '7d'], env);
+    expect(text.code, text.stderr).toBe(0);
+    const json = await runChut(['report', '--json'], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toBeTypeOf('object');
+    expect((await runChut(['report', '--since', 'yesterday-ish'], env)).code).toBe(2);
+  });
+
+  it('says clearly when Redis is unreachable (exit 69), without leaking the password', async () => {
+    const r = await runChut(['block', '0612345678'], { CHUT_REDIS_URL: 'redis://:s3cretpass@127.0.0.1:1' });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/Redis is unreachable/);
+    expect(r.stderr).not.toContain('s3cretpass');
+  });
+
+  it('check-config validates the shipped files and reports every problem with its path (exit 78)', async () => {
+    const ok = await runChut(['check-config'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/policy OK/);
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'screening:\n  deadlineMs: -1\n  defaultCountry: france\nhttp:\n  port: 99999\n');
+    const bad = await runChut(['check-config', '--config', cfg], env);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('screening.deadlineMs');
+    expect(bad.stderr).toContain('screening.defaultCountry');
+    expect(bad.stderr).toContain('http.port');
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\ndefault: explode\nrules: []\n');
+    const badPolicy = await runChut(['check-config', '--policy', policy], env);
+    expect(badPolicy.code).toBe(78);
+    expect(badPolicy.stderr).toMatch(/default/);
+  });
+});

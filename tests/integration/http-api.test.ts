@@ -1,0 +1,333 @@
+/**
+ * The HTTP API against the real Redis: a chut started through startChut (HTTP on port 0, with a token),
+ * calls seeded through the real screener, every route's happy path and bad input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChut, type RunningChut } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createHttpServer, type HttpServer } from '../../src/http/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { createRedisStore } from '../../src/reputation/index.js';
+import type { ReputationStore } from '../../src/reputation/types.js';
+import { parsePolicy } from '../../src/rules/index.js';
+import type { InboundCall } from '../../src/screening/types.js';
+import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: allowlisted
+    action: ring
+    when: { list: allow }
+  - name: blocklisted
+    action: reject
+    when: { list: block }
+  - name: withheld
+    action: captcha
+    when: { caller: [withheld] }
+`;
+
+const BLOCKED = '+33162000001';
+const FRIEND = '+33612345678';
+let redisUrl: string;
+const prefix = uniquePrefix('http');
+let chut: RunningChut;
+let base: string;
+let seq = 0;
+
+function call(callerNumber: string, callerName = 'Caller'): InboundCall {
+  return { pbx: 'asterisk-ari', callId: `http-${++seq}`, callerNumber, callerName, dialled: '+33100000000', receivedAt: Date.now() };
+}
+
+async function place(number: string, script: ScriptStep[] = []): Promise<string> {
+  const result = await chut.screening.handleCall(call(number), new FakeControl(script));
+  return result.finalRoute;
+}
+
+async function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  const token = init.token === undefined ? TOKEN : init.token;
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  const res = await fetch(`${base}${path}`, { ...init, headers });
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body, text, headers: res.headers };
+}
+
+const json = (value: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+
+beforeAll(async () => {
+  redisUrl = await testRedisUrl();
+  const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
+  chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
+  base = chut.httpUrl as string;
+  // Seed: the blocked number calls twice, a friend once, a withheld caller passes the captcha once.
+  const put = await api(`/api/lists/block/${encodeURIComponent(BLOCKED)}`, { method: 'PUT', ...json({ reason: 'seed' }) });
+  expect(put.status).toBe(200);
+  expect(await place(BLOCKED)).toBe('reject');
+  expect(await place(BLOCKED)).toBe('reject');
+  expect(await place(FRIEND)).toBe('ring');
+  expect(await place('anonymous', ['echo'])).toBe('ring');
+});
+
+afterAll(async () => {
+  await chut?.stop();
+  await removeKeys(redisUrl, prefix);
+});
+
+describe('authentication', () => {
+  it('refuses API routes without a token or with a wrong one, with a JSON error', async () => {
+    const none = await api('/api/stats', { token: null });
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ error: 'unauthorized' });
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const wrong = await api('/api/stats', { token: 'not-the-token-at-all-xx' });
+    expect(wrong.status).toBe(401);
+    expect((await api('/metrics', { token: null })).status).toBe(401);
+    expect((await api(`/api/lists/block/${FRIEND}`, { method: 'PUT', token: null, ...json({}) })).status).toBe(401);
+  });
+
+  it('leaves /healthz and the dashboard files open, with a CSP', async () => {
+    const health = await api('/healthz', { token: null });
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'ok', store: { ready: true }, adapters: [] });
+    const page = await api('/', { token: null });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<canvas id="chart-today"');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const chartJs = await api('/vendor/chart.umd.js', { token: null });
+    expect(chartJs.status).toBe(200);
+    expect(chartJs.text.length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('stats and calls', () => {
+  it('counts the seeded calls by route and rule', async () => {
+    const { status, body } = await api('/api/stats?since=24h');
+    expect(status).toBe(200);
+    expect(body.total).toBe(4);
+    expect(body.byRoute).toMatchObject({ reject: 2, ring: 2 });
+    expect(body.byRule).toMatchObject({ blocklisted: 2, withheld: 1, default: 1 });
+    expect(body.captcha.passed).toBe(1);
+    expect(body.topCallers.reject[0]).toEqual({ caller: BLOCKED, calls: 2 });
+  });
+
+  it('pages the call records, newest first, and filters by action', async () => {
+    const first = await api('/api/calls?limit=3');
+    expect(first.status).toBe(200);
+    expect(first.body.calls).toHaveLength(3);
+    expect(first.body.next).not.toBeNull();
+    const second = await api(`/api/calls?limit=3&before=${first.body.next}`);
+    expect(second.body.calls).toHaveLength(1);
+    const all = [...first.body.calls, ...second.body.calls];
+    expect(new Set(all.map((c: { callId: string }) => c.callId)).size).toBe(4);
+    expect(all.map((c: { time: number }) => c.time)).toEqual([...all.map((c: { time: number }) => c.time)].sort((a, b) => b - a));
+    const rejects = await api('/api/calls?action=reject&since=1h');
+    expect(rejects.body.calls.map((c: { caller: string }) => c.caller)).toEqual([BLOCKED, BLOCKED]);
+  });
+
+  it.each([
+    '/api/stats?since=yesterday',
+    '/api/stats?since=2999-01-01',
+    '/api/calls?limit=0',
+    '/api/calls?limit=many',
+    '/api/calls?before=not-an-id',
+    '/api/calls?action=%3Cscript%3E',
+  ])('answers 400 with a JSON error for %s', async (path) => {
+    const { status, body } = await api(path);
+    expect(status).toBe(400);
+    expect(body.error).toBe('bad-request');
+    expect(typeof body.message).toBe('string');
+  });
+});
+
+describe('numbers', () => {
+  it('explains a number the way chut lookup does', async () => {
+    const { status, body } = await api(`/api/numbers/${encodeURIComponent('01 62 00 00 01')}`);
+    expect(status).toBe(200);
+    expect(body.decision).toMatchObject({ action: 'reject', rule: 'blocklisted' });
+    expect(body.listEntries).toEqual([expect.objectContaining({ list: 'block', reason: 'seed', source: 'api' })]);
+    expect(body.facts.lastSeen).toBeGreaterThan(0);
+  });
+
+  it('answers 400 on an unparseable number', async () => {
+    const { status, body } = await api('/api/numbers/hello%20world');
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: 'bad-request' });
+    expect(body.message).toMatch(/not a valid phone number/);
+  });
+});
+
+describe('lists', () => {
+  const TARGET = '+33699000001';
+
+  it('blocks a number with a reason and an expiry; the next call is rejected; unblocking lets it ring', async () => {
+    const put = await api(`/api/lists/block/${encodeURIComponent('06 99 00 00 01')}`, { method: 'PUT', ...json({ reason: 'pushy', expires: '30d' }) });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ list: 'block', entry: TARGET, record: { reason: 'pushy', source: 'api' } });
+    expect(put.body.record.expiresAt).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect((await chut.screening.screen(call(TARGET))).action).toBe('reject');
+    const del = await api(`/api/lists/block/${encodeURIComponent(TARGET)}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect((await chut.screening.screen(call(TARGET))).action).toBe('ring');
+    const again = await api(`/api/lists/block/${encodeURIComponent(TARGET)}`, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect(again.body.error).toBe('not-found');
+  });
+
+  it('takes prefixes, and allowing a blocked number moves it to the allow list', async () => {
+    const prefix = await api(`/api/lists/block/${encodeURIComponent('0163*')}`, { method: 'PUT', ...json({}) });
+    expect(prefix.status).toBe(200);
+    expect(prefix.body.entry).toBe('+33163*');
+    expect((await chut.screening.screen(call('+33163123456'))).action).toBe('reject');
+    const allow = await api(`/api/lists/allow/${encodeURIComponent(BLOCKED)}`, { method: 'PUT' });
+    expect(allow.status).toBe(200);
+    expect(allow.body.removedFrom).toBe('block');
+    expect((await chut.screening.screen(call(BLOCKED))).action).toBe('ring');
+    await api(`/api/lists/block/${encodeURIComponent(BLOCKED)}`, { method: 'PUT', ...json({ reason: 'seed' }) });
+    await api(`/api/lists/block/${encodeURIComponent('+33163*')}`, { method: 'DELETE' });
+  });
+
+  it.each([
+    ['a word as entry', '/api/lists/block/hello', { reason: 'x' }],
+    ['an unknown list', `/api/lists/grey/${TARGET}`, {}],
+    ['a past expiry', `/api/lists/block/${TARGET}`, { expires: '2001-01-01' }],
+    ['a nonsense expiry', `/api/lists/block/${TARGET}`, { expires: 'soon' }],
+    ['an unknown body field', `/api/lists/block/${TARGET}`, { reason: 'x', admin: true }],
+    ['a reason too long', `/api/lists/block/${TARGET}`, { reason: 'x'.repeat(201) }],
+  ])('refuses %s with 400 and applies nothing', async (_what, path, body) => {
+    const res = await api(path, { method: 'PUT', ...json(body) });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('bad-request');
+    expect((await api(`/api/numbers/${encodeURIComponent(TARGET)}`)).body.listEntries).toEqual([]);
+  });
+
+  it('refuses a body that is not JSON', async () => {
+    const res = await api(`/api/lists/block/${TARGET}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{reason:' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('bad-request');
+  });
+});
+
+describe('spam reports', () => {
+  it('raises the score and counts the report', async () => {
+    const number = '+33611223344';
+    const res = await api(`/api/reports/${encodeURIComponent(number)}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ number, kind: 'spam' });
+    const x = (await api(`/api/numbers/${encodeURIComponent(number)}`)).body;
+    expect(x.facts.reports).toBe(1);
+    expect(x.facts.score).toBeCloseTo(chut.config.reputation.deltas.spamReport, 0);
+  });
+
+  it('refuses an invalid number or kind', async () => {
+    expect((await api('/api/reports/12', { method: 'POST' })).status).toBe(400);
+    expect((await api(`/api/reports/${FRIEND}`, { method: 'POST', ...json({ kind: 'bad' }) })).status).toBe(400);
+  });
+});
+
+describe('import and export', () => {
+  const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') + '\n' });
+
+  it('imports a CSV into a list and exports it back', async () => {
+    const res = await api('/api/import?format=csv&list=block', csv(['number,reason', '+33170000001,robot', '0170000002,robot 2']));
+    expect(res.status).toBe(200);
+    expect(res.body.imported).toBe(2);
+    expect(res.body.stats.taken).toBe(2);
+    expect((await chut.screening.screen(call('+33170000002'))).action).toBe('reject');
+    const out = await api('/api/export');
+    expect(out.status).toBe(200);
+    expect(out.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(out.text).toContain('+33170000001');
+    expect(out.text).toContain('+33170000002');
+    expect(out.text).toContain(BLOCKED);
+  });
+
+  it('rejects a file with a bad line whole: 400 with the count, nothing applied', async () => {
+    const res = await api('/api/import?format=csv&list=block', csv(['+33170000011,ok', 'not a number,bad', '+33170000012,ok']));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('bad-request');
+    expect(res.body.message).toMatch(/^1 line/);
+    expect(res.body.stats.skipped).toBe(1);
+    for (const n of ['+33170000011', '+33170000012']) {
+      expect((await api(`/api/numbers/${n}`)).body.listEntries).toEqual([]);
+    }
+  });
+
+  it('imports the readable lines when asked to skip the others', async () => {
+    const res = await api('/api/import?format=csv&list=allow&onInvalid=skip', csv(['+33170000021,ok', 'garbage,bad']));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ imported: 1, stats: { taken: 1, skipped: 1 } });
+  });
+
+  it('refuses unknown formats and empty files', async () => {
+    expect((await api('/api/import?format=xls', csv(['+33170000031']))).status).toBe(400);
+    const empty = await api('/api/import?format=csv', csv([]));
+    expect(empty.status).toBe(400);
+  });
+});
+
+describe('metrics', () => {
+  it('exposes the call counters after calls, in Prometheus text format', async () => {
+    const { status, text, headers } = await api('/metrics');
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text).toMatch(/^chut_calls_total\{pbx="asterisk-ari",action="reject",route="reject",rule="blocklisted"\} 2$/m);
+    expect(text).toMatch(/^chut_captcha_outcomes_total\{outcome="passed"\} 1$/m);
+    expect(text).toMatch(/^chut_decision_latency_seconds_count \d+$/m);
+    expect(text).toContain('chut_process_resident_memory_bytes');
+  });
+});
+
+describe('without a token', () => {
+  let open: HttpServer;
+  beforeAll(async () => {
+    const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { port: 0 } });
+    open = await createHttpServer({ config, screening: chut.screening, store: chut.store, logger: silentLogger(), metrics: chut.metrics, adapters: [] });
+  });
+  afterAll(() => open.close());
+
+  it('serves the read routes and refuses writes, saying why', async () => {
+    const stats = await fetch(`${open.url}/api/stats`);
+    expect(stats.status).toBe(200);
+    const put = await fetch(`${open.url}/api/lists/block/${FRIEND}`, { method: 'PUT' });
+    expect(put.status).toBe(403);
+    expect(await put.json()).toMatchObject({ error: 'writes-disabled', message: expect.stringMatching(/token/) });
+  });
+});
+
+describe('health when Redis is unreachable', () => {
+  let down: HttpServer;
+  let deadStore: ReputationStore;
+  beforeAll(async () => {
+    const config = parseConfig({ http: { port: 0, token: TOKEN } });
+    deadStore = createRedisStore({ url: 'redis://127.0.0.1:1', prefix: 'chuttest:dead:' });
+    down = await createHttpServer({ config, screening: chut.screening, store: deadStore, logger: silentLogger(), metrics: chut.metrics, adapters: [] });
+  });
+  afterAll(async () => {
+    await down.close();
+    await deadStore.close().catch(() => undefined);
+  });
+
+  it('answers 503 naming the store', async () => {
+    const res = await fetch(`${down.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', store: { ready: false } });
+  });
+
+  it('answers 503 store-unavailable on API routes instead of hanging or crashing', async () => {
+    const res = await fetch(`${down.url}/api/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'store-unavailable' });
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { createAriControl } from '../../../src/ari/control.js';
+import { parseFrame, type AriEvent } from '../../../src/ari/events.js';
+import { AriHttpError, type AriRest, type Query } from '../../../src/ari/rest.js';
+import { CallSession } from '../../../src/ari/session.js';
+import { silentLogger } from '../../../src/logger.js';
+import { CallerHungUpError } from '../../../src/screening/types.js';
+
+interface Sent { method: string; path: string; query: Query | undefined }
+
+/** A REST double: records requests; `fail` decides per request whether to throw an HTTP error. */
+function fakeRest(fail: (s: Sent, n: number) => number | null = () => null) {
+  const sent: Sent[] = [];
+  const rest: AriRest = {
+    baseUrl: 'http://x/ari',
+    authHeader: 'Basic x',
+    async request(method, path, query) {
+      const s = { method, path, query };
+      sent.push(s);
+      const status = fail(s, sent.length);
+      if (status) throw new AriHttpError(status, 'failure', method, path);
+      return undefined;
+    },
+  };
+  return { rest, sent };
+}
+
+const CH = '1795889353.33';
+const channel = { id: CH, name: 'PJSIP/trunk-1', state: 'Up', caller: { name: 'A', number: '+33162000000' }, dialplan: { context: 'chut-screen', exten: '0100000000', priority: 3 } };
+const ev = (obj: Record<string, unknown>): AriEvent => {
+  const p = parseFrame(JSON.stringify(obj));
+  if (!p.ok || p.event.type === 'Other') throw new Error('bad test frame');
+  return p.event;
+};
+const dtmf = (digit: string) => ev({ type: 'ChannelDtmfReceived', digit, duration_ms: 100, channel });
+const playback = (type: string, id: string, state: string) =>
+  ev({ type, playback: { id, media_uri: 'sound:x', target_uri: `channel:${CH}`, state } });
+
+function setup(fail?: (s: Sent, n: number) => number | null) {
+  const session = new CallSession(CH);
+  const { rest, sent } = fakeRest(fail);
+  const control = createAriControl({
+    rest, session, logger: silentLogger(), rejectStyle: 'sit', language: 'fr',
+    labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' }, continueRetryMs: [1, 1],
+  });
+  return { session, control, sent };
+}
+
+const ask = { prompt: [{ sound: 'please-enter-the' }, { digits: '4721' }], maxDigits: 4, firstDigitTimeoutMs: 200, interDigitTimeoutMs: 200 };
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('routes over ARI', () => {
+  it('ring leaves Stasis with one plain continue and never answers', async () => {
+    const { control, sent } = setup();
+    await control.ring();
+    expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual([`POST /channels/${CH}/continue`]);
+    expect(sent[0]?.query).toBeUndefined();
+    expect(control.routed).toBe(true);
+  });
+
+  it('voicemail sets CHUT_ROUTE and a valid mailbox before continuing; a hostile mailbox is left out', async () => {
+    const a = setup();
+    await a.control.toVoicemail('100@default');
+    expect(a.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['CHUT_ROUTE', 'CHUT_MAILBOX', `/channels/${CH}/continue`]);
+    const b = setup();
+    await b.control.toVoicemail('100,,u)&System(rm');
+    expect(b.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['CHUT_ROUTE', `/channels/${CH}/continue`]);
+  });
+
+  it('reject carries the configured style', async () => {
+    const { control, sent } = setup();
+    await control.reject();
+    expect(sent.filter((s) => s.query).map((s) => `${s.query?.variable}=${s.query?.value}`)).toEqual(['CHUT_ROUTE=reject', 'CHUT_REJECT=sit']);
+  });
+
+  it('retries a continue that failed with a 500, then succeeds', async () => {
+    const { control, sent } = setup((_s, n) => (n === 1 ? 500 : null));
+    await control.ring();
+    expect(sent).toHaveLength(2);
+    expect(control.routed).toBe(true);
+  });
+
+  it('a 404 on continue means the caller is gone: CallerHungUpError and the session ends', async () => {
+    const { control, session } = setup(() => 404);
+    await expect(control.ring()).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(session.phase).toBe('ended');
+    expect(session.signal.aborted).toBe(true);
+  });
+
+  it('a 409 (already out of Stasis) counts as routed', async () => {
+    const { control } = setup(() => 409);
+    await control.ring();
+    expect(control.routed).toBe(true);
+  });
+
+  it('a continue that keeps failing throws, so the screener can fail open, and is not marked routed', async () => {
+    const { control } = setup(() => 500);
+    await expect(control.ring()).rejects.toBeInstanceOf(AriHttpError);
+    expect(control.routed).toBe(false);
+  });
+});
+
+describe('captcha media over ARI', () => {
+  it('discards digits typed before PlaybackFinished and collects the ones after', async () => {
+    const { control, session, sent } = setup();
+    const answer = control.askDigits(ask);
+    await tick();
+    const play = sent.find((s) => s.path.endsWith('/play'));
+    expect(play?.query?.media).toEqual(['sound:please-enter-the', 'digits:4721']);
+    expect(play?.query?.lang).toBe('fr');
+    const id = String(play?.query?.playbackId);
+    session.handle(dtmf('9'));
+    session.handle(dtmf('9'));
+    session.handle(playback('PlaybackFinished', id, 'done'));
+    for (const d of '4721') session.handle(dtmf(d));
+    await expect(answer).resolves.toBe('4721');
+  });
+
+  it('resolves with what was typed when the inter-digit timeout passes, and with "" when nothing is typed', async () => {
+    const a = setup();
+    const partial = a.control.askDigits(ask);
+    await tick();
+    a.session.handle(playback('PlaybackFinished', String(a.sent[0]?.query?.playbackId), 'done'));
+    a.session.handle(dtmf('4'));
+    await expect(partial).resolves.toBe('4');
+    const b = setup();
+    const none = b.control.askDigits(ask);
+    await tick();
+    b.session.handle(playback('PlaybackFinished', String(b.sent[0]?.query?.playbackId), 'done'));
+    await expect(none).resolves.toBe('');
+  });
+
+  it('a hang-up while waiting for digits rejects with CallerHungUpError and aborts the signal', async () => {
+    const { control, session, sent } = setup();
+    const answer = control.askDigits(ask);
+    await tick();
+    session.handle(playback('PlaybackFinished', String(sent[0]?.query?.playbackId), 'done'));
+    session.handle(ev({ type: 'ChannelHangupRequest', cause: 16, channel }));
+    await expect(answer).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(control.signal.aborted).toBe(true);
+    await expect(control.ring()).rejects.toBeInstanceOf(CallerHungUpError);
+  });
+
+  it('a hang-up during the prompt ends the wait for PlaybackFinished', async () => {
+    const { control, session } = setup();
+    const played = control.play([{ sound: 'goodbye' }]);
+    await tick();
+    session.handle(ev({ type: 'ChannelHangupRequest', cause: 16, channel }));
+    await expect(played).rejects.toBeInstanceOf(CallerHungUpError);
+  });
+
+  it('refuses prompt items that are not plain names or digits, and plays nothing when none is left', async () => {
+    const { control, sent } = setup();
+    await control.play([{ sound: '../../etc/passwd' }, { digits: '12a' }]);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('the per-call state machine', () => {
+  it('StasisEnd after our continue is a normal end; before it, it aborts the call', () => {
+    const a = new CallSession(CH);
+    a.transition('leaving');
+    a.handle(ev({ type: 'StasisEnd', channel }));
+    expect([a.endReason, a.signal.aborted]).toEqual(['finished', false]);
+    const b = new CallSession(CH);
+    b.handle(ev({ type: 'StasisEnd', channel }));
+    expect([b.endReason, b.signal.aborted]).toEqual(['left-stasis', true]);
+  });
+
+  it('refuses transitions the table does not allow', () => {
+    const s = new CallSession(CH);
+    expect(s.transition('interacting')).toBe(true);
+    expect(s.transition('screening')).toBe(false);
+    s.end('hung-up');
+    expect(s.transition('leaving')).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { EslCommandError, executeCommand, hangupCommand, plainCommand } from '../../../src/esl/command.js';
+import { playbackArg } from '../../../src/esl/prompt.js';
+import { inboundCallFrom, verstatFromPai } from '../../../src/esl/channel-data.js';
+import { rejectSteps, voicemailSteps } from '../../../src/esl/route-commands.js';
+import { parseConfig } from '../../../src/config.js';
+
+describe('ESL command serializer', () => {
+  it('writes sendmsg execute exactly as the recorded session', () => {
+    const cmd = executeCommand('transfer', '2000 XML screening-in', '7bb17541-880a-48c2-92b0-9fbf63b4b44c');
+    expect(cmd.frame).toBe('sendmsg\ncall-command: execute\nexecute-app-name: transfer\nexecute-app-arg: 2000 XML screening-in\nevent-lock: true\nEvent-UUID: 7bb17541-880a-48c2-92b0-9fbf63b4b44c\n\n');
+  });
+
+  it('refuses every value that would end the command and inject another', () => {
+    for (const bad of ['a\n\nsendmsg\ncall-command: hangup', 'x\r\ny', 'x\ny', 'nul\0']) {
+      expect(() => executeCommand('playback', bad)).toThrow(EslCommandError);
+      expect(() => plainCommand(`api ${bad}`)).toThrow(EslCommandError);
+    }
+    expect(() => executeCommand('play back', 'x')).toThrow(EslCommandError);
+    expect(() => hangupCommand('NORMAL\nCLEARING')).toThrow(EslCommandError);
+  });
+
+  it('builds one file_string playback for sounds then each digit, refusing unsafe names', () => {
+    expect(playbackArg([{ sound: 'please-enter' }, { digits: '4721' }], 'ivr/ivr-')).toBe(
+      'file_string://ivr/ivr-please-enter.wav!digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav');
+    expect(() => playbackArg([{ digits: '12a' }], '')).toThrow(EslCommandError);
+    expect(() => playbackArg([{ sound: 'x!y' }], '')).toThrow(EslCommandError);
+    expect(() => playbackArg([{ sound: 'x y' }], '')).toThrow(EslCommandError);
+  });
+
+  it('never builds a voicemail target from an unusable mailbox', () => {
+    const config = parseConfig({});
+    expect(voicemailSteps(config, '1000')?.[0]).toEqual({ app: 'voicemail', arg: 'default ${domain_name} 1000' });
+    expect(voicemailSteps(config, '1000\n\nsendmsg')).toBeNull();
+    expect(voicemailSteps(config, '1000 other')).toBeNull();
+    expect(voicemailSteps(config, null)).toBeNull();
+    expect(rejectSteps('sip-607')[0]).toEqual({ app: 'respond', arg: '607 Unwanted' });
+  });
+});
+
+describe('channel data', () => {
+  const base = { 'Unique-ID': 'aad4a0a1-6460-4301-af97-118ec520c3bf', 'Caller-Caller-ID-Number': '+33162000000', 'Caller-Caller-ID-Name': 'TELEMARKETING', 'Caller-Destination-Number': '1000' };
+
+  it('reads caller, destination and verstat', () => {
+    const call = inboundCallFrom({ ...base, 'variable_sip_P-Asserted-Identity': '<sip:+33162000000@x;verstat=TN-Validation-Passed>' }, 1);
+    expect(call).toMatchObject({ pbx: 'freeswitch', callId: base['Unique-ID'], callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '1000', verstat: 'TN-Validation-Passed' });
+    expect(inboundCallFrom({ ...base, variable_sip_verstat: 'TN-Validation-Failed' }, 1)?.verstat).toBe('TN-Validation-Failed');
+    expect(verstatFromPai('<sip:1@x>')).toBeNull();
+  });
+
+  it('falls back to sip_from_user and refuses channels without a usable id', () => {
+    expect(inboundCallFrom({ ...base, 'Caller-Caller-ID-Number': '', variable_sip_from_user: '0162000000' }, 1)?.callerNumber).toBe('0162000000');
+    expect(inboundCallFrom({ ...base, 'Unique-ID': 'x y\n' }, 1)).toBeNull();
+    expect(inboundCallFrom({ 'Caller-Caller-ID-Number': '1' }, 1)).toBeNull();
+  });
+});

@@ -1,0 +1,105 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FrameParser, EslProtocolError, eventOf, urlDecode, urlEncode, type EslFrame } from '../../../src/esl/frame.js';
+
+const DIR = join(import.meta.dirname, '../../fixtures/freeswitch');
+const streams = readdirSync(DIR).filter((f) => f.endsWith('.s2c.raw'));
+
+/** The S->C records of the matching annotated transcript, read with the README's marker format. */
+function transcriptRecords(rawName: string): Buffer[] {
+  const txt = readFileSync(join(DIR, rawName.replace(/\.s2c\.raw$/, '.txt')));
+  const records: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const at = txt.indexOf('\n<<< S->C ', pos);
+    const atC = txt.indexOf('\n>>> C->S ', pos);
+    const next = [at, atC].filter((i) => i >= 0).sort((a, b) => a - b)[0];
+    if (next === undefined) break;
+    const lineEnd = txt.indexOf('\n', next + 1);
+    const bytes = Number(/(\d+) bytes/.exec(txt.subarray(next + 1, lineEnd).toString())?.[1]);
+    if (next === at) records.push(txt.subarray(lineEnd + 1, lineEnd + 1 + bytes));
+    pos = lineEnd + 1 + bytes;
+  }
+  return records;
+}
+
+function parseAll(data: Buffer, chunk: number): EslFrame[] {
+  const parser = new FrameParser();
+  const frames: EslFrame[] = [];
+  for (let i = 0; i < data.length; i += chunk) frames.push(...parser.push(data.subarray(i, i + chunk)));
+  expect(parser.buffered).toBe(0);
+  return frames;
+}
+
+describe('ESL frame parser against the recorded FreeSWITCH streams', () => {
+  it('finds the recorded streams', () => {
+    expect(streams.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const name of streams) {
+    it(`${name}: one frame per recorded S->C record, whatever the chunking`, () => {
+      const data = readFileSync(join(DIR, name));
+      const records = transcriptRecords(name);
+      const whole = parseAll(data, data.length || 1);
+      expect(whole).toHaveLength(records.length);
+      expect(parseAll(data, 7)).toEqual(whole);
+      records.forEach((record, i) => {
+        const [frame] = parseAll(record, record.length);
+        expect(frame).toEqual(whole[i]);
+        const length = frame?.headers['Content-Length'];
+        if (length !== undefined) expect(Buffer.byteLength(frame?.body ?? '')).toBe(Number(length));
+        else expect(frame?.body).toBe('');
+      });
+    });
+  }
+
+  it('reads the outbound connect reply: channel data and reply headers in one block, no body', () => {
+    const [connect] = parseAll(readFileSync(join(DIR, 'esl-outbound-session.s2c.raw')), 4096);
+    expect(connect?.headers['Content-Type']).toBe('command/reply');
+    expect(connect?.headers['Content-Length']).toBeUndefined();
+    expect(connect?.headers['Reply-Text']).toBe('+OK\n');
+    expect(connect?.headers['Event-Name']).toBe('CHANNEL_DATA');
+    expect(connect?.headers['Caller-Caller-ID-Number']).toBe('+33162000000');
+    expect(connect?.headers['Caller-Caller-ID-Name']).toBe('TELEMARKETING');
+    expect(connect?.headers['Caller-Destination-Number']).toBe('1000');
+    expect(connect?.headers['variable_current_application_data']).toBe('127.0.0.1:8084 async full');
+    expect(connect?.body).toBe('');
+  });
+
+  it('decodes plain events, DTMF digits, api bodies and disconnect notices of the session', () => {
+    const frames = parseAll(readFileSync(join(DIR, 'esl-outbound-session.s2c.raw')), 1000);
+    const events = frames.map(eventOf).filter((e) => e !== null);
+    expect(events.filter((e) => e['Event-Name'] === 'DTMF').map((e) => e['DTMF-Digit']).join('')).toBe('1234#');
+    const pagd = events.find((e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && e.Application === 'play_and_get_digits');
+    expect(pagd?.variable_cg_digits).toBe('1234');
+    expect(pagd?.['Application-Data']).toBe('1 5 1 7000 # tone_stream://%(200,0,800) silence_stream://250 cg_digits \\d+ 3000');
+    expect(frames.find((f) => f.headers['Content-Type'] === 'api/response')?.body).toBe('allowed_1234');
+    const notices = frames.filter((f) => f.headers['Content-Type'] === 'text/disconnect-notice');
+    expect(notices.map((f) => f.headers['Content-Disposition'])).toEqual(['linger', 'disconnect']);
+    expect(notices[1]?.body).toContain('Disconnected, goodbye.');
+  });
+
+  it('reads json events with the same values as the plain stream of the same call', () => {
+    const plain = parseAll(readFileSync(join(DIR, 'esl-inbound-events-plain.s2c.raw')), 65536).map(eventOf).filter((e) => e !== null);
+    const json = parseAll(readFileSync(join(DIR, 'esl-inbound-events-json.s2c.raw')), 65536).map(eventOf).filter((e) => e !== null);
+    expect(json.map((e) => e['Event-Name'])).toEqual(plain.map((e) => e['Event-Name']));
+    const number = (list: Array<Record<string, string>>) => list.find((e) => e['Caller-Caller-ID-Number'])?.['Caller-Caller-ID-Number'];
+    expect(number(json)).toBe('+33162000000');
+    expect(number(plain)).toBe('+33162000000');
+  });
+
+  it('refuses streams that are not ESL instead of buffering them forever', () => {
+    expect(() => new FrameParser().push(Buffer.from('Content-Length: banana\n\n'))).toThrow(EslProtocolError);
+    expect(() => new FrameParser().push(Buffer.alloc(70_000, 0x41))).toThrow(EslProtocolError);
+    expect(() => new FrameParser().push(Buffer.from('\u0000\u00ff garbage\n\n'))).toThrow(EslProtocolError);
+  });
+
+  it('url-encodes like FreeSWITCH and decodes back, tolerating bad escapes', () => {
+    expect(urlEncode('+33162000000')).toBe('%2B33162000000');
+    expect(urlEncode('Sat, 28 Nov')).toBe('Sat,%2028%20Nov');
+    expect(urlEncode('a\n\nb')).toBe('a%0A%0Ab');
+    expect(urlDecode(urlEncode('Zoë "x" <y> 100% #'))).toBe('Zoë "x" <y> 100% #');
+    expect(urlDecode('50%ZZ')).toBe('50%ZZ');
+  });
+});

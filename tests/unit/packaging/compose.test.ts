@@ -1,0 +1,211 @@
+/**
+ * No Docker engine runs here: these tests read docker/compose.yaml, the Dockerfile and the Asterisk configs
+ * and check they agree with chut's config schema, its environment variables and the files in the repository.
+ */
+import { describe, it, expect } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ENV_VARS, loadConfig, parseConfig } from '../../../src/config.js';
+
+const DOCKER = resolve('docker');
+const defaults = parseConfig({});
+/** CHUT_CONFIG is read by loadConfig itself, before the mapped variables. */
+const KNOWN_VARS = new Set([...ENV_VARS, 'CHUT_CONFIG']);
+
+interface Service {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  env_file?: string | string[];
+  volumes?: string[];
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  user?: string;
+}
+const compose = parseYaml(readFileSync(join(DOCKER, 'compose.yaml'), 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const services = compose.services;
+const chut = services.chut!;
+const dockerfile = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+
+/** `KEY=value` lines of an env file. */
+function envFile(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** Asterisk .conf: section → key → values (sections may repeat, keys may repeat). */
+function asteriskConf(name: string): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  let section = '';
+  for (const raw of readFileSync(join(DOCKER, 'asterisk', name), 'utf8').split('\n')) {
+    const line = raw.replace(/;.*$/, '').trim();
+    const head = /^\[([^\]]+)\]/.exec(line);
+    if (head) section = head[1]!;
+    const kv = /^([A-Za-z_]+)\s*=>?\s*(.*)$/.exec(line);
+    if (!head && kv) ((out[section] ??= {})[kv[1]!] ??= []).push(kv[2]!.trim());
+  }
+  return out;
+}
+
+const envExample = envFile(join(DOCKER, 'chut.env.example'));
+const containerEnv = { ...chut.environment, ...envExample };
+
+describe('docker/compose.yaml', () => {
+  it('has chut, Redis and Asterisk, chut built from the repository with the Dockerfile', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['chut', 'redis', 'asterisk']));
+    expect(chut.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
+    expect(existsSync(resolve(DOCKER, chut.build!.context, chut.build!.dockerfile))).toBe(true);
+    expect(services.asterisk!.image).toMatch(/asterisk/);
+  });
+
+  it('sets only environment variables chut reads, and no secret in the file itself', () => {
+    const used = [...Object.keys(chut.environment ?? {}), ...Object.keys(envExample)].filter((k) => k.startsWith('CHUT_'));
+    expect(used.length).toBeGreaterThan(5);
+    for (const name of used) expect(KNOWN_VARS.has(name), `${name} is not read by chut`).toBe(true);
+    for (const name of Object.keys(chut.environment ?? {})) expect(name).not.toMatch(/PASSWORD|TOKEN/);
+    expect(chut.env_file).toBe('chut.env');
+    expect(Object.keys(envExample)).toEqual(expect.arrayContaining(['CHUT_ARI_PASSWORD', 'CHUT_AMI_PASSWORD', 'CHUT_API_TOKEN']));
+  });
+
+  it('gives chut a configuration that validates and points at the compose services', () => {
+    const loaded = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv });
+    const c = loaded.config;
+    expect(c.store).toBe('redis');
+    expect(c.redis.url).toBe('redis://redis:6379');
+    expect(c.ari.enabled).toBe(true);
+    expect(new URL(c.ari.url).hostname).toBe('asterisk');
+    expect(c.ami.host).toBe('asterisk');
+    expect(c.http.host).toBe('0.0.0.0');
+    // The config is mounted at /etc/chut/chut.yaml and the policy next to it.
+    expect(chut.environment?.CHUT_CONFIG).toBe('/etc/chut/chut.yaml');
+    expect(chut.volumes).toContain(`../config/${c.policy}:/etc/chut/${c.policy}:ro`);
+  });
+
+  it('uses chut\'s default ports, which agree with the Asterisk configs', () => {
+    const c = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv }).config;
+    expect(c.http.port).toBe(defaults.http.port);
+    expect(chut.ports).toContain(`127.0.0.1:${defaults.http.port}:${defaults.http.port}`);
+    const ariPort = new URL(defaults.ari.url).port;
+    expect(new URL(c.ari.url).port).toBe(ariPort);
+    expect(asteriskConf('http.conf').general?.bindport).toEqual([ariPort]);
+    expect(c.ami.port).toBe(defaults.ami.port);
+    expect(asteriskConf('manager.conf').general?.port).toEqual([String(defaults.ami.port)]);
+  });
+
+  it('uses the ARI and AMI credentials that Asterisk is configured with', () => {
+    const c = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv }).config;
+    const ari = asteriskConf('ari.conf')[c.ari.user];
+    expect(ari?.type).toEqual(['user']);
+    expect(ari?.password).toEqual([c.ari.password]);
+    expect(asteriskConf('manager.conf')[c.ami.user]?.secret).toEqual([c.ami.password]);
+    expect(c.ari.password.length).toBeGreaterThan(0);
+  });
+
+  it('mounts only files and directories that exist in the repository, and declares its named volumes', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      for (const v of svc.volumes ?? []) {
+        const source = v.split(':')[0]!;
+        if (source.startsWith('.')) expect(existsSync(resolve(DOCKER, source)), `${name}: ${source}`).toBe(true);
+        else expect(Object.keys(compose.volumes), `${name}: named volume ${source}`).toContain(source);
+      }
+    }
+  });
+
+  it('gives Asterisk our dialplan snippet, included by extensions.conf, and the ARI/AMI/SIP configs', () => {
+    const volumes = services.asterisk!.volumes ?? [];
+    for (const conf of ['http.conf', 'ari.conf', 'manager.conf', 'extensions.conf', 'pjsip.conf']) {
+      expect(volumes).toContain(`./asterisk/${conf}:/etc/asterisk/${conf}:ro`);
+    }
+    const snippetMount = volumes.find((v) => v.startsWith('../dialplan/asterisk:'));
+    expect(snippetMount).toMatch(/:ro$/);
+    const target = snippetMount!.split(':')[1]!;
+    const includes = [...readFileSync(join(DOCKER, 'asterisk', 'extensions.conf'), 'utf8').matchAll(/^#include\s+"?([^"\s]+)"?/gm)].map((m) => m[1]!);
+    expect(includes.length).toBeGreaterThan(0);
+    for (const inc of includes) {
+      const inContainer = inc.startsWith('/') ? inc : `/etc/asterisk/${inc}`;
+      expect(inContainer.startsWith(`${target}/`), inc).toBe(true);
+      expect(existsSync(resolve('dialplan/asterisk', inContainer.slice(target.length + 1))), `dialplan/asterisk/${inc}`).toBe(true);
+    }
+  });
+
+  it('publishes SIP and exactly the RTP range of rtp.conf', () => {
+    const ports = services.asterisk!.ports ?? [];
+    expect(ports).toContain('5060:5060/udp');
+    const rtp = asteriskConf('rtp.conf').general!;
+    expect(ports).toContain(`${rtp.rtpstart![0]}-${rtp.rtpend![0]}:${rtp.rtpstart![0]}-${rtp.rtpend![0]}/udp`);
+  });
+
+  it('keeps Redis data: append-only file on a named volume', () => {
+    const redis = services.redis!;
+    const command = Array.isArray(redis.command) ? redis.command.join(' ') : String(redis.command);
+    expect(command).toMatch(/--appendonly yes/);
+    const data = (redis.volumes ?? []).find((v) => v.endsWith(':/data'));
+    expect(data).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(data!.split(':')[0]);
+    expect(chut.depends_on?.redis?.condition).toBe('service_healthy');
+  });
+
+  it('health-checks chut on /healthz and does not run it as root', () => {
+    expect(chut.healthcheck?.test.join(' ') ?? dockerfile).toContain('/healthz');
+    expect(chut.user ?? '').not.toMatch(/^(root|0)(:|$)/);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({ image: m[1]!, stage: m[2] }));
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+  it('is multi-stage on node:20-bookworm-slim: build with dev dependencies, run with production ones only', () => {
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    for (const f of froms) expect(f.image).toBe('${NODE_IMAGE}');
+    const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    expect(build).toMatch(/RUN npm ci\b/);
+    expect(build).toMatch(/RUN npm run build/);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(new RegExp(`COPY --from=${froms[0]!.stage} \\S*dist/src \\./dist/src`));
+    for (const dir of ['config', 'dialplan', 'public', 'docs']) expect(runtime).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
+  });
+
+  it('runs as a non-root user', () => {
+    const users = [...runtime.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it('checks /healthz with Node (no curl in the slim image) on chut\'s HTTP port', () => {
+    const hc = /^HEALTHCHECK[\s\S]*?CMD\s+(\[.*\])$/m.exec(runtime);
+    expect(hc).not.toBeNull();
+    const cmd = JSON.parse(hc![1]!) as string[];
+    expect(cmd[0]).toBe('node');
+    expect(cmd.join(' ')).toContain('/healthz');
+    expect(cmd.join(' ')).toContain(String(defaults.http.port));
+    expect(cmd.join(' ')).not.toMatch(/curl|wget/);
+    expect(runtime).toMatch(new RegExp(`^EXPOSE ${defaults.http.port}$`, 'm'));
+  });
+
+  it('starts the CLI that package.json declares, with `run`', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]$/m);
+    expect(pkg.bin.chut).toBe('dist/src/cli/main.js');
+    expect(runtime).toMatch(/^CMD \["run"\]$/m);
+  });
+
+  it('sets only environment variables chut reads', () => {
+    const names = [...runtime.matchAll(/\b(CHUT_[A-Z_]+)=/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(KNOWN_VARS.has(n), n).toBe(true);
+  });
+
+  it('keeps secrets and local state out of the build context', () => {
+    const ignore = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['node_modules', 'dist', '.git', 'docker/chut.env', 'config/chut.yaml']) expect(ignore).toContain(entry);
+  });
+});

@@ -1,0 +1,187 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { createMemoryStore } from '../../../src/reputation/index.js';
+import type { ReputationStore } from '../../../src/reputation/types.js';
+import { parsePolicy } from '../../../src/rules/index.js';
+import { createScreeningService } from '../../../src/screening/service.js';
+import type { InboundCall, ScreeningObserver } from '../../../src/screening/types.js';
+import { FakeControl } from '../../helpers/fake-control.js';
+
+const POLICY = `
+version: 1
+default: ring
+rules:
+  - name: allowlist
+    when: { list: allow }
+    action: ring
+  - name: blocklist
+    when: { list: block }
+    action: reject
+  - name: trusted
+    when: { trusted: true }
+    action: ring
+  - name: withheld
+    when: { caller: [withheld] }
+    action: captcha
+  - name: telemarketing
+    when: { pack: [fr-npv] }
+    action: captcha
+`;
+
+// Tuesday 1 December 2026, 11:00 in Paris
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+
+function setup(opts: { store?: ReputationStore; mode?: 'shadow'; config?: Record<string, unknown>; observers?: ScreeningObserver[] } = {}) {
+  let now = T0;
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const store = opts.store ?? createMemoryStore({ clock: () => now });
+  const policy = parsePolicy(opts.mode ? `mode: shadow\n${POLICY}` : POLICY, 'test');
+  const config = parseConfig({ ari: { password: 'hunter2-secret' }, ...opts.config });
+  const screening = createScreeningService({ store, policy, config, logger: createLogger('debug', sink as never), observers: opts.observers, clock: () => now });
+  return { screening, store, lines, advance: (ms: number) => { now += ms; }, now: () => now };
+}
+
+let seq = 0;
+const call = (callerNumber: string, callerName = 'X'): InboundCall => ({
+  pbx: 'asterisk-ari', callId: `c${++seq}`, callerNumber, callerName, dialled: '0100000000', receivedAt: Date.now(),
+});
+
+describe('screening service', () => {
+  it('rings an unknown caller by default without answering, and records the call', async () => {
+    const { screening, store } = setup();
+    const control = new FakeControl();
+    const result = await screening.handleCall(call('0612345678', 'Jean'), control);
+    expect(result.finalRoute).toBe('ring');
+    expect(control.actions).toEqual(['ring']);
+    expect(result.record).toMatchObject({ caller: '+33612345678', callerName: 'Jean', action: 'ring', route: 'ring', rule: 'default', degraded: false, time: T0 });
+    const page = await store.calls({ limit: 10 });
+    expect(page.calls.map((c) => c.callId)).toContain(result.record.callId);
+  });
+
+  it('rejects a blocklisted caller and names the rule', async () => {
+    const { screening, store, now } = setup();
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: 'spam', source: 'cli', addedAt: now(), expiresAt: null });
+    const control = new FakeControl();
+    const r = await screening.handleCall(call('+33 6 12 34 56 78'), control);
+    expect(r.finalRoute).toBe('reject');
+    expect(r.decision.rule).toBe('blocklist');
+    expect(control.actions).toEqual(['reject']);
+  });
+
+  it('challenges a telemarketing prefix; a person who passes is trusted on the next call', async () => {
+    const { screening, advance } = setup();
+    const first = await screening.handleCall(call('0162000000'), new FakeControl(['echo']));
+    expect(first).toMatchObject({ finalRoute: 'ring', captcha: 'passed' });
+    advance(3_600_000);
+    const control = new FakeControl();
+    const second = await screening.handleCall(call('0162000000'), control);
+    expect(second.decision.rule).toBe('trusted');
+    expect(control.actions).toEqual(['ring']);
+  });
+
+  it('a silent robot gets the timeout route, a wrong typist the failure route, and both raise the score', async () => {
+    const { screening } = setup({ config: { captcha: { onFail: 'voicemail', onTimeout: 'reject' } } });
+    const silent = await screening.handleCall(call('0162000001'), new FakeControl(['silent', 'silent', 'silent']));
+    expect(silent).toMatchObject({ finalRoute: 'reject', captcha: 'timeout' });
+    const wrong = await screening.handleCall(call('0162000002'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(wrong).toMatchObject({ finalRoute: 'voicemail', captcha: 'failed' });
+    const x = await screening.explain('0162000002');
+    expect(x.facts?.captcha.failed).toBe(1);
+    expect(x.facts?.score).toBeGreaterThan(0);
+  });
+
+  it('auto-blocks a number whose score crosses the threshold, and tells observers', async () => {
+    const blocked: string[] = [];
+    const { screening } = setup({ config: { reputation: { autoBlockScore: 40 } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    await screening.handleCall(call('0162000003'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(blocked).toEqual([]);
+    await screening.handleCall(call('0162000003'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(blocked).toEqual(['+33162000003']);
+    const next = await screening.handleCall(call('0162000003'), new FakeControl());
+    expect(next.decision.rule).toBe('blocklist');
+  });
+
+  it('records a hang-up during the challenge', async () => {
+    const { screening } = setup();
+    const r = await screening.handleCall(call('anonymous'), new FakeControl(['hangup']));
+    expect(r).toMatchObject({ finalRoute: 'hung-up', captcha: 'hung-up' });
+    expect(r.record.callerKind).toBe('withheld');
+  });
+
+  it('fails open when the store throws: the call rings, degraded, with a warning line', async () => {
+    const failing = createMemoryStore();
+    failing.lookup = async () => { throw new Error('ECONNREFUSED'); };
+    const errors: string[] = [];
+    const { screening, lines } = setup({ store: failing, observers: [{ onStoreError: (op) => errors.push(op) }] });
+    const control = new FakeControl();
+    const r = await screening.handleCall(call('0162000000'), control);
+    expect(r.decision).toMatchObject({ route: 'ring', degraded: true, rule: 'fail-open' });
+    expect(control.actions).toEqual(['ring']);
+    expect(errors).toContain('lookup');
+    expect(lines.some((l) => l.level === 40 && String(l.msg).includes('fail-open'))).toBe(true);
+  });
+
+  it('fails open when the store is slower than the deadline', async () => {
+    const slow = createMemoryStore();
+    const real = slow.lookup.bind(slow);
+    slow.lookup = async (req) => { await new Promise((r) => setTimeout(r, 500)); return real(req); };
+    const { screening } = setup({ store: slow, config: { screening: { deadlineMs: 50 } } });
+    const started = Date.now();
+    const d = await screening.screen(call('0162000000'));
+    expect(d).toMatchObject({ route: 'ring', degraded: true });
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('in shadow mode decides and records as usual, but every call rings', async () => {
+    const { screening, store, now } = setup({ mode: 'shadow' });
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: now(), expiresAt: null });
+    const control = new FakeControl();
+    const r = await screening.handleCall(call('0612345678'), control);
+    expect(r.decision).toMatchObject({ action: 'reject', route: 'ring', shadow: true, rule: 'blocklist' });
+    expect(r.record).toMatchObject({ action: 'reject', route: 'ring', shadow: true });
+    expect(control.actions).toEqual(['ring']);
+  });
+
+  it('a failing route falls back to ring', async () => {
+    const { screening } = setup();
+    const control = new FakeControl(['echo']);
+    control.failOn.add('answer');
+    const r = await screening.handleCall(call('0162000000'), control);
+    expect(r.finalRoute).toBe('ring');
+    expect(control.actions).toEqual(['ring']);
+  });
+
+  it('reports the last caller to a DID as spam: blocklisted next time', async () => {
+    const { screening } = setup();
+    await screening.handleCall(call('0698765432'), new FakeControl());
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33698765432');
+    const next = await screening.handleCall(call('0698765432'), new FakeControl());
+    expect(next.decision.rule).toBe('blocklist');
+    await screening.reportNumber('+33698765432', 'allow', 'api');
+    const after = await screening.handleCall(call('0698765432'), new FakeControl());
+    expect(after.decision.rule).toBe('allowlist');
+  });
+
+  it('an observer that throws never breaks a call', async () => {
+    const { screening } = setup({ observers: [{ onCallRecord: () => { throw new Error('bug'); }, onDecision: () => { throw new Error('bug'); } }] });
+    const r = await screening.handleCall(call('0612345678'), new FakeControl());
+    expect(r.finalRoute).toBe('ring');
+  });
+
+  it('explains a number without recording anything', async () => {
+    const { screening, store } = setup();
+    const x = await screening.explain('0162000000');
+    expect(x.decision).toMatchObject({ action: 'captcha', rule: 'telemarketing' });
+    expect(x.decision.reasons.join(' ')).toMatch(/fr-npv/);
+    expect((await store.calls({ limit: 5 })).calls).toHaveLength(0);
+  });
+
+  it('never logs secrets from the configuration', async () => {
+    const { screening, lines } = setup();
+    await screening.handleCall(call('0612345678'), new FakeControl());
+    expect(JSON.stringify(lines)).not.toContain('hunter2-secret');
+  });
+});
