@@ -8,17 +8,22 @@ const charts = {};
 let nextCalls = null;
 
 // ---- API access: the token is asked for once (on the first 401) and kept for this tab.
+let tokenPrompt = null;
+/** One prompt at a time: parallel requests that all got a 401 wait for the same answer. */
 function askToken() {
+  if (tokenPrompt) return tokenPrompt;
   const dialog = $('token-dialog');
   $('token-input').value = '';
-  return new Promise((resolve) => {
+  tokenPrompt = new Promise((resolve) => {
     dialog.addEventListener('close', () => {
       const token = dialog.returnValue === 'save' ? $('token-input').value.trim() : '';
       if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
+      tokenPrompt = null;
       resolve(Boolean(token));
     }, { once: true });
     dialog.showModal();
   });
+  return tokenPrompt;
 }
 
 async function api(path, options = {}, retried = false) {
@@ -123,8 +128,9 @@ function callRow(c) {
   tr.dataset.caller = c.caller;
   const route = el('td');
   route.append(routeBadge(c.route));
-  tr.append(el('td', new Date(c.time).toLocaleString()), el('td', c.caller), el('td', c.callerName || ''), route,
-    el('td', c.rule), el('td', (c.reasons || []).join('; '), 'reasons'));
+  route.className = 'route-cell';
+  tr.append(el('td', new Date(c.time).toLocaleString(), 'time'), el('td', c.caller, 'caller'), el('td', c.callerName || '', 'name'),
+    route, el('td', c.rule, 'rule'), el('td', (c.reasons || []).join('; '), 'reasons'));
   return tr;
 }
 async function loadCalls(append = false) {
@@ -209,6 +215,7 @@ async function onListSubmit(event) {
       });
       msg.textContent = `${res.entry} is now on the ${res.list} list`;
     }
+    refresh();
   } catch (err) {
     msg.textContent = err.message;
     msg.className = 'message error';

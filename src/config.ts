@@ -9,6 +9,8 @@ import { z } from 'zod';
 
 const action = z.enum(['ring', 'captcha', 'voicemail', 'reject']);
 const port = z.number().int().min(1).max(65535);
+/** A port chut listens on: 0 picks any free port (tests). */
+const listenPort = z.number().int().min(0).max(65535);
 /** Dialplan names (contexts, extensions, labels) chut writes into protocol frames: a safe subset only. */
 const dialplanName = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,64}$/, 'letters, digits and _ . + * # - only (max 64)');
 const soundName = z.string().regex(/^[A-Za-z0-9_/.-]{1,128}$/, 'a sound file name: letters, digits, _ / . - only');
@@ -143,7 +145,7 @@ export const configSchema = z.object({
   http: z.object({
     enabled: z.boolean().default(true),
     host: z.string().default('127.0.0.1'),
-    port: port.default(8787),
+    port: listenPort.default(8787),
     /** Bearer token for every route but /healthz; without one the write routes are disabled. */
     token: z.string().min(16).nullable().default(null),
   }).strict().prefault({}),

@@ -28,7 +28,7 @@ export interface AmiAdapter extends PbxAdapter {
 
 export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions = {}): AmiAdapter {
   const { config, screening } = deps;
-  const logger: Logger = deps.logger.child({ adapter: 'ami' });
+  const logger: Logger = deps.logger;
   const mode = config.ami.mode;
   const connection = createAmiConnection({
     host: config.ami.host, port: config.ami.port, user: config.ami.user, password: config.ami.password, logger,
@@ -55,7 +55,7 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
   connection.on('status', (s: ConnectionStatus) => logger.debug({ state: s.state }, 'AMI: status'));
 
   return {
-    name: 'ami',
+    name: 'asterisk-ami',
     connection,
     status: () => connection.status(),
     async start() {

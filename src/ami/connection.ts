@@ -65,6 +65,8 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   const emitter = new EventEmitter() as AmiConnection;
   const retry = opts.retryStrategy ?? defaultRetryStrategy();
   const actionTimeoutMs = opts.actionTimeoutMs ?? 2000;
+  /** Housekeeping (Events, Ping) gets a long timeout: a busy Asterisk is not a dead one. */
+  const slowMs = Math.max(actionTimeoutMs, 10_000);
   const log = opts.logger.child({ component: 'ami', host: opts.host, port: opts.port, user: opts.user });
   credential('Username', opts.user);
   credential('Secret', opts.password);
@@ -126,7 +128,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   }
 
   function subscribe(m: LibManager, why: string): void {
-    sendOn(m, { action: 'Events', eventmask: 'on' }).then(
+    sendOn(m, { action: 'Events', eventmask: 'on' }, slowMs).then(
       () => log.debug({ why }, 'AMI: events subscribed'),
       (err: unknown) => lost(m, `event subscription failed: ${String(err)}`),
     );
@@ -141,7 +143,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     setStatus({ state: 'ready', since: Date.now() });
     subscribe(m, 'login');
     pingTimer = setInterval(() => {
-      sendOn(m, { action: 'Ping' }).catch((err: unknown) => lost(m, `keepalive failed: ${String(err)}`));
+      sendOn(m, { action: 'Ping' }, slowMs).catch((err: unknown) => lost(m, `keepalive failed: ${String(err)}`));
     }, opts.pingIntervalMs ?? 15_000);
     pingTimer.unref();
     emitter.emit('ready');
@@ -168,7 +170,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     });
   }
 
-  function sendOn(m: LibManager, action: AmiAction): Promise<LibPacket> {
+  function sendOn(m: LibManager, action: AmiAction, timeoutMs = actionTimeoutMs): Promise<LibPacket> {
     if (!ready || m !== manager) return Promise.reject(new AmiNotReadyError());
     const checked = checkAction(action);
     seq += 1;
@@ -177,8 +179,8 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
       const timer = setTimeout(() => {
         pending.delete(id);
         m.removeAllListeners(id);
-        reject(new AmiActionError(checked.action ?? '?', `no answer within ${actionTimeoutMs} ms`));
-      }, actionTimeoutMs);
+        reject(new AmiActionError(checked.action ?? '?', `no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
       pending.add(id);
       m.action({ ...checked, actionid: id }, (err, res) => {
         clearTimeout(timer);

@@ -80,6 +80,11 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       log.warn({ route, err: String(err) }, 'AMI: could not set the decision: the dialplan rings (fail-open)');
       return 'ring';
     }
+    if (clock() > deadline) {
+      // Asterisk set the variable, but the dialplan had most likely stopped polling for it by then.
+      log.warn({ route }, 'AMI: the decision was confirmed after the dialplan wait: the call most likely rang (fail-open)');
+      return 'ring';
+    }
     return route === 'captcha' ? null : route;
   }
 

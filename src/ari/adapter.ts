@@ -79,7 +79,10 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
   }
 
   events.on('status', (s) => {
-    if (s.state !== 'ready') return;
+    if (s.state !== 'ready') {
+      for (const session of live.values()) session.streamLost();
+      return;
+    }
     if (sweepTimer) clearTimeout(sweepTimer);
     sweepTimer = setTimeout(() => { sweepTimer = null; void sweepOrphans(); }, options.orphanSweepDelayMs ?? 1000);
   });

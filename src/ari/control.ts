@@ -9,7 +9,7 @@ import type { RejectStyle } from '../config.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
 import { mediaUris } from './media.js';
 import { AriHttpError, type AriRest } from './rest.js';
-import type { CallSession } from './session.js';
+import { AriEventsLostError, type CallSession } from './session.js';
 
 export interface RouteLabels {
   ring: string;
@@ -52,6 +52,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
 
   function checkAlive(): void {
     if (session.signal.aborted) throw new CallerHungUpError();
+    if (session.eventsLost.aborted) throw new AriEventsLostError();
   }
 
   /** 404 means the caller hung up between our requests: make the state machine say so, then throw. */
@@ -139,18 +140,23 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     return new Promise((resolve, reject) => {
       let typed = '';
       let timer = setTimeout(done, req.firstDigitTimeoutMs);
-      function done(): void {
+      function stop(): void {
         clearTimeout(timer);
         session.onDigit(null);
         session.signal.removeEventListener('abort', onAbort);
+        session.eventsLost.removeEventListener('abort', onAbort);
+      }
+      function done(): void {
+        stop();
         resolve(typed);
       }
       function onAbort(): void {
-        clearTimeout(timer);
-        session.onDigit(null);
-        reject(new CallerHungUpError());
+        stop();
+        reject(session.signal.aborted ? new CallerHungUpError() : new AriEventsLostError());
       }
+      if (session.signal.aborted || session.eventsLost.aborted) return onAbort();
       session.signal.addEventListener('abort', onAbort, { once: true });
+      session.eventsLost.addEventListener('abort', onAbort, { once: true });
       session.onDigit((digit) => {
         typed += digit;
         clearTimeout(timer);

@@ -23,10 +23,19 @@ interface PlaybackWaiter {
   resolve: (state: string) => void;
 }
 
+/** The event stream broke while the call needed it (prompt ends, DTMF): the captcha cannot be trusted. */
+export class AriEventsLostError extends Error {
+  override readonly name = 'AriEventsLostError';
+  constructor() {
+    super('ARI event stream lost during the call');
+  }
+}
+
 export class CallSession {
   phase: CallPhase = 'screening';
   endReason: EndReason | null = null;
   private readonly aborter = new AbortController();
+  private readonly lost = new AbortController();
   private readonly playbacks = new Map<string, PlaybackWaiter>();
   private digitListener: ((digit: string) => void) | null = null;
   /** Digits buffered since the armed prompt finished. Several frames can arrive in one tick (ws emits them
@@ -40,6 +49,20 @@ export class CallSession {
   /** Aborts when the caller hangs up or the channel leaves Stasis behind our back. */
   get signal(): AbortSignal {
     return this.aborter.signal;
+  }
+
+  /** Aborts when the event stream broke while the call was interacting (answered, prompts, DTMF). */
+  get eventsLost(): AbortSignal {
+    return this.lost.signal;
+  }
+
+  /** The WebSocket went down: events for this call may be gone for good. Only an interacting call cares;
+   * its waits end now with AriEventsLostError, and the screener's fail-open path rings it. */
+  streamLost(): void {
+    if (this.phase !== 'interacting') return;
+    for (const waiter of this.playbacks.values()) waiter.resolve('lost');
+    this.playbacks.clear();
+    this.lost.abort();
   }
 
   /** Moves to `next` if the table allows it; returns whether it moved. */

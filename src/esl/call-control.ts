@@ -27,6 +27,8 @@ export class EslCallControl implements CallControl {
   ending: Ending = 'close';
   /** Set when the adapter gave up on the screener (watchdog): later verbs do nothing. */
   abandoned = false;
+  /** Resolves true once `myevents` is accepted: without events no app completion can be seen. */
+  eventsReady: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     private readonly conn: EslConnection,
@@ -129,6 +131,7 @@ export class EslCallControl implements CallControl {
   /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
   private async run(step: AppStep): Promise<Record<string, string>> {
     if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
+    if (!(await this.eventsReady)) throw new Error('myevents refused: cannot follow the call');
     const cmd = executeCommand(step.app, step.arg);
     let cancel: (err: Error) => void = () => undefined;
     const completed = new Promise<Record<string, string>>((resolve, reject) => {

@@ -19,6 +19,9 @@ export class EslClosedError extends Error {
 
 type Waiter = { resolve: (r: EslReply) => void; reject: (e: Error) => void };
 
+/** FreeSWITCH answers commands in about a millisecond; a reply this late means the stream is broken. */
+const REPLY_TIMEOUT_MS = 10_000;
+
 export interface ConnectionHandlers {
   onEvent?(event: Record<string, string>): void;
   onDisconnectNotice?(frame: EslFrame): void;
@@ -47,7 +50,12 @@ export class EslConnection {
   send(frame: string): Promise<EslReply> {
     if (this.closedReason) return Promise.reject(new EslClosedError(this.closedReason));
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      const timer = setTimeout(() => this.close('reply timeout'), REPLY_TIMEOUT_MS);
+      timer.unref();
+      this.waiters.push({
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
       this.socket.write(frame);
     });
   }

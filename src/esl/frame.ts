@@ -37,13 +37,21 @@ export function urlEncode(value: string): string {
     .join('');
 }
 
-/** Parses `Name: value` lines (values url-decoded); lines without `: ` are skipped. */
-export function parseHeaderLines(text: string): Record<string, string> {
+/** A header line: a printable name without `:` or spaces, `: `, a value (possibly empty). */
+const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]{1,256}):(?: (.*))?$/;
+
+/** Parses `Name: value` lines (values url-decoded). With `strict`, a line that is not a header is an error
+ * (garbage on the wire must end the connection, not shift every later reply). */
+export function parseHeaderLines(text: string, strict = false): Record<string, string> {
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const line of text.split('\n')) {
-    const idx = line.indexOf(': ');
-    if (idx <= 0) continue;
-    headers[line.slice(0, idx)] = urlDecode(line.slice(idx + 2).replace(/\r$/, ''));
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const m = HEADER_LINE.exec(line);
+    if (!m) {
+      if (strict) throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 40))}`);
+      continue;
+    }
+    headers[m[1] as string] = urlDecode(m[2] ?? '');
   }
   return headers;
 }
@@ -81,8 +89,8 @@ export class FrameParser {
         if (this.buf.length > MAX_HEADER_BYTES) throw new EslProtocolError('header block too large');
         return null;
       }
-      const headers = parseHeaderLines(this.buf.subarray(0, end).toString('utf8'));
-      if (Object.keys(headers).length === 0) throw new EslProtocolError('frame without headers');
+      const headers = parseHeaderLines(this.buf.subarray(0, end).toString('utf8'), true);
+      if (!headers['Content-Type'] && !headers['Content-Length']) throw new EslProtocolError('frame without Content-Type');
       this.buf = this.buf.subarray(end + 2);
       const length = headers['Content-Length'];
       if (length === undefined) return { headers, body: '' };

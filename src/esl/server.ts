@@ -52,12 +52,12 @@ export class OutboundServer {
       return;
     }
     this.live.add(socket);
+    // Counted until the socket closes, not until the screener returns: a stuck screener must not hold
+    // a slot once its call has rung.
+    socket.once('close', () => this.live.delete(socket));
     const session = runSession(socket, this.opts)
       .catch((err: unknown) => this.opts.logger.error({ err }, 'ESL session crashed'))
-      .finally(() => {
-        this.live.delete(socket);
-        this.sessions.delete(session);
-      });
+      .finally(() => this.sessions.delete(session));
     this.sessions.add(session);
   }
 
@@ -71,7 +71,6 @@ export class OutboundServer {
     await Promise.race([Promise.all([...this.sessions]), grace]);
     // Calls still screening now ring: ending the socket makes the dialplan continue.
     for (const socket of this.live) socket.destroy();
-    await Promise.allSettled([...this.sessions]);
     await closed;
   }
 }

@@ -53,11 +53,12 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   }
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
   deps.onTiming?.('connected', call.callId);
-  conn.sendNoWait(plainCommand('myevents'));
+  // Pipelined: the decision is taken while FreeSWITCH enables events; apps wait for the reply.
+  const eventsReady = conn.send(plainCommand('myevents')).then((r) => r.ok, () => false);
   conn.sendNoWait(plainCommand('linger 5'));
   try {
     if (isFeatureCode(call, deps.config)) await runFeatureCode(conn, call, deps, log);
-    else await screenCall(conn, call, deps, log);
+    else await screenCall(conn, call, deps, log, eventsReady);
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {
@@ -69,8 +70,9 @@ function isFeatureCode(call: InboundCall, config: Readonly<Config>): boolean {
   return call.dialled === config.featureCodes.reportSpam || call.dialled === config.featureCodes.reportAllow;
 }
 
-async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, eventsReady: Promise<boolean>): Promise<void> {
   const control = new EslCallControl(conn, deps.config, log, () => deps.onTiming?.('routed', call.callId));
+  control.eventsReady = eventsReady;
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),

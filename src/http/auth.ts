@@ -21,10 +21,22 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? (m[1] as string) : null;
 }
 
-export function createAuthHook(token: string | null) {
+/** Host names a browser uses for a loopback server; anything else reaching a token-less chut is suspect. */
+function hostName(hostHeader: string | undefined): string {
+  const h = (hostHeader ?? '').toLowerCase();
+  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : (h.split(':')[0] ?? '');
+}
+
+export function createAuthHook(token: string | null, boundHost: string) {
+  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', boundHost.toLowerCase(), `[${boundHost.toLowerCase()}]`]);
   return async function authHook(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if ((req.routeOptions.config as { public?: boolean } | undefined)?.public) return;
     if (token === null) {
+      // Without a token the open read routes rely on the loopback bind: refuse other Host names so a web
+      // page cannot read them through DNS rebinding.
+      if (!allowedHosts.has(hostName(req.headers.host))) {
+        throw new HttpError(403, 'forbidden-host', 'this chut has no API token: it answers only requests addressed to its own host name');
+      }
       if (WRITE_METHODS.has(req.method)) {
         throw new HttpError(403, 'writes-disabled', 'no API token is configured (http.token or CHUT_API_TOKEN): write routes are disabled');
       }

@@ -97,7 +97,6 @@ export function homeAssistantDiscovery(topicPrefix: string): Record<string, unkn
   return {
     name: 'Last blocked caller',
     unique_id: 'chut_last_blocked',
-    object_id: 'chut_last_blocked',
     icon: 'mdi:phone-cancel',
     state_topic: `${topicPrefix}/last_blocked`,
     value_template: '{{ value_json.caller }}',

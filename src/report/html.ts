@@ -3,7 +3,7 @@
  * resources). Every value is escaped: caller numbers, names and rule names may be hostile.
  */
 import { escapeHtml, hourBarsSvg, routeSplitSvg } from './svg.js';
-import { formatRate, type Count, type ReportSummary } from './summary.js';
+import { formatRate, periodLabel, type Count, type ReportSummary } from './summary.js';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:24px;border-bottom:1px solid #ddd}
@@ -32,7 +32,7 @@ function tile(label: string, value: string): string {
 }
 
 export function renderHtml(s: ReportSummary): string {
-  const title = `chut report: last ${s.sinceLabel}`;
+  const title = `chut report: ${periodLabel(s.sinceLabel)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -124,3 +124,8 @@ export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
 export function formatRate(rate: number | null): string {
   return rate === null ? 'n/a' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
 }
+
+/** `24h` → `last 24h`; any other label (`the demo day`, an ISO date) is shown as given. */
+export function periodLabel(sinceLabel: string): string {
+  return /^\d+\s*[smhdw]$/.test(sinceLabel) ? `last ${sinceLabel}` : sinceLabel;
+}

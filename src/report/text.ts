@@ -1,5 +1,5 @@
 /** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
-import { formatRate, type Count, type ReportSummary } from './summary.js';
+import { formatRate, periodLabel, type Count, type ReportSummary } from './summary.js';
 
 /** Removes control characters so a hostile caller string cannot drive the terminal. */
 function clean(s: string): string {
@@ -45,7 +45,7 @@ function hoursTable(s: ReportSummary): string[] {
 
 export function renderText(s: ReportSummary): string {
   const out: string[] = [
-    `chut report: last ${s.sinceLabel} (since ${s.since}, generated ${s.generatedAt})`,
+    `chut report: ${periodLabel(s.sinceLabel)} (since ${s.since}, generated ${s.generatedAt})`,
     '',
     ...[
       ['calls', String(s.total)],

@@ -14,7 +14,7 @@ function text(s: unknown, max = MAX_TEXT): string {
 export function cleanCallRecord(r: CallRecord): CallRecord {
   return {
     time: Number.isFinite(r.time) ? r.time : 0,
-    pbx: text(r.pbx, 32), callId: text(r.callId, 128), rawCaller: text(r.rawCaller), caller: text(r.caller, 32),
+    pbx: text(r.pbx, 32), callId: typeof r.callId === 'string' ? r.callId.slice(0, 128) : '', rawCaller: text(r.rawCaller), caller: text(r.caller, 32),
     callerKind: r.callerKind, callerName: text(r.callerName), dialled: text(r.dialled, 64),
     action: text(r.action, 32), route: text(r.route, 32), rule: text(r.rule, 64),
     reasons: Array.isArray(r.reasons) ? r.reasons.slice(0, 20).map((x) => text(x, 512)) : [],

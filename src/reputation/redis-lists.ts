@@ -86,15 +86,27 @@ function groupByKey(ctx: RedisCtx, recs: ListRecord[], values: string[]): Map<st
 
 type Undo = Array<{ key: string; fields: string[]; old: Array<string | null> }>;
 
-/** One MULTI block: read the old values and write the new ones atomically, so the block can be undone exactly. */
+/**
+ * One MULTI block: read the old values and write the new ones atomically, so the block can be undone exactly
+ * (even when one of its commands failed and the others went through).
+ */
 async function applyBatch(ctx: RedisCtx, batch: Array<[string, Map<string, string>]>, undo: Undo): Promise<void> {
   const m = ctx.redis.multi();
   for (const [key, fields] of batch) {
     m.hmget(key, ...fields.keys());
     m.hset(key, Object.fromEntries(fields));
   }
-  const res = await run(ctx, m);
-  batch.forEach(([key, fields], i) => undo.push({ key, fields: [...fields.keys()], old: res[i * 2] as Array<string | null> }));
+  ctx.trip();
+  const res = await m.exec();
+  if (!res) throw new Error('Redis transaction aborted');
+  let firstError: Error | null = null;
+  batch.forEach(([key, fields], i) => {
+    const [readErr, old] = res[i * 2] ?? [new Error('no reply'), null];
+    const writeErr = res[i * 2 + 1]?.[0] ?? null;
+    if (!readErr && !writeErr) undo.push({ key, fields: [...fields.keys()], old: old as Array<string | null> });
+    firstError ??= readErr ?? writeErr;
+  });
+  if (firstError) throw firstError;
 }
 
 async function rollback(ctx: RedisCtx, undo: Undo): Promise<void> {

@@ -35,7 +35,8 @@ const duration = z.string({ error: orRequired(() => DURATION_HINT) }).refine((s)
 }, DURATION_HINT + ', at most 30d');
 const clock = z.string({ error: orRequired(() => 'must be a time like 10:00') }).refine((s) => parseClock(s) !== null, 'must be a time like 10:00 (00:00 to 24:00)');
 const count = (min: number, max: number) =>
-  z.number({ error: orRequired(() => 'must be a number') }).int('must be a whole number').min(min).max(max);
+  z.number({ error: orRequired(() => 'must be a number') }).int('must be a whole number')
+    .min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`);
 
 const numberPack = z.string().refine((s) => NUMBER_PACK_NAMES.includes(s), {
   error: (iss) => TIME_PACK_NAMES.includes(iss.input as string)
@@ -61,7 +62,8 @@ const time = z.strictObject({
   else if (!packForm && t.days === undefined && t.from === undefined && t.to === undefined) {
     ctx.addIssue({ code: 'custom', message: 'needs days, from/to, inside or outside' });
   }
-  if ((t.from !== undefined && t.from === (t.to ?? '24:00')) || (t.from === undefined && t.to === '00:00')) {
+  if (t.from === '24:00') ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be 23:59 at the latest (24:00 is only an end)' });
+  else if ((t.from !== undefined && t.from === (t.to ?? '24:00')) || (t.from === undefined && t.to === '00:00')) {
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'the window is empty (from equals to)' });
   }
 });

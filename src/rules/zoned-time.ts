@@ -42,7 +42,22 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * formatToParts costs microseconds; calls cluster in time, so the last answer per zone is kept for its minute
+ * (no zone changes offset in the middle of a minute). A memo: results are the same with or without it.
+ */
+const lastByZone = new Map<string, { minute: number; time: ZonedTime }>();
+
 export function zonedTime(now: Date, timeZone: string): ZonedTime {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const last = lastByZone.get(timeZone);
+  if (last && last.minute === minute) return last.time;
+  const time = Object.freeze(computeZoned(now, timeZone));
+  lastByZone.set(timeZone, { minute, time });
+  return time;
+}
+
+function computeZoned(now: Date, timeZone: string): ZonedTime {
   const out: ZonedTime = { weekday: 0, minutes: 0, year: 0, month: 0, day: 0 };
   for (const part of formatter(timeZone).formatToParts(now)) {
     if (part.type === 'weekday') out.weekday = WEEKDAYS[part.value] ?? 0;

@@ -2,6 +2,7 @@
  * The HTTP API against the real Redis: a chut started through startChut (HTTP on port 0, with a token),
  * calls seeded through the real screener, every route's happy path and bad input.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -10,6 +11,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createRedisStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
+import { createAriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -49,13 +51,16 @@ async function place(number: string, script: ScriptStep[] = []): Promise<string>
   return result.finalRoute;
 }
 
-async function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies: the assertions check their shape
+type Json = any;
+
+async function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
   const headers = new Headers(init.headers);
   const token = init.token === undefined ? TOKEN : init.token;
   if (token !== null) headers.set('authorization', `Bearer ${token}`);
   const res = await fetch(`${base}${path}`, { ...init, headers });
   const text = await res.text();
-  let body: any = null;
+  let body: Json;
   try {
     body = JSON.parse(text);
   } catch {
@@ -66,11 +71,21 @@ async function api(path: string, init: RequestInit & { token?: string | null } =
 
 const json = (value: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
 
+/** The store connects in the background (fail-fast client): wait until /healthz says it answers. */
+async function untilHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${url}/healthz`)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('chut did not become healthy');
+}
+
 beforeAll(async () => {
   redisUrl = await testRedisUrl();
   const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
   chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
   base = chut.httpUrl as string;
+  await untilHealthy(base);
   // Seed: the blocked number calls twice, a friend once, a withheld caller passes the captcha once.
   const put = await api(`/api/lists/block/${encodeURIComponent(BLOCKED)}`, { method: 'PUT', ...json({ reason: 'seed' }) });
   expect(put.status).toBe(200);
@@ -240,9 +255,10 @@ describe('import and export', () => {
   const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') + '\n' });
 
   it('imports a CSV into a list and exports it back', async () => {
-    const res = await api('/api/import?format=csv&list=block', csv(['number,reason', '+33170000001,robot', '0170000002,robot 2']));
+    const res = await api('/api/import?format=csv&list=block', csv(['number,reason', '+33170000001,robot', '0170000002,robot 2', '+33170000001,again']));
     expect(res.status).toBe(200);
     expect(res.body.imported).toBe(2);
+    expect(res.body.stats.skippedWhy).toEqual({ duplicate: 1 });
     expect(res.body.stats.taken).toBe(2);
     expect((await chut.screening.screen(call('+33170000002'))).action).toBe('reject');
     const out = await api('/api/export');
@@ -268,6 +284,12 @@ describe('import and export', () => {
     const res = await api('/api/import?format=csv&list=allow&onInvalid=skip', csv(['+33170000021,ok', 'garbage,bad']));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ imported: 1, stats: { taken: 1, skipped: 1 } });
+  });
+
+  it('refuses a binary file, saying why', async () => {
+    const res = await api('/api/import', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '\u0000\u0001\u0002PK'.repeat(50) });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/cannot be read.*binary/);
   });
 
   it('refuses unknown formats and empty files', async () => {
@@ -304,6 +326,19 @@ describe('without a token', () => {
     expect(put.status).toBe(403);
     expect(await put.json()).toMatchObject({ error: 'writes-disabled', message: expect.stringMatching(/token/) });
   });
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    const port = new URL(open.url).port;
+    const status = (host: string) => new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/api/stats', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject).end();
+    });
+    expect(await status('evil.example:80')).toBe(403);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+  });
 });
 
 describe('health when Redis is unreachable', () => {
@@ -329,5 +364,37 @@ describe('health when Redis is unreachable', () => {
     const res = await fetch(`${down.url}/api/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'store-unavailable' });
+  });
+});
+
+describe('health of the PBX connections', () => {
+  it('answers 200 with the adapter ready, then 503 naming it when Asterisk goes away', async () => {
+    const sim = createAriSimulator();
+    await sim.start();
+    const config = parseConfig({ ...sim.chutConfig(), store: 'redis', redis: { url: redisUrl, prefix }, http: { port: 0, token: TOKEN } });
+    const withPbx = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
+    try {
+      await sim.waitForChut(10_000);
+      await untilHealthy(withPbx.httpUrl as string);
+      const up = await (await fetch(`${withPbx.httpUrl}/healthz`)).json();
+      expect(up).toMatchObject({ status: 'ok', adapters: [{ name: withPbx.adapters[0]?.name, ready: true, state: 'ready' }] });
+      sim.faults.refuseUpgrades = true;
+      sim.faults.dropWebSockets();
+      let res: Response | null = null;
+      for (let i = 0; i < 50 && res?.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await fetch(`${withPbx.httpUrl}/healthz`);
+      }
+      expect(res?.status).toBe(503);
+      const body = await (res as Response).json();
+      expect(body.store.ready).toBe(true);
+      expect(body.adapters[0].ready).toBe(false);
+      expect(body.adapters[0].state).not.toBe('ready');
+      const metrics = await (await fetch(`${withPbx.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      expect(metrics).toMatch(new RegExp(`^chut_pbx_connection_up\\{adapter="${withPbx.adapters[0]?.name}"\\} 0$`, 'm'));
+    } finally {
+      await withPbx.stop();
+      await sim.stop();
+    }
   });
 });

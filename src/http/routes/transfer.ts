@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { formatExport, parseImport } from '../../reputation/index.js';
+import { formatExport, ImportError, parseImport } from '../../reputation/index.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest } from '../errors.js';
@@ -34,12 +34,18 @@ function parse(ctx: RouteContext, text: string, q: ImportQuery): ReturnType<type
       format: q.format, list: q.list, source: `import:${q.format}`, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
     });
   } catch (err) {
-    throw badRequest(`the file cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof ImportError) throw badRequest(`the file cannot be read: ${err.message}; nothing was imported`);
+    throw err;
   }
 }
 
-function describeSkipped(stats: ImportStats): string {
-  return Object.entries(stats.skippedWhy).map(([why, n]) => `${n} × ${why}`).join(', ');
+/** Skips that say nothing is wrong with the file. */
+const HARMLESS_SKIPS = new Set(['duplicate', 'empty line']);
+
+/** Lines that could not be read, and why, e.g. `2 × invalid number`. */
+function badLines(stats: ImportStats): { count: number; why: string } {
+  const bad = Object.entries(stats.skippedWhy).filter(([why, n]) => n > 0 && !HARMLESS_SKIPS.has(why));
+  return { count: bad.reduce((s, [, n]) => s + n, 0), why: bad.map(([why, n]) => `${n} × ${why}`).join(', ') };
 }
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -59,8 +65,9 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
 
   app.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
     const { records, stats } = parse(ctx, req.body, req.query);
-    if (stats.skipped > 0 && req.query.onInvalid === 'reject') {
-      throw badRequest(`${stats.skipped} line(s) cannot be imported (${describeSkipped(stats)}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+    const bad = badLines(stats);
+    if (bad.count > 0 && req.query.onInvalid === 'reject') {
+      throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
     }
     if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
     await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);

@@ -10,7 +10,7 @@ export function listCondition(list: 'allow' | 'block', match: 'exact' | 'prefix'
   return {
     test: ({ facts }) => {
       const l = facts.reputation.listed;
-      return l !== null && l.list === list && (match === 'any' || l.match === match);
+      return !!l && l.list === list && (match === 'any' || l.match === match);
     },
     explain: ({ facts }, held) => {
       const l = facts.reputation.listed;

@@ -3,7 +3,8 @@
  * Ascension Thursday and Whit Monday. Regional extras (Good Friday and 26 December in Alsace-Moselle, the
  * overseas abolition days) are not included.
  */
-const FIXED = new Set(['1-1', '5-1', '5-8', '7-14', '8-15', '11-1', '11-11', '12-25']);
+/** month * 100 + day */
+const FIXED = new Set([101, 501, 508, 714, 815, 1101, 1111, 1225]);
 
 /** Easter Sunday (Gregorian), anonymous "Meeus/Jones/Butcher" algorithm: [month 1–12, day]. */
 export function easterSunday(year: number): [number, number] {
@@ -27,10 +28,23 @@ export function easterSunday(year: number): [number, number] {
 /** Offsets from Easter Sunday, in days: Easter Monday, Ascension, Whit Monday. */
 const MOVABLE = [1, 39, 50];
 
+/** Easter Sunday as UTC epoch ms, per year (a memo: the answer never changes). */
+const easterCache = new Map<number, number>();
+
+function easterUtc(year: number): number {
+  let ms = easterCache.get(year);
+  if (ms === undefined) {
+    const [month, day] = easterSunday(year);
+    ms = Date.UTC(year, month - 1, day);
+    if (easterCache.size > 200) easterCache.clear();
+    easterCache.set(year, ms);
+  }
+  return ms;
+}
+
 export function isFrenchPublicHoliday(year: number, month: number, day: number): boolean {
-  if (FIXED.has(`${month}-${day}`)) return true;
-  const [em, ed] = easterSunday(year);
-  const easter = Date.UTC(year, em - 1, ed);
+  if (FIXED.has(month * 100 + day)) return true;
+  const easter = easterUtc(year);
   const date = Date.UTC(year, month - 1, day);
   return MOVABLE.includes(Math.round((date - easter) / 86_400_000));
 }

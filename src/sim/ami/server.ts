@@ -37,6 +37,8 @@ export class AmiServer {
   /** Extra delay before any action is processed (a slow network / slow chut side). */
   actionDelayMs = 0;
   loginCount = 0;
+  /** Called as each client packet arrives, before any delay (benchmarks time chut's answers with it). */
+  onAction: ((packet: Packet) => void) | null = null;
   private server: Server | null = null;
   private sessions = new Set<Session>();
   private nextSession = 1;
@@ -111,6 +113,7 @@ export class AmiServer {
   private onPacket(s: Session, packet: Packet): void {
     if (this.received.length >= MAX_RECEIVED) this.received.shift();
     this.received.push({ session: s.id, packet, at: Date.now() });
+    this.onAction?.(packet);
     if (this.actionDelayMs > 0) setTimeout(() => this.dispatch(s, packet), this.actionDelayMs);
     else this.dispatch(s, packet);
   }

@@ -43,7 +43,8 @@ export interface FeatureCallOutcome {
 export interface AriFaults {
   /** Closes every events WebSocket now. Asterisk unregisters the apps; channels stay in Stasis. */
   dropWebSockets(): void;
-  /** The next `count` REST requests whose path contains `match` (every path when omitted) get a 500. */
+  /** The next `count` REST requests whose `METHOD /path` (path after `/ari`, no query) contains or matches
+   * `match` (every request when omitted) get a 500. */
   failNext(count: number, match?: string | RegExp): void;
   /** Every REST reply is delayed by this many ms (slow Asterisk). */
   delayMs: number;
@@ -139,8 +140,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     });
   }
 
-  private takeFailure(path: string): boolean {
-    const f = this.failures.find((x) => x.left > 0 && (x.match === undefined || (typeof x.match === 'string' ? path.includes(x.match) : x.match.test(path))));
+  private takeFailure(request: string): boolean {
+    const f = this.failures.find((x) => x.left > 0 && (x.match === undefined || (typeof x.match === 'string' ? request.includes(x.match) : x.match.test(request))));
     if (!f) return false;
     f.left -= 1;
     this.failures = this.failures.filter((x) => x.left > 0);
@@ -157,7 +158,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     const channelId = /^\/channels\/([^/]+)/.exec(path)?.[1] ?? null;
     this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now() } satisfies SimRequest);
     if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
-    if (this.takeFailure(path)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
+    if (this.takeFailure(`${method} ${path}`)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
     sendReply(res, route(this.state, method, path, url.searchParams));
   }
 

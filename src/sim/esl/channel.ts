@@ -52,6 +52,8 @@ export class SimChannel implements AppHost {
   readonly vars: Record<string, string> = {};
   readonly dtmf: string[] = [];
   answered = false;
+  /** The user's phone answered after screening (the call rang through): not an answer by chut. */
+  private userAnswered = false;
   hungUp = false;
   heard = '';
   lastHeard = '';
@@ -238,7 +240,7 @@ export class SimChannel implements AppHost {
     this.later(5, () => {
       if (this.hungUp) return;
       if (this.route === 'ring') this.vars.last_sent_callee_id_number = this.call.dialled;
-      if (!this.answered) { this.answered = true; this.publish('CHANNEL_ANSWER'); }
+      if (!this.answered) { this.userAnswered = true; this.publish('CHANNEL_ANSWER'); }
       this.later(10, () => {
         if (this.hungUp) return;
         this.hungUp = true;
@@ -284,7 +286,7 @@ export class SimChannel implements AppHost {
   private hangupFacts(cause: string): Headers {
     const seconds = Math.floor((Date.now() - this.started) / 1000);
     return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_duration', String(seconds)],
-      ['variable_billsec', this.answered ? String(seconds) : '0'],
+      ['variable_billsec', this.answered || this.userAnswered ? String(seconds) : '0'],
       ...(this.vars.last_sent_callee_id_number ? [['variable_last_sent_callee_id_number', this.vars.last_sent_callee_id_number] as [string, string]] : [])];
   }
 
@@ -310,9 +312,11 @@ export class SimChannel implements AppHost {
     const now = Date.now();
     return [['Event-Name', name], ['Core-UUID', '3e0703fc-722b-4b70-ae71-966e497f5768'], ['Event-Date-Timestamp', String(now * 1000)],
       ['Channel-State', this.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', this.uuid], ['Channel-Name', this.channelName()],
-      ['Answer-State', this.hungUp ? 'hangup' : this.answered ? 'answered' : 'ringing'],
+      ['Answer-State', this.hungUp ? 'hangup' : this.answered || this.userAnswered ? 'answered' : 'ringing'],
       ['Caller-Caller-ID-Name', this.call.callerName], ['Caller-Caller-ID-Number', this.call.callerNumber],
-      ['Caller-Destination-Number', this.call.dialled], ['Caller-Channel-Answered-Time', this.answered ? String(now * 1000) : '0'],
+      ['Caller-Destination-Number', this.call.dialled], ['Caller-Channel-Answered-Time', this.answered || this.userAnswered ? String(now * 1000) : '0'],
+      // Every event carries the channel's variables, as on FreeSWITCH (play_and_get_digits' result too).
+      ...Object.entries(this.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string]),
       ...extra];
   }
 }

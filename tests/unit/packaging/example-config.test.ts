@@ -12,9 +12,9 @@ const text = readFileSync('config/chut.example.yaml', 'utf8');
 /** Dotted paths of every option in a zod (v4) schema, descending through defaults, nullables and unions. */
 function optionPaths(schema: unknown, prefix = ''): string[] {
   const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+  // default, prefault, nullable, optional… all wrap the real type.
+  if (def.innerType) return optionPaths(def.innerType, prefix);
   switch (def.type) {
-    case 'default': case 'nullable': case 'optional':
-      return optionPaths(def.innerType, prefix);
     case 'union':
       return [...new Set((def.options as unknown[]).flatMap((o) => optionPaths(o, prefix)))];
     case 'object': {

@@ -4,6 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import client from 'prom-client';
+import { createMetrics } from '../../../src/http/index.js';
 
 /** The agreed metric names and their labels (the HTTP engineer's registry exports exactly these). */
 const CHUT_METRICS: Record<string, string[]> = {
@@ -108,6 +109,15 @@ describe('Grafana dashboard', () => {
     expect(all).toMatch(/histogram_quantile\(0\.99,/);
     expect(all).toMatch(/sum by \(route\)/);
     expect(all).toMatch(/sum by \(rule\)/);
+  });
+
+  it('uses the names and labels the real metrics registry declares', () => {
+    const { registry } = createMetrics();
+    for (const [name, labels] of Object.entries(CHUT_METRICS)) {
+      const metric = registry.getSingleMetric(name) as unknown as { labelNames?: string[] } | undefined;
+      expect(metric, name).toBeDefined();
+      expect([...(metric!.labelNames ?? [])].sort(), name).toEqual([...labels].sort());
+    }
   });
 
   it('its template variable reads the pbx label of chut_calls_total', () => {

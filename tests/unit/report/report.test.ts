@@ -53,6 +53,11 @@ describe('renderReport text', () => {
     expect(new Set(routeLines.map((l) => l.length)).size).toBe(1);
   });
 
+  it('names the period: a duration reads "last …", any other label as given', () => {
+    expect(renderReport(sampleStats(), 'text', { sinceLabel: 'the demo day', now: NOW })).toMatch(/^chut report: the demo day \(since/);
+    expect(renderReport(sampleStats(), 'html', { sinceLabel: '7d', now: NOW })).toContain('<h1>chut report: last 7d</h1>');
+  });
+
   it('strips control characters so a caller cannot send terminal escapes', () => {
     const s = sampleStats();
     s.topCallers = { reject: [{ caller: '\u001b[2J+331', calls: 1 }] };

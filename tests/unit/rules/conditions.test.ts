@@ -134,3 +134,19 @@ describe('rate condition', () => {
     expect(evaluate(facts(), parsePolicy(oneRule('{ rate: { calls: 1, within: 30s } }'), 'test'), NOW).rule).toBe('r');
   });
 });
+
+describe('hostile caller data in reasons', () => {
+  it('quotes and caps names, raw caller IDs and verstat so no control character reaches a log line', () => {
+    const name = `ENERGIE\r\nX-Injected: 1${'A'.repeat(500)}`;
+    const policy = parsePolicy(oneRule("{ any: [ { name: { matches: ['*energie*'] } } ], verstat: [missing, 'x'] }"), 'test');
+    const d = evaluate(facts({ callerName: name }), policy, NOW);
+    expect(d.rule).toBe('r');
+    for (const reason of d.reasons) {
+      expect(reason).not.toMatch(/[\r\n]/);
+      expect(reason.length).toBeLessThan(120);
+    }
+    const raw = evaluate(facts({ caller: invalid('1', `1\u0000${'z'.repeat(300)}`) }), parsePolicy(oneRule('{ caller: invalid }'), 'test'), NOW);
+    expect(raw.reasons[0]).not.toContain('\u0000');
+    expect(raw.reasons[0]?.length).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * One simulated call running dialplan/asterisk/chut-ami.conf, step by step, with the events a real Asterisk
+ * emits for it: the `ChutQuery` UserEvent (snapshot first, then our base64 headers), the wait for
+ * CHUT_DECISION in short ticks (nothing in time → ring: fail-open), then the route. The captcha is the
+ * dialplan's own IVR: Answer, prompts + SayDigits (DTMF there is dropped), Read() with attempts and
+ * timeouts (DTMFBegin/DTMFEnd, Direction: Received), and a `ChutCaptcha` UserEvent with the outcome.
+ */
+import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import { bridgeEnter, channelEvent, dialEvent, hangupEvent, newexten, varSet, type SimChannel } from './channel.js';
+import type { AmiServer } from './server.js';
+import type { Header } from './wire.js';
+
+export interface CallTiming {
+  /** How long the dialplan waits for CHUT_DECISION (`CHUT_WAIT_MS`). */
+  decisionWaitMs: number;
+  tickMs: number;
+  /** Duration of one prompt group (the intro, the digits…). */
+  promptMs: number;
+  phoneAnswerMs: number;
+  talkMs: number;
+  voicemailMs: number;
+  dtmfGapMs: number;
+}
+
+export interface CallIds { seq: number; uniqueBase: number }
+
+class HungUp extends Error {}
+
+type Stage = 'screening' | 'captcha' | 'ring' | 'voicemail' | 'reject';
+
+const REJECT_CAUSES: Record<string, [number, string]> = {
+  busy: [17, 'User busy'], congestion: [34, 'Circuit/channel congestion'], sit: [1, 'Unallocated (unassigned) number'],
+};
+
+const b64 = (v: string): string => Buffer.from(v, 'utf8').toString('base64');
+
+function channel(name: string, uniqueid: string, linkedid: string, call: SimulatedCall, context: string, exten: string): SimChannel {
+  return {
+    name, uniqueid, linkedid, state: 4, callerNum: call.callerNumber, callerName: call.callerName,
+    connectedNum: call.callerNumber, connectedName: call.callerName, context, exten, priority: 1, vars: new Map(), alive: true,
+  };
+}
+
+export class SimCall {
+  readonly inbound: SimChannel;
+  private readonly caller: SimChannel;
+  private stage: Stage = 'screening';
+  private heard = '';
+  private answered = false;
+  private hungUp = false;
+  private onHangup: (() => void) | null = null;
+  private hangTimer: NodeJS.Timeout | null = null;
+  private readonly started = Date.now();
+
+  constructor(private readonly server: AmiServer, private readonly call: SimulatedCall, ids: CallIds, private readonly t: CallTiming) {
+    const base = `Local/${call.dialled}@from-pstn-${ids.seq.toString(16).padStart(8, '0')}`;
+    const linked = `${ids.uniqueBase}.${ids.seq * 2}`;
+    this.caller = channel(`${base};1`, linked, linked, call, 'caller-sim', 's');
+    this.inbound = channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, 'chut-screen', 's');
+  }
+
+  async run(): Promise<SimulatedCallOutcome> {
+    for (const ch of [this.caller, this.inbound]) {
+      this.server.channels.set(ch.name, ch);
+      this.server.broadcast(channelEvent('Newchannel', ch));
+    }
+    this.armHangup();
+    let route: SimulatedRoute;
+    try {
+      route = await this.dispatch(await this.screen());
+    } catch (err) {
+      if (!(err instanceof HungUp)) throw err;
+      route = this.stage === 'screening' || this.stage === 'captcha' ? 'hung-up' : this.stage;
+    }
+    this.end(16, 'Normal Clearing');
+    return { route, answered: this.answered, heardDigits: this.heard, callId: this.inbound.uniqueid, durationMs: Date.now() - this.started };
+  }
+
+  /** Forced end (maxDurationMs, simulator stop). */
+  abort(): void {
+    this.hangUpNow();
+  }
+
+  private emit(event: string, extra: Header[] = []): void {
+    this.server.broadcast(channelEvent(event, this.inbound, extra));
+  }
+
+  private exec(app: string, data: string): void {
+    this.server.broadcast(newexten(this.inbound, app, data));
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (this.hungUp) return Promise.reject(new HungUp());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.onHangup = null; resolve(); }, ms);
+      this.onHangup = () => { clearTimeout(timer); reject(new HungUp()); };
+    });
+  }
+
+  private armHangup(): void {
+    if (this.call.behaviour.kind !== 'hangs-up') return;
+    if (this.hangTimer) clearTimeout(this.hangTimer);
+    this.hangTimer = setTimeout(() => this.hangUpNow(), this.call.behaviour.afterMs);
+  }
+
+  private hangUpNow(): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    const cb = this.onHangup;
+    this.onHangup = null;
+    cb?.();
+  }
+
+  private setLocal(name: string, value: string): void {
+    this.inbound.vars.set(name, value);
+    this.server.broadcast(varSet(this.inbound, name, value));
+  }
+
+  private async screen(): Promise<string> {
+    this.setLocal('CHUT_DECISION', '');
+    const headers: Header[] = [
+      ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', this.inbound.uniqueid],
+      ['ChutCaller', b64(this.call.callerNumber)], ['ChutName', b64(this.call.callerName)],
+      ['ChutDialled', b64(this.call.dialled)], ['ChutVerstat', b64(this.call.verstat ?? '')],
+      ['ChutWaitMs', String(this.t.decisionWaitMs)],
+    ];
+    this.exec('UserEvent', headers.slice(1).map(([n, v]) => `${n}: ${v}`).join(',').replace(/^/, 'ChutQuery,'));
+    this.emit('UserEvent', headers);
+    const ticks = Math.ceil(this.t.decisionWaitMs / this.t.tickMs);
+    for (let i = 0; i < ticks && !this.inbound.vars.get('CHUT_DECISION'); i += 1) {
+      this.exec('Wait', String(this.t.tickMs / 1000));
+      await this.wait(this.t.tickMs);
+    }
+    return this.inbound.vars.get('CHUT_DECISION') ?? '';
+  }
+
+  private async dispatch(decision: string): Promise<SimulatedRoute> {
+    if (decision === 'voicemail') return this.voicemail();
+    if (decision === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? 'sit');
+    if (decision === 'captcha') return this.captcha();
+    return this.ring(); // ring, no decision in time, or anything unknown: fail-open
+  }
+
+  private async ring(): Promise<SimulatedRoute> {
+    this.stage = 'ring';
+    this.exec('Return', '');
+    const phone = channel(`Local/100@phone-sim-${this.inbound.uniqueid.replace('.', '')};1`, `${this.inbound.uniqueid}1`, this.inbound.linkedid, this.call, 'phone-sim', '100');
+    phone.state = 0;
+    this.server.channels.set(phone.name, phone);
+    this.server.broadcast(channelEvent('Newchannel', phone));
+    this.exec('Dial', 'Local/100@phone-sim,20');
+    this.server.broadcast(dialEvent('DialBegin', this.inbound, phone, [['DialString', '100@phone-sim']]));
+    try {
+      await this.wait(this.t.phoneAnswerMs);
+      phone.state = 6;
+      this.server.broadcast(dialEvent('DialEnd', this.inbound, phone, [['DialStatus', 'ANSWER']]));
+      const bridge = `bridge-${this.inbound.uniqueid}`;
+      this.server.broadcast(bridgeEnter(bridge, 1, phone));
+      this.server.broadcast(bridgeEnter(bridge, 2, this.inbound));
+      await this.wait(this.t.talkMs);
+    } finally {
+      phone.alive = false;
+      this.server.broadcast(hangupEvent(phone, 16, 'Normal Clearing'));
+      this.server.channels.delete(phone.name);
+    }
+    return 'ring';
+  }
+
+  private async voicemail(): Promise<SimulatedRoute> {
+    this.stage = 'voicemail';
+    const box = this.inbound.vars.get('CHUT_MAILBOX') || `${this.call.dialled}@default`;
+    this.exec('VoiceMail', `${box},u`);
+    await this.wait(this.t.voicemailMs);
+    return 'voicemail';
+  }
+
+  private async reject(style: string): Promise<SimulatedRoute> {
+    this.stage = 'reject';
+    const [cause, text] = REJECT_CAUSES[style] ?? [21, 'Call Rejected'];
+    this.exec('Hangup', String(cause));
+    this.end(cause, text);
+    return 'reject';
+  }
+
+  private end(cause: number, text: string): void {
+    if (this.hangTimer) clearTimeout(this.hangTimer);
+    if (!this.inbound.alive) return;
+    if (this.stage === 'captcha' && this.hungUp) this.report('hung-up');
+    for (const ch of [this.inbound, this.caller]) {
+      ch.alive = false;
+      this.server.broadcast(hangupEvent(ch, cause, text));
+      this.server.channels.delete(ch.name);
+    }
+  }
+
+  report(outcome: string): void {
+    this.exec('UserEvent', `ChutCaptcha,ChutCallId: ${this.inbound.uniqueid},ChutOutcome: ${outcome}`);
+    this.emit('UserEvent', [['UserEvent', 'ChutCaptcha'], ['ChutCallId', this.inbound.uniqueid], ['ChutOutcome', outcome]]);
+  }
+
+  private async captcha(): Promise<SimulatedRoute> {
+    const digits = this.inbound.vars.get('CHUT_CAPTCHA_DIGITS') ?? '';
+    if (!/^[0-9]{3,8}$/.test(digits)) return this.ring(); // no usable challenge: fail-open
+    this.stage = 'captcha';
+    const v = (name: string, dflt: number) => Number(this.inbound.vars.get(name) || dflt);
+    const attempts = v('CHUT_CAPTCHA_ATTEMPTS', 3);
+    const firstMs = v('CHUT_CAPTCHA_TIMEOUT', 6) * 1000;
+    const interMs = v('CHUT_CAPTCHA_DIGIT_TIMEOUT', 3) * 1000;
+    this.exec('Answer', '');
+    this.answered = true;
+    this.inbound.state = 6;
+    this.emit('Newstate');
+    this.armHangup();
+    if (this.call.behaviour.kind === 'blasts-dtmf') this.dtmfNow(this.call.behaviour.digits); // during the prompt: dropped
+    let typedAny = false;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      this.exec('Playback', attempt > 1 ? 'please-try-again&please-enter-the&digits' : 'please-enter-the&digits');
+      await this.wait(this.t.promptMs);
+      this.exec('SayDigits', digits);
+      this.heard += digits;
+      await this.wait(this.t.promptMs);
+      const typed = await this.read(digits, firstMs, interMs);
+      this.setLocal('CHUT_CAPTCHA_INPUT', typed);
+      typedAny ||= typed !== '';
+      if (typed === digits) return this.after('passed', 'ring');
+    }
+    return typedAny ? this.after('failed', this.inbound.vars.get('CHUT_CAPTCHA_ONFAIL') ?? 'voicemail')
+      : this.after('timeout', this.inbound.vars.get('CHUT_CAPTCHA_ONTIMEOUT') ?? 'reject');
+  }
+
+  private async after(outcome: string, route: string): Promise<SimulatedRoute> {
+    this.report(outcome);
+    this.stage = route === 'reject' ? 'reject' : route === 'voicemail' ? 'voicemail' : 'ring';
+    await this.wait(this.t.promptMs);
+    if (route === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? 'sit');
+    if (route === 'voicemail') return this.voicemail();
+    return this.ring();
+  }
+
+  /** Read(): what the caller types in this attempt, by behaviour, with the DTMF events Asterisk emits. */
+  private async read(heard: string, firstMs: number, interMs: number): Promise<string> {
+    this.exec('Read', `CHUT_CAPTCHA_INPUT,beep,${heard.length},,1,${firstMs / 1000}`);
+    const b = this.call.behaviour;
+    const plan = b.kind === 'types-what-it-hears' ? { digits: heard, delay: b.delayMs ?? 300 }
+      : b.kind === 'types' ? { digits: b.digits, delay: b.delayMs ?? 300 } : null;
+    if (!plan || plan.delay >= firstMs) {
+      await this.wait(firstMs);
+      return '';
+    }
+    await this.wait(plan.delay);
+    let got = '';
+    for (const d of plan.digits.slice(0, heard.length)) {
+      this.dtmfNow(d);
+      got += d;
+      await this.wait(this.t.dtmfGapMs);
+    }
+    if (got.length < heard.length) await this.wait(interMs);
+    return got;
+  }
+
+  private dtmfNow(digits: string): void {
+    for (const d of digits) {
+      this.emit('DTMFBegin', [['Digit', d], ['Direction', 'Received']]);
+      this.emit('DTMFEnd', [['Digit', d], ['DurationMs', '100'], ['Direction', 'Received']]);
+    }
+  }
+}

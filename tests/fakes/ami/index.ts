@@ -1,0 +1,187 @@
+/**
+ * The AMI fake for tests: the built-in simulator (src/sim/ami) plus fault injection — connection drops,
+ * refused logins, malformed packets, floods of unrelated events, an Asterisk restart (FullyBooted again),
+ * slow action handling — and helpers to inspect what chut sent.
+ */
+import { Writable } from 'node:stream';
+import type { AmiAdapter } from '../../../src/ami/index.js';
+import { startChut, type RunningChut } from '../../../src/app.js';
+import { parseConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { parsePolicy } from '../../../src/rules/index.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
+import { createAmiSimulator, serialize, header, type AmiSimulator, type AmiSimulatorOptions, type Packet } from '../../../src/sim/ami/index.js';
+
+export { createAmiSimulator, header, type AmiSimulator, type AmiSimulatorOptions, type Packet };
+
+export interface AmiFake extends AmiSimulator {
+  dropConnections(): void;
+  rejectLogins(reject: boolean): void;
+  /** Writes packets Asterisk would never send (to every logged-in session). */
+  sendMalformed(): void;
+  /** Unrelated traffic: `perSecond` events of other channels (Newchannel without Hangup included). */
+  startFlood(perSecond: number): void;
+  stopFlood(): void;
+  floodSent(): number;
+  /** Closes every session and the listener, reopens on the same port after `downMs`; logins see a fresh Uptime. */
+  restart(downMs: number): Promise<void>;
+  /** A FullyBooted to every session without dropping it (a `core reload`). */
+  fullyBooted(): void;
+  delayActions(ms: number): void;
+  /** Actions chut sent, as packets. */
+  actions(): Packet[];
+  actionNames(): string[];
+}
+
+const MALFORMED = [
+  'this line has no colon\r\nneither: does this one?\r\n\r\n',
+  'Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: ChutQuery\r\n\r\n',
+  'Event: UserEvent\r\nUserEvent: ChutQuery\r\nChannel: \r\nUniqueid: ../../etc\r\nChutCaller: !!notbase64!!\r\n\r\n',
+  'Event: UserEvent\r\nUserEvent: ChutCaptcha\r\nUniqueid: 1.1\r\nChutOutcome: exploded\r\n\r\n',
+  'Event: Hangup\r\nUniqueid: \r\nCause: not-a-number\r\n\r\n',
+  '\r\n\r\n\r\n',
+  `Event: Newexten\r\nAppData: ${'x'.repeat(20_000)}\r\n\r\n`,
+  'Response: Success\r\nActionID: chut-999999\r\nMessage: nobody asked\r\n\r\n',
+  '\u0000\u0001\u0002binary junk\r\n\r\n',
+];
+
+function floodPacket(i: number, base: number): Packet {
+  const id = `${base}.${i}`;
+  const kinds = ['Newexten', 'VarSet', 'Newchannel', 'Newstate', 'Hangup'] as const;
+  const kind = kinds[i % kinds.length] ?? 'Newexten';
+  const privilege = kind === 'Newexten' || kind === 'VarSet' ? 'dialplan,all' : 'call,all';
+  return [
+    ['Event', kind], ['Privilege', privilege], ['Channel', `PJSIP/other-${i.toString(16).padStart(8, '0')}`],
+    ['ChannelState', '6'], ['ChannelStateDesc', 'Up'], ['CallerIDNum', '+33100000000'], ['CallerIDName', 'Noise'],
+    ['ConnectedLineNum', '<unknown>'], ['ConnectedLineName', '<unknown>'], ['Language', 'en'], ['AccountCode', ''],
+    ['Context', 'from-internal'], ['Exten', '200'], ['Priority', '1'], ['Uniqueid', id], ['Linkedid', id],
+    ...(kind === 'VarSet' ? [['Variable', 'NOISE'], ['Value', String(i)]] as Packet : []),
+    ...(kind === 'Hangup' ? [['Cause', '16'], ['Cause-txt', 'Normal Clearing']] as Packet : []),
+  ];
+}
+
+export function createAmiFake(opts: AmiSimulatorOptions = {}): AmiFake {
+  const sim = createAmiSimulator(opts);
+  const { server } = sim;
+  let flood: NodeJS.Timeout | null = null;
+  let sent = 0;
+  const base = 1_700_000_000 + Math.floor(Math.random() * 1000);
+
+  return Object.assign(sim, {
+    dropConnections: () => server.dropConnections(),
+    rejectLogins: (reject: boolean) => { server.rejectLogins = reject; },
+    sendMalformed: () => { for (const m of MALFORMED) server.writeRaw(m); },
+    startFlood(perSecond: number) {
+      if (flood) clearInterval(flood);
+      const tickMs = 10;
+      const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
+      flood = setInterval(() => {
+        let chunk = '';
+        for (let k = 0; k < perTick; k += 1) chunk += serialize(floodPacket(sent++, base));
+        server.writeRaw(chunk);
+      }, tickMs);
+    },
+    stopFlood() {
+      if (flood) clearInterval(flood);
+      flood = null;
+    },
+    floodSent: () => sent,
+    async restart(downMs: number) {
+      const port = server.port;
+      await server.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      await server.listen(port);
+    },
+    fullyBooted() {
+      server.writeRaw(serialize([['Event', 'FullyBooted'], ['Privilege', 'system,all'], ['Uptime', '0'], ['LastReload', '0'], ['Status', 'Fully Booted']]));
+    },
+    delayActions: (ms: number) => { server.actionDelayMs = ms; },
+    actions: () => server.received.map((r) => r.packet),
+    actionNames: () => server.received.map((r) => (header(r.packet, 'Action') ?? '').toLowerCase()),
+  });
+}
+
+/** Routes by caller name, so each test picks its route without depending on the clock or on number packs. */
+export const TEST_POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: allowlist
+    when: { list: allow }
+    action: ring
+  - name: blocklist
+    when: { list: block }
+    action: reject
+  - name: trusted
+    when: { trusted: true }
+    action: ring
+  - name: wants-captcha
+    when: { name: { matches: ['CAPTCHA*'] } }
+    action: captcha
+  - name: wants-voicemail
+    when: { name: { matches: ['VOICEMAIL*'] } }
+    action: voicemail
+  - name: wants-reject
+    when: { name: { matches: ['REJECT*'] } }
+    action: reject
+`;
+
+export interface AmiHarness {
+  sim: AmiFake;
+  chut: RunningChut;
+  adapter: AmiAdapter;
+  /** Every log line chut wrote (debug level and up), raw JSON text. */
+  logs: string[];
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface AmiHarnessOptions {
+  policy?: string;
+  config?: Record<string, unknown>;
+  sim?: AmiSimulatorOptions;
+  label?: string;
+  /** Do not wait for chut to log in (bad-login tests). */
+  noWait?: boolean;
+}
+
+/** chut's real wiring (startChut) against the AMI fake and the real Redis, with chut's log lines captured. */
+export async function startAmiHarness(o: AmiHarnessOptions = {}): Promise<AmiHarness> {
+  const sim = createAmiFake(o.sim);
+  await sim.start();
+  const redisUrl = await testRedisUrl();
+  const prefix = uniquePrefix(o.label ?? 'ami');
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+  const config = parseConfig({
+    ...sim.chutConfig(),
+    store: 'redis',
+    redis: { url: redisUrl, prefix },
+    http: { enabled: false },
+    captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
+    ...(o.config ?? {}),
+  });
+  const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger: createLogger('debug', sink), http: false });
+  const adapter = chut.adapters.find((a) => a.name === 'asterisk-ami') as AmiAdapter | undefined;
+  if (!adapter) throw new Error('startChut did not start the AMI adapter');
+  if (!o.noWait) await sim.waitForChut();
+  return {
+    sim, chut, adapter, logs, redisUrl,
+    async stop() {
+      await chut.stop();
+      await sim.stop();
+      await removeKeys(redisUrl, prefix);
+    },
+  };
+}
+
+/** Resolves once `check()` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The fake Asterisk for protocol tests: the built-in ARI simulator (src/sim/ari), whose `faults` object holds
+ * the fault-injection hooks (drop the WebSocket, REST 500 on the next N requests or on a path, slow replies,
+ * raw/malformed frames, an Asterisk restart), plus a harness that runs chut's real wiring (`startChut`)
+ * against it and the real Redis, capturing chut's log lines.
+ */
+import { Writable } from 'node:stream';
+import { startChut, type RunningChut } from '../../../src/app.js';
+import type { AriAdapter } from '../../../src/ari/index.js';
+import { parseConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { parsePolicy } from '../../../src/rules/index.js';
+import { AriSimulator, type AriSimulatorOptions } from '../../../src/sim/ari/index.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
+
+export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOptions, type FeatureCallOutcome } from '../../../src/sim/ari/index.js';
+
+/** Routes by caller name, so each test picks its route without depending on the clock or on number packs. */
+export const TEST_POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: allowlist
+    when: { list: allow }
+    action: ring
+  - name: blocklist
+    when: { list: block }
+    action: reject
+  - name: trusted
+    when: { trusted: true }
+    action: ring
+  - name: wants-captcha
+    when: { name: { matches: ['CAPTCHA*'] } }
+    action: captcha
+  - name: wants-voicemail
+    when: { name: { matches: ['VOICEMAIL*'] } }
+    action: voicemail
+  - name: wants-reject
+    when: { name: { matches: ['REJECT*'] } }
+    action: reject
+`;
+
+export interface AriHarness {
+  sim: AriSimulator;
+  chut: RunningChut;
+  adapter: AriAdapter;
+  /** Every log line chut wrote (debug level and up), raw JSON text. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  policy?: string;
+  /** Merged over the test configuration. */
+  config?: Record<string, unknown>;
+  sim?: AriSimulatorOptions;
+  /** Key prefix label; a fresh unique prefix is used and removed on stop. */
+  label?: string;
+}
+
+export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarness> {
+  const sim = new AriSimulator(o.sim);
+  await sim.start();
+  const url = await testRedisUrl();
+  const prefix = uniquePrefix(o.label ?? 'ari');
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+  const logger = createLogger('debug', sink);
+  const config = parseConfig({
+    ...sim.chutConfig(),
+    store: 'redis',
+    redis: { url, prefix },
+    http: { enabled: false },
+    captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
+    ...(o.config ?? {}),
+  });
+  const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger, http: false });
+  const adapter = chut.adapters.find((a) => a.name === 'asterisk-ari') as AriAdapter | undefined;
+  if (!adapter) throw new Error('startChut did not start the ARI adapter');
+  await sim.waitForChut();
+  return {
+    sim, chut, adapter, logs,
+    async stop() {
+      await chut.stop();
+      await sim.stop();
+      await removeKeys(url, prefix);
+    },
+  };
+}
+
+/** Resolves once `check()` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

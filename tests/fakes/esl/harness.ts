@@ -1,0 +1,88 @@
+/** Shared set-up for the ESL protocol tests: chut's real wiring (startChut) against the fake FreeSWITCH. */
+import { parseConfig } from '../../../src/config.js';
+import { silentLogger } from '../../../src/logger.js';
+import { parsePolicy } from '../../../src/rules/index.js';
+import { startChut, type RunningChut } from '../../../src/app.js';
+import { FakeFreeSwitch } from './index.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
+import type { SimulatedCall } from '../../../src/sim/types.js';
+
+/** Routes by the dialled extension so each test picks its route; the block list rejects. */
+export const POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: blocklist
+    when: { list: block }
+    action: reject
+  - name: trusted
+    when: { trusted: true }
+    action: ring
+  - name: captcha-line
+    when: { dialled: ['2001'] }
+    action: captcha
+  - name: voicemail-line
+    when: { dialled: ['2002'] }
+    action: voicemail
+  - name: reject-line
+    when: { dialled: ['2003'] }
+    action: reject
+`;
+
+export interface Harness {
+  sim: FakeFreeSwitch;
+  chut: RunningChut;
+  url: string;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(overrides: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof FakeFreeSwitch>[0] = {}): Promise<Harness> {
+  const sim = new FakeFreeSwitch({ mediaMs: 10, ...simOpts });
+  await sim.start();
+  const url = await testRedisUrl();
+  const prefix = uniquePrefix('esl');
+  const base = sim.chutConfig() as { esl: Record<string, unknown> };
+  const { esl: eslOver, ...rest } = overrides as { esl?: Record<string, unknown> };
+  const config = parseConfig({
+    ...rest,
+    esl: { ...base.esl, ...eslOver },
+    store: 'redis', redis: { url, prefix }, http: { enabled: false },
+    captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, ...((rest as { captcha?: object }).captcha) },
+  });
+  const chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: false });
+  await sim.waitForChut();
+  return {
+    sim, chut, url, prefix,
+    async close() {
+      await chut.stop();
+      await sim.stop();
+      await removeKeys(url, prefix);
+    },
+  };
+}
+
+let n = 0;
+/** A fresh valid French mobile number per call, so trust and scores never leak between tests. */
+export function freshNumber(): string {
+  n++;
+  return `+3361${String(Date.now() % 1e5).padStart(5, '0')}${String(n).padStart(2, '0')}`.slice(0, 12);
+}
+
+export function call(over: Partial<SimulatedCall>): SimulatedCall {
+  return { callerNumber: freshNumber(), callerName: 'Someone', dialled: '1000', behaviour: { kind: 'silent' }, maxDurationMs: 8000, ...over };
+}
+
+/** The stored record of a call, polled (records are written just after the route). */
+export async function recordOf(h: Harness, callId: string, timeoutMs = 5000): Promise<Awaited<ReturnType<RunningChut['store']['calls']>>['calls'][number] | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const page = await h.chut.store.calls({ limit: 200 });
+    const found = page.calls.find((c) => c.callId === callId);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return undefined;
+}

@@ -1,0 +1,175 @@
+/** The Redis store: the shared contract, plus what only Redis can show (round trips, key hygiene, encodings). */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyScoreDelta, bucketOf, createMemoryStore, createRedisStore, decayScore, DEFAULT_BUCKETS, type RedisReputationStore,
+} from '../../src/reputation/index.js';
+import type { ListRecord } from '../../src/reputation/types.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { call, rec, storeContract } from './store-contract.js';
+
+const prefixes: string[] = [];
+let url = '';
+let admin: Redis;
+
+beforeAll(async () => {
+  url = await testRedisUrl();
+  admin = new Redis(url);
+});
+afterAll(async () => {
+  for (const p of prefixes) await removeKeys(url, p);
+  admin.disconnect();
+});
+
+function fresh(label = 'rs'): RedisReputationStore {
+  const prefix = uniquePrefix(label);
+  prefixes.push(prefix);
+  return createRedisStore({ url, prefix });
+}
+
+storeContract('redis', async () => fresh());
+
+const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
+const DAY = 86_400_000;
+const look = { rateWindowsSec: [60, 300, 3600], blockDigits: 8, now: T0 };
+const numbers = (n: number, base = 33_600_000_000) => Array.from({ length: n }, (_, i) => `+${base + i * 7919}`);
+
+describe('Redis store specifics', () => {
+  it('costs exactly one round trip per lookup and per recordCall, none for a withheld caller', async () => {
+    const store = fresh();
+    await store.addListEntry(rec({ entry: { kind: 'prefix', prefix: '+33162' } }));
+    await store.lookup({ ...look, e164: '+33612345678' });
+    let before = store.roundTrips;
+    await store.lookup({ ...look, e164: '+33162000000' });
+    expect(store.roundTrips - before).toBe(1);
+    before = store.roundTrips;
+    await store.lookup({ ...look, e164: null });
+    expect(store.roundTrips - before).toBe(0);
+    before = store.roundTrips;
+    await store.recordCall({ record: call({ action: 'captcha', captcha: 'failed', shadow: true }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
+    expect(store.roundTrips - before).toBe(1);
+    before = store.roundTrips;
+    await store.applyOutcome({ e164: '+33612345678', now: T0, scoreDelta: 10, halfLifeMs: DAY, counter: 'failed' });
+    expect(store.roundTrips - before).toBe(1);
+    await store.close();
+  });
+
+  it('writes only keys under its prefix (every command checked with COMMAND GETKEYS), all of documented shapes', async () => {
+    const store = fresh('keys');
+    const prefix = prefixes[prefixes.length - 1] as string;
+    await store.ping();
+    const monitor = await new Redis(url).monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => { seen.push(args); });
+    const marker = `${prefix}marker`;
+    await store.addListEntry(rec({ entry: { kind: 'number', e164: '+33612345678' }, reason: 'x' }));
+    await store.addListEntry(rec({ entry: { kind: 'prefix', prefix: '+33162' } }));
+    await store.recordCall({ record: call(), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
+    await store.applyOutcome({ e164: '+33612345678', now: T0, scoreDelta: 10, halfLifeMs: DAY, counter: 'reports' });
+    await store.enrichCall('id 1\r\n', { answered: true, answeredBy: null, talkSeconds: 3, hangupCause: null });
+    await store.setLastCaller('ext\r\nFLUSHALL', '+33612345678', T0);
+    await store.lookup({ ...look, e164: '+33612345678' });
+    await store.importList([rec({ entry: { kind: 'number', e164: '+12025550143' } })]);
+    await store.stats({ since: T0 - DAY, now: T0 });
+    await store.calls({ limit: 10 });
+    for await (const _ of store.exportLists()) { /* drain */ }
+    await admin.set(marker, '1');
+    await expect.poll(() => seen.some((a) => a.includes(marker)), { timeout: 10_000 }).toBe(true);
+    monitor.disconnect();
+    const ours = seen.filter((a) => a.some((x) => x.startsWith(prefix)) || /^(evalsha|eval)$/i.test(a[0] ?? ''));
+    expect(ours.length).toBeGreaterThan(10);
+    for (const args of ours) {
+      if (/^(multi|exec|ping|script)$/i.test(args[0] ?? '')) continue;
+      const keys = (await admin.call('COMMAND', 'GETKEYS', ...args).catch(() => [])) as string[]; // keyless: SCAN…
+      if (!keys.some((k) => k.startsWith(prefix))) continue; // another client's command seen by MONITOR
+      for (const k of keys) expect(k.startsWith(prefix), `${args.join(' ')}`).toBe(true);
+    }
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const shapes = /^(schema|l[ab]:\d+|p[ab]|dict:(src|rsn)(:ix)?|r:\d+|w:\d+|wb:\d+|stats:[hd]:[0-9T-]+|top:[0-9-]+:[a-z-]+|calls|enr:(i:[A-Za-z0-9._:-]+|h:[0-9a-f]+)|last(:(i|h):[^\s]+)?|marker)$/;
+    for (const k of keys) expect(k.slice(prefix.length)).toMatch(shapes);
+    expect(keys.some((k) => k.includes('\n') || k.includes('FLUSHALL'))).toBe(false);
+    await store.close();
+  });
+
+  it('keeps buckets in the compact listpack encoding and the schema key at version 1', async () => {
+    const store = fresh('enc');
+    const prefix = prefixes[prefixes.length - 1] as string;
+    await store.importList(numbers(3000).map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'Robocall', source: 'import:ftc', addedAt: Date.UTC(2026, 0, 5) })));
+    const { bucket } = bucketOf('+33600000000', DEFAULT_BUCKETS);
+    expect(await admin.call('OBJECT', 'ENCODING', `${prefix}lb:${bucket}`)).toBe('listpack');
+    expect(await admin.hgetall(`${prefix}schema`)).toEqual({ version: '1', buckets: String(DEFAULT_BUCKETS) });
+    await store.close();
+  });
+
+  it('refuses to run against a newer schema, with a clear error', async () => {
+    const prefix = uniquePrefix('schema');
+    prefixes.push(prefix);
+    await admin.hset(`${prefix}schema`, { version: '2', buckets: '1000' });
+    const store = createRedisStore({ url, prefix });
+    await expect(store.lookup({ ...look, e164: '+33612345678' })).rejects.toThrow(/schema version 2.*Upgrade chut/);
+    await store.close();
+  });
+
+  it('agrees with score.ts (and the memory store) over a long random sequence of outcomes', async () => {
+    const redis = fresh();
+    const memory = createMemoryStore();
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    let now = T0;
+    let expected = 0;
+    let last = T0;
+    for (let i = 0; i < 60; i++) {
+      now += Math.floor(rnd() * 20 * DAY);
+      const update = { e164: '+33612345678', now, scoreDelta: Math.round((rnd() * 140 - 60) * 1000) / 1000, halfLifeMs: (1 + rnd() * 40) * DAY, counter: null };
+      await redis.applyOutcome(update);
+      await memory.applyOutcome(update);
+      expected = applyScoreDelta(decayScore(expected, now - last, update.halfLifeMs), update.scoreDelta);
+      last = now;
+      const at = now + Math.floor(rnd() * 10 * DAY);
+      const [r, m] = await Promise.all([redis.lookup({ ...look, e164: '+33612345678', now: at }), memory.lookup({ ...look, e164: '+33612345678', now: at })]);
+      expect(r.score).toBe(m.score);
+      expect(r.score).toBe(decayScore(expected, at - now, update.halfLifeMs));
+    }
+    await redis.close();
+  });
+
+  it('stores hostile reasons safely: CRLF kept, 10 kB cut to 256 characters, unicode intact', async () => {
+    const store = fresh();
+    const entries: Array<[string, string, string]> = [
+      ['+33612000001', 'a\r\nb\r\nDEL *', 'a\r\nb\r\nDEL *'],
+      ['+33612000002', 'é'.repeat(10_000), 'é'.repeat(256)],
+      ['+33612000003', '📞 spam 日本 \u0000nul', '📞 spam 日本 nul'],
+    ];
+    for (const [e164, reason] of entries) await store.addListEntry(rec({ entry: { kind: 'number', e164 }, reason }));
+    for (const [e164, , stored] of entries) {
+      expect((await store.getListEntry({ kind: 'number', e164 }))[0]?.reason).toBe(stored);
+      expect((await store.lookup({ ...look, e164 })).listed?.reason).toBe(stored);
+    }
+    await store.close();
+  });
+
+  it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
+    const store = fresh('undo');
+    const prefix = prefixes[prefixes.length - 1] as string;
+    const list = numbers(20_000, 44_700_000_000);
+    const existing = list[100] as string;
+    await store.addListEntry(rec({ entry: { kind: 'number', e164: existing }, reason: 'before' }));
+    const poisonedKey = `${prefix}lb:${bucketOf(list[19_000] as string, DEFAULT_BUCKETS).bucket}`;
+    await admin.set(poisonedKey, 'not a hash');
+    const records: ListRecord[] = list.map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'import' }));
+    await expect(store.importList(records)).rejects.toThrow(/WRONGTYPE/);
+    expect((await store.getListEntry({ kind: 'number', e164: existing }))[0]?.reason).toBe('before');
+    for (const e164 of [list[0], list[5000], list[18_999]] as string[]) expect(await store.getListEntry({ kind: 'number', e164 })).toEqual([]);
+    await admin.del(poisonedKey);
+    let n = 0;
+    for await (const _ of store.exportLists()) n++;
+    expect(n).toBe(1);
+    await store.close();
+  });
+});

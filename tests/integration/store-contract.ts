@@ -1,0 +1,262 @@
+/**
+ * The ReputationStore contract: every adapter (Redis, in-memory) runs this same suite.
+ * `storeContract(name, create)`: `create()` returns a fresh, empty store for one test.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallRecord, ListRecord, ReputationStore } from '../../src/reputation/types.js';
+import { applyScoreDelta, decayScore, formatExport, parseImport } from '../../src/reputation/index.js';
+
+const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const HALF = 30 * DAY;
+
+export function rec(over: Partial<ListRecord> & { entry: ListRecord['entry'] }): ListRecord {
+  return { list: 'block', reason: null, source: 'cli', addedAt: T0, expiresAt: null, ...over };
+}
+const num = (e164: string) => ({ kind: 'number' as const, e164 });
+const pre = (prefix: string) => ({ kind: 'prefix' as const, prefix });
+
+export function call(over: Partial<CallRecord> = {}): CallRecord {
+  return {
+    time: T0, pbx: 'asterisk', callId: `c-${Math.random().toString(36).slice(2)}`, rawCaller: '0612345678',
+    caller: '+33612345678', callerKind: 'valid', callerName: 'Jean', dialled: '100', action: 'ring', route: 'ring',
+    rule: 'default', reasons: ['no rule matched'], shadow: false, degraded: false, captcha: null, latencyMs: 1.5, ...over,
+  };
+}
+
+const keyOf = (r: ListRecord) => `${r.list}|${r.entry.kind}|${r.entry.kind === 'number' ? r.entry.e164 : r.entry.prefix}`;
+const sortRecs = (rs: ListRecord[]) => [...rs].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+export function storeContract(name: string, create: () => Promise<ReputationStore>): void {
+  describe(`ReputationStore contract: ${name}`, () => {
+    let store: ReputationStore;
+    beforeEach(async () => { store = await create(); });
+    afterEach(async () => { await store.close(); });
+    const look = (e164: string | null, now = T0, windows = [60, 3600]) => store.lookup({ e164, rateWindowsSec: windows, blockDigits: 8, now });
+
+    it('knows nothing about an unknown number, and nothing about withheld callers', async () => {
+      for (const e164 of ['+33612345678', null]) {
+        const r = await look(e164);
+        expect(r).toEqual({
+          listed: null, score: 0, trustedUntil: null, reports: 0, captcha: { passed: 0, failed: 0, hungUp: 0 },
+          recentCalls: { number: { 60: 0, 3600: 0 }, block: { 60: 0, 3600: 0 } }, firstSeen: null, lastSeen: null,
+        });
+      }
+    });
+
+    it('finds an exact blocklist entry with its reason and source', async () => {
+      await store.addListEntry(rec({ entry: num('+33612345678'), reason: 'démarchage', source: 'cli' }));
+      expect((await look('+33612345678')).listed).toEqual({ list: 'block', match: 'exact', entry: '+33612345678', reason: 'démarchage', source: 'cli' });
+      expect((await look('+33612345679')).listed).toBeNull();
+    });
+
+    it('applies precedence: allow beats block on exact, exact beats prefix, longest prefix wins, allow wins ties', async () => {
+      await store.addListEntry(rec({ entry: num('+33612345678') }));
+      await store.addListEntry(rec({ list: 'allow', entry: num('+33612345678') }));
+      expect((await look('+33612345678')).listed).toMatchObject({ list: 'allow', match: 'exact' });
+
+      await store.addListEntry(rec({ list: 'allow', entry: pre('+33162') }));
+      await store.addListEntry(rec({ entry: num('+33162000001') }));
+      expect((await look('+33162000001')).listed).toMatchObject({ list: 'block', match: 'exact' });
+
+      await store.addListEntry(rec({ entry: pre('+331620') }));
+      expect((await look('+33162000002')).listed).toMatchObject({ list: 'block', match: 'prefix', entry: '+331620' });
+      expect((await look('+33162100000')).listed).toMatchObject({ list: 'allow', match: 'prefix', entry: '+33162' });
+
+      await store.addListEntry(rec({ list: 'allow', entry: pre('+331620') }));
+      expect((await look('+33162000002')).listed).toMatchObject({ list: 'allow', match: 'prefix', entry: '+331620' });
+    });
+
+    it('ignores expired entries and falls back to the next match', async () => {
+      await store.addListEntry(rec({ entry: pre('+4930') }));
+      await store.addListEntry(rec({ list: 'allow', entry: num('+4930123456'), expiresAt: T0 + HOUR }));
+      expect((await look('+4930123456', T0)).listed).toMatchObject({ list: 'allow', match: 'exact' });
+      expect((await look('+4930123456', T0 + HOUR)).listed).toMatchObject({ list: 'block', match: 'prefix', entry: '+4930' });
+    });
+
+    it('raises, decays and clamps the score exactly as score.ts computes it', async () => {
+      const e = '+33700000001';
+      const steps: Array<[number, number]> = [[0, 25], [HOUR * 5, 40], [DAY * 3, 60], [DAY * 40, -10], [DAY * 41, -90], [DAY * 50, 30]];
+      let expected = 0;
+      let last = T0;
+      for (const [at, delta] of steps) {
+        await store.applyOutcome({ e164: e, now: T0 + at, scoreDelta: delta, halfLifeMs: HALF, counter: null });
+        expected = applyScoreDelta(decayScore(expected, T0 + at - last, HALF), delta);
+        last = T0 + at;
+        expect((await look(e, T0 + at)).score).toBe(expected);
+      }
+      expect((await look(e, last + HALF)).score).toBe(decayScore(expected, HALF, HALF));
+      await store.applyOutcome({ e164: e, now: last, scoreDelta: 500, halfLifeMs: HALF, counter: null });
+      expect((await look(e, last)).score).toBe(100);
+      expect((await look(e, last + HALF)).score).toBe(50);
+      await store.applyOutcome({ e164: e, now: last, scoreDelta: -500, halfLifeMs: HALF, counter: null });
+      expect((await look(e, last)).score).toBe(0);
+    });
+
+    it('sets, keeps and clears trust; counts captcha outcomes and reports', async () => {
+      const e = '+33700000002';
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: -40, halfLifeMs: HALF, counter: 'passed', trustedUntil: T0 + 30 * DAY });
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 25, halfLifeMs: HALF, counter: 'failed' });
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 10, halfLifeMs: HALF, counter: 'hungUp' });
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 10, halfLifeMs: HALF, counter: 'failed' });
+      let r = await look(e);
+      expect(r.trustedUntil).toBe(T0 + 30 * DAY);
+      expect(r.captcha).toEqual({ passed: 1, failed: 2, hungUp: 1 });
+      expect(r.score).toBe(45);
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 30, halfLifeMs: HALF, counter: 'reports', trustedUntil: null });
+      r = await look(e);
+      expect(r.trustedUntil).toBeNull();
+      expect(r.reports).toBe(1);
+    });
+
+    it('counts recent calls per number and per block in sliding windows as time passes', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 };
+      for (const [caller, ago] of [['+33612345678', 3000], ['+33612345678', 90], ['+33612345678', 30], ['+33612345699', 10], ['+33698765432', 5]] as const) {
+        await store.recordCall({ ...base, record: call({ caller, time: T0 - ago * 1000 }) });
+      }
+      let r = await look('+33612345678');
+      expect(r.recentCalls).toEqual({ number: { 60: 1, 3600: 3 }, block: { 60: 2, 3600: 4 } });
+      // 50 minutes on, the call 3000 s ago sits exactly on the window edge: windows are (now - w, now].
+      r = await look('+33612345678', T0 + 600_000);
+      expect(r.recentCalls).toEqual({ number: { 60: 0, 3600: 2 }, block: { 60: 0, 3600: 3 } });
+      r = await look('+33612345678', T0 + 3_700_000);
+      expect(r.recentCalls).toEqual({ number: { 60: 0, 3600: 0 }, block: { 60: 0, 3600: 0 } });
+      expect(r.firstSeen).toBe(T0 - 3_000_000);
+      expect(r.lastSeen).toBe(T0 - 30_000);
+      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', time: T0 }) });
+      expect((await look(null)).recentCalls.number).toEqual({ 60: 0, 3600: 0 });
+    });
+
+    it('aggregates recorded calls into stats: actions, routes, rules, captcha, degraded, shadow, hours, top callers', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      const calls: Array<Partial<CallRecord>> = [
+        { action: 'reject', route: 'reject', rule: 'blocklist', caller: '+33612000001' },
+        { action: 'reject', route: 'reject', rule: 'blocklist', caller: '+33612000001' },
+        { action: 'reject', route: 'ring', rule: 'blocklist', caller: '+33612000002', shadow: true },
+        { action: 'captcha', route: 'ring', rule: 'withheld', caller: 'withheld', callerKind: 'withheld', captcha: 'passed' },
+        { action: 'captcha', route: 'voicemail', rule: 'fr-npv', caller: '+33162000000', captcha: 'hung-up', time: T0 + HOUR },
+        { action: 'ring', route: 'ring', rule: 'degraded', caller: '+33612000003', degraded: true, time: T0 - 3 * HOUR },
+      ];
+      for (const c of calls) await store.recordCall({ ...base, record: call(c) });
+      const s = await store.stats({ since: T0 - HOUR, now: T0 + HOUR + 60_000 });
+      expect(s.since).toBe(Date.UTC(2026, 5, 15, 9));
+      expect(s.total).toBe(5);
+      expect(s.byAction).toEqual({ reject: 3, captcha: 2 });
+      expect(s.byRoute).toEqual({ reject: 2, ring: 2, voicemail: 1 });
+      expect(s.byRule).toEqual({ blocklist: 3, withheld: 1, 'fr-npv': 1 });
+      expect(s.captcha).toEqual({ passed: 1, failed: 0, 'hung-up': 1, timeout: 0 });
+      expect(s.shadow).toBe(1);
+      expect(s.degraded).toBe(0);
+      expect(s.byHour).toEqual({ '2026-06-15T10': { reject: 2, ring: 2 }, '2026-06-15T11': { voicemail: 1 } });
+      expect(s.topCallers.reject).toEqual([{ caller: '+33612000001', calls: 2 }, { caller: '+33612000002', calls: 1 }]);
+      expect(s.topCallers.captcha).toEqual([{ caller: '+33162000000', calls: 1 }]);
+      const all = await store.stats({ since: T0 - 4 * HOUR, now: T0 + 2 * HOUR });
+      expect(all.total).toBe(6);
+      expect(all.degraded).toBe(1);
+    });
+
+    it('pages call records newest first, filters by action and since, and merges enrichment', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      for (let i = 0; i < 5; i++) {
+        await store.recordCall({ ...base, record: call({ callId: `call-${i}`, time: T0 + i * 1000, action: i % 2 ? 'reject' : 'ring' }) });
+      }
+      await store.enrichCall('call-3', { answered: true, answeredBy: 'PJSIP/100', talkSeconds: 42, hangupCause: 'NORMAL_CLEARING' });
+      const p1 = await store.calls({ limit: 2 });
+      expect(p1.calls.map((c) => c.callId)).toEqual(['call-4', 'call-3']);
+      expect(p1.calls[1]?.enrichment).toEqual({ answered: true, answeredBy: 'PJSIP/100', talkSeconds: 42, hangupCause: 'NORMAL_CLEARING' });
+      expect(p1.calls[0]?.enrichment).toBeNull();
+      expect(p1.calls[0]).toMatchObject({ caller: '+33612345678', callerName: 'Jean', latencyMs: 1.5, reasons: ['no rule matched'] });
+      const p2 = await store.calls({ limit: 2, before: p1.next as string });
+      expect(p2.calls.map((c) => c.callId)).toEqual(['call-2', 'call-1']);
+      const p3 = await store.calls({ limit: 2, before: p2.next as string });
+      expect(p3.calls.map((c) => c.callId)).toEqual(['call-0']);
+      expect(p3.next).toBeNull();
+      expect((await store.calls({ limit: 10, action: 'reject' })).calls.map((c) => c.callId)).toEqual(['call-3', 'call-1']);
+      expect((await store.calls({ limit: 10, since: T0 + 2500 })).calls.map((c) => c.callId)).toEqual(['call-4', 'call-3']);
+      await expect(store.calls({ limit: 10, before: 'not-an-id\r\n' })).rejects.toThrow(/cursor/);
+    });
+
+    it('stores enrichment for hostile call ids without confusing them', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      const hostile = 'a b\r\nDEL *{x}';
+      await store.recordCall({ ...base, record: call({ callId: hostile }) });
+      await store.recordCall({ ...base, record: call({ callId: 'plain', time: T0 + 1 }) });
+      await store.enrichCall(hostile, { answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'NO ANSWER' });
+      const page = await store.calls({ limit: 10 });
+      expect(page.calls.find((c) => c.callId === hostile)?.enrichment).toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'NO ANSWER' });
+      expect(page.calls.find((c) => c.callId === 'plain')?.enrichment).toBeNull();
+    });
+
+    it('remembers the last caller per target, falling back to the last caller to anyone', async () => {
+      expect(await store.getLastCaller('100')).toBeNull();
+      await store.setLastCaller('100', '+33612345678', T0);
+      await store.setLastCaller('weird target\r\n*', '+33698765432', T0 + 1);
+      expect(await store.getLastCaller('100')).toBe('+33612345678');
+      expect(await store.getLastCaller('weird target\r\n*')).toBe('+33698765432');
+      expect(await store.getLastCaller('200')).toBe('+33698765432');
+      await store.setLastCaller('100', 'withheld', T0 + 2);
+      expect(await store.getLastCaller('100')).toBe('+33612345678');
+    });
+
+    it('adds, gets and removes list entries', async () => {
+      const e = num('+33612345678');
+      await store.addListEntry(rec({ entry: e, reason: 'spam', source: 'api', addedAt: T0 + 123, expiresAt: T0 + DAY }));
+      await store.addListEntry(rec({ list: 'allow', entry: e, reason: null, source: 'cli' }));
+      await store.addListEntry(rec({ entry: pre('+33162'), reason: 'fr-npv', source: 'cli', addedAt: Date.UTC(2026, 0, 1) }));
+      expect(sortRecs(await store.getListEntry(e))).toEqual(sortRecs([
+        rec({ entry: e, reason: 'spam', source: 'api', addedAt: T0 + 123, expiresAt: T0 + DAY }),
+        rec({ list: 'allow', entry: e, source: 'cli' }),
+      ]));
+      expect(await store.getListEntry(pre('+33162'))).toEqual([rec({ entry: pre('+33162'), reason: 'fr-npv', addedAt: Date.UTC(2026, 0, 1) })]);
+      expect(await store.removeListEntry(e, 'allow')).toBe(true);
+      expect((await store.getListEntry(e)).map((r) => r.list)).toEqual(['block']);
+      expect(await store.removeListEntry(e)).toBe(true);
+      expect(await store.removeListEntry(e)).toBe(false);
+      expect(await store.getListEntry(e)).toEqual([]);
+      expect((await look('+33612345678')).listed).toBeNull();
+    });
+
+    it('keeps hostile reasons intact but bounded', async () => {
+      await store.addListEntry(rec({ entry: num('+33612345670'), reason: 'line1\r\nline2 "q", ☎️ 日本' }));
+      await store.addListEntry(rec({ entry: num('+33612345671'), reason: 'x'.repeat(10_000) }));
+      expect((await look('+33612345670')).listed?.reason).toBe('line1\r\nline2 "q", ☎️ 日本');
+      expect((await look('+33612345671')).listed?.reason).toBe('x'.repeat(256));
+    });
+
+    it('imports all records or none', async () => {
+      const good = rec({ entry: num('+33612345678') });
+      const bad = { ...rec({ entry: num('+33612345679') }), entry: { kind: 'number', e164: '33 bad' } } as ListRecord;
+      await expect(store.importList([good, bad])).rejects.toThrow();
+      expect(await store.getListEntry(good.entry)).toEqual([]);
+    });
+
+    it('round-trips every list entry through export → parseImport(chut) → import', async () => {
+      const records = [
+        rec({ entry: num('+33612345678'), reason: 'a, "quoted"\nreason', source: 'import:csv', addedAt: Date.UTC(2026, 1, 3) }),
+        rec({ entry: num('+12025550143'), reason: 'Robocall ☎ 日本語', source: 'import:ftc', addedAt: Date.UTC(2025, 11, 31) }),
+        rec({ list: 'allow', entry: num('+4915112345678'), reason: null, source: 'cli', addedAt: T0 + 7, expiresAt: T0 + DAY }),
+        rec({ entry: pre('+33162'), reason: ' leading space', source: 'cli' }),
+        rec({ list: 'allow', entry: pre('+3393'), reason: 'platforms', source: 'api' }),
+      ];
+      await store.importList(records);
+      const exported = sortRecs(await collect(store.exportLists()));
+      expect(exported).toEqual(sortRecs(records));
+      const csv = (await collect(formatExport(store.exportLists()))).join('');
+      const parsed = parseImport(csv, { format: 'chut', list: 'block', source: 'import:chut', defaultCountry: 'FR', now: T0 });
+      expect(parsed.stats).toEqual({ taken: 5, skipped: 0, skippedWhy: {} });
+      const other = await create();
+      try {
+        await other.importList(parsed.records);
+        expect(sortRecs(await collect(other.exportLists()))).toEqual(sortRecs(records));
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,125 @@
+/** Fail-open and reconnection: every fault the fake Asterisk can inject ends with the call ringing. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedCall } from '../../src/sim/types.js';
+import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+
+let h: AriHarness;
+let n = 0;
+const call = (callerName: string, behaviour: SimulatedCall['behaviour'] = { kind: 'silent' }): SimulatedCall =>
+  ({ callerNumber: `+3361299${String(++n).padStart(4, '0')}`, callerName, dialled: '0100000000', behaviour });
+
+beforeAll(async () => { h = await startAriHarness({ label: 'ari-faults' }); });
+afterAll(async () => { await h.stop(); });
+afterEach(async () => {
+  h.sim.faults.delayMs = 0;
+  await h.sim.waitForChut(10_000);
+  await eventually(() => h.adapter.liveCalls() === 0, 5000, 'no live calls left');
+});
+
+describe('reconnection', () => {
+  it('re-registers the app after the WebSocket drops, and screens calls again', async () => {
+    const statuses: string[] = [];
+    const watch = setInterval(() => statuses.push(h.adapter.status().state), 5);
+    h.sim.faults.dropWebSockets();
+    await eventually(() => !h.sim.registered(), 2000, 'the app to be unregistered');
+    await h.sim.waitForChut(10_000);
+    await eventually(() => h.adapter.status().state === 'ready', 5000, 'the adapter to be ready');
+    clearInterval(watch);
+    expect(statuses).toContain('reconnecting');
+    const out = await h.sim.placeCall(call('VOICEMAIL after reconnect'));
+    expect(out.route).toBe('voicemail');
+  });
+
+  it('while chut is disconnected, Stasis() returns at once and the call rings (fail-open)', async () => {
+    h.sim.faults.refuseUpgrades = true;
+    h.sim.faults.dropWebSockets();
+    await eventually(() => !h.sim.registered(), 2000, 'the app to be unregistered');
+    const out = await h.sim.placeCall(call('REJECT while away'));
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    h.sim.faults.refuseUpgrades = false;
+  });
+
+  it('an Asterisk restart: chut comes back by itself and routes the next call', async () => {
+    await h.sim.faults.restart(300);
+    await h.sim.waitForChut(10_000);
+    const out = await h.sim.placeCall(call('REJECT after restart'));
+    expect(out.route).toBe('reject');
+  });
+
+  it('a WebSocket dropped in the middle of a captcha still ends in a route, never dead air', async () => {
+    const pending = h.sim.placeCall({ ...call('CAPTCHA mid-drop', { kind: 'types-what-it-hears', delayMs: 50 }), maxDurationMs: 10_000 });
+    await eventually(() => h.adapter.liveCalls() === 1, 2000, 'the call to be in chut');
+    await new Promise((r) => setTimeout(r, 30));
+    h.sim.faults.dropWebSockets();
+    const out = await pending;
+    expect(['ring', 'voicemail', 'reject']).toContain(out.route);
+  });
+});
+
+describe('fail-open on REST and frame faults', () => {
+  it('a 500 on the first continue is retried and the call rings', async () => {
+    h.sim.faults.failNext(1, '/continue');
+    const out = await h.sim.placeCall(call('Bob 500'));
+    expect(out.route).toBe('ring');
+  });
+
+  it('a 500 when answering for the captcha rings the call instead', async () => {
+    h.sim.faults.failNext(1, '/answer');
+    const out = await h.sim.placeCall(call('CAPTCHA answer fails'));
+    expect(out.route).toBe('ring');
+  });
+
+  it('a 500 on the prompt playback rings the call instead', async () => {
+    h.sim.faults.failNext(1, '/play');
+    const out = await h.sim.placeCall(call('CAPTCHA play fails'));
+    expect(out.route).toBe('ring');
+  });
+
+  it('a 500 when setting the route variables still leaves Stasis, towards ring (never a dead end)', async () => {
+    h.sim.faults.failNext(2, /^POST .*\/variable$/);
+    const out = await h.sim.placeCall(call('REJECT variable fails'));
+    expect(out.route).toBe('ring');
+  });
+
+  it('a 500 on the STIR/SHAKEN lookup does not stop the route', async () => {
+    h.sim.faults.failNext(1, /^GET .*\/variable$/);
+    const out = await h.sim.placeCall(call('VOICEMAIL no stir'));
+    expect(out.route).toBe('voicemail');
+  });
+
+  it('slow REST replies (300 ms each) still end in the right route', async () => {
+    h.sim.faults.delayMs = 300;
+    const out = await h.sim.placeCall(call('VOICEMAIL slow'));
+    expect(out.route).toBe('voicemail');
+  });
+
+  it('REST slower than the request timeout: chut keeps retrying the continue and the call rings', async () => {
+    h.sim.faults.delayMs = 2500; // above ari.requestTimeoutMs (2000)
+    const pending = h.sim.placeCall({ ...call('Slow Asterisk'), maxDurationMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 3000));
+    h.sim.faults.delayMs = 0;
+    const out = await pending;
+    expect(out.route).toBe('ring');
+  });
+
+  it('malformed and hostile frames are dropped without affecting the next call', async () => {
+    for (const raw of ['{not json', '[]', '{"type":"StasisStart"}', '{"type":"StasisStart","args":[],"channel":{"id":"../x"}}', 'x'.repeat(300_000)]) {
+      h.sim.faults.sendRaw(raw);
+    }
+    const out = await h.sim.placeCall(call('REJECT after garbage'));
+    expect(out.route).toBe('reject');
+    expect(h.adapter.status().state).toBe('ready');
+    expect(h.logs.some((l) => l.includes('malformed frame dropped'))).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  it('the ARI password never appears in chut logs, even at debug level', () => {
+    expect(h.logs.length).toBeGreaterThan(10);
+    const basic = Buffer.from(`${h.sim.user}:${h.sim.password}`).toString('base64');
+    for (const line of h.logs) {
+      expect(line).not.toContain(h.sim.password);
+      expect(line).not.toContain(basic);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+/** The AMI connection chut owns: no queue while disconnected, timeouts, backoff, credentials checked. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AmiNotReadyError, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
+import { AmiValueError } from '../../../src/ami/values.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createAmiSimulator, type AmiSimulator } from '../../../src/sim/ami/index.js';
+
+let sim: AmiSimulator | null = null;
+let conn: AmiConnection | null = null;
+
+afterEach(async () => {
+  await conn?.stop();
+  await sim?.stop();
+  conn = sim = null;
+});
+
+async function connected(): Promise<AmiConnection> {
+  sim = createAmiSimulator({ password: 'pw' });
+  await sim.start();
+  const c = createAmiConnection({ host: '127.0.0.1', port: sim.server.port, user: 'chut', password: 'pw', logger: silentLogger(), actionTimeoutMs: 300 });
+  conn = c;
+  const ready = new Promise<void>((r) => c.once('ready', () => r()));
+  c.start();
+  await ready;
+  return c;
+}
+
+describe('AMI connection', () => {
+  it('answers actions once logged in, and rejects them at once when the connection is gone (no queue)', async () => {
+    const c = await connected();
+    await expect(c.send({ action: 'Ping' })).resolves.toMatchObject({ ping: 'Pong' });
+    const received = () => sim?.server.received.length ?? 0;
+    sim?.server.dropConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.status().state).toBe('reconnecting');
+    const before = received();
+    await expect(c.send({ action: 'Setvar', channel: 'PJSIP/t-1', variable: 'CHUT_DECISION', value: 'reject' })).rejects.toBeInstanceOf(AmiNotReadyError);
+    await new Promise<void>((r) => c.once('ready', () => r()));
+    await new Promise((r) => setTimeout(r, 100));
+    // After the reconnect, the refused Setvar was not replayed.
+    const setvars = sim?.server.received.slice(before).filter((a) => a.packet.some(([n, v]) => n === 'Action' && /setvar/i.test(v)));
+    expect(setvars).toEqual([]);
+  });
+
+  it('an action nobody answers times out instead of waiting forever', async () => {
+    const c = await connected();
+    await c.send({ action: 'Ping' }); // the login's own Events subscription is answered by now
+    if (sim) sim.server.actionDelayMs = 2000;
+    await expect(c.send({ action: 'Ping' })).rejects.toThrow(/no answer within 300 ms/);
+    expect(c.counters.pending()).toBe(0);
+  });
+
+  it('reports AMI errors as rejections', async () => {
+    const c = await connected();
+    await expect(c.send({ action: 'Setvar', channel: 'PJSIP/gone-1', variable: 'X', value: '1' })).rejects.toThrow(/No such channel/);
+  });
+
+  it('refuses credentials with control characters before connecting', () => {
+    expect(() => createAmiConnection({ host: '127.0.0.1', port: 1, user: 'chut', password: 'pw\r\nAction: Originate', logger: silentLogger() }))
+      .toThrow(AmiValueError);
+  });
+
+  it('backoff grows, is capped and jittered', () => {
+    const low = defaultRetryStrategy(250, 15_000, () => 0);
+    const high = defaultRetryStrategy(250, 15_000, () => 1);
+    expect([1, 2, 3].map(low)).toEqual([125, 250, 500]);
+    expect(high(30)).toBe(15_000);
+    expect(low(30)).toBe(7500);
+  });
+});

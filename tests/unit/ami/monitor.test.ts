@@ -1,0 +1,78 @@
+/** Call monitoring from AMI events: who answered, talk time, cause; bounded state under any traffic. */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/logger.js';
+import { createCallMonitor, endpointOf } from '../../../src/ami/monitor.js';
+import type { CallEnrichment } from '../../../src/reputation/types.js';
+import type { ScreeningService } from '../../../src/screening/types.js';
+
+function recorder() {
+  const enriched: Array<[string, CallEnrichment]> = [];
+  const screening = { enrichCall: async (id: string, e: CallEnrichment) => { enriched.push([id, e]); } } as unknown as ScreeningService;
+  return { enriched, screening };
+}
+
+describe('endpointOf', () => {
+  it.each([
+    ['Local/100@phone-sim-00000002;1', '100'],
+    ['PJSIP/alice-0000002a', 'alice'],
+    ['SIP/201-00000012', '201'],
+    ['PJSIP/trunk', 'trunk'],
+    ['garbage', null],
+    ['PJSIP/bad name-00000001', null],
+  ])('%s → %s', (channel, expected) => {
+    expect(endpointOf(channel)).toBe(expected);
+  });
+});
+
+describe('call monitor', () => {
+  it('follows a screened call to its hangup and enriches it once', async () => {
+    let now = 1_000_000;
+    const { enriched, screening } = recorder();
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: false, clock: () => now });
+    m.handle({ type: 'chut-query', channel: 'PJSIP/trunk-1', uniqueid: '1.1', callerNumber: '', callerName: '', dialled: '', verstat: null, waitMs: null });
+    m.handle({ type: 'dial-begin', uniqueid: '1.1', destUniqueid: '1.2', destChannel: 'PJSIP/alice-00000002' });
+    now += 3000;
+    m.handle({ type: 'dial-end', uniqueid: '1.1', destChannel: 'PJSIP/alice-00000002', dialStatus: 'ANSWER' });
+    m.handle({ type: 'bridge-enter', uniqueid: '1.1', bridge: 'b' });
+    now += 42_400;
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing' });
+    await m.idle();
+    expect(enriched).toEqual([['1.1', { answered: true, answeredBy: 'alice', talkSeconds: 42, hangupCause: 'Normal Clearing' }]]);
+    expect(m.size()).toBe(0);
+  });
+
+  it('an unanswered call: no talk time, the cause code when there is no text', async () => {
+    const { enriched, screening } = recorder();
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: true });
+    m.handle({ type: 'stasis-start', channel: 'PJSIP/trunk-9', uniqueid: '9.9' });
+    m.handle({ type: 'dial-end', uniqueid: '9.9', destChannel: 'PJSIP/bob-1', dialStatus: 'NOANSWER' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-9', uniqueid: '9.9', cause: 19, causeText: null });
+    await m.idle();
+    expect(enriched).toEqual([['9.9', { answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'cause 19' }]]);
+  });
+
+  it('ignores channels chut never screened, whatever the volume', async () => {
+    const { enriched, screening } = recorder();
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: false });
+    for (let i = 0; i < 20_000; i += 1) {
+      m.handle({ type: 'new-channel', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}` });
+      m.handle({ type: 'stasis-start', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}` }); // ARI not enabled here
+      m.handle({ type: 'hangup', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, cause: 16, causeText: 'Normal Clearing' });
+    }
+    await m.idle();
+    expect(m.size()).toBe(0);
+    expect(enriched).toEqual([]);
+  });
+
+  it('stays bounded when hangups are missed: oldest evicted past maxCalls, the rest after callTimeoutMs', () => {
+    let now = 0;
+    const { screening } = recorder();
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 1000, followStasis: true, maxCalls: 100, clock: () => now });
+    for (let i = 0; i < 1000; i += 1) m.handle({ type: 'stasis-start', channel: 'PJSIP/t-1', uniqueid: `7.${i}` });
+    expect(m.size()).toBe(100);
+    now += 1000;
+    m.sweep();
+    expect(m.size()).toBe(0);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Parsing the byte streams a real Asterisk 22 sent (tests/fixtures/asterisk/*.rx.raw): the simulator's codec
+ * must reproduce them byte for byte, and chut's edge (asterisk-manager's reader + toAmiEvent) must see the
+ * same packets and turn them into the right typed events, however the bytes are chunked.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import Manager, { type LibPacket } from 'asterisk-manager';
+import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
+import { BANNER, PacketReader, serialize } from '../../../src/sim/ami/wire.js';
+
+const DIR = new URL('../../fixtures/asterisk/', import.meta.url);
+const RAW = readdirSync(DIR).filter((f) => f.endsWith('.rx.raw'));
+const raw = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
+
+/** Streams `bytes` from a loopback server into asterisk-manager, in `chunk`-byte pieces; returns every parsed packet. */
+async function throughLibrary(bytes: string, chunk: number): Promise<LibPacket[]> {
+  const expected = bytes.split('\r\n\r\n').length - 1;
+  const server = createServer((socket) => {
+    let i = 0;
+    const pump = () => {
+      if (i >= bytes.length) return;
+      socket.write(bytes.slice(i, i + chunk));
+      i += chunk;
+      setImmediate(pump);
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const m = Manager(undefined, '127.0.0.1', 'chut', 'x', true);
+  const packets: LibPacket[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`parsed ${packets.length}/${expected}`)), 10_000);
+      m.on('rawevent', (p: LibPacket) => {
+        packets.push(p);
+        if (packets.length === expected) { clearTimeout(timer); resolve(); }
+      });
+      m.connect(port, '127.0.0.1');
+    });
+  } finally {
+    m.disconnect();
+    await new Promise((r) => server.close(r));
+  }
+  return packets;
+}
+
+const events = (packets: LibPacket[]): AmiEvent[] => packets.map(toAmiEvent).filter((e): e is AmiEvent => e !== null);
+
+describe('the simulator codec against the recorded streams', () => {
+  it.each(RAW)('%s: banner + packets re-serialise byte for byte', (name) => {
+    const bytes = raw(name);
+    expect(bytes.startsWith(BANNER)).toBe(true);
+    const packets = new PacketReader({ banner: true }).push(bytes);
+    expect(packets.length).toBe(bytes.split('\r\n\r\n').length - 1);
+    expect(BANNER + packets.map(serialize).join('')).toBe(bytes);
+  });
+
+  it('gives the same packets whatever the chunking', () => {
+    const bytes = raw('ami-captcha-dtmf.chut.rx.raw');
+    const whole = new PacketReader({ banner: true }).push(bytes);
+    for (const size of [1, 7, 333]) {
+      const reader = new PacketReader({ banner: true });
+      const parts = [];
+      for (let i = 0; i < bytes.length; i += size) parts.push(...reader.push(bytes.slice(i, i + size)));
+      expect(parts).toEqual(whole);
+    }
+  });
+
+  it('keeps repeated headers in order (a UserEvent repeats Uniqueid: snapshot first, then custom)', () => {
+    const packets = new PacketReader({ banner: true }).push(raw('ami-inbound-call-events.chut.rx.raw'));
+    const ue = packets.find((p) => p.some(([n, v]) => n === 'UserEvent' && v === 'ChutQuery'));
+    expect(ue?.filter(([n]) => n === 'Uniqueid').map(([, v]) => v)).toEqual(['1795889272.3', '1795889272.3']);
+  });
+
+  it('drops a packet that grows past the limit and recovers at the next one', () => {
+    const reader = new PacketReader({ maxPacketBytes: 100 });
+    const out = reader.push(`Event: Big\r\nData: ${'x'.repeat(500)}\r\n\r\nEvent: Small\r\n\r\n`);
+    expect(out).toEqual([[['Event', 'Small']]]);
+    expect(reader.dropped).toBe(1);
+  });
+});
+
+describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", () => {
+  it('sees every packet of the call, in any chunking', async () => {
+    const bytes = raw('ami-inbound-call-events.chut.rx.raw');
+    const whole = await throughLibrary(bytes, 65_536);
+    const tiny = await throughLibrary(bytes, 5);
+    expect(whole.length).toBe(bytes.split('\r\n\r\n').length - 1);
+    expect(tiny).toEqual(whole);
+  });
+
+  it('turns the recorded call into typed events: query, dial, answer, bridge, hangup with cause', async () => {
+    const evs = events(await throughLibrary(raw('ami-inbound-call-events.chut.rx.raw'), 1024));
+    expect(evs[0]).toEqual({ type: 'fully-booted' });
+    expect(evs.find((e) => e.type === 'chut-query')).toEqual({
+      type: 'chut-query', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3',
+      callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', verstat: null, waitMs: null,
+    });
+    const inbound = evs.filter((e) => 'uniqueid' in e && e.uniqueid === '1795889272.3').map((e) => e.type);
+    expect(inbound).toEqual(['new-channel', 'chut-query', 'dial-begin', 'dial-end', 'bridge-enter', 'hangup']);
+    expect(evs).toContainEqual({ type: 'dial-end', uniqueid: '1795889272.3', destChannel: 'Local/100@phone-sim-00000002;1', dialStatus: 'ANSWER' });
+    expect(evs).toContainEqual({ type: 'hangup', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3', cause: 16, causeText: 'Normal Clearing' });
+  });
+
+  it('reads the caller DTMF of the captcha recording (Direction: Received) in order', async () => {
+    const evs = events(await throughLibrary(raw('ami-captcha-dtmf.chut.rx.raw'), 4096));
+    const digits = evs.filter((e): e is Extract<AmiEvent, { type: 'dtmf' }> => e.type === 'dtmf' && e.end).map((e) => e.digit).join('');
+    expect(digits).toBe('1234');
+  });
+
+  it('login streams: FullyBooted only when events are on', async () => {
+    expect(events(await throughLibrary(raw('ami-login-and-banner.ami1.rx.raw'), 64))).toEqual([{ type: 'fully-booted' }]);
+    expect(events(await throughLibrary(raw('ami-login-and-banner.ami2.rx.raw'), 64))).toEqual([]);
+  });
+});
+
+describe('toAmiEvent on hostile packets', () => {
+  const base: LibPacket = { event: 'UserEvent', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', userevent: 'ChutQuery' };
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('decodes our base64 headers, so commas and CR/LF in a name arrive intact and inert', () => {
+    const ev = toAmiEvent({ ...base, chutcaller: b64('+33612345678'), chutname: b64('A, B\r\nAction: Ping'), chutdialled: b64('0100000000'), chutwaitms: '2000' });
+    expect(ev).toMatchObject({ type: 'chut-query', callerNumber: '+33612345678', callerName: 'A, B\r\nAction: Ping', waitMs: 2000 });
+  });
+
+  it('a forged second copy of our header is ignored; the snapshot Uniqueid wins over a custom one', () => {
+    const ev = toAmiEvent({ ...base, uniqueid: ['1.5', '9.9'], chutname: [b64('real'), b64('forged')], calleridname: 'Snapshot' });
+    expect(ev).toMatchObject({ uniqueid: '1.5', callerName: 'Snapshot' });
+  });
+
+  it('refuses unusable packets instead of guessing', () => {
+    expect(toAmiEvent({ ...base, uniqueid: '../../etc' })).toBeNull();
+    expect(toAmiEvent({ ...base, channel: '' })).toBeNull();
+    expect(toAmiEvent({ ...base, chutcaller: '!!!' })).toMatchObject({ callerNumber: '' });
+    expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: 'exploded' })).toBeNull();
+    expect(toAmiEvent({ event: 'Hangup', uniqueid: '' })).toBeNull();
+    expect(toAmiEvent({ response: 'Success' })).toBeNull();
+  });
+});

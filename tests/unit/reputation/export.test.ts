@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { formatExport, parseImport } from '../../../src/reputation/index.js';
+import type { ListRecord } from '../../../src/reputation/types.js';
+
+async function text(records: ListRecord[]): Promise<string> {
+  let out = '';
+  for await (const line of formatExport(records)) out += line;
+  return out;
+}
+
+const records: ListRecord[] = [
+  { list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: 'spam, "again"\r\nline 2', source: 'import:csv', addedAt: Date.UTC(2026, 0, 2), expiresAt: null },
+  { list: 'allow', entry: { kind: 'prefix', prefix: '+3393' }, reason: ' ☎ 日本語 ', source: 'cli', addedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 6), expiresAt: Date.UTC(2027, 0, 1) },
+  { list: 'block', entry: { kind: 'number', e164: '+12025550143' }, reason: null, source: 'import:ftc', addedAt: 0, expiresAt: null },
+];
+
+describe('formatExport', () => {
+  it('writes the chut header first, then one quoted-as-needed CSV record per entry', async () => {
+    expect(await text(records)).toBe(
+      'list,kind,entry,reason,source,added_at,expires_at\n' +
+      'block,number,+33612345678,"spam, ""again""\r\nline 2",import:csv,2026-01-02T00:00:00.000Z,\n' +
+      'allow,prefix,+3393," ☎ 日本語 ",cli,2026-01-02T03:04:05.006Z,2027-01-01T00:00:00.000Z\n' +
+      'block,number,+12025550143,,import:ftc,1970-01-01T00:00:00.000Z,\n');
+  });
+
+  it('is lossless: parseImport(format chut) gives back exactly the same records', async () => {
+    const parsed = parseImport(await text(records), { format: 'chut', list: 'block', source: 'x', defaultCountry: 'FR', now: 0 });
+    expect(parsed.records).toEqual(records);
+    expect(parsed.stats).toEqual({ taken: 3, skipped: 0, skippedWhy: {} });
+  });
+
+  it('writes only the header for empty lists', async () => {
+    expect(await text([])).toBe('list,kind,entry,reason,source,added_at,expires_at\n');
+  });
+});

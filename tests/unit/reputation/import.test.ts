@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { ImportError, parseDay, parseImport, type ImportOptions } from '../../../src/reputation/index.js';
+
+const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
+const TODAY = Date.UTC(2026, 5, 15);
+const opts = (over: Partial<ImportOptions> = {}): ImportOptions =>
+  ({ format: 'auto', list: 'block', source: 'import:csv', defaultCountry: 'FR', now: NOW, ...over });
+const FTC = 'Company_Phone_Number,Created_Date,Violation_Date,Consumer_City,Consumer_State,Consumer_Area_Code,Subject,Recorded_Message_Or_Robocall';
+
+describe('parseImport csv', () => {
+  it('reads number,reason with a header, BOM, CRLF, quotes, prefixes; counts what it skipped and why', () => {
+    const text = '\uFEFFnumber,reason\r\n06 12 34 56 78,"spam, again"\r\n\r\n0162*,fr-npv\r\nnot a number,x\r\n+33612345678,dup\r\n+4915112345678\r\n"0698765432","say ""hi""\r\nsecond line"\r\n';
+    const { records, stats } = parseImport(text, opts({ format: 'csv' }));
+    expect(records).toEqual([
+      { list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: 'spam, again', source: 'import:csv', addedAt: TODAY, expiresAt: null },
+      { list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'fr-npv', source: 'import:csv', addedAt: TODAY, expiresAt: null },
+      { list: 'block', entry: { kind: 'number', e164: '+4915112345678' }, reason: null, source: 'import:csv', addedAt: TODAY, expiresAt: null },
+      { list: 'block', entry: { kind: 'number', e164: '+33698765432' }, reason: 'say "hi"\r\nsecond line', source: 'import:csv', addedAt: TODAY, expiresAt: null },
+    ]);
+    expect(stats).toEqual({ taken: 4, skipped: 3, skippedWhy: { 'empty line': 1, 'invalid number': 1, duplicate: 1 } });
+  });
+
+  it('takes the first line as data when it holds a number, and honours the chosen list', () => {
+    const { records, stats } = parseImport('0612345678\n0698765432,robot\n', opts({ list: 'allow' }));
+    expect(records.map((r) => [r.list, r.entry])).toEqual([
+      ['allow', { kind: 'number', e164: '+33612345678' }], ['allow', { kind: 'number', e164: '+33698765432' }],
+    ]);
+    expect(stats.taken).toBe(2);
+  });
+
+  it('returns nothing for an empty file', () => {
+    expect(parseImport('', opts())).toEqual({ records: [], stats: { taken: 0, skipped: 0, skippedWhy: {} } });
+  });
+});
+
+describe('parseImport ftc', () => {
+  const file = [
+    FTC,
+    '2025550143,2025-03-02 13:45:01,2025-03-01 09:00:00,Springfield,IL,217,Reducing your debt (credit cards),Y',
+    '(212) 555-1234,2025-03-03 00:00:00,2025-03-02,NYC,NY,212,Imposters,N',
+    '4155552671,2025-03-04,2025-03-03,SF,CA,415,,Y',
+    '2025550143,2025-03-05,2025-03-04,Springfield,IL,217,Other,N',
+    '555123,2025-03-05,2025-03-04,X,TX,000,Other,N',
+    '6502530000,yesterday,2025-03-04,X,CA,650,Other,N',
+    '16502530000,02/30/2025,2025-03-04,X,CA,650,Other,N',
+  ].join('\n');
+
+  it('turns 10-digit US numbers into +1…, the subject and robocall flag into the reason, the created date into addedAt', () => {
+    const { records, stats } = parseImport(file, opts({ source: 'import:ftc' }));
+    expect(records).toEqual([
+      { list: 'block', entry: { kind: 'number', e164: '+12025550143' }, reason: 'Reducing your debt (credit cards) (robocall)', source: 'import:ftc', addedAt: Date.UTC(2025, 2, 2), expiresAt: null },
+      { list: 'block', entry: { kind: 'number', e164: '+12125551234' }, reason: 'Imposters', source: 'import:ftc', addedAt: Date.UTC(2025, 2, 3), expiresAt: null },
+      { list: 'block', entry: { kind: 'number', e164: '+14155552671' }, reason: 'robocall', source: 'import:ftc', addedAt: Date.UTC(2025, 2, 4), expiresAt: null },
+    ]);
+    expect(stats).toEqual({ taken: 3, skipped: 4, skippedWhy: { duplicate: 1, 'invalid number': 1, 'bad date': 2 } });
+  });
+
+  it('refuses a file whose header is not the FTC one when ftc is asked for', () => {
+    expect(() => parseImport('number,reason\n0612345678,x\n', opts({ format: 'ftc' }))).toThrow(ImportError);
+    expect(() => parseImport('number,reason\n0612345678,x\n', opts({ format: 'ftc' }))).toThrow(/Company_Phone_Number/);
+  });
+});
+
+describe('parseImport chut and failures', () => {
+  it('reads our own export format, each line naming its list', () => {
+    const text = 'list,kind,entry,reason,source,added_at,expires_at\nallow,number,+33612345678,,cli,2026-01-02T03:04:05.678Z,2026-02-01T00:00:00.000Z\n' +
+      'block,prefix,+33162,"a,b",,2026-01-01T00:00:00.000Z,\nblock,number,+33612345678,x,cli,not a date,\ngrey,number,+33612345678,,cli,2026-01-01T00:00:00.000Z,\n';
+    const { records, stats } = parseImport(text, opts({ source: 'import:chut' }));
+    expect(records).toEqual([
+      { list: 'allow', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678), expiresAt: Date.UTC(2026, 1, 1) },
+      { list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'a,b', source: 'import:chut', addedAt: Date.UTC(2026, 0, 1), expiresAt: null },
+    ]);
+    expect(stats.skippedWhy).toEqual({ 'bad date': 1, 'bad list': 1 });
+  });
+
+  it('throws a clear error, before anything is applied, on a file it cannot read at all', () => {
+    expect(() => parseImport('0612345678,\u0000\u0001\u0002binary', opts())).toThrow(/binary/);
+    expect(() => parseImport('number,reason\n0612345678,x\n', opts({ format: 'chut' }))).toThrow(/not a chut export/);
+    expect(() => parseImport('0612345678,"never closed\n0698765432,x\n', opts())).toThrow(/unterminated quoted field starting on line 1/);
+    expect(() => parseImport('x', opts({ format: 'xml' as 'csv' }))).toThrow(/unknown import format/);
+  });
+});
+
+describe('parseDay', () => {
+  it('reads ISO and US dates as that day at 00:00 UTC and rejects impossible ones', () => {
+    expect(parseDay('2025-03-02 13:45:01')).toBe(Date.UTC(2025, 2, 2));
+    expect(parseDay('3/2/2025')).toBe(Date.UTC(2025, 2, 2));
+    expect(parseDay('2025-02-30')).toBeNull();
+    expect(parseDay('')).toBeNull();
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { loadPolicyFile, parsePolicy, PolicyError } from '../../../src/rules/index.js';
+import { oneRule } from './facts.js';
+
+function problems(text: string): string[] {
+  try {
+    parsePolicy(text, 'test');
+  } catch (err) {
+    expect(err).toBeInstanceOf(PolicyError);
+    return (err as PolicyError).problems;
+  }
+  throw new Error('the policy was accepted');
+}
+
+describe('policy validation', () => {
+  it('reports every problem at once, each with its path', () => {
+    const found = problems(`version: 1
+timezone: Mars/Olympus
+default: explode
+rules:
+  - name: ok
+    action: ring
+    when: { caller: withheld }
+  - name: Bad Name
+    action: captcha
+    when: { caller: withheld }
+  - name: ok
+    action: ring
+    when: { caller: invalid }
+  - name: slow
+    action: captcha
+    when: { rate: { calls: 3, within: 10 minutes } }
+`);
+    expect(found).toEqual(expect.arrayContaining([
+      'timezone: must be an IANA time zone known to this system, like Europe/Paris',
+      'default: "explode" is not one of ring, captcha, voicemail, reject',
+      'rules[1].name: must be 1–64 characters a-z 0-9 - _',
+      'rules[2].name: duplicate rule name "ok" (first used by rules[0])',
+    ]));
+    expect(found.find((p) => p.startsWith('rules[3].when.rate.within: must be a duration like 10m'))).toBeDefined();
+    expect(found).toHaveLength(5);
+  });
+
+  it.each([
+    ['unknown top-level key', 'version: 1\ncolour: red\n', 'colour: unknown key'],
+    ['unknown condition', oneRule('{ caller: withheld, callr: valid }'), 'rules[0].when.callr: unknown key'],
+    ['unknown key inside a condition', oneRule('{ rate: { calls: 3, within: 10m, window: 5 } }'), 'rules[0].when.rate.window: unknown key'],
+    ['unknown key in a nested any', oneRule('{ any: [ { caller: withheld }, { foo: 1 } ] }'), 'rules[0].when.any[1].foo: unknown key'],
+    ['missing version', 'rules: []\n', 'version: is required'],
+    ['wrong version', 'version: 2\n', 'version: must be 1 (the only policy format so far)'],
+    ['bad mode', 'version: 1\nmode: loud\n', 'mode: "loud" is not one of enforce, shadow'],
+    ['bad duration', oneRule('{ rate: { calls: 3, within: 10 } }'), 'rules[0].when.rate.within: must be a duration like 10m (a whole number and s, m, h or d)'],
+    ['zero duration', oneRule('{ rate: { calls: 3, within: 0m } }'), 'rules[0].when.rate.within: must be a duration like 10m (a whole number and s, m, h or d), at most 30d'],
+    ['missing rate calls', oneRule('{ rate: { within: 10m } }'), 'rules[0].when.rate.calls: is required'],
+    ['blockDigits without per: block', oneRule('{ rate: { calls: 3, within: 10m, blockDigits: 6 } }'), 'rules[0].when.rate.blockDigits: only meaningful with per: block'],
+    ['condition time zone', oneRule("{ time: { from: '10:00', timezone: Europe/Pariss } }"), 'rules[0].when.time.timezone: must be an IANA time zone known to this system, like Europe/Paris'],
+    ['bad clock', oneRule("{ time: { from: '9h' } }"), 'rules[0].when.time.from: must be a time like 10:00 (00:00 to 24:00)'],
+    ['empty window', oneRule("{ time: { from: '10:00', to: '10:00' } }"), 'rules[0].when.time.to: the window is empty (from equals to)'],
+    ['window starting at 24:00', oneRule("{ time: { from: '24:00', to: '06:00' } }"), 'rules[0].when.time.from: must be 23:59 at the latest (24:00 is only an end)'],
+    ['bad day', oneRule('{ time: { days: [monday] } }'), 'rules[0].when.time.days[0]: must be a day (mon … sun) or a range like mon-fri'],
+    ['time pack mixed with hours', oneRule("{ time: { inside: fr-legal-hours, from: '10:00' } }"), 'rules[0].when.time: a time pack (inside/outside) cannot be combined with days/from/to/timezone'],
+    ['unknown time pack', oneRule('{ time: { outside: uk-hours } }'), 'rules[0].when.time.outside: unknown time pack "uk-hours" (known: fr-legal-hours)'],
+    ['unknown pack', oneRule('{ pack: [fr-npv, us-robo] }'), 'rules[0].when.pack[1]: unknown pack "us-robo" (known: fr-npv, fr-platforms, de-spoofed)'],
+    ['time pack used as a number pack', oneRule('{ pack: fr-legal-hours }'), 'rules[0].when.pack[0]: "fr-legal-hours" is a time pack: use time: { inside: fr-legal-hours } or { outside: … }'],
+    ['bad caller kind', oneRule('{ caller: hidden }'), 'rules[0].when.caller[0]: "hidden" is not one of withheld, invalid, valid'],
+    ['bad number type', oneRule('{ numberType: [cell] }'), 'rules[0].when.numberType[0]: "cell" is not one of mobile, fixed-line, fixed-line-or-mobile, toll-free, premium-rate, shared-cost, voip, personal-number, pager, uan, voicemail, unknown'],
+    ['score out of range', oneRule('{ score: { min: 170 } }'), 'rules[0].when.score.min: must be between 0 and 100'],
+    ['inverted score', oneRule('{ score: { min: 80, max: 20 } }'), 'rules[0].when.score: min must not exceed max'],
+    ['empty when', oneRule('{}'), 'rules[0].when: needs at least one condition (use default for a catch-all)'],
+    ['match without list', oneRule('{ match: exact, caller: valid }'), 'rules[0].when.match: needs list'],
+    ['bad dialled', oneRule("{ dialled: ['1*2'] }"), 'rules[0].when.dialled[0]: must be a number or a prefix ending in * (digits, optional leading +)'],
+    ['unsafe glob', oneRule(`{ name: { matches: ['*${'A'.repeat(40)}*'] } }`), 'rules[0].when.name.matches[0]: at most 31 characters between two *'],
+    ['name without patterns', oneRule('{ name: {} }'), 'rules[0].when.name: needs matches or contains'],
+    ['bad verstat', oneRule("{ verstat: ['x y'] }"), 'rules[0].when.verstat[0]: must be a verstat value like TN-Validation-Failed, or missing'],
+    ['reserved rule name', 'version: 1\nrules:\n  - { name: default, action: ring, when: { caller: valid } }\n', 'rules[0].name: "default" is reserved for the default action'],
+    ['missing when', 'version: 1\nrules:\n  - { name: a, action: ring }\n', 'rules[0].when: is required'],
+    ['mixed block sizes', `version: 1
+rules:
+  - { name: a, action: captcha, when: { rate: { calls: 3, within: 10m, per: block, blockDigits: 7 } } }
+  - { name: b, action: captcha, when: { not: { rate: { calls: 3, within: 1h, per: block } } } }
+`, 'rules[1].when.not.rate.blockDigits: all per-block rate conditions must use the same blockDigits (7 at rules[0].when.rate, 8 here)'],
+    ['not YAML', 'version: [1', undefined],
+    ['not a mapping', '- version: 1\n', '(root): the policy must be a mapping with version, default and rules'],
+  ])('%s', (_label, text, expected) => {
+    const found = problems(text);
+    if (expected === undefined) expect(found[0]).toMatch(/^\(yaml\): /);
+    else expect(found).toContain(expected);
+  });
+
+  it('puts every problem in the error message too', () => {
+    try {
+      parsePolicy('version: 1\nmode: loud\ncolour: red\n', 'my-policy.yaml');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain('my-policy.yaml');
+      expect((err as Error).message).toContain('mode: "loud" is not one of enforce, shadow');
+      expect((err as Error).message).toContain('colour: unknown key');
+    }
+  });
+});
+
+describe('loadPolicyFile', () => {
+  it('reads a file, and reports an unreadable one as a PolicyError', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chut-policy-'));
+    try {
+      const file = join(dir, 'policy.yaml');
+      writeFileSync(file, 'version: 1\nmode: shadow\n');
+      expect(loadPolicyFile(file).mode).toBe('shadow');
+      expect(loadPolicyFile(file).source).toBe(file);
+      expect(() => loadPolicyFile(join(dir, 'missing.yaml'))).toThrow(PolicyError);
+      try {
+        loadPolicyFile(join(dir, 'missing.yaml'));
+      } catch (err) {
+        expect((err as PolicyError).problems[0]).toMatch(/cannot read .*missing\.yaml \(ENOENT\)/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
