@@ -125,7 +125,8 @@ export function formatRate(rate: number | null): string {
   return rate === null ? 'n/a' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
 }
 
-/** `24h` → `last 24h`; any other label (`the demo day`, an ISO date) is shown as given. */
+/** `24h` → `last 24h`, `2026-11-01` → `since 2026-11-01`; any other label (`the demo day`) is shown as given. */
 export function periodLabel(sinceLabel: string): string {
-  return /^\d+\s*[smhdw]$/.test(sinceLabel) ? `last ${sinceLabel}` : sinceLabel;
+  if (/^\d+\s*[smhdw]$/.test(sinceLabel)) return `last ${sinceLabel}`;
+  return /^\d{4}-\d{2}-\d{2}/.test(sinceLabel) ? `since ${sinceLabel}` : sinceLabel;
 }

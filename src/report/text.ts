@@ -1,5 +1,5 @@
 /** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
-import { formatRate, periodLabel, type Count, type ReportSummary } from './summary.js';
+import { formatRate, periodLabel, type Count, type HourRow, type ReportSummary } from './summary.js';
 
 /** Removes control characters so a hostile caller string cannot drive the terminal. */
 function clean(s: string): string {
@@ -29,18 +29,35 @@ function callersTable(title: string, rows: Array<{ caller: string; calls: number
   return [title, ...table(['caller', 'calls'], rows.map((r) => [r.caller, String(r.calls)])).map((l) => `  ${l}`)];
 }
 
+/** Hours for a day or two; past 48 hours a terminal is better served by one line per day. */
+function timeRows(s: ReportSummary): { title: string; rows: HourRow[] } {
+  if (s.hours.length <= 49) {
+    return { title: 'Calls by hour (UTC)', rows: s.hours.map((h) => ({ ...h, hour: `${h.hour.replace('T', ' ')}h` })) };
+  }
+  const days = new Map<string, HourRow>();
+  for (const h of s.hours) {
+    const key = h.hour.slice(0, 10);
+    const d = days.get(key) ?? { hour: key, total: 0, byRoute: {} };
+    d.total += h.total;
+    for (const [r, n] of Object.entries(h.byRoute)) d.byRoute[r] = (d.byRoute[r] ?? 0) + n;
+    days.set(key, d);
+  }
+  return { title: 'Calls by day (UTC)', rows: [...days.values()] };
+}
+
 function hoursTable(s: ReportSummary): string[] {
-  const rows = s.hours.filter((h) => h.total > 0);
-  if (!rows.length) return ['Calls by hour (UTC)', '  (none)'];
+  const { title, rows: all } = timeRows(s);
+  const rows = all.filter((h) => h.total > 0);
+  if (!rows.length) return [title, '  (none)'];
   const max = Math.max(...rows.map((r) => r.total));
   const body = rows.map((h) => [
-    h.hour.replace('T', ' ') + 'h',
+    h.hour,
     ...s.routes.map((r) => String(h.byRoute[r] ?? 0)),
     String(h.total),
     '#'.repeat(Math.max(1, Math.round((h.total / max) * 20))),
   ]);
-  const lines = table(['hour', ...s.routes, 'total', ''], body, [0, s.routes.length + 2]);
-  return ['Calls by hour (UTC)', ...lines.map((l) => `  ${l}`)];
+  const lines = table([title.startsWith('Calls by day') ? 'day' : 'hour', ...s.routes, 'total', ''], body, [0, s.routes.length + 2]);
+  return [title, ...lines.map((l) => `  ${l}`)];
 }
 
 export function renderText(s: ReportSummary): string {

@@ -13,7 +13,8 @@ function text(s: unknown, max = MAX_TEXT): string {
 /** Caps every caller-controlled string so one hostile call cannot bloat the stream. */
 export function cleanCallRecord(r: CallRecord): CallRecord {
   return {
-    time: Number.isFinite(r.time) ? r.time : 0,
+    // Outside ±8.64e15 a Date cannot name the hour/day key: such a time is garbage, file it at 0.
+    time: Number.isFinite(r.time) && Math.abs(r.time) <= 8.64e15 ? Math.floor(r.time) : 0,
     pbx: text(r.pbx, 32), callId: typeof r.callId === 'string' ? r.callId.slice(0, 128) : '', rawCaller: text(r.rawCaller), caller: text(r.caller, 32),
     callerKind: r.callerKind, callerName: text(r.callerName), dialled: text(r.dialled, 64),
     action: text(r.action, 32), route: text(r.route, 32), rule: text(r.rule, 64),
@@ -50,6 +51,11 @@ export function enrichmentFrom(f: Record<string, string> | null | undefined): Ca
     talkSeconds: f.talkSeconds !== undefined ? Number(f.talkSeconds) : null,
     hangupCause: f.hangupCause ?? null,
   };
+}
+
+/** Stream cap from config; nonsense falls back to the config default. */
+export function streamCap(maxLen: number): number {
+  return Number.isFinite(maxLen) && maxLen >= 1 ? Math.floor(maxLen) : 100_000;
 }
 
 export function clampLimit(limit: number): number {

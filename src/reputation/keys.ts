@@ -97,7 +97,8 @@ export type Keyspace = ReturnType<typeof keyspace>;
 /** First `digits` digits of the number without `+` (the burst-counting block). */
 export function blockOf(e164: string, digits: number): string {
   const d = e164.slice(1);
-  return d.slice(0, Math.max(1, Math.min(d.length, Math.floor(digits))));
+  const n = Number.isFinite(digits) ? Math.floor(digits) : d.length;
+  return d.slice(0, Math.max(1, Math.min(d.length, n)));
 }
 
 /** Every prefix entry that could match `e164`, longest first: `+336123…`, …, `+3`. */

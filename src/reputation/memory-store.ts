@@ -3,7 +3,7 @@
  * same contract suite), sharing the precedence, score, stats and cleaning code. TTLs are not simulated.
  */
 import type { ListEntry } from '../phone/types.js';
-import { checkCursor, cleanCallRecord, clampLimit, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
+import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
 import { actionPart, blockOf, candidatePrefixes, dayKey, hourKey, idPart, isE164, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
@@ -92,7 +92,7 @@ export class MemoryReputationStore implements ReputationStore {
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());
     for (const f of statFields(r)) bump(this.hours.get(hour) as Map<string, number>, f);
     this.stream.push({ id: this.nextId(), record: r });
-    const maxLen = Math.max(1, Math.floor(req.streamMaxLen));
+    const maxLen = streamCap(req.streamMaxLen);
     if (this.stream.length > maxLen) this.stream = this.stream.slice(-maxLen);
   }
 

@@ -18,6 +18,7 @@ const SOURCE_SPAN = 64;
 
 /** Cuts to `max` code points (never half a surrogate pair). */
 function cut(s: string, max: number): string {
+  if (s.length <= max) return s; // UTF-16 length bounds the code-point count: the common case costs nothing
   const chars = Array.from(s);
   return chars.length > max ? chars.slice(0, max).join('') : s;
 }

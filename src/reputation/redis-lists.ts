@@ -151,7 +151,7 @@ export async function importList(ctx: RedisCtx, records: ListRecord[]): Promise<
     try {
       await rollback(ctx, undo);
     } catch (undoErr) {
-      throw new Error(`import failed and could not be undone (${String(undoErr)}); re-run the import: ${String(err)}`, { cause: err });
+      throw new Error(`import failed (${String(err)}) and could not be undone; re-run the import`, { cause: undoErr });
     }
     throw err;
   }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
-import { cleanCallRecord, enrichmentFields } from './calls.js';
+import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
 import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
 import { INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
@@ -114,7 +114,7 @@ export class RedisReputationStore implements ReputationStore {
       for (const f of statFields(r)) p.hincrby(key, f, 1);
       p.expire(key, ttl);
     }
-    const maxLen = Math.max(1, Math.floor(req.streamMaxLen));
+    const maxLen = streamCap(req.streamMaxLen);
     p.xadd(this.k.calls, 'MAXLEN', '~', maxLen, '*', 'action', r.action, 'record', JSON.stringify(r));
     await run(ctx, p);
   }

@@ -1,4 +1,7 @@
 /** The built-in PBX simulators, by the name `chut demo --pbx` uses. */
+import { createAmiSimulator } from './ami/index.js';
+import { createAriSimulator } from './ari/index.js';
+import { createEslSimulator } from './esl/index.js';
 import type { PbxSimulator } from './types.js';
 
 export const DEMO_PBXS = ['asterisk', 'ami', 'freeswitch'] as const;
@@ -7,10 +10,10 @@ export type DemoPbx = (typeof DEMO_PBXS)[number];
 export function createSimulator(pbx: DemoPbx): PbxSimulator {
   switch (pbx) {
     case 'asterisk':
-      throw new Error('ARI simulator not wired yet');
+      return createAriSimulator();
     case 'ami':
-      throw new Error('AMI simulator not wired yet');
+      return createAmiSimulator();
     case 'freeswitch':
-      throw new Error('FreeSWITCH simulator not wired yet');
+      return createEslSimulator();
   }
 }

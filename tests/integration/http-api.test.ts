@@ -267,6 +267,11 @@ describe('import and export', () => {
     expect(out.text).toContain('+33170000001');
     expect(out.text).toContain('+33170000002');
     expect(out.text).toContain(BLOCKED);
+    // The export goes back in as it came out (format chut names each line's list).
+    const back = await api('/api/import?format=chut', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: out.text });
+    expect(back.status).toBe(200);
+    expect(back.body.stats.skipped).toBe(0);
+    expect(back.body.imported).toBe(out.text.trim().split('\n').length - 1);
   });
 
   it('rejects a file with a bad line whole: 400 with the count, nothing applied', async () => {

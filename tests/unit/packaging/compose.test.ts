@@ -135,6 +135,16 @@ describe('docker/compose.yaml', () => {
     }
   });
 
+  it('jumps only to dialplan contexts that extensions.conf or the included snippet define', () => {
+    const ext = readFileSync(join(DOCKER, 'asterisk', 'extensions.conf'), 'utf8');
+    const included = [...ext.matchAll(/^#include\s+"?chut\/([^"\s]+)"?/gm)].map((m) => readFileSync(resolve('dialplan/asterisk', m[1]!), 'utf8'));
+    const code = (text: string): string => text.split('\n').map((l) => l.replace(/;.*$/, '')).join('\n');
+    const defined = new Set([ext, ...included].flatMap((t) => [...code(t).matchAll(/^\[([^\]]+)\]/gm)].map((m) => m[1]!)));
+    const targets = [...code(ext).matchAll(/(?:Goto\(|include\s*=>\s*)([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+    expect(targets).toEqual(expect.arrayContaining(['chut-screen', 'chut-features']));
+    for (const t of targets) expect(defined.has(t), `context [${t}] is not defined`).toBe(true);
+  });
+
   it('publishes SIP and exactly the RTP range of rtp.conf', () => {
     const ports = services.asterisk!.ports ?? [];
     expect(ports).toContain('5060:5060/udp');

@@ -58,6 +58,16 @@ describe('renderReport text', () => {
     expect(renderReport(sampleStats(), 'html', { sinceLabel: '7d', now: NOW })).toContain('<h1>chut report: last 7d</h1>');
   });
 
+  it('shows one line per day past 48 hours', () => {
+    const s = sampleStats();
+    s.since = NOW - 7 * 86_400_000;
+    s.byHour['2026-11-25T08'] = { ring: 5 };
+    const out = renderReport(s, 'text', { sinceLabel: '7d', now: NOW });
+    expect(out).toContain('Calls by day (UTC)');
+    expect(out).toMatch(/^\s+2026-11-25\s+5\s+0\s+0\s+5\s+#+$/m);
+    expect(out).toMatch(/^\s+2026-11-28\s+6\s+1\s+3\s+10\s+#{20}$/m);
+  });
+
   it('strips control characters so a caller cannot send terminal escapes', () => {
     const s = sampleStats();
     s.topCallers = { reject: [{ caller: '\u001b[2J+331', calls: 1 }] };

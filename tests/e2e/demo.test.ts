@@ -1,0 +1,65 @@
+/** End-to-end: `chut demo` as a newcomer runs it — the real CLI, chut's real wiring, a PBX simulator on loopback. */
+import { describe, expect, it } from 'vitest';
+import { runChut } from '../helpers/cli.js';
+
+interface DemoJson {
+  calls: Array<{ at: string; label: string; outcome: { route: string; answered: boolean; heardDigits: string }; record: { rule: string; route: string; captcha: string | null; reasons: string[] } | null }>;
+  stats: { total: number; byRoute: Record<string, number>; captcha: Record<string, number> };
+}
+
+/** What each scripted call must end as with the shipped policy: [route the PBX took, rule, captcha outcome]. */
+const EXPECTED: Record<string, [string, string, string | null]> = {
+  'known contact (allowlist)': ['ring', 'allowlist', null],
+  'telemarketer, silent autodialer': ['reject', 'telemarketing-legal-hours', 'timeout'],
+  'robot blasting DTMF': ['reject', 'telemarketing-legal-hours', 'timeout'],
+  'real business on an NPV number': ['ring', 'telemarketing-legal-hours', 'passed'],
+  'same business calls again': ['ring', 'trusted', null],
+  'withheld number, a person': ['ring', 'withheld', 'passed'],
+  'withheld number, hangs up': ['hung-up', 'withheld', 'hung-up'],
+  'blocklisted number': ['reject', 'blocklist', null],
+  'delivery platform': ['ring', 'platforms', null],
+  'burst from one block (1)': ['ring', 'default', null],
+  'burst from one block (4)': ['ring', 'default', null],
+  'burst from one block (5)': ['reject', 'burst-block', 'timeout'],
+  'burst from one block (6)': ['reject', 'burst-block', 'timeout'],
+  'unknown mobile, a person': ['ring', 'default', null],
+  'garbage caller ID': ['reject', 'invalid', 'timeout'],
+  'telemarketer after legal hours': ['voicemail', 'telemarketing-outside-hours', null],
+};
+
+async function demo(pbx: string): Promise<DemoJson> {
+  const r = await runChut(['demo', '--pbx', pbx, '--json'], {}, { timeoutMs: 120_000 });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as DemoJson;
+}
+
+function checkRoutes(result: DemoJson): void {
+  for (const [label, [route, rule, captcha]] of Object.entries(EXPECTED)) {
+    const c = result.calls.find((x) => x.label === label);
+    expect(c, label).toBeDefined();
+    expect([label, c?.outcome.route, c?.record?.rule, c?.record?.captcha ?? null]).toEqual([label, route, rule, captcha]);
+  }
+  // only the captcha answers: calls that ring straight through are never answered
+  for (const c of result.calls.filter((x) => x.record?.captcha === null && x.outcome.route === 'ring')) expect(c.outcome.answered, c.label).toBe(false);
+  // a person heard the digits chut said and typed them
+  const passed = result.calls.find((x) => x.label === 'real business on an NPV number');
+  expect(passed?.outcome.heardDigits).toMatch(/^\d{4,}$/);
+  expect(result.calls.every((c) => c.outcome.route !== 'dead-air')).toBe(true);
+}
+
+describe('chut demo (end to end)', () => {
+  it('prints each call’s route and reason as a table, then the report', async () => {
+    const r = await runChut(['demo'], {}, { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/time\s+caller\s+name\s+scenario\s+route\s+rule/);
+    expect(r.stdout).toMatch(/\+33162000000\s+ENERGIE PARTENAIRE.*reject\s+telemarketing-legal-hours\s+timeout/);
+    expect(r.stdout).toMatch(/captcha pass rate/);
+  });
+
+  it('routes every scripted call through the Asterisk ARI simulator as the policy says', async () => {
+    const result = await demo('asterisk');
+    checkRoutes(result);
+    expect(result.stats.total).toBe(result.calls.length);
+    expect(result.stats.byRoute.reject).toBe(6);
+  });
+});
