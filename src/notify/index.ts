@@ -25,14 +25,27 @@ interface Channel {
   send(payload: NotificationPayload): void;
 }
 
+/** Notifications are optional: a channel that cannot start (e.g. an unusable URL) is logged and left off,
+ * and call screening goes on. The message never echoes the URL, which may carry credentials. */
+function orNull<T>(what: string, url: string, log: Logger, make: () => T): T | null {
+  try {
+    return make();
+  } catch (err) {
+    log.error({ err: String((err as Error).message ?? err).split(url).join('[url]') }, `${what} notifications disabled: cannot start`);
+    return null;
+  }
+}
+
 function channels(config: Readonly<Config>, log: Logger): { list: Channel[]; webhook: WebhookNotifier | null; mqtt: MqttNotifier | null } {
   const { webhook: wh, mqtt: mq } = config.notifications;
-  const webhook = wh ? createWebhookNotifier({ url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, logger: log }) : null;
+  const webhook = wh
+    ? orNull('webhook', wh.url, log, () => createWebhookNotifier({ url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, logger: log }))
+    : null;
   const mqtt = mq
-    ? createMqttNotifier({
+    ? orNull('MQTT', mq.url, log, () => createMqttNotifier({
       url: mq.url, username: mq.username, password: mq.password, topicPrefix: mq.topicPrefix,
       homeAssistantDiscovery: mq.homeAssistantDiscovery, logger: log,
-    })
+    }))
     : null;
   const list: Channel[] = [];
   if (webhook && wh) list.push({ wants: wh.events, send: (p) => webhook.send(p) });

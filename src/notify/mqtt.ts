@@ -53,6 +53,23 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   });
 }
 
+/** Logs the connection's ups and downs (each distinct error once: reconnect loops repeat them). */
+function watchConnection(client: MqttClient, log: Logger, closed: () => boolean, onConnect: () => void): void {
+  let lastError = '';
+  client.on('connect', () => {
+    lastError = '';
+    log.info('mqtt connected');
+    onConnect();
+  });
+  client.on('error', (err) => {
+    if (err.message !== lastError) log.warn({ err: err.message }, 'mqtt error (mqtt.js will reconnect)');
+    lastError = err.message;
+  });
+  client.on('offline', () => {
+    if (!closed()) log.warn('mqtt broker unreachable, notifications are held until it is back');
+  });
+}
+
 export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
   const prefix = opts.topicPrefix;
   const statusTopic = `${prefix}/status`;
@@ -61,7 +78,6 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
   let pending = 0;
   let dropped = 0;
   let closed = false;
-  let lastError = '';
 
   const client: MqttClient = connect(opts.url, {
     clientId: `chut-${randomBytes(6).toString('hex')}`,
@@ -91,19 +107,9 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     }
   }
 
-  client.on('connect', () => {
-    lastError = '';
-    log.info('mqtt connected');
+  watchConnection(client, log, () => closed, () => {
     publish(statusTopic, 'online', true);
     if (opts.homeAssistantDiscovery) publish(DISCOVERY_TOPIC, JSON.stringify(homeAssistantDiscovery(prefix)), true);
-  });
-  client.on('error', (err) => {
-    // Reconnect loops repeat the same error: log each distinct one once.
-    if (err.message !== lastError) log.warn({ err: err.message }, 'mqtt error (mqtt.js will reconnect)');
-    lastError = err.message;
-  });
-  client.on('offline', () => {
-    if (!closed) log.warn('mqtt broker unreachable, notifications are held until it is back');
   });
 
   return {

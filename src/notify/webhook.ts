@@ -80,6 +80,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** One POST; the signal ends it at the timeout or when the notifier closes. */
+async function postOnce(target: Target, body: string, timeoutMs: number, stop: AbortSignal): Promise<AttemptResult> {
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
+  try {
+    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal, redirect: 'error' });
+    await res.body?.cancel().catch(() => undefined);
+    if (res.ok) return { ok: true };
+    // Other 4xx are the receiver refusing this body: retrying would only repeat the refusal.
+    const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+    return { ok: false, retry, why: `HTTP ${res.status}` };
+  } catch (err) {
+    const name = (err as Error).name;
+    return { ok: false, retry: true, why: name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err) };
+  }
+}
+
 export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   const target = webhookTarget(opts.url);
   const log = opts.logger.child({ notifier: 'webhook', target: target.origin });
@@ -91,24 +107,9 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   let dropped = 0;
   let worker: Promise<void> | null = null;
 
-  async function attempt(body: string): Promise<AttemptResult> {
-    const signal = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), stop.signal]);
-    try {
-      const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal, redirect: 'error' });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.ok) return { ok: true };
-      // Other 4xx are the receiver refusing this body: retrying would only repeat the refusal.
-      const retry = res.status >= 500 || res.status === 408 || res.status === 429;
-      return { ok: false, retry, why: `HTTP ${res.status}` };
-    } catch (err) {
-      const name = (err as Error).name;
-      return { ok: false, retry: true, why: name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : describeError(err) };
-    }
-  }
-
   async function deliver(item: { event: string; body: string }): Promise<void> {
     for (let n = 0; n <= opts.retries && !stop.signal.aborted; n++) {
-      const result = await attempt(item.body);
+      const result = await postOnce(target, item.body, opts.timeoutMs, stop.signal);
       if (result.ok) {
         log.debug({ event: item.event, attempt: n + 1 }, 'webhook delivered');
         return;

@@ -105,6 +105,17 @@ describe('MQTT notifications (real Mosquitto)', () => {
     await after.client.endAsync();
   });
 
+  it('an unusable broker URL disables MQTT with a log line instead of stopping chut', async () => {
+    const { lines, logger } = capture();
+    const config = parseConfig({ notifications: { mqtt: { url: 'broker-without-scheme-hunter2-secret', topicPrefix: prefix, events: ['call-rejected'] } } });
+    const notifiers = createNotifiers(config, logger);
+    expect(notifiers.observer.onCallRecord?.(record())).toBeUndefined();
+    await notifiers.close();
+    const log = lines.join('');
+    expect(log).toContain('MQTT notifications disabled');
+    expect(log).not.toContain('hunter2-secret');
+  });
+
   it('with the broker unreachable: observers return at once, errors are logged without secrets, close() ends', async () => {
     const { lines, logger } = capture();
     const config = parseConfig({
