@@ -12,7 +12,7 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { createRedisClient } from './redis-client.js';
+import { closeClientWithStore, createRedisClient, waitUntilReady } from './redis-client.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
 
@@ -46,16 +46,20 @@ const ADAPTERS: Array<[keyof Pick<Config, 'ari' | 'ami' | 'esl'>, (deps: Adapter
   ['esl', createEslAdapter],
 ];
 
-export function buildStore(config: Readonly<Config>, logger: Logger): ReputationStore {
-  if (config.store === 'memory') return createMemoryStore();
+/** The configured store, and a promise that resolves (true/false) once it is ready or the connect timeout passed. */
+export function buildStore(config: Readonly<Config>, logger: Logger): { store: ReputationStore; ready: Promise<boolean> } {
+  if (config.store === 'memory') return { store: createMemoryStore(), ready: Promise.resolve(true) };
   const redis = createRedisClient(config.redis, { failFast: true });
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
-  return createRedisStore({ redis, prefix: config.redis.prefix, logger });
+  const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
+  return { store, ready: waitUntilReady(redis, config.redis.connectTimeoutMs) };
 }
 
 export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const { config, logger } = opts;
-  const store = opts.store ?? buildStore(config, logger);
+  const built = opts.store ? { store: opts.store, ready: Promise.resolve(true) } : buildStore(config, logger);
+  const { store } = built;
+  if (!(await built.ready)) logger.warn('Redis is not answering yet: calls ring (fail-open) until it does');
   const metrics = createMetrics();
   const notifiers = createNotifiers(config, logger);
   const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer], clock: opts.clock });

@@ -31,3 +31,28 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
   }
   return new Redis(cfg.url, common);
 }
+
+/** The Redis store built on `redis`, whose close() also closes that client (the caller hands ownership over). */
+export function closeClientWithStore<S extends { close(): Promise<void> }>(store: S, redis: Redis): S {
+  const closeStore = store.close.bind(store);
+  store.close = async () => {
+    await closeStore();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  return store;
+}
+
+/** Resolves when the client is ready, or after `ms` (then the screener fails open until Redis comes back). */
+export function waitUntilReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.on('ready', onReady);
+  });
+}

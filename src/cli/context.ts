@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMemoryStore, createRedisStore } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { createRedisClient } from '../redis-client.js';
+import { closeClientWithStore, createRedisClient } from '../redis-client.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface GlobalFlags {
@@ -47,7 +47,7 @@ export async function openStore(loaded: LoadedConfig, logger: Logger): Promise<R
   if (config.store === 'memory') return createMemoryStore();
   const redis = createRedisClient(config.redis, { failFast: false });
   redis.on('error', () => undefined); // reported below as one clear line
-  const store = createRedisStore({ redis, prefix: config.redis.prefix, logger });
+  const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), config.redis.connectTimeoutMs + 500).unref());
   try {
     await Promise.race([store.ping(), timeout]);

@@ -67,7 +67,7 @@ describe('chut CLI against the real Redis', () => {
     writeFileSync(file, 'number,reason\n0162000001,npv\n+33 1 62 00 00 02,"quoted, reason"\nnot-a-number,x\n\n');
     const imp = await runChut(['import', file, '--format', 'csv'], env);
     expect(imp.code, imp.stderr).toBe(0);
-    expect(imp.stdout).toMatch(/imported 2 entries, skipped 1/);
+    expect(imp.stdout).toMatch(/imported 2 entries, skipped 2 \(1 invalid number, 1 empty line\)/);
     const exp = await runChut(['export'], env);
     expect(exp.code).toBe(0);
     expect(exp.stdout).toContain('+33162000002');

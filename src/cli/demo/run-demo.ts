@@ -11,7 +11,7 @@ import { parseListEntry } from '../../phone/index.js';
 import { createMemoryStore, createRedisStore } from '../../reputation/index.js';
 import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.js';
 import { loadPolicyFile } from '../../rules/index.js';
-import { createRedisClient } from '../../redis-client.js';
+import { closeClientWithStore, createRedisClient } from '../../redis-client.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
 import type { SimulatedCallOutcome } from '../../sim/types.js';
 import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoTime, type DemoCall } from './scenario.js';
@@ -54,7 +54,7 @@ async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
     cursor = next;
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
-  return createRedisStore({ redis, prefix: opts.redisPrefix });
+  return closeClientWithStore(createRedisStore({ redis, prefix: opts.redisPrefix }), redis);
 }
 
 async function findRecord(store: ReputationStore, callId: string): Promise<CallRecord | null> {

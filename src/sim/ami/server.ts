@@ -102,6 +102,7 @@ export class AmiServer {
     const session: Session = { id: this.nextSession++, socket, reader: new PacketReader(), authed: false, mask: null };
     this.sessions.add(session);
     socket.setEncoding('utf8');
+    socket.setNoDelay(true); // as Asterisk's manager does: no Nagle delay on events
     socket.on('error', () => undefined);
     socket.on('close', () => this.sessions.delete(session));
     socket.on('data', (chunk: string) => {
