@@ -46,11 +46,10 @@ function stopwatch(sim: AriSimulator): { samples: number[]; reset(): void } {
   return { get samples() { return samples; }, reset() { samples = []; started.clear(); } };
 }
 
-let seq = 0;
-/** Unique French mobiles: the shipped policy rings them (no list, no reputation, no burst). */
+/** Random French mobiles: the shipped policy rings them (no list, no reputation, and spread over number
+ * blocks so the burst rules stay quiet). */
 function place(sim: AriSimulator): Promise<string> {
-  seq += 1;
-  const number = `+336${String(10_000_000 + seq).padStart(8, '0')}`;
+  const number = `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   return sim.placeCall({ callerNumber: number, callerName: 'BENCH', dialled: '0100000000', behaviour: { kind: 'silent' } }).then((o) => o.route);
 }
 

@@ -7,7 +7,6 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const action = z.enum(['ring', 'captcha', 'voicemail', 'reject']);
 const port = z.number().int().min(1).max(65535);
 /** A port chut listens on: 0 picks any free port (tests). */
 const listenPort = z.number().int().min(0).max(65535);

@@ -37,7 +37,8 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
   const dialplan: DialplanScreening | null = mode === 'monitor' ? null
     : createDialplanScreening({ config, screening, logger, send: (a) => connection.send(a) });
   const monitor: CallMonitor | null = mode === 'screen' ? null : createCallMonitor({
-    screening, logger, callTimeoutMs: config.ami.callTimeoutMs, followStasis: config.ari.enabled || mode === 'monitor',
+    screening, logger, callTimeoutMs: config.ami.callTimeoutMs, followQueries: dialplan !== null,
+    stasisApp: config.ari.enabled || mode === 'monitor' ? config.ari.app : null,
     beforeEnrich: dialplan ? (id) => dialplan.settled(id) : undefined,
   });
   let sweeper: NodeJS.Timeout | null = null;

@@ -19,7 +19,7 @@ export type AmiEvent =
   | { type: 'chut-captcha'; channel: string; uniqueid: string; outcome: CaptchaReport }
   | { type: 'chut-report'; uniqueid: string; kind: 'spam' | 'allow'; target: string }
   | { type: 'new-channel'; channel: string; uniqueid: string }
-  | { type: 'stasis-start'; channel: string; uniqueid: string }
+  | { type: 'stasis-start'; channel: string; uniqueid: string; app: string }
   | { type: 'dial-begin'; uniqueid: string; destUniqueid: string; destChannel: string }
   | { type: 'dial-end'; uniqueid: string; destChannel: string; dialStatus: string }
   | { type: 'bridge-enter'; uniqueid: string; bridge: string }
@@ -104,7 +104,8 @@ const MAPPERS: Record<string, Mapper> = {
   userevent: userEvent,
   newchannel: (p) => ({ type: 'new-channel', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid') }),
   newexten: (p) => (first(p, 'application').toLowerCase() === 'stasis'
-    ? { type: 'stasis-start', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid') } : null),
+    ? { type: 'stasis-start', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid'), app: first(p, 'appdata').split(',')[0] ?? '' }
+    : null),
   dialbegin: (p) => ({
     type: 'dial-begin', uniqueid: first(p, 'uniqueid'), destUniqueid: first(p, 'destuniqueid'), destChannel: first(p, 'destchannel'),
   }),

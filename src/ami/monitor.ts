@@ -22,8 +22,10 @@ export interface CallMonitorDeps {
   screening: ScreeningService;
   logger: Logger;
   callTimeoutMs: number;
-  /** Follow calls that enter Stasis() (ARI mode). */
-  followStasis: boolean;
+  /** Follow calls screened through a ChutQuery (AMI screening on). */
+  followQueries: boolean;
+  /** Follow calls that enter Stasis(<this app>) (ARI mode); null = do not. */
+  stasisApp: string | null;
   /** Waits before enriching, so the call record (written by the screening side) exists first. */
   beforeEnrich?: (callId: string) => Promise<void>;
   clock?: () => number;
@@ -83,8 +85,8 @@ export function createCallMonitor(deps: CallMonitorDeps): CallMonitor {
   return {
     handle(ev) {
       switch (ev.type) {
-        case 'chut-query': follow(ev.uniqueid); break;
-        case 'stasis-start': if (deps.followStasis) follow(ev.uniqueid); break;
+        case 'chut-query': if (deps.followQueries) follow(ev.uniqueid); break;
+        case 'stasis-start': if (ev.app === deps.stasisApp) follow(ev.uniqueid); break;
         case 'dial-end': {
           const c = calls.get(ev.uniqueid);
           if (c && ev.dialStatus === 'ANSWER') answered(c, endpointOf(ev.destChannel));

@@ -20,6 +20,26 @@ export function assertText(text: string): void {
   if (control > 8 && control > head.length / 100) throw new ImportError('the file looks binary (control characters): expected a CSV text file');
 }
 
+/** Reads a quoted field whose opening quote is at `i`; returns its text, the index after it and the newlines inside. */
+function quoted(text: string, i: number, line: number): { value: string; next: number; newlines: number } {
+  let value = '';
+  let newlines = 0;
+  let j = i + 1;
+  for (;;) {
+    if (j >= text.length) throw new ImportError(`unterminated quoted field starting on line ${line}`);
+    const d = text[j] as string;
+    if (d === '"') {
+      if (text[j + 1] !== '"') return { value, next: j + 1, newlines };
+      value += '"';
+      j += 2;
+      continue;
+    }
+    if (d === '\n') newlines++;
+    value += d;
+    j++;
+  }
+}
+
 /** Parses the whole text; throws ImportError on an unterminated quoted field. */
 export function parseCsv(input: string): CsvRow[] {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -29,39 +49,29 @@ export function parseCsv(input: string): CsvRow[] {
   let line = 1;
   let rowLine = 1;
   let i = 0;
-  const endRow = () => {
-    fields.push(field);
-    rows.push({ line: rowLine, fields });
-    fields = [];
-    field = '';
-    rowLine = line;
-  };
   while (i < text.length) {
     const c = text[i] as string;
     if (c === '"' && field === '') {
-      const start = line;
+      const q = quoted(text, i, line);
+      field = q.value;
+      line += q.newlines;
+      i = q.next;
+    } else if (c === ',') {
+      fields.push(field);
+      field = '';
       i++;
-      for (;;) {
-        if (i >= text.length) throw new ImportError(`unterminated quoted field starting on line ${start}`);
-        const d = text[i] as string;
-        if (d === '"') {
-          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        if (d === '\n') line++;
-        field += d;
-        i++;
-      }
-      continue;
+    } else if (c === '\n' || c === '\r') {
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      rows.push({ line: rowLine, fields: [...fields, field] });
+      fields = [];
+      field = '';
+      rowLine = ++line;
+    } else {
+      field += c;
+      i++;
     }
-    if (c === ',') { fields.push(field); field = ''; i++; continue; }
-    if (c === '\r' && text[i + 1] === '\n') i++;
-    if (c === '\n' || c === '\r') { line++; i++; endRow(); continue; }
-    field += c;
-    i++;
   }
-  if (field !== '' || fields.length > 0) endRow();
+  if (field !== '' || fields.length > 0) rows.push({ line: rowLine, fields: [...fields, field] });
   return rows;
 }
 

@@ -97,7 +97,7 @@ function timeOf(s: string): number | null {
 }
 
 function chutRow(row: CsvRow, o: ImportOptions, c: Collector): void {
-  const [list, kind, raw = '', reason = '', source = '', added = '', expires = ''] = row.fields.map((f) => f);
+  const [list, kind, raw = '', reason = '', source = '', added = '', expires = ''] = row.fields;
   if (list !== 'allow' && list !== 'block') return c.skip('bad list');
   const text = raw.trim();
   let entry: ListEntry | null = null;

@@ -87,6 +87,7 @@ export class MemoryReputationStore implements ReputationStore {
       const top = `${dayKey(r.time)}|${actionPart(r.action)}`;
       if (!this.tops.has(top)) this.tops.set(top, new Map());
       bump(this.tops.get(top) as Map<string, number>, r.caller);
+      await this.setLastCaller(r.dialled, r.caller, r.time);
     }
     const hour = hourKey(r.time);
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());
@@ -115,7 +116,7 @@ export class MemoryReputationStore implements ReputationStore {
     else if (u.counter === 'hungUp') rep.ch++;
     else if (u.counter === 'reports') rep.rp++;
     if (u.trustedUntil === null) delete rep.tu;
-    else if (u.trustedUntil !== undefined) rep.tu = Math.floor(u.trustedUntil);
+    else if (Number.isFinite(u.trustedUntil)) rep.tu = Math.floor(u.trustedUntil as number);
   }
 
   async enrichCall(callId: string, enrichment: CallEnrichment): Promise<void> {

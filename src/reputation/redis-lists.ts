@@ -63,13 +63,20 @@ export async function getListEntry(ctx: RedisCtx, entry: ListEntry): Promise<Lis
     p.hget(key, field);
   }
   const values = (await run(ctx, p)) as Array<string | null>;
-  if (values.every((v) => v === null)) return [];
-  const dicts = await loadDicts(ctx);
-  return LISTS.flatMap((l, i) => {
-    const v = values[i];
-    const rec = v ? decode(l, entry, v, dicts) : null;
-    return rec ? [rec] : [];
+  const found = LISTS.flatMap((l, i) => {
+    const f = values[i] ? unpackValue(values[i] as string) : null;
+    return f ? [{ list: l, f }] : [];
   });
+  if (found.length === 0) return [];
+  // Only the texts these entries use: the dictionaries may hold many reasons.
+  const tp = ctx.redis.pipeline();
+  for (const { f } of found) tp.hget(ctx.k.sources, String(f.sourceId)).hget(ctx.k.reasons, String(f.reasonId));
+  const texts = (await run(ctx, tp)) as Array<string | null>;
+  return found.map(({ list, f }, i) => ({
+    list, entry, addedAt: f.addedAt, expiresAt: f.expiresAt,
+    source: texts[i * 2] ?? 'unknown',
+    reason: f.reasonId === 0 ? null : texts[i * 2 + 1] ?? null,
+  }));
 }
 
 /** key → field → value, last record of a key/field wins (parseImport already collapsed duplicates). */

@@ -101,7 +101,7 @@ export class RedisReputationStore implements ReputationStore {
     if (r.callerKind === 'valid' && isE164(r.caller)) {
       const windowMs = Math.floor(req.maxWindowSec * 1000);
       if (windowMs > 0) {
-        const member = `${r.time}:${randomBytes(5).toString('hex')}`;
+        const member = `${r.time.toString(36)}${randomBytes(3).toString('hex')}`; // unique per call, short: bursts stay small
         for (const key of [this.k.winNumber(r.caller), this.k.winBlock(blockOf(r.caller, req.blockDigits))]) {
           p.zadd(key, r.time, member).zremrangebyscore(key, '-inf', `(${r.time - windowMs}`).pexpire(key, windowMs);
         }
@@ -109,6 +109,9 @@ export class RedisReputationStore implements ReputationStore {
       const rep = this.k.rep(r.caller);
       p.hsetnx(rep, 'fs', r.time).hset(rep, 'ls', r.time).pexpire(rep, TTL.repMs);
       p.zincrby(this.k.top(r.time, r.action), 1, r.caller).expire(this.k.top(r.time, r.action), TTL.topSec);
+      // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip.
+      p.set(this.k.lastCallerAny, r.caller, 'EX', TTL.lastCallerSec);
+      if (r.dialled !== '') p.set(this.k.lastCaller(r.dialled), r.caller, 'EX', TTL.lastCallerSec);
     }
     for (const [key, ttl] of [[this.k.statsHour(r.time), TTL.statsHourSec], [this.k.statsDay(r.time), TTL.statsDaySec]] as const) {
       for (const f of statFields(r)) p.hincrby(key, f, 1);
@@ -122,7 +125,7 @@ export class RedisReputationStore implements ReputationStore {
   async applyOutcome(u: OutcomeUpdate): Promise<void> {
     if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
     await this.ctx();
-    const trust = u.trustedUntil === undefined ? 'keep' : u.trustedUntil === null ? 'clear' : 'set';
+    const trust = u.trustedUntil === null ? 'clear' : Number.isFinite(u.trustedUntil) ? 'set' : 'keep';
     const counter = u.counter ? COUNTER_FIELDS[u.counter] ?? '' : '';
     const ttl = Math.max(TTL.repMs, (u.trustedUntil ?? 0) - u.now);
     this.roundTrips++;

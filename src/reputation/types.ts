@@ -148,7 +148,7 @@ export interface ImportStats {
 export interface ReputationStore {
   /** Everything the policy needs about one caller: ONE Redis round trip. */
   lookup(req: LookupRequest): Promise<LookupResult>;
-  /** Post-decision writes in one batched round trip. */
+  /** Post-decision writes in one batched round trip (for a valid caller this includes setLastCaller(dialled, caller)). */
   recordCall(req: RecordCallRequest): Promise<void>;
   /** Captcha outcome / report / manual score change. */
   applyOutcome(update: OutcomeUpdate): Promise<void>;

@@ -54,6 +54,26 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('sends a single EVALSHA for a lookup, as MONITOR sees it', async () => {
+    const prefix = uniquePrefix('mon');
+    prefixes.push(prefix);
+    const client = new Redis(url);
+    const store = createRedisStore({ redis: client, prefix });
+    await store.lookup({ ...look, e164: '+33612345678' });
+    const source = `${client.stream.localAddress}:${client.stream.localPort}`;
+    const monitor = await new Redis(url).monitor();
+    const sent: string[][] = [];
+    monitor.on('monitor', (_t: string, args: string[], src: string) => { if (src === source) sent.push(args); });
+    await store.lookup({ ...look, e164: '+33698765432' });
+    await store.ping();
+    await expect.poll(() => sent.some((a) => /^ping$/i.test(a[0] ?? '')), { timeout: 10_000 }).toBe(true);
+    monitor.disconnect();
+    expect(sent.map((a) => (a[0] ?? '').toLowerCase())).toEqual(['evalsha', 'ping']);
+    expect(sent[0]?.slice(3, 12).every((k) => k.startsWith(prefix))).toBe(true);
+    await store.close();
+    client.disconnect();
+  });
+
   it('writes only keys under its prefix (every command checked with COMMAND GETKEYS), all of documented shapes', async () => {
     const store = fresh('keys');
     const prefix = prefixes[prefixes.length - 1] as string;

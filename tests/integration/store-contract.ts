@@ -193,7 +193,7 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(page.calls.find((c) => c.callId === 'plain')?.enrichment).toBeNull();
     });
 
-    it('remembers the last caller per target, falling back to the last caller to anyone', async () => {
+    it('remembers the last caller per target (also from recordCall), falling back to the last caller to anyone', async () => {
       expect(await store.getLastCaller('100')).toBeNull();
       await store.setLastCaller('100', '+33612345678', T0);
       await store.setLastCaller('weird target\r\n*', '+33698765432', T0 + 1);
@@ -202,6 +202,12 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(await store.getLastCaller('200')).toBe('+33698765432');
       await store.setLastCaller('100', 'withheld', T0 + 2);
       expect(await store.getLastCaller('100')).toBe('+33612345678');
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      await store.recordCall({ ...base, record: call({ caller: '+33700000009', dialled: '+33140000000' }) });
+      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', dialled: '+33140000000' }) });
+      expect(await store.getLastCaller('+33140000000')).toBe('+33700000009');
+      expect(await store.getLastCaller('100')).toBe('+33612345678');
+      expect(await store.getLastCaller('300')).toBe('+33700000009');
     });
 
     it('adds, gets and removes list entries', async () => {

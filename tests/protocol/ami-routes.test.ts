@@ -32,7 +32,7 @@ function setvarsFor(channelPrefix: string): Record<string, string> {
   return out;
 }
 
-beforeAll(async () => { h = await startAmiHarness({ label: 'ami-routes' }); });
+beforeAll(async () => { h = await startAmiHarness({ label: 'ami-routes', sim: { talkMs: 1100 } }); });
 afterAll(async () => { await h.stop(); });
 
 describe('routes through AMI (dialplan-driven)', () => {

@@ -26,7 +26,7 @@ export interface AmiSimulator extends PbxSimulator {
 }
 
 const DEFAULT_TIMING: CallTiming = {
-  decisionWaitMs: 2000, tickMs: 100, promptMs: 150, phoneAnswerMs: 100, talkMs: 1100, voicemailMs: 150, dtmfGapMs: 40,
+  decisionWaitMs: 2000, tickMs: 100, promptMs: 150, phoneAnswerMs: 100, talkMs: 300, voicemailMs: 150, dtmfGapMs: 40,
 };
 
 export function createAmiSimulator(opts: AmiSimulatorOptions = {}): AmiSimulator {

@@ -64,6 +64,7 @@ export class SimChannel implements AppHost {
   private linger = 0;
   private buffer = '';
   private readonly started = Date.now();
+  private readonly t0 = performance.now();
   private connectSentAt = 0;
   private routedAt: number | null = null;
   private readonly commands: string[] = [];
@@ -103,7 +104,7 @@ export class SimChannel implements AppHost {
     if (this.events && this.connected && this.socket && !this.socket.destroyed) this.socket.write(plainEvent(headers));
   }
   markRouted(): void {
-    this.routedAt ??= Date.now();
+    this.routedAt ??= performance.now();
   }
   setRoute(route: SimulatedRoute): void {
     this.route ??= route;
@@ -181,7 +182,7 @@ export class SimChannel implements AppHost {
     if (name !== 'connect') return this.write(reply('-ERR command not found'));
     this.connected = true;
     const frame = connectReply(this.channelHeaders());
-    this.connectSentAt = Date.now();
+    this.connectSentAt = performance.now();
     if (this.env.faults.truncateConnectReply) {
       this.socket?.end(frame.slice(0, Math.floor(frame.length / 2)));
       return;

@@ -155,13 +155,16 @@ export async function startAmiHarness(o: AmiHarnessOptions = {}): Promise<AmiHar
   const prefix = uniquePrefix(o.label ?? 'ami');
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+  const base = sim.chutConfig() as { ami: Record<string, unknown> };
+  const extra = o.config ?? {};
   const config = parseConfig({
-    ...sim.chutConfig(),
+    ...base,
     store: 'redis',
     redis: { url: redisUrl, prefix },
     http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
-    ...(o.config ?? {}),
+    ...extra,
+    ami: { ...base.ami, ...(extra.ami as Record<string, unknown> | undefined) },
   });
   const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger: createLogger('debug', sink), http: false });
   const adapter = chut.adapters.find((a) => a.name === 'asterisk-ami') as AmiAdapter | undefined;

@@ -28,7 +28,7 @@ describe('call monitor', () => {
   it('follows a screened call to its hangup and enriches it once', async () => {
     let now = 1_000_000;
     const { enriched, screening } = recorder();
-    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: false, clock: () => now });
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: null, clock: () => now });
     m.handle({ type: 'chut-query', channel: 'PJSIP/trunk-1', uniqueid: '1.1', callerNumber: '', callerName: '', dialled: '', verstat: null, waitMs: null });
     m.handle({ type: 'dial-begin', uniqueid: '1.1', destUniqueid: '1.2', destChannel: 'PJSIP/alice-00000002' });
     now += 3000;
@@ -44,8 +44,8 @@ describe('call monitor', () => {
 
   it('an unanswered call: no talk time, the cause code when there is no text', async () => {
     const { enriched, screening } = recorder();
-    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: true });
-    m.handle({ type: 'stasis-start', channel: 'PJSIP/trunk-9', uniqueid: '9.9' });
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: 'chut' });
+    m.handle({ type: 'stasis-start', channel: 'PJSIP/trunk-9', uniqueid: '9.9', app: 'chut' });
     m.handle({ type: 'dial-end', uniqueid: '9.9', destChannel: 'PJSIP/bob-1', dialStatus: 'NOANSWER' });
     m.handle({ type: 'hangup', channel: 'PJSIP/trunk-9', uniqueid: '9.9', cause: 19, causeText: null });
     await m.idle();
@@ -54,10 +54,10 @@ describe('call monitor', () => {
 
   it('ignores channels chut never screened, whatever the volume', async () => {
     const { enriched, screening } = recorder();
-    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followStasis: false });
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: null });
     for (let i = 0; i < 20_000; i += 1) {
       m.handle({ type: 'new-channel', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}` });
-      m.handle({ type: 'stasis-start', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}` }); // ARI not enabled here
+      m.handle({ type: 'stasis-start', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, app: 'chut' }); // ARI not enabled here
       m.handle({ type: 'hangup', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, cause: 16, causeText: 'Normal Clearing' });
     }
     await m.idle();
@@ -65,11 +65,22 @@ describe('call monitor', () => {
     expect(enriched).toEqual([]);
   });
 
+  it('follows only calls entering our own Stasis app', async () => {
+    const { enriched, screening } = recorder();
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: 'chut' });
+    m.handle({ type: 'stasis-start', channel: 'PJSIP/a-1', uniqueid: '3.1', app: 'other-app' });
+    m.handle({ type: 'stasis-start', channel: 'PJSIP/a-2', uniqueid: '3.2', app: 'chut' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/a-1', uniqueid: '3.1', cause: 16, causeText: 'Normal Clearing' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/a-2', uniqueid: '3.2', cause: 16, causeText: 'Normal Clearing' });
+    await m.idle();
+    expect(enriched.map(([id]) => id)).toEqual(['3.2']);
+  });
+
   it('stays bounded when hangups are missed: oldest evicted past maxCalls, the rest after callTimeoutMs', () => {
     let now = 0;
     const { screening } = recorder();
-    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 1000, followStasis: true, maxCalls: 100, clock: () => now });
-    for (let i = 0; i < 1000; i += 1) m.handle({ type: 'stasis-start', channel: 'PJSIP/t-1', uniqueid: `7.${i}` });
+    const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 1000, followQueries: true, stasisApp: 'chut', maxCalls: 100, clock: () => now });
+    for (let i = 0; i < 1000; i += 1) m.handle({ type: 'stasis-start', channel: 'PJSIP/t-1', uniqueid: `7.${i}`, app: 'chut' });
     expect(m.size()).toBe(100);
     now += 1000;
     m.sweep();

@@ -131,6 +131,12 @@ describe('toAmiEvent on hostile packets', () => {
     expect(ev).toMatchObject({ uniqueid: '1.5', callerName: 'Snapshot' });
   });
 
+  it('a channel entering Stasis() (ARI mode) is recognised from its Newexten', () => {
+    expect(toAmiEvent({ event: 'Newexten', channel: 'PJSIP/t-1', uniqueid: '4.2', application: 'Stasis', appdata: 'chut,inbound' }))
+      .toEqual({ type: 'stasis-start', channel: 'PJSIP/t-1', uniqueid: '4.2', app: 'chut' });
+    expect(toAmiEvent({ event: 'Newexten', channel: 'PJSIP/t-1', uniqueid: '4.2', application: 'Wait', appdata: '1' })).toBeNull();
+  });
+
   it('refuses unusable packets instead of guessing', () => {
     expect(toAmiEvent({ ...base, uniqueid: '../../etc' })).toBeNull();
     expect(toAmiEvent({ ...base, channel: '' })).toBeNull();

@@ -77,6 +77,7 @@ describe('parseImport chut and failures', () => {
     expect(() => parseImport('0612345678,\u0000\u0001\u0002binary', opts())).toThrow(/binary/);
     expect(() => parseImport('number,reason\n0612345678,x\n', opts({ format: 'chut' }))).toThrow(/not a chut export/);
     expect(() => parseImport('0612345678,"never closed\n0698765432,x\n', opts())).toThrow(/unterminated quoted field starting on line 1/);
+    expect(() => parseImport('0612345678,"a\r\nb"\n0698765432,"open\n', opts())).toThrow(/starting on line 3/);
     expect(() => parseImport('x', opts({ format: 'xml' as 'csv' }))).toThrow(/unknown import format/);
   });
 });
