@@ -30,11 +30,16 @@ export function urlDecode(value: string): string {
   }
 }
 
-/** Encodes a value the way FreeSWITCH does in plain events (names are never encoded). */
+/** Encodes a value the way FreeSWITCH does in plain events (names are never encoded): `,` and `/` stay. */
 export function urlEncode(value: string): string {
-  return Array.from(Buffer.from(value, 'utf8'))
-    .map((b) => (/[A-Za-z0-9\-_.!~*'(),/]/.test(String.fromCharCode(b)) && b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
-    .join('');
+  if (/^[A-Za-z0-9\-_.!~*'(),/]*$/.test(value)) return value;
+  try {
+    return encodeURIComponent(value).replace(/%2C/g, ',').replace(/%2F/g, '/');
+  } catch {
+    // Lone surrogates: encode the UTF-8 bytes Node would write.
+    return Array.from(Buffer.from(value, 'utf8'), (b) => (/[A-Za-z0-9\-_.!~*'(),/]/.test(String.fromCharCode(b)) && b < 0x80
+      ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  }
 }
 
 /** A header line: a printable name without `:` or spaces, `: `, a value (possibly empty). */

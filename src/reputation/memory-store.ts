@@ -87,7 +87,8 @@ export class MemoryReputationStore implements ReputationStore {
       const top = `${dayKey(r.time)}|${actionPart(r.action)}`;
       if (!this.tops.has(top)) this.tops.set(top, new Map());
       bump(this.tops.get(top) as Map<string, number>, r.caller);
-      await this.setLastCaller(r.dialled, r.caller, r.time);
+      // only a caller whose call rang can be "the last caller" a user reports from a phone
+      if (r.route === 'ring') await this.setLastCaller(r.dialled, r.caller, r.time);
     }
     const hour = hourKey(r.time);
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());

@@ -109,9 +109,12 @@ export class RedisReputationStore implements ReputationStore {
       const rep = this.k.rep(r.caller);
       p.hsetnx(rep, 'fs', r.time).hset(rep, 'ls', r.time).pexpire(rep, TTL.repMs);
       p.zincrby(this.k.top(r.time, r.action), 1, r.caller).expire(this.k.top(r.time, r.action), TTL.topSec);
-      // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip.
-      p.set(this.k.lastCallerAny, r.caller, 'EX', TTL.lastCallerSec);
-      if (r.dialled !== '') p.set(this.k.lastCaller(r.dialled), r.caller, 'EX', TTL.lastCallerSec);
+      // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
+      // only a caller whose call rang can be "the last caller" a user reports from a phone.
+      if (r.route === 'ring') {
+        p.set(this.k.lastCallerAny, r.caller, 'EX', TTL.lastCallerSec);
+        if (r.dialled !== '') p.set(this.k.lastCaller(r.dialled), r.caller, 'EX', TTL.lastCallerSec);
+      }
     }
     for (const [key, ttl] of [[this.k.statsHour(r.time), TTL.statsHourSec], [this.k.statsDay(r.time), TTL.statsDaySec]] as const) {
       for (const f of statFields(r)) p.hincrby(key, f, 1);

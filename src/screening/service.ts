@@ -32,7 +32,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   });
   const outcomes = createOutcomes({ store, config, logger, observers, clock });
   const record = createRecorder({
-    store, logger, observers, clock,
+    store, logger, observers,
     blockDigits: screener.needs.blockDigits,
     maxWindowSec: Math.max(60, ...screener.needs.rateWindowsSec),
     streamMaxLen: config.screening.streamMaxLen,

@@ -165,6 +165,14 @@ describe('screening service', () => {
     expect(after.decision.rule).toBe('allowlist');
   });
 
+  it('the last caller is the last one whose call rang, not a rejected one', async () => {
+    const { screening, store, now } = setup();
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33611111111' }, reason: null, source: 'cli', addedAt: now(), expiresAt: null });
+    await screening.handleCall(call('0622222222'), new FakeControl());
+    await screening.handleCall(call('0611111111'), new FakeControl());
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33622222222');
+  });
+
   it('an observer that throws never breaks a call', async () => {
     const { screening } = setup({ observers: [{ onCallRecord: () => { throw new Error('bug'); }, onDecision: () => { throw new Error('bug'); } }] });
     const r = await screening.handleCall(call('0612345678'), new FakeControl());
