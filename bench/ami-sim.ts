@@ -4,12 +4,11 @@
  * each `ChutQuery` UserEvent until chut's `Setvar CHUT_DECISION` arrives — both ends measured here.
  */
 import { parentPort } from 'node:worker_threads';
-import { channelEvent, hangupEvent, type SimChannel } from '../src/sim/ami/channel.js';
+import { channelEvent, hangupEvent, chutEncode, type SimChannel } from '../src/sim/ami/channel.js';
 import { createAmiSimulator, header, serialize, type AmiSimulator, type Packet } from '../src/sim/ami/index.js';
 
 export type WorkerRequest = { type: 'wait-chut' } | { type: 'flood'; perSecond: number } | { type: 'measure'; concurrency: number; rounds: number } | { type: 'stop' };
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function floodPacket(i: number): Packet {
   const id = `1600000000.${i}`;
@@ -53,8 +52,8 @@ function makeAsker(sim: AmiSimulator): () => Promise<number> {
     const answered = new Promise<number>((resolve) => waiting.set(ch.name, resolve));
     const t0 = performance.now();
     sim.server.broadcast(channelEvent('UserEvent', ch, [
-      ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', ch.uniqueid], ['ChutCaller', b64(number)],
-      ['ChutName', b64('BENCH')], ['ChutDialled', b64('0100000000')], ['ChutVerstat', ''], ['ChutWaitMs', '2000'],
+      ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', ch.uniqueid], ['ChutCaller', chutEncode(number)],
+      ['ChutName', chutEncode('BENCH')], ['ChutDialled', chutEncode('0100000000')], ['ChutVerstat', chutEncode('')], ['ChutWaitMs', '2000'],
     ]));
     const t1 = await answered;
     waiting.delete(ch.name);

@@ -60,9 +60,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const { config: simConfig } = await ask(null, 'listening');
   const config = parseConfig({ ...simConfig, store: 'redis', redis: { url: opts.redisUrl, prefix }, http: { enabled: false } });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
-  const { createRedisStore } = await import('../src/reputation/index.js');
-  const store = process.env.AUTOPIPE ? createRedisStore({ redis: new Redis(opts.redisUrl, { enableAutoPipelining: true }), prefix }) : undefined;
-  const chut = await startChut({ config, policy, logger: silentLogger(), http: false, store });
+  const chut = await startChut({ config, policy, logger: silentLogger(), http: false });
   const results: Record<string, unknown> = {};
   try {
     await ask({ type: 'wait-chut' }, 'ready');

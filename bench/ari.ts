@@ -12,6 +12,7 @@ import type { AriAdapter } from '../src/ari/index.js';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { packageRoot } from '../src/package-root.js';
+import { normalise } from '../src/phone/index.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import { AriSimulator, type SimRequest } from '../src/sim/ari/index.js';
 import type { BenchOptions } from './main.js';
@@ -48,8 +49,15 @@ function stopwatch(sim: AriSimulator): { samples: number[]; reset(): void } {
 
 /** Random French mobiles: the shipped policy rings them (no list, no reputation, and spread over number
  * blocks so the burst rules stay quiet). */
+function randomMobile(): string {
+  for (;;) {
+    const number = `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    if (normalise(number, '', { defaultCountry: 'FR' }).number.kind === 'valid') return number;
+  }
+}
+
 function place(sim: AriSimulator): Promise<string> {
-  const number = `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const number = randomMobile();
   return sim.placeCall({ callerNumber: number, callerName: 'BENCH', dialled: '0100000000', behaviour: { kind: 'silent' } }).then((o) => o.route);
 }
 

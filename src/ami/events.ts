@@ -40,12 +40,15 @@ function own(p: LibPacket, key: string): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** Values our dialplan base64-encodes (caller data may hold commas, CR/LF…). Invalid base64 → null. */
-export function decode64(v: string | null): string | null {
-  if (v === null) return null;
-  if (v === '') return '';
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0 || v.length > 4096) return null;
-  return Buffer.from(v, 'base64').toString('utf8');
+/**
+ * Our dialplan sends caller data as `${BASE64_ENCODE(_<value>)}`: base64 cannot hold the commas, parentheses,
+ * quotes or CR/LF that would split or end UserEvent's arguments, and the `_` keeps the input non-empty
+ * (BASE64_ENCODE warns on empty input). Anything that is not exactly that → null.
+ */
+export function decodeValue(v: string | null): string | null {
+  if (v === null || v.length > 4096 || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) return null;
+  const text = Buffer.from(v, 'base64').toString('utf8');
+  return text.startsWith('_') ? text.slice(1) : null;
 }
 
 const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
@@ -56,10 +59,10 @@ function chutQuery(p: LibPacket): AmiEvent | null {
   const channel = first(p, 'channel');
   if (!UNIQUEID.test(uniqueid) || !channel) return null;
   // Recorded-harness style (plain CallerIDNum/DID custom headers) is accepted as a fallback.
-  const callerNumber = decode64(own(p, 'chutcaller')) ?? lastOf(p, 'calleridnum');
-  const callerName = decode64(own(p, 'chutname')) ?? lastOf(p, 'calleridname');
-  const dialled = decode64(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
-  const verstat = decode64(own(p, 'chutverstat'));
+  const callerNumber = decodeValue(own(p, 'chutcaller')) ?? lastOf(p, 'calleridnum');
+  const callerName = decodeValue(own(p, 'chutname')) ?? lastOf(p, 'calleridname');
+  const dialled = decodeValue(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
+  const verstat = decodeValue(own(p, 'chutverstat'));
   const wait = Number(own(p, 'chutwaitms'));
   return {
     type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
@@ -85,7 +88,7 @@ function userEvent(p: LibPacket): AmiEvent | null {
   }
   if (name === 'ChutReport') {
     const kind = own(p, 'chutkind');
-    const target = decode64(own(p, 'chuttarget'));
+    const target = decodeValue(own(p, 'chuttarget'));
     if ((kind !== 'spam' && kind !== 'allow') || target === null) return null;
     return { type: 'chut-report', uniqueid, kind, target };
   }

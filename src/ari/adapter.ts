@@ -114,6 +114,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       // Fail-open on shutdown: calls still in our hands go on to the dialplan (ring) rather than dead air.
       await Promise.all([...live.keys()].map((id) =>
         rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`, undefined, 1000).catch(() => undefined)));
+      rest.close();
     },
   };
 }

@@ -60,6 +60,15 @@ export class EslConnection {
     });
   }
 
+  /** Writes several commands in one write (one syscall); their replies come back in order. */
+  sendBatch(frames: string[]): Array<Promise<EslReply>> {
+    if (this.closedReason) return frames.map(() => Promise.reject(new EslClosedError(this.closedReason ?? 'closed')));
+    this.socket.cork();
+    const replies = frames.map((f) => this.send(f));
+    this.socket.uncork();
+    return replies;
+  }
+
   /** Writes without waiting for the reply (the reply is still consumed in order). */
   sendNoWait(frame: string): void {
     this.send(frame).catch(() => undefined);

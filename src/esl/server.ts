@@ -30,7 +30,8 @@ export class OutboundServer {
   /** Listens; resolves with the bound port (useful with port 0). */
   async listen(): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    server.maxConnections = (this.opts.maxConcurrent ?? 2000) * 2;
+    // No `maxConnections`: Node would close surplus connections without a word, which leaves the caller in
+    // dead air. Surplus calls get `connect` and a close instead (accept()).
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

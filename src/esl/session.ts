@@ -11,7 +11,7 @@ import type { InboundCall, ScreeningService } from '../screening/types.js';
 import { EslCallControl } from './call-control.js';
 import { inboundCallFrom } from './channel-data.js';
 import { executeCommand, plainCommand } from './command.js';
-import { EslConnection } from './connection.js';
+import { EslConnection, type EslReply } from './connection.js';
 
 export interface SessionDeps {
   config: Readonly<Config>;
@@ -54,8 +54,9 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
   deps.onTiming?.('connected', call.callId);
   // Pipelined: the decision is taken while FreeSWITCH enables events; apps wait for the reply.
-  const eventsReady = conn.send(plainCommand('myevents')).then((r) => r.ok, () => false);
-  conn.sendNoWait(plainCommand('linger 5'));
+  const [events, linger] = conn.sendBatch([plainCommand('myevents'), plainCommand('linger 5')]);
+  const eventsReady = (events as Promise<EslReply>).then((r) => r.ok, () => false);
+  linger?.catch(() => undefined);
   try {
     if (isFeatureCode(call, deps.config)) await runFeatureCode(conn, call, deps, log);
     else await screenCall(conn, call, deps, log, eventsReady);

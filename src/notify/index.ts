@@ -31,7 +31,8 @@ function orNull<T>(what: string, url: string, log: Logger, make: () => T): T | n
   try {
     return make();
   } catch (err) {
-    log.error({ err: String((err as Error).message ?? err).split(url).join('[url]') }, `${what} notifications disabled: cannot start`);
+    const message = String((err as Error).message ?? err);
+    log.error({ err: url ? message.split(url).join('[url]') : message }, `${what} notifications disabled: cannot start`);
     return null;
   }
 }

@@ -44,10 +44,10 @@ describe('hostile callers', () => {
     expect(h.sim.server.globals.size).toBe(0);
   });
 
-  it('a caller name with commas and pipes cannot split the UserEvent: the name arrives whole', async () => {
-    const out = await h.sim.placeCall(call('Martin, ChutCallId: 1.1|x, Jean', { kind: 'silent' }));
+  it('a caller name with commas, parentheses, quotes and pipes cannot split the UserEvent: it arrives whole', async () => {
+    const out = await h.sim.placeCall(call('Martin (x, ChutCallId: 1.1|x, "Jean\\', { kind: 'silent' }));
     expect(out.route).toBe('ring');
-    expect(await recordOf(out.callId)).toMatchObject({ callerName: 'Martin, ChutCallId: 1.1|x, Jean' });
+    expect(await recordOf(out.callId)).toMatchObject({ callerName: 'Martin (x, ChutCallId: 1.1|x, "Jean\\' });
   });
 });
 

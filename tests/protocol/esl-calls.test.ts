@@ -19,7 +19,8 @@ describe('ESL: every route', () => {
   it('voicemail: runs the voicemail app for the dialled box, then hangs up (never falls through)', async () => {
     const out = await h.sim.placeCall(call({ dialled: '2002' }));
     expect(out.route).toBe('voicemail');
-    expect(out.commands).toContain('sendmsg voicemail');
+    expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
+    expect(out.executed[0]?.arg).toBe('default ${domain_name} 2002');
     expect((await recordOf(h, out.callId))?.route).toBe('voicemail');
   });
 
@@ -36,6 +37,16 @@ describe('ESL: every route', () => {
     await h.chut.store.addListEntry({ list: 'block', entry: { kind: 'number', e164: c.callerNumber }, reason: 'test', source: 'test', addedAt: Date.now(), expiresAt: null });
     const out = await h.sim.placeCall(c);
     expect(out.route).toBe('reject');
+  });
+});
+
+describe('ESL: STIR/SHAKEN', () => {
+  it('reads sip_verstat / the P-Asserted-Identity verstat from the channel data', async () => {
+    const failed = await h.sim.placeCall(call({ dialled: '1000', verstat: 'TN-Validation-Failed' }));
+    expect(failed.route).toBe('reject');
+    expect((await recordOf(h, failed.callId))?.rule).toBe('spoofed');
+    const passed = await h.sim.placeCall(call({ dialled: '1000', verstat: 'TN-Validation-Passed' }));
+    expect(passed.route).toBe('ring');
   });
 });
 

@@ -6,7 +6,7 @@
  * timeouts (DTMFBegin/DTMFEnd, Direction: Received), and a `ChutCaptcha` UserEvent with the outcome.
  */
 import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
-import { bridgeEnter, channelEvent, dialEvent, hangupEvent, newexten, varSet, type SimChannel } from './channel.js';
+import { bridgeEnter, channelEvent, dialEvent, hangupEvent, newexten, chutEncode, varSet, type SimChannel } from './channel.js';
 import type { AmiServer } from './server.js';
 import type { Header } from './wire.js';
 
@@ -32,7 +32,6 @@ const REJECT_CAUSES: Record<string, [number, string]> = {
   busy: [17, 'User busy'], congestion: [34, 'Circuit/channel congestion'], sit: [1, 'Unallocated (unassigned) number'],
 };
 
-const b64 = (v: string): string => Buffer.from(v, 'utf8').toString('base64');
 
 function channel(name: string, uniqueid: string, linkedid: string, call: SimulatedCall, context: string, exten: string): SimChannel {
   return {
@@ -120,8 +119,8 @@ export class SimCall {
     this.setLocal('CHUT_DECISION', '');
     const headers: Header[] = [
       ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', this.inbound.uniqueid],
-      ['ChutCaller', b64(this.call.callerNumber)], ['ChutName', b64(this.call.callerName)],
-      ['ChutDialled', b64(this.call.dialled)], ['ChutVerstat', b64(this.call.verstat ?? '')],
+      ['ChutCaller', chutEncode(this.call.callerNumber)], ['ChutName', chutEncode(this.call.callerName)],
+      ['ChutDialled', chutEncode(this.call.dialled)], ['ChutVerstat', chutEncode(this.call.verstat ?? '')],
       ['ChutWaitMs', String(this.t.decisionWaitMs)],
     ];
     this.exec('UserEvent', headers.slice(1).map(([n, v]) => `${n}: ${v}`).join(',').replace(/^/, 'ChutQuery,'));

@@ -21,6 +21,11 @@ export interface SimChannel {
   alive: boolean;
 }
 
+/** What chut-ami.conf's `${BASE64_ENCODE(_${value})}` produces. */
+export function chutEncode(value: string): string {
+  return Buffer.from(`_${value}`, 'utf8').toString('base64');
+}
+
 const STATE_DESC: Record<SimChannel['state'], string> = { 0: 'Down', 4: 'Ring', 5: 'Ringing', 6: 'Up' };
 
 /** Asterisk escapes caller names in snapshots (ast_escape_c): a CR/LF never reaches the wire raw. */

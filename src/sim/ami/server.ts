@@ -186,13 +186,13 @@ export class AmiServer {
     const name = header(packet, 'Channel');
     const variable = header(packet, 'Variable');
     const value = header(packet, 'Value') ?? '';
+    if (!variable) return this.reply(s, packet, 'Error', [['Message', 'No variable specified']]);
     if (name === undefined) {
-      if (variable) this.globals.set(variable, value);
+      this.globals.set(variable, value);
       return this.reply(s, packet, 'Success', [['Message', 'Variable Set']]);
     }
     const ch = this.live(packet);
     if (!ch) return this.reply(s, packet, 'Error', [['Message', 'No such channel']]);
-    if (!variable) return this.reply(s, packet, 'Error', [['Message', 'No variable specified']]);
     ch.vars.set(variable, value);
     this.reply(s, packet, 'Success', [['Message', 'Variable Set']]);
     this.broadcast(varSet(ch, variable, value));

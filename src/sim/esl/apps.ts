@@ -12,6 +12,10 @@ export interface AppHost {
   readonly vars: Record<string, string>;
   readonly dtmf: string[];
   hungUp: boolean;
+  /** The caller types digits: queued until an app reads them. */
+  typeDigits(digits: string): void;
+  /** Next queued digit, waiting up to `ms`; null on timeout or hang-up. */
+  nextDigit(ms: number): Promise<string | null>;
   heard: string;
   lastHeard: string;
   sleep(ms: number): Promise<void>;
@@ -32,7 +36,7 @@ function digitsSaid(files: string[]): string {
 async function playback(host: AppHost, arg: string): Promise<string> {
   const files = arg.startsWith('file_string://') ? arg.slice('file_string://'.length).split('!') : [arg];
   const b = host.call.behaviour;
-  if (b.kind === 'blasts-dtmf') host.dtmf.push(...b.digits.split(''));
+  if (b.kind === 'blasts-dtmf') host.typeDigits(b.digits);
   host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
   await host.sleep(host.env.mediaMs * files.length);
   if (host.hungUp) return 'FILE NOT PLAYED';
@@ -42,28 +46,16 @@ async function playback(host: AppHost, arg: string): Promise<string> {
   return 'FILE PLAYED';
 }
 
-/** Waits up to `ms` for a queued digit; null on timeout or hang-up. */
-async function nextDigit(host: AppHost, ms: number): Promise<string | null> {
-  const deadline = Date.now() + ms;
-  while (!host.hungUp) {
-    const d = host.dtmf.shift();
-    if (d !== undefined) return d;
-    if (Date.now() >= deadline) return null;
-    await host.sleep(Math.min(5, deadline - Date.now()));
-  }
-  return null;
-}
-
 /** `min max tries timeout terminators file invalid_file var regexp digit_timeout` */
 async function playAndGetDigits(host: AppHost, arg: string): Promise<string> {
   const [min = '1', max = '1', , timeout = '5000', terminators = '#', , , variable = 'pagd', , digitTimeout] = arg.split(' ');
   const b = host.call.behaviour;
   const typeAfter = 'delayMs' in b ? b.delayMs ?? 100 : 100;
-  if (b.kind === 'types-what-it-hears') host.later(typeAfter, () => host.dtmf.push(...host.lastHeard.split('')));
-  if (b.kind === 'types') host.later(typeAfter, () => host.dtmf.push(...b.digits.split('')));
+  if (b.kind === 'types-what-it-hears') host.later(typeAfter, () => host.typeDigits(host.lastHeard));
+  if (b.kind === 'types') host.later(typeAfter, () => host.typeDigits(b.digits));
   let got = '';
   while (got.length < Number(max)) {
-    const d = await nextDigit(host, got === '' ? Number(timeout) : Number(digitTimeout ?? timeout));
+    const d = await host.nextDigit(got === '' ? Number(timeout) : Number(digitTimeout ?? timeout));
     if (d === null) break;
     host.publish('DTMF', [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'RTP']]);
     if (terminators.includes(d)) break;

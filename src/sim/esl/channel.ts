@@ -7,45 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import type { SimulatedCall, SimulatedRoute } from '../types.js';
+import type { ChannelEnv, EslOutcome } from './sim-types.js';
+
+export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome } from './sim-types.js';
 import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
-
-export interface EslFaults {
-  /** Delay every reply to chut by this many ms. */
-  replyDelayMs: number;
-  /** Answer the next N commands with `-ERR`. */
-  errNext: number;
-  /** Cut the TCP connection after this many commands from chut (null: never). */
-  cutAfterCommands: number | null;
-  /** Send only half of the connect reply, then close. */
-  truncateConnectReply: boolean;
-  /** Send garbage bytes right after the connect reply. */
-  garbageAfterConnect: boolean;
-}
-
-export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false };
-}
-
-export interface ChannelEnv {
-  host: string;
-  port: number;
-  /** Simulated length of one prompt file. */
-  mediaMs: number;
-  faults: EslFaults;
-  /** `transfer` targets (`"ext context"`) and where they lead; unknown targets ring. */
-  transfers: Record<string, SimulatedRoute>;
-  /** Events to the inbound event socket. */
-  publish(headers: Headers): void;
-}
-
-export type EslOutcome = SimulatedCallOutcome & {
-  /** Time from the connect reply to chut's routing command, as the PBX saw it; null when none. */
-  routingLatencyMs: number | null;
-  /** Commands chut sent, in order (first line, and app name for sendmsg). */
-  commands: string[];
-};
+import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -58,16 +26,17 @@ export class SimChannel implements AppHost {
   heard = '';
   lastHeard = '';
   private route: SimulatedRoute | null = null;
+  private digitWaiter: (() => void) | null = null;
   private socket: Socket | null = null;
   private connected = false;
   private events = false;
   private linger = 0;
   private buffer = '';
   private readonly started = Date.now();
-  private readonly t0 = performance.now();
   private connectSentAt = 0;
   private routedAt: number | null = null;
   private readonly commands: string[] = [];
+  private readonly executed: Array<{ app: string; arg: string }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private queue: Promise<void> = Promise.resolve();
   private resolveOutcome: (o: EslOutcome) => void = () => undefined;
@@ -86,6 +55,8 @@ export class SimChannel implements AppHost {
     // Nothing listening: the socket app logs "Connection refused" and returns; the dialplan continues.
     socket.on('error', () => { if (!this.connected) this.socketReturned(); });
     socket.on('data', (chunk: string) => this.onData(chunk));
+    // 'end' (chut's FIN) is the moment the socket app sees the connection end; 'close' covers resets.
+    socket.on('end', () => this.onSocketClosed());
     socket.on('close', () => this.onSocketClosed());
     return this.outcome;
   }
@@ -115,11 +86,28 @@ export class SimChannel implements AppHost {
     this.publish('CHANNEL_ANSWER');
     this.armHangUp();
     const b = this.call.behaviour;
-    if (b.kind === 'blasts-dtmf') this.dtmf.push(...b.digits.split(''));
+    if (b.kind === 'blasts-dtmf') this.typeDigits(b.digits);
+  }
+  typeDigits(digits: string): void {
+    this.dtmf.push(...digits.split(''));
+    this.digitWaiter?.();
+  }
+  nextDigit(ms: number): Promise<string | null> {
+    const queued = this.dtmf.shift();
+    if (queued !== undefined || this.hungUp) return Promise.resolve(queued ?? null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.digitWaiter = null; resolve(null); }, ms);
+      this.digitWaiter = () => {
+        clearTimeout(timer);
+        this.digitWaiter = null;
+        resolve(this.dtmf.shift() ?? null);
+      };
+    });
   }
   hangup(cause: string, byCaller: boolean): void {
     if (this.hungUp) return;
     this.hungUp = true;
+    this.digitWaiter?.();
     if (byCaller) this.setRoute('hung-up');
     else this.setRoute('reject');
     this.publish('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
@@ -204,6 +192,7 @@ export class SimChannel implements AppHost {
     const app = headers['execute-app-name'] ?? '';
     const arg = headers['execute-app-arg'] ?? '';
     const appUuid = headers['event-uuid'] ?? randomUUID();
+    this.executed.push({ app, arg });
     this.queue = this.queue.then(() => this.execute(app, arg, appUuid)).catch(() => undefined);
   }
 
@@ -242,7 +231,7 @@ export class SimChannel implements AppHost {
       if (this.hungUp) return;
       if (this.route === 'ring') this.vars.last_sent_callee_id_number = this.call.dialled;
       if (!this.answered) { this.userAnswered = true; this.publish('CHANNEL_ANSWER'); }
-      this.later(10, () => {
+      this.later(this.env.talkMs, () => {
         if (this.hungUp) return;
         this.hungUp = true;
         this.publish('CHANNEL_HANGUP', [['Hangup-Cause', 'NORMAL_CLEARING']]);
@@ -276,48 +265,26 @@ export class SimChannel implements AppHost {
       route: this.route ?? 'hung-up', answered: this.answered, heardDigits: this.heard, callId: this.uuid,
       durationMs: Date.now() - this.started,
       routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
-      commands: this.commands,
+      commands: this.commands, executed: this.executed,
     });
+  }
+  private state(): ChannelState {
+    return { uuid: this.uuid, call: this.call, vars: this.vars, answered: this.answered || this.userAnswered, hungUp: this.hungUp, started: this.started };
   }
 
   private channelName(): string {
-    return `sofia/external/${this.call.callerNumber.replace(/[^\w+]/g, '')}@192.0.2.10`;
+    return channelName(this.call);
   }
 
   private hangupFacts(cause: string): Headers {
-    const seconds = Math.floor((Date.now() - this.started) / 1000);
-    return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_duration', String(seconds)],
-      ['variable_billsec', this.answered || this.userAnswered ? String(seconds) : '0'],
-      ...(this.vars.last_sent_callee_id_number ? [['variable_last_sent_callee_id_number', this.vars.last_sent_callee_id_number] as [string, string]] : [])];
+    return hangupFacts(this.state(), cause);
   }
 
   private channelHeaders(): Headers {
-    const c = this.call;
-    const h: Headers = [['Core-UUID', '3e0703fc-722b-4b70-ae71-966e497f5768'], ['FreeSWITCH-Hostname', 'sim'],
-      ['Channel-Direction', 'inbound'], ['Channel-Caller-ID-Name', c.callerName], ['Channel-Caller-ID-Number', c.callerNumber],
-      ['Channel-Destination-Number', c.dialled], ['Channel-Unique-ID', this.uuid], ['Channel-Name', this.channelName()],
-      ['Unique-ID', this.uuid], ['Answer-State', this.answered ? 'answered' : 'ringing'],
-      ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
-      ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', this.uuid], ['Caller-Context', 'public'],
-      ['variable_uuid', this.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName],
-      ['variable_domain_name', '192.0.2.2']];
-    if (c.verstat) {
-      h.push(['variable_sip_verstat', c.verstat]);
-      h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);
-    }
-    h.push(['variable_current_application', 'socket'], ['variable_current_application_data', `${this.env.host}:${this.env.port} async full`]);
-    return h;
+    return channelData(this.state(), `${this.env.host}:${this.env.port}`);
   }
 
   private eventHeaders(name: string, extra: Headers): Headers {
-    const now = Date.now();
-    return [['Event-Name', name], ['Core-UUID', '3e0703fc-722b-4b70-ae71-966e497f5768'], ['Event-Date-Timestamp', String(now * 1000)],
-      ['Channel-State', this.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', this.uuid], ['Channel-Name', this.channelName()],
-      ['Answer-State', this.hungUp ? 'hangup' : this.answered || this.userAnswered ? 'answered' : 'ringing'],
-      ['Caller-Caller-ID-Name', this.call.callerName], ['Caller-Caller-ID-Number', this.call.callerNumber],
-      ['Caller-Destination-Number', this.call.dialled], ['Caller-Channel-Answered-Time', this.answered || this.userAnswered ? String(now * 1000) : '0'],
-      // Every event carries the channel's variables, as on FreeSWITCH (play_and_get_digits' result too).
-      ...Object.entries(this.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string]),
-      ...extra];
+    return eventHeaders(this.state(), name, extra);
   }
 }

@@ -17,6 +17,8 @@ export interface EslSimulatorOptions {
   password?: string;
   /** Simulated length of one prompt file (ms). */
   mediaMs?: number;
+  /** How long a call lasts after it rang through (default 10 ms; a benchmark holds calls longer). */
+  talkMs?: number;
   /** Where `transfer` targets lead (`"ext context"` → route); unknown targets ring. */
   transfers?: Record<string, SimulatedRoute>;
 }
@@ -86,7 +88,7 @@ export class EslSimulator implements PbxSimulator {
 
   placeCall(call: SimulatedCall): Promise<EslOutcome> {
     const channel = new SimChannel(call, {
-      host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, faults: this.faults,
+      host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
       transfers: this.opts.transfers ?? {}, publish: (h) => this.inbound.publish(h),
     });
     this.live.add(channel);

@@ -73,13 +73,15 @@ export function createAmiFake(opts: AmiSimulatorOptions = {}): AmiFake {
     sendMalformed: () => { for (const m of MALFORMED) server.writeRaw(m); },
     startFlood(perSecond: number) {
       if (flood) clearInterval(flood);
-      const tickMs = 10;
-      const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
+      // Paced on the clock, not on timer counts, so the rate holds even when timers fire late.
+      const start = performance.now();
+      const first = sent;
       flood = setInterval(() => {
+        const due = first + Math.floor(((performance.now() - start) / 1000) * perSecond);
         let chunk = '';
-        for (let k = 0; k < perTick; k += 1) chunk += serialize(floodPacket(sent++, base));
-        server.writeRaw(chunk);
-      }, tickMs);
+        while (sent < due) chunk += serialize(floodPacket(sent++, base));
+        if (chunk) server.writeRaw(chunk);
+      }, 5);
     },
     stopFlood() {
       if (flood) clearInterval(flood);

@@ -17,6 +17,9 @@ rules:
   - name: blocklist
     when: { list: block }
     action: reject
+  - name: spoofed
+    when: { verstat: [TN-Validation-Failed] }
+    action: reject
   - name: trusted
     when: { trusted: true }
     action: ring

@@ -8,6 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import Manager, { type LibPacket } from 'asterisk-manager';
 import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
+import { chutEncode } from '../../../src/sim/ami/channel.js';
 import { BANNER, PacketReader, serialize } from '../../../src/sim/ami/wire.js';
 
 const DIR = new URL('../../fixtures/asterisk/', import.meta.url);
@@ -119,15 +120,15 @@ describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", (
 
 describe('toAmiEvent on hostile packets', () => {
   const base: LibPacket = { event: 'UserEvent', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', userevent: 'ChutQuery' };
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const enc = chutEncode;
 
   it('decodes our base64 headers, so commas and CR/LF in a name arrive intact and inert', () => {
-    const ev = toAmiEvent({ ...base, chutcaller: b64('+33612345678'), chutname: b64('A, B\r\nAction: Ping'), chutdialled: b64('0100000000'), chutwaitms: '2000' });
+    const ev = toAmiEvent({ ...base, chutcaller: enc('+33612345678'), chutname: enc('A, B\r\nAction: Ping'), chutdialled: enc('0100000000'), chutwaitms: '2000' });
     expect(ev).toMatchObject({ type: 'chut-query', callerNumber: '+33612345678', callerName: 'A, B\r\nAction: Ping', waitMs: 2000 });
   });
 
   it('a forged second copy of our header is ignored; the snapshot Uniqueid wins over a custom one', () => {
-    const ev = toAmiEvent({ ...base, uniqueid: ['1.5', '9.9'], chutname: [b64('real'), b64('forged')], calleridname: 'Snapshot' });
+    const ev = toAmiEvent({ ...base, uniqueid: ['1.5', '9.9'], chutname: [enc('real'), enc('forged')], calleridname: 'Snapshot' });
     expect(ev).toMatchObject({ uniqueid: '1.5', callerName: 'Snapshot' });
   });
 
@@ -141,6 +142,8 @@ describe('toAmiEvent on hostile packets', () => {
     expect(toAmiEvent({ ...base, uniqueid: '../../etc' })).toBeNull();
     expect(toAmiEvent({ ...base, channel: '' })).toBeNull();
     expect(toAmiEvent({ ...base, chutcaller: '!!!' })).toMatchObject({ callerNumber: '' });
+    expect(toAmiEvent({ ...base, chutcaller: Buffer.from('no underscore').toString('base64') })).toMatchObject({ callerNumber: '' });
+    expect(toAmiEvent({ ...base, chutname: enc('') })).toMatchObject({ callerName: '' });
     expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: 'exploded' })).toBeNull();
     expect(toAmiEvent({ event: 'Hangup', uniqueid: '' })).toBeNull();
     expect(toAmiEvent({ response: 'Success' })).toBeNull();

@@ -14,6 +14,7 @@ function fakeRest(fail: (s: Sent, n: number) => number | null = () => null) {
   const rest: AriRest = {
     baseUrl: 'http://x/ari',
     authHeader: 'Basic x',
+    close: () => undefined,
     async request(method, path, query) {
       const s = { method, path, query };
       sent.push(s);

@@ -1,0 +1,56 @@
+/** The headers a simulated channel puts in its channel data and events (a realistic subset of FreeSWITCH's). */
+import type { SimulatedCall } from '../types.js';
+import { CORE_UUID, type Headers } from './frames.js';
+
+export interface ChannelState {
+  uuid: string;
+  call: SimulatedCall;
+  vars: Record<string, string>;
+  /** Answered by chut or, after screening, by the user's phone. */
+  answered: boolean;
+  hungUp: boolean;
+  started: number;
+}
+
+export function channelName(call: SimulatedCall): string {
+  return `sofia/external/${call.callerNumber.replace(/[^\w+]/g, '')}@192.0.2.10`;
+}
+
+/** The `connect` reply's channel data (the reply headers are added by `connectReply`). */
+export function channelData(s: ChannelState, socketData: string): Headers {
+  const c = s.call;
+  const h: Headers = [['Core-UUID', CORE_UUID], ['FreeSWITCH-Hostname', 'sim'],
+    ['Channel-Direction', 'inbound'], ['Channel-Caller-ID-Name', c.callerName], ['Channel-Caller-ID-Number', c.callerNumber],
+    ['Channel-Destination-Number', c.dialled], ['Channel-Unique-ID', s.uuid], ['Channel-Name', channelName(c)],
+    ['Unique-ID', s.uuid], ['Answer-State', s.answered ? 'answered' : 'ringing'],
+    ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
+    ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', 'public'],
+    ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName],
+    ['variable_domain_name', '192.0.2.2']];
+  if (c.verstat) {
+    h.push(['variable_sip_verstat', c.verstat]);
+    h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);
+  }
+  h.push(['variable_current_application', 'socket'], ['variable_current_application_data', `${socketData} async full`]);
+  return h;
+}
+
+export function eventHeaders(s: ChannelState, name: string, extra: Headers): Headers {
+  const now = Date.now();
+  return [['Event-Name', name], ['Core-UUID', CORE_UUID], ['Event-Date-Timestamp', String(now * 1000)],
+    ['Channel-State', s.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', s.uuid], ['Channel-Name', channelName(s.call)],
+    ['Answer-State', s.hungUp ? 'hangup' : s.answered ? 'answered' : 'ringing'],
+    ['Caller-Caller-ID-Name', s.call.callerName], ['Caller-Caller-ID-Number', s.call.callerNumber],
+    ['Caller-Destination-Number', s.call.dialled], ['Caller-Channel-Answered-Time', s.answered ? String(now * 1000) : '0'],
+    // Every event carries the channel's variables, as on FreeSWITCH (play_and_get_digits' result too).
+    ...Object.entries(s.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string]),
+    ...extra];
+}
+
+export function hangupFacts(s: ChannelState, cause: string): Headers {
+  const seconds = Math.floor((Date.now() - s.started) / 1000);
+  const callee = s.vars.last_sent_callee_id_number;
+  return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_duration', String(seconds)],
+    ['variable_billsec', s.answered ? String(seconds) : '0'],
+    ...(callee ? [['variable_last_sent_callee_id_number', callee] as [string, string]] : [])];
+}

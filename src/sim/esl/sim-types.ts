@@ -1,0 +1,44 @@
+/** Types shared by the simulated FreeSWITCH's parts. */
+import type { SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import type { Headers } from './frames.js';
+
+export interface EslFaults {
+  /** Delay every reply to chut by this many ms. */
+  replyDelayMs: number;
+  /** Answer the next N commands with `-ERR`. */
+  errNext: number;
+  /** Cut the TCP connection after this many commands from chut (null: never). */
+  cutAfterCommands: number | null;
+  /** Send only half of the connect reply, then close. */
+  truncateConnectReply: boolean;
+  /** Send garbage bytes right after the connect reply. */
+  garbageAfterConnect: boolean;
+}
+
+export function noFaults(): EslFaults {
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false };
+}
+
+export interface ChannelEnv {
+  host: string;
+  port: number;
+  /** Simulated length of one prompt file. */
+  mediaMs: number;
+  faults: EslFaults;
+  /** `transfer` targets (`"ext context"`) and where they lead; unknown targets ring. */
+  transfers: Record<string, SimulatedRoute>;
+  /** How long the call lasts once it rang through (the user's phone answered). */
+  talkMs: number;
+  /** Events to the inbound event socket. */
+  publish(headers: Headers): void;
+}
+
+export type EslOutcome = SimulatedCallOutcome & {
+  /** Time from the connect reply to chut's routing command, as the PBX saw it; null when none. */
+  routingLatencyMs: number | null;
+  /** Commands chut sent, in order (first line, and app name for sendmsg). */
+  commands: string[];
+  /** Apps chut asked to execute, with their arguments, in order. */
+  executed: Array<{ app: string; arg: string }>;
+};
+
