@@ -161,8 +161,12 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     const m = Manager(undefined, opts.host, opts.user, opts.password, true);
     manager = m;
     m.on('managerevent', (p: LibPacket) => onPacket(m, p));
-    m.on('error', (err: Error) => log.debug({ err: err.message }, 'AMI: socket error'));
-    m.on('close', () => lost(m, ready ? 'connection closed' : 'connection closed before login'));
+    let socketError = '';
+    m.on('error', (err: Error) => {
+      socketError = err.message;
+      log.debug({ err: err.message }, 'AMI: socket error');
+    });
+    m.on('close', () => lost(m, socketError || (ready ? 'connection closed' : 'connection closed before login')));
     loginTimer = setTimeout(() => lost(m, 'connect/login timed out'), opts.loginTimeoutMs ?? 5000);
     m.connect(opts.port, opts.host, () => {
       if (m !== manager) return;

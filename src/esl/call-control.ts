@@ -121,7 +121,8 @@ export class EslCallControl implements CallControl {
   }
 
   private markRouted(): void {
-    if (this.abandoned) throw new CallerHungUpError();
+    // A caller who hung up while the screener decided gets no route (the record says hung-up).
+    if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
     if (!this.routed) {
       this.routed = true;
       this.onRouted();

@@ -107,6 +107,12 @@ describe('routes through AMI (dialplan-driven)', () => {
     expect(await recordOf(out.callId)).toMatchObject({ captcha: 'hung-up', route: 'hung-up' });
   });
 
+  it('a caller who hangs up during the IVR prompt: the h extension reports it, chut records hung-up', async () => {
+    const out = await h.sim.placeCall(call('CAPTCHA leaves mid-prompt', { kind: 'hangs-up', afterMs: 250 }));
+    expect(out).toMatchObject({ route: 'hung-up', answered: true });
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', captcha: 'hung-up', route: 'hung-up' });
+  });
+
   it('every Setvar names a channel, and CHUT_DECISION is the last one set on a captcha call', async () => {
     const setvars = h.sim.actions().filter((p) => (header(p, 'Action') ?? '').toLowerCase() === 'setvar');
     expect(setvars.length).toBeGreaterThan(5);

@@ -72,6 +72,21 @@ describe('ESL fail-open with chut running', () => {
     }
   });
 
+  it('a caller hanging up while the screener decides: no route is taken, the record says hung-up', async () => {
+    const slow = await startHarness({ screening: { deadlineMs: 2000 } });
+    const store = slow.chut.store;
+    const lookup = store.lookup.bind(store);
+    store.lookup = async (req) => { await new Promise((r) => setTimeout(r, 300)); return lookup(req); };
+    try {
+      const out = await slow.sim.placeCall(call({ dialled: '2003', behaviour: { kind: 'hangs-up', afterMs: 80 } }));
+      expect(out.route).toBe('hung-up');
+      expect(out.commands).toEqual(['connect', 'myevents', 'linger 5']);
+      expect(await recordOf(slow, out.callId)).toMatchObject({ action: 'reject', route: 'hung-up' });
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('1,000 calls leave no live call, socket or timer state behind', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
     for (let batch = 0; batch < 20; batch++) {

@@ -67,11 +67,11 @@ export async function startHarness(overrides: Record<string, unknown> = {}, simO
   };
 }
 
-let n = 0;
-/** A fresh valid French mobile number per call, so trust and scores never leak between tests. */
+let n = Math.floor(Math.random() * 9e6);
+/** A fresh valid French mobile number per call (+33 61…), so trust and scores never leak between tests. */
 export function freshNumber(): string {
-  n++;
-  return `+3361${String(Date.now() % 1e5).padStart(5, '0')}${String(n).padStart(2, '0')}`.slice(0, 12);
+  n = (n + 7919) % 1e7;
+  return `+3361${String(n).padStart(7, '0')}`;
 }
 
 export function call(over: Partial<SimulatedCall>): SimulatedCall {

@@ -55,6 +55,24 @@ describe('AMI connection', () => {
     await expect(c.send({ action: 'Setvar', channel: 'PJSIP/gone-1', variable: 'X', value: '1' })).rejects.toThrow(/No such channel/);
   });
 
+  it('reports an unreachable Asterisk in its status, then connects once it is up', async () => {
+    sim = createAmiSimulator({ password: 'pw' });
+    await sim.start();
+    const port = sim.server.port;
+    await sim.server.close();
+    const c = createAmiConnection({ host: '127.0.0.1', port, user: 'chut', password: 'pw', logger: silentLogger(), retryStrategy: () => 100 });
+    conn = c;
+    c.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const s = c.status();
+    expect(s.state).toBe('reconnecting');
+    expect(s.state === 'reconnecting' && s.lastError).toMatch(/ECONNREFUSED/);
+    const ready = new Promise<void>((r) => c.once('ready', () => r()));
+    await sim.server.listen(port);
+    await ready;
+    expect(c.status().state).toBe('ready');
+  });
+
   it('refuses credentials with control characters before connecting', () => {
     expect(() => createAmiConnection({ host: '127.0.0.1', port: 1, user: 'chut', password: 'pw\r\nAction: Originate', logger: silentLogger() }))
       .toThrow(AmiValueError);
