@@ -62,4 +62,8 @@ describe('chut demo (end to end)', () => {
     expect(result.stats.total).toBe(result.calls.length);
     expect(result.stats.byRoute.reject).toBe(6);
   });
+
+  it('gives the same routes through the FreeSWITCH Event Socket simulator', async () => {
+    checkRoutes(await demo('freeswitch'));
+  });
 });
