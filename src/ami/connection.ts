@@ -79,7 +79,8 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   let retryTimer: NodeJS.Timeout | null = null;
   let loginTimer: NodeJS.Timeout | null = null;
   let pingTimer: NodeJS.Timeout | null = null;
-  const pending = new Set<string>();
+  /** Actions waiting for their answer: id → fail it now (the connection is gone). */
+  const pending = new Map<string, (err: Error) => void>();
   const counters = { packets: 0, pending: () => pending.size };
 
   function setStatus(s: ConnectionStatus): void {
@@ -105,6 +106,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     ready = false;
     clearTimers();
     drop(m);
+    failPending();
     if (stopped) return;
     attempt += 1;
     const wait = retry(attempt);
@@ -116,6 +118,12 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     log.warn({ attempt, inMs: wait, reason }, 'AMI: connection lost, reconnecting (calls ring meanwhile: fail-open)');
     setStatus({ state: 'reconnecting', since: Date.now(), attempt, lastError: reason });
     retryTimer = setTimeout(() => { retryTimer = null; connect(); }, wait);
+  }
+
+  function failPending(): void {
+    const waiting = [...pending.values()];
+    pending.clear();
+    for (const fail of waiting) fail(new AmiNotReadyError());
   }
 
   function onPacket(m: LibManager, p: LibPacket): void {
@@ -180,12 +188,14 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     seq += 1;
     const id = `chut-${seq}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
         pending.delete(id);
         m.removeAllListeners(id);
-        reject(new AmiActionError(checked.action ?? '?', `no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.add(id);
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new AmiActionError(checked.action ?? '?', `no answer within ${timeoutMs} ms`)), timeoutMs);
+      pending.set(id, fail);
       m.action({ ...checked, actionid: id }, (err, res) => {
         clearTimeout(timer);
         pending.delete(id);
@@ -214,6 +224,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     ready = false;
     clearTimers();
     if (m) drop(m);
+    failPending();
     setStatus({ state: 'closed', since: Date.now() });
   };
   return emitter;

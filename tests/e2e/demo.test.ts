@@ -66,4 +66,8 @@ describe('chut demo (end to end)', () => {
   it('gives the same routes through the FreeSWITCH Event Socket simulator', async () => {
     checkRoutes(await demo('freeswitch'));
   });
+
+  it('gives the same routes through the Asterisk AMI simulator (dialplan-driven mode)', async () => {
+    checkRoutes(await demo('ami'));
+  });
 });

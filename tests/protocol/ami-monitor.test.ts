@@ -45,7 +45,8 @@ describe('monitoring an ARI-screened call over AMI', () => {
       enrichment = rec?.enrichment ?? null;
       return enrichment !== null;
     }, 5000, 'the enrichment');
-    expect(enrichment).toMatchObject({ answered: true, answeredBy: 'alice', talkSeconds: 1, hangupCause: 'Normal Clearing' });
+    expect(enrichment).toMatchObject({ answered: true, answeredBy: 'alice', hangupCause: 'Normal Clearing' });
+    expect((enrichment as { talkSeconds: number }).talkSeconds).toBeGreaterThanOrEqual(1);
     expect(h.adapter.stats().monitored).toBe(0);
   });
 

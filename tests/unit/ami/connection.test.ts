@@ -50,6 +50,17 @@ describe('AMI connection', () => {
     expect(c.counters.pending()).toBe(0);
   });
 
+  it('an action in flight when the connection drops fails at once, not at its timeout', async () => {
+    const c = await connected();
+    await c.send({ action: 'Ping' });
+    if (sim) sim.server.actionDelayMs = 5000;
+    const inFlight = c.send({ action: 'Ping' });
+    sim?.server.dropConnections();
+    // A timeout would reject with AmiActionError; the drop itself rejects with AmiNotReadyError.
+    await expect(inFlight).rejects.toBeInstanceOf(AmiNotReadyError);
+    expect(c.counters.pending()).toBe(0);
+  });
+
   it('reports AMI errors as rejections', async () => {
     const c = await connected();
     await expect(c.send({ action: 'Setvar', channel: 'PJSIP/gone-1', variable: 'X', value: '1' })).rejects.toThrow(/No such channel/);
