@@ -4,11 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { createRedisStore } from '../src/reputation/index.js';
+import { createRedisClient, waitUntilReady } from '../src/redis-client.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import { createScreeningService } from '../src/screening/service.js';
 import type { InboundCall } from '../src/screening/types.js';
@@ -64,9 +65,11 @@ async function openLoop(screening: ReturnType<typeof createScreeningService>, op
 
 export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
   const prefix = `chutbench:${randomBytes(3).toString('hex')}:`;
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
-  const store = createRedisStore({ redis, prefix });
   const config = parseConfig({ redis: { url: opts.redisUrl, prefix }, screening: { deadlineMs: 5000 } });
+  // the client exactly as `chut run` builds it
+  const redis = createRedisClient(config.redis, { failFast: true });
+  if (!(await waitUntilReady(redis, 5000))) throw new Error(`Redis at ${opts.redisUrl} is not answering`);
+  const store = createRedisStore({ redis, prefix });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
   const screening = createScreeningService({ store, policy, config, logger: silentLogger() });
   const results: Record<string, unknown> = {};
@@ -111,6 +114,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   } finally {
     await clean(redis, prefix);
     await store.close();
+    redis.disconnect();
   }
   return results;
 }

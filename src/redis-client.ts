@@ -20,6 +20,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
     enableOfflineQueue: !opts.failFast,
     retryStrategy: redisRetryDelay,
     lazyConnect: false,
+    // no auto-pipelining: measured (npm run bench) to raise single-call p99 here, for no throughput gain
   };
   if (cfg.sentinel) {
     return new Redis({
