@@ -1,11 +1,14 @@
 /**
  * ARI adapter latency: time from the fake Asterisk sending StasisStart to it receiving the route's REST
- * request (`continue` for ring), at 1 and 200 concurrent calls, through chut's real wiring (startChut) and the
- * real Redis. The simulator runs in the same process (same event loop): the figures include its own work.
+ * request (`continue` for ring), through chut's real wiring (startChut) and the real Redis. The simulator runs
+ * in a worker thread (as Asterisk is another process), so it does not steal chut's event loop; both stamps
+ * are taken in the simulator's thread. Scenarios: one call at a time; one at a time while 200 other calls are
+ * live in chut (held in a captcha); 200 calls arriving in the same instant.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { startChut } from '../src/app.js';
 import type { AriAdapter } from '../src/ari/index.js';
@@ -17,6 +20,75 @@ import { loadPolicyFile } from '../src/rules/index.js';
 import { AriSimulator, type SimRequest } from '../src/sim/ari/index.js';
 import type { BenchOptions } from './main.js';
 import { summarise } from './stats.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Command =
+  | { cmd: 'calls'; concurrency: number; total: number }
+  | { cmd: 'hold'; count: number }
+  | { cmd: 'release' }
+  | { cmd: 'stop' };
+interface CallsResult { samples: number[]; routes: Record<string, number>; seconds: number }
+
+/** Random valid French mobiles: the shipped policy rings them (no list, no reputation, no burst). */
+function randomMobile(): string {
+  for (;;) {
+    const number = `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    if (normalise(number, '', { defaultCountry: 'FR' }).number.kind === 'valid') return number;
+  }
+}
+
+/** The simulator side, in the worker thread. */
+async function simWorker(): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  const sim = new AriSimulator({ timing: { lingerMs: 5 } });
+  await sim.start();
+  const started = new Map<string, number>();
+  let samples: number[] = [];
+  sim.on('stasis-start', (id: string, at: number) => started.set(id, at));
+  sim.on('request', (r: SimRequest) => {
+    if (r.method !== 'POST' || !r.channelId || !r.path.endsWith('/continue')) return;
+    const t0 = started.get(r.channelId);
+    if (t0 === undefined) return;
+    started.delete(r.channelId);
+    samples.push(r.at - t0);
+  });
+  let held: Array<Promise<unknown>> = [];
+  const place = () => sim.placeCall({ callerNumber: randomMobile(), callerName: 'BENCH', dialled: '0100000000', behaviour: { kind: 'silent' } });
+
+  async function calls(concurrency: number, total: number): Promise<CallsResult> {
+    samples = [];
+    const routes: Record<string, number> = {};
+    const t0 = performance.now();
+    for (let done = 0; done < total; done += concurrency) {
+      const batch = await Promise.all(Array.from({ length: Math.min(concurrency, total - done) }, place));
+      for (const o of batch) routes[o.route] = (routes[o.route] ?? 0) + 1;
+      // Let the previous call's post-route record writes finish, so each measured call is on its own (calls
+      // arriving back to back within a millisecond are the burst scenario's job).
+      await sleep(concurrency > 1 ? 20 : 2);
+    }
+    return { samples, routes, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  port.on('message', async (m: Command) => {
+    if (m.cmd === 'calls') port.postMessage(await calls(m.concurrency, m.total));
+    else if (m.cmd === 'hold') {
+      // withheld callers get the captcha and stay silent: live in chut until it stops
+      held = Array.from({ length: m.count }, () =>
+        sim.placeCall({ callerNumber: 'anonymous', callerName: '', dialled: '0100000000', behaviour: { kind: 'silent' }, maxDurationMs: 600_000 }));
+      port.postMessage('held');
+    } else if (m.cmd === 'release') {
+      const outcomes = await Promise.all(held);
+      port.postMessage(outcomes.length);
+    } else {
+      await sim.stop();
+      port.postMessage('stopped');
+      port.close();
+    }
+  });
+  port.postMessage(sim.chutConfig());
+}
 
 async function clean(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -32,76 +104,69 @@ async function clean(url: string, prefix: string): Promise<void> {
   }
 }
 
-/** Times StasisStart → continue per channel. */
-function stopwatch(sim: AriSimulator): { samples: number[]; reset(): void } {
-  const started = new Map<string, number>();
-  let samples: number[] = [];
-  sim.on('stasis-start', (id: string, at: number) => started.set(id, at));
-  sim.on('request', (r: SimRequest) => {
-    if (r.method !== 'POST' || !r.channelId || !r.path.endsWith('/continue')) return;
-    const t0 = started.get(r.channelId);
-    if (t0 === undefined) return;
-    started.delete(r.channelId);
-    samples.push(r.at - t0);
+function ask<T>(worker: Worker, command: Command): Promise<T> {
+  return new Promise((resolve) => {
+    worker.once('message', resolve);
+    worker.postMessage(command);
   });
-  return { get samples() { return samples; }, reset() { samples = []; started.clear(); } };
 }
 
-/** Random French mobiles: the shipped policy rings them (no list, no reputation, and spread over number
- * blocks so the burst rules stay quiet). */
-function randomMobile(): string {
-  for (;;) {
-    const number = `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    if (normalise(number, '', { defaultCountry: 'FR' }).number.kind === 'valid') return number;
-  }
+async function measure(worker: Worker, concurrency: number, total: number) {
+  const r = await ask<CallsResult>(worker, { cmd: 'calls', concurrency, total });
+  return { ...summarise(r.samples), callsPerSecond: Math.round(total / r.seconds), routes: r.routes };
 }
 
-function place(sim: AriSimulator): Promise<string> {
-  const number = randomMobile();
-  return sim.placeCall({ callerNumber: number, callerName: 'BENCH', dialled: '0100000000', behaviour: { kind: 'silent' } }).then((o) => o.route);
-}
-
-async function scenario(sim: AriSimulator, watch: ReturnType<typeof stopwatch>, concurrency: number, total: number) {
-  watch.reset();
-  const routes: Record<string, number> = {};
-  const t0 = performance.now();
-  for (let done = 0; done < total; done += concurrency) {
-    // `concurrency` calls arrive at once, the way a burst hits the PBX
-    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, total - done) }, () => place(sim)));
-    for (const r of batch) routes[r] = (routes[r] ?? 0) + 1;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  return { ...summarise(watch.samples), callsPerSecond: Math.round(total / seconds), routes };
+function report(opts: BenchOptions, label: string, r: Awaited<ReturnType<typeof measure>>): void {
+  opts.say(`ari  ${label.padEnd(42)} StasisStart → continue p50 ${r.p50} ms  p90 ${r.p90} ms  p99 ${r.p99} ms  max ${r.max} ms` +
+    `  (${r.n} calls, ${r.callsPerSecond} calls/s, routes ${JSON.stringify(r.routes)})`);
 }
 
 export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
   const prefix = `chutbench:ari:${randomBytes(3).toString('hex')}:`;
-  const sim = new AriSimulator({ timing: { lingerMs: 5 } });
-  await sim.start();
+  const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'chut-ari-sim' } });
+  const simConfig = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
   const config = parseConfig({
-    ...sim.chutConfig(), store: 'redis', redis: { url: opts.redisUrl, prefix }, http: { enabled: false }, screening: { deadlineMs: 1000 },
+    ...simConfig, store: 'redis', redis: { url: opts.redisUrl, prefix }, http: { enabled: false }, screening: { deadlineMs: 1000 },
+    captcha: { firstDigitTimeoutMs: 30_000, attempts: 3 },
   });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
   const chut = await startChut({ config, policy, logger: silentLogger(), http: false });
+  const adapter = chut.adapters.find((a) => a.name === 'asterisk-ari') as AriAdapter;
   const results: Record<string, unknown> = {};
+  const n = opts.quick ? 300 : 3000;
   try {
-    await sim.waitForChut();
-    const adapter = chut.adapters.find((a) => a.name === 'asterisk-ari') as AriAdapter;
-    const watch = stopwatch(sim);
-    await scenario(sim, watch, 50, opts.quick ? 200 : 1000); // warm-up: scripts loaded, sockets pooled, JIT warm
-    for (const concurrency of [1, 200]) {
-      const total = opts.quick ? concurrency * 2 + 200 : Math.max(2000, concurrency * 20);
-      const r = await scenario(sim, watch, concurrency, total);
-      results[`concurrency${concurrency}`] = r;
-      opts.say(`ari  ${String(concurrency).padStart(3)} concurrent: StasisStart → continue p50 ${r.p50} ms  p90 ${r.p90} ms  p99 ${r.p99} ms  max ${r.max} ms` +
-        `  (${r.n} calls, ${r.callsPerSecond} calls/s, routes ${JSON.stringify(r.routes)})`);
-    }
+    while (adapter.status().state !== 'ready') await sleep(10);
+    await measure(worker, 20, opts.quick ? 200 : 1000); // warm-up: scripts loaded, sockets pooled, JIT warm
+
+    const one = await measure(worker, 1, n);
+    results.concurrency1 = one;
+    report(opts, '1 call at a time:', one);
+
+    await ask(worker, { cmd: 'hold', count: 200 });
+    for (let i = 0; i < 1000 && adapter.liveCalls() < 200; i++) await sleep(10);
+    const live = adapter.liveCalls();
+    const withLive = await measure(worker, 1, n);
+    results.concurrency200 = { liveCalls: live, ...withLive };
+    report(opts, `1 at a time, ${live} other calls live in chut:`, withLive);
+
+    const burst = await measure(worker, 200, opts.quick ? 400 : 2000);
+    results.burst200 = burst;
+    report(opts, '200 arriving in the same instant (burst):', burst);
+
+    await chut.stop(); // fail-open on shutdown: the held calls are sent on to ring
+    results.heldSentOn = await ask<number>(worker, { cmd: 'release' });
     results.liveCallsAfter = adapter.liveCalls();
-    opts.say(`ari  live calls left in chut after the run: ${adapter.liveCalls()}`);
+    opts.say(`ari  held calls sent on when chut stopped: ${String(results.heldSentOn)}; live calls left in chut: ${adapter.liveCalls()}`);
   } finally {
-    await chut.stop();
-    await sim.stop();
+    await chut.stop().catch(() => undefined);
+    await ask(worker, { cmd: 'stop' });
+    await worker.terminate();
     await clean(opts.redisUrl, prefix);
   }
   return results;
 }
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'chut-ari-sim') void simWorker();

@@ -116,7 +116,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
       res.resume();
       ws.terminate();
     });
-    ws.on('error', (err) => { failure = err.message; });
+    ws.on('error', (err) => { if (failure === 'closed') failure = err.message; });
     ws.on('close', (code) => {
       clearPings();
       if (socket === ws) socket = null;

@@ -1,7 +1,12 @@
 /** Fail-open and reconnection: every fault the fake Asterisk can inject ends with the call ringing. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createAriAdapter } from '../../src/ari/index.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { ScreeningService } from '../../src/screening/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+import { AriSimulator, eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
 let h: AriHarness;
 let n = 0;
@@ -114,6 +119,26 @@ describe('fail-open on REST and frame faults', () => {
 });
 
 describe('secrets', () => {
+  it('a wrong ARI password: the adapter keeps retrying, says 401 in its status, and logs neither password', async () => {
+    const sim = new AriSimulator();
+    await sim.start();
+    const lines: string[] = [];
+    const logger = createLogger('debug', new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } }));
+    const config = parseConfig({ ari: { enabled: true, url: sim.url, user: sim.user, password: 'Wrong-Pass-123' } });
+    const adapter = createAriAdapter({ config, logger, screening: {} as ScreeningService }, { retryStrategy: () => 20 });
+    await adapter.start();
+    await eventually(() => lines.filter((l) => l.includes('reconnecting')).length >= 2, 5000, 'two reconnect attempts');
+    const status = adapter.status();
+    await adapter.stop();
+    await sim.stop();
+    expect(status.state === 'reconnecting' ? status.lastError : '').toContain('401');
+    expect(sim.registered()).toBe(false);
+    for (const line of lines) {
+      expect(line).not.toContain('Wrong-Pass-123');
+      expect(line).not.toContain(Buffer.from(`${sim.user}:Wrong-Pass-123`).toString('base64'));
+    }
+  });
+
   it('the ARI password never appears in chut logs, even at debug level', () => {
     expect(h.logs.length).toBeGreaterThan(10);
     const basic = Buffer.from(`${h.sim.user}:${h.sim.password}`).toString('base64');

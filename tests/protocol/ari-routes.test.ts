@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
+import type { SimRequest } from '../../src/sim/ari/index.js';
 import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
 let h: AriHarness;
@@ -20,7 +21,12 @@ async function recordOf(callId: string): Promise<CallRecord & { id: string }> {
   return found as CallRecord & { id: string };
 }
 
-beforeAll(async () => { h = await startAriHarness({ label: 'ari-routes' }); });
+/** Every `continue` chut sent, with its query: a named context could kill a call if it did not exist. */
+const continues: string[] = [];
+beforeAll(async () => {
+  h = await startAriHarness({ label: 'ari-routes' });
+  h.sim.on('request', (r: SimRequest) => { if (r.path.endsWith('/continue')) continues.push(r.query.toString()); });
+});
 afterAll(async () => { await h.stop(); });
 
 describe('routes through ARI', () => {
@@ -125,5 +131,12 @@ describe('report the last caller (*77 / *78 feature codes)', () => {
   it('a feature code from an extension that is not a plain extension reports nothing and plays the error beep', async () => {
     const report = await h.sim.placeFeatureCall('<201>;x', 'spam');
     expect(report).toMatchObject({ handled: true, answered: true, played: ['sound:beeperr'], heardDigits: '' });
+  });
+});
+
+describe('route targets', () => {
+  it('chut never names a dialplan target in a continue, so a missing context can never kill a call', () => {
+    expect(continues.length).toBeGreaterThan(10);
+    expect(continues.filter((q) => q !== '')).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * and plays simulated callers. `faults` holds the fault-injection hooks the protocol tests use.
  *
  * Events (for benches and tests): `stasis-start` (channelId, performance.now()), `request`
- * ({ method, path, channelId, at }) for every authenticated REST request.
+ * ({ method, path, channelId, at, query }) for every authenticated REST request.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,7 +28,7 @@ export interface AriSimulatorOptions {
   dialplan?: Partial<DialplanModel>;
 }
 
-export interface SimRequest { method: string; path: string; channelId: string | null; at: number }
+export interface SimRequest { method: string; path: string; channelId: string | null; at: number; query: URLSearchParams }
 
 export interface FeatureCallOutcome {
   /** Whether chut took the call (false: no app connected, Stasis returned at once). */
@@ -58,7 +58,7 @@ export interface AriFaults {
 }
 
 const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
-const DEFAULT_DIALPLAN: DialplanModel = { screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' } };
+export const DEFAULT_DIALPLAN: DialplanModel = { screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' } };
 
 export class AriSimulator extends EventEmitter implements PbxSimulator {
   readonly pbx = 'asterisk-ari' as const;
@@ -99,23 +99,23 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
   }
 
   private makeFaults(): AriFaults {
-    const sim = this;
-    return {
+    const faults: AriFaults = {
       delayMs: 0,
       refuseUpgrades: false,
-      dropWebSockets: () => { for (const ws of sim.wss.clients) ws.terminate(); },
-      failNext: (count, match) => { sim.failures.push({ left: count, match }); },
-      sendRaw: (text) => { for (const ws of sim.sockets.values()) ws.send(text); },
-      async restart(downMs = 200) {
-        this.refuseUpgrades = true;
-        for (const ws of sim.wss.clients) ws.terminate();
-        sim.sockets.clear();
-        for (const ch of [...sim.state.channels.values()]) ch.kill();
+      dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
+      failNext: (count, match) => { this.failures.push({ left: count, match }); },
+      sendRaw: (text) => { for (const ws of this.sockets.values()) ws.send(text); },
+      restart: async (downMs = 200) => {
+        faults.refuseUpgrades = true;
+        for (const ws of this.wss.clients) ws.terminate();
+        this.sockets.clear();
+        for (const ch of [...this.state.channels.values()]) ch.kill();
         await new Promise((r) => setTimeout(r, downMs));
-        sim.state.startedAt = Date.now();
-        this.refuseUpgrades = false;
+        this.state.startedAt = Date.now();
+        faults.refuseUpgrades = false;
       },
     };
+    return faults;
   }
 
   private sendTo(app: string, text: string): void {
@@ -156,7 +156,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     if (!authorised(req, url, this.user, this.password)) return sendReply(res, UNAUTHORISED);
     const path = url.pathname.slice('/ari'.length);
     const channelId = /^\/channels\/([^/]+)/.exec(path)?.[1] ?? null;
-    this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now() } satisfies SimRequest);
+    this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now(), query: url.searchParams } satisfies SimRequest);
     if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
     if (this.takeFailure(`${method} ${path}`)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
     sendReply(res, route(this.state, method, path, url.searchParams));
