@@ -7,6 +7,7 @@ export interface LuaCommands {
   chutOutcome(...args: Array<string | number>): Promise<string>;
   chutIntern(...args: Array<string | number>): Promise<number[]>;
   chutSchema(...args: Array<string | number>): Promise<Array<string | null>>;
+  chutRecord(...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisCtx {

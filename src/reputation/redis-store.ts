@@ -9,6 +9,7 @@ import type { ListEntry } from '../phone/types.js';
 import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
 import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
 import { INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
+import { RECORD_LUA } from './record-lua.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
@@ -58,6 +59,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
+    this.redis.defineCommand('chutRecord', { numberOfKeys: 9, lua: RECORD_LUA });
   }
 
   private get lua(): LuaCommands {
@@ -95,34 +97,24 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   async recordCall(req: RecordCallRequest): Promise<void> {
-    const ctx = await this.ctx();
+    await this.ctx();
     const r = cleanCallRecord(req.record);
-    const p = this.redis.pipeline();
-    if (r.callerKind === 'valid' && isE164(r.caller)) {
-      const windowMs = Math.floor(req.maxWindowSec * 1000);
-      if (windowMs > 0) {
-        const member = `${r.time.toString(36)}${randomBytes(3).toString('hex')}`; // unique per call, short: bursts stay small
-        for (const key of [this.k.winNumber(r.caller), this.k.winBlock(blockOf(r.caller, req.blockDigits))]) {
-          p.zadd(key, r.time, member).zremrangebyscore(key, '-inf', `(${r.time - windowMs}`).pexpire(key, windowMs);
-        }
-      }
-      const rep = this.k.rep(r.caller);
-      p.hsetnx(rep, 'fs', r.time).hset(rep, 'ls', r.time).pexpire(rep, TTL.repMs);
-      p.zincrby(this.k.top(r.time, r.action), 1, r.caller).expire(this.k.top(r.time, r.action), TTL.topSec);
-      // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
-      // only a caller whose call rang can be "the last caller" a user reports from a phone.
-      if (r.route === 'ring') {
-        p.set(this.k.lastCallerAny, r.caller, 'EX', TTL.lastCallerSec);
-        if (r.dialled !== '') p.set(this.k.lastCaller(r.dialled), r.caller, 'EX', TTL.lastCallerSec);
-      }
-    }
-    for (const [key, ttl] of [[this.k.statsHour(r.time), TTL.statsHourSec], [this.k.statsDay(r.time), TTL.statsDaySec]] as const) {
-      for (const f of statFields(r)) p.hincrby(key, f, 1);
-      p.expire(key, ttl);
-    }
-    const maxLen = streamCap(req.streamMaxLen);
-    p.xadd(this.k.calls, 'MAXLEN', '~', maxLen, '*', 'action', r.action, 'record', JSON.stringify(r));
-    await run(ctx, p);
+    const valid = r.callerKind === 'valid' && isE164(r.caller);
+    // Keys of a withheld/invalid caller are never touched; a fixed placeholder keeps the key count constant.
+    const caller = valid ? r.caller : '+0';
+    const member = `${r.time.toString(36)}${randomBytes(3).toString('hex')}`; // unique per call, short: bursts stay small
+    const rang = r.route === 'ring';
+    this.roundTrips++;
+    // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
+    // only a caller whose call rang can be "the last caller" a user reports from a phone.
+    await this.lua.chutRecord(
+      this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
+      this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
+      this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls,
+      valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member, Math.max(0, Math.floor(req.maxWindowSec * 1000)),
+      TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),
+      r.action, JSON.stringify(r), caller, ...statFields(r),
+    );
   }
 
   async applyOutcome(u: OutcomeUpdate): Promise<void> {
