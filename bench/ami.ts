@@ -17,6 +17,7 @@ import { loadPolicyFile } from '../src/rules/index.js';
 import type { WorkerRequest } from './ami-sim.js';
 import type { BenchOptions } from './main.js';
 import { summarise } from './stats.js';
+import { deleteKeysWithPrefix } from '../src/redis-client.js';
 
 type WorkerReply =
   | { type: 'listening'; config: Record<string, unknown> }
@@ -42,12 +43,7 @@ function talk(worker: Worker) {
 async function clean(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -147,6 +147,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
 
     await ask(worker, { cmd: 'hold', count: 200 });
     for (let i = 0; i < 1000 && adapter.liveCalls() < 200; i++) await sleep(10);
+    await sleep(1000); // the held calls' prompts have played: they now wait for digits, as live calls do
     const live = adapter.liveCalls();
     const withLive = await measure(worker, 1, n);
     results.concurrency200 = { liveCalls: live, ...withLive };

@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { createRedisStore } from '../src/reputation/index.js';
-import { createRedisClient, waitUntilReady } from '../src/redis-client.js';
+import { createRedisClient, waitUntilReady, deleteKeysWithPrefix } from '../src/redis-client.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import { createScreeningService } from '../src/screening/service.js';
 import type { InboundCall } from '../src/screening/types.js';
@@ -26,15 +26,6 @@ function randomCaller(i: number): string {
 
 function call(i: number): InboundCall {
   return { pbx: 'asterisk-ari', callId: `bench-${i}`, callerNumber: randomCaller(i), callerName: 'BENCH', dialled: '0100000000', receivedAt: Date.now() };
-}
-
-async function clean(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 /**
@@ -112,7 +103,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     results.record_round_trips_per_call = writeTrips;
     opts.say(`post-decision writes: ${writeTrips} Redis round trip(s) per call (stream, counters, windows)`);
   } finally {
-    await clean(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     await store.close();
     redis.disconnect();
   }

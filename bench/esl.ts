@@ -23,6 +23,7 @@ import { EslSimulator } from '../src/sim/esl/index.js';
 import type { SimulatedCall } from '../src/sim/types.js';
 import type { BenchOptions } from './main.js';
 import { summarise } from './stats.js';
+import { deleteKeysWithPrefix } from '../src/redis-client.js';
 
 interface DriveResult { samples: number[]; unrouted: number; ms: number }
 /** `total` calls, `concurrency` in flight, each lasting `talkMs` once it rang through. */
@@ -88,12 +89,7 @@ async function freePort(): Promise<number> {
 async function clean(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/reputation/index.js';
 import type { CallRecord, ListRecord } from '../src/reputation/types.js';
 import type { BenchOptions } from './main.js';
+import { deleteKeysWithPrefix } from '../src/redis-client.js';
 
 const DAY = 86_400_000;
 const SUBJECTS = ['Reducing your debt', 'Vacation & timeshares', 'Warranties & protection plans', 'Medical & prescriptions',
@@ -42,15 +43,6 @@ async function usedMemory(redis: Redis): Promise<number> {
   const m = /used_memory:(\d+)/.exec(info);
   if (!m) throw new Error('INFO memory has no used_memory');
   return Number(m[1]);
-}
-
-async function removePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 async function memoryUsage(redis: Redis, keys: string[]): Promise<number> {
@@ -112,7 +104,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       exportSeconds: Math.round(exportSec * 10) / 10, exported, target: 40, liveReputation: live };
   } finally {
     await store.close();
-    await removePrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
 }

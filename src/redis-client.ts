@@ -57,3 +57,13 @@ export function waitUntilReady(redis: Redis, ms: number): Promise<boolean> {
     redis.on('ready', onReady);
   });
 }
+
+/** Deletes every key under `prefix` (SCAN + UNLINK, never KEYS): demo resets, benchmark and test clean-up. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -11,7 +11,7 @@ import { parseListEntry } from '../../phone/index.js';
 import { createMemoryStore, createRedisStore } from '../../reputation/index.js';
 import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.js';
 import { loadPolicyFile } from '../../rules/index.js';
-import { closeClientWithStore, createRedisClient } from '../../redis-client.js';
+import { closeClientWithStore, createRedisClient, deleteKeysWithPrefix } from '../../redis-client.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
 import type { SimulatedCallOutcome } from '../../sim/types.js';
 import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoTime, type DemoCall } from './scenario.js';
@@ -48,12 +48,7 @@ async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
   if (!opts.redisUrl) return createMemoryStore();
   const redis = createRedisClient({ url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 }, { failFast: false });
   // the demo starts from a clean slate under its own prefix
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${opts.redisPrefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, opts.redisPrefix);
   return closeClientWithStore(createRedisStore({ redis, prefix: opts.redisPrefix }), redis);
 }
 
