@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { packageRoot } from '../src/package-root.js';
