@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { startChut } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
@@ -16,8 +15,8 @@ import { packageRoot } from '../src/package-root.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import type { WorkerRequest } from './ami-sim.js';
 import type { BenchOptions } from './main.js';
+import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
-import { deleteKeysWithPrefix } from '../src/redis-client.js';
 
 type WorkerReply =
   | { type: 'listening'; config: Record<string, unknown> }
@@ -38,15 +37,6 @@ function talk(worker: Worker) {
       worker.once('error', reject);
       if (req) worker.postMessage(req);
     });
-}
-
-async function clean(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
@@ -75,7 +65,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     opts.say(`ami unrelated events flowing meanwhile: ${floodRate}/s; target p99 < 5 ms`);
     await worker.terminate();
     await chut.stop();
-    await clean(opts.redisUrl, prefix);
+    await cleanPrefix(opts.redisUrl, prefix);
   }
   return results;
 }

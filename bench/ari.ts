@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { startChut } from '../src/app.js';
 import type { AriAdapter } from '../src/ari/index.js';
 import { parseConfig } from '../src/config.js';
@@ -19,6 +18,7 @@ import { normalise } from '../src/phone/index.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import { AriSimulator, type SimRequest } from '../src/sim/ari/index.js';
 import type { BenchOptions } from './main.js';
+import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,20 +90,6 @@ async function simWorker(): Promise<void> {
   port.postMessage(sim.chutConfig());
 }
 
-async function clean(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 function ask<T>(worker: Worker, command: Command): Promise<T> {
   return new Promise((resolve) => {
     worker.once('message', resolve);
@@ -165,7 +151,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     await chut.stop().catch(() => undefined);
     await ask(worker, { cmd: 'stop' });
     await worker.terminate();
-    await clean(opts.redisUrl, prefix);
+    await cleanPrefix(opts.redisUrl, prefix);
   }
   return results;
 }

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config.js';
 import { createEslAdapter } from '../src/esl/index.js';
 import { createRedisStore } from '../src/reputation/index.js';
@@ -22,8 +21,8 @@ import { loadPolicyFile } from '../src/rules/index.js';
 import { EslSimulator } from '../src/sim/esl/index.js';
 import type { SimulatedCall } from '../src/sim/types.js';
 import type { BenchOptions } from './main.js';
+import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
-import { deleteKeysWithPrefix } from '../src/redis-client.js';
 
 interface DriveResult { samples: number[]; unrouted: number; ms: number }
 /** `total` calls, `concurrency` in flight, each lasting `talkMs` once it rang through. */
@@ -84,15 +83,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
-}
-
-async function clean(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function ask(worker: Worker, msg: unknown): Promise<unknown> {
@@ -172,7 +162,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     await new Promise((resolve) => worker.once('exit', resolve));
     await adapter.stop();
     await store.close();
-    await clean(opts.redisUrl, prefix);
+    await cleanPrefix(opts.redisUrl, prefix);
   }
   return results;
 }
