@@ -1,6 +1,7 @@
 /** Builds the ioredis client from config: a URL, or Sentinel (Redis's own HA; nothing home-made). */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
+import { backoffDelay } from './retry.js';
 
 export interface RedisClientOptions {
   /** Call path: fail fast when disconnected (the screener rings) instead of queueing commands. */
@@ -9,8 +10,7 @@ export interface RedisClientOptions {
 
 /** Capped exponential backoff with jitter: 100 ms … 5 s. */
 export function redisRetryDelay(attempt: number): number {
-  const base = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
-  return Math.round(base / 2 + Math.random() * (base / 2));
+  return backoffDelay(attempt, 100, 5000);
 }
 
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {

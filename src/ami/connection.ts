@@ -15,18 +15,12 @@ import { EventEmitter } from 'node:events';
 import Manager, { type LibManager, type LibPacket } from 'asterisk-manager';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
+import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
+
+export { defaultRetryStrategy, type RetryStrategy };
 import { toAmiEvent, type AmiEvent } from './events.js';
 import { checkAction, credential, type AmiAction } from './values.js';
 
-export type RetryStrategy = (attempt: number) => number | null;
-
-/** Capped exponential backoff with jitter in [50 %, 100 %] of the step; never gives up. */
-export function defaultRetryStrategy(baseMs = 250, capMs = 15_000, random: () => number = Math.random): RetryStrategy {
-  return (attempt) => {
-    const step = Math.min(capMs, baseMs * 2 ** Math.min(attempt - 1, 16));
-    return Math.round(step / 2 + random() * (step / 2));
-  };
-}
 
 export interface AmiConnectionOptions {
   host: string;

@@ -9,17 +9,10 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
+import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
 
-/** Milliseconds before reconnect attempt `attempt` (1-based), or null to give up. */
-export type RetryStrategy = (attempt: number) => number | null;
+export { defaultRetryStrategy, type RetryStrategy };
 
-/** Capped exponential backoff with full jitter in [50%, 100%] of the step: never gives up. */
-export function defaultRetryStrategy(baseMs = 250, capMs = 15_000, random: () => number = Math.random): RetryStrategy {
-  return (attempt) => {
-    const step = Math.min(capMs, baseMs * 2 ** Math.min(attempt - 1, 16));
-    return Math.round(step / 2 + random() * (step / 2));
-  };
-}
 
 export interface AriEventsOptions {
   baseUrl: string;

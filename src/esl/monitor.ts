@@ -9,6 +9,7 @@ import type { CallEnrichment } from '../reputation/types.js';
 import type { ConnectionStatus } from '../screening/types.js';
 import { plainCommand } from './command.js';
 import { EslConnection } from './connection.js';
+import { backoffDelay } from '../retry.js';
 
 export interface MonitorOptions {
   host: string;
@@ -21,11 +22,8 @@ export interface MonitorOptions {
   retryDelayMs?(attempt: number): number;
 }
 
-/** Capped exponential backoff with full jitter: 0.25 s, 0.5 s … up to 15 s. */
-export function defaultRetryDelay(attempt: number): number {
-  const cap = Math.min(15_000, 250 * 2 ** Math.min(attempt, 10));
-  return Math.round(cap / 2 + Math.random() * (cap / 2));
-}
+/** 0.25 s, 0.5 s … up to 15 s, jittered (attempt counted from 0 here). */
+export const defaultRetryDelay = (attempt: number): number => backoffDelay(attempt + 1);
 
 const clean = (v: string | undefined): string | null => {
   const s = (v ?? '').replace(/[^\w+@.:-]/g, '').slice(0, 64);
