@@ -12,35 +12,11 @@ import { createLogger } from '../../../src/logger.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { AriSimulator, type AriSimulatorOptions } from '../../../src/sim/ari/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
+import { TEST_POLICY } from '../../helpers/policy.js';
 
 export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOptions, type FeatureCallOutcome } from '../../../src/sim/ari/index.js';
 
-/** Routes by caller name, so each test picks its route without depending on the clock or on number packs. */
-export const TEST_POLICY = `
-version: 1
-mode: enforce
-timezone: Europe/Paris
-default: ring
-rules:
-  - name: allowlist
-    when: { list: allow }
-    action: ring
-  - name: blocklist
-    when: { list: block }
-    action: reject
-  - name: trusted
-    when: { trusted: true }
-    action: ring
-  - name: wants-captcha
-    when: { name: { matches: ['CAPTCHA*'] } }
-    action: captcha
-  - name: wants-voicemail
-    when: { name: { matches: ['VOICEMAIL*'] } }
-    action: voicemail
-  - name: wants-reject
-    when: { name: { matches: ['REJECT*'] } }
-    action: reject
-`;
+export { TEST_POLICY } from '../../helpers/policy.js';
 
 export interface AriHarness {
   sim: AriSimulator;
