@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { channelEvent, hangupEvent, chutEncode, type SimChannel } from '../src/sim/ami/channel.js';
 import { createAmiSimulator, header, serialize, type AmiSimulator, type Packet } from '../src/sim/ami/index.js';
 
-export type WorkerRequest = { type: 'wait-chut' } | { type: 'flood'; perSecond: number } | { type: 'measure'; concurrency: number; rounds: number } | { type: 'stop' };
+export type WorkerRequest = { type: 'wait-chut' } | { type: 'flood'; perSecond: number } | { type: 'measure'; concurrency: number; rounds: number }
+  | { type: 'steady'; concurrency: number; total: number; holdMs: number } | { type: 'stop' };
 
 
 function floodPacket(i: number): Packet {
@@ -64,6 +65,25 @@ function makeAsker(sim: AmiSimulator): () => Promise<number> {
   };
 }
 
+/**
+ * `concurrency` callers, each placing a call then holding the line `holdMs`, first calls spread over one hold
+ * time: a steady load with `concurrency` calls in progress, rather than all of them arriving in the same instant.
+ */
+async function steady(ask: () => Promise<number>, concurrency: number, total: number, holdMs: number): Promise<number[]> {
+  const samples: number[] = [];
+  let started = 0;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
+    await sleep((i * holdMs) / concurrency);
+    while (started < total) {
+      started += 1;
+      samples.push(await ask());
+      await sleep(holdMs);
+    }
+  }));
+  return samples;
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
@@ -81,6 +101,8 @@ async function main(): Promise<void> {
       const samples: number[] = [];
       for (let r = 0; r < req.rounds; r += 1) samples.push(...await Promise.all(Array.from({ length: req.concurrency }, ask)));
       port.postMessage({ type: 'samples', samples });
+    } else if (req.type === 'steady') {
+      port.postMessage({ type: 'samples', samples: await steady(ask, req.concurrency, req.total, req.holdMs) });
     } else {
       const flood = stopFlood?.() ?? { sent: 0, seconds: 1 };
       await sim.stop();

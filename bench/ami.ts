@@ -57,8 +57,13 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       const { samples } = await ask({ type: 'measure', concurrency, rounds }, 'samples');
       const s = summarise(samples);
       results[`concurrency${concurrency}`] = s;
-      opts.say(`ami ChutQuery→Setvar  ${String(concurrency).padStart(3)} concurrent: n=${s.n} p50=${s.p50} ms p90=${s.p90} ms p99=${s.p99} ms max=${s.max} ms`);
+      opts.say(`ami ChutQuery→Setvar  ${concurrency === 1 ? '1 at a time' : `${concurrency} in the same instant (burst)`}: n=${s.n} p50=${s.p50} ms p90=${s.p90} ms p99=${s.p99} ms max=${s.max} ms`);
     }
+    const steadyTotal = opts.quick ? 400 : 4000;
+    const { samples } = await ask({ type: 'steady', concurrency: 200, total: steadyTotal, holdMs: 1000 }, 'samples');
+    const s = summarise(samples);
+    results.steady200 = s;
+    opts.say(`ami ChutQuery→Setvar  200 calls in progress (~200 new/s): n=${s.n} p50=${s.p50} ms p90=${s.p90} ms p99=${s.p99} ms max=${s.max} ms`);
   } finally {
     const { floodRate } = await ask({ type: 'stop' }, 'stopped');
     results.unrelatedEventsPerSecond = floodRate;
