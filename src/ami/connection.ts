@@ -123,10 +123,15 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   function onPacket(m: LibManager, p: LibPacket): void {
     if (m !== manager) return;
     counters.packets += 1;
-    const ev = toAmiEvent(p);
-    if (!ev) return;
-    if (ev.type === 'fully-booted' && ready) subscribe(m, 'FullyBooted');
-    emitter.emit('event', ev);
+    // This runs inside asterisk-manager's own callback: nothing thrown here may escape (it would end the process).
+    try {
+      const ev = toAmiEvent(p);
+      if (!ev) return;
+      if (ev.type === 'fully-booted' && ready) subscribe(m, 'FullyBooted');
+      emitter.emit('event', ev);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'AMI: packet handling failed, packet dropped');
+    }
   }
 
   function subscribe(m: LibManager, why: string): void {

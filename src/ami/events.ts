@@ -127,7 +127,8 @@ const MAPPERS: Record<string, Mapper> = {
 /** Maps one parsed packet to an event we care about; null for everything else (most of the traffic). */
 export function toAmiEvent(p: LibPacket): AmiEvent | null {
   const name = first(p, 'event').toLowerCase();
-  const mapper = MAPPERS[name];
+  // own keys only: `Event: __proto__` must not reach Object.prototype
+  const mapper = Object.hasOwn(MAPPERS, name) ? MAPPERS[name] : undefined;
   if (!mapper) return null;
   const ev = mapper(p);
   if (ev && 'uniqueid' in ev && ev.type !== 'chut-report' && !UNIQUEID.test(ev.uniqueid)) return null;

@@ -5,7 +5,7 @@
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
 import { reportCall, screenCall, type CallDeps } from './calls.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
-import { eventChannelId, parseFrame, type AriChannel, type StasisStart } from './events.js';
+import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
 import { createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
 
@@ -52,6 +52,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const parsed = parseFrame(raw);
     if (!parsed.ok) {
       log.debug({ error: parsed.error, frame: raw.slice(0, 200) }, 'ARI: malformed frame dropped');
+      releaseStranded(raw);
       return;
     }
     const ev = parsed.event;
@@ -60,6 +61,15 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const id = eventChannelId(ev);
     if (id) live.get(id)?.handle(ev);
   });
+
+  /** A StasisStart we cannot read still names a channel parked in our app: send it on (fail-open, never dead air). */
+  function releaseStranded(raw: string): void {
+    const id = strandedChannelId(raw);
+    if (!id || live.has(id)) return;
+    log.warn({ callId: id }, 'ARI: unreadable StasisStart, letting the call ring (fail-open)');
+    rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`)
+      .catch((err: unknown) => log.warn({ err: String(err), callId: id }, 'ARI: fail-open continue failed'));
+  }
 
   /** Channels parked in our app that no session owns (chut restarted mid-call): send them on (fail-open). */
   async function sweepOrphans(): Promise<void> {

@@ -37,7 +37,10 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
     labels: { ring: ari.ringExtension, voicemail: ari.voicemailExtension, reject: ari.rejectExtension },
     ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
   });
-  const evict = setTimeout(() => session.end('evicted'), deps.maxCallMs ?? 30 * 60_000);
+  const evict = setTimeout(() => {
+    session.end('evicted');
+    deps.live.delete(id);
+  }, deps.maxCallMs ?? 30 * 60_000);
   evict.unref();
   try {
     await body(control, session, log);

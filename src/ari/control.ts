@@ -92,7 +92,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
 
   async function leave(vars: Record<string, string> = {}): Promise<void> {
     if (routed) return;
-    checkAlive();
+    // Only a hang-up stops us: with the event stream lost, REST still works and the call must still leave.
+    if (session.signal.aborted) throw new CallerHungUpError();
     const before = session.phase;
     session.transition('leaving');
     await Promise.all(Object.entries(vars).map(([k, v]) => setVar(k, v)));
@@ -132,7 +133,9 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     session.forgetPlayback(playbackId);
     checkAlive();
     if (armDigits) session.keepDigits(); // no-op when the PlaybackFinished already switched it on
-    if (state !== 'done') logger.debug({ playbackId, state }, 'ARI: playback did not finish normally');
+    // A prompt nobody heard (missing sound file, timeout) must not turn into a failed captcha: throwing makes
+    // the screener ring the call instead.
+    if (state !== 'done') throw new Error(`ARI: prompt did not play (playback ${state})`);
   }
 
   /** Digits typed from now on; anything typed before this call (during the prompt) was never listened to. */

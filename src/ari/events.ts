@@ -100,3 +100,14 @@ export function eventChannelId(event: AriEvent): string | null {
   const target = event.playback.target_uri;
   return target.startsWith('channel:') ? target.slice('channel:'.length) : null;
 }
+
+/** The channel id of a StasisStart frame that failed validation, when it still has a usable one. */
+export function strandedChannelId(raw: string): string | null {
+  try {
+    const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown } } | null;
+    const id = frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
+    return typeof id === 'string' && CHANNEL_ID.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}

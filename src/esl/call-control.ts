@@ -79,7 +79,11 @@ export class EslCallControl implements CallControl {
 
   async play(prompt: PromptItem[]): Promise<void> {
     const arg = playbackArg(prompt, this.config.esl.soundPrefix);
-    if (arg !== null) await this.run({ app: 'playback', arg });
+    if (arg === null) return;
+    const done = await this.run({ app: 'playback', arg });
+    // A prompt nobody heard must not turn into a failed captcha: throwing makes the screener ring the call.
+    const response = done['Application-Response'] ?? '';
+    if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt did not play (${response.slice(0, 40)})`);
   }
 
   async ring(): Promise<void> {

@@ -57,7 +57,8 @@ describe('reconnection', () => {
     await new Promise((r) => setTimeout(r, 30));
     h.sim.faults.dropWebSockets();
     const out = await pending;
-    expect(['ring', 'voicemail', 'reject']).toContain(out.route);
+    // REST still works without the event stream: chut cannot follow the captcha any more, so the call rings
+    expect(out.route).toBe('ring');
   });
 });
 
@@ -105,6 +106,25 @@ describe('fail-open on REST and frame faults', () => {
     h.sim.faults.delayMs = 0;
     const out = await pending;
     expect(out.route).toBe('ring');
+  });
+
+  it('a captcha prompt that cannot be played (missing sound file) rings the call instead of failing the caller', async () => {
+    h.sim.faults.missingSounds.add('please-enter-the');
+    try {
+      const out = await h.sim.placeCall(call('CAPTCHA no sounds', { kind: 'silent' }));
+      expect(out.route).toBe('ring');
+      const record = async () => (await h.chut.store.calls({ limit: 20 })).calls.find((c) => c.callerName === 'CAPTCHA no sounds');
+      await eventually(async () => (await record()) !== undefined, 3000, 'the call record');
+      expect(await record()).toMatchObject({ action: 'captcha', route: 'ring', captcha: null });
+    } finally {
+      h.sim.faults.missingSounds.clear();
+    }
+  });
+
+  it('a StasisStart chut cannot read (a 600-character caller name) still leaves Stasis towards ring', async () => {
+    const out = await h.sim.placeCall({ ...call('x'.repeat(600)), maxDurationMs: 5000 });
+    expect(out.route).toBe('ring');
+    expect(h.logs.some((l) => l.includes('unreadable StasisStart'))).toBe(true);
   });
 
   it('malformed and hostile frames are dropped without affecting the next call', async () => {

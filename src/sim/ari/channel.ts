@@ -28,6 +28,7 @@ export interface DialplanModel {
 export interface ChannelHost {
   send(app: string, frame: object): void;
   appConnected(app: string): boolean;
+  soundExists(name: string): boolean;
   timing: SimTiming;
   dialplan: DialplanModel;
   forget(id: string): void;
@@ -123,6 +124,13 @@ export class SimChannel {
     pb.data.state = 'playing';
     this.played.push(uri);
     this.emit(frames.playback(this.app, 'PlaybackStarted', pb.data));
+    if (uri.startsWith('sound:') && !this.host.soundExists(uri.slice('sound:'.length))) {
+      pb.data.state = 'failed';
+      this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
+      this.current = null;
+      this.nextPlayback();
+      return;
+    }
     const digits = uri.startsWith('digits:') ? uri.slice('digits:'.length) : '';
     const ms = digits ? digits.length * this.host.timing.digitMs : this.host.timing.soundMs;
     this.later(ms, () => {

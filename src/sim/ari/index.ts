@@ -52,6 +52,9 @@ export interface AriFaults {
   sendRaw(text: string): void;
   /** Upgrades are refused (socket destroyed) while true. */
   refuseUpgrades: boolean;
+  /** Sound files this Asterisk does not have: playing one answers 201, then PlaybackFinished `failed` (as
+   * recorded in ari-errors-live.jsonl). */
+  missingSounds: Set<string>;
   /** An Asterisk restart: connections closed, every channel gone without events, apps unregistered,
    * upgrades refused for `downMs`. */
   restart(downMs?: number): Promise<void>;
@@ -86,6 +89,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),
+      soundExists: (name) => !this.faults.missingSounds.has(name),
       timing: { ...DEFAULT_TIMING, ...(opts.timing ?? {}) },
       dialplan: { ...DEFAULT_DIALPLAN, ...(opts.dialplan ?? {}) },
       forget: (id) => {
@@ -102,6 +106,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     const faults: AriFaults = {
       delayMs: 0,
       refuseUpgrades: false,
+      missingSounds: new Set(),
       dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
       failNext: (count, match) => { this.failures.push({ left: count, match }); },
       sendRaw: (text) => { for (const ws of this.sockets.values()) ws.send(text); },

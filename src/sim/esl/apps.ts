@@ -8,7 +8,7 @@ import type { Headers } from './frames.js';
 
 export interface AppHost {
   readonly call: SimulatedCall;
-  readonly env: { mediaMs: number; transfers: Record<string, SimulatedRoute> };
+  readonly env: { mediaMs: number; transfers: Record<string, SimulatedRoute>; faults: { missingFiles: string[] } };
   readonly vars: Record<string, string>;
   readonly dtmf: string[];
   hungUp: boolean;
@@ -37,6 +37,7 @@ async function playback(host: AppHost, arg: string): Promise<string> {
   const files = arg.startsWith('file_string://') ? arg.slice('file_string://'.length).split('!') : [arg];
   const b = host.call.behaviour;
   if (b.kind === 'blasts-dtmf') host.typeDigits(b.digits);
+  if (files.some((f) => host.env.faults.missingFiles.some((m) => f.includes(m)))) return 'FILE NOT FOUND';
   host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
   await host.sleep(host.env.mediaMs * files.length);
   if (host.hungUp) return 'FILE NOT PLAYED';

@@ -13,10 +13,13 @@ export interface EslFaults {
   truncateConnectReply: boolean;
   /** Send garbage bytes right after the connect reply. */
   garbageAfterConnect: boolean;
+  /** Sound files this FreeSWITCH does not have (matched against each played path): `playback` then completes
+   * with `Application-Response: FILE NOT FOUND`. */
+  missingFiles: string[];
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [] };
 }
 
 export interface ChannelEnv {

@@ -3,6 +3,7 @@
  * the calls placed after it is set; `reset()` clears them.
  */
 import { EslSimulator, type EslSimulatorOptions } from '../../../src/sim/esl/index.js';
+import { noFaults } from '../../../src/sim/esl/sim-types.js';
 
 export { EslSimulator, createEslSimulator, type EslOutcome, type EslFaults } from '../../../src/sim/esl/index.js';
 
@@ -41,8 +42,14 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** Sound files (matched inside each played path) this FreeSWITCH does not have: playback answers FILE NOT FOUND. */
+  missingFiles(...names: string[]): this {
+    this.faults.missingFiles = names;
+    return this;
+  }
+
   reset(): this {
-    Object.assign(this.faults, { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false });
+    Object.assign(this.faults, noFaults());
     return this;
   }
 }

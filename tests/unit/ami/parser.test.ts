@@ -149,3 +149,12 @@ describe('toAmiEvent on hostile packets', () => {
     expect(toAmiEvent({ response: 'Success' })).toBeNull();
   });
 });
+
+describe('hostile event names', () => {
+  it('an Event named after an Object.prototype member is ignored, never called', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => toAmiEvent({ event: name } as unknown as LibPacket)).not.toThrow();
+      expect(toAmiEvent({ event: name } as unknown as LibPacket)).toBeNull();
+    }
+  });
+});
