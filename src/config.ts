@@ -98,11 +98,6 @@ export const configSchema = z.object({
     user: z.string().default('chut'),
     password: z.string().default(''),
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
-    /** Our dialplan context and its labels (see dialplan/asterisk/chut-ari.conf). */
-    context: dialplanName.default('chut-route'),
-    ringExtension: dialplanName.default('ring'),
-    voicemailExtension: dialplanName.default('voicemail'),
-    rejectExtension: dialplanName.default('reject'),
     /** Per-request REST timeout. */
     requestTimeoutMs: z.number().int().positive().default(2000),
   }).strict().prefault({}),
@@ -136,10 +131,6 @@ export const configSchema = z.object({
       port: port.default(8021),
       password: z.string().default('ClueCon'),
     }).strict().prefault({}),
-  }).strict().prefault({}),
-  featureCodes: z.object({
-    reportSpam: dialplanName.default('*77'),
-    reportAllow: dialplanName.default('*78'),
   }).strict().prefault({}),
   http: z.object({
     enabled: z.boolean().default(true),

@@ -23,6 +23,9 @@ export interface CallDeps {
   maxCallMs?: number;
 }
 
+/** The CHUT_ROUTE values dialplan/asterisk/chut-ari.conf dispatches on: fixed, so config can never break them. */
+export const ROUTE_LABELS = { ring: 'ring', voicemail: 'voicemail', reject: 'reject' } as const;
+
 const EXTENSION = /^[A-Za-z0-9*#+_-]{1,32}$/;
 
 async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallControl, s: CallSession, log: Logger) => Promise<void>): Promise<void> {
@@ -31,10 +34,10 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
   const session = new CallSession(id);
   deps.live.set(id, session);
   const log = deps.logger.child({ callId: id, pbx: 'asterisk-ari' });
-  const { ari, routes, captcha } = deps.config;
+  const { routes, captcha } = deps.config;
   const control = createAriControl({
     rest: deps.rest, session, logger: log, rejectStyle: routes.reject, language: captcha.language,
-    labels: { ring: ari.ringExtension, voicemail: ari.voicemailExtension, reject: ari.rejectExtension },
+    labels: ROUTE_LABELS,
     ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
   });
   const evict = setTimeout(() => {

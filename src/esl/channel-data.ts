@@ -35,3 +35,10 @@ export function inboundCallFrom(data: Record<string, string>, now: number): Inbo
     receivedAt: now,
   };
 }
+
+/** `*77`/`*78` as marked by chut.xml's internal-context extensions (`chut_feature`); never from the number dialled
+ * alone, which anyone calling from outside controls. */
+export function featureCodeFrom(data: Record<string, string>): 'spam' | 'allow' | null {
+  const v = data['variable_chut_feature'];
+  return v === 'spam' || v === 'allow' ? v : null;
+}

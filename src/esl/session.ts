@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { InboundCall, ScreeningService } from '../screening/types.js';
 import { EslCallControl } from './call-control.js';
-import { inboundCallFrom } from './channel-data.js';
+import { featureCodeFrom, inboundCallFrom } from './channel-data.js';
 import { executeCommand, plainCommand } from './command.js';
 import { EslConnection, type EslReply } from './connection.js';
 
@@ -58,17 +58,14 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   const eventsReady = (events as Promise<EslReply>).then((r) => r.ok, () => false);
   linger?.catch(() => undefined);
   try {
-    if (isFeatureCode(call, deps.config)) await runFeatureCode(conn, call, deps, log);
+    const feature = featureCodeFrom(data ?? {});
+    if (feature) await runFeatureCode(conn, call, feature, deps, log);
     else await screenCall(conn, call, deps, log, eventsReady);
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {
     conn.close('done');
   }
-}
-
-function isFeatureCode(call: InboundCall, config: Readonly<Config>): boolean {
-  return call.dialled === config.featureCodes.reportSpam || call.dialled === config.featureCodes.reportAllow;
 }
 
 async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, eventsReady: Promise<boolean>): Promise<void> {
@@ -110,8 +107,7 @@ function waitForHangup(signal: AbortSignal, maxMs: number): Promise<void> {
 }
 
 /** `*77` / `*78` from an internal phone: report the last caller of that phone's extension. */
-async function runFeatureCode(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
-  const kind = call.dialled === deps.config.featureCodes.reportSpam ? 'spam' : 'allow';
+async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spam' | 'allow', deps: SessionDeps, log: Logger): Promise<void> {
   const reported = await deps.screening.reportLastCaller(call.callerNumber, kind, 'feature-code').catch(() => null);
   log.info({ kind, reported }, 'feature code');
   // A short beep on success, a busy-like tone when there was nothing to report.

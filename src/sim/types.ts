@@ -26,6 +26,8 @@ export interface SimulatedCall {
   /** STIR/SHAKEN verstat the PBX would report, if any. */
   verstat?: string;
   behaviour: CallerBehaviour;
+  /** The call comes from an internal phone (a `*77`/`*78` feature code), not from outside. Default false. */
+  fromInternalPhone?: boolean;
   /** Give up waiting for chut after this long (the call then counts as `dead-air`). Default 15 s. */
   maxDurationMs?: number;
 }

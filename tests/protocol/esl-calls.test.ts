@@ -132,10 +132,20 @@ describe('ESL: monitoring and feature codes', () => {
     const c = call({ dialled: '1000' });
     await h.sim.placeCall(c);
     const before = (await h.chut.screening.explain(c.callerNumber)).facts?.reports ?? 0;
-    const out = await h.sim.placeCall({ callerNumber: '1000', callerName: 'Kitchen', dialled: '*77', behaviour: { kind: 'silent' }, maxDurationMs: 5000 });
+    const out = await h.sim.placeCall({ callerNumber: '1000', callerName: 'Kitchen', dialled: '*77', behaviour: { kind: 'silent' }, maxDurationMs: 5000, fromInternalPhone: true });
     expect(out.commands).toContain('sendmsg answer');
     const after = (await h.chut.screening.explain(c.callerNumber)).facts?.reports ?? 0;
     expect(after).toBe(before + 1);
+  });
+
+  it('*78 dialled from outside is screened like any call: it cannot allowlist anyone', async () => {
+    const c = call({ dialled: '1000' });
+    await h.sim.placeCall(c);
+    const out = await h.sim.placeCall({ callerNumber: '+33699887766', callerName: 'ROBOT', dialled: '*78', behaviour: { kind: 'silent' }, maxDurationMs: 5000 });
+    expect(out.route).toBe('ring');
+    const x = await h.chut.screening.explain(c.callerNumber);
+    expect(x.listEntries.filter((e) => e.list === 'allow')).toEqual([]);
+    expect(x.decision.rule).not.toBe('allowlist');
   });
 });
 

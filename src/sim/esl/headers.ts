@@ -16,6 +16,8 @@ export function channelName(call: SimulatedCall): string {
   return `sofia/external/${call.callerNumber.replace(/[^\w+]/g, '')}@192.0.2.10`;
 }
 
+const FEATURE_CODES: Record<string, string> = { '*77': 'spam', '*78': 'allow' };
+
 /** The `connect` reply's channel data (the reply headers are added by `connectReply`). */
 export function channelData(s: ChannelState, socketData: string): Headers {
   const c = s.call;
@@ -24,13 +26,16 @@ export function channelData(s: ChannelState, socketData: string): Headers {
     ['Channel-Destination-Number', c.dialled], ['Channel-Unique-ID', s.uuid], ['Channel-Name', channelName(c)],
     ['Unique-ID', s.uuid], ['Answer-State', s.answered ? 'answered' : 'ringing'],
     ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
-    ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', 'public'],
+    ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', c.fromInternalPhone ? 'default' : 'public'],
     ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName],
     ['variable_domain_name', '192.0.2.2']];
   if (c.verstat) {
     h.push(['variable_sip_verstat', c.verstat]);
     h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);
   }
+  // chut.xml's feature-code extensions (context default only) mark the call before handing it to chut
+  const feature = c.fromInternalPhone ? FEATURE_CODES[c.dialled] : undefined;
+  if (feature) h.push(['variable_chut_feature', feature]);
   h.push(['variable_current_application', 'socket'], ['variable_current_application_data', `${socketData} async full`]);
   return h;
 }

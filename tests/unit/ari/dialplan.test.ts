@@ -1,11 +1,13 @@
 /** The shipped dialplan snippet agrees with chut's configuration defaults, the adapter and the simulator. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN } from '../../../src/sim/ari/index.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});
+const ROUTE_CONTEXT = 'chut-route';
 
 /** context name → its lines (comments stripped), in order. */
 function contexts(): Map<string, string[]> {
@@ -38,20 +40,20 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
       expect(body[1]).toContain('Set(CHUT_ROUTE=)'); // cleared before Stasis: a stale value can never route
       expect(body[2]).toContain('Stasis(');
       expect(body.slice(4, 6).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
-        .toEqual([['voicemail', config.ari.context, 'voicemail'], ['reject', config.ari.context, 'reject']]);
-      expect(body[6]).toBe(`same => n,Goto(${config.ari.context},${config.ari.ringExtension},1)`);
+        .toEqual([[ROUTE_LABELS.voicemail, ROUTE_CONTEXT, 'voicemail'], [ROUTE_LABELS.reject, ROUTE_CONTEXT, 'reject']]);
+      expect(body[6]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
     }
   });
 
-  it('has the route labels the adapter sets (config ari.context / *Extension defaults)', () => {
-    const route = ctx.get(config.ari.context) ?? [];
-    for (const label of [config.ari.ringExtension, config.ari.voicemailExtension, config.ari.rejectExtension]) {
+  it('has a label for every CHUT_ROUTE value the adapter sets', () => {
+    const route = ctx.get(ROUTE_CONTEXT) ?? [];
+    for (const label of Object.values(ROUTE_LABELS)) {
       expect(route.some((l) => l.startsWith(`exten => ${label},1,`))).toBe(true);
     }
   });
 
   it('handles every reject style of routes.reject, and a missing ring target or mailbox falls back to ringing', () => {
-    const route = (ctx.get(config.ari.context) ?? []).join('\n');
+    const route = (ctx.get(ROUTE_CONTEXT) ?? []).join('\n');
     for (const style of ['busy', 'congestion', 'sip-607', 'sip-603']) expect(route).toContain(`"\${CHUT_REJECT}" = "${style}"`);
     expect(route).toContain('Playtones(info)');
     expect(route).toContain('DIALPLAN_EXISTS(${CHUT_RING_TARGET})');
@@ -59,18 +61,18 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(ctx.has('chut-user-destination')).toBe(true);
   });
 
-  it('sends the feature codes to Stasis(app,report,spam|allow) with the configured codes', () => {
+  it('sends the feature codes *77/*78 to Stasis(app,report,spam|allow)', () => {
     const features = (ctx.get('chut-features') ?? []).join('\n');
-    expect(features).toContain(`exten => ${config.featureCodes.reportSpam},1,`);
-    expect(features).toContain(`exten => ${config.featureCodes.reportAllow},1,`);
+    expect(features).toContain('exten => *77,1,');
+    expect(features).toContain('exten => *78,1,');
     expect(features).toContain(`Stasis(${config.ari.app},report,spam)`);
     expect(features).toContain(`Stasis(${config.ari.app},report,allow)`);
   });
 
   it('is the dialplan the simulator models', async () => {
     expect(ctx.has(DEFAULT_DIALPLAN.screenContext)).toBe(true);
-    expect(DEFAULT_DIALPLAN.routeContext).toBe(config.ari.context);
-    expect(DEFAULT_DIALPLAN.labels).toEqual({ ring: config.ari.ringExtension, voicemail: config.ari.voicemailExtension, reject: config.ari.rejectExtension });
+    expect(DEFAULT_DIALPLAN.routeContext).toBe(ROUTE_CONTEXT);
+    expect(DEFAULT_DIALPLAN.labels).toEqual(ROUTE_LABELS);
     const sim = new AriSimulator();
     const out = await sim.placeCall({ callerNumber: '1', callerName: '', dialled: '0100000000', behaviour: { kind: 'silent' } });
     expect(out).toMatchObject({ route: 'ring', answered: false }); // no app connected: Stasis returned, dispatch rang
