@@ -60,6 +60,14 @@ describe('chut CLI against the real Redis', () => {
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/not a number or prefix/);
     expect((await runChut(['allow', '0612345678', '--expires', 'soon'], env)).code).toBe(2);
+    const country = await runChut(['block', '+33*'], env);
+    expect(country.code).toBe(2);
+    expect(country.stderr).toMatch(/whole country code.*--force/);
+    expect((await runChut(['block', '+33*', '--force'], env)).code).toBe(0);
+    expect((await runChut(['unlist', '+33*'], env)).code).toBe(0);
+    const demo = await runChut(['demo', '--redis', url, '--prefix', 'chut:'], env);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toMatch(/must contain "demo"/);
   });
 
   it('imports a CSV (reporting skipped lines), exports it losslessly, and re-imports the export', async () => {

@@ -28,7 +28,7 @@ Uses the in-memory store unless --redis is given, and the shipped config/policy.
 
   --pbx KIND          asterisk (ARI, default), ami (Asterisk AMI dialplan mode) or freeswitch (Event Socket)
   --redis URL         run on this Redis (keys under --prefix, wiped first)
-  --prefix P          Redis key prefix for the demo (default chut-demo:)
+  --prefix P          Redis key prefix for the demo, wiped first; must contain "demo" (default chut-demo:)
   --json              machine-readable output
 ${GLOBAL_HELP}`,
   async run(argv) {
@@ -38,6 +38,8 @@ ${GLOBAL_HELP}`,
     }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     const pbx = values.pbx as DemoPbx;
+    // the demo wipes its prefix first: never let a typo point it at production keys
+    if (!/demo/i.test(values.prefix as string)) throw usageError('--prefix must contain "demo" (the demo deletes every key under it first)');
     if (!DEMO_PBXS.includes(pbx)) throw usageError(`--pbx must be one of ${DEMO_PBXS.join(', ')}`);
     if (!values.json) process.stdout.write(`chut demo: a day of calls through the built-in ${pbx} simulator (policy: config/policy.yaml)\n\n`);
     const result = await runDemo({

@@ -29,14 +29,18 @@ ${ENTRY_HELP}
 
   --reason TEXT       why (shown by chut lookup, the API and the dashboard)
   --expires WHEN      a duration from now (90m, 12h, 30d) or an ISO date; default: never
+  --force             accept a prefix of 3 digits or fewer (a whole country code such as +33*)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,
     async run(argv) {
-      const { values, positionals } = parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, redis: { type: 'string' } });
+      const { values, positionals } = parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, force: { type: 'boolean' }, redis: { type: 'string' } });
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
       if (positionals.length !== 1) throw usageError(`${list} takes exactly one NUMBER or PREFIX (see chut ${list} --help)`);
       const loaded = loadCliConfig({ config: values.config, redis: values.redis });
       const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
+      if (entry.kind === 'prefix' && entry.prefix.length <= 4 && !values.force) {
+        throw usageError(`${entry.prefix}* covers every number of a whole country code or more; add --force if you mean it`);
+      }
       const now = Date.now();
       const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);
       if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date`);
