@@ -25,14 +25,16 @@ end
  * One call's facts in one round trip.
  * KEYS: 1 allow bucket, 2 block bucket, 3 allow prefixes, 4 block prefixes, 5 source texts, 6 reason texts,
  *       7 reputation hash, 8 number window zset, 9 block window zset.
- * ARGV: 1 bucket field, 2 now, 3 window count W, 4..3+W window starts (exclusive), then prefix fields.
+ * ARGV: 1 bucket field, 2 now, 3 window count W, 4 count-this-call member ('' = read only), 5 its window ms,
+ *       6..5+W window starts (exclusive), then prefix fields.
  * Returns: { allow, block, {allow prefix hits}, {block prefix hits}, reputation HGETALL, {number counts}, {block counts} }
- * where a hit is '' or {packed value, source text, reason text}.
+ * where a hit is '' or {packed value, source text, reason text}. Counts are read BEFORE this call is added.
  */
 export const LOOKUP_LUA = `${IDS}
 local field, now, w = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local member, windowMs = ARGV[4], tonumber(ARGV[5])
 local prefixes = {}
-for i = 4 + w, #ARGV do prefixes[#prefixes + 1] = ARGV[i] end
+for i = 6 + w, #ARGV do prefixes[#prefixes + 1] = ARGV[i] end
 local function hits(key)
   local out = {}
   if #prefixes == 0 then return out end
@@ -42,16 +44,24 @@ local function hits(key)
 end
 local function counts(key)
   local out = {}
-  for i = 1, w do out[i] = redis.call('ZCOUNT', key, '(' .. ARGV[3 + i], now) end
+  for i = 1, w do out[i] = redis.call('ZCOUNT', key, '(' .. ARGV[5 + i], now) end
   return out
 end
-return {
+local reply = {
   withTexts(redis.call('HGET', KEYS[1], field)),
   withTexts(redis.call('HGET', KEYS[2], field)),
   hits(KEYS[3]), hits(KEYS[4]),
   redis.call('HGETALL', KEYS[7]),
   counts(KEYS[8]), counts(KEYS[9])
-}`;
+}
+if member ~= '' and windowMs > 0 then
+  for i = 8, 9 do
+    redis.call('ZADD', KEYS[i], now, member)
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (tonumber(now) - windowMs))
+    redis.call('PEXPIRE', KEYS[i], windowMs)
+  end
+end
+return reply`;
 
 /**
  * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding).

@@ -54,16 +54,24 @@ export class MemoryReputationStore implements ReputationStore {
       const from = req.now - w * 1000;
       return [String(w), (this.windows.get(key) ?? []).filter((t) => t > from && t <= req.now).length];
     }));
+    const recentCalls = { number: count(`n:${e164}`), block: count(`b:${blockOf(e164, req.blockDigits)}`) };
+    if (req.countCall && req.countCall.windowMs > 0) {
+      for (const key of [`n:${e164}`, `b:${blockOf(e164, req.blockDigits)}`]) this.countIn(key, req.now, req.countCall.windowMs);
+    }
     return {
       listed: pickListed(cands, req.now),
       score: rep?.s === undefined ? 0 : scoreAt({ score: rep.s, at: rep.st ?? req.now, halfLifeMs: rep.hl ?? 0 }, req.now),
       trustedUntil: rep?.tu ?? null,
       reports: rep?.rp ?? 0,
       captcha: { passed: rep?.cp ?? 0, failed: rep?.cf ?? 0, hungUp: rep?.ch ?? 0 },
-      recentCalls: { number: count(`n:${e164}`), block: count(`b:${blockOf(e164, req.blockDigits)}`) },
+      recentCalls,
       firstSeen: rep?.fs ?? null,
       lastSeen: rep?.ls ?? null,
     };
+  }
+
+  private countIn(key: string, time: number, windowMs: number): void {
+    this.windows.set(key, [...(this.windows.get(key) ?? []).filter((t) => t >= time - windowMs), time]);
   }
 
   private rep(e164: string): Rep {
@@ -76,10 +84,8 @@ export class MemoryReputationStore implements ReputationStore {
     const r = cleanCallRecord(req.record);
     if (r.callerKind === 'valid' && isE164(r.caller)) {
       const windowMs = Math.floor(req.maxWindowSec * 1000);
-      if (windowMs > 0) {
-        for (const key of [`n:${r.caller}`, `b:${blockOf(r.caller, req.blockDigits)}`]) {
-          this.windows.set(key, [...(this.windows.get(key) ?? []).filter((t) => t >= r.time - windowMs), r.time]);
-        }
+      if (windowMs > 0 && !req.windowsCounted) {
+        for (const key of [`n:${r.caller}`, `b:${blockOf(r.caller, req.blockDigits)}`]) this.countIn(key, r.time, windowMs);
       }
       const rep = this.rep(r.caller);
       rep.fs ??= r.time;

@@ -1,4 +1,5 @@
 /** Builds the lookup script's KEYS/ARGV and turns its reply into a LookupResult (precedence and decay in TS). */
+import { randomBytes } from 'node:crypto';
 import { bucketOf, blockOf, candidatePrefixes } from './keys.js';
 import { pickListed, unpackValue, type Candidate } from './records.js';
 import type { RedisCtx } from './redis-ctx.js';
@@ -14,7 +15,12 @@ export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Arr
   return [
     k.bucket('allow', bucket), k.bucket('block', bucket), k.prefixes('allow'), k.prefixes('block'),
     k.sources, k.reasons, k.rep(e164), k.winNumber(e164), k.winBlock(blockOf(e164, req.blockDigits)),
-    field, Math.floor(req.now), windows.length, ...windows.map((w) => Math.floor(req.now) - w * 1000),
+    field, Math.floor(req.now), windows.length,
+    // unique per call and short, as in recordCall: bursts stay small
+    ...(req.countCall && req.countCall.windowMs > 0
+      ? [`${Math.floor(req.now).toString(36)}${randomBytes(3).toString('hex')}`, Math.floor(req.countCall.windowMs)]
+      : ['', 0]),
+    ...windows.map((w) => Math.floor(req.now) - w * 1000),
     ...candidatePrefixes(e164).map((p) => p.slice(1)),
   ];
 }

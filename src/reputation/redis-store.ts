@@ -55,7 +55,7 @@ export class RedisReputationStore implements ReputationStore {
     this.own = !opts.redis;
     this.redis = opts.redis ?? new Redis(opts.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: false });
     if (this.own) this.redis.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis connection error'));
-    this.redis.defineCommand('chutLookup', { numberOfKeys: 9, lua: LOOKUP_LUA, readOnly: true });
+    this.redis.defineCommand('chutLookup', { numberOfKeys: 9, lua: LOOKUP_LUA });
     this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
@@ -111,7 +111,8 @@ export class RedisReputationStore implements ReputationStore {
       this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
       this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
       this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls,
-      valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member, Math.max(0, Math.floor(req.maxWindowSec * 1000)),
+      valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member,
+      req.windowsCounted ? 0 : Math.max(0, Math.floor(req.maxWindowSec * 1000)),
       TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),
       r.action, JSON.stringify(r), caller, ...statFields(r),
     );

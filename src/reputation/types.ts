@@ -40,6 +40,9 @@ export interface LookupRequest {
   rateWindowsSec: number[];
   blockDigits: number;
   now: number;
+  /** Count this call in the number's and the block's windows, in the same round trip, AFTER reading the counts
+   * (so simultaneous calls of a burst see each other). Absent for lookups that are not calls (`chut lookup`). */
+  countCall?: { windowMs: number };
 }
 
 /** One screened call, as written to the log, the stream and the counters. */
@@ -82,6 +85,8 @@ export interface RecordCallRequest {
   blockDigits: number;
   /** Longest rate window, to expire window keys. */
   maxWindowSec: number;
+  /** The call was already counted in the windows by its lookup (`countCall`): do not count it twice. */
+  windowsCounted?: boolean;
   /** Keep at most this many call records in the stream (approximate trimming). */
   streamMaxLen: number;
 }

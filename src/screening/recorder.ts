@@ -18,8 +18,11 @@ export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Prom
     const { reasons, ...line } = record;
     deps.logger.info({ ...line, reasons }, `call ${record.route} (${record.rule})`);
     try {
-      // one batched round trip: stream entry, counters, windows, first/last seen, last caller of a rung call
-      await deps.store.recordCall({ record, blockDigits: deps.blockDigits, maxWindowSec: deps.maxWindowSec, streamMaxLen: deps.streamMaxLen });
+      // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
+      await deps.store.recordCall({
+        record, blockDigits: deps.blockDigits, maxWindowSec: deps.maxWindowSec, streamMaxLen: deps.streamMaxLen,
+        windowsCounted: !record.degraded, // the lookup counted the call, unless it failed
+      });
     } catch (err) {
       deps.logger.warn({ callId: record.callId, err: String(err) }, 'could not store the call record');
       for (const o of deps.observers) safely(() => o.onStoreError?.('recordCall', err));

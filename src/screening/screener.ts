@@ -30,24 +30,30 @@ export interface ScreenResult {
 
 export interface Screener {
   screen(call: InboundCall): Promise<ScreenResult>;
-  /** The same evaluation without deadline or fail-open: store errors propagate (for `chut lookup`). */
+  /** The same evaluation without deadline or fail-open, and without counting a call: store errors propagate
+   * (for `chut lookup`). */
   decide(caller: NormalisedCaller, dialled: string, verstat: string | null): Promise<ScreenResult>;
   readonly needs: LookupNeeds;
 }
 
 export function createScreener(deps: ScreenerDeps): Screener {
   const needs = lookupNeeds(deps.policy);
+  /** Calls are counted in the rate windows by their own lookup, so the calls of a burst see each other. */
+  const countCall = { windowMs: maxWindowSec(needs) * 1000 };
 
-  async function decide(caller: NormalisedCaller, dialled: string, verstat: string | null, started = performance.now()): Promise<ScreenResult> {
+  async function decide(caller: NormalisedCaller, dialled: string, verstat: string | null, started: number | null): Promise<ScreenResult> {
     const now = deps.clock();
     const e164 = caller.number.kind === 'valid' ? caller.number.e164 : null;
-    const facts = await deps.store.lookup({ e164, rateWindowsSec: needs.rateWindowsSec, blockDigits: needs.blockDigits, now });
+    const isCall = started !== null;
+    const facts = await deps.store.lookup({
+      e164, rateWindowsSec: needs.rateWindowsSec, blockDigits: needs.blockDigits, now, ...(isCall ? { countCall } : {}),
+    });
     const verdict = evaluate(
       { caller: caller.number, callerName: caller.name, dialled, verstat: verstat ?? caller.number.verstat, reputation: toReputationFacts(facts) },
       deps.policy,
       new Date(now),
     );
-    return { decision: finalise(verdict, caller, dialled, started, false, now), facts };
+    return { decision: finalise(verdict, caller, dialled, started ?? performance.now(), false, now), facts };
   }
 
   function finalise(verdict: Decision, caller: NormalisedCaller, dialled: string, started: number, degraded: boolean, decidedAt: number): ScreeningDecision {
@@ -71,7 +77,12 @@ export function createScreener(deps: ScreenerDeps): Screener {
     }
   }
 
-  return { screen, decide: (c, d, v) => decide(c, d, v), needs };
+  return { screen, decide: (c, d, v) => decide(c, d, v, null), needs };
+}
+
+/** The longest rate window the policy uses (at least a minute): how long a call stays counted. */
+export function maxWindowSec(needs: LookupNeeds): number {
+  return Math.max(60, ...needs.rateWindowsSec);
 }
 
 /** Observers must never break a call. */

@@ -10,7 +10,7 @@ import { createOutcomes } from './outcomes.js';
 import { createRecorder } from './recorder.js';
 import { ROUTES } from './routes/index.js';
 import type { CaptchaSettings } from './run-captcha.js';
-import { createScreener, safely } from './screener.js';
+import { createScreener, maxWindowSec, safely } from './screener.js';
 import type { CallControl, CallResult, Explanation, FinalRoute, InboundCall, ScreeningDecision, ScreeningObserver, ScreeningService } from './types.js';
 
 export interface ScreeningDeps {
@@ -34,7 +34,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   const record = createRecorder({
     store, logger, observers,
     blockDigits: screener.needs.blockDigits,
-    maxWindowSec: Math.max(60, ...screener.needs.rateWindowsSec),
+    maxWindowSec: maxWindowSec(screener.needs),
     streamMaxLen: config.screening.streamMaxLen,
   });
   const newCaptchaDigits = (): string => newChallenge(config.captcha.length);

@@ -115,6 +115,22 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(r.reports).toBe(1);
     });
 
+    it('counts a call at its own lookup, after reading the counts, so the calls of a burst see each other', async () => {
+      const count = (e164: string, now: number) => store.lookup({ e164, rateWindowsSec: [60], blockDigits: 8, now, countCall: { windowMs: 60_000 } });
+      const first = await count('+33655500001', T0);
+      expect(first.recentCalls).toEqual({ number: { 60: 0 }, block: { 60: 0 } });
+      const second = await count('+33655500002', T0 + 1);
+      expect(second.recentCalls).toEqual({ number: { 60: 0 }, block: { 60: 1 } });
+      const again = await count('+33655500001', T0 + 2);
+      expect(again.recentCalls).toEqual({ number: { 60: 1 }, block: { 60: 2 } });
+      // a lookup that is not a call (chut lookup) counts nothing; a record whose call was counted adds nothing
+      await look('+33655500001', T0 + 3, [60]);
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000, windowsCounted: true, record: call({ caller: '+33655500001', time: T0 + 3 }) });
+      expect((await look('+33655500001', T0 + 4, [60])).recentCalls).toEqual({ number: { 60: 2 }, block: { 60: 3 } });
+      // and the windows still slide
+      expect((await look('+33655500001', T0 + 61_000, [60])).recentCalls).toEqual({ number: { 60: 0 }, block: { 60: 0 } });
+    });
+
     it('counts recent calls per number and per block in sliding windows as time passes', async () => {
       const base = { blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 };
       for (const [caller, ago] of [['+33612345678', 3000], ['+33612345678', 90], ['+33612345678', 30], ['+33612345699', 10], ['+33698765432', 5]] as const) {

@@ -165,6 +165,22 @@ describe('screening service', () => {
     expect(after.decision.rule).toBe('allowlist');
   });
 
+  it('calls of a burst arriving at the same moment see each other (counted at decision time)', async () => {
+    const burst = `${POLICY}  - name: burst
+    when: { rate: { calls: 3, within: 10m, per: block } }
+    action: reject
+`;
+    const store = createMemoryStore({ clock: () => T0 });
+    const config = parseConfig({});
+    const screening = createScreeningService({ store, policy: parsePolicy(burst, 'test'), config, logger: createLogger('silent'), clock: () => T0 });
+    const decisions = await Promise.all(['0145678901', '0145678902', '0145678903', '0145678904'].map((n) => screening.screen(call(n))));
+    expect(decisions.map((d) => d.rule).sort()).toEqual(['burst', 'burst', 'default', 'default']);
+    // explaining a number is not a call: it never counts
+    await screening.explain('0145678905');
+    await screening.explain('0145678905');
+    expect((await screening.explain('0145678905')).decision.reasons.join(' ')).toMatch(/5 calls from block/);
+  });
+
   it('the last caller is the last one whose call rang, not a rejected one', async () => {
     const { screening, store, now } = setup();
     await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33611111111' }, reason: null, source: 'cli', addedAt: now(), expiresAt: null });
