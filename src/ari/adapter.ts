@@ -124,6 +124,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       // Fail-open on shutdown: calls still in our hands go on to the dialplan (ring) rather than dead air.
       await Promise.all([...live.keys()].map((id) =>
         rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`, undefined, 1000).catch(() => undefined)));
+      // Those calls are the dialplan's now: end their sessions so nothing keeps retrying against a closed client.
+      for (const session of live.values()) session.end('evicted');
+      live.clear();
       rest.close();
     },
   };
