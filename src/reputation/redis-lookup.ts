@@ -1,11 +1,11 @@
 /** Builds the lookup script's KEYS/ARGV and turns its reply into a LookupResult (precedence and decay in TS). */
-import { randomBytes } from 'node:crypto';
 import { bucketOf, blockOf, candidatePrefixes } from './keys.js';
 import { pickListed, unpackValue, type Candidate } from './records.js';
 import type { RedisCtx } from './redis-ctx.js';
 import { flatHash } from './redis-ctx.js';
 import { scoreAt } from './score.js';
 import { cleanWindows } from './empty.js';
+import { windowMember } from './window-member.js';
 import type { ListName, LookupRequest, LookupResult } from './types.js';
 
 export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Array<string | number> {
@@ -16,9 +16,8 @@ export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Arr
     k.bucket('allow', bucket), k.bucket('block', bucket), k.prefixes('allow'), k.prefixes('block'),
     k.sources, k.reasons, k.rep(e164), k.winNumber(e164), k.winBlock(blockOf(e164, req.blockDigits)),
     field, Math.floor(req.now), windows.length,
-    // unique per call and short, as in recordCall: bursts stay small
     ...(req.countCall && req.countCall.windowMs > 0
-      ? [`${Math.floor(req.now).toString(36)}${randomBytes(3).toString('hex')}`, Math.floor(req.countCall.windowMs)]
+      ? [windowMember(req.now), Math.floor(req.countCall.windowMs)]
       : ['', 0]),
     ...windows.map((w) => Math.floor(req.now) - w * 1000),
     ...candidatePrefixes(e164).map((p) => p.slice(1)),

@@ -2,7 +2,6 @@
  * The Redis reputation store. Lookup = one Lua call; post-call writes = one pipeline; outcome = one Lua call.
  * Key layout and encodings: docs/redis-schema.md.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
@@ -10,6 +9,7 @@ import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
 import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
 import { INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
+import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
@@ -102,7 +102,7 @@ export class RedisReputationStore implements ReputationStore {
     const valid = r.callerKind === 'valid' && isE164(r.caller);
     // Keys of a withheld/invalid caller are never touched; a fixed placeholder keeps the key count constant.
     const caller = valid ? r.caller : '+0';
-    const member = `${r.time.toString(36)}${randomBytes(3).toString('hex')}`; // unique per call, short: bursts stay small
+    const member = windowMember(r.time);
     const rang = r.route === 'ring';
     this.roundTrips++;
     // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
