@@ -16,28 +16,14 @@ import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator, type AriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const TOKEN = 'browser-token-0123456789abcdef';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const POLICY = `
-version: 1
-mode: enforce
-timezone: Europe/Paris
-default: ring
-rules:
-  - name: allowlisted
-    action: ring
-    when: { list: allow }
-  - name: blocklisted
-    action: reject
-    when: { list: block }
-  - name: withheld
-    action: captcha
-    when: { caller: [withheld] }
-`;
+const POLICY = LIST_POLICY;
 const HOSTILE_NAME = '<img src=x id=pwned>';
 const SPAMMER = '+33162000009';
 const TO_BLOCK = '+33175000042';

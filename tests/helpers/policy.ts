@@ -24,3 +24,21 @@ rules:
     when: { name: { matches: ['REJECT*'] } }
     action: reject
 `;
+
+/** Lists and withheld callers only: what the HTTP and dashboard tests exercise. */
+export const LIST_POLICY = `
+version: 1
+mode: enforce
+timezone: Europe/Paris
+default: ring
+rules:
+  - name: allowlisted
+    action: ring
+    when: { list: allow }
+  - name: blocklisted
+    action: reject
+    when: { list: block }
+  - name: withheld
+    action: captcha
+    when: { caller: [withheld] }
+`;

@@ -14,25 +14,11 @@ import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
-const POLICY = `
-version: 1
-mode: enforce
-timezone: Europe/Paris
-default: ring
-rules:
-  - name: allowlisted
-    action: ring
-    when: { list: allow }
-  - name: blocklisted
-    action: reject
-    when: { list: block }
-  - name: withheld
-    action: captcha
-    when: { caller: [withheld] }
-`;
+const POLICY = LIST_POLICY;
 
 const BLOCKED = '+33162000001';
 const FRIEND = '+33612345678';
