@@ -69,7 +69,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       return 'ring';
     }
     const vars = route === 'captcha'
-      ? captchaVariables(config, screening.newCaptchaDigits())
+      ? captchaVariables(config, screening.newCaptchaDigits(), decision.captcha)
       : routeVariables(config, route);
     // Pipelined: Asterisk runs one session's actions in order, so CHUT_DECISION (last) lands after the rest.
     const sent = vars.map(([name, value]) => deps.send(setvar(ev.channel, name, value)));
@@ -109,8 +109,8 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     if (!pending) return; // unknown, duplicate or already settled by a Hangup
     captchas.delete(callId);
     const finalRoute: FinalRoute = outcome === 'passed' ? 'ring'
-      : outcome === 'failed' ? config.captcha.onFail
-      : outcome === 'timeout' ? config.captcha.onTimeout : 'hung-up';
+      : outcome === 'failed' ? pending.decision.captcha?.onFail ?? config.captcha.onFail
+      : outcome === 'timeout' ? pending.decision.captcha?.onTimeout ?? config.captcha.onTimeout : 'hung-up';
     await screening.applyCaptchaOutcome(pending.decision.caller, outcome);
     await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
   }

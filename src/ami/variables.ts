@@ -3,7 +3,7 @@
  * configuration or chut's own data (never from the caller) and validated field by field anyway.
  */
 import type { Config } from '../config.js';
-import type { Action } from '../rules/types.js';
+import type { Action, CaptchaFailRoutes } from '../rules/types.js';
 import * as v from './values.js';
 
 export type Variable = readonly [name: string, value: string];
@@ -24,7 +24,7 @@ export function routeVariables(config: Readonly<Config>, route: Exclude<Action, 
 }
 
 /** The captcha's settings, then CHUT_DECISION=captcha last (the dialplan only polls that one). */
-export function captchaVariables(config: Readonly<Config>, digits: string): Variable[] {
+export function captchaVariables(config: Readonly<Config>, digits: string, routes: CaptchaFailRoutes = {}): Variable[] {
   const c = config.captcha;
   const prompts = c.prompts[c.language] ?? c.prompts.en ?? Object.values(c.prompts)[0];
   const promptField = prompts
@@ -35,8 +35,9 @@ export function captchaVariables(config: Readonly<Config>, digits: string): Vari
     ['CHUT_CAPTCHA_ATTEMPTS', v.integerIn('CHUT_CAPTCHA_ATTEMPTS', c.attempts, 1, 5)],
     ['CHUT_CAPTCHA_TIMEOUT', v.seconds('CHUT_CAPTCHA_TIMEOUT', c.firstDigitTimeoutMs, 500, 30_000)],
     ['CHUT_CAPTCHA_DIGIT_TIMEOUT', v.seconds('CHUT_CAPTCHA_DIGIT_TIMEOUT', c.interDigitTimeoutMs, 500, 10_000)],
-    ['CHUT_CAPTCHA_ONFAIL', c.onFail],
-    ['CHUT_CAPTCHA_ONTIMEOUT', c.onTimeout],
+    // the policy rule's failure routes win over the configuration's
+    ['CHUT_CAPTCHA_ONFAIL', routes.onFail ?? c.onFail],
+    ['CHUT_CAPTCHA_ONTIMEOUT', routes.onTimeout ?? c.onTimeout],
     ['CHUT_CAPTCHA_LANG', v.dialplanName('CHUT_CAPTCHA_LANG', c.language)],
     ['CHUT_CAPTCHA_PROMPTS', promptField],
     ['CHUT_DECISION', 'captcha'],

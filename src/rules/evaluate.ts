@@ -33,7 +33,9 @@ export function evaluate(facts: CallFacts, policy: Policy, now: Date): Decision 
   const ctx = createContext(facts, now);
   for (const rule of policy.rules) {
     if (rule.condition.test(ctx)) {
-      return { action: rule.action, rule: rule.name, reasons: rule.condition.explain(ctx, true) };
+      const decision: Decision = { action: rule.action, rule: rule.name, reasons: rule.condition.explain(ctx, true) };
+      if (rule.captcha) decision.captcha = rule.captcha;
+      return decision;
     }
   }
   const checked = policy.rules.length;

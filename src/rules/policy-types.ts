@@ -1,5 +1,5 @@
 /** The compiled policy the evaluator runs, and the small interfaces its conditions share. */
-import type { Action, CallFacts, LookupNeeds } from './types.js';
+import type { Action, CallFacts, CaptchaFailRoutes, LookupNeeds } from './types.js';
 import type { WhenSpec } from './spec.js';
 import type { ZonedTime } from './zoned-time.js';
 
@@ -23,6 +23,8 @@ export interface Condition {
 export interface PolicyRule {
   readonly name: string;
   readonly action: Action;
+  /** Failure routes of a captcha rule, when it names them. */
+  readonly captcha: Readonly<CaptchaFailRoutes> | null;
   readonly description: string | null;
   /** The condition as written (validated), for display. */
   readonly when: WhenSpec;

@@ -40,6 +40,7 @@ export function parsePolicy(yamlText: string, source: string): Policy {
   const rules: PolicyRule[] = spec.rules.map((r) => ({
     name: r.name,
     action: r.action,
+    captcha: r.captcha ? Object.freeze({ ...r.captcha }) : null,
     description: r.description ?? null,
     when: deepFreeze(r.when),
     condition: Object.freeze(compileWhen(r.when, { timezone: spec.timezone })),

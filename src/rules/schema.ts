@@ -118,8 +118,14 @@ const rule = z.strictObject({
   name: z.string({ error: orRequired(() => 'must be a string') }).regex(/^[a-z0-9_-]{1,64}$/, 'must be 1–64 characters a-z 0-9 - _')
     .refine((n) => n !== 'default', '"default" is reserved for the default action'),
   action,
+  captcha: z.strictObject({
+    onFail: z.enum(['voicemail', 'reject'], { error: oneOf(['voicemail', 'reject']) }).optional(),
+    onTimeout: z.enum(['voicemail', 'reject'], { error: oneOf(['voicemail', 'reject']) }).optional(),
+  }).optional(),
   description: z.string().max(500).optional(),
   when: whenSchema,
+}).superRefine((r, ctx) => {
+  if (r.captcha !== undefined && r.action !== 'captcha') ctx.addIssue({ code: 'custom', path: ['captcha'], message: 'only for action: captcha' });
 });
 
 export const policySchema: z.ZodType<PolicySpec> = z.strictObject({

@@ -45,6 +45,8 @@ export interface WhenSpec {
 export interface RuleSpec {
   name: string;
   action: Action;
+  /** With `action: captcha`: where a failed (`onFail`) or silent (`onTimeout`) caller goes. */
+  captcha?: { onFail?: 'voicemail' | 'reject'; onTimeout?: 'voicemail' | 'reject' };
   description?: string;
   when: WhenSpec;
 }

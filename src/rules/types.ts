@@ -39,8 +39,16 @@ export interface CallFacts {
   reputation: ReputationFacts;
 }
 
+/** Where a failed or silent captcha goes, when a rule says so (else the configuration's `captcha.onFail/onTimeout`). */
+export interface CaptchaFailRoutes {
+  onFail?: 'voicemail' | 'reject';
+  onTimeout?: 'voicemail' | 'reject';
+}
+
 export interface Decision {
   action: Action;
+  /** Only on captcha decisions whose rule names its failure routes. */
+  captcha?: CaptchaFailRoutes;
   /** Name of the rule that matched, or `default`. */
   rule: string;
   /** Human-readable facts the rule used, e.g. `caller +33162000000 matches fr-npv prefix +33162`. */

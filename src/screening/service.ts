@@ -71,7 +71,8 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
     try {
       return await ROUTES[decision.route]({
         control, decision, logger: log, voicemailMailbox: config.routes.voicemailMailbox, captcha: captchaSettings,
-        onCaptchaFail: config.captcha.onFail, onCaptchaTimeout: config.captcha.onTimeout,
+        onCaptchaFail: decision.captcha?.onFail ?? config.captcha.onFail,
+        onCaptchaTimeout: decision.captcha?.onTimeout ?? config.captcha.onTimeout,
       });
     } catch (err) {
       if (control.signal.aborted) return { finalRoute: 'hung-up' as const, captcha: null };

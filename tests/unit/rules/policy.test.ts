@@ -149,3 +149,17 @@ rules:
     expect(lookupNeeds(p).rateWindowsSec).toEqual([86_400]);
   });
 });
+
+describe('captcha failure routes', () => {
+  it('a captcha decision carries the failure routes its rule names; other decisions carry none', () => {
+    const policy = parsePolicy(`version: 1
+rules:
+  - name: withheld
+    action: captcha
+    captcha: { onFail: reject }
+    when: { caller: [withheld] }
+`, 'test');
+    expect(evaluate(facts({ caller: withheld() }), policy, new Date('2026-12-01T10:00:00Z'))).toMatchObject({ action: 'captcha', captcha: { onFail: 'reject' } });
+    expect(evaluate(facts({ caller: valid('+33612345678') }), policy, new Date('2026-12-01T10:00:00Z')).captcha).toBeUndefined();
+  });
+});

@@ -121,3 +121,28 @@ describe('loadPolicyFile', () => {
     }
   });
 });
+
+describe('captcha failure routes on a rule', () => {
+  it('accepts onFail/onTimeout on a captcha rule and refuses them elsewhere or with a bad route', () => {
+    expect(() => parsePolicy(`version: 1
+rules:
+  - name: npv
+    action: captcha
+    captcha: { onFail: reject, onTimeout: voicemail }
+    when: { pack: fr-npv }
+`, 'test')).not.toThrow();
+    const found = problems(`version: 1
+rules:
+  - name: a
+    action: reject
+    captcha: { onFail: reject }
+    when: { pack: fr-npv }
+  - name: b
+    action: captcha
+    captcha: { onFail: ring }
+    when: { caller: withheld }
+`);
+    expect(found.some((p) => /rules\[0\]\.captcha: only for action: captcha/.test(p))).toBe(true);
+    expect(found.some((p) => p.startsWith('rules[1].captcha.onFail'))).toBe(true);
+  });
+});

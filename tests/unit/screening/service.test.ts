@@ -93,6 +93,22 @@ describe('screening service', () => {
     expect(x.facts?.score).toBeGreaterThan(0);
   });
 
+  it('a captcha rule that names its failure route overrides the configuration', async () => {
+    const policy = parsePolicy(POLICY.replace(`  - name: telemarketing
+    when: { pack: [fr-npv] }
+    action: captcha`, `  - name: telemarketing
+    when: { pack: [fr-npv] }
+    action: captcha
+    captcha: { onFail: reject, onTimeout: voicemail }`), 'test');
+    const store = createMemoryStore({ clock: () => T0 });
+    const config = parseConfig({ captcha: { onFail: 'voicemail', onTimeout: 'reject' } });
+    const screening = createScreeningService({ store, policy, config, logger: createLogger('silent'), clock: () => T0 });
+    const wrong = await screening.handleCall(call('0162000011'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(wrong).toMatchObject({ finalRoute: 'reject', captcha: 'failed' });
+    const silent = await screening.handleCall(call('0162000012'), new FakeControl(['silent', 'silent', 'silent']));
+    expect(silent).toMatchObject({ finalRoute: 'voicemail', captcha: 'timeout' });
+  });
+
   it('auto-blocks a number whose score crosses the threshold, and tells observers', async () => {
     const blocked: string[] = [];
     const { screening } = setup({ config: { reputation: { autoBlockScore: 40 } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
