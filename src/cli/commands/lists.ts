@@ -4,7 +4,7 @@ import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
-import { parseExpiry } from '../duration.js';
+import { parseExpiry } from '../../when.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 
 const ENTRY_HELP = `NUMBER is any form of a number (0612345678, +33612345678, 0033612345678); PREFIX ends with * (0162*, +33162*).`;

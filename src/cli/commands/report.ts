@@ -3,7 +3,7 @@ import { renderReport } from '../../report/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
-import { parseSince } from '../duration.js';
+import { parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
 
 const FORMATS = ['text', 'json', 'csv', 'html'] as const;
