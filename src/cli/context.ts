@@ -36,6 +36,12 @@ export function loadCliPolicy(path: string): Policy {
   }
 }
 
+/** Config and the policy it points to, for commands that need both (run, serve, check-config). */
+export function loadCliSetup(flags: GlobalFlags): { loaded: LoadedConfig; policy: Policy } {
+  const loaded = loadCliConfig(flags);
+  return { loaded, policy: loadCliPolicy(loaded.policyPath) };
+}
+
 /** Logs go to stderr so command output (CSV, JSON) stays clean on stdout. */
 export function cliLogger(level: string): Logger {
   return createLogger(level, process.stderr as never);

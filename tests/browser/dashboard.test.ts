@@ -16,6 +16,7 @@ import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator, type AriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -63,15 +64,6 @@ async function openDashboard(page: Page, errors: string[]): Promise<void> {
   await page.fill('#token-input', TOKEN);
   await page.click('#token-save');
   await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
-}
-
-/** The store connects in the background (fail-fast client): wait until /healthz says it answers. */
-async function untilHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${url}/healthz`)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('chut did not become healthy');
 }
 
 beforeAll(async () => {

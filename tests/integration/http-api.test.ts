@@ -14,6 +14,7 @@ import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
+import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -56,15 +57,6 @@ async function api(path: string, init: RequestInit & { token?: string | null } =
 }
 
 const json = (value: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
-
-/** The store connects in the background (fail-fast client): wait until /healthz says it answers. */
-async function untilHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${url}/healthz`)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('chut did not become healthy');
-}
 
 beforeAll(async () => {
   redisUrl = await testRedisUrl();

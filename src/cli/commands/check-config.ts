@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
-import { loadCliConfig, loadCliPolicy } from '../context.js';
+import { loadCliSetup } from '../context.js';
 
 export const checkConfigCommand: Command = {
   name: 'check-config',
@@ -15,8 +15,7 @@ ${GLOBAL_HELP}`,
   async run(argv) {
     const { values } = parse(argv, { policy: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-    const loaded = loadCliConfig({ config: values.config, policy: values.policy });
-    const policy = loadCliPolicy(loaded.policyPath);
+    const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     process.stdout.write(

@@ -1,7 +1,7 @@
 import { startChut } from '../../app.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
-import { cliLogger, loadCliConfig, loadCliPolicy } from '../context.js';
+import { cliLogger, loadCliSetup } from '../context.js';
 
 function runCommand(name: 'run' | 'serve'): Command {
   const pbx = name === 'run';
@@ -22,8 +22,7 @@ ${GLOBAL_HELP}`,
     async run(argv) {
       const { values } = parse(argv, { policy: { type: 'string' } }, false);
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-      const loaded = loadCliConfig({ config: values.config, policy: values.policy });
-      const policy = loadCliPolicy(loaded.policyPath);
+      const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
       const logger = cliLogger(loaded.config.log.level);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true });
       await new Promise<void>((resolve) => {
