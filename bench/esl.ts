@@ -4,13 +4,12 @@
  * calls in flight. Measured twice: as the simulated FreeSWITCH sees it (reply written → command received,
  * both event loops and loopback included) and inside chut (channel data parsed → routing command written),
  * with the decision latency (screener + Redis) beside it. chut runs the real screener with the shipped
- * policy and the real Redis under a unique prefix, removed afterwards. The simulated FreeSWITCH runs in a
- * worker thread (its own event loop, as a real FreeSWITCH is its own process). Target: p99 < 5 ms at 200.
+ * policy and the real Redis under a unique prefix, removed afterwards. The simulated FreeSWITCH runs in its
+ * own process (bench/peer.ts), as a real FreeSWITCH does. Target: p99 < 5 ms at 200.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseConfig } from '../src/config.js';
 import { createEslAdapter } from '../src/esl/index.js';
 import { createRedisStore } from '../src/reputation/index.js';
@@ -21,6 +20,7 @@ import { loadPolicyFile } from '../src/rules/index.js';
 import { EslSimulator } from '../src/sim/esl/index.js';
 import type { SimulatedCall } from '../src/sim/types.js';
 import type { BenchOptions } from './main.js';
+import { PeerProcess, peerData, peerParent } from './peer.js';
 import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
 
@@ -57,8 +57,9 @@ async function drive(sim: EslSimulator, total: number, concurrency: number, stag
   return { samples, unrouted, ms: performance.now() - t0 };
 }
 
-/** Worker side: the simulated FreeSWITCH, driven by messages from the main thread. */
+/** Peer process side: the simulated FreeSWITCH, driven by messages from the bench process. */
 async function simWorker(chutPort: number): Promise<void> {
+  const parentPort = peerParent();
   const sims = new Map<number, EslSimulator>();
   const simFor = async (talkMs: number): Promise<EslSimulator> => {
     let sim = sims.get(talkMs);
@@ -69,17 +70,18 @@ async function simWorker(chutPort: number): Promise<void> {
     }
     return sim;
   };
-  parentPort?.on('message', (msg: Load | 'stop') => {
+  parentPort.on('message', (msg: Load | 'stop') => {
     if (msg === 'stop') {
       void Promise.all([...sims.values()].map((s) => s.stop())).then(() => process.exit(0));
       return;
     }
-    void simFor(msg.talkMs).then((sim) => drive(sim, msg.total, msg.concurrency, msg.burst ? 0 : msg.talkMs / msg.concurrency)).then((r) => parentPort?.postMessage(r));
+    void simFor(msg.talkMs).then((sim) => drive(sim, msg.total, msg.concurrency, msg.burst ? 0 : msg.talkMs / msg.concurrency)).then((r) => parentPort.postMessage(r));
   });
-  parentPort?.postMessage('ready');
+  parentPort.postMessage('ready');
 }
 
-if (!isMainThread && (workerData as { eslSim?: number } | null)?.eslSim) void simWorker((workerData as { eslSim: number }).eslSim);
+const peer = peerData<{ eslSim?: number }>();
+if (peer?.eslSim) void simWorker(peer.eslSim);
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -89,7 +91,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function ask(worker: Worker, msg: unknown): Promise<unknown> {
+function ask(worker: PeerProcess, msg: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -134,7 +136,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const screening = createScreeningService({ store, policy, config, logger: silentLogger(), observers: [{ onDecision: probe.onDecision }] });
   const adapter = createEslAdapter({ config, screening, logger: silentLogger() }, { onTiming: probe.onTiming });
   await adapter.start();
-  const worker = new Worker(new URL(import.meta.url), { workerData: { eslSim: port } });
+  const worker = new PeerProcess(new URL(import.meta.url), { eslSim: port });
   const results: Record<string, unknown> = {};
   try {
     await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });

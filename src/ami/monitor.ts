@@ -7,6 +7,7 @@
  * Memory stays bounded under any event flood: unrelated channels are never stored, state is dropped at
  * Hangup, after `callTimeoutMs`, and the oldest followed call goes first beyond `maxCalls`.
  */
+import { detach } from '../detach.js';
 import type { Logger } from '../logger.js';
 import type { CallEnrichment } from '../reputation/types.js';
 import type { ScreeningService } from '../screening/types.js';
@@ -55,12 +56,13 @@ export function createCallMonitor(deps: CallMonitorDeps): CallMonitor {
   function follow(uniqueid: string): void {
     if (calls.has(uniqueid)) return;
     while (calls.size >= maxCalls) calls.delete(calls.keys().next().value as string);
-    calls.set(uniqueid, { since: clock(), answeredAt: null, answeredBy: null });
+    // Detached: a key cut from a 64 KB AMI read would pin the whole read until the call's Hangup.
+    calls.set(detach(uniqueid), { since: clock(), answeredAt: null, answeredBy: null });
   }
 
   function answered(c: Followed, by: string | null): void {
     c.answeredAt ??= clock();
-    c.answeredBy ??= by;
+    c.answeredBy ??= by === null ? null : detach(by);
   }
 
   function hangup(ev: Extract<AmiEvent, { type: 'hangup' }>): void {

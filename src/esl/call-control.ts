@@ -27,13 +27,13 @@ export class EslCallControl implements CallControl {
   ending: Ending = 'close';
   /** Set when the adapter gave up on the screener (watchdog): later verbs do nothing. */
   abandoned = false;
-  /** Resolves true once `myevents` is accepted: without events no app completion can be seen. */
-  eventsReady: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     private readonly conn: EslConnection,
     private readonly config: Readonly<Config>,
     private readonly logger: Logger,
+    /** Writes `myevents` (+ `linger`) the first time; true once accepted. Without events no app completion is seen. */
+    private readonly requestEvents: () => Promise<boolean> = () => Promise.resolve(true),
     /** Called at the instant the routing command is written (benchmarks, logs). */
     private readonly onRouted: () => void = () => undefined,
   ) {}
@@ -120,6 +120,8 @@ export class EslCallControl implements CallControl {
       return;
     }
     this.ending = 'hold-until-hangup';
+    // The hang-up that ends the hold comes as an event; the steps run even if events were refused.
+    await this.requestEvents();
     const replies = steps.map((s) => this.conn.send(executeCommand(s.app, s.arg).frame));
     await Promise.all(replies);
   }
@@ -136,7 +138,8 @@ export class EslCallControl implements CallControl {
   /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
   private async run(step: AppStep): Promise<Record<string, string>> {
     if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
-    if (!(await this.eventsReady)) throw new Error('myevents refused: cannot follow the call');
+    // Events first (requested at the first app): a call chut could not follow must not be answered.
+    if (!(await this.requestEvents())) throw new Error('myevents refused: cannot follow the call');
     const cmd = executeCommand(step.app, step.arg);
     let cancel: (err: Error) => void = () => undefined;
     const completed = new Promise<Record<string, string>>((resolve, reject) => {

@@ -78,9 +78,13 @@ export class EslConnection {
     if (this.closedReason) return;
     this.closedReason = reason;
     for (const w of this.waiters.splice(0)) w.reject(new EslClosedError(reason));
-    if (!this.socket.destroyed) this.socket.end();
-    // A peer that never closes its side must not keep the socket (and the call) alive.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      // A peer that never closes its side must not keep the socket (and the call) alive. Cleared on close
+      // so that a closed call's state is not held for the second (GC pressure at hundreds of calls/s).
+      const reaper = setTimeout(() => this.socket.destroy(), 1000).unref();
+      this.socket.once('close', () => clearTimeout(reaper));
+    }
     this.handlers.onClose?.(reason);
   }
 

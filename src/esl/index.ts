@@ -2,6 +2,7 @@
  * FreeSWITCH Event Socket adapter: the outbound listener that screens each call, plus the optional inbound
  * monitor that enriches call records. See README.md in this folder for why chut speaks ESL itself.
  */
+import { detach } from '../detach.js';
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
 import { InboundMonitor } from './monitor.js';
 import { OutboundServer } from './server.js';
@@ -16,7 +17,7 @@ class RecentCalls {
   constructor(private readonly max = 20_000, private readonly ttlMs = 4 * 3600_000) {}
   add(id: string): void {
     this.ids.delete(id);
-    this.ids.set(id, Date.now());
+    this.ids.set(detach(id), Date.now());
     if (this.ids.size > this.max) this.ids.delete(this.ids.keys().next().value as string);
   }
   has(id: string): boolean {

@@ -30,10 +30,15 @@ const HOLD_MAX_MS = 2 * 3600_000;
 
 /** Sends `connect` and reads the channel data; null when FreeSWITCH does not answer in time. */
 async function connectAndRead(conn: EslConnection): Promise<Record<string, string> | null> {
-  const reply = conn.send(plainCommand('connect'));
-  const timeout = new Promise<null>((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS, null).unref());
-  const result = await Promise.race([reply.catch(() => null), timeout]);
-  return result ? result.frame.headers : null;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS, null); });
+  try {
+    const result = await Promise.race([conn.send(plainCommand('connect')).catch(() => null), timeout]);
+    return result ? result.frame.headers : null;
+  } finally {
+    // A pending timer would hold the channel data for 5 s after every call.
+    clearTimeout(timer);
+  }
 }
 
 /** Accepts a connection chut cannot serve: `connect` first (no dead air), then close: the call rings. */
@@ -53,14 +58,10 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   }
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
   deps.onTiming?.('connected', call.callId);
-  // Pipelined: the decision is taken while FreeSWITCH enables events; apps wait for the reply.
-  const [events, linger] = conn.sendBatch([plainCommand('myevents'), plainCommand('linger 5')]);
-  const eventsReady = (events as Promise<EslReply>).then((r) => r.ok, () => false);
-  linger?.catch(() => undefined);
   try {
     const feature = featureCodeFrom(data ?? {});
     if (feature) await runFeatureCode(conn, call, feature, deps, log);
-    else await screenCall(conn, call, deps, log, eventsReady);
+    else await screenCall(conn, call, deps, log);
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {
@@ -68,9 +69,25 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   }
 }
 
-async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, eventsReady: Promise<boolean>): Promise<void> {
-  const control = new EslCallControl(conn, deps.config, log, () => deps.onTiming?.('routed', call.callId));
-  control.eventsReady = eventsReady;
+/**
+ * `myevents` + `linger`, written once, just before the first app: a call that rings (the socket simply ends) needs
+ * no events, and a caller hanging up before that still ends the socket with a disconnect notice. FreeSWITCH runs
+ * one socket's commands in order, so the app written after them is already followed. Resolves false if refused.
+ */
+function eventRequester(conn: EslConnection): () => Promise<boolean> {
+  let ready: Promise<boolean> | null = null;
+  return () => {
+    if (!ready) {
+      const [events, linger] = conn.sendBatch([plainCommand('myevents'), plainCommand('linger 5')]);
+      linger?.catch(() => undefined);
+      ready = (events as Promise<EslReply>).then((r) => r.ok, () => false);
+    }
+    return ready;
+  };
+}
+
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
+  const control = new EslCallControl(conn, deps.config, log, eventRequester(conn), () => deps.onTiming?.('routed', call.callId));
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),
@@ -115,6 +132,7 @@ async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spa
   const gone = new AbortController();
   const hangup = () => gone.abort();
   conn.handlers = { onEvent: (e) => { if (e['Event-Name'] === 'CHANNEL_HANGUP') hangup(); }, onDisconnectNotice: hangup, onClose: hangup };
+  void eventRequester(conn)();
   for (const [app, arg] of [['answer', ''], ['playback', tone], ['hangup', 'NORMAL_CLEARING']] as const) {
     conn.sendNoWait(executeCommand(app, arg).frame);
   }

@@ -3,6 +3,7 @@
  * (digits, `+`, and `*`/`#` so feature codes such as `*77` still match), at most 32 characters; '' for anything else
  * (Asterisk's `s` extension, letters, control characters).
  */
+import { detach } from '../detach.js';
 import { LruCache } from './lru.js';
 import { parseCallerId } from './parse-caller.js';
 import { MAX_RAW_LENGTH } from './sanitize.js';
@@ -18,8 +19,8 @@ export function normaliseDialled(raw: string, defaultCountry: string): string {
   const key = `${country}\u0000${raw}`;
   let result = cache.get(key);
   if (result === undefined) {
-    result = compute(raw, country);
-    cache.set(key, result);
+    result = compute(detach(raw), country);
+    cache.set(detach(key), result); // detached: cached entries must not pin the PBX frame they came from
   }
   return result;
 }

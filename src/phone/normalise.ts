@@ -3,6 +3,7 @@
  * Never throws; results of number parsing are memoised in a bounded LRU keyed by (default country, raw number),
  * because the same numbers call again and libphonenumber parsing is the expensive part.
  */
+import { detach } from '../detach.js';
 import { LruCache } from './lru.js';
 import { cleanName } from './name.js';
 import { parseCallerId, type ParsedCallerId } from './parse-caller.js';
@@ -25,8 +26,9 @@ export function createNormaliser(options: { cacheSize?: number } = {}): Normalis
     const key = `${country}\u0000${rawNumber.length > MAX_RAW_LENGTH ? rawNumber.slice(0, MAX_RAW_LENGTH + 1) : rawNumber}`;
     let hit = cache.get(key);
     if (hit === undefined) {
-      hit = parseCallerId(rawNumber, country);
-      cache.set(key, hit);
+      // Detached: neither the key nor the result kept in the cache may pin the PBX frame the number was cut from.
+      hit = parseCallerId(detach(rawNumber), country);
+      cache.set(detach(key), hit);
     }
     return hit;
   }
