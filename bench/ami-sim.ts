@@ -1,11 +1,12 @@
 /**
- * The fake Asterisk side of `bench ami`, run in a worker thread so that it does not share chut's event loop
- * (a real Asterisk is another process): the AMI simulator, 5,000 unrelated events a second, and the timing of
- * each `ChutQuery` UserEvent until chut's `Setvar CHUT_DECISION` arrives — both ends measured here.
+ * The fake Asterisk side of `bench ami`, run in its own process (bench/peer.ts) so that it shares neither
+ * chut's event loop nor its garbage collector (a real Asterisk is another process): the AMI simulator,
+ * 5,000 unrelated events a second, and the timing of each `ChutQuery` UserEvent until chut's
+ * `Setvar CHUT_DECISION` arrives — both ends measured here.
  */
-import { parentPort } from 'node:worker_threads';
 import { channelEvent, hangupEvent, chutEncode, type SimChannel } from '../src/sim/ami/channel.js';
 import { createAmiSimulator, header, serialize, type AmiSimulator, type Packet } from '../src/sim/ami/index.js';
+import { peerData, peerParent } from './peer.js';
 
 export type WorkerRequest = { type: 'wait-chut' } | { type: 'flood'; perSecond: number } | { type: 'measure'; concurrency: number; rounds: number }
   | { type: 'steady'; concurrency: number; total: number; holdMs: number } | { type: 'stop' };
@@ -85,8 +86,8 @@ async function steady(ask: () => Promise<number>, concurrency: number, total: nu
 }
 
 async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) return;
+  if (peerData() === null) return;
+  const port = peerParent();
   const sim = createAmiSimulator();
   await sim.start();
   const ask = makeAsker(sim);

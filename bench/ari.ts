@@ -1,14 +1,13 @@
 /**
  * ARI adapter latency: time from the fake Asterisk sending StasisStart to it receiving the route's REST
  * request (`continue` for ring), through chut's real wiring (startChut) and the real Redis. The simulator runs
- * in a worker thread (as Asterisk is another process), so it does not steal chut's event loop; both stamps
- * are taken in the simulator's thread. Scenarios: one call at a time; one at a time while 200 other calls are
+ * in its own process (bench/peer.ts), as Asterisk does, so it shares neither chut's event loop nor its GC;
+ * both stamps are taken in the simulator's process. Scenarios: one call at a time; one at a time while 200 other calls are
  * live in chut (held in a captcha); 200 calls arriving in the same instant.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { startChut } from '../src/app.js';
 import type { AriAdapter } from '../src/ari/index.js';
 import { parseConfig } from '../src/config.js';
@@ -18,6 +17,7 @@ import { normalise } from '../src/phone/index.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import { AriSimulator, type SimRequest } from '../src/sim/ari/index.js';
 import type { BenchOptions } from './main.js';
+import { PeerProcess, peerData, peerParent } from './peer.js';
 import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
 
@@ -38,10 +38,9 @@ function randomMobile(): string {
   }
 }
 
-/** The simulator side, in the worker thread. */
+/** The simulator side, in its own process. */
 async function simWorker(): Promise<void> {
-  const port = parentPort;
-  if (!port) return;
+  const port = peerParent();
   const sim = new AriSimulator({ timing: { lingerMs: 5 } });
   await sim.start();
   const started = new Map<string, number>();
@@ -84,20 +83,19 @@ async function simWorker(): Promise<void> {
     } else {
       await sim.stop();
       port.postMessage('stopped');
-      port.close();
     }
   });
   port.postMessage(sim.chutConfig());
 }
 
-function ask<T>(worker: Worker, command: Command): Promise<T> {
+function ask<T>(worker: PeerProcess, command: Command): Promise<T> {
   return new Promise((resolve) => {
     worker.once('message', resolve);
     worker.postMessage(command);
   });
 }
 
-async function measure(worker: Worker, concurrency: number, total: number) {
+async function measure(worker: PeerProcess, concurrency: number, total: number) {
   const r = await ask<CallsResult>(worker, { cmd: 'calls', concurrency, total });
   return { ...summarise(r.samples), callsPerSecond: Math.round(total / r.seconds), routes: r.routes };
 }
@@ -109,7 +107,7 @@ function report(opts: BenchOptions, label: string, r: Awaited<ReturnType<typeof 
 
 export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
   const prefix = `chutbench:ari:${randomBytes(3).toString('hex')}:`;
-  const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'chut-ari-sim' } });
+  const worker = new PeerProcess(new URL(import.meta.url), { role: 'chut-ari-sim' });
   const simConfig = await new Promise<Record<string, unknown>>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -156,4 +154,4 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   return results;
 }
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === 'chut-ari-sim') void simWorker();
+if (peerData<{ role?: string }>()?.role === 'chut-ari-sim') void simWorker();

@@ -150,14 +150,17 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     ];
     for (const [key, label, load] of loads) {
       probe.take();
+      const cpuBefore = process.cpuUsage();
       const { samples, unrouted, ms } = (await ask(worker, load)) as DriveResult;
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuPerCallUs = Math.round((cpu.user + cpu.system) / load.total);
       const inside = probe.take();
       const pbx = summarise(samples);
       const chut = summarise(inside.adapter);
       const decision = summarise(inside.decision);
       const rate = Math.round((load.total / ms) * 1000);
-      results[key] = { pbxSide: pbx, chutSide: chut, decision, unrouted, callsPerSec: rate };
-      opts.say(`  ${label} (${pbx.n} calls, ${rate} calls/s${unrouted ? `, ${unrouted} unrouted` : ''}): connect reply → routing command`);
+      results[key] = { pbxSide: pbx, chutSide: chut, decision, unrouted, callsPerSec: rate, chutCpuPerCallUs: cpuPerCallUs };
+      opts.say(`  ${label} (${pbx.n} calls, ${rate} calls/s${unrouted ? `, ${unrouted} unrouted` : ''}, chut CPU ${cpuPerCallUs} µs/call): connect reply → routing command`);
       opts.say(`    seen by FreeSWITCH  p50 ${pbx.p50} ms  p99 ${pbx.p99} ms  max ${pbx.max} ms`);
       opts.say(`    inside chut         p50 ${chut.p50} ms  p99 ${chut.p99} ms  max ${chut.max} ms  (of which decision p50 ${decision.p50} ms, p99 ${decision.p99} ms)`);
     }
