@@ -70,9 +70,12 @@ export class SimChannel implements AppHost {
     this.timers.add(t);
   }
   publish(name: string, extra: Headers = []): void {
+    const toOutbound = this.events && this.connected && this.socket !== null && !this.socket.destroyed;
+    const toInbound = this.env.hasSubscribers();
+    if (!toOutbound && !toInbound) return; // nobody listens: like FreeSWITCH, build nothing
     const headers = this.eventHeaders(name, extra);
-    this.env.publish(headers);
-    if (this.events && this.connected && this.socket && !this.socket.destroyed) this.socket.write(plainEvent(headers));
+    if (toInbound) this.env.publish(headers);
+    if (toOutbound) this.socket?.write(plainEvent(headers));
   }
   markRouted(): void {
     this.routedAt ??= performance.now();

@@ -45,6 +45,12 @@ export class InboundEventServer {
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
+  /** Whether any subscribed client would receive an event (building one costs ~150 headers). */
+  get hasSubscribers(): boolean {
+    for (const c of this.clients) if (c.authed && c.format && !c.socket.destroyed) return true;
+    return false;
+  }
+
   publish(headers: Headers): void {
     const name = headers.find(([k]) => k === 'Event-Name')?.[1] ?? '';
     for (const c of this.clients) {

@@ -90,6 +90,7 @@ export class EslSimulator implements PbxSimulator {
     const channel = new SimChannel(call, {
       host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
       transfers: this.opts.transfers ?? {}, publish: (h) => this.inbound.publish(h),
+      hasSubscribers: () => this.inbound.hasSubscribers,
     });
     this.live.add(channel);
     return channel.start().finally(() => this.live.delete(channel));

@@ -34,6 +34,8 @@ export interface ChannelEnv {
   talkMs: number;
   /** Events to the inbound event socket. */
   publish(headers: Headers): void;
+  /** Whether an inbound event socket client is subscribed (events are only built for someone). */
+  hasSubscribers(): boolean;
 }
 
 export type EslOutcome = SimulatedCallOutcome & {
