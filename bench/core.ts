@@ -99,7 +99,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const screening = createScreeningService({ store, policy, config, logger: silentLogger() });
   const results: Record<string, unknown> = {};
   try {
-    for (let i = 0; i < 200; i++) await screening.screen(call(i)); // warm-up: scripts loaded, JIT warm
+    for (let i = 0; i < 2000; i++) await screening.screen(call(i)); // warm-up: scripts loaded, JIT warm (steady state)
     for (const concurrency of [1, 50, 500]) {
       const total = opts.quick ? Math.max(500, concurrency * 4) : Math.max(5000, concurrency * 40);
       const samples: number[] = [];
