@@ -121,7 +121,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       const s = summarise(samples);
       const row = { concurrency, calls: total, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, decisions_per_s: Math.round(total / seconds), round_trips_per_call: (store.roundTrips - tripsBefore) / valid };
       results[`c${concurrency}`] = row;
-      opts.say(`screen() ${String(concurrency).padStart(3)} requests back to back (saturation): p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${row.decisions_per_s} decisions/s  ${row.round_trips_per_call} Redis round trips/call`);
+      opts.say(`screen() ${String(concurrency).padStart(3)} in flight back to back (saturation): p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${row.decisions_per_s} decisions/s  ${row.round_trips_per_call} Redis round trips/call`);
     }
     results.in_progress50 = await inProgress(screening, opts, 50, 50);
     results.open_loop = await openLoop(screening, opts);

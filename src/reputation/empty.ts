@@ -1,4 +1,5 @@
 import type { LookupResult } from './types.js';
+import { windowCounts } from './window-counts.js';
 
 /** Usable sliding windows: finite, positive, whole seconds, deduplicated. */
 export function cleanWindows(windowsSec: number[]): number[] {
@@ -6,7 +7,7 @@ export function cleanWindows(windowsSec: number[]): number[] {
 }
 
 export function zeroCounts(windowsSec: number[]): Record<string, number> {
-  return Object.fromEntries(cleanWindows(windowsSec).map((w) => [String(w), 0]));
+  return windowCounts(cleanWindows(windowsSec), () => 0);
 }
 
 /** The facts of a caller the store knows nothing about (and of every withheld/invalid caller). */

@@ -2,6 +2,7 @@
  * In-memory reputation store for the demo and unit tests: the same semantics as the Redis store (it passes the
  * same contract suite), sharing the precedence, score, stats and cleaning code. TTLs are not simulated.
  */
+import { windowCounts } from './window-counts.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
@@ -50,10 +51,10 @@ export class MemoryReputationStore implements ReputationStore {
     }
     const rep = this.reps.get(e164);
     const windows = cleanWindows(req.rateWindowsSec);
-    const count = (key: string) => Object.fromEntries(windows.map((w) => {
+    const count = (key: string) => windowCounts(windows, (w) => {
       const from = req.now - w * 1000;
-      return [String(w), (this.windows.get(key) ?? []).filter((t) => t > from && t <= req.now).length];
-    }));
+      return (this.windows.get(key) ?? []).filter((t) => t > from && t <= req.now).length;
+    });
     const recentCalls = { number: count(`n:${e164}`), block: count(`b:${blockOf(e164, req.blockDigits)}`) };
     if (req.countCall && req.countCall.windowMs > 0) {
       for (const key of [`n:${e164}`, `b:${blockOf(e164, req.blockDigits)}`]) this.countIn(key, req.now, req.countCall.windowMs);

@@ -6,6 +6,7 @@ import { flatHash } from './redis-ctx.js';
 import { scoreAt } from './score.js';
 import { cleanWindows } from './empty.js';
 import { windowMember } from './window-member.js';
+import { windowCounts } from './window-counts.js';
 import type { ListName, LookupRequest, LookupResult } from './types.js';
 
 export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Array<string | number> {
@@ -40,8 +41,9 @@ function num(v: string | undefined): number | null {
 }
 
 function counts(reply: unknown, windows: number[]): Record<string, number> {
-  const arr = Array.isArray(reply) ? reply : [];
-  return Object.fromEntries(windows.map((w, i) => [String(w), Number(arr[i] ?? 0)]));
+  const arr: unknown[] = Array.isArray(reply) ? reply : [];
+  let i = 0;
+  return windowCounts(windows, () => Number(arr[i++] ?? 0));
 }
 
 export function decodeLookup(reply: unknown, req: LookupRequest): LookupResult {
