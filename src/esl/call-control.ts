@@ -32,7 +32,7 @@ export class EslCallControl implements CallControl {
     private readonly conn: EslConnection,
     private readonly config: Readonly<Config>,
     private readonly logger: Logger,
-    /** Writes `myevents` (+ `linger`) the first time; true once accepted. Without events no app completion is seen. */
+    /** `myevents` (+ `linger`), pipelined at connect; true once accepted. Without events no app completion is seen. */
     private readonly requestEvents: () => Promise<boolean> = () => Promise.resolve(true),
     /** Called at the instant the routing command is written (benchmarks, logs). */
     private readonly onRouted: () => void = () => undefined,
@@ -138,7 +138,7 @@ export class EslCallControl implements CallControl {
   /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
   private async run(step: AppStep): Promise<Record<string, string>> {
     if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
-    // Events first (requested at the first app): a call chut could not follow must not be answered.
+    // A call chut could not follow must not be answered.
     if (!(await this.requestEvents())) throw new Error('myevents refused: cannot follow the call');
     const cmd = executeCommand(step.app, step.arg);
     let cancel: (err: Error) => void = () => undefined;

@@ -58,10 +58,13 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   }
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
   deps.onTiming?.('connected', call.callId);
+  // Pipelined: FreeSWITCH enables events while the screener decides; apps wait for the reply.
+  const requestEvents = eventRequester(conn);
+  void requestEvents();
   try {
     const feature = featureCodeFrom(data ?? {});
     if (feature) await runFeatureCode(conn, call, feature, deps, log);
-    else await screenCall(conn, call, deps, log);
+    else await screenCall(conn, call, deps, log, requestEvents);
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {
@@ -69,11 +72,7 @@ export async function runSession(socket: Socket, deps: SessionDeps): Promise<voi
   }
 }
 
-/**
- * `myevents` + `linger`, written once, just before the first app: a call that rings (the socket simply ends) needs
- * no events, and a caller hanging up before that still ends the socket with a disconnect notice. FreeSWITCH runs
- * one socket's commands in order, so the app written after them is already followed. Resolves false if refused.
- */
+/** `myevents` + `linger`, written once in one write; the promise says whether FreeSWITCH accepted `myevents`. */
 function eventRequester(conn: EslConnection): () => Promise<boolean> {
   let ready: Promise<boolean> | null = null;
   return () => {
@@ -86,8 +85,8 @@ function eventRequester(conn: EslConnection): () => Promise<boolean> {
   };
 }
 
-async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger): Promise<void> {
-  const control = new EslCallControl(conn, deps.config, log, eventRequester(conn), () => deps.onTiming?.('routed', call.callId));
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>): Promise<void> {
+  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId));
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),
@@ -132,7 +131,6 @@ async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spa
   const gone = new AbortController();
   const hangup = () => gone.abort();
   conn.handlers = { onEvent: (e) => { if (e['Event-Name'] === 'CHANNEL_HANGUP') hangup(); }, onDisconnectNotice: hangup, onClose: hangup };
-  void eventRequester(conn)();
   for (const [app, arg] of [['answer', ''], ['playback', tone], ['hangup', 'NORMAL_CLEARING']] as const) {
     conn.sendNoWait(executeCommand(app, arg).frame);
   }

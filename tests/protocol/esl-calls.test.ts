@@ -101,7 +101,7 @@ describe('ESL: hostile caller IDs', () => {
     const name = 'Bob\n\nsendmsg\ncall-command: execute\nexecute-app-name: hangup\n\n';
     const out = await h.sim.placeCall(call({ dialled: '1000', callerName: name }));
     expect(out.route).toBe('ring');
-    expect(out.commands).toEqual(['connect']); // a ringing call needs no events: connect, then the socket ends
+    expect(out.commands).toEqual(['connect', 'myevents', 'linger 5']);
     const rec = await recordOf(h, out.callId);
     expect(rec?.callerName).not.toContain('\n');
   });

@@ -81,7 +81,7 @@ describe('ESL fail-open with chut running', () => {
     try {
       const out = await slow.sim.placeCall(call({ dialled: '2003', behaviour: { kind: 'hangs-up', afterMs: 80 } }));
       expect(out.route).toBe('hung-up');
-      expect(out.commands).toEqual(['connect']); // events are only asked for when a route needs them
+      expect(out.commands).toEqual(['connect', 'myevents', 'linger 5']);
       expect(await recordOf(slow, out.callId)).toMatchObject({ action: 'reject', route: 'hung-up' });
     } finally {
       await slow.close();
