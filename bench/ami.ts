@@ -16,7 +16,7 @@ import type { WorkerRequest } from './ami-sim.js';
 import type { BenchOptions } from './main.js';
 import { PeerProcess } from './peer.js';
 import { cleanPrefix } from './redis.js';
-import { summarise } from './stats.js';
+import { cpuPerCall, summarise } from './stats.js';
 
 type WorkerReply =
   | { type: 'listening'; config: Record<string, unknown> }
@@ -62,10 +62,9 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     const steadyTotal = opts.quick ? 400 : 4000;
     const cpuBefore = process.cpuUsage();
     const { samples } = await ask({ type: 'steady', concurrency: 200, total: steadyTotal, holdMs: 1000 }, 'samples');
-    const cpu = process.cpuUsage(cpuBefore);
-    const s = summarise(samples);
     // chut's whole process: the screened calls and the 5,000 unrelated events a second it reads meanwhile
-    const cpuPerCallUs = Math.round((cpu.user + cpu.system) / steadyTotal);
+    const cpuPerCallUs = cpuPerCall(cpuBefore, steadyTotal);
+    const s = summarise(samples);
     results.steady200 = { ...s, chutCpuPerCallUs: cpuPerCallUs };
     opts.say(`ami ChutQuery→Setvar  200 calls in progress (~200 new/s): n=${s.n} p50=${s.p50} ms p90=${s.p90} ms p99=${s.p99} ms max=${s.max} ms` +
       `  (chut CPU ${cpuPerCallUs} µs per call, the event flood included)`);

@@ -22,7 +22,7 @@ import type { SimulatedCall } from '../src/sim/types.js';
 import type { BenchOptions } from './main.js';
 import { PeerProcess, peerData, peerParent } from './peer.js';
 import { cleanPrefix } from './redis.js';
-import { summarise } from './stats.js';
+import { cpuPerCall, summarise } from './stats.js';
 
 interface DriveResult { samples: number[]; unrouted: number; ms: number }
 /** `total` calls, `concurrency` in flight, each lasting `talkMs` once it rang through. */
@@ -152,8 +152,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       probe.take();
       const cpuBefore = process.cpuUsage();
       const { samples, unrouted, ms } = (await ask(worker, load)) as DriveResult;
-      const cpu = process.cpuUsage(cpuBefore);
-      const cpuPerCallUs = Math.round((cpu.user + cpu.system) / load.total);
+      const cpuPerCallUs = cpuPerCall(cpuBefore, load.total);
       const inside = probe.take();
       const pbx = summarise(samples);
       const chut = summarise(inside.adapter);

@@ -10,3 +10,9 @@ export function summarise(samplesMs: number[]): { n: number; p50: number; p90: n
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return { n: s.length, p50: round(percentile(s, 50)), p90: round(percentile(s, 90)), p99: round(percentile(s, 99)), max: round(s[s.length - 1] ?? NaN) };
 }
+
+/** This process's CPU time (user + kernel) since `before`, per call, in µs. */
+export function cpuPerCall(before: NodeJS.CpuUsage, calls: number): number {
+  const cpu = process.cpuUsage(before);
+  return Math.round((cpu.user + cpu.system) / calls);
+}

@@ -6,7 +6,6 @@
  * present in both (e.g. `Uniqueid`) arrives as `[snapshot, custom]`: snapshot fields take the FIRST value,
  * and our own headers use `Chut*` names that cannot clash with the snapshot.
  */
-import { detach } from '../detach.js';
 import type { LibPacket, LibValue } from 'asterisk-manager';
 
 export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up';
@@ -65,10 +64,9 @@ function chutQuery(p: LibPacket): AmiEvent | null {
   const dialled = decodeValue(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
   const verstat = decodeValue(own(p, 'chutverstat'));
   const wait = Number(own(p, 'chutwaitms'));
-  // Detached from the AMI read they were cut from: a screened call's values outlive it (records, caches).
   return {
-    type: 'chut-query', channel: detach(channel), uniqueid: detach(uniqueid), callerNumber: detach(callerNumber),
-    callerName: detach(callerName), dialled: detach(dialled), verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null,
+    type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
+    verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null,
   };
 }
 

@@ -2,7 +2,6 @@
  * Reads the `connect` reply (CHANNEL_DATA) into an InboundCall. Values stay raw and untrusted: the screener
  * normalises them; nothing read here is ever written back into a command.
  */
-import { detach } from '../detach.js';
 import type { InboundCall } from '../screening/types.js';
 
 /** FreeSWITCH UUIDs; anything else is not a channel we can track. */
@@ -10,8 +9,7 @@ const CALL_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** Longest caller-ID value passed on; longer ones are cut (they are not phone numbers or names anyway). */
 const MAX_VALUE = 256;
 
-/** Cut to MAX_VALUE and detached from the frame (the call's values outlive it in caches and records). */
-const cut = (v: string | undefined): string => detach((v ?? '').slice(0, MAX_VALUE));
+const cut = (v: string | undefined): string => (v ?? '').slice(0, MAX_VALUE);
 
 /** `verstat` from a `sip_P-Asserted-Identity` such as `<sip:+33…@host;verstat=TN-Validation-Passed>`. */
 export function verstatFromPai(pai: string | undefined): string | null {
@@ -29,11 +27,11 @@ export function inboundCallFrom(data: Record<string, string>, now: number): Inbo
   const verstat = data['variable_sip_verstat'] || verstatFromPai(data['variable_sip_P-Asserted-Identity']);
   return {
     pbx: 'freeswitch',
-    callId: detach(callId),
+    callId,
     callerNumber: cut(number),
     callerName: cut(name),
     dialled: cut(dialled),
-    verstat: verstat ? detach(verstat.slice(0, 64)) : null,
+    verstat: verstat ? verstat.slice(0, 64) : null,
     receivedAt: now,
   };
 }
