@@ -26,25 +26,37 @@ end
  * KEYS: 1 allow bucket, 2 block bucket, 3 allow prefixes, 4 block prefixes, 5 source texts, 6 reason texts,
  *       7 reputation hash, 8 number window zset, 9 block window zset.
  * ARGV: 1 bucket field, 2 now, 3 window count W, 4 count-this-call member ('' = read only), 5 its window ms,
- *       6..5+W window starts (exclusive), then prefix fields.
+ *       6 the number's digits (E.164 without '+'), 7..6+W window starts (exclusive).
+ * The prefix fields (every leading run of the digits, longest first) are built here rather than sent: fewer
+ * arguments to encode and parse on every call.
  * Returns: { allow, block, {allow prefix hits}, {block prefix hits}, reputation HGETALL, {number counts}, {block counts} }
- * where a hit is '' or {packed value, source text, reason text}. Counts are read BEFORE this call is added.
+ * where an exact hit is '' or {packed value, source text, reason text}, and prefix hits are only the fields
+ * that exist, flat: {prefix length, packed value, source text, reason text, …}. Counts are read BEFORE this call
+ * is added.
  */
 export const LOOKUP_LUA = `${IDS}
 local field, now, w = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local member, windowMs = ARGV[4], tonumber(ARGV[5])
+local member, windowMs, digits = ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local prefixes = {}
-for i = 6 + w, #ARGV do prefixes[#prefixes + 1] = ARGV[i] end
+for len = #digits, 1, -1 do prefixes[#prefixes + 1] = string.sub(digits, 1, len) end
 local function hits(key)
   local out = {}
   if #prefixes == 0 then return out end
   local vals = redis.call('HMGET', key, unpack(prefixes))
-  for i = 1, #prefixes do out[i] = withTexts(vals[i]) end
+  for i = 1, #prefixes do
+    if vals[i] then
+      local hit = withTexts(vals[i])
+      out[#out + 1] = #prefixes[i]
+      out[#out + 1] = hit[1]
+      out[#out + 1] = hit[2]
+      out[#out + 1] = hit[3]
+    end
+  end
   return out
 end
 local function counts(key)
   local out = {}
-  for i = 1, w do out[i] = redis.call('ZCOUNT', key, '(' .. ARGV[5 + i], now) end
+  for i = 1, w do out[i] = redis.call('ZCOUNT', key, '(' .. ARGV[6 + i], now) end
   return out
 end
 local reply = {

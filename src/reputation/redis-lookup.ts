@@ -1,5 +1,5 @@
 /** Builds the lookup script's KEYS/ARGV and turns its reply into a LookupResult (precedence and decay in TS). */
-import { bucketOf, blockOf, candidatePrefixes } from './keys.js';
+import { bucketOf, blockOf } from './keys.js';
 import { pickListed, unpackValue, type Candidate } from './records.js';
 import type { RedisCtx } from './redis-ctx.js';
 import { flatHash } from './redis-ctx.js';
@@ -20,18 +20,35 @@ export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Arr
     ...(req.countCall && req.countCall.windowMs > 0
       ? [windowMember(req.now), Math.floor(req.countCall.windowMs)]
       : ['', 0]),
+    e164.slice(1),
     ...windows.map((w) => Math.floor(req.now) - w * 1000),
-    ...candidatePrefixes(e164).map((p) => p.slice(1)),
   ];
 }
 
-/** A hit is '' (none) or [packed value, source text, reason text]. */
-function candidate(hit: unknown, list: ListName, match: Candidate['match'], entry: string): Candidate | null {
-  if (!Array.isArray(hit)) return null;
-  const [value, source, reason] = hit.map((x) => (x === null || x === undefined ? '' : String(x)));
-  const f = unpackValue(value ?? '');
+function text(x: unknown): string {
+  return x === null || x === undefined ? '' : String(x);
+}
+
+function candidate(value: unknown, source: unknown, reason: unknown, list: ListName, match: Candidate['match'], entry: string): Candidate | null {
+  const f = unpackValue(text(value));
   if (!f) return null;
-  return { list, match, entry, source: source || null, reason: reason || null, expiresAt: f.expiresAt };
+  return { list, match, entry, source: text(source) || null, reason: text(reason) || null, expiresAt: f.expiresAt };
+}
+
+/** An exact hit is '' (none) or [packed value, source text, reason text]. */
+function exact(hit: unknown, list: ListName, e164: string): Candidate | null {
+  return Array.isArray(hit) ? candidate(hit[0], hit[1], hit[2], list, 'exact', e164) : null;
+}
+
+/** Prefix hits come flat, only those that exist: [prefix length in digits, value, source, reason, …]. */
+function prefixHits(reply: unknown, list: ListName, e164: string, out: Candidate[]): void {
+  if (!Array.isArray(reply)) return;
+  for (let i = 0; i + 3 < reply.length; i += 4) {
+    const digits = Number(reply[i]);
+    if (!Number.isInteger(digits) || digits < 1 || digits >= e164.length) continue;
+    const c = candidate(reply[i + 1], reply[i + 2], reply[i + 3], list, 'prefix', e164.slice(0, digits + 1));
+    if (c) out.push(c);
+  }
 }
 
 function num(v: string | undefined): number | null {
@@ -49,17 +66,15 @@ function counts(reply: unknown, windows: number[]): Record<string, number> {
 export function decodeLookup(reply: unknown, req: LookupRequest): LookupResult {
   const e164 = req.e164 as string;
   const [allow, block, pa, pb, rep, numCounts, blockCounts] = reply as unknown[];
-  const prefixes = candidatePrefixes(e164);
-  const cands: Array<Candidate | null> = [candidate(allow, 'allow', 'exact', e164), candidate(block, 'block', 'exact', e164)];
-  prefixes.forEach((p, i) => {
-    cands.push(candidate((pa as unknown[] | undefined)?.[i], 'allow', 'prefix', p));
-    cands.push(candidate((pb as unknown[] | undefined)?.[i], 'block', 'prefix', p));
-  });
+  const cands: Candidate[] = [];
+  for (const c of [exact(allow, 'allow', e164), exact(block, 'block', e164)]) if (c) cands.push(c);
+  prefixHits(pa, 'allow', e164, cands);
+  prefixHits(pb, 'block', e164, cands);
   const h = flatHash(rep);
   const s = num(h.s);
   const windows = cleanWindows(req.rateWindowsSec);
   return {
-    listed: pickListed(cands.filter((c): c is Candidate => c !== null), req.now),
+    listed: pickListed(cands, req.now),
     score: s === null ? 0 : scoreAt({ score: s, at: num(h.st) ?? req.now, halfLifeMs: num(h.hl) ?? 0 }, req.now),
     trustedUntil: num(h.tu),
     reports: num(h.rp) ?? 0,

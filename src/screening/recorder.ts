@@ -15,8 +15,7 @@ export interface RecorderDeps {
 
 export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Promise<void> {
   return async (record) => {
-    const { reasons, ...line } = record;
-    deps.logger.info({ ...line, reasons }, `call ${record.route} (${record.rule})`);
+    deps.logger.info(record, `call ${record.route} (${record.rule})`);
     try {
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
       await deps.store.recordCall({
