@@ -7,6 +7,7 @@
 import { channelEvent, hangupEvent, chutEncode, type SimChannel } from '../src/sim/ami/channel.js';
 import { createAmiSimulator, header, serialize, type AmiSimulator, type Packet } from '../src/sim/ami/index.js';
 import { peerData, peerParent } from './peer.js';
+import { exponentialMs, sleep } from './traffic.js';
 
 export type WorkerRequest = { type: 'wait-chut' } | { type: 'flood'; perSecond: number } | { type: 'measure'; concurrency: number; rounds: number }
   | { type: 'steady'; concurrency: number; total: number; holdMs: number } | { type: 'stop' };
@@ -67,19 +68,19 @@ function makeAsker(sim: AmiSimulator): () => Promise<number> {
 }
 
 /**
- * `concurrency` callers, each placing a call then holding the line `holdMs`, first calls spread over one hold
- * time: a steady load with `concurrency` calls in progress, rather than all of them arriving in the same instant.
+ * `concurrency` callers, each placing a call then holding the line (exponential holding time of mean `holdMs`:
+ * see traffic.ts), first calls spread over one hold time: a steady load with `concurrency` calls in progress,
+ * rather than all of them arriving in the same instant. Latencies are the simulator's own (event → Setvar).
  */
 async function steady(ask: () => Promise<number>, concurrency: number, total: number, holdMs: number): Promise<number[]> {
   const samples: number[] = [];
   let started = 0;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
     await sleep((i * holdMs) / concurrency);
     while (started < total) {
       started += 1;
       samples.push(await ask());
-      await sleep(holdMs);
+      await sleep(exponentialMs(holdMs));
     }
   }));
   return samples;

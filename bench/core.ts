@@ -18,7 +18,7 @@ import type { InboundCall, ScreeningDecision, ScreeningService } from '../src/sc
 import type { Redis } from 'ioredis';
 import type { BenchOptions } from './main.js';
 import { summarise } from './stats.js';
-import { backToBack, callsInProgress } from './traffic.js';
+import { backToBack, callsInProgress, sleep } from './traffic.js';
 
 function randomCaller(i: number): string {
   // French mobiles and geographic numbers, some on telemarketing prefixes, so several rules are evaluated
@@ -71,6 +71,33 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
 function notDegraded(d: ScreeningDecision): ScreeningDecision {
   if (d.degraded) throw new Error(`degraded decision during the benchmark: ${d.reasons.join('; ')}`);
   return d;
+}
+
+/**
+ * A quiet PBX: one call at a time, each after 20 ms of silence, alternating with a bare Redis PING after the same
+ * silence. On a virtual machine both processes go idle between calls, and the first operation after idle pays
+ * for waking them (and for cold caches): the PING shows what that costs the machine itself.
+ */
+async function afterIdle(screening: ScreeningService, redis: Redis, opts: BenchOptions): Promise<Record<string, unknown>> {
+  const idleMs = 20;
+  const n = opts.quick ? 100 : 500;
+  const screened: number[] = [];
+  const pinged: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep(idleMs);
+    let t0 = performance.now();
+    notDegraded(await screening.screen(call(i)));
+    screened.push(performance.now() - t0);
+    await sleep(idleMs);
+    t0 = performance.now();
+    await redis.ping();
+    pinged.push(performance.now() - t0);
+  }
+  const s = summarise(screened);
+  const f = summarise(pinged);
+  opts.say(`screen() one call after ${idleMs} ms of silence: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms`);
+  opts.say(`  floor, a bare Redis PING after the same silence: p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
+  return { idle_ms: idleMs, calls: n, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, floor_ping: { p50_ms: f.p50, p99_ms: f.p99, max_ms: f.max } };
 }
 
 /**
@@ -132,6 +159,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       results[`c${concurrency}`] = row;
     }
     results.in_progress50 = await inProgress(screening, redis, opts, 50, 50);
+    results.after_idle = await afterIdle(screening, redis, opts);
     results.open_loop = await openLoop(screening, opts);
     const before = store.roundTrips;
     const n = 200;
