@@ -7,7 +7,7 @@
 
 /** An exponentially distributed duration with the given mean (ms). */
 export function exponentialMs(meanMs: number, random: () => number = Math.random): number {
-  return -Math.log(1 - random()) * meanMs;
+  return meanMs * Math.log(1 / (1 - random()));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
