@@ -85,11 +85,11 @@ export function parseDigits(digits: string, plus: boolean, country: CountryCode 
     if (plus || country === undefined) {
       return fromParse(parsePhoneNumberFromString(`+${digits}`), `+${digits}`, undefined);
     }
-    const national = parsePhoneNumberFromString(digits, country);
-    if (national?.isValid()) return valid(national);
+    const national = validOrNull(parsePhoneNumberFromString(digits, country));
+    if (national) return national;
     if (!digits.startsWith('0')) {
-      const international = parsePhoneNumberFromString(`+${digits}`);
-      if (international?.isValid()) return valid(international);
+      const international = validOrNull(parsePhoneNumberFromString(`+${digits}`));
+      if (international) return international;
     }
     return { ok: false, reason: invalidReason(digits, country) };
   } catch {
@@ -99,12 +99,18 @@ export function parseDigits(digits: string, plus: boolean, country: CountryCode 
 }
 
 function fromParse(parsed: PhoneNumber | undefined, text: string, country: CountryCode | undefined): ParsedNumber {
-  if (parsed?.isValid()) return valid(parsed);
-  return { ok: false, reason: invalidReason(text, country) };
+  return validOrNull(parsed) ?? { ok: false, reason: invalidReason(text, country) };
 }
 
-function valid(parsed: PhoneNumber): ParsedNumber {
+/**
+ * The number and its type, or null when it is not valid. With `max` metadata, isValid() is exactly "getType() is
+ * defined" and runs the same pattern matching, so the type is asked first: a valid number (the common case) is
+ * matched once, not twice. isValid() only decides for numbers without a type.
+ */
+function validOrNull(parsed: PhoneNumber | undefined): ParsedNumber | null {
+  if (!parsed) return null;
   const libType = parsed.getType();
+  if (!libType && !parsed.isValid()) return null;
   return {
     ok: true,
     e164: parsed.number,
