@@ -1,9 +1,10 @@
 /**
  * Screening latency and throughput against the real Redis: p50/p99 of `screen()` with 1, 50 and 500 requests kept
  * in flight back to back (a saturation test: each waits behind the others, throughput is the figure), with 50
- * calls in progress (a PBX with 50 busy channels turning over 1,000 calls a second), and at fixed arrival rates,
- * each beside a bare Redis PING driven the same way (the machine's floor);
- * decisions per second, and Redis round trips per screened call (lookup) and per recorded call.
+ * calls in progress (a PBX with 50 busy channels turning over 1,000 calls a second; new callers, then callers who
+ * called before), one call after silence, and at fixed arrival rates; decisions per second, and Redis round trips
+ * per screened call (lookup) and per recorded call. The 1 and 50 back-to-back, in-progress and after-silence rows
+ * each come with a bare Redis PING driven the same way: the machine's floor.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(`usage: npm run bench -- [core|memory|ari|esl|ami|all]… [--json] [--redis URL] [--quick]\n` +
-      `  core    screening latency p50/p99 and throughput at 1/50/500 concurrent calls, round trips per call\n` +
+      `  core    screening latency p50/p99 and throughput: 1/50/500 requests back to back, 50 calls in progress\n` +
+      `          (new and known callers), a call after silence, open loop; most beside a bare-PING floor\n` +
       `  memory  bytes per listed number at 1M imported blocklist entries (INFO memory)\n` +
       `  ari|esl|ami  adapter latency from the PBX event to the routing command, against the fakes\n` +
       `Default: core and memory. --quick uses smaller sizes (a smoke run).\n`);
