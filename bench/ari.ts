@@ -20,8 +20,7 @@ import type { BenchOptions } from './main.js';
 import { PeerProcess, peerData, peerParent } from './peer.js';
 import { cleanPrefix } from './redis.js';
 import { summarise } from './stats.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './traffic.js';
 
 type Command =
   | { cmd: 'calls'; concurrency: number; total: number }
