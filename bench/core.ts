@@ -49,20 +49,14 @@ function call(i: number, caller: (i: number) => string = randomCaller): InboundC
  */
 async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean): Promise<Record<string, unknown>> {
   const total = opts.quick ? 2000 : 20_000;
-  const calls = new Map<number, InboundCall>();
   if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(call(i, knownCaller));
   const run = await callsInProgress({
     channels, meanHoldMs, total,
     arrive: async (i) => {
       const c = call(i, known ? knownCaller : randomCaller);
-      calls.set(i, c);
-      return notDegraded(await screening.screen(c));
+      return { c, d: notDegraded(await screening.screen(c)) };
     },
-    hangUp: async (i, d) => {
-      const c = calls.get(i) as InboundCall;
-      calls.delete(i);
-      await screening.finishCall(c, d, d.route, null);
-    },
+    hangUp: async (_, { c, d }) => screening.finishCall(c, d, d.route, null),
   });
   const floor = await callsInProgress({ channels, meanHoldMs, total: Math.min(total, 10_000), arrive: () => redis.ping() });
   const s = summarise(run.samples);

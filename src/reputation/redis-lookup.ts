@@ -59,8 +59,7 @@ function num(v: string | undefined): number | null {
 
 function counts(reply: unknown, windows: number[]): Record<string, number> {
   const arr: unknown[] = Array.isArray(reply) ? reply : [];
-  let i = 0;
-  return windowCounts(windows, () => Number(arr[i++] ?? 0));
+  return windowCounts(windows, (_, i) => Number(arr[i] ?? 0));
 }
 
 export function decodeLookup(reply: unknown, req: LookupRequest): LookupResult {

@@ -9,10 +9,12 @@
  */
 const MAX_ARRAY_INDEX = 4_294_967_294;
 
-export function windowCounts(windowsSec: readonly number[], count: (windowSec: number) => number): Record<string, number> {
+export function windowCounts(windowsSec: readonly number[], count: (windowSec: number, index: number) => number): Record<string, number> {
   const out: Record<string, number> = {};
   out[MAX_ARRAY_INDEX] = 0;
   delete out[MAX_ARRAY_INDEX];
-  for (const w of windowsSec) out[String(w)] = count(w);
+  windowsSec.forEach((w, i) => {
+    out[String(w)] = count(w, i);
+  });
   return out;
 }
