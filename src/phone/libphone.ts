@@ -1,6 +1,7 @@
 /**
- * The only file that talks to libphonenumber-js. `max` metadata is required: the smaller sets cannot tell a mobile
- * from a premium-rate number (`getType()` returns undefined).
+ * With plan-matcher.ts (its fast path over the same metadata), the only file that talks to libphonenumber-js. `max`
+ * metadata is required: the smaller sets cannot tell a mobile from a premium-rate number (`getType()` returns
+ * undefined).
  */
 import {
   Metadata,
@@ -12,6 +13,7 @@ import {
   type NumberType as LibNumberType,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
+import { matchInternational, matchNational, type PlanMatch } from './plan-matcher.js';
 import type { InvalidReason, NumberType } from './types.js';
 
 export type ParsedNumber =
@@ -83,8 +85,12 @@ export function dialPrefixesOf(country: CountryCode): DialPrefixes {
 export function parseDigits(digits: string, plus: boolean, country: CountryCode | undefined): ParsedNumber {
   try {
     if (plus || country === undefined) {
+      const fast = matchInternational(digits);
+      if (fast) return fromMatch(fast);
       return fromParse(parsePhoneNumberFromString(`+${digits}`), `+${digits}`, undefined);
     }
+    const fast = matchNational(digits, country);
+    if (fast) return fromMatch(fast);
     const national = validOrNull(parsePhoneNumberFromString(digits, country));
     if (national) return national;
     if (!digits.startsWith('0')) {
@@ -96,6 +102,10 @@ export function parseDigits(digits: string, plus: boolean, country: CountryCode 
     // libphonenumber-js documents no throw for these calls; this keeps "normalise never throws" true regardless.
     return { ok: false, reason: 'not-a-valid-number' };
   }
+}
+
+function fromMatch(m: PlanMatch): ParsedNumber {
+  return { ok: true, e164: m.e164, country: m.country, type: TYPE_NAMES[m.type] };
 }
 
 function fromParse(parsed: PhoneNumber | undefined, text: string, country: CountryCode | undefined): ParsedNumber {
