@@ -34,11 +34,19 @@ const TYPE_NAMES: Record<NonNullable<LibNumberType>, NumberType> = {
   VOICEMAIL: 'voicemail',
 };
 
-/** `fr` → `FR` when libphonenumber knows the region; undefined otherwise (national forms then cannot be parsed). */
+const supported = new Map<string, CountryCode | undefined>();
+
+/**
+ * `fr` → `FR` when libphonenumber knows the region; undefined otherwise (national forms then cannot be parsed).
+ * Remembered: it is asked for every new caller, with the one or two countries a configuration names.
+ */
 export function supportedCountry(country: string): CountryCode | undefined {
-  if (typeof country !== 'string') return undefined;
+  if (typeof country !== 'string' || country.length > 8) return undefined;
+  if (supported.has(country)) return supported.get(country);
   const upper = country.toUpperCase();
-  return isSupportedCountry(upper) ? upper : undefined;
+  const result = isSupportedCountry(upper) ? upper : undefined;
+  if (supported.size < 64) supported.set(country, result);
+  return result;
 }
 
 export function callingCodeOf(country: CountryCode): string {

@@ -57,7 +57,7 @@ function num(v: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function counts(reply: unknown, windows: number[]): Record<string, number> {
+function counts(reply: unknown, windows: readonly number[]): Record<string, number> {
   const arr: unknown[] = Array.isArray(reply) ? reply : [];
   return windowCounts(windows, (_, i) => Number(arr[i] ?? 0));
 }
