@@ -19,6 +19,7 @@ import type { InboundCall, ScreeningDecision, ScreeningService } from '../src/sc
 import type { Redis } from 'ioredis';
 import type { BenchOptions } from './main.js';
 import { summarise } from './stats.js';
+import { scriptTime } from './redis.js';
 import { backToBack, callsInProgress, sleep } from './traffic.js';
 
 // French mobiles and geographic numbers, some on telemarketing prefixes, so several rules are evaluated
@@ -50,6 +51,7 @@ function call(i: number, caller: (i: number) => string = randomCaller): InboundC
 async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean): Promise<Record<string, unknown>> {
   const total = opts.quick ? 2000 : 20_000;
   if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(call(i, knownCaller));
+  const scriptsBefore = await scriptTime(redis);
   const run = await callsInProgress({
     channels, meanHoldMs, total,
     arrive: async (i) => {
@@ -58,6 +60,8 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
     },
     hangUp: async (_, { c, d }) => screening.finishCall(c, d, d.route, null),
   });
+  const scriptsAfter = await scriptTime(redis);
+  const redisUs = (scriptsAfter.usec - scriptsBefore.usec) / total;
   const floor = await callsInProgress({ channels, meanHoldMs, total: Math.min(total, 10_000), arrive: () => redis.ping() });
   const s = summarise(run.samples);
   const f = summarise(floor.samples);
@@ -65,7 +69,9 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
   opts.say(`screen() with ${channels} calls in progress (${meanHoldMs} ms mean hold, ${rate} new calls/s, post-call writes included), ` +
     `${known ? `callers among ${KNOWN_CALLERS} who called before` : 'every caller new'}: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  max ${s.max.toFixed(3)} ms`);
   opts.say(`  floor, a bare Redis PING in the same pattern: p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
+  opts.say(`  Redis time per call, lookup and post-call scripts (INFO commandstats): ${redisUs.toFixed(1)} µs`);
   return {
+    redis_script_us_per_call: Math.round(redisUs * 10) / 10,
     calls_in_progress: channels, mean_hold_ms: meanHoldMs, callers: known ? `known (${KNOWN_CALLERS})` : 'new', calls: total, new_calls_per_s: rate, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max,
     floor_ping: { p50_ms: f.p50, p99_ms: f.p99, max_ms: f.max },
   };
