@@ -5,6 +5,7 @@
  * KEYS: 1 win:number 2 win:block 3 rep 4 top 5 last:any 6 last:<dialled> 7 stats:hour 8 stats:day 9 calls
  * ARGV: 1 valid(0/1) 2 rang(0/1) 3 hasDialled(0/1) 4 time 5 member 6 windowMs 7 repTtlMs 8 topTtlSec
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16.. stat fields
+ *       (`total` among them: its first increment sets the TTLs of the hour and day hashes)
  */
 export const RECORD_LUA = `
 local valid, rang, hasDialled = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
@@ -29,11 +30,14 @@ if valid then
   end
 end
 for i = 16, #ARGV do
-  redis.call('HINCRBY', KEYS[7], ARGV[i], 1)
-  redis.call('HINCRBY', KEYS[8], ARGV[i], 1)
+  local hour = redis.call('HINCRBY', KEYS[7], ARGV[i], 1)
+  local day = redis.call('HINCRBY', KEYS[8], ARGV[i], 1)
+  -- The hour's (day's) first call creates its hash and sets its TTL once, rather than every call rewriting it.
+  if ARGV[i] == 'total' then
+    if hour == 1 then redis.call('EXPIRE', KEYS[7], ARGV[10]) end
+    if day == 1 then redis.call('EXPIRE', KEYS[8], ARGV[11]) end
+  end
 end
-redis.call('EXPIRE', KEYS[7], ARGV[10])
-redis.call('EXPIRE', KEYS[8], ARGV[11])
 redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[12], '*', 'action', ARGV[13], 'record', ARGV[14])
 return 1
 `;

@@ -117,6 +117,30 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('gives every key the TTL docs/redis-schema.md states; counters get theirs from the first call of the hour or day', async () => {
+    const store = fresh('ttl');
+    const p = prefixes[prefixes.length - 1] as string;
+    const ttlDays = async (key: string) => (await admin.pttl(key)) / DAY;
+    await store.lookup({ ...look, e164: '+33612345678', countCall: { windowMs: 3_600_000 } });
+    await store.recordCall({ record: call(), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
+    expect(await ttlDays(`${p}stats:h:2026-06-15T10`)).toBeCloseTo(40, 3);
+    expect(await ttlDays(`${p}stats:d:2026-06-15`)).toBeCloseTo(400, 3);
+    expect(await ttlDays(`${p}top:2026-06-15:ring`)).toBeCloseTo(40, 3);
+    expect(await ttlDays(`${p}r:33612345678`)).toBeCloseTo(400, 3);
+    expect(await ttlDays(`${p}last`)).toBeCloseTo(30, 3);
+    expect(await admin.pttl(`${p}w:33612345678`)).toBeGreaterThan(3_590_000);
+    expect(await admin.pttl(`${p}wb:33612345`)).toBeGreaterThan(3_590_000);
+    // later calls of the same hour count without pushing its expiry back
+    await admin.expire(`${p}stats:h:2026-06-15T10`, 100);
+    await store.recordCall({ record: call({ time: T0 + 60_000 }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
+    expect(await admin.ttl(`${p}stats:h:2026-06-15T10`)).toBeLessThanOrEqual(100);
+    expect(await admin.hget(`${p}stats:h:2026-06-15T10`, 'total')).toBe('2');
+    // the next hour's hash is new: it gets the full TTL
+    await store.recordCall({ record: call({ time: T0 + 3_600_000 }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
+    expect(await ttlDays(`${p}stats:h:2026-06-15T11`)).toBeCloseTo(40, 3);
+    await store.close();
+  });
+
   it('keeps buckets in the compact listpack encoding and the schema key at version 1', async () => {
     const store = fresh('enc');
     const prefix = prefixes[prefixes.length - 1] as string;

@@ -141,6 +141,9 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       // 50 minutes on, the call 3000 s ago sits exactly on the window edge: windows are (now - w, now].
       r = await look('+33612345678', T0 + 600_000);
       expect(r.recentCalls).toEqual({ number: { 60: 0, 3600: 2 }, block: { 60: 0, 3600: 3 } });
+      // the policy's order of windows does not matter
+      r = await look('+33612345678', T0 + 600_000, [3600, 700, 60]);
+      expect(r.recentCalls).toEqual({ number: { 60: 0, 700: 2, 3600: 2 }, block: { 60: 0, 700: 3, 3600: 3 } });
       r = await look('+33612345678', T0 + 3_700_000);
       expect(r.recentCalls).toEqual({ number: { 60: 0, 3600: 0 }, block: { 60: 0, 3600: 0 } });
       expect(r.firstSeen).toBe(T0 - 3_000_000);
