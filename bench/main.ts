@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- SECTION…] [--json] [--redis URL]`: benchmarks against the real Redis (not tests: this
  * machine is shared and noisy, so figures are reported, never asserted). Sections: core (default), memory,
- * ari, esl, ami; `all` runs every section.
+ * phone, ari, esl, ami; `all` runs every section.
  */
 import { parseArgs } from 'node:util';
 
@@ -17,6 +17,7 @@ export interface BenchOptions {
 const SECTIONS: Record<string, () => Promise<Section>> = {
   core: async () => (await import('./core.js')).run,
   memory: async () => (await import('./memory.js')).run,
+  phone: async () => (await import('./phone.js')).run,
   ari: async () => (await import('./ari.js')).run,
   esl: async () => (await import('./esl.js')).run,
   ami: async () => (await import('./ami.js')).run,
@@ -33,10 +34,11 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [core|memory|ari|esl|ami|all]… [--json] [--redis URL] [--quick]\n` +
+    process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|ami|all]… [--json] [--redis URL] [--quick]\n` +
       `  core    screening latency p50/p99 and throughput: 1/50/500 requests back to back, 50 calls in progress\n` +
       `          (new and known callers), a call after silence, open loop; most beside a bare-PING floor\n` +
       `  memory  bytes per listed number at 1M imported blocklist entries (INFO memory)\n` +
+      `  phone   caller-ID normalisation of never-seen numbers, warm and after idle, beside libphonenumber-js\n` +
       `  ari|esl|ami  adapter latency from the PBX event to the routing command, against the fakes\n` +
       `Default: core and memory. --quick uses smaller sizes (a smoke run).\n`);
     return;
