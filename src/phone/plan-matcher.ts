@@ -3,8 +3,8 @@
  * and an international number whose calling code belongs to one country (`+33612345678`).
  *
  * Why: libphonenumber-js re-extracts the number from free text and builds each pattern's RegExp on every parse;
- * on a CPU whose caches went cold between calls (an idle PBX) that is ~200 µs for one new caller, the largest part
- * of a screening decision. This matcher reads the same `max` metadata once per country, compiles its patterns once,
+ * on a CPU whose caches went cold between calls (an idle PBX) that is ~200 µs for one new caller, a large part of a
+ * screening decision. This matcher reads the same `max` metadata once per country, compiles its patterns once,
  * and takes the number apart exactly as libphonenumber's parse does for these two forms, then types it exactly as its
  * getNumberType() does. Every other case (calling codes shared by several countries, national prefixes given as
  * patterns, IDD or calling-code lookalikes, numbers of no known type) returns null and goes to libphonenumber.
@@ -42,8 +42,10 @@ interface Plan {
   nationalPrefix: RegExp | null;
   idd: RegExp | null;
   fixedLine: TypeRule | null;
-  /** getNumberType's three ways of saying "fixed line or mobile": no mobile type, an empty mobile pattern, or both match. */
+  /** No mobile type, or an empty mobile pattern: getNumberType then calls every fixed line "fixed line or mobile". */
   mobileSameAsFixed: boolean;
+  /** No other country shares the calling code (else parse picks the country by the number: libphonenumber decides). */
+  ownsCallingCode: boolean;
   others: TypeRule[];
 }
 
@@ -104,9 +106,11 @@ function buildPlan(country: CountryCode): Plan | null {
   const idd = plan.IDDPrefix();
   const mobile = plan.type('MOBILE');
   const mobileRule = typeRule(plan, 'MOBILE');
+  const callingCode = plan.callingCode();
   return {
     country,
-    callingCode: plan.callingCode(),
+    callingCode,
+    ownsCallingCode: m.getCountryCodesForCallingCode(callingCode)?.length === 1,
     general: anchored(plan.nationalNumberPattern()),
     lengths: plan.possibleLengths(),
     plainNationalPrefix: prefix && /^\d+$/.test(prefix) ? prefix : undefined,
@@ -163,9 +167,8 @@ function typed(plan: Plan, nsn: string): PlanMatch | null {
  */
 export function matchNational(digits: string, country: CountryCode): PlanMatch | null {
   const plan = planFor(country);
-  if (!plan?.plainNationalPrefix || !digits.startsWith(plan.plainNationalPrefix)) return null;
+  if (!plan?.ownsCallingCode || !plan.plainNationalPrefix || !digits.startsWith(plan.plainNationalPrefix)) return null;
   if ((plan.idd && plan.idd.test(digits)) || digits.startsWith(plan.callingCode)) return null;
-  if (metadata()?.getCountryCodesForCallingCode(plan.callingCode)?.length !== 1) return null;
   return typed(plan, digits.slice(plan.plainNationalPrefix.length));
 }
 
