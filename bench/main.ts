@@ -4,6 +4,7 @@
  * phone, ari, esl, ami; `all` runs every section.
  */
 import { parseArgs } from 'node:util';
+import { stopQuietlyWhenReaderLeaves } from '../src/cli/closed-pipe.js';
 
 type Section = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 export interface BenchOptions {
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
 };
 
 async function main(): Promise<void> {
+  stopQuietlyWhenReaderLeaves(process.stdout);
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

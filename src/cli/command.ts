@@ -9,6 +9,8 @@ export interface Command {
   summary: string;
   /** Full `--help` text. */
   help: string;
+  /** A service (`run`, `serve`): its output is a log, not a listing a reader cuts short (see closed-pipe.ts). */
+  longRunning?: boolean;
   run(argv: string[]): Promise<number>;
 }
 

@@ -8,6 +8,7 @@ import { lookupCommand } from './commands/lookup.js';
 import { reportCommand } from './commands/report.js';
 import { runCommandDef, serveCommandDef } from './commands/run.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
+import { stopQuietlyWhenReaderLeaves } from './closed-pipe.js';
 import { CliError, EXIT } from './errors.js';
 
 const COMMANDS: Command[] = [
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`chut: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return EXIT.usage;
   }
+  if (!command.longRunning) stopQuietlyWhenReaderLeaves(process.stdout);
   try {
     return await command.run(rest);
   } catch (err) {

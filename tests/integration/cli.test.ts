@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChut } from '../helpers/cli.js';
+import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 let env: Record<string, string>;
@@ -34,6 +35,16 @@ describe('chut CLI against the real Redis', () => {
       expect(h.code, cmd).toBe(0);
       expect(h.stdout, cmd).toMatch(new RegExp(`usage: chut ${cmd}`));
     }
+  });
+
+  it('stops quietly when the reader of its output goes away (chut demo | head)', async () => {
+    const child = spawn(process.execPath, [CHUT_BIN, 'demo'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before chut writes a line
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
   });
 
   it('rejects unknown commands and options with exit code 2', async () => {

@@ -7,6 +7,7 @@ function runCommand(name: 'run' | 'serve'): Command {
   const pbx = name === 'run';
   return {
     name,
+    longRunning: true,
     summary: pbx ? 'screen calls: connect to the PBX(s) and serve the HTTP API' : 'serve the HTTP API, dashboard and metrics alone',
     help: `usage: chut ${name} [--config FILE] [--policy FILE]
 
