@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalise, normaliseDialled, parseListEntry } from '../../../src/phone/index.js';
-
-/** Seeded PRNG (mulberry32) so a failing input can be reproduced from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.js';
 
 const TOKENS = ['sip:', 'sips:', 'tel:', '<', '>', '"', '\\', ';verstat=', 'TN-Validation-Passed', '@', '[::1]', '+', '00', '33', '0', '6', ' ', '%2B', '%00', '*', 'anonymous', '\r\n', '\u202e', '０', '😀', '\ud800'];
 

@@ -2,20 +2,9 @@ import { createRequire } from 'node:module';
 import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { matchInternational, matchNational, type PlanMatch } from '../../../src/phone/plan-matcher.js';
+import { prng } from '../../helpers/prng.js';
 
 const examples = createRequire(import.meta.url)('libphonenumber-js/examples.mobile.json') as Record<string, string>;
-
-/** Seeded PRNG (mulberry32): a failure names an input that can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const digit = (rand: () => number): string => String(Math.floor(rand() * 10));
 const randomDigits = (rand: () => number, n: number): string => Array.from({ length: n }, () => digit(rand)).join('');
