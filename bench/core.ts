@@ -18,7 +18,7 @@ import { createScreeningService } from '../src/screening/service.js';
 import type { InboundCall, ScreeningDecision, ScreeningService } from '../src/screening/types.js';
 import type { Redis } from 'ioredis';
 import type { BenchOptions } from './main.js';
-import { summarise } from './stats.js';
+import { shareOver, summarise } from './stats.js';
 import { scriptTime } from './redis.js';
 import { backToBack, callsInProgress, sleep } from './traffic.js';
 
@@ -66,13 +66,15 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
   const s = summarise(run.samples);
   const f = summarise(floor.samples);
   const rate = Math.round(total / run.seconds);
+  const over1ms = shareOver(run.samples, 1);
   opts.say(`screen() with ${channels} calls in progress (${meanHoldMs} ms mean hold, ${rate} new calls/s, post-call writes included), ` +
-    `${known ? `callers among ${KNOWN_CALLERS} who called before` : 'every caller new'}: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  max ${s.max.toFixed(3)} ms`);
+    `${known ? `callers among ${KNOWN_CALLERS} who called before` : 'every caller new'}: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  max ${s.max.toFixed(3)} ms  ` +
+    `over 1 ms: ${(over1ms * 100).toFixed(2)} % of calls`);
   opts.say(`  floor, a bare Redis PING in the same pattern: p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
   opts.say(`  Redis time per call, lookup and post-call scripts (INFO commandstats): ${redisUs.toFixed(1)} µs`);
   return {
     redis_script_us_per_call: Math.round(redisUs * 10) / 10,
-    calls_in_progress: channels, mean_hold_ms: meanHoldMs, callers: known ? `known (${KNOWN_CALLERS})` : 'new', calls: total, new_calls_per_s: rate, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max,
+    calls_in_progress: channels, mean_hold_ms: meanHoldMs, callers: known ? `known (${KNOWN_CALLERS})` : 'new', calls: total, new_calls_per_s: rate, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, share_over_1ms: Math.round(over1ms * 1e4) / 1e4,
     floor_ping: { p50_ms: f.p50, p99_ms: f.p99, max_ms: f.max },
   };
 }
