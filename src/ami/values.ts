@@ -1,7 +1,7 @@
 /**
  * Every value chut writes into an AMI action goes through here first. asterisk-manager writes values raw
  * (`Key: value\r\n`), so one CR or LF in a value would end the header, and `\r\n\r\n` would start a whole new
- * action (checked against a real Asterisk, see PROTOCOL-NOTES). Each field accepts only what it needs.
+ * action (checked against a real Asterisk 22). Each field accepts only what it needs.
  */
 import { ACTIONS, type Action } from '../rules/types.js';
 
