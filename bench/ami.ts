@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startChut } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
-import { silentLogger } from '../src/logger.js';
+import { benchLogger } from './logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { loadPolicyFile } from '../src/rules/index.js';
 import type { WorkerRequest } from './ami-sim.js';
@@ -46,7 +46,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const { config: simConfig } = await ask(null, 'listening');
   const config = parseConfig({ ...simConfig, store: 'redis', redis: { url: opts.redisUrl, prefix }, http: { enabled: false } });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
-  const chut = await startChut({ config, policy, logger: silentLogger(), http: false });
+  const chut = await startChut({ config, policy, logger: benchLogger(), http: false });
   const results: Record<string, unknown> = {};
   try {
     await ask({ type: 'wait-chut' }, 'ready');

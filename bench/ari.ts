@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { startChut } from '../src/app.js';
 import type { AriAdapter } from '../src/ari/index.js';
 import { parseConfig } from '../src/config.js';
-import { silentLogger } from '../src/logger.js';
+import { benchLogger } from './logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { normalise } from '../src/phone/index.js';
 import { loadPolicyFile } from '../src/rules/index.js';
@@ -116,7 +116,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     captcha: { firstDigitTimeoutMs: 30_000, attempts: 3 },
   });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
-  const chut = await startChut({ config, policy, logger: silentLogger(), http: false });
+  const chut = await startChut({ config, policy, logger: benchLogger(), http: false });
   const adapter = chut.adapters.find((a) => a.name === 'asterisk-ari') as AriAdapter;
   const results: Record<string, unknown> = {};
   const n = opts.quick ? 300 : 3000;

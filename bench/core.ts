@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config.js';
-import { silentLogger } from '../src/logger.js';
+import { benchLogger } from './logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { createRedisStore } from '../src/reputation/index.js';
 import { createRedisClient, waitUntilReady, deleteKeysWithPrefix } from '../src/redis-client.js';
@@ -145,7 +145,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   if (!(await waitUntilReady(redis, 5000))) throw new Error(`Redis at ${opts.redisUrl} is not answering`);
   const store = createRedisStore({ redis, prefix });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
-  const screening = createScreeningService({ store, policy, config, logger: silentLogger() });
+  const screening = createScreeningService({ store, policy, config, logger: benchLogger() });
   const results: Record<string, unknown> = {};
   try {
     for (let i = 0; i < 2000; i++) await screening.screen(call(i)); // warm-up: scripts loaded, JIT warm (steady state)

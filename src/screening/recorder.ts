@@ -1,5 +1,5 @@
 /** Writes a call's record: one pino line, then the store (stream, counters, windows) and the observers. */
-import type { Logger } from '../logger.js';
+import { withoutRedaction, type Logger } from '../logger.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
 import { safely } from './screener.js';
 import type { ScreeningObserver } from './types.js';
@@ -14,8 +14,10 @@ export interface RecorderDeps {
 }
 
 export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Promise<void> {
+  // A call record's keys are CallRecord's own, none of them secret (tests/unit/screening/call-record.test.ts).
+  const recordLog = withoutRedaction(deps.logger);
   return async (record) => {
-    deps.logger.info(record, `call ${record.route} (${record.rule})`);
+    recordLog.info(record, `call ${record.route} (${record.rule})`);
     try {
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
       await deps.store.recordCall({

@@ -219,6 +219,14 @@ describe('screening service', () => {
     expect((await store.calls({ limit: 5 })).calls).toHaveLength(0);
   });
 
+  it('writes one info line per call, carrying its record', async () => {
+    const { screening, lines } = setup();
+    await screening.handleCall(call('0612345678'), new FakeControl());
+    const callLines = lines.filter((l) => String(l.msg).startsWith('call '));
+    expect(callLines).toHaveLength(1);
+    expect(callLines[0]).toMatchObject({ level: 30, service: 'chut', caller: '+33612345678', action: 'ring', route: 'ring', rule: 'default', msg: 'call ring (default)' });
+  });
+
   it('never logs secrets from the configuration', async () => {
     const { screening, lines } = setup();
     await screening.handleCall(call('0612345678'), new FakeControl());
