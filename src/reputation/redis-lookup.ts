@@ -9,10 +9,10 @@ import { windowMember } from './window-member.js';
 import { windowCounts } from './window-counts.js';
 import type { ListName, LookupRequest, LookupResult } from './types.js';
 
-export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest): Array<string | number> {
+/** `windows`: the request's rate windows, cleaned once per lookup by the caller (decodeLookup reads the same). */
+export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest, windows = cleanWindows(req.rateWindowsSec)): Array<string | number> {
   const { k } = ctx;
   const { bucket, field } = bucketOf(e164, ctx.buckets);
-  const windows = cleanWindows(req.rateWindowsSec);
   return [
     k.bucket('allow', bucket), k.bucket('block', bucket), k.prefixes('allow'), k.prefixes('block'),
     k.sources, k.reasons, k.rep(e164), k.winNumber(e164), k.winBlock(blockOf(e164, req.blockDigits)),
@@ -62,7 +62,7 @@ function counts(reply: unknown, windows: readonly number[]): Record<string, numb
   return windowCounts(windows, (_, i) => Number(arr[i] ?? 0));
 }
 
-export function decodeLookup(reply: unknown, req: LookupRequest): LookupResult {
+export function decodeLookup(reply: unknown, req: LookupRequest, windows = cleanWindows(req.rateWindowsSec)): LookupResult {
   const e164 = req.e164 as string;
   const [allow, block, pa, pb, rep, numCounts, blockCounts] = reply as unknown[];
   const cands: Candidate[] = [];
@@ -71,7 +71,6 @@ export function decodeLookup(reply: unknown, req: LookupRequest): LookupResult {
   prefixHits(pb, 'block', e164, cands);
   const h = flatHash(rep);
   const s = num(h.s);
-  const windows = cleanWindows(req.rateWindowsSec);
   return {
     listed: pickListed(cands, req.now),
     score: s === null ? 0 : scoreAt({ score: s, at: num(h.st) ?? req.now, halfLifeMs: num(h.hl) ?? 0 }, req.now),

@@ -15,7 +15,7 @@ import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
 import { calls, stats } from './redis-reports.js';
 import { statFields } from './stats.js';
-import { emptyLookup } from './empty.js';
+import { cleanWindows, emptyLookup } from './empty.js';
 import type {
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   RecordCallRequest, ReputationStore, Stats, StatsQuery,
@@ -92,8 +92,9 @@ export class RedisReputationStore implements ReputationStore {
     if (!isE164(req.e164)) return emptyLookup(req.rateWindowsSec);
     const ctx = await this.ctx();
     this.roundTrips++;
-    const reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req));
-    return decodeLookup(reply, req);
+    const windows = cleanWindows(req.rateWindowsSec);
+    const reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req, windows));
+    return decodeLookup(reply, req, windows);
   }
 
   async recordCall(req: RecordCallRequest): Promise<void> {
