@@ -4,42 +4,28 @@
  * calls in progress (a PBX with 50 busy channels turning over 1,000 calls a second; new callers, then callers who
  * called before), one call after silence, and at fixed arrival rates; decisions per second, and Redis round trips
  * per screened call (lookup) and per recorded call. The 1 and 50 back-to-back, in-progress and after-silence rows
- * each come with a bare Redis PING driven the same way: the machine's floor.
+ * each come with a bare Redis PING driven the same way: the machine's floor; the new-caller in-progress row also runs
+ * with the in-memory store in place of Redis: chut's own share.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config.js';
+import { parseConfig, type Config } from '../src/config.js';
 import { benchLogger } from './logger.js';
 import { packageRoot } from '../src/package-root.js';
-import { createRedisStore } from '../src/reputation/index.js';
+import { createMemoryStore, createRedisStore } from '../src/reputation/index.js';
 import { createRedisClient, waitUntilReady, deleteKeysWithPrefix } from '../src/redis-client.js';
-import { loadPolicyFile } from '../src/rules/index.js';
+import { loadPolicyFile, type Policy } from '../src/rules/index.js';
 import { createScreeningService } from '../src/screening/service.js';
-import type { InboundCall, ScreeningDecision, ScreeningService } from '../src/screening/types.js';
+import type { ScreeningDecision, ScreeningService } from '../src/screening/types.js';
 import type { Redis } from 'ioredis';
 import type { BenchOptions } from './main.js';
 import { shareOver, summarise } from './stats.js';
 import { scriptTime } from './redis.js';
 import { backToBack, callsInProgress, sleep } from './traffic.js';
+import { benchCall, knownCallerPool, randomCaller } from './callers.js';
 
-// French mobiles and geographic numbers, some on telemarketing prefixes, so several rules are evaluated
-const KINDS = ['06', '07', '01', '0162', '04'];
 /** Callers that were already screened: a pool small enough for the caller-ID cache. */
 const KNOWN_CALLERS = 2000;
-
-/** A never-seen number (a robocall campaign spoofing random numbers): every call parses its caller ID afresh. */
-function randomCaller(i: number): string {
-  const digits = String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
-  return ((KINDS[i % KINDS.length] as string) + digits).slice(0, 10);
-}
-
-function knownCaller(i: number): string {
-  return ((KINDS[i % KINDS.length] as string) + String(i % KNOWN_CALLERS).padStart(9, '0')).slice(0, 10);
-}
-
-function call(i: number, caller: (i: number) => string = randomCaller): InboundCall {
-  return { pbx: 'asterisk-ari', callId: `bench-${i}`, callerNumber: caller(i), callerName: 'BENCH', dialled: '0100000000', receivedAt: Date.now() };
-}
 
 /**
  * A PBX with `channels` lines busy at every moment: each caller is screened, holds the line (exponential holding
@@ -48,18 +34,24 @@ function call(i: number, caller: (i: number) => string = randomCaller): InboundC
  * small-office PBX (real calls last minutes); `screen()` latency is what a caller waits before ringing. The same
  * load with a bare Redis PING in place of the call gives the machine's own floor for this pattern.
  */
-async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean): Promise<Record<string, unknown>> {
-  const total = opts.quick ? 2000 : 20_000;
-  if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(call(i, knownCaller));
-  const scriptsBefore = await scriptTime(redis);
-  const run = await callsInProgress({
+/** New calls on `channels` busy lines: each screened (the sample), held, then hung up with its post-call writes. */
+function screenInProgress(screening: ScreeningService, channels: number, meanHoldMs: number, total: number, caller: (i: number) => string) {
+  return callsInProgress({
     channels, meanHoldMs, total,
     arrive: async (i) => {
-      const c = call(i, known ? knownCaller : randomCaller);
+      const c = benchCall(i, caller);
       return { c, d: notDegraded(await screening.screen(c)) };
     },
     hangUp: async (_, { c, d }) => screening.finishCall(c, d, d.route, null),
   });
+}
+
+async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean): Promise<Record<string, unknown>> {
+  const total = opts.quick ? 2000 : 20_000;
+  const knownCaller = knownCallerPool(KNOWN_CALLERS);
+  if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(benchCall(i, knownCaller));
+  const scriptsBefore = await scriptTime(redis);
+  const run = await screenInProgress(screening, channels, meanHoldMs, total, known ? knownCaller : randomCaller);
   const scriptsAfter = await scriptTime(redis);
   const redisUs = (scriptsAfter.usec - scriptsBefore.usec) / total;
   const floor = await callsInProgress({ channels, meanHoldMs, total: Math.min(total, 10_000), arrive: () => redis.ping() });
@@ -77,6 +69,23 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
     calls_in_progress: channels, mean_hold_ms: meanHoldMs, callers: known ? `known (${KNOWN_CALLERS})` : 'new', calls: total, new_calls_per_s: rate, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, share_over_1ms: Math.round(over1ms * 1e4) / 1e4,
     floor_ping: { p50_ms: f.p50, p99_ms: f.p99, max_ms: f.max },
   };
+}
+
+/**
+ * chut's own share: the new-caller row again with the in-memory store in place of Redis (no network, no Redis), so
+ * what is left is chut's code, its log line and Node. Set beside the Redis row and its PING floor, it tells whether a
+ * slow p99 comes from chut or from the round trip and the machine.
+ */
+async function inProgressWithoutRedis(config: Config, policy: Policy, opts: BenchOptions, channels: number, meanHoldMs: number): Promise<Record<string, unknown>> {
+  const total = opts.quick ? 2000 : 20_000;
+  const screening = createScreeningService({ store: createMemoryStore(), policy, config, logger: benchLogger() });
+  for (let i = 0; i < 2000; i++) await screening.screen(benchCall(i)); // the same warm-up as the Redis rows
+  const run = await screenInProgress(screening, channels, meanHoldMs, total, randomCaller);
+  const s = summarise(run.samples);
+  const over1ms = shareOver(run.samples, 1);
+  opts.say(`  chut alone, the same with the in-memory store instead of Redis: p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ` +
+    `max ${s.max.toFixed(3)} ms  over 1 ms: ${(over1ms * 100).toFixed(2)} % of calls`);
+  return { calls: total, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, share_over_1ms: Math.round(over1ms * 1e4) / 1e4 };
 }
 
 function notDegraded(d: ScreeningDecision): ScreeningDecision {
@@ -97,7 +106,7 @@ async function afterIdle(screening: ScreeningService, redis: Redis, opts: BenchO
   for (let i = 0; i < n; i++) {
     await sleep(idleMs);
     let t0 = performance.now();
-    notDegraded(await screening.screen(call(i)));
+    notDegraded(await screening.screen(benchCall(i)));
     screened.push(performance.now() - t0);
     await sleep(idleMs);
     t0 = performance.now();
@@ -127,7 +136,7 @@ async function openLoop(screening: ScreeningService, opts: BenchOptions): Promis
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const t0 = performance.now();
-      pending.push(screening.screen(call(i)).then(() => { samples.push(performance.now() - t0); }));
+      pending.push(screening.screen(benchCall(i)).then(() => { samples.push(performance.now() - t0); }));
     }
     await Promise.all(pending);
     const s = summarise(samples);
@@ -148,7 +157,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const screening = createScreeningService({ store, policy, config, logger: benchLogger() });
   const results: Record<string, unknown> = {};
   try {
-    for (let i = 0; i < 2000; i++) await screening.screen(call(i)); // warm-up: scripts loaded, JIT warm (steady state)
+    for (let i = 0; i < 2000; i++) await screening.screen(benchCall(i)); // warm-up: scripts loaded, JIT warm (steady state)
     for (const concurrency of [1, 50, 500]) {
       // At least 20,000 calls a row: 5,000-call rows mostly measured the transient after the previous row (JIT,
       // GC), not the steady state (same hour: 50 back to back 7,000–8,800/s with 5,000 calls, 11,100–11,900 with 20,000).
@@ -156,7 +165,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       const tripsBefore = store.roundTrips;
       let valid = 0;
       const run = await backToBack(concurrency, total, async (i) => {
-        const d = notDegraded(await screening.screen(call(i)));
+        const d = notDegraded(await screening.screen(benchCall(i)));
         if (d.caller.number.kind === 'valid') valid++; // withheld/invalid callers need no lookup at all
       });
       const s = summarise(run.samples);
@@ -172,6 +181,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       results[`c${concurrency}`] = row;
     }
     results.in_progress50 = await inProgress(screening, redis, opts, 50, 50, false);
+    results.in_progress50_memory_store = await inProgressWithoutRedis(config, policy, opts, 50, 50);
     results.in_progress50_known = await inProgress(screening, redis, opts, 50, 50, true);
     results.after_idle = await afterIdle(screening, redis, opts);
     results.open_loop = await openLoop(screening, opts);
@@ -179,7 +189,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     const n = 200;
     let lookups = 0;
     for (let i = 0; i < n; i++) {
-      const c = call(i);
+      const c = benchCall(i);
       const d = await screening.screen(c);
       if (d.caller.number.kind === 'valid') lookups++;
       await screening.finishCall(c, d, d.route, null);
