@@ -17,7 +17,10 @@ export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Prom
   // A call record's keys are CallRecord's own, none of them secret (tests/unit/screening/call-record.test.ts).
   const recordLog = withoutRedaction(deps.logger);
   return async (record) => {
-    recordLog.info(record, `call ${record.route} (${record.rule})`);
+    // pino writes its own `time` (when the line is written: the hang-up); the record's `time` (the decision) goes
+    // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
+    const { time: decidedAt, ...fields } = record;
+    recordLog.info({ ...fields, decidedAt }, `call ${record.route} (${record.rule})`);
     try {
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
       await deps.store.recordCall({

@@ -36,12 +36,13 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 function setup(opts: { store?: ReputationStore; mode?: 'shadow'; config?: Record<string, unknown>; observers?: ScreeningObserver[] } = {}) {
   let now = T0;
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const rawLines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { rawLines.push(String(chunk)); lines.push(JSON.parse(String(chunk))); cb(); } });
   const store = opts.store ?? createMemoryStore({ clock: () => now });
   const policy = parsePolicy(opts.mode ? `mode: shadow\n${POLICY}` : POLICY, 'test');
   const config = parseConfig({ ari: { password: 'hunter2-secret' }, ...opts.config });
   const screening = createScreeningService({ store, policy, config, logger: createLogger('debug', sink as never), observers: opts.observers, clock: () => now });
-  return { screening, store, lines, advance: (ms: number) => { now += ms; }, now: () => now };
+  return { screening, store, lines, rawLines, advance: (ms: number) => { now += ms; }, now: () => now };
 }
 
 let seq = 0;
@@ -220,11 +221,15 @@ describe('screening service', () => {
   });
 
   it('writes one info line per call, carrying its record', async () => {
-    const { screening, lines } = setup();
-    await screening.handleCall(call('0612345678'), new FakeControl());
+    const { screening, lines, rawLines } = setup();
+    const { record } = await screening.handleCall(call('0612345678'), new FakeControl());
     const callLines = lines.filter((l) => String(l.msg).startsWith('call '));
     expect(callLines).toHaveLength(1);
     expect(callLines[0]).toMatchObject({ level: 30, service: 'chut', caller: '+33612345678', action: 'ring', route: 'ring', rule: 'default', msg: 'call ring (default)' });
+    // the record's time is the decision's, under its own name: one `time` key (the line's), not two
+    expect(callLines[0]?.decidedAt).toBe(record.time);
+    const raw = rawLines.find((l) => l.includes('"msg":"call ring (default)"')) ?? '';
+    expect(raw.match(/"time":/g)).toHaveLength(1);
   });
 
   it('never logs secrets from the configuration', async () => {
