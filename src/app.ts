@@ -69,6 +69,10 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
     for (const [section, create] of ADAPTERS) {
       if (config[section].enabled) adapters.push(create({ config, screening, logger: logger.child({ adapter: section }) }));
     }
+    if (adapters.length === 0) {
+      logger.warn('no PBX adapter is enabled: no call is screened. Set ari.enabled, ami.enabled or esl.enabled in the ' +
+        'config (or CHUT_ARI_ENABLED, CHUT_AMI_ENABLED, CHUT_ESL_ENABLED)');
+    }
   }
   const watchStatus = setInterval(() => {
     for (const a of adapters) metrics.setAdapterStatus(a.name, a.status());

@@ -184,24 +184,40 @@ export interface LoadedConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** "true"/"1"/"yes"/"on" and their opposites; anything else is passed on as text for validation to refuse. */
+function envBoolean(v: string): unknown {
+  const t = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(t)) return true;
+  if (['false', '0', 'no', 'off'].includes(t)) return false;
+  return v;
+}
+
+/** Digits become a number; anything else is passed on as text for validation to refuse (not NaN). */
+function envNumber(v: string): unknown {
+  return /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+}
+
 /** Environment variables chut reads, mapped to config paths. */
 const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['CHUT_STORE', ['store'], String],
   ['CHUT_REDIS_URL', ['redis', 'url'], String],
   ['CHUT_REDIS_PREFIX', ['redis', 'prefix'], String],
   ['CHUT_POLICY', ['policy'], String],
-  ['CHUT_DEFAULT_COUNTRY', ['screening', 'defaultCountry'], String],
+  ['CHUT_DEFAULT_COUNTRY', ['screening', 'defaultCountry'], (v) => v.trim().toUpperCase()],
+  ['CHUT_ARI_ENABLED', ['ari', 'enabled'], envBoolean],
   ['CHUT_ARI_URL', ['ari', 'url'], String],
   ['CHUT_ARI_USER', ['ari', 'user'], String],
   ['CHUT_ARI_PASSWORD', ['ari', 'password'], String],
+  ['CHUT_AMI_ENABLED', ['ami', 'enabled'], envBoolean],
   ['CHUT_AMI_HOST', ['ami', 'host'], String],
-  ['CHUT_AMI_PORT', ['ami', 'port'], Number],
+  ['CHUT_AMI_PORT', ['ami', 'port'], envNumber],
   ['CHUT_AMI_USER', ['ami', 'user'], String],
   ['CHUT_AMI_PASSWORD', ['ami', 'password'], String],
-  ['CHUT_ESL_LISTEN_PORT', ['esl', 'listenPort'], Number],
+  ['CHUT_ESL_ENABLED', ['esl', 'enabled'], envBoolean],
+  ['CHUT_ESL_LISTEN_PORT', ['esl', 'listenPort'], envNumber],
   ['CHUT_ESL_PASSWORD', ['esl', 'inbound', 'password'], String],
   ['CHUT_HTTP_HOST', ['http', 'host'], String],
-  ['CHUT_HTTP_PORT', ['http', 'port'], Number],
+  ['CHUT_HTTP_PORT', ['http', 'port'], envNumber],
   ['CHUT_API_TOKEN', ['http', 'token'], String],
   ['CHUT_LOG_LEVEL', ['log', 'level'], String],
 ];
@@ -249,6 +265,19 @@ export function parseConfig(raw: unknown): Readonly<Config> {
   return deepFreeze(result.data);
 }
 
+/** A problem with a value the environment set says so ("ami.port: … (from CHUT_AMI_PORT)"): the file may not have it. */
+function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(err.problems.map((problem) => {
+      const origin = origins.find(([path]) => problem.startsWith(`${path}:`) || problem.startsWith(`${path}.`));
+      return origin ? `${problem} (from ${origin[1]})` : problem;
+    }));
+  }
+}
+
 export interface LoadOptions {
   /** Config file path; default `CHUT_CONFIG`, else `config/chut.yaml` when it exists, else none. */
   file?: string | null;
@@ -288,13 +317,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
 
   const fromEnv: Record<string, unknown> = {};
+  const envOrigins: Array<[string, string]> = []; // [config path, variable], to name the variable in errors
   for (const [name, path, convert] of ENV_MAP) {
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(fromEnv, path, convert(v));
+    if (v !== undefined && v !== '') {
+      setPath(fromEnv, path, convert(v));
+      envOrigins.push([path.join('.'), name]);
+    }
   }
 
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
-  const config = parseConfig(merged);
+  const config = withEnvOrigins(envOrigins, () => parseConfig(merged));
   const base = file ? dirname(file) : resolve(cwd, 'config');
   return { config, policyPath: resolve(base, config.policy), file };
 }

@@ -14,8 +14,10 @@ function runCommand(name: 'run' | 'serve'): Command {
 ${pbx
     ? `Connects to every PBX enabled in the configuration (ari, ami, esl), screens each inbound call, and serves the
 HTTP API, metrics and dashboard (http.enabled). Runs until SIGINT/SIGTERM. Connection settings may come from the
-environment: CHUT_ARI_URL, CHUT_ARI_USER, CHUT_ARI_PASSWORD, CHUT_AMI_HOST, CHUT_AMI_USER, CHUT_AMI_PASSWORD,
-CHUT_REDIS_URL, CHUT_API_TOKEN.`
+environment: CHUT_ARI_ENABLED=true, CHUT_ARI_URL, CHUT_ARI_USER, CHUT_ARI_PASSWORD; CHUT_AMI_ENABLED=true,
+CHUT_AMI_HOST, CHUT_AMI_PORT, CHUT_AMI_USER, CHUT_AMI_PASSWORD; CHUT_ESL_ENABLED=true, CHUT_ESL_LISTEN_PORT,
+CHUT_ESL_PASSWORD; CHUT_REDIS_URL, CHUT_HTTP_HOST, CHUT_HTTP_PORT, CHUT_API_TOKEN (the full list is at the top of
+config/chut.example.yaml).`
     : 'Serves the HTTP API, Prometheus metrics and the dashboard without connecting to any PBX.'}
 
   --policy FILE       policy file (default: the configured one)
