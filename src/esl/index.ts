@@ -33,8 +33,8 @@ export interface EslAdapter extends PbxAdapter {
 }
 
 export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'onTiming'> & { maxConcurrent?: number } = {}): EslAdapter {
-  const { config, screening, logger } = deps;
-  const log = logger.child({ adapter: 'esl' });
+  // `logger` already carries `adapter: esl` (app.ts binds it for every adapter): binding it again would write the key twice
+  const { config, screening, logger: log } = deps;
   const recent = new RecentCalls();
   const server = new OutboundServer({
     config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort,

@@ -5,16 +5,25 @@ import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/reputation/index.js';
 import { parsePolicy } from '../../src/rules/index.js';
+import { freePort } from '../../src/sim/esl/index.js';
 
-async function startWith(opts: { pbx?: boolean; ari?: boolean }) {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
-  const config = parseConfig({ ari: { enabled: opts.ari ?? false, url: 'http://127.0.0.1:1', user: 'u', password: 'p' } });
+async function start(opts: { pbx?: boolean; ari?: boolean; esl?: boolean }) {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const config = parseConfig({
+    ari: { enabled: opts.ari ?? false, url: 'http://127.0.0.1:1', user: 'u', password: 'p' },
+    esl: { enabled: opts.esl ?? false, listenHost: '127.0.0.1', listenPort: await freePort() },
+  });
   const chut = await startChut({
     config, policy: parsePolicy('version: 1\ndefault: ring\nrules: []\n', 'test'), logger: createLogger('info', sink as never),
     store: createMemoryStore(), http: false, pbx: opts.pbx,
   });
   await chut.stop();
+  return lines;
+}
+
+async function startWith(opts: { pbx?: boolean; ari?: boolean }): Promise<string[]> {
+  const lines = (await start(opts)).map((l) => JSON.parse(l) as Record<string, unknown>);
   return lines.filter((l) => l.level === 40).map((l) => String(l.msg));
 }
 
@@ -27,5 +36,13 @@ describe('starting chut', () => {
   it('does not warn for `chut serve` (HTTP alone, by design) nor when an adapter is enabled', async () => {
     expect((await startWith({ pbx: false })).filter((m) => /no PBX adapter/.test(m))).toEqual([]);
     expect((await startWith({ ari: true })).filter((m) => /no PBX adapter/.test(m))).toEqual([]);
+  });
+
+  it('binds each adapter\'s name to its log lines once (no duplicate JSON key)', async () => {
+    const lines = await start({ esl: true });
+    const ready = lines.find((l) => l.includes('ESL outbound listener ready'));
+    expect(ready).toBeDefined();
+    expect(ready?.match(/"adapter":/g)).toHaveLength(1);
+    expect(JSON.parse(ready ?? '{}')).toMatchObject({ adapter: 'esl' });
   });
 });

@@ -23,7 +23,8 @@ export interface EslSimulatorOptions {
   transfers?: Record<string, SimulatedRoute>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const a = s.address();
