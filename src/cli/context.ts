@@ -1,5 +1,6 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
-import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
+import type { Redis } from 'ioredis';
+import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMemoryStore, createRedisStore } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
@@ -51,18 +52,27 @@ export function cliLogger(level: string): Logger {
 export async function openStore(loaded: LoadedConfig, logger: Logger): Promise<ReputationStore> {
   const { config } = loaded;
   if (config.store === 'memory') return createMemoryStore();
-  const redis = createRedisClient(config.redis, { failFast: false });
+  return (await connectRedisStore(config.redis, logger)).store;
+}
+
+/** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where. */
+export async function connectRedisStore(
+  redisConfig: Config['redis'],
+  logger?: Logger,
+  hint = 'Set CHUT_REDIS_URL or redis.url in the config file.',
+): Promise<{ store: ReputationStore; redis: Redis }> {
+  const redis = createRedisClient(redisConfig, { failFast: false });
   redis.on('error', () => undefined); // reported below as one clear line
-  const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), config.redis.connectTimeoutMs + 500).unref());
+  const store = closeClientWithStore(createRedisStore({ redis, prefix: redisConfig.prefix, logger }), redis);
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), redisConfig.connectTimeoutMs + 500).unref());
   try {
     await Promise.race([store.ping(), timeout]);
   } catch (err) {
     redis.disconnect();
-    const where = config.redis.sentinel ? `sentinel ${config.redis.sentinel.name}` : redactUrl(config.redis.url);
-    throw new CliError(`Redis is unreachable at ${where} (${(err as Error).message}). Set CHUT_REDIS_URL or redis.url in the config file.`, EXIT.unavailable);
+    const where = redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url);
+    throw new CliError(`Redis is unreachable at ${where} (${(err as Error).message}). ${hint}`, EXIT.unavailable);
   }
-  return store;
+  return { store, redis };
 }
 
 /** `redis://:secret@host` → `redis://***@host`: passwords never reach the terminal or logs. */

@@ -5,6 +5,7 @@ export const EXIT = {
   usage: 2,
   dataError: 65,
   unavailable: 69,
+  cantCreate: 73,
   config: 78,
 } as const;
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,48 @@ describe('chut CLI against the real Redis', () => {
     expect(r.code).toBe(69);
     expect(r.stderr).toMatch(/Redis is unreachable/);
     expect(r.stderr).not.toContain('s3cretpass');
+  });
+
+  it('an --output that cannot be written is one clear line (exit 73); a failed export leaves the old file as it was', async () => {
+    const exp = await runChut(['export', '-o', join(dir, 'missing-dir', 'x.csv')], env);
+    expect(exp.code).toBe(73);
+    expect(exp.stderr).toMatch(/cannot write .*missing-dir\/x\.csv: ENOENT/);
+    expect(exp.stderr).not.toMatch(/Unhandled|\n\s+at /);
+    const rep = await runChut(['report', '-o', join(dir, 'missing-dir', 'r.html')], env);
+    expect(rep.code).toBe(73);
+    expect(rep.stderr).toMatch(/cannot write .*r\.html: ENOENT/);
+
+    const backup = join(dir, 'backup.csv');
+    writeFileSync(backup, 'last week\n');
+    const down = await runChut(['export', '-o', backup], { CHUT_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(down.code).toBe(69);
+    expect(readFileSync(backup, 'utf8')).toBe('last week\n');
+    expect((await runChut(['export', '-o', backup], env)).code).toBe(0);
+    expect(readFileSync(backup, 'utf8')).toMatch(/^list,kind,entry,/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('serve on a port already taken names the port and the setting to change (exit 69), no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const r = await runChut(['serve'], { CHUT_STORE: 'memory', CHUT_HTTP_HOST: '127.0.0.1', CHUT_HTTP_PORT: String(port) }, { timeoutMs: 20_000 });
+      expect(r.code).toBe(69);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is already in use`);
+      expect(r.stderr).toContain('CHUT_HTTP_PORT');
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('demo --redis with Redis unreachable says so and exits 69 instead of retrying for ever', async () => {
+    const r = await runChut(['demo', '--redis', 'redis://:s3cretpass@127.0.0.1:1'], {}, { timeoutMs: 15_000 });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/Redis is unreachable at redis:\/\/\*\*\*@127\.0\.0\.1:1.*--redis/);
+    expect(r.stderr).not.toContain('s3cretpass');
+    expect(r.stderr).not.toMatch(/Unhandled error event|\n\s+at /);
   });
 
   it('check-config validates the shipped files and reports every problem with its path (exit 78)', async () => {

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { renderReport } from '../../report/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
+import { writeOutputFile } from '../output-file.js';
 
 const FORMATS = ['text', 'json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -44,7 +44,7 @@ ${GLOBAL_HELP}`,
     } finally {
       await store.close();
     }
-    if (values.output) await writeFile(values.output, text);
+    if (values.output) await writeOutputFile(values.output, text);
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
   },

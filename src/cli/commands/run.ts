@@ -2,6 +2,16 @@ import { startChut } from '../../app.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliSetup } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
+
+/** A port chut must listen on (HTTP, the ESL outbound socket) that is taken or forbidden: say which and what to change. */
+function listenError(err: unknown): CliError | null {
+  const e = err as (NodeJS.ErrnoException & { address?: string; port?: number }) | null;
+  if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return null;
+  const why = e.code === 'EADDRINUSE' ? 'the port is already in use (another chut, or another service?)' : 'permission denied';
+  return new CliError(`cannot listen on ${e.address ?? '?'}:${e.port ?? '?'}: ${why}. ` +
+    'Change http.port (CHUT_HTTP_PORT) or esl.listenPort (CHUT_ESL_LISTEN_PORT).', EXIT.unavailable);
+}
 
 function runCommand(name: 'run' | 'serve'): Command {
   const pbx = name === 'run';
@@ -27,7 +37,9 @@ ${GLOBAL_HELP}`,
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
       const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
       const logger = cliLogger(loaded.config.log.level);
-      const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true });
+      const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
+        throw listenError(err) ?? err;
+      });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'stopping');

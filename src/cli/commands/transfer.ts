@@ -1,13 +1,14 @@
 /** `chut import` and `chut export`: lists in and out, lossless, never half-applied. */
-import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { formatExport, parseImport } from '../../reputation/index.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
+import { openOutputFile } from '../output-file.js';
 
 const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 const FORMATS = ['auto', 'csv', 'ftc', 'chut'] as const;
@@ -93,15 +94,19 @@ ${GLOBAL_HELP}`,
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
     const store = await openStore(loaded, cliLogger('warn'));
-    const file = values.output ? createWriteStream(values.output) : null;
-    const out: NodeJS.WritableStream = file ?? process.stdout;
     try {
-      for await (const line of formatExport(store.exportLists())) {
-        if (!out.write(line)) await once(out, 'drain');
+      const lines = formatExport(store.exportLists());
+      if (!values.output) {
+        await pipeline(Readable.from(lines), process.stdout, { end: false });
+        return 0;
       }
+      const file = await openOutputFile(values.output);
+      await file.write(lines).catch(async (err: unknown) => {
+        await file.discard();
+        throw err;
+      });
     } finally {
       await store.close();
-      if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
     }
     return 0;
   },

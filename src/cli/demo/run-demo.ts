@@ -8,10 +8,11 @@ import { parseConfig } from '../../config.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { packageRoot } from '../../package-root.js';
 import { parseListEntry } from '../../phone/index.js';
-import { createMemoryStore, createRedisStore } from '../../reputation/index.js';
+import { createMemoryStore } from '../../reputation/index.js';
 import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.js';
 import { loadPolicyFile } from '../../rules/index.js';
-import { closeClientWithStore, createRedisClient, deleteKeysWithPrefix } from '../../redis-client.js';
+import { deleteKeysWithPrefix } from '../../redis-client.js';
+import { connectRedisStore } from '../context.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
 import type { SimulatedCallOutcome } from '../../sim/types.js';
 import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoTime, type DemoCall } from './scenario.js';
@@ -46,10 +47,15 @@ const DEMO_CONFIG = {
 
 async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
   if (!opts.redisUrl) return createMemoryStore();
-  const redis = createRedisClient({ url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 }, { failFast: false });
+  // validated like any configured Redis (URL, prefix); an unreachable server is one clear error, not a hang
+  const { redis: redisConfig } = parseConfig({ redis: { url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 } });
+  const { store, redis } = await connectRedisStore(redisConfig, undefined, 'Check the --redis URL, or leave it out: the demo runs in memory.');
   // the demo starts from a clean slate under its own prefix
-  await deleteKeysWithPrefix(redis, opts.redisPrefix);
-  return closeClientWithStore(createRedisStore({ redis, prefix: opts.redisPrefix }), redis);
+  await deleteKeysWithPrefix(redis, opts.redisPrefix).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  return store;
 }
 
 async function findRecord(store: ReputationStore, callId: string): Promise<CallRecord | null> {
@@ -63,9 +69,13 @@ async function findRecord(store: ReputationStore, callId: string): Promise<CallR
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
-  const sim = createSimulator(opts.pbx);
-  await sim.start();
+  // the store first: if Redis is unreachable, nothing is left listening to keep the process alive
   const store = await openDemoStore(opts);
+  const sim = createSimulator(opts.pbx);
+  await sim.start().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00');
   try {
     const config = parseConfig({ ...DEMO_CONFIG, ...sim.chutConfig(), store: opts.redisUrl ? 'redis' : 'memory' });
