@@ -47,7 +47,7 @@ export interface LookupRequest {
 
 /** One screened call, as written to the log, the stream and the counters. */
 export interface CallRecord {
-  /** Epoch ms when the call arrived. */
+  /** Epoch ms when chut decided the route (the call's arrival plus the screening latency). */
   time: number;
   pbx: string;
   callId: string;

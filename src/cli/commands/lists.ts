@@ -1,5 +1,6 @@
 import { parseListEntry } from '../../phone/index.js';
 import type { ListEntry } from '../../phone/types.js';
+import { MAX_REASON_CHARS } from '../../reputation/index.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -39,13 +40,13 @@ ${GLOBAL_HELP}`,
       const loaded = loadCliConfig({ config: values.config, redis: values.redis });
       const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
       if (entry.kind === 'prefix' && entry.prefix.length <= 4 && !values.force) {
-        throw usageError(`${entry.prefix}* covers every number of a whole country code or more; add --force if you mean it`);
+        throw usageError(`${entry.prefix}* has 3 digits or fewer: it may cover a whole country code or more; add --force if you mean it`);
       }
       const now = Date.now();
       const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);
       if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date`);
       if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
-      const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200) ?? null;
+      const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_REASON_CHARS) ?? null;
       const store = await openStore(loaded, cliLogger('warn'));
       try {
         await store.addListEntry({ list, entry, reason, source: 'cli', addedAt: now, expiresAt });
