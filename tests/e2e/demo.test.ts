@@ -51,9 +51,13 @@ describe('chut demo (end to end)', () => {
   it('prints each call’s route and reason as a table, then the report', async () => {
     const r = await runChut(['demo'], {}, { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/time\s+caller\s+name\s+scenario\s+route\s+rule/);
+    expect(r.stdout).toMatch(/time \(Paris\)\s+caller\s+name\s+scenario\s+route\s+rule/);
     expect(r.stdout).toMatch(/\+33162000000\s+ENERGIE PARTENAIRE.*reject\s+telemarketing-legal-hours\s+timeout/);
     expect(r.stdout).toMatch(/captcha pass rate/);
+    // a long reason is cut at a word, with an ellipsis; the report is dated on the demo's own day
+    expect(r.stdout).toMatch(/\+33612345678\s+Maman.* reason "Maman",…\n/);
+    const day = /since (\d{4}-\d{2}-\d{2})T23:00:00\.000Z, generated (\d{4}-\d{2}-\d{2})T/.exec(r.stdout);
+    expect(day?.[2]).toBe(new Date(Date.parse(`${day?.[1] ?? ''}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
   });
 
   it('routes every scripted call through the Asterisk ARI simulator as the policy says', async () => {

@@ -53,6 +53,10 @@ describe('chut CLI against the real Redis', () => {
     const bad = await runChut(['block', '0612345678', '--bogus'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bogus/);
+    // the demo runs on built-in settings: a --config it would silently ignore is refused instead
+    const demoConfig = await runChut(['demo', '--config', 'config/chut.yaml'], env);
+    expect(demoConfig.code).toBe(2);
+    expect(demoConfig.stderr).toMatch(/--config does not apply/);
   });
 
   it('blocks, looks up, unlists a number given in national form', async () => {

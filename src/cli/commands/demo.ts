@@ -6,25 +6,35 @@ import { runDemo, type DemoRow } from '../demo/run-demo.js';
 import { renderTable } from '../demo/table.js';
 import { usageError } from '../errors.js';
 
-const HEADERS = ['time', 'caller', 'name', 'scenario', 'route', 'rule', 'captcha', 'why'];
+const HEADERS = ['time (Paris)', 'caller', 'name', 'scenario', 'route', 'rule', 'captcha', 'why'];
+
+/** Cut to `max` characters at a word boundary, with an ellipsis, so a long reason does not end mid-word. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
 
 function cells(row: DemoRow): string[] {
   const r = row.record;
   const caller = r ? r.caller : '?';
   const route = row.outcome.route + (r && r.route !== row.outcome.route && !(r.route === 'hung-up') ? ` (chut: ${r.route})` : '');
-  return [row.call.at, caller, row.call.callerName.slice(0, 20) || '-', row.call.label, route, r?.rule ?? '-', r?.captcha ?? '-', (r?.reasons[0] ?? '').slice(0, 90)];
+  return [row.call.at, caller, row.call.callerName.slice(0, 20) || '-', row.call.label, route, r?.rule ?? '-', r?.captcha ?? '-', clip(r?.reasons[0] ?? '', 90)];
 }
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'replay a scripted day of calls through the built-in PBX simulator (no setup needed)',
-  help: `usage: chut demo [--pbx asterisk|freeswitch|ami] [--redis URL] [--json]
+  help: `usage: chut demo [--pbx asterisk|freeswitch|ami] [--redis URL [--prefix P]] [--json]
 
 Starts a built-in PBX simulator on loopback (Asterisk ARI by default) that speaks the real protocol, connects
 chut to it exactly as \`chut run\` does, and replays a day of calls: known contacts, telemarketers on the ARCEP
 prefixes inside and outside legal hours, withheld callers, a burst from one number block, robots that never pass
 the captcha, people who pass it and then call again. Prints each call's route and reason, then a report.
-Uses the in-memory store unless --redis is given, and the shipped config/policy.yaml.
+Uses the in-memory store unless --redis is given, the shipped config/policy.yaml and its own built-in settings
+(--config does not apply). With --redis, the demo's keys stay under --prefix afterwards for you to inspect, e.g.
+CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
 
   --pbx KIND          asterisk (ARI, default), ami (Asterisk AMI dialplan mode) or freeswitch (Event Socket)
   --redis URL         run on this Redis (keys under --prefix, wiped first)
@@ -37,6 +47,7 @@ ${GLOBAL_HELP}`,
       json: { type: 'boolean' },
     }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    if (values.config !== undefined) throw usageError('the demo runs on its own built-in settings: --config does not apply (see chut demo --help)');
     const pbx = values.pbx as DemoPbx;
     // the demo wipes its prefix first: never let a typo point it at production keys
     if (!/demo/i.test(values.prefix as string)) throw usageError('--prefix must contain "demo" (the demo deletes every key under it first)');
@@ -50,7 +61,7 @@ ${GLOBAL_HELP}`,
       return 0;
     }
     process.stdout.write(renderTable(HEADERS, result.rows.map(cells)));
-    process.stdout.write(`\n${renderReport(result.stats, 'text', { sinceLabel: 'the demo day', now: Date.now() })}`);
+    process.stdout.write(`\n${renderReport(result.stats, 'text', { sinceLabel: 'the demo day', now: result.reportedAt })}`);
     const deadAir = result.rows.filter((r) => r.outcome.route === 'dead-air').length;
     return deadAir ? 1 : 0;
   },

@@ -35,6 +35,8 @@ export interface DemoRow {
 export interface DemoResult {
   rows: DemoRow[];
   stats: Stats;
+  /** The simulated clock when the stats were read (the demo day's end), for the report's "generated" line. */
+  reportedAt: number;
 }
 
 const DEMO_CONFIG = {
@@ -96,8 +98,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         rows.push(row);
         opts.onCall?.(row);
       }
-      const stats = await store.stats({ since: demoTime('00:00'), now: demoTime('23:59') });
-      return { rows, stats };
+      const reportedAt = demoTime('23:59');
+      const stats = await store.stats({ since: demoTime('00:00'), now: reportedAt });
+      return { rows, stats, reportedAt };
     } finally {
       await chut.stop();
     }
