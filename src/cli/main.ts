@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 /** `chut`: the command line. Dispatches to one command; maps errors to exit codes in one place. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { Command } from './command.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
@@ -16,11 +19,21 @@ const COMMANDS: Command[] = [
   importCommand, exportCommand, reportCommand, checkConfigCommand,
 ];
 
+function packageVersion(): string {
+  try {
+    const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `chut — call screening for Asterisk and FreeSWITCH
 
-usage: chut COMMAND [options]      (chut COMMAND --help for details)
+usage: chut COMMAND [options]      (chut COMMAND --help, or chut help COMMAND, for details)
+       chut --version
 
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
@@ -33,12 +46,17 @@ CHUT_API_TOKEN, …). Exit codes: 0 ok, 1 failure, 2 usage, 65 bad data, 69 Redi
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    process.stderr.write(usage()); // a usage error: the text goes where errors go
+    return EXIT.usage;
+  }
+  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help']);
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
-    return name ? EXIT.ok : EXIT.usage;
+    return EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write('chut 0.1.0\n');
+    process.stdout.write(`chut ${packageVersion()}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -36,6 +36,12 @@ describe('chut CLI against the real Redis', () => {
       expect(h.code, cmd).toBe(0);
       expect(h.stdout, cmd).toMatch(new RegExp(`usage: chut ${cmd}`));
     }
+    expect((await runChut(['help', 'lookup'], env)).stdout).toMatch(/^usage: chut lookup/);
+    const bare = await runChut([], env); // no command is a usage error: the text goes to standard error
+    expect([bare.code, bare.stdout]).toEqual([2, '']);
+    expect(bare.stderr).toMatch(/usage: chut COMMAND/);
+    const version = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    expect((await runChut(['--version'], env)).stdout).toBe(`chut ${version.version}\n`);
   });
 
   it('stops quietly when the reader of its output goes away (chut demo | head)', async () => {
