@@ -126,6 +126,12 @@ describe('chut CLI against the real Redis', () => {
     const bad = await runChut(['import', file, '--format', 'ftc'], env);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/nothing imported/);
+    const refused = join(dir, 'all-bad.csv');
+    writeFileSync(refused, 'number,reason\nhello,x\n12,y\n');
+    const none = await runChut(['import', refused], env);
+    expect(none.code).toBe(65);
+    expect(none.stdout).toMatch(/imported 0 entries, skipped 2/);
+    expect(none.stderr).toMatch(/no line could be imported/);
   });
 
   it('reports in text and json', async () => {

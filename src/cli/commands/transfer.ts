@@ -21,7 +21,8 @@ export const importCommand: Command = {
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
 writes: lossless), auto (sniffed from the header; the default). The whole file is parsed first: a file that
-cannot be parsed applies nothing. Prints how many lines were taken and skipped, and why.
+cannot be parsed applies nothing. Prints how many lines were taken and skipped, and why; exits 65 when every
+line was skipped.
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
@@ -62,6 +63,8 @@ ${GLOBAL_HELP}`,
       }
     }
     process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    // lines that were all refused usually mean the wrong file or --format: a script must notice
+    if (stats.taken === 0 && stats.skipped > 0) throw new CliError(`${file}: no line could be imported (check --format)`, EXIT.dataError);
     return 0;
   },
 };
