@@ -45,6 +45,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
   let retryTimer: NodeJS.Timeout | null = null;
   let pingTimer: NodeJS.Timeout | null = null;
   let attempt = 0;
+  let everConnected = false;
   let stopped = true;
 
   function setStatus(s: ConnectionStatus): void {
@@ -62,7 +63,9 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
       return;
     }
     setStatus({ state: 'reconnecting', since: Date.now(), attempt, lastError: reason });
-    opts.logger.warn({ attempt, inMs: wait, reason }, 'ARI: events connection lost, reconnecting');
+    // "lost" only for a connection that existed: a first connection refused is a setup problem, said as such
+    opts.logger.warn({ attempt, inMs: wait, reason },
+      everConnected ? 'ARI: events connection lost, reconnecting' : 'ARI: cannot reach Asterisk yet (check ari.url, user and password), retrying');
     retryTimer = setTimeout(() => {
       retryTimer = null;
       connect();
@@ -97,6 +100,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     let failure = 'closed';
     ws.on('open', () => {
       attempt = 0;
+      everConnected = true;
       opts.logger.info({ url: wsUrl, app: opts.app }, 'ARI: connected, Stasis app registered');
       setStatus({ state: 'ready', since: Date.now() });
       startPings(ws);

@@ -31,6 +31,7 @@ describe('reconnection', () => {
     await eventually(() => h.adapter.status().state === 'ready', 5000, 'the adapter to be ready');
     clearInterval(watch);
     expect(statuses).toContain('reconnecting');
+    expect(h.logs.some((l) => l.includes('ARI: events connection lost, reconnecting'))).toBe(true);
     const out = await h.sim.placeCall(call('VOICEMAIL after reconnect'));
     expect(out.route).toBe('voicemail');
   });
@@ -147,7 +148,9 @@ describe('secrets', () => {
     const config = parseConfig({ ari: { enabled: true, url: sim.url, user: sim.user, password: 'Wrong-Pass-123' } });
     const adapter = createAriAdapter({ config, logger, screening: {} as ScreeningService }, { retryStrategy: () => 20 });
     await adapter.start();
-    await eventually(() => lines.filter((l) => l.includes('reconnecting')).length >= 2, 5000, 'two reconnect attempts');
+    // never connected: said as a setup problem, not as a lost connection
+    await eventually(() => lines.filter((l) => l.includes('cannot reach Asterisk yet')).length >= 2, 5000, 'two reconnect attempts');
+    expect(lines.some((l) => l.includes('connection lost'))).toBe(false);
     const status = adapter.status();
     await adapter.stop();
     await sim.stop();
