@@ -53,11 +53,18 @@ async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
   const { redis: redisConfig } = parseConfig({ redis: { url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 } });
   const { store, redis } = await connectRedisStore(redisConfig, undefined, 'Check the --redis URL, or leave it out: the demo runs in memory.');
   // the demo starts from a clean slate under its own prefix
-  await deleteKeysWithPrefix(redis, opts.redisPrefix).catch(async (err: unknown) => {
+  await orCloseStore(deleteKeysWithPrefix(redis, opts.redisPrefix), store);
+  return store;
+}
+
+/** `step`'s result; if it fails, the store is closed first (its client would keep the process alive). */
+async function orCloseStore<T>(step: Promise<T>, store: ReputationStore): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
     await store.close();
     throw err;
-  });
-  return store;
+  }
 }
 
 async function findRecord(store: ReputationStore, callId: string): Promise<CallRecord | null> {
@@ -74,10 +81,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   // the store first: if Redis is unreachable, nothing is left listening to keep the process alive
   const store = await openDemoStore(opts);
   const sim = createSimulator(opts.pbx);
-  await sim.start().catch(async (err: unknown) => {
-    await store.close();
-    throw err;
-  });
+  await orCloseStore(sim.start(), store);
   let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00');
   try {
     const config = parseConfig({ ...DEMO_CONFIG, ...sim.chutConfig(), store: opts.redisUrl ? 'redis' : 'memory' });
