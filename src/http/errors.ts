@@ -25,7 +25,8 @@ export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest,
   }
   const status = clientStatus(err as FastifyError);
   if (status !== null) {
-    return reply.code(status).send({ error: status === 413 ? 'too-large' : 'bad-request', message: err.message });
+    const code = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request';
+    return reply.code(status).send({ error: code, message: err.message });
   }
   req.log.error({ err }, 'request failed');
   return reply.code(500).send({ error: 'internal', message: 'internal error (see the chut log)' });

@@ -29,12 +29,23 @@ function buildApp(deps: HttpDeps) {
     routerOptions: { maxParamLength: 128 },
     // Unknown body or query fields are an error the caller should hear about, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // A client that sends headers and then stalls must not hold a connection for ever (imports: 20 MiB on a LAN).
+    requestTimeout: 60_000,
+  });
+  // An API route that takes no query parameters refuses any (`?kind=allow` on a report must not silently mean spam).
+  // Registered before the routes so every one of them passes through it; /metrics and the dashboard stay lenient
+  // (scrapers and caches add parameters of their own).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.schema?.querystring) return;
+    route.schema = { ...route.schema, querystring: { type: 'object', additionalProperties: false, properties: {} } };
   });
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]?.slice(0, 100)}` }));
   app.addHook('onRequest', createAuthHook(deps.config.http.token, deps.config.http.host));
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
+    // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

@@ -62,7 +62,9 @@ export function clampLimit(limit: number): number {
   return Math.max(1, Math.min(CALLS_MAX_LIMIT, Number.isFinite(limit) ? Math.floor(limit) : 50));
 }
 
-const STREAM_ID = /^[0-9]{1,16}-[0-9]{1,16}$/;
+/** A stream entry id as a calls cursor; the HTTP schema uses the same pattern, so a bad cursor is a 400, not a store error. */
+export const STREAM_ID_PATTERN = '^[0-9]{1,16}-[0-9]{1,16}$';
+const STREAM_ID = new RegExp(STREAM_ID_PATTERN);
 export function checkCursor(before: string | undefined): string | undefined {
   if (before === undefined || before === '') return undefined;
   if (!STREAM_ID.test(before)) throw new Error(`invalid calls cursor ${JSON.stringify(before.slice(0, 40))}`);

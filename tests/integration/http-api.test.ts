@@ -135,6 +135,8 @@ describe('stats and calls', () => {
     '/api/calls?limit=0',
     '/api/calls?limit=many',
     '/api/calls?before=not-an-id',
+    // longer than a stream id can be: refused at the edge, not passed to Redis (a 503 would set off store alerts)
+    '/api/calls?before=99999999999999999999-99999999999999999999',
     '/api/calls?action=%3Cscript%3E',
   ])('answers 400 with a JSON error for %s', async (path) => {
     const { status, body } = await api(path);
@@ -226,6 +228,26 @@ describe('spam reports', () => {
   it('refuses an invalid number or kind', async () => {
     expect((await api('/api/reports/12', { method: 'POST' })).status).toBe(400);
     expect((await api(`/api/reports/${FRIEND}`, { method: 'POST', ...json({ kind: 'bad' }) })).status).toBe(400);
+  });
+
+  it('refuses query parameters a write route does not take, instead of ignoring them and doing something else', async () => {
+    const number = '+33611223355';
+    const asQuery = await api(`/api/reports/${encodeURIComponent(number)}?kind=allow`, { method: 'POST' });
+    expect(asQuery.status).toBe(400);
+    expect(asQuery.body.error).toBe('bad-request');
+    const put = await api(`/api/lists/block/${encodeURIComponent(number)}?expires=1d`, { method: 'PUT', ...json({}) });
+    expect(put.status).toBe(400);
+    expect((await api(`/api/lists/block/${encodeURIComponent(number)}?x=1`, { method: 'DELETE' })).status).toBe(400);
+    expect((await api('/api/export?foo=1')).status).toBe(400);
+    const facts = (await api(`/api/numbers/${encodeURIComponent(number)}`)).body;
+    expect([facts.listEntries, facts.facts.reports]).toEqual([[], 0]); // nothing applied
+  });
+
+  it('answers 415 unsupported-media-type for a body it cannot read, and keeps API answers out of caches', async () => {
+    const xml = await api(`/api/reports/${FRIEND}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<kind>spam</kind>' });
+    expect(xml.status).toBe(415);
+    expect(xml.body.error).toBe('unsupported-media-type');
+    expect((await api('/api/stats')).headers.get('cache-control')).toBe('no-store');
   });
 });
 

@@ -1,6 +1,7 @@
 /** Read routes: stats, the call-record stream (paged) and the explanation of one number. */
 import type { FastifyInstance } from 'fastify';
 import { normalise } from '../../phone/index.js';
+import { STREAM_ID_PATTERN } from '../../reputation/calls.js';
 import type { RouteContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { parseSince } from '../params.js';
@@ -19,7 +20,7 @@ const callsSchema = {
       since: sinceProp,
       action: { type: 'string', pattern: '^[a-z][a-z-]{0,19}$' },
       limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-      before: { type: 'string', pattern: '^[0-9]{1,20}-[0-9]{1,20}$' },
+      before: { type: 'string', pattern: STREAM_ID_PATTERN },
     },
   },
 } as const;
