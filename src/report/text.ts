@@ -1,10 +1,6 @@
 /** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
+import { stripUnsafeKeepGaps as clean } from '../phone/sanitize.js';
 import { formatRate, periodLabel, type Count, type HourRow, type ReportSummary } from './summary.js';
-
-/** Removes control characters so a hostile caller string cannot drive the terminal. */
-function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
 
 /** Left-aligns the columns in `left` (the first by default), right-aligns the others (numbers). */
 export function table(header: string[], rows: string[][], left: number[] = [0]): string[] {

@@ -118,6 +118,17 @@ describe('chut CLI against the real Redis', () => {
     expect(entries((await runChut(['export'], env)).stdout)).toEqual(entries(exp.stdout));
   });
 
+  it('lookup never sends an imported reason\'s escape sequences or bidi controls to the terminal', async () => {
+    const file = join(dir, 'hostile.csv');
+    writeFileSync(file, 'number,reason\n0162000077,"\u001b[2J\u001b]0;pwned\u0007evil\u202e\u2066txt\nnext line"\n');
+    expect((await runChut(['import', file], env)).code).toBe(0);
+    const out = await runChut(['lookup', '0162000077'], env);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/listed: block \+33162000077 \(.*evil.*txt next line; source import:auto/);
+    expect(out.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect((await runChut(['unlist', '0162000077'], env)).code).toBe(0);
+  });
+
   it('refuses an unreadable import with exit 65 and applies nothing', async () => {
     const missing = await runChut(['import', join(dir, 'nope.csv')], env);
     expect(missing.code).toBe(65);

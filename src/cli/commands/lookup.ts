@@ -1,4 +1,5 @@
 import { createScreeningService } from '../../screening/service.js';
+import { stripUnsafeKeepGaps } from '../../phone/sanitize.js';
 import type { Explanation } from '../../screening/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -21,7 +22,8 @@ export function formatExplanation(x: Explanation): string {
     const what = e.entry.kind === 'number' ? e.entry.e164 : `${e.entry.prefix}*`;
     lines.push(`listed: ${e.list} ${what} (${e.reason ?? 'no reason'}; source ${e.source}; added ${new Date(e.addedAt).toISOString()}${e.expiresAt ? `; expires ${new Date(e.expiresAt).toISOString()}` : ''})`);
   }
-  return `${lines.join('\n')}\n`;
+  // Reasons and sources come from imported lists and API calls: no escape sequence or bidi control reaches the terminal
+  return `${lines.map(stripUnsafeKeepGaps).join('\n')}\n`;
 }
 
 export const lookupCommand: Command = {
