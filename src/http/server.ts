@@ -2,7 +2,7 @@
  * The HTTP server (Fastify, logging through the pino logger it is given): the API, /metrics, /healthz and the
  * dashboard. Binds `config.http.host:port` (127.0.0.1:8787 by default; port 0 picks a free port).
  */
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAuthHook } from './auth.js';
 import { routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
@@ -19,8 +19,30 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** The headers every answer carries, the dashboard's and the API's alike. */
+function securityHeaders(reply: FastifyReply): void {
+  reply.header('content-security-policy', CSP);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('x-frame-options', 'DENY');
+}
+
+/**
+ * URLs Fastify refuses before any route runs (a broken %-escape, a parameter over 128 characters): the same JSON
+ * errors and headers as every other answer, and the URL is never echoed back whole.
+ */
+function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  securityHeaders(reply);
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply.code(tooLong ? 414 : 400).send({
+    error: tooLong ? 'too-large' : 'bad-request',
+    message: tooLong ? 'a path parameter is longer than 128 characters' : 'the URL is not valid (a broken %-escape?)',
+  });
+}
+
 function buildApp(deps: HttpDeps) {
   const app = Fastify({
+    frameworkErrors: frameworkError,
     // Typed as Fastify's base logger so the route modules take a plain FastifyInstance; it is our pino child.
     loggerInstance: deps.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     // One debug line per request (onResponse below) instead of Fastify's two info lines.
@@ -46,10 +68,7 @@ function buildApp(deps: HttpDeps) {
   app.addHook('onSend', async (req, reply, payload) => {
     // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    reply.header('content-security-policy', CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
+    securityHeaders(reply);
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => {

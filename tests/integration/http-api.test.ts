@@ -243,6 +243,16 @@ describe('spam reports', () => {
     expect([facts.listEntries, facts.facts.reports]).toEqual([[], 0]); // nothing applied
   });
 
+  it('answers URLs the router refuses (broken %-escape, 10 kB parameter) with the same JSON errors and headers, echoing nothing', async () => {
+    const bad = await api('/api/numbers/%ZZ');
+    expect([bad.status, bad.body.error]).toEqual([400, 'bad-request']);
+    expect(bad.headers.get('x-content-type-options')).toBe('nosniff');
+    const long = await api(`/api/numbers/${'1'.repeat(10_000)}`);
+    expect([long.status, long.body.error]).toEqual([414, 'too-large']);
+    expect(long.text.length).toBeLessThan(200);
+    expect((await api('/healthz')).status).toBe(200);
+  });
+
   it('answers 415 unsupported-media-type for a body it cannot read, and keeps API answers out of caches', async () => {
     const xml = await api(`/api/reports/${FRIEND}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<kind>spam</kind>' });
     expect(xml.status).toBe(415);
