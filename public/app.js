@@ -33,7 +33,11 @@ async function api(path, options = {}, retried = false) {
   const res = await fetch(path, { ...options, headers });
   if (res.status === 401 && !retried && (await askToken())) return api(path, options, true);
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) throw new Error(body && body.message ? body.message : `HTTP ${res.status}`);
+  if (!res.ok) {
+    const err = new Error(body && body.message ? body.message : `HTTP ${res.status}`);
+    err.needsForce = Boolean(body && body.needsForce);
+    throw err;
+  }
   return body;
 }
 
@@ -210,8 +214,13 @@ async function onListSubmit(event) {
       msg.textContent = `${entry} removed from the lists`;
     } else {
       const body = { reason: $('list-reason').value.trim() || undefined, expires: $('list-expires').value || undefined };
-      const res = await api(`/api/lists/${action}/${path}`, {
-        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      const put = (extra) => api(`/api/lists/${action}/${path}`, {
+        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, ...extra }),
+      });
+      // a prefix as broad as a country code takes an explicit yes: one click must not silence a whole country
+      const res = await put().catch((err) => {
+        if (err.needsForce && window.confirm(`${err.message.split(';')[0]}. ${action === 'block' ? 'Block' : 'Allow'} it anyway?`)) return put({ force: true });
+        throw err;
       });
       msg.textContent = `${res.entry} is now on the ${res.list} list`;
     }

@@ -72,3 +72,11 @@ const NO_PREFIXES = { national: undefined, international: undefined };
 function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, MAX_ENTRY_LENGTH);
 }
+
+/**
+ * A prefix of 3 digits or fewer (`+3*`, `+33*`): it may stop every caller of a whole country code or more, so the
+ * CLI and the API take it only when told they mean it (`--force`, `"force": true`).
+ */
+export function isBroadPrefix(entry: ListEntry): entry is Extract<ListEntry, { kind: 'prefix' }> {
+  return entry.kind === 'prefix' && entry.prefix.length <= 4;
+}

@@ -149,6 +149,24 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('asks before blocking a prefix as broad as a country code, and blocks nothing when told no', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+    await page.fill('#list-entry', '0*');
+    await page.fill('#list-reason', '');
+    await page.click('#block-button');
+    await expect.poll(() => page.textContent('#list-message')).toMatch(/\+33\* has 3 digits or fewer/);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/Block it anyway\?$/);
+    const simCall = { callerNumber: '0175000043', callerName: 'Friend', dialled: '0100000000', behaviour: { kind: 'silent' } } as const;
+    expect((await sim.placeCall(simCall)).route).toBe('ring');
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('fits a phone screen without horizontal scrolling', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const page = await context.newPage();

@@ -193,6 +193,17 @@ describe('lists', () => {
     await api(`/api/lists/block/${encodeURIComponent('+33163*')}`, { method: 'DELETE' });
   });
 
+  it('takes a prefix as broad as a country code only with "force": true, as the CLI wants --force', async () => {
+    const broad = await api(`/api/lists/block/${encodeURIComponent('0*')}`, { method: 'PUT', ...json({}) });
+    expect(broad.status).toBe(400);
+    expect(broad.body).toMatchObject({ error: 'bad-request', needsForce: true });
+    expect(broad.body.message).toMatch(/^\+33\* has 3 digits or fewer/);
+    expect((await chut.screening.screen(call(FRIEND))).action).toBe('ring'); // nothing applied
+    const forced = await api(`/api/lists/block/${encodeURIComponent('+33*')}`, { method: 'PUT', ...json({ force: true }) });
+    expect([forced.status, forced.body.entry]).toEqual([200, '+33*']);
+    expect((await api(`/api/lists/block/${encodeURIComponent('+33*')}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it.each([
     ['a word as entry', '/api/lists/block/hello', { reason: 'x' }],
     ['an unknown list', `/api/lists/grey/${TARGET}`, {}],

@@ -1,4 +1,4 @@
-import { parseListEntry } from '../../phone/index.js';
+import { isBroadPrefix, parseListEntry } from '../../phone/index.js';
 import type { ListEntry } from '../../phone/types.js';
 import { MAX_REASON_CHARS } from '../../reputation/index.js';
 import type { ListName } from '../../reputation/types.js';
@@ -39,7 +39,7 @@ ${GLOBAL_HELP}`,
       if (positionals.length !== 1) throw usageError(`${list} takes exactly one NUMBER or PREFIX (see chut ${list} --help)`);
       const loaded = loadCliConfig({ config: values.config, redis: values.redis });
       const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
-      if (entry.kind === 'prefix' && entry.prefix.length <= 4 && !values.force) {
+      if (isBroadPrefix(entry) && !values.force) {
         throw usageError(`${entry.prefix}* has 3 digits or fewer: it may cover a whole country code or more; add --force if you mean it`);
       }
       const now = Date.now();

@@ -4,7 +4,7 @@
  * block entry, so "block this number" would otherwise do nothing for an allowlisted number.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseListEntry, type ListEntry } from '../../phone/index.js';
+import { isBroadPrefix, parseListEntry, type ListEntry } from '../../phone/index.js';
 import type { ListName, ListRecord } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -19,7 +19,7 @@ const params = {
 const putBody = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { reason: { type: 'string', maxLength: 200 }, expires: { type: 'string', maxLength: 40 } },
+  properties: { reason: { type: 'string', maxLength: 200 }, expires: { type: 'string', maxLength: 40 }, force: { type: 'boolean' } },
 } as const;
 
 type Params = { list: ListName; entry: string };
@@ -37,9 +37,13 @@ function parseEntry(raw: string, defaultCountry: string): ListEntry {
 export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const country = ctx.config.screening.defaultCountry;
 
-  app.put<{ Params: Params; Body: { reason?: string; expires?: string } | null }>(
+  app.put<{ Params: Params; Body: { reason?: string; expires?: string; force?: boolean } | null }>(
     '/api/lists/:list/:entry', { schema: { params, body: putBody } }, async (req) => {
       const entry = parseEntry(req.params.entry, country);
+      if (isBroadPrefix(entry) && req.body?.force !== true) {
+        throw badRequest(`${entryText(entry)} has 3 digits or fewer: it may cover a whole country code or more; send "force": true if you mean it`,
+          { needsForce: true });
+      }
       const now = ctx.now();
       const record: ListRecord = {
         list: req.params.list, entry, reason: cleanText(req.body?.reason), source: 'api',
