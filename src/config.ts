@@ -4,7 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -304,12 +304,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     } catch (err) {
       throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
     }
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(text, { maxAliasCount: 50 });
-    } catch (err) {
-      throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-    }
+    const read = parseYamlText(text);
+    if ('problem' in read) throw new ConfigError([`${file}: ${read.problem}`]);
+    const parsed = read.value;
     if (parsed !== null && parsed !== undefined && !isPlainObject(parsed)) {
       throw new ConfigError([`${file}: the top level must be a mapping`]);
     }

@@ -2,7 +2,7 @@
  * Turns policy YAML into a validated PolicySpec, or every problem found, each `path: message`
  * (`rules[3].when.rate.within: must be a duration like 10m`).
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from '../yaml-text.js';
 import type { z } from 'zod';
 import { policySchema } from './schema.js';
 import { DEFAULT_BLOCK_DIGITS, type PolicySpec } from './spec.js';
@@ -63,11 +63,8 @@ function mixedBlockDigits(rules: unknown[]): string[] {
 
 function readYaml(yamlText: string): { value: unknown } | { problem: string } {
   if (yamlText.length > MAX_POLICY_BYTES) return { problem: `(file): larger than ${MAX_POLICY_BYTES} bytes` };
-  try {
-    return { value: parseYaml(yamlText, { maxAliasCount: 50 }) };
-  } catch (err) {
-    return { problem: `(yaml): ${(err as Error).message.split('\n')[0] ?? 'not valid YAML'}` };
-  }
+  const read = parseYamlText(yamlText);
+  return 'problem' in read ? { problem: `(yaml): ${read.problem}` } : read;
 }
 
 /** The validated spec, or the full list of problems. */
