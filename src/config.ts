@@ -28,11 +28,23 @@ const promptSet = z.object({
 
 const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 
+function isRedisUrl(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return (protocol === 'redis:' || protocol === 'rediss:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z.object({
   /** `redis` (the real store) or `memory` (demo only: nothing persists). */
   store: z.enum(['redis', 'memory']).default('redis'),
   redis: z.object({
-    url: z.string().default('redis://127.0.0.1:6379'),
+    // Refused here rather than by the Redis client at first use (a stack trace); the message never echoes the URL,
+    // which may carry a password.
+    url: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db] (special characters in the password %-encoded)' })
+      .default('redis://127.0.0.1:6379'),
     /** Every key lives under this prefix. */
     prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/).default('chut:'),
     /** Optional Sentinel setup: when set, `url` is ignored. */
@@ -64,7 +76,7 @@ export const configSchema = z.object({
     onTimeout: z.enum(['voicemail', 'reject']).default('reject'),
     language: z.string().regex(/^[a-z]{2}$/).default('fr'),
     /** Prompts per language; the defaults exist in Asterisk's core sounds. */
-    prompts: z.record(z.string(), promptSet).default({
+    prompts: z.record(z.string(), promptSet).refine((sets) => Object.keys(sets).length > 0, { message: 'needs at least one language (e.g. fr, en)' }).default({
       fr: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
       en: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
     }),

@@ -77,5 +77,6 @@ export async function connectRedisStore(
 
 /** `redis://:secret@host` → `redis://***@host`: passwords never reach the terminal or logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+  // up to the LAST @: a password may itself contain @ (or /) when the URL was typed by hand
+  return url.replace(/\/\/.*@/, '//***@');
 }

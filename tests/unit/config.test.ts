@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
+import { redactUrl } from '../../src/cli/context.js';
 
 /** No file: defaults plus the given environment. */
 const fromEnv = (env: Record<string, string>) => loadConfig({ file: null, env, cwd: '/nonexistent' }).config;
@@ -43,5 +44,36 @@ describe('configuration from the environment', () => {
     const text = problems({ CHUT_AMI_PORT: 'abc', CHUT_LOG_LEVEL: 'chatty' }).join('\n');
     expect(text).toMatch(/^log\.level: .*\(from CHUT_LOG_LEVEL\)$/m);
     expect(text.split('\n').filter((l) => l.includes('CHUT_AMI_PORT'))).toHaveLength(1);
+  });
+});
+
+describe('configuration values checked before use', () => {
+  const refused = (raw: unknown): string => {
+    try {
+      parseConfig(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems.join('\n');
+      throw err;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('refuses a Redis URL the client could not parse, without echoing it (it may hold a password)', () => {
+    for (const url of ['redis://:Sekr3t/x@127.0.0.1:1', 'http://127.0.0.1:6379', 'localhost:6379', 'redis://']) {
+      const text = refused({ redis: { url } });
+      expect(text).toMatch(/^redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(text).not.toContain('Sekr3t');
+    }
+    expect(parseConfig({ redis: { url: 'rediss://:p%40ss@redis.lan:6380/2' } }).redis.url).toBe('rediss://:p%40ss@redis.lan:6380/2');
+  });
+
+  it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
+    expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
+  });
+
+  it('redacts a Redis password even when it holds @ or /', () => {
+    expect(redactUrl('redis://:Sek@r3t@127.0.0.1:1')).toBe('redis://***@127.0.0.1:1');
+    expect(redactUrl('redis://user:a/b@host:6379/0')).toBe('redis://***@host:6379/0');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });
