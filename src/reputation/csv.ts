@@ -40,8 +40,18 @@ function quoted(text: string, i: number, line: number): { value: string; next: n
   }
 }
 
+/**
+ * The field separator: `,`, or `;` when the first line has semicolons and no comma (what Excel writes where the
+ * decimal mark is a comma, as in France). Read as commas, `+33612345678;spam` lost its reason without a word.
+ */
+export function sniffSeparator(text: string): ',' | ';' {
+  const end = text.search(/[\r\n]/);
+  const first = end === -1 ? text : text.slice(0, end);
+  return first.includes(';') && !first.includes(',') ? ';' : ',';
+}
+
 /** Parses the whole text; throws ImportError on an unterminated quoted field. */
-export function parseCsv(input: string): CsvRow[] {
+export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const rows: CsvRow[] = [];
   let fields: string[] = [];
@@ -56,7 +66,7 @@ export function parseCsv(input: string): CsvRow[] {
       field = q.value;
       line += q.newlines;
       i = q.next;
-    } else if (c === ',') {
+    } else if (c === separator) {
       fields.push(field);
       field = '';
       i++;

@@ -3,9 +3,9 @@
  * `auto` (sniffed from the header). Everything is parsed and validated before anything is applied; a file that
  * cannot be read at all throws ImportError, bad lines are skipped and counted by reason.
  */
-import { parseListEntry } from '../phone/index.js';
+import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
-import { assertText, ImportError, parseCsv, type CsvRow } from './csv.js';
+import { assertText, ImportError, parseCsv, sniffSeparator, type CsvRow } from './csv.js';
 import { isE164, isPrefixEntry } from './keys.js';
 import { cleanReason, entryText } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
@@ -20,6 +20,8 @@ export interface ImportOptions {
   source: string;
   defaultCountry: string;
   now: number;
+  /** Take prefixes of 3 digits or fewer (a whole country code: `+33*`); skipped otherwise, as `chut block` wants --force. */
+  allowBroadPrefixes?: boolean;
 }
 
 export const FTC_HEADER = ['Company_Phone_Number', 'Created_Date', 'Violation_Date', 'Consumer_City', 'Consumer_State',
@@ -31,16 +33,21 @@ const isHeader = (row: CsvRow | undefined, header: string[]) =>
   !!row && header.every((h, i) => (row.fields[i] ?? '').trim().toLowerCase() === h.toLowerCase());
 const isEmpty = (row: CsvRow) => row.fields.every((f) => f.trim() === '');
 
+export const BROAD_PREFIX_SKIP = 'prefix of 3 digits or fewer (needs --force, or force=true in the API)';
+
 class Collector {
   readonly records: ListRecord[] = [];
   readonly skippedWhy: Record<string, number> = {};
   private readonly seen = new Set<string>();
+
+  constructor(private readonly allowBroadPrefixes: boolean) {}
 
   skip(why: string): void {
     this.skippedWhy[why] = (this.skippedWhy[why] ?? 0) + 1;
   }
 
   take(rec: ListRecord): void {
+    if (isBroadPrefix(rec.entry) && !this.allowBroadPrefixes) return this.skip(BROAD_PREFIX_SKIP);
     const key = `${rec.list}|${rec.entry.kind}|${entryText(rec.entry)}`;
     if (this.seen.has(key)) return this.skip('duplicate');
     this.seen.add(key);
@@ -90,10 +97,15 @@ function ftcRow(row: CsvRow, o: ImportOptions, c: Collector): void {
   c.take({ list: o.list, entry, reason: cleanReason(reason), source: o.source, addedAt: day, expiresAt: null });
 }
 
+/** Latest time a JS Date can hold (the store refuses later ones). */
+const MAX_TIME = 8_640_000_000_000_000;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch milliseconds or an ISO 8601 date, nothing looser (Date.parse reads "5" or "1/2" as dates in 2001). */
 function timeOf(s: string): number | null {
   const t = s.trim();
-  const ms = /^\d{1,16}$/.test(t) ? Number(t) : Date.parse(t);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
+  const ms = /^\d{1,16}$/.test(t) ? Number(t) : ISO_DATE.test(t) ? Date.parse(t) : NaN;
+  return Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME ? ms : null;
 }
 
 function chutRow(row: CsvRow, o: ImportOptions, c: Collector): void {
@@ -125,8 +137,8 @@ export function parseImport(text: string, o: ImportOptions): { records: ListReco
   if (typeof text !== 'string') throw new ImportError('expected the file as text');
   if (!['auto', 'csv', 'ftc', 'chut'].includes(o.format)) throw new ImportError(`unknown import format ${String(o.format)}`);
   assertText(text);
-  const rows = parseCsv(text);
-  const c = new Collector();
+  const rows = parseCsv(text, sniffSeparator(text));
+  const c = new Collector(o.allowBroadPrefixes === true);
   const firstIndex = rows.findIndex((r) => !isEmpty(r));
   const first = rows[firstIndex];
   const format = detect(first, o.format);

@@ -137,6 +137,11 @@ describe('chut CLI against the real Redis', () => {
     const bad = await runChut(['import', file, '--format', 'ftc'], env);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/nothing imported/);
+    const latin1 = join(dir, 'latin1.csv');
+    writeFileSync(latin1, Buffer.from('number,reason\n0612345678,D\xe9marchage\n', 'latin1'));
+    const notUtf8 = await runChut(['import', latin1], env);
+    expect(notUtf8.code).toBe(65);
+    expect(notUtf8.stderr).toMatch(/is not UTF-8 text: save it as UTF-8/);
     const refused = join(dir, 'all-bad.csv');
     writeFileSync(refused, 'number,reason\nhello,x\n12,y\n');
     const none = await runChut(['import', refused], env);

@@ -17,23 +17,25 @@ type Format = (typeof FORMATS)[number];
 export const importCommand: Command = {
   name: 'import',
   summary: 'import numbers into a list from a CSV file',
-  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run]
+  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run] [--force]
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
-writes: lossless), auto (sniffed from the header; the default). The whole file is parsed first: a file that
-cannot be parsed applies nothing. Prints how many lines were taken and skipped, and why; exits 65 when every
-line was skipped.
+writes: lossless), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons
+when the first line has semicolons and no comma (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
+The whole file is parsed first: a file that cannot be parsed applies nothing. Prints how many lines were taken
+and skipped, and why; exits 65 when every line was skipped.
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
   --source NAME       source recorded with each entry (default import:<format>)
   --dry-run           parse and report, write nothing
+  --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
       format: { type: 'string', default: 'auto' }, list: { type: 'string', default: 'block' },
-      source: { type: 'string' }, 'dry-run': { type: 'boolean' }, redis: { type: 'string' },
+      source: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, redis: { type: 'string' },
     });
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     if (positionals.length !== 1) throw usageError('import takes exactly one FILE (see chut import --help)');
@@ -47,7 +49,7 @@ ${GLOBAL_HELP}`,
     try {
       parsed = parseImport(text, {
         format, list: values.list as ListName, source: values.source ?? `import:${format}`,
-        defaultCountry: loaded.config.screening.defaultCountry, now: Date.now(),
+        defaultCountry: loaded.config.screening.defaultCountry, now: Date.now(), allowBroadPrefixes: values.force === true,
       });
     } catch (err) {
       throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
@@ -74,7 +76,13 @@ async function readImportFile(file: string): Promise<string> {
     const info = await stat(file);
     if (!info.isFile()) throw new CliError(`${file} is not a file`, EXIT.dataError);
     if (info.size > MAX_IMPORT_BYTES) throw new CliError(`${file} is larger than ${MAX_IMPORT_BYTES >> 20} MiB`, EXIT.dataError);
-    return await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    try {
+      // fatal: a Windows-1252 file would otherwise import "Démarchage" as "D\uFFFDmarchage" without a word
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new CliError(`${file} is not UTF-8 text: save it as UTF-8 (Excel: "CSV UTF-8") and import it again (nothing imported)`, EXIT.dataError);
+    }
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.dataError);

@@ -11,7 +11,7 @@ import type { RouteContext } from '../context.js';
 import { badRequest } from '../errors.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
-type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip' };
+type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -23,6 +23,8 @@ const importSchema = {
       format: { type: 'string', enum: ['auto', 'csv', 'ftc', 'chut'], default: 'auto' },
       list: { type: 'string', enum: ['allow', 'block'], default: 'block' },
       onInvalid: { type: 'string', enum: ['reject', 'skip'], default: 'reject' },
+      /** Take prefixes of 3 digits or fewer (a whole country code), as PUT /api/lists wants "force": true. */
+      force: { type: 'boolean', default: false },
     },
   },
   body: { type: 'string' },
@@ -32,6 +34,7 @@ function parse(ctx: RouteContext, text: string, q: ImportQuery): ReturnType<type
   try {
     return parseImport(text, {
       format: q.format, list: q.list, source: `import:${q.format}`, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
+      allowBroadPrefixes: q.force,
     });
   } catch (err) {
     if (err instanceof ImportError) throw badRequest(`the file cannot be read: ${err.message}; nothing was imported`);

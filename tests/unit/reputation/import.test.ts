@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImportError, parseDay, parseImport, type ImportOptions } from '../../../src/reputation/index.js';
+import { BROAD_PREFIX_SKIP } from '../../../src/reputation/import.js';
+import { entryText } from '../../../src/reputation/records.js';
 
 const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
 const TODAY = Date.UTC(2026, 5, 15);
@@ -26,6 +28,22 @@ describe('parseImport csv', () => {
       ['allow', { kind: 'number', e164: '+33612345678' }], ['allow', { kind: 'number', e164: '+33698765432' }],
     ]);
     expect(stats.taken).toBe(2);
+  });
+
+  it('reads a semicolon-separated file (Excel in French) instead of losing its reasons', () => {
+    const { records, stats } = parseImport('numéro;motif\r\n+33612345678;démarchage\r\n06 98 76 54 32;"robot; rappel"\r\n', opts());
+    expect(records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612345678', 'démarchage'], ['+33698765432', 'robot; rappel']]);
+    expect(stats.skipped).toBe(0);
+    // a comma on the first line keeps commas the separator
+    expect(parseImport('number,reason\n0612345678,a;b\n', opts()).records[0]?.reason).toBe('a;b');
+  });
+
+  it('skips a prefix of 3 digits or fewer unless told to take it (it would stop a whole country)', () => {
+    const text = 'number,reason\n0*,oops\n+3*,oops\n0162*,npv\n';
+    const careful = parseImport(text, opts());
+    expect(careful.records.map((r) => entryText(r.entry))).toEqual(['+33162']);
+    expect(careful.stats.skippedWhy).toEqual({ [BROAD_PREFIX_SKIP]: 2 });
+    expect(parseImport(text, opts({ allowBroadPrefixes: true })).records.map((r) => entryText(r.entry))).toEqual(['+33', '+3', '+33162']);
   });
 
   it('returns nothing for an empty file', () => {
@@ -71,6 +89,15 @@ describe('parseImport chut and failures', () => {
       { list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'a,b', source: 'import:chut', addedAt: Date.UTC(2026, 0, 1), expiresAt: null },
     ]);
     expect(stats.skippedWhy).toEqual({ 'bad date': 1, 'bad list': 1 });
+  });
+
+  it('takes dates as epoch milliseconds or ISO 8601 only, within what a date can hold', () => {
+    const line = (added: string) => `block,number,+33612345678,x,cli,${added},\n`;
+    const take = (added: string) => parseImport(`list,kind,entry,reason,source,added_at,expires_at\n${line(added)}`, opts()).records[0]?.addedAt ?? null;
+    expect(take('1767225600000')).toBe(Date.UTC(2026, 0, 1));
+    expect(take('2026-01-01')).toBe(Date.UTC(2026, 0, 1));
+    expect(take('2026-01-01T10:00:00+01:00')).toBe(Date.UTC(2026, 0, 1, 9));
+    for (const loose of ['8640000000000001', '1/2', 'Jan 5', '-5', '2026-13-45T99']) expect(take(loose), loose).toBeNull();
   });
 
   it('throws a clear error, before anything is applied, on a file it cannot read at all', () => {
