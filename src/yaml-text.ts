@@ -22,7 +22,12 @@ function describe(issue: YAMLError): string {
 }
 
 export function parseYamlText(text: string): { value: unknown } | { problem: string } {
-  const doc = parseDocument(text, { logLevel: 'silent', prettyErrors: true }); // prettyErrors: fills in linePos
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { logLevel: 'silent', prettyErrors: true }); // prettyErrors: fills in linePos
+  } catch {
+    return { problem: 'not valid YAML: nested too deeply to read' }; // the parser recurses: a stack overflow
+  }
   const issue = doc.errors[0] ?? doc.warnings[0];
   if (issue) return { problem: describe(issue) };
   try {

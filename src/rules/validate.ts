@@ -67,11 +67,31 @@ function readYaml(yamlText: string): { value: unknown } | { problem: string } {
   return 'problem' in read ? { problem: `(yaml): ${read.problem}` } : read;
 }
 
+/** Conditions nested deeper than this (any/not) are refused up front: validation and evaluation recurse. */
+const MAX_CONDITION_DEPTH = 32;
+
+/** The first `when` nested too deep, as a problem with its path (walks at most MAX_CONDITION_DEPTH + 1 levels). */
+function tooDeep(when: unknown, path: string, depth = 0): string | null {
+  if (!isObject(when)) return null;
+  if (depth > MAX_CONDITION_DEPTH) return `${path}: conditions nested more than ${MAX_CONDITION_DEPTH} deep (any/not)`;
+  const children: Array<[unknown, string]> = Array.isArray(when.any) ? when.any.map((w, i) => [w, `${path}.any[${i}]`]) : [];
+  children.push([when.not, `${path}.not`]);
+  for (const [child, childPath] of children) {
+    const problem = tooDeep(child, childPath, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /** The validated spec, or the full list of problems. */
 export function validatePolicy(yamlText: string): { spec: PolicySpec } | { problems: string[] } {
   const read = readYaml(yamlText);
   if ('problem' in read) return { problems: [read.problem] };
   if (!isObject(read.value)) return { problems: ['(root): the policy must be a mapping with version, default and rules'] };
+  const deep = Array.isArray(read.value.rules)
+    ? read.value.rules.map((r, i) => (isObject(r) ? tooDeep(r.when, `rules[${i}].when`) : null)).filter((p): p is string => p !== null)
+    : [];
+  if (deep.length > 0) return { problems: deep };
   const result = policySchema.safeParse(read.value);
   const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
   const rules = read.value.rules;

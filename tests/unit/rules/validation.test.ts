@@ -16,6 +16,15 @@ function problems(text: string): string[] {
 }
 
 describe('policy validation', () => {
+  it('refuses conditions nested deeper than 32 (any/not) with the path, instead of overflowing the stack', () => {
+    const nest = (depth: number) => Array.from({ length: depth }).reduce<string>((w) => `{ not: ${w} }`, '{ list: block }');
+    const policy = (depth: number) => `version: 1\ndefault: ring\nrules:\n  - name: deep\n    when: ${nest(depth)}\n    action: ring\n`;
+    expect(() => parsePolicy(policy(32), 'test')).not.toThrow();
+    const found = problems(policy(2000));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^rules\[0\]\.when(\.not){33}: conditions nested more than 32 deep \(any\/not\)$/);
+  });
+
   it('reports every problem at once, each with its path', () => {
     const found = problems(`version: 1
 timezone: Mars/Olympus
