@@ -16,13 +16,15 @@ export interface ImportOptions {
   format: ImportFormat;
   /** List for `csv` and `ftc` files (a `chut` file names the list on each line). */
   list: ListName;
-  /** Source recorded on each entry (`import:csv`, `import:ftc`…); a `chut` line's own source wins. */
-  source: string;
+  /** Source recorded on each entry; default `import:<detected format>` (`import:ftc`…); a `chut` line's own source wins. */
+  source?: string;
   defaultCountry: string;
   now: number;
   /** Take prefixes of 3 digits or fewer (a whole country code: `+33*`); skipped otherwise, as `chut block` wants --force. */
   allowBroadPrefixes?: boolean;
 }
+
+type SourcedOptions = ImportOptions & { source: string };
 
 export const FTC_HEADER = ['Company_Phone_Number', 'Created_Date', 'Violation_Date', 'Consumer_City', 'Consumer_State',
   'Consumer_Area_Code', 'Subject', 'Recorded_Message_Or_Robocall'];
@@ -77,14 +79,14 @@ export function parseDay(s: string): number | null {
   return back.getUTCMonth() === Number(m) - 1 && back.getUTCDate() === Number(d) ? ms : null;
 }
 
-function csvRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+function csvRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   const entry = entryOf(row.fields[0] ?? '', o.defaultCountry);
   if (!entry) return c.skip('invalid number');
   const day = Math.floor(o.now / DAY_MS) * DAY_MS;
   c.take({ list: o.list, entry, reason: cleanReason((row.fields[1] ?? '').trim()), source: o.source, addedAt: day, expiresAt: null });
 }
 
-function ftcRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+function ftcRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   let digits = (row.fields[0] ?? '').replace(/[\s().+-]/g, '');
   if (/^1\d{10}$/.test(digits)) digits = digits.slice(1);
   const entry = /^\d{10}$/.test(digits) ? entryOf(`+1${digits}`, 'US') : null;
@@ -108,7 +110,7 @@ function timeOf(s: string): number | null {
   return Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME ? ms : null;
 }
 
-function chutRow(row: CsvRow, o: ImportOptions, c: Collector): void {
+function chutRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   const [list, kind, raw = '', reason = '', source = '', added = '', expires = ''] = row.fields;
   if (list !== 'allow' && list !== 'block') return c.skip('bad list');
   const text = raw.trim();
@@ -147,10 +149,11 @@ export function parseImport(text: string, o: ImportOptions): { records: ListReco
   const csvHeader = format === 'csv' && firstCell !== '' && !/[0-9]/.test(firstCell);
   const skipFirst = format !== 'csv' || csvHeader;
   const handle = format === 'ftc' ? ftcRow : format === 'chut' ? chutRow : csvRow;
+  const withSource: SourcedOptions = { ...o, source: o.source ?? `import:${format}` };
   rows.forEach((row, i) => {
     if (i === firstIndex && skipFirst) return;
     if (isEmpty(row)) return c.skip('empty line');
-    handle(row, o, c);
+    handle(row, withSource, c);
   });
   return { records: c.records, stats: c.stats() };
 }

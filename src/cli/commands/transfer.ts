@@ -27,7 +27,7 @@ and skipped, and why; exits 65 when every line was skipped.
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
-  --source NAME       source recorded with each entry (default import:<format>)
+  --source NAME       source recorded with each entry (default import:<the format read: csv, ftc or chut>)
   --dry-run           parse and report, write nothing
   --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
@@ -48,7 +48,7 @@ ${GLOBAL_HELP}`,
     let parsed: ReturnType<typeof parseImport>;
     try {
       parsed = parseImport(text, {
-        format, list: values.list as ListName, source: values.source ?? `import:${format}`,
+        format, list: values.list as ListName, source: values.source,
         defaultCountry: loaded.config.screening.defaultCountry, now: Date.now(), allowBroadPrefixes: values.force === true,
       });
     } catch (err) {

@@ -33,7 +33,7 @@ const importSchema = {
 function parse(ctx: RouteContext, text: string, q: ImportQuery): ReturnType<typeof parseImport> {
   try {
     return parseImport(text, {
-      format: q.format, list: q.list, source: `import:${q.format}`, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
+      format: q.format, list: q.list, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
       allowBroadPrefixes: q.force,
     });
   } catch (err) {

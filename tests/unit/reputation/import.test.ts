@@ -46,6 +46,13 @@ describe('parseImport csv', () => {
     expect(parseImport(text, opts({ allowBroadPrefixes: true })).records.map((r) => entryText(r.entry))).toEqual(['+33', '+3', '+33162']);
   });
 
+  it('records the format it detected as the default source (import:ftc, not import:auto)', () => {
+    const ftc = `${FTC}\n2025551234,2025-01-02,2025-01-01,X,NY,202,Debt,Y\n`;
+    expect(parseImport(ftc, { ...opts(), source: undefined }).records[0]?.source).toBe('import:ftc');
+    expect(parseImport('0612345678,x\n', { ...opts(), source: undefined }).records[0]?.source).toBe('import:csv');
+    expect(parseImport('0612345678,x\n', opts({ source: 'bloctel' })).records[0]?.source).toBe('bloctel');
+  });
+
   it('returns nothing for an empty file', () => {
     expect(parseImport('', opts())).toEqual({ records: [], stats: { taken: 0, skipped: 0, skippedWhy: {} } });
   });
