@@ -142,6 +142,13 @@ describe('chut CLI against the real Redis', () => {
     const notUtf8 = await runChut(['import', latin1], env);
     expect(notUtf8.code).toBe(65);
     expect(notUtf8.stderr).toMatch(/is not UTF-8 text: save it as UTF-8/);
+    const utf16 = join(dir, 'utf16.csv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('number,reason\n0612345678,x\n', 'utf16le')]));
+    expect((await runChut(['import', utf16], env)).stderr).toMatch(/is UTF-16 text: save it as UTF-8/);
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'number,reason\n');
+    const empty = await runChut(['import', headerOnly], env);
+    expect([empty.code, empty.stderr]).toEqual([65, expect.stringMatching(/holds no list entry/)]);
     const refused = join(dir, 'all-bad.csv');
     writeFileSync(refused, 'number,reason\nhello,x\n12,y\n');
     const none = await runChut(['import', refused], env);

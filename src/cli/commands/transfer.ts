@@ -23,7 +23,7 @@ Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call compl
 writes: lossless), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons
 when the first line has semicolons and no comma (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing. Prints how many lines were taken
-and skipped, and why; exits 65 when every line was skipped.
+and skipped, and why; exits 65 when it takes nothing (an empty file, or every line skipped).
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
@@ -65,8 +65,10 @@ ${GLOBAL_HELP}`,
       }
     }
     process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
-    // lines that were all refused usually mean the wrong file or --format: a script must notice
-    if (stats.taken === 0 && stats.skipped > 0) throw new CliError(`${file}: no line could be imported (check --format)`, EXIT.dataError);
+    // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must notice
+    if (stats.taken === 0) {
+      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported (check --format)` : `${file} holds no list entry`, EXIT.dataError);
+    }
     return 0;
   },
 };
@@ -77,6 +79,9 @@ async function readImportFile(file: string): Promise<string> {
     if (!info.isFile()) throw new CliError(`${file} is not a file`, EXIT.dataError);
     if (info.size > MAX_IMPORT_BYTES) throw new CliError(`${file} is larger than ${MAX_IMPORT_BYTES >> 20} MiB`, EXIT.dataError);
     const bytes = await readFile(file);
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+      throw new CliError(`${file} is UTF-16 text: save it as UTF-8 (Excel: "CSV UTF-8") and import it again (nothing imported)`, EXIT.dataError);
+    }
     try {
       // fatal: a Windows-1252 file would otherwise import "Démarchage" as "D\uFFFDmarchage" without a word
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
