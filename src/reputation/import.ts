@@ -7,7 +7,7 @@ import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
 import { assertText, ImportError, parseCsv, sniffSeparator, type CsvRow } from './csv.js';
 import { isE164, isPrefixEntry } from './keys.js';
-import { cleanReason, entryText } from './records.js';
+import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
 
 export { ImportError } from './csv.js';
@@ -99,8 +99,6 @@ function ftcRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   c.take({ list: o.list, entry, reason: cleanReason(reason), source: o.source, addedAt: day, expiresAt: null });
 }
 
-/** Latest time a JS Date can hold (the store refuses later ones). */
-const MAX_TIME = 8_640_000_000_000_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Epoch milliseconds or an ISO 8601 date, nothing looser (Date.parse reads "5" or "1/2" as dates in 2001). */

@@ -10,7 +10,7 @@ export const MAX_REASON_CHARS = 256;
 export const MAX_SOURCE_CHARS = 64;
 const DAY_MS = 86_400_000;
 /** Latest time a JS Date can print (ISO export). */
-const MAX_TIME = 8_640_000_000_000_000;
+export const MAX_TIME = 8_640_000_000_000_000;
 /** Day 0 of the compact encoding: 2000-01-01 UTC. 15 bits of days reach 2089. */
 const EPOCH_DAY = 10_957;
 const DAY_SPAN = 32_768;
