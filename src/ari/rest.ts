@@ -59,13 +59,21 @@ export function ariBaseUrl(configured: string): string {
   return `${u.origin}${path.endsWith('/ari') ? path : `${path}/ari`}`;
 }
 
+/**
+ * A list value goes out as ONE comma-separated parameter (`media=sound:a,digits:12`): Asterisk's generated ARI
+ * handlers split a parameter on commas and keep only the LAST occurrence of a repeated one, so `media=a&media=b`
+ * would play `b` alone (the captcha's digits without the instructions). Values holding a comma cannot travel so.
+ */
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value as readonly string[]) params.append(key, v);
-    else params.append(key, String(value));
+    if (Array.isArray(value)) {
+      const items = value as readonly string[];
+      if (items.some((v) => v.includes(','))) throw new Error(`ARI ${key}: a list item holds a comma`);
+      params.append(key, items.join(','));
+    } else params.append(key, String(value));
   }
   const s = params.toString();
   return s ? `?${s}` : '';

@@ -42,7 +42,7 @@ describe('frames have the recorded shapes and order', () => {
     await until(() => frames.length > 0);
     const id = (frames[0]?.channel as { id: string }).id;
     expect((await rest('POST', `/channels/${id}/answer`)).status).toBe(204);
-    const play = await rest('POST', `/channels/${id}/play?media=sound:chut-captcha&media=digits:1234&playbackId=pb-${id}`);
+    const play = await rest('POST', `/channels/${id}/play?media=sound:chut-captcha,digits:1234&playbackId=pb-${id}`);
     expect(play.status).toBe(201);
     expect(play.headers.get('location')).toBe(`/ari/playbacks/pb-${id}`);
     expect(Object.keys(play.body as object)).toEqual(['id', 'media_uri', 'target_uri', 'language', 'state']);

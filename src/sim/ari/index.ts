@@ -222,12 +222,12 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     return ch;
   }
 
-  /** An inbound PSTN call into the snippet's screening context. */
-  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome> {
+  /** An inbound PSTN call into the snippet's screening context; `played`: the media URIs the caller heard, in order. */
+  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome & { played: string[] }> {
     const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, [], call);
     ch.start();
     if (ch.inStasis) this.emit('stasis-start', ch.data.id, performance.now());
-    return ch.outcome;
+    return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played] }));
   }
 
   /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`. */

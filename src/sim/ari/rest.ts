@@ -38,7 +38,8 @@ const channelRoutes: Record<string, Handler> = {
   },
   'POST play': (s, q, ch) => {
     if (!ch.inStasis) return NOT_IN_STASIS;
-    const media = q.getAll('media').flatMap((m) => m.split(',')).filter(Boolean);
+    // as Asterisk's generated handler: the last `media` parameter wins, split on commas
+    const media = (q.getAll('media').at(-1) ?? '').split(',').filter(Boolean);
     if (media.length === 0) return msg(500, 'Failed to queue media for playback');
     const id = q.get('playbackId') || randomUUID();
     const data: PlaybackData = { id, mediaUri: media[0] as string, channelId: ch.data.id, language: q.get('lang') || ch.data.language, state: 'queued' };

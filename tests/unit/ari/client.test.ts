@@ -24,9 +24,10 @@ describe('REST URLs', () => {
     expect(ariBaseUrl('https://chut:s3cret@pbx.example:8089/asterisk?x=1')).toBe('https://pbx.example:8089/asterisk/ari');
   });
 
-  it('encodes query values, repeats list values, and skips undefined ones', () => {
+  it('encodes query values, sends a list as one comma-separated value (Asterisk keeps only the last repeat), skips undefined ones', () => {
     expect(buildQuery({ media: ['sound:a', 'digits:12'], variable: 'STIR_SHAKEN(0,verify_result)', value: undefined }))
-      .toBe('?media=sound%3Aa&media=digits%3A12&variable=STIR_SHAKEN%280%2Cverify_result%29');
+      .toBe('?media=sound%3Aa%2Cdigits%3A12&variable=STIR_SHAKEN%280%2Cverify_result%29');
+    expect(() => buildQuery({ media: ['sound:a,b'] })).toThrow(/comma/);
     expect(buildQuery({ value: 'a&context=evil' })).toBe('?value=a%26context%3Devil');
     expect(buildQuery(undefined)).toBe('');
   });
