@@ -43,7 +43,7 @@ export function urlEncode(value: string): string {
 }
 
 /** A header line: a printable name without `:` or spaces, `: `, a value (possibly empty). */
-const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]{1,256}):(?: (.*))?$/;
+const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]{1,1024}):(?: (.*))?$/;
 
 /** Parses `Name: value` lines (values url-decoded). With `strict`, a line that is not a header is an error
  * (garbage on the wire must end the connection, not shift every later reply). */

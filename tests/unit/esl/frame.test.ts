@@ -71,6 +71,16 @@ describe('ESL frame parser against the recorded FreeSWITCH streams', () => {
     expect(number(plain)).toBe('+33162000000');
   });
 
+  it('reads a connect reply carrying a caller\'s long SIP X- header (FreeSWITCH passes it on as variable_sip_h_X-…)', () => {
+    // a caller controls these names: refusing the block would close the socket and let the call ring unscreened
+    const name = `variable_sip_h_X-${'A'.repeat(300)}`;
+    const raw = `Content-Type: command/reply\nReply-Text: %2BOK\nCaller-Caller-ID-Number: 0612345678\n${name}: x\n\n`;
+    const frames = new FrameParser().push(Buffer.from(raw));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]?.headers['Caller-Caller-ID-Number']).toBe('0612345678');
+    expect(frames[0]?.headers[name]).toBe('x');
+  });
+
   it('refuses streams that are not ESL instead of buffering them forever', () => {
     expect(() => new FrameParser().push(Buffer.from('Content-Length: banana\n\n'))).toThrow(EslProtocolError);
     expect(() => new FrameParser().push(Buffer.alloc(70_000, 0x41))).toThrow(EslProtocolError);
