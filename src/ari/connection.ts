@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
+import { MAX_FRAME } from './events.js';
 import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
 
 export { defaultRetryStrategy, type RetryStrategy };
@@ -95,7 +96,12 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     if (stopped) return;
     if (current.state === 'closed') setStatus({ state: 'connecting', since: Date.now() });
     opts.logger.debug({ url: wsUrl }, 'ARI: connecting events WebSocket');
-    const ws = new WebSocket(wsUrl, { headers: { authorization: opts.authHeader }, handshakeTimeout: opts.handshakeTimeoutMs ?? 5000 });
+    const ws = new WebSocket(wsUrl, {
+      headers: { authorization: opts.authHeader }, handshakeTimeout: opts.handshakeTimeoutMs ?? 5000,
+      // ws buffers up to 100 MiB per message by default; frames past MAX_FRAME are dropped unread anyway, and one
+      // far past it ends the connection (chut reconnects) instead of being held in memory
+      maxPayload: 4 * MAX_FRAME,
+    });
     socket = ws;
     let failure = 'closed';
     ws.on('open', () => {

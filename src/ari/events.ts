@@ -71,7 +71,7 @@ export type ParsedFrame = { ok: true; event: AriEvent | OtherEvent } | { ok: fal
 
 const KNOWN = new Set<string>(eventSchema.options.map((o) => o.shape.type.value));
 /** Frames bigger than this are not Asterisk events; refuse before JSON.parse spends time on them. */
-const MAX_FRAME = 256 * 1024;
+export const MAX_FRAME = 256 * 1024;
 
 /** Parses one WebSocket text frame. Never throws. */
 export function parseFrame(raw: string): ParsedFrame {

@@ -137,6 +137,17 @@ describe('fail-open on REST and frame faults', () => {
     expect(h.adapter.status().state).toBe('ready');
     expect(h.logs.some((l) => l.includes('malformed frame dropped'))).toBe(true);
   });
+
+  it('a frame of several megabytes is not buffered: the connection is dropped, chut reconnects and screens again', async () => {
+    const connections = () => h.logs.filter((l) => l.includes('ARI: connected')).length;
+    const before = connections();
+    h.sim.faults.sendRaw('x'.repeat(3 * 1024 * 1024));
+    await eventually(() => h.logs.some((l) => l.includes('events connection lost')), 5000, 'the oversized frame to end the connection');
+    await eventually(() => connections() > before, 10_000, 'chut to connect again');
+    await h.sim.waitForChut(10_000);
+    await eventually(() => h.adapter.status().state === 'ready', 5000, 'the adapter to be ready again');
+    expect((await h.sim.placeCall(call('REJECT after a huge frame'))).route).toBe('reject');
+  });
 });
 
 describe('secrets', () => {
