@@ -124,11 +124,21 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
   }
 
+  /**
+   * A captcha call whose outcome never came (the AMI connection dropped during the IVR, a dialplan without the h
+   * extension): it is recorded with what is known, the captcha route and no outcome, and the caller's reputation
+   * is left alone.
+   */
+  function forget(id: string, pending: PendingCaptcha, why: string): void {
+    captchas.delete(id);
+    logger.warn({ callId: id }, why);
+    guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, 'captcha', null); });
+  }
+
   function evictIfFull(): void {
-    while (captchas.size >= maxCalls) {
-      const oldest = captchas.keys().next().value as string;
-      captchas.delete(oldest);
-      logger.warn({ callId: oldest }, 'AMI: too many captcha calls pending, forgetting the oldest');
+    for (const [oldest, pending] of captchas) {
+      if (captchas.size < maxCalls) break;
+      forget(oldest, pending, 'AMI: too many captcha calls pending, recording the oldest without its outcome');
     }
   }
 
@@ -157,9 +167,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     sweep() {
       const now = clock();
       for (const [id, p] of captchas) {
-        if (p.expiresAt > now) continue;
-        captchas.delete(id);
-        logger.warn({ callId: id }, 'AMI: no captcha outcome and no hangup seen: forgetting the call');
+        if (p.expiresAt <= now) forget(id, p, 'AMI: no captcha outcome and no hangup seen: recording the call without its outcome');
       }
     },
     size: () => captchas.size + inFlight.size,

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createDialplanScreening } from '../../../src/ami/screening.js';
+import type { AmiAction } from '../../../src/ami/values.js';
+import { parseConfig } from '../../../src/config.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createMemoryStore } from '../../../src/reputation/index.js';
+import { parsePolicy } from '../../../src/rules/index.js';
+import { createScreeningService } from '../../../src/screening/service.js';
+
+function setup(maxCalls?: number) {
+  let now = Date.UTC(2026, 10, 28, 10, 0);
+  const clock = () => now;
+  const config = parseConfig({});
+  const store = createMemoryStore({ clock });
+  const screening = createScreeningService({
+    store, policy: parsePolicy('version: 1\ndefault: captcha\nrules: []\n', 'test'), config, logger: silentLogger(), clock,
+  });
+  const sent: AmiAction[] = [];
+  const dialplan = createDialplanScreening({ config, screening, logger: silentLogger(), send: async (a) => { sent.push(a); }, clock, maxCalls });
+  const query = (uniqueid: string) => dialplan.handle({
+    type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName: 'X',
+    dialled: '0100000000', verstat: null, waitMs: null,
+  });
+  return { dialplan, store, config, sent, query, advance: (ms: number) => { now += ms; } };
+}
+
+describe('AMI dialplan screening: captcha calls whose outcome never comes', () => {
+  it('records a call swept after callTimeoutMs with the captcha route and no outcome, leaving the caller\'s score alone', async () => {
+    const { dialplan, store, config, query, advance } = setup();
+    query('1700000000.1');
+    await dialplan.idle();
+    expect(dialplan.size()).toBe(1);
+    expect((await store.calls({ limit: 10 })).calls).toEqual([]); // waiting for the dialplan's outcome
+    advance(config.ami.callTimeoutMs + 1);
+    dialplan.sweep();
+    await dialplan.idle();
+    expect(dialplan.size()).toBe(0);
+    expect((await store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '1700000000.1', action: 'captcha', route: 'captcha', captcha: null }),
+    ]);
+    const facts = await store.lookup({ e164: '+33612345678', now: Date.now(), rateWindowsSec: [], blockDigits: 8 });
+    expect(facts.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+  });
+
+  it('records the oldest pending captcha call when the table is full, instead of dropping it silently', async () => {
+    const { dialplan, store, query } = setup(2);
+    for (const id of ['1.1', '1.2', '1.3']) {
+      query(id);
+      await dialplan.idle();
+    }
+    expect(dialplan.size()).toBe(2);
+    expect((await store.calls({ limit: 10 })).calls.map((c) => [c.callId, c.route])).toEqual([['1.1', 'captcha']]);
+  });
+});
