@@ -68,18 +68,19 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       log.warn({ route }, 'AMI: decision came after the dialplan stopped waiting: the call rang (fail-open)');
       return 'ring';
     }
+    // Pipelined: Asterisk runs one session's actions in order, so CHUT_DECISION (last) lands after the rest.
+    const sendAll = (vars: ReturnType<typeof routeVariables>) => vars.map(([name, value]) => deps.send(setvar(ev.channel, name, value)));
     let sent: Array<Promise<unknown>>;
     try {
       const vars = route === 'captcha'
         ? captchaVariables(config, screening.newCaptchaDigits(), decision.captcha)
         : routeVariables(config, route);
-      // Pipelined: Asterisk runs one session's actions in order, so CHUT_DECISION (last) lands after the rest.
-      sent = vars.map(([name, value]) => deps.send(setvar(ev.channel, name, value)));
+      sent = sendAll(vars);
     } catch (err) {
       // A value the dialplan must not receive (a prompt list too long for a Setvar…): say ring now rather than let
       // the dialplan wait out its timeout, and keep the call record.
       log.warn({ route, err: String(err) }, 'AMI: the decision cannot be written as dialplan variables: ringing (fail-open)');
-      await Promise.all(routeVariables(config, 'ring').map(([name, value]) => deps.send(setvar(ev.channel, name, value)))).catch(() => undefined);
+      await Promise.all(sendAll(routeVariables(config, 'ring'))).catch(() => undefined);
       return 'ring';
     }
     try {

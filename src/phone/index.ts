@@ -12,7 +12,7 @@ export type {
 } from './types.js';
 export { normalise, createNormaliser, DEFAULT_CACHE_SIZE, type Normaliser } from './normalise.js';
 export { cleanName, MAX_NAME_CODE_POINTS } from './name.js';
-export { isBroadPrefix, parseListEntry } from './list-entry.js';
+export { BROAD_PREFIX_WHY, isBroadPrefix, parseListEntry } from './list-entry.js';
 export { normaliseDialled } from './dialled.js';
 export { numberBlock } from './block.js';
 export { LruCache } from './lru.js';

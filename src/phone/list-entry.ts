@@ -77,6 +77,9 @@ function printable(s: string): string {
  * A prefix of 3 digits or fewer (`+3*`, `+33*`): it may stop every caller of a whole country code or more, so the
  * CLI and the API take it only when told they mean it (`--force`, `"force": true`).
  */
+/** Why a broad prefix needs confirming, after the entry (`+33* has 3 digits…`); each edge adds how to confirm. */
+export const BROAD_PREFIX_WHY = 'has 3 digits or fewer: it may cover a whole country code or more';
+
 export function isBroadPrefix(entry: ListEntry): entry is Extract<ListEntry, { kind: 'prefix' }> {
   return entry.kind === 'prefix' && entry.prefix.length <= 4;
 }

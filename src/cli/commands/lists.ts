@@ -1,4 +1,4 @@
-import { isBroadPrefix, parseListEntry } from '../../phone/index.js';
+import { BROAD_PREFIX_WHY, isBroadPrefix, parseListEntry } from '../../phone/index.js';
 import type { ListEntry } from '../../phone/types.js';
 import { MAX_REASON_CHARS } from '../../reputation/index.js';
 import type { ListName } from '../../reputation/types.js';
@@ -40,7 +40,7 @@ ${GLOBAL_HELP}`,
       const loaded = loadCliConfig({ config: values.config, redis: values.redis });
       const entry = entryOf(positionals[0], loaded.config.screening.defaultCountry);
       if (isBroadPrefix(entry) && !values.force) {
-        throw usageError(`${entry.prefix}* has 3 digits or fewer: it may cover a whole country code or more; add --force if you mean it`);
+        throw usageError(`${entry.prefix}* ${BROAD_PREFIX_WHY}; add --force if you mean it`);
       }
       const now = Date.now();
       const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);

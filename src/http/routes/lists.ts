@@ -4,7 +4,7 @@
  * block entry, so "block this number" would otherwise do nothing for an allowlisted number.
  */
 import type { FastifyInstance } from 'fastify';
-import { isBroadPrefix, parseListEntry, type ListEntry } from '../../phone/index.js';
+import { BROAD_PREFIX_WHY, isBroadPrefix, parseListEntry, type ListEntry } from '../../phone/index.js';
 import type { ListName, ListRecord } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -41,7 +41,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
     '/api/lists/:list/:entry', { schema: { params, body: putBody } }, async (req) => {
       const entry = parseEntry(req.params.entry, country);
       if (isBroadPrefix(entry) && req.body?.force !== true) {
-        throw badRequest(`${entryText(entry)} has 3 digits or fewer: it may cover a whole country code or more; send "force": true if you mean it`,
+        throw badRequest(`${entryText(entry)} ${BROAD_PREFIX_WHY}; send "force": true if you mean it`,
           { needsForce: true });
       }
       const now = ctx.now();
