@@ -101,7 +101,7 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   routes: z.object({
     /** Mailbox for voicemail routes; null = the dialled extension. */
-    voicemailMailbox: z.string().regex(/^[A-Za-z0-9_@.-]{1,64}$/).nullable().default(null),
+    voicemailMailbox: z.string().regex(/^[A-Za-z0-9_.-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/, 'a mailbox: BOX or BOX@CONTEXT (letters, digits, _ . -)').nullable().default(null),
     reject: rejectStyle.default('sit'),
   }).strict().prefault({}),
   ari: z.object({

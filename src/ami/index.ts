@@ -4,3 +4,4 @@ export { createAmiConnection, defaultRetryStrategy, AmiNotReadyError, AmiActionE
 export { toAmiEvent, decodeValue, type AmiEvent, type CaptchaReport } from './events.js';
 export { endpointOf } from './monitor.js';
 export { AmiValueError, checkAction, type AmiAction } from './values.js';
+export { amiConfigProblems } from './config-check.js';

@@ -1,5 +1,6 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
 import type { Redis } from 'ioredis';
+import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMemoryStore, createRedisStore } from '../reputation/index.js';
@@ -40,6 +41,8 @@ export function loadCliPolicy(path: string): Policy {
 /** Config and the policy it points to, for commands that need both (run, serve, check-config). */
 export function loadCliSetup(flags: GlobalFlags): { loaded: LoadedConfig; policy: Policy } {
   const loaded = loadCliConfig(flags);
+  const problems = amiConfigProblems(loaded.config);
+  if (problems.length) throw new CliError(`invalid configuration:\n  ${problems.join('\n  ')}`, EXIT.config);
   return { loaded, policy: loadCliPolicy(loaded.policyPath) };
 }
 

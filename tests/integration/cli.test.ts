@@ -232,4 +232,16 @@ describe('chut CLI against the real Redis', () => {
     expect(badPolicy.code).toBe(78);
     expect(badPolicy.stderr).toMatch(/default/);
   });
+
+  it('check-config and run refuse AMI captcha prompts that cannot travel in one Setvar (every captcha call would fail open)', async () => {
+    const cfg = join(dir, 'ami-prompts.yaml');
+    const intro = Array.from({ length: 8 }, (_, i) => `custom/very-long-company-prompt-number-${i}`);
+    writeFileSync(cfg, `ami:\n  enabled: true\ncaptcha:\n  language: fr\n  prompts:\n    fr:\n      intro: [${intro.join(', ')}]\n` +
+      '      retry: [r]\n      thanks: [t]\n      goodbye: [g]\n');
+    for (const cmd of ['check-config', 'run']) {
+      const r = await runChut([cmd, '--config', cfg], env);
+      expect(r.code, r.stderr).toBe(78);
+      expect(r.stderr).toMatch(/ami: refusing AMI value for CHUT_CAPTCHA_PROMPTS: longer than 256 characters \(captcha\.prompts\.fr:/);
+    }
+  });
 });

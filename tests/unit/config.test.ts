@@ -71,6 +71,14 @@ describe('configuration values checked before use', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
 
+  it('takes a voicemail mailbox as BOX or BOX@CONTEXT only (what VoiceMail() and the AMI adapter accept)', () => {
+    expect(parseConfig({ routes: { voicemailMailbox: '100@default' } }).routes.voicemailMailbox).toBe('100@default');
+    expect(parseConfig({ routes: { voicemailMailbox: '100' } }).routes.voicemailMailbox).toBe('100');
+    for (const box of ['100@default@other', '@default', '100@', '100,u']) {
+      expect(refused({ routes: { voicemailMailbox: box } })).toMatch(/^routes\.voicemailMailbox: a mailbox: BOX or BOX@CONTEXT/);
+    }
+  });
+
   it('redacts a Redis password even when it holds @ or /', () => {
     expect(redactUrl('redis://:Sek@r3t@127.0.0.1:1')).toBe('redis://***@127.0.0.1:1');
     expect(redactUrl('redis://user:a/b@host:6379/0')).toBe('redis://***@host:6379/0');
