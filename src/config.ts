@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseYamlText } from './yaml-text.js';
+import { formatIssue } from './validation-issues.js';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -110,8 +111,11 @@ export const configSchema = z.object({
     user: z.string().default('chut'),
     password: z.string().default(''),
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
-    /** Per-request REST timeout. */
+    /** Per-request REST timeout, the wait for a free connection included. */
     requestTimeoutMs: z.number().int().positive().default(2000),
+    /** Most REST connections open to Asterisk at once; more requests queue. http.conf `sessionlimit` (default 100)
+     * counts these, the events WebSocket and every other HTTP user together: stay well under it. */
+    maxConnections: z.number().int().min(1).max(1000).default(32),
   }).strict().prefault({}),
   ami: z.object({
     enabled: z.boolean().default(false),
@@ -272,7 +276,7 @@ function deepFreeze<T>(value: T): T {
 export function parseConfig(raw: unknown): Readonly<Config> {
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+    throw new ConfigError(result.error.issues.flatMap(formatIssue));
   }
   return deepFreeze(result.data);
 }
@@ -284,7 +288,7 @@ function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () =
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(err.problems.map((problem) => {
-      const origin = origins.find(([path]) => problem.startsWith(`${path}:`) || problem.startsWith(`${path}.`));
+      const origin = origins.find(([path]) => /^[:.[]/.test(problem.slice(path.length)) && problem.startsWith(path));
       return origin ? `${problem} (from ${origin[1]})` : problem;
     }));
   }

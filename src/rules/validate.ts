@@ -3,28 +3,11 @@
  * (`rules[3].when.rate.within: must be a duration like 10m`).
  */
 import { parseYamlText } from '../yaml-text.js';
-import type { z } from 'zod';
+import { formatIssue } from '../validation-issues.js';
 import { policySchema } from './schema.js';
 import { DEFAULT_BLOCK_DIGITS, type PolicySpec } from './spec.js';
 
 const MAX_POLICY_BYTES = 1_000_000;
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string[] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
-  }
-  const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
-  return [`${formatPath(issue.path)}: ${message}`];
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

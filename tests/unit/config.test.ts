@@ -71,6 +71,12 @@ describe('configuration values checked before use', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
 
+  it('says where a problem is the way the policy does: list items as [n], each unknown key, a missing value "is required"', () => {
+    expect(refused({ redis: { sentinel: { name: 'm', hosts: [{ host: 'a', port: 'x' }] } } })).toMatch(/^redis\.sentinel\.hosts\[0\]\.port: /);
+    expect(refused({ bogus: 1, ami: { porty: 2 } }).split('\n').sort()).toEqual(['ami.porty: unknown key', 'bogus: unknown key']);
+    expect(refused({ captcha: { prompts: { fr: { retry: [], thanks: [], goodbye: [] } } } })).toBe('captcha.prompts.fr.intro: is required');
+  });
+
   it('takes a voicemail mailbox as BOX or BOX@CONTEXT only (what VoiceMail() and the AMI adapter accept)', () => {
     expect(parseConfig({ routes: { voicemailMailbox: '100@default' } }).routes.voicemailMailbox).toBe('100@default');
     expect(parseConfig({ routes: { voicemailMailbox: '100' } }).routes.voicemailMailbox).toBe('100');
