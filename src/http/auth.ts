@@ -37,7 +37,8 @@ export function createAuthHook(token: string | null, boundHost: string) {
       if (!allowedHosts.has(hostName(req.headers.host))) {
         throw new HttpError(403, 'forbidden-host', 'this chut has no API token: it answers only requests addressed to its own host name');
       }
-      if (WRITE_METHODS.has(req.method)) {
+      // A write method on no route is not a write: it falls through to 404, or 405 on a read route.
+      if (WRITE_METHODS.has(req.method) && !req.is404) {
         throw new HttpError(403, 'writes-disabled', 'no API token is configured (http.token or CHUT_API_TOKEN): write routes are disabled');
       }
       return;

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { createAuthHook } from './auth.js';
 import { routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
+import { registerNotFound } from './not-found.js';
 import { CSP, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
 import { registerListRoutes } from './routes/lists.js';
@@ -61,9 +62,10 @@ function buildApp(deps: HttpDeps) {
     if (!route.url.startsWith('/api/') || route.schema?.querystring) return;
     route.schema = { ...route.schema, querystring: { type: 'object', additionalProperties: false, properties: {} } };
   });
+  // 404, or 405 with Allow for a path that exists under other methods; learns the routes as they are registered.
+  registerNotFound(app);
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]?.slice(0, 100)}` }));
   app.addHook('onRequest', createAuthHook(deps.config.http.token, deps.config.http.host));
   app.addHook('onSend', async (req, reply, payload) => {
     // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy

@@ -272,6 +272,33 @@ describe('spam reports', () => {
   });
 });
 
+describe('wrong method on a route that exists', () => {
+  it('answers 405 with Allow listing the path\'s methods, in the JSON error shape and with the usual headers', async () => {
+    const del = await api('/api/stats', { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
+    expect(del.body).toEqual({ error: 'method-not-allowed', message: 'DELETE is not allowed on /api/stats: use GET, HEAD' });
+    expect(del.headers.get('cache-control')).toBe('no-store');
+    expect(del.headers.get('x-content-type-options')).toBe('nosniff');
+    const post = await api('/api/calls?limit=5', { method: 'POST', ...json({}) });
+    expect([post.status, post.headers.get('allow'), post.body.error]).toEqual([405, 'GET, HEAD', 'method-not-allowed']);
+    const read = await api(`/api/lists/block/${encodeURIComponent(FRIEND)}`);
+    expect([read.status, read.headers.get('allow')]).toEqual([405, 'PUT, DELETE']);
+    const put = await api(`/api/reports/${encodeURIComponent(FRIEND)}`, { method: 'PUT', ...json({ kind: 'spam' }) });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await api('/', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
+    expect((await chut.screening.screen(call(FRIEND))).action).toBe('ring'); // nothing applied
+  });
+
+  it('keeps 404 for a path no method has, and says nothing about the routes to a caller without the token', async () => {
+    const unknown = await api('/api/nothing-here', { method: 'DELETE' });
+    expect([unknown.status, unknown.body.error, unknown.headers.get('allow')]).toEqual([404, 'not-found', null]);
+    expect((await api('/api/lists/block', { method: 'PUT', ...json({}) })).status).toBe(404);
+    const stranger = await api('/api/stats', { method: 'DELETE', token: null });
+    expect([stranger.status, stranger.headers.get('allow')]).toEqual([401, null]);
+  });
+});
+
 describe('import and export', () => {
   const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') + '\n' });
 
@@ -351,6 +378,13 @@ describe('without a token', () => {
     const put = await fetch(`${open.url}/api/lists/block/${FRIEND}`, { method: 'PUT' });
     expect(put.status).toBe(403);
     expect(await put.json()).toMatchObject({ error: 'writes-disabled', message: expect.stringMatching(/token/) });
+  });
+
+  it('answers a write method on a read route 405, not writes-disabled: there is no such write route', async () => {
+    const del = await fetch(`${open.url}/api/stats`, { method: 'DELETE' });
+    expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect(await del.json()).toMatchObject({ error: 'method-not-allowed' });
+    expect((await fetch(`${open.url}/api/nothing-here`, { method: 'POST' })).status).toBe(404);
   });
 
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {
