@@ -10,6 +10,8 @@
 /** Longest run of characters between two stars: one bit per character in a 31-bit mask. */
 export const MAX_SEGMENT = 31;
 export const MAX_PATTERN = 100;
+/** Characters of regular expressions that caller names practically never hold. */
+const REGEX_MARKS = /[\^$\\[\]|]/;
 /** Names longer than this are cut before matching (phone already trims them; this is a second fence). */
 const MAX_NAME = 256;
 
@@ -68,6 +70,8 @@ function search(seg: Segment, text: readonly string[], from: number, limit: numb
 export function patternProblem(pattern: string): string | null {
   const chars = foldName(pattern);
   if (chars.length === 0 || pattern.length > MAX_PATTERN) return `must be 1 to ${MAX_PATTERN} characters`;
+  // Written as a regular expression, a pattern would silently match nothing (`^robo.*$` only matches that text).
+  if (REGEX_MARKS.test(pattern)) return 'looks like a regular expression (^ $ \\ [ ] | are not used here): name patterns are globs, * any text, ? one character, e.g. *ROBO*';
   let run = 0;
   for (const c of chars) {
     run = c === '*' ? 0 : run + 1;

@@ -48,7 +48,7 @@ const timePack = z.string().refine((s) => TIME_PACK_NAMES.includes(s), {
 });
 
 const time = z.strictObject({
-  days: z.array(z.string().refine(isDayItem, 'must be a day (mon … sun) or a range like mon-fri')).min(1).optional(),
+  days: oneOrMany(z.string().refine(isDayItem, 'must be a day (mon … sun) or a range like mon-fri')).optional(),
   from: clock.optional(),
   to: clock.optional(),
   timezone: timeZone.optional(),
@@ -103,7 +103,7 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
       const problem = patternProblem(ctx.value);
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     })).optional(),
-    contains: oneOrMany(z.string().min(1).max(MAX_SEGMENT)).optional(),
+    contains: oneOrMany(z.string().min(1, 'must not be empty').max(MAX_SEGMENT, `at most ${MAX_SEGMENT} characters`)).optional(),
   }).refine((n) => n.matches !== undefined || n.contains !== undefined, 'needs matches or contains').optional(),
   verstat: oneOrMany(z.string().regex(/^[A-Za-z0-9-]{1,40}$/, 'must be a verstat value like TN-Validation-Failed, or missing')).optional(),
   neighbourSpoofing: z.strictObject({ digits: count(1, 15) }).optional(),

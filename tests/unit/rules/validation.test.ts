@@ -26,6 +26,22 @@ describe('policy validation', () => {
     expect(problems(policy(5000))).toEqual([expect.stringMatching(/^\(yaml\): not valid YAML/)]); // too deep for the YAML reader itself
   });
 
+  it('says plainly what is wrong with days, name patterns and contains', () => {
+    const rule = (when: string) => `version: 1\ndefault: ring\nrules:\n  - name: r\n    when: ${when}\n    action: ring\n`;
+    // one day or range needs no list
+    expect(() => parsePolicy(rule("{ time: { days: mon-fri, from: '10:00', to: '12:00' } }"), 'test')).not.toThrow();
+    expect(problems(rule("{ time: { days: monday, from: '10:00', to: '12:00' } }")))
+      .toEqual(['rules[0].when.time.days[0]: must be a day (mon … sun) or a range like mon-fri']);
+    expect(problems(rule(`{ name: { contains: ${'x'.repeat(32)} } }`))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters']);
+    // a regular expression would silently match nothing as a glob
+    for (const pattern of ['^ROBO', '(a+)+$', 'robo\\d+', '[A-Z]*', 'ENERGIE|SOLAIRE']) {
+      expect(problems(rule(`{ name: { matches: ${JSON.stringify(pattern)} } }`))).toEqual([
+        expect.stringMatching(/^rules\[0\]\.when\.name\.matches\[0\]: looks like a regular expression .* name patterns are globs/),
+      ]);
+    }
+    expect(() => parsePolicy(rule("{ name: { matches: ['Dr. *', '*(robocall)*', '+33*'] } }"), 'test')).not.toThrow();
+  });
+
   it('reports every problem at once, each with its path', () => {
     const found = problems(`version: 1
 timezone: Mars/Olympus
