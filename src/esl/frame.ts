@@ -61,53 +61,129 @@ export function parseHeaderLines(text: string, strict = false): Record<string, s
   return headers;
 }
 
+/** A store this large is released once drained, so one big `api` reply does not pin memory for the connection's life. */
+const KEEP_CAPACITY = 64 * 1024;
+
+/**
+ * The bytes received but not parsed yet, in one contiguous region that grows geometrically. Appending copies
+ * only the new chunk (amortised): re-concatenating everything buffered on every chunk made a 4 MB frame that
+ * arrives in small pieces cost O(n²) copying.
+ */
+class InputBuffer {
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  view(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.end + chunk.length > this.store.length) this.makeRoom(chunk.length);
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
+  consume(bytes: number): void {
+    this.start += bytes;
+    if (this.start < this.end) return;
+    this.start = 0;
+    this.end = 0;
+    if (this.store.length > KEEP_CAPACITY) this.store = Buffer.alloc(0);
+  }
+
+  /** Compacts when the live bytes fit in half the store, else doubles it: every byte is moved O(1) times. */
+  private makeRoom(extra: number): void {
+    const live = this.length;
+    if (live + extra <= this.store.length / 2) {
+      this.store.copy(this.store, 0, this.start, this.end);
+    } else {
+      const bigger = Buffer.allocUnsafe(Math.max(4096, live + extra, this.store.length * 2));
+      this.store.copy(bigger, 0, this.start, this.end);
+      this.store = bigger;
+    }
+    this.start = 0;
+    this.end = live;
+  }
+}
+
 /** Incremental parser: push bytes, get complete frames. Throws EslProtocolError on a stream that is not ESL. */
 export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly input = new InputBuffer();
   private pending: Record<string, string> | null = null;
   private bodyLength = 0;
+  /** Bytes of the current header block already searched for its `\n\n`: each byte is searched once. */
+  private searched = 0;
 
   push(chunk: Buffer): EslFrame[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const frames: EslFrame[] = [];
-    for (;;) {
-      const frame = this.next();
-      if (!frame) break;
-      frames.push(frame);
+    if (this.input.length === 0) {
+      // The usual case (whole frames per chunk): parse the chunk in place, keep only an incomplete tail.
+      const used = this.parse(chunk, frames);
+      this.input.append(chunk.subarray(used));
+    } else {
+      this.input.append(chunk);
+      this.input.consume(this.parse(this.input.view(), frames));
     }
     return frames;
   }
 
   /** Bytes held back waiting for the rest of a frame. */
   get buffered(): number {
-    return this.buf.length;
+    return this.input.length;
   }
 
-  private next(): EslFrame | null {
-    if (!this.pending) {
-      // Stray blank lines between frames are tolerated.
-      let start = 0;
-      while (start < this.buf.length && this.buf[start] === 0x0a) start++;
-      if (start) this.buf = this.buf.subarray(start);
-      const end = this.buf.indexOf('\n\n');
-      if (end < 0) {
-        if (this.buf.length > MAX_HEADER_BYTES) throw new EslProtocolError('header block too large');
-        return null;
+  /** Appends the complete frames found in `bytes` to `frames`; returns how many bytes they used. */
+  private parse(bytes: Buffer, frames: EslFrame[]): number {
+    let at = 0;
+    for (;;) {
+      if (!this.pending) {
+        const headerEnd = this.findHeaderEnd(bytes, at);
+        if (headerEnd.end < 0) return headerEnd.start;
+        at = this.startFrame(bytes, headerEnd.start, headerEnd.end, frames);
+        if (!this.pending) continue;
       }
-      const headers = parseHeaderLines(this.buf.subarray(0, end).toString('utf8'), true);
-      if (!headers['Content-Type'] && !headers['Content-Length']) throw new EslProtocolError('frame without Content-Type');
-      this.buf = this.buf.subarray(end + 2);
-      const length = headers['Content-Length'];
-      if (length === undefined) return { headers, body: '' };
+      if (bytes.length - at < this.bodyLength) return at;
+      frames.push({ headers: this.pending, body: bytes.toString('utf8', at, at + this.bodyLength) });
+      at += this.bodyLength;
+      this.pending = null;
+    }
+  }
+
+  /** Where the header block starting at or after `from` begins and where its `\n\n` is (-1: not yet). */
+  private findHeaderEnd(bytes: Buffer, from: number): { start: number; end: number } {
+    let start = from;
+    // Stray blank lines between frames are tolerated.
+    if (this.searched === 0) while (start < bytes.length && bytes[start] === 0x0a) start++;
+    // One byte back: the `\n\n` may straddle the previous chunk and this one.
+    const end = bytes.indexOf('\n\n', start + Math.max(0, this.searched - 1));
+    if (end >= 0) {
+      this.searched = 0;
+      return { start, end };
+    }
+    this.searched = bytes.length - start;
+    if (this.searched > MAX_HEADER_BYTES) throw new EslProtocolError('header block too large');
+    return { start, end: -1 };
+  }
+
+  /** Parses the header block [start, end); a frame without body is pushed at once. Returns where its body starts. */
+  private startFrame(bytes: Buffer, start: number, end: number, frames: EslFrame[]): number {
+    const headers = parseHeaderLines(bytes.toString('utf8', start, end), true);
+    if (!headers['Content-Type'] && !headers['Content-Length']) throw new EslProtocolError('frame without Content-Type');
+    const length = headers['Content-Length'];
+    if (length === undefined) {
+      frames.push({ headers, body: '' });
+    } else {
       if (!/^\d{1,10}$/.test(length) || Number(length) > MAX_BODY_BYTES) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
       this.pending = headers;
       this.bodyLength = Number(length);
     }
-    if (this.buf.length < this.bodyLength) return null;
-    const frame = { headers: this.pending, body: this.buf.subarray(0, this.bodyLength).toString('utf8') };
-    this.buf = this.buf.subarray(this.bodyLength);
-    this.pending = null;
-    return frame;
+    return end + 2;
   }
 }
 
