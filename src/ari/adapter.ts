@@ -25,7 +25,10 @@ export interface AriAdapter extends PbxAdapter {
 export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions = {}): AriAdapter {
   const { config, logger } = deps;
   const log = logger;
-  const rest = createAriRest({ url: config.ari.url, user: config.ari.user, password: config.ari.password, timeoutMs: config.ari.requestTimeoutMs });
+  const rest = createAriRest({
+    url: config.ari.url, user: config.ari.user, password: config.ari.password,
+    timeoutMs: config.ari.requestTimeoutMs, maxSockets: config.ari.maxConnections,
+  });
   const events = createAriEvents({
     baseUrl: rest.baseUrl, authHeader: rest.authHeader, app: config.ari.app, logger: log,
     ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),

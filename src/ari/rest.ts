@@ -3,6 +3,10 @@
  * request than fetch/undici on loopback, which matters with hundreds of calls in flight), Basic auth in a
  * header (never in a URL), an AbortSignal timeout on every request, and typed errors. A 404 on a channel that
  * has gone is normal life: callers catch `AriHttpError` and look at `status`.
+ *
+ * The agent holds at most `maxSockets` connections: Asterisk's http.conf `sessionlimit` (default 100) counts
+ * every HTTP session, our events WebSocket and any other HTTP user included, and refuses the rest. A burst of
+ * calls therefore queues its requests in the agent, each still bounded by its own timeout.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -37,7 +41,14 @@ export interface AriRestOptions {
   user: string;
   password: string;
   timeoutMs: number;
+  /** Most connections open to Asterisk at once (default DEFAULT_MAX_SOCKETS); further requests wait for one. */
+  maxSockets?: number;
 }
+
+/** Well under Asterisk's default `sessionlimit` of 100, leaving room for the WebSocket and other HTTP users. */
+export const DEFAULT_MAX_SOCKETS = 32;
+/** Idle keep-alive connections kept after a burst: each still counts against `sessionlimit`. */
+const MAX_FREE_SOCKETS = 8;
 
 export interface AriRest {
   request<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Query, timeoutMs?: number): Promise<T | undefined>;
@@ -81,6 +92,21 @@ export function buildQuery(query: Query | undefined): string {
 
 interface RawReply { status: number; statusText: string; type: string; body: string }
 
+/**
+ * Rejects with the signal's reason as soon as it aborts. Node destroys an aborted request at once, but a request
+ * still queued in the agent for a socket reports the abort only when a socket frees up, possibly long after its
+ * deadline; this keeps the deadline a deadline. (The queued request itself is never sent: the agent skips it.)
+ */
+function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const stopListening = (): void => signal.removeEventListener('abort', onAbort);
+    work.then((v) => { stopListening(); resolve(v); }, (e: unknown) => { stopListening(); reject(e); });
+  });
+}
+
 function reasonOf(reply: RawReply): string {
   try {
     const body = JSON.parse(reply.body) as { message?: unknown };
@@ -98,7 +124,9 @@ export function createAriRest(opts: AriRestOptions): AriRest {
   const baseUrl = ariBaseUrl(opts.url);
   const authHeader = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
   const secure = baseUrl.startsWith('https:');
-  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const pool = { keepAlive: true, maxSockets, maxFreeSockets: Math.min(MAX_FREE_SOCKETS, maxSockets) };
+  const agent = secure ? new https.Agent(pool) : new http.Agent(pool);
   const send = secure ? https.request : http.request;
 
   function exchange(method: string, url: string, signal: AbortSignal): Promise<RawReply> {
@@ -125,7 +153,8 @@ export function createAriRest(opts: AriRestOptions): AriRest {
   async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Query, timeoutMs = opts.timeoutMs): Promise<T | undefined> {
     let reply: RawReply;
     try {
-      reply = await exchange(method, `${baseUrl}${path}${buildQuery(query)}`, AbortSignal.timeout(timeoutMs));
+      const signal = AbortSignal.timeout(timeoutMs);
+      reply = await unlessAborted(signal, exchange(method, `${baseUrl}${path}${buildQuery(query)}`, signal));
     } catch (err) {
       const e = err as Error;
       const detail = e.name === 'AbortError' || e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message;

@@ -2,7 +2,8 @@
  * The fake Asterisk for protocol tests: the built-in ARI simulator (src/sim/ari), whose `faults` object holds
  * the fault-injection hooks (drop the WebSocket, REST 500 on the next N requests or on a path, slow replies,
  * raw/malformed frames, an Asterisk restart), plus a harness that runs chut's real wiring (`startChut`)
- * against it and the real Redis, capturing chut's log lines.
+ * against it and the real Redis, capturing chut's log lines, and a connection meter (connection-meter.ts) that
+ * counts the connections a client opens to the fake.
  */
 import { Writable } from 'node:stream';
 import { startChut, type RunningChut } from '../../../src/app.js';
@@ -13,15 +14,19 @@ import { parsePolicy } from '../../../src/rules/index.js';
 import { AriSimulator, type AriSimulatorOptions } from '../../../src/sim/ari/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { TEST_POLICY } from '../../helpers/policy.js';
+import { meterConnections, type ConnectionMeter } from './connection-meter.js';
 
 export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOptions, type FeatureCallOutcome } from '../../../src/sim/ari/index.js';
 
 export { TEST_POLICY } from '../../helpers/policy.js';
+export { meterConnections, type ConnectionMeter } from './connection-meter.js';
 
 export interface AriHarness {
   sim: AriSimulator;
   chut: RunningChut;
   adapter: AriAdapter;
+  /** Counts chut's connections to the fake (REST and the events WebSocket), when `meterConnections` was set. */
+  meter: ConnectionMeter | null;
   /** Every log line chut wrote (debug level and up), raw JSON text. */
   logs: string[];
   stop(): Promise<void>;
@@ -31,6 +36,10 @@ export interface HarnessOptions {
   policy?: string;
   /** Merged over the test configuration. */
   config?: Record<string, unknown>;
+  /** Merged over the simulator's own `ari` settings (a whole `ari` in `config` replaces them instead). */
+  ari?: Record<string, unknown>;
+  /** Puts a ConnectionMeter between chut and the fake. */
+  meterConnections?: boolean;
   sim?: AriSimulatorOptions;
   /** Key prefix label; a fresh unique prefix is used and removed on stop. */
   label?: string;
@@ -39,13 +48,14 @@ export interface HarnessOptions {
 export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarness> {
   const sim = new AriSimulator(o.sim);
   await sim.start();
+  const meter = o.meterConnections ? await meterConnections(sim.url) : null;
   const url = await testRedisUrl();
   const prefix = uniquePrefix(o.label ?? 'ari');
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
   const logger = createLogger('debug', sink);
   const config = parseConfig({
-    ...sim.chutConfig(),
+    ari: { ...sim.chutConfig().ari as Record<string, unknown>, ...(meter ? { url: meter.url } : {}), ...(o.ari ?? {}) },
     store: 'redis',
     redis: { url, prefix },
     http: { enabled: false },
@@ -57,9 +67,10 @@ export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarnes
   if (!adapter) throw new Error('startChut did not start the ARI adapter');
   await sim.waitForChut();
   return {
-    sim, chut, adapter, logs,
+    sim, chut, adapter, meter, logs,
     async stop() {
       await chut.stop();
+      await meter?.stop();
       await sim.stop();
       await removeKeys(url, prefix);
     },
