@@ -14,6 +14,7 @@ import { registerMetrics } from './routes/metrics.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerTransferRoutes } from './routes/transfer.js';
+import { typedBodyValidators } from './validation.js';
 
 export interface HttpServer {
   url: string;
@@ -52,6 +53,8 @@ function buildApp(deps: HttpDeps) {
     routerOptions: { maxParamLength: 128 },
     // Unknown body or query fields are an error the caller should hear about, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // JSON bodies are validated without type coercion ({"force": "true"} is refused); URL text keeps it.
+    schemaController: { compilersFactory: { buildValidator: typedBodyValidators() } },
     // A client that sends headers and then stalls must not hold a connection for ever (imports: 20 MiB on a LAN).
     requestTimeout: 60_000,
   });

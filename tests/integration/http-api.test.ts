@@ -57,6 +57,7 @@ async function api(path: string, init: RequestInit & { token?: string | null } =
 }
 
 const json = (value: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') + '\n' });
 
 beforeAll(async () => {
   redisUrl = await testRedisUrl();
@@ -218,6 +219,37 @@ describe('lists', () => {
     expect((await api(`/api/numbers/${encodeURIComponent(TARGET)}`)).body.listEntries).toEqual([]);
   });
 
+  it.each([
+    ['a number as reason', { reason: 1 }, 'reason', 'string'],
+    ['true as reason', { reason: true }, 'reason', 'string'],
+    ['"true" as force', { force: 'true' }, 'force', 'boolean'],
+    ['1 as force', { force: 1 }, 'force', 'boolean'],
+  ])('takes the body as typed: refuses %s with 400 naming the field, applies nothing', async (_what, body, field, type) => {
+    // +1* is broad: only a real `"force": true` may take it (a coerced one did, blocking every NANP caller).
+    const broad = `/api/lists/block/${encodeURIComponent('+1*')}`;
+    try {
+      const res = await api(broad, { method: 'PUT', ...json(body) });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'bad-request', message: `body/${field} must be ${type}` });
+      expect((await chut.screening.screen(call('+12025550123'))).action).toBe('ring');
+    } finally {
+      await api(broad, { method: 'DELETE' }); // a failing run must not leave a whole country blocked for the next tests
+    }
+  });
+
+  it('still takes a body of the right types, and query strings still read numbers and booleans from text', async () => {
+    const put = await api(`/api/lists/allow/${encodeURIComponent(TARGET)}`, { method: 'PUT', ...json({ reason: '1', force: false }) });
+    expect([put.status, put.body.record?.reason]).toEqual([200, '1']);
+    expect((await api(`/api/lists/allow/${encodeURIComponent(TARGET)}`, { method: 'DELETE' })).status).toBe(200);
+    const calls = await api('/api/calls?limit=2');
+    expect([calls.status, calls.body.calls?.length]).toEqual([200, 2]);
+    // ?force=true is text in the URL: the import's boolean still reads it (an unreadable one is refused).
+    const forced = await api('/api/import?format=csv&list=allow&force=true', csv(['+33170000041,ok']));
+    expect([forced.status, forced.body.imported]).toEqual([200, 1]);
+    expect((await api('/api/import?format=csv&list=allow&force=maybe', csv(['+33170000042,ok']))).status).toBe(400);
+    expect((await api(`/api/lists/allow/${encodeURIComponent('+33170000041')}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('refuses a body that is not JSON', async () => {
     const res = await api(`/api/lists/block/${TARGET}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{reason:' });
     expect(res.status).toBe(400);
@@ -300,7 +332,6 @@ describe('wrong method on a route that exists', () => {
 });
 
 describe('import and export', () => {
-  const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') + '\n' });
 
   it('imports a CSV into a list and exports it back', async () => {
     const res = await api('/api/import?format=csv&list=block', csv(['number,reason', '+33170000001,robot', '0170000002,robot 2', '+33170000001,again']));
