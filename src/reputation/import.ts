@@ -62,6 +62,14 @@ class Collector {
   }
 }
 
+/** What a number cell looks like once Excel has turned it into a float: 3.36123E+10 (its digits are lost). */
+const EXCEL_FLOAT = /^\s*\d(?:[.,]\d+)?E\+?\d+\s*$/i;
+export const EXCEL_FLOAT_SKIP = 'number in scientific notation (3.36E+10: Excel lost its digits; format the column as text and export again)';
+export const EXPIRED_SKIP = 'already expired';
+
+/** Why a number cell was refused: Excel's float form is worth its own line in the summary. */
+const badNumber = (raw: string): string => (EXCEL_FLOAT.test(raw) ? EXCEL_FLOAT_SKIP : 'invalid number');
+
 function entryOf(raw: string, defaultCountry: string): ListEntry | null {
   const e = parseListEntry(raw, defaultCountry);
   return 'error' in e ? null : e;
@@ -81,7 +89,7 @@ export function parseDay(s: string): number | null {
 
 function csvRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   const entry = entryOf(row.fields[0] ?? '', o.defaultCountry);
-  if (!entry) return c.skip('invalid number');
+  if (!entry) return c.skip(badNumber(row.fields[0] ?? ''));
   const day = Math.floor(o.now / DAY_MS) * DAY_MS;
   c.take({ list: o.list, entry, reason: cleanReason((row.fields[1] ?? '').trim()), source: o.source, addedAt: day, expiresAt: null });
 }
@@ -90,7 +98,7 @@ function ftcRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   let digits = (row.fields[0] ?? '').replace(/[\s().+-]/g, '');
   if (/^1\d{10}$/.test(digits)) digits = digits.slice(1);
   const entry = /^\d{10}$/.test(digits) ? entryOf(`+1${digits}`, 'US') : null;
-  if (!entry || entry.kind !== 'number') return c.skip('invalid number');
+  if (!entry || entry.kind !== 'number') return c.skip(badNumber(row.fields[0] ?? ''));
   const day = parseDay(row.fields[1] ?? '');
   if (day === null) return c.skip('bad date');
   const subject = (row.fields[6] ?? '').trim();
@@ -119,6 +127,8 @@ function chutRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   const addedAt = timeOf(added);
   const expiresAt = expires.trim() === '' ? null : timeOf(expires);
   if (addedAt === null || (expires.trim() !== '' && expiresAt === null)) return c.skip('bad date');
+  // an entry past its expiry would be ignored by every lookup: taking it would only make the count lie
+  if (expiresAt !== null && expiresAt <= o.now) return c.skip(EXPIRED_SKIP);
   c.take({ list, entry, reason: cleanReason(reason), source: source.trim() || o.source, addedAt, expiresAt });
 }
 

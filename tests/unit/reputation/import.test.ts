@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ImportError, parseDay, parseImport, type ImportOptions } from '../../../src/reputation/index.js';
-import { BROAD_PREFIX_SKIP } from '../../../src/reputation/import.js';
+import { BROAD_PREFIX_SKIP, EXCEL_FLOAT_SKIP, EXPIRED_SKIP } from '../../../src/reputation/import.js';
 import { entryText } from '../../../src/reputation/records.js';
 
 const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
@@ -53,6 +53,14 @@ describe('parseImport csv', () => {
     expect(parseImport('0612345678,x\n', opts({ source: 'bloctel' })).records[0]?.source).toBe('bloctel');
   });
 
+  it('names numbers Excel turned into floats (3.36123E+10) instead of counting them as plain invalid numbers', () => {
+    const { records, stats } = parseImport('number;reason\n3,36123E+10;x\n3.36123e10;y\n0612345678;z\nE+10;w\n', opts());
+    expect(records).toHaveLength(1);
+    expect(stats.skippedWhy).toEqual({ [EXCEL_FLOAT_SKIP]: 2, 'invalid number': 1 });
+    const ftc = parseImport(`${FTC}\n2.02555E+09,2026-01-01,,,,,x,N\n`, opts({ format: 'ftc' }));
+    expect(ftc.stats.skippedWhy).toEqual({ [EXCEL_FLOAT_SKIP]: 1 });
+  });
+
   it('returns nothing for an empty file', () => {
     expect(parseImport('', opts())).toEqual({ records: [], stats: { taken: 0, skipped: 0, skippedWhy: {} } });
   });
@@ -88,14 +96,22 @@ describe('parseImport ftc', () => {
 
 describe('parseImport chut and failures', () => {
   it('reads our own export format, each line naming its list', () => {
-    const text = 'list,kind,entry,reason,source,added_at,expires_at\nallow,number,+33612345678,,cli,2026-01-02T03:04:05.678Z,2026-02-01T00:00:00.000Z\n' +
+    const text = 'list,kind,entry,reason,source,added_at,expires_at\nallow,number,+33612345678,,cli,2026-01-02T03:04:05.678Z,2027-02-01T00:00:00.000Z\n' +
       'block,prefix,+33162,"a,b",,2026-01-01T00:00:00.000Z,\nblock,number,+33612345678,x,cli,not a date,\ngrey,number,+33612345678,,cli,2026-01-01T00:00:00.000Z,\n';
     const { records, stats } = parseImport(text, opts({ source: 'import:chut' }));
     expect(records).toEqual([
-      { list: 'allow', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678), expiresAt: Date.UTC(2026, 1, 1) },
+      { list: 'allow', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678), expiresAt: Date.UTC(2027, 1, 1) },
       { list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'a,b', source: 'import:chut', addedAt: Date.UTC(2026, 0, 1), expiresAt: null },
     ]);
     expect(stats.skippedWhy).toEqual({ 'bad date': 1, 'bad list': 1 });
+  });
+
+  it('skips an entry already past its expiry, saying so (every lookup would ignore it)', () => {
+    const head = 'list,kind,entry,reason,source,added_at,expires_at\n';
+    const { records, stats } = parseImport(`${head}block,number,+33612345678,x,cli,2026-01-01,2026-06-15T14:45:12Z\n` +
+      `block,number,+33698765432,x,cli,2026-01-01,2026-06-15T14:45:13Z\n`, opts());
+    expect(records.map((r) => entryText(r.entry))).toEqual(['+33698765432']);
+    expect(stats.skippedWhy).toEqual({ [EXPIRED_SKIP]: 1 });
   });
 
   it('takes dates as epoch milliseconds or ISO 8601 only, within what a date can hold', () => {
