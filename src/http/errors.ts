@@ -10,23 +10,54 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(400, 'bad-request', message, details);
 
+/**
+ * Characters a reader cannot see: controls, format characters (zero-width spaces and joiners, bidi embeddings,
+ * overrides and isolates, the BOM, the soft hyphen, tag characters), surrogate halves, private-use and unassigned
+ * code points, line and paragraph separators, and the Hangul fillers that render as blanks.
+ */
+const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
+
+function escapeCodePoint(codePoint: number): string {
+  const hex = codePoint.toString(16);
+  return codePoint <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
+}
+
+/**
+ * Writes every invisible character as an escape (`\u200b`, `\u{e0041}`). A refusal that quotes
+ * `"+33612345678\u200b"` shows why the number was refused; quoting it raw (or cleaned) shows a number that looks valid.
+ */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, (char) => escapeCodePoint(char.codePointAt(0) as number));
+}
+
+/** A request value as a message quotes it: as sent (not as cleaned), at most `max` characters, invisible ones shown. */
+export function quoteInput(value: string, max = 40): string {
+  // Cut by code point before escaping, so neither a surrogate pair nor an escape is cut in half.
+  return `"${showInvisible(Array.from(value).slice(0, max).join(''))}"`;
+}
+
 /** Fastify's own client errors (bad JSON, wrong content type, body too large…) keep their status. */
 function clientStatus(err: FastifyError): number | null {
   const s = err.statusCode;
   return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
 }
 
+/**
+ * Every message goes out with its invisible characters shown, whoever built it: messages from the phone module
+ * (list entries) or the import parser quote the caller's input too.
+ */
 export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const message = showInvisible(err.message);
   if (err instanceof HttpError) {
-    return reply.code(err.statusCode).send({ error: err.code, message: err.message, ...err.details });
+    return reply.code(err.statusCode).send({ error: err.code, message, ...err.details });
   }
   if ((err as FastifyError).validation) {
-    return reply.code(400).send({ error: 'bad-request', message: err.message });
+    return reply.code(400).send({ error: 'bad-request', message });
   }
   const status = clientStatus(err as FastifyError);
   if (status !== null) {
     const code = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request';
-    return reply.code(status).send({ error: code, message: err.message });
+    return reply.code(status).send({ error: code, message });
   }
   req.log.error({ err }, 'request failed');
   return reply.code(500).send({ error: 'internal', message: 'internal error (see the chut log)' });

@@ -164,6 +164,25 @@ describe('numbers', () => {
   });
 });
 
+describe('refusals quote what was sent, invisible characters shown', () => {
+  it.each([
+    ['a zero-width space', '+33612345678\u200b', '"+33612345678\\u200b"'],
+    ['a right-to-left override', '+33612\u202e345678', '"+33612\\u202e345678"'],
+    ['a first-strong isolate', '\u2068+33612345678', '"\\u2068+33612345678"'],
+  ])('a number with %s: the 400 message escapes it, on every route that takes a number', async (_what, number, shown) => {
+    const path = encodeURIComponent(number);
+    const lookup = await api(`/api/numbers/${path}`);
+    const report = await api(`/api/reports/${path}`, { method: 'POST' });
+    const block = await api(`/api/lists/block/${path}`, { method: 'PUT', ...json({}) });
+    for (const res of [lookup, report, block]) {
+      expect([res.status, res.body.error]).toEqual([400, 'bad-request']);
+      expect(res.body.message).toContain(shown);
+      expect(res.body.message).not.toMatch(/[\u200b\u202e\u2068]/);
+    }
+    expect(lookup.body.message).toBe(`${shown} is not a valid phone number (bad-characters)`);
+  });
+});
+
 describe('lists', () => {
   const TARGET = '+33699000001';
 

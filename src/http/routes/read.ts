@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { normalise } from '../../phone/index.js';
 import { STREAM_ID_PATTERN } from '../../reputation/calls.js';
 import type { RouteContext } from '../context.js';
-import { badRequest } from '../errors.js';
+import { badRequest, quoteInput } from '../errors.js';
 import { parseSince } from '../params.js';
 
 const sinceProp = { type: 'string', minLength: 1, maxLength: 40 } as const;
@@ -53,7 +53,8 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const raw = req.params.number;
       const caller = normalise(raw, '', { defaultCountry: ctx.config.screening.defaultCountry });
       if (caller.number.kind === 'invalid') {
-        throw badRequest(`"${caller.number.raw.slice(0, 40)}" is not a valid phone number (${caller.number.reason})`);
+        // Quote the number as sent: `raw` has its invisible characters removed, often the very reason it is invalid.
+        throw badRequest(`${quoteInput(raw)} is not a valid phone number (${caller.number.reason})`);
       }
       return ctx.storeCall('explain', () => ctx.screening.explain(raw, { dialled: req.query.dialled, callerName: req.query.name }));
     });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { normalise } from '../../phone/index.js';
 import type { UserReportKind } from '../../screening/types.js';
 import type { RouteContext } from '../context.js';
-import { badRequest } from '../errors.js';
+import { badRequest, quoteInput } from '../errors.js';
 
 const schema = {
   params: { type: 'object', required: ['number'], properties: { number: { type: 'string', minLength: 1, maxLength: 64 } } },
@@ -14,7 +14,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
   app.post<{ Params: { number: string }; Body: { kind?: UserReportKind } | null }>(
     '/api/reports/:number', { schema }, async (req) => {
       const caller = normalise(req.params.number, '', { defaultCountry: ctx.config.screening.defaultCountry });
-      if (caller.number.kind !== 'valid') throw badRequest(`"${caller.number.raw.slice(0, 40)}" is not a valid phone number`);
+      // Quoted as sent: the normalised `raw` has lost the invisible characters that may be why it is refused.
+      if (caller.number.kind !== 'valid') throw badRequest(`${quoteInput(req.params.number)} is not a valid phone number`);
       const e164 = caller.number.e164;
       const kind = req.body?.kind ?? 'spam';
       await ctx.storeCall('report', () => ctx.screening.reportNumber(e164, kind, 'api'));
