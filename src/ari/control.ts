@@ -33,11 +33,50 @@ export interface AriControlOptions {
 export interface AriCallControl extends CallControl {
   /** Whether the channel has been sent back to the dialplan. */
   readonly routed: boolean;
-  /** Plain `continue`, used by the feature codes and the fail-open paths. */
+  /** Plain `continue`, used by the feature codes and the fail-open paths. Sent once per call: a repeat with the
+   * same variables shares the first one's promise; with other variables it rejects with AriAlreadyLeavingError. */
   leave(vars?: Record<string, string>): Promise<void>;
 }
 
 const MAILBOX = /^[A-Za-z0-9_@.+-]{1,64}$/;
+
+/** The channel is already on its way out of Stasis towards another route: this request can no longer be honoured. */
+export class AriAlreadyLeavingError extends Error {
+  override readonly name = 'AriAlreadyLeavingError';
+  constructor(readonly refused: string, readonly leavingTo: string) {
+    super(`ARI: the channel is already leaving Stasis (${leavingTo}); ${refused} not sent`);
+  }
+}
+
+/**
+ * A request that must reach Asterisk once per call although several paths may ask for it (the watchdog, the route,
+ * the fail-open `finally`). A caller arriving while it is in flight, or after it succeeded, gets the same promise
+ * and sends nothing. A failure is forgotten so that a later caller may try again: see `leave` and `answer` for why
+ * that is safe.
+ */
+class OneShot {
+  private pending: Promise<void> | null = null;
+
+  /** The run in flight or already succeeded, if any. */
+  get current(): Promise<void> | null {
+    return this.pending;
+  }
+
+  run(send: () => Promise<void>): Promise<void> {
+    if (this.pending) return this.pending;
+    const attempt = send();
+    this.pending = attempt;
+    attempt.catch(() => {
+      if (this.pending === attempt) this.pending = null;
+    });
+    return attempt;
+  }
+}
+
+function sameVars(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
 
 export function createAriControl(o: AriControlOptions): AriCallControl {
   const { rest, session, logger } = o;
@@ -45,6 +84,10 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   const retryDelays = o.continueRetryMs ?? [50, 250, 1000];
   let routed = false;
   let playbackSeq = 0;
+  const leaving = new OneShot();
+  /** The variables the current (in flight or done) leave set: its route. */
+  let leavingWith: Record<string, string> = {};
+  const answering = new OneShot();
 
   function gone(err: unknown): boolean {
     return err instanceof AriHttpError && err.status === 404;
@@ -90,8 +133,32 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     }
   }
 
-  async function leave(vars: Record<string, string> = {}): Promise<void> {
-    if (routed) return;
+  const routeOf = (vars: Record<string, string>): string => vars.CHUT_ROUTE ?? o.labels.ring;
+
+  /**
+   * Sends the channel back to the dialplan once, however many paths ask (the watchdog and the route can race, and
+   * the fail-open `finally` follows both): a second `continue` would at best get a 409, at worst move a channel
+   * that has gone on, and a late route's variables would change the dispatch of a channel already leaving. A
+   * caller asking for the same route shares the first one's promise; one asking for another route is refused with
+   * AriAlreadyLeavingError and nothing sent (the route it wanted will not happen: its caller's fail-open then
+   * rings, which joins the leave in progress, so the call record names the route the call really took).
+   * After a failure a new attempt is allowed: the failed one already retried, and giving up would leave the caller
+   * parked in silence, which fail-open forbids. A retry cannot continue the call twice: a `continue` that reached
+   * Asterisk despite the error leaves the channel out of Stasis, so the retry gets the 409 that counts as routed;
+   * and a 404 (caller gone) ends the session, so the retry throws CallerHungUpError without sending anything.
+   */
+  function leave(vars: Record<string, string> = {}): Promise<void> {
+    const current = leaving.current;
+    if (!current) {
+      leavingWith = vars;
+      return leaving.run(() => leaveStasis(vars));
+    }
+    if (sameVars(vars, leavingWith)) return current;
+    logger.warn({ refused: routeOf(vars), leavingTo: routeOf(leavingWith) }, 'ARI: route refused, the channel is already leaving');
+    return Promise.reject(new AriAlreadyLeavingError(routeOf(vars), routeOf(leavingWith)));
+  }
+
+  async function leaveStasis(vars: Record<string, string>): Promise<void> {
     // Only a hang-up stops us: with the event stream lost, REST still works and the call must still leave.
     if (session.signal.aborted) throw new CallerHungUpError();
     const before = session.phase;
@@ -138,6 +205,27 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     if (state !== 'done') throw new Error(`ARI: prompt did not play (playback ${state})`);
   }
 
+  async function sendAnswer(): Promise<void> {
+    session.transition('interacting');
+    try {
+      await rest.request('POST', `${path}/answer`);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /**
+   * Answers once per call: later callers share the first answer. Never once the channel is leaving: answering
+   * starts the caller's billing, and a channel the watchdog is sending to ring must not be answered by a captcha
+   * that started late. A failed answer may be tried again (a 404 has ended the session, so that retry throws
+   * CallerHungUpError before sending; Asterisk answers 204 to an answer on an answered channel in any case).
+   */
+  async function answer(): Promise<void> {
+    checkAlive();
+    if (leaving.current) throw new AriAlreadyLeavingError('answer', routeOf(leavingWith));
+    return answering.run(sendAnswer);
+  }
+
   /** Digits typed from now on; anything typed before this call (during the prompt) was never listened to. */
   function collect(req: AskDigitsRequest): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -174,15 +262,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     get signal() { return session.signal; },
     get routed() { return routed; },
     leave,
-    async answer() {
-      checkAlive();
-      session.transition('interacting');
-      try {
-        await rest.request('POST', `${path}/answer`);
-      } catch (err) {
-        rethrow(err);
-      }
-    },
+    answer,
     async askDigits(req) {
       await playAndWait(req.prompt, true);
       return collect(req);
