@@ -2,7 +2,8 @@
  * `CallControl` over ARI for one channel. Routes leave Stasis with a plain `continue` (no target): the
  * snippet's next priority dispatches on `CHUT_ROUTE`, and anything unexpected there (variable unset, chut
  * gone, STASISSTATUS=FAILED) falls to ring. So no `continue` from chut can ever land in a missing context.
- * Ring sets nothing and never answers (answering starts the caller's billing; only the captcha answers).
+ * Ring sets nothing (unless a failed attempt left a route to overwrite) and never answers (answering starts the
+ * caller's billing; only the captcha answers).
  */
 import type { Logger } from '../logger.js';
 import type { RejectStyle } from '../config.js';
@@ -87,6 +88,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   const leaving = new OneShot();
   /** The variables the current (in flight or done) leave set: its route. */
   let leavingWith: Record<string, string> = {};
+  /** Set once a leave has put CHUT_ROUTE on the channel: a variable outlives a failed continue. */
+  let routeVariableSet = false;
   const answering = new OneShot();
 
   function gone(err: unknown): boolean {
@@ -163,7 +166,11 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     if (session.signal.aborted) throw new CallerHungUpError();
     const before = session.phase;
     session.transition('leaving');
-    await Promise.all(Object.entries(vars).map(([k, v]) => setVar(k, v)));
+    // A voicemail or reject leave whose continue failed left its CHUT_ROUTE behind: the fail-open ring must
+    // overwrite it, or the dialplan would still dispatch the call there instead of ringing it.
+    const toSet = routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
+    if (toSet.CHUT_ROUTE !== undefined) routeVariableSet = true;
+    await Promise.all(Object.entries(toSet).map(([k, v]) => setVar(k, v)));
     try {
       await sendContinue();
       routed = true;

@@ -106,6 +106,27 @@ describe('leave() sends one continue per call', () => {
   });
 });
 
+describe('fail-open after a failed route', () => {
+  it('a voicemail leave whose continue failed left CHUT_ROUTE=voicemail: the fail-open ring overwrites it and the call rings', async () => {
+    const { control, outcome, sent } = await callInStasis();
+    sim.faults.failNext(3, '/continue');
+    await expect(control.toVoicemail('100')).rejects.toBeInstanceOf(AriHttpError);
+    expect(control.routed).toBe(false);
+    await control.ring(); // what the screener's fail-open does
+    expect(sent('continue')).toHaveLength(4);
+    const routeSets = sent('variable').filter((r) => r.query.get('variable') === 'CHUT_ROUTE').map((r) => r.query.get('value'));
+    expect(routeSets).toEqual(['voicemail', 'ring']);
+    expect((await outcome).route).toBe('ring');
+  });
+
+  it('a plain ring sets no variable at all (one request fewer on every ringing call)', async () => {
+    const { control, outcome, sent } = await callInStasis();
+    await control.ring();
+    expect(sent('variable')).toEqual([]);
+    expect((await outcome).route).toBe('ring');
+  });
+});
+
 describe('answer() sends one answer per call', () => {
   it('two concurrent calls and one after completion: one answer reaches Asterisk, every caller resolves', async () => {
     const { control, outcome, sent } = await callInStasis();
