@@ -146,6 +146,9 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: port.default(8021),
       password: z.string().default('ClueCon'),
+      /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
+       * (`event-heartbeat-interval`), so the default is three missed heartbeats. */
+      silenceTimeoutMs: z.number().int().min(1000).default(60_000),
     }).strict().prefault({}),
   }).strict().prefault({}),
   http: z.object({

@@ -43,7 +43,7 @@ export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'on
   const inbound = config.esl.inbound;
   const monitor = inbound.enabled
     ? new InboundMonitor({
-      host: inbound.host, port: inbound.port, password: inbound.password, logger: log,
+      host: inbound.host, port: inbound.port, password: inbound.password, silenceTimeoutMs: inbound.silenceTimeoutMs, logger: log,
       isScreened: (id) => recent.has(id),
       enrich: (id, e) => screening.enrichCall(id, e),
     })

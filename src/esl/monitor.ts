@@ -2,6 +2,12 @@
  * Optional inbound Event Socket client for monitoring: authenticates, subscribes to CHANNEL_HANGUP_COMPLETE
  * and enriches the records of the calls chut screened (answered or not, talk time, cause). Reconnects with
  * capped, jittered backoff; its status feeds /healthz. Monitoring never affects how calls are routed.
+ *
+ * A connection that stops talking must not stop enrichment silently: the login (TCP connect, FreeSWITCH's
+ * `auth/request`, the replies to `auth` and to the subscription) has a deadline, and once logged in the monitor
+ * also subscribes to HEARTBEAT (sent every 20 s by default) and treats a connection that brings no data for
+ * three heartbeats as dead (FreeSWITCH rebooted, a NAT or firewall dropped the flow). Both end the connection
+ * with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well.
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../logger.js';
@@ -20,7 +26,23 @@ export interface MonitorOptions {
   isScreened(callId: string): boolean;
   enrich(callId: string, enrichment: CallEnrichment): Promise<void>;
   retryDelayMs?(attempt: number): number;
+  /** Connect, `auth/request`, and the replies to `auth` and to the subscription must all come within this. */
+  loginTimeoutMs?: number;
+  /** A logged-in connection that brings no data at all for this long is dead (FreeSWITCH sends HEARTBEAT). */
+  silenceTimeoutMs?: number;
 }
+
+/** FreeSWITCH greets and answers at once: this only bounds a connect, a greeting or a reply that never comes. */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 5000;
+/** Three missed heartbeats at FreeSWITCH's default `event-heartbeat-interval` (20 s). */
+export const DEFAULT_SILENCE_TIMEOUT_MS = 3 * 20_000;
+/** Idle time before the kernel's keepalive probes start (they find a peer that is gone even while we only read). */
+const KEEPALIVE_IDLE_MS = 20_000;
+/** The enrichment events, and HEARTBEAT so that a quiet PBX still proves the connection alive. */
+export const SUBSCRIPTION = 'event plain CHANNEL_HANGUP_COMPLETE HEARTBEAT';
+
+/** What a connection still waits for before it is logged in; named in the login-timeout warning. */
+type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply to the event subscription' | 'done';
 
 /** 0.25 s, 0.5 s … up to 15 s, jittered (attempt counted from 0 here). */
 export const defaultRetryDelay = (attempt: number): number => backoffDelay(attempt + 1);
@@ -43,9 +65,17 @@ export function enrichmentFrom(event: Record<string, string>): CallEnrichment {
   };
 }
 
+/** One connection and its deadlines; every timer here is cleared when the connection closes. */
+interface Link {
+  conn: EslConnection;
+  stage: LoginStage;
+  loginTimer: NodeJS.Timeout | null;
+  silenceTimer: NodeJS.Timeout | null;
+}
+
 export class InboundMonitor {
   private state: ConnectionStatus = { state: 'connecting', since: Date.now() };
-  private conn: EslConnection | null = null;
+  private link: Link | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private stopped = false;
@@ -64,45 +94,97 @@ export class InboundMonitor {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.conn?.close('stopping');
+    this.timer = null;
+    this.link?.conn.close('stopping');
+    this.link = null;
     this.state = { state: 'closed', since: Date.now() };
   }
 
   private dial(): void {
-    const socket: Socket = connect({ host: this.opts.host, port: this.opts.port });
-    let authenticated = false;
-    const conn = new EslConnection(socket, {
+    this.timer = null;
+    let socket: Socket;
+    try {
+      socket = connect({ host: this.opts.host, port: this.opts.port });
+    } catch (err) {
+      // Runs from a timer: a bad address must become a retry, not an uncaught exception.
+      this.lost(`cannot connect: ${(err as Error).message}`);
+      return;
+    }
+    socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+    const link: Link = { conn: new EslConnection(socket), stage: 'TCP connection', loginTimer: null, silenceTimer: null };
+    link.conn.handlers = {
       onOther: (frame) => {
-        if (frame.headers['Content-Type'] === 'auth/request') void this.login(conn).then((ok) => { authenticated = ok; });
+        if (frame.headers['Content-Type'] !== 'auth/request' || link.stage !== 'auth/request') return;
+        this.login(link).catch((err: unknown) => link.conn.close(`login failed: ${(err as Error).message}`));
       },
       onEvent: (event) => this.onEvent(event),
-      onClose: (reason) => this.lost(authenticated ? reason : `${reason} (not authenticated)`),
-    });
-    this.conn = conn;
+      onClose: (reason) => this.closed(link, reason),
+    };
+    socket.once('connect', () => { link.stage = 'auth/request'; });
+    // Any byte proves the connection alive (a HEARTBEAT at least every 20 s).
+    socket.on('data', () => { if (!link.conn.closed) link.silenceTimer?.refresh(); });
+    const loginMs = this.opts.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
+    link.loginTimer = setTimeout(() => this.abandon(link, `no ${link.stage} within ${loginMs} ms`), loginMs);
+    link.loginTimer.unref();
+    this.link = link;
   }
 
-  private async login(conn: EslConnection): Promise<boolean> {
+  private async login(link: Link): Promise<void> {
+    const { conn } = link;
+    link.stage = 'reply to auth';
     const auth = await conn.send(`auth ${this.opts.password.replace(/[\r\n]/g, '')}\n\n`).catch(() => null);
     if (!auth?.ok) {
       conn.close(`authentication refused: ${auth?.text.slice(0, 40) ?? 'no reply'}`);
-      return false;
+      return;
     }
-    const sub = await conn.send(plainCommand('event plain CHANNEL_HANGUP_COMPLETE')).catch(() => null);
+    link.stage = 'reply to the event subscription';
+    const sub = await conn.send(plainCommand(SUBSCRIPTION)).catch(() => null);
     if (!sub?.ok) {
       conn.close('event subscription refused');
-      return false;
+      return;
     }
+    link.stage = 'done';
+    if (link.loginTimer) clearTimeout(link.loginTimer);
+    link.loginTimer = null;
+    this.watchSilence(link);
     this.attempt = 0;
     this.state = { state: 'ready', since: Date.now() };
     this.opts.logger.info('ESL monitor connected');
-    return true;
+  }
+
+  /** Starts the liveness deadline; every chunk of data pushes it back (see dial). */
+  private watchSilence(link: Link): void {
+    const silenceMs = this.opts.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
+    link.silenceTimer = setTimeout(() => this.abandon(link,
+      `no data for ${silenceMs} ms (FreeSWITCH sends HEARTBEAT every 20 s): connection presumed dead`), silenceMs);
+    link.silenceTimer.unref();
+  }
+
+  /** Ends a connection that cannot be trusted: destroyed at once, since a dead peer would never finish a FIN. */
+  private abandon(link: Link, reason: string): void {
+    link.conn.close(reason);
+    link.conn.socket.destroy();
+  }
+
+  private closed(link: Link, reason: string): void {
+    if (link.loginTimer) clearTimeout(link.loginTimer);
+    if (link.silenceTimer) clearTimeout(link.silenceTimer);
+    link.loginTimer = null;
+    link.silenceTimer = null;
+    if (this.link === link) this.link = null;
+    this.lost(link.stage === 'done' ? reason : `${reason} (not authenticated)`);
   }
 
   private onEvent(event: Record<string, string>): void {
     if (event['Event-Name'] !== 'CHANNEL_HANGUP_COMPLETE') return;
     const callId = event['Unique-ID'];
-    if (!callId || !this.opts.isScreened(callId)) return;
-    this.opts.enrich(callId, enrichmentFrom(event)).catch((err: unknown) => this.opts.logger.warn({ err }, 'enrichment failed'));
+    try {
+      if (!callId || !this.opts.isScreened(callId)) return;
+      this.opts.enrich(callId, enrichmentFrom(event)).catch((err: unknown) => this.opts.logger.warn({ err }, 'enrichment failed'));
+    } catch (err) {
+      // Called from the socket's data handler: a throwing callback must not take the connection (or chut) down.
+      this.opts.logger.warn({ err }, 'enrichment failed');
+    }
   }
 
   private lost(reason: string): void {
