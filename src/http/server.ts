@@ -7,7 +7,7 @@ import { createAuthHook } from './auth.js';
 import { routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerNotFound } from './not-found.js';
-import { CSP, registerDashboard } from './routes/dashboard.js';
+import { CSP, PERMISSIONS_POLICY, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
 import { registerListRoutes } from './routes/lists.js';
 import { registerMetrics } from './routes/metrics.js';
@@ -24,9 +24,14 @@ export interface HttpServer {
 /** The headers every answer carries, the dashboard's and the API's alike. */
 function securityHeaders(reply: FastifyReply): void {
   reply.header('content-security-policy', CSP);
+  reply.header('permissions-policy', PERMISSIONS_POLICY);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   reply.header('x-frame-options', 'DENY');
+  // A page of another site that opens the dashboard gets no handle on its window, and none may load chut's answers
+  // (scripts, CSV, JSON) as its own resources: everything chut serves is for chut's own page.
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  reply.header('cross-origin-resource-policy', 'same-origin');
 }
 
 /**

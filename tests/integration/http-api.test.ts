@@ -105,6 +105,30 @@ describe('authentication', () => {
   });
 });
 
+describe('hardening headers', () => {
+  it('deny the browser features the page never uses, and cross-origin openers and embedders, on every kind of answer', async () => {
+    const answers = {
+      page: await api('/', { token: null }),
+      script: await api('/app.js', { token: null }),
+      health: await api('/healthz', { token: null }),
+      stats: await api('/api/stats'),
+      unauthorized: await api('/api/stats', { token: null }),
+      notFound: await api('/api/nothing-here'),
+      badUrl: await api('/api/numbers/%ZZ'),
+    };
+    for (const [what, res] of Object.entries(answers)) {
+      const policy = res.headers.get('permissions-policy') ?? '';
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb']) {
+        expect(policy.split(', '), `${what}: ${feature}`).toContain(`${feature}=()`);
+      }
+      expect(res.headers.get('cross-origin-opener-policy'), what).toBe('same-origin');
+      expect(res.headers.get('cross-origin-resource-policy'), what).toBe('same-origin');
+    }
+    expect(answers.page.status).toBe(200);
+    expect(answers.stats.status).toBe(200);
+  });
+});
+
 describe('stats and calls', () => {
   it('counts the seeded calls by route and rule', async () => {
     const { status, body } = await api('/api/stats?since=24h');
