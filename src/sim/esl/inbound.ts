@@ -2,10 +2,11 @@
  * The simulated inbound event socket (FreeSWITCH's port 8021) for chut's monitoring client: `auth/request`,
  * `auth <password>` → `+OK accepted` or `-ERR invalid` + disconnect-notice + close, commands before auth →
  * `-ERR command not found`, `event plain|json <names…>|ALL`, `noevents`, `exit`; then the simulated
- * channels' events in the subscribed format.
+ * channels' events in the subscribed format, and a HEARTBEAT every 20 s (FreeSWITCH's default
+ * `event-heartbeat-interval`) to clients subscribed to it: chut's monitor takes a silent socket for a dead one.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { authRequest, disconnectNotice, jsonEvent, plainEvent, reply, splitCommands, type Headers } from './frames.js';
+import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 
 interface Client {
   socket: Socket;
@@ -17,12 +18,17 @@ interface Client {
 
 const KNOWN = /^(ALL|CHANNEL_[A-Z_]+|DTMF|HEARTBEAT|BACKGROUND_JOB|PLAYBACK_START|PLAYBACK_STOP|CUSTOM)$/;
 
+/** FreeSWITCH's default `event-heartbeat-interval`. */
+export const HEARTBEAT_INTERVAL_MS = 20_000;
+
 export class InboundEventServer {
   private server: Server | null = null;
   private readonly clients = new Set<Client>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private heartbeatSeq = 0;
   port = 0;
 
-  constructor(private readonly password: string) {}
+  constructor(private readonly password: string, private readonly heartbeatMs = HEARTBEAT_INTERVAL_MS) {}
 
   get authenticatedClients(): number {
     return [...this.clients].filter((c) => c.authed).length;
@@ -34,10 +40,22 @@ export class InboundEventServer {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     const a = server.address();
     this.port = typeof a === 'object' && a ? a.port : 0;
+    this.heartbeat = setInterval(() => this.publish(this.heartbeatHeaders()), this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** The fields of the recorded HEARTBEAT (esl-inbound-auth.txt) a monitor could read. */
+  private heartbeatHeaders(): Headers {
+    this.heartbeatSeq += 1;
+    return [['Event-Name', 'HEARTBEAT'], ['Core-UUID', CORE_UUID], ['FreeSWITCH-Hostname', 'sim'],
+      ['Event-Date-Timestamp', String(Date.now() * 1000)], ['Event-Calling-File', 'switch_core.c'],
+      ['Event-Calling-Function', 'send_heartbeat'], ['Event-Sequence', String(this.heartbeatSeq)], ['Event-Info', 'System Ready']];
   }
 
   /** Drops every client and stops listening (a FreeSWITCH restart, for reconnect tests). */
   async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     for (const c of this.clients) c.socket.destroy();
     this.clients.clear();
     const s = this.server;

@@ -156,6 +156,25 @@ describe('ESL inbound monitor: stop()', () => {
   }
 });
 
+describe('the simulated FreeSWITCH (demo, tests) keeps the monitor alive as FreeSWITCH does', () => {
+  it('sends HEARTBEAT to subscribed clients, so an idle monitor is never dropped as silent', async () => {
+    const fs = new InboundEventServer(PASSWORD, 50);
+    await fs.start();
+    cleanups.push(() => fs.stop());
+    const log = capturingLogger();
+    const monitor = new InboundMonitor({
+      host: '127.0.0.1', port: fs.port, password: PASSWORD, logger: log.logger, retryDelayMs: () => 10,
+      silenceTimeoutMs: 300, isScreened: () => true, enrich: async () => undefined,
+    });
+    cleanups.push(() => monitor.stop());
+    monitor.start();
+    await waitFor(() => monitor.status().state === 'ready' && fs.hasSubscribers);
+    await sleep(1000);
+    expect(log.warnings()).toEqual([]);
+    expect(monitor.status().state).toBe('ready');
+  });
+});
+
 describe('ESL inbound monitor: callbacks that throw', () => {
   it('a throwing isScreened is logged; the connection stays up and later events are still handled', async () => {
     const fs = new InboundEventServer(PASSWORD);
