@@ -3,6 +3,7 @@
  * same contract suite), sharing the precedence, score, stats and cleaning code. TTLs are not simulated.
  */
 import { windowCounts } from './window-counts.js';
+import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
@@ -27,7 +28,8 @@ function bump(m: Map<string, number>, k: string, n = 1): void {
 export class MemoryReputationStore implements ReputationStore {
   private readonly lists = new Map<string, ListRecord>();
   private readonly reps = new Map<string, Rep>();
-  private readonly windows = new Map<string, number[]>();
+  /** Rate windows: per number or block, each call's entry (member → time), as the Redis sorted sets hold them. */
+  private readonly windows = new Map<string, Map<string, number>>();
   private readonly hours = new Map<string, Map<string, number>>();
   private readonly tops = new Map<string, Map<string, number>>();
   private stream: Array<{ id: string; record: CallRecord }> = [];
@@ -53,11 +55,13 @@ export class MemoryReputationStore implements ReputationStore {
     const windows = cleanWindows(req.rateWindowsSec);
     const count = (key: string) => windowCounts(windows, (w) => {
       const from = req.now - w * 1000;
-      return (this.windows.get(key) ?? []).filter((t) => t > from && t <= req.now).length;
+      let n = 0;
+      for (const t of this.windows.get(key)?.values() ?? []) if (t > from && t <= req.now) n++;
+      return n;
     });
     const recentCalls = { number: count(`n:${e164}`), block: count(`b:${blockOf(e164, req.blockDigits)}`) };
     if (req.countCall && req.countCall.windowMs > 0) {
-      for (const key of [`n:${e164}`, `b:${blockOf(e164, req.blockDigits)}`]) this.countIn(key, req.now, req.countCall.windowMs);
+      for (const key of [`n:${e164}`, `b:${blockOf(e164, req.blockDigits)}`]) this.countIn(key, req.now, req.countCall.windowMs, req.countCall.member);
     }
     return {
       listed: pickListed(cands, req.now),
@@ -71,8 +75,11 @@ export class MemoryReputationStore implements ReputationStore {
     };
   }
 
-  private countIn(key: string, time: number, windowMs: number): void {
-    this.windows.set(key, [...(this.windows.get(key) ?? []).filter((t) => t >= time - windowMs), time]);
+  private countIn(key: string, time: number, windowMs: number, member: string): void {
+    const entries = this.windows.get(key) ?? new Map<string, number>();
+    for (const [m, t] of entries) if (t < time - windowMs) entries.delete(m);
+    entries.set(member, time);
+    this.windows.set(key, entries);
   }
 
   private rep(e164: string): Rep {
@@ -86,7 +93,8 @@ export class MemoryReputationStore implements ReputationStore {
     if (r.callerKind === 'valid' && isE164(r.caller)) {
       const windowMs = Math.floor(req.maxWindowSec * 1000);
       if (windowMs > 0 && !req.windowsCounted) {
-        for (const key of [`n:${r.caller}`, `b:${blockOf(r.caller, req.blockDigits)}`]) this.countIn(key, r.time, windowMs);
+        const member = req.windowMember ?? windowMember(r.time);
+        for (const key of [`n:${r.caller}`, `b:${blockOf(r.caller, req.blockDigits)}`]) this.countIn(key, r.time, windowMs, member);
       }
       const rep = this.rep(r.caller);
       rep.fs ??= r.time;

@@ -5,7 +5,6 @@ import type { RedisCtx } from './redis-ctx.js';
 import { flatHash } from './redis-ctx.js';
 import { scoreAt } from './score.js';
 import { cleanWindows } from './empty.js';
-import { windowMember } from './window-member.js';
 import { windowCounts } from './window-counts.js';
 import type { ListName, LookupRequest, LookupResult } from './types.js';
 
@@ -18,7 +17,7 @@ export function lookupArgs(ctx: RedisCtx, e164: string, req: LookupRequest, wind
     k.sources, k.reasons, k.rep(e164), k.winNumber(e164), k.winBlock(blockOf(e164, req.blockDigits)),
     field, Math.floor(req.now), windows.length,
     ...(req.countCall && req.countCall.windowMs > 0
-      ? [windowMember(req.now), Math.floor(req.countCall.windowMs)]
+      ? [req.countCall.member, Math.floor(req.countCall.windowMs)]
       : ['', 0]),
     e164.slice(1),
     ...windows.map((w) => Math.floor(req.now) - w * 1000),

@@ -103,7 +103,7 @@ export class RedisReputationStore implements ReputationStore {
     const valid = r.callerKind === 'valid' && isE164(r.caller);
     // Keys of a withheld/invalid caller are never touched; a fixed placeholder keeps the key count constant.
     const caller = valid ? r.caller : '+0';
-    const member = windowMember(r.time);
+    const member = req.windowMember ?? windowMember(r.time);
     const rang = r.route === 'ring';
     this.roundTrips++;
     // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;

@@ -41,8 +41,10 @@ export interface LookupRequest {
   blockDigits: number;
   now: number;
   /** Count this call in the number's and the block's windows, in the same round trip, AFTER reading the counts
-   * (so simultaneous calls of a burst see each other). Absent for lookups that are not calls (`chut lookup`). */
-  countCall?: { windowMs: number };
+   * (so simultaneous calls of a burst see each other). Absent for lookups that are not calls (`chut lookup`).
+   * `member` names the call's entry in the windows (`windowMember()`); the call record may add the same entry
+   * again, which changes nothing: a call is counted once however many times it is added. */
+  countCall?: { windowMs: number; member: string };
 }
 
 /** One screened call, as written to the log, the stream and the counters. */
@@ -85,8 +87,12 @@ export interface RecordCallRequest {
   blockDigits: number;
   /** Longest rate window, to expire window keys. */
   maxWindowSec: number;
-  /** The call was already counted in the windows by its lookup (`countCall`): do not count it twice. */
+  /** The call was already counted in the windows by its lookup (`countCall`): do not count it again. */
   windowsCounted?: boolean;
+  /** The entry the call's lookup added to the windows (`countCall.member`), when it asked for one. A call whose
+   * lookup outcome is unknown (deadline passed, connection lost: the script may still have run) is added again
+   * under this entry, so it is counted once either way; without it, a fresh entry is added. */
+  windowMember?: string;
   /** Keep at most this many call records in the stream (approximate trimming). */
   streamMaxLen: number;
 }

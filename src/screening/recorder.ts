@@ -13,10 +13,11 @@ export interface RecorderDeps {
   streamMaxLen: number;
 }
 
-export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Promise<void> {
+/** `windowMember`: the call's entry in the rate windows, from its decision (see ScreeningDecision). */
+export function createRecorder(deps: RecorderDeps): (record: CallRecord, windowMember?: string) => Promise<void> {
   // A call record's keys are CallRecord's own, none of them secret (tests/unit/screening/call-record.test.ts).
   const recordLog = withoutRedaction(deps.logger);
-  return async (record) => {
+  return async (record, windowMember) => {
     // pino writes its own `time` (when the line is written: the hang-up); the record's `time` (the decision) goes
     // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
     const { time: decidedAt, ...fields } = record;
@@ -25,7 +26,8 @@ export function createRecorder(deps: RecorderDeps): (record: CallRecord) => Prom
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
       await deps.store.recordCall({
         record, blockDigits: deps.blockDigits, maxWindowSec: deps.maxWindowSec, streamMaxLen: deps.streamMaxLen,
-        windowsCounted: !record.degraded, // the lookup counted the call, unless it failed
+        windowsCounted: !record.degraded, // the lookup counted the call, unless its outcome is unknown
+        ...(windowMember !== undefined ? { windowMember } : {}),
       });
     } catch (err) {
       deps.logger.warn({ callId: record.callId, err: String(err) }, 'could not store the call record');

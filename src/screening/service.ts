@@ -63,7 +63,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
 
   async function finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null) {
     const rec = buildCallRecord(call, decision, finalRoute, captcha);
-    await record(rec);
+    await record(rec, decision.windowMember);
     return rec;
   }
 

@@ -32,6 +32,9 @@ export interface ScreeningDecision extends Decision {
   latencyMs: number;
   /** Epoch ms of the decision, from the screener's clock (the time the call record carries). */
   decidedAt: number;
+  /** The call's entry in the rate windows, which its lookup adds (screened calls of a valid caller only); the
+   * call record adds the same entry when the lookup's outcome is unknown, so a call is never counted twice. */
+  windowMember?: string;
 }
 
 /** A prompt item the PBX can play: a sound file name (no extension) or digits to say one by one. */

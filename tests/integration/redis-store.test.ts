@@ -121,7 +121,7 @@ describe('Redis store specifics', () => {
     const store = fresh('ttl');
     const p = prefixes[prefixes.length - 1] as string;
     const ttlDays = async (key: string) => (await admin.pttl(key)) / DAY;
-    await store.lookup({ ...look, e164: '+33612345678', countCall: { windowMs: 3_600_000 } });
+    await store.lookup({ ...look, e164: '+33612345678', countCall: { windowMs: 3_600_000, member: 'm1' } });
     await store.recordCall({ record: call(), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
     expect(await ttlDays(`${p}stats:h:2026-06-15T10`)).toBeCloseTo(40, 3);
     expect(await ttlDays(`${p}stats:d:2026-06-15`)).toBeCloseTo(400, 3);

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord, ListRecord, ReputationStore } from '../../src/reputation/types.js';
-import { applyScoreDelta, decayScore, formatExport, parseImport } from '../../src/reputation/index.js';
+import { applyScoreDelta, decayScore, formatExport, parseImport, windowMember } from '../../src/reputation/index.js';
 
 const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
 const HOUR = 3_600_000;
@@ -116,7 +116,7 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
     });
 
     it('counts a call at its own lookup, after reading the counts, so the calls of a burst see each other', async () => {
-      const count = (e164: string, now: number) => store.lookup({ e164, rateWindowsSec: [60], blockDigits: 8, now, countCall: { windowMs: 60_000 } });
+      const count = (e164: string, now: number) => store.lookup({ e164, rateWindowsSec: [60], blockDigits: 8, now, countCall: { windowMs: 60_000, member: windowMember(now) } });
       const first = await count('+33655500001', T0);
       expect(first.recentCalls).toEqual({ number: { 60: 0 }, block: { 60: 0 } });
       const second = await count('+33655500002', T0 + 1);
@@ -129,6 +129,17 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await look('+33655500001', T0 + 4, [60])).recentCalls).toEqual({ number: { 60: 2 }, block: { 60: 3 } });
       // and the windows still slide
       expect((await look('+33655500001', T0 + 61_000, [60])).recentCalls).toEqual({ number: { 60: 0 }, block: { 60: 0 } });
+    });
+
+    it('counts a call once when its record adds again the entry its lookup added (a lookup past the deadline may still have run)', async () => {
+      const member = windowMember(T0);
+      await store.lookup({ e164: '+33655500001', rateWindowsSec: [60], blockDigits: 8, now: T0, countCall: { windowMs: 60_000, member } });
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      await store.recordCall({ ...base, windowsCounted: false, windowMember: member, record: call({ caller: '+33655500001', time: T0 + 250, degraded: true }) });
+      expect((await look('+33655500001', T0 + 300, [60])).recentCalls).toEqual({ number: { 60: 1 }, block: { 60: 1 } });
+      // a lookup that never reached the store: the record's entry is the only one
+      await store.recordCall({ ...base, windowsCounted: false, windowMember: windowMember(T0 + 400), record: call({ caller: '+33655500001', time: T0 + 400, degraded: true }) });
+      expect((await look('+33655500001', T0 + 500, [60])).recentCalls).toEqual({ number: { 60: 2 }, block: { 60: 2 } });
     });
 
     it('counts recent calls per number and per block in sliding windows as time passes', async () => {

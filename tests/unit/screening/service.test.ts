@@ -152,6 +152,31 @@ describe('screening service', () => {
     expect(Date.now() - started).toBeLessThan(400);
   });
 
+  it('a call whose lookup missed the deadline but still ran is counted once in the rate windows, not twice', async () => {
+    const store = createMemoryStore({ clock: () => T0 });
+    const real = store.lookup.bind(store);
+    let slow = true;
+    let lookupDone: Promise<unknown> = Promise.resolve();
+    store.lookup = (req) => {
+      const run = (async () => { if (slow) await new Promise((r) => setTimeout(r, 60)); return real(req); })();
+      lookupDone = run;
+      return run;
+    };
+    const burst = parsePolicy('version: 1\ndefault: ring\nrules:\n  - name: burst\n    when: { rate: { calls: 3, within: 10m } }\n    action: reject\n', 'test');
+    const config = parseConfig({ screening: { deadlineMs: 20 } });
+    const screening = createScreeningService({ store, policy: burst, config, logger: createLogger('silent'), clock: () => T0 });
+    const first = call('0612345678');
+    const d1 = await screening.screen(first);
+    expect(d1).toMatchObject({ route: 'ring', degraded: true });
+    await lookupDone; // the late lookup counted the call after all
+    await screening.finishCall(first, d1, d1.route, null);
+    slow = false;
+    const d2 = await screening.screen(call('0612345678'));
+    // the second call ever: under the limit of 3 (counted twice, the first call made this one a burst)
+    expect(d2).toMatchObject({ action: 'ring', rule: 'default' });
+    expect(d2.reasons.join(' ')).not.toMatch(/calls from/);
+  });
+
   it('in shadow mode decides and records as usual, but every call rings', async () => {
     const { screening, store, now } = setup({ mode: 'shadow' });
     await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: now(), expiresAt: null });
