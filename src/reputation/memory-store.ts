@@ -10,7 +10,7 @@ import { emptyLookup, cleanWindows } from './empty.js';
 import { actionPart, blockOf, candidatePrefixes, dayKey, hourKey, idPart, isE164, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
-import { addHour, daysBetween, emptyStats, hoursBetween, statFields, topOf } from './stats.js';
+import { addHour, dayLeaders, daysBetween, emptyStats, hoursBetween, statFields, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   RecordCallRequest, ReputationStore, Stats, StatsQuery,
@@ -101,7 +101,9 @@ export class MemoryReputationStore implements ReputationStore {
       rep.ls = r.time;
       const top = `${dayKey(r.time)}|${actionPart(r.action)}`;
       if (!this.tops.has(top)) this.tops.set(top, new Map());
-      bump(this.tops.get(top) as Map<string, number>, r.caller);
+      const day = this.tops.get(top) as Map<string, number>;
+      bump(day, r.caller);
+      if (day.size > TOP_SET_CAP) day.delete(lowestRanked(day, r.caller));
       // only a caller whose call rang can be "the last caller" a user reports from a phone
       if (r.route === 'ring') await this.setLastCaller(r.dialled, r.caller, r.time);
     }
@@ -182,7 +184,7 @@ export class MemoryReputationStore implements ReputationStore {
     for (const h of hoursBetween(q.since, q.now)) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
     const days = daysBetween(q.since, q.now);
     for (const a of Object.keys(out.byAction)) {
-      const top = topOf(days.map((d) => Object.fromEntries(this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? [])));
+      const top = topOf(days.map((d) => dayLeaders(this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map())));
       if (top.length) out.topCallers[a] = top;
     }
     return out;
@@ -205,4 +207,11 @@ export class MemoryReputationStore implements ReputationStore {
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
+}
+
+/** The member a sorted set ranks first (fewest calls, then the smallest caller), the caller just counted aside. */
+function lowestRanked(day: ReadonlyMap<string, number>, except: string): string {
+  let low: [string, number] | null = null;
+  for (const e of day) if (e[0] !== except && (!low || e[1] < low[1] || (e[1] === low[1] && e[0] < low[0]))) low = e;
+  return low ? low[0] : '';
 }

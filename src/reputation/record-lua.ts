@@ -7,6 +7,8 @@
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16.. stat fields
  *       (`total` among them: its first increment sets the TTLs of the hour and day hashes)
  */
+import { TOP_SET_CAP } from './stats.js';
+
 export const RECORD_LUA = `
 local valid, rang, hasDialled = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
 local t = tonumber(ARGV[4])
@@ -23,6 +25,12 @@ if valid then
   redis.call('HSET', KEYS[3], 'ls', ARGV[4])
   redis.call('PEXPIRE', KEYS[3], ARGV[7])
   redis.call('ZINCRBY', KEYS[4], 1, ARGV[15])
+  -- grows by one member at most per call: dropping the lowest-ranked one keeps the day's set at its cap, but
+  -- never the caller just counted (a new caller sorting first would otherwise never get in)
+  if redis.call('ZCARD', KEYS[4]) > ${TOP_SET_CAP} then
+    local low = redis.call('ZRANGE', KEYS[4], 0, 1)
+    redis.call('ZREM', KEYS[4], low[1] == ARGV[15] and low[2] or low[1])
+  end
   redis.call('EXPIRE', KEYS[4], ARGV[8])
   if rang then
     redis.call('SET', KEYS[5], ARGV[15], 'EX', ARGV[9])

@@ -1,7 +1,7 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
 import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
-import { addHour, daysBetween, emptyStats, hoursBetween, topOf } from './stats.js';
+import { addHour, daysBetween, emptyStats, hoursBetween, topOf, TOP_READ_PER_DAY } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
 export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
@@ -15,7 +15,7 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
   if (actions.length === 0) return out;
   const days = daysBetween(q.since, q.now);
   const tp = ctx.redis.pipeline();
-  for (const a of actions) for (const d of days) tp.call('ZRANGE', ctx.k.top(d, a), '0', '-1', 'WITHSCORES');
+  for (const a of actions) for (const d of days) tp.zrevrange(ctx.k.top(d, a), 0, TOP_READ_PER_DAY - 1, 'WITHSCORES');
   const tops = await run(ctx, tp);
   actions.forEach((a, i) => {
     const top = topOf(days.map((_, j) => pairs(tops[i * days.length + j])));

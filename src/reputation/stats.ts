@@ -8,6 +8,11 @@ import type { CallRecord, CaptchaOutcome, Stats } from './types.js';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 export const TOP_CALLERS = 10;
+/** Callers kept per day and action: spoofed random numbers must not grow a day's set (and its reading) without end.
+ * When full, the caller with the fewest calls goes first. */
+export const TOP_SET_CAP = 1000;
+/** Callers read per day to build a period's top list: the day's leaders, not its whole set. */
+export const TOP_READ_PER_DAY = 100;
 const OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
 
 /** Counter names are admin/policy-controlled (rule names) or internal: still, keep them one short printable line. */
@@ -72,6 +77,13 @@ export function addHour(stats: Stats, hourStart: number, fields: Record<string, 
     else if (kind === 'captcha' && (OUTCOMES as string[]).includes(name)) stats.captcha[name as CaptchaOutcome] += n;
   }
   if (Object.keys(routes).length > 0) stats.byHour[hourKey(hourStart)] = routes;
+}
+
+/** A day's leaders as the Redis store reads them (`ZREVRANGE 0 TOP_READ_PER_DAY-1`): most calls first, ties in reverse
+ * caller order, as a sorted set ranks them. */
+export function dayLeaders(day: ReadonlyMap<string, number>): Record<string, number> {
+  const sorted = [...day].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return Object.fromEntries(sorted.slice(0, TOP_READ_PER_DAY));
 }
 
 /** Sums per-day caller counts and keeps the top ones, most calls first (ties: caller order, for stable output). */

@@ -191,6 +191,25 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(all.degraded).toBe(1);
     });
 
+    it('keeps at most 1000 callers a day per action (random spoofed numbers): the frequent callers stay on top', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 10 };
+      for (let i = 0; i < 3; i++) await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: '+33612999999' }) });
+      for (let i = 0; i < 1200; i++) {
+        await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: `+3361300${String(i).padStart(4, '0')}` }) });
+      }
+      await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: '+33612888888', time: T0 + 1 }) });
+      await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: '+33612888888', time: T0 + 2 }) });
+      const s = await store.stats({ since: T0 - HOUR, now: T0 + HOUR });
+      expect(s.byAction.reject).toBe(1205);
+      const top = s.topCallers.reject ?? [];
+      expect(top).toHaveLength(10);
+      expect(top.slice(0, 2)).toEqual([{ caller: '+33612999999', calls: 3 }, { caller: '+33612888888', calls: 2 }]);
+      // +33612888888 got in although it sorts before every other one-call caller (the caller just counted is never
+      // the one dropped); the 201 + 1 dropped were the smallest one-call callers; a day's top 100 is read, then ties
+      // are listed in caller order
+      expect(top.slice(2).map((t) => t.caller)).toEqual(Array.from({ length: 8 }, (_, i) => `+3361300110${i + 2}`));
+    });
+
     it('pages call records newest first, filters by action and since, and merges enrichment', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
       for (let i = 0; i < 5; i++) {
