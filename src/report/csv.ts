@@ -2,12 +2,11 @@
  * The spreadsheet report: one long table `section,key,detail,value`, easy to pivot. Fields are quoted
  * when needed and cells that a spreadsheet would run as a formula are defused.
  */
+import { defuseFormula } from '../reputation/csv.js';
 import type { ReportSummary } from './summary.js';
 
 export function csvField(value: string | number): string {
-  let s = String(value);
-  // `=cmd()`, `@SUM`, `-1+1`… run as formulas; E.164 numbers (`+336…`) and negative numbers stay as they are.
-  if (/^[=@\t\r]/.test(s) || /^[+-](?![0-9.]+$)/.test(s)) s = `'${s}`;
+  const s = defuseFormula(String(value));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

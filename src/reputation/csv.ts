@@ -85,6 +85,23 @@ export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
   return rows;
 }
 
+/**
+ * Cells a spreadsheet would run as a formula (`=HYPERLINK(…)`, `@SUM`, `-1+1`, a leading tab) once the file is
+ * opened in Excel; E.164 numbers (`+336…`) and plain numbers are left alone. Leading apostrophes count too, so that
+ * defusing (one more `'` in front) can always be undone exactly: export → import stays lossless.
+ */
+const RUNS_AS_FORMULA = /^'*(?:[=@\t\r]|[+-](?![0-9.]+$))/;
+
+/** `=1+1` → `'=1+1` (text in a spreadsheet); anything else unchanged. */
+export function defuseFormula(s: string): string {
+  return RUNS_AS_FORMULA.test(s) ? `'${s}` : s;
+}
+
+/** The inverse of defuseFormula, for files chut wrote. */
+export function restoreFormula(s: string): string {
+  return s.startsWith("'") && RUNS_AS_FORMULA.test(s.slice(1)) ? s.slice(1) : s;
+}
+
 /** Quotes a field when it holds a comma, quote, CR/LF or edge spaces. */
 export function csvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -1,12 +1,13 @@
 /** Lists → CSV in the `chut` format (header first), lossless and re-importable with `parseImport(…, 'chut')`. */
-import { csvLine } from './csv.js';
+import { csvLine, defuseFormula } from './csv.js';
 import { CHUT_HEADER } from './import.js';
-import { entryText } from './records.js';
+import { cleanReason, entryText } from './records.js';
 import type { ListRecord } from './types.js';
 
 export function exportLine(r: ListRecord): string {
   return csvLine([
-    r.list, r.entry.kind, entryText(r.entry), r.reason ?? '', r.source,
+    // reasons and sources come from imported third-party files: defused for spreadsheets, restored on import
+    r.list, r.entry.kind, entryText(r.entry), defuseFormula(cleanReason(r.reason) ?? ''), defuseFormula(r.source),
     new Date(r.addedAt).toISOString(), r.expiresAt === null ? '' : new Date(r.expiresAt).toISOString(),
   ]);
 }

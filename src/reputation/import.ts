@@ -5,7 +5,7 @@
  */
 import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
-import { assertText, ImportError, parseCsv, sniffSeparator, type CsvRow } from './csv.js';
+import { assertText, ImportError, parseCsv, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
 import { isE164, isPrefixEntry } from './keys.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
@@ -129,7 +129,7 @@ function chutRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   if (addedAt === null || (expires.trim() !== '' && expiresAt === null)) return c.skip('bad date');
   // an entry past its expiry would be ignored by every lookup: taking it would only make the count lie
   if (expiresAt !== null && expiresAt <= o.now) return c.skip(EXPIRED_SKIP);
-  c.take({ list, entry, reason: cleanReason(reason), source: source.trim() || o.source, addedAt, expiresAt });
+  c.take({ list, entry, reason: cleanReason(restoreFormula(reason)), source: restoreFormula(source).trim() || o.source, addedAt, expiresAt });
 }
 
 function detect(first: CsvRow | undefined, wanted: ImportFormat): Exclude<ImportFormat, 'auto'> {

