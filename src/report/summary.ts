@@ -63,16 +63,18 @@ function hourKey(ms: number): string {
   return new Date(ms).toISOString().slice(0, 13);
 }
 
-/** Hours from `since` to `now` (at most 31 days' worth), filled from byHour; stray keys outside the range are kept too. */
+const HOUR_MS = 3_600_000;
+/** Hour rows kept: the latest 31 days of a longer period (a chart of every hour of a year is unreadable). */
+const MAX_HOUR_ROWS = 31 * 24 + 1;
+
+/** Every hour of the period's latest 31 days, up to now, filled from byHour; hours after now (a clock ahead) are kept. */
 function hourRows(stats: Stats, now: number): HourRow[] {
   const rows = new Map<string, HourRow>();
-  const start = Math.floor(stats.since / 3_600_000) * 3_600_000;
-  const end = Math.max(start, now);
-  const step = 3_600_000;
-  for (let t = start, n = 0; t <= end && n < 31 * 24 + 1; t += step, n++) {
-    rows.set(hourKey(t), { hour: hourKey(t), total: 0, byRoute: {} });
-  }
+  const end = Math.floor(Math.max(stats.since, now) / HOUR_MS) * HOUR_MS;
+  const start = Math.max(Math.floor(stats.since / HOUR_MS) * HOUR_MS, end - (MAX_HOUR_ROWS - 1) * HOUR_MS);
+  for (let t = start; t <= end; t += HOUR_MS) rows.set(hourKey(t), { hour: hourKey(t), total: 0, byRoute: {} });
   for (const [hour, byRoute] of Object.entries(stats.byHour ?? {})) {
+    if (hour < hourKey(start)) continue; // before the rows shown: in the totals, not in the hourly table
     const row = rows.get(hour) ?? { hour, total: 0, byRoute: {} };
     for (const [route, c] of Object.entries(byRoute ?? {})) {
       row.byRoute[route] = (row.byRoute[route] ?? 0) + safeCount(c);

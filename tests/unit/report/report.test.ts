@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { renderReport } from '../../../src/report/index.js';
+import { summarise } from '../../../src/report/summary.js';
 import type { Stats } from '../../../src/reputation/types.js';
 
 const NOW = Date.parse('2026-11-28T15:30:00Z');
@@ -56,6 +57,19 @@ describe('renderReport text', () => {
   it('names the period: a duration reads "last …", any other label as given', () => {
     expect(renderReport(sampleStats(), 'text', { sinceLabel: 'the demo day', now: NOW })).toMatch(/^chut report: the demo day \(since/);
     expect(renderReport(sampleStats(), 'html', { sinceLabel: '7d', now: NOW })).toContain('<h1>chut report: last 7d</h1>');
+  });
+
+  it('a period longer than 31 days charts its latest 31 days hour by hour, up to now, with no gap', () => {
+    const s = sampleStats();
+    s.since = NOW - 60 * 86_400_000;
+    s.byHour['2026-10-01T08'] = { ring: 7 }; // before the latest 31 days: in the totals, not in the hourly rows
+    const hours = summarise(s, { sinceLabel: '60d', now: NOW }).hours.map((r) => r.hour);
+    expect(hours).toHaveLength(31 * 24 + 1);
+    expect(hours.at(-1)).toBe(new Date(NOW).toISOString().slice(0, 13));
+    for (let i = 1; i < hours.length; i++) {
+      expect(Date.parse(`${hours[i] as string}:00:00Z`) - Date.parse(`${hours[i - 1] as string}:00:00Z`)).toBe(3_600_000);
+    }
+    expect(hours).toContain('2026-11-28T14');
   });
 
   it('shows one line per day past 48 hours', () => {
