@@ -12,7 +12,7 @@ import { createRedisStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator } from '../../src/sim/ari/index.js';
-import type { InboundCall } from '../../src/screening/types.js';
+import type { InboundCall, PbxAdapter } from '../../src/screening/types.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
 import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
@@ -492,6 +492,24 @@ describe('health when Redis is unreachable', () => {
     const res = await fetch(`${down.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 'unavailable', store: { ready: false } });
+  });
+
+  it('says which PBX connection is down without the error text (public route: it names internal hosts)', async () => {
+    const config = parseConfig({ http: { port: 0, token: TOKEN } });
+    const ari: PbxAdapter = {
+      name: 'asterisk-ari', start: async () => undefined, stop: async () => undefined,
+      status: () => ({ state: 'reconnecting', since: 1, attempt: 3, lastError: 'connect ECONNREFUSED 10.0.0.5:8088' }),
+    };
+    const server = await createHttpServer({ config, screening: chut.screening, store: chut.store, logger: silentLogger(), metrics: chut.metrics, adapters: [ari] });
+    try {
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(JSON.parse(text).adapters).toEqual([{ name: 'asterisk-ari', ready: false, state: 'reconnecting', since: 1, attempt: 3 }]);
+      expect(text).not.toContain('10.0.0.5');
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers 503 store-unavailable on API routes instead of hanging or crashing', async () => {

@@ -9,7 +9,10 @@ export function registerHealth(app: FastifyInstance, ctx: RouteContext): void {
     const adapters = ctx.adapters.map((a) => {
       const status = a.status();
       ctx.metrics.setAdapterStatus(a.name, status);
-      return { name: a.name, ready: status.state === 'ready', ...status };
+      // /healthz is public: a connection error names internal hosts and ports (`connect ECONNREFUSED 10.0.0.5:8088`);
+      // it is in chut's log, not here
+      const { lastError: _hidden, ...shown } = status as typeof status & { lastError?: string };
+      return { name: a.name, ready: status.state === 'ready', ...shown };
     });
     let store: { ready: boolean; error?: string };
     try {
