@@ -9,7 +9,7 @@ import { evaluate, lookupNeeds, type Policy } from '../rules/index.js';
 import type { Decision, LookupNeeds } from '../rules/types.js';
 import { windowMember } from '../reputation/window-member.js';
 import type { LookupResult, ReputationStore } from '../reputation/types.js';
-import { withDeadline } from './deadline.js';
+import { DeadlineExceededError, withDeadline } from './deadline.js';
 import { toReputationFacts } from './facts.js';
 import type { InboundCall, ScreeningDecision, ScreeningObserver } from './types.js';
 
@@ -88,7 +88,9 @@ export function createScreener(deps: ScreenerDeps): Screener {
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       deps.logger.warn({ callId: call.callId, pbx: call.pbx, err: why }, 'screening degraded: the call rings (fail-open)');
-      for (const o of deps.observers) safely(() => o.onStoreError?.('lookup', err));
+      // a missed deadline may be chut's own event loop, not Redis: counted apart (`lookup-deadline`)
+      const operation = err instanceof DeadlineExceededError ? 'lookup-deadline' : 'lookup';
+      for (const o of deps.observers) safely(() => o.onStoreError?.(operation, err));
       const verdict: Decision = { action: 'ring', rule: 'fail-open', reasons: [`screening failed (${why}): fail-open, the call rings`] };
       return { decision: finalise(verdict, caller, dialled, screened, true, deps.clock()), facts: null };
     }

@@ -145,11 +145,14 @@ describe('screening service', () => {
     const slow = createMemoryStore();
     const real = slow.lookup.bind(slow);
     slow.lookup = async (req) => { await new Promise((r) => setTimeout(r, 500)); return real(req); };
-    const { screening } = setup({ store: slow, config: { screening: { deadlineMs: 50 } } });
+    const errors: string[] = [];
+    const { screening } = setup({ store: slow, config: { screening: { deadlineMs: 50 } }, observers: [{ onStoreError: (op) => errors.push(op) }] });
     const started = Date.now();
     const d = await screening.screen(call('0162000000'));
     expect(d).toMatchObject({ route: 'ring', degraded: true });
     expect(Date.now() - started).toBeLessThan(400);
+    // counted apart from a store error: a missed deadline may be chut's own event loop
+    expect(errors).toEqual(['lookup-deadline']);
   });
 
   it('a call whose lookup missed the deadline but still ran is counted once in the rate windows, not twice', async () => {
