@@ -10,7 +10,7 @@ import { emptyLookup, cleanWindows } from './empty.js';
 import { actionPart, blockOf, candidatePrefixes, dayKey, hourKey, idPart, isE164, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
-import { addHour, dayLeaders, daysBetween, emptyStats, hoursBetween, statFields, topOf, TOP_SET_CAP } from './stats.js';
+import { addDay, addHour, dayLeaders, daysBetween, emptyStats, statFields, statsPlan, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   RecordCallRequest, ReputationStore, Stats, StatsQuery,
@@ -180,8 +180,15 @@ export class MemoryReputationStore implements ReputationStore {
   }
 
   async stats(q: StatsQuery): Promise<Stats> {
-    const out = emptyStats(q.since);
-    for (const h of hoursBetween(q.since, q.now)) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
+    const plan = statsPlan(q.since, q.now);
+    const out = emptyStats(plan.since);
+    // the same plan as Redis (days, then hours); a day here is the sum of its hours, which never expire in memory
+    for (const d of plan.days) {
+      const day: Record<string, number> = {};
+      for (let h = d; h < d + 86_400_000; h += 3_600_000) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) day[f] = (day[f] ?? 0) + n;
+      addDay(out, day);
+    }
+    for (const h of plan.hours) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
     const days = daysBetween(q.since, q.now);
     for (const a of Object.keys(out.byAction)) {
       const top = topOf(days.map((d) => dayLeaders(this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map())));

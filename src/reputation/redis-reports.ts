@@ -1,16 +1,18 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
 import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
-import { addHour, daysBetween, emptyStats, hoursBetween, topOf, TOP_READ_PER_DAY } from './stats.js';
+import { addDay, addHour, daysBetween, emptyStats, statsPlan, topOf, TOP_READ_PER_DAY } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
 export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
-  const out = emptyStats(q.since);
-  const hours = hoursBetween(q.since, q.now);
+  const plan = statsPlan(q.since, q.now);
+  const out = emptyStats(plan.since);
   const p = ctx.redis.pipeline();
-  for (const h of hours) p.hgetall(ctx.k.statsHour(h));
-  const hashes = hours.length ? await run(ctx, p) : [];
-  hours.forEach((h, i) => addHour(out, h, flatHash(hashes[i])));
+  for (const d of plan.days) p.hgetall(ctx.k.statsDay(d));
+  for (const h of plan.hours) p.hgetall(ctx.k.statsHour(h));
+  const hashes = plan.days.length + plan.hours.length ? await run(ctx, p) : [];
+  plan.days.forEach((_, i) => addDay(out, flatHash(hashes[i])));
+  plan.hours.forEach((h, i) => addHour(out, h, flatHash(hashes[plan.days.length + i])));
   const actions = Object.keys(out.byAction);
   if (actions.length === 0) return out;
   const days = daysBetween(q.since, q.now);

@@ -59,8 +59,36 @@ function bump(m: Record<string, number>, k: string, n: number): void {
   m[k] = (m[k] ?? 0) + n;
 }
 
+/** Hourly counters live 40 days: the whole UTC days before the latest 39 are read from the daily counters. */
+export const HOURLY_DAYS = 39;
+
+/** What a stats query reads: whole days from the daily counters, then hours; `since` is the start actually covered. */
+export interface StatsPlan {
+  since: number;
+  days: number[];
+  hours: number[];
+}
+
+export function statsPlan(since: number, now: number): StatsPlan {
+  const boundary = Math.floor(now / DAY_MS) * DAY_MS - HOURLY_DAYS * DAY_MS;
+  if (since >= boundary) return { since: Math.floor(since / HOUR_MS) * HOUR_MS, days: [], hours: hoursBetween(since, now) };
+  const days = daysBetween(since, now).filter((d) => d < boundary);
+  return { since: days[0] ?? boundary, days, hours: hoursBetween(boundary, now) };
+}
+
+/** Folds one day's counters into `stats` (totals only: days have no hourly breakdown). */
+export function addDay(stats: Stats, fields: Record<string, string | number>): void {
+  addCounters(stats, fields);
+}
+
 /** Folds one hour's counters (`field → count` as Redis returns them) into `stats`. */
 export function addHour(stats: Stats, hourStart: number, fields: Record<string, string | number>): void {
+  const routes = addCounters(stats, fields);
+  if (Object.keys(routes).length > 0) stats.byHour[hourKey(hourStart)] = routes;
+}
+
+/** Adds counters to the totals; returns the routes counted (for the hourly breakdown). */
+function addCounters(stats: Stats, fields: Record<string, string | number>): Record<string, number> {
   const routes: Record<string, number> = {};
   for (const [field, raw] of Object.entries(fields)) {
     const n = Number(raw);
@@ -76,7 +104,7 @@ export function addHour(stats: Stats, hourStart: number, fields: Record<string, 
     else if (kind === 'rule') bump(stats.byRule, name, n);
     else if (kind === 'captcha' && (OUTCOMES as string[]).includes(name)) stats.captcha[name as CaptchaOutcome] += n;
   }
-  if (Object.keys(routes).length > 0) stats.byHour[hourKey(hourStart)] = routes;
+  return routes;
 }
 
 /** A day's leaders as the Redis store reads them (`ZREVRANGE 0 TOP_READ_PER_DAY-1`): most calls first, ties in reverse

@@ -117,6 +117,17 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('reads the daily counters for days whose hourly counters have expired', async () => {
+    const store = fresh('days');
+    const p = prefixes[prefixes.length - 1] as string;
+    const old = T0 - 50 * DAY;
+    await store.recordCall({ record: call({ time: old }), blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 });
+    await admin.del(`${p}stats:h:${new Date(old).toISOString().slice(0, 13)}`); // what 40 days do
+    const s = await store.stats({ since: T0 - 90 * DAY, now: T0 });
+    expect(s.total).toBe(1);
+    await store.close();
+  });
+
   it('gives every key the TTL docs/redis-schema.md states; counters get theirs from the first call of the hour or day', async () => {
     const store = fresh('ttl');
     const p = prefixes[prefixes.length - 1] as string;

@@ -191,6 +191,21 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(all.degraded).toBe(1);
     });
 
+    it('a period longer than the hourly counters live (40 days) counts whole UTC days before the latest 39', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 };
+      const DAY = 86_400_000;
+      await store.recordCall({ ...base, record: call({ time: T0 - 60 * DAY, action: 'reject', route: 'reject', rule: 'blocklist' }) });
+      await store.recordCall({ ...base, record: call({ time: T0 - 45 * DAY + 5 * HOUR }) });
+      await store.recordCall({ ...base, record: call({ time: T0 }) });
+      const s = await store.stats({ since: T0 - 90 * DAY, now: T0 + 60_000 });
+      expect(s.total).toBe(3);
+      expect(s.byAction).toEqual({ reject: 1, ring: 2 });
+      expect(s.since).toBe(Math.floor((T0 - 90 * DAY) / DAY) * DAY); // whole days: the period actually covered
+      expect(Object.keys(s.byHour)).toEqual(['2026-06-15T10']); // older days are totals only
+      const recent = await store.stats({ since: T0 - 2 * HOUR, now: T0 + 60_000 });
+      expect(recent.total).toBe(1);
+    });
+
     it('keeps at most 1000 callers a day per action (random spoofed numbers): the frequent callers stay on top', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 10 };
       for (let i = 0; i < 3; i++) await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: '+33612999999' }) });
