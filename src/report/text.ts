@@ -75,9 +75,9 @@ export function renderText(s: ReportSummary): string {
     '',
     ...countTable('Captcha outcomes', s.captcha.outcomes, s.captcha.total),
     '',
-    ...callersTable('Top blocked callers', s.topBlocked),
+    ...callersTable('Top callers the policy rejects', s.topBlocked),
     '',
-    ...callersTable('Top challenged callers', s.topChallenged),
+    ...callersTable('Top callers the policy challenges', s.topChallenged),
     '',
     ...hoursTable(s),
   ];
