@@ -9,6 +9,10 @@
  */
 import { TOP_SET_CAP } from './stats.js';
 
+/** A number known only by its calls (first/last seen, no score, outcome or report): spoofed one-off numbers must
+ * not each hold a key for a year. Kept as long as the hourly counters. */
+export const SEEN_ONLY_REP_MS = 40 * 86_400_000;
+
 export const RECORD_LUA = `
 local valid, rang, hasDialled = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
 local t = tonumber(ARGV[4])
@@ -23,7 +27,7 @@ if valid then
   end
   redis.call('HSETNX', KEYS[3], 'fs', ARGV[4])
   redis.call('HSET', KEYS[3], 'ls', ARGV[4])
-  redis.call('PEXPIRE', KEYS[3], ARGV[7])
+  redis.call('PEXPIRE', KEYS[3], redis.call('HLEN', KEYS[3]) > 2 and ARGV[7] or ${SEEN_ONLY_REP_MS})
   redis.call('ZINCRBY', KEYS[4], 1, ARGV[15])
   -- grows by one member at most per call: dropping the lowest-ranked one keeps the day's set at its cap, but
   -- never the caller just counted (a new caller sorting first would otherwise never get in)

@@ -128,6 +128,20 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('keeps a number known only by its calls 40 days, one with a score, outcome or report 400 days', async () => {
+    const store = fresh('repttl');
+    const p = prefixes[prefixes.length - 1] as string;
+    const ttlDays = async (key: string) => (await admin.pttl(key)) / DAY;
+    const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 };
+    await store.recordCall({ ...base, record: call({ caller: '+33612000001' }) });
+    expect(await ttlDays(`${p}r:33612000001`)).toBeCloseTo(40, 3);
+    await store.applyOutcome({ e164: '+33612000001', now: T0, scoreDelta: 10, halfLifeMs: DAY, counter: 'reports' });
+    expect(await ttlDays(`${p}r:33612000001`)).toBeCloseTo(400, 3);
+    await store.recordCall({ ...base, record: call({ caller: '+33612000001', time: T0 + 1000 }) });
+    expect(await ttlDays(`${p}r:33612000001`)).toBeCloseTo(400, 3); // a later call does not shorten it
+    await store.close();
+  });
+
   it('gives every key the TTL docs/redis-schema.md states; counters get theirs from the first call of the hour or day', async () => {
     const store = fresh('ttl');
     const p = prefixes[prefixes.length - 1] as string;
@@ -137,7 +151,7 @@ describe('Redis store specifics', () => {
     expect(await ttlDays(`${p}stats:h:2026-06-15T10`)).toBeCloseTo(40, 3);
     expect(await ttlDays(`${p}stats:d:2026-06-15`)).toBeCloseTo(400, 3);
     expect(await ttlDays(`${p}top:2026-06-15:ring`)).toBeCloseTo(40, 3);
-    expect(await ttlDays(`${p}r:33612345678`)).toBeCloseTo(400, 3);
+    expect(await ttlDays(`${p}r:33612345678`)).toBeCloseTo(40, 3); // known by its calls only
     expect(await ttlDays(`${p}last`)).toBeCloseTo(30, 3);
     expect(await admin.pttl(`${p}w:33612345678`)).toBeGreaterThan(3_590_000);
     expect(await admin.pttl(`${p}wb:33612345`)).toBeGreaterThan(3_590_000);
