@@ -8,19 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EslProtocolError, FrameParser, type EslFrame } from '../../../src/esl/frame.js';
 import { apiResponse, disconnectNotice, plainEvent, reply } from '../../../src/sim/esl/frames.js';
+import { prng as seeded } from '../../helpers/prng.js';
 import { DIR } from './transcript.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing chunking can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Feeds `data` in chunks of the sizes `nextSize` gives; checks nothing is left over. */
 function parseChunked(data: Buffer, nextSize: () => number): EslFrame[] {
