@@ -3,9 +3,10 @@
  * StasisStart opens one (screening or feature code), the rest feed the session of their channel.
  */
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
-import { reportCall, screenCall, type CallDeps } from './calls.js';
+import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
 import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
+import { createAriReleaser, releaseWithin } from './release.js';
 import { createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
 
@@ -15,11 +16,17 @@ export interface AriAdapterOptions {
   playbackTimeoutMs?: number;
   /** Delay after each (re)connection before continuing channels left in our app by a previous run. */
   orphanSweepDelayMs?: number;
+  /** Delay before each retry of a channel on the release list (default: 250 ms doubling to 5 s, jittered). */
+  releaseRetryStrategy?: RetryStrategy;
+  /** How long stop() keeps trying to send the channels still parked in our app on to the dialplan (default 3 s). */
+  stopReleaseMs?: number;
 }
 
 export interface AriAdapter extends PbxAdapter {
   /** Calls chut is handling right now (the live-calls map's size). */
   liveCalls(): number;
+  /** Channels on the release list: parked in our app, their `continue` still being retried. */
+  releasing(): number;
 }
 
 export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions = {}): AriAdapter {
@@ -35,8 +42,12 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
   });
   const live = new Map<string, CallSession>();
+  const releaser = createAriReleaser({
+    rest, logger: log, ringLabel: ROUTE_LABELS.ring, requestTimeoutMs: config.ari.requestTimeoutMs,
+    ...(options.releaseRetryStrategy ? { retryStrategy: options.releaseRetryStrategy } : {}),
+  });
   const callDeps: CallDeps = {
-    config, screening: deps.screening, logger: log, rest, live,
+    config, screening: deps.screening, logger: log, rest, live, release: releaser.release,
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };
   let sweepTimer: NodeJS.Timeout | null = null;
@@ -63,6 +74,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     if (ev.type === 'StasisStart') return onStasisStart(ev);
     const id = eventChannelId(ev);
     if (id) live.get(id)?.handle(ev);
+    releaser.observe(ev);
   });
 
   /** A StasisStart we cannot read still names a channel parked in our app: send it on (fail-open, never dead air). */
@@ -70,8 +82,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const id = strandedChannelId(raw);
     if (!id || live.has(id)) return;
     log.warn({ callId: id }, 'ARI: unreadable StasisStart, letting the call ring (fail-open)');
-    rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`)
-      .catch((err: unknown) => log.warn({ err: String(err), callId: id }, 'ARI: fail-open continue failed'));
+    releaser.release(id);
   }
 
   /** Channels parked in our app that no session owns (chut restarted mid-call): send them on (fail-open). */
@@ -86,8 +97,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     for (const ch of Array.isArray(channels) ? channels : []) {
       const app = (ch?.dialplan?.app_data ?? '').split(',')[0];
       if (ch?.dialplan?.app_name !== 'Stasis' || app !== config.ari.app || typeof ch.id !== 'string' || live.has(ch.id)) continue;
+      if (releaser.has(ch.id)) continue;
       log.warn({ callId: ch.id }, 'ARI: channel left in Stasis by a previous connection, continuing it (fail-open)');
-      await rest.request('POST', `/channels/${encodeURIComponent(ch.id)}/continue`).catch(() => undefined);
+      releaser.release(ch.id);
     }
   }
 
@@ -104,6 +116,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     name: 'asterisk-ari',
     status: (): ConnectionStatus => events.status(),
     liveCalls: () => live.size,
+    releasing: () => releaser.size(),
     async start() {
       log.info({ url: rest.baseUrl, app: config.ari.app }, 'ARI: starting');
       const settled = new Promise<void>((resolve) => {
@@ -124,9 +137,12 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       if (sweepTimer) clearTimeout(sweepTimer);
       sweepTimer = null;
       await events.stop();
-      // Fail-open on shutdown: calls still in our hands go on to the dialplan (ring) rather than dead air.
-      await Promise.all([...live.keys()].map((id) =>
-        rest.request('POST', `/channels/${encodeURIComponent(id)}/continue`, undefined, 1000).catch(() => undefined)));
+      // Fail-open on shutdown: calls still in our hands and channels on the release list go on to the dialplan
+      // (ring) rather than dead air, each retried within one bounded window.
+      const parked = new Map<string, boolean>([...live.keys()].map((id) => [id, false]));
+      for (const { id, overwriteRoute } of releaser.takeAll()) parked.set(id, overwriteRoute || (parked.get(id) ?? false));
+      const left = await releaseWithin(rest, parked, ROUTE_LABELS.ring, options.stopReleaseMs ?? 3000);
+      if (left.length) log.error({ callIds: left.slice(0, 20), count: left.length }, 'ARI: stopping with channels still parked in our app (Asterisk did not answer)');
       // Those calls are the dialplan's now: end their sessions so nothing keeps retrying against a closed client.
       for (const session of live.values()) session.end('evicted');
       live.clear();

@@ -9,6 +9,7 @@ import type { ScreeningService, UserReportKind } from '../screening/types.js';
 import { createAriControl, type AriCallControl } from './control.js';
 import type { StasisStart } from './events.js';
 import { inboundCall, readVerstat } from './inbound.js';
+import type { ReleaseOptions } from './release.js';
 import type { AriRest } from './rest.js';
 import { CallSession } from './session.js';
 
@@ -18,6 +19,8 @@ export interface CallDeps {
   logger: Logger;
   rest: AriRest;
   live: Map<string, CallSession>;
+  /** Hands a channel whose `continue` kept failing to the release list, which retries it until Asterisk lets it go. */
+  release: (channelId: string, opts?: ReleaseOptions) => void;
   playbackTimeoutMs?: number;
   /** A session still open after this long is dropped from the map (a safety net against leaks). */
   maxCallMs?: number;
@@ -51,9 +54,14 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
     log.error({ err: String(err) }, 'ARI: call handling failed');
   } finally {
     clearTimeout(evict);
-    // Fail-open: whatever happened above, a live channel must not stay parked in Stasis.
+    // Fail-open: whatever happened above, a live channel must not stay parked in Stasis. When even this leave
+    // fails, the release list takes the channel over and keeps trying: giving up here would leave dead air.
     if (!control.routed && !session.signal.aborted) {
-      await control.leave().catch((err: unknown) => log.warn({ err: String(err) }, 'ARI: fail-open continue failed'));
+      await control.leave().catch((err: unknown) => {
+        if (session.signal.aborted) return; // 404: the caller hung up meanwhile
+        log.warn({ err: String(err) }, 'ARI: fail-open continue failed, the release list takes the channel over');
+        deps.release(id, { overwriteRoute: control.routeVariableSet });
+      });
     }
     session.end('finished');
     deps.live.delete(id);

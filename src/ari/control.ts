@@ -34,6 +34,9 @@ export interface AriControlOptions {
 export interface AriCallControl extends CallControl {
   /** Whether the channel has been sent back to the dialplan. */
   readonly routed: boolean;
+  /** Whether a leave put (or tried to put) CHUT_ROUTE on the channel: a release after failed leaves must set it
+   * back to ring, or the snippet would still dispatch to the abandoned route. */
+  readonly routeVariableSet: boolean;
   /** Plain `continue`, used by the feature codes and the fail-open paths. Sent once per call: a repeat with the
    * same variables shares the first one's promise; with other variables it rejects with AriAlreadyLeavingError. */
   leave(vars?: Record<string, string>): Promise<void>;
@@ -268,6 +271,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   return {
     get signal() { return session.signal; },
     get routed() { return routed; },
+    get routeVariableSet() { return routeVariableSet; },
     leave,
     answer,
     async askDigits(req) {
