@@ -9,8 +9,9 @@ import type { Logger } from '../logger.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
 import { executeCommand } from './command.js';
 import type { EslConnection } from './connection.js';
+import { mailboxExists } from './mailbox.js';
 import { playbackArg } from './prompt.js';
-import { rejectSteps, ringTransferStep, voicemailSteps, type AppStep } from './route-commands.js';
+import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppStep } from './route-commands.js';
 
 /** Longest any single app may run before chut gives up on it (a stuck prompt must not hold a call). */
 const APP_TIMEOUT_MS = 120_000;
@@ -36,6 +37,8 @@ export class EslCallControl implements CallControl {
     private readonly requestEvents: () => Promise<boolean> = () => Promise.resolve(true),
     /** Called at the instant the routing command is written (benchmarks, logs). */
     private readonly onRouted: () => void = () => undefined,
+    /** The channel's Unique-ID (validated), for the `api` commands that concern this call. */
+    private readonly callId = '',
   ) {}
 
   get signal(): AbortSignal {
@@ -102,6 +105,16 @@ export class EslCallControl implements CallControl {
       this.logger.warn('no usable voicemail mailbox: ringing instead (fail-open)');
       await this.ring();
       return;
+    }
+    const box = this.config.esl.voicemail.type === 'app' ? voicemailBox(this.config, mailbox) : null;
+    if (box !== null) {
+      // mod_voicemail with an unknown box plays goodbye and returns, and the queued hangup would end the call.
+      const check = await mailboxExists(this.conn, this.callId, box);
+      if (!check.exists) {
+        this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'voicemail box not found in FreeSWITCH: ringing instead (fail-open)');
+        await this.ring();
+        return;
+      }
     }
     await this.queueFinal(steps);
   }

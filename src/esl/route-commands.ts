@@ -48,8 +48,14 @@ export function transferArg(extension: string, context: string): string {
 export function voicemailSteps(config: Readonly<Config>, mailbox: string | null): AppStep[] | null {
   const vm = config.esl.voicemail;
   if (vm.type === 'transfer') return [{ app: 'transfer', arg: transferArg(vm.extension, vm.context) }];
-  const box = config.routes.voicemailMailbox ?? mailbox;
-  if (box === null || !argPattern.mailbox.test(box)) return null;
+  const box = voicemailBox(config, mailbox);
+  if (box === null) return null;
   const profile = checked(vm.profile, argPattern.dialplanName, 'voicemail profile');
   return [{ app: 'voicemail', arg: `${profile} \${domain_name} ${box}` }, { app: 'hangup', arg: 'NORMAL_CLEARING' }];
+}
+
+/** The box the voicemail app is given (the configured one, else the dialled number), or null when unusable. */
+export function voicemailBox(config: Readonly<Config>, mailbox: string | null): string | null {
+  const box = config.routes.voicemailMailbox ?? mailbox;
+  return box !== null && argPattern.mailbox.test(box) ? box : null;
 }

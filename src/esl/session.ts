@@ -86,7 +86,7 @@ function eventRequester(conn: EslConnection): () => Promise<boolean> {
 }
 
 async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>): Promise<void> {
-  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId));
+  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId);
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),

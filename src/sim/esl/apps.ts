@@ -4,11 +4,15 @@
  * during prompts; DTMF events fire only when `play_and_get_digits` consumes a digit, as on FreeSWITCH.
  */
 import type { SimulatedCall, SimulatedRoute } from '../types.js';
+import { findUser, type DirectoryUser } from './directory.js';
 import type { Headers } from './frames.js';
 
 export interface AppHost {
   readonly call: SimulatedCall;
-  readonly env: { mediaMs: number; transfers: Record<string, SimulatedRoute>; faults: { missingFiles: string[] } };
+  readonly env: {
+    mediaMs: number; transfers: Record<string, SimulatedRoute>; faults: { missingFiles: string[] };
+    directory: readonly DirectoryUser[];
+  };
   readonly vars: Record<string, string>;
   readonly dtmf: string[];
   hungUp: boolean;
@@ -69,6 +73,27 @@ async function playAndGetDigits(host: AppHost, arg: string): Promise<string> {
   return '_none_';
 }
 
+/** Channel variables in an app argument, as FreeSWITCH expands them before running the app. */
+function expand(arg: string, vars: Record<string, string>): string {
+  return arg.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => vars[name] ?? '');
+}
+
+/** mod_voicemail leaving a message: `<profile> <domain> <id>`, the box looked up by id then number-alias. */
+async function voicemail(host: AppHost, arg: string): Promise<string> {
+  host.markRouted();
+  const [, domain = '', id = ''] = expand(arg, host.vars).split(' ');
+  if (!findUser(host.env.directory, ['id', 'number-alias'], id, domain)) {
+    // "Can't find user [id@domain]": the goodbye prompt, then the app returns and whatever is queued next runs.
+    await host.sleep(host.env.mediaMs);
+    return '_none_';
+  }
+  host.setRoute('voicemail');
+  host.answer();
+  // The caller leaves a message, then hangs up.
+  host.later(host.env.mediaMs, () => host.hangup('NORMAL_CLEARING', true));
+  return '_none_';
+}
+
 export async function runApp(host: AppHost, app: string, arg: string): Promise<string> {
   switch (app) {
     case 'answer': host.markRouted(); host.answer(); return '_none_';
@@ -94,13 +119,7 @@ export async function runApp(host: AppHost, app: string, arg: string): Promise<s
       host.transferred(host.env.transfers[`${ext} ${ctx}`] ?? 'ring');
       return '_none_';
     }
-    case 'voicemail':
-      host.markRouted();
-      host.setRoute('voicemail');
-      host.answer();
-      // The caller leaves a message, then hangs up.
-      host.later(host.env.mediaMs, () => host.hangup('NORMAL_CLEARING', true));
-      return '_none_';
+    case 'voicemail': return voicemail(host, arg);
     case 'respond': {
       host.markRouted();
       const code = Number(arg.split(' ')[0]);

@@ -14,10 +14,11 @@ export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome } from './si
 import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
+import { SIM_DOMAIN, userExistsReply } from './directory.js';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
-  readonly vars: Record<string, string> = {};
+  readonly vars: Record<string, string> = { domain_name: SIM_DOMAIN };
   readonly dtmf: string[] = [];
   answered = false;
   /** The user's phone answered after screening (the call rang through): not an answer by chut. */
@@ -208,9 +209,14 @@ export class SimChannel implements AppHost {
   }
 
   private api(command: string): string {
-    const [cmd, , variable] = command.trim().split(/\s+/);
-    if (cmd === 'uuid_getvar' && variable) return this.vars[variable] ?? '_undef_';
-    return `-ERR ${cmd ?? ''} Command not found!\n`;
+    const [cmd = '', ...args] = command.trim().split(/\s+/);
+    if (cmd === 'uuid_getvar') {
+      const [uuid, variable] = args;
+      if (uuid !== this.uuid) return '-ERR No such channel!\n';
+      return (variable === undefined ? undefined : this.vars[variable]) ?? '_undef_';
+    }
+    if (cmd === 'user_exists') return userExistsReply(this.env.directory, args);
+    return `-ERR ${cmd} Command not found!\n`;
   }
 
   private onSocketClosed(): void {

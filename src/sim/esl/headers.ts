@@ -27,8 +27,8 @@ export function channelData(s: ChannelState, socketData: string): Headers {
     ['Unique-ID', s.uuid], ['Answer-State', s.answered ? 'answered' : 'ringing'],
     ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
     ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', c.fromInternalPhone ? 'default' : 'public'],
-    ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName],
-    ['variable_domain_name', '192.0.2.2']];
+    ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName]];
+  if (s.vars.domain_name !== undefined) h.push(['variable_domain_name', s.vars.domain_name]);
   if (c.verstat) {
     h.push(['variable_sip_verstat', c.verstat]);
     h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);

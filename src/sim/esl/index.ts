@@ -6,9 +6,11 @@
 import { connect, createServer } from 'node:net';
 import type { PbxSimulator, SimulatedCall, SimulatedRoute } from '../types.js';
 import { noFaults, SimChannel, type EslFaults, type EslOutcome } from './channel.js';
+import { DEFAULT_DIRECTORY, type DirectoryUser } from './directory.js';
 import { InboundEventServer } from './inbound.js';
 
 export type { EslFaults, EslOutcome } from './channel.js';
+export { DEFAULT_DIRECTORY, SIM_DOMAIN, type DirectoryUser } from './directory.js';
 
 export interface EslSimulatorOptions {
   /** chut's outbound listener port; 0 (default) picks a free port at start(). */
@@ -21,6 +23,8 @@ export interface EslSimulatorOptions {
   talkMs?: number;
   /** Where `transfer` targets lead (`"ext context"` → route); unknown targets ring. */
   transfers?: Record<string, SimulatedRoute>;
+  /** The users FreeSWITCH knows (voicemail boxes); default DEFAULT_DIRECTORY. */
+  directory?: readonly DirectoryUser[];
 }
 
 /** A port nothing listens on right now, on loopback. */
@@ -90,7 +94,7 @@ export class EslSimulator implements PbxSimulator {
   placeCall(call: SimulatedCall): Promise<EslOutcome> {
     const channel = new SimChannel(call, {
       host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
-      transfers: this.opts.transfers ?? {}, publish: (h) => this.inbound.publish(h),
+      transfers: this.opts.transfers ?? {}, directory: this.opts.directory ?? DEFAULT_DIRECTORY, publish: (h) => this.inbound.publish(h),
       hasSubscribers: () => this.inbound.hasSubscribers,
     });
     this.live.add(channel);

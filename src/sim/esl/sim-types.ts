@@ -1,5 +1,6 @@
 /** Types shared by the simulated FreeSWITCH's parts. */
 import type { SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import type { DirectoryUser } from './directory.js';
 import type { Headers } from './frames.js';
 
 export interface EslFaults {
@@ -30,6 +31,8 @@ export interface ChannelEnv {
   faults: EslFaults;
   /** `transfer` targets (`"ext context"`) and where they lead; unknown targets ring. */
   transfers: Record<string, SimulatedRoute>;
+  /** The user directory: who has a voicemail box (`voicemail`, `user_exists`). */
+  directory: readonly DirectoryUser[];
   /** How long the call lasts once it rang through (the user's phone answered). */
   talkMs: number;
   /** Events to the inbound event socket. */

@@ -34,6 +34,10 @@ rules:
     action: reject
 `;
 
+/** The users the fake FreeSWITCH knows: a voicemail box for each line the policy routes by (the default mailbox is
+ * the dialled number), plus the one `routes.voicemailMailbox` tests name. */
+export const TEST_DIRECTORY = [{ id: '2001' }, { id: '2002' }, { id: 'family' }];
+
 export interface Harness {
   sim: FakeFreeSwitch;
   chut: RunningChut;
@@ -43,7 +47,7 @@ export interface Harness {
 }
 
 export async function startHarness(overrides: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof FakeFreeSwitch>[0] = {}): Promise<Harness> {
-  const sim = new FakeFreeSwitch({ mediaMs: 10, ...simOpts });
+  const sim = new FakeFreeSwitch({ mediaMs: 10, directory: TEST_DIRECTORY, ...simOpts });
   await sim.start();
   const url = await testRedisUrl();
   const prefix = uniquePrefix('esl');

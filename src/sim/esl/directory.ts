@@ -1,0 +1,38 @@
+/**
+ * The simulated FreeSWITCH's user directory (conf/directory): the users `user_exists` and mod_voicemail find.
+ * FreeSWITCH looks a user up by one attribute at a time (`user_exists id …`, `user_exists number-alias …`);
+ * mod_voicemail tries `id` then `number-alias`.
+ */
+
+export interface DirectoryUser {
+  id: string;
+  /** The `number-alias` attribute (e.g. the DID routed to this user). */
+  numberAlias?: string;
+}
+
+/** The directory domain of every simulated channel (`domain_name`). */
+export const SIM_DOMAIN = '192.0.2.2';
+
+/** Stock-like: users 1000–1019; 1000 also answers to the demo's DID (+33 1 00 00 00 00), as an installation that
+ * routes its DID to user 1000 sets `number-alias` for it. */
+export const DEFAULT_DIRECTORY: readonly DirectoryUser[] = Array.from({ length: 20 }, (_, i) => (
+  i === 0 ? { id: '1000', numberAlias: '+33100000000' } : { id: String(1000 + i) }));
+
+export type LookupKey = 'id' | 'number-alias';
+
+export function findUser(directory: readonly DirectoryUser[], keys: readonly LookupKey[], user: string, domain: string): DirectoryUser | undefined {
+  if (domain !== SIM_DOMAIN || user === '') return undefined;
+  for (const key of keys) {
+    const found = directory.find((u) => (key === 'id' ? u.id : u.numberAlias) === user);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `user_exists <key> <user> <domain>` as mod_commands answers it: `true` or `false`, without a newline (also
+ * `false` for missing arguments or a key no user carries). */
+export function userExistsReply(directory: readonly DirectoryUser[], args: readonly string[]): string {
+  const [key, user = '', domain = ''] = args;
+  if (key !== 'id' && key !== 'number-alias') return 'false';
+  return findUser(directory, [key], user, domain) ? 'true' : 'false';
+}

@@ -1,0 +1,101 @@
+/** Voicemail over ESL: a box FreeSWITCH does not know must never turn a wanted call into goodbye + hang-up. */
+import { createServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeCommand, plainCommand } from '../../src/esl/command.js';
+import { FrameParser } from '../../src/esl/frame.js';
+import { FakeFreeSwitch } from '../fakes/esl/index.js';
+import { call, startHarness, type Harness } from '../fakes/esl/harness.js';
+import { SIM_DOMAIN } from '../../src/sim/esl/index.js';
+
+/** Plays chut's part with a fixed list of commands (no screening): what FreeSWITCH does with them, and the bodies of
+ * its `api/response` frames. */
+async function scripted(sim: FakeFreeSwitch, commands: string[]): Promise<{ route: string; apiBodies: string[] }> {
+  const apiBodies: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const parser = new FrameParser();
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of parser.push(chunk)) if (f.headers['Content-Type'] === 'api/response') apiBodies.push(f.body);
+    });
+    socket.on('error', () => undefined);
+    socket.write([plainCommand('connect'), ...commands].join(''));
+  });
+  await new Promise<void>((resolve) => server.listen(sim.listenPort, '127.0.0.1', resolve));
+  try {
+    const out = await sim.placeCall(call({ dialled: '0100000000', maxDurationMs: 3000 }));
+    return { route: out.route, apiBodies };
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+describe('the fake FreeSWITCH behaves like mod_voicemail and mod_commands', () => {
+  let sim: FakeFreeSwitch;
+  beforeAll(async () => { sim = new FakeFreeSwitch({ mediaMs: 10 }); await sim.start(); });
+  afterAll(async () => { await sim.stop(); });
+
+  const vmThenHangup = (box: string) => [
+    plainCommand('myevents'),
+    executeCommand('voicemail', `default \${domain_name} ${box}`).frame,
+    executeCommand('hangup', 'NORMAL_CLEARING').frame,
+  ];
+
+  it('an unknown box: goodbye, the app returns, and the hangup queued after it ends the call', async () => {
+    expect((await scripted(sim, vmThenHangup('+33199999999'))).route).toBe('reject');
+  });
+
+  it('a box known by id or by number-alias takes the message', async () => {
+    expect((await scripted(sim, vmThenHangup('1001'))).route).toBe('voicemail');
+    expect((await scripted(sim, vmThenHangup('+33100000000'))).route).toBe('voicemail');
+  });
+
+  it('user_exists answers true or false without a newline, one key at a time; uuid_getvar gives domain_name', async () => {
+    const { apiBodies } = await scripted(sim, [
+      plainCommand(`api user_exists id 1000 ${SIM_DOMAIN}`),
+      plainCommand(`api user_exists id +33100000000 ${SIM_DOMAIN}`),
+      plainCommand(`api user_exists number-alias +33100000000 ${SIM_DOMAIN}`),
+      plainCommand('api user_exists id 1000 example.com'),
+      plainCommand('api user_exists id'),
+      plainCommand('api uuid_getvar 00000000-0000-0000-0000-000000000000 domain_name'),
+      plainCommand('exit'),
+    ]);
+    expect(apiBodies).toEqual(['true', 'false', 'true', 'false', 'false', '-ERR No such channel!\n']);
+  });
+});
+
+describe('chut checks the box before queuing voicemail', () => {
+  async function withHarness(directory: Array<{ id: string; numberAlias?: string }>, fn: (h: Harness) => Promise<void>): Promise<void> {
+    const h = await startHarness({}, { directory });
+    try {
+      await fn(h);
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('a box FreeSWITCH does not know: the call rings (never goodbye + hang-up)', () => withHarness([{ id: '1000' }], async (h) => {
+    const out = await h.sim.placeCall(call({ dialled: '2002' }));
+    expect(out.route).toBe('ring');
+    expect(out.answered).toBe(false);
+    expect(out.commands).toContain(`api user_exists id 2002 ${SIM_DOMAIN}`);
+    expect(out.commands).toContain(`api user_exists number-alias 2002 ${SIM_DOMAIN}`);
+    expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
+  }));
+
+  it('a box known only by its number-alias gets the message', () => withHarness([{ id: '1000', numberAlias: '2002' }], async (h) => {
+    const out = await h.sim.placeCall(call({ dialled: '2002' }));
+    expect(out.route).toBe('voicemail');
+    expect(out.commands.filter((c) => c.startsWith('api '))).toEqual([
+      `api uuid_getvar ${out.callId} domain_name`, `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
+    ]);
+    expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
+  }));
+
+  it('a failed captcha whose voicemail box is unknown rings too', () => withHarness([], async (h) => {
+    const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types', digits: '0000', delayMs: 20 } }));
+    expect(out.route).toBe('ring');
+    expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
+  }));
+});
