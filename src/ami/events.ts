@@ -15,6 +15,8 @@ export type AmiEvent =
   | {
       type: 'chut-query'; channel: string; uniqueid: string; callerNumber: string; callerName: string;
       dialled: string; verstat: string | null; waitMs: number | null;
+      /** The dialplan context the query came from (the snapshot's): the context chut's IVR runs in. */
+      context: string;
     }
   | { type: 'chut-captcha'; channel: string; uniqueid: string; outcome: CaptchaReport }
   | { type: 'chut-report'; uniqueid: string; kind: 'spam' | 'allow'; target: string }
@@ -23,7 +25,8 @@ export type AmiEvent =
   | { type: 'dial-begin'; uniqueid: string; destUniqueid: string; destChannel: string }
   | { type: 'dial-end'; uniqueid: string; destChannel: string; dialStatus: string }
   | { type: 'bridge-enter'; uniqueid: string; bridge: string }
-  | { type: 'hangup'; channel: string; uniqueid: string; cause: number | null; causeText: string | null }
+  /** `context`/`exten`: where the channel was when it ended (after its h extension, when one ran). */
+  | { type: 'hangup'; channel: string; uniqueid: string; cause: number | null; causeText: string | null; context: string; exten: string }
   | { type: 'dtmf'; uniqueid: string; digit: string; end: boolean };
 
 /** First value of a header (the snapshot's, when the dialplan repeated the name), or '' when absent. */
@@ -66,7 +69,7 @@ function chutQuery(p: LibPacket): AmiEvent | null {
   const wait = Number(own(p, 'chutwaitms'));
   return {
     type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
-    verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null,
+    verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null, context: first(p, 'context'),
   };
 }
 
@@ -118,7 +121,7 @@ const MAPPERS: Record<string, Mapper> = {
   bridgeenter: (p) => ({ type: 'bridge-enter', uniqueid: first(p, 'uniqueid'), bridge: first(p, 'bridgeuniqueid') }),
   hangup: (p) => ({
     type: 'hangup', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid'), cause: causeOf(p),
-    causeText: first(p, 'cause-txt') || null,
+    causeText: first(p, 'cause-txt') || null, context: first(p, 'context'), exten: first(p, 'exten'),
   }),
   dtmfbegin: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: false }),
   dtmfend: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: true }),

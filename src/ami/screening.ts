@@ -19,6 +19,22 @@ interface PendingCaptcha {
   call: InboundCall;
   decision: ScreeningDecision;
   expiresAt: number;
+  /** The context the ChutQuery came from: chut-ami.conf's `chut-screen`, where its IVR runs. */
+  context: string;
+}
+
+/**
+ * The extensions of chut-ami.conf's IVR context where a channel is still in the captcha: `captcha` (the IVR
+ * itself, when no h extension ran) and `captcha-hangup` (where the snippet's h extension goes when the caller
+ * hung up during the captcha). A Hangup anywhere else (back in the caller's context after `Return()`, or in
+ * `h` after the captcha was over) means the captcha outcome was lost, not that the caller left.
+ */
+const IVR_EXTENSIONS: ReadonlySet<string> = new Set(['captcha', 'captcha-hangup']);
+
+type Hangup = Extract<AmiEvent, { type: 'hangup' }>;
+
+function hungUpInIvr(pending: PendingCaptcha, ev: Hangup): boolean {
+  return pending.context !== '' && ev.context === pending.context && IVR_EXTENSIONS.has(ev.exten);
 }
 
 export interface DialplanScreeningDeps {
@@ -108,7 +124,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     const finalRoute = await answer(ev, call, decision, log);
     if (finalRoute === null) {
       evictIfFull();
-      captchas.set(call.callId, { call, decision, expiresAt: clock() + config.ami.callTimeoutMs });
+      captchas.set(call.callId, { call, decision, expiresAt: clock() + config.ami.callTimeoutMs, context: ev.context });
       return;
     }
     await screening.finishCall(call, decision, finalRoute, null);
@@ -136,6 +152,24 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, 'captcha', null); });
   }
 
+  /**
+   * The Hangup of a captcha call whose outcome has not come. The dialplan's h extension reports a hang-up during
+   * the IVR itself; this covers a lost report. It counts as `hung-up` only when the channel ended in the IVR;
+   * anywhere else (the outcome was lost while the AMI connection was down and the call went on, or the decision
+   * reached the channel after the dialplan had stopped waiting and the call rang) the call is recorded without
+   * an outcome and the caller's reputation is left alone.
+   */
+  function onHangup(ev: Hangup): void {
+    const pending = captchas.get(ev.uniqueid);
+    if (!pending) return;
+    if (hungUpInIvr(pending, ev)) {
+      guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, 'hung-up'));
+      return;
+    }
+    forget(ev.uniqueid, pending, 'AMI: a captcha call ended outside the IVR without its outcome (lost during an AMI reconnect, '
+      + 'or the decision came after the dialplan stopped waiting): recording it without an outcome');
+  }
+
   function evictIfFull(): void {
     for (const [oldest, pending] of captchas) {
       if (captchas.size < maxCalls) break;
@@ -155,9 +189,8 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
         guarded(ev.uniqueid, () => onQuery(ev).finally(() => inFlight.delete(ev.uniqueid)));
       } else if (ev.type === 'chut-captcha') {
         guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, ev.outcome));
-      } else if (ev.type === 'hangup' && captchas.has(ev.uniqueid)) {
-        // The dialplan's h extension reports hang-ups itself; this covers a dialplan that did not.
-        guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, 'hung-up'));
+      } else if (ev.type === 'hangup') {
+        onHangup(ev);
       } else if (ev.type === 'chut-report') {
         guarded(ev.uniqueid, async () => {
           const who = await screening.reportLastCaller(ev.target, ev.kind, 'feature-code');

@@ -4,6 +4,10 @@
  * CHUT_DECISION in short ticks (nothing in time → ring: fail-open), then the route. The captcha is the
  * dialplan's own IVR: Answer, prompts + SayDigits (DTMF there is dropped), Read() with attempts and
  * timeouts (DTMFBegin/DTMFEnd, Direction: Received), and a `ChutCaptcha` UserEvent with the outcome.
+ * The channel's location follows the snippet's extensions (the trunk context, `Gosub` into `chut-screen`,
+ * `captcha`, `passed`…, `Return()` back to the trunk context to ring), and a call that ends inside
+ * `chut-screen` runs its h extension, so each event's Context/Exten and the final Hangup's are what a real
+ * Asterisk shows.
  */
 import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { bridgeEnter, channelEvent, dialEvent, hangupEvent, newexten, chutEncode, varSet, type SimChannel } from './channel.js';
@@ -27,6 +31,10 @@ export interface CallIds { seq: number; uniqueBase: number }
 class HungUp extends Error {}
 
 type Stage = 'screening' | 'captcha' | 'ring' | 'voicemail' | 'reject';
+
+/** The snippet's context, and the context the simulated trunk delivers calls to (it Gosubs into chut-screen). */
+const IVR = 'chut-screen';
+const TRUNK = 'from-pstn';
 
 const REJECT_CAUSES: Record<string, [number, string]> = {
   busy: [17, 'User busy'], congestion: [34, 'Circuit/channel congestion'], sit: [1, 'Unallocated (unassigned) number'],
@@ -55,7 +63,7 @@ export class SimCall {
     const base = `Local/${call.dialled}@from-pstn-${ids.seq.toString(16).padStart(8, '0')}`;
     const linked = `${ids.uniqueBase}.${ids.seq * 2}`;
     this.caller = channel(`${base};1`, linked, linked, call, 'caller-sim', 's');
-    this.inbound = channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, 'chut-screen', 's');
+    this.inbound = channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, TRUNK, call.dialled);
   }
 
   async run(): Promise<SimulatedCallOutcome> {
@@ -64,6 +72,9 @@ export class SimCall {
       this.server.broadcast(channelEvent('Newchannel', ch));
     }
     this.armHangup();
+    this.goto(TRUNK, this.call.dialled);
+    this.exec('Gosub', `${IVR},s,1(${this.call.dialled})`);
+    this.goto(IVR, 's');
     let route: SimulatedRoute;
     try {
       route = await this.dispatch(await this.screen());
@@ -86,6 +97,13 @@ export class SimCall {
 
   private exec(app: string, data: string): void {
     this.server.broadcast(newexten(this.inbound, app, data));
+  }
+
+  /** Goto / Gosub / Return: the next application runs at priority 1 of `context,exten` (or `priority`). */
+  private goto(context: string, exten: string, priority = 1): void {
+    this.inbound.context = context;
+    this.inbound.exten = exten;
+    this.inbound.priority = priority - 1; // newexten() counts the application it announces
   }
 
   private wait(ms: number): Promise<void> {
@@ -116,6 +134,7 @@ export class SimCall {
   }
 
   private async screen(): Promise<string> {
+    this.exec('Set', 'CHUT_DECISION=');
     this.setLocal('CHUT_DECISION', '');
     const headers: Header[] = [
       ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', this.inbound.uniqueid],
@@ -142,7 +161,9 @@ export class SimCall {
 
   private async ring(): Promise<SimulatedRoute> {
     this.stage = 'ring';
+    this.goto(IVR, 'ring');
     this.exec('Return', '');
+    this.goto(TRUNK, this.call.dialled, 2); // back after the Gosub: the user's normal destination
     const phone = channel(`Local/100@phone-sim-${this.inbound.uniqueid.replace('.', '')};1`, `${this.inbound.uniqueid}1`, this.inbound.linkedid, this.call, 'phone-sim', '100');
     phone.state = 0;
     this.server.channels.set(phone.name, phone);
@@ -167,6 +188,7 @@ export class SimCall {
 
   private async voicemail(): Promise<SimulatedRoute> {
     this.stage = 'voicemail';
+    this.goto(IVR, 'voicemail');
     const box = this.inbound.vars.get('CHUT_MAILBOX') || `${this.call.dialled}@default`;
     this.exec('VoiceMail', `${box},u`);
     await this.wait(this.t.voicemailMs);
@@ -175,6 +197,7 @@ export class SimCall {
 
   private async reject(style: string): Promise<SimulatedRoute> {
     this.stage = 'reject';
+    this.goto(IVR, 'reject');
     const [cause, text] = REJECT_CAUSES[style] ?? [21, 'Call Rejected'];
     this.exec('Hangup', String(cause));
     this.end(cause, text);
@@ -184,12 +207,27 @@ export class SimCall {
   private end(cause: number, text: string): void {
     if (this.hangTimer) clearTimeout(this.hangTimer);
     if (!this.inbound.alive) return;
-    if (this.stage === 'captcha' && this.hungUp) this.report('hung-up');
+    if (this.inbound.context === IVR) this.hExtension();
     for (const ch of [this.inbound, this.caller]) {
       ch.alive = false;
       this.server.broadcast(hangupEvent(ch, cause, text));
       this.server.channels.delete(ch.name);
     }
+  }
+
+  /** chut-screen's h extension: a hang-up during the captcha (or once it was decided) is reported from `captcha-hangup`. */
+  private hExtension(): void {
+    const state = this.inbound.vars.get('CHUT_CAPTCHA_STATE') ?? '';
+    const running = state === 'running' || (state === '' && this.inbound.vars.get('CHUT_DECISION') === 'captcha');
+    this.goto(IVR, 'h');
+    this.exec('GotoIf', `${running ? 1 : 0}?captcha-hangup,1`);
+    if (!running) {
+      this.exec('NoOp', 'chut: call ended');
+      return;
+    }
+    this.goto(IVR, 'captcha-hangup');
+    this.report('hung-up');
+    this.exec('NoOp', 'chut: the caller hung up during the captcha');
   }
 
   report(outcome: string): void {
@@ -199,8 +237,10 @@ export class SimCall {
 
   private async captcha(): Promise<SimulatedRoute> {
     const digits = this.inbound.vars.get('CHUT_CAPTCHA_DIGITS') ?? '';
+    this.goto(IVR, 'captcha');
     if (!/^[0-9]{3,8}$/.test(digits)) return this.ring(); // no usable challenge: fail-open
     this.stage = 'captcha';
+    this.setLocal('CHUT_CAPTCHA_STATE', 'running');
     const v = (name: string, dflt: number) => Number(this.inbound.vars.get(name) || dflt);
     const attempts = v('CHUT_CAPTCHA_ATTEMPTS', 3);
     const firstMs = v('CHUT_CAPTCHA_TIMEOUT', 6) * 1000;
@@ -228,9 +268,12 @@ export class SimCall {
   }
 
   private async after(outcome: string, route: string): Promise<SimulatedRoute> {
+    this.goto(IVR, outcome);
+    this.setLocal('CHUT_CAPTCHA_STATE', 'done');
     this.report(outcome);
     this.stage = route === 'reject' ? 'reject' : route === 'voicemail' ? 'voicemail' : 'ring';
-    await this.wait(this.t.promptMs);
+    if (outcome !== 'passed') this.goto(IVR, 'bye');
+    await this.wait(this.t.promptMs); // thanks / goodbye
     if (route === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? 'sit');
     if (route === 'voicemail') return this.voicemail();
     return this.ring();

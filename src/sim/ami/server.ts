@@ -39,6 +39,11 @@ export class AmiServer {
   loginCount = 0;
   /** Called as each client packet arrives, before any delay (benchmarks time chut's answers with it). */
   onAction: ((packet: Packet) => void) | null = null;
+  /**
+   * Fault injection (tests/fakes/ami): sees every event before it goes out and decides when, or whether, to call
+   * `deliver`, which writes it to the sessions logged in at that moment.
+   */
+  eventHook: ((packet: Packet, deliver: () => void) => void) | null = null;
   private server: Server | null = null;
   private sessions = new Set<Session>();
   private nextSession = 1;
@@ -80,6 +85,11 @@ export class AmiServer {
   }
 
   broadcast(packet: Packet): void {
+    if (this.eventHook) this.eventHook(packet, () => this.deliver(packet));
+    else this.deliver(packet);
+  }
+
+  private deliver(packet: Packet): void {
     const cls = eventClass(packet);
     let text: string | null = null;
     for (const s of this.sessions) {

@@ -29,6 +29,15 @@ export interface AmiFake extends AmiSimulator {
   /** A FullyBooted to every session without dropping it (a `core reload`). */
   fullyBooted(): void;
   delayActions(ms: number): void;
+  /**
+   * Drops every session right before the first event matching `match` goes out: that event, and every later one
+   * until chut has logged in again, is lost to chut (as across a real AMI reconnect).
+   */
+  dropConnectionsBefore(match: (event: Packet) => boolean): void;
+  /** Events matching `match` are never sent (null: send them all again). */
+  suppressEvents(match: ((event: Packet) => boolean) | null): void;
+  /** Every event reaches chut `ms` later, in order (a lagging AMI link); 0 = at once. */
+  delayEvents(ms: number): void;
   /** Actions chut sent, as packets. */
   actions(): Packet[];
   actionNames(): string[];
@@ -67,6 +76,19 @@ export function createAmiFake(opts: AmiSimulatorOptions = {}): AmiFake {
   let flood: NodeJS.Timeout | null = null;
   let sent = 0;
   const base = 1_700_000_000 + Math.floor(Math.random() * 1000);
+  const dropBefore: Array<(event: Packet) => boolean> = [];
+  let suppress: ((event: Packet) => boolean) | null = null;
+  let eventDelayMs = 0;
+  server.eventHook = (event, deliver) => {
+    const drop = dropBefore.findIndex((match) => match(event));
+    if (drop !== -1) {
+      dropBefore.splice(drop, 1);
+      server.dropConnections();
+    }
+    if (suppress?.(event)) return;
+    if (eventDelayMs > 0) setTimeout(deliver, eventDelayMs);
+    else deliver();
+  };
 
   return Object.assign(sim, {
     dropConnections: () => server.dropConnections(),
@@ -99,6 +121,9 @@ export function createAmiFake(opts: AmiSimulatorOptions = {}): AmiFake {
       server.writeRaw(serialize([['Event', 'FullyBooted'], ['Privilege', 'system,all'], ['Uptime', '0'], ['LastReload', '0'], ['Status', 'Fully Booted']]));
     },
     delayActions: (ms: number) => { server.actionDelayMs = ms; },
+    dropConnectionsBefore: (match: (event: Packet) => boolean) => { dropBefore.push(match); },
+    suppressEvents: (match: ((event: Packet) => boolean) | null) => { suppress = match; },
+    delayEvents: (ms: number) => { eventDelayMs = ms; },
     actions: () => server.received.map((r) => r.packet),
     actionNames: () => server.received.map((r) => (header(r.packet, 'Action') ?? '').toLowerCase()),
   });

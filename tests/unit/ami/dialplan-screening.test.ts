@@ -19,9 +19,14 @@ function setup(maxCalls?: number) {
   const dialplan = createDialplanScreening({ config, screening, logger: silentLogger(), send: async (a) => { sent.push(a); }, clock, maxCalls });
   const query = (uniqueid: string) => dialplan.handle({
     type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName: 'X',
-    dialled: '0100000000', verstat: null, waitMs: null,
+    dialled: '0100000000', verstat: null, waitMs: null, context: 'chut-screen',
   });
-  return { dialplan, store, config, sent, query, advance: (ms: number) => { now += ms; } };
+  /** The channel's Hangup event, ending in `context`/`exten` (where it was, or its h extension's last step). */
+  const hangup = (uniqueid: string, context: string, exten: string) => dialplan.handle({
+    type: 'hangup', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, cause: 16, causeText: 'Normal Clearing', context, exten,
+  });
+  const facts = () => store.lookup({ e164: '+33612345678', now, rateWindowsSec: [], blockDigits: 8 });
+  return { dialplan, store, config, sent, query, hangup, facts, advance: (ms: number) => { now += ms; } };
 }
 
 describe('AMI dialplan screening: captcha calls whose outcome never comes', () => {
@@ -50,5 +55,50 @@ describe('AMI dialplan screening: captcha calls whose outcome never comes', () =
     }
     expect(dialplan.size()).toBe(2);
     expect((await store.calls({ limit: 10 })).calls.map((c) => [c.callId, c.route])).toEqual([['1.1', 'captcha']]);
+  });
+});
+
+describe('AMI dialplan screening: a Hangup before the captcha outcome', () => {
+  async function pendingCaptcha(id: string) {
+    const t = setup();
+    const before = await t.facts();
+    t.query(id);
+    await t.dialplan.idle();
+    expect(t.dialplan.size()).toBe(1);
+    return { ...t, before };
+  }
+
+  it.each([
+    ['the trunk context, after Return() (the call rang: outcome lost in an AMI reconnect, or a late decision)', 'from-trunk', '0100000000'],
+    ["the trunk context's own h extension", 'from-trunk', 'h'],
+    ['the IVR context\'s h extension once the captcha was over (voicemail, reject, goodbye…)', 'chut-screen', 'h'],
+    ['the voicemail route of the IVR context', 'chut-screen', 'voicemail'],
+    ['an extension named captcha in another context', 'from-trunk', 'captcha'],
+  ])('ending in %s is recorded without an outcome, the caller untouched', async (_what, context, exten) => {
+    const { dialplan, store, hangup, facts, before } = await pendingCaptcha('1.7');
+    hangup('1.7', context, exten);
+    await dialplan.idle();
+    expect(dialplan.size()).toBe(0);
+    expect((await store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '1.7', action: 'captcha', route: 'captcha', captcha: null }),
+    ]);
+    const after = await facts();
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+  });
+
+  it.each([
+    ['during the IVR (a dialplan without the h report)', 'captcha'],
+    ["in the h extension's captcha-hangup step (its UserEvent was lost)", 'captcha-hangup'],
+  ])('ending %s counts as hung-up', async (_what, exten) => {
+    const { dialplan, store, hangup, facts, before } = await pendingCaptcha('1.8');
+    hangup('1.8', 'chut-screen', exten);
+    await dialplan.idle();
+    expect((await store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '1.8', route: 'hung-up', captcha: 'hung-up' }),
+    ]);
+    const after = await facts();
+    expect(after.captcha.hungUp).toBe(1);
+    expect(after.score).toBeGreaterThan(before.score);
   });
 });

@@ -99,11 +99,12 @@ describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", (
     expect(evs.find((e) => e.type === 'chut-query')).toEqual({
       type: 'chut-query', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3',
       callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', verstat: null, waitMs: null,
+      context: 'from-pstn-ami',
     });
     const inbound = evs.filter((e) => 'uniqueid' in e && e.uniqueid === '1795889272.3').map((e) => e.type);
     expect(inbound).toEqual(['new-channel', 'chut-query', 'dial-begin', 'dial-end', 'bridge-enter', 'hangup']);
     expect(evs).toContainEqual({ type: 'dial-end', uniqueid: '1795889272.3', destChannel: 'Local/100@phone-sim-00000002;1', dialStatus: 'ANSWER' });
-    expect(evs).toContainEqual({ type: 'hangup', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3', cause: 16, causeText: 'Normal Clearing' });
+    expect(evs).toContainEqual({ type: 'hangup', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3', cause: 16, causeText: 'Normal Clearing', context: 'chut-allow', exten: 's' });
   });
 
   it('reads the caller DTMF of the captcha recording (Direction: Received) in order', async () => {
