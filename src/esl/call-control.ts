@@ -10,7 +10,7 @@ import { CallerHungUpError, type AskDigitsRequest, type CallControl, type Prompt
 import { executeCommand } from './command.js';
 import type { EslConnection } from './connection.js';
 import { mailboxExists } from './mailbox.js';
-import { playbackArg } from './prompt.js';
+import { promptPlaybacks } from './prompt.js';
 import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppStep } from './route-commands.js';
 
 /** Longest any single app may run before chut gives up on it (a stuck prompt must not hold a call). */
@@ -81,12 +81,13 @@ export class EslCallControl implements CallControl {
   }
 
   async play(prompt: PromptItem[]): Promise<void> {
-    const arg = playbackArg(prompt, this.config.esl.soundPrefix);
-    if (arg === null) return;
-    const done = await this.run({ app: 'playback', arg });
-    // A prompt nobody heard must not turn into a failed captcha: throwing makes the screener ring the call.
-    const response = done['Application-Response'] ?? '';
-    if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt did not play (${response.slice(0, 40)})`);
+    // Each sound is its own playback, checked: a prompt nobody heard must not turn into a failed captcha, and
+    // throwing makes the screener ring the call. (In one file_string list a missing sound would be skipped.)
+    for (const arg of promptPlaybacks(prompt, this.config.esl.soundPrefix)) {
+      const done = await this.run({ app: 'playback', arg });
+      const response = done['Application-Response'] ?? '';
+      if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${response.slice(0, 40)})`);
+    }
   }
 
   async ring(): Promise<void> {

@@ -43,7 +43,7 @@ describe('ESL fail-open with chut running', () => {
     ['garbage follows the connect reply', (s) => s.sendGarbage(), '2001'],
     ['myevents is refused', (s) => s.errOnNext(1), '2001'],
     ['replies are slow', (s) => s.slowReplies(300), '1000'],
-    ['the captcha prompt file is missing (nobody could hear the digits)', (s) => s.missingFiles('please-enter-the'), '2001'],
+    ['an instruction sound of the captcha is missing (nobody could hear what to do)', (s) => s.missingFiles('please-enter-the'), '2001'],
   ];
   for (const [what, inject, dialled] of faults) {
     it(`${what}: the call rings, chut keeps no state`, async () => {

@@ -1,34 +1,15 @@
 /** Voicemail over ESL: a box FreeSWITCH does not know must never turn a wanted call into goodbye + hang-up. */
-import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeCommand, plainCommand } from '../../src/esl/command.js';
-import { FrameParser } from '../../src/esl/frame.js';
 import { FakeFreeSwitch } from '../fakes/esl/index.js';
 import { call, startHarness, type Harness } from '../fakes/esl/harness.js';
+import { scripted as run } from '../fakes/esl/scripted.js';
 import { SIM_DOMAIN } from '../../src/sim/esl/index.js';
 
-/** Plays chut's part with a fixed list of commands (no screening): what FreeSWITCH does with them, and the bodies of
- * its `api/response` frames. */
+/** What the fake does with these commands for a call to the demo's DID. */
 async function scripted(sim: FakeFreeSwitch, commands: string[]): Promise<{ route: string; apiBodies: string[] }> {
-  const apiBodies: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const parser = new FrameParser();
-    socket.on('data', (chunk: Buffer) => {
-      for (const f of parser.push(chunk)) if (f.headers['Content-Type'] === 'api/response') apiBodies.push(f.body);
-    });
-    socket.on('error', () => undefined);
-    socket.write([plainCommand('connect'), ...commands].join(''));
-  });
-  await new Promise<void>((resolve) => server.listen(sim.listenPort, '127.0.0.1', resolve));
-  try {
-    const out = await sim.placeCall(call({ dialled: '0100000000', maxDurationMs: 3000 }));
-    return { route: out.route, apiBodies };
-  } finally {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  const r = await run(sim, call({ dialled: '0100000000', maxDurationMs: 3000 }), commands);
+  return { route: r.out.route, apiBodies: r.apiBodies };
 }
 
 describe('the fake FreeSWITCH behaves like mod_voicemail and mod_commands', () => {

@@ -37,15 +37,21 @@ function digitsSaid(files: string[]): string {
   return files.map((f) => /(?:^|\/)digits\/(\d)\.wav$/.exec(f)?.[1] ?? '').join('');
 }
 
+/**
+ * `playback` of one file or of a `file_string://a!b!c` list. Like mod_file_string, a list skips the files it cannot
+ * open and plays the others: it answers FILE PLAYED when any one file played, FILE NOT FOUND only when none did
+ * (then, as for a missing single file, without PLAYBACK_START).
+ */
 async function playback(host: AppHost, arg: string): Promise<string> {
   const files = arg.startsWith('file_string://') ? arg.slice('file_string://'.length).split('!') : [arg];
   const b = host.call.behaviour;
   if (b.kind === 'blasts-dtmf') host.typeDigits(b.digits);
-  if (files.some((f) => host.env.faults.missingFiles.some((m) => f.includes(m)))) return 'FILE NOT FOUND';
+  const playable = files.filter((f) => !host.env.faults.missingFiles.some((m) => f.includes(m)));
+  if (playable.length === 0) return 'FILE NOT FOUND';
   host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
-  await host.sleep(host.env.mediaMs * files.length);
+  await host.sleep(host.env.mediaMs * playable.length);
   if (host.hungUp) return 'FILE NOT PLAYED';
-  const said = digitsSaid(files);
+  const said = digitsSaid(playable);
   if (said) { host.heard += said; host.lastHeard = said; }
   host.publish('PLAYBACK_STOP', [['Playback-File-Path', arg]]);
   return 'FILE PLAYED';

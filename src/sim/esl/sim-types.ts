@@ -14,8 +14,9 @@ export interface EslFaults {
   truncateConnectReply: boolean;
   /** Send garbage bytes right after the connect reply. */
   garbageAfterConnect: boolean;
-  /** Sound files this FreeSWITCH does not have (matched against each played path): `playback` then completes
-   * with `Application-Response: FILE NOT FOUND`. */
+  /** Sound files this FreeSWITCH does not have (matched against each played path): `playback` of one of them
+   * completes with `Application-Response: FILE NOT FOUND`; a `file_string://` list skips them and plays the rest
+   * (FILE NOT FOUND only when none of its files exists). */
   missingFiles: string[];
 }
 

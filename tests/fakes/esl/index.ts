@@ -42,7 +42,8 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
-  /** Sound files (matched inside each played path) this FreeSWITCH does not have: playback answers FILE NOT FOUND. */
+  /** Sound files (matched inside each played path) this FreeSWITCH does not have: playback of one answers FILE NOT
+   * FOUND; a file_string list skips them and plays the rest, as FreeSWITCH does. */
   missingFiles(...names: string[]): this {
     this.faults.missingFiles = names;
     return this;

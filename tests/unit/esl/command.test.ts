@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EslCommandError, executeCommand, hangupCommand, plainCommand } from '../../../src/esl/command.js';
-import { playbackArg } from '../../../src/esl/prompt.js';
+import { promptPlaybacks } from '../../../src/esl/prompt.js';
 import { inboundCallFrom, verstatFromPai } from '../../../src/esl/channel-data.js';
 import { rejectSteps, voicemailSteps } from '../../../src/esl/route-commands.js';
 import { parseConfig } from '../../../src/config.js';
@@ -20,12 +20,14 @@ describe('ESL command serializer', () => {
     expect(() => hangupCommand('NORMAL\nCLEARING')).toThrow(EslCommandError);
   });
 
-  it('builds one file_string playback for sounds then each digit, refusing unsafe names', () => {
-    expect(playbackArg([{ sound: 'please-enter' }, { digits: '4721' }], 'ivr/ivr-')).toBe(
-      'file_string://ivr/ivr-please-enter.wav!digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav');
-    expect(() => playbackArg([{ digits: '12a' }], '')).toThrow(EslCommandError);
-    expect(() => playbackArg([{ sound: 'x!y' }], '')).toThrow(EslCommandError);
-    expect(() => playbackArg([{ sound: 'x y' }], '')).toThrow(EslCommandError);
+  it('plays each sound on its own (checkable) and the digits as one file_string list, refusing unsafe names', () => {
+    expect(promptPlaybacks([{ sound: 'please-try-again' }, { sound: 'please-enter' }, { digits: '4721' }], 'ivr/ivr-')).toEqual([
+      'ivr/ivr-please-try-again.wav', 'ivr/ivr-please-enter.wav', 'file_string://digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav']);
+    expect(promptPlaybacks([{ digits: '7' }], '')).toEqual(['digits/7.wav']);
+    expect(promptPlaybacks([], '')).toEqual([]);
+    expect(() => promptPlaybacks([{ digits: '12a' }], '')).toThrow(EslCommandError);
+    expect(() => promptPlaybacks([{ sound: 'x!y' }], '')).toThrow(EslCommandError);
+    expect(() => promptPlaybacks([{ sound: 'x y' }], '')).toThrow(EslCommandError);
   });
 
   it('never builds a voicemail target from an unusable mailbox', () => {
