@@ -28,6 +28,8 @@ export class EslCallControl implements CallControl {
   ending: Ending = 'close';
   /** Set when the adapter gave up on the screener (watchdog): later verbs do nothing. */
   abandoned = false;
+  /** A verb failed (not a hang-up): the ring that follows is the fail-open one. */
+  private failed = false;
 
   constructor(
     private readonly conn: EslConnection,
@@ -61,14 +63,20 @@ export class EslCallControl implements CallControl {
     }
   }
 
-  async answer(): Promise<void> {
-    this.markRouted();
-    await this.run({ app: 'answer', arg: '' });
-    // DTMF must not cut the prompt short: digits typed during it are flushed anyway.
-    await this.run({ app: 'set', arg: 'playback_terminators=none' });
+  answer(): Promise<void> {
+    return this.verb(async () => {
+      this.markRouted();
+      await this.run({ app: 'answer', arg: '' });
+      // DTMF must not cut the prompt short: digits typed during it are flushed anyway.
+      await this.run({ app: 'set', arg: 'playback_terminators=none' });
+    });
   }
 
-  async askDigits(req: AskDigitsRequest): Promise<string> {
+  askDigits(req: AskDigitsRequest): Promise<string> {
+    return this.verb(() => this.collectDigits(req));
+  }
+
+  private async collectDigits(req: AskDigitsRequest): Promise<string> {
     await this.play(req.prompt);
     await this.run({ app: 'flush_dtmf', arg: '' });
     const variable = `chut_digits_${++this.digitsVar}`;
@@ -80,31 +88,41 @@ export class EslCallControl implements CallControl {
     return (done[`variable_${variable}`] ?? '').replace(/[^0-9]/g, '').slice(0, max);
   }
 
-  async play(prompt: PromptItem[]): Promise<void> {
-    // Each sound is its own playback, checked: a prompt nobody heard must not turn into a failed captcha, and
-    // throwing makes the screener ring the call. (In one file_string list a missing sound would be skipped.)
-    for (const arg of promptPlaybacks(prompt, this.config.esl.soundPrefix)) {
-      const done = await this.run({ app: 'playback', arg });
-      const response = done['Application-Response'] ?? '';
-      if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${response.slice(0, 40)})`);
-    }
+  play(prompt: PromptItem[]): Promise<void> {
+    return this.verb(async () => {
+      // Each sound is its own playback, checked: a prompt nobody heard must not turn into a failed captcha, and
+      // throwing makes the screener ring the call. (In one file_string list a missing sound would be skipped.)
+      for (const arg of promptPlaybacks(prompt, this.config.esl.soundPrefix)) {
+        const done = await this.run({ app: 'playback', arg });
+        const response = done['Application-Response'] ?? '';
+        if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${response.slice(0, 40)})`);
+      }
+    });
   }
 
   async ring(): Promise<void> {
     if (this.abandoned) return; // the watchdog already let the call ring
-    this.markRouted();
-    const step = ringTransferStep(this.config);
-    // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues.
-    // Either way the socket ends now, not after the call record is written.
-    if (step) await this.run(step);
-    this.conn.close('ring');
+    // After a failed route (the screener's fallback) the ring must not depend on a configured target.
+    if (this.failed) return this.failOpen('ring after a failed route');
+    return this.verb(async () => {
+      this.markRouted();
+      const step = ringTransferStep(this.config);
+      // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues.
+      // Either way the socket ends now, not after the call record is written.
+      if (step) await this.run(step);
+      this.conn.close('ring');
+    });
   }
 
-  async toVoicemail(mailbox: string | null): Promise<void> {
+  toVoicemail(mailbox: string | null): Promise<void> {
+    return this.verb(() => this.voicemail(mailbox));
+  }
+
+  private async voicemail(mailbox: string | null): Promise<void> {
     const steps = voicemailSteps(this.config, mailbox);
     if (!steps) {
       this.logger.warn('no usable voicemail mailbox: ringing instead (fail-open)');
-      await this.ring();
+      this.failOpen('no usable voicemail mailbox');
       return;
     }
     const box = this.config.esl.voicemail.type === 'app' ? voicemailBox(this.config, mailbox) : null;
@@ -113,15 +131,39 @@ export class EslCallControl implements CallControl {
       const check = await mailboxExists(this.conn, this.callId, box);
       if (!check.exists) {
         this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'voicemail box not found in FreeSWITCH: ringing instead (fail-open)');
-        await this.ring();
+        this.failOpen('voicemail box not found');
         return;
       }
     }
     await this.queueFinal(steps);
   }
 
-  async reject(): Promise<void> {
-    await this.queueFinal(rejectSteps(this.config.routes.reject));
+  reject(): Promise<void> {
+    return this.verb(() => this.queueFinal(rejectSteps(this.config.routes.reject)));
+  }
+
+  /**
+   * The ring that depends on nothing configurable: end the socket, so the socket app returns and the dialplan goes
+   * on to the normal destination, exactly as when chut decides nothing (watchdog, protocol error, chut absent).
+   * Used after a failed route and when voicemail is impossible; `esl.ringTransfer` is for decided rings only (a
+   * transfer to a missing extension is hung up by FreeSWITCH with NO_ROUTE_DESTINATION).
+   */
+  private failOpen(reason: string): void {
+    if (this.abandoned) return;
+    this.markRouted();
+    // A connection ended by chut is not a hang-up, even after voicemail/reject steps were queued.
+    this.ending = 'close';
+    this.conn.close(`fail-open: ${reason}`);
+  }
+
+  /** Runs a verb. Any failure but the caller hanging up marks the call: the ring that follows is failOpen(). */
+  private async verb<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof CallerHungUpError)) this.failed = true;
+      throw err;
+    }
   }
 
   /** Queues steps that end the call; the connection stays open so the call cannot fall through to ring. */

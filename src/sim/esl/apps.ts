@@ -30,6 +30,8 @@ export interface AppHost {
   answer(): void;
   hangup(cause: string, byCaller: boolean): void;
   transferred(route: SimulatedRoute): void;
+  /** `transfer` to an extension no dialplan entry matches: FreeSWITCH hangs up with NO_ROUTE_DESTINATION. */
+  noRoute(): void;
 }
 
 /** Digits a prompt says: `digits/4.wav` files, or `say … iterated 4721`. */
@@ -122,7 +124,9 @@ export async function runApp(host: AppHost, app: string, arg: string): Promise<s
     case 'transfer': {
       host.markRouted();
       const [ext = '', , ctx = 'default'] = arg.split(' ');
-      host.transferred(host.env.transfers[`${ext} ${ctx}`] ?? 'ring');
+      const target = host.env.transfers[`${ext} ${ctx}`];
+      if (target) host.transferred(target);
+      else host.noRoute();
       return '_none_';
     }
     case 'voicemail': return voicemail(host, arg);

@@ -30,6 +30,8 @@ export class SimChannel implements AppHost {
   private digitWaiter: (() => void) | null = null;
   private socket: Socket | null = null;
   private connected = false;
+  /** A `transfer` ended the socket app: the dialplan around it no longer runs. */
+  private transferredAway = false;
   private events = false;
   private linger = 0;
   private buffer = '';
@@ -118,6 +120,12 @@ export class SimChannel implements AppHost {
     this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts(cause));
     this.closeOutbound();
     this.finish();
+  }
+  noRoute(): void {
+    // The transfer itself completes; the socket app is over, so chut closing the connection no longer continues
+    // the old dialplan. The hunt in the new context finds nothing: "No Route, Aborting", NO_ROUTE_DESTINATION.
+    this.transferredAway = true;
+    this.later(1, () => this.hangup('NO_ROUTE_DESTINATION', false));
   }
   transferred(route: SimulatedRoute): void {
     this.setRoute(route);
@@ -220,7 +228,7 @@ export class SimChannel implements AppHost {
   }
 
   private onSocketClosed(): void {
-    if (this.hungUp || this.route !== null) return;
+    if (this.hungUp || this.route !== null || this.transferredAway) return;
     // Closed after connect: the socket app returns and the dialplan continues (fail-open). Closed before
     // connect: FreeSWITCH logs "[CRIT] Socket Error!" and the channel stays parked: dead air.
     if (this.connected) this.socketReturned();

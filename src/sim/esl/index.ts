@@ -21,7 +21,7 @@ export interface EslSimulatorOptions {
   mediaMs?: number;
   /** How long a call lasts after it rang through (default 10 ms; a benchmark holds calls longer). */
   talkMs?: number;
-  /** Where `transfer` targets lead (`"ext context"` → route); unknown targets ring. */
+  /** Where `transfer` targets lead (`"ext context"` → route); an unknown target hangs up (NO_ROUTE_DESTINATION). */
   transfers?: Record<string, SimulatedRoute>;
   /** The users FreeSWITCH knows (voicemail boxes); default DEFAULT_DIRECTORY. */
   directory?: readonly DirectoryUser[];

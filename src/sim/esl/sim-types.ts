@@ -30,7 +30,8 @@ export interface ChannelEnv {
   /** Simulated length of one prompt file. */
   mediaMs: number;
   faults: EslFaults;
-  /** `transfer` targets (`"ext context"`) and where they lead; unknown targets ring. */
+  /** `transfer` targets (`"ext context"`) and where they lead; an unknown target is hung up with
+   * NO_ROUTE_DESTINATION, as FreeSWITCH does when no extension matches. */
   transfers: Record<string, SimulatedRoute>;
   /** The user directory: who has a voicemail box (`voicemail`, `user_exists`). */
   directory: readonly DirectoryUser[];
