@@ -31,6 +31,23 @@ export const ROUTE_LABELS = { ring: 'ring', voicemail: 'voicemail', reject: 'rej
 
 const EXTENSION = /^[A-Za-z0-9*#+_-]{1,32}$/;
 
+/** What one prompt may take in the bound below: real prompts last a few seconds; chut's own playback wait is capped
+ * by playbackTimeoutMs, counted instead when it is shorter. */
+const PROMPT_ALLOWANCE_MS = 20_000;
+/** Room after the last prompt for the leave (set the route variables, `continue` and its retries). */
+const LEAVE_MARGIN_MS = 20_000;
+
+/**
+ * The TIMEOUT(absolute) chut arms when it answers (see dialplan/asterisk/chut-ari.conf): the longest captcha this
+ * configuration allows (each attempt: its prompt, the first-digit wait, the inter-digit waits), the closing prompt
+ * and a margin. If it passes anyway (longer custom prompts), the snippet's `T` rings the call: the safe direction.
+ */
+export function answerBoundS(captcha: Config['captcha'], playbackTimeoutMs = 60_000): number {
+  const prompt = Math.min(PROMPT_ALLOWANCE_MS, playbackTimeoutMs);
+  const attempt = prompt + captcha.firstDigitTimeoutMs + (captcha.length - 1) * captcha.interDigitTimeoutMs;
+  return Math.ceil((captcha.attempts * attempt + prompt + LEAVE_MARGIN_MS) / 1000);
+}
+
 async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallControl, s: CallSession, log: Logger) => Promise<void>): Promise<void> {
   const id = ev.channel.id;
   if (deps.live.has(id)) return; // a duplicate StasisStart: the first one owns the channel
@@ -40,7 +57,7 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
   const { routes, captcha } = deps.config;
   const control = createAriControl({
     rest: deps.rest, session, logger: log, rejectStyle: routes.reject, language: captcha.language,
-    labels: ROUTE_LABELS,
+    labels: ROUTE_LABELS, answerBoundS: answerBoundS(captcha, deps.playbackTimeoutMs),
     ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
   });
   const evict = setTimeout(() => {

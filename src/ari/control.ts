@@ -29,6 +29,10 @@ export interface AriControlOptions {
   playbackTimeoutMs?: number;
   /** Delays between `continue` retries after a failure other than "channel gone". */
   continueRetryMs?: readonly number[];
+  /** Seconds set as the channel's TIMEOUT(absolute) just before answering. The snippet bounds the time a call may
+   * spend in Stasis (chut dead, frozen or cut off: the bound passes and the dialplan rings it); that bound covers
+   * screening, not a captcha, so answering re-arms it to cover the longest interaction. Unset: not re-armed. */
+  answerBoundS?: number;
 }
 
 export interface AriCallControl extends CallControl {
@@ -218,6 +222,11 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   async function sendAnswer(): Promise<void> {
     session.transition('interacting');
     try {
+      // The bound first: if it cannot be extended, the captcha would be cut by it, so none starts (the caller
+      // rings instead, unanswered, through the screener's fail-open path).
+      if (o.answerBoundS !== undefined) {
+        await rest.request('POST', `${path}/variable`, { variable: 'TIMEOUT(absolute)', value: String(o.answerBoundS) });
+      }
       await rest.request('POST', `${path}/answer`);
     } catch (err) {
       rethrow(err);

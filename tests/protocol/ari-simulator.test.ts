@@ -169,4 +169,22 @@ describe('the dialplan snippet as modelled', () => {
     expect(await sim.placeCall({ callerNumber: '+33162000003', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } }))
       .toMatchObject({ route: 'ring', answered: false });
   });
+
+  it('TIMEOUT(absolute) set over ARI reads back as the seconds left; once it passes in Stasis: StasisEnd, then `T` rings', async () => {
+    const { ws, frames } = await connectApp();
+    const outcome = sim.placeCall({ callerNumber: '+33162000004', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
+    await until(() => frames.length > 0);
+    const id = (frames[0]?.channel as { id: string }).id;
+    expect((frames[0]?.channel as { dialplan: { priority: number } }).dialplan.priority).toBe(4); // Stasis in chut-screen
+    const before = await rest('GET', `/channels/${id}/variable?variable=TIMEOUT(absolute)`);
+    expect(Number((before.body as { value: string }).value)).toBeGreaterThan(19); // the snippet's 20 s
+    expect((await rest('POST', `/channels/${id}/variable?variable=TIMEOUT(absolute)&value=0.3`)).status).toBe(204);
+    expect((await rest('GET', `/channels/${id}/variable?variable=TIMEOUT(absolute)`)).body).toEqual({ value: expect.stringMatching(/^0\.[0-3]\d\d$/) as unknown });
+    const out = await outcome;
+    expect(out.route).toBe('ring');
+    await until(() => ofType(frames, 'StasisEnd').length > 0);
+    expect(ofType(frames, 'StasisEnd')).toHaveLength(1);
+    expect(out.dialplan).toEqual(['Set(TIMEOUT(absolute)=20)', 'Stasis(chut)', 'ARI: Set(TIMEOUT(absolute)=0.3)', 'T: Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,ring,1)']);
+    ws.close();
+  });
 });

@@ -4,35 +4,9 @@
  */
 import type { CallerBehaviour, SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { frames, type ChannelData, type PlaybackData } from './frames.js';
+import type { ChannelHost } from './model.js';
 
-export interface SimTiming {
-  /** How long one `sound:` item plays. */
-  soundMs: number;
-  /** How long each digit of a `digits:` item takes to say. */
-  digitMs: number;
-  /** Gap between DTMF digits a person types. */
-  dtmfGapMs: number;
-  /** Default think time before a person types what it heard. */
-  typingDelayMs: number;
-  /** How long a channel stays visible (in the dialplan) after leaving Stasis. */
-  lingerMs: number;
-}
-
-/** The snippet's names (dialplan/asterisk/chut-ari.conf). */
-export interface DialplanModel {
-  screenContext: string;
-  routeContext: string;
-  labels: { ring: string; voicemail: string; reject: string };
-}
-
-export interface ChannelHost {
-  send(app: string, frame: object): void;
-  appConnected(app: string): boolean;
-  soundExists(name: string): boolean;
-  timing: SimTiming;
-  dialplan: DialplanModel;
-  forget(id: string): void;
-}
+export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
 interface QueuedPlayback { data: PlaybackData; media: string[] }
 
@@ -44,6 +18,9 @@ export class SimChannel {
   heardDigits = '';
   readonly played: string[] = [];
   readonly vars = new Map<string, string>();
+  /** The dialplan steps that matter to chut, in order: TIMEOUT(absolute) settings (from the snippet or over ARI),
+   * Stasis, the `T` extension, and where the call went (`Goto(chut-route,<label>,1)`). */
+  readonly steps: string[] = [];
   readonly outcome: Promise<SimulatedCallOutcome>;
   private resolveOutcome!: (o: SimulatedCallOutcome) => void;
   private settled = false;
@@ -51,6 +28,8 @@ export class SimChannel {
   private readonly queue: QueuedPlayback[] = [];
   private current: QueuedPlayback | null = null;
   private hangupTimer: NodeJS.Timeout | null = null;
+  /** Asterisk's `whentohangup`: the absolute timeout's timer and its deadline (epoch ms). */
+  private absolute: { timer: NodeJS.Timeout; at: number } | null = null;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -76,11 +55,18 @@ export class SimChannel {
     if (this.inStasis || this.subscribed) this.host.send(this.app, frame);
   }
 
-  /** Runs Stasis(app). Without a connected app it returns at once (STASISSTATUS=FAILED) and the snippet rings. */
+  private get screening(): boolean {
+    return this.data.context === this.host.dialplan.screenContext;
+  }
+
+  /** Runs the snippet up to Stasis(app): in the screening context, `Set(TIMEOUT(absolute)=<bound>)` first. Without
+   * a connected app Stasis returns at once (STASISSTATUS=FAILED) and the snippet rings. */
   start(): void {
     this.later(this.call.maxDurationMs ?? 15_000, () => this.hangup('dead-air'));
     const b = this.call.behaviour;
     if (b.kind === 'hangs-up') this.hangupTimer = this.later(b.afterMs, () => this.hangup('hung-up'));
+    if (this.screening) this.setAbsoluteTimeout(String(this.host.dialplan.stasisTimeoutS), 'dialplan');
+    this.steps.push(`Stasis(${this.data.appData})`);
     if (!this.host.appConnected(this.app)) {
       this.vars.set('STASISSTATUS', 'FAILED');
       this.leaveTo(this.dispatch(), false);
@@ -88,6 +74,51 @@ export class SimChannel {
     }
     this.inStasis = true;
     this.host.send(this.app, frames.stasisStart(this.app, this.args, this.data));
+  }
+
+  /**
+   * `TIMEOUT(absolute)=<value>` as func_timeout.c sets it: seconds from now (fractions allowed); 0, a negative or
+   * an unreadable value cancels. `by`: the snippet, or chut over ARI.
+   */
+  setAbsoluteTimeout(value: string, by: 'dialplan' | 'ari'): void {
+    this.steps.push(`${by === 'ari' ? 'ARI: ' : ''}Set(TIMEOUT(absolute)=${value})`);
+    if (this.absolute) {
+      clearTimeout(this.absolute.timer);
+      this.timers.delete(this.absolute.timer);
+      this.absolute = null;
+    }
+    const seconds = Number.parseFloat(value);
+    if (!Number.isFinite(seconds) || seconds <= 0) return;
+    const ms = seconds * 1000;
+    this.absolute = { timer: this.later(ms, () => this.absoluteTimeout()), at: Date.now() + ms };
+  }
+
+  /** `TIMEOUT(absolute)` read back as func_timeout.c does: seconds left with 3 decimals, or 0 when none is set. */
+  absoluteTimeoutLeft(): string {
+    return this.absolute ? (Math.max(0, this.absolute.at - Date.now()) / 1000).toFixed(3) : '0';
+  }
+
+  /**
+   * The absolute timeout passed (ast_check_hangup sets AST_SOFTHANGUP_TIMEOUT). In Stasis, the Stasis loop ends
+   * (StasisEnd) and the PBX, finding `T` in the current context, clears the timeout and runs it: the snippet's `T`
+   * rings. Anywhere else (a context without `T`, e.g. a call already ringing) the channel is hung up.
+   */
+  private absoluteTimeout(): void {
+    this.absolute = null;
+    if (this.gone) return;
+    const wasInStasis = this.inStasis;
+    if (wasInStasis) {
+      this.emit(frames.stasisEnd(this.app, this.data));
+      this.inStasis = false;
+    }
+    if (wasInStasis && this.screening) {
+      this.steps.push('T: Set(TIMEOUT(absolute)=0)');
+      this.goTo('ring');
+      return;
+    }
+    this.steps.push('TIMEOUT(absolute) passed: hung up');
+    this.settle('hung-up');
+    this.destroy();
   }
 
   answer(): void {
@@ -179,19 +210,29 @@ export class SimChannel {
   continueTo(context: string | undefined, extension: string | undefined): void {
     const dp = this.host.dialplan;
     let route: SimulatedRoute = 'dead-air';
-    if (!context || context === dp.screenContext) route = this.dispatch();
+    const dispatched = !context || context === dp.screenContext;
+    if (dispatched) route = this.dispatch();
     else if (context === dp.routeContext) {
       const label = Object.entries(dp.labels).find(([, name]) => name === extension);
       if (label) route = label[0] as SimulatedRoute;
     }
-    this.leaveTo(route, true);
+    this.leaveTo(route, true, dispatched);
   }
 
-  private leaveTo(route: SimulatedRoute, wasInStasis: boolean): void {
+  /** Back from Stasis (or Stasis never ran): the snippet's `(dispatch)` priority clears the absolute timeout first
+   * (a ringing call must never be cut by it), then dispatches on CHUT_ROUTE. */
+  private leaveTo(route: SimulatedRoute, wasInStasis: boolean, dispatched = true): void {
     if (wasInStasis) {
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
     }
+    if (dispatched && this.screening) this.setAbsoluteTimeout('0', 'dialplan');
+    this.goTo(route);
+  }
+
+  private goTo(route: SimulatedRoute): void {
+    const { routeContext, labels } = this.host.dialplan;
+    if (route !== 'dead-air' && route !== 'hung-up' && this.screening) this.steps.push(`Goto(${routeContext},${labels[route]},1)`);
     this.data.appName = route === 'dead-air' ? '' : 'Dial';
     this.data.appData = '';
     this.settle(route);

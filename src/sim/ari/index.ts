@@ -1,8 +1,8 @@
 /**
  * The built-in Asterisk ARI simulator: a fake Asterisk 22 on loopback (REST + the events WebSocket) that
  * speaks as the recorded one does (tests/fixtures/asterisk/), models our dialplan snippet around Stasis()
- * (fail-open when no app is connected, CHUT_ROUTE dispatch, a `continue` to a missing target kills the call)
- * and plays simulated callers. `faults` holds the fault-injection hooks the protocol tests use.
+ * (fail-open when no app is connected, CHUT_ROUTE dispatch, a `continue` to a missing target kills the call, the
+ * TIMEOUT(absolute) bound on Stasis and its `T` extension) and plays simulated callers. `faults` holds the fault-injection hooks the protocol tests use.
  *
  * Events (for benches and tests): `stasis-start` (channelId, performance.now()), `request`
  * ({ method, path, channelId, at, query }) for every authenticated REST request.
@@ -46,6 +46,8 @@ export interface AriFaults {
   /** The next `count` REST requests whose `METHOD /path` (path after `/ari`, no query) contains or matches
    * `match` (every request when omitted) get a 500. */
   failNext(count: number, match?: string | RegExp): void;
+  /** Forgets the failures failNext asked for that have not happened yet. */
+  clearFailures(): void;
   /** Every REST reply is delayed by this many ms (slow Asterisk). */
   delayMs: number;
   /** Sends a raw text frame (e.g. malformed JSON) to every connected app. */
@@ -61,7 +63,10 @@ export interface AriFaults {
 }
 
 const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
-export const DEFAULT_DIALPLAN: DialplanModel = { screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' } };
+export const DEFAULT_DIALPLAN: DialplanModel = {
+  screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' },
+  stasisTimeoutS: 20,
+};
 
 export class AriSimulator extends EventEmitter implements PbxSimulator {
   readonly pbx = 'asterisk-ari' as const;
@@ -109,6 +114,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       missingSounds: new Set(),
       dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
       failNext: (count, match) => { this.failures.push({ left: count, match }); },
+      clearFailures: () => { this.failures = []; },
       sendRaw: (text) => { for (const ws of this.sockets.values()) ws.send(text); },
       restart: async (downMs = 200) => {
         faults.refuseUpgrades = true;
@@ -209,30 +215,33 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     }
   }
 
-  private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string,
+  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 2 in chut-features). */
+  private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
     args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
     this.seq += 1;
     const id = `${Math.floor(this.state.startedAt / 1000)}.${this.seq}`;
     const ch = new SimChannel({
       id, name: `PJSIP/${tech}-${this.seq.toString(16).padStart(8, '0')}`, state: 'Ring',
-      callerName: caller.name, callerNumber: caller.number, context, exten, priority: 3,
+      callerName: caller.name, callerNumber: caller.number, context, exten, priority,
       appName: 'Stasis', appData: [this.app, ...args].join(','), creationtime: ariTimestamp(), language: 'en',
     }, this.app, args, call, this.host);
     this.state.channels.set(id, ch);
     return ch;
   }
 
-  /** An inbound PSTN call into the snippet's screening context; `played`: the media URIs the caller heard, in order. */
-  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome & { played: string[] }> {
-    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, [], call);
+  /** An inbound PSTN call into the snippet's screening context; `played`: the media URIs the caller heard, in order;
+   * `dialplan`: the snippet's steps the call went through (SimChannel.steps), kept up to date after the route too,
+   * until the channel is gone (a ringing call cut by a timeout would show there). */
+  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome & { played: string[]; dialplan: readonly string[] }> {
+    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, 4, [], call);
     ch.start();
     if (ch.inStasis) this.emit('stasis-start', ch.data.id, performance.now());
-    return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played] }));
+    return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played], dialplan: ch.steps }));
   }
 
   /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`. */
   async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78'): Promise<FeatureCallOutcome> {
-    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, ['report', kind],
+    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, 2, ['report', kind],
       { behaviour: { kind: 'silent' }, maxDurationMs: 10_000 });
     ch.start();
     const handled = ch.inStasis;

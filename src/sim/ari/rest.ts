@@ -25,6 +25,7 @@ const msg = (status: number, message: string, statusText?: string): RestReply =>
   ({ status, body: { message }, ...(statusText ? { statusText } : {}) });
 const NO_CONTENT: RestReply = { status: 204 };
 const NOT_IN_STASIS = msg(409, 'Channel not in Stasis application');
+const ABSOLUTE_TIMEOUT = 'TIMEOUT(absolute)';
 const HANGUP_REASONS = new Set(['normal', 'busy', 'congestion', 'no_answer', 'timeout', 'rejected', 'unallocated',
   'normal_unspecified', 'number_incomplete', 'codec_mismatch', 'interworking', 'failure', 'answered_elsewhere']);
 
@@ -55,13 +56,16 @@ const channelRoutes: Record<string, Handler> = {
   'GET variable': (_s, q, ch) => {
     const name = q.get('variable');
     if (!name) return msg(400, 'Variable name is required');
+    if (name === ABSOLUTE_TIMEOUT) return { status: 200, body: { value: ch.absoluteTimeoutLeft() } };
     const value = ch.vars.get(name);
     return value === undefined ? msg(404, 'Provided variable was not found', 'Variable Not Found') : { status: 200, body: { value } };
   },
   'POST variable': (_s, q, ch) => {
     const name = q.get('variable');
     if (!name) return msg(400, 'Variable name is required');
-    ch.vars.set(name, q.get('value') ?? '');
+    // a dialplan function, not a variable: it arms (or, with 0, cancels) the channel's absolute timeout
+    if (name === ABSOLUTE_TIMEOUT) ch.setAbsoluteTimeout(q.get('value') ?? '', 'ari');
+    else ch.vars.set(name, q.get('value') ?? '');
     return NO_CONTENT;
   },
   'POST dtmf': (_s, q) => (q.get('dtmf') ? NO_CONTENT : msg(400, 'DTMF is required')),

@@ -37,12 +37,13 @@ const dtmf = (digit: string) => ev({ type: 'ChannelDtmfReceived', digit, duratio
 const playback = (type: string, id: string, state: string) =>
   ev({ type, playback: { id, media_uri: 'sound:x', target_uri: `channel:${CH}`, state } });
 
-function setup(fail?: (s: Sent, n: number) => number | null) {
+function setup(fail?: (s: Sent, n: number) => number | null, answerBoundS?: number) {
   const session = new CallSession(CH);
   const { rest, sent } = fakeRest(fail);
   const control = createAriControl({
     rest, session, logger: silentLogger(), rejectStyle: 'sit', language: 'fr',
     labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' }, continueRetryMs: [1, 1],
+    ...(answerBoundS === undefined ? {} : { answerBoundS }),
   });
   return { session, control, sent };
 }
@@ -174,5 +175,28 @@ describe('the per-call state machine', () => {
     expect(s.transition('screening')).toBe(false);
     s.end('hung-up');
     expect(s.transition('leaving')).toBe(false);
+  });
+});
+
+describe('the bound on Stasis (TIMEOUT(absolute)) when answering', () => {
+  const bound = (s: Sent) => s.path.endsWith('/variable') && s.query?.variable === 'TIMEOUT(absolute)';
+
+  it('re-arms TIMEOUT(absolute) to answerBoundS right before the answer', async () => {
+    const { control, sent } = setup(undefined, 145);
+    await control.answer();
+    expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual([`POST /channels/${CH}/variable`, `POST /channels/${CH}/answer`]);
+    expect(sent[0]?.query).toEqual({ variable: 'TIMEOUT(absolute)', value: '145' });
+  });
+
+  it('does not answer when the bound cannot be re-armed (the captcha would be cut by it): the answer fails', async () => {
+    const { control, sent } = setup((s) => (bound(s) ? 500 : null), 145);
+    await expect(control.answer()).rejects.toBeInstanceOf(AriHttpError);
+    expect(sent.some((s) => s.path.endsWith('/answer'))).toBe(false);
+  });
+
+  it('a 404 on the re-arm is a caller who hung up', async () => {
+    const { control, session } = setup((s) => (bound(s) ? 404 : null), 145);
+    await expect(control.answer()).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(session.phase).toBe('ended');
   });
 });

@@ -1,7 +1,7 @@
 /** The shipped dialplan snippet agrees with chut's configuration defaults, the adapter and the simulator. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ROUTE_LABELS } from '../../../src/ari/calls.js';
+import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN } from '../../../src/sim/ari/index.js';
 
@@ -36,12 +36,32 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(screen.filter((l) => l.includes(`Stasis(${config.ari.app})`))).toHaveLength(2);
     for (const ext of ['_[+0-9].', 's']) {
       const start = screen.findIndex((l) => l.startsWith(`exten => ${ext},1,`));
-      const body = screen.slice(start, start + 7);
+      const body = screen.slice(start, start + 9);
       expect(body[1]).toContain('Set(CHUT_ROUTE=)'); // cleared before Stasis: a stale value can never route
-      expect(body[2]).toContain('Stasis(');
-      expect(body.slice(4, 6).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
+      expect(body[2]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.stasisTimeoutS})`);
+      expect(body[3]).toContain('Stasis(');
+      expect(body[4]).toBe('same => n(dispatch),Set(TIMEOUT(absolute)=0)'); // first thing back: a routed call is never cut
+      expect(body.slice(6, 8).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
         .toEqual([[ROUTE_LABELS.voicemail, ROUTE_CONTEXT, 'voicemail'], [ROUTE_LABELS.reject, ROUTE_CONTEXT, 'reject']]);
-      expect(body[6]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
+      expect(body[8]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
+    }
+  });
+
+  it('bounds the time in Stasis: past TIMEOUT(absolute), `T` clears it and rings; chut re-arms a longer bound for a captcha', () => {
+    const screen = ctx.get('chut-screen') ?? [];
+    const t = screen.findIndex((l) => l.startsWith('exten => T,1,'));
+    expect(screen.slice(t, t + 2)).toEqual(['exten => T,1,Set(TIMEOUT(absolute)=0)', `same => n,Goto(${ROUTE_CONTEXT},ring,1)`]);
+    const bounds = screen.map((l) => /TIMEOUT\(absolute\)=(\d+)/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number);
+    expect(new Set(bounds.filter((b) => b > 0))).toEqual(new Set([DEFAULT_DIALPLAN.stasisTimeoutS]));
+    // long enough for chut to screen at its slowest allowed deadline, then its watchdog
+    const slowest = parseConfig({ screening: { deadlineMs: 5000 } });
+    expect(DEFAULT_DIALPLAN.stasisTimeoutS * 1000).toBeGreaterThan(slowest.screening.deadlineMs + 2000 + 150);
+    // the re-armed bound outlasts the longest captcha each configuration allows, prompts included
+    const longest = parseConfig({ captcha: { attempts: 5, length: 8, firstDigitTimeoutMs: 30_000, interDigitTimeoutMs: 10_000 } }).captcha;
+    for (const c of [config.captcha, longest]) {
+      const waits = c.attempts * (c.firstDigitTimeoutMs + (c.length - 1) * c.interDigitTimeoutMs);
+      expect(answerBoundS(c) * 1000).toBeGreaterThan(waits + (c.attempts + 1) * 5000);
+      expect(answerBoundS(c)).toBeGreaterThan(DEFAULT_DIALPLAN.stasisTimeoutS);
     }
   });
 

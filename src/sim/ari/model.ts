@@ -1,0 +1,32 @@
+/** What a simulated channel needs from the fake Asterisk around it: timing, the snippet's names, the app link. */
+
+export interface SimTiming {
+  /** How long one `sound:` item plays. */
+  soundMs: number;
+  /** How long each digit of a `digits:` item takes to say. */
+  digitMs: number;
+  /** Gap between DTMF digits a person types. */
+  dtmfGapMs: number;
+  /** Default think time before a person types what it heard. */
+  typingDelayMs: number;
+  /** How long a channel stays visible (in the dialplan) after leaving Stasis. */
+  lingerMs: number;
+}
+
+/** The snippet's names (dialplan/asterisk/chut-ari.conf). */
+export interface DialplanModel {
+  screenContext: string;
+  routeContext: string;
+  labels: { ring: string; voicemail: string; reject: string };
+  /** The snippet's `Set(TIMEOUT(absolute)=<s>)` before Stasis: past it, Asterisk ends Stasis and runs `T`, which rings. */
+  stasisTimeoutS: number;
+}
+
+export interface ChannelHost {
+  send(app: string, frame: object): void;
+  appConnected(app: string): boolean;
+  soundExists(name: string): boolean;
+  timing: SimTiming;
+  dialplan: DialplanModel;
+  forget(id: string): void;
+}

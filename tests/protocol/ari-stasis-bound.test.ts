@@ -1,0 +1,70 @@
+/**
+ * The snippet's bound on Stasis (dialplan/asterisk/chut-ari.conf: TIMEOUT(absolute) before Stasis, cleared first
+ * thing at (dispatch), `T` rings), modelled by the fake Asterisk: a call parked in Stasis with chut cut off rings
+ * once the bound passes; a call chut routes has the bound cleared before dispatch, so ringing is never cut; and
+ * chut re-arms a longer bound when it answers for a captcha, so the captcha is never cut either.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { answerBoundS } from '../../src/ari/calls.js';
+import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+
+const BOUND_S = 1.5;
+let h: AriHarness;
+let n = 0;
+const caller = () => `+3361277${String(++n).padStart(4, '0')}`;
+
+beforeAll(async () => {
+  h = await startAriHarness({ label: 'ari-bound', sim: { dialplan: { stasisTimeoutS: BOUND_S }, timing: { lingerMs: 3000 } } });
+});
+afterAll(async () => { await h.stop(); });
+afterEach(async () => {
+  h.sim.faults.clearFailures();
+  h.sim.faults.refuseUpgrades = false;
+  await h.sim.waitForChut(10_000);
+  await eventually(() => h.adapter.liveCalls() === 0 && h.adapter.releasing() === 0, 10_000, 'chut to let go of every call');
+});
+
+describe('TIMEOUT(absolute) around Stasis', () => {
+  it('chut cut off (WebSocket dropped, upgrades refused, every continue failing): the call rings once the bound passes', async () => {
+    h.sim.faults.failNext(100_000, '/continue');
+    const pending = h.sim.placeCall({ callerNumber: caller(), callerName: 'Carol Stranded', dialled: '0100000000', behaviour: { kind: 'silent' }, maxDurationMs: 15_000 });
+    await eventually(() => h.adapter.liveCalls() === 1, 2000, 'chut to take the call');
+    h.sim.faults.refuseUpgrades = true;
+    h.sim.faults.dropWebSockets();
+    const out = await pending;
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(out.durationMs).toBeGreaterThanOrEqual(BOUND_S * 1000 - 50);
+    expect(out.durationMs).toBeLessThan(BOUND_S * 1000 + 1000);
+    expect(out.dialplan).toEqual([
+      `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'T: Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,ring,1)',
+    ]);
+  });
+
+  it('a call chut rings has the bound cleared before dispatch: it keeps ringing past the bound', async () => {
+    const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'Alice Bound', dialled: '0100000000', behaviour: { kind: 'silent' } });
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    const expected = [`Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,ring,1)'];
+    expect(out.dialplan).toEqual(expected);
+    await new Promise((r) => setTimeout(r, BOUND_S * 1000 + 300)); // still ringing (the fake keeps it 3 s)
+    expect(out.dialplan).toEqual(expected); // nothing cut it
+  });
+
+  it('chut re-arms the bound when it answers for a captcha: a captcha longer than the screening bound is not cut', async () => {
+    // two attempts of wrong digits typed after 900 ms each: well past the 1.5 s bound
+    const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'CAPTCHA slow', dialled: '0100000000', behaviour: { kind: 'types', digits: '0000', delayMs: 900 } });
+    expect(out).toMatchObject({ route: 'voicemail', answered: true });
+    expect(out.durationMs).toBeGreaterThan(BOUND_S * 1000);
+    const bound = answerBoundS(h.chut.config.captcha);
+    expect(out.dialplan).toEqual([
+      `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', `ARI: Set(TIMEOUT(absolute)=${bound})`,
+      'Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,voicemail,1)',
+    ]);
+  });
+
+  it('a bound that cannot be re-armed starts no captcha: the call rings unanswered', async () => {
+    h.sim.faults.failNext(1, /^POST .*\/variable$/);
+    const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'CAPTCHA no bound', dialled: '0100000000', behaviour: { kind: 'types-what-it-hears' } });
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(out.dialplan).not.toContain('T: Set(TIMEOUT(absolute)=0)');
+  });
+});
