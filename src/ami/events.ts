@@ -8,7 +8,8 @@
  */
 import type { LibPacket, LibValue } from 'asterisk-manager';
 
-export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up';
+/** The IVR's outcomes, plus `prompt-failed`: its instructions did not play (PLAYBACKSTATUS=FAILED), the call rang. */
+export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up' | 'prompt-failed';
 
 export type AmiEvent =
   | { type: 'fully-booted' }
@@ -55,7 +56,7 @@ export function decodeValue(v: string | null): string | null {
 }
 
 const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
-const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up'];
+const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed'];
 
 function chutQuery(p: LibPacket): AmiEvent | null {
   const uniqueid = first(p, 'uniqueid');

@@ -7,9 +7,8 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { CaptchaOutcome } from '../reputation/types.js';
 import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } from '../screening/types.js';
-import type { AmiEvent } from './events.js';
+import type { AmiEvent, CaptchaReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
 import type { AmiAction } from './values.js';
 
@@ -130,10 +129,17 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     await screening.finishCall(call, decision, finalRoute, null);
   }
 
-  async function onCaptcha(callId: string, outcome: CaptchaOutcome): Promise<void> {
+  async function onCaptcha(callId: string, outcome: CaptchaReport): Promise<void> {
     const pending = captchas.get(callId);
     if (!pending) return; // unknown, duplicate or already settled by a Hangup
     captchas.delete(callId);
+    if (outcome === 'prompt-failed') {
+      // The instructions did not play (a missing sound file): the caller could not know what to type, so this says
+      // nothing about them. The dialplan rang the call, as the ARI adapter does when a prompt fails.
+      logger.warn({ callId }, 'AMI: the captcha instructions could not be played (missing sound file?): the call rang, no outcome recorded');
+      await screening.finishCall(pending.call, pending.decision, 'ring', null);
+      return;
+    }
     const finalRoute: FinalRoute = outcome === 'passed' ? 'ring'
       : outcome === 'failed' ? pending.decision.captcha?.onFail ?? config.captcha.onFail
       : outcome === 'timeout' ? pending.decision.captcha?.onTimeout ?? config.captcha.onTimeout : 'hung-up';

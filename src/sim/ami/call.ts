@@ -7,10 +7,12 @@
  * The channel's location follows the snippet's extensions (the trunk context, `Gosub` into `chut-screen`,
  * `captcha`, `passed`…, `Return()` back to the trunk context to ring), and a call that ends inside
  * `chut-screen` runs its h extension, so each event's Context/Exten and the final Hangup's are what a real
- * Asterisk shows.
+ * Asterisk shows. A Playback naming a sound file in `server.missingSounds` sets PLAYBACKSTATUS=FAILED (app_playback
+ * still plays the other files of an `a&b` list, and says FAILED for the whole list); the snippet then rings.
  */
 import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
-import { bridgeEnter, channelEvent, dialEvent, hangupEvent, newexten, chutEncode, varSet, type SimChannel } from './channel.js';
+import { bridgeEnter, channelEvent, dialEvent, hangupEvent, chutEncode, type SimChannel } from './channel.js';
+import { DialplanChannel, HungUp } from './runner.js';
 import type { AmiServer } from './server.js';
 import type { Header } from './wire.js';
 
@@ -27,8 +29,6 @@ export interface CallTiming {
 }
 
 export interface CallIds { seq: number; uniqueBase: number }
-
-class HungUp extends Error {}
 
 type Stage = 'screening' | 'captcha' | 'ring' | 'voicemail' | 'reject';
 
@@ -48,22 +48,19 @@ function channel(name: string, uniqueid: string, linkedid: string, call: Simulat
   };
 }
 
-export class SimCall {
-  readonly inbound: SimChannel;
+export class SimCall extends DialplanChannel {
   private readonly caller: SimChannel;
   private stage: Stage = 'screening';
   private heard = '';
   private answered = false;
-  private hungUp = false;
-  private onHangup: (() => void) | null = null;
   private hangTimer: NodeJS.Timeout | null = null;
   private readonly started = Date.now();
 
-  constructor(private readonly server: AmiServer, private readonly call: SimulatedCall, ids: CallIds, private readonly t: CallTiming) {
+  constructor(server: AmiServer, private readonly call: SimulatedCall, ids: CallIds, private readonly t: CallTiming) {
     const base = `Local/${call.dialled}@from-pstn-${ids.seq.toString(16).padStart(8, '0')}`;
     const linked = `${ids.uniqueBase}.${ids.seq * 2}`;
+    super(server, channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, TRUNK, call.dialled));
     this.caller = channel(`${base};1`, linked, linked, call, 'caller-sim', 's');
-    this.inbound = channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, TRUNK, call.dialled);
   }
 
   async run(): Promise<SimulatedCallOutcome> {
@@ -91,46 +88,10 @@ export class SimCall {
     this.hangUpNow();
   }
 
-  private emit(event: string, extra: Header[] = []): void {
-    this.server.broadcast(channelEvent(event, this.inbound, extra));
-  }
-
-  private exec(app: string, data: string): void {
-    this.server.broadcast(newexten(this.inbound, app, data));
-  }
-
-  /** Goto / Gosub / Return: the next application runs at priority 1 of `context,exten` (or `priority`). */
-  private goto(context: string, exten: string, priority = 1): void {
-    this.inbound.context = context;
-    this.inbound.exten = exten;
-    this.inbound.priority = priority - 1; // newexten() counts the application it announces
-  }
-
-  private wait(ms: number): Promise<void> {
-    if (this.hungUp) return Promise.reject(new HungUp());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.onHangup = null; resolve(); }, ms);
-      this.onHangup = () => { clearTimeout(timer); reject(new HungUp()); };
-    });
-  }
-
   private armHangup(): void {
     if (this.call.behaviour.kind !== 'hangs-up') return;
     if (this.hangTimer) clearTimeout(this.hangTimer);
     this.hangTimer = setTimeout(() => this.hangUpNow(), this.call.behaviour.afterMs);
-  }
-
-  private hangUpNow(): void {
-    if (this.hungUp) return;
-    this.hungUp = true;
-    const cb = this.onHangup;
-    this.onHangup = null;
-    cb?.();
-  }
-
-  private setLocal(name: string, value: string): void {
-    this.inbound.vars.set(name, value);
-    this.server.broadcast(varSet(this.inbound, name, value));
   }
 
   private async screen(): Promise<string> {
@@ -241,6 +202,9 @@ export class SimCall {
     if (!/^[0-9]{3,8}$/.test(digits)) return this.ring(); // no usable challenge: fail-open
     this.stage = 'captcha';
     this.setLocal('CHUT_CAPTCHA_STATE', 'running');
+    const prompts = (this.inbound.vars.get('CHUT_CAPTCHA_PROMPTS') ?? '').split('|');
+    const intro = prompts[0] || 'please-enter-the&digits';
+    const retry = prompts[1] ?? '';
     const v = (name: string, dflt: number) => Number(this.inbound.vars.get(name) || dflt);
     const attempts = v('CHUT_CAPTCHA_ATTEMPTS', 3);
     const firstMs = v('CHUT_CAPTCHA_TIMEOUT', 6) * 1000;
@@ -253,8 +217,8 @@ export class SimCall {
     if (this.call.behaviour.kind === 'blasts-dtmf') this.dtmfNow(this.call.behaviour.digits); // during the prompt: dropped
     let typedAny = false;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      this.exec('Playback', attempt > 1 ? 'please-try-again&please-enter-the&digits' : 'please-enter-the&digits');
-      await this.wait(this.t.promptMs);
+      if (attempt > 1 && retry !== '' && !(await this.playback(retry))) return this.promptFailed();
+      if (!(await this.playback(intro))) return this.promptFailed();
       this.exec('SayDigits', digits);
       this.heard += digits;
       await this.wait(this.t.promptMs);
@@ -265,6 +229,24 @@ export class SimCall {
     }
     return typedAny ? this.after('failed', this.inbound.vars.get('CHUT_CAPTCHA_ONFAIL') ?? 'voicemail')
       : this.after('timeout', this.inbound.vars.get('CHUT_CAPTCHA_ONTIMEOUT') ?? 'reject');
+  }
+
+  /** Playback(list), then the snippet's PLAYBACKSTATUS check: false when a file of the list is missing. */
+  private async playback(list: string): Promise<boolean> {
+    this.exec('Playback', list);
+    await this.wait(this.t.promptMs);
+    const failed = list.split('&').some((file) => this.server.missingSounds.has(file));
+    this.setLocal('PLAYBACKSTATUS', failed ? 'FAILED' : 'SUCCESS');
+    this.exec('GotoIf', `${failed ? 1 : 0}?prompt-failed,1`);
+    return !failed;
+  }
+
+  /** The caller could not hear the instructions: reported with no outcome against them, and the call rings. */
+  private promptFailed(): Promise<SimulatedRoute> {
+    this.goto(IVR, 'prompt-failed');
+    this.setLocal('CHUT_CAPTCHA_STATE', 'done');
+    this.report('prompt-failed');
+    return this.ring();
   }
 
   private async after(outcome: string, route: string): Promise<SimulatedRoute> {

@@ -17,6 +17,8 @@ export interface AmiSimulatorOptions extends Partial<CallTiming> {
   /** Fixed port (a restart reuses it); default 0 = any free port. */
   port?: number;
   loginFailDelayMs?: number;
+  /** Sound files missing from this Asterisk (see `server.missingSounds`). */
+  missingSounds?: readonly string[];
 }
 
 export interface AmiSimulator extends PbxSimulator {
@@ -33,6 +35,7 @@ export function createAmiSimulator(opts: AmiSimulatorOptions = {}): AmiSimulator
   const user = opts.user ?? 'chut';
   const password = opts.password ?? 'chut-sim-secret';
   const server = new AmiServer({ user, password, loginFailDelayMs: opts.loginFailDelayMs });
+  for (const sound of opts.missingSounds ?? []) server.missingSounds.add(sound);
   const timing: CallTiming = { ...DEFAULT_TIMING, ...definedOnly(opts) };
   const live = new Set<SimCall>();
   let seq = 0;

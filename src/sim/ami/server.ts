@@ -32,6 +32,8 @@ export class AmiServer {
   readonly globals = new Map<string, string>();
   readonly received: ReceivedAction[] = [];
   readonly redirects: Packet[] = [];
+  /** Sound files this Asterisk does not have: a Playback naming one ends with PLAYBACKSTATUS=FAILED. */
+  readonly missingSounds = new Set<string>();
   /** Set to refuse every Login (fault injection). */
   rejectLogins = false;
   /** Extra delay before any action is processed (a slow network / slow chut side). */

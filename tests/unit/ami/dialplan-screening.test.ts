@@ -102,3 +102,21 @@ describe('AMI dialplan screening: a Hangup before the captcha outcome', () => {
     expect(after.score).toBeGreaterThan(before.score);
   });
 });
+
+describe('AMI dialplan screening: the IVR could not play its instructions', () => {
+  it('a prompt-failed report records the call as rung, with no outcome, and leaves the caller alone', async () => {
+    const { dialplan, store, query, facts } = setup();
+    const before = await facts();
+    query('1.9');
+    await dialplan.idle();
+    dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-1.9', uniqueid: '1.9', outcome: 'prompt-failed' });
+    await dialplan.idle();
+    expect(dialplan.size()).toBe(0);
+    expect((await store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '1.9', action: 'captcha', route: 'ring', captcha: null }),
+    ]);
+    const after = await facts();
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+  });
+});

@@ -133,6 +133,13 @@ describe('toAmiEvent on hostile packets', () => {
     expect(ev).toMatchObject({ uniqueid: '1.5', callerName: 'Snapshot' });
   });
 
+  it("reads the IVR's outcomes, prompt-failed (its instructions did not play) included", () => {
+    for (const outcome of ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed']) {
+      expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: outcome }))
+        .toEqual({ type: 'chut-captcha', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', outcome });
+    }
+  });
+
   it('a channel entering Stasis() (ARI mode) is recognised from its Newexten', () => {
     expect(toAmiEvent({ event: 'Newexten', channel: 'PJSIP/t-1', uniqueid: '4.2', application: 'Stasis', appdata: 'chut,inbound' }))
       .toEqual({ type: 'stasis-start', channel: 'PJSIP/t-1', uniqueid: '4.2', app: 'chut' });
@@ -146,6 +153,7 @@ describe('toAmiEvent on hostile packets', () => {
     expect(toAmiEvent({ ...base, chutcaller: Buffer.from('no underscore').toString('base64') })).toMatchObject({ callerNumber: '' });
     expect(toAmiEvent({ ...base, chutname: enc('') })).toMatchObject({ callerName: '' });
     expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: 'exploded' })).toBeNull();
+    expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: ['passed', 'prompt-failed'] })).toBeNull();
     expect(toAmiEvent({ event: 'Hangup', uniqueid: '' })).toBeNull();
     expect(toAmiEvent({ response: 'Success' })).toBeNull();
   });

@@ -1,0 +1,64 @@
+/**
+ * The AMI captcha IVR when its instructions cannot be played (a sound file missing on the Asterisk box): the
+ * caller could not know what to type, so the call rings and nothing counts against them, as with ARI. chut's real
+ * wiring, the AMI fake running our dialplan (Playback of a missing file → PLAYBACKSTATUS=FAILED), the real Redis.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/reputation/types.js';
+import type { SimulatedCall } from '../../src/sim/types.js';
+import { eventually, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+
+let h: AmiHarness;
+let n = 0;
+const caller = () => `+3361266${String(5000 + ++n).padStart(4, '0')}`;
+const call = (callerName: string, behaviour: SimulatedCall['behaviour'], callerNumber: string): SimulatedCall =>
+  ({ callerNumber, callerName, dialled: '0100000000', behaviour });
+
+async function recordOf(callId: string): Promise<CallRecord> {
+  let found: CallRecord | undefined;
+  await eventually(async () => {
+    found = (await h.chut.store.calls({ limit: 200 })).calls.find((c) => c.callId === callId);
+    return found !== undefined;
+  }, 8000, `the call record of ${callId}`);
+  return found as CallRecord;
+}
+
+const facts = (e164: string) => h.chut.store.lookup({ e164, now: Date.now(), rateWindowsSec: [], blockDigits: 8 });
+
+beforeAll(async () => { h = await startAmiHarness({ label: 'ami-sounds' }); });
+afterAll(async () => { await h.stop(); });
+afterEach(() => { h.sim.server.missingSounds.clear(); });
+
+describe('captcha prompts that cannot be played', () => {
+  it('a missing intro sound and a silent caller: the call rings instead of taking the timeout route (reject)', async () => {
+    const number = caller();
+    const before = await facts(number);
+    h.sim.server.missingSounds.add('please-enter-the'); // one file of the intro list `please-enter-the&digits`
+    const out = await h.sim.placeCall(call('CAPTCHA unheard', { kind: 'silent' }, number));
+    expect(out).toMatchObject({ route: 'ring', answered: true, heardDigits: '' });
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: null });
+    await h.adapter.idle();
+    const after = await facts(number);
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+    expect(after.trustedUntil).toBe(before.trustedUntil);
+  });
+
+  it('a missing retry sound on the second attempt rings too, with no failure counted', async () => {
+    const number = caller();
+    const before = await facts(number);
+    h.sim.server.missingSounds.add('please-try-again');
+    const out = await h.sim.placeCall(call('CAPTCHA wrong then unheard', { kind: 'types', digits: '0000' }, number));
+    expect(out).toMatchObject({ route: 'ring', answered: true });
+    expect(out.heardDigits).toMatch(/^\d{4}$/); // the first attempt only
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: null });
+    await h.adapter.idle();
+    expect((await facts(number)).score).toBe(before.score);
+  });
+
+  it('with every sound present the silent caller still takes the timeout route', async () => {
+    const out = await h.sim.placeCall(call('CAPTCHA silent', { kind: 'silent' }, caller()));
+    expect(out).toMatchObject({ route: 'reject', answered: true });
+    expect(await recordOf(out.callId)).toMatchObject({ captcha: 'timeout', route: 'reject' });
+  });
+});
