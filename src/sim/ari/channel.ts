@@ -10,6 +10,9 @@ export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
 interface QueuedPlayback { data: PlaybackData; media: string[] }
 
+/** The extensions of the snippet's [chut-screen] that screen: `_[+0-9].` (two characters or more) and `s`. */
+const SCREENED_EXTEN = /^(?:[+0-9].+|s)$/s;
+
 export class SimChannel {
   inStasis = false;
   gone = false;
@@ -60,11 +63,13 @@ export class SimChannel {
   }
 
   /** Runs the snippet up to Stasis(app): in the screening context, `Set(TIMEOUT(absolute)=<bound>)` first. Without
-   * a connected app Stasis returns at once (STASISSTATUS=FAILED) and the snippet rings. */
+   * a connected app Stasis returns at once (STASISSTATUS=FAILED) and the snippet rings. A DID no extension of
+   * [chut-screen] matches (letters, one character) goes to its `i` extension, which rings, unscreened. */
   start(): void {
     this.later(this.call.maxDurationMs ?? 15_000, () => this.hangup('dead-air'));
     const b = this.call.behaviour;
     if (b.kind === 'hangs-up') this.hangupTimer = this.later(b.afterMs, () => this.hangup('hung-up'));
+    if (this.screening && !SCREENED_EXTEN.test(this.data.exten)) return this.goTo('ring', 'i: ');
     if (this.screening) this.setAbsoluteTimeout(String(this.host.dialplan.stasisTimeoutS), 'dialplan');
     this.steps.push(`Stasis(${this.data.appData})`);
     if (!this.host.appConnected(this.app)) {
@@ -230,9 +235,10 @@ export class SimChannel {
     this.goTo(route);
   }
 
-  private goTo(route: SimulatedRoute): void {
+  /** `from`: the extension the Goto runs in when it is not the screened one (`i: `). */
+  private goTo(route: SimulatedRoute, from = ''): void {
     const { routeContext, labels } = this.host.dialplan;
-    if (route !== 'dead-air' && route !== 'hung-up' && this.screening) this.steps.push(`Goto(${routeContext},${labels[route]},1)`);
+    if (route !== 'dead-air' && route !== 'hung-up' && this.screening) this.steps.push(`${from}Goto(${routeContext},${labels[route]},1)`);
     this.data.appName = route === 'dead-air' ? '' : 'Dial';
     this.data.appData = '';
     this.settle(route);

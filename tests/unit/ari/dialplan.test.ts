@@ -9,6 +9,16 @@ const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});
 const ROUTE_CONTEXT = 'chut-route';
 
+/** Whether an extension name matches the way Asterisk matches it: `_` patterns (X, Z, N, [..], `.`, `!`) or literally. */
+function matches(name: string, exten: string): boolean {
+  if (!name.startsWith('_')) return name === exten;
+  const source = name.slice(1).replace(/\[[^\]]*\]|./g, (c) => {
+    if (c.startsWith('[')) return c.replace(/[\\^]/g, '\\$&');
+    return { X: '[0-9]', Z: '[1-9]', N: '[2-9]', '.': '.+', '!': '.*' }[c.toUpperCase()] ?? c.replace(/[.*+?^${}()|\\/]/g, '\\$&');
+  });
+  return new RegExp(`^${source}$`, 's').test(exten);
+}
+
 /** context name → its lines (comments stripped), in order. */
 function contexts(): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -63,6 +73,38 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
       expect(answerBoundS(c) * 1000).toBeGreaterThan(waits + (c.attempts + 1) * 5000);
       expect(answerBoundS(c)).toBeGreaterThan(DEFAULT_DIALPLAN.stasisTimeoutS);
     }
+  });
+
+  it('a DID no screening extension matches (letters, one character) goes to `i`, which rings; no catch-all takes h, i or T', async () => {
+    const screen = ctx.get('chut-screen') ?? [];
+    const names = screen.map((l) => /^exten => ([^,]+),1,/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+    const screening = names.filter((n) => !['i', 'T'].includes(n));
+    for (const did of ['sales', '5', '']) expect(screening.filter((n) => matches(n, did)), did).toEqual([]);
+    for (const did of ['0100000000', '+33100000000', '201', 's']) expect(screening.some((n) => matches(n, did)), did).toBe(true);
+    for (const special of ['h', 'i', 'T']) expect(names.filter((n) => matches(n, special)), special).toEqual(special === 'h' ? [] : [special]);
+    expect(screen).toContain(`exten => i,1,Goto(${ROUTE_CONTEXT},ring,1)`);
+    // as the simulator models it: such a DID never reaches Stasis, and rings
+    const sim = new AriSimulator();
+    for (const did of ['sales', '5']) {
+      const out = await sim.placeCall({ callerNumber: '+33612000000', callerName: '', dialled: did, behaviour: { kind: 'silent' } });
+      expect(out).toMatchObject({ route: 'ring', answered: false, dialplan: [`i: Goto(${ROUTE_CONTEXT},ring,1)`] });
+    }
+  });
+
+  it('trusts CHUT_RING_TARGET only with all three parts, and a Goto that lands on nothing in chut-route still rings', () => {
+    const route = ctx.get(ROUTE_CONTEXT) ?? [];
+    const ring = route.slice(route.findIndex((l) => l.startsWith('exten => ring,1,')));
+    const shape = ring.findIndex((l) => l.includes('REGEX('));
+    const jump = ring.findIndex((l) => l.includes('DIALPLAN_EXISTS(${CHUT_RING_TARGET})'));
+    expect(shape).toBeGreaterThan(0);
+    expect(shape).toBeLessThan(jump); // checked before DIALPLAN_EXISTS and the Goto
+    expect(ring[shape]).toContain('" != "1"]?default)');
+    const regex = /REGEX\("([^"]+)" \$\{CHUT_RING_TARGET\}\)/.exec(ring[shape] ?? '')?.[1] ?? '';
+    const three = new RegExp(regex);
+    for (const ok of ['from-did-direct,100,1', 'ext-group,600,1', 'from-internal,_X.,start']) expect(three.test(ok), ok).toBe(true);
+    // two parts pass DIALPLAN_EXISTS (context,extension) but Goto reads them as extension,priority of chut-route
+    for (const bad of ['from-did-direct,100', '100', '', 'a,b,c,d', ',100,1']) expect(three.test(bad), bad).toBe(false);
+    expect(route).toContain('exten => i,1,Goto(chut-user-destination,s,1)');
   });
 
   it('has a label for every CHUT_ROUTE value the adapter sets', () => {
