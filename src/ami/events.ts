@@ -15,7 +15,9 @@ export type AmiEvent =
   | { type: 'fully-booted' }
   | {
       type: 'chut-query'; channel: string; uniqueid: string; callerNumber: string; callerName: string;
-      dialled: string; verstat: string | null; waitMs: number | null;
+      dialled: string; verstat: string | null;
+      /** How long the dialplan polls for CHUT_DECISION after this query, as it computes it (`dialplanWaitMs`). */
+      waitMs: number;
       /** The dialplan context the query came from (the snapshot's): the context chut's IVR runs in. */
       context: string;
     }
@@ -55,6 +57,21 @@ export function decodeValue(v: string | null): string | null {
   return text.startsWith('_') ? text.slice(1) : null;
 }
 
+/**
+ * chut-ami.conf's rule for `CHUT_WAIT_MS`, kept in step with the snippet (tests/unit/ami/wait-ms.test.ts reads it
+ * there): whole milliseconds written with 1 to 5 digits and no leading 0, anything else (absent, `1500.5`, `2s`, `0`)
+ * means 2000; the dialplan polls in 0.1 s ticks until the first whole tick at or past `waitms / 100`.
+ */
+export const WAIT_MS_RULE = /^[1-9][0-9]{0,4}$/;
+export const DEFAULT_WAIT_MS = 2000;
+const TICK_MS = 100;
+
+/** How long the dialplan waits for CHUT_DECISION, given the `ChutWaitMs` it sent (null when absent). */
+export function dialplanWaitMs(sent: string | null): number {
+  const ms = sent !== null && WAIT_MS_RULE.test(sent) ? Number(sent) : DEFAULT_WAIT_MS;
+  return Math.ceil(ms / TICK_MS) * TICK_MS;
+}
+
 const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
 const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed'];
 
@@ -67,10 +84,9 @@ function chutQuery(p: LibPacket): AmiEvent | null {
   const callerName = decodeValue(own(p, 'chutname')) ?? lastOf(p, 'calleridname');
   const dialled = decodeValue(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
   const verstat = decodeValue(own(p, 'chutverstat'));
-  const wait = Number(own(p, 'chutwaitms'));
   return {
     type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
-    verstat: verstat ? verstat : null, waitMs: Number.isInteger(wait) && wait > 0 ? wait : null, context: first(p, 'context'),
+    verstat: verstat ? verstat : null, waitMs: dialplanWaitMs(own(p, 'chutwaitms')), context: first(p, 'context'),
   };
 }
 

@@ -55,8 +55,6 @@ export interface DialplanScreening {
   settled(callId: string): Promise<void>;
 }
 
-const DEFAULT_WAIT_MS = 2000;
-
 export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanScreening {
   const { config, screening, logger } = deps;
   const clock = deps.clock ?? Date.now;
@@ -78,7 +76,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
 
   async function answer(ev: ChutQuery, call: InboundCall, decision: ScreeningDecision, log: Logger): Promise<FinalRoute | null> {
     const route = decision.route;
-    const deadline = call.receivedAt + (ev.waitMs ?? DEFAULT_WAIT_MS);
+    const deadline = call.receivedAt + ev.waitMs;
     if (clock() >= deadline) {
       log.warn({ route }, 'AMI: decision came after the dialplan stopped waiting: the call rang (fail-open)');
       return 'ring';

@@ -19,7 +19,7 @@ function setup(maxCalls?: number) {
   const dialplan = createDialplanScreening({ config, screening, logger: silentLogger(), send: async (a) => { sent.push(a); }, clock, maxCalls });
   const query = (uniqueid: string) => dialplan.handle({
     type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName: 'X',
-    dialled: '0100000000', verstat: null, waitMs: null, context: 'chut-screen',
+    dialled: '0100000000', verstat: null, waitMs: 2000, context: 'chut-screen',
   });
   /** The channel's Hangup event, ending in `context`/`exten` (where it was, or its h extension's last step). */
   const hangup = (uniqueid: string, context: string, exten: string) => dialplan.handle({

@@ -98,7 +98,7 @@ describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", (
     expect(evs[0]).toEqual({ type: 'fully-booted' });
     expect(evs.find((e) => e.type === 'chut-query')).toEqual({
       type: 'chut-query', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3',
-      callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', verstat: null, waitMs: null,
+      callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', verstat: null, waitMs: 2000,
       context: 'from-pstn-ami',
     });
     const inbound = evs.filter((e) => 'uniqueid' in e && e.uniqueid === '1795889272.3').map((e) => e.type);
