@@ -21,7 +21,8 @@ export type Ending = 'close' | 'hold-until-hangup';
 
 export class EslCallControl implements CallControl {
   private readonly abort = new AbortController();
-  private readonly completions = new Map<string, (event: Record<string, string>) => void>();
+  /** Apps waiting for their CHANNEL_EXECUTE_COMPLETE, by Event-UUID. */
+  private readonly completions = new Map<string, { done: (event: Record<string, string>) => void; fail: (err: Error) => void }>();
   private digitsVar = 0;
   /** Set by the first routing verb; the session reads it. */
   routed = false;
@@ -51,13 +52,23 @@ export class EslCallControl implements CallControl {
     if (!this.abort.signal.aborted) this.abort.abort(new CallerHungUpError());
   }
 
+  /**
+   * The connection ended and the caller did not hang up (chut closed it: reply timeout, protocol error, watchdog;
+   * or it was cut without a hangup event or disconnect notice). FreeSWITCH's socket app returns and the call rings,
+   * so nothing here may read as a hang-up: every app still waiting fails at once with a plain error (the screener
+   * then records no captcha outcome) instead of waiting out APP_TIMEOUT_MS.
+   */
+  connectionLost(reason: string): void {
+    for (const waiter of [...this.completions.values()]) waiter.fail(new Error(`connection lost: ${reason}`));
+  }
+
   /** Feeds the channel's events (from `myevents`). */
   onEvent(event: Record<string, string>): void {
     const name = event['Event-Name'];
     if (name === 'CHANNEL_EXECUTE_COMPLETE') {
       const id = event['Application-UUID'];
-      const done = id ? this.completions.get(id) : undefined;
-      if (done) done(event);
+      const waiter = id ? this.completions.get(id) : undefined;
+      waiter?.done(event);
     } else if (name === 'CHANNEL_HANGUP' || name === 'CHANNEL_HANGUP_COMPLETE') {
       this.hungUp();
     }
@@ -183,17 +194,24 @@ export class EslCallControl implements CallControl {
   }
 
   private markRouted(): void {
-    // A caller who hung up while the screener decided gets no route (the record says hung-up).
-    if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
+    this.checkLive();
     if (!this.routed) {
       this.routed = true;
       this.onRouted();
     }
   }
 
+  /** Throws when no verb may act any more. */
+  private checkLive(): void {
+    // A caller who hung up while the screener decided gets no route (the record says hung-up).
+    if (this.signal.aborted) throw new CallerHungUpError();
+    // The watchdog already let the call ring: that is not a hang-up (no captcha outcome, no score).
+    if (this.abandoned) throw new Error('the call was already let ring (screener too slow)');
+  }
+
   /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
   private async run(step: AppStep): Promise<Record<string, string>> {
-    if (this.abandoned || this.signal.aborted) throw new CallerHungUpError();
+    this.checkLive();
     // A call chut could not follow must not be answered.
     if (!(await this.requestEvents())) throw new Error('myevents refused: cannot follow the call');
     const cmd = executeCommand(step.app, step.arg);
@@ -208,16 +226,19 @@ export class EslCallControl implements CallControl {
         fn();
       };
       cancel = (err) => finish(() => reject(err));
-      this.completions.set(cmd.eventUuid, (event) => finish(() => resolve(event)));
+      this.completions.set(cmd.eventUuid, { done: (event) => finish(() => resolve(event)), fail: cancel });
       this.signal.addEventListener('abort', onAbort, { once: true });
     });
     completed.catch(() => undefined);
     let reply;
     try {
       reply = await this.conn.send(cmd.frame);
-    } catch {
-      cancel(new CallerHungUpError());
-      throw new CallerHungUpError();
+    } catch (err) {
+      // The connection is gone. Only the signal (CHANNEL_HANGUP, a disconnect notice) says the caller hung up;
+      // a connection chut ended itself (reply timeout, protocol error) leaves FreeSWITCH ringing the call.
+      const failure = this.signal.aborted ? new CallerHungUpError() : new Error(`${step.app} not sent: ${(err as Error).message}`);
+      cancel(failure);
+      throw failure;
     }
     if (!reply.ok) {
       const err = new Error(`${step.app} refused: ${reply.text.slice(0, 80)}`);

@@ -27,7 +27,9 @@ export interface ConnectionHandlers {
   onDisconnectNotice?(frame: EslFrame): void;
   /** Frames that are neither replies nor events (`auth/request`, `log/data`…). */
   onOther?(frame: EslFrame): void;
-  onClose?(reason: string): void;
+  /** `byPeer`: the socket closed or failed under chut (FreeSWITCH closed it, reset); false when chut ended it
+   * (its own decision, a reply timeout, a protocol error). */
+  onClose?(reason: string, byPeer: boolean): void;
 }
 
 export class EslConnection {
@@ -38,8 +40,8 @@ export class EslConnection {
   constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('closed by peer'));
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
+    socket.on('close', () => this.close('closed by peer', true));
   }
 
   get closed(): boolean {
@@ -74,7 +76,7 @@ export class EslConnection {
     this.send(frame).catch(() => undefined);
   }
 
-  close(reason = 'closed'): void {
+  close(reason = 'closed', byPeer = false): void {
     if (this.closedReason) return;
     this.closedReason = reason;
     for (const w of this.waiters.splice(0)) w.reject(new EslClosedError(reason));
@@ -85,7 +87,7 @@ export class EslConnection {
       const reaper = setTimeout(() => this.socket.destroy(), 1000).unref();
       this.socket.once('close', () => clearTimeout(reaper));
     }
-    this.handlers.onClose?.(reason);
+    this.handlers.onClose?.(reason, byPeer);
   }
 
   private onData(chunk: Buffer): void {

@@ -90,9 +90,14 @@ async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionD
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),
-    // The socket closing after chut rang the call is not a hang-up.
-    onClose: () => {
-      if (!(control.routed && control.ending === 'close')) control.hungUp();
+    // A hang-up is a CHANNEL_HANGUP or a disconnect notice, or FreeSWITCH dropping the socket before chut routed
+    // the call. The socket ending after chut rang, or because chut ended it (reply timeout, protocol error,
+    // watchdog), is not: the socket app returns and FreeSWITCH rings the call. A held voicemail/reject call's
+    // connection ending for any reason ends the hold.
+    onClose: (reason, byPeer) => {
+      const rang = control.routed && control.ending === 'close';
+      if (control.ending === 'hold-until-hangup' || (byPeer && !rang)) control.hungUp();
+      else control.connectionLost(reason);
     },
   };
   // Fail-open watchdog: a screener that has not routed the call shortly after its own deadline is ignored.

@@ -16,6 +16,9 @@ import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
 import { SIM_DOMAIN, userExistsReply } from './directory.js';
 
+/** Bytes no ESL parser accepts (the protocol-error faults). */
+const GARBAGE = '\u0000\u00ff garbage\nnot: esl\n\n\u0001\u0002';
+
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
   readonly vars: Record<string, string> = { domain_name: SIM_DOMAIN };
@@ -188,11 +191,12 @@ export class SimChannel implements AppHost {
       return;
     }
     this.write(frame);
-    if (this.env.faults.garbageAfterConnect) this.write('\u0000\u00ff garbage\nnot: esl\n\n\u0001\u0002');
+    if (this.env.faults.garbageAfterConnect) this.write(GARBAGE);
   }
 
   private onSendmsg(headers: Record<string, string>): void {
     if (this.hungUp) return this.write(reply(`-ERR invalid session id [${this.uuid}]`));
+    if (this.env.faults.garbleReplyTo !== null && headers['execute-app-name'] === this.env.faults.garbleReplyTo) return this.write(GARBAGE);
     this.write(reply('+OK'));
     const command = headers['call-command'];
     if (command === 'hangup') {

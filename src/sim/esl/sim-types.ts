@@ -18,10 +18,13 @@ export interface EslFaults {
    * completes with `Application-Response: FILE NOT FOUND`; a `file_string://` list skips them and plays the rest
    * (FILE NOT FOUND only when none of its files exists). */
   missingFiles: string[];
+  /** Answer chut's `sendmsg` execute of this application with bytes that are not ESL (chut then ends the connection
+   * itself, as on any protocol error) instead of `+OK`; null: never. */
+  garbleReplyTo: string | null;
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [] };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null };
 }
 
 export interface ChannelEnv {

@@ -49,6 +49,12 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** chut's `sendmsg` execute of `app` is answered with garbage: chut ends the connection itself (protocol error). */
+  garbleReplyTo(app: string): this {
+    this.faults.garbleReplyTo = app;
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     return this;
