@@ -11,13 +11,10 @@ import type { SimulatedCall, SimulatedRoute } from '../types.js';
 import type { ChannelEnv, EslOutcome } from './sim-types.js';
 
 export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome } from './sim-types.js';
-import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
+import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
-import { SIM_DOMAIN, userExistsReply } from './directory.js';
-
-/** Bytes no ESL parser accepts (the protocol-error faults). */
-const GARBAGE = '\u0000\u00ff garbage\nnot: esl\n\n\u0001\u0002';
+import { apiReply, SIM_DOMAIN } from './directory.js';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -170,7 +167,7 @@ export class SimChannel implements AppHost {
       case 'linger': this.linger = Number(line.split(' ')[1] ?? '0') || 600; return this.write(reply(`+OK will linger ${this.linger} seconds`));
       case 'nolinger': this.linger = 0; return this.write(reply('+OK will not linger'));
       case 'event': return this.write(reply('+OK event listener enabled plain'));
-      case 'api': return this.write(apiResponse(this.api(line.slice(4))));
+      case 'api': return this.write(apiResponse(apiReply(line.slice(4), this)));
       case 'exit':
         this.write(reply('+OK bye'));
         this.write(disconnectNotice(null));
@@ -218,17 +215,6 @@ export class SimChannel implements AppHost {
     this.publish('CHANNEL_EXECUTE', ids);
     const response = await runApp(this, app, arg);
     if (!this.hungUp) this.publish('CHANNEL_EXECUTE_COMPLETE', [...ids.slice(0, 2), ['Application-Response', response], ids[2] as [string, string]]);
-  }
-
-  private api(command: string): string {
-    const [cmd = '', ...args] = command.trim().split(/\s+/);
-    if (cmd === 'uuid_getvar') {
-      const [uuid, variable] = args;
-      if (uuid !== this.uuid) return '-ERR No such channel!\n';
-      return (variable === undefined ? undefined : this.vars[variable]) ?? '_undef_';
-    }
-    if (cmd === 'user_exists') return userExistsReply(this.env.directory, args);
-    return `-ERR ${cmd} Command not found!\n`;
   }
 
   private onSocketClosed(): void {

@@ -1,5 +1,6 @@
 /**
- * The simulated FreeSWITCH's user directory (conf/directory): the users `user_exists` and mod_voicemail find.
+ * The simulated FreeSWITCH's user directory (conf/directory): the users `user_exists` and mod_voicemail find; and
+ * the `api` commands the outbound socket answers (`uuid_getvar`, `user_exists`).
  * FreeSWITCH looks a user up by one attribute at a time (`user_exists id …`, `user_exists number-alias …`);
  * mod_voicemail tries `id` then `number-alias`.
  */
@@ -35,4 +36,16 @@ export function userExistsReply(directory: readonly DirectoryUser[], args: reado
   const [key, user = '', domain = ''] = args;
   if (key !== 'id' && key !== 'number-alias') return 'false';
   return findUser(directory, [key], user, domain) ? 'true' : 'false';
+}
+
+/** The `api` commands the simulated outbound socket answers (the body of the `api/response`), for one channel. */
+export function apiReply(command: string, channel: { uuid: string; vars: Record<string, string>; env: { directory: readonly DirectoryUser[] } }): string {
+  const [cmd = '', ...args] = command.trim().split(/\s+/);
+  if (cmd === 'uuid_getvar') {
+    const [uuid, variable] = args;
+    if (uuid !== channel.uuid) return '-ERR No such channel!\n';
+    return (variable === undefined ? undefined : channel.vars[variable]) ?? '_undef_';
+  }
+  if (cmd === 'user_exists') return userExistsReply(channel.env.directory, args);
+  return `-ERR ${cmd} Command not found!\n`;
 }

@@ -10,6 +10,9 @@ export type Headers = Array<[string, string]>;
 export const CORE_UUID = '3e0703fc-722b-4b70-ae71-966e497f5768';
 const GOODBYE = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
 
+/** Bytes no ESL parser accepts (the protocol-error faults). */
+export const GARBAGE = '\u0000\u00ff garbage\nnot: esl\n\n\u0001\u0002';
+
 export function reply(text: string): string {
   return `Content-Type: command/reply\nReply-Text: ${text}\n\n`;
 }
