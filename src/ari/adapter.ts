@@ -55,8 +55,11 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
   function onStasisStart(ev: StasisStart): void {
     const [first, second] = ev.args;
     if (first === 'report') {
-      if (second === 'spam' || second === 'allow') void reportCall(callDeps, ev, second);
-      else log.warn('ARI: feature code with an unknown kind, ignored');
+      if (second === 'spam' || second === 'allow') return void reportCall(callDeps, ev, second);
+      // a miswritten feature code (Stasis(app,report,<other>) or no kind): nothing to report, but the phone must
+      // not stay parked in our app, so it goes straight back to the dialplan (which hangs up), retried if need be
+      log.warn({ callId: ev.channel.id, kind: second?.slice(0, 32) ?? null }, 'ARI: feature code with an unknown kind, sent back to the dialplan');
+      releaser.release(ev.channel.id);
       return;
     }
     void screenCall(callDeps, ev);

@@ -23,8 +23,10 @@ async function recordOf(callId: string): Promise<CallRecord & { id: string }> {
 
 /** Every `continue` chut sent, with its query: a named context could kill a call if it did not exist. */
 const continues: string[] = [];
+let connectedAt = 0;
 beforeAll(async () => {
   h = await startAriHarness({ label: 'ari-routes' });
+  connectedAt = Date.now();
   h.sim.on('request', (r: SimRequest) => { if (r.path.endsWith('/continue')) continues.push(r.query.toString()); });
 });
 afterAll(async () => { await h.stop(); });
@@ -131,6 +133,17 @@ describe('report the last caller (*77 / *78 feature codes)', () => {
     const next = await h.sim.placeCall({ ...call('REJECT old friend', { kind: 'silent' }, number), dialled: '202' });
     expect(next.route).toBe('ring');
     expect(await recordOf(next.callId)).toMatchObject({ rule: 'allowlist' });
+  });
+
+  it('a feature code of an unknown kind, or of none, is sent back to the dialplan at once, never left parked', async () => {
+    // after the orphan sweep that follows chut's connection, which would also continue a parked channel
+    await new Promise((r) => setTimeout(r, Math.max(0, connectedAt + 1500 - Date.now())));
+    for (const args of [['report', 'bogus'], ['report']]) {
+      const out = await h.sim.placeFeatureCall('203', 'spam', '*79', args);
+      expect(out, args.join(',')).toMatchObject({ handled: true, route: 'ring', answered: false, played: [] });
+      expect(out.durationMs).toBeLessThan(500);
+    }
+    expect(h.logs.some((l) => l.includes('feature code with an unknown kind'))).toBe(true);
   });
 
   it('a feature code from an extension that is not a plain extension reports nothing and plays the error beep', async () => {

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { PbxSimulator, SimulatedCall, SimulatedCallOutcome } from '../types.js';
+import type { PbxSimulator, SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { SimChannel, type ChannelHost, type DialplanModel, type SimTiming } from './channel.js';
 import { ariTimestamp, type PlaybackData } from './frames.js';
 import { route, type RestState } from './rest.js';
@@ -33,6 +33,10 @@ export interface SimRequest { method: string; path: string; channelId: string | 
 export interface FeatureCallOutcome {
   /** Whether chut took the call (false: no app connected, Stasis returned at once). */
   handled: boolean;
+  /** `ring`: the call left Stasis and went on in the dialplan (the snippet hangs up after it); `dead-air`: it was
+   * left parked in Stasis until the phone gave up; `hung-up`: the phone hung up first. */
+  route: SimulatedRoute;
+  durationMs: number;
   answered: boolean;
   /** Media URIs chut played, in order. */
   played: string[];
@@ -239,14 +243,18 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played], dialplan: ch.steps }));
   }
 
-  /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`. */
-  async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78'): Promise<FeatureCallOutcome> {
-    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, 2, ['report', kind],
+  /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`.
+   * `args`: the Stasis arguments, to model a miswritten feature code (e.g. `['report', 'bogus']`, `['report']`). */
+  async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78',
+    args: string[] = ['report', kind]): Promise<FeatureCallOutcome> {
+    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, 2, args,
       { behaviour: { kind: 'silent' }, maxDurationMs: 10_000 });
     ch.start();
     const handled = ch.inStasis;
     const outcome = await ch.outcome;
-    return { handled, answered: outcome.answered, played: [...ch.played], heardDigits: outcome.heardDigits };
+    return {
+      handled, route: outcome.route, durationMs: outcome.durationMs, answered: outcome.answered, played: [...ch.played], heardDigits: outcome.heardDigits,
+    };
   }
 }
 
