@@ -14,6 +14,7 @@ const listenPort = z.number().int().min(0).max(65535);
 /** Dialplan names (contexts, extensions, labels) chut writes into protocol frames: a safe subset only. */
 const dialplanName = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,64}$/, 'letters, digits and _ . + * # - only (max 64)');
 const soundName = z.string().regex(/^[A-Za-z0-9_/.-]{1,128}$/, 'a sound file name: letters, digits, _ / . - only');
+const freeswitchSound = z.string().regex(/^[A-Za-z0-9_/.${}:-]{1,200}$/, 'a FreeSWITCH sound path without .wav: letters, digits, _ / . - only');
 const eventName = z.enum(['call-rejected', 'captcha-failed', 'voicemail-routed', 'number-auto-blocked']);
 
 const promptSet = z.object({
@@ -139,7 +140,17 @@ export const configSchema = z.object({
       z.object({ type: z.literal('app'), profile: dialplanName.default('default') }).strict(),
       z.object({ type: z.literal('transfer'), extension: dialplanName, context: dialplanName }).strict(),
     ]).default({ type: 'app', profile: 'default' }),
-    /** Base path of captcha prompt files; a prompt name `x` plays `<soundPrefix>x.wav`. */
+    /** Captcha prompt names (Asterisk's, as in captcha.prompts) → FreeSWITCH sound files, without `.wav`. The
+     * defaults are FreeSWITCH's stock sounds (en/us/callie; fr/ca/june uses the same names): the Asterisk names do
+     * not exist there, and a prompt that cannot be played makes the call ring instead of challenging it. */
+    sounds: z.record(soundName, freeswitchSound).default({
+      'please-enter-the': 'ivr/ivr-please_enter_the',
+      digits: 'ivr/ivr-id_number',
+      'please-try-again': 'ivr/ivr-please_try_again',
+      'thank-you-for-calling': 'ivr/ivr-thank_you_for_calling',
+      goodbye: 'voicemail/vm-goodbye',
+    }),
+    /** A prompt name not in `sounds` plays `<soundPrefix><name>.wav`. */
     soundPrefix: z.string().regex(/^[A-Za-z0-9_/.${}:-]{0,200}$/).default('ivr/ivr-'),
     inbound: z.object({
       enabled: z.boolean().default(false),

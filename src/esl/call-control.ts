@@ -103,7 +103,7 @@ export class EslCallControl implements CallControl {
     return this.verb(async () => {
       // Each sound is its own playback, checked: a prompt nobody heard must not turn into a failed captcha, and
       // throwing makes the screener ring the call. (In one file_string list a missing sound would be skipped.)
-      for (const arg of promptPlaybacks(prompt, this.config.esl.soundPrefix)) {
+      for (const arg of promptPlaybacks(prompt, this.config.esl)) {
         const done = await this.run({ app: 'playback', arg });
         const response = done['Application-Response'] ?? '';
         if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${response.slice(0, 40)})`);

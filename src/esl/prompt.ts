@@ -11,8 +11,14 @@
 import type { PromptItem } from '../screening/types.js';
 import { argPattern, checked } from './command.js';
 
+/** How prompt names become FreeSWITCH files: `sounds[name]`, else `<soundPrefix><name>` (`.wav` added). */
+export interface SoundFiles {
+  sounds: Readonly<Record<string, string>>;
+  soundPrefix: string;
+}
+
 /** The playback arguments of a prompt, in order (empty for an empty prompt). */
-export function promptPlaybacks(items: readonly PromptItem[], soundPrefix: string): string[] {
+export function promptPlaybacks(items: readonly PromptItem[], files: SoundFiles): string[] {
   const playbacks: string[] = [];
   let digits: string[] = [];
   const flushDigits = () => {
@@ -23,7 +29,8 @@ export function promptPlaybacks(items: readonly PromptItem[], soundPrefix: strin
   for (const item of items) {
     if ('sound' in item) {
       flushDigits();
-      playbacks.push(checked(`${soundPrefix}${item.sound}.wav`, argPattern.sound, 'sound'));
+      const file = Object.hasOwn(files.sounds, item.sound) ? files.sounds[item.sound] : `${files.soundPrefix}${item.sound}`;
+      playbacks.push(checked(`${file}.wav`, argPattern.sound, 'sound'));
     } else {
       for (const d of checked(item.digits, argPattern.digits, 'digits')) digits.push(`digits/${d}.wav`);
     }

@@ -5,6 +5,8 @@ import { inboundCallFrom, verstatFromPai } from '../../../src/esl/channel-data.j
 import { rejectSteps, voicemailSteps } from '../../../src/esl/route-commands.js';
 import { parseConfig } from '../../../src/config.js';
 
+const NONE = { sounds: {}, soundPrefix: '' };
+
 describe('ESL command serializer', () => {
   it('writes sendmsg execute exactly as the recorded session', () => {
     const cmd = executeCommand('transfer', '2000 XML screening-in', '7bb17541-880a-48c2-92b0-9fbf63b4b44c');
@@ -20,14 +22,21 @@ describe('ESL command serializer', () => {
     expect(() => hangupCommand('NORMAL\nCLEARING')).toThrow(EslCommandError);
   });
 
+  it('plays the default prompts from FreeSWITCH\'s stock sounds, not Asterisk\'s names (which FreeSWITCH does not have)', () => {
+    const { intro, retry, thanks, goodbye } = parseConfig({}).captcha.prompts.fr as { intro: string[]; retry: string[]; thanks: string[]; goodbye: string[] };
+    const played = promptPlaybacks([...retry, ...intro, ...thanks, ...goodbye].map((sound) => ({ sound })), parseConfig({}).esl);
+    expect(played).toEqual(['ivr/ivr-please_try_again.wav', 'ivr/ivr-please_enter_the.wav', 'ivr/ivr-id_number.wav',
+      'ivr/ivr-thank_you_for_calling.wav', 'voicemail/vm-goodbye.wav']);
+  });
+
   it('plays each sound on its own (checkable) and the digits as one file_string list, refusing unsafe names', () => {
-    expect(promptPlaybacks([{ sound: 'please-try-again' }, { sound: 'please-enter' }, { digits: '4721' }], 'ivr/ivr-')).toEqual([
-      'ivr/ivr-please-try-again.wav', 'ivr/ivr-please-enter.wav', 'file_string://digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav']);
-    expect(promptPlaybacks([{ digits: '7' }], '')).toEqual(['digits/7.wav']);
-    expect(promptPlaybacks([], '')).toEqual([]);
-    expect(() => promptPlaybacks([{ digits: '12a' }], '')).toThrow(EslCommandError);
-    expect(() => promptPlaybacks([{ sound: 'x!y' }], '')).toThrow(EslCommandError);
-    expect(() => promptPlaybacks([{ sound: 'x y' }], '')).toThrow(EslCommandError);
+    expect(promptPlaybacks([{ sound: 'please-try-again' }, { sound: 'please-enter' }, { digits: '4721' }], { sounds: { 'please-try-again': 'ivr/ivr-please_try_again' }, soundPrefix: 'ivr/ivr-' })).toEqual([
+      'ivr/ivr-please_try_again.wav', 'ivr/ivr-please-enter.wav', 'file_string://digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav']);
+    expect(promptPlaybacks([{ digits: '7' }], NONE)).toEqual(['digits/7.wav']);
+    expect(promptPlaybacks([], NONE)).toEqual([]);
+    expect(() => promptPlaybacks([{ digits: '12a' }], NONE)).toThrow(EslCommandError);
+    expect(() => promptPlaybacks([{ sound: 'x!y' }], NONE)).toThrow(EslCommandError);
+    expect(() => promptPlaybacks([{ sound: 'x y' }], NONE)).toThrow(EslCommandError);
   });
 
   it('never builds a voicemail target from an unusable mailbox', () => {
