@@ -293,6 +293,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       const vars: Record<string, string> = { CHUT_ROUTE: labels.voicemail };
       if (mailbox && MAILBOX.test(mailbox)) vars.CHUT_MAILBOX = mailbox;
       await leave(vars);
+      return 'voicemail' as const;
     },
     reject: () => leave({ CHUT_ROUTE: labels.reject, CHUT_REJECT: o.rejectStyle }),
   };

@@ -125,16 +125,16 @@ export class EslCallControl implements CallControl {
     });
   }
 
-  toVoicemail(mailbox: string | null): Promise<void> {
+  toVoicemail(mailbox: string | null): Promise<'voicemail' | 'ring'> {
     return this.verb(() => this.voicemail(mailbox));
   }
 
-  private async voicemail(mailbox: string | null): Promise<void> {
+  private async voicemail(mailbox: string | null): Promise<'voicemail' | 'ring'> {
     const steps = voicemailSteps(this.config, mailbox);
     if (!steps) {
       this.logger.warn('no usable voicemail mailbox: ringing instead (fail-open)');
       this.failOpen('no usable voicemail mailbox');
-      return;
+      return 'ring';
     }
     const box = this.config.esl.voicemail.type === 'app' ? voicemailBox(this.config, mailbox) : null;
     if (box !== null) {
@@ -143,10 +143,11 @@ export class EslCallControl implements CallControl {
       if (!check.exists) {
         this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'voicemail box not found in FreeSWITCH: ringing instead (fail-open)');
         this.failOpen('voicemail box not found');
-        return;
+        return 'ring';
       }
     }
     await this.queueFinal(steps);
+    return 'voicemail';
   }
 
   reject(): Promise<void> {

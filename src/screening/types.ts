@@ -71,7 +71,9 @@ export interface CallControl {
   play(prompt: PromptItem[]): Promise<void>;
   /** Leave screening towards the user's normal destination, without answering. */
   ring(): Promise<void>;
-  toVoicemail(mailbox: string | null): Promise<void>;
+  /** Resolves with the route the call took: `ring` when the PBX has no such mailbox and the adapter rang instead
+   * (FreeSWITCH tells; on Asterisk the dialplan rings on VMSTATUS=FAILED after chut let go, so it says voicemail). */
+  toVoicemail(mailbox: string | null): Promise<'voicemail' | 'ring'>;
   reject(): Promise<void>;
 }
 

@@ -29,7 +29,7 @@ export class FakeControl implements CallControl {
   answer = () => this.verb('answer');
   ring = () => this.verb('ring');
   reject = () => this.verb('reject');
-  toVoicemail = (mailbox: string | null) => this.verb(`voicemail:${mailbox ?? ''}`);
+  toVoicemail = async (mailbox: string | null) => (await this.verb(`voicemail:${mailbox ?? ''}`), 'voicemail' as const);
   play = async (prompt: PromptItem[]) => this.verb(`play:${prompt.map((p) => ('sound' in p ? p.sound : `#${p.digits}`)).join(',')}`);
 
   async askDigits(req: AskDigitsRequest): Promise<string> {

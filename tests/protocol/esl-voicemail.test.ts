@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeCommand, plainCommand } from '../../src/esl/command.js';
 import { FakeFreeSwitch } from '../fakes/esl/index.js';
-import { call, startHarness, type Harness } from '../fakes/esl/harness.js';
+import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 import { scripted as run } from '../fakes/esl/scripted.js';
 import { SIM_DOMAIN } from '../../src/sim/esl/index.js';
 
@@ -63,6 +63,8 @@ describe('chut checks the box before queuing voicemail', () => {
     expect(out.commands).toContain(`api user_exists id 2002 ${SIM_DOMAIN}`);
     expect(out.commands).toContain(`api user_exists number-alias 2002 ${SIM_DOMAIN}`);
     expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
+    // the record says what happened to the call: it rang
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
   }));
 
   it('a box known only by its number-alias gets the message', () => withHarness([{ id: '1000', numberAlias: '2002' }], async (h) => {
@@ -72,11 +74,13 @@ describe('chut checks the box before queuing voicemail', () => {
       `api uuid_getvar ${out.callId} domain_name`, `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
     ]);
     expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'voicemail' });
   }));
 
   it('a failed captcha whose voicemail box is unknown rings too', () => withHarness([], async (h) => {
     const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types', digits: '0000', delayMs: 20 } }));
     expect(out.route).toBe('ring');
     expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'failed' });
   }));
 });

@@ -7,8 +7,8 @@ export const ringRoute: RouteHandler = async ({ control }) => {
 };
 
 export const voicemailRoute: RouteHandler = async ({ control, voicemailMailbox, decision }) => {
-  await control.toVoicemail(voicemailMailbox ?? (decision.dialled || null));
-  return { finalRoute: 'voicemail', captcha: null };
+  const finalRoute = await control.toVoicemail(voicemailMailbox ?? (decision.dialled || null));
+  return { finalRoute, captcha: null };
 };
 
 export const rejectRoute: RouteHandler = async ({ control }) => {
