@@ -57,8 +57,10 @@ function setStatus(text, isError = false) {
 }
 
 // ---- stats → tiles and charts
-function localMidnight() {
+/** Local midnight `daysAgo` days back, as an ISO time (the API counts whole UTC hours from there). */
+function localMidnight(daysAgo = 0) {
   const d = new Date();
+  d.setDate(d.getDate() - daysAgo);
   d.setHours(0, 0, 0, 0);
   return d.toISOString();
 }
@@ -152,9 +154,12 @@ async function refresh() {
   setStatus('loading…');
   try {
     const since = localMidnight();
+    // the week's tiles cover the same 7 local days as its chart (a rolling 7d also counted part of an 8th day)
+    const weekSince = localMidnight(6);
     $('calls-today').dataset.since = since;
+    $('calls-week').dataset.since = weekSince;
     const [today, week] = await Promise.all([
-      api(`/api/stats?since=${encodeURIComponent(since)}`), api('/api/stats?since=7d'),
+      api(`/api/stats?since=${encodeURIComponent(since)}`), api(`/api/stats?since=${encodeURIComponent(weekSince)}`),
     ]);
     renderToday(today);
     renderWeek(week);

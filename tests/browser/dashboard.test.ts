@@ -98,7 +98,10 @@ describe('dashboard', () => {
     await openDashboard(page, errors);
     const since = await page.getAttribute('#calls-today', 'data-since');
     const today = await api(`/api/stats?since=${encodeURIComponent(since as string)}`);
-    const week = await api('/api/stats?since=7d');
+    const weekSince = await page.getAttribute('#calls-week', 'data-since');
+    // the week is the chart's 7 local days: today and the 6 before, from local midnight
+    expect(Date.parse(since as string) - Date.parse(weekSince as string)).toBeGreaterThanOrEqual(6 * 86_400_000 - 3_600_000);
+    const week = await api(`/api/stats?since=${encodeURIComponent(weekSince as string)}`);
     expect(today.total).toBe(9);
     expect(await page.textContent('#calls-today')).toBe(String(today.total));
     expect(await page.textContent('#rejected-today')).toBe(String(today.byRoute.reject));
