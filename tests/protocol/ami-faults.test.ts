@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { createAmiFake, eventually, header, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+import { createAmiFake, eventually, header, startAmiHarness, type AmiHarness, recordOf as recordOfCall } from '../fakes/ami/index.js';
 
 let h: AmiHarness;
 let n = 0;
@@ -10,14 +10,7 @@ const caller = () => `+3361288${String(5000 + ++n).padStart(4, '0')}`;
 const call = (callerName: string, behaviour: SimulatedCall['behaviour'] = { kind: 'silent' }, callerNumber = caller()): SimulatedCall =>
   ({ callerNumber, callerName, dialled: '0100000000', behaviour });
 
-async function recordOf(callId: string): Promise<CallRecord> {
-  let found: CallRecord | undefined;
-  await eventually(async () => {
-    found = (await h.chut.store.calls({ limit: 500 })).calls.find((c) => c.callId === callId);
-    return found !== undefined;
-  }, 8000, `the call record of ${callId}`);
-  return found as CallRecord;
-}
+const recordOf = (callId: string): Promise<CallRecord> => recordOfCall(h, callId);
 
 const ALLOWED_ACTIONS = new Set(['login', 'events', 'setvar', 'ping', 'logoff']);
 

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+import { startAmiHarness, type AmiHarness, recordOf as recordOfCall } from '../fakes/ami/index.js';
 
 let h: AmiHarness;
 let n = 0;
@@ -14,14 +14,7 @@ const caller = () => `+3361266${String(5000 + ++n).padStart(4, '0')}`;
 const call = (callerName: string, behaviour: SimulatedCall['behaviour'], callerNumber: string): SimulatedCall =>
   ({ callerNumber, callerName, dialled: '0100000000', behaviour });
 
-async function recordOf(callId: string): Promise<CallRecord> {
-  let found: CallRecord | undefined;
-  await eventually(async () => {
-    found = (await h.chut.store.calls({ limit: 200 })).calls.find((c) => c.callId === callId);
-    return found !== undefined;
-  }, 8000, `the call record of ${callId}`);
-  return found as CallRecord;
-}
+const recordOf = (callId: string): Promise<CallRecord> => recordOfCall(h, callId);
 
 const facts = (e164: string) => h.chut.store.lookup({ e164, now: Date.now(), rateWindowsSec: [], blockDigits: 8 });
 

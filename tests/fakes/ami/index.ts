@@ -8,6 +8,7 @@ import type { AmiAdapter } from '../../../src/ami/index.js';
 import { startChut, type RunningChut } from '../../../src/app.js';
 import { parseConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
+import type { CallRecord } from '../../../src/reputation/types.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { createAmiSimulator, serialize, header, type AmiSimulator, type AmiSimulatorOptions, type Packet } from '../../../src/sim/ami/index.js';
@@ -190,4 +191,14 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The call record chut stored for `callId`, waited for (records are written at hang-up). */
+export async function recordOf(h: AmiHarness, callId: string, timeoutMs = 10_000): Promise<CallRecord> {
+  let found: CallRecord | undefined;
+  await eventually(async () => {
+    found = (await h.chut.store.calls({ limit: 500 })).calls.find((c) => c.callId === callId);
+    return found !== undefined;
+  }, timeoutMs, `the call record of ${callId}`);
+  return found as CallRecord;
 }
