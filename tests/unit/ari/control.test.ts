@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createAriControl } from '../../../src/ari/control.js';
 import { parseFrame, type AriEvent } from '../../../src/ari/events.js';
-import { AriHttpError, type AriRest, type Query } from '../../../src/ari/rest.js';
+import { AriHttpError } from '../../../src/ari/rest.js';
 import { CallSession } from '../../../src/ari/session.js';
 import { silentLogger } from '../../../src/logger.js';
+import { CH, channel, fakeRest, type Sent } from './fake-rest.js';
 import { CallerHungUpError } from '../../../src/screening/types.js';
 
-interface Sent { method: string; path: string; query: Query | undefined }
-
-/** A REST double: records requests; `fail` decides per request whether to throw an HTTP error. */
-function fakeRest(fail: (s: Sent, n: number) => number | null = () => null) {
-  const sent: Sent[] = [];
-  const rest: AriRest = {
-    baseUrl: 'http://x/ari',
-    authHeader: 'Basic x',
-    close: () => undefined,
-    async request(method, path, query) {
-      const s = { method, path, query };
-      sent.push(s);
-      const status = fail(s, sent.length);
-      if (status) throw new AriHttpError(status, 'failure', method, path);
-      return undefined;
-    },
-  };
-  return { rest, sent };
-}
-
-const CH = '1795889353.33';
-const channel = { id: CH, name: 'PJSIP/trunk-1', state: 'Up', caller: { name: 'A', number: '+33162000000' }, dialplan: { context: 'chut-screen', exten: '0100000000', priority: 3 } };
 const ev = (obj: Record<string, unknown>): AriEvent => {
   const p = parseFrame(JSON.stringify(obj));
   if (!p.ok || p.event.type === 'Other') throw new Error('bad test frame');

@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseFrame, type AriEvent } from '../../../src/ari/events.js';
 import { createAriReleaser, releaseWithin } from '../../../src/ari/release.js';
-import { AriHttpError, AriTransportError, type AriRest, type Query } from '../../../src/ari/rest.js';
+import type { AriRest } from '../../../src/ari/rest.js';
 import { silentLogger } from '../../../src/logger.js';
+import { CH, channel, fakeRest, type Sent } from './fake-rest.js';
 
-interface Sent { method: string; path: string; query: Query | undefined }
-
-/** A REST double: `reply(s, n)` gives an HTTP status to fail with, 'timeout' for a transport error, or null for 204. */
-function fakeRest(reply: (s: Sent, n: number) => number | 'timeout' | null) {
-  const sent: Sent[] = [];
-  const rest: AriRest = {
-    baseUrl: 'http://x/ari',
-    authHeader: 'Basic x',
-    close: () => undefined,
-    async request(method, path, query) {
-      const s = { method, path, query };
-      sent.push(s);
-      const r = reply(s, sent.length);
-      if (r === 'timeout') throw new AriTransportError(method, path, 'timed out after 2000 ms');
-      if (r !== null) throw new AriHttpError(r, 'failure', method, path);
-      return undefined;
-    },
-  };
-  return { rest, sent };
-}
-
-const CH = '1795889353.33';
-const channel = { id: CH, name: 'PJSIP/trunk-1', state: 'Up', caller: { name: 'A', number: '+33162000000' }, dialplan: { context: 'chut-screen', exten: '0100000000', priority: 3 } };
 const stasisEnd = (): AriEvent => {
   const p = parseFrame(JSON.stringify({ type: 'StasisEnd', channel }));
   if (!p.ok || p.event.type === 'Other') throw new Error('bad test frame');
