@@ -146,12 +146,14 @@ export class EslCallControl implements CallControl {
         return 'ring';
       }
     }
-    await this.queueFinal(steps);
-    return 'voicemail';
+    return (await this.queueFinal(steps, 'voicemail')) ? 'voicemail' : 'ring';
   }
 
+  /** A reject FreeSWITCH refused has rung the call: that throws, so that the screener records the ring it takes. */
   reject(): Promise<void> {
-    return this.verb(() => this.queueFinal(rejectSteps(this.config.routes.reject)));
+    return this.verb(async () => {
+      if (!(await this.queueFinal(rejectSteps(this.config.routes.reject), 'reject'))) throw new Error('reject refused by FreeSWITCH: the call rang');
+    });
   }
 
   /**
@@ -178,20 +180,44 @@ export class EslCallControl implements CallControl {
     }
   }
 
-  /** Queues steps that end the call; the connection stays open so the call cannot fall through to ring. */
-  private async queueFinal(steps: AppStep[]): Promise<void> {
+  /**
+   * Queues steps that end the call; the connection stays open so the call cannot fall through to ring. Resolves false
+   * when FreeSWITCH refused a step (`-ERR`) or its reply was lost while the call was still up: that step never runs,
+   * so holding the call would leave the caller in silence until they hang up. The socket ends instead (the dialplan
+   * continues: the call rings). The steps go one at a time: a step queued behind a refused one would still run (the
+   * hangup after a refused voicemail would end a wanted call).
+   */
+  private async queueFinal(steps: AppStep[], route: string): Promise<boolean> {
     this.markRouted();
     const last = steps[steps.length - 1];
     if (last?.app === 'transfer') {
       await this.run(last);
       this.conn.close('transferred');
-      return;
+      return true;
     }
     this.ending = 'hold-until-hangup';
     // The hang-up that ends the hold comes as an event; the steps run even if events were refused.
     await this.requestEvents();
-    const replies = steps.map((s) => this.conn.send(executeCommand(s.app, s.arg).frame));
-    await Promise.all(replies);
+    for (const [i, step] of steps.entries()) {
+      // A call that ended after our first step (respond 607 hangs it up) took the route.
+      if (i > 0 && this.signal.aborted) return true;
+      let failure: string;
+      try {
+        const reply = await this.conn.send(executeCommand(step.app, step.arg).frame);
+        if (reply.ok) continue;
+        failure = `refused: ${reply.text.slice(0, 80)}`;
+      } catch (err) {
+        failure = `not sent: ${(err as Error).message}`;
+      }
+      if (this.signal.aborted) {
+        if (i > 0) return true;
+        throw new CallerHungUpError();
+      }
+      this.logger.warn({ route, app: step.app, failure }, `FreeSWITCH did not take the ${route} step: ringing instead (fail-open)`);
+      this.failOpen(`${route} step ${step.app} ${failure}`);
+      return false;
+    }
+    return true;
   }
 
   private markRouted(): void {

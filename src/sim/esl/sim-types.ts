@@ -21,10 +21,13 @@ export interface EslFaults {
   /** Answer chut's `sendmsg` execute of this application with bytes that are not ESL (chut then ends the connection
    * itself, as on any protocol error) instead of `+OK`; null: never. */
   garbleReplyTo: string | null;
+  /** Refuse chut's `sendmsg` execute of this application: the reply is `-ERR memory error` (what mod_event_socket
+   * answers when it cannot queue a sendmsg for the socket's own channel) and the app never runs; null: never. */
+  refuseApp: string | null;
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null };
 }
 
 export interface ChannelEnv {

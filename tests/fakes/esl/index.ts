@@ -55,6 +55,13 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** chut's `sendmsg` execute of `app` is refused (`-ERR memory error`, the app never runs); later commands are
+   * answered as usual. */
+  refuseApp(app: string): this {
+    this.faults.refuseApp = app;
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     return this;
