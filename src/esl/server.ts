@@ -4,6 +4,7 @@
  * dialplan continues: accepting and closing without `connect` would leave the caller in dead air.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { EslConnection } from './connection.js';
 import { refuseConnection, runSession, type SessionDeps } from './session.js';
 
 export interface OutboundServerOptions extends SessionDeps {
@@ -15,9 +16,12 @@ export interface OutboundServerOptions extends SessionDeps {
   stopGraceMs?: number;
 }
 
+/** After stop() ended the remaining calls, how long it waits for their sessions to write their records. */
+const STOP_SETTLE_MS = 500;
+
 export class OutboundServer {
   private server: Server | null = null;
-  private readonly live = new Set<Socket>();
+  private readonly live = new Set<EslConnection>();
   private readonly sessions = new Set<Promise<void>>();
   private stopping = false;
 
@@ -52,11 +56,12 @@ export class OutboundServer {
       refuseConnection(socket);
       return;
     }
-    this.live.add(socket);
+    const conn = new EslConnection(socket);
+    this.live.add(conn);
     // Counted until the socket closes, not until the screener returns: a stuck screener must not hold
     // a slot once its call has rung.
-    socket.once('close', () => this.live.delete(socket));
-    const session = runSession(socket, this.opts)
+    socket.once('close', () => this.live.delete(conn));
+    const session = runSession(conn, this.opts)
       .catch((err: unknown) => this.opts.logger.error({ err }, 'ESL session crashed'))
       .finally(() => this.sessions.delete(session));
     this.sessions.add(session);
@@ -70,8 +75,15 @@ export class OutboundServer {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.opts.stopGraceMs ?? 2000).unref());
     await Promise.race([Promise.all([...this.sessions]), grace]);
-    // Calls still screening now ring: ending the socket makes the dialplan continue.
-    for (const socket of this.live) socket.destroy();
+    // Calls still screening now ring: ending the socket makes the dialplan continue. chut ends them itself (closed as
+    // chut's own, before the socket goes), so no session reads this as the caller hanging up: no captcha outcome.
+    for (const conn of this.live) {
+      conn.close('chut stopping');
+      conn.socket.destroy();
+    }
+    // A moment for those sessions to record the ring (the store is closed after the adapters).
+    const settle = new Promise<void>((resolve) => setTimeout(resolve, STOP_SETTLE_MS).unref());
+    await Promise.race([Promise.all([...this.sessions]), settle]);
     await closed;
   }
 }

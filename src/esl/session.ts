@@ -47,8 +47,8 @@ export function refuseConnection(socket: Socket): void {
   void connectAndRead(conn).finally(() => conn.close('refused'));
 }
 
-export async function runSession(socket: Socket, deps: SessionDeps): Promise<void> {
-  const conn = new EslConnection(socket);
+/** Runs one call on an accepted connection (the server keeps `conn` to end it as chut's own close on stop). */
+export async function runSession(conn: EslConnection, deps: SessionDeps): Promise<void> {
   const data = await connectAndRead(conn);
   const call = data ? inboundCallFrom(data, Date.now()) : null;
   if (!call) {
@@ -87,16 +87,18 @@ function eventRequester(conn: EslConnection): () => Promise<boolean> {
 
 async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>): Promise<void> {
   const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId);
+  const closed = new AbortController();
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),
     onDisconnectNotice: () => control.hungUp(),
     // A hang-up is a CHANNEL_HANGUP or a disconnect notice, or FreeSWITCH dropping the socket before chut routed
-    // the call. The socket ending after chut rang, or because chut ended it (reply timeout, protocol error,
-    // watchdog), is not: the socket app returns and FreeSWITCH rings the call. A held voicemail/reject call's
-    // connection ending for any reason ends the hold.
+    // the call (or while it holds a voicemail/reject call). The socket ending after chut rang, or because chut ended
+    // it (reply timeout, protocol error, watchdog, chut stopping), is not: the socket app returns and FreeSWITCH
+    // rings the call. The connection ending for any reason ends a hold.
     onClose: (reason, byPeer) => {
+      closed.abort();
       const rang = control.routed && control.ending === 'close';
-      if (control.ending === 'hold-until-hangup' || (byPeer && !rang)) control.hungUp();
+      if (byPeer && !rang) control.hungUp();
       else control.connectionLost(reason);
     },
   };
@@ -112,18 +114,25 @@ async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionD
     const result = await deps.screening.handleCall(call, control);
     log.debug({ route: result.finalRoute }, 'ESL call handled');
     if (control.ending === 'hold-until-hangup' && !control.signal.aborted && !conn.closed) {
-      await waitForHangup(control.signal, HOLD_MAX_MS);
+      await waitForHangup([control.signal, closed.signal], HOLD_MAX_MS);
     }
   } finally {
     clearTimeout(watchdog);
   }
 }
 
-function waitForHangup(signal: AbortSignal, maxMs: number): Promise<void> {
+/** Resolves when any of `signals` aborts, or after `maxMs`. */
+function waitForHangup(signals: AbortSignal[], maxMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, maxMs);
+    const done = () => {
+      clearTimeout(timer);
+      for (const signal of signals) signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
     timer.unref();
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    if (signals.some((signal) => signal.aborted)) return done();
+    for (const signal of signals) signal.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -140,5 +149,5 @@ async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spa
     conn.sendNoWait(executeCommand(app, arg).frame);
   }
   // Held open until the queued hangup ran: closing earlier would end the socket app before the tone.
-  await waitForHangup(gone.signal, 15_000);
+  await waitForHangup([gone.signal], 15_000);
 }

@@ -51,6 +51,18 @@ describe('a refused final step rings the call', () => {
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'reject', route: 'ring' });
   });
 
+  it('a final step whose reply is garbled (chut ends the connection itself): rings, recorded ring, never hung-up', async () => {
+    h.sim.garbleReplyTo('voicemail');
+    const vm = await place('2002');
+    expect(vm.out.route).toBe('ring');
+    expect(vm.elapsed).toBeLessThan(3000);
+    expect(await recordOf(h, vm.out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
+    h.sim.reset().garbleReplyTo('pre_answer');
+    const rej = await place('2003');
+    expect(rej.out.route).toBe('ring');
+    expect(await recordOf(h, rej.out.callId)).toMatchObject({ action: 'reject', route: 'ring' });
+  });
+
   it('unrefused voicemail and reject still hold the call until their own hangup', async () => {
     const vm = await place('2002');
     expect(vm.out.route).toBe('voicemail');
