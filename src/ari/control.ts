@@ -295,6 +295,6 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       await leave(vars);
       return 'voicemail' as const;
     },
-    reject: () => leave({ CHUT_ROUTE: labels.reject, CHUT_REJECT: o.rejectStyle }),
+    reject: async () => (await leave({ CHUT_ROUTE: labels.reject, CHUT_REJECT: o.rejectStyle }), 'reject' as const),
   };
 }

@@ -149,11 +149,9 @@ export class EslCallControl implements CallControl {
     return (await this.queueFinal(steps, 'voicemail')) ? 'voicemail' : 'ring';
   }
 
-  /** A reject FreeSWITCH refused has rung the call: that throws, so that the screener records the ring it takes. */
-  reject(): Promise<void> {
-    return this.verb(async () => {
-      if (!(await this.queueFinal(rejectSteps(this.config.routes.reject), 'reject'))) throw new Error('reject refused by FreeSWITCH: the call rang');
-    });
+  /** A reject FreeSWITCH refused has rung the call: it says so, and the record (with a failed captcha's outcome) says ring. */
+  reject(): Promise<'reject' | 'ring'> {
+    return this.verb(async () => ((await this.queueFinal(rejectSteps(this.config.routes.reject), 'reject')) ? 'reject' : 'ring'));
   }
 
   /**

@@ -74,7 +74,8 @@ export interface CallControl {
   /** Resolves with the route the call took: `ring` when the PBX has no such mailbox and the adapter rang instead
    * (FreeSWITCH tells; on Asterisk the dialplan rings on VMSTATUS=FAILED after chut let go, so it says voicemail). */
   toVoicemail(mailbox: string | null): Promise<'voicemail' | 'ring'>;
-  reject(): Promise<void>;
+  /** Resolves with the route the call took: `ring` when the PBX refused the reject and the adapter rang instead. */
+  reject(): Promise<'reject' | 'ring'>;
 }
 
 /** A decision plus the stored facts behind it (for `chut lookup` and the API). */

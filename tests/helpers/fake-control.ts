@@ -28,7 +28,7 @@ export class FakeControl implements CallControl {
 
   answer = () => this.verb('answer');
   ring = () => this.verb('ring');
-  reject = () => this.verb('reject');
+  reject = async () => (await this.verb('reject'), 'reject' as const);
   toVoicemail = async (mailbox: string | null) => (await this.verb(`voicemail:${mailbox ?? ''}`), 'voicemail' as const);
   play = async (prompt: PromptItem[]) => this.verb(`play:${prompt.map((p) => ('sound' in p ? p.sound : `#${p.digits}`)).join(',')}`);
 

@@ -74,3 +74,17 @@ describe('a refused final step rings the call', () => {
     expect(await recordOf(h, rej.out.callId)).toMatchObject({ route: 'reject' });
   });
 });
+
+describe('a refused reject after a failed captcha', () => {
+  it('rings the call and keeps the captcha outcome in the record (the caller failed it)', async () => {
+    const h = await startHarness({ captcha: { onFail: 'reject' } });
+    try {
+      h.sim.refuseApp('pre_answer');
+      const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types', digits: '0000', delayMs: 20 } }));
+      expect(out.route).toBe('ring');
+      expect(await recordOf(h, out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'failed' });
+    } finally {
+      await h.close();
+    }
+  });
+});

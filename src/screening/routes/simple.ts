@@ -12,6 +12,6 @@ export const voicemailRoute: RouteHandler = async ({ control, voicemailMailbox, 
 };
 
 export const rejectRoute: RouteHandler = async ({ control }) => {
-  await control.reject();
-  return { finalRoute: 'reject', captcha: null };
+  const finalRoute = await control.reject();
+  return { finalRoute, captcha: null };
 };
