@@ -93,7 +93,12 @@ export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
     const watchdog = setTimeout(() => {
       if (session.phase !== 'screening') return;
       log.warn('ARI: no route from the screener in time, ringing (fail-open)');
-      control.leave().catch((err: unknown) => log.warn({ err: String(err) }, 'ARI: watchdog continue failed'));
+      control.leave().catch((err: unknown) => {
+        if (session.signal.aborted) return;
+        // the screener may never return (that is why the watchdog fired): the release list keeps trying now
+        log.warn({ err: String(err) }, 'ARI: watchdog continue failed, the release list takes the channel over');
+        deps.release(ev.channel.id, { overwriteRoute: control.routeVariableSet });
+      });
     }, deps.config.screening.deadlineMs + 2000);
     try {
       const verstat = await readVerstat(deps.rest, ev, Math.min(150, deps.config.ari.requestTimeoutMs), log);
