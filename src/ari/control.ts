@@ -103,8 +103,14 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     return err instanceof AriHttpError && err.status === 404;
   }
 
+  /** Why the call's waits ended: the caller gone, or the channel out of our hands (a plain error: never a hang-up). */
+  function endedError(): Error {
+    if (session.callerGone.aborted) return new CallerHungUpError();
+    return new Error(`ARI: the channel is no longer in chut's hands (${session.endReason ?? 'ended'})`);
+  }
+
   function checkAlive(): void {
-    if (session.signal.aborted) throw new CallerHungUpError();
+    if (session.signal.aborted) throw endedError();
     if (session.eventsLost.aborted) throw new AriEventsLostError();
   }
 
@@ -170,7 +176,9 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
 
   async function leaveStasis(vars: Record<string, string>): Promise<void> {
     // Only a hang-up stops us: with the event stream lost, REST still works and the call must still leave.
-    if (session.signal.aborted) throw new CallerHungUpError();
+    if (session.callerGone.aborted) throw new CallerHungUpError();
+    // Left Stasis without us (the snippet's time limit rang it) or let go at stop: nothing left to send.
+    if (session.signal.aborted) return;
     const before = session.phase;
     session.transition('leaving');
     // A voicemail or reject leave whose continue failed left its CHUT_ROUTE behind: the fail-open ring must
@@ -262,7 +270,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       }
       function onAbort(): void {
         stop();
-        reject(session.signal.aborted ? new CallerHungUpError() : new AriEventsLostError());
+        reject(session.signal.aborted ? endedError() : new AriEventsLostError());
       }
       if (session.signal.aborted || session.eventsLost.aborted) return onAbort();
       session.signal.addEventListener('abort', onAbort, { once: true });
@@ -278,7 +286,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
 
   const labels = o.labels;
   return {
-    get signal() { return session.signal; },
+    get signal() { return session.callerGone; },
     get routed() { return routed; },
     get routeVariableSet() { return routeVariableSet; },
     leave,

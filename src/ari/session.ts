@@ -35,6 +35,7 @@ export class CallSession {
   phase: CallPhase = 'screening';
   endReason: EndReason | null = null;
   private readonly aborter = new AbortController();
+  private readonly gone = new AbortController();
   private readonly lost = new AbortController();
   private readonly playbacks = new Map<string, PlaybackWaiter>();
   private digitListener: ((digit: string) => void) | null = null;
@@ -49,6 +50,12 @@ export class CallSession {
   /** Aborts when the caller hangs up or the channel leaves Stasis behind our back. */
   get signal(): AbortSignal {
     return this.aborter.signal;
+  }
+
+  /** Aborts only when the caller is gone (hang-up, channel destroyed): not when the channel left Stasis without
+   * us (the snippet's time limit rang it) or chut let it go (stop). Only this may count against the caller. */
+  get callerGone(): AbortSignal {
+    return this.gone.signal;
   }
 
   /** Aborts when the event stream broke while the call was interacting (answered, prompts, DTMF). */
@@ -152,6 +159,7 @@ export class CallSession {
     this.digitListener = null;
     for (const waiter of this.playbacks.values()) waiter.resolve('failed');
     this.playbacks.clear();
+    if (reason === 'hung-up' || reason === 'destroyed') this.gone.abort();
     if (abortsCall) this.aborter.abort();
     for (const l of this.endListeners.splice(0)) l();
   }

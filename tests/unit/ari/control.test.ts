@@ -5,6 +5,7 @@ import { AriHttpError } from '../../../src/ari/rest.js';
 import { CallSession } from '../../../src/ari/session.js';
 import { silentLogger } from '../../../src/logger.js';
 import { CH, channel, fakeRest, type Sent } from './fake-rest.js';
+import { runCaptcha } from '../../../src/screening/run-captcha.js';
 import { CallerHungUpError } from '../../../src/screening/types.js';
 
 const ev = (obj: Record<string, unknown>): AriEvent => {
@@ -29,6 +30,41 @@ function setup(fail?: (s: Sent, n: number) => number | null, answerBoundS?: numb
 
 const ask = { prompt: [{ sound: 'please-enter-the' }, { digits: '4721' }], maxDigits: 4, firstDigitTimeoutMs: 200, interDigitTimeoutMs: 200 };
 const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('a captcha ended by something other than the caller', () => {
+  const stasisEnd = () => ev({ type: 'StasisEnd', channel });
+  const hangupRequest = () => ev({ type: 'ChannelHangupRequest', channel, cause: 16 });
+
+  async function interacting() {
+    const t = setup();
+    const captcha = { attempts: 1, length: 4, prompts: { intro: ['please-enter-the'], retry: [], thanks: [], goodbye: [] }, newDigits: () => '4721', firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 1000 };
+    const outcome = runCaptcha(t.control, captcha);
+    await tick();
+    const id = (t.sent.find((s) => s.path.endsWith('/play'))?.query?.playbackId ?? '') as string;
+    t.session.handle(playback('PlaybackFinished', id, 'done'));
+    await tick();
+    return { ...t, outcome };
+  }
+
+  it('the channel leaving Stasis without us (the snippet\'s time limit rang it) is not the caller hanging up', async () => {
+    const { session, control, outcome } = await interacting();
+    session.handle(stasisEnd());
+    await expect(outcome).rejects.toThrow(/no longer in chut's hands \(left-stasis\)/);
+    expect(control.signal.aborted).toBe(false); // nothing counts against the caller
+    await expect(control.ring()).resolves.toBeUndefined(); // and the fail-open ring has nothing left to send
+  });
+
+  it('chut letting the call go at stop is not a hang-up either; a real hang-up still is', async () => {
+    const a = await interacting();
+    a.session.end('evicted');
+    await expect(a.outcome).rejects.toThrow(/evicted/);
+    expect(a.control.signal.aborted).toBe(false);
+    const b = await interacting();
+    b.session.handle(hangupRequest());
+    await expect(b.outcome).resolves.toBe('hung-up');
+    expect(b.control.signal.aborted).toBe(true);
+  });
+});
 
 describe('routes over ARI', () => {
   it('ring leaves Stasis with one plain continue and never answers', async () => {
