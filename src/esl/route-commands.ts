@@ -54,8 +54,13 @@ export function voicemailSteps(config: Readonly<Config>, mailbox: string | null)
   return [{ app: 'voicemail', arg: `${profile} \${domain_name} ${box}` }, { app: 'hangup', arg: 'NORMAL_CLEARING' }];
 }
 
-/** The box the voicemail app is given (the configured one, else the dialled number), or null when unusable. */
+/**
+ * The box the voicemail app is given (the configured one, else the dialled number), or null when unusable.
+ * `routes.voicemailMailbox` may be written Asterisk's way, `BOX@CONTEXT`: the context means nothing to FreeSWITCH,
+ * whose boxes live in the `${domain_name}` directory, so only BOX is kept (`100@default` would never exist there).
+ */
 export function voicemailBox(config: Readonly<Config>, mailbox: string | null): string | null {
-  const box = config.routes.voicemailMailbox ?? mailbox;
+  const configured = config.routes.voicemailMailbox;
+  const box = configured !== null ? (configured.split('@')[0] as string) : mailbox;
   return box !== null && argPattern.mailbox.test(box) ? box : null;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EslCommandError, executeCommand, hangupCommand, plainCommand } from '../../../src/esl/command.js';
 import { promptPlaybacks } from '../../../src/esl/prompt.js';
 import { inboundCallFrom, verstatFromPai } from '../../../src/esl/channel-data.js';
-import { rejectSteps, voicemailSteps } from '../../../src/esl/route-commands.js';
+import { rejectSteps, voicemailBox, voicemailSteps } from '../../../src/esl/route-commands.js';
 import { parseConfig } from '../../../src/config.js';
 
 const NONE = { sounds: {}, soundPrefix: '' };
@@ -46,6 +46,12 @@ describe('ESL command serializer', () => {
     expect(voicemailSteps(config, '1000 other')).toBeNull();
     expect(voicemailSteps(config, null)).toBeNull();
     expect(rejectSteps('sip-607')[0]).toEqual({ app: 'respond', arg: '607 Unwanted' });
+  });
+
+  it('takes a configured Asterisk-style BOX@CONTEXT as BOX (FreeSWITCH boxes live in the domain directory)', () => {
+    const config = parseConfig({ routes: { voicemailMailbox: '100@default' } });
+    expect(voicemailSteps(config, '+33100000000')?.[0]).toEqual({ app: 'voicemail', arg: 'default ${domain_name} 100' });
+    expect(voicemailBox(config, null)).toBe('100');
   });
 });
 
