@@ -142,7 +142,8 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       await events.stop();
       // Fail-open on shutdown: calls still in our hands and channels on the release list go on to the dialplan
       // (ring) rather than dead air, each retried within one bounded window.
-      const parked = new Map<string, boolean>([...live.keys()].map((id) => [id, false]));
+      // a live call whose failed leave left CHUT_ROUTE=voicemail/reject behind gets it set back to ring first
+      const parked = new Map<string, boolean>([...live].map(([id, session]) => [id, session.routeVariableSet]));
       for (const { id, overwriteRoute } of releaser.takeAll()) parked.set(id, overwriteRoute || (parked.get(id) ?? false));
       const left = await releaseWithin(rest, parked, ROUTE_LABELS.ring, options.stopReleaseMs ?? 3000);
       if (left.length) log.error({ callIds: left.slice(0, 20), count: left.length }, 'ARI: stopping with channels still parked in our app (Asterisk did not answer)');

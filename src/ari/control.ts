@@ -95,8 +95,6 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   const leaving = new OneShot();
   /** The variables the current (in flight or done) leave set: its route. */
   let leavingWith: Record<string, string> = {};
-  /** Set once a leave has put CHUT_ROUTE on the channel: a variable outlives a failed continue. */
-  let routeVariableSet = false;
   const answering = new OneShot();
 
   function gone(err: unknown): boolean {
@@ -183,8 +181,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     session.transition('leaving');
     // A voicemail or reject leave whose continue failed left its CHUT_ROUTE behind: the fail-open ring must
     // overwrite it, or the dialplan would still dispatch the call there instead of ringing it.
-    const toSet = routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
-    if (toSet.CHUT_ROUTE !== undefined) routeVariableSet = true;
+    const toSet = session.routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
+    if (toSet.CHUT_ROUTE !== undefined) session.routeVariableSet = true;
     await Promise.all(Object.entries(toSet).map(([k, v]) => setVar(k, v)));
     try {
       await sendContinue();
@@ -288,7 +286,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   return {
     get signal() { return session.callerGone; },
     get routed() { return routed; },
-    get routeVariableSet() { return routeVariableSet; },
+    get routeVariableSet() { return session.routeVariableSet; },
     leave,
     answer,
     async askDigits(req) {

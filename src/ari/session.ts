@@ -34,6 +34,9 @@ export class AriEventsLostError extends Error {
 export class CallSession {
   phase: CallPhase = 'screening';
   endReason: EndReason | null = null;
+  /** A leave has put CHUT_ROUTE on the channel: a variable outlives a failed continue, so whoever sends this call
+   * on later (the fail-open ring, the release list, stop()) must set it back to ring first. */
+  routeVariableSet = false;
   private readonly aborter = new AbortController();
   private readonly gone = new AbortController();
   private readonly lost = new AbortController();
