@@ -73,4 +73,31 @@ describe('stop()', () => {
       await sim.stop();
     }
   });
+
+  it('sets CHUT_ROUTE back to ring for a live call whose voicemail leave failed (else the dialplan sends it to voicemail)', async () => {
+    const sim = new AriSimulator({ timing: { lingerMs: 20 } });
+    await sim.start();
+    const config = parseConfig({ ari: { enabled: true, url: sim.url, user: sim.user, password: sim.password } });
+    let leaveFailed = false;
+    // a screener whose voicemail leave fails, and which then never returns: the call stays live in chut
+    const screening = {
+      async handleCall(_call, control) {
+        await control.toVoicemail('100').catch(() => { leaveFailed = true; });
+        return new Promise<CallResult>(() => undefined);
+      },
+    } as Pick<ScreeningService, 'handleCall'> as ScreeningService;
+    const adapter = createAriAdapter({ config, logger: createLogger('silent'), screening }, { releaseRetryStrategy: () => 60_000 });
+    try {
+      await adapter.start();
+      await sim.waitForChut();
+      sim.faults.failNext(4, '/continue'); // the voicemail leave's four tries
+      const pending = sim.placeCall({ callerNumber: '+33612990003', callerName: 'Vic Stop', dialled: '0100000000', behaviour: { kind: 'silent' }, maxDurationMs: 20_000 });
+      await eventually(() => leaveFailed && adapter.liveCalls() === 1, 10_000, 'the voicemail leave to fail');
+      await adapter.stop();
+      expect(await pending).toMatchObject({ route: 'ring', answered: false });
+    } finally {
+      await adapter.stop();
+      await sim.stop();
+    }
+  });
 });
