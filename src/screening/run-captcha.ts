@@ -16,6 +16,20 @@ export interface CaptchaSettings {
 const sounds = (names: readonly string[]): PromptItem[] => names.map((sound) => ({ sound }));
 
 /**
+ * The closing words (thanks, goodbye) come after the answer was judged: one that cannot be played changes
+ * nothing, or a robot that failed the challenge would be rung through because a goodbye sound is missing.
+ * A hang-up still ends the captcha as usual.
+ */
+async function playClosing(control: CallControl, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  try {
+    await control.play(sounds(names));
+  } catch (err) {
+    if (err instanceof CallerHungUpError || control.signal.aborted) throw err;
+  }
+}
+
+/**
  * Runs the challenge. Each attempt uses fresh digits (a robot replaying what it heard last time gains
  * nothing). `timeout` only when the caller never typed anything in any attempt: silent autodialers.
  */
@@ -34,11 +48,11 @@ export async function runCaptcha(control: CallControl, s: CaptchaSettings): Prom
       });
       if (typed !== '') typedAnything = true;
       if (isCorrectAnswer(digits, typed)) {
-        if (s.prompts.thanks.length) await control.play(sounds(s.prompts.thanks));
+        await playClosing(control, s.prompts.thanks);
         return 'passed';
       }
     }
-    if (s.prompts.goodbye.length) await control.play(sounds(s.prompts.goodbye));
+    await playClosing(control, s.prompts.goodbye);
     return typedAnything ? 'failed' : 'timeout';
   } catch (err) {
     if (err instanceof CallerHungUpError || control.signal.aborted) return 'hung-up';

@@ -20,6 +20,24 @@ describe('runCaptcha', () => {
     expect(control.asked[0]?.maxDigits).toBe(4);
   });
 
+  it('a closing prompt that cannot be played changes no outcome (a robot is not rung through for a missing goodbye)', async () => {
+    const failed = new FakeControl([{ type: '1111' }, { type: '2222' }, { type: '3333' }]);
+    failed.failOn.add('play:goodbye');
+    expect(await runCaptcha(failed, settings())).toBe('failed');
+    const silent = new FakeControl(['silent', 'silent', 'silent']);
+    silent.failOn.add('play:goodbye');
+    expect(await runCaptcha(silent, settings())).toBe('timeout');
+    const passed = new FakeControl(['echo']);
+    passed.failOn.add('play:thank-you-for-calling');
+    expect(await runCaptcha(passed, settings())).toBe('passed');
+  });
+
+  it('an instruction prompt that cannot be played still ends the captcha (the caller never heard what to do)', async () => {
+    const control = new FakeControl(['echo']);
+    control.failOn.add('ask');
+    await expect(runCaptcha(control, settings())).rejects.toThrow(/ask failed/);
+  });
+
   it('gives fresh digits and the retry prompt on each new attempt', async () => {
     const control = new FakeControl([{ type: '0000' }, 'echo']);
     expect(await runCaptcha(control, settings())).toBe('passed');
