@@ -82,7 +82,8 @@ export function createScreener(deps: ScreenerDeps): Screener {
     const dialled = normaliseDialled(String(call.dialled ?? ''), deps.defaultCountry);
     // Named before the lookup: if the deadline passes, the lookup may still count the call, and the record must
     // then add the same entry, not a second one.
-    const screened: ScreenedCall = { started, ...(caller.number.kind === 'valid' ? { windowMember: windowMember(deps.clock()) } : {}) };
+    const screened: ScreenedCall = { started };
+    if (caller.number.kind === 'valid') screened.windowMember = windowMember(deps.clock());
     try {
       return await withDeadline(decide(caller, dialled, call.verstat ?? null, screened), deps.deadlineMs);
     } catch (err) {
