@@ -8,6 +8,7 @@
  * with the in-memory store in place of Redis: chut's own share.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../src/config.js';
 import { benchLogger } from './logger.js';
@@ -19,7 +20,7 @@ import { createScreeningService } from '../src/screening/service.js';
 import type { ScreeningDecision, ScreeningService } from '../src/screening/types.js';
 import type { Redis } from 'ioredis';
 import type { BenchOptions } from './main.js';
-import { shareOver, summarise } from './stats.js';
+import { cpuPerCall, shareOver, summarise } from './stats.js';
 import { scriptTime } from './redis.js';
 import { backToBack, callsInProgress, sleep } from './traffic.js';
 import { benchCall, knownCallerPool, randomCaller } from './callers.js';
@@ -46,12 +47,18 @@ function screenInProgress(screening: ScreeningService, channels: number, meanHol
   });
 }
 
-async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean): Promise<Record<string, unknown>> {
-  const total = opts.quick ? 2000 : 20_000;
+async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean, fullTotal = 20_000): Promise<Record<string, unknown>> {
+  const total = opts.quick ? Math.min(2000, fullTotal) : fullTotal;
   const knownCaller = knownCallerPool(KNOWN_CALLERS);
   if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(benchCall(i, knownCaller));
   const scriptsBefore = await scriptTime(redis);
+  const cpuBefore = process.cpuUsage();
+  const busyBefore = performance.eventLoopUtilization();
   const run = await screenInProgress(screening, channels, meanHoldMs, total, known ? knownCaller : randomCaller);
+  // Node's own cost per call (the benchmark's timers included) and how busy its event loop was: a reply that
+  // arrives while the loop runs other calls' work waits, so the tail grows with this share.
+  const nodeCpuUs = cpuPerCall(cpuBefore, total);
+  const busy = performance.eventLoopUtilization(busyBefore).utilization;
   const scriptsAfter = await scriptTime(redis);
   const redisUs = (scriptsAfter.usec - scriptsBefore.usec) / total;
   const commandsUs = (scriptsAfter.commandUsec - scriptsBefore.commandUsec) / total;
@@ -66,7 +73,9 @@ async function inProgress(screening: ScreeningService, redis: Redis, opts: Bench
   opts.say(`  floor, a bare Redis PING in the same pattern: p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
   opts.say(`  Redis time per call, lookup and post-call scripts (INFO commandstats): ${redisUs.toFixed(1)} µs, ` +
     `of which ${commandsUs.toFixed(1)} µs in the Redis commands they call (the rest: Lua and script-call overhead)`);
+  opts.say(`  Node CPU per call ${nodeCpuUs} µs (the benchmark's own timers included), event loop busy ${(busy * 100).toFixed(1)} % of the time`);
   return {
+    node_cpu_us_per_call: nodeCpuUs, event_loop_busy: Math.round(busy * 1000) / 1000,
     redis_script_us_per_call: Math.round(redisUs * 10) / 10,
     redis_commands_us_per_call: Math.round(commandsUs * 10) / 10,
     calls_in_progress: channels, mean_hold_ms: meanHoldMs, callers: known ? `known (${KNOWN_CALLERS})` : 'new', calls: total, new_calls_per_s: rate, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max, share_over_1ms: Math.round(over1ms * 1e4) / 1e4,
@@ -186,6 +195,9 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     results.in_progress50 = await inProgress(screening, redis, opts, 50, 50, false);
     results.in_progress50_memory_store = await inProgressWithoutRedis(config, policy, opts, 50, 50);
     results.in_progress50_known = await inProgress(screening, redis, opts, 50, 50, true);
+    // The same 50 lines turning over a fifth as many calls (250 ms holds): whether the tail comes from the load
+    // (queueing behind other calls' work) or from each call's own path (processes waking up between calls).
+    results.in_progress50_slow = await inProgress(screening, redis, opts, 50, 250, false, 10_000);
     results.after_idle = await afterIdle(screening, redis, opts);
     results.open_loop = await openLoop(screening, opts);
     const before = store.roundTrips;
