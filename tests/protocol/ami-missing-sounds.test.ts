@@ -49,6 +49,19 @@ describe('captcha prompts that cannot be played', () => {
     expect((await facts(number)).score).toBe(before.score);
   });
 
+  it('missing digit sounds (a language pack without them): the caller hears no digits, so the call rings with nothing counted', async () => {
+    const number = caller();
+    const before = await facts(number);
+    for (let d = 0; d <= 9; d++) h.sim.server.missingSounds.add(`digits/${d}`);
+    const out = await h.sim.placeCall(call('CAPTCHA digits unheard', { kind: 'silent' }, number));
+    expect(out).toMatchObject({ route: 'ring', answered: true, heardDigits: '' });
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: null });
+    await h.adapter.idle();
+    const after = await facts(number);
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+  });
+
   it('with every sound present the silent caller still takes the timeout route', async () => {
     const out = await h.sim.placeCall(call('CAPTCHA silent', { kind: 'silent' }, caller()));
     expect(out).toMatchObject({ route: 'reject', answered: true });

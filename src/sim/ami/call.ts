@@ -2,7 +2,7 @@
  * One simulated call running dialplan/asterisk/chut-ami.conf, step by step, with the events a real Asterisk
  * emits for it: the `ChutQuery` UserEvent (snapshot first, then our base64 headers), the wait for
  * CHUT_DECISION in short ticks (nothing in time → ring: fail-open), then the route. The captcha is the
- * dialplan's own IVR: Answer, prompts + SayDigits (DTMF there is dropped), Read() with attempts and
+ * dialplan's own IVR: Answer, prompts + the digits as Playback lists (DTMF there is dropped), Read() with attempts and
  * timeouts (DTMFBegin/DTMFEnd, Direction: Received), and a `ChutCaptcha` UserEvent with the outcome.
  * The channel's location follows the snippet's extensions (the trunk context, `Gosub` into `chut-screen`,
  * `captcha`, `passed`…, `Return()` back to the trunk context to ring), and a call that ends inside
@@ -219,9 +219,9 @@ export class SimCall extends DialplanChannel {
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       if (attempt > 1 && retry !== '' && !(await this.playback(retry))) return this.promptFailed();
       if (!(await this.playback(intro))) return this.promptFailed();
-      this.exec('SayDigits', digits);
+      // the snippet builds digits/4&digits/7&… and plays it with a PLAYBACKSTATUS check, as for the prompts
+      if (!(await this.playback([...digits].map((d) => `digits/${d}`).join('&')))) return this.promptFailed();
       this.heard += digits;
-      await this.wait(this.t.promptMs);
       const typed = await this.read(digits, firstMs, interMs);
       this.setLocal('CHUT_CAPTCHA_INPUT', typed);
       typedAny ||= typed !== '';
