@@ -5,7 +5,9 @@
  * mod_voicemail sets nothing on failure) and `continue_on_fail` does not apply to it, so neither the dialplan nor
  * chut can notice the failure afterwards: the only safe moment to decide is before it runs.
  *
- * Three `api` commands, each answered by an `api/response` (framing as in esl-outbound-session.txt):
+ * Four `api` commands, each answered by an `api/response` (framing as in esl-outbound-session.txt):
+ * - `module_exists mod_voicemail`: `true` or `false`, no newline. Without the module the app is an "Invalid
+ *   Application", which FreeSWITCH answers by hanging the call up (DESTINATION_OUT_OF_ORDER).
  * - `uuid_getvar <uuid> domain_name`: the value `${domain_name}` will expand to in the voicemail app (uuid_getvar
  *   resolves a variable the same way: channel variable, caller profile, then the global of that name from
  *   vars.xml); `_undef_` when it has none.
@@ -38,6 +40,7 @@ async function api(conn: EslConnection, command: string): Promise<string> {
 export async function mailboxExists(conn: EslConnection, callId: string, box: string): Promise<MailboxCheck> {
   if (!CALL_ID.test(callId)) return { exists: false, why: 'no usable call id' };
   try {
+    if ((await api(conn, 'module_exists mod_voicemail')) !== 'true') return { exists: false, why: 'mod_voicemail is not loaded' };
     const domain = await api(conn, `uuid_getvar ${callId} domain_name`);
     if (domain === '_undef_' || !DOMAIN.test(domain)) return { exists: false, why: `domain_name is ${JSON.stringify(domain.slice(0, 40))}` };
     for (const key of ['id', 'number-alias']) {

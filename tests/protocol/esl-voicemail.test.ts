@@ -44,6 +44,21 @@ describe('the fake FreeSWITCH behaves like mod_voicemail and mod_commands', () =
     ]);
     expect(apiBodies).toEqual(['true', 'false', 'true', 'false', 'false', '-ERR No such channel!\n']);
   });
+
+  it('module_exists answers true or false; without mod_voicemail the voicemail app hangs the call up, unrun', async () => {
+    expect((await scripted(sim, [plainCommand('api module_exists mod_voicemail'), plainCommand('api module_exists mod_nonsense'), plainCommand('exit')])).apiBodies)
+      .toEqual(['true', 'false']);
+    sim.unloadModule('mod_voicemail');
+    try {
+      const r = await run(sim, call({ dialled: '0100000000', maxDurationMs: 3000 }), [plainCommand('api module_exists mod_voicemail'), ...vmThenHangup('1001')]);
+      expect(r.apiBodies).toEqual(['false']);
+      expect(r.out.route).toBe('reject'); // hung up by FreeSWITCH, not by the caller
+      expect(r.events).toContain('CHANNEL_HANGUP');
+      expect(r.events).not.toContain('CHANNEL_EXECUTE'); // nothing ran: not the voicemail, not the hangup after it
+    } finally {
+      sim.reset();
+    }
+  });
 });
 
 describe('chut checks the box before queuing voicemail', () => {
@@ -71,10 +86,20 @@ describe('chut checks the box before queuing voicemail', () => {
     const out = await h.sim.placeCall(call({ dialled: '2002' }));
     expect(out.route).toBe('voicemail');
     expect(out.commands.filter((c) => c.startsWith('api '))).toEqual([
-      `api uuid_getvar ${out.callId} domain_name`, `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
+      'api module_exists mod_voicemail', `api uuid_getvar ${out.callId} domain_name`, `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
     ]);
     expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'voicemail' });
+  }));
+
+  it('a FreeSWITCH without mod_voicemail: the call rings (the voicemail app would have hung it up)', () => withHarness([{ id: '2002' }], async (h) => {
+    h.sim.unloadModule('mod_voicemail');
+    const out = await h.sim.placeCall(call({ dialled: '2002' }));
+    expect(out.route).toBe('ring');
+    expect(out.answered).toBe(false);
+    expect(out.commands.filter((c) => c.startsWith('api '))).toEqual(['api module_exists mod_voicemail']);
+    expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
   }));
 
   it('a failed captcha whose voicemail box is unknown rings too', () => withHarness([], async (h) => {

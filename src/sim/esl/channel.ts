@@ -14,7 +14,7 @@ export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome } from './si
 import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
-import { apiReply, SIM_DOMAIN } from './directory.js';
+import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -212,6 +212,13 @@ export class SimChannel implements AppHost {
 
   private async execute(app: string, arg: string, appUuid: string): Promise<void> {
     if (this.hungUp || this.route !== null) return;
+    const module = APP_MODULES[app];
+    if (module !== undefined && !moduleLoaded(module, this.env.faults.unloadedModules)) {
+      // "[ERR] Invalid Application voicemail": no CHANNEL_EXECUTE, the channel is hung up
+      this.markRouted();
+      this.hangup('DESTINATION_OUT_OF_ORDER', false);
+      return;
+    }
     const ids: Headers = [['Application', app], ['Application-Data', arg], ['Application-UUID', appUuid]];
     this.publish('CHANNEL_EXECUTE', ids);
     const response = await runApp(this, app, arg);

@@ -1,6 +1,6 @@
 /**
  * The simulated FreeSWITCH's user directory (conf/directory): the users `user_exists` and mod_voicemail find; and
- * the `api` commands the outbound socket answers (`uuid_getvar`, `user_exists`).
+ * the `api` commands the outbound socket answers (`uuid_getvar`, `user_exists`, `module_exists`).
  * FreeSWITCH looks a user up by one attribute at a time (`user_exists id …`, `user_exists number-alias …`);
  * mod_voicemail tries `id` then `number-alias`.
  */
@@ -38,8 +38,20 @@ export function userExistsReply(directory: readonly DirectoryUser[], args: reado
   return findUser(directory, [key], user, domain) ? 'true' : 'false';
 }
 
+/** The modules of a stock FreeSWITCH that chut's commands and applications need (less the faults' unloaded ones). */
+export const LOADED_MODULES: readonly string[] = ['mod_commands', 'mod_dptools', 'mod_event_socket', 'mod_sndfile', 'mod_voicemail', 'mod_say_en'];
+
+/** The module an application comes from, for the applications chut runs that a stock build may lack. */
+export const APP_MODULES: Readonly<Record<string, string>> = { voicemail: 'mod_voicemail' };
+
+export function moduleLoaded(module: string, unloaded: readonly string[]): boolean {
+  return LOADED_MODULES.includes(module) && !unloaded.includes(module);
+}
+
 /** The `api` commands the simulated outbound socket answers (the body of the `api/response`), for one channel. */
-export function apiReply(command: string, channel: { uuid: string; vars: Record<string, string>; env: { directory: readonly DirectoryUser[] } }): string {
+export function apiReply(command: string, channel: {
+  uuid: string; vars: Record<string, string>; env: { directory: readonly DirectoryUser[]; faults: { unloadedModules: readonly string[] } };
+}): string {
   const [cmd = '', ...args] = command.trim().split(/\s+/);
   if (cmd === 'uuid_getvar') {
     const [uuid, variable] = args;
@@ -47,5 +59,7 @@ export function apiReply(command: string, channel: { uuid: string; vars: Record<
     return (variable === undefined ? undefined : channel.vars[variable]) ?? '_undef_';
   }
   if (cmd === 'user_exists') return userExistsReply(channel.env.directory, args);
+  // mod_commands: `true` or `false`, no newline; nothing at all without an argument
+  if (cmd === 'module_exists') return args[0] === undefined ? '' : String(moduleLoaded(args[0], channel.env.faults.unloadedModules));
   return `-ERR ${cmd} Command not found!\n`;
 }

@@ -24,10 +24,14 @@ export interface EslFaults {
   /** Refuse chut's `sendmsg` execute of this application: the reply is `-ERR memory error` (what mod_event_socket
    * answers when it cannot queue a sendmsg for the socket's own channel) and the app never runs; null: never. */
   refuseApp: string | null;
+  /** Modules this FreeSWITCH has not loaded (`mod_voicemail`…): `module_exists` answers false for them, and an
+   * application of one of them is an `Invalid Application`: FreeSWITCH hangs the call up (DESTINATION_OUT_OF_ORDER)
+   * without running anything. */
+  unloadedModules: string[];
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [] };
 }
 
 export interface ChannelEnv {

@@ -62,6 +62,12 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** FreeSWITCH without this module (`mod_voicemail`): `module_exists` says false; its applications hang the call up. */
+  unloadModule(module: string): this {
+    this.faults.unloadedModules.push(module);
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     return this;
