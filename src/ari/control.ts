@@ -8,7 +8,7 @@
 import type { Logger } from '../logger.js';
 import type { RejectStyle } from '../config.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
-import { mediaUris } from './media.js';
+import { promptPlaybacks } from './media.js';
 import { AriHttpError, type AriRest } from './rest.js';
 import { AriEventsLostError, type CallSession } from './session.js';
 
@@ -193,14 +193,20 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     }
   }
 
+  /** Plays a prompt as promptPlaybacks() splits it, each playback waited for and checked in turn. */
   async function playAndWait(prompt: readonly PromptItem[], armDigits = false): Promise<void> {
     checkAlive();
-    const { media, refused } = mediaUris(prompt);
+    const { playbacks, refused } = promptPlaybacks(prompt);
     if (refused.length) logger.warn({ refused }, 'ARI: prompt items refused (invalid names)');
-    if (media.length === 0) {
+    if (playbacks.length === 0) {
       if (armDigits) session.keepDigits();
       return;
     }
+    // Digits typed before the end of the last playback are discarded: each playback re-arms the buffer.
+    for (const media of playbacks) await playOne(media, armDigits);
+  }
+
+  async function playOne(media: string[], armDigits: boolean): Promise<void> {
     playbackSeq += 1;
     const playbackId = `chut-${session.channelId}-${playbackSeq}`;
     const finished = session.expectPlayback(playbackId);
@@ -222,7 +228,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     if (armDigits) session.keepDigits(); // no-op when the PlaybackFinished already switched it on
     // A prompt nobody heard (missing sound file, timeout) must not turn into a failed captcha: throwing makes
     // the screener ring the call instead.
-    if (state !== 'done') throw new Error(`ARI: prompt did not play (playback ${state})`);
+    if (state !== 'done') throw new Error(`ARI: prompt did not play (playback ${state}: ${media.join(', ').slice(0, 120)})`);
   }
 
   async function sendAnswer(): Promise<void> {

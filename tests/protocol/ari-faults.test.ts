@@ -122,6 +122,19 @@ describe('fail-open on REST and frame faults', () => {
     }
   });
 
+  it('digit sounds missing (a language without its sound pack): the caller would hear no digits, so the call rings', async () => {
+    for (let d = 0; d <= 9; d++) h.sim.faults.missingSounds.add(`digits/${d}`);
+    try {
+      const out = await h.sim.placeCall(call('CAPTCHA no digit sounds', { kind: 'types-what-it-hears' }));
+      expect(out).toMatchObject({ route: 'ring', heardDigits: '' });
+      const record = async () => (await h.chut.store.calls({ limit: 20 })).calls.find((c) => c.callerName === 'CAPTCHA no digit sounds');
+      await eventually(async () => (await record()) !== undefined, 3000, 'the call record');
+      expect(await record()).toMatchObject({ action: 'captcha', route: 'ring', captcha: null });
+    } finally {
+      h.sim.faults.missingSounds.clear();
+    }
+  });
+
   it('a StasisStart chut cannot read (a 600-character caller name) still leaves Stasis towards ring', async () => {
     const out = await h.sim.placeCall({ ...call('x'.repeat(600)), maxDurationMs: 5000 });
     expect(out.route).toBe('ring');

@@ -55,11 +55,10 @@ describe('routes through ARI', () => {
     expect(out.route).toBe('ring');
     expect(out.answered).toBe(true);
     expect(out.heardDigits).toMatch(/^\d{4}$/);
-    // the instructions, then the digits: Asterisk keeps only the last of repeated `media` parameters, so the prompt
-    // must travel as one comma-separated list, which the fake now reads as Asterisk does
-    const firstDigits = out.played.findIndex((m) => m.startsWith('digits:'));
+    // the instructions, then the digits, said with the digit sound files (checked, unlike `digits:`)
+    const firstDigits = out.played.findIndex((m) => m.startsWith('sound:digits/'));
     expect(firstDigits).toBeGreaterThan(0);
-    expect(out.played.slice(0, firstDigits).every((m) => m.startsWith('sound:'))).toBe(true);
+    expect(out.played.slice(firstDigits, firstDigits + 4)).toEqual([...out.heardDigits].map((d) => `sound:digits/${d}`));
     expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
   });
 

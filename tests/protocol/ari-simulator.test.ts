@@ -92,6 +92,46 @@ describe('frames have the recorded shapes and order', () => {
   });
 });
 
+describe('playback of several media, as res_stasis_playback.c does it', () => {
+  /** Plays `media` on a fresh channel and returns the Playback* frames' types and states, and the digits heard. */
+  async function playbackFrames(media: string, missing: string[]): Promise<{ events: string[]; heard: string }> {
+    for (const m of missing) sim.faults.missingSounds.add(m);
+    try {
+      const { ws, frames } = await connectApp();
+      const outcome = sim.placeCall({ callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', behaviour: { kind: 'silent' } });
+      await until(() => frames.length > 0);
+      const id = (frames[0]?.channel as { id: string }).id;
+      await rest('POST', `/channels/${id}/answer`);
+      await rest('POST', `/channels/${id}/play?media=${media}&playbackId=pb-${id}`);
+      await until(() => ofType(frames, 'PlaybackFinished').length === 1);
+      await rest('POST', `/channels/${id}/continue`);
+      const out = await outcome;
+      ws.close();
+      const events = frames.filter((f) => String(f.type).startsWith('Playback'))
+        .map((f) => `${String(f.type)}:${String((f.playback as { state: string }).state)}`);
+      return { events, heard: out.heardDigits };
+    } finally {
+      sim.faults.missingSounds.clear();
+    }
+  }
+
+  it('a missing sound before the last goes on as continuing: PlaybackFinished says done (a failure there is invisible)', async () => {
+    const { events } = await playbackFrames('sound:please-enter-the,sound:digits/4', ['please-enter-the']);
+    expect(events).toEqual(['PlaybackStarted:playing', 'PlaybackContinuing:continuing', 'PlaybackStarted:playing', 'PlaybackFinished:done']);
+  });
+
+  it('a missing last sound fails the playback', async () => {
+    const { events } = await playbackFrames('sound:please-enter-the,sound:digits/4', ['digits/4']);
+    expect(events.at(-1)).toBe('PlaybackFinished:failed');
+  });
+
+  it('digits: skips digit sounds that do not exist and still says done (ast_say_digit_str)', async () => {
+    const { events, heard } = await playbackFrames('digits:4721', ['digits/4', 'digits/7', 'digits/2', 'digits/1']);
+    expect(events).toEqual(['PlaybackStarted:playing', 'PlaybackFinished:done']);
+    expect(heard).toBe('');
+  });
+});
+
 describe('REST replies as recorded', () => {
   it('401 with the Asterisk realm for bad or missing credentials; api_key works', async () => {
     const bad = await rest('GET', '/asterisk/info', { authorization: `Basic ${Buffer.from('chut:wrong').toString('base64')}` });

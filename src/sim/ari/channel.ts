@@ -151,7 +151,13 @@ export class SimChannel {
     if (pb) this.later(1, () => this.playItem(pb, 0));
   }
 
-  private playItem(pb: QueuedPlayback, index: number): void {
+  /**
+   * One media URI of a playback, as res_stasis_playback.c plays it: PlaybackStarted for each URI; a `sound:` file
+   * that does not exist fails at once; `digits:` goes through ast_say_digit_str, which skips every digit whose
+   * `digits/N` file does not exist and never fails. After a URI that is not the last, the state is `continuing`
+   * (PlaybackContinuing) EVEN IF IT FAILED: only the last URI's result reaches PlaybackFinished (`done`/`failed`).
+   */
+  private playItem(pb: QueuedPlayback, index: number, said = ''): void {
     if (this.gone || !this.inStasis) return;
     const uri = pb.media[index] as string;
     const next = pb.media[index + 1];
@@ -160,35 +166,36 @@ export class SimChannel {
     pb.data.state = 'playing';
     this.played.push(uri);
     this.emit(frames.playback(this.app, 'PlaybackStarted', pb.data));
-    if (uri.startsWith('sound:') && !this.host.soundExists(uri.slice('sound:'.length))) {
-      pb.data.state = 'failed';
-      this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
-      this.current = null;
-      this.nextPlayback();
-      return;
-    }
-    const digits = uri.startsWith('digits:') ? uri.slice('digits:'.length) : '';
-    const ms = digits ? digits.length * this.host.timing.digitMs : this.host.timing.soundMs;
+    const digits = this.digitsSaid(uri);
+    const failed = uri.startsWith('sound:') && !this.host.soundExists(uri.slice('sound:'.length));
+    const ms = failed ? 1 : uri.startsWith('digits:') ? Math.max(1, digits.length * this.host.timing.digitMs) : this.host.timing.soundMs;
     this.later(ms, () => {
       if (this.gone || !this.inStasis) return;
       this.heardDigits += digits;
       if (next !== undefined) {
         pb.data.state = 'continuing';
         this.emit(frames.playback(this.app, 'PlaybackContinuing', pb.data));
-        this.playItem(pb, index + 1);
+        this.playItem(pb, index + 1, said + digits);
         return;
       }
-      pb.data.state = 'done';
+      pb.data.state = failed ? 'failed' : 'done';
       this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
       this.current = null;
-      this.react(pb.media);
+      this.react(said + digits);
       this.nextPlayback();
     });
   }
 
-  /** What the caller does once a prompt has been said. */
-  private react(media: string[]): void {
-    const said = media.filter((m) => m.startsWith('digits:')).map((m) => m.slice('digits:'.length)).join('');
+  /** The digits a caller hears from one media URI: `digits:4721` (those whose sound exists) or `sound:digits/4`. */
+  private digitsSaid(uri: string): string {
+    const exists = (d: string) => this.host.soundExists(`digits/${d}`);
+    if (uri.startsWith('digits:')) return [...uri.slice('digits:'.length)].filter((d) => /[0-9]/.test(d) && exists(d)).join('');
+    const one = /^sound:digits\/([0-9])$/.exec(uri)?.[1];
+    return one !== undefined && exists(one) ? one : '';
+  }
+
+  /** What the caller does once a playback that said digits is over. */
+  private react(said: string): void {
     if (!said) return;
     const b = this.call.behaviour;
     const delay = 'delayMs' in b && b.delayMs !== undefined ? b.delayMs : this.host.timing.typingDelayMs;

@@ -118,40 +118,85 @@ describe('routes over ARI', () => {
 });
 
 describe('captcha media over ARI', () => {
-  it('discards digits typed before PlaybackFinished and collects the ones after', async () => {
-    const { control, session, sent } = setup();
-    const answer = control.askDigits(ask);
+  /** The playbacks sent so far, in order. */
+  const plays = (sent: Sent[]) => sent.filter((s) => s.path.endsWith('/play'));
+  /** Reports the `n`th playback (0-based) finished in `state`, once chut has asked for it. */
+  async function finish(t: { sent: Sent[]; session: CallSession }, n: number, state = 'done'): Promise<void> {
     await tick();
-    const play = sent.find((s) => s.path.endsWith('/play'));
-    expect(play?.query?.media).toEqual(['sound:please-enter-the', 'digits:4721']);
-    expect(play?.query?.lang).toBe('fr');
-    const id = String(play?.query?.playbackId);
-    session.handle(dtmf('9'));
-    session.handle(dtmf('9'));
-    session.handle(playback('PlaybackFinished', id, 'done'));
-    for (const d of '4721') session.handle(dtmf(d));
+    const play = plays(t.sent)[n];
+    if (!play) throw new Error(`playback ${n} was never asked for`);
+    t.session.handle(playback('PlaybackFinished', String(play.query?.playbackId), state));
+  }
+
+  it('plays each sound, then the digits as digit sounds, each playback checked in turn', async () => {
+    const t = setup();
+    const answer = t.control.askDigits(ask);
+    await finish(t, 0);
+    await finish(t, 1);
+    t.session.handle(dtmf('4'));
+    await expect(answer).resolves.toBe('4');
+    expect(plays(t.sent).map((s) => s.query?.media)).toEqual([
+      ['sound:please-enter-the'], ['sound:digits/4', 'sound:digits/7', 'sound:digits/2', 'sound:digits/1'],
+    ]);
+    expect(plays(t.sent).every((s) => s.query?.lang === 'fr')).toBe(true);
+  });
+
+  it('discards digits typed before the last PlaybackFinished and collects the ones after', async () => {
+    const t = setup();
+    const answer = t.control.askDigits(ask);
+    await tick();
+    t.session.handle(dtmf('9')); // during the instructions
+    await finish(t, 0);
+    await tick();
+    t.session.handle(dtmf('8')); // during the digits
+    await finish(t, 1);
+    for (const d of '4721') t.session.handle(dtmf(d));
     await expect(answer).resolves.toBe('4721');
+  });
+
+  it('an instruction sound that fails stops the prompt there: nothing more is played, the captcha is abandoned', async () => {
+    const t = setup();
+    const answer = t.control.askDigits(ask);
+    await finish(t, 0, 'failed');
+    await expect(answer).rejects.toThrow(/prompt did not play \(playback failed: sound:please-enter-the\)/);
+    expect(plays(t.sent)).toHaveLength(1);
+  });
+
+  it('digit sounds that fail (Asterisk lacks them for this language) abandon the captcha too', async () => {
+    const t = setup();
+    const answer = t.control.askDigits(ask);
+    await finish(t, 0);
+    await finish(t, 1, 'failed');
+    await expect(answer).rejects.toThrow(/prompt did not play \(playback failed: sound:digits\/4/);
+  });
+
+  it('* and # are said with the files Asterisk itself uses for them', async () => {
+    const t = setup();
+    const played = t.control.play([{ digits: '1*#' }]);
+    await finish(t, 0);
+    await played;
+    expect(plays(t.sent)[0]?.query?.media).toEqual(['sound:digits/1', 'sound:digits/star', 'sound:digits/pound']);
   });
 
   it('resolves with what was typed when the inter-digit timeout passes, and with "" when nothing is typed', async () => {
     const a = setup();
     const partial = a.control.askDigits(ask);
-    await tick();
-    a.session.handle(playback('PlaybackFinished', String(a.sent[0]?.query?.playbackId), 'done'));
+    await finish(a, 0);
+    await finish(a, 1);
     a.session.handle(dtmf('4'));
     await expect(partial).resolves.toBe('4');
     const b = setup();
     const none = b.control.askDigits(ask);
-    await tick();
-    b.session.handle(playback('PlaybackFinished', String(b.sent[0]?.query?.playbackId), 'done'));
+    await finish(b, 0);
+    await finish(b, 1);
     await expect(none).resolves.toBe('');
   });
 
   it('a hang-up while waiting for digits rejects with CallerHungUpError and aborts the signal', async () => {
     const { control, session, sent } = setup();
     const answer = control.askDigits(ask);
-    await tick();
-    session.handle(playback('PlaybackFinished', String(sent[0]?.query?.playbackId), 'done'));
+    await finish({ sent, session }, 0);
+    await finish({ sent, session }, 1);
     session.handle(ev({ type: 'ChannelHangupRequest', cause: 16, channel }));
     await expect(answer).rejects.toBeInstanceOf(CallerHungUpError);
     expect(control.signal.aborted).toBe(true);
