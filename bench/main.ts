@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|ami|all]… [--json] [--redis URL] [--quick]\n` +
       `  core    screening latency p50/p99 and throughput: 1/50/500 requests back to back, 50 calls in progress\n` +
-      `          (new and known callers), a call after silence, open loop; most beside a bare-PING floor\n` +
+      `          (new and known callers; new callers at a fifth of the turnover), a call after silence, open loop;\n` +
+      `          most beside a bare-PING floor, with Node CPU per call\n` +
       `  memory  bytes per listed number at 1M imported blocklist entries (INFO memory)\n` +
       `  phone   caller-ID normalisation of never-seen numbers, warm and after idle, beside libphonenumber-js\n` +
       `  ari|esl|ami  adapter latency from the PBX event to the routing command, against the fakes\n` +
