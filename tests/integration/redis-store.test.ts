@@ -6,6 +6,7 @@ import {
 } from '../../src/reputation/index.js';
 import type { ListRecord } from '../../src/reputation/types.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { monitorRedis } from '../helpers/redis-monitor.js';
 import { call, rec, storeContract } from './store-contract.js';
 
 const prefixes: string[] = [];
@@ -61,13 +62,12 @@ describe('Redis store specifics', () => {
     const store = createRedisStore({ redis: client, prefix });
     await store.lookup({ ...look, e164: '+33612345678' });
     const source = `${client.stream.localAddress}:${client.stream.localPort}`;
-    const monitor = await new Redis(url).monitor();
     const sent: string[][] = [];
-    monitor.on('monitor', (_t: string, args: string[], src: string) => { if (src === source) sent.push(args); });
+    const monitor = await monitorRedis(url, (c) => { if (c.source === source) sent.push(c.args); });
     await store.lookup({ ...look, e164: '+33698765432' });
     await store.ping();
     await expect.poll(() => sent.some((a) => /^ping$/i.test(a[0] ?? '')), { timeout: 10_000 }).toBe(true);
-    monitor.disconnect();
+    monitor.stop();
     expect(sent.map((a) => (a[0] ?? '').toLowerCase())).toEqual(['evalsha', 'ping']);
     expect(sent[0]?.slice(3, 12).every((k) => k.startsWith(prefix))).toBe(true);
     await store.close();
@@ -78,9 +78,8 @@ describe('Redis store specifics', () => {
     const store = fresh('keys');
     const prefix = prefixes[prefixes.length - 1] as string;
     await store.ping();
-    const monitor = await new Redis(url).monitor();
     const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => { seen.push(args); });
+    const monitor = await monitorRedis(url, (c) => { seen.push(c.args); });
     const marker = `${prefix}marker`;
     await store.addListEntry(rec({ entry: { kind: 'number', e164: '+33612345678' }, reason: 'x' }));
     await store.addListEntry(rec({ entry: { kind: 'prefix', prefix: '+33162' } }));
@@ -95,7 +94,7 @@ describe('Redis store specifics', () => {
     for await (const _ of store.exportLists()) { /* drain */ }
     await admin.set(marker, '1');
     await expect.poll(() => seen.some((a) => a.includes(marker)), { timeout: 10_000 }).toBe(true);
-    monitor.disconnect();
+    monitor.stop();
     const ours = seen.filter((a) => a.some((x) => x.startsWith(prefix)) || /^(evalsha|eval)$/i.test(a[0] ?? ''));
     expect(ours.length).toBeGreaterThan(10);
     for (const args of ours) {
