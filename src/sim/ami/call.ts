@@ -123,6 +123,10 @@ export class SimCall extends DialplanChannel {
   private async ring(): Promise<SimulatedRoute> {
     this.stage = 'ring';
     this.goto(IVR, 'ring');
+    for (const [local, timeout] of [['chut_rto', 'response'], ['chut_dto', 'digit']] as const) {
+      const saved = this.inbound.vars.get(local) ?? '';
+      this.exec('ExecIf', `${saved !== '' ? 1 : 0}?Set(TIMEOUT(${timeout})=${saved})`);
+    }
     this.exec('Return', '');
     this.goto(TRUNK, this.call.dialled, 2); // back after the Gosub: the user's normal destination
     const phone = channel(`Local/100@phone-sim-${this.inbound.uniqueid.replace('.', '')};1`, `${this.inbound.uniqueid}1`, this.inbound.linkedid, this.call, 'phone-sim', '100');
@@ -209,6 +213,8 @@ export class SimCall extends DialplanChannel {
     const attempts = v('CHUT_CAPTCHA_ATTEMPTS', 3);
     const firstMs = v('CHUT_CAPTCHA_TIMEOUT', 6) * 1000;
     const interMs = v('CHUT_CAPTCHA_DIGIT_TIMEOUT', 3) * 1000;
+    this.setLocal('chut_rto', '10.000'); // Asterisk's defaults, read back as func_timeout.c prints them
+    this.setLocal('chut_dto', '5.000');
     this.exec('Answer', '');
     this.answered = true;
     this.inbound.state = 6;
@@ -223,7 +229,10 @@ export class SimCall extends DialplanChannel {
       if (!(await this.playback([...digits].map((d) => `digits/${d}`).join('&')))) return this.promptFailed();
       this.heard += digits;
       const typed = await this.read(digits, firstMs, interMs);
+      if (typed === null) return this.promptFailed();
       this.setLocal('CHUT_CAPTCHA_INPUT', typed);
+      this.setLocal('READSTATUS', typed.length === digits.length ? 'OK' : 'TIMEOUT');
+      this.exec('GotoIf', '0?prompt-failed,1');
       typedAny ||= typed !== '';
       if (typed === digits) return this.after('passed', 'ring');
     }
@@ -262,8 +271,16 @@ export class SimCall extends DialplanChannel {
   }
 
   /** Read(): what the caller types in this attempt, by behaviour, with the DTMF events Asterisk emits. */
-  private async read(heard: string, firstMs: number, interMs: number): Promise<string> {
-    this.exec('Read', `CHUT_CAPTCHA_INPUT,beep,${heard.length},,1,${firstMs / 1000}`);
+  /** Read() with TIMEOUT(response)/TIMEOUT(digit) set; null when its `beep` is missing: app.c's ast_app_getdata skips a
+   * prompt it cannot stream and, with no prompt left, returns without reading (READSTATUS=ERROR, nothing typed). */
+  private async read(heard: string, firstMs: number, interMs: number): Promise<string | null> {
+    this.exec('Read', `CHUT_CAPTCHA_INPUT,beep,${heard.length},,1`);
+    if (this.server.missingSounds.has('beep')) {
+      this.setLocal('CHUT_CAPTCHA_INPUT', '');
+      this.setLocal('READSTATUS', 'ERROR');
+      this.exec('GotoIf', '1?prompt-failed,1');
+      return null;
+    }
     const b = this.call.behaviour;
     const plan = b.kind === 'types-what-it-hears' ? { digits: heard, delay: b.delayMs ?? 300 }
       : b.kind === 'types' ? { digits: b.digits, delay: b.delayMs ?? 300 } : null;

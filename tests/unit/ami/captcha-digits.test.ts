@@ -1,5 +1,5 @@
 /**
- * How the shipped AMI captcha IVR says the digits: one Playback list `digits/4&digits/7&…` checked with
+ * How the shipped AMI captcha IVR says the digits and reads the answer. The digits: one Playback list `digits/4&digits/7&…` checked with
  * PLAYBACKSTATUS, never SayDigits (which skips a missing sound file without a word, so a caller whose Asterisk lacks
  * the digit sounds would hear nothing, type nothing and be treated as a robot). The list-building loop is read from
  * dialplan/asterisk/chut-ami.conf and run as Asterisk runs it; the simulator (src/sim/ami/call.ts) plays the same list.
@@ -49,6 +49,30 @@ function playbackList(digits: string): string {
   }
   return substitute(step(/same => n,Playback\((\$\{say\})\)/), vars);
 }
+
+describe('the AMI captcha reads the answer with the configured waits, and notices a Read() that could not listen', () => {
+  const read = step(/same => n,(Read\([^\n]+\))\n/);
+
+  it('passes Read() no timeout: app.c uses one for the first digit AND between digits; TIMEOUT(response)/(digit) set each', () => {
+    expect(read).toBe('Read(CHUT_CAPTCHA_INPUT,beep,${LEN(${CHUT_CAPTCHA_DIGITS})},,1)');
+    expect(captcha).toContain('same => n,Set(TIMEOUT(response)=${first})');
+    expect(captcha).toMatch(/same => n,Set\(TIMEOUT\(digit\)=\$\{IF\(\$\["\$\{CHUT_CAPTCHA_DIGIT_TIMEOUT\}" = ""\]\?3:\$\{CHUT_CAPTCHA_DIGIT_TIMEOUT\}\)\}\)/);
+  });
+
+  it('rings (prompt-failed) when Read() could not play its beep, right after it', () => {
+    const after = captcha.slice(captcha.indexOf(read) + read.length).split('\n')[1] ?? '';
+    expect(after).toMatch(/^ same => n,GotoIf\(\$\["\$\{READSTATUS\}" = "ERROR"\]\?prompt-failed,1\)/);
+  });
+
+  it('gives the channel its own timeouts back when it rings on, and only then', () => {
+    expect(captcha).toContain('Set(LOCAL(chut_rto)=${TIMEOUT(response)})');
+    expect(captcha).toContain('Set(LOCAL(chut_dto)=${TIMEOUT(digit)})');
+    const ring = conf.slice(conf.indexOf('exten => ring,1,'), conf.indexOf('exten => voicemail,1,'));
+    expect(ring).toContain('ExecIf($["${chut_rto}" != ""]?Set(TIMEOUT(response)=${chut_rto}))');
+    expect(ring).toContain('ExecIf($["${chut_dto}" != ""]?Set(TIMEOUT(digit)=${chut_dto}))');
+    expect(ring.indexOf('TIMEOUT(digit)')).toBeLessThan(ring.indexOf('Return()'));
+  });
+});
 
 describe('the AMI captcha says its digits with a checked Playback', () => {
   it('builds digits/N&… for every digit, for challenges of 3 to 8 digits', () => {
