@@ -7,8 +7,9 @@
  * sound followed by the digits would look like a prompt that played. So each sound is its own playback, checked.
  * Why not `digits:4721`: ast_say_digit_str skips a digit whose sound file is missing, in silence, and never fails;
  * a caller whose Asterisk lacks the digit sounds would hear nothing and be judged a robot. The digits are played as
- * `sound:digits/4`, `sound:digits/7`… in one playback: if the digit sounds are missing (a language without its
- * sound pack), the last one fails and the call rings. (A single missing digit file other than the last still goes
+ * `sound:digits/4`, `sound:digits/7`… in one playback: if the digit sounds are missing (Asterisk falls back from the
+ * captcha language to its default one, so: missing in both, e.g. an install without the core sounds), the last one
+ * fails and the call rings. (A single missing digit file other than the last still goes
  * unnoticed; checking each digit would take one request per digit.)
  */
 import type { PromptItem } from '../screening/types.js';

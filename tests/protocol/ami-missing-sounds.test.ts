@@ -25,7 +25,7 @@ afterEach(() => { h.sim.server.missingSounds.clear(); });
 describe('captcha prompts that cannot be played', () => {
   const unheard: Array<[string, string[], RegExp]> = [
     ['a missing intro sound (one file of the intro list `please-enter-the&digits`)', ['please-enter-the'], /^$/],
-    ['missing digit sounds (a language without its sound pack)', Array.from({ length: 10 }, (_, d) => `digits/${d}`), /^$/],
+    ['missing digit sounds (in the captcha language and the default one)', Array.from({ length: 10 }, (_, d) => `digits/${d}`), /^$/],
     // Read() cannot play its beep: it returns at once, nothing read (READSTATUS=ERROR); every attempt would time out
     ['a missing beep (the digits were said, but Read() never listened)', ['beep'], /^\d{4}$/],
   ];

@@ -122,7 +122,7 @@ describe('fail-open on REST and frame faults', () => {
     }
   });
 
-  it('digit sounds missing (a language without its sound pack): the caller would hear no digits, so the call rings', async () => {
+  it('digit sounds missing (in the captcha language and the default one): the caller would hear no digits, so the call rings', async () => {
     for (let d = 0; d <= 9; d++) h.sim.faults.missingSounds.add(`digits/${d}`);
     try {
       const out = await h.sim.placeCall(call('CAPTCHA no digit sounds', { kind: 'types-what-it-hears' }));
