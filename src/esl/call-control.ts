@@ -136,12 +136,13 @@ export class EslCallControl implements CallControl {
       this.failOpen('no usable voicemail mailbox');
       return 'ring';
     }
-    const box = this.config.esl.voicemail.type === 'app' ? voicemailBox(this.config, mailbox) : null;
-    if (box !== null) {
-      // mod_voicemail with an unknown box plays goodbye and returns, and the queued hangup would end the call.
-      const check = await mailboxExists(this.conn, this.callId, box);
+    const vm = this.config.esl.voicemail;
+    const box = vm.type === 'app' ? voicemailBox(this.config, mailbox) : null;
+    if (vm.type === 'app' && box !== null) {
+      // mod_voicemail that cannot take the message returns at once, and the queued hangup would end the call.
+      const check = await mailboxExists(this.conn, this.callId, box, vm.profile);
       if (!check.exists) {
-        this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'voicemail box not found in FreeSWITCH: ringing instead (fail-open)');
+        this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'FreeSWITCH cannot take a message for this box: ringing instead (fail-open)');
         this.failOpen('voicemail box not found');
         return 'ring';
       }

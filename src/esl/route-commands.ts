@@ -51,7 +51,9 @@ export function voicemailSteps(config: Readonly<Config>, mailbox: string | null)
   const box = voicemailBox(config, mailbox);
   if (box === null) return null;
   const profile = checked(vm.profile, argPattern.dialplanName, 'voicemail profile');
-  return [{ app: 'voicemail', arg: `${profile} \${domain_name} ${box}` }, { app: 'hangup', arg: 'NORMAL_CLEARING' }];
+  // mod_voicemail never answers (it records in early media, which many carriers do not carry from the caller):
+  // answer first, as FreeSWITCH's own dialplan does.
+  return [{ app: 'answer', arg: '' }, { app: 'voicemail', arg: `${profile} \${domain_name} ${box}` }, { app: 'hangup', arg: 'NORMAL_CLEARING' }];
 }
 
 /**

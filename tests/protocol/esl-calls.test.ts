@@ -16,11 +16,12 @@ describe('ESL: every route', () => {
     expect(rec).toMatchObject({ pbx: 'freeswitch', route: 'ring', action: 'ring', captcha: null });
   });
 
-  it('voicemail: runs the voicemail app for the dialled box, then hangs up (never falls through)', async () => {
+  it('voicemail: answers (mod_voicemail would record in early media), runs the voicemail app for the dialled box, then hangs up (never falls through)', async () => {
     const out = await h.sim.placeCall(call({ dialled: '2002' }));
     expect(out.route).toBe('voicemail');
-    expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
-    expect(out.executed[0]?.arg).toBe('default ${domain_name} 2002');
+    expect(out.answered).toBe(true);
+    expect(out.executed.map((e) => e.app)).toEqual(['answer', 'voicemail', 'hangup']);
+    expect(out.executed[1]?.arg).toBe('default ${domain_name} 2002');
     expect((await recordOf(h, out.callId))?.route).toBe('voicemail');
   });
 

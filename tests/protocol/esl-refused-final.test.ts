@@ -23,7 +23,7 @@ describe('a refused final step rings the call', () => {
     h.sim.refuseApp('voicemail');
     const { out, elapsed } = await place('2002');
     expect(out.route).toBe('ring');
-    expect(out.answered).toBe(false);
+    expect(out.executed.map((e) => e.app)).toEqual(['answer']); // answered for the message, then rung
     expect(out.commands).toContain('sendmsg voicemail');
     expect(out.commands).not.toContain('sendmsg hangup');
     expect(elapsed).toBeLessThan(3000);
@@ -66,7 +66,7 @@ describe('a refused final step rings the call', () => {
   it('unrefused voicemail and reject still hold the call until their own hangup', async () => {
     const vm = await place('2002');
     expect(vm.out.route).toBe('voicemail');
-    expect(vm.out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
+    expect(vm.out.executed.map((e) => e.app)).toEqual(['answer', 'voicemail', 'hangup']);
     expect(await recordOf(h, vm.out.callId)).toMatchObject({ route: 'voicemail' });
     const rej = await place('2003');
     expect(rej.out.route).toBe('reject');

@@ -61,6 +61,39 @@ describe('the fake FreeSWITCH behaves like mod_voicemail and mod_commands', () =
   });
 });
 
+describe('the fake FreeSWITCH, a user with voicemail disabled and a missing profile', () => {
+  let sim: FakeFreeSwitch;
+  beforeAll(async () => {
+    sim = new FakeFreeSwitch({ mediaMs: 10, directory: [{ id: '1000', numberAlias: '+33100000000', vmEnabled: false }, { id: '1001' }] });
+    await sim.start();
+  });
+  afterAll(async () => { await sim.stop(); });
+
+  it('vm_boxcount, find_user_xml and user_data answer as mod_voicemail and mod_commands do', async () => {
+    const { apiBodies } = await scripted(sim, [
+      plainCommand(`api vm_boxcount default/1001@${SIM_DOMAIN}`),
+      plainCommand(`api vm_boxcount nosuch/1001@${SIM_DOMAIN}`),
+      plainCommand(`api find_user_xml number-alias +33100000000 ${SIM_DOMAIN}`),
+      plainCommand(`api find_user_xml id 9999 ${SIM_DOMAIN}`),
+      plainCommand(`api user_data 1000@${SIM_DOMAIN} param vm-enabled`),
+      plainCommand(`api user_data 1001@${SIM_DOMAIN} param vm-enabled`),
+      plainCommand('exit'),
+    ]);
+    expect(apiBodies[0]).toBe('0');
+    expect(apiBodies[1]).toBe('-ERR No such profile\n');
+    expect(apiBodies[2]).toMatch(/^<user id="1000" number-alias="\+33100000000">/);
+    expect(apiBodies[3]).toBe("-Error can't find user\n");
+    expect(apiBodies.slice(4, 6)).toEqual(['false', '']);
+  });
+
+  it('the voicemail app returns at once for a disabled user or an unknown profile, and the queued hangup ends the call', async () => {
+    const vmThen = (arg: string) => [plainCommand('myevents'), executeCommand('voicemail', arg).frame, executeCommand('hangup', 'NORMAL_CLEARING').frame];
+    expect((await scripted(sim, vmThen('default ${domain_name} 1000'))).route).toBe('reject');
+    expect((await scripted(sim, vmThen('nosuch ${domain_name} 1001'))).route).toBe('reject');
+    expect((await scripted(sim, vmThen('default ${domain_name} 1001'))).route).toBe('voicemail');
+  });
+});
+
 describe('chut checks the box before queuing voicemail', () => {
   async function withHarness(directory: Array<{ id: string; numberAlias?: string }>, fn: (h: Harness) => Promise<void>): Promise<void> {
     const h = await startHarness({}, { directory });
@@ -86,9 +119,11 @@ describe('chut checks the box before queuing voicemail', () => {
     const out = await h.sim.placeCall(call({ dialled: '2002' }));
     expect(out.route).toBe('voicemail');
     expect(out.commands.filter((c) => c.startsWith('api '))).toEqual([
-      'api module_exists mod_voicemail', `api uuid_getvar ${out.callId} domain_name`, `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
+      'api module_exists mod_voicemail', `api uuid_getvar ${out.callId} domain_name`, `api vm_boxcount default/2002@${SIM_DOMAIN}`,
+      `api user_exists id 2002 ${SIM_DOMAIN}`, `api user_exists number-alias 2002 ${SIM_DOMAIN}`,
+      `api find_user_xml number-alias 2002 ${SIM_DOMAIN}`, `api user_data 1000@${SIM_DOMAIN} param vm-enabled`,
     ]);
-    expect(out.executed.map((e) => e.app)).toEqual(['voicemail', 'hangup']);
+    expect(out.executed.map((e) => e.app)).toEqual(['answer', 'voicemail', 'hangup']);
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'voicemail' });
   }));
 
@@ -101,6 +136,30 @@ describe('chut checks the box before queuing voicemail', () => {
     expect(out.executed.map((e) => e.app)).not.toContain('voicemail');
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
   }));
+
+  const disabled: Array<[string, Array<{ id: string; numberAlias?: string; vmEnabled?: boolean }>]> = [
+    ['by id', [{ id: '2002', vmEnabled: false }]],
+    ['by number-alias (the id read from find_user_xml for user_data)', [{ id: '1000', numberAlias: '2002', vmEnabled: false }]],
+  ];
+  it.each(disabled)('a user whose voicemail is disabled (vm-enabled=false), found %s: the call rings', (_, directory) => withHarness(directory, async (h) => {
+    const out = await h.sim.placeCall(call({ dialled: '2002' }));
+    expect(out.route).toBe('ring');
+    expect(out.answered).toBe(false);
+    expect(out.executed.map((e) => e.app)).toEqual([]);
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
+  }));
+
+  it('a voicemail profile FreeSWITCH does not have (esl.voicemail.profile): the call rings', async () => {
+    const h = await startHarness({ esl: { voicemail: { type: 'app', profile: 'office' } } }, { directory: [{ id: '2002' }] });
+    try {
+      const out = await h.sim.placeCall(call({ dialled: '2002' }));
+      expect(out.route).toBe('ring');
+      expect(out.commands).toContain(`api vm_boxcount office/2002@${SIM_DOMAIN}`);
+      expect(out.executed.map((e) => e.app)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
 
   it('a failed captcha whose voicemail box is unknown rings too', () => withHarness([], async (h) => {
     const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types', digits: '0000', delayMs: 20 } }));

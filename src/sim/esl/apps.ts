@@ -4,7 +4,7 @@
  * during prompts; DTMF events fire only when `play_and_get_digits` consumes a digit, as on FreeSWITCH.
  */
 import type { SimulatedCall, SimulatedRoute } from '../types.js';
-import { findUser, type DirectoryUser } from './directory.js';
+import { findUser, SIM_VOICEMAIL_PROFILES, type DirectoryUser } from './directory.js';
 import type { Headers } from './frames.js';
 
 export interface AppHost {
@@ -86,17 +86,23 @@ function expand(arg: string, vars: Record<string, string>): string {
   return arg.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => vars[name] ?? '');
 }
 
-/** mod_voicemail leaving a message: `<profile> <domain> <id>`, the box looked up by id then number-alias. */
+/**
+ * mod_voicemail leaving a message: `<profile> <domain> <id>`, the box looked up by id then number-alias. It never
+ * answers (recording pre-answers). When it cannot take the message it returns and whatever is queued next runs: an
+ * unknown profile ("Error invalid profile") and a user with vm-enabled=false at once, an unknown box after the
+ * goodbye prompt ("Can't find user").
+ */
 async function voicemail(host: AppHost, arg: string): Promise<string> {
   host.markRouted();
-  const [, domain = '', id = ''] = expand(arg, host.vars).split(' ');
-  if (!findUser(host.env.directory, ['id', 'number-alias'], id, domain)) {
-    // "Can't find user [id@domain]": the goodbye prompt, then the app returns and whatever is queued next runs.
+  const [profile = '', domain = '', id = ''] = expand(arg, host.vars).split(' ');
+  if (!SIM_VOICEMAIL_PROFILES.includes(profile)) return '_none_';
+  const user = findUser(host.env.directory, ['id', 'number-alias'], id, domain);
+  if (!user) {
     await host.sleep(host.env.mediaMs);
     return '_none_';
   }
+  if (user.vmEnabled === false) return '_none_';
   host.setRoute('voicemail');
-  host.answer();
   // The caller leaves a message, then hangs up.
   host.later(host.env.mediaMs, () => host.hangup('NORMAL_CLEARING', true));
   return '_none_';

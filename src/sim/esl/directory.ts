@@ -1,6 +1,7 @@
 /**
  * The simulated FreeSWITCH's user directory (conf/directory): the users `user_exists` and mod_voicemail find; and
- * the `api` commands the outbound socket answers (`uuid_getvar`, `user_exists`, `module_exists`).
+ * the `api` commands the outbound socket answers (`uuid_getvar`, `user_exists`, `module_exists`, `vm_boxcount`,
+ * `find_user_xml`, `user_data`).
  * FreeSWITCH looks a user up by one attribute at a time (`user_exists id …`, `user_exists number-alias …`);
  * mod_voicemail tries `id` then `number-alias`.
  */
@@ -9,7 +10,12 @@ export interface DirectoryUser {
   id: string;
   /** The `number-alias` attribute (e.g. the DID routed to this user). */
   numberAlias?: string;
+  /** The `vm-enabled` param; absent means enabled, as in mod_voicemail. */
+  vmEnabled?: boolean;
 }
+
+/** The voicemail profiles mod_voicemail has (voicemail.conf.xml ships `default`). */
+export const SIM_VOICEMAIL_PROFILES: readonly string[] = ['default'];
 
 /** The directory domain of every simulated channel (`domain_name`). */
 export const SIM_DOMAIN = '192.0.2.2';
@@ -59,7 +65,35 @@ export function apiReply(command: string, channel: {
     return (variable === undefined ? undefined : channel.vars[variable]) ?? '_undef_';
   }
   if (cmd === 'user_exists') return userExistsReply(channel.env.directory, args);
+  if (cmd === 'vm_boxcount') return boxcountReply(args[0] ?? '');
+  if (cmd === 'find_user_xml') return findUserXmlReply(channel.env.directory, args);
+  if (cmd === 'user_data') return userDataReply(channel.env.directory, args);
   // mod_commands: `true` or `false`, no newline; nothing at all without an argument
   if (cmd === 'module_exists') return args[0] === undefined ? '' : String(moduleLoaded(args[0], channel.env.faults.unloadedModules));
   return `-ERR ${cmd} Command not found!\n`;
+}
+
+/** mod_voicemail's `vm_boxcount [profile/]<user>@<domain>`: the new-message count (none here), or the missing profile. */
+function boxcountReply(arg: string): string {
+  const slash = arg.indexOf('/');
+  if (slash !== -1 && !SIM_VOICEMAIL_PROFILES.includes(arg.slice(0, slash))) return '-ERR No such profile\n';
+  return '0';
+}
+
+/** mod_commands' `find_user_xml <key> <user> <domain>`: the user element, or an error line. */
+function findUserXmlReply(directory: readonly DirectoryUser[], args: readonly string[]): string {
+  const [key, user = '', domain = ''] = args;
+  const found = key === 'id' || key === 'number-alias' ? findUser(directory, [key], user, domain) : undefined;
+  if (!found) return "-Error can't find user\n";
+  const alias = found.numberAlias !== undefined ? ` number-alias="${found.numberAlias}"` : '';
+  const params = found.vmEnabled === false ? '\n  <params>\n    <param name="vm-enabled" value="false"/>\n  </params>\n' : '';
+  return `<user id="${found.id}"${alias}>${params}</user>`;
+}
+
+/** mod_commands' `user_data <id>@<domain> param <name>`: the value, or nothing (unknown user, unset param). */
+function userDataReply(directory: readonly DirectoryUser[], args: readonly string[]): string {
+  const [account = '', type, key] = args;
+  const at = account.indexOf('@');
+  const found = at > 0 ? findUser(directory, ['id'], account.slice(0, at), account.slice(at + 1)) : undefined;
+  return found && type === 'param' && key === 'vm-enabled' && found.vmEnabled === false ? 'false' : '';
 }

@@ -41,7 +41,9 @@ describe('ESL command serializer', () => {
 
   it('never builds a voicemail target from an unusable mailbox', () => {
     const config = parseConfig({});
-    expect(voicemailSteps(config, '1000')?.[0]).toEqual({ app: 'voicemail', arg: 'default ${domain_name} 1000' });
+    expect(voicemailSteps(config, '1000')).toEqual([
+      { app: 'answer', arg: '' }, { app: 'voicemail', arg: 'default ${domain_name} 1000' }, { app: 'hangup', arg: 'NORMAL_CLEARING' },
+    ]);
     expect(voicemailSteps(config, '1000\n\nsendmsg')).toBeNull();
     expect(voicemailSteps(config, '1000 other')).toBeNull();
     expect(voicemailSteps(config, null)).toBeNull();
@@ -50,7 +52,7 @@ describe('ESL command serializer', () => {
 
   it('takes a configured Asterisk-style BOX@CONTEXT as BOX (FreeSWITCH boxes live in the domain directory)', () => {
     const config = parseConfig({ routes: { voicemailMailbox: '100@default' } });
-    expect(voicemailSteps(config, '+33100000000')?.[0]).toEqual({ app: 'voicemail', arg: 'default ${domain_name} 100' });
+    expect(voicemailSteps(config, '+33100000000')?.[1]).toEqual({ app: 'voicemail', arg: 'default ${domain_name} 100' });
     expect(voicemailBox(config, null)).toBe('100');
   });
 });
