@@ -1,6 +1,6 @@
 /** Route styles chosen in the configuration, executed against the fake FreeSWITCH. */
 import { describe, expect, it } from 'vitest';
-import { call, startHarness } from '../fakes/esl/harness.js';
+import { call, recordOf, startHarness } from '../fakes/esl/harness.js';
 
 describe('ESL: configured reject styles', () => {
   const styles: Array<[string, string[]]> = [
@@ -40,6 +40,9 @@ describe('ESL: transfers from the configuration', () => {
       expect(vm.route).toBe('voicemail');
       expect(vm.commands).toContain('sendmsg transfer');
       expect(vm.commands).not.toContain('sendmsg voicemail');
+      // the records say what happened: the transfer's own completion arrives before the socket ends
+      expect(await recordOf(h, rang.callId)).toMatchObject({ action: 'ring', route: 'ring' });
+      expect(await recordOf(h, vm.callId)).toMatchObject({ action: 'voicemail', route: 'voicemail' });
     } finally {
       await h.close();
     }

@@ -127,10 +127,17 @@ export class SimChannel implements AppHost {
     this.transferredAway = true;
     this.later(1, () => this.hangup('NO_ROUTE_DESTINATION', false));
   }
+  /**
+   * A `transfer` that found its target. As esl-outbound-session.txt shows: the transfer's own CHANNEL_EXECUTE_COMPLETE
+   * first (execute() publishes it when the app returns), then the socket app's; with `linger` the connection stays
+   * open until the hang-up, and only then come the linger and disconnect notices.
+   */
   transferred(route: SimulatedRoute): void {
     this.setRoute(route);
-    this.publish('CHANNEL_EXECUTE_COMPLETE', [['Application', 'socket'], ['Application-Response', '_none_']]);
-    this.continueAfterScreening();
+    this.later(1, () => {
+      this.publish('CHANNEL_EXECUTE_COMPLETE', [['Application', 'socket'], ['Application-Response', '_none_']]);
+      this.continueAfterScreening(this.linger === 0);
+    });
   }
 
   // ---- the outbound connection
@@ -239,9 +246,10 @@ export class SimChannel implements AppHost {
     this.continueAfterScreening();
   }
 
-  /** The normal destination: the user's phone answers briefly, then the call ends. */
-  private continueAfterScreening(): void {
-    this.closeOutbound();
+  /** The normal destination: the user's phone answers briefly, then the call ends. `closeNow`: the socket app is
+   * over and nothing keeps the connection (no linger); else it ends at the hang-up. */
+  private continueAfterScreening(closeNow = true): void {
+    if (closeNow) this.closeOutbound();
     this.later(5, () => {
       if (this.hungUp) return;
       if (this.route === 'ring') this.vars.last_sent_callee_id_number = this.call.dialled;
@@ -251,6 +259,7 @@ export class SimChannel implements AppHost {
         this.hungUp = true;
         this.publish('CHANNEL_HANGUP', [['Hangup-Cause', 'NORMAL_CLEARING']]);
         this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts('NORMAL_CLEARING'));
+        this.closeOutbound();
         this.finish();
       });
     });
@@ -258,7 +267,7 @@ export class SimChannel implements AppHost {
 
   private closeOutbound(): void {
     const s = this.socket;
-    if (!s || s.destroyed || !this.connected) { s?.destroy(); return; }
+    if (!s || s.destroyed || s.writableEnded || !this.connected) { s?.destroy(); return; }
     if (this.linger > 0) s.write(lingerNotice(this.uuid, this.channelName(), this.linger));
     s.end(disconnectNotice(this.uuid));
   }
