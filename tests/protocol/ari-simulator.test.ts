@@ -179,6 +179,8 @@ describe('REST replies as recorded', () => {
     expect((await rest('POST', `/channels/${id}/continue`)).status).toBe(204);
     expect((await rest('POST', `/channels/${id}/continue`)).body).toEqual({ message: 'Channel not in Stasis application' });
     expect((await rest('POST', `/channels/${id}/play?media=sound:x`)).status).toBe(409);
+    // setting a variable (TIMEOUT(absolute) among them) on a channel back in the dialplan: 409 too
+    expect((await rest('POST', `/channels/${id}/variable?variable=TIMEOUT(absolute)&value=1`)).status).toBe(409);
     expect((await outcome).route).toBe('ring');
     expect((await rest('GET', '/no/such/resource')).body).toEqual({ message: 'Resource not found' });
     ws.close();

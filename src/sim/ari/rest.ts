@@ -63,6 +63,8 @@ const channelRoutes: Record<string, Handler> = {
   'POST variable': (_s, q, ch) => {
     const name = q.get('variable');
     if (!name) return msg(400, 'Variable name is required');
+    // ast_ari_channels_set_channel_var goes through find_control: a channel that left Stasis is not ours to change
+    if (!ch.inStasis) return NOT_IN_STASIS;
     // a dialplan function, not a variable: it arms (or, with 0, cancels) the channel's absolute timeout
     if (name === ABSOLUTE_TIMEOUT) ch.setAbsoluteTimeout(q.get('value') ?? '', 'ari');
     else ch.vars.set(name, q.get('value') ?? '');
