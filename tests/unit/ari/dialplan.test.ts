@@ -118,6 +118,9 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     const route = (ctx.get(ROUTE_CONTEXT) ?? []).join('\n');
     for (const style of ['busy', 'congestion', 'sip-607', 'sip-603']) expect(route).toContain(`"\${CHUT_REJECT}" = "${style}"`);
     expect(route).toContain('Playtones(info)');
+    // PJSIPHangup only exists since 18.21/20.6/21.1: an ExecIf of an unknown application would end the call at once
+    for (const code of ['607', '603']) expect(route).toContain(`TryExec(PJSIPHangup(${code}))`);
+    expect(route).not.toMatch(/\?PJSIPHangup/);
     expect(route).toContain('DIALPLAN_EXISTS(${CHUT_RING_TARGET})');
     expect(route).toContain('"${VMSTATUS}" = "FAILED"]?ring,1');
     expect(ctx.has('chut-user-destination')).toBe(true);
