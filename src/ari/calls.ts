@@ -48,7 +48,9 @@ export function answerBoundS(captcha: Config['captcha'], playbackTimeoutMs = 60_
   return Math.ceil((captcha.attempts * attempt + prompt + LEAVE_MARGIN_MS) / 1000);
 }
 
-async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallControl, s: CallSession, log: Logger) => Promise<void>): Promise<void> {
+/** `answerBound`: whether answering re-arms TIMEOUT(absolute) for a captcha (screened calls); the feature codes keep
+ * the snippet's own bound, which covers a beep and a number. */
+async function withSession(deps: CallDeps, ev: StasisStart, answerBound: boolean, body: (c: AriCallControl, s: CallSession, log: Logger) => Promise<void>): Promise<void> {
   const id = ev.channel.id;
   if (deps.live.has(id)) return; // a duplicate StasisStart: the first one owns the channel
   const session = new CallSession(id);
@@ -57,7 +59,7 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
   const { routes, captcha } = deps.config;
   const control = createAriControl({
     rest: deps.rest, session, logger: log, rejectStyle: routes.reject, language: captcha.language,
-    labels: ROUTE_LABELS, answerBoundS: answerBoundS(captcha, deps.playbackTimeoutMs),
+    labels: ROUTE_LABELS, ...(answerBound ? { answerBoundS: answerBoundS(captcha, deps.playbackTimeoutMs) } : {}),
     ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
   });
   const evict = setTimeout(() => {
@@ -88,7 +90,7 @@ async function withSession(deps: CallDeps, ev: StasisStart, body: (c: AriCallCon
 /** Screens one inbound call: STIR/SHAKEN lookup, then the screener drives the route through our control. */
 export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
   const receivedAt = Date.now();
-  return withSession(deps, ev, async (control, session, log) => {
+  return withSession(deps, ev, true, async (control, session, log) => {
     // The screener keeps its own deadline; this watchdog only covers a screener that never routes at all.
     const watchdog = setTimeout(() => {
       if (session.phase !== 'screening') return;
@@ -112,7 +114,7 @@ export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
 
 /** `*77` / `*78` from an internal phone: report the last external caller to that extension, confirm, leave. */
 export function reportCall(deps: CallDeps, ev: StasisStart, kind: UserReportKind): Promise<void> {
-  return withSession(deps, ev, async (control, _session, log) => {
+  return withSession(deps, ev, false, async (control, _session, log) => {
     const extension = ev.channel.caller.number;
     let reported: string | null = null;
     if (EXTENSION.test(extension)) {

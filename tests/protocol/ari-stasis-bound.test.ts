@@ -14,7 +14,7 @@ let n = 0;
 const caller = () => `+3361277${String(++n).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  h = await startAriHarness({ label: 'ari-bound', sim: { dialplan: { stasisTimeoutS: BOUND_S }, timing: { lingerMs: 3000 } } });
+  h = await startAriHarness({ label: 'ari-bound', sim: { dialplan: { stasisTimeoutS: BOUND_S, featuresTimeoutS: BOUND_S }, timing: { lingerMs: 3000 } } });
 });
 afterAll(async () => { await h.stop(); });
 afterEach(async () => {
@@ -37,6 +37,21 @@ describe('TIMEOUT(absolute) around Stasis', () => {
     expect(out.durationMs).toBeLessThan(BOUND_S * 1000 + 1000);
     expect(out.dialplan).toEqual([
       `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'T: Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,ring,1)',
+    ]);
+  });
+
+  it('a feature code (*77) with chut cut off: the phone gets an error beep once the bound passes, not endless silence', async () => {
+    h.sim.faults.failNext(100_000, '/continue');
+    h.sim.faults.failNext(100_000, '/play');
+    const pending = h.sim.placeFeatureCall('201', 'spam');
+    await eventually(() => h.adapter.liveCalls() === 1, 2000, 'chut to take the call');
+    h.sim.faults.refuseUpgrades = true;
+    h.sim.faults.dropWebSockets();
+    const out = await pending;
+    expect(out).toMatchObject({ handled: true, route: 'hung-up' });
+    expect(out.durationMs).toBeLessThan(BOUND_S * 1000 + 1000);
+    expect(out.dialplan.slice(0, 4)).toEqual([
+      `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut,report,spam)', 'T: Set(TIMEOUT(absolute)=0)', 'T: Playback(beeperr)',
     ]);
   });
 

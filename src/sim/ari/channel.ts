@@ -62,6 +62,12 @@ export class SimChannel {
     return this.data.context === this.host.dialplan.screenContext;
   }
 
+  /** The snippet's bound on Stasis in this channel's context, in seconds; null: none. */
+  private get stasisBoundS(): number | null {
+    const dp = this.host.dialplan;
+    return this.screening ? dp.stasisTimeoutS : this.data.context === dp.featuresContext ? dp.featuresTimeoutS : null;
+  }
+
   /** Runs the snippet up to Stasis(app): in the screening context, `Set(TIMEOUT(absolute)=<bound>)` first. Without
    * a connected app Stasis returns at once (STASISSTATUS=FAILED) and the snippet rings. A DID no extension of
    * [chut-screen] matches (letters, one character) goes to its `i` extension, which rings, unscreened. */
@@ -70,7 +76,8 @@ export class SimChannel {
     const b = this.call.behaviour;
     if (b.kind === 'hangs-up') this.hangupTimer = this.later(b.afterMs, () => this.hangup('hung-up'));
     if (this.screening && !SCREENED_EXTEN.test(this.data.exten)) return this.goTo('ring', 'i: ');
-    if (this.screening) this.setAbsoluteTimeout(String(this.host.dialplan.stasisTimeoutS), 'dialplan');
+    const bound = this.stasisBoundS;
+    if (bound !== null) this.setAbsoluteTimeout(String(bound), 'dialplan');
     this.steps.push(`Stasis(${this.data.appData})`);
     if (!this.host.appConnected(this.app)) {
       this.vars.set('STASISSTATUS', 'FAILED');
@@ -120,6 +127,9 @@ export class SimChannel {
       this.steps.push('T: Set(TIMEOUT(absolute)=0)');
       this.goTo('ring');
       return;
+    }
+    if (wasInStasis && this.stasisBoundS !== null) {
+      this.steps.push('T: Set(TIMEOUT(absolute)=0)', 'T: Playback(beeperr)'); // the feature codes' `T`: an error beep
     }
     this.steps.push('TIMEOUT(absolute) passed: hung up');
     this.settle('hung-up');
@@ -238,7 +248,7 @@ export class SimChannel {
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
     }
-    if (dispatched && this.screening) this.setAbsoluteTimeout('0', 'dialplan');
+    if (dispatched && this.stasisBoundS !== null) this.setAbsoluteTimeout('0', 'dialplan');
     this.goTo(route);
   }
 

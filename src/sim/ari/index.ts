@@ -38,6 +38,8 @@ export interface FeatureCallOutcome {
   route: SimulatedRoute;
   durationMs: number;
   answered: boolean;
+  /** The snippet's steps the call went through (TIMEOUT(absolute) bound, Stasis, `T`). */
+  dialplan: string[];
   /** Media URIs chut played, in order. */
   played: string[];
   heardDigits: string;
@@ -69,7 +71,7 @@ export interface AriFaults {
 const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
 export const DEFAULT_DIALPLAN: DialplanModel = {
   screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' },
-  stasisTimeoutS: 20,
+  stasisTimeoutS: 20, featuresContext: 'chut-features', featuresTimeoutS: 30,
 };
 
 export class AriSimulator extends EventEmitter implements PbxSimulator {
@@ -219,7 +221,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     }
   }
 
-  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 2 in chut-features). */
+  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 3 in chut-features). */
   private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
     args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
     this.seq += 1;
@@ -247,13 +249,14 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
    * `args`: the Stasis arguments, to model a miswritten feature code (e.g. `['report', 'bogus']`, `['report']`). */
   async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78',
     args: string[] = ['report', kind]): Promise<FeatureCallOutcome> {
-    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, 'chut-features', code, 2, args,
+    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, this.host.dialplan.featuresContext, code, 3, args,
       { behaviour: { kind: 'silent' }, maxDurationMs: 10_000 });
     ch.start();
     const handled = ch.inStasis;
     const outcome = await ch.outcome;
     return {
       handled, route: outcome.route, durationMs: outcome.durationMs, answered: outcome.answered, played: [...ch.played], heardDigits: outcome.heardDigits,
+      dialplan: [...ch.steps],
     };
   }
 }

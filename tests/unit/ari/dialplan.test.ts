@@ -134,6 +134,18 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(features).toContain(`Stasis(${config.ari.app},report,allow)`);
   });
 
+  it('bounds the feature codes\' time in Stasis too: TIMEOUT(absolute) before, cleared after, `T` beeps an error', () => {
+    const features = ctx.get('chut-features') ?? [];
+    for (const code of ['*77', '*78']) {
+      const start = features.findIndex((l) => l.startsWith(`exten => ${code},1,`));
+      expect(features[start + 1]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.featuresTimeoutS})`);
+      expect(features[start + 2]).toContain('Stasis(');
+      expect(features[start + 3]).toBe('same => n,Set(TIMEOUT(absolute)=0)');
+    }
+    const t = features.findIndex((l) => l.startsWith('exten => T,1,'));
+    expect(features.slice(t, t + 3)).toEqual(['exten => T,1,Set(TIMEOUT(absolute)=0)', 'same => n,Playback(beeperr)', 'same => n,Hangup()']);
+  });
+
   it('is the dialplan the simulator models', async () => {
     expect(ctx.has(DEFAULT_DIALPLAN.screenContext)).toBe(true);
     expect(DEFAULT_DIALPLAN.routeContext).toBe(ROUTE_CONTEXT);
