@@ -68,7 +68,7 @@ export class SimChannel {
     return this.screening ? dp.stasisTimeoutS : this.data.context === dp.featuresContext ? dp.featuresTimeoutS : null;
   }
 
-  /** Runs the snippet up to Stasis(app): in the screening context, `Set(TIMEOUT(absolute)=<bound>)` first. Without
+  /** Runs the snippet up to Stasis(app): in the screening and feature-code contexts, `Set(TIMEOUT(absolute)=<bound>)` first. Without
    * a connected app Stasis returns at once (STASISSTATUS=FAILED) and the snippet rings. A DID no extension of
    * [chut-screen] matches (letters, one character) goes to its `i` extension, which rings, unscreened. */
   start(): void {
@@ -113,7 +113,8 @@ export class SimChannel {
   /**
    * The absolute timeout passed (ast_check_hangup sets AST_SOFTHANGUP_TIMEOUT). In Stasis, the Stasis loop ends
    * (StasisEnd) and the PBX, finding `T` in the current context, clears the timeout and runs it: the snippet's `T`
-   * rings. Anywhere else (a context without `T`, e.g. a call already ringing) the channel is hung up.
+   * rings; the feature codes' `T` beeps an error and hangs up. Anywhere else (a context without `T`, e.g. a call
+   * already ringing) the channel is hung up.
    */
   private absoluteTimeout(): void {
     this.absolute = null;
