@@ -96,9 +96,10 @@ export const configSchema = z.object({
       spamReport: z.number().default(50),
       allowReport: z.number().default(-100),
     }).strict().prefault({}),
-    /** A spam report (phone feature code, CLI, API) also puts the number on the blocklist (source `report`). */
+    /** A spam report (phone feature code, API) also puts the number on the blocklist, with the reporter's source
+     * (`phone`, `feature-code`, `api`). */
     blockOnReport: z.boolean().default(true),
-    /** A number whose score reaches this is added to the blocklist (source `auto`); 0 disables. */
+    /** A number whose score a captcha outcome brings to this is added to the blocklist (source `auto`); 0 disables. */
     autoBlockScore: z.number().min(0).max(100).default(95),
   }).strict().prefault({}),
   routes: z.object({
