@@ -18,7 +18,7 @@ export function createRecorder(deps: RecorderDeps): (record: CallRecord, windowM
   // A call record's keys are CallRecord's own, none of them secret (tests/unit/screening/call-record.test.ts).
   const recordLog = withoutRedaction(deps.logger);
   return async (record, windowMember) => {
-    // pino writes its own `time` (when the line is written: the hang-up); the record's `time` (the decision) goes
+    // pino writes its own `time` (when the line is written: chut lets go of the call); the record's `time` (the decision) goes
     // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
     const { time: decidedAt, ...fields } = record;
     recordLog.info({ ...fields, decidedAt }, `call ${record.route} (${record.rule})`);
