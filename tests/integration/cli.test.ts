@@ -233,6 +233,26 @@ describe('chut CLI against the real Redis', () => {
     expect(badPolicy.stderr).toMatch(/default/);
   });
 
+  it('check-config notes an Asterisk voicemail route with no routes.voicemailMailbox (the box named after the DID rarely exists)', async () => {
+    const ari = join(dir, 'ari-no-box.yaml');
+    writeFileSync(ari, 'ari:\n  enabled: true\n');
+    const shipped = join(process.cwd(), 'config', 'policy.yaml'); // sends fr-npv calls outside legal hours to voicemail
+    const noted = await runChut(['check-config', '--config', ari, '--policy', shipped], env);
+    expect(noted.code, noted.stderr).toBe(0); // a note, not an error: the call rings, nothing is lost
+    expect(noted.stdout).toMatch(/note: the policy can send calls to voicemail and routes\.voicemailMailbox is not set/);
+    const boxed = join(dir, 'ari-box.yaml');
+    writeFileSync(boxed, 'ari:\n  enabled: true\nroutes:\n  voicemailMailbox: 100@default\n');
+    const boxedRun = await runChut(['check-config', '--config', boxed, '--policy', shipped], env);
+    expect(boxedRun.stdout).toMatch(/policy OK/);
+    expect(boxedRun.stdout).not.toMatch(/note:/);
+    const noVoicemail = join(dir, 'no-vm-policy.yaml');
+    writeFileSync(noVoicemail, 'version: 1\ndefault: ring\nrules:\n  - name: robots\n    when: { caller: withheld }\n    action: reject\n');
+    const quiet = await runChut(['check-config', '--config', ari, '--policy', noVoicemail], env);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/policy OK/);
+    expect(quiet.stdout).not.toMatch(/note:/);
+  });
+
   it('check-config and run refuse AMI captcha prompts that cannot travel in one Setvar (every captcha call would fail open)', async () => {
     const cfg = join(dir, 'ami-prompts.yaml');
     const intro = Array.from({ length: 8 }, (_, i) => `custom/very-long-company-prompt-number-${i}`);

@@ -1,6 +1,17 @@
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
+import type { Config } from '../../config.js';
+import type { Policy } from '../../rules/index.js';
+
+/** Whether any decision of this policy can end in voicemail: a rule or the default, or a captcha that fails or times out. */
+function canRouteToVoicemail(policy: Policy, captcha: Config['captcha']): boolean {
+  const actions = [policy.default, ...policy.rules.map((r) => r.action)];
+  if (actions.includes('voicemail')) return true;
+  if (!actions.includes('captcha')) return false;
+  const routes = [captcha.onFail, captcha.onTimeout, ...policy.rules.flatMap((r) => (r.captcha ? [r.captcha.onFail, r.captcha.onTimeout] : []))];
+  return routes.includes('voicemail');
+}
 
 export const checkConfigCommand: Command = {
   name: 'check-config',
@@ -18,11 +29,18 @@ ${GLOBAL_HELP}`,
     const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
+    const notes: string[] = [];
+    if ((c.ari.enabled || c.ami.enabled) && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {
+      notes.push('note: the policy can send calls to voicemail and routes.voicemailMailbox is not set: Asterisk is asked for a box ' +
+        'named after the dialled number (e.g. +33100000000 for a DID); where no such box exists the call rings instead. ' +
+        'Set routes.voicemailMailbox (e.g. 100@default).\n');
+    }
     process.stdout.write(
       `configuration OK (${loaded.file ?? 'defaults and environment only'})\n` +
         `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${policy.rules.length} rules, default ${policy.default}\n` +
         `store: ${c.store}${c.store === 'redis' ? ` (prefix ${c.redis.prefix})` : ''}; PBX adapters: ${pbx.length ? pbx.join(', ') : 'none enabled'}; ` +
-        `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: write routes disabled)'}` : 'off'}\n`,
+        `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: write routes disabled)'}` : 'off'}\n` +
+        notes.join(''),
     );
     return 0;
   },
