@@ -30,8 +30,10 @@ ${GLOBAL_HELP}`,
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     const notes: string[] = [];
-    if ((c.ari.enabled || c.ami.enabled) && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {
-      notes.push('note: the policy can send calls to voicemail and routes.voicemailMailbox is not set: Asterisk is asked for a box ' +
+    // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode
+    // every call rings anyway.
+    if (c.ari.enabled && policy.mode !== 'shadow' && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {
+      notes.push('note: the policy can send calls to voicemail and routes.voicemailMailbox is not set: over ARI chut asks for a box ' +
         'named after the dialled number (e.g. +33100000000 for a DID); where no such box exists the call rings instead. ' +
         'Set routes.voicemailMailbox (e.g. 100@default).\n');
     }

@@ -71,7 +71,7 @@ export interface AriFaults {
 const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
 export const DEFAULT_DIALPLAN: DialplanModel = {
   screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' },
-  stasisTimeoutS: 20, featuresContext: 'chut-features', featuresTimeoutS: 30,
+  stasisTimeoutS: 20, featuresContext: 'chut-features-run', featuresTimeoutS: 30,
 };
 
 export class AriSimulator extends EventEmitter implements PbxSimulator {
@@ -221,7 +221,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     }
   }
 
-  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 3 in chut-features). */
+  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 3 in chut-features-run). */
   private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
     args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
     this.seq += 1;
@@ -245,11 +245,12 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played], dialplan: ch.steps }));
   }
 
-  /** An internal phone dials the report feature code (`*77` spam / `*78` allow) → `Stasis(chut,report,<kind>)`.
-   * `args`: the Stasis arguments, to model a miswritten feature code (e.g. `['report', 'bogus']`, `['report']`). */
-  async placeFeatureCall(extension: string, kind: 'spam' | 'allow', code = kind === 'spam' ? '*77' : '*78',
+  /** An internal phone dials the report feature code (`*77` spam / `*78` allow): [chut-features] sends it to
+   * `exten` of [chut-features-run] (`spam` / `allow`) → `Stasis(chut,report,<kind>)`. `args`: the Stasis arguments,
+   * to model a miswritten feature code (e.g. `['report', 'bogus']`, `['report']`). */
+  async placeFeatureCall(extension: string, kind: 'spam' | 'allow', exten: string = kind,
     args: string[] = ['report', kind]): Promise<FeatureCallOutcome> {
-    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, this.host.dialplan.featuresContext, code, 3, args,
+    const ch = this.newChannel(extension, { name: `Phone ${extension}`, number: extension }, this.host.dialplan.featuresContext, exten, 3, args,
       { behaviour: { kind: 'silent' }, maxDurationMs: 10_000 });
     ch.start();
     const handled = ch.inStasis;

@@ -20,7 +20,8 @@ export interface DialplanModel {
   labels: { ring: string; voicemail: string; reject: string };
   /** The snippet's `Set(TIMEOUT(absolute)=<s>)` before Stasis: past it, Asterisk ends Stasis and runs `T`, which rings. */
   stasisTimeoutS: number;
-  /** The feature codes' context, and its own bound on Stasis (its `T` beeps an error and hangs up). */
+  /** The context the feature codes run in (never included, so its `T` serves them alone), and its bound on Stasis
+   * (its `T` beeps an error and hangs up). */
   featuresContext: string;
   featuresTimeoutS: number;
 }

@@ -126,24 +126,27 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(ctx.has('chut-user-destination')).toBe(true);
   });
 
-  it('sends the feature codes *77/*78 to Stasis(app,report,spam|allow)', () => {
-    const features = (ctx.get('chut-features') ?? []).join('\n');
-    expect(features).toContain('exten => *77,1,');
-    expect(features).toContain('exten => *78,1,');
-    expect(features).toContain(`Stasis(${config.ari.app},report,spam)`);
-    expect(features).toContain(`Stasis(${config.ari.app},report,allow)`);
+  it('sends the feature codes *77/*78 to Stasis(app,report,spam|allow), through a context no phone includes', () => {
+    const features = ctx.get('chut-features') ?? [];
+    expect(features).toEqual(['exten => *77,1,Goto(chut-features-run,spam,1)', 'exten => *78,1,Goto(chut-features-run,allow,1)']);
+    const run = (ctx.get('chut-features-run') ?? []).join('\n');
+    expect(run).toContain(`Stasis(${config.ari.app},report,spam)`);
+    expect(run).toContain(`Stasis(${config.ari.app},report,allow)`);
+    expect(DEFAULT_DIALPLAN.featuresContext).toBe('chut-features-run');
   });
 
   it('bounds the feature codes\' time in Stasis too: TIMEOUT(absolute) before, cleared after, `T` beeps an error', () => {
-    const features = ctx.get('chut-features') ?? [];
-    for (const code of ['*77', '*78']) {
-      const start = features.findIndex((l) => l.startsWith(`exten => ${code},1,`));
-      expect(features[start + 1]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.featuresTimeoutS})`);
-      expect(features[start + 2]).toContain('Stasis(');
-      expect(features[start + 3]).toBe('same => n,Set(TIMEOUT(absolute)=0)');
+    const run = ctx.get('chut-features-run') ?? [];
+    for (const label of ['spam', 'allow']) {
+      const start = run.findIndex((l) => l.startsWith(`exten => ${label},1,`));
+      expect(run[start + 1]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.featuresTimeoutS})`);
+      expect(run[start + 2]).toContain('Stasis(');
+      expect(run[start + 3]).toBe('same => n,Set(TIMEOUT(absolute)=0)');
     }
-    const t = features.findIndex((l) => l.startsWith('exten => T,1,'));
-    expect(features.slice(t, t + 3)).toEqual(['exten => T,1,Set(TIMEOUT(absolute)=0)', 'same => n,Playback(beeperr)', 'same => n,Hangup()']);
+    const t = run.findIndex((l) => l.startsWith('exten => T,1,'));
+    expect(run.slice(t, t + 3)).toEqual(['exten => T,1,Set(TIMEOUT(absolute)=0)', 'same => n,Playback(beeperr)', 'same => n,Hangup()']);
+    // the context phones include holds no `T`: it would catch the phones' own absolute timeouts
+    expect((ctx.get('chut-features') ?? []).some((l) => l.startsWith('exten => T,'))).toBe(false);
   });
 
   it('is the dialplan the simulator models', async () => {
