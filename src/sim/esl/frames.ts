@@ -3,6 +3,7 @@
  * Content-Length, `api/response` and events with it, plain event bodies with url-encoded values, and the
  * `connect` reply as ONE header block whose reply headers come last. Imports nothing of ours but the encoder.
  */
+import type { Socket } from 'node:net';
 import { urlEncode } from '../../esl/frame.js';
 
 export type Headers = Array<[string, string]>;
@@ -71,4 +72,17 @@ export function splitCommands(buffer: string): { commands: Array<{ line: string;
     rest = rest.slice(end + 2);
   }
   return { commands, rest };
+}
+
+/** Reads an inbound-socket client as ESL commands: each complete command's first line goes to `onLine`, in order;
+ * socket errors are ignored (the close that follows ends the client). */
+export function readCommandLines(socket: Socket, onLine: (line: string) => void): void {
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('error', () => undefined);
+  socket.on('data', (chunk: string) => {
+    const { commands, rest } = splitCommands(buffer + chunk);
+    buffer = rest;
+    for (const { line } of commands) onLine(line);
+  });
 }

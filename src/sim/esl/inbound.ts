@@ -6,14 +6,13 @@
  * `event-heartbeat-interval`) to clients subscribed to it: chut's monitor takes a silent socket for a dead one.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, reply, splitCommands, type Headers } from './frames.js';
+import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, readCommandLines, reply, type Headers } from './frames.js';
 
 interface Client {
   socket: Socket;
   authed: boolean;
   format: 'plain' | 'json' | null;
   names: Set<string>;
-  buffer: string;
 }
 
 const KNOWN = /^(ALL|CHANNEL_[A-Z_]+|DTMF|HEARTBEAT|BACKGROUND_JOB|PLAYBACK_START|PLAYBACK_STOP|CUSTOM)$/;
@@ -79,17 +78,10 @@ export class InboundEventServer {
   }
 
   private accept(socket: Socket): void {
-    const client: Client = { socket, authed: false, format: null, names: new Set(), buffer: '' };
+    const client: Client = { socket, authed: false, format: null, names: new Set() };
     this.clients.add(client);
-    socket.setEncoding('utf8');
-    socket.on('error', () => undefined);
     socket.on('close', () => this.clients.delete(client));
-    socket.on('data', (chunk: string) => {
-      client.buffer += chunk;
-      const { commands, rest } = splitCommands(client.buffer);
-      client.buffer = rest;
-      for (const cmd of commands) this.onCommand(client, cmd.line);
-    });
+    readCommandLines(socket, (line) => this.onCommand(client, line));
     socket.write(authRequest());
   }
 

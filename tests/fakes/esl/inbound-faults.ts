@@ -12,13 +12,12 @@
  * - `heartbeats`: like `silent-after-login`, but sends a HEARTBEAT every `heartbeatMs` to subscribers.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { CORE_UUID, authRequest, disconnectNotice, plainEvent, reply, splitCommands } from '../../../src/sim/esl/frames.js';
+import { CORE_UUID, authRequest, disconnectNotice, plainEvent, readCommandLines, reply } from '../../../src/sim/esl/frames.js';
 
 export type InboundFault = 'mute' | 'no-auth-reply' | 'silent-after-login' | 'heartbeats';
 
 interface Client {
   socket: Socket;
-  buffer: string;
   authed: boolean;
   heartbeats: boolean;
 }
@@ -60,19 +59,12 @@ export class FaultyInboundSocket {
 
   private accept(socket: Socket): void {
     this.connections++;
-    const client: Client = { socket, buffer: '', authed: false, heartbeats: false };
+    const client: Client = { socket, authed: false, heartbeats: false };
     this.clients.add(client);
-    socket.setEncoding('utf8');
-    socket.on('error', () => undefined);
     socket.on('close', () => this.clients.delete(client));
-    socket.on('data', (chunk: string) => {
-      client.buffer += chunk;
-      const { commands, rest } = splitCommands(client.buffer);
-      client.buffer = rest;
-      for (const { line } of commands) {
-        this.commands.push(line);
-        this.answer(client, line);
-      }
+    readCommandLines(socket, (line) => {
+      this.commands.push(line);
+      this.answer(client, line);
     });
     if (this.fault !== 'mute') socket.write(authRequest());
   }
