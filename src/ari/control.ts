@@ -8,6 +8,7 @@
 import type { Logger } from '../logger.js';
 import type { RejectStyle } from '../config.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
+import { MAILBOX, voicemailBoxExists } from './mailbox.js';
 import { promptPlaybacks } from './media.js';
 import { AriHttpError, type AriRest } from './rest.js';
 import { AriEventsLostError, type CallSession } from './session.js';
@@ -45,8 +46,6 @@ export interface AriCallControl extends CallControl {
    * same variables shares the first one's promise; with other variables it rejects with AriAlreadyLeavingError. */
   leave(vars?: Record<string, string>): Promise<void>;
 }
-
-const MAILBOX = /^[A-Za-z0-9_@.+-]{1,64}$/;
 
 /** The channel is already on its way out of Stasis towards another route: this request can no longer be honoured. */
 export class AriAlreadyLeavingError extends Error {
@@ -303,7 +302,16 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     ring: () => leave(),
     async toVoicemail(mailbox) {
       const vars: Record<string, string> = { CHUT_ROUTE: labels.voicemail };
-      if (mailbox && MAILBOX.test(mailbox)) vars.CHUT_MAILBOX = mailbox;
+      if (mailbox && MAILBOX.test(mailbox)) {
+        // Asked before leaving: once the call is back in the dialplan a failed VoiceMail() rings it unseen by chut.
+        const check = await voicemailBoxExists(rest, path, mailbox).catch(rethrow);
+        if (!check.exists) {
+          logger.warn({ mailbox, why: check.why }, 'ARI: voicemail box unusable: the call rings instead');
+          await leave();
+          return 'ring' as const;
+        }
+        vars.CHUT_MAILBOX = mailbox;
+      }
       await leave(vars);
       return 'voicemail' as const;
     },

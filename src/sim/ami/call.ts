@@ -155,7 +155,7 @@ export class SimCall extends DialplanChannel {
     this.stage = 'voicemail';
     this.goto(IVR, 'voicemail');
     const box = this.inbound.vars.get('CHUT_MAILBOX') || `${this.call.dialled}@default`;
-    this.exec('VoiceMail', `${box},u`);
+    this.exec('TryExec', `VoiceMail(${box},u)`); // as the snippet runs it (chut-ami.conf)
     await this.wait(this.t.voicemailMs);
     return 'voicemail';
   }

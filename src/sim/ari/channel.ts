@@ -257,10 +257,25 @@ export class SimChannel {
   private goTo(route: SimulatedRoute, from = ''): void {
     const { routeContext, labels } = this.host.dialplan;
     if (route !== 'dead-air' && route !== 'hung-up' && this.screening) this.steps.push(`${from}Goto(${routeContext},${labels[route]},1)`);
+    if (route === 'voicemail' && this.screening) {
+      const failed = this.voicemailFailure();
+      if (failed) {
+        this.steps.push(`${labels.voicemail}: ${failed}`);
+        return this.goTo('ring', `${labels.voicemail}: `);
+      }
+    }
     this.data.appName = route === 'dead-air' ? '' : 'Dial';
     this.data.appData = '';
     this.settle(route);
     this.later(route === 'dead-air' ? 1 : this.host.timing.lingerMs, () => this.destroy());
+  }
+
+  /** The snippet's voicemail extension: `TryExec(VoiceMail(box,u))`, then ring on NOAPP or VMSTATUS=FAILED. */
+  private voicemailFailure(): string | null {
+    const box = this.vars.get('CHUT_MAILBOX') || this.host.dialplan.defaultMailbox;
+    const vm = this.host.voicemail;
+    if (!vm.loaded()) return `TryExec(VoiceMail(${box},u)) TRYSTATUS=NOAPP`;
+    return vm.exists(box) ? null : `VoiceMail(${box},u) VMSTATUS=FAILED`;
   }
 
   /** The caller hangs up (or gives up on dead air): hang-up request, failed playback, StasisEnd. */

@@ -26,6 +26,8 @@ export interface AriSimulatorOptions {
   app?: string;
   timing?: Partial<SimTiming>;
   dialplan?: Partial<DialplanModel>;
+  /** app_voicemail's boxes (`box@context`; DEFAULT_MAILBOXES when omitted). */
+  mailboxes?: readonly string[];
 }
 
 export interface SimRequest { method: string; path: string; channelId: string | null; at: number; query: URLSearchParams }
@@ -63,6 +65,9 @@ export interface AriFaults {
   /** Sound files this Asterisk does not have: playing one answers 201, then PlaybackFinished `failed` (as
    * recorded in ari-errors-live.jsonl). */
   missingSounds: Set<string>;
+  /** app_voicemail not loaded: VM_INFO() cannot be read (500) and the snippet's TryExec(VoiceMail()) finds no
+   * application (TRYSTATUS=NOAPP), so it rings. */
+  voicemailUnloaded: boolean;
   /** An Asterisk restart: connections closed, every channel gone without events, apps unregistered,
    * upgrades refused for `downMs`. */
   restart(downMs?: number): Promise<void>;
@@ -71,8 +76,10 @@ export interface AriFaults {
 const DEFAULT_TIMING: SimTiming = { soundMs: 40, digitMs: 15, dtmfGapMs: 30, typingDelayMs: 100, lingerMs: 1000 };
 export const DEFAULT_DIALPLAN: DialplanModel = {
   screenContext: 'chut-screen', routeContext: 'chut-route', labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' },
-  stasisTimeoutS: 20, featuresContext: 'chut-features-run', featuresTimeoutS: 30,
+  stasisTimeoutS: 20, featuresContext: 'chut-features-run', featuresTimeoutS: 30, defaultMailbox: '100@default',
 };
+/** The box the compose setup's voicemail.conf defines, and the snippet's default. */
+export const DEFAULT_MAILBOXES: readonly string[] = ['100@default'];
 
 export class AriSimulator extends EventEmitter implements PbxSimulator {
   readonly pbx = 'asterisk-ari' as const;
@@ -96,11 +103,17 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     this.app = opts.app ?? 'chut';
     const channels = new Map<string, SimChannel>();
     const playbacks = new Map<string, PlaybackData>();
-    this.state = { channels, playbacks, apps: () => [...this.sockets.keys()], startedAt: Date.now() };
+    const boxes = new Set(opts.mailboxes ?? DEFAULT_MAILBOXES);
+    const voicemail = {
+      loaded: () => !this.faults.voicemailUnloaded,
+      exists: (box: string) => boxes.has(box.includes('@') ? box : `${box}@default`),
+    };
+    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now() };
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),
       soundExists: (name) => !this.faults.missingSounds.has(name),
+      voicemail,
       timing: { ...DEFAULT_TIMING, ...(opts.timing ?? {}) },
       dialplan: { ...DEFAULT_DIALPLAN, ...(opts.dialplan ?? {}) },
       forget: (id) => {
@@ -118,6 +131,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       delayMs: 0,
       refuseUpgrades: false,
       missingSounds: new Set(),
+      voicemailUnloaded: false,
       dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
       failNext: (count, match) => { this.failures.push({ left: count, match }); },
       clearFailures: () => { this.failures = []; },
@@ -199,8 +213,13 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** chut's settings for this fake, the voicemail box among them: chut's default box (the dialled number) is rarely
+   * an Asterisk mailbox, which is why the README has it set at install. */
   chutConfig(): Record<string, unknown> {
-    return { ari: { enabled: true, url: this.url, user: this.user, password: this.password, app: this.app } };
+    return {
+      ari: { enabled: true, url: this.url, user: this.user, password: this.password, app: this.app },
+      routes: { voicemailMailbox: DEFAULT_MAILBOXES[0] },
+    };
   }
 
   /** Whether an events WebSocket currently owns `app`. */

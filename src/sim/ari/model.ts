@@ -24,12 +24,23 @@ export interface DialplanModel {
    * (its `T` beeps an error and hangs up). */
   featuresContext: string;
   featuresTimeoutS: number;
+  /** The snippet's `EDIT: default mailbox`, used when chut sends no CHUT_MAILBOX. */
+  defaultMailbox: string;
+}
+
+/** app_voicemail as the fake Asterisk has it: its boxes, or not loaded at all (Debian ships it apart, in
+ * `asterisk-voicemail`). */
+export interface SimVoicemail {
+  loaded(): boolean;
+  /** As VM_INFO(box,exists) and VoiceMail() find a box: without `@context` it is in `default`. */
+  exists(box: string): boolean;
 }
 
 export interface ChannelHost {
   send(app: string, frame: object): void;
   appConnected(app: string): boolean;
   soundExists(name: string): boolean;
+  voicemail: SimVoicemail;
   timing: SimTiming;
   dialplan: DialplanModel;
   forget(id: string): void;

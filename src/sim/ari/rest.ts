@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SimChannel } from './channel.js';
 import { applicationJson, asteriskInfoJson, channelJson, playbackJson, type PlaybackData } from './frames.js';
+import type { SimVoicemail } from './model.js';
 
 export interface RestReply {
   status: number;
@@ -18,6 +19,7 @@ export interface RestState {
   channels: Map<string, SimChannel>;
   apps(): string[];
   playbacks: Map<string, PlaybackData>;
+  voicemail: SimVoicemail;
   startedAt: number;
 }
 
@@ -30,6 +32,14 @@ const HANGUP_REASONS = new Set(['normal', 'busy', 'congestion', 'no_answer', 'ti
   'normal_unspecified', 'number_incomplete', 'codec_mismatch', 'interworking', 'failure', 'answered_elsewhere']);
 
 type Handler = (s: RestState, q: URLSearchParams, ch: SimChannel) => RestReply;
+
+/** A function ast_func_read2 cannot read (app_voicemail not loaded, or an attribute the fake does not model). */
+const FUNCTION_ERROR = msg(500, 'Unable to read provided function', 'Error With Function');
+
+function vmInfoReply(vm: SimVoicemail, box: string, attribute: string): RestReply {
+  if (!vm.loaded() || attribute !== 'exists') return FUNCTION_ERROR;
+  return { status: 200, body: { value: vm.exists(box) ? '1' : '0' } };
+}
 
 const channelRoutes: Record<string, Handler> = {
   'POST answer': (_s, _q, ch) => {
@@ -53,10 +63,12 @@ const channelRoutes: Record<string, Handler> = {
     ch.continueTo(q.get('context') ?? undefined, q.get('extension') ?? undefined);
     return NO_CONTENT;
   },
-  'GET variable': (_s, q, ch) => {
+  'GET variable': (s, q, ch) => {
     const name = q.get('variable');
     if (!name) return msg(400, 'Variable name is required');
     if (name === ABSOLUTE_TIMEOUT) return { status: 200, body: { value: ch.absoluteTimeoutLeft() } };
+    const vmInfo = /^VM_INFO\(([^,()]*),([a-z]+)\)$/.exec(name);
+    if (vmInfo) return vmInfoReply(s.voicemail, vmInfo[1] as string, vmInfo[2] as string);
     const value = ch.vars.get(name);
     return value === undefined ? msg(404, 'Provided variable was not found', 'Variable Not Found') : { status: 200, body: { value } };
   },

@@ -59,6 +59,7 @@ export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarnes
     store: 'redis',
     redis: { url, prefix },
     http: { enabled: false },
+    routes: sim.chutConfig().routes,
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
     ...(o.config ?? {}),
   });

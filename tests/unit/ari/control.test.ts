@@ -17,7 +17,7 @@ const dtmf = (digit: string) => ev({ type: 'ChannelDtmfReceived', digit, duratio
 const playback = (type: string, id: string, state: string) =>
   ev({ type, playback: { id, media_uri: 'sound:x', target_uri: `channel:${CH}`, state } });
 
-function setup(fail?: (s: Sent, n: number) => number | null, answerBoundS?: number) {
+function setup(fail?: Parameters<typeof fakeRest>[0], answerBoundS?: number) {
   const session = new CallSession(CH);
   const { rest, sent } = fakeRest(fail);
   const control = createAriControl({
@@ -75,13 +75,36 @@ describe('routes over ARI', () => {
     expect(control.routed).toBe(true);
   });
 
-  it('voicemail sets CHUT_ROUTE and a valid mailbox before continuing; a hostile mailbox is left out', async () => {
-    const a = setup();
-    await a.control.toVoicemail('100@default');
-    expect(a.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['CHUT_ROUTE', 'CHUT_MAILBOX', `/channels/${CH}/continue`]);
-    const b = setup();
+  /** VM_INFO(box,exists) answers `value`, a status, or a transport timeout. */
+  const vmInfo = (answer: string | number | 'timeout') => (s: Sent) =>
+    (s.method === 'GET' ? (typeof answer === 'string' && answer !== 'timeout' ? { body: { value: answer } } : answer) : null);
+
+  it('voicemail asks Asterisk whether the box exists, then sets CHUT_ROUTE and the mailbox before continuing', async () => {
+    const a = setup(vmInfo('1'));
+    await expect(a.control.toVoicemail('100@default')).resolves.toBe('voicemail');
+    expect(a.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['VM_INFO(100@default,exists)', 'CHUT_ROUTE', 'CHUT_MAILBOX', `/channels/${CH}/continue`]);
+    expect(a.sent[0]).toMatchObject({ method: 'GET', path: `/channels/${CH}/variable` });
+  });
+
+  it('a hostile mailbox is never written into the VM_INFO() argument nor the channel: the snippet\'s default box serves', async () => {
+    const b = setup(vmInfo('1'));
     await b.control.toVoicemail('100,,u)&System(rm');
     expect(b.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['CHUT_ROUTE', `/channels/${CH}/continue`]);
+  });
+
+  it('a box Asterisk does not have, or a VM_INFO() it cannot read (app_voicemail not loaded), rings instead, and says so', async () => {
+    for (const answer of ['0', '', 500, 'timeout'] as const) {
+      const t = setup(vmInfo(answer));
+      await expect(t.control.toVoicemail('+33100000000'), String(answer)).resolves.toBe('ring');
+      expect(t.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['VM_INFO(+33100000000,exists)', `/channels/${CH}/continue`]);
+      expect(t.control.routed).toBe(true);
+    }
+  });
+
+  it('a 404 while checking the box is the caller gone, not a missing box', async () => {
+    const t = setup(vmInfo(404));
+    await expect(t.control.toVoicemail('100@default')).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(t.sent).toHaveLength(1);
   });
 
   it('reject carries the configured style', async () => {

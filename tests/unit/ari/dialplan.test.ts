@@ -122,7 +122,10 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     for (const code of ['607', '603']) expect(route).toContain(`TryExec(PJSIPHangup(${code}))`);
     expect(route).not.toMatch(/\?PJSIPHangup/);
     expect(route).toContain('DIALPLAN_EXISTS(${CHUT_RING_TARGET})');
-    expect(route).toContain('"${VMSTATUS}" = "FAILED"]?ring,1');
+    // a box that does not exist, or no app_voicemail at all (a plain VoiceMail() would end the call): ring
+    expect(route).toContain('TryExec(VoiceMail(${CHUT_MAILBOX},u))');
+    expect(route).toContain('"${TRYSTATUS}" = "NOAPP" | "${VMSTATUS}" = "FAILED"]?ring,1');
+    expect(route).not.toMatch(/,VoiceMail\(/);
     expect(ctx.has('chut-user-destination')).toBe(true);
   });
 
