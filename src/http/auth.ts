@@ -1,7 +1,9 @@
 /**
  * Bearer-token access control. With a token configured, every route but the public ones (/healthz and the
  * dashboard's static files, which hold no data) needs `Authorization: Bearer <token>`. Without a token the
- * read routes stay open (chut binds to loopback by default) and the write routes answer 403 saying why.
+ * read routes answer clients on this machine only (loopback source address and host name) and the write routes
+ * answer 403 saying why: whatever address chut is bound to, call records and lists never reach the network
+ * without a token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -27,15 +29,26 @@ function hostName(hostHeader: string | undefined): string {
   return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : (h.split(':')[0] ?? '');
 }
 
-export function createAuthHook(token: string | null, boundHost: string) {
-  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', boundHost.toLowerCase(), `[${boundHost.toLowerCase()}]`]);
+/** A loopback source address, as Node reports it (IPv4, IPv6, or IPv4-mapped IPv6). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  const a = (address ?? '').toLowerCase();
+  return a === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function createAuthHook(token: string | null) {
   return async function authHook(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if ((req.routeOptions.config as { public?: boolean } | undefined)?.public) return;
     if (token === null) {
-      // Without a token the open read routes rely on the loopback bind: refuse other Host names so a web
-      // page cannot read them through DNS rebinding.
-      if (!allowedHosts.has(hostName(req.headers.host))) {
-        throw new HttpError(403, 'forbidden-host', 'this chut has no API token: it answers only requests addressed to its own host name');
+      // The source address, not the Host header (any client can write that): bound to 0.0.0.0 without a token,
+      // chut must not hand its call records to the LAN.
+      if (!isLoopbackAddress(req.socket.remoteAddress)) {
+        throw new HttpError(403, 'token-required', 'this chut has no API token (http.token or CHUT_API_TOKEN): it answers only clients on its own machine');
+      }
+      // A page in a local browser can still reach loopback through DNS rebinding: refuse other Host names.
+      if (!LOOPBACK_HOSTS.has(hostName(req.headers.host))) {
+        throw new HttpError(403, 'forbidden-host', 'this chut has no API token: it answers only requests addressed to localhost, 127.0.0.1 or [::1]');
       }
       // A write method on no route is not a write: it falls through to 404, or 405 on a read route.
       if (WRITE_METHODS.has(req.method) && !req.is404) {

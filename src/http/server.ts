@@ -74,7 +74,7 @@ function buildApp(deps: HttpDeps) {
   registerNotFound(app);
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
-  app.addHook('onRequest', createAuthHook(deps.config.http.token, deps.config.http.host));
+  app.addHook('onRequest', createAuthHook(deps.config.http.token));
   app.addHook('onSend', async (req, reply, payload) => {
     // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -102,6 +102,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   if (address === null || typeof address === 'string') throw new HttpError(500, 'internal', 'HTTP server has no TCP address');
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  deps.logger.info({ url, auth: deps.config.http.token ? 'token' : 'none (write routes disabled)' }, 'HTTP API listening');
+  deps.logger.info({ url, auth: deps.config.http.token ? 'token' : 'none (reads from this machine only, writes disabled)' }, 'HTTP API listening');
   return { url, close: () => app.close() };
 }

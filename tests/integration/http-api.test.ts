@@ -3,6 +3,7 @@
  * calls seeded through the real screener, every route's happy path and bad input.
  */
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -472,6 +473,33 @@ describe('without a token', () => {
     expect(await status('evil.example:80')).toBe(403);
     expect(await status(`localhost:${port}`)).toBe(200);
     expect(await status(`127.0.0.1:${port}`)).toBe(200);
+  });
+
+  /** This machine's first non-loopback IPv4 address: a client connecting from it is "on the network". */
+  const lanAddress = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+  it.skipIf(!lanAddress)('bound to every address, it still answers no client on the network, whatever Host it claims', async () => {
+    const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { host: '0.0.0.0', port: 0 } });
+    const wide = await createHttpServer({ config, screening: chut.screening, store: chut.store, logger: silentLogger(), metrics: chut.metrics, adapters: [] });
+    try {
+      const port = new URL(wide.url).port;
+      const get = (from: string, host: string, path = '/api/export') => new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request({ host: from, localAddress: from, port, path, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => { body += String(c); });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject).end();
+      });
+      for (const host of ['localhost', `127.0.0.1:${port}`, `${lanAddress}:${port}`]) {
+        const res = await get(lanAddress as string, host);
+        expect(res.status, host).toBe(403);
+        expect(JSON.parse(res.body)).toMatchObject({ error: 'token-required', message: expect.stringMatching(/own machine/) });
+      }
+      expect((await get(lanAddress as string, 'localhost', '/healthz')).status).toBe(200); // public, holds no data
+      expect((await get('127.0.0.1', `localhost:${port}`)).status).toBe(200); // the same machine still reads
+    } finally {
+      await wide.close();
+    }
   });
 });
 

@@ -41,7 +41,7 @@ ${GLOBAL_HELP}`,
       `configuration OK (${loaded.file ?? 'defaults and environment only'})\n` +
         `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${policy.rules.length} rules, default ${policy.default}\n` +
         `store: ${c.store}${c.store === 'redis' ? ` (prefix ${c.redis.prefix})` : ''}; PBX adapters: ${pbx.length ? pbx.join(', ') : 'none enabled'}; ` +
-        `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: write routes disabled)'}` : 'off'}\n` +
+        `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: reads from this machine only, write routes disabled)'}` : 'off'}\n` +
         notes.join(''),
     );
     return 0;
