@@ -12,6 +12,7 @@ import { cleanRecord, entryText, pickListed, type Candidate } from './records.js
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
 import { addDay, addHour, dayLeaders, daysBetween, emptyStats, statFields, statsPlan, topOf, TOP_SET_CAP } from './stats.js';
 import type {
+  AddListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
@@ -152,9 +153,10 @@ export class MemoryReputationStore implements ReputationStore {
     return specific ?? this.last.get('*') ?? null;
   }
 
-  async addListEntry(rec: ListRecord): Promise<void> {
+  async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {
     const c = cleanRecord(rec);
     this.lists.set(listKey(c.list, c.entry), c);
+    return opts.exclusive === true && this.lists.delete(listKey(c.list === 'allow' ? 'block' : 'allow', c.entry));
   }
 
   async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {

@@ -29,12 +29,18 @@ async function packAll(ctx: RedisCtx, recs: ListRecord[]): Promise<string[]> {
   }));
 }
 
-export async function addListEntry(ctx: RedisCtx, rec: ListRecord): Promise<void> {
+/** `exclusive`: the same MULTI also takes the entry off the other list; resolves whether it was there. */
+export async function addListEntry(ctx: RedisCtx, rec: ListRecord, exclusive = false): Promise<boolean> {
   const clean = cleanRecord(rec);
   const [value] = await packAll(ctx, [clean]);
   const { key, field } = slot(ctx, clean.list, clean.entry);
-  ctx.trip();
-  await ctx.redis.hset(key, field, value as string);
+  const m = ctx.redis.multi().hset(key, field, value as string);
+  if (exclusive) {
+    const other = slot(ctx, clean.list === 'allow' ? 'block' : 'allow', clean.entry);
+    m.hdel(other.key, other.field);
+  }
+  const [, removed] = await run(ctx, m);
+  return Number(removed ?? 0) > 0;
 }
 
 export async function removeListEntry(ctx: RedisCtx, entry: ListEntry, list?: ListName): Promise<boolean> {

@@ -17,6 +17,7 @@ import { calls, stats } from './redis-reports.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
+  AddListOptions,
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
@@ -153,8 +154,8 @@ export class RedisReputationStore implements ReputationStore {
     return values.find((v): v is string => isE164(v)) ?? null;
   }
 
-  async addListEntry(rec: ListRecord): Promise<void> {
-    await lists.addListEntry(await this.ctx(), rec);
+  async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {
+    return lists.addListEntry(await this.ctx(), rec, opts.exclusive === true);
   }
 
   async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {

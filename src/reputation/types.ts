@@ -152,6 +152,10 @@ export interface ImportStats {
   skippedWhy: Record<string, number>;
 }
 
+export interface AddListOptions {
+  exclusive?: boolean;
+}
+
 /**
  * The reputation store port. The Redis adapter is the real store; the in-memory adapter serves the
  * demo and unit tests. Both pass tests/integration/store-contract.ts.
@@ -171,7 +175,10 @@ export interface ReputationStore {
   /** The last external caller to `target`, else the last caller to anyone; null when none. */
   getLastCaller(target: string): Promise<string | null>;
 
-  addListEntry(rec: ListRecord): Promise<void>;
+  /** Adds (or replaces) the entry on its list. `exclusive`: also takes it off the other list in the same atomic
+   * write (on both lists, allow wins: a number someone just blocked would still ring). Resolves whether it was on
+   * the other list. Imports and auto-blocks are not exclusive: a blocklist never overrides the user's allowlist. */
+  addListEntry(rec: ListRecord, opts?: AddListOptions): Promise<boolean>;
   /** Removes the entry from the list, or from both lists when `list` is omitted; true if something was removed. */
   removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean>;
   getListEntry(entry: ListEntry): Promise<ListRecord[]>;

@@ -52,11 +52,14 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
     const now = deps.clock();
     await apply(e164, { kind: 'report', report: kind }, 0);
     const entry = { kind: 'number' as const, e164 };
+    // A report moves the number between lists in one write: left on the allowlist, a number reported as spam would
+    // still ring (allow wins), and the other way round.
     if (kind === 'allow') {
-      await deps.store.removeListEntry(entry, 'block');
-      await deps.store.addListEntry({ list: 'allow', entry, reason: 'reported as wanted', source, addedAt: now, expiresAt: null });
+      await deps.store.addListEntry({ list: 'allow', entry, reason: 'reported as wanted', source, addedAt: now, expiresAt: null }, { exclusive: true });
     } else if (rep.blockOnReport) {
-      await deps.store.addListEntry({ list: 'block', entry, reason: 'reported as spam', source, addedAt: now, expiresAt: null });
+      await deps.store.addListEntry({ list: 'block', entry, reason: 'reported as spam', source, addedAt: now, expiresAt: null }, { exclusive: true });
+    } else {
+      await deps.store.removeListEntry(entry, 'allow');
     }
     deps.logger.info({ caller: e164, kind, source }, 'user report');
   }

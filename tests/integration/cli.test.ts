@@ -80,6 +80,15 @@ describe('chut CLI against the real Redis', () => {
     expect(JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout).decision.action).not.toBe('reject');
   });
 
+  it('blocking an allowlisted number moves it, and says so: left on both lists it would still ring', async () => {
+    expect((await runChut(['allow', '0612345699'], env)).code).toBe(0);
+    const block = await runChut(['block', '0612345699'], env);
+    expect(block.code, block.stderr).toBe(0);
+    expect(block.stdout).toBe('blocklisted +33612345699 (removed from the allow list)\n');
+    expect(JSON.parse((await runChut(['lookup', '0612345699', '--json'], env)).stdout).decision.rule).toBe('blocklist');
+    expect((await runChut(['unlist', '0612345699'], env)).code).toBe(0);
+  });
+
   it('allowlists a prefix with an expiry and refuses garbage entries with exit 65', async () => {
     const ok = await runChut(['allow', '0937*', '--reason', 'livraisons', '--expires', '30d'], env);
     expect(ok.code, ok.stderr).toBe(0);

@@ -312,6 +312,16 @@ describe('spam reports', () => {
     expect(x.facts.score).toBeCloseTo(chut.config.reputation.deltas.spamReport, 0);
   });
 
+  it('a spam report on an allowlisted number takes it off the allowlist: the next call no longer rings', async () => {
+    const number = '+33611223366';
+    expect((await api(`/api/reports/${encodeURIComponent(number)}`, { method: 'POST', ...json({ kind: 'allow' }) })).status).toBe(200);
+    expect((await api(`/api/numbers/${encodeURIComponent(number)}`)).body.decision.rule).toBe('allowlisted');
+    expect((await api(`/api/reports/${encodeURIComponent(number)}`, { method: 'POST' })).status).toBe(200);
+    const x = (await api(`/api/numbers/${encodeURIComponent(number)}`)).body;
+    expect(x.listEntries.map((e: { list: string }) => e.list)).toEqual(['block']);
+    expect(x.decision.rule).toBe('blocklisted');
+  });
+
   it('refuses an invalid number or kind', async () => {
     expect((await api('/api/reports/12', { method: 'POST' })).status).toBe(400);
     expect((await api(`/api/reports/${FRIEND}`, { method: 'POST', ...json({ kind: 'bad' }) })).status).toBe(400);

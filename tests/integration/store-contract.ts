@@ -292,6 +292,19 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await look('+33612345678')).listed).toBeNull();
     });
 
+    it('an exclusive add moves an entry between lists in one write and says whether it was on the other list', async () => {
+      const e = num('+33612345666');
+      expect(await store.addListEntry(rec({ list: 'allow', entry: e }))).toBe(false);
+      expect(await store.addListEntry(rec({ entry: e }), { exclusive: true })).toBe(true);
+      expect((await store.getListEntry(e)).map((r) => r.list)).toEqual(['block']);
+      expect((await look('+33612345666')).listed).toMatchObject({ list: 'block' });
+      expect(await store.addListEntry(rec({ entry: e }), { exclusive: true })).toBe(false);
+      // not exclusive (imports, auto-blocks): the user's allowlist entry stays, and wins
+      await store.addListEntry(rec({ list: 'allow', entry: pre('+3361234') }), { exclusive: true });
+      expect(await store.addListEntry(rec({ entry: pre('+3361234') }))).toBe(false);
+      expect((await store.getListEntry(pre('+3361234'))).map((r) => r.list)).toEqual(['allow', 'block']);
+    });
+
     it('keeps hostile reasons intact but bounded', async () => {
       await store.addListEntry(rec({ entry: num('+33612345670'), reason: 'line1\r\nline2 "q", ☎️ 日本' }));
       await store.addListEntry(rec({ entry: num('+33612345671'), reason: 'x'.repeat(10_000) }));

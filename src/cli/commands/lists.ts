@@ -48,12 +48,15 @@ ${GLOBAL_HELP}`,
       if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
       const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_REASON_CHARS) ?? null;
       const store = await openStore(loaded, cliLogger('warn'));
+      let movedFrom = false;
       try {
-        await store.addListEntry({ list, entry, reason, source: 'cli', addedAt: now, expiresAt });
+        movedFrom = await store.addListEntry({ list, entry, reason, source: 'cli', addedAt: now, expiresAt }, { exclusive: true });
       } finally {
         await store.close();
       }
-      process.stdout.write(`${list === 'allow' ? 'allowlisted' : 'blocklisted'} ${show(entry)}${expiresAt ? ` until ${new Date(expiresAt).toISOString()}` : ''}\n`);
+      const other = list === 'allow' ? 'block' : 'allow';
+      process.stdout.write(`${list === 'allow' ? 'allowlisted' : 'blocklisted'} ${show(entry)}${expiresAt ? ` until ${new Date(expiresAt).toISOString()}` : ''}` +
+        `${movedFrom ? ` (removed from the ${other} list)` : ''}\n`);
       return 0;
     },
   };

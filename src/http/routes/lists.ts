@@ -50,8 +50,8 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
         addedAt: now, expiresAt: parseExpires(req.body?.expires, now),
       };
       const other: ListName = record.list === 'allow' ? 'block' : 'allow';
-      await ctx.storeCall('addListEntry', () => ctx.store.addListEntry(record));
-      const removedFromOther = await ctx.storeCall('removeListEntry', () => ctx.store.removeListEntry(entry, other));
+      // one atomic write: a failure leaves both lists as they were, as the README promises of every failed request
+      const removedFromOther = await ctx.storeCall('addListEntry', () => ctx.store.addListEntry(record, { exclusive: true }));
       req.log.info({ list: record.list, entry: entryText(entry), removedFromOther }, 'list entry added (API)');
       return { list: record.list, entry: entryText(entry), record, removedFrom: removedFromOther ? other : null };
     });

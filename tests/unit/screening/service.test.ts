@@ -208,6 +208,20 @@ describe('screening service', () => {
     await screening.reportNumber('+33698765432', 'allow', 'api');
     const after = await screening.handleCall(call('0698765432'), new FakeControl());
     expect(after.decision.rule).toBe('allowlist');
+    // and back: a spam report takes it off the allowlist, or it would go on ringing (allow wins)
+    await screening.reportNumber('+33698765432', 'spam', 'api');
+    const again = await screening.handleCall(call('0698765432'), new FakeControl());
+    expect(again.decision.rule).toBe('blocklist');
+  });
+
+  it('a spam report takes the number off the allowlist even where reports do not blocklist', async () => {
+    const store = createMemoryStore({ clock: () => T0 });
+    const config = parseConfig({ reputation: { blockOnReport: false } });
+    const screening = createScreeningService({ store, policy: parsePolicy(POLICY, 'test'), config, logger: createLogger('silent'), clock: () => T0 });
+    const entry = { kind: 'number' as const, e164: '+33698765432' };
+    await store.addListEntry({ list: 'allow', entry, reason: null, source: 'cli', addedAt: T0, expiresAt: null });
+    await screening.reportNumber('+33698765432', 'spam', 'phone');
+    expect(await store.getListEntry(entry)).toEqual([]);
   });
 
   it('calls of a burst arriving at the same moment see each other (counted at decision time)', async () => {
