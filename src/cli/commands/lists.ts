@@ -48,7 +48,7 @@ ${GLOBAL_HELP}`,
       if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
       const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_REASON_CHARS) ?? null;
       const store = await openStore(loaded, cliLogger('warn'));
-      let movedFrom = false;
+      let movedFrom: boolean;
       try {
         movedFrom = await store.addListEntry({ list, entry, reason, source: 'cli', addedAt: now, expiresAt }, { exclusive: true });
       } finally {
