@@ -12,9 +12,16 @@ export function durationMs(text: string): number | null {
   return m ? Number(m[1]) * (UNIT_MS[m[2] as string] as number) : null;
 }
 
+/** The latest expiry taken: what an export writes as a four-digit year, so a backup always imports back. */
+export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function isoTime(text: string): number | null {
-  if (!ISO_DATE.test(text.trim())) return null;
-  const t = Date.parse(text.trim());
+  const s = text.trim();
+  if (!ISO_DATE.test(s)) return null;
+  // Date.parse rolls 2026-02-30 over to 2 March: the day must exist in its month
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) return null;
+  const t = Date.parse(s);
   return Number.isNaN(t) ? null : t;
 }
 
@@ -24,8 +31,9 @@ export function parseSince(text: string, now: number): number | null {
   return d !== null ? now - d : isoTime(text);
 }
 
-/** A duration from now or an ISO date → epoch ms; null when neither. */
+/** A duration from now or an ISO date, up to LATEST_EXPIRY → epoch ms; null when neither, or later. */
 export function parseExpiry(text: string, now: number): number | null {
   const d = durationMs(text);
-  return d !== null ? now + d : isoTime(text);
+  const t = d !== null ? now + d : isoTime(text);
+  return t !== null && t <= LATEST_EXPIRY ? t : null;
 }

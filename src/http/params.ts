@@ -14,7 +14,7 @@ export function parseSince(text: string | undefined, now: number, fallback: stri
 export function parseExpires(text: string | undefined, now: number): number | null {
   if (text === undefined || text === '') return null;
   const t = parseExpiry(text, now);
-  if (t === null) throw badRequest(`expires: expected a duration such as 30d or an ISO date; got "${text.slice(0, 40)}"`);
+  if (t === null) throw badRequest(`expires: expected a duration such as 30d or an ISO date up to 9999-12-31; got "${text.slice(0, 40)}"`);
   if (t <= now) throw badRequest('expires: the date is in the past');
   return t;
 }

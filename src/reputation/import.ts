@@ -148,10 +148,11 @@ export function parseImport(text: string, o: ImportOptions): { records: ListReco
   if (!['auto', 'csv', 'ftc', 'chut'].includes(o.format)) throw new ImportError(`unknown import format ${String(o.format)}`);
   assertText(text);
   const rows = parseCsv(text, sniffSeparator(text));
-  const c = new Collector(o.allowBroadPrefixes === true);
   const firstIndex = rows.findIndex((r) => !isEmpty(r));
   const first = rows[firstIndex];
   const format = detect(first, o.format);
+  // chut's own export is a backup: its broad prefixes were forced when they were made, and a restore takes them back
+  const c = new Collector(o.allowBroadPrefixes === true || format === 'chut');
   const firstCell = (first?.fields[0] ?? '').trim();
   // A `number,reason` file may start with a header: a first cell with no digit at all is one.
   const csvHeader = format === 'csv' && firstCell !== '' && !/[0-9]/.test(firstCell);

@@ -326,13 +326,16 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
         rec({ list: 'allow', entry: num('+4915112345678'), reason: null, source: 'cli', addedAt: T0 + 7, expiresAt: T0 + DAY }),
         rec({ entry: pre('+33162'), reason: ' leading space', source: 'cli' }),
         rec({ list: 'allow', entry: pre('+3393'), reason: 'platforms', source: 'api' }),
+        // a forced country-wide prefix and the latest expiry anyone can set: a restore takes both back
+        rec({ entry: pre('+44'), reason: 'forced', source: 'cli' }),
+        rec({ entry: num('+33612345600'), source: 'cli', expiresAt: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }),
       ];
       await store.importList(records);
       const exported = sortRecs(await collect(store.exportLists()));
       expect(exported).toEqual(sortRecs(records));
       const csv = (await collect(formatExport(store.exportLists()))).join('');
       const parsed = parseImport(csv, { format: 'chut', list: 'block', source: 'import:chut', defaultCountry: 'FR', now: T0 });
-      expect(parsed.stats).toEqual({ taken: 5, skipped: 0, skippedWhy: {} });
+      expect(parsed.stats).toEqual({ taken: 7, skipped: 0, skippedWhy: {} });
       const other = await create();
       try {
         await other.importList(parsed.records);

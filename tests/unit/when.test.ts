@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, parseExpiry, parseSince } from '../../src/when.js';
+import { durationMs, LATEST_EXPIRY, parseExpiry, parseSince } from '../../src/when.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
 
@@ -20,5 +20,19 @@ describe('times typed by users', () => {
     expect(parseExpiry('2027-01-01T00:00:00Z', NOW)).toBe(Date.parse('2027-01-01T00:00:00Z'));
     expect(parseSince('2026-13-45', NOW)).toBeNull();
     expect(parseExpiry('soon', NOW)).toBeNull();
+  });
+
+  it('refuses days a month does not have, instead of rolling over to the next month', () => {
+    for (const bad of ['2026-02-30', '2027-02-29', '2026-04-31', '2026-11-00']) {
+      expect(parseSince(bad, NOW), bad).toBeNull();
+      expect(parseExpiry(bad, NOW), bad).toBeNull();
+    }
+    expect(parseExpiry('2028-02-29', NOW)).toBe(Date.UTC(2028, 1, 29));
+  });
+
+  it('takes expiries up to 9999-12-31 only: an export writes them as four-digit years, so the backup imports back', () => {
+    expect(parseExpiry('9999-12-31', NOW)).toBe(Date.UTC(9999, 11, 31));
+    expect(parseExpiry('999999w', NOW)).toBeNull();
+    expect(new Date(LATEST_EXPIRY).toISOString()).toBe('9999-12-31T23:59:59.999Z');
   });
 });

@@ -44,7 +44,7 @@ ${GLOBAL_HELP}`,
       }
       const now = Date.now();
       const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);
-      if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date`);
+      if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date up to 9999-12-31`);
       if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
       const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_REASON_CHARS) ?? null;
       const store = await openStore(loaded, cliLogger('warn'));
