@@ -32,8 +32,9 @@ const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 
 function isRedisUrl(url: string): boolean {
   try {
-    const { protocol, hostname } = new URL(url);
-    return (protocol === 'redis:' || protocol === 'rediss:') && hostname !== '';
+    const { protocol, hostname, pathname } = new URL(url);
+    // the database, when given, is a number (ioredis would send `SELECT NaN` for /abc)
+    return (protocol === 'redis:' || protocol === 'rediss:') && hostname !== '' && /^(\/\d{0,5})?$/.test(pathname);
   } catch {
     return false;
   }
@@ -45,7 +46,7 @@ export const configSchema = z.object({
   redis: z.object({
     // Refused here rather than by the Redis client at first use (a stack trace); the message never echoes the URL,
     // which may carry a password.
-    url: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db] (special characters in the password %-encoded)' })
+    url: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db number] (special characters in the password %-encoded)' })
       .default('redis://127.0.0.1:6379'),
     /** Every key lives under this prefix. */
     prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/).default('chut:'),

@@ -32,7 +32,24 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(cfg.sentinel.password ? { sentinelPassword: cfg.sentinel.password, password: cfg.sentinel.password } : {}),
     });
   }
-  return new Redis(cfg.url, common);
+  return refuseWrongDatabase(new Redis(cfg.url, common));
+}
+
+/** The reason a client was closed for good, when refuseWrongDatabase closed it. */
+export const closedBecause = new WeakMap<Redis, string>();
+
+/**
+ * ioredis goes on with database 0 when its SELECT fails (an index past the server's `databases`): chut would read
+ * and write another database than the one configured. Closed instead: the screener fails open and says why.
+ */
+function refuseWrongDatabase(redis: Redis): Redis {
+  redis.on('error', (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!/DB index is out of range/i.test(message)) return;
+    closedBecause.set(redis, `the database in redis.url does not exist on this server (${message})`);
+    redis.disconnect();
+  });
+  return redis;
 }
 
 /** The Redis store built on `redis`, whose close() also closes that client (the caller hands ownership over). */

@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
-import { createMemoryStore, createRedisStore } from '../reputation/index.js';
+import { createRedisStore } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { closeClientWithStore, createRedisClient } from '../redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient } from '../redis-client.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface GlobalFlags {
@@ -54,7 +54,8 @@ export function cliLogger(level: string): Logger {
 /** Opens the configured store and checks that it answers, with a clear error when it does not. */
 export async function openStore(loaded: LoadedConfig, logger: Logger): Promise<ReputationStore> {
   const { config } = loaded;
-  if (config.store === 'memory') return createMemoryStore();
+  // the memory store lives and dies with this one command: `chut block` would say "blocklisted" and keep nothing
+  if (config.store === 'memory') throw new CliError('store: memory is the demo\'s store and keeps nothing once a command ends: list and report commands need Redis (store: redis)', EXIT.config);
   return (await connectRedisStore(config.redis, logger)).store;
 }
 
@@ -73,13 +74,16 @@ export async function connectRedisStore(
   } catch (err) {
     redis.disconnect();
     const where = redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url);
+    const why = closedBecause.get(redis);
+    if (why) throw new CliError(`Redis at ${where}: ${why}. ${hint}`, EXIT.config);
     throw new CliError(`Redis is unreachable at ${where} (${(err as Error).message}). ${hint}`, EXIT.unavailable);
   }
   return { store, redis };
 }
 
-/** `redis://:secret@host` → `redis://***@host`: passwords never reach the terminal or logs. */
+/** `redis://:secret@host` → `redis://***@host`, and `?password=…` (ioredis reads credentials from the query too):
+ * passwords never reach the terminal or logs. */
 export function redactUrl(url: string): string {
   // up to the LAST @: a password may itself contain @ (or /) when the URL was typed by hand
-  return url.replace(/\/\/.*@/, '//***@');
+  return url.replace(/\/\/.*@/, '//***@').replace(/([?&](?:password|pass|username|user)=)[^&#]*/gi, '$1***');
 }

@@ -182,6 +182,19 @@ describe('chut CLI against the real Redis', () => {
     expect(r.stderr).not.toContain('s3cretpass');
   });
 
+  it('a database the server does not have is refused (exit 78): ioredis would quietly use database 0', async () => {
+    const r = await runChut(['block', '0612345678'], { ...env, CHUT_REDIS_URL: 'redis://127.0.0.1:6379/99' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/database in redis\.url does not exist/);
+  });
+
+  it('list and report commands refuse the memory store, which would keep nothing once the command ends', async () => {
+    const r = await runChut(['block', '0612345678'], { ...env, CHUT_STORE: 'memory' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/store: memory .* need Redis/);
+    expect(r.stdout).toBe('');
+  });
+
   it('an --output that cannot be written is one clear line (exit 73); a failed export leaves the old file as it was', async () => {
     const exp = await runChut(['export', '-o', join(dir, 'missing-dir', 'x.csv')], env);
     expect(exp.code).toBe(73);

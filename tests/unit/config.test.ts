@@ -59,7 +59,7 @@ describe('configuration values checked before use', () => {
   };
 
   it('refuses a Redis URL the client could not parse, without echoing it (it may hold a password)', () => {
-    for (const url of ['redis://:Sekr3t/x@127.0.0.1:1', 'http://127.0.0.1:6379', 'localhost:6379', 'redis://']) {
+    for (const url of ['redis://:Sekr3t/x@127.0.0.1:1', 'http://127.0.0.1:6379', 'localhost:6379', 'redis://', 'redis://127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/1/2']) {
       const text = refused({ redis: { url } });
       expect(text).toMatch(/^redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
       expect(text).not.toContain('Sekr3t');
@@ -89,5 +89,7 @@ describe('configuration values checked before use', () => {
     expect(redactUrl('redis://:Sek@r3t@127.0.0.1:1')).toBe('redis://***@127.0.0.1:1');
     expect(redactUrl('redis://user:a/b@host:6379/0')).toBe('redis://***@host:6379/0');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    // ioredis also takes credentials from the query string
+    expect(redactUrl('redis://127.0.0.1:6379/?username=bob&password=hunter2&db=1')).toBe('redis://127.0.0.1:6379/?username=***&password=***&db=1');
   });
 });
