@@ -271,6 +271,10 @@ export class EslCallControl implements CallControl {
       cancel(err);
       throw err;
     }
-    return completed;
+    const event = await completed;
+    // An app cut short by the hang-up still completes (`PLAYBACK ERROR`, no digits), marked `Answer-State: hangup`:
+    // that is the caller gone, not a prompt that failed (which would ring the call) nor a captcha timeout.
+    if (event['Answer-State'] === 'hangup') throw new CallerHungUpError();
+    return event;
   }
 }

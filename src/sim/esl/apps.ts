@@ -52,7 +52,7 @@ async function playback(host: AppHost, arg: string): Promise<string> {
   if (playable.length === 0) return 'FILE NOT FOUND';
   host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
   await host.sleep(host.env.mediaMs * playable.length);
-  if (host.hungUp) return 'FILE NOT PLAYED';
+  if (host.hungUp) return 'PLAYBACK ERROR'; // playback_function (mod_dptools): any status but success or not-found
   const said = digitsSaid(playable);
   if (said) { host.heard += said; host.lastHeard = said; }
   host.publish('PLAYBACK_STOP', [['Playback-File-Path', arg]]);

@@ -64,3 +64,40 @@ describe('EslCallControl: a lost connection is not a hang-up', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('EslCallControl: an app the hang-up cut short', () => {
+  /** Plays or asks for digits, then answers the app's completion as FreeSWITCH does once the caller hung up. */
+  async function cutShort(start: (c: EslCallControl) => Promise<unknown>, response: string): Promise<unknown> {
+    const { control, conn, peer } = await pair(REPLY_OK);
+    const frames: string[] = [];
+    (await peer).on('data', (chunk: Buffer) => frames.push(String(chunk)));
+    const running = start(control).catch((e: unknown) => e);
+    const sent = async (app: string): Promise<string> => {
+      for (let i = 0; i < 100; i++) {
+        const id = frames.join('').match(new RegExp(`execute-app-name: ${app}\\n(?:[^\\n]*\\n)*?Event-UUID: ([0-9a-f-]+)`))?.[1];
+        if (id) return id;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${app} was never sent`);
+    };
+    const app = response === 'PLAYBACK ERROR' ? 'playback' : 'play_and_get_digits';
+    if (app === 'play_and_get_digits') {
+      control.onEvent({ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID': await sent('playback'), 'Application-Response': 'FILE PLAYED', 'Answer-State': 'answered' });
+      control.onEvent({ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID': await sent('flush_dtmf'), 'Application-Response': '_none_', 'Answer-State': 'answered' });
+    }
+    // the completion read before CHANNEL_HANGUP: chut must not take it for a failed prompt or a silent caller
+    control.onEvent({ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID': await sent(app), 'Application-Response': response, 'Answer-State': 'hangup' });
+    const result = await running;
+    conn.close('test over');
+    return result;
+  }
+
+  it('a prompt ended by the hang-up (PLAYBACK ERROR, Answer-State: hangup) is the caller hanging up, not a prompt that failed', async () => {
+    expect(await cutShort((c) => c.play([{ sound: 'please-enter-the' }]), 'PLAYBACK ERROR')).toBeInstanceOf(CallerHungUpError);
+  });
+
+  it('a digit wait ended by the hang-up is the caller hanging up, not a silent caller', async () => {
+    const asked = cutShort((c) => c.askDigits({ prompt: [{ sound: 'beep' }], maxDigits: 4, firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 2000 }), '_none_');
+    expect(await asked).toBeInstanceOf(CallerHungUpError);
+  });
+});
