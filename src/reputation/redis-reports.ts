@@ -29,7 +29,10 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
 /** Newest first; `before` is an exclusive stream id; `since` and `action` filter; ≤ 500 per page. */
 export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   const limit = clampLimit(q.limit);
-  let end = checkCursor(q.before) ? `(${q.before}` : '+';
+  const cursor = checkCursor(q.before);
+  // nothing is older than the first possible id (and Redis refuses `(0-0` as an end: "invalid end ID")
+  if (cursor !== undefined && /^0+-0+$/.test(cursor)) return { calls: [], next: null };
+  let end = cursor ? `(${cursor}` : '+';
   const batch = Math.max(limit * 2, 200);
   const out: PagedCall[] = [];
   let done = false;

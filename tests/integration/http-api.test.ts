@@ -430,6 +430,21 @@ describe('import and export', () => {
     expect(res.body.message).toMatch(/cannot be read.*binary/);
   });
 
+  it('refuses a body that is not UTF-8 instead of importing U+FFFD for each accent; takes a declared ISO-8859-1', async () => {
+    const latin1 = Buffer.from('+33170000051,D\xe9marchage\n', 'latin1');
+    const res = await api('/api/import?format=csv', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: latin1 });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/not UTF-8.*nothing was imported/);
+    expect((await api('/api/numbers/+33170000051')).body.listEntries).toEqual([]);
+    const declared = await api('/api/import?format=csv', { method: 'POST', headers: { 'content-type': 'text/csv; charset=ISO-8859-1' }, body: latin1 });
+    expect(declared.status).toBe(200);
+    expect((await api('/api/numbers/+33170000051')).body.listEntries[0].reason).toBe('Démarchage');
+    const utf16 = await api('/api/import', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: Buffer.from('\ufeff+33170000052,x\n', 'utf16le') });
+    expect([utf16.status, utf16.body.message]).toEqual([400, expect.stringMatching(/UTF-16/)]);
+    const odd = await api('/api/import', { method: 'POST', headers: { 'content-type': 'text/csv; charset=ebcdic' }, body: '+33170000053,x\n' });
+    expect([odd.status, odd.body.error]).toEqual([415, 'unsupported-media-type']);
+  });
+
   it('refuses unknown formats and empty files', async () => {
     expect((await api('/api/import?format=xls', csv(['+33170000031']))).status).toBe(400);
     const empty = await api('/api/import?format=csv', csv([]));

@@ -244,6 +244,8 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await store.calls({ limit: 10, action: 'reject' })).calls.map((c) => c.callId)).toEqual(['call-3', 'call-1']);
       expect((await store.calls({ limit: 10, since: T0 + 2500 })).calls.map((c) => c.callId)).toEqual(['call-4', 'call-3']);
       await expect(store.calls({ limit: 10, before: 'not-an-id\r\n' })).rejects.toThrow(/cursor/);
+      // the very first id: nothing is older (Redis refuses it as an exclusive end)
+      expect(await store.calls({ limit: 10, before: '0-0' })).toEqual({ calls: [], next: null });
     });
 
     it('stores enrichment for hostile call ids without confusing them', async () => {

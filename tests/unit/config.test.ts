@@ -67,6 +67,15 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ redis: { url: 'rediss://:p%40ss@redis.lan:6380/2' } }).redis.url).toBe('rediss://:p%40ss@redis.lan:6380/2');
   });
 
+  it('refuses an API token that cannot travel in an Authorization header (spaces, non-ASCII), without echoing it', () => {
+    for (const token of ['correct horse battery staple', 'motdepassé-très-long-123', 'tab\tinside-a-long-token']) {
+      const text = refused({ http: { token } });
+      expect(text).toMatch(/^http\.token: must be printable ASCII with no spaces/);
+      expect(text).not.toContain(token);
+    }
+    expect(parseConfig({ http: { token: 'Zx9-_.~!$&+=abcdefgh' } }).http.token).toBe('Zx9-_.~!$&+=abcdefgh');
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });

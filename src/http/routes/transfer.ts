@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { formatExport, ImportError, parseImport } from '../../reputation/index.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
-import { badRequest } from '../errors.js';
+import { badRequest, HttpError } from '../errors.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
@@ -51,9 +51,34 @@ function badLines(stats: ImportStats): { count: number; why: string } {
   return { count: bad.reduce((s, [, n]) => s + n, 0), why: bad.map(([why, n]) => `${n} × ${why}`).join(', ') };
 }
 
+/** Charsets a CSV body may declare (Excel's "CSV" is Windows-1252); none declared means UTF-8. */
+const CHARSETS: Record<string, string> = { 'utf-8': 'utf-8', utf8: 'utf-8', 'iso-8859-1': 'windows-1252', latin1: 'windows-1252', 'windows-1252': 'windows-1252' };
+
+/** The body as text, in the charset it declares; an invalid UTF-8 body is refused rather than imported with U+FFFD
+ * in place of each accented letter ("D\uFFFDmarchage"), as the CLI refuses such a file. */
+export function decodeCsvBody(contentType: string | undefined, body: Buffer): string {
+  const declared = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
+  const charset = CHARSETS[declared];
+  if (!charset) throw new HttpError(415, 'unsupported-media-type', `charset ${JSON.stringify(declared.slice(0, 30))} is not supported: send UTF-8 (or ISO-8859-1); nothing was imported`);
+  if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff)) {
+    throw badRequest('the file is UTF-16 text: save it as UTF-8 (Excel: "CSV UTF-8"); nothing was imported');
+  }
+  try {
+    return new TextDecoder(charset, { fatal: true }).decode(body);
+  } catch {
+    throw badRequest('the file is not UTF-8 text: save it as UTF-8 (Excel: "CSV UTF-8") or declare its charset (text/csv; charset=iso-8859-1); nothing was imported');
+  }
+}
+
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.addContentTypeParser(['text/csv', 'text/tab-separated-values'], { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES },
-    (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'text/tab-separated-values'], { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
+    (req, body, done) => {
+      try {
+        done(null, decodeCsvBody(req.headers['content-type'], body as Buffer));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
 
   app.get('/api/export', async (_req, reply) => {
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream.
