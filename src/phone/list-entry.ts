@@ -24,7 +24,13 @@ export function parseListEntry(raw: string, defaultCountry: string): ListEntry |
   return parseExact(text, defaultCountry);
 }
 
+/** URI forms a number may be pasted in (from a PBX log); only they may carry `;parameters`. */
+const URI_SCHEME = /^\s*(?:"[^"]*"\s*)?<?\s*(?:sips?|tel):/i;
+
 function parseExact(text: string, defaultCountry: string): ListEntry | { error: string } {
+  // The caller-ID parser drops `;anything` as URI parameters: `0612345678;spam` (a semicolon CSV read with the
+  // wrong separator) would be taken as the number, its reason lost without a word.
+  if (text.includes(';') && !URI_SCHEME.test(text)) return { error: `"${printable(text)}" is not a phone number (a ; is only allowed in a sip: or tel: URI)` };
   const { number } = parseCallerId(text, defaultCountry);
   if (number.kind === 'valid') return { kind: 'number', e164: number.e164 };
   if (number.kind === 'withheld') {
@@ -70,7 +76,8 @@ const NO_PREFIXES = { national: undefined, international: undefined };
 
 /** Error messages echo the entry; keep them on one line and short. */
 function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, MAX_ENTRY_LENGTH);
+  // as escapes, not `?`: the message must show what was typed (a terminal must not run it)
+  return s.slice(0, MAX_ENTRY_LENGTH).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

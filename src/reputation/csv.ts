@@ -46,7 +46,8 @@ function quoted(text: string, i: number, line: number): { value: string; next: n
  */
 export function sniffSeparator(text: string): ',' | ';' {
   const end = text.search(/[\r\n]/);
-  const first = end === -1 ? text : text.slice(0, end);
+  // quoted text is a field's content, not a separator: `0612000001;"Spam, bad"` is a semicolon file
+  const first = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*("|$)/g, '');
   return first.includes(';') && !first.includes(',') ? ';' : ',';
 }
 

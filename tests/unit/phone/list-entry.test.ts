@@ -53,7 +53,7 @@ describe('parseListEntry: errors', () => {
     ['0612345678abc', /bad-characters/],
     ['anonymous', /not a phone number/],
     ['1'.repeat(65), /longer than 64/],
-    ['06\r\n12', /"06\?\?12"/],
+    ['06\r\n12', /"06\\u000d\\u000a12"/],
   ];
   it.each(bad)('%j', (raw, message) => {
     const result = parseListEntry(raw, 'FR');
@@ -64,6 +64,18 @@ describe('parseListEntry: errors', () => {
   it('refuses a trunk-prefixed prefix without a usable default country', () => {
     expect(parseListEntry('0162*', 'XX')).toEqual({ error: expect.stringMatching(/use the \+ form/) });
     expect(parseListEntry('+33162*', 'XX')).toEqual({ kind: 'prefix', prefix: '+33162' });
+  });
+
+  it('refuses a ; outside a sip:/tel: URI (a semicolon file read with the wrong separator), takes URI parameters', () => {
+    expect(parseListEntry('0612345678;foo', 'FR')).toEqual({ error: expect.stringMatching(/only allowed in a sip: or tel: URI/) });
+    expect(parseListEntry('tel:+33612345678;verstat=TN-Validation-Passed', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
+    expect(parseListEntry('"Jean" <sip:+33612345678@192.0.2.1;user=phone>', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
+  });
+
+  it('shows control characters it quotes as escapes, so the message tells what was typed and a terminal runs nothing', () => {
+    const result = parseListEntry('06\u001b[2J12', 'FR') as { error: string };
+    expect(result.error).toContain('06\\u001b[2J12');
+    expect(result.error).not.toMatch(/[\u0000-\u001f]/);
   });
 
   it('does not throw on non-string input', () => {

@@ -34,6 +34,9 @@ describe('parseImport csv', () => {
     const { records, stats } = parseImport('numéro;motif\r\n+33612345678;démarchage\r\n06 98 76 54 32;"robot; rappel"\r\n', opts());
     expect(records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612345678', 'démarchage'], ['+33698765432', 'robot; rappel']]);
     expect(stats.skipped).toBe(0);
+    // a comma inside quotes is a field's text: the file is still a semicolon file
+    const quoted = parseImport('0612000001;"Spam, bad"\n0612000002;spam\n', opts());
+    expect(quoted.records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612000001', 'Spam, bad'], ['+33612000002', 'spam']]);
     // a comma on the first line keeps commas the separator
     expect(parseImport('number,reason\n0612345678,a;b\n', opts()).records[0]?.reason).toBe('a;b');
   });
