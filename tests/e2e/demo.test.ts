@@ -1,6 +1,7 @@
 /** End-to-end: `chut demo` as a newcomer runs it — the real CLI, chut's real wiring, a PBX simulator on loopback. */
 import { describe, expect, it } from 'vitest';
 import { runChut } from '../helpers/cli.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 interface DemoJson {
   calls: Array<{ at: string; label: string; outcome: { route: string; answered: boolean; heardDigits: string }; record: { rule: string; route: string; captcha: string | null; reasons: string[] } | null }>;
@@ -56,7 +57,7 @@ describe('chut demo (end to end)', () => {
     expect(r.stdout).toMatch(/captcha pass rate/);
     // a long reason is cut at a word, with an ellipsis; the report is dated on the demo's own day
     expect(r.stdout).toMatch(/\+33612345678\s+Maman.* reason "Maman",…\n/);
-    const day = /since (\d{4}-\d{2}-\d{2})T23:00:00\.000Z, generated (\d{4}-\d{2}-\d{2})T/.exec(r.stdout);
+    const day = /since (\d{4}-\d{2}-\d{2})T2[23]:00:00\.000Z, generated (\d{4}-\d{2}-\d{2})T/.exec(r.stdout); // Paris midnight, winter or summer
     expect(day?.[2]).toBe(new Date(Date.parse(`${day?.[1] ?? ''}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
   });
 
@@ -65,6 +66,20 @@ describe('chut demo (end to end)', () => {
     checkRoutes(result);
     expect(result.stats.total).toBe(result.calls.length);
     expect(result.stats.byRoute.reject).toBe(6);
+  });
+
+  it('on Redis, leaves the day for `chut report` as its --help says: the demo day is in the past, within 15 days', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('demo-e2e');
+    try {
+      const run = await runChut(['demo', '--redis', url, '--prefix', prefix], {}, { timeoutMs: 120_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const report = await runChut(['report', '--since', '15d', '--json'], { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: prefix });
+      expect(report.code, report.stderr).toBe(0);
+      expect(JSON.parse(report.stdout).total).toBe(Object.keys(EXPECTED).length + 2); // the table lists 16 of the 18 calls
+    } finally {
+      await removeKeys(url, prefix);
+    }
   });
 
   it('gives the same routes through the FreeSWITCH Event Socket simulator', async () => {

@@ -31,10 +31,11 @@ export const demoCommand: Command = {
 Starts a built-in PBX simulator on loopback (Asterisk ARI by default) that speaks the real protocol, connects
 chut to it exactly as \`chut run\` does, and replays a day of calls: known contacts, telemarketers on the ARCEP
 prefixes inside and outside legal hours, withheld callers, a burst from one number block, robots that never pass
-the captcha, people who pass it and then call again. Prints each call's route and reason, then a report.
+the captcha, people who pass it and then call again, on the latest working Tuesday before today (Paris time).
+Prints each call's route and reason, then a report.
 Uses the in-memory store unless --redis is given, the shipped config/policy.yaml and its own built-in settings
 (--config does not apply). With --redis, the demo's keys stay under --prefix afterwards for you to inspect, e.g.
-CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
+CHUT_REDIS_PREFIX=chut-demo: chut report --since 15d --redis URL.
 
   --pbx KIND          asterisk (ARI, default), ami (Asterisk AMI dialplan mode) or freeswitch (Event Socket)
   --redis URL         run on this Redis (keys under --prefix, wiped first)

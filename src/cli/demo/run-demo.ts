@@ -15,7 +15,7 @@ import { deleteKeysWithPrefix } from '../../redis-client.js';
 import { connectRedisStore } from '../context.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
 import type { SimulatedCallOutcome } from '../../sim/types.js';
-import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoTime, type DemoCall } from './scenario.js';
+import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoDay, demoTime, type DemoCall } from './scenario.js';
 
 export interface DemoOptions {
   pbx: DemoPbx;
@@ -82,7 +82,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const store = await openDemoStore(opts);
   const sim = createSimulator(opts.pbx);
   await orCloseStore(sim.start(), store);
-  let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00');
+  const day = demoDay(Date.now());
+  let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00', day);
   try {
     const config = parseConfig({ ...DEMO_CONFIG, ...sim.chutConfig(), store: opts.redisUrl ? 'redis' : 'memory' });
     const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
@@ -96,14 +97,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       await sim.waitForChut(10_000);
       const rows: DemoRow[] = [];
       for (const call of DEMO_CALLS) {
-        now = demoTime(call.at);
+        now = demoTime(call.at, day);
         const outcome = await sim.placeCall({ callerNumber: call.callerNumber, callerName: call.callerName, dialled: DEMO_DID, behaviour: call.behaviour });
         const row = { call, outcome, record: await findRecord(store, outcome.callId) };
         rows.push(row);
         opts.onCall?.(row);
       }
-      const reportedAt = demoTime('23:59');
-      const stats = await store.stats({ since: demoTime('00:00'), now: reportedAt });
+      const reportedAt = demoTime('23:59', day);
+      const stats = await store.stats({ since: demoTime('00:00', day), now: reportedAt });
       return { rows, stats, reportedAt };
     } finally {
       await chut.stop();

@@ -1,8 +1,9 @@
 /**
  * The demo's scripted day at a French home: known contacts, telemarketers on the ARCEP prefixes inside and
  * outside legal hours, withheld callers, a burst from one number block, robots that never pass the captcha,
- * people who pass it and call again. Times are Europe/Paris on Tuesday 1 December 2026 (UTC+1).
+ * people who pass it and call again. Times are Europe/Paris on the latest working Tuesday before today (demoDay).
  */
+import { isFrenchPublicHoliday } from '../../rules/packs/fr-holidays.js';
 import type { CallerBehaviour } from '../../sim/types.js';
 
 export interface DemoCall {
@@ -20,10 +21,40 @@ export interface DemoSeed {
   reason: string;
 }
 
-export const DEMO_DAY_UTC = '2026-12-01';
-/** Paris is UTC+1 in December. */
-export const PARIS_OFFSET_HOURS = 1;
 export const DEMO_DID = '0100000000';
+
+/** A calendar day in Paris and Paris's offset from UTC on it (hours). */
+export interface DemoDay {
+  y: number;
+  m: number;
+  d: number;
+  offsetHours: number;
+}
+
+/** Paris's UTC offset at `ms`, in hours (1 in winter, 2 in summer). */
+function parisOffsetHours(ms: number): number {
+  const name = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', timeZoneName: 'shortOffset' })
+    .formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT+1';
+  const m = /GMT([+-]\d+)/.exec(name);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * The day the demo replays: the latest Tuesday before `now` (Paris) that is not a French public holiday. A working
+ * weekday, so the legal-hours rules give the same routes every time; in the past, so `chut report --since 7d` finds
+ * the demo's calls (a fixed date in the future was invisible to every report).
+ */
+export function demoDay(now: number): DemoDay {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let t = Date.parse(`${today}T12:00:00Z`) - 86_400_000;
+  for (;;) {
+    const d = new Date(t);
+    if (d.getUTCDay() === 2 && !isFrenchPublicHoliday(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())) {
+      return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate(), offsetHours: parisOffsetHours(t) };
+    }
+    t -= 86_400_000;
+  }
+}
 
 export const DEMO_SEEDS: DemoSeed[] = [
   { list: 'allow', entry: '0612345678', reason: 'Maman' },
@@ -54,8 +85,8 @@ export const DEMO_CALLS: DemoCall[] = [
   { at: '21:30', label: 'telemarketer after legal hours', callerNumber: '0377000003', callerName: 'ENERGIE PARTENAIRE', behaviour: silentRobot },
 ];
 
-/** Epoch ms of a demo `HH:MM` (Paris). */
-export function demoTime(hhmm: string): number {
+/** Epoch ms of a demo `HH:MM` (Paris) on `day` (no daylight-saving change falls on a Tuesday). */
+export function demoTime(hhmm: string, day: DemoDay): number {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  return Date.parse(`${DEMO_DAY_UTC}T00:00:00Z`) + ((h - PARIS_OFFSET_HOURS) * 60 + m) * 60_000;
+  return Date.UTC(day.y, day.m - 1, day.d) + ((h - day.offsetHours) * 60 + m) * 60_000;
 }
