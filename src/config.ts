@@ -298,6 +298,13 @@ export function parseConfig(raw: unknown): Readonly<Config> {
   return deepFreeze(result.data);
 }
 
+/** `{redis: {url: x}}` → ['redis.url']: the dotted paths of an object's non-object values. */
+function leafPaths(o: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? leafPaths(v as Record<string, unknown>, `${prefix}${k}.`)
+    : [`${prefix}${k}`]));
+}
+
 /** A problem with a value the environment set says so ("ami.port: … (from CHUT_AMI_PORT)"): the file may not have it. */
 function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
   try {
@@ -357,7 +364,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
 
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
-  const config = withEnvOrigins(envOrigins, () => parseConfig(merged));
+  // a value an override (a command-line flag) replaced did not come from the environment
+  const overridden = new Set(leafPaths(opts.overrides ?? {}));
+  const config = withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
   const base = file ? dirname(file) : resolve(cwd, 'config');
   return { config, policyPath: resolve(base, config.policy), file };
 }

@@ -105,6 +105,18 @@ describe('chut CLI against the real Redis', () => {
     const demo = await runChut(['demo', '--redis', url, '--prefix', 'chut:'], env);
     expect(demo.code).toBe(2);
     expect(demo.stderr).toMatch(/must contain "demo"/);
+    // a bad --redis or --prefix is one line naming the flag, not a stack trace
+    for (const [flags, named] of [[['--redis', 'notaurl'], /^chut demo: --redis: must be a redis:\/\//], [['--redis', url, '--prefix', 'x demo*'], /^chut demo: --prefix: /]] as const) {
+      const bad = await runChut(['demo', ...flags], env);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(named);
+      expect(bad.stderr).not.toMatch(/\n\s+at /);
+    }
+    // and a bad --redis is not blamed on CHUT_REDIS_URL, which was fine
+    const flag = await runChut(['block', '0612345678', '--redis', 'http://x'], env);
+    expect(flag.code).toBe(78);
+    expect(flag.stderr).toMatch(/redis\.url: must be/);
+    expect(flag.stderr).not.toMatch(/CHUT_REDIS_URL/);
   });
 
   it('imports a CSV (reporting skipped lines), exports it losslessly, and re-imports the export', async () => {

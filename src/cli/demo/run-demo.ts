@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { startChut } from '../../app.js';
-import { parseConfig } from '../../config.js';
+import { ConfigError, parseConfig, type Config } from '../../config.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { packageRoot } from '../../package-root.js';
 import { parseListEntry } from '../../phone/index.js';
@@ -13,6 +13,7 @@ import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.
 import { loadPolicyFile } from '../../rules/index.js';
 import { deleteKeysWithPrefix } from '../../redis-client.js';
 import { connectRedisStore } from '../context.js';
+import { usageError } from '../errors.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
 import type { SimulatedCallOutcome } from '../../sim/types.js';
 import { DEMO_CALLS, DEMO_DID, DEMO_SEEDS, demoDay, demoTime, type DemoCall } from './scenario.js';
@@ -50,7 +51,14 @@ const DEMO_CONFIG = {
 async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
   if (!opts.redisUrl) return createMemoryStore();
   // validated like any configured Redis (URL, prefix); an unreachable server is one clear error, not a hang
-  const { redis: redisConfig } = parseConfig({ redis: { url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 } });
+  let redisConfig: Config['redis'];
+  try {
+    redisConfig = parseConfig({ redis: { url: opts.redisUrl, prefix: opts.redisPrefix, connectTimeoutMs: 2000 } }).redis;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // the flags, not a config file: say which flag (redis.url → --redis, redis.prefix → --prefix)
+    throw usageError(err.problems.map((p) => p.replace(/^redis\.url/, '--redis').replace(/^redis\.prefix/, '--prefix')).join('\n'));
+  }
   const { store, redis } = await connectRedisStore(redisConfig, undefined, 'Check the --redis URL, or leave it out: the demo runs in memory.');
   // the demo starts from a clean slate under its own prefix
   await orCloseStore(deleteKeysWithPrefix(redis, opts.redisPrefix), store);
