@@ -1,10 +1,11 @@
 /**
  * Files a command writes (`--output`): a missing directory, a read-only disk or a full one is one clear line and
  * exit 73 (sysexits' "cannot create"), never Node's unhandled 'error' dump; and a streamed file replaces the old
- * one only once complete, so a failed export never leaves last week's backup truncated.
+ * one only once complete, so a failed export never leaves last week's backup truncated. The replacement keeps the
+ * old file's permissions and goes where a symlink points.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT } from './errors.js';
@@ -28,15 +29,29 @@ export interface OutputFile {
   discard(): Promise<void>;
 }
 
-/** Opens a temporary file beside `path` (a bad directory fails here, before any work). */
+/** Where to write: a symlink's target (renaming over the link would replace the link, not the file it names), its
+ * kind, and an existing file's permissions (a 600 backup must not come back 644). */
+async function target(path: string): Promise<{ real: string; regular: boolean; mode: number | undefined }> {
+  const real = await realpath(path).catch(() => path);
+  const info = await stat(real).catch(() => null);
+  return { real, regular: info === null || info.isFile(), mode: info?.isFile() ? info.mode & 0o7777 : undefined };
+}
+
+/**
+ * Opens a temporary file beside the target (a bad directory fails here, before any work). A target that is not a
+ * file (a FIFO, `>(gzip)`, a device) is written in place: it cannot be replaced, and renaming over it would swap
+ * the pipe or the device node for a plain file.
+ */
 export async function openOutputFile(path: string): Promise<OutputFile> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const stream = createWriteStream(tmp, { flags: 'wx' });
+  const { real, regular, mode } = await target(path);
+  const tmp = regular ? `${real}.${process.pid}.tmp` : null;
+  const stream = createWriteStream(tmp ?? real, { flags: tmp ? 'wx' : 'w' });
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
     });
+    if (tmp && mode !== undefined) await chmod(tmp, mode); // exactly the old mode, whatever the umask
   } catch (err) {
     throw cannotWrite(path, err);
   }
@@ -48,11 +63,11 @@ export async function openOutputFile(path: string): Promise<OutputFile> {
         if (stream.errored) throw cannotWrite(path, stream.errored);
         throw err;
       }
-      await rename(tmp, path).catch((err: unknown) => { throw cannotWrite(path, err); });
+      if (tmp) await rename(tmp, real).catch((err: unknown) => { throw cannotWrite(path, err); });
     },
     async discard() {
       stream.destroy();
-      await unlink(tmp).catch(() => undefined);
+      if (tmp) await unlink(tmp).catch(() => undefined);
     },
   };
 }

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -224,6 +224,31 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['export', '-o', backup], env)).code).toBe(0);
     expect(readFileSync(backup, 'utf8')).toMatch(/^list,kind,entry,/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('export -o writes where a symlink points, keeps a private backup private, and streams into a FIFO in place', async () => {
+    const real = join(dir, 'real-backup.csv');
+    writeFileSync(real, 'old\n', { mode: 0o600 });
+    chmodSync(real, 0o600);
+    const link = join(dir, 'latest.csv');
+    symlinkSync(real, link);
+    expect((await runChut(['export', '-o', link], env)).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toMatch(/^list,kind,entry,/);
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve, reject) => {
+      const cat = spawn('cat', [fifo]);
+      let out = '';
+      cat.stdout.on('data', (c: Buffer) => { out += String(c); });
+      cat.on('close', () => resolve(out));
+      cat.on('error', reject);
+    });
+    expect((await runChut(['export', '-o', fifo], env)).code).toBe(0);
+    expect(await reader).toMatch(/^list,kind,entry,/);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
   it('serve on a port already taken names the port and the setting to change (exit 69), no stack trace', async () => {
