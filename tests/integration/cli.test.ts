@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -224,6 +224,15 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['export', '-o', backup], env)).code).toBe(0);
     expect(readFileSync(backup, 'utf8')).toMatch(/^list,kind,entry,/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses an import file too large to parse in memory, up front, saying how to proceed (exit 65)', async () => {
+    const big = join(dir, 'huge.csv');
+    writeFileSync(big, '');
+    truncateSync(big, 65 * 1024 * 1024); // sparse: nothing is written to disk
+    const r = await runChut(['import', big, '--dry-run'], env);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/larger than 64 MiB.*split it/);
   });
 
   it('export -o writes where a symlink points, keeps a private backup private, and streams into a FIFO in place', async () => {

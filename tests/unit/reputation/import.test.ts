@@ -143,3 +143,14 @@ describe('parseDay', () => {
     expect(parseDay('')).toBeNull();
   });
 });
+
+describe('files that are not lists', () => {
+  it('refuses a field longer than 64 KiB, naming its line, instead of parsing on until memory runs out', () => {
+    const long = `number,reason\n0612345678,ok\n0612345679,${'x'.repeat(70_000)}\n`;
+    expect(() => parseImport(long, opts())).toThrow(/line 3 has a field longer than 64 KiB: not a list file/);
+    const quotedLong = `number,reason\n0612345679,"${'y'.repeat(70_000)}"\n`;
+    expect(() => parseImport(quotedLong, opts())).toThrow(/longer than 64 KiB/);
+    // a long but sane reason is fine
+    expect(parseImport(`0612345679,"${'z'.repeat(10_000)}, still a reason"\n`, opts()).records).toHaveLength(1);
+  });
+});
