@@ -62,8 +62,12 @@ const SEP_CODE = { ',': 44, ';': 59 } as const;
 
 /** Parses the whole text; throws ImportError on an unterminated quoted field or an overlong field. */
 export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
+  return [...csvRows(input, separator)];
+}
+
+/** The rows one at a time, so a caller can stop between them (and never holds them all). */
+export function* csvRows(input: string, separator: ',' | ';' = ','): Generator<CsvRow, void, undefined> {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const rows: CsvRow[] = [];
   let fields: string[] = [];
   let field = '';
   let line = 1;
@@ -82,7 +86,7 @@ export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
       i++;
     } else if (c === '\n' || c === '\r') {
       i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      rows.push({ line: rowLine, fields: [...fields, field] });
+      yield { line: rowLine, fields: [...fields, field] };
       fields = [];
       field = '';
       rowLine = ++line;
@@ -99,8 +103,7 @@ export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
       i = end;
     }
   }
-  if (field !== '' || fields.length > 0) rows.push({ line: rowLine, fields: [...fields, field] });
-  return rows;
+  if (field !== '' || fields.length > 0) yield { line: rowLine, fields: [...fields, field] };
 }
 
 /**

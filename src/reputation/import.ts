@@ -5,7 +5,7 @@
  */
 import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
-import { assertText, ImportError, parseCsv, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
+import { assertText, csvRows, ImportError, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
 import { isE164, isPrefixEntry } from './keys.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
@@ -143,26 +143,54 @@ function detect(first: CsvRow | undefined, wanted: ImportFormat): Exclude<Import
   return isHeader(first, FTC_HEADER) ? 'ftc' : isHeader(first, CHUT_HEADER) ? 'chut' : 'csv';
 }
 
-export function parseImport(text: string, o: ImportOptions): { records: ListRecord[]; stats: ImportStats } {
+export interface ParsedImport {
+  records: ListRecord[];
+  stats: ImportStats;
+}
+
+/** Rows handled between two pauses of importSteps. */
+const ROWS_PER_STEP = 512;
+
+/**
+ * The parse as steps: it stops (yields) every ROWS_PER_STEP rows and returns the result at the end, so a server can
+ * let calls be screened while a large file is read (see runCooperatively); parseImport runs it in one go.
+ */
+export function* importSteps(text: string, o: ImportOptions): Generator<void, ParsedImport, undefined> {
   if (typeof text !== 'string') throw new ImportError('expected the file as text');
   if (!['auto', 'csv', 'ftc', 'chut'].includes(o.format)) throw new ImportError(`unknown import format ${String(o.format)}`);
   assertText(text);
-  const rows = parseCsv(text, sniffSeparator(text));
-  const firstIndex = rows.findIndex((r) => !isEmpty(r));
-  const first = rows[firstIndex];
+  const rows = csvRows(text, sniffSeparator(text));
+  let leadingEmpty = 0;
+  let next = rows.next();
+  while (!next.done && isEmpty(next.value)) {
+    leadingEmpty++;
+    next = rows.next();
+  }
+  const first = next.done ? undefined : next.value;
   const format = detect(first, o.format);
   // chut's own export is a backup: its broad prefixes were forced when they were made, and a restore takes them back
   const c = new Collector(o.allowBroadPrefixes === true || format === 'chut');
+  for (let i = 0; i < leadingEmpty; i++) c.skip('empty line');
   const firstCell = (first?.fields[0] ?? '').trim();
   // A `number,reason` file may start with a header: a first cell with no digit at all is one.
   const csvHeader = format === 'csv' && firstCell !== '' && !/[0-9]/.test(firstCell);
   const skipFirst = format !== 'csv' || csvHeader;
   const handle = format === 'ftc' ? ftcRow : format === 'chut' ? chutRow : csvRow;
   const withSource: SourcedOptions = { ...o, source: o.source ?? `import:${format}` };
-  rows.forEach((row, i) => {
-    if (i === firstIndex && skipFirst) return;
-    if (isEmpty(row)) return c.skip('empty line');
-    handle(row, withSource, c);
-  });
+  if (first && !skipFirst) handle(first, withSource, c);
+  let n = 0;
+  for (let r = rows.next(); !r.done; r = rows.next()) {
+    if (isEmpty(r.value)) c.skip('empty line');
+    else handle(r.value, withSource, c);
+    if (++n % ROWS_PER_STEP === 0) yield;
+  }
   return { records: c.records, stats: c.stats() };
+}
+
+export function parseImport(text: string, o: ImportOptions): ParsedImport {
+  const steps = importSteps(text, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }

@@ -5,12 +5,13 @@
 import type { ListEntry } from '../phone/types.js';
 import { bucketOf, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, unpackValue } from './records.js';
+import { slicer, type Slice } from '../cooperative.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
 import type { ListName, ListRecord } from './types.js';
 
 const LISTS: ListName[] = ['allow', 'block'];
 /** Keys per MULTI block during an import, and how many blocks are in flight at once. */
-const IMPORT_KEYS_PER_BATCH = 2000;
+const IMPORT_KEYS_PER_BATCH = 500;
 const IMPORT_IN_FLIGHT = 4;
 
 /** Key and field where an entry lives. */
@@ -20,13 +21,26 @@ export function slot(ctx: RedisCtx, list: ListName, entry: ListEntry): { key: st
   return { key: ctx.k.bucket(list, bucket), field };
 }
 
-async function packAll(ctx: RedisCtx, recs: ListRecord[]): Promise<string[]> {
-  const sources = await intern(ctx, 'source', recs.map((r) => r.source));
-  const reasons = await intern(ctx, 'reason', recs.flatMap((r) => (r.reason === null ? [] : [r.reason])));
-  return recs.map((r) => packValue({
-    addedAt: r.addedAt, expiresAt: r.expiresAt,
-    sourceId: sources.get(r.source) ?? 0, reasonId: r.reason === null ? 0 : reasons.get(r.reason) ?? 0,
-  }));
+/** `slice`: an import's loops give the event loop a turn (calls are screened meanwhile; see cooperative.ts). */
+async function packAll(ctx: RedisCtx, recs: ListRecord[], slice?: Slice): Promise<string[]> {
+  const sourceTexts = new Set<string>();
+  const reasonTexts = new Set<string>();
+  for (const r of recs) {
+    sourceTexts.add(r.source);
+    if (r.reason !== null) reasonTexts.add(r.reason);
+    if (slice?.due()) await slice.pause();
+  }
+  const sources = await intern(ctx, 'source', [...sourceTexts]);
+  const reasons = await intern(ctx, 'reason', [...reasonTexts]);
+  const values: string[] = [];
+  for (const r of recs) {
+    values.push(packValue({
+      addedAt: r.addedAt, expiresAt: r.expiresAt,
+      sourceId: sources.get(r.source) ?? 0, reasonId: r.reason === null ? 0 : reasons.get(r.reason) ?? 0,
+    }));
+    if (slice?.due()) await slice.pause();
+  }
+  return values;
 }
 
 /** `exclusive`: the same MULTI also takes the entry off the other list; resolves whether it was there. */
@@ -86,14 +100,15 @@ export async function getListEntry(ctx: RedisCtx, entry: ListEntry): Promise<Lis
 }
 
 /** key → field → value, last record of a key/field wins (parseImport already collapsed duplicates). */
-function groupByKey(ctx: RedisCtx, recs: ListRecord[], values: string[]): Map<string, Map<string, string>> {
+async function groupByKey(ctx: RedisCtx, recs: ListRecord[], values: string[], slice: Slice): Promise<Map<string, Map<string, string>>> {
   const groups = new Map<string, Map<string, string>>();
-  recs.forEach((r, i) => {
+  for (const [i, r] of recs.entries()) {
     const { key, field } = slot(ctx, r.list, r.entry);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = new Map()));
     g.set(field, values[i] as string);
-  });
+    if (slice.due()) await slice.pause();
+  }
   return groups;
 }
 
@@ -103,11 +118,12 @@ type Undo = Array<{ key: string; fields: string[]; old: Array<string | null> }>;
  * One MULTI block: read the old values and write the new ones atomically, so the block can be undone exactly
  * (even when one of its commands failed and the others went through).
  */
-async function applyBatch(ctx: RedisCtx, batch: Array<[string, Map<string, string>]>, undo: Undo): Promise<void> {
+async function applyBatch(ctx: RedisCtx, batch: Array<[string, Map<string, string>]>, undo: Undo, slice: Slice): Promise<void> {
   const m = ctx.redis.multi();
   for (const [key, fields] of batch) {
     m.hmget(key, ...fields.keys());
     m.hset(key, Object.fromEntries(fields));
+    if (slice.due()) await slice.pause(); // nothing is sent before exec()
   }
   ctx.trip();
   const res = await m.exec();
@@ -145,16 +161,21 @@ async function rollback(ctx: RedisCtx, undo: Undo): Promise<void> {
  * also read the values they replace; if any block fails, the blocks already applied are undone.
  */
 export async function importList(ctx: RedisCtx, records: ListRecord[]): Promise<void> {
-  const recs = records.map(cleanRecord);
+  const slice = slicer();
+  const recs: ListRecord[] = [];
+  for (const r of records) {
+    recs.push(cleanRecord(r));
+    if (slice.due()) await slice.pause();
+  }
   if (recs.length === 0) return;
-  const groups = [...groupByKey(ctx, recs, await packAll(ctx, recs))];
+  const groups = [...await groupByKey(ctx, recs, await packAll(ctx, recs, slice), slice)];
   const undo: Undo = [];
   try {
     for (let i = 0; i < groups.length; i += IMPORT_KEYS_PER_BATCH * IMPORT_IN_FLIGHT) {
       const wave: Array<Promise<void>> = [];
       for (let j = 0; j < IMPORT_IN_FLIGHT; j++) {
         const start = i + j * IMPORT_KEYS_PER_BATCH;
-        if (start < groups.length) wave.push(applyBatch(ctx, groups.slice(start, start + IMPORT_KEYS_PER_BATCH), undo));
+        if (start < groups.length) wave.push(applyBatch(ctx, groups.slice(start, start + IMPORT_KEYS_PER_BATCH), undo, slice));
       }
       const settled = await Promise.allSettled(wave);
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

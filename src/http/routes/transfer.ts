@@ -5,7 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { formatExport, ImportError, parseImport } from '../../reputation/index.js';
+import { runCooperatively } from '../../cooperative.js';
+import { formatExport, ImportError, importSteps, type ParsedImport } from '../../reputation/index.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -30,12 +31,13 @@ const importSchema = {
   body: { type: 'string' },
 } as const;
 
-function parse(ctx: RouteContext, text: string, q: ImportQuery): ReturnType<typeof parseImport> {
+/** Parsed in slices: the server screens calls while it reads a large file (see runCooperatively). */
+async function parse(ctx: RouteContext, text: string, q: ImportQuery): Promise<ParsedImport> {
   try {
-    return parseImport(text, {
+    return await runCooperatively(importSteps(text, {
       format: q.format, list: q.list, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
       allowBroadPrefixes: q.force,
-    });
+    }));
   } catch (err) {
     if (err instanceof ImportError) throw badRequest(`the file cannot be read: ${err.message}; nothing was imported`);
     throw err;
@@ -92,7 +94,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
   });
 
   app.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
-    const { records, stats } = parse(ctx, req.body, req.query);
+    const { records, stats } = await parse(ctx, req.body, req.query);
     const bad = badLines(stats);
     if (bad.count > 0 && req.query.onInvalid === 'reject') {
       throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
