@@ -10,8 +10,10 @@
 /** Longest run of characters between two stars: one bit per character in a 31-bit mask. */
 export const MAX_SEGMENT = 31;
 export const MAX_PATTERN = 100;
-/** Characters of regular expressions that caller names practically never hold. */
-const REGEX_MARKS = /[\^$\\[\]|]/;
+/** Characters of regular expressions that caller names practically never hold, a leading `.*`/`.+` and any `.+`:
+ * the regex spellings of "any text", which as a glob would silently match nothing (`DR.*` stays a glob: "DR." then
+ * anything). */
+const REGEX_MARKS = /[\^$\\[\]|]|^\.[*+]|\.\+/;
 /** Names longer than this are cut before matching (phone already trims them; this is a second fence). */
 const MAX_NAME = 256;
 
@@ -71,7 +73,7 @@ export function patternProblem(pattern: string): string | null {
   const chars = foldName(pattern);
   if (chars.length === 0 || pattern.length > MAX_PATTERN) return `must be 1 to ${MAX_PATTERN} characters`;
   // Written as a regular expression, a pattern would silently match nothing (`^robo.*$` only matches that text).
-  if (REGEX_MARKS.test(pattern)) return 'looks like a regular expression (^ $ \\ [ ] | are not used here): name patterns are globs, * any text, ? one character, e.g. *ROBO*';
+  if (REGEX_MARKS.test(pattern)) return 'looks like a regular expression (^ $ \\ [ ] | and a leading .* are not used here): name patterns are globs, * any text, ? one character, e.g. *ROBO*';
   let run = 0;
   for (const c of chars) {
     run = c === '*' ? 0 : run + 1;
@@ -107,6 +109,14 @@ export function compileGlob(pattern: string): NameMatcher {
       return matchAt(tail, name, limit);
     },
   };
+}
+
+/** Why a `contains` text cannot be used, or null: its length counts as matching does, in folded characters (a Hangul
+ * syllable folds to three), since each takes one bit of the 31-bit mask. */
+export function containsProblem(text: string): string | null {
+  const n = foldName(text).length;
+  if (n === 0) return 'must not be empty';
+  return n > MAX_SEGMENT ? `at most ${MAX_SEGMENT} characters (accented and Hangul letters count once per part)` : null;
 }
 
 /** A plain case-insensitive substring test (`*` and `?` are literal here), same linear scan. */

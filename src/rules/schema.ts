@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ACTIONS } from './types.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
-import { MAX_SEGMENT, patternProblem } from './glob.js';
+import { containsProblem, patternProblem } from './glob.js';
 import { NUMBER_PACK_NAMES, TIME_PACK_NAMES } from './packs/index.js';
 import type { PolicySpec, WhenSpec } from './spec.js';
 import { isDayItem } from './time-window.js';
@@ -78,6 +78,11 @@ const rate = z.strictObject({
 const dialledEntry = z.string().transform((s) => s.replace(/[\s.()-]/g, '')).refine(
   (s) => /^\+?[0-9]{1,20}\*?$/.test(s),
   'must be a number or a prefix ending in * (digits, optional leading +)',
+).refine(
+  // chut compares the dialled number in E.164 once it is a valid number (0187654321 → +33187654321), so a national
+  // form would never match; extensions (100, 201) and 00-prefixed international forms are fine
+  (s) => !/^0[1-9][0-9]{3,}/.test(s),
+  'write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
 );
 
 const score = count(0, 100);
@@ -103,7 +108,10 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
       const problem = patternProblem(ctx.value);
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     })).optional(),
-    contains: oneOrMany(z.string().min(1, 'must not be empty').max(MAX_SEGMENT, `at most ${MAX_SEGMENT} characters`)).optional(),
+    contains: oneOrMany(z.string().check((ctx) => {
+      const problem = containsProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    })).optional(),
   }).refine((n) => n.matches !== undefined || n.contains !== undefined, 'needs matches or contains').optional(),
   verstat: oneOrMany(z.string().regex(/^[A-Za-z0-9-]{1,40}$/, 'must be a verstat value like TN-Validation-Failed, or missing')).optional(),
   neighbourSpoofing: z.strictObject({ digits: count(1, 15) }).optional(),

@@ -10,7 +10,8 @@ export function canonicalDialled(text: string): string {
   return compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
 }
 
-/** Entries are exact DIDs, or prefixes ending in `*`. They are compared with the DID as the PBX handed it. */
+/** Entries are exact DIDs, or prefixes ending in `*`, compared with the dialled number as chut normalises it: E.164
+ * for a valid number (so national forms are refused at validation), else the PBX's digits (extensions). */
 export function dialledCondition(entries: readonly string[]): Condition {
   const exact = new Set(entries.filter((e) => !e.endsWith('*')).map(canonicalDialled));
   const prefixes = entries.filter((e) => e.endsWith('*')).map((e) => canonicalDialled(e.slice(0, -1)));

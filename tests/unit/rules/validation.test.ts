@@ -32,14 +32,22 @@ describe('policy validation', () => {
     expect(() => parsePolicy(rule("{ time: { days: mon-fri, from: '10:00', to: '12:00' } }"), 'test')).not.toThrow();
     expect(problems(rule("{ time: { days: monday, from: '10:00', to: '12:00' } }")))
       .toEqual(['rules[0].when.time.days[0]: must be a day (mon … sun) or a range like mon-fri']);
-    expect(problems(rule(`{ name: { contains: ${'x'.repeat(32)} } }`))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters']);
+    expect(problems(rule(`{ name: { contains: ${'x'.repeat(32)} } }`))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters (accented and Hangul letters count once per part)']);
     // a regular expression would silently match nothing as a glob
-    for (const pattern of ['^ROBO', '(a+)+$', 'robo\\d+', '[A-Z]*', 'ENERGIE|SOLAIRE']) {
+    for (const pattern of ['^ROBO', '(a+)+$', 'robo\\d+', '[A-Z]*', 'ENERGIE|SOLAIRE', '.*ROBOT.*', 'ROBOT.+']) {
       expect(problems(rule(`{ name: { matches: ${JSON.stringify(pattern)} } }`))).toEqual([
         expect.stringMatching(/^rules\[0\]\.when\.name\.matches\[0\]: looks like a regular expression .* name patterns are globs/),
       ]);
     }
-    expect(() => parsePolicy(rule("{ name: { matches: ['Dr. *', '*(robocall)*', '+33*'] } }"), 'test')).not.toThrow();
+    expect(() => parsePolicy(rule("{ name: { matches: ['Dr. *', 'DR.*', '*(robocall)*', '+33*'] } }"), 'test')).not.toThrow();
+    // contains counts folded characters, as matching does: a Hangul syllable is three
+    expect(problems(rule("{ name: { contains: ['각각각각각각각각각각각'] } }"))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters (accented and Hangul letters count once per part)']);
+    expect(() => parsePolicy(rule("{ name: { contains: ['각각각각각각각각각각'] } }"), 'test')).not.toThrow();
+    // a national-form DID would never match: the dialled number is compared in E.164
+    expect(problems(rule("{ dialled: ['0187654321', '01876*', '100', '0033187654321'] }"))).toEqual([
+      'rules[0].when.dialled[0]: write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
+      'rules[0].when.dialled[1]: write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
+    ]);
   });
 
   it('reports every problem at once, each with its path', () => {
