@@ -168,7 +168,7 @@ export const configSchema = z.object({
     enabled: z.boolean().default(true),
     host: z.string().default('127.0.0.1'),
     port: listenPort.default(8787),
-    /** Bearer token for every route but /healthz; without one the write routes are disabled. */
+    /** Bearer token for every route but /healthz; without one only clients on this machine may read, nobody writes. */
     // sent as `Authorization: Bearer <token>`: a space would split it, and headers carry ASCII only
     token: z.string().min(16).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII with no spaces (it travels in an HTTP header)').nullable().default(null),
   }).strict().prefault({}),

@@ -2,8 +2,8 @@
  * Bearer-token access control. With a token configured, every route but the public ones (/healthz and the
  * dashboard's static files, which hold no data) needs `Authorization: Bearer <token>`. Without a token the
  * read routes answer clients on this machine only (loopback source address and host name) and the write routes
- * answer 403 saying why: whatever address chut is bound to, call records and lists never reach the network
- * without a token.
+ * answer 403 saying why: bound to 0.0.0.0 without a token, chut still answers no client on the network. (A reverse
+ * proxy on the same machine is a local client: putting one in front of a token-less chut is the admin's choice.)
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -3,7 +3,7 @@
  * dashboard. Binds `config.http.host:port` (127.0.0.1:8787 by default; port 0 picks a free port).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createAuthHook } from './auth.js';
+import { createAuthHook, isLoopbackAddress } from './auth.js';
 import { routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerNotFound } from './not-found.js';
@@ -103,5 +103,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
   deps.logger.info({ url, auth: deps.config.http.token ? 'token' : 'none (reads from this machine only, writes disabled)' }, 'HTTP API listening');
+  if (!deps.config.http.token && !isLoopbackAddress(address.address)) {
+    // e.g. a container: the dashboard behind the published port would answer 403 with no other clue
+    deps.logger.warn({ url }, 'HTTP API listens beyond loopback without a token: it answers only clients on this machine (set http.token or CHUT_API_TOKEN)');
+  }
   return { url, close: () => app.close() };
 }

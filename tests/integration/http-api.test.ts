@@ -4,11 +4,12 @@
  */
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer, type HttpServer } from '../../src/http/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { createRedisStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
@@ -505,7 +506,11 @@ describe('without a token', () => {
 
   it.skipIf(!lanAddress)('bound to every address, it still answers no client on the network, whatever Host it claims', async () => {
     const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { host: '0.0.0.0', port: 0 } });
-    const wide = await createHttpServer({ config, screening: chut.screening, store: chut.store, logger: silentLogger(), metrics: chut.metrics, adapters: [] });
+    const logs: string[] = [];
+    const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
+    const wide = await createHttpServer({ config, screening: chut.screening, store: chut.store, logger, metrics: chut.metrics, adapters: [] });
+    // and says so when it starts: behind a container's published port, the 403 would otherwise be a mystery
+    expect(logs.join('')).toContain('listens beyond loopback without a token');
     try {
       const port = new URL(wide.url).port;
       const get = (from: string, host: string, path = '/api/export') => new Promise<{ status: number; body: string }>((resolve, reject) => {
