@@ -12,7 +12,7 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { closeClientWithStore, createRedisClient, waitUntilReady } from './redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, waitUntilReady } from './redis-client.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
 
@@ -50,7 +50,14 @@ const ADAPTERS: Array<[keyof Pick<Config, 'ari' | 'ami' | 'esl'>, (deps: Adapter
 export function buildStore(config: Readonly<Config>, logger: Logger): { store: ReputationStore; ready: Promise<boolean> } {
   if (config.store === 'memory') return { store: createMemoryStore(), ready: Promise.resolve(true) };
   const redis = createRedisClient(config.redis, { failFast: true });
-  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
+  let refused = false;
+  redis.on('error', (err: Error) => {
+    const why = closedBecause.get(redis);
+    if (why === undefined) return logger.debug({ err: err.message }, 'redis connection error');
+    if (refused) return;
+    refused = true; // the client is closed for good: say it once, loudly
+    logger.error({ why }, 'Redis refused: every call rings unscreened until chut restarts with a database that exists');
+  });
   const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
   return { store, ready: waitUntilReady(redis, config.redis.connectTimeoutMs) };
 }
