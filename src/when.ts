@@ -4,7 +4,9 @@
  */
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(\d{1,6})\s*([smhdw])$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** ISO 8601 as people and `toISOString` write it: a date, optionally a time and a zone; the year in four digits, or
+ * six with a sign as toISOString writes years past 9999 (so whatever chut exported, it reads back). */
+const ISO_DATE = /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** `10m` → 600000; null when the text is not a duration. */
 export function durationMs(text: string): number | null {
@@ -15,12 +17,16 @@ export function durationMs(text: string): number | null {
 /** The latest expiry taken: what an export writes as a four-digit year, so a backup always imports back. */
 export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-function isoTime(text: string): number | null {
+/** An ISO 8601 date or time → epoch ms; null when it is not one, or names a day its month lacks (Date.parse rolls
+ * 2026-02-30 over to 2 March). */
+export function parseIsoTime(text: string): number | null {
   const s = text.trim();
-  if (!ISO_DATE.test(s)) return null;
-  // Date.parse rolls 2026-02-30 over to 2 March: the day must exist in its month
-  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
-  if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) return null;
+  const m = ISO_DATE.exec(s);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day);
+  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
   const t = Date.parse(s);
   return Number.isNaN(t) ? null : t;
 }
@@ -28,12 +34,12 @@ function isoTime(text: string): number | null {
 /** A duration ago or an ISO date → epoch ms; null when neither (a future date is the caller's to refuse). */
 export function parseSince(text: string, now: number): number | null {
   const d = durationMs(text);
-  return d !== null ? now - d : isoTime(text);
+  return d !== null ? now - d : parseIsoTime(text);
 }
 
 /** A duration from now or an ISO date, up to LATEST_EXPIRY → epoch ms; null when neither, or later. */
 export function parseExpiry(text: string, now: number): number | null {
   const d = durationMs(text);
-  const t = d !== null ? now + d : isoTime(text);
+  const t = d !== null ? now + d : parseIsoTime(text);
   return t !== null && t <= LATEST_EXPIRY ? t : null;
 }

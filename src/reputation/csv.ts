@@ -24,6 +24,9 @@ export function assertText(text: string): void {
  * parsing on would only exhaust memory (a 200 MB line ended in a V8 heap dump). */
 export const MAX_FIELD_CHARS = 64 * 1024;
 
+/** No list format has more than 8 columns; a row of millions of separators is not a list either. */
+export const MAX_FIELDS_PER_ROW = 64;
+
 function tooLong(line: number): ImportError {
   return new ImportError(`line ${line} has a field longer than ${MAX_FIELD_CHARS >> 10} KiB: not a list file`);
 }
@@ -82,6 +85,7 @@ export function* csvRows(input: string, separator: ',' | ';' = ','): Generator<C
       i = q.next;
     } else if (c === separator) {
       fields.push(field);
+      if (fields.length >= MAX_FIELDS_PER_ROW) throw new ImportError(`line ${rowLine} has more than ${MAX_FIELDS_PER_ROW} fields: not a list file`);
       field = '';
       i++;
     } else if (c === '\n' || c === '\r') {

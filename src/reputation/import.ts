@@ -7,6 +7,7 @@ import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
 import { assertText, csvRows, ImportError, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
 import { isE164, isPrefixEntry } from './keys.js';
+import { parseIsoTime } from '../when.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
 
@@ -107,12 +108,10 @@ function ftcRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   c.take({ list: o.list, entry, reason: cleanReason(reason), source: o.source, addedAt: day, expiresAt: null });
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
 /** Epoch milliseconds or an ISO 8601 date, nothing looser (Date.parse reads "5" or "1/2" as dates in 2001). */
 function timeOf(s: string): number | null {
   const t = s.trim();
-  const ms = /^\d{1,16}$/.test(t) ? Number(t) : ISO_DATE.test(t) ? Date.parse(t) : NaN;
+  const ms = /^\d{1,16}$/.test(t) ? Number(t) : parseIsoTime(t) ?? NaN;
   return Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME ? ms : null;
 }
 
@@ -163,13 +162,14 @@ export function* importSteps(text: string, o: ImportOptions): Generator<void, Pa
   let leadingEmpty = 0;
   let next = rows.next();
   while (!next.done && isEmpty(next.value)) {
-    leadingEmpty++;
+    if (++leadingEmpty % ROWS_PER_STEP === 0) yield; // 20 MiB of blank lines is a long read too
     next = rows.next();
   }
   const first = next.done ? undefined : next.value;
   const format = detect(first, o.format);
-  // chut's own export is a backup: its broad prefixes were forced when they were made, and a restore takes them back
-  const c = new Collector(o.allowBroadPrefixes === true || format === 'chut');
+  // A restore (`--format chut`, asked for by name) takes back the broad prefixes its backup holds: they were forced when
+  // they were made. A file that merely looks like an export (auto-detected) gets no such pass.
+  const c = new Collector(o.allowBroadPrefixes === true || o.format === 'chut');
   for (let i = 0; i < leadingEmpty; i++) c.skip('empty line');
   const firstCell = (first?.fields[0] ?? '').trim();
   // A `number,reason` file may start with a header: a first cell with no digit at all is one.

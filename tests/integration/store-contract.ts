@@ -331,13 +331,15 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
         // a forced country-wide prefix and the latest expiry anyone can set: a restore takes both back
         rec({ entry: pre('+44'), reason: 'forced', source: 'cli' }),
         rec({ entry: num('+33612345600'), source: 'cli', expiresAt: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }),
+        // stored before expiries were capped: exported with a six-digit year, which the import reads back
+        rec({ entry: num('+33612345601'), source: 'api', expiresAt: 8_640_000_000_000_000 }),
       ];
       await store.importList(records);
       const exported = sortRecs(await collect(store.exportLists()));
       expect(exported).toEqual(sortRecs(records));
       const csv = (await collect(formatExport(store.exportLists()))).join('');
       const parsed = parseImport(csv, { format: 'chut', list: 'block', source: 'import:chut', defaultCountry: 'FR', now: T0 });
-      expect(parsed.stats).toEqual({ taken: 7, skipped: 0, skippedWhy: {} });
+      expect(parsed.stats).toEqual({ taken: 8, skipped: 0, skippedWhy: {} });
       const other = await create();
       try {
         await other.importList(parsed.records);

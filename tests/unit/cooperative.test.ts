@@ -24,6 +24,13 @@ describe('runCooperatively', () => {
     expect(fast.pauses).toEqual([]); // work that never uses its budget never waits
   });
 
+  it('pauses in a long run of blank lines before the first row too', () => {
+    const steps = importSteps(`${'\n'.repeat(2000)}0612345678,x\n`, { format: 'auto', list: 'block', defaultCountry: 'FR', now: 0 });
+    let pauses = 0;
+    for (let s = steps.next(); !s.done; s = steps.next()) pauses++;
+    expect(pauses).toBe(3); // 2,000 blank lines: one step every 512
+  });
+
   it('parses an import in slices with the same result as parseImport', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `01620${String(10000 + i).padStart(5, '0')},robot ${i % 7}`);
     const text = `number,reason\n${lines.join('\n')}\n`;

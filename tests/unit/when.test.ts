@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, LATEST_EXPIRY, parseExpiry, parseSince } from '../../src/when.js';
+import { durationMs, LATEST_EXPIRY, parseExpiry, parseIsoTime, parseSince } from '../../src/when.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
 
@@ -28,6 +28,9 @@ describe('times typed by users', () => {
       expect(parseExpiry(bad, NOW), bad).toBeNull();
     }
     expect(parseExpiry('2028-02-29', NOW)).toBe(Date.UTC(2028, 1, 29));
+    // the six-digit years toISOString writes past 9999 read back (an old export), with the same calendar check
+    expect(parseIsoTime('+275760-09-13T00:00:00.000Z')).toBe(8_640_000_000_000_000);
+    expect(parseIsoTime('+021192-02-30T00:00:00Z')).toBeNull();
   });
 
   it('takes expiries up to 9999-12-31 only: an export writes them as four-digit years, so the backup imports back', () => {

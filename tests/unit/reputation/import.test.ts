@@ -47,6 +47,10 @@ describe('parseImport csv', () => {
     expect(careful.records.map((r) => entryText(r.entry))).toEqual(['+33162']);
     expect(careful.stats.skippedWhy).toEqual({ [BROAD_PREFIX_SKIP]: 2 });
     expect(parseImport(text, opts({ allowBroadPrefixes: true })).records.map((r) => entryText(r.entry))).toEqual(['+33', '+3', '+33162']);
+    // a restore named as such takes a backup's forced prefixes back; a file that merely looks like one does not
+    const backup = 'list,kind,entry,reason,source,added_at,expires_at\nblock,prefix,+44,forced,cli,2026-01-01T00:00:00.000Z,\n';
+    expect(parseImport(backup, opts({ format: 'chut' })).records).toHaveLength(1);
+    expect(parseImport(backup, opts({ format: 'auto' })).stats.skippedWhy).toEqual({ [BROAD_PREFIX_SKIP]: 1 });
   });
 
   it('records the format it detected as the default source (import:ftc, not import:auto)', () => {
@@ -100,13 +104,14 @@ describe('parseImport ftc', () => {
 describe('parseImport chut and failures', () => {
   it('reads our own export format, each line naming its list', () => {
     const text = 'list,kind,entry,reason,source,added_at,expires_at\nallow,number,+33612345678,,cli,2026-01-02T03:04:05.678Z,2027-02-01T00:00:00.000Z\n' +
-      'block,prefix,+33162,"a,b",,2026-01-01T00:00:00.000Z,\nblock,number,+33612345678,x,cli,not a date,\ngrey,number,+33612345678,,cli,2026-01-01T00:00:00.000Z,\n';
+      'block,prefix,+33162,"a,b",,2026-01-01T00:00:00.000Z,\nblock,number,+33612345678,x,cli,not a date,\ngrey,number,+33612345678,,cli,2026-01-01T00:00:00.000Z,\n' +
+      'block,number,+33612345679,x,cli,2026-02-30T00:00:00.000Z,\n'; // a day February lacks, not 2 March
     const { records, stats } = parseImport(text, opts({ source: 'import:chut' }));
     expect(records).toEqual([
       { list: 'allow', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678), expiresAt: Date.UTC(2027, 1, 1) },
       { list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'a,b', source: 'import:chut', addedAt: Date.UTC(2026, 0, 1), expiresAt: null },
     ]);
-    expect(stats.skippedWhy).toEqual({ 'bad date': 1, 'bad list': 1 });
+    expect(stats.skippedWhy).toEqual({ 'bad date': 2, 'bad list': 1 });
   });
 
   it('skips an entry already past its expiry, saying so (every lookup would ignore it)', () => {
@@ -150,6 +155,7 @@ describe('files that are not lists', () => {
     expect(() => parseImport(long, opts())).toThrow(/line 3 has a field longer than 64 KiB: not a list file/);
     const quotedLong = `number,reason\n0612345679,"${'y'.repeat(70_000)}"\n`;
     expect(() => parseImport(quotedLong, opts())).toThrow(/longer than 64 KiB/);
+    expect(() => parseImport(`0612345679${','.repeat(100)}\n`, opts())).toThrow(/line 1 has more than 64 fields: not a list file/);
     // a long but sane reason is fine
     expect(parseImport(`0612345679,"${'z'.repeat(10_000)}, still a reason"\n`, opts()).records).toHaveLength(1);
   });
