@@ -5,7 +5,8 @@
  * old file's permissions and goes where a symlink points.
  */
 import { createWriteStream } from 'node:fs';
-import { chmod, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT } from './errors.js';
@@ -32,7 +33,11 @@ export interface OutputFile {
 /** Where to write: a symlink's target (renaming over the link would replace the link, not the file it names), its
  * kind, and an existing file's permissions (a 600 backup must not come back 644). */
 async function target(path: string): Promise<{ real: string; regular: boolean; mode: number | undefined }> {
-  const real = await realpath(path).catch(() => path);
+  // a dangling symlink names the file to create: write there, not over the link
+  const real = await realpath(path).catch(async () => {
+    const link = await readlink(path).catch(() => null);
+    return link === null ? path : resolve(dirname(path), link);
+  });
   const info = await stat(real).catch(() => null);
   return { real, regular: info === null || info.isFile(), mode: info?.isFile() ? info.mode & 0o7777 : undefined };
 }
@@ -45,7 +50,7 @@ async function target(path: string): Promise<{ real: string; regular: boolean; m
 export async function openOutputFile(path: string): Promise<OutputFile> {
   const { real, regular, mode } = await target(path);
   const tmp = regular ? `${real}.${process.pid}.tmp` : null;
-  const stream = createWriteStream(tmp ?? real, { flags: tmp ? 'wx' : 'w' });
+  const stream = createWriteStream(tmp ?? real, { flags: tmp ? 'wx' : 'w', ...(mode !== undefined ? { mode } : {}) }); // never wider than the old file, even briefly
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());

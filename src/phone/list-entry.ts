@@ -24,8 +24,9 @@ export function parseListEntry(raw: string, defaultCountry: string): ListEntry |
   return parseExact(text, defaultCountry);
 }
 
-/** URI forms a number may be pasted in (from a PBX log); only they may carry `;parameters`. */
-const URI_SCHEME = /^\s*(?:"[^"]*"\s*)?<?\s*(?:sips?|tel):/i;
+/** URI forms a number may be pasted in (from a PBX log), bare or after a display name, quoted or not
+ * (`Alice <sip:…;user=phone>`); only they may carry `;parameters`. */
+const URI_SCHEME = /(?:^|<)\s*(?:sips?|tel):/i;
 
 function parseExact(text: string, defaultCountry: string): ListEntry | { error: string } {
   // The caller-ID parser drops `;anything` as URI parameters: `0612345678;spam` (a semicolon CSV read with the

@@ -245,6 +245,12 @@ describe('chut CLI against the real Redis', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, 'utf8')).toMatch(/^list,kind,entry,/);
     expect(statSync(real).mode & 0o777).toBe(0o600);
+    // a dangling link names the file to create
+    const dangling = join(dir, 'next.csv');
+    symlinkSync(join(dir, 'not-yet.csv'), dangling);
+    expect((await runChut(['export', '-o', dangling], env)).code).toBe(0);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'not-yet.csv'), 'utf8')).toMatch(/^list,kind,entry,/);
 
     const fifo = join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);

@@ -35,7 +35,7 @@ the captcha, people who pass it and then call again, on the latest working Tuesd
 Prints each call's route and reason, then a report.
 Uses the in-memory store unless --redis is given, the shipped config/policy.yaml and its own built-in settings
 (--config does not apply). With --redis, the demo's keys stay under --prefix afterwards for you to inspect, e.g.
-CHUT_REDIS_PREFIX=chut-demo: chut report --since 15d --redis URL.
+CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
 
   --pbx KIND          asterisk (ARI, default), ami (Asterisk AMI dialplan mode) or freeswitch (Event Socket)
   --redis URL         run on this Redis (keys under --prefix, wiped first)

@@ -41,8 +41,9 @@ function parisOffsetHours(ms: number): number {
 
 /**
  * The day the demo replays: the latest Tuesday before `now` (Paris) that is not a French public holiday. A working
- * weekday, so the legal-hours rules give the same routes every time; in the past, so `chut report --since 7d` finds
- * the demo's calls (a fixed date in the future was invisible to every report).
+ * weekday, so the legal-hours rules give the same routes every time; in the past (1 to 7 days back, up to 21 when
+ * holidays fall on Tuesdays), so `chut report --since 30d` finds the demo's calls (a fixed date in the future was
+ * invisible to every report).
  */
 export function demoDay(now: number): DemoDay {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);

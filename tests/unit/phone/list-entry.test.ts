@@ -70,6 +70,7 @@ describe('parseListEntry: errors', () => {
     expect(parseListEntry('0612345678;foo', 'FR')).toEqual({ error: expect.stringMatching(/only allowed in a sip: or tel: URI/) });
     expect(parseListEntry('tel:+33612345678;verstat=TN-Validation-Passed', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
     expect(parseListEntry('"Jean" <sip:+33612345678@192.0.2.1;user=phone>', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
+    expect(parseListEntry('Alice <sip:0612345678@pbx;user=phone>', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
   });
 
   it('shows control characters it quotes as escapes, so the message tells what was typed and a terminal runs nothing', () => {
