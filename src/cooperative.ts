@@ -14,18 +14,14 @@ export interface CooperativeOptions {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Drives `steps` to its end, giving the loop a turn whenever a slice has used its budget (each step is already a
+ * sizeable piece of work: the clock is read after every one). */
 export async function runCooperatively<T>(steps: Generator<unknown, T, undefined>, o: CooperativeOptions = {}): Promise<T> {
-  const budgetMs = o.budgetMs ?? 8;
-  const now = o.now ?? (() => performance.now());
-  const pause = o.pause ?? nextTurn;
-  let sliceStart = now();
+  const slice = slicer({ ...o, checkEvery: 1 });
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (now() - sliceStart >= budgetMs) {
-      await pause();
-      sliceStart = now();
-    }
+    if (slice.due()) await slice.pause();
   }
 }
 
@@ -35,16 +31,17 @@ export interface Slice {
   pause(): Promise<void>;
 }
 
-/** Checks the clock once every 16 iterations (a clock read costs ~0.1 µs): due() costs next to nothing in a hot loop,
- * and an iteration as heavy as a whole bucket's write still gets its turn within the budget. */
-export function slicer(o: CooperativeOptions = {}): Slice {
+/** By default checks the clock once every 16 iterations (a clock read costs ~0.1 µs): due() costs next to nothing in
+ * a hot loop, and an iteration as heavy as a whole bucket's write still gets its turn within the budget. */
+export function slicer(o: CooperativeOptions & { checkEvery?: number } = {}): Slice {
   const budgetMs = o.budgetMs ?? 8;
   const now = o.now ?? (() => performance.now());
   const pause = o.pause ?? nextTurn;
+  const every = o.checkEvery ?? 16;
   let sliceStart = now();
   let n = 0;
   return {
-    due: () => (++n & 15) === 0 && now() - sliceStart >= budgetMs,
+    due: () => ++n % every === 0 && now() - sliceStart >= budgetMs,
     async pause() {
       await pause();
       sliceStart = now();

@@ -63,12 +63,8 @@ export function sniffSeparator(text: string): ',' | ';' {
 
 const SEP_CODE = { ',': 44, ';': 59 } as const;
 
-/** Parses the whole text; throws ImportError on an unterminated quoted field or an overlong field. */
-export function parseCsv(input: string, separator: ',' | ';' = ','): CsvRow[] {
-  return [...csvRows(input, separator)];
-}
-
-/** The rows one at a time, so a caller can stop between them (and never holds them all). */
+/** The rows one at a time, so a caller can stop between them (and never holds them all); throws ImportError on an
+ * unterminated quoted field, an overlong field or too many fields. */
 export function* csvRows(input: string, separator: ',' | ';' = ','): Generator<CsvRow, void, undefined> {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   let fields: string[] = [];

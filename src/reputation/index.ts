@@ -8,6 +8,7 @@ import type { ReputationStore } from './types.js';
 export type * from './types.js';
 export { RedisReputationStore, SchemaError, TTL } from './redis-store.js';
 export { MemoryReputationStore } from './memory-store.js';
+export { decodeListFile, type ListFileCharset } from './list-file-text.js';
 export { parseImport, importSteps, parseDay, ImportError, FTC_HEADER, CHUT_HEADER, type ImportFormat, type ImportOptions, type ParsedImport } from './import.js';
 export { formatExport, exportLine } from './export.js';
 export { decayScore, applyScoreDelta, roundScore, scoreAt, SCORE_MIN, SCORE_MAX } from './score.js';

@@ -72,8 +72,8 @@ export interface CallControl {
   /** Leave screening towards the user's normal destination, without answering. */
   ring(): Promise<void>;
   /** Resolves with the route the call took: `ring` when the PBX has no such mailbox and the adapter rang instead
-   * (asked before leaving: FreeSWITCH's directory, Asterisk's VM_INFO; a VoiceMail() that fails later, e.g. a full
-   * mailbox, rings from the dialplan after chut let go, so this says voicemail). */
+   * (asked before leaving: FreeSWITCH's directory, over ARI Asterisk's VM_INFO; a VoiceMail() that fails later, e.g.
+   * a full mailbox, or any box in AMI mode, rings from the dialplan after chut let go, so this says voicemail). */
   toVoicemail(mailbox: string | null): Promise<'voicemail' | 'ring'>;
   /** Resolves with the route the call took: `ring` when the PBX refused the reject and the adapter rang instead. */
   reject(): Promise<'reject' | 'ring'>;

@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { formatExport, parseImport } from '../../reputation/index.js';
+import { decodeListFile, formatExport, parseImport } from '../../reputation/index.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -83,14 +83,10 @@ async function readImportFile(file: string): Promise<string> {
       throw new CliError(`${file} is larger than ${MAX_IMPORT_BYTES >> 20} MiB (about 2.5 million lines): split it and import the parts (nothing imported)`, EXIT.dataError);
     }
     const bytes = await readFile(file);
-    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-      throw new CliError(`${file} is UTF-16 text: save it as UTF-8 (Excel: "CSV UTF-8") and import it again (nothing imported)`, EXIT.dataError);
-    }
     try {
-      // fatal: a Windows-1252 file would otherwise import "Démarchage" as "D\uFFFDmarchage" without a word
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new CliError(`${file} is not UTF-8 text: save it as UTF-8 (Excel: "CSV UTF-8") and import it again (nothing imported)`, EXIT.dataError);
+      return decodeListFile(bytes);
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
     }
   } catch (err) {
     if (err instanceof CliError) throw err;

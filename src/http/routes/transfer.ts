@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
-import { formatExport, ImportError, importSteps, type ParsedImport } from '../../reputation/index.js';
+import { decodeListFile, formatExport, ImportError, importSteps, type ListFileCharset, type ParsedImport } from '../../reputation/index.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -54,21 +54,18 @@ function badLines(stats: ImportStats): { count: number; why: string } {
 }
 
 /** Charsets a CSV body may declare (Excel's "CSV" is Windows-1252); none declared means UTF-8. */
-const CHARSETS: Record<string, string> = { 'utf-8': 'utf-8', utf8: 'utf-8', 'iso-8859-1': 'windows-1252', latin1: 'windows-1252', 'windows-1252': 'windows-1252' };
+const CHARSETS: Record<string, ListFileCharset> = { 'utf-8': 'utf-8', utf8: 'utf-8', 'iso-8859-1': 'windows-1252', latin1: 'windows-1252', 'windows-1252': 'windows-1252' };
 
-/** The body as text, in the charset it declares; an invalid UTF-8 body is refused rather than imported with U+FFFD
- * in place of each accented letter ("D\uFFFDmarchage"), as the CLI refuses such a file. */
+/** The body as text, in the charset it declares (decodeListFile: strict, as the CLI reads a file). */
 export function decodeCsvBody(contentType: string | undefined, body: Buffer): string {
   const declared = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
   const charset = CHARSETS[declared];
   if (!charset) throw new HttpError(415, 'unsupported-media-type', `charset ${JSON.stringify(declared.slice(0, 30))} is not supported: send UTF-8 (or ISO-8859-1); nothing was imported`);
-  if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff)) {
-    throw badRequest('the file is UTF-16 text: save it as UTF-8 (Excel: "CSV UTF-8"); nothing was imported');
-  }
   try {
-    return new TextDecoder(charset, { fatal: true }).decode(body);
-  } catch {
-    throw badRequest('the file is not UTF-8 text: save it as UTF-8 (Excel: "CSV UTF-8") or declare its charset (text/csv; charset=iso-8859-1); nothing was imported');
+    return decodeListFile(body, charset);
+  } catch (err) {
+    const hint = charset === 'utf-8' ? ' (or declare its charset: text/csv; charset=iso-8859-1)' : '';
+    throw badRequest(`the file cannot be read: ${(err as Error).message}${hint}; nothing was imported`);
   }
 }
 
