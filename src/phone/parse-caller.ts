@@ -4,6 +4,7 @@
  */
 import { parseDigits, supportedCountry } from './libphone.js';
 import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
+import { otherPlanRegions } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
 import type { CallerNumber } from './types.js';
 import { splitCallerId } from './uri.js';
@@ -36,7 +37,18 @@ export function parseCallerId(rawNumber: string, defaultCountry: string): Parsed
   if (scan.digits.length > MAX_NUMBER_DIGITS) {
     return { number: invalid(raw, 'too-long-number', scan.digits.slice(0, MAX_KEPT_DIGITS), verstat), displayName };
   }
-  const parsed = parseDigits(scan.digits, scan.plus, supportedCountry(defaultCountry));
+  const country = supportedCountry(defaultCountry);
+  let parsed = parseDigits(scan.digits, scan.plus, country);
+  // a national number of another region of the same numbering plan (see shared-plans.ts)
+  if (!parsed.ok && !scan.plus && /^0[1-9]/.test(scan.digits)) {
+    for (const region of otherPlanRegions(country)) {
+      const other = parseDigits(scan.digits, false, region);
+      if (other.ok) {
+        parsed = other;
+        break;
+      }
+    }
+  }
   if (!parsed.ok) return { number: invalid(raw, parsed.reason, scan.digits, verstat), displayName };
   const number: CallerNumber = {
     kind: 'valid',

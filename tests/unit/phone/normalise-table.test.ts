@@ -21,6 +21,9 @@ const TABLE: Array<[string, string, CallerNumber]> = [
   // Accepted forms
   ['national with trunk prefix', '0162000000', valid('0162000000', '+33162000000', 'fixed-line')],
   ['national mobile', '0612345678', valid('0612345678', MOBILE, 'mobile')],
+  // one national plan for metropolitan France and the overseas departments: 0692 is a Réunion mobile from Paris too
+  ['overseas national mobile (Réunion)', '0692123456', valid('0692123456', '+262692123456', 'mobile', 'RE')],
+  ['overseas national fixed line (Saint-Barthélemy)', '0590271234', valid('0590271234', '+590590271234', 'fixed-line', 'BL')],
   ['+ international with spaces', '+33 6 12 34 56 78', valid('+33 6 12 34 56 78', MOBILE, 'mobile')],
   ['00 international', '0033612345678', valid('0033612345678', MOBILE, 'mobile')],
   ['country code without +', '33612345678', valid('33612345678', MOBILE, 'mobile')],
@@ -192,5 +195,17 @@ describe('normalise: verstat extraction', () => {
     expect(normalise('tel:112;verstat=TN-Validation-Failed', '', FR).number).toEqual(
       invalid('tel:112;verstat=TN-Validation-Failed', 'too-short', '112', 'TN-Validation-Failed'),
     );
+  });
+});
+
+describe('overseas departments share the French national numbering plan', () => {
+  it('reads a metropolitan national number from Réunion, Guadeloupe or Mayotte as the +33 line it is', () => {
+    for (const defaultCountry of ['RE', 'GP', 'MQ', 'GF', 'YT']) {
+      expect(normalise('0162000000', '', { defaultCountry }).number, defaultCountry).toMatchObject({ kind: 'valid', e164: '+33162000000', country: 'FR' });
+      expect(normalise('0937000000', '', { defaultCountry }).number, defaultCountry).toMatchObject({ kind: 'valid', e164: '+33937000000' });
+    }
+    // the region's own numbers keep their own reading, and other countries are not touched
+    expect(normalise('0692123456', '', { defaultCountry: 'RE' }).number).toMatchObject({ e164: '+262692123456' });
+    expect(normalise('0692123456', '', { defaultCountry: 'DE' }).number).toMatchObject({ e164: '+49692123456' }); // Frankfurt
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * Regions that share one national numbering plan. ARCEP's plan covers metropolitan France and the overseas
+ * departments: a national number (0…) names the same line wherever in it the subscriber is. From Paris, 0692 12 34
+ * 56 is a Réunion mobile (+262 692…); from Réunion, 0162 00 00 00 is a metropolitan telemarketing line (+33 162…).
+ * libphonenumber reads a national number in one region's terms only, so a number valid in another region of the
+ * plan came out invalid (a relative calling from Réunion got the captcha, a telemarketer escaped fr-npv).
+ * One region per calling code: BL and MF share GP's +590, YT shares RE's +262 (libphonenumber places the number
+ * in the right one of them).
+ */
+import type { CountryCode } from 'libphonenumber-js/max';
+
+const FRENCH_PLAN: readonly CountryCode[] = ['FR', 'GP', 'GF', 'MQ', 'RE'];
+const FRENCH_PLAN_MEMBERS = new Set<string>([...FRENCH_PLAN, 'BL', 'MF', 'YT']);
+
+/** The other regions of `country`'s shared plan, in which to read a national number that `country` finds invalid. */
+export function otherPlanRegions(country: string | undefined): readonly CountryCode[] {
+  if (country === undefined || !FRENCH_PLAN_MEMBERS.has(country)) return [];
+  return FRENCH_PLAN.filter((r) => r !== country);
+}
