@@ -15,6 +15,7 @@ import { benchLogger } from './logger.js';
 import { packageRoot } from '../src/package-root.js';
 import { createMemoryStore, createRedisStore } from '../src/reputation/index.js';
 import { createRedisClient, waitUntilReady, deleteKeysWithPrefix } from '../src/redis-client.js';
+import { redactUrl } from '../src/cli/context.js';
 import { loadPolicyFile, type Policy } from '../src/rules/index.js';
 import { createScreeningService } from '../src/screening/service.js';
 import type { ScreeningDecision, ScreeningService } from '../src/screening/types.js';
@@ -163,7 +164,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
   const config = parseConfig({ redis: { url: opts.redisUrl, prefix }, screening: { deadlineMs: 5000 } });
   // the client exactly as `chut run` builds it
   const redis = createRedisClient(config.redis, { failFast: true });
-  if (!(await waitUntilReady(redis, 5000))) throw new Error(`Redis at ${opts.redisUrl} is not answering`);
+  if (!(await waitUntilReady(redis, 5000))) throw new Error(`Redis at ${redactUrl(opts.redisUrl)} is not answering`);
   const store = createRedisStore({ redis, prefix });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
   const screening = createScreeningService({ store, policy, config, logger: benchLogger() });

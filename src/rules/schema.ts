@@ -109,7 +109,7 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     })).optional(),
     contains: oneOrMany(z.string().check((ctx) => {
-      const problem = containsProblem(ctx.value);
+      const problem = containsProblem(ctx.value) ?? (ctx.value.includes('*') ? 'takes plain text (a * here is a literal star): for * as any text, use matches, e.g. *ROBOT*' : null);
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     })).optional(),
   }).refine((n) => n.matches !== undefined || n.contains !== undefined, 'needs matches or contains').optional(),

@@ -43,6 +43,8 @@ describe('policy validation', () => {
     // contains counts folded characters, as matching does: a Hangul syllable is three
     expect(problems(rule("{ name: { contains: ['각각각각각각각각각각각'] } }"))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters (accented and Hangul letters count once per part)']);
     expect(() => parsePolicy(rule("{ name: { contains: ['각각각각각각각각각각'] } }"), 'test')).not.toThrow();
+    // contains is plain text: a star there is a literal star, never what the author meant
+    expect(problems(rule("{ name: { contains: ['*ROBOT*'] } }"))).toEqual(['rules[0].when.name.contains[0]: takes plain text (a * here is a literal star): for * as any text, use matches, e.g. *ROBOT*']);
     // a national-form DID would never match: the dialled number is compared in E.164
     expect(problems(rule("{ dialled: ['0187654321', '01876*', '100', '0033187654321'] }"))).toEqual([
       'rules[0].when.dialled[0]: write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
