@@ -75,6 +75,10 @@ const rate = z.strictObject({
   blockDigits: count(3, 15).optional(),
 }).refine((r) => r.blockDigits === undefined || r.per === 'block', { path: ['blockDigits'], message: 'only meaningful with per: block' });
 
+/** Cross-field checks run even when a field of the same object has its own problem (zod skips them by default), so
+ * one pass reports every problem; they read the raw fields, so they only need an object. */
+const EVEN_WITH_OTHER_PROBLEMS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) };
+
 const dialledEntry = z.string().transform((s) => s.replace(/[\s.()-]/g, '')).refine(
   (s) => /^\+?[0-9]{1,20}\*?$/.test(s),
   'must be a number or a prefix ending in * (digits, optional leading +)',
@@ -120,7 +124,7 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
 }).superRefine((w, ctx) => {
   if (Object.keys(w).length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one condition (use default for a catch-all)' });
   if (w.match !== undefined && w.list === undefined) ctx.addIssue({ code: 'custom', path: ['match'], message: 'needs list' });
-}));
+}, EVEN_WITH_OTHER_PROBLEMS));
 
 const rule = z.strictObject({
   name: z.string({ error: orRequired(() => 'must be a string') }).regex(/^[a-z0-9_-]{1,64}$/, 'must be 1–64 characters a-z 0-9 - _')
@@ -134,7 +138,7 @@ const rule = z.strictObject({
   when: whenSchema,
 }).superRefine((r, ctx) => {
   if (r.captcha !== undefined && r.action !== 'captcha') ctx.addIssue({ code: 'custom', path: ['captcha'], message: 'only for action: captcha' });
-});
+}, EVEN_WITH_OTHER_PROBLEMS);
 
 export const policySchema: z.ZodType<PolicySpec> = z.strictObject({
   version: z.literal(1, { error: orRequired(() => 'must be 1 (the only policy format so far)') }),

@@ -80,6 +80,26 @@ rules:
     expect(found).toHaveLength(5);
   });
 
+  it('reports a cross-field problem beside a field problem of the same rule, in one pass', () => {
+    const found = problems(`version: 1
+default: ring
+rules:
+  - name: a
+    action: ring
+    captcha: { onFail: reject }
+    when: { caller: robot }
+  - name: b
+    action: reject
+    when: { match: exact, caller: robot }
+`);
+    expect(found).toEqual([
+      'rules[0].when.caller[0]: "robot" is not one of withheld, invalid, valid',
+      'rules[0].captcha: only for action: captcha',
+      'rules[1].when.caller[0]: "robot" is not one of withheld, invalid, valid',
+      'rules[1].when.match: needs list',
+    ]);
+  });
+
   it.each([
     ['unknown top-level key', 'version: 1\ncolour: red\n', 'colour: unknown key'],
     ['unknown condition', oneRule('{ caller: withheld, callr: valid }'), 'rules[0].when.callr: unknown key'],
