@@ -30,6 +30,18 @@ const promptSet = z.object({
 
 const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 
+/** A URL of one of `schemes` with a host; the message never echoes it (it may carry a password). */
+function urlWithScheme(schemes: readonly string[]): (url: string) => boolean {
+  return (url) => {
+    try {
+      const { protocol, hostname } = new URL(url);
+      return schemes.includes(protocol) && hostname !== '';
+    } catch {
+      return false;
+    }
+  };
+}
+
 function isRedisUrl(url: string): boolean {
   try {
     const { protocol, hostname, pathname } = new URL(url);
@@ -174,13 +186,14 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   notifications: z.object({
     webhook: z.object({
-      url: z.string().url(),
+      url: z.string().refine(urlWithScheme(['http:', 'https:']), { message: 'must be an http:// or https:// URL' }),
       events: z.array(eventName).min(1),
       timeoutMs: z.number().int().positive().default(3000),
       retries: z.number().int().min(0).max(10).default(3),
     }).strict().nullable().default(null),
     mqtt: z.object({
-      url: z.string(),
+      // anything else mqtt.js reads as plain mqtt:// (an https:// URL would send the password in clear)
+      url: z.string().refine(urlWithScheme(['mqtt:', 'mqtts:', 'ws:', 'wss:']), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host' }),
       username: z.string().optional(),
       password: z.string().optional(),
       topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),

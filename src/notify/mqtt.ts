@@ -88,9 +88,17 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
 
+  /** A retained topic's latest value that found the backlog full: kept aside (newest wins) and sent once there is
+   * room, so `last_blocked` ends at the last rejected call after an outage, not at the last one that fitted. */
+  const heldRetained = new Map<string, string>();
+
   function publish(topic: string, body: string, retain: boolean): void {
     if (closed) return;
     if (pending >= maxPending) {
+      if (retain) {
+        heldRetained.set(topic, body);
+        return;
+      }
       dropped++;
       if (dropped % 100 === 1) log.warn({ dropped, maxPending, topic }, 'mqtt backlog full, dropping notification');
       return;
@@ -100,6 +108,11 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
       client.publish(topic, body, { qos: 1, retain }, (err) => {
         pending--;
         if (err && !closed) log.warn({ topic, err: err.message }, 'mqtt publish failed');
+        const next = heldRetained.entries().next();
+        if (!next.done) {
+          heldRetained.delete(next.value[0]);
+          publish(next.value[0], next.value[1], true);
+        }
       });
     } catch (err) {
       pending--;

@@ -57,11 +57,16 @@ export function webhookTarget(rawUrl: string): Target {
   return { url: url.toString(), origin: url.origin, headers };
 }
 
-/** Error text without the URL: undici's messages carry a code in `cause`, never the target. */
+/** undici's reasons that no retry can change (they carry no code, and never the target). */
+const PERMANENT = /^(unexpected redirect|redirect count exceeded|bad port)/i;
+
+/** Error text without the URL: undici's messages carry a code in `cause`, never the target; a redirect or a port
+ * fetch refuses is named (its `cause` has a message and no code). */
 function describeError(err: unknown): string {
-  const e = err as Error & { cause?: { code?: unknown } };
+  const e = err as Error & { cause?: { code?: unknown; message?: unknown } };
   if (e.name === 'AbortError') return 'aborted';
-  const code = typeof e.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+  const reason = typeof e.cause?.message === 'string' && PERMANENT.test(e.cause.message) ? e.cause.message.slice(0, 60) : null;
+  const code = typeof e.cause?.code === 'string' ? ` (${e.cause.code})` : reason ? ` (${reason})` : '';
   return `${e.name}: ${String(e.message).slice(0, 200)}${code}`;
 }
 
@@ -80,19 +85,32 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** One POST; the signal ends it at the timeout or when the notifier closes. */
+/**
+ * One POST, ended at the timeout or when the notifier closes. Its own controller, unhooked from `stop` afterwards:
+ * `AbortSignal.any([…, stop])` kept every attempt's signal alive on `stop` in Node 20 (nodejs/node#55351), a heap
+ * that grew with every notification for as long as chut ran.
+ */
 async function postOnce(target: Target, body: string, timeoutMs: number, stop: AbortSignal): Promise<AttemptResult> {
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const onStop = (): void => attempt.abort(stop.reason);
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
   try {
-    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal, redirect: 'error' });
+    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: attempt.signal, redirect: 'error' });
     await res.body?.cancel().catch(() => undefined);
     if (res.ok) return { ok: true };
     // Other 4xx are the receiver refusing this body: retrying would only repeat the refusal.
     const retry = res.status >= 500 || res.status === 408 || res.status === 429;
     return { ok: false, retry, why: `HTTP ${res.status}` };
   } catch (err) {
-    const name = (err as Error).name;
-    return { ok: false, retry: true, why: name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err) };
+    const e = err as Error & { cause?: { message?: unknown } };
+    if (e.name === 'TimeoutError') return { ok: false, retry: true, why: `no answer within ${timeoutMs} ms` };
+    const permanent = typeof e.cause?.message === 'string' && PERMANENT.test(e.cause.message);
+    return { ok: false, retry: !permanent, why: describeError(err) };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
   }
 }
 
@@ -124,12 +142,14 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   }
 
   async function drain(): Promise<void> {
-    let item = queue.shift();
-    while (item && !stop.signal.aborted) {
+    while (!stop.signal.aborted) {
+      const item = queue[0];
+      if (!item) break;
       inFlight = 1;
       await deliver(item);
       inFlight = 0;
-      item = queue.shift();
+      // taken off the queue once delivered or given up: one cut short by close() is still counted as undelivered
+      if (!stop.signal.aborted) queue.shift();
     }
     worker = null;
   }
@@ -137,8 +157,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   return {
     send(payload) {
       if (stop.signal.aborted) return;
-      if (queue.length >= maxQueue) {
-        const oldest = queue.shift();
+      if (queue.length >= maxQueue + inFlight) {
+        const oldest = queue.splice(inFlight, 1)[0]; // never the one being delivered
         dropped++;
         // One line per 100 drops: a dead receiver must not flood the log.
         if (dropped % 100 === 1) log.warn({ dropped, maxQueue, event: oldest?.event }, 'webhook queue full, dropping the oldest notification');
@@ -149,7 +169,7 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
         log.error({ err }, 'webhook worker failed');
       });
     },
-    pending: () => queue.length + inFlight,
+    pending: () => queue.length,
     async close() {
       stop.abort();
       await worker;

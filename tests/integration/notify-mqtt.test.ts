@@ -7,7 +7,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createNotifiers } from '../../src/notify/index.js';
-import { DISCOVERY_TOPIC } from '../../src/notify/mqtt.js';
+import { createMqttNotifier, DISCOVERY_TOPIC } from '../../src/notify/mqtt.js';
+import { lastBlockedPayload, recordPayload } from '../../src/notify/events.js';
 import type { CallRecord } from '../../src/reputation/types.js';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
@@ -105,9 +106,35 @@ describe('MQTT notifications (real Mosquitto)', () => {
     await after.client.endAsync();
   });
 
+  it('a backlog full of held publishes still leaves the retained last_blocked at the latest rejected call', async () => {
+    const topicPrefix = `${prefix}/held`;
+    // publishes made before the connection is up wait in the backlog: 20 rejected calls against a backlog of 5
+    const mqtt = createMqttNotifier({ url: BROKER, topicPrefix, homeAssistantDiscovery: false, logger: capture().logger, maxPending: 5 });
+    try {
+      for (let i = 0; i < 20; i++) mqtt.publishLastBlocked(lastBlockedPayload(recordPayload('call-rejected', record({ callId: `c${i}`, caller: `+331620000${String(i).padStart(2, '0')}` }))));
+      const topic = `${topicPrefix}/last_blocked`;
+      let latest = '';
+      const sub = await listen([topic]);
+      try {
+        await until(() => { latest = byTopic(sub.msgs, topic).at(-1)?.text ?? ''; return latest.includes('+33162000019'); }, 'the latest caller to be retained');
+      } finally {
+        await sub.client.endAsync();
+      }
+    } finally {
+      await mqtt.close();
+      const c = await connectAsync(BROKER, { reconnectPeriod: 0 });
+      await c.publishAsync(`${topicPrefix}/last_blocked`, '', { retain: true, qos: 1 });
+      await c.publishAsync(`${topicPrefix}/status`, '', { retain: true, qos: 1 });
+      await c.endAsync();
+    }
+  });
+
   it('an unusable broker URL disables MQTT with a log line instead of stopping chut', async () => {
     const { lines, logger } = capture();
-    const config = parseConfig({ notifications: { mqtt: { url: 'broker-without-scheme-hunter2-secret', topicPrefix: prefix, events: ['call-rejected'] } } });
+    // config validation refuses such a URL; the notifier still defends itself against one
+    const valid = parseConfig({ notifications: { mqtt: { url: 'mqtt://127.0.0.1:1', topicPrefix: prefix, events: ['call-rejected'] } } });
+    const mqtt = { ...valid.notifications.mqtt, url: 'broker-without-scheme-hunter2-secret' } as NonNullable<typeof valid.notifications.mqtt>;
+    const config = { ...valid, notifications: { ...valid.notifications, mqtt } };
     const notifiers = createNotifiers(config, logger);
     expect(notifiers.observer.onCallRecord?.(record())).toBeUndefined();
     await notifiers.close();

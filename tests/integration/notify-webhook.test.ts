@@ -148,6 +148,19 @@ describe('webhook notifications', () => {
     expect(giveUp).toMatchObject({ attempts: 2, why: 'no answer within 300 ms' });
   });
 
+  it('names a redirect and does not retry it (fetch never follows one: the credentials stay with their host)', async () => {
+    const rx = await startReceiver((_n, res) => res.writeHead(301, { location: 'https://elsewhere.example/' }).end());
+    cleanups.push(() => rx.close());
+    const { lines, logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 2000, retries: 3, logger, backoffMs: () => 10 });
+    cleanups.push(() => hook.close());
+    hook.send(recordPayload('call-rejected', record()));
+    await until(() => lines.join('').includes('giving up'), 'the webhook to give up');
+    const giveUp = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).includes('giving up'));
+    expect(giveUp).toMatchObject({ attempts: 1, why: expect.stringMatching(/unexpected redirect/) });
+    expect(rx.received).toHaveLength(1);
+  });
+
   it('keeps a bounded queue: the oldest waiting notifications are dropped and logged', async () => {
     const held: ServerResponse[] = [];
     const rx = await startReceiver((_n, res) => { held.push(res); });
@@ -168,14 +181,17 @@ describe('webhook notifications', () => {
     expect(rx.received.map((r) => r.body.callerName)).toEqual(['n0', 'n15', 'n16', 'n17', 'n18', 'n19']);
   });
 
-  it('close() abandons a delivery stuck on a silent receiver', async () => {
+  it('close() abandons a delivery stuck on a silent receiver, counting it among the undelivered', async () => {
     const rx = await startReceiver(hang);
     cleanups.push(() => rx.close());
-    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 60_000, retries: 5, logger: capture().logger });
+    const { lines, logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 60_000, retries: 5, logger });
     hook.send(recordPayload('call-rejected', record()));
     hook.send(recordPayload('call-rejected', record()));
     await until(() => rx.received.length === 1, 'the first request');
     await hook.close();
+    const closing = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).includes('closed with undelivered'));
+    expect(closing).toMatchObject({ undelivered: 2 }); // the one cut short and the one waiting
     expect(hook.pending()).toBe(0);
     hook.send(recordPayload('call-rejected', record()));
     expect(hook.pending()).toBe(0);

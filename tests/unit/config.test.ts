@@ -76,6 +76,19 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ http: { token: 'Zx9-_.~!$&+=abcdefgh' } }).http.token).toBe('Zx9-_.~!$&+=abcdefgh');
   });
 
+  it('refuses notification URLs of another scheme, without echoing them (mqtt.js would read https:// as plain mqtt://)', () => {
+    const events = ['call-rejected'];
+    for (const url of ['https://chut:SEKRIT@broker.example:8883', 'homeassistant.local:1883', 'chut:SEKRIT@127.0.0.1']) {
+      const text = refused({ notifications: { mqtt: { url, events } } });
+      expect(text).toMatch(/^notifications\.mqtt\.url: must be an mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URL with a host/);
+      expect(text).not.toContain('SEKRIT');
+    }
+    for (const url of ['file:///etc/passwd', 'data:,x', 'ftp://host/x']) {
+      expect(refused({ notifications: { webhook: { url, events } } })).toMatch(/^notifications\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/);
+    }
+    expect(parseConfig({ notifications: { mqtt: { url: 'mqtts://broker.lan:8883', events }, webhook: { url: 'https://hooks.example/x', events } } }).notifications.mqtt?.url).toBe('mqtts://broker.lan:8883');
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
