@@ -142,6 +142,9 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
       // Without a broker, a polite end would wait forever for the held publishes.
       const ended = await withTimeout(client.endAsync(!client.connected), CLOSE_GRACE_MS);
       if (!ended) await withTimeout(client.endAsync(true), CLOSE_GRACE_MS);
+      // what the broker never acknowledged is lost with the process: say how much (closed silences each one's error)
+      const undelivered = pending + heldRetained.size;
+      if (undelivered > 0) log.warn({ undelivered }, 'mqtt closed with undelivered notifications');
     },
   };
 }

@@ -157,5 +157,8 @@ describe('MQTT notifications (real Mosquitto)', () => {
     const log = lines.join('');
     expect(log).not.toContain('mqtt-pa55-secret');
     expect(log).toContain('127.0.0.1:1');
+    // what never reached the broker is counted when chut stops: 1,000 events in the backlog and the held last_blocked
+    const closing = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).includes('closed with undelivered'));
+    expect(closing).toMatchObject({ undelivered: 1001 });
   });
 });
