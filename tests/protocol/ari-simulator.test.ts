@@ -170,7 +170,10 @@ describe('REST replies as recorded', () => {
     expect([play.status, play.body]).toEqual([500, { message: 'Failed to queue media for playback' }]);
     const unset = await rest('GET', `/channels/${id}/variable?variable=CHUT_NOT_SET`);
     expect([unset.status, unset.statusText, unset.body]).toEqual([404, 'Variable Not Found', { message: 'Provided variable was not found' }]);
-    expect((await rest('GET', `/channels/${id}/variable?variable=STIR_SHAKEN(0,verify_result)`)).body).toEqual({ value: 'TN-Validation-Passed' });
+    // Asterisk 22's own words for a verified identity; a function it cannot read is a 500, not a 404
+    expect((await rest('GET', `/channels/${id}/variable?variable=STIR_SHAKEN(0,verify_result)`)).body).toEqual({ value: 'success' });
+    const fn = await rest('GET', `/channels/${id}/variable?variable=STIR_SHAKEN(1,verify_result)`);
+    expect([fn.status, fn.statusText, fn.body]).toEqual([500, 'Error With Function', { message: 'Unable to read provided function' }]);
     expect((await rest('GET', `/channels/${id}/variable`)).body).toEqual({ message: 'Variable name is required' });
     expect((await rest('POST', `/channels/${id}/dtmf`)).status).toBe(400);
     expect((await rest('POST', `/channels/${id}/redirect?endpoint=SIP/nobody`)).status).toBe(422);

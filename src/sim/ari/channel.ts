@@ -13,6 +13,14 @@ interface QueuedPlayback { data: PlaybackData; media: string[] }
 /** The extensions of the snippet's [chut-screen] that screen: `_[+0-9].` (two characters or more) and `s`. */
 const SCREENED_EXTEN = /^(?:[+0-9].+|s)$/s;
 
+/** What Asterisk 22 reports in STIR_SHAKEN(0,verify_result) for a call whose trunk verified it as `verstat`
+ * (res_stir_shaken/verification.c: `success`, or the failed check's code). */
+function asteriskVerifyResult(verstat: string): string {
+  if (/^TN-Validation-Passed$/i.test(verstat)) return 'success';
+  if (/^No-TN-Validation$/i.test(verstat)) return 'internal_error';
+  return 'signature_validation';
+}
+
 export class SimChannel {
   inStasis = false;
   gone = false;
@@ -43,7 +51,8 @@ export class SimChannel {
     private readonly host: ChannelHost,
   ) {
     this.outcome = new Promise((resolve) => { this.resolveOutcome = resolve; });
-    if (call.verstat) this.vars.set('STIR_SHAKEN(0,verify_result)', call.verstat);
+    // as Asterisk 22 reports it (res_stir_shaken's own words, not the trunk's verstat)
+    if (call.verstat) this.vars.set('STIR_SHAKEN(0,verify_result)', asteriskVerifyResult(call.verstat));
     this.vars.set('CALLERID(num)', data.callerNumber);
     this.vars.set('CALLERID(name)', data.callerName);
   }

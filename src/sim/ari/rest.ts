@@ -70,7 +70,9 @@ const channelRoutes: Record<string, Handler> = {
     const vmInfo = /^VM_INFO\(([^,()]*),([a-z]+)\)$/.exec(name);
     if (vmInfo) return vmInfoReply(s.voicemail, vmInfo[1] as string, vmInfo[2] as string);
     const value = ch.vars.get(name);
-    return value === undefined ? msg(404, 'Provided variable was not found', 'Variable Not Found') : { status: 200, body: { value } };
+    if (value !== undefined) return { status: 200, body: { value } };
+    // a dialplan function that cannot be read (STIR_SHAKEN on a call with no identity) is a 500, a variable a 404
+    return name.endsWith(')') ? FUNCTION_ERROR : msg(404, 'Provided variable was not found', 'Variable Not Found');
   },
   'POST variable': (_s, q, ch) => {
     const name = q.get('variable');
