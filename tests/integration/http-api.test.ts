@@ -218,6 +218,10 @@ describe('lists', () => {
     expect(put.body).toMatchObject({ list: 'block', entry: TARGET, record: { reason: 'pushy', source: 'api' } });
     expect(put.body.record.expiresAt).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     expect((await chut.screening.screen(call(TARGET))).action).toBe('reject');
+    // a DELETE takes no body fields: one that sends some is refused, and nothing is removed
+    const withBody = await api(`/api/lists/block/${encodeURIComponent(TARGET)}`, { method: 'DELETE', ...json({ list: 'allow' }) });
+    expect([withBody.status, withBody.body.error]).toEqual([400, 'bad-request']);
+    expect((await chut.screening.screen(call(TARGET))).action).toBe('reject');
     const del = await api(`/api/lists/block/${encodeURIComponent(TARGET)}`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     expect((await chut.screening.screen(call(TARGET))).action).toBe('ring');

@@ -56,7 +56,8 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
       return { list: record.list, entry: entryText(entry), record, removedFrom: removedFromOther ? other : null };
     });
 
-  app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params } }, async (req) => {
+  // a DELETE takes no fields: `{"list": "block"}` in the body must not look as if it had been read
+  app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } } }, async (req) => {
     const entry = parseEntry(req.params.entry, country);
     const removed = await ctx.storeCall('removeListEntry', () => ctx.store.removeListEntry(entry, req.params.list));
     if (!removed) throw new HttpError(404, 'not-found', `${entryText(entry)} is not on the ${req.params.list} list`);
