@@ -1,9 +1,8 @@
 /**
- * The AMI connection, owned by chut: asterisk-manager does the socket, the packet parsing and the action
- * writing, and this file does everything its own lifecycle gets wrong for us (see README.md):
- *  - a FRESH Manager per connection attempt (its parser keeps half a packet across reconnects, and its queue
- *    of actions held before login is unbounded),
- *  - no `keepConnected` (10–60 s steps, console.log, stale replays): capped exponential backoff with jitter,
+ * The AMI connection's lifecycle (see README.md); client.ts does the socket, the bounded packet reading and the
+ * action writing (it replaced asterisk-manager, whose reader a malformed packet could crash or freeze):
+ *  - a FRESH client per connection attempt (no half packet survives a reconnect, nothing is queued before login),
+ *  - capped exponential backoff with jitter,
  *  - actions while not ready are REJECTED at once, never queued: a Setvar replayed a minute later would
  *    reach a channel that has moved on; the dialplan's own wait ends in ring (fail-open),
  *  - every action has a timeout (the package never calls back when a write fails),
@@ -12,7 +11,7 @@
  * Credentials are only ever written to the socket, never logged.
  */
 import { EventEmitter } from 'node:events';
-import Manager, { type LibManager, type LibPacket } from 'asterisk-manager';
+import { AmiClient, type AmiPacket } from './client.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
 import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
@@ -50,7 +49,7 @@ export interface AmiConnection extends EventEmitter<{ status: [ConnectionStatus]
   start(): void;
   stop(): Promise<void>;
   /** Sends one validated action; rejects at once when not ready, or on Error / timeout. */
-  send(action: AmiAction): Promise<LibPacket>;
+  send(action: AmiAction): Promise<AmiPacket>;
   /** Packets parsed since start (all, including the unrelated ones), for stats and tests. */
   readonly counters: { packets: number; pending: () => number };
 }
@@ -65,7 +64,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   credential('Username', opts.user);
   credential('Secret', opts.password);
   let current: ConnectionStatus = { state: 'closed', since: Date.now() };
-  let manager: LibManager | null = null;
+  let manager: AmiClient | null = null;
   let ready = false;
   let stopped = true;
   let attempt = 0;
@@ -88,13 +87,13 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     loginTimer = pingTimer = null;
   }
 
-  function drop(m: LibManager): void {
+  function drop(m: AmiClient): void {
     m.removeAllListeners();
     m.on('error', () => undefined); // the socket may still report its end
     m.disconnect();
   }
 
-  function lost(m: LibManager, reason: string): void {
+  function lost(m: AmiClient, reason: string): void {
     if (m !== manager) return;
     manager = null;
     ready = false;
@@ -120,10 +119,10 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     for (const fail of waiting) fail(new AmiNotReadyError());
   }
 
-  function onPacket(m: LibManager, p: LibPacket): void {
+  function onPacket(m: AmiClient, p: AmiPacket): void {
     if (m !== manager) return;
     counters.packets += 1;
-    // This runs inside asterisk-manager's own callback: nothing thrown here may escape (it would end the process).
+    // This runs inside the socket's data handler: nothing thrown here may escape (it would end the process).
     try {
       const ev = toAmiEvent(p);
       if (!ev) return;
@@ -134,14 +133,14 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     }
   }
 
-  function subscribe(m: LibManager, why: string): void {
+  function subscribe(m: AmiClient, why: string): void {
     sendOn(m, { action: 'Events', eventmask: 'on' }, slowMs).then(
       () => log.debug({ why }, 'AMI: events subscribed'),
       (err: unknown) => lost(m, `event subscription failed: ${String(err)}`),
     );
   }
 
-  function onLoggedIn(m: LibManager): void {
+  function onLoggedIn(m: AmiClient): void {
     if (loginTimer) clearTimeout(loginTimer);
     loginTimer = null;
     ready = true;
@@ -156,7 +155,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     emitter.emit('ready');
   }
 
-  function onLoginFailed(m: LibManager, err: LibPacket | Error | undefined): void {
+  function onLoginFailed(m: AmiClient, err: AmiPacket | Error | undefined): void {
     const message = err instanceof Error ? err.message : String(err?.message ?? 'rejected');
     log.error({ reason: message }, 'AMI: login rejected: check ami.user and ami.password (and manager.conf permit/deny)');
     lost(m, `login failed: ${message}`);
@@ -165,9 +164,9 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   function connect(): void {
     if (stopped) return;
     if (current.state !== 'reconnecting') setStatus({ state: 'connecting', since: Date.now() });
-    const m = Manager(undefined, opts.host, opts.user, opts.password, true);
+    const m = new AmiClient();
     manager = m;
-    m.on('managerevent', (p: LibPacket) => onPacket(m, p));
+    m.on('managerevent', (p: AmiPacket) => onPacket(m, p));
     let socketError = '';
     m.on('error', (err: Error) => {
       socketError = err.message;
@@ -177,11 +176,13 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     loginTimer = setTimeout(() => lost(m, 'connect/login timed out'), opts.loginTimeoutMs ?? 5000);
     m.connect(opts.port, opts.host, () => {
       if (m !== manager) return;
-      m.login((err) => (err ? onLoginFailed(m, err) : onLoggedIn(m)));
+      seq += 1;
+      // the Secret travels to the socket only; a refused login answers Response: Error
+      m.action({ action: 'Login', username: opts.user, secret: opts.password, events: 'on' }, `chut-${seq}`, (err) => (err ? onLoginFailed(m, err) : onLoggedIn(m)));
     });
   }
 
-  function sendOn(m: LibManager, action: AmiAction, timeoutMs = actionTimeoutMs): Promise<LibPacket> {
+  function sendOn(m: AmiClient, action: AmiAction, timeoutMs = actionTimeoutMs): Promise<AmiPacket> {
     if (!ready || m !== manager) return Promise.reject(new AmiNotReadyError());
     const checked = checkAction(action);
     seq += 1;
@@ -190,17 +191,21 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
       const fail = (err: Error) => {
         clearTimeout(timer);
         pending.delete(id);
-        m.removeAllListeners(id);
+        m.forget(id);
         reject(err);
       };
       const timer = setTimeout(() => fail(new AmiActionError(checked.action ?? '?', `no answer within ${timeoutMs} ms`)), timeoutMs);
       pending.set(id, fail);
-      m.action({ ...checked, actionid: id }, (err, res) => {
-        clearTimeout(timer);
-        pending.delete(id);
-        if (err) reject(new AmiActionError(checked.action ?? '?', String((err as LibPacket).message ?? 'error')));
-        else resolve(res ?? {});
-      });
+      try {
+        m.action(checked, id, (err, res) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          if (err) reject(new AmiActionError(checked.action ?? '?', String(err.message ?? 'error')));
+          else resolve(res);
+        });
+      } catch (err) {
+        fail(err as Error);
+      }
     });
   }
 

@@ -1,12 +1,12 @@
 /**
- * The one place AMI packets become data: asterisk-manager's parsed packet (lower-cased keys, repeated keys as
+ * The one place AMI packets become data: a parsed packet (packet-reader.ts: lower-cased keys, repeated keys as
  * arrays) → a typed union. Nothing else in chut reads AMI key/value packets.
  *
  * A channel UserEvent carries the channel snapshot FIRST and then the dialplan's own headers, so a header
  * present in both (e.g. `Uniqueid`) arrives as `[snapshot, custom]`: snapshot fields take the FIRST value,
  * and our own headers use `Chut*` names that cannot clash with the snapshot.
  */
-import type { LibPacket, LibValue } from 'asterisk-manager';
+import type { AmiPacket, AmiValue } from './packet-reader.js';
 
 /** The IVR's outcomes, plus `prompt-failed`: its instructions did not play (PLAYBACKSTATUS=FAILED), the call rang. */
 export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up' | 'prompt-failed';
@@ -33,15 +33,15 @@ export type AmiEvent =
   | { type: 'dtmf'; uniqueid: string; digit: string; end: boolean };
 
 /** First value of a header (the snapshot's, when the dialplan repeated the name), or '' when absent. */
-export function first(p: LibPacket, key: string): string {
-  const v: LibValue | undefined = p[key];
+export function first(p: AmiPacket, key: string): string {
+  const v: AmiValue | undefined = p[key];
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v[0] ?? '';
   return '';
 }
 
 /** Our own headers are sent once; a second copy means someone forged one: take none. */
-function own(p: LibPacket, key: string): string | null {
+function own(p: AmiPacket, key: string): string | null {
   const v = p[key];
   return typeof v === 'string' ? v : null;
 }
@@ -75,7 +75,7 @@ export function dialplanWaitMs(sent: string | null): number {
 const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
 const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed'];
 
-function chutQuery(p: LibPacket): AmiEvent | null {
+function chutQuery(p: AmiPacket): AmiEvent | null {
   const uniqueid = first(p, 'uniqueid');
   const channel = first(p, 'channel');
   if (!UNIQUEID.test(uniqueid) || !channel) return null;
@@ -90,13 +90,13 @@ function chutQuery(p: LibPacket): AmiEvent | null {
   };
 }
 
-function lastOf(p: LibPacket, key: string): string {
+function lastOf(p: AmiPacket, key: string): string {
   const v = p[key];
   if (Array.isArray(v)) return v[v.length - 1] ?? '';
   return typeof v === 'string' ? v : '';
 }
 
-function userEvent(p: LibPacket): AmiEvent | null {
+function userEvent(p: AmiPacket): AmiEvent | null {
   const name = first(p, 'userevent');
   if (name === 'ChutQuery') return chutQuery(p);
   const uniqueid = first(p, 'uniqueid');
@@ -115,12 +115,12 @@ function userEvent(p: LibPacket): AmiEvent | null {
   return null;
 }
 
-function causeOf(p: LibPacket): number | null {
+function causeOf(p: AmiPacket): number | null {
   const n = Number(first(p, 'cause'));
   return first(p, 'cause') !== '' && Number.isInteger(n) ? n : null;
 }
 
-type Mapper = (p: LibPacket) => AmiEvent | null;
+type Mapper = (p: AmiPacket) => AmiEvent | null;
 
 const MAPPERS: Record<string, Mapper> = {
   fullybooted: () => ({ type: 'fully-booted' }),
@@ -145,7 +145,7 @@ const MAPPERS: Record<string, Mapper> = {
 };
 
 /** Maps one parsed packet to an event we care about; null for everything else (most of the traffic). */
-export function toAmiEvent(p: LibPacket): AmiEvent | null {
+export function toAmiEvent(p: AmiPacket): AmiEvent | null {
   const name = first(p, 'event').toLowerCase();
   // own keys only: `Event: __proto__` must not reach Object.prototype
   const mapper = Object.hasOwn(MAPPERS, name) ? MAPPERS[name] : undefined;

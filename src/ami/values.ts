@@ -1,5 +1,5 @@
 /**
- * Every value chut writes into an AMI action goes through here first. asterisk-manager writes values raw
+ * Every value chut writes into an AMI action goes through here first. The client writes values raw
  * (`Key: value\r\n`), so one CR or LF in a value would end the header, and `\r\n\r\n` would start a whole new
  * action (checked against a real Asterisk 22). Each field accepts only what it needs.
  */
@@ -62,7 +62,7 @@ export function promptList(field: string, sounds: readonly string[]): string {
 /** Login credentials: anything printable, never a control character (they would forge headers too). */
 export const credential = (field: string, v: string): string => assertNoControl(field, v, 128);
 
-/** One validated action, ready for asterisk-manager's `action()`: header names are ours, values checked. */
+/** One validated action, ready for the client's `action()`: header names are ours, values checked. */
 export type AmiAction = Readonly<Record<string, string>>;
 
 const HEADER = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;

@@ -2,7 +2,7 @@
  * AMI wire format, as recorded from Asterisk 22 (tests/fixtures/asterisk): a banner line, then packets of
  * `Name: Value\r\n` lines, each packet ended by an empty line. Header order and repeated names are kept
  * (a channel UserEvent repeats `Uniqueid`). Used by the simulator in both directions; chut itself reads AMI
- * through asterisk-manager (src/ami).
+ * with its own reader (src/ami/packet-reader.ts).
  */
 export const BANNER = 'Asterisk Call Manager/11.0.0\r\n';
 

@@ -97,3 +97,24 @@ describe('AMI connection', () => {
     expect(low(30)).toBe(7500);
   });
 });
+
+describe('AMI connection: packets that crashed or froze asterisk-manager', () => {
+  it('a repeated UserEvent header and an event named rawevent are dropped; the next events still arrive', async () => {
+    const c = await connected();
+    const seen: string[] = [];
+    c.on('event', (e) => seen.push(e.type));
+    sim?.server.writeRaw('Event: UserEvent\r\nUserEvent: a\r\nUserEvent: b\r\n\r\nEvent: rawevent\r\n\r\nEvent: FullyBooted\r\nStatus: Fully Booted\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toContain('fully-booted');
+    await expect(c.send({ action: 'Ping' })).resolves.toMatchObject({ ping: 'Pong' }); // the loop is not frozen
+  });
+
+  it('a line that never ends drops the connection, which reconnects', async () => {
+    const c = await connected();
+    sim?.server.writeRaw(`Event: Flood\r\nData: ${'x'.repeat(100_000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.status()).toMatchObject({ state: 'reconnecting', lastError: expect.stringMatching(/longer than/) });
+    await new Promise<void>((r) => c.once('ready', () => r()));
+    await expect(c.send({ action: 'Ping' })).resolves.toMatchObject({ ping: 'Pong' });
+  });
+});

@@ -1,12 +1,14 @@
 /**
  * Parsing the byte streams a real Asterisk 22 sent (tests/fixtures/asterisk/*.rx.raw): the simulator's codec
- * must reproduce them byte for byte, and chut's edge (asterisk-manager's reader + toAmiEvent) must see the
- * same packets and turn them into the right typed events, however the bytes are chunked.
+ * must reproduce them byte for byte, and chut's edge (its packet reader + toAmiEvent) must see the same packets
+ * as asterisk-manager (which chut used before) did, turn them into the right typed events however the bytes are
+ * chunked, and survive what made that library crash or freeze.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import Manager, { type LibPacket } from 'asterisk-manager';
+import Manager from 'asterisk-manager';
+import { AmiProtocolError, PacketReader as ChutReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
 import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
 import { chutEncode } from '../../../src/sim/ami/channel.js';
 import { BANNER, PacketReader, serialize } from '../../../src/sim/ami/wire.js';
@@ -15,8 +17,16 @@ const DIR = new URL('../../fixtures/asterisk/', import.meta.url);
 const RAW = readdirSync(DIR).filter((f) => f.endsWith('.rx.raw'));
 const raw = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
 
+/** chut's reader fed `bytes` in `chunk`-character pieces; every packet it completes. */
+function throughChut(bytes: string, chunk: number): AmiPacket[] {
+  const reader = new ChutReader();
+  const packets: AmiPacket[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) packets.push(...reader.push(bytes.slice(i, i + chunk)));
+  return packets;
+}
+
 /** Streams `bytes` from a loopback server into asterisk-manager, in `chunk`-byte pieces; returns every parsed packet. */
-async function throughLibrary(bytes: string, chunk: number): Promise<LibPacket[]> {
+async function throughLibrary(bytes: string, chunk: number): Promise<AmiPacket[]> {
   const expected = bytes.split('\r\n\r\n').length - 1;
   const server = createServer((socket) => {
     let i = 0;
@@ -31,11 +41,11 @@ async function throughLibrary(bytes: string, chunk: number): Promise<LibPacket[]
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const m = Manager(undefined, '127.0.0.1', 'chut', 'x', true);
-  const packets: LibPacket[] = [];
+  const packets: AmiPacket[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`parsed ${packets.length}/${expected}`)), 10_000);
-      m.on('rawevent', (p: LibPacket) => {
+      m.on('rawevent', (p: AmiPacket) => {
         packets.push(p);
         if (packets.length === expected) { clearTimeout(timer); resolve(); }
       });
@@ -48,7 +58,7 @@ async function throughLibrary(bytes: string, chunk: number): Promise<LibPacket[]
   return packets;
 }
 
-const events = (packets: LibPacket[]): AmiEvent[] => packets.map(toAmiEvent).filter((e): e is AmiEvent => e !== null);
+const events = (packets: AmiPacket[]): AmiEvent[] => packets.map(toAmiEvent).filter((e): e is AmiEvent => e !== null);
 
 describe('the simulator codec against the recorded streams', () => {
   it.each(RAW)('%s: banner + packets re-serialise byte for byte', (name) => {
@@ -84,17 +94,16 @@ describe('the simulator codec against the recorded streams', () => {
   });
 });
 
-describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", () => {
-  it('sees every packet of the call, in any chunking', async () => {
-    const bytes = raw('ami-inbound-call-events.chut.rx.raw');
-    const whole = await throughLibrary(bytes, 65_536);
-    const tiny = await throughLibrary(bytes, 5);
-    expect(whole.length).toBe(bytes.split('\r\n\r\n').length - 1);
-    expect(tiny).toEqual(whole);
+describe("chut's edge: its packet reader + toAmiEvent on the recorded streams", () => {
+  it.each(RAW)('%s: the same packets as asterisk-manager read, in any chunking', async (name) => {
+    const bytes = raw(name);
+    const library = await throughLibrary(bytes, 65_536);
+    expect(library.length).toBe(bytes.split('\r\n\r\n').length - 1);
+    for (const size of [1, 5, 4096, 65_536]) expect(throughChut(bytes, size), `chunks of ${size}`).toEqual(library);
   });
 
   it('turns the recorded call into typed events: query, dial, answer, bridge, hangup with cause', async () => {
-    const evs = events(await throughLibrary(raw('ami-inbound-call-events.chut.rx.raw'), 1024));
+    const evs = events(throughChut(raw('ami-inbound-call-events.chut.rx.raw'), 1024));
     expect(evs[0]).toEqual({ type: 'fully-booted' });
     expect(evs.find((e) => e.type === 'chut-query')).toEqual({
       type: 'chut-query', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3',
@@ -108,19 +117,19 @@ describe("chut's edge: asterisk-manager + toAmiEvent on the recorded streams", (
   });
 
   it('reads the caller DTMF of the captcha recording (Direction: Received) in order', async () => {
-    const evs = events(await throughLibrary(raw('ami-captcha-dtmf.chut.rx.raw'), 4096));
+    const evs = events(throughChut(raw('ami-captcha-dtmf.chut.rx.raw'), 4096));
     const digits = evs.filter((e): e is Extract<AmiEvent, { type: 'dtmf' }> => e.type === 'dtmf' && e.end).map((e) => e.digit).join('');
     expect(digits).toBe('1234');
   });
 
   it('login streams: FullyBooted only when events are on', async () => {
-    expect(events(await throughLibrary(raw('ami-login-and-banner.ami1.rx.raw'), 64))).toEqual([{ type: 'fully-booted' }]);
-    expect(events(await throughLibrary(raw('ami-login-and-banner.ami2.rx.raw'), 64))).toEqual([]);
+    expect(events(throughChut(raw('ami-login-and-banner.ami1.rx.raw'), 64))).toEqual([{ type: 'fully-booted' }]);
+    expect(events(throughChut(raw('ami-login-and-banner.ami2.rx.raw'), 64))).toEqual([]);
   });
 });
 
 describe('toAmiEvent on hostile packets', () => {
-  const base: LibPacket = { event: 'UserEvent', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', userevent: 'ChutQuery' };
+  const base: AmiPacket = { event: 'UserEvent', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', userevent: 'ChutQuery' };
   const enc = chutEncode;
 
   it('decodes our base64 headers, so commas and CR/LF in a name arrive intact and inert', () => {
@@ -162,8 +171,27 @@ describe('toAmiEvent on hostile packets', () => {
 describe('hostile event names', () => {
   it('an Event named after an Object.prototype member is ignored, never called', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-      expect(() => toAmiEvent({ event: name } as unknown as LibPacket)).not.toThrow();
-      expect(toAmiEvent({ event: name } as unknown as LibPacket)).toBeNull();
+      expect(() => toAmiEvent({ event: name } as unknown as AmiPacket)).not.toThrow();
+      expect(toAmiEvent({ event: name } as unknown as AmiPacket)).toBeNull();
     }
+  });
+});
+
+describe('what crashed or froze asterisk-manager', () => {
+  it('a line or a packet that never ends is a protocol error, not memory and time spent re-reading it', () => {
+    expect(() => new ChutReader().push(`Event: x\r\nData: ${'y'.repeat(70_000)}`)).toThrow(AmiProtocolError);
+    expect(() => new ChutReader().push('Foo: bar\r\n'.repeat(2000))).toThrow(/more than 1000 lines/);
+    // fed a line at a time, the work stays linear: 1,000 lines of a packet in small chunks
+    const reader = new ChutReader();
+    for (let i = 0; i < 999; i++) expect(reader.push('Foo: bar\r\n')).toEqual([]);
+    expect(reader.push('\r\n')).toHaveLength(1);
+  });
+
+  it('a repeated UserEvent header or an event named like an internal one are just packets', () => {
+    const [repeated, internal] = new ChutReader().push('Event: UserEvent\r\nUserEvent: a\r\nUserEvent: b\r\n\r\nEvent: rawevent\r\n\r\n');
+    expect(repeated).toMatchObject({ event: 'UserEvent', userevent: ['a', 'b'] });
+    expect(internal).toMatchObject({ event: 'rawevent' });
+    expect(toAmiEvent(repeated as AmiPacket)).toBeNull();
+    expect(toAmiEvent(internal as AmiPacket)).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Types for asterisk-manager 0.2.0 (the package ships none), limited to what src/ami/connection.ts uses.
+ * Types for asterisk-manager 0.2.0 (the package ships none). chut no longer uses it (src/ami/packet-reader.ts
+ * replaced it); tests/unit/ami/parser.test.ts checks chut's reader against it on the recorded streams.
  * Its parsed packets: keys lower-cased, a repeated key becomes an array, `variable`/`chanvariable` become
  * objects (`{ NAME: value }`).
  */

@@ -1,0 +1,73 @@
+/**
+ * AMI's wire format, as recorded in tests/fixtures/asterisk: a greeting line (`Asterisk Call Manager/x.y`), then
+ * packets of `Key: value` lines ending with a blank line. Parsed here, bounded: a peer that sends an endless line or
+ * an endless packet is a protocol error (the connection is dropped and retried), never a process that freezes or
+ * runs out of memory. (asterisk-manager's reader re-joined every pending line on every chunk, and its event
+ * dispatch threw on a repeated `UserEvent:` and looped for ever on an event named `rawevent`.)
+ *
+ * Packets keep the shape chut's edge (events.ts) reads: keys lower-cased without spaces, a repeated key becomes an
+ * array in arrival order, `Variable`/`ChanVariable` lines (`NAME=value`) become an object.
+ */
+export type AmiValue = string | string[] | Record<string, string>;
+export type AmiPacket = Record<string, AmiValue | undefined>;
+
+/** Longest line taken (AMI lines are headers; a channel variable may be long, not this long). */
+export const MAX_LINE_CHARS = 64 * 1024;
+/** Most lines in one packet (a CoreShowChannels entry or a Newexten has a few dozen). */
+export const MAX_PACKET_LINES = 1000;
+
+export class AmiProtocolError extends Error {
+  override readonly name = 'AmiProtocolError';
+}
+
+function toPacket(lines: readonly string[]): AmiPacket {
+  const packet: AmiPacket = Object.create(null) as AmiPacket;
+  for (const line of lines) {
+    const at = line.indexOf(': ');
+    const key = (at === -1 ? line : line.slice(0, at)).replace(/\s/g, '').toLowerCase();
+    const value = at === -1 ? '' : line.slice(at + 2);
+    const current = packet[key];
+    if (key === 'variable' || key === 'chanvariable') {
+      const vars = typeof current === 'object' && !Array.isArray(current) ? current : (Object.create(null) as Record<string, string>);
+      const eq = value.indexOf('=');
+      vars[eq === -1 ? value : value.slice(0, eq)] = eq === -1 ? '' : value.slice(eq + 1);
+      packet[key] = vars;
+    } else if (current === undefined) packet[key] = value;
+    else if (Array.isArray(current)) current.push(value);
+    else if (typeof current === 'string') packet[key] = [current, value];
+  }
+  return packet;
+}
+
+/** One connection's reader: feed it chunks, get whole packets. */
+export class PacketReader {
+  private pending = '';
+  private lines: string[] = [];
+  private greeted = false;
+
+  /** The packets this chunk completes; throws AmiProtocolError on an overlong line or packet. */
+  push(chunk: string): AmiPacket[] {
+    const text = this.pending + chunk;
+    const packets: AmiPacket[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      const line = text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl);
+      start = nl + 1;
+      if (line.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+      if (!this.greeted) {
+        this.greeted = true;
+        if (line.startsWith('Asterisk Call Manager')) continue;
+      }
+      if (line === '') {
+        if (this.lines.length > 0) packets.push(toPacket(this.lines));
+        this.lines = [];
+        continue;
+      }
+      this.lines.push(line);
+      if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`);
+    }
+    this.pending = text.slice(start);
+    if (this.pending.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+    return packets;
+  }
+}
