@@ -12,6 +12,9 @@ import type { ConnectionStatus } from '../screening/types.js';
 import { MAX_FRAME } from './events.js';
 import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
 
+/** How long a connection must stay up before a later drop starts the reconnect backoff from the beginning. */
+const STABLE_CONNECTION_MS = 10_000;
+
 export { defaultRetryStrategy, type RetryStrategy };
 
 
@@ -104,8 +107,9 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     });
     socket = ws;
     let failure = 'closed';
+    let openedAt: number | null = null;
     ws.on('open', () => {
-      attempt = 0;
+      openedAt = Date.now();
       everConnected = true;
       opts.logger.info({ url: wsUrl, app: opts.app }, 'ARI: connected, Stasis app registered');
       setStatus({ state: 'ready', since: Date.now() });
@@ -124,6 +128,9 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
       clearPings();
       if (socket === ws) socket = null;
       if (stopped) return;
+      // the backoff starts over only once a connection has proved itself: a peer that accepts, then breaks every
+      // connection (an oversized frame each time) must not get a reconnect every few hundred milliseconds
+      if (openedAt !== null && Date.now() - openedAt >= STABLE_CONNECTION_MS) attempt = 0;
       scheduleReconnect(failure === 'closed' ? `closed (code ${code})` : failure);
     });
   }

@@ -33,11 +33,13 @@ export interface ConnectionHandlers {
 }
 
 export class EslConnection {
-  private readonly parser = new FrameParser();
+  private readonly parser: FrameParser;
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
 
-  constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}) {
+  /** `maxBodyBytes`: see FrameParser (MAX_CALL_FRAME_BYTES for a per-call socket). */
+  constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}, maxBodyBytes?: number) {
+    this.parser = new FrameParser(maxBodyBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));

@@ -19,6 +19,10 @@ export class EslProtocolError extends Error {
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Bodies larger than this are refused (recorded events are ~4 KB; `show channels` can be larger). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** A per-call (outbound) socket's largest frame: its events carry one channel's variables (a few KB to tens of KB),
+ * its api replies a user's XML. Capped well below the inbound monitor's, because up to esl.maxConcurrent of them
+ * buffer at once: 2,000 peers each streaming a 4 MiB body held over a gigabyte. */
+export const MAX_CALL_FRAME_BYTES = 256 * 1024;
 
 /** Decodes %XX escapes; an invalid escape leaves the value as sent rather than throwing. */
 export function urlDecode(value: string): string {
@@ -115,6 +119,10 @@ class InputBuffer {
 /** Incremental parser: push bytes, get complete frames. Throws EslProtocolError on a stream that is not ESL. */
 export class FrameParser {
   private readonly input = new InputBuffer();
+
+  /** `maxBodyBytes`: the largest Content-Length taken (a larger one is a protocol error: the connection ends). */
+  constructor(private readonly maxBodyBytes = MAX_BODY_BYTES) {}
+
   private pending: Record<string, string> | null = null;
   private bodyLength = 0;
   /** Bytes of the current header block already searched for its `\n\n`: each byte is searched once. */
@@ -179,7 +187,7 @@ export class FrameParser {
     if (length === undefined) {
       frames.push({ headers, body: '' });
     } else {
-      if (!/^\d{1,10}$/.test(length) || Number(length) > MAX_BODY_BYTES) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
+      if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxBodyBytes) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
       this.pending = headers;
       this.bodyLength = Number(length);
     }

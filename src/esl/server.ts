@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { EslConnection } from './connection.js';
+import { MAX_CALL_FRAME_BYTES } from './frame.js';
 import { refuseConnection, runSession, type SessionDeps } from './session.js';
 
 export interface OutboundServerOptions extends SessionDeps {
@@ -56,7 +57,7 @@ export class OutboundServer {
       refuseConnection(socket);
       return;
     }
-    const conn = new EslConnection(socket);
+    const conn = new EslConnection(socket, {}, MAX_CALL_FRAME_BYTES);
     this.live.add(conn);
     // Counted until the socket closes, not until the screener returns: a stuck screener must not hold
     // a slot once its call has rung.

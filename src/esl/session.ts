@@ -12,6 +12,7 @@ import { EslCallControl } from './call-control.js';
 import { featureCodeFrom, inboundCallFrom } from './channel-data.js';
 import { executeCommand, plainCommand } from './command.js';
 import { EslConnection, type EslReply } from './connection.js';
+import { MAX_CALL_FRAME_BYTES } from './frame.js';
 
 export interface SessionDeps {
   config: Readonly<Config>;
@@ -43,7 +44,7 @@ async function connectAndRead(conn: EslConnection): Promise<Record<string, strin
 
 /** Accepts a connection chut cannot serve: `connect` first (no dead air), then close: the call rings. */
 export function refuseConnection(socket: Socket): void {
-  const conn = new EslConnection(socket);
+  const conn = new EslConnection(socket, {}, MAX_CALL_FRAME_BYTES);
   void connectAndRead(conn).finally(() => conn.close('refused'));
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EslProtocolError, FrameParser, type EslFrame } from '../../../src/esl/frame.js';
+import { EslProtocolError, FrameParser, MAX_CALL_FRAME_BYTES, type EslFrame } from '../../../src/esl/frame.js';
 import { apiResponse, disconnectNotice, plainEvent, reply } from '../../../src/sim/esl/frames.js';
 import { prng as seeded } from '../../helpers/prng.js';
 import { DIR } from './transcript.js';
@@ -82,6 +82,13 @@ describe('ESL frame parser, input in pieces', () => {
     const frames = parseChunked(Buffer.from(apiResponse(body)), () => 1024);
     expect(frames).toHaveLength(1);
     expect(frames[0]?.body.length).toBe(body.length);
+  });
+
+  it('a per-call socket takes bodies up to 256 KiB only: 2,000 of them may buffer at once', () => {
+    const call = new FrameParser(MAX_CALL_FRAME_BYTES);
+    expect(call.push(Buffer.from(apiResponse('y'.repeat(MAX_CALL_FRAME_BYTES))))[0]?.body.length).toBe(MAX_CALL_FRAME_BYTES);
+    expect(() => new FrameParser(MAX_CALL_FRAME_BYTES).push(Buffer.from(`Content-Type: api/response\nContent-Length: ${MAX_CALL_FRAME_BYTES + 1}\n\n`)))
+      .toThrow(/bad Content-Length/);
   });
 
   it('still refuses a body past 4 MiB, a bad Content-Length, garbage and a header-less frame, in any chunking', () => {
