@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliSetup } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
+import type { Logger } from '../../logger.js';
 
 /** A port chut must listen on (HTTP, the ESL outbound socket) that is taken or forbidden: say which and what to change. */
 function listenError(err: unknown): CliError | null {
@@ -37,6 +38,7 @@ ${GLOBAL_HELP}`,
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
       const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
       const logger = cliLogger(loaded.config.log.level);
+      guardProcess(logger);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
         throw listenError(err) ?? err;
       });
@@ -51,6 +53,23 @@ ${GLOBAL_HELP}`,
       return 0;
     },
   };
+}
+
+/**
+ * The service's last line of defence. A promise nobody awaited that fails is a bug, not a reason to stop screening
+ * every other call: logged, the service goes on (Node 20 would exit). An exception nothing caught leaves chut in an
+ * unknown state: logged, then exit 1 so the service manager restarts it; meanwhile the dialplan snippets ring
+ * every call (fail-open), as when chut is not running.
+ */
+export function guardProcess(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? reason.stack ?? reason.message : String(reason) }, 'unhandled promise rejection (a bug): chut goes on');
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.stack ?? err.message }, 'uncaught exception (a bug): chut exits; calls ring until it is restarted');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 200).unref();
+  });
 }
 
 export const runCommandDef = runCommand('run');
