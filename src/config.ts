@@ -66,7 +66,10 @@ export const configSchema = z.object({
     sentinel: z.object({
       name: z.string().min(1),
       hosts: z.array(z.object({ host: z.string(), port })).min(1),
+      /** The Sentinels' own password; also Redis's unless `redisPassword` is set. */
       password: z.string().optional(),
+      /** The Redis nodes' password, when it is not the Sentinels'. */
+      redisPassword: z.string().optional(),
     }).strict().optional(),
     connectTimeoutMs: z.number().int().positive().default(2000),
   }).strict().prefault({}),
@@ -385,4 +388,4 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 }
 
 /** Secret values, for log redaction and for never echoing them back. */
-export const SECRET_PATHS = ['ari.password', 'ami.password', 'esl.inbound.password', 'http.token', 'redis.sentinel.password', 'notifications.mqtt.password'] as const;
+export const SECRET_PATHS = ['ari.password', 'ami.password', 'esl.inbound.password', 'http.token', 'redis.sentinel.password', 'redis.sentinel.redisPassword', 'notifications.mqtt.password'] as const;

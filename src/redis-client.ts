@@ -13,6 +13,11 @@ export function redisRetryDelay(attempt: number): number {
   return backoffDelay(attempt, 100, 5000);
 }
 
+/** Under Sentinel: 100 ms … 1 s. */
+export function sentinelRetryDelay(attempt: number): number {
+  return backoffDelay(attempt, 100, 1000);
+}
+
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {
   const common: RedisOptions = {
     connectTimeout: cfg.connectTimeoutMs,
@@ -25,11 +30,20 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
     // no auto-pipelining: measured (npm run bench) to raise single-call p99 here, for no throughput gain
   };
   if (cfg.sentinel) {
+    const { password, redisPassword = password } = cfg.sentinel;
     return new Redis({
       ...common,
+      // The master's address changes under Sentinel: asking again every second at most finds the promoted
+      // replica soon after a failover (calls ring until then).
+      retryStrategy: sentinelRetryDelay,
+      // Sentinel demotes a master that is still up only when it next looks at it (~10 s after a switchover); a
+      // client that stays meanwhile writes to it, and its resync from the new master wipes those writes.
+      // ioredis's detector listens for Sentinel's +switch-master and reconnects at once.
+      failoverDetector: true,
       sentinels: cfg.sentinel.hosts,
       name: cfg.sentinel.name,
-      ...(cfg.sentinel.password ? { sentinelPassword: cfg.sentinel.password, password: cfg.sentinel.password } : {}),
+      ...(password ? { sentinelPassword: password } : {}),
+      ...(redisPassword ? { password: redisPassword } : {}),
     });
   }
   return refuseWrongDatabase(new Redis(cfg.url, common));
