@@ -117,6 +117,9 @@ export const configSchema = z.object({
     blockOnReport: z.boolean().default(true),
     /** A number whose score a captcha outcome brings to this is added to the blocklist (source `auto`); 0 disables. */
     autoBlockScore: z.number().min(0).max(100).default(95),
+    /** How long an auto-block lasts (0: until removed). A robot may spoof a real number: its owner must not be
+     * rejected for ever. A robot still calling afterwards fails the captcha again and is blocked again. */
+    autoBlockDays: z.number().int().min(0).max(3650).default(30),
   }).strict().prefault({}),
   routes: z.object({
     /** Mailbox for voicemail routes; null = the dialled extension. */

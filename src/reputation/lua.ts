@@ -116,6 +116,24 @@ for i = 1, #ARGV do
 end
 return out`;
 
+/**
+ * Adds a list entry unless the same number or prefix is listed already (on either list, not expired): one caller
+ * wins when several try at once. KEYS: 1 its slot in the list it goes to, 2 its slot in the other list.
+ * ARGV: 1 field, 2 packed value, 3 now. Returns 1 if added. An expiry lives only in the long value form
+ * (`added:expires:source:reason`, records.ts); the compact integer form never expires.
+ */
+export const ADD_IF_UNLISTED_LUA = `
+local now = tonumber(ARGV[3])
+for i = 1, 2 do
+  local v = redis.call('HGET', KEYS[i], ARGV[1])
+  if v then
+    local expires = tonumber(string.match(v, '^%d+:(%d*):'))
+    if not expires or expires > now then return 0 end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
 /** Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version, buckets. */
 export const SCHEMA_LUA = `
 redis.call('HSETNX', KEYS[1], 'version', ARGV[1])

@@ -122,7 +122,7 @@ export class MemoryReputationStore implements ReputationStore {
     return `${ms}-${this.lastId.seq}`;
   }
 
-  async applyOutcome(u: OutcomeUpdate): Promise<void> {
+  async applyOutcome(u: OutcomeUpdate): Promise<number> {
     if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
     const rep = this.rep(u.e164);
     const halfLife = Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0;
@@ -136,6 +136,7 @@ export class MemoryReputationStore implements ReputationStore {
     else if (u.counter === 'reports') rep.rp++;
     if (u.trustedUntil === null) delete rep.tu;
     else if (Number.isFinite(u.trustedUntil)) rep.tu = Math.floor(u.trustedUntil as number);
+    return rep.s;
   }
 
   async enrichCall(callId: string, enrichment: CallEnrichment): Promise<void> {
@@ -157,6 +158,17 @@ export class MemoryReputationStore implements ReputationStore {
     const c = cleanRecord(rec);
     this.lists.set(listKey(c.list, c.entry), c);
     return opts.exclusive === true && this.lists.delete(listKey(c.list === 'allow' ? 'block' : 'allow', c.entry));
+  }
+
+  async addListEntryIfUnlisted(rec: ListRecord): Promise<boolean> {
+    const c = cleanRecord(rec);
+    const live = LISTS.some((l) => {
+      const r = this.lists.get(listKey(l, c.entry));
+      return r !== undefined && (r.expiresAt === null || r.expiresAt > c.addedAt);
+    });
+    if (live) return false;
+    this.lists.set(listKey(c.list, c.entry), c);
+    return true;
   }
 
   async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {

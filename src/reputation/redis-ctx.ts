@@ -8,6 +8,7 @@ export interface LuaCommands {
   chutIntern(...args: Array<string | number>): Promise<number[]>;
   chutSchema(...args: Array<string | number>): Promise<Array<string | null>>;
   chutRecord(...args: Array<string | number>): Promise<number>;
+  chutAddIfUnlisted(...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisCtx {

@@ -57,6 +57,15 @@ export async function addListEntry(ctx: RedisCtx, rec: ListRecord, exclusive = f
   return Number(removed ?? 0) > 0;
 }
 
+export async function addListEntryIfUnlisted(ctx: RedisCtx, rec: ListRecord): Promise<boolean> {
+  const clean = cleanRecord(rec);
+  const [value] = await packAll(ctx, [clean]);
+  const target = slot(ctx, clean.list, clean.entry);
+  const other = slot(ctx, clean.list === 'allow' ? 'block' : 'allow', clean.entry);
+  ctx.trip();
+  return (await ctx.lua.chutAddIfUnlisted(target.key, other.key, target.field, value as string, clean.addedAt)) === 1;
+}
+
 export async function removeListEntry(ctx: RedisCtx, entry: ListEntry, list?: ListName): Promise<boolean> {
   const p = ctx.redis.pipeline();
   for (const l of list ? [list] : LISTS) {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
 import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
 import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
-import { INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
+import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
@@ -61,6 +61,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
     this.redis.defineCommand('chutRecord', { numberOfKeys: 9, lua: RECORD_LUA });
+    this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 2, lua: ADD_IF_UNLISTED_LUA });
   }
 
   private get lua(): LuaCommands {
@@ -120,15 +121,16 @@ export class RedisReputationStore implements ReputationStore {
     );
   }
 
-  async applyOutcome(u: OutcomeUpdate): Promise<void> {
+  async applyOutcome(u: OutcomeUpdate): Promise<number> {
     if (!isE164(u.e164)) throw new Error('applyOutcome: not an E.164 number');
     await this.ctx();
     const trust = u.trustedUntil === null ? 'clear' : Number.isFinite(u.trustedUntil) ? 'set' : 'keep';
     const counter = u.counter ? COUNTER_FIELDS[u.counter] ?? '' : '';
     const ttl = Math.max(TTL.repMs, (u.trustedUntil ?? 0) - u.now);
     this.roundTrips++;
-    await this.lua.chutOutcome(this.k.rep(u.e164), Math.floor(u.now), Number.isFinite(u.scoreDelta) ? u.scoreDelta : 0,
+    const score = await this.lua.chutOutcome(this.k.rep(u.e164), Math.floor(u.now), Number.isFinite(u.scoreDelta) ? u.scoreDelta : 0,
       Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0, counter, trust, Math.floor(u.trustedUntil ?? 0), Math.ceil(ttl));
+    return Number(score);
   }
 
   async enrichCall(callId: string, enrichment: CallEnrichment): Promise<void> {
@@ -156,6 +158,10 @@ export class RedisReputationStore implements ReputationStore {
 
   async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {
     return lists.addListEntry(await this.ctx(), rec, opts.exclusive === true);
+  }
+
+  async addListEntryIfUnlisted(rec: ListRecord): Promise<boolean> {
+    return lists.addListEntryIfUnlisted(await this.ctx(), rec);
   }
 
   async removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean> {

@@ -166,7 +166,7 @@ export interface ReputationStore {
   /** Post-decision writes in one batched round trip (for a valid caller this includes setLastCaller(dialled, caller)). */
   recordCall(req: RecordCallRequest): Promise<void>;
   /** Captcha outcome / report / manual score change. */
-  applyOutcome(update: OutcomeUpdate): Promise<void>;
+  applyOutcome(update: OutcomeUpdate): Promise<number>;
   /** Monitoring data that arrives after the call. */
   enrichCall(callId: string, enrichment: CallEnrichment): Promise<void>;
 
@@ -179,6 +179,8 @@ export interface ReputationStore {
    * write (on both lists, allow wins: a number someone just blocked would still ring). Resolves whether it was on
    * the other list. Imports and auto-blocks are not exclusive: a blocklist never overrides the user's allowlist. */
   addListEntry(rec: ListRecord, opts?: AddListOptions): Promise<boolean>;
+  /** Adds the entry only if the number or prefix is on neither list; true if it was added (concurrent callers: one wins). */
+  addListEntryIfUnlisted(rec: ListRecord): Promise<boolean>;
   /** Removes the entry from the list, or from both lists when `list` is omitted; true if something was removed. */
   removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean>;
   getListEntry(entry: ListEntry): Promise<ListRecord[]>;

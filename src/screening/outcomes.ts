@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
-import { outcomeUpdate, scoreAfter, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
+import { outcomeUpdate, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
 import { safely } from './screener.js';
 import type { ScreeningObserver, UserReportKind } from './types.js';
 
@@ -18,39 +18,52 @@ export interface OutcomeDeps {
 }
 
 export interface Outcomes {
-  /** `scoreBefore` is the decayed score seen at decision time; when unknown it is looked up. */
-  captcha(e164: string, outcome: CaptchaOutcome, scoreBefore?: number): Promise<void>;
+  /** `verstat`: the call's STIR/SHAKEN result, when the PBX gave one. */
+  captcha(e164: string, outcome: CaptchaOutcome, verstat?: string | null): Promise<void>;
   report(e164: string, kind: UserReportKind, source: string): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A caller ID that failed STIR/SHAKEN verification is probably spoofed: what the caller did says nothing of its owner. */
+function failedVerification(verstat: string | null | undefined): boolean {
+  return typeof verstat === 'string' && /^TN-Validation-Failed$/i.test(verstat);
 }
 
 export function createOutcomes(deps: OutcomeDeps): Outcomes {
   const rep = deps.config.reputation;
 
-  async function currentScore(e164: string, now: number): Promise<number> {
-    const facts = await deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now });
-    return facts.listed?.list === 'allow' ? -1 : facts.score;
+  /**
+   * Decided on the score as stored after this outcome (calls that overlap each see the others'), and added only if
+   * the number is listed nowhere yet, so that it happens once. The allowlist wins, by an exact entry or a prefix,
+   * whichever rule challenged the caller. An auto-block expires: a robot may have spoofed a real number.
+   */
+  async function autoBlock(e164: string, score: number, now: number, verstat: string | null | undefined): Promise<void> {
+    if (failedVerification(verstat)) {
+      deps.logger.info({ caller: e164, score, verstat }, 'not auto-blocked: the caller ID failed STIR/SHAKEN verification');
+      return;
+    }
+    const { listed } = await deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now });
+    if (listed?.list === 'allow') return;
+    const added = await deps.store.addListEntryIfUnlisted({
+      list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(score)}`, source: 'auto',
+      addedAt: now, expiresAt: rep.autoBlockDays > 0 ? now + rep.autoBlockDays * DAY_MS : null,
+    });
+    if (!added) return;
+    deps.logger.info({ caller: e164, score, days: rep.autoBlockDays || null }, 'number auto-blocked');
+    for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, score));
   }
 
-  async function apply(e164: string, event: ReputationEvent, scoreBefore?: number): Promise<void> {
+  async function apply(e164: string, event: ReputationEvent, verstat?: string | null): Promise<void> {
     const now = deps.clock();
-    const update = outcomeUpdate(e164, event, rep, now);
-    const before = scoreBefore ?? (await currentScore(e164, now));
-    await deps.store.applyOutcome(update);
-    const after = scoreAfter(Math.max(0, before), update);
-    // An allowlisted number (before = -1) is never auto-blocked; a report already blocklists on its own.
-    if (before >= 0 && event.kind === 'captcha' && shouldAutoBlock(after, rep.autoBlockScore)) {
-      await deps.store.addListEntry({
-        list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(after)}`,
-        source: 'auto', addedAt: now, expiresAt: null,
-      });
-      deps.logger.info({ caller: e164, score: after }, 'number auto-blocked');
-      for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, after));
-    }
+    const score = await deps.store.applyOutcome(outcomeUpdate(e164, event, rep, now));
+    // A report already blocklists on its own (blockOnReport).
+    if (event.kind === 'captcha' && shouldAutoBlock(score, rep.autoBlockScore)) await autoBlock(e164, score, now, verstat);
   }
 
   async function report(e164: string, kind: UserReportKind, source: string): Promise<void> {
     const now = deps.clock();
-    await apply(e164, { kind: 'report', report: kind }, 0);
+    await apply(e164, { kind: 'report', report: kind });
     const entry = { kind: 'number' as const, e164 };
     // A report moves the number between lists in one write: left on the allowlist, a number reported as spam would
     // still ring (allow wins), and the other way round.
@@ -64,5 +77,5 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
     deps.logger.info({ caller: e164, kind, source }, 'user report');
   }
 
-  return { captcha: (e164, outcome, scoreBefore) => apply(e164, { kind: 'captcha', outcome }, scoreBefore), report };
+  return { captcha: (e164, outcome, verstat) => apply(e164, { kind: 'captcha', outcome }, verstat), report };
 }

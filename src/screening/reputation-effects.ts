@@ -1,7 +1,6 @@
 /** What each outcome does to a number's reputation: pure mapping from outcome to a store update. */
 import type { Config } from '../config.js';
 import type { CaptchaOutcome, OutcomeUpdate } from '../reputation/types.js';
-import { applyScoreDelta } from '../reputation/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,11 +23,6 @@ export function outcomeUpdate(e164: string, event: ReputationEvent, rep: Config[
     case 'hung-up':
       return { ...base, scoreDelta: rep.deltas.captchaHungUp, counter: 'hungUp' };
   }
-}
-
-/** The score after an update, from the score known before it (already decayed to `now`). */
-export function scoreAfter(scoreBefore: number, update: OutcomeUpdate): number {
-  return applyScoreDelta(scoreBefore, update.scoreDelta);
 }
 
 /** Whether a score reached the auto-block threshold (0 disables auto-blocking). */

@@ -51,10 +51,10 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
     return decision;
   }
 
-  async function applyCaptcha(e164: string | null, outcome: CaptchaOutcome, scoreBefore?: number): Promise<void> {
+  async function applyCaptcha(e164: string | null, outcome: CaptchaOutcome, verstat?: string | null): Promise<void> {
     if (!e164) return;
     try {
-      await outcomes.captcha(e164, outcome, scoreBefore);
+      await outcomes.captcha(e164, outcome, verstat);
     } catch (err) {
       logger.warn({ caller: e164, outcome, err: String(err) }, 'could not store the captcha outcome');
       for (const o of observers) safely(() => o.onStoreError?.('applyOutcome', err));
@@ -83,12 +83,12 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   }
 
   async function handleCall(call: InboundCall, control: CallControl): Promise<CallResult> {
-    const { decision, facts } = await screener.screen(call);
+    const { decision } = await screener.screen(call);
     for (const o of observers) safely(() => o.onDecision?.(decision, call));
     const log = logger.child({ callId: call.callId, pbx: call.pbx });
     const { finalRoute, captcha } = await executeRoute(control, decision, log);
     const e164 = decision.caller.number.kind === 'valid' ? decision.caller.number.e164 : null;
-    if (captcha) await applyCaptcha(e164, captcha, facts?.score);
+    if (captcha) await applyCaptcha(e164, captcha, call.verstat ?? decision.caller.number.verstat);
     const rec = await finishCall(call, decision, finalRoute, captcha);
     return { decision, finalRoute, captcha, record: rec };
   }
@@ -108,7 +108,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
     newCaptchaDigits,
     finishCall,
     explain,
-    applyCaptchaOutcome: (caller, outcome) => applyCaptcha(caller.number.kind === 'valid' ? caller.number.e164 : null, outcome),
+    applyCaptchaOutcome: (caller, outcome, verstat) => applyCaptcha(caller.number.kind === 'valid' ? caller.number.e164 : null, outcome, verstat ?? caller.number.verstat),
     reportNumber: (e164, kind, source) => outcomes.report(e164, kind, source),
     async reportLastCaller(target, kind, source) {
       const e164 = await store.getLastCaller(target);

@@ -111,8 +111,9 @@ export interface ScreeningService {
   newCaptchaDigits(): string;
   /** Records a decision whose route was executed outside `handleCall` (AMI mode). Never throws. */
   finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null): Promise<CallRecord>;
-  /** Applies the reputation effects of a captcha outcome. Never throws. */
-  applyCaptchaOutcome(caller: NormalisedCaller, outcome: CaptchaOutcome): Promise<void>;
+  /** Applies the reputation effects of a captcha outcome (`verstat`: the call's STIR/SHAKEN result, when the PBX
+   * gave one apart from the caller ID). Never throws. */
+  applyCaptchaOutcome(caller: NormalisedCaller, outcome: CaptchaOutcome, verstat?: string | null): Promise<void>;
   /** A user report about one number (API, CLI, feature code): `spam` raises the score (and blocklists it when
    * `reputation.blockOnReport`), `allow` allowlists it and clears the score. Throws when the store fails. */
   reportNumber(e164: string, kind: UserReportKind, source: string): Promise<void>;

@@ -86,8 +86,9 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       let expected = 0;
       let last = T0;
       for (const [at, delta] of steps) {
-        await store.applyOutcome({ e164: e, now: T0 + at, scoreDelta: delta, halfLifeMs: HALF, counter: null });
+        const stored = await store.applyOutcome({ e164: e, now: T0 + at, scoreDelta: delta, halfLifeMs: HALF, counter: null });
         expected = applyScoreDelta(decayScore(expected, T0 + at - last, HALF), delta);
+        expect(stored).toBe(expected); // what auto-blocking decides on
         last = T0 + at;
         expect((await look(e, T0 + at)).score).toBe(expected);
       }
@@ -305,6 +306,23 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       await store.addListEntry(rec({ list: 'allow', entry: pre('+3361234') }), { exclusive: true });
       expect(await store.addListEntry(rec({ entry: pre('+3361234') }))).toBe(false);
       expect((await store.getListEntry(pre('+3361234'))).map((r) => r.list)).toEqual(['allow', 'block']);
+    });
+
+    it('adds an entry only where the number or prefix is listed nowhere (expired entries aside), once among concurrent adds', async () => {
+      const e = num('+33612345667');
+      const tries = await Promise.all([1, 2, 3, 4].map((i) => store.addListEntryIfUnlisted(rec({ entry: e, reason: `try ${i}`, expiresAt: T0 + DAY }))));
+      expect(tries.filter(Boolean)).toHaveLength(1);
+      expect(await store.addListEntryIfUnlisted(rec({ entry: e, addedAt: T0 + HOUR }))).toBe(false);
+      // expired: taken again, with the new record
+      expect(await store.addListEntryIfUnlisted(rec({ entry: e, reason: 'again', addedAt: T0 + DAY }))).toBe(true);
+      expect(await store.getListEntry(e)).toEqual([rec({ entry: e, reason: 'again', addedAt: T0 + DAY })]);
+      // on the other list (the user's allowlist): left alone
+      const allowed = num('+33612345668');
+      await store.addListEntry(rec({ list: 'allow', entry: allowed }));
+      expect(await store.addListEntryIfUnlisted(rec({ entry: allowed }))).toBe(false);
+      expect((await store.getListEntry(allowed)).map((r) => r.list)).toEqual(['allow']);
+      expect(await store.addListEntryIfUnlisted(rec({ entry: pre('+331629') }))).toBe(true);
+      expect(await store.addListEntryIfUnlisted(rec({ list: 'allow', entry: pre('+331629') }))).toBe(false);
     });
 
     it('keeps hostile reasons intact but bounded', async () => {

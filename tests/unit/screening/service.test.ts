@@ -121,6 +121,47 @@ describe('screening service', () => {
     expect(next.decision.rule).toBe('blocklist');
   });
 
+  it('an auto-block lasts reputation.autoBlockDays: the owner of a spoofed number is not rejected for ever', async () => {
+    const { screening, advance } = setup({ config: { reputation: { autoBlockScore: 40, autoBlockDays: 30 } } });
+    for (let i = 0; i < 2; i++) await screening.handleCall(call('0162000004'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect((await screening.handleCall(call('0162000004'), new FakeControl())).decision.rule).toBe('blocklist');
+    advance(30 * 86_400_000);
+    const later = await screening.handleCall(call('0162000004'), new FakeControl(['echo']));
+    expect([later.decision.rule, later.captcha]).toEqual(['telemarketing', 'passed']);
+  });
+
+  it('never auto-blocks an allowlisted number, by exact entry or prefix, whichever rule challenged it (ARI/FreeSWITCH path)', async () => {
+    const policy = parsePolicy(POLICY.replace(/rules:\n/, 'rules:\n  - name: everyone-first\n    when: { pack: [fr-npv] }\n    action: captcha\n'), 'test');
+    const store = createMemoryStore({ clock: () => T0 });
+    const blocked: string[] = [];
+    const config = parseConfig({ reputation: { autoBlockScore: 40 } });
+    const screening = createScreeningService({ store, policy, config, logger: createLogger('silent'), clock: () => T0, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    await store.addListEntry({ list: 'allow', entry: { kind: 'prefix', prefix: '+331620' }, reason: 'the office', source: 'cli', addedAt: T0, expiresAt: null });
+    for (let i = 0; i < 4; i++) await screening.handleCall(call('0162000005'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(blocked).toEqual([]);
+    expect(await store.getListEntry({ kind: 'number', e164: '+33162000005' })).toEqual([]);
+  });
+
+  it('never auto-blocks for a call whose caller ID failed STIR/SHAKEN verification (probably spoofed)', async () => {
+    const blocked: string[] = [];
+    const { screening, store } = setup({ config: { reputation: { autoBlockScore: 40 } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    for (let i = 0; i < 4; i++) {
+      await screening.handleCall({ ...call('0162000006'), verstat: 'TN-Validation-Failed' }, new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    }
+    expect(blocked).toEqual([]);
+    expect((await store.lookup({ e164: '+33162000006', rateWindowsSec: [], blockDigits: 8, now: T0 })).score).toBe(100); // still learned
+  });
+
+  it('overlapping failed captchas auto-block once, as soon as the stored score crosses the threshold', async () => {
+    const blocked: string[] = [];
+    const { screening, store } = setup({ config: { reputation: { autoBlockScore: 95 } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    // four calls decided together (each sees score 0), whose failures land one after the other: 25, 50, 75, 100
+    const fail = () => new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]);
+    await Promise.all([1, 2, 3, 4, 5].map(() => screening.handleCall(call('0162000007'), fail())));
+    expect(blocked).toEqual(['+33162000007']);
+    expect((await store.getListEntry({ kind: 'number', e164: '+33162000007' })).map((r) => [r.list, r.source])).toEqual([['block', 'auto']]);
+  });
+
   it('records a hang-up during the challenge', async () => {
     const { screening } = setup();
     const r = await screening.handleCall(call('anonymous'), new FakeControl(['hangup']));
