@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } from '../screening/types.js';
 import type { AmiEvent, CaptchaReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
-import type { AmiAction } from './values.js';
+import { channelName, type AmiAction } from './values.js';
 
 type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
 
@@ -81,6 +81,14 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       log.warn({ route }, 'AMI: decision came after the dialplan stopped waiting: the call rang (fail-open)');
       return 'ring';
     }
+    try {
+      channelName(ev.channel);
+    } catch (err) {
+      // No Setvar can name this channel (a space, non-ASCII, too long…), not even a ring: send nothing, the dialplan
+      // rings when its wait ends (fail-open), and the call is still recorded.
+      log.warn({ route, err: String(err) }, 'AMI: the channel name cannot be used in a Setvar: nothing sent, the dialplan rings after its wait (fail-open)');
+      return 'ring';
+    }
     // Pipelined: Asterisk runs one session's actions in order, so CHUT_DECISION (last) lands after the rest.
     const sendAll = (vars: ReturnType<typeof routeVariables>) => vars.map(([name, value]) => deps.send(setvar(ev.channel, name, value)));
     let sent: Array<Promise<unknown>>;
@@ -93,7 +101,11 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       // A value the dialplan must not receive (a prompt list too long for a Setvar…): say ring now rather than let
       // the dialplan wait out its timeout, and keep the call record.
       log.warn({ route, err: String(err) }, 'AMI: the decision cannot be written as dialplan variables: ringing (fail-open)');
-      await Promise.all(sendAll(routeVariables(config, 'ring'))).catch(() => undefined);
+      try {
+        await Promise.all(sendAll(routeVariables(config, 'ring')));
+      } catch {
+        // the ring could not be set either: the dialplan rings when its wait ends
+      }
       return 'ring';
     }
     try {
