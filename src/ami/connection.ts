@@ -2,7 +2,9 @@
  * The AMI connection's lifecycle (see README.md); client.ts does the socket, the bounded packet reading and the
  * action writing (it replaced asterisk-manager, whose reader a malformed packet could crash or freeze):
  *  - a FRESH client per connection attempt (no half packet survives a reconnect, nothing is queued before login),
- *  - capped exponential backoff with jitter,
+ *  - capped exponential backoff with jitter, started over only once a session has stayed logged in for
+ *    STABLE_CONNECTION_MS (as the ARI connection does): a peer that accepts the login then drops the socket gets
+ *    ever longer waits, not a reconnect and a login every few hundred milliseconds,
  *  - actions while not ready are REJECTED at once, never queued: a Setvar replayed a minute later would
  *    reach a channel that has moved on; the dialplan's own wait ends in ring (fail-open),
  *  - every action has a timeout (the package never calls back when a write fails),
@@ -20,6 +22,11 @@ export { defaultRetryStrategy, type RetryStrategy };
 import { toAmiEvent, type AmiEvent } from './events.js';
 import { checkAction, credential, type AmiAction } from './values.js';
 
+/**
+ * How long a session must stay logged in before a later drop starts the reconnect backoff from the beginning
+ * (the same value as src/ari/connection.ts's, which does not export it).
+ */
+export const STABLE_CONNECTION_MS = 10_000;
 
 export interface AmiConnectionOptions {
   host: string;
@@ -32,6 +39,8 @@ export interface AmiConnectionOptions {
   /** Connect + login must finish within this. */
   loginTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** A session logged in for this long resets the reconnect backoff (default STABLE_CONNECTION_MS; tests). */
+  stableConnectionMs?: number;
 }
 
 export class AmiNotReadyError extends Error {
@@ -68,7 +77,10 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   let ready = false;
   let stopped = true;
   let attempt = 0;
+  /** When the current session logged in (null: not logged in), for the backoff reset. */
+  let loggedInAt: number | null = null;
   let seq = 0;
+  const stableMs = opts.stableConnectionMs ?? STABLE_CONNECTION_MS;
   let retryTimer: NodeJS.Timeout | null = null;
   let loginTimer: NodeJS.Timeout | null = null;
   let pingTimer: NodeJS.Timeout | null = null;
@@ -97,6 +109,9 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     if (m !== manager) return;
     manager = null;
     ready = false;
+    // the backoff starts over only after a session that proved itself, not after every accepted login
+    if (loggedInAt !== null && Date.now() - loggedInAt >= stableMs) attempt = 0;
+    loggedInAt = null;
     clearTimers();
     drop(m);
     failPending();
@@ -144,7 +159,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     if (loginTimer) clearTimeout(loginTimer);
     loginTimer = null;
     ready = true;
-    attempt = 0;
+    loggedInAt = Date.now();
     log.info('AMI: logged in');
     setStatus({ state: 'ready', since: Date.now() });
     subscribe(m, 'login');
@@ -166,6 +181,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     if (current.state !== 'reconnecting') setStatus({ state: 'connecting', since: Date.now() });
     const m = new AmiClient();
     manager = m;
+    loggedInAt = null;
     m.on('managerevent', (p: AmiPacket) => onPacket(m, p));
     let socketError = '';
     m.on('error', (err: Error) => {
@@ -226,6 +242,8 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     if (m && ready) await sendOn(m, { action: 'Logoff' }).catch(() => undefined);
     manager = null;
     ready = false;
+    loggedInAt = null;
+    attempt = 0;
     clearTimers();
     if (m) drop(m);
     failPending();

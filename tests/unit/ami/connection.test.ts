@@ -1,6 +1,7 @@
 /** The AMI connection chut owns: no queue while disconnected, timeouts, backoff, credentials checked. */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmiNotReadyError, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
+import { AmiNotReadyError, STABLE_CONNECTION_MS, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
 import { AmiValueError } from '../../../src/ami/values.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAmiSimulator, type AmiSimulator } from '../../../src/sim/ami/index.js';
@@ -116,5 +117,93 @@ describe('AMI connection: packets that crashed or froze asterisk-manager', () =>
     expect(c.status()).toMatchObject({ state: 'reconnecting', lastError: expect.stringMatching(/longer than/) });
     await new Promise<void>((r) => c.once('ready', () => r()));
     await expect(c.send({ action: 'Ping' })).resolves.toMatchObject({ ping: 'Pong' });
+  });
+});
+
+/** A peer that accepts every login, answers Events, then breaks the session `dropAfterMs` later. */
+async function flakyPeer(dropAfterMs: number): Promise<{ port: number; logins: () => number; close: () => Promise<void> }> {
+  let logins = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.setEncoding('utf8');
+    s.write('Asterisk Call Manager/11.0.0\r\n');
+    let buf = '';
+    s.on('data', (chunk: string) => {
+      buf += chunk;
+      let end: number;
+      while ((end = buf.indexOf('\r\n\r\n')) !== -1) {
+        const lines = buf.slice(0, end).split('\r\n');
+        buf = buf.slice(end + 4);
+        const get = (k: string) => lines.find((l) => l.toLowerCase().startsWith(`${k}: `))?.slice(k.length + 2);
+        const id = get('actionid') ?? '';
+        const action = (get('action') ?? '').toLowerCase();
+        if (action === 'login') {
+          logins += 1;
+          s.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+          setTimeout(() => s.destroy(), dropAfterMs);
+        } else if (action === 'events') {
+          s.write(`Response: Success\r\nActionID: ${id}\r\nEvents: On\r\n\r\n`);
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    logins: () => logins,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('AMI connection: reconnect backoff against a peer that accepts the login then drops the session', () => {
+  it('keeps growing the backoff after short-lived sessions instead of starting over at every login', async () => {
+    const peer = await flakyPeer(10);
+    const attempts: number[] = [];
+    const c = createAmiConnection({
+      host: '127.0.0.1', port: peer.port, user: 'chut', password: 'pw', logger: silentLogger(),
+      retryStrategy: (a) => { attempts.push(a); return 20; },
+    });
+    conn = c;
+    try {
+      c.start();
+      await sleep(600);
+      await c.stop();
+    } finally {
+      await peer.close();
+    }
+    expect(peer.logins()).toBeGreaterThanOrEqual(3);
+    // each drop is one more attempt: the login alone does not prove the peer sound
+    expect(attempts.slice(0, 4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('starts the backoff over after a session that stayed up for stableConnectionMs', async () => {
+    const peer = await flakyPeer(120);
+    const attempts: number[] = [];
+    const c = createAmiConnection({
+      host: '127.0.0.1', port: peer.port, user: 'chut', password: 'pw', logger: silentLogger(), stableConnectionMs: 60,
+      retryStrategy: (a) => { attempts.push(a); return 20; },
+    });
+    conn = c;
+    try {
+      c.start();
+      await sleep(500);
+      await c.stop();
+    } finally {
+      await peer.close();
+    }
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts)).toEqual(new Set([1]));
+  });
+
+  it('uses the 10 s stability period of the ARI connection by default', () => {
+    expect(STABLE_CONNECTION_MS).toBe(10_000);
   });
 });
