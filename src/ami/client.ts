@@ -2,6 +2,8 @@
  * One AMI connection's socket: connect, write actions, read packets (packet-reader.ts), match responses to their
  * ActionID. No reconnection, no queue, no keepalive: connection.ts owns the lifecycle. A packet or a peer this
  * cannot read ends the connection with an `error` then `close`; nothing thrown here reaches the process.
+ * disconnect() never leaves a socket behind: one still connecting (an AMI host that drops SYNs) is destroyed at once,
+ * an open one is ended and destroyed once flushed, or after CLOSE_GRACE_MS when the peer no longer reads.
  * Actions are written as asterisk-manager wrote them (recorded against Asterisk 22): `Key: value` lines, the key
  * capitalised, sorted, `ActionID` among them.
  */
@@ -10,6 +12,9 @@ import { createConnection, type Socket } from 'node:net';
 import { PacketReader, type AmiPacket } from './packet-reader.js';
 
 export type { AmiPacket, AmiValue } from './packet-reader.js';
+
+/** How long an ended socket may wait for the peer's close before it is destroyed. */
+export const CLOSE_GRACE_MS = 1000;
 
 /** `err`: the response packet when Asterisk answered `Response: Error`. */
 export type ActionCallback = (err: AmiPacket | null, res: AmiPacket) => void;
@@ -93,10 +98,23 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     this.waiting.delete(actionId);
   }
 
+  /**
+   * Closes the socket: destroyed at once while still connecting (end() would wait for a handshake that may never
+   * complete, ~2 min of SYN retries, keeping the process alive), else ended (a clean FIN after the Logoff) and
+   * destroyed once that is flushed, or after CLOSE_GRACE_MS at most.
+   */
   disconnect(): void {
     this.waiting.clear();
-    this.socket?.end();
-    this.socket?.destroySoon?.();
+    const socket = this.socket;
     this.socket = null;
+    if (!socket || socket.destroyed) return;
+    if (socket.connecting || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(() => socket.destroy()); // once the Logoff and the FIN are flushed
+    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS); // a peer that stopped reading: no flush ever
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 }

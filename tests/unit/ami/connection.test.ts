@@ -5,6 +5,7 @@ import { AmiNotReadyError, STABLE_CONNECTION_MS, createAmiConnection, defaultRet
 import { AmiValueError } from '../../../src/ami/values.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAmiSimulator, type AmiSimulator } from '../../../src/sim/ami/index.js';
+import { startBlackhole } from '../../fakes/ami/blackhole.js';
 
 let sim: AmiSimulator | null = null;
 let conn: AmiConnection | null = null;
@@ -205,5 +206,30 @@ describe('AMI connection: reconnect backoff against a peer that accepts the logi
 
   it('uses the 10 s stability period of the ARI connection by default', () => {
     expect(STABLE_CONNECTION_MS).toBe(10_000);
+  });
+});
+
+describe('AMI connection: an AMI host that never completes the TCP handshake', () => {
+  it('leaves no socket behind after each login timeout, nor after stop()', async (ctx) => {
+    const hole = await startBlackhole();
+    if (!hole) return ctx.skip(); // this system answers or refuses: no pending handshake to test
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'ConnectWrap').length;
+    try {
+      const before = sockets();
+      const c = createAmiConnection({
+        host: '127.0.0.1', port: hole.port, user: 'chut', password: 'pw', logger: silentLogger(), loginTimeoutMs: 100, retryStrategy: () => 20,
+      });
+      conn = c;
+      c.start();
+      await sleep(700); // several attempts, each abandoned at its login timeout
+      expect(c.status()).toMatchObject({ lastError: 'connect/login timed out' });
+      // the current attempt's socket and its connect request at most, not one per abandoned attempt
+      expect(sockets()).toBeLessThanOrEqual(before + 2);
+      await c.stop();
+      await sleep(50);
+      expect(sockets()).toBe(before);
+    } finally {
+      await hole.close();
+    }
   });
 });
