@@ -16,17 +16,13 @@ export interface CaptchaSettings {
 const sounds = (names: readonly string[]): PromptItem[] => names.map((sound) => ({ sound }));
 
 /**
- * The closing words (thanks, goodbye) come after the answer was judged: one that cannot be played changes
- * nothing, or a robot that failed the challenge would be rung through because a goodbye sound is missing.
- * A hang-up still ends the captcha as usual.
+ * The closing words (thanks, goodbye) come after the answer was judged, and change nothing: not a sound that cannot
+ * be played (a robot that failed would be rung through because a goodbye is missing), nor a hang-up (a robot would
+ * escape its failure by hanging up at the goodbye, a person who passed would lose their trust).
  */
-async function playClosing(control: CallControl, names: readonly string[]): Promise<void> {
-  if (names.length === 0) return;
-  try {
-    await control.play(sounds(names));
-  } catch (err) {
-    if (err instanceof CallerHungUpError || control.signal.aborted) throw err;
-  }
+async function judged(control: CallControl, names: readonly string[], verdict: CaptchaOutcome): Promise<CaptchaOutcome> {
+  if (names.length > 0) await control.play(sounds(names)).catch(() => undefined);
+  return verdict;
 }
 
 /**
@@ -47,13 +43,9 @@ export async function runCaptcha(control: CallControl, s: CaptchaSettings): Prom
         interDigitTimeoutMs: s.interDigitTimeoutMs,
       });
       if (typed !== '') typedAnything = true;
-      if (isCorrectAnswer(digits, typed)) {
-        await playClosing(control, s.prompts.thanks);
-        return 'passed';
-      }
+      if (isCorrectAnswer(digits, typed)) return judged(control, s.prompts.thanks, 'passed');
     }
-    await playClosing(control, s.prompts.goodbye);
-    return typedAnything ? 'failed' : 'timeout';
+    return judged(control, s.prompts.goodbye, typedAnything ? 'failed' : 'timeout');
   } catch (err) {
     if (err instanceof CallerHungUpError || control.signal.aborted) return 'hung-up';
     throw err;

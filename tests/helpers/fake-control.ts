@@ -9,6 +9,8 @@ export class FakeControl implements CallControl {
   readonly asked: AskDigitsRequest[] = [];
   private readonly aborter = new AbortController();
   failOn: Set<string> = new Set();
+  /** Verbs during which the caller hangs up (e.g. `play:goodbye`). */
+  hangUpOn: Set<string> = new Set();
 
   constructor(private readonly script: ScriptStep[] = []) {}
 
@@ -23,6 +25,10 @@ export class FakeControl implements CallControl {
   private async verb(name: string): Promise<void> {
     if (this.aborter.signal.aborted) throw new CallerHungUpError();
     if (this.failOn.has(name)) throw new Error(`${name} failed (injected)`);
+    if (this.hangUpOn.has(name)) {
+      this.hangUp();
+      throw new CallerHungUpError();
+    }
     this.actions.push(name);
   }
 

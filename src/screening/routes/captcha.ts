@@ -1,11 +1,22 @@
 /** The captcha route: challenge the caller, then ring on a pass or take the failure route. */
+import type { CaptchaOutcome } from '../../reputation/types.js';
 import { runCaptcha } from '../run-captcha.js';
+import { CallerHungUpError } from '../types.js';
 import { ringRoute, rejectRoute, voicemailRoute } from './simple.js';
 import type { RouteContext, RouteHandler, RouteResult } from './types.js';
 
-async function afterFailure(ctx: RouteContext, onFail: RouteContext['onCaptchaFail']): Promise<RouteResult> {
-  const next = onFail === 'reject' ? rejectRoute : onFail === 'voicemail' ? voicemailRoute : ringRoute;
-  return next(ctx);
+/** The route a verdict leads to. A caller who hangs up before it is taken keeps the verdict (it is learned from). */
+async function routeAfter(ctx: RouteContext, route: RouteHandler, outcome: CaptchaOutcome): Promise<RouteResult> {
+  try {
+    return { ...(await route(ctx)), captcha: outcome };
+  } catch (err) {
+    if (err instanceof CallerHungUpError || ctx.control.signal.aborted) return { finalRoute: 'hung-up', captcha: outcome };
+    throw err;
+  }
+}
+
+function afterFailure(onFail: RouteContext['onCaptchaFail']): RouteHandler {
+  return onFail === 'reject' ? rejectRoute : onFail === 'voicemail' ? voicemailRoute : ringRoute;
 }
 
 export const captchaRoute: RouteHandler = async (ctx) => {
@@ -13,11 +24,11 @@ export const captchaRoute: RouteHandler = async (ctx) => {
   ctx.logger.debug({ outcome }, 'captcha finished');
   switch (outcome) {
     case 'passed':
-      return { ...(await ringRoute(ctx)), captcha: outcome };
+      return routeAfter(ctx, ringRoute, outcome);
     case 'failed':
-      return { ...(await afterFailure(ctx, ctx.onCaptchaFail)), captcha: outcome };
+      return routeAfter(ctx, afterFailure(ctx.onCaptchaFail), outcome);
     case 'timeout':
-      return { ...(await afterFailure(ctx, ctx.onCaptchaTimeout)), captcha: outcome };
+      return routeAfter(ctx, afterFailure(ctx.onCaptchaTimeout), outcome);
     case 'hung-up':
       return { finalRoute: 'hung-up', captcha: outcome };
   }

@@ -32,6 +32,15 @@ describe('runCaptcha', () => {
     expect(await runCaptcha(passed, settings())).toBe('passed');
   });
 
+  it('a hang-up during the closing words keeps the verdict already judged', async () => {
+    const passed = new FakeControl(['echo']);
+    passed.hangUpOn.add('play:thank-you-for-calling');
+    expect(await runCaptcha(passed, settings())).toBe('passed');
+    const failed = new FakeControl([{ type: '1111' }, { type: '2222' }, { type: '3333' }]);
+    failed.hangUpOn.add('play:goodbye');
+    expect(await runCaptcha(failed, settings())).toBe('failed');
+  });
+
   it('an instruction prompt that cannot be played still ends the captcha (the caller never heard what to do)', async () => {
     const control = new FakeControl(['echo']);
     control.failOn.add('ask');

@@ -162,6 +162,23 @@ describe('screening service', () => {
     expect((await store.getListEntry({ kind: 'number', e164: '+33162000007' })).map((r) => [r.list, r.source])).toEqual([['block', 'auto']]);
   });
 
+  it('a robot that hangs up once its answers were judged wrong is learned from as failed; a person who passed keeps their trust', async () => {
+    const { screening, store } = setup();
+    for (const hangUpAt of ['play:goodbye', 'voicemail:+33100000000']) {
+      const robot = new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]);
+      robot.hangUpOn.add(hangUpAt);
+      const r = await screening.handleCall(call('0162000008'), robot);
+      expect([r.finalRoute, r.captcha, r.record.captcha]).toEqual(['hung-up', 'failed', 'failed']);
+    }
+    const facts = await store.lookup({ e164: '+33162000008', rateWindowsSec: [], blockDigits: 8, now: T0 });
+    expect([facts.captcha, facts.score]).toEqual([{ passed: 0, failed: 2, hungUp: 0 }, 50]);
+    const person = new FakeControl(['echo']);
+    person.hangUpOn.add('play:thank-you-for-calling');
+    const p = await screening.handleCall(call('0162000009'), person);
+    expect([p.finalRoute, p.captcha]).toEqual(['hung-up', 'passed']);
+    expect((await store.lookup({ e164: '+33162000009', rateWindowsSec: [], blockDigits: 8, now: T0 })).trustedUntil).toBeGreaterThan(T0);
+  });
+
   it('records a hang-up during the challenge', async () => {
     const { screening } = setup();
     const r = await screening.handleCall(call('anonymous'), new FakeControl(['hangup']));
