@@ -108,6 +108,13 @@ describe('docker/compose.yaml', () => {
     expect(c.ari.password.length).toBeGreaterThan(0);
   });
 
+  it('lets chut\'s AMI user read every event class chut follows (as src/ami/README.md lists them)', () => {
+    const c = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv }).config;
+    const read = (asteriskConf('manager.conf')[c.ami.user]?.read ?? []).join(',').split(/\s*,\s*/);
+    // dialplan: Newexten, which tells the monitor a call entered Stasis (ARI mode); without it no record gets outcomes
+    for (const eventClass of ['call', 'dialplan', 'user', 'dtmf', 'system']) expect(read).toContain(eventClass);
+  });
+
   it('mounts only files and directories that exist in the repository, and declares its named volumes', () => {
     for (const [name, svc] of Object.entries(services)) {
       for (const v of svc.volumes ?? []) {
