@@ -2,6 +2,8 @@
  * One AMI connection's socket: connect, write actions, read packets (packet-reader.ts), match responses to their
  * ActionID. No reconnection, no queue, no keepalive: connection.ts owns the lifecycle. A packet or a peer this
  * cannot read ends the connection with an `error` then `close`; nothing thrown here reaches the process.
+ * Only a packet without an `Event` header is a response: Asterisk's responses never carry one, while events may
+ * carry both `ActionID` and `Response` (OriginateResponse does; a UserEvent can carry anything a dialplan puts in it).
  * disconnect() never leaves a socket behind: one still connecting (an AMI host that drops SYNs) is destroyed at once,
  * an open one is ended and destroyed once flushed, or after CLOSE_GRACE_MS when the peer no longer reads.
  * Actions are written as asterisk-manager wrote them (recorded against Asterisk 22): `Key: value` lines, the key
@@ -72,17 +74,19 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
   }
 
   private dispatch(p: AmiPacket): void {
+    const event = firstText(p.event);
+    if (event !== undefined) {
+      // an event, even one with ActionID and Response headers, never settles an action
+      p.event = event;
+      this.emit('managerevent', p);
+      return;
+    }
     const id = firstText(p.actionid);
     const response = firstText(p.response);
     const callback = id !== undefined && response !== undefined ? this.waiting.get(id) : undefined;
     if (callback && id !== undefined) {
       this.waiting.delete(id);
       callback(response?.toLowerCase() === 'error' ? p : null, p);
-    }
-    const event = firstText(p.event);
-    if (event !== undefined) {
-      p.event = event;
-      this.emit('managerevent', p);
     }
   }
 

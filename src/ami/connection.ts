@@ -10,8 +10,10 @@
  *  - every action has a timeout (the package never calls back when a write fails),
  *  - events are (re)subscribed with `Events: on` after every login and every FullyBooted (Asterisk restart),
  *  - a Ping keepalive detects half-open connections.
+ * ActionIDs carry a random per-connection prefix, so nothing else on the link (a UserEvent's body) can guess them.
  * Credentials are only ever written to the socket, never logged.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AmiClient, type AmiPacket } from './client.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +82,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
   /** When the current session logged in (null: not logged in), for the backoff reset. */
   let loggedInAt: number | null = null;
   let seq = 0;
+  const idPrefix = `chut-${randomBytes(6).toString('hex')}-`;
   const stableMs = opts.stableConnectionMs ?? STABLE_CONNECTION_MS;
   let retryTimer: NodeJS.Timeout | null = null;
   let loginTimer: NodeJS.Timeout | null = null;
@@ -194,7 +197,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
       if (m !== manager) return;
       seq += 1;
       // the Secret travels to the socket only; a refused login answers Response: Error
-      m.action({ action: 'Login', username: opts.user, secret: opts.password, events: 'on' }, `chut-${seq}`, (err) => (err ? onLoginFailed(m, err) : onLoggedIn(m)));
+      m.action({ action: 'Login', username: opts.user, secret: opts.password, events: 'on' }, `${idPrefix}${seq}`, (err) => (err ? onLoginFailed(m, err) : onLoggedIn(m)));
     });
   }
 
@@ -202,7 +205,7 @@ export function createAmiConnection(opts: AmiConnectionOptions): AmiConnection {
     if (!ready || m !== manager) return Promise.reject(new AmiNotReadyError());
     const checked = checkAction(action);
     seq += 1;
-    const id = `chut-${seq}`;
+    const id = `${idPrefix}${seq}`;
     return new Promise((resolve, reject) => {
       const fail = (err: Error) => {
         clearTimeout(timer);

@@ -1,7 +1,7 @@
-/** chut's own AMI socket client (src/ami/client.ts): disconnect() leaves no socket behind. */
+/** chut's own AMI socket client (src/ami/client.ts): which packets settle an action, and disconnect() bounds. */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmiClient, CLOSE_GRACE_MS } from '../../../src/ami/client.js';
+import { AmiClient, CLOSE_GRACE_MS, type AmiPacket } from '../../../src/ami/client.js';
 import { startBlackhole } from '../../fakes/ami/blackhole.js';
 
 let server: Server | null = null;
@@ -30,6 +30,29 @@ async function connectedClient(port: number): Promise<AmiClient> {
   await new Promise<void>((r) => client.connect(port, '127.0.0.1', r));
   return client;
 }
+
+describe('AMI client: responses', () => {
+  it.each([
+    ['a forged UserEvent', 'Event: UserEvent\r\nUserEvent: CallerInfo\r\nActionID: a-1\r\nResponse: Error\r\nMessage: No such channel\r\n\r\n'],
+    ['an OriginateResponse (a real event with ActionID and Response)', 'Event: OriginateResponse\r\nActionID: a-1\r\nResponse: Failure\r\nReason: 0\r\n\r\n'],
+  ])('%s does not settle the pending action; the response after it does', async (_what, event) => {
+    let peer: Socket | null = null;
+    const port = await listen((s) => { peer = s; }, true);
+    const client = await connectedClient(port);
+    const events: AmiPacket[] = [];
+    client.on('managerevent', (p) => events.push(p));
+    const settled = new Promise<[AmiPacket | null, AmiPacket]>((r) => client.action({ action: 'Ping' }, 'a-1', (err, res) => r([err, res])));
+    await new Promise((r) => setTimeout(r, 20));
+    const p = peer as Socket | null;
+    p?.write(event);
+    p?.write('Response: Success\r\nActionID: a-1\r\nPing: Pong\r\n\r\n');
+    const [err, res] = await settled;
+    expect(err).toBeNull();
+    expect(res).toMatchObject({ response: 'Success', ping: 'Pong' });
+    expect(events).toHaveLength(1); // the event still reaches the listeners
+    client.disconnect();
+  });
+});
 
 describe('AMI client: disconnect()', () => {
   it(`closes a logged-in socket within ${CLOSE_GRACE_MS} ms even when the peer stopped reading`, async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AmiNotReadyError, STABLE_CONNECTION_MS, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
 import { AmiValueError } from '../../../src/ami/values.js';
 import { silentLogger } from '../../../src/logger.js';
-import { createAmiSimulator, type AmiSimulator } from '../../../src/sim/ami/index.js';
+import { createAmiSimulator, header, type AmiSimulator } from '../../../src/sim/ami/index.js';
 import { startBlackhole } from '../../fakes/ami/blackhole.js';
 
 let sim: AmiSimulator | null = null;
@@ -231,5 +231,38 @@ describe('AMI connection: an AMI host that never completes the TCP handshake', (
     } finally {
       await hole.close();
     }
+  });
+});
+
+describe('AMI connection: responses', () => {
+  it('an event carrying the ActionID and a Response of a pending action does not settle it', async () => {
+    const c = await connected();
+    await c.send({ action: 'Ping' });
+    if (sim) sim.server.actionDelayMs = 150;
+    const before = sim?.server.received.length ?? 0;
+    const ping = c.send({ action: 'Ping' });
+    await sleep(50);
+    const id = sim?.server.received.slice(before).map((r) => header(r.packet, 'ActionID')).find((v) => v !== undefined);
+    expect(id).toBeDefined();
+    // a UserEvent whose body some dialplan filled with the right headers, ahead of the real response
+    sim?.server.writeRaw(`Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: CallerInfo\r\nActionID: ${id}\r\nResponse: Error\r\nMessage: No such channel\r\n\r\n`);
+    await expect(ping).resolves.toMatchObject({ ping: 'Pong' });
+  });
+
+  it('ActionIDs carry a random prefix, different for each connection', async () => {
+    await connected();
+    const other = createAmiConnection({ host: '127.0.0.1', port: sim?.server.port ?? 0, user: 'chut', password: 'pw', logger: silentLogger() });
+    const ready = new Promise<void>((r) => other.once('ready', () => r()));
+    other.start();
+    await ready;
+    await other.stop();
+    const received = sim?.server.received ?? [];
+    const ids = received.map((r) => header(r.packet, 'ActionID') ?? '');
+    expect(ids.length).toBeGreaterThan(2);
+    for (const id of ids) expect(id).toMatch(/^chut-[0-9a-f]{12}-\d+$/);
+    const logins = received.filter((r) => /^login$/i.test(header(r.packet, 'Action') ?? ''));
+    const prefixes = logins.map((r) => (header(r.packet, 'ActionID') ?? '').replace(/\d+$/, ''));
+    expect(prefixes).toHaveLength(2);
+    expect(prefixes[0]).not.toBe(prefixes[1]);
   });
 });
