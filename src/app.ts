@@ -9,7 +9,7 @@ import { createAriAdapter } from './ari/index.js';
 import { createEslAdapter } from './esl/index.js';
 import { createHttpServer, createMetrics } from './http/index.js';
 import { createNotifiers } from './notify/index.js';
-import { createMemoryStore, createRedisStore } from './reputation/index.js';
+import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
 import { closeClientWithStore, closedBecause, createRedisClient, waitUntilReady } from './redis-client.js';
@@ -67,6 +67,10 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const built = opts.store ? { store: opts.store, ready: Promise.resolve(true) } : buildStore(config, logger);
   const { store } = built;
   if (!(await built.ready)) logger.warn('Redis is not answering yet: calls ring (fail-open) until it does');
+  else await store.ping().catch((err: unknown) => {
+    // Keys written by a newer chut: said once, loudly, at start (the store goes on refusing them, and calls ring).
+    if (err instanceof SchemaError) logger.error({ why: err.message }, 'Redis store refused: every call rings unscreened');
+  });
   const metrics = createMetrics();
   const notifiers = createNotifiers(config, logger);
   const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer], clock: opts.clock });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
-import { createRedisStore } from '../reputation/index.js';
+import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
 import { closeClientWithStore, closedBecause, createRedisClient } from '../redis-client.js';
@@ -76,6 +76,7 @@ export async function connectRedisStore(
     const where = redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url);
     const why = closedBecause.get(redis);
     if (why) throw new CliError(`Redis at ${where}: ${why}. ${hint}`, EXIT.config);
+    if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
     throw new CliError(`Redis is unreachable at ${where} (${(err as Error).message}). ${hint}`, EXIT.unavailable);
   }
   return { store, redis };

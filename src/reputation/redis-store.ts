@@ -188,7 +188,9 @@ export class RedisReputationStore implements ReputationStore {
     return calls(await this.ctx(), q);
   }
 
+  /** Also fails while the store refuses the keys' schema (a newer chut's): health must not say ready then. */
   async ping(): Promise<void> {
+    await this.ctx();
     this.roundTrips++;
     await this.redis.ping();
   }

@@ -1,5 +1,6 @@
 /** GET /healthz (public): every PBX connection and the store; 200 when all are ready, 503 otherwise. */
 import type { FastifyInstance } from 'fastify';
+import { SchemaError } from '../../reputation/index.js';
 import { withTimeout, type RouteContext } from '../context.js';
 
 const PING_TIMEOUT_MS = 1000;
@@ -21,7 +22,7 @@ export function registerHealth(app: FastifyInstance, ctx: RouteContext): void {
     } catch (err) {
       ctx.metrics.redisError('ping');
       // /healthz is public: say what failed, never how the store is reached.
-      store = { ready: false, error: /timed out/.test(String(err)) ? 'timeout' : 'unreachable' };
+      store = { ready: false, error: err instanceof SchemaError ? 'schema' : /timed out/.test(String(err)) ? 'timeout' : 'unreachable' };
     }
     const ok = store.ready && adapters.every((a) => a.ready);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', store, adapters });

@@ -1,0 +1,52 @@
+/** Keys written by a newer chut (a downgrade, or two versions on one prefix): refused, and said, never written into. */
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startChut } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { parsePolicy } from '../../src/rules/index.js';
+import { runChut } from '../helpers/cli.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const prefix = uniquePrefix('schema');
+let url = '';
+
+beforeAll(async () => {
+  url = await testRedisUrl();
+  const redis = new Redis(url);
+  await redis.hset(`${prefix}schema`, 'version', '2', 'buckets', '131071');
+  redis.disconnect();
+});
+afterAll(async () => removeKeys(url, prefix));
+
+it('chut run says so at start, rings every call, and /healthz answers 503 with the store error "schema"', async () => {
+  const logs: string[] = [];
+  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
+  const config = parseConfig({ store: 'redis', redis: { url, prefix }, http: { enabled: true, port: 0 } });
+  const chut = await startChut({ config, policy: parsePolicy('version: 1\ndefault: reject\nrules: []\n', 'test'), logger, pbx: false });
+  try {
+    const refused = logs.filter((l) => l.includes('Redis store refused'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/schema version 2; this chut understands version 1/);
+    const d = await chut.screening.screen({ pbx: 'asterisk-ari', callId: 'c1', callerNumber: '0612345678', callerName: '', dialled: '0100000000', receivedAt: Date.now() });
+    expect([d.route, d.degraded]).toEqual(['ring', true]);
+    const health = await fetch(`${chut.httpUrl}/healthz`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { store: unknown }).store).toEqual({ ready: false, error: 'schema' });
+  } finally {
+    await chut.stop();
+  }
+  const redis = new Redis(url);
+  try {
+    expect((await redis.keys(`${prefix}*`)).sort()).toEqual([`${prefix}schema`]); // nothing written beside it
+  } finally {
+    redis.disconnect();
+  }
+});
+
+it('a CLI command exits 78 (configuration) with the reason on one line, no stack trace', async () => {
+  const r = await runChut(['lookup', '0612345678'], { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: prefix });
+  expect(r.code).toBe(78);
+  expect(r.stderr.trim()).toMatch(/^chut lookup: Redis keys under "chuttest:schema:[0-9a-f]+:" use schema version 2; this chut understands version 1 and older\. Upgrade chut, or use another redis\.prefix\.$/);
+});
