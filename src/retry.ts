@@ -9,6 +9,13 @@ export function backoffDelay(attempt: number, baseMs = 250, capMs = 15_000, rand
   return Math.round(step / 2 + random() * (step / 2));
 }
 
+/**
+ * How long a PBX connection must stay up before a later drop starts the reconnect backoff from the beginning: a peer
+ * that accepts and then drops every connection (a proxy cutting sessions, a crash-looping PBX) must not get a
+ * reconnect every few hundred milliseconds.
+ */
+export const STABLE_CONNECTION_MS = 10_000;
+
 /** The default strategy: capped, jittered, never gives up (a PBX add-on must come back on its own). */
 export function defaultRetryStrategy(baseMs = 250, capMs = 15_000, random: () => number = Math.random): RetryStrategy {
   return (attempt) => backoffDelay(attempt, baseMs, capMs, random);

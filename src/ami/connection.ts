@@ -18,17 +18,11 @@ import { EventEmitter } from 'node:events';
 import { AmiClient, type AmiPacket } from './client.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
-import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
+import { defaultRetryStrategy, STABLE_CONNECTION_MS, type RetryStrategy } from '../retry.js';
 
 export { defaultRetryStrategy, type RetryStrategy };
 import { toAmiEvent, type AmiEvent } from './events.js';
 import { checkAction, credential, type AmiAction } from './values.js';
-
-/**
- * How long a session must stay logged in before a later drop starts the reconnect backoff from the beginning
- * (the same value as src/ari/connection.ts's, which does not export it).
- */
-export const STABLE_CONNECTION_MS = 10_000;
 
 export interface AmiConnectionOptions {
   host: string;

@@ -10,10 +10,7 @@ import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
 import type { ConnectionStatus } from '../screening/types.js';
 import { MAX_FRAME } from './events.js';
-import { defaultRetryStrategy, type RetryStrategy } from '../retry.js';
-
-/** How long a connection must stay up before a later drop starts the reconnect backoff from the beginning. */
-const STABLE_CONNECTION_MS = 10_000;
+import { defaultRetryStrategy, STABLE_CONNECTION_MS, type RetryStrategy } from '../retry.js';
 
 export { defaultRetryStrategy, type RetryStrategy };
 

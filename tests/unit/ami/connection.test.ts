@@ -1,7 +1,8 @@
 /** The AMI connection chut owns: no queue while disconnected, timeouts, backoff, credentials checked. */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmiNotReadyError, STABLE_CONNECTION_MS, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
+import { AmiNotReadyError, createAmiConnection, defaultRetryStrategy, type AmiConnection } from '../../../src/ami/connection.js';
+import { STABLE_CONNECTION_MS } from '../../../src/retry.js';
 import { AmiValueError } from '../../../src/ami/values.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAmiSimulator, header, type AmiSimulator } from '../../../src/sim/ami/index.js';
