@@ -153,7 +153,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     const finalRoute: FinalRoute = outcome === 'passed' ? 'ring'
       : outcome === 'failed' ? pending.decision.captcha?.onFail ?? config.captcha.onFail
       : outcome === 'timeout' ? pending.decision.captcha?.onTimeout ?? config.captcha.onTimeout : 'hung-up';
-    await screening.applyCaptchaOutcome(pending.decision.caller, outcome);
+    await screening.applyCaptchaOutcome(pending.decision.caller, outcome, pending.call.verstat);
     await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
   }
 
