@@ -90,7 +90,7 @@ export const configSchema = z.object({
     interDigitTimeoutMs: z.number().int().min(500).max(10_000).default(3000),
     /** Route after a failed captcha. */
     onFail: z.enum(['voicemail', 'reject']).default('voicemail'),
-    /** Route when the caller types nothing at all (silent autodialers). */
+    /** Route when the caller types nothing after the challenge (silent autodialers, robots blasting DTMF over the prompt). */
     onTimeout: z.enum(['voicemail', 'reject']).default('reject'),
     language: z.string().regex(/^[a-z]{2}$/).default('fr'),
     /** Prompts per language; the defaults exist in Asterisk's core sounds. */
