@@ -3,7 +3,8 @@
  * flags). Parsed once, frozen; every error is reported at once with its path. Imports nothing of ours.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { packageRoot } from './package-root.js';
 import { parseYamlText } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
 import { z } from 'zod';
@@ -386,8 +387,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   // a value an override (a command-line flag) replaced did not come from the environment
   const overridden = new Set(leafPaths(opts.overrides ?? {}));
   const config = withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
-  const base = file ? dirname(file) : resolve(cwd, 'config');
-  return { config, policyPath: resolve(base, config.policy), file };
+  return { config, policyPath: resolve(file ? dirname(file) : defaultConfigDir(cwd, config.policy), config.policy), file };
+}
+
+/** With no config file, the policy comes from ./config when it is there (a clone), else from the installed package:
+ * a `chut` on the PATH works from any directory. */
+function defaultConfigDir(cwd: string, policy: string): string {
+  const local = resolve(cwd, 'config');
+  return existsSync(resolve(local, policy)) ? local : join(packageRoot(), 'config');
 }
 
 /** Secret values, for log redaction and for never echoing them back. */
