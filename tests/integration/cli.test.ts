@@ -37,6 +37,7 @@ describe('chut CLI against the real Redis', () => {
       expect(h.stdout, cmd).toMatch(new RegExp(`usage: chut ${cmd}`));
     }
     expect((await runChut(['help', 'lookup'], env)).stdout).toMatch(/^usage: chut lookup/);
+    expect((await runChut(['demo', '--help'], env)).stdout).not.toMatch(/^\s+-c, --config/m); // the demo refuses it
     const bare = await runChut([], env); // no command is a usage error: the text goes to standard error
     expect([bare.code, bare.stdout]).toEqual([2, '']);
     expect(bare.stderr).toMatch(/usage: chut COMMAND/);

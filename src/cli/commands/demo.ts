@@ -1,7 +1,7 @@
 import { renderReport } from '../../report/index.js';
 import { DEMO_PBXS, type DemoPbx } from '../../sim/index.js';
 import type { Command } from '../command.js';
-import { GLOBAL_HELP, parse } from '../command.js';
+import { parse } from '../command.js';
 import { runDemo, type DemoRow } from '../demo/run-demo.js';
 import { renderTable } from '../demo/table.js';
 import { usageError } from '../errors.js';
@@ -41,7 +41,7 @@ CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
   --redis URL         run on this Redis (keys under --prefix, wiped first)
   --prefix P          Redis key prefix for the demo, wiped first; must contain "demo" (default chut-demo:)
   --json              machine-readable output
-${GLOBAL_HELP}`,
+  -h, --help          show this help`,
   async run(argv) {
     const { values } = parse(argv, {
       pbx: { type: 'string', default: 'asterisk' }, redis: { type: 'string' }, prefix: { type: 'string', default: 'chut-demo:' },
