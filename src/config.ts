@@ -101,8 +101,9 @@ export const configSchema = z.object({
     }),
   }).strict().prefault({}),
   reputation: z.object({
-    /** How long a caller who passed the captcha rings straight through. */
-    trustDays: z.number().positive().default(30),
+    /** How long a caller who passed the captcha rings straight through. At most 365: a number's reputation key lives
+     * 400 days after its latest call, and the trust must not outlive it. */
+    trustDays: z.number().positive().max(365).default(30),
     /** Scores halve after this many days without news. */
     halfLifeDays: z.number().positive().default(30),
     deltas: z.object({

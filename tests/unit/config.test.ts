@@ -129,3 +129,8 @@ describe('loadConfig without a config file', () => {
     expect(loadConfig({ env: {}, cwd: elsewhere }).policyPath).toBe(join(elsewhere, 'config', 'policy.yaml'));
   });
 });
+
+it('caps reputation.trustDays at 365: the Redis key that holds the trust lives 400 days after the latest call', () => {
+  expect(parseConfig({ reputation: { trustDays: 365 } }).reputation.trustDays).toBe(365);
+  expect(() => parseConfig({ reputation: { trustDays: 1000 } })).toThrow(/reputation\.trustDays/);
+});
