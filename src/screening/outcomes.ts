@@ -54,9 +54,20 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
     for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, score));
   }
 
+  async function reported(e164: string, now: number): Promise<boolean> {
+    return (await deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now })).reports > 0;
+  }
+
   async function apply(e164: string, event: ReputationEvent, verstat?: string | null): Promise<void> {
     const now = deps.clock();
-    const score = await deps.store.applyOutcome(outcomeUpdate(e164, event, rep, now));
+    const update = outcomeUpdate(e164, event, rep, now);
+    if (event.kind === 'captcha' && event.outcome === 'passed' && (await reported(e164, now))) {
+      // The household said spam (reports that do not blocklist: blockOnReport off): a call-centre agent who types
+      // the digits is a person, but must not be trusted past that. An allow report (the allowlist) takes it back.
+      update.trustedUntil = undefined;
+      deps.logger.info({ caller: e164 }, 'captcha passed by a number reported as spam: not trusted');
+    }
+    const score = await deps.store.applyOutcome(update);
     // A report already blocklists on its own (blockOnReport).
     if (event.kind === 'captcha' && shouldAutoBlock(score, rep.autoBlockScore)) await autoBlock(e164, score, now, verstat);
   }

@@ -179,6 +179,17 @@ describe('screening service', () => {
     expect((await store.lookup({ e164: '+33162000009', rateWindowsSec: [], blockDigits: 8, now: T0 })).trustedUntil).toBeGreaterThan(T0);
   });
 
+  it('a captcha pass does not trust a number the household reported as spam (reports that do not blocklist)', async () => {
+    const { screening } = setup({ config: { reputation: { blockOnReport: false } } });
+    await screening.reportNumber('+33162000010', 'spam', 'api');
+    const agent = await screening.handleCall(call('0162000010'), new FakeControl(['echo']));
+    expect([agent.decision.rule, agent.captcha, agent.finalRoute]).toEqual(['telemarketing', 'passed', 'ring']);
+    const again = await screening.handleCall(call('0162000010'), new FakeControl(['echo']));
+    expect(again.decision.rule).toBe('telemarketing'); // challenged again, not 'trusted'
+    await screening.handleCall(call('0162000011'), new FakeControl(['echo']));
+    expect((await screening.handleCall(call('0162000011'), new FakeControl())).decision.rule).toBe('trusted'); // unreported: trusted
+  });
+
   it('records a hang-up during the challenge', async () => {
     const { screening } = setup();
     const r = await screening.handleCall(call('anonymous'), new FakeControl(['hangup']));
