@@ -3,6 +3,7 @@
  * fixed names, all under the configured prefix. docs/redis-schema.md documents every one of them.
  */
 import { createHash } from 'node:crypto';
+import type { ListEntry } from '../phone/types.js';
 
 export const SCHEMA_VERSION = 1;
 /**
@@ -58,6 +59,25 @@ export function bucketOf(e164: string, buckets: number): { bucket: number; field
 
 export function numberFromBucket(bucket: number, field: string, buckets: number): string {
   return `+${Number(field) * buckets + bucket}`;
+}
+
+/**
+ * The order of an export, the same for the same entries however they were added (backups can be compared with
+ * diff): the allowlist, then the blocklist; numbers in bucket order (the order the Redis store reads them in,
+ * without holding a whole list in memory), then prefixes by text.
+ */
+export function exportOrder(buckets: number): (a: { list: string; entry: ListEntry }, b: { list: string; entry: ListEntry }) => number {
+  const rank = (e: ListEntry): [number, number, number, string] => {
+    if (e.kind === 'prefix') return [1, 0, 0, e.prefix];
+    const { bucket, field } = bucketOf(e.e164, buckets);
+    return [0, bucket, Number(field), ''];
+  };
+  return (a, b) => {
+    if (a.list !== b.list) return a.list < b.list ? -1 : 1;
+    const [ka, ba, fa, pa] = rank(a.entry);
+    const [kb, bb, fb, pb] = rank(b.entry);
+    return ka - kb || ba - bb || fa - fb || (pa < pb ? -1 : pa > pb ? 1 : 0);
+  };
 }
 
 export function hourKey(ms: number): string {

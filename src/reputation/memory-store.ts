@@ -7,7 +7,7 @@ import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
-import { actionPart, blockOf, candidatePrefixes, dayKey, hourKey, idPart, isE164, targetPart } from './keys.js';
+import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
 import { addDay, addHour, dayLeaders, daysBetween, emptyStats, statFields, statsPlan, topOf, TOP_SET_CAP } from './stats.js';
@@ -190,7 +190,7 @@ export class MemoryReputationStore implements ReputationStore {
   }
 
   async *exportLists(): AsyncIterable<ListRecord> {
-    for (const r of [...this.lists.values()]) yield structuredClone(r);
+    for (const r of [...this.lists.values()].sort(exportOrder(DEFAULT_BUCKETS))) yield structuredClone(r);
   }
 
   async stats(q: StatsQuery): Promise<Stats> {

@@ -210,27 +210,40 @@ async function* scanKeys(ctx: RedisCtx, pattern: string): AsyncGenerator<string[
   } while (cursor !== '0');
 }
 
-/** Every entry of both lists: SCAN over the buckets, then the prefix hashes. */
+const EXPORT_BUCKETS_PER_PIPELINE = 1000;
+const byNumber = (a: [string, string], b: [string, string]) => Number(a[0]) - Number(b[0]);
+
+/**
+ * Every entry of both lists, in exportOrder (keys.ts): the same export for the same entries. SCAN finds the
+ * buckets that exist (their indices only are held), which are then read in ascending order.
+ */
 export async function* exportLists(ctx: RedisCtx): AsyncGenerator<ListRecord> {
   const dicts = await loadDicts(ctx);
   for (const list of LISTS) {
     const start = ctx.k.bucket(list, 0).length - 1;
+    const buckets: number[] = [];
     for await (const keys of scanKeys(ctx, ctx.k.bucketPattern(list))) {
-      const p = ctx.redis.pipeline();
-      for (const key of keys) p.hgetall(key);
-      const hashes = (await run(ctx, p)) as Array<Record<string, string>>;
-      for (const [i, key] of keys.entries()) {
+      for (const key of keys) {
         const bucket = Number(key.slice(start));
-        if (!Number.isSafeInteger(bucket)) continue;
-        for (const [field, value] of Object.entries(hashes[i] ?? {})) {
+        if (Number.isSafeInteger(bucket) && bucket >= 0) buckets.push(bucket);
+      }
+    }
+    buckets.sort((a, b) => a - b);
+    for (let i = 0; i < buckets.length; i += EXPORT_BUCKETS_PER_PIPELINE) {
+      const batch = buckets.slice(i, i + EXPORT_BUCKETS_PER_PIPELINE);
+      const p = ctx.redis.pipeline();
+      for (const bucket of batch) p.hgetall(ctx.k.bucket(list, bucket));
+      const hashes = (await run(ctx, p)) as Array<Record<string, string>>;
+      for (const [j, bucket] of batch.entries()) {
+        for (const [field, value] of Object.entries(hashes[j] ?? {}).sort(byNumber)) {
           const rec = decode(list, { kind: 'number', e164: numberFromBucket(bucket, field, ctx.buckets) }, value, dicts);
           if (rec) yield rec;
         }
       }
     }
     ctx.trip();
-    const prefixes = await ctx.redis.hgetall(ctx.k.prefixes(list));
-    for (const [field, value] of Object.entries(prefixes)) {
+    const prefixes = Object.entries(await ctx.redis.hgetall(ctx.k.prefixes(list))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [field, value] of prefixes) {
       const rec = decode(list, { kind: 'prefix', prefix: `+${field}` }, value, dicts);
       if (rec) yield rec;
     }

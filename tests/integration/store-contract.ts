@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord, ListRecord, ReputationStore } from '../../src/reputation/types.js';
-import { applyScoreDelta, decayScore, formatExport, parseImport, windowMember } from '../../src/reputation/index.js';
+import { applyScoreDelta, decayScore, DEFAULT_BUCKETS, formatExport, parseImport, windowMember } from '../../src/reputation/index.js';
+import { exportOrder } from '../../src/reputation/keys.js';
 
 const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
 const HOUR = 3_600_000;
@@ -337,6 +338,25 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       const bad = { ...rec({ entry: num('+33612345679') }), entry: { kind: 'number', e164: '33 bad' } } as ListRecord;
       await expect(store.importList([good, bad])).rejects.toThrow();
       expect(await store.getListEntry(good.entry)).toEqual([]);
+    });
+
+    it('exports the same entries in the same order however they were added (exportOrder): backups compare with diff', async () => {
+      const records = [
+        rec({ entry: num('+33612345678') }), rec({ entry: num('+33612345679') }), rec({ entry: num('+12025550143') }),
+        rec({ entry: num('+33612345670') }), rec({ entry: num(`+${33_612_345_678 + DEFAULT_BUCKETS}`) }),
+        rec({ list: 'allow', entry: num('+4915112345678') }), rec({ list: 'allow', entry: pre('+3393') }),
+        rec({ entry: pre('+331629') }), rec({ entry: pre('+33162') }), rec({ entry: pre('+4930') }),
+      ];
+      const expected = [...records].sort(exportOrder(DEFAULT_BUCKETS));
+      await store.importList(records);
+      expect(await collect(store.exportLists())).toEqual(expected);
+      const other = await create();
+      try {
+        for (const r of [...records].reverse()) await other.addListEntry(r);
+        expect(await collect(other.exportLists())).toEqual(expected);
+      } finally {
+        await other.close();
+      }
     });
 
     it('round-trips every list entry through export → parseImport(chut) → import', async () => {
