@@ -1,6 +1,7 @@
 /** The rules engine: policy files, the pure evaluator, built-in packs. */
 export { parsePolicy, loadPolicyFile, lookupNeeds } from './policy.js';
 export { evaluate } from './evaluate.js';
+export { policyWarnings } from './lint.js';
 export { PolicyError } from './errors.js';
 export type { Policy, PolicyRule, Condition, EvalContext } from './policy-types.js';
 export type { PolicySpec, RuleSpec, WhenSpec } from './spec.js';

@@ -308,6 +308,15 @@ describe('chut CLI against the real Redis', () => {
     expect(badPolicy.stderr).toMatch(/default/);
   });
 
+  it('check-config warns of rules that can never decide a call (exit 0: the policy is valid)', async () => {
+    const policy = join(dir, 'unreachable.yaml');
+    writeFileSync(policy, 'version: 1\ndefault: ring\nrules:\n  - name: robots\n    when: { name: { contains: [ROBOT] } }\n    action: reject\n' +
+      '  - name: robots-to-voicemail\n    when: { name: { contains: [ROBOT] } }\n    action: voicemail\n');
+    const r = await runChut(['check-config', '--policy', policy], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('warning: rule "robots-to-voicemail" is never reached: rule "robots" before it has the same conditions');
+  });
+
   it('check-config notes an Asterisk voicemail route with no routes.voicemailMailbox (the box named after the DID rarely exists)', async () => {
     const ari = join(dir, 'ari-no-box.yaml');
     writeFileSync(ari, 'ari:\n  enabled: true\n');

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
 import type { Config } from '../../config.js';
-import type { Policy } from '../../rules/index.js';
+import { policyWarnings, type Policy } from '../../rules/index.js';
 
 /** Whether any decision of this policy can end in voicemail: a rule or the default, or a captcha that fails or times out. */
 function canRouteToVoicemail(policy: Policy, captcha: Config['captcha']): boolean {
@@ -29,7 +29,7 @@ ${GLOBAL_HELP}`,
     const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
-    const notes: string[] = [];
+    const notes: string[] = policyWarnings(policy).map((w) => `warning: ${w}\n`);
     // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode
     // every call rings anyway.
     if (c.ari.enabled && policy.mode !== 'shadow' && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {

@@ -1,4 +1,5 @@
 import { startChut } from '../../app.js';
+import { policyWarnings } from '../../rules/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliSetup } from '../context.js';
@@ -39,6 +40,7 @@ ${GLOBAL_HELP}`,
       const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
+      for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
         throw listenError(err) ?? err;
       });

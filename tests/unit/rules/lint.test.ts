@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy, policyWarnings } from '../../../src/rules/index.js';
+
+const warnings = (rules: string) => policyWarnings(parsePolicy(`version: 1\ndefault: ring\nrules:\n${rules}`, 'test'));
+
+describe('policy warnings (valid rules that can never decide a call)', () => {
+  it('a rule with the same conditions as an earlier one is never reached, whatever order its keys are written in', () => {
+    expect(warnings(`  - name: robots
+    when: { name: { contains: [ROBOT] }, caller: [valid] }
+    action: reject
+  - name: robots-again
+    when: { caller: [valid], name: { contains: [ROBOT] } }
+    action: voicemail
+`)).toEqual(['rule "robots-again" is never reached: rule "robots" before it has the same conditions']);
+  });
+
+  it('a rule for withheld or invalid callers that needs a number never matches', () => {
+    expect(warnings(`  - name: hidden-telemarketers
+    when: { caller: [withheld, invalid], pack: [fr-npv], rate: { calls: 3, within: 10m, per: number } }
+    action: reject
+  - name: hidden
+    when: { caller: [withheld] }
+    action: captcha
+  - name: listed-or-hidden
+    when: { caller: [withheld, valid], list: block }
+    action: reject
+`)).toEqual(['rule "hidden-telemarketers" never matches: it is for withheld/invalid callers, who have no number for pack, rate']);
+  });
+
+  it('the shipped policy has none', async () => {
+    const { loadPolicyFile } = await import('../../../src/rules/index.js');
+    const { join } = await import('node:path');
+    expect(policyWarnings(loadPolicyFile(join(process.cwd(), 'config', 'policy.yaml')))).toEqual([]);
+  });
+});
