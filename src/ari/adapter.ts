@@ -4,6 +4,7 @@
  */
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
 import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
+import { missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
 import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
 import { createAriReleaser, releaseWithin } from './release.js';
@@ -46,8 +47,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     rest, logger: log, ringLabel: ROUTE_LABELS.ring, requestTimeoutMs: config.ari.requestTimeoutMs,
     ...(options.releaseRetryStrategy ? { retryStrategy: options.releaseRetryStrategy } : {}),
   });
+  const missingSounds = new Set<string>();
   const callDeps: CallDeps = {
-    config, screening: deps.screening, logger: log, rest, live, release: releaser.release,
+    config, screening: deps.screening, logger: log, rest, live, release: releaser.release, missingSounds,
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };
   let sweepTimer: NodeJS.Timeout | null = null;
@@ -113,7 +115,21 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     }
     if (sweepTimer) clearTimeout(sweepTimer);
     sweepTimer = setTimeout(() => { sweepTimer = null; void sweepOrphans(); }, options.orphanSweepDelayMs ?? 1000);
+    void checkDigitSounds();
   });
+
+  /** Once per connection: Asterisk may have been restarted with other sounds installed. */
+  async function checkDigitSounds(): Promise<void> {
+    const missing = await missingDigitSounds(rest);
+    const before = missingSounds.size;
+    missingSounds.clear();
+    for (const id of missing) missingSounds.add(id);
+    if (missing.length) {
+      log.error({ missing }, 'ARI: Asterisk lacks digit sounds the captcha speaks: a challenge holding one rings instead (install the core sounds)');
+    } else if (before) {
+      log.info('ARI: the captcha digit sounds are all there again');
+    }
+  }
 
   return {
     name: 'asterisk-ari',

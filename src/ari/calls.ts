@@ -22,6 +22,8 @@ export interface CallDeps {
   /** Hands a channel whose `continue` kept failing to the release list, which retries it until Asterisk lets it go. */
   release: (channelId: string, opts?: ReleaseOptions) => void;
   playbackTimeoutMs?: number;
+  /** Digit sounds Asterisk said it lacks (digit-sounds.ts), kept up to date by the adapter. */
+  missingSounds?: ReadonlySet<string>;
   /** A session still open after this long is dropped from the map (a safety net against leaks). */
   maxCallMs?: number;
 }
@@ -59,7 +61,7 @@ async function withSession(deps: CallDeps, ev: StasisStart, answerBound: boolean
   const { routes, captcha } = deps.config;
   const control = createAriControl({
     rest: deps.rest, session, logger: log, rejectStyle: routes.reject, language: captcha.language,
-    labels: ROUTE_LABELS, ...(answerBound ? { answerBoundS: answerBoundS(captcha, deps.playbackTimeoutMs) } : {}),
+    labels: ROUTE_LABELS, ...(deps.missingSounds ? { missingSounds: deps.missingSounds } : {}), ...(answerBound ? { answerBoundS: answerBoundS(captcha, deps.playbackTimeoutMs) } : {}),
     ...(deps.playbackTimeoutMs ? { playbackTimeoutMs: deps.playbackTimeoutMs } : {}),
   });
   const evict = setTimeout(() => {

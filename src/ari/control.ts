@@ -26,6 +26,8 @@ export interface AriControlOptions {
   labels: RouteLabels;
   rejectStyle: RejectStyle;
   language: string;
+  /** Sounds Asterisk said it lacks: a playback that needs one is refused (the call rings) rather than half heard. */
+  missingSounds?: ReadonlySet<string>;
   /** Longest wait for a PlaybackFinished that may never come (events lost while the WebSocket was down). */
   playbackTimeoutMs?: number;
   /** Delays between `continue` retries after a failure other than "channel gone". */
@@ -201,6 +203,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       if (armDigits) session.keepDigits();
       return;
     }
+    const lacking = playbacks.flat().map((uri) => uri.slice('sound:'.length)).filter((sound) => o.missingSounds?.has(sound));
+    if (lacking.length) throw new Error(`ARI: prompt cannot play: Asterisk has no sound ${[...new Set(lacking)].join(', ')}`);
     // Digits typed before the end of the last playback are discarded: each playback re-arms the buffer.
     for (const media of playbacks) await playOne(media, armDigits);
   }

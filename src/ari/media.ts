@@ -9,8 +9,8 @@
  * a caller whose Asterisk lacks the digit sounds would hear nothing and be judged a robot. The digits are played as
  * `sound:digits/4`, `sound:digits/7`… in one playback: if the digit sounds are missing (Asterisk falls back from the
  * captcha language to its default one, so: missing in both, e.g. an install without the core sounds), the last one
- * fails and the call rings. (A single missing digit file other than the last still goes unnoticed; checking each
- * digit would take one request per digit.)
+ * fails and the call rings. A single missing digit file other than the last would go unnoticed: the adapter asks
+ * Asterisk for the ten digit sounds once per connection (digit-sounds.ts) and a challenge holding one it lacks rings.
  */
 import type { PromptItem } from '../screening/types.js';
 

@@ -135,6 +135,33 @@ describe('fail-open on REST and frame faults', () => {
     }
   });
 
+  it('one digit sound missing: chut learns it from GET /sounds at connection, and only a challenge holding that digit rings', async () => {
+    h.sim.faults.missingSounds.add('digits/7');
+    try {
+      h.sim.faults.dropWebSockets(); // the check runs once per connection
+      await eventually(() => !h.sim.registered(), 2000, 'the app to be unregistered');
+      await h.sim.waitForChut(10_000);
+      await eventually(() => h.logs.some((l) => l.includes('Asterisk lacks digit sounds') && l.includes('digits/7')), 5000, 'the error line');
+      const seen = { rang: 0, passed: 0 };
+      for (let i = 0; i < 40 && (seen.rang === 0 || seen.passed === 0); i++) {
+        const out = await h.sim.placeCall(call(`CAPTCHA digit seven ${i}`, { kind: 'types-what-it-hears' }));
+        if (out.route === 'ring' && out.heardDigits === '') {
+          seen.rang++; // a challenge with a 7: never half spoken, never judged
+        } else {
+          expect(out).toMatchObject({ route: 'ring', answered: true });
+          expect(out.heardDigits).toMatch(/^[0-689]{4}$/);
+          seen.passed++;
+        }
+      }
+      expect(seen.rang).toBeGreaterThan(0);
+      expect(seen.passed).toBeGreaterThan(0);
+      const records = (await h.chut.store.calls({ limit: 100 })).calls.filter((c) => c.callerName.startsWith('CAPTCHA digit seven'));
+      expect(records.filter((c) => c.captcha === 'failed')).toEqual([]);
+    } finally {
+      h.sim.faults.missingSounds.clear();
+    }
+  });
+
   it('a StasisStart chut cannot read (a 600-character caller name) still leaves Stasis towards ring', async () => {
     const out = await h.sim.placeCall({ ...call('x'.repeat(600)), maxDurationMs: 5000 });
     expect(out.route).toBe('ring');

@@ -108,7 +108,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       loaded: () => !this.faults.voicemailUnloaded,
       exists: (box: string) => boxes.has(box.includes('@') ? box : `${box}@default`),
     };
-    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now() };
+    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now(), soundExists: (name) => !this.faults.missingSounds.has(name) };
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),

@@ -21,6 +21,7 @@ export interface RestState {
   playbacks: Map<string, PlaybackData>;
   voicemail: SimVoicemail;
   startedAt: number;
+  soundExists(name: string): boolean;
 }
 
 const msg = (status: number, message: string, statusText?: string): RestReply =>
@@ -122,6 +123,11 @@ export function route(s: RestState, method: string, path: string, q: URLSearchPa
   const [resource, id, action] = parts;
   if (resource === 'asterisk' && id === 'info' && method === 'GET') return { status: 200, body: asteriskInfoJson(s.startedAt) };
   if (resource === 'applications') return applications(s, method, parts.slice(1), q);
+  // res/ari/resource_sounds.c: the id is one path segment (`digits%2F7`); Asterisk decodes each segment after
+  // splitting, as this does. Every sound of the fake exists in English as gsm.
+  if (resource === 'sounds' && id && parts.length === 2 && method === 'GET') {
+    return s.soundExists(id) ? { status: 200, body: { id, formats: [{ language: 'en', format: 'gsm' }] } } : msg(404, 'Sound not found', 'Not Found');
+  }
   if (resource === 'playbacks' && id) {
     const pb = s.playbacks.get(id);
     if (!pb || !s.channels.get(pb.channelId)?.inStasis) return msg(404, 'Playback not found');
