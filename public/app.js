@@ -1,7 +1,10 @@
 // chut dashboard: plain ES module, no build step. Every value from the API is shown with textContent
 // (caller names and numbers come from strangers); nothing is ever written as HTML.
-const ROUTES = ['ring', 'captcha', 'voicemail', 'reject'];
-const COLOURS = { ring: '#2e7d32', captcha: '#f9a825', voicemail: '#1565c0', reject: '#c62828' };
+// every route a call can end on (src/screening/types.ts FinalRoute); a route this page does not know yet still gets
+// a grey series and badge, so the charts always add up to the tiles
+const ROUTES = ['ring', 'captcha', 'voicemail', 'reject', 'hung-up'];
+const COLOURS = { ring: '#2e7d32', captcha: '#f9a825', voicemail: '#1565c0', reject: '#c62828', 'hung-up': '#6a1b9a' };
+const OTHER_COLOUR = '#757575';
 const TOKEN_KEY = 'chut-token';
 const $ = (id) => document.getElementById(id);
 const charts = {};
@@ -49,7 +52,7 @@ function el(tag, text, className) {
   return node;
 }
 function routeBadge(route) {
-  return el('span', route, `route ${ROUTES.includes(route) ? route : ''}`);
+  return el('span', route, `route ${ROUTES.includes(route) ? route : 'other'}`);
 }
 function setStatus(text, isError = false) {
   $('status').textContent = text;
@@ -67,10 +70,13 @@ function localMidnight(daysAgo = 0) {
 function hourDate(key) {
   return new Date(`${key}:00:00Z`);
 }
+/** One series per route with calls in the labelled buckets: the known routes in order, then any other one. */
 function routeSeries(buckets, labels) {
-  const used = ROUTES.filter((r) => labels.some((l) => (buckets.get(l) || {})[r]));
+  const seen = new Set();
+  for (const l of labels) for (const [r, n] of Object.entries(buckets.get(l) || {})) if (n) seen.add(r);
+  const used = [...ROUTES.filter((r) => seen.has(r)), ...[...seen].filter((r) => !ROUTES.includes(r)).sort()];
   return (used.length ? used : ['ring']).map((r) => ({
-    label: r, backgroundColor: COLOURS[r], data: labels.map((l) => (buckets.get(l) || {})[r] || 0),
+    label: r, backgroundColor: COLOURS[r] || OTHER_COLOUR, data: labels.map((l) => (buckets.get(l) || {})[r] || 0),
   }));
 }
 function drawChart(id, labels, datasets) {

@@ -54,6 +54,20 @@ async function api(path: string): Promise<Json> {
   return res.json();
 }
 
+interface ChartSum { series: string[]; total: number }
+
+/** Each chart's series names and the sum of all its bars. */
+async function chartSums(page: Page): Promise<{ today: ChartSum; week: ChartSum }> {
+  return page.evaluate(() => {
+    const C = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string; data: number[] }> } } } }).Chart;
+    const sum = (id: string) => {
+      const sets = C.getChart(id).data.datasets;
+      return { series: sets.map((d) => d.label), total: sets.reduce((s, d) => s + d.data.reduce((a, b) => a + b, 0), 0) };
+    };
+    return { today: sum('chart-today'), week: sum('chart-week') };
+  });
+}
+
 /** Opens the dashboard, answers the token prompt and waits for the data. Collects page errors. */
 async function openDashboard(page: Page, errors: string[]): Promise<void> {
   page.on('pageerror', (err) => errors.push(String(err)));
@@ -81,6 +95,8 @@ beforeAll(async () => {
   for (let i = 0; i < 4; i++) expect(await place(`+3361234560${i}`, names[i])).toBe('ring');
   expect(await place('anonymous', '', ['echo'])).toBe('ring');
   expect(await place('anonymous', '', ['silent', 'silent', 'silent'])).not.toBe('ring');
+  // callers who leave during the captcha: their route is `hung-up`, which the charts must count like any other
+  for (let i = 0; i < 2; i++) expect(await place('anonymous', '', ['hangup'])).toBe('hung-up');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 60_000);
 
@@ -102,7 +118,8 @@ describe('dashboard', () => {
     // the week is the chart's 7 local days: today and the 6 before, from local midnight
     expect(Date.parse(since as string) - Date.parse(weekSince as string)).toBeGreaterThanOrEqual(6 * 86_400_000 - 3_600_000);
     const week = await api(`/api/stats?since=${encodeURIComponent(weekSince as string)}`);
-    expect(today.total).toBe(9);
+    expect(today.total).toBe(11);
+    expect(today.byRoute['hung-up']).toBe(2);
     expect(await page.textContent('#calls-today')).toBe(String(today.total));
     expect(await page.textContent('#rejected-today')).toBe(String(today.byRoute.reject));
     expect(await page.textContent('#calls-week')).toBe(String(week.total));
@@ -119,7 +136,52 @@ describe('dashboard', () => {
     // Both charts were drawn (Chart.js loaded from this server) and nothing broke, CSP included.
     expect(await page.evaluate(() => typeof (window as unknown as { Chart?: unknown }).Chart)).toBe('function');
     expect(await page.locator('canvas#chart-today').evaluate((el: HTMLCanvasElement) => el.width > 0)).toBe(true);
+    // every call is in the charts, hung-up ones included: the bars add up to the tiles
+    const sums = await chartSums(page);
+    expect(sums.today).toMatchObject({ total: today.total });
+    expect(sums.week).toMatchObject({ total: week.total });
+    expect(sums.today.series).toContain('hung-up');
+    // and a hung-up call has its own badge colour, not the grey of an unknown route
+    const badge = page.locator('#latest-calls .route', { hasText: 'hung-up' }).first();
+    expect(await badge.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(106, 27, 154)');
     await page.screenshot({ path: join(SHOTS, 'dashboard-desktop.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('charts a route it does not know under its own grey series rather than dropping its calls', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    // a newer chut could add a route: the page must still count it
+    await page.route('**/api/stats?*', async (route) => {
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res }); // the 401 that asks for the token
+      const body = await res.json();
+      const hour = new Date().toISOString().slice(0, 13);
+      body.byHour[hour] = { ...(body.byHour[hour] || {}), 'sent-to-fax': 3 };
+      body.byRoute['sent-to-fax'] = 3;
+      body.total += 3;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.route('**/api/calls?*', async (route) => {
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res });
+      const body = await res.json();
+      body.calls[0] = { ...body.calls[0], route: 'sent-to-fax' };
+      await route.fulfill({ response: res, json: body });
+    });
+    await openDashboard(page, errors);
+    const sums = await chartSums(page);
+    expect(sums.today.series).toContain('sent-to-fax');
+    expect(sums.today.total).toBe(Number(await page.textContent('#calls-today')));
+    expect(sums.week.total).toBe(Number(await page.textContent('#calls-week')));
+    const colours = await page.evaluate(() => {
+      const C = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string; backgroundColor: string }> } } } }).Chart;
+      return C.getChart('chart-today').data.datasets.find((d) => d.label === 'sent-to-fax')?.backgroundColor;
+    });
+    expect(colours).toBe('#757575');
+    const badge = page.locator('#latest-calls .route', { hasText: 'sent-to-fax' });
+    expect(await badge.getAttribute('class')).toBe('route other');
     expect(errors).toEqual([]);
     await page.close();
   });
