@@ -58,6 +58,17 @@ function setStatus(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
 }
+/** After a failed refresh the tiles and charts still show the last figures: say so, and how old they are. */
+let shownAt = null;
+function markStale(stale) {
+  for (const section of document.querySelectorAll('.tiles, .charts')) {
+    section.classList.toggle('stale', stale);
+    if (stale) section.dataset.stale = 'true'; else delete section.dataset.stale;
+  }
+  const note = $('stale-note');
+  note.textContent = stale && shownAt ? `The last refresh failed: these figures are from ${shownAt}.` : '';
+  note.hidden = !(stale && shownAt);
+}
 
 // ---- stats → tiles and charts
 /** Local midnight `daysAgo` days back, as an ISO time (the API counts whole UTC hours from there). */
@@ -170,10 +181,13 @@ async function refresh() {
     renderToday(today);
     renderWeek(week);
     await loadCalls();
-    setStatus(`updated ${new Date().toLocaleTimeString()}`);
+    shownAt = new Date().toLocaleTimeString();
+    setStatus(`updated ${shownAt}`);
+    markStale(false);
     document.body.dataset.loaded = 'true';
   } catch (err) {
-    setStatus(err.message, true);
+    setStatus(`refresh failed: ${err.message}`, true);
+    markStale(true);
   }
 }
 

@@ -186,6 +186,38 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('shows a failed refresh as an error on the header and marks the figures left on screen as stale', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    const statusStyle = () => page.$eval('#status', (e) => ({ color: getComputedStyle(e).color, weight: getComputedStyle(e).fontWeight }));
+    const normal = await statusStyle();
+    const calls = await page.textContent('#calls-today');
+    expect(await page.getAttribute('.tiles', 'class')).toBe('tiles');
+    await page.route('**/api/stats?*', (route) => route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the store is not answering' } }));
+    await page.click('#refresh');
+    await expect.poll(() => page.textContent('#status')).toMatch(/the store is not answering/);
+    // readable on the dark header, and unlike the normal status line
+    expect(await statusStyle()).toEqual({ color: 'rgb(255, 171, 145)', weight: '700' });
+    expect(normal.color).not.toBe('rgb(255, 171, 145)');
+    // the last figures stay, marked as old
+    expect(await page.textContent('#calls-today')).toBe(calls);
+    expect(await page.getAttribute('.tiles', 'data-stale')).toBe('true');
+    expect(await page.locator('.tiles.stale').count()).toBe(1);
+    expect(await page.isVisible('#stale-note')).toBe(true);
+    expect(await page.textContent('#stale-note')).toMatch(/last refresh failed/);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-stale.png') });
+    // the next good refresh clears it all
+    await page.unroute('**/api/stats?*');
+    await page.click('#refresh');
+    await expect.poll(() => page.textContent('#status')).toMatch(/^updated /);
+    expect(await statusStyle()).toEqual(normal);
+    expect(await page.locator('.stale').count()).toBe(0);
+    expect(await page.isVisible('#stale-note')).toBe(false);
+    expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('blocks a number through the UI; its next call is rejected; the search box explains it', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
