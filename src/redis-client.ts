@@ -71,7 +71,10 @@ export function closeClientWithStore<S extends { close(): Promise<void> }>(store
   const closeStore = store.close.bind(store);
   store.close = async () => {
     await closeStore();
-    await redis.quit().catch(() => redis.disconnect());
+    await redis.quit().catch(() => undefined);
+    // quit() leaves the Sentinel failover detector's own connections open (ioredis 6 closes them only in
+    // disconnect()): the process would never exit
+    redis.disconnect();
   };
   return store;
 }

@@ -12,6 +12,16 @@ import { Redis } from 'ioredis';
 
 export const SENTINEL_MASTER_NAME = 'chutha';
 
+/** Every redis-server these tests started and that still runs: a setup cut short by a test timeout finishes in the
+ * background, out of any test's reach, so the file kills them all at the end (and the process on exit). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => killAllRedisProcesses());
+
+export function killAllRedisProcesses(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** Whether this machine can run the setup (the `redis-server` binary). */
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -75,6 +85,8 @@ export async function startSentinelSetup(opts: SentinelOptions = {}): Promise<Se
   const start = async (port: number, args: string[], password: string | undefined): Promise<RedisNode> => {
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     children.push(child);
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100, ...(password ? { password } : {}) });
     admin.on('error', () => undefined); // killed on purpose in the tests
     admins.push(admin);

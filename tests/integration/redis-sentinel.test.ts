@@ -3,14 +3,18 @@
  * and goes back to screening, on the promoted replica's copy of the lists, once Sentinel has failed over; a
  * switchover with both nodes alive moves its writes to the new master.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
-import { SENTINEL_MASTER_NAME, redisServerInstalled, startSentinelSetup, waitFor, type SentinelOptions, type SentinelSetup } from '../helpers/redis-sentinel.js';
+import { runChut } from '../helpers/cli.js';
+import { SENTINEL_MASTER_NAME, killAllRedisProcesses, redisServerInstalled, startSentinelSetup, waitFor, type SentinelOptions, type SentinelSetup } from '../helpers/redis-sentinel.js';
 
 const PREFIX = 'chuttest:ha:';
 const BLOCKED = '+33612345678';
@@ -86,6 +90,7 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     await running?.stop();
     await setup?.stop();
   });
+  afterAll(() => killAllRedisProcesses());
 
   it('screens through Sentinel: the master it names holds the lists, the records and the counters', async () => {
     const ha = await start();
@@ -164,6 +169,22 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     expect(calls - callsBeforeSwitch).toBeGreaterThan(10); // the window this test is about did happen
     const d = await screenAndRecord(chut, 1000);
     expect([d.route, d.rule, d.degraded ?? false]).toEqual(['reject', 'blocklist', false]);
+  });
+
+  it('a CLI command through Sentinel exits once done (the failover detector\'s Sentinel connections are closed too)', async () => {
+    const ha = await start();
+    const dir = mkdtempSync(join(tmpdir(), 'chut-ha-cli-'));
+    try {
+      const config = join(dir, 'chut.yaml');
+      writeFileSync(config, `redis:\n  prefix: "${PREFIX}"\n  sentinel:\n    name: ${SENTINEL_MASTER_NAME}\n    hosts:\n      - { host: 127.0.0.1, port: ${ha.sentinel.port} }\n`);
+      const t0 = Date.now();
+      const r = await runChut(['block', '0612345678', '--config', config], {}, { timeoutMs: 20_000 });
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toMatch(/blocklisted \+33612345678/);
+      expect(Date.now() - t0).toBeLessThan(15_000); // it hung until killed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a Sentinel with its own password and Redis with another: redisPassword is Redis\'s, password the Sentinel\'s', async () => {
