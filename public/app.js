@@ -1,11 +1,16 @@
 // chut dashboard: plain ES module, no build step. Every value from the API is shown with textContent
 // (caller names and numbers come from strangers); nothing is ever written as HTML.
+
 // every route a call can end on (src/screening/types.ts FinalRoute); a route this page does not know yet still gets
 // a grey series and badge, so the charts always add up to the tiles
 const ROUTES = ['ring', 'captcha', 'voicemail', 'reject', 'hung-up'];
 const COLOURS = { ring: '#2e7d32', captcha: '#f9a825', voicemail: '#1565c0', reject: '#c62828', 'hung-up': '#6a1b9a' };
 const OTHER_COLOUR = '#757575';
 const TOKEN_KEY = 'chut-token';
+/** Auto-refresh: this long after the previous refresh ended (never on a timer that ignores a slow server). */
+const REFRESH_EVERY_MS = 60_000;
+/** A request with no answer by then is aborted: a hung server must not leave requests piling up. */
+const REQUEST_TIMEOUT_MS = 15_000;
 const $ = (id) => document.getElementById(id);
 const charts = {};
 let nextCalls = null;
@@ -29,13 +34,34 @@ function askToken() {
   return tokenPrompt;
 }
 
+/**
+ * One API request, aborted after REQUEST_TIMEOUT_MS (the time spent on the token prompt does not count) or when
+ * `options.signal` aborts (a newer refresh replaced the one that sent it).
+ */
 async function api(path, options = {}, retried = false) {
+  const { signal, ...init } = options;
   const token = window.sessionStorage.getItem(TOKEN_KEY);
-  const headers = { ...(options.headers || {}) };
+  const headers = { ...(init.headers || {}) };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(path, { ...options, headers });
+  const controller = new window.AbortController();
+  let timedOut = false;
+  const timer = window.setTimeout(() => { timedOut = true; controller.abort(); }, REQUEST_TIMEOUT_MS);
+  const cancel = () => controller.abort();
+  if (signal && signal.aborted) cancel();
+  else if (signal) signal.addEventListener('abort', cancel, { once: true });
+  let res;
+  let body;
+  try {
+    res = await fetch(path, { ...init, headers, signal: controller.signal });
+    body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  } catch (err) {
+    if (timedOut) throw new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`, { cause: err });
+    throw err;
+  } finally {
+    window.clearTimeout(timer);
+    if (signal) signal.removeEventListener('abort', cancel);
+  }
   if (res.status === 401 && !retried && (await askToken())) return api(path, options, true);
-  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new Error(body && body.message ? body.message : `HTTP ${res.status}`);
     err.needsForce = Boolean(body && body.needsForce);
@@ -156,36 +182,73 @@ function callRow(c) {
     route, el('td', c.rule, 'rule'), el('td', (c.reasons || []).join('; '), 'reasons'));
   return tr;
 }
-async function loadCalls(append = false) {
+function fetchCalls(before, signal) {
   const qs = new URLSearchParams({ limit: '20' });
-  if (append && nextCalls) qs.set('before', nextCalls);
-  const page = await api(`/api/calls?${qs}`);
+  if (before) qs.set('before', before);
+  return api(`/api/calls?${qs}`, { signal });
+}
+function showCalls(page, append) {
   const body = $('latest-calls').tBodies[0];
   if (!append) body.replaceChildren();
   for (const c of page.calls) body.append(callRow(c));
   nextCalls = page.next;
   $('older').hidden = !nextCalls;
 }
+async function loadOlder() {
+  showCalls(await fetchCalls(nextCalls), true);
+}
 
-async function refresh() {
+// ---- refresh: one at a time. The auto-refresh is armed when a refresh ends, so a slow or hung server (each request
+// gives up after REQUEST_TIMEOUT_MS) or an open token prompt never piles requests up; a refresh asked for by hand
+// (or after a list change) aborts the one running, and only the latest refresh started may change the page.
+let refreshSeq = 0;
+let running = null;
+let refreshTimer = null;
+function scheduleRefresh() {
+  window.clearTimeout(refreshTimer);
+  refreshTimer = window.setTimeout(autoRefresh, REFRESH_EVERY_MS);
+}
+function autoRefresh() {
+  refreshTimer = null;
+  // nothing is sent while the token prompt is open: look again later
+  if (tokenPrompt || running) scheduleRefresh();
+  else refresh();
+}
+function refresh() {
+  if (running) running.controller.abort();
+  window.clearTimeout(refreshTimer);
+  const current = { id: ++refreshSeq, controller: new window.AbortController() };
+  running = current;
+  current.done = loadAll(current.id, current.controller.signal).finally(() => {
+    if (running !== current) return;
+    running = null;
+    scheduleRefresh();
+  });
+  return current.done;
+}
+async function loadAll(id, signal) {
   setStatus('loading…');
   try {
     const since = localMidnight();
     // the week's tiles cover the same 7 local days as its chart (a rolling 7d also counted part of an 8th day)
     const weekSince = localMidnight(6);
+    const [today, week, calls] = await Promise.all([
+      api(`/api/stats?since=${encodeURIComponent(since)}`, { signal }),
+      api(`/api/stats?since=${encodeURIComponent(weekSince)}`, { signal }),
+      fetchCalls(null, signal),
+    ]);
+    if (id !== refreshSeq) return; // a newer refresh started: this answer is older than the one it will show
     $('calls-today').dataset.since = since;
     $('calls-week').dataset.since = weekSince;
-    const [today, week] = await Promise.all([
-      api(`/api/stats?since=${encodeURIComponent(since)}`), api(`/api/stats?since=${encodeURIComponent(weekSince)}`),
-    ]);
     renderToday(today);
     renderWeek(week);
-    await loadCalls();
+    showCalls(calls, false);
     shownAt = new Date().toLocaleTimeString();
     setStatus(`updated ${shownAt}`);
     markStale(false);
     document.body.dataset.loaded = 'true';
   } catch (err) {
+    if (id !== refreshSeq) return; // replaced, not failed
     setStatus(`refresh failed: ${err.message}`, true);
     markStale(true);
   }
@@ -259,7 +322,6 @@ async function onListSubmit(event) {
 $('lookup-form').addEventListener('submit', onLookup);
 $('list-form').addEventListener('submit', onListSubmit);
 $('refresh').addEventListener('click', refresh);
-$('older').addEventListener('click', () => loadCalls(true).catch((err) => setStatus(err.message, true)));
+$('older').addEventListener('click', () => loadOlder().catch((err) => setStatus(err.message, true)));
 $('set-token').addEventListener('click', () => askToken().then((ok) => ok && refresh()));
 refresh();
-window.setInterval(refresh, 60000);

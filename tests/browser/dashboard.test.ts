@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -215,6 +215,85 @@ describe('dashboard', () => {
     expect(await page.locator('.stale').count()).toBe(0);
     expect(await page.isVisible('#stale-note')).toBe(false);
     expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('never piles refreshes up on a hung server: one at a time, each request given up after a timeout', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    await page.clock.install();
+    await openDashboard(page, errors);
+    let sent = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const api = (r: { url(): string }) => r.url().includes('/api/');
+    page.on('request', (r) => { if (api(r)) { sent++; inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); } });
+    page.on('requestfinished', (r) => { if (api(r)) inFlight--; });
+    page.on('requestfailed', (r) => { if (api(r)) inFlight--; });
+    const held: Route[] = [];
+    await page.route('**/api/**', (route) => { held.push(route); }); // never answered
+    for (let i = 0; i < 10; i++) {
+      await page.clock.runFor(60_000);
+      await page.waitForTimeout(100);
+    }
+    // ten minutes: one refresh's requests at most in flight at any time, and each gave up (old: 20 hung requests)
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(sent).toBeLessThanOrEqual(30);
+    expect(sent).toBeGreaterThan(0);
+    await expect.poll(() => page.textContent('#status')).toMatch(/did not answer within 15 s/);
+    expect(await page.getAttribute('.tiles', 'data-stale')).toBe('true');
+    await page.unroute('**/api/**');
+    for (const r of held) await r.abort().catch(() => undefined);
+    expect(errors.filter((e) => !/ERR_FAILED|ERR_ABORTED/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('sends nothing more while the token prompt is open, and one refresh after it', async () => {
+    const page = await browser.newPage();
+    await page.clock.install();
+    const requests: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/')) requests.push(new URL(r.url()).pathname); });
+    await page.goto(`${chut.httpUrl}/`);
+    await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+    await page.clock.runFor(30 * 60_000); // the admin left the tab on the prompt for half an hour
+    await page.waitForTimeout(300);
+    expect(requests.length).toBeLessThanOrEqual(3); // the first refresh's requests, waiting for the token
+    const before = requests.length;
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-save');
+    await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    // one refresh: the two stats and the calls, not a burst of every minute the prompt was open (old: 93 requests)
+    expect(requests.slice(before).sort()).toEqual(['/api/calls', '/api/stats', '/api/stats']);
+    await page.close();
+  });
+
+  it('never lets a late answer from an older refresh overwrite a newer one', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    await page.clock.install();
+    await openDashboard(page, errors);
+    const before = Number(await page.textContent('#calls-today'));
+    // the next auto-refresh's stats are computed now but delivered late
+    const late: Array<() => Promise<void>> = [];
+    let holding = true;
+    await page.route('**/api/stats?*', async (route) => {
+      if (!holding) return route.continue();
+      const res = await route.fetch();
+      late.push(() => route.fulfill({ response: res }));
+    });
+    await page.clock.runFor(60_000);
+    await expect.poll(() => late.length).toBe(2);
+    holding = false;
+    for (let i = 0; i < 2; i++) expect(await place(`+3361234571${i}`, 'Later')).toBe('ring');
+    await page.click('#refresh');
+    await expect.poll(() => page.textContent('#calls-today')).toBe(String(before + 2));
+    await expect.poll(() => page.textContent('#status')).toMatch(/^updated /);
+    for (const deliver of late) await deliver().catch(() => undefined); // the old answers arrive at last
+    await page.waitForTimeout(500);
+    expect(await page.textContent('#calls-today')).toBe(String(before + 2));
+    expect(await page.textContent('#status')).toMatch(/^updated /);
+    expect(errors.filter((e) => !/ERR_FAILED|ERR_ABORTED/.test(e))).toEqual([]);
     await page.close();
   });
 
