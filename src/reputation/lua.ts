@@ -78,7 +78,7 @@ return reply`;
 /**
  * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding).
  * KEYS: 1 reputation hash. ARGV: 1 now, 2 delta, 3 half-life ms, 4 counter field or '', 5 trust: keep|clear|set,
- * 6 trusted-until ms, 7 TTL ms. Returns the new score as a string.
+ * 6 trusted-until ms, 7 TTL ms, 8 '1' to reset the spam-report count. Returns the new score as a string.
  */
 export const OUTCOME_LUA = `
 local function round6(x) return math.floor(x * 1e6 + 0.5) / 1e6 end
@@ -96,6 +96,7 @@ local str = string.format('%.17g', s)
 redis.call('HSET', KEYS[1], 's', str, 'st', ARGV[1], 'hl', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[4], 1) end
 if ARGV[5] == 'clear' then redis.call('HDEL', KEYS[1], 'tu') elseif ARGV[5] == 'set' then redis.call('HSET', KEYS[1], 'tu', ARGV[6]) end
+if ARGV[8] == '1' then redis.call('HDEL', KEYS[1], 'rp') end
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return str`;
 

@@ -134,6 +134,7 @@ export class MemoryReputationStore implements ReputationStore {
     else if (u.counter === 'failed') rep.cf++;
     else if (u.counter === 'hungUp') rep.ch++;
     else if (u.counter === 'reports') rep.rp++;
+    if (u.resetReports === true) rep.rp = 0;
     if (u.trustedUntil === null) delete rep.tu;
     else if (Number.isFinite(u.trustedUntil)) rep.tu = Math.floor(u.trustedUntil as number);
     return rep.s;

@@ -108,6 +108,8 @@ export interface OutcomeUpdate {
   counter: 'passed' | 'failed' | 'hungUp' | 'reports' | null;
   /** Set trust until this epoch ms (captcha passed); undefined leaves it, null clears it. */
   trustedUntil?: number | null;
+  /** Forget the spam reports (an allow report: the household takes them back). */
+  resetReports?: boolean;
 }
 
 export interface StatsQuery {

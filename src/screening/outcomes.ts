@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
-import { outcomeUpdate, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
+import { DAY_MS, outcomeUpdate, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
 import { safely } from './screener.js';
 import type { ScreeningObserver, UserReportKind } from './types.js';
 
@@ -23,8 +23,6 @@ export interface Outcomes {
   report(e164: string, kind: UserReportKind, source: string): Promise<void>;
 }
 
-const DAY_MS = 86_400_000;
-
 /** A caller ID that failed STIR/SHAKEN verification is probably spoofed: what the caller did says nothing of its owner. */
 function failedVerification(verstat: string | null | undefined): boolean {
   return typeof verstat === 'string' && /^TN-Validation-Failed$/i.test(verstat);
@@ -32,6 +30,11 @@ function failedVerification(verstat: string | null | undefined): boolean {
 
 export function createOutcomes(deps: OutcomeDeps): Outcomes {
   const rep = deps.config.reputation;
+
+  /** What the store knows of a number now (a read: the call is not counted again). */
+  function factsOf(e164: string, now: number) {
+    return deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now });
+  }
 
   /**
    * Decided on the score as stored after this outcome (calls that overlap each see the others'), and added only if
@@ -43,8 +46,7 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
       deps.logger.info({ caller: e164, score, verstat }, 'not auto-blocked: the caller ID failed STIR/SHAKEN verification');
       return;
     }
-    const { listed } = await deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now });
-    if (listed?.list === 'allow') return;
+    if ((await factsOf(e164, now)).listed?.list === 'allow') return;
     const added = await deps.store.addListEntryIfUnlisted({
       list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(score)}`, source: 'auto',
       addedAt: now, expiresAt: rep.autoBlockDays > 0 ? now + rep.autoBlockDays * DAY_MS : null,
@@ -54,16 +56,12 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
     for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, score));
   }
 
-  async function reported(e164: string, now: number): Promise<boolean> {
-    return (await deps.store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now })).reports > 0;
-  }
-
   async function apply(e164: string, event: ReputationEvent, verstat?: string | null): Promise<void> {
     const now = deps.clock();
     const update = outcomeUpdate(e164, event, rep, now);
-    if (event.kind === 'captcha' && event.outcome === 'passed' && (await reported(e164, now))) {
-      // The household said spam (reports that do not blocklist: blockOnReport off): a call-centre agent who types
-      // the digits is a person, but must not be trusted past that. An allow report (the allowlist) takes it back.
+    if (event.kind === 'captcha' && event.outcome === 'passed' && (await factsOf(e164, now)).reports > 0) {
+      // The household said spam (and blockOnReport is off, or the number was unlisted since): a call-centre agent
+      // who types the digits is a person, but must not be trusted past that. An allow report takes the reports back.
       update.trustedUntil = undefined;
       deps.logger.info({ caller: e164 }, 'captcha passed by a number reported as spam: not trusted');
     }

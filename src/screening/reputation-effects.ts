@@ -2,7 +2,7 @@
 import type { Config } from '../config.js';
 import type { CaptchaOutcome, OutcomeUpdate } from '../reputation/types.js';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export type ReputationEvent = { kind: 'captcha'; outcome: CaptchaOutcome } | { kind: 'report'; report: 'spam' | 'allow' };
 
@@ -11,7 +11,7 @@ export function outcomeUpdate(e164: string, event: ReputationEvent, rep: Config[
   if (event.kind === 'report') {
     return event.report === 'spam'
       ? { ...base, scoreDelta: rep.deltas.spamReport, counter: 'reports', trustedUntil: null }
-      : { ...base, scoreDelta: rep.deltas.allowReport, counter: null };
+      : { ...base, scoreDelta: rep.deltas.allowReport, counter: null, resetReports: true };
   }
   switch (event.outcome) {
     case 'passed':

@@ -115,6 +115,8 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       r = await look(e);
       expect(r.trustedUntil).toBeNull();
       expect(r.reports).toBe(1);
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: -100, halfLifeMs: HALF, counter: null, resetReports: true });
+      expect((await look(e)).reports).toBe(0); // an allow report takes the spam reports back
     });
 
     it('counts a call at its own lookup, after reading the counts, so the calls of a burst see each other', async () => {

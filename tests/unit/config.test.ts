@@ -118,15 +118,19 @@ describe('configuration values checked before use', () => {
 
 describe('loadConfig without a config file', () => {
   it('takes the policy from ./config in a clone, else from the installed package: chut works from any directory', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const { packageRoot } = await import('../../src/package-root.js');
     const elsewhere = mkdtempSync(join(tmpdir(), 'chut-cwd-'));
-    expect(loadConfig({ env: {}, cwd: elsewhere }).policyPath).toBe(join(packageRoot(), 'config', 'policy.yaml'));
-    mkdirSync(join(elsewhere, 'config'));
-    writeFileSync(join(elsewhere, 'config', 'policy.yaml'), 'version: 1\ndefault: ring\nrules: []\n');
-    expect(loadConfig({ env: {}, cwd: elsewhere }).policyPath).toBe(join(elsewhere, 'config', 'policy.yaml'));
+    try {
+      expect(loadConfig({ env: {}, cwd: elsewhere }).policyPath).toBe(join(packageRoot(), 'config', 'policy.yaml'));
+      mkdirSync(join(elsewhere, 'config'));
+      writeFileSync(join(elsewhere, 'config', 'policy.yaml'), 'version: 1\ndefault: ring\nrules: []\n');
+      expect(loadConfig({ env: {}, cwd: elsewhere }).policyPath).toBe(join(elsewhere, 'config', 'policy.yaml'));
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
 

@@ -190,6 +190,15 @@ describe('screening service', () => {
     expect((await screening.handleCall(call('0162000011'), new FakeControl())).decision.rule).toBe('trusted'); // unreported: trusted
   });
 
+  it('an allow report takes the spam reports back: unlisted afterwards, a pass trusts the number again', async () => {
+    const { screening, store } = setup();
+    await screening.reportNumber('+33162000012', 'spam', 'api');
+    await screening.reportNumber('+33162000012', 'allow', 'api');
+    await store.removeListEntry({ kind: 'number', e164: '+33162000012' });
+    await screening.handleCall(call('0162000012'), new FakeControl(['echo']));
+    expect((await screening.handleCall(call('0162000012'), new FakeControl())).decision.rule).toBe('trusted');
+  });
+
   it('records a hang-up during the challenge', async () => {
     const { screening } = setup();
     const r = await screening.handleCall(call('anonymous'), new FakeControl(['hangup']));
