@@ -2,7 +2,7 @@
 import type { CaptchaOutcome } from '../reputation/types.js';
 import type { PromptSet } from '../config.js';
 import { isCorrectAnswer } from './captcha.js';
-import { CallerHungUpError, type CallControl, type PromptItem } from './types.js';
+import { callerLeft, type CallControl, type PromptItem } from './types.js';
 
 export interface CaptchaSettings {
   attempts: number;
@@ -47,7 +47,7 @@ export async function runCaptcha(control: CallControl, s: CaptchaSettings): Prom
     }
     return judged(control, s.prompts.goodbye, typedAnything ? 'failed' : 'timeout');
   } catch (err) {
-    if (err instanceof CallerHungUpError || control.signal.aborted) return 'hung-up';
+    if (callerLeft(err, control)) return 'hung-up';
     throw err;
   }
 }

@@ -56,6 +56,11 @@ export class CallerHungUpError extends Error {
   }
 }
 
+/** Whether a failed verb means the caller left: said so, or the call's signal already fired (any error then). */
+export function callerLeft(err: unknown, control: Pick<CallControl, 'signal'>): boolean {
+  return err instanceof CallerHungUpError || control.signal.aborted;
+}
+
 /**
  * The verbs an adapter offers for one live call. The captcha and route logic are written once against
  * this; each PBX adapter implements it. `signal` aborts when the caller hangs up.

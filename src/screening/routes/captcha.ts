@@ -1,7 +1,7 @@
 /** The captcha route: challenge the caller, then ring on a pass or take the failure route. */
 import type { CaptchaOutcome } from '../../reputation/types.js';
 import { runCaptcha } from '../run-captcha.js';
-import { CallerHungUpError } from '../types.js';
+import { callerLeft } from '../types.js';
 import { ringRoute, rejectRoute, voicemailRoute } from './simple.js';
 import type { RouteContext, RouteHandler, RouteResult } from './types.js';
 
@@ -10,7 +10,7 @@ async function routeAfter(ctx: RouteContext, route: RouteHandler, outcome: Captc
   try {
     return { ...(await route(ctx)), captcha: outcome };
   } catch (err) {
-    if (err instanceof CallerHungUpError || ctx.control.signal.aborted) return { finalRoute: 'hung-up', captcha: outcome };
+    if (callerLeft(err, ctx.control)) return { finalRoute: 'hung-up', captcha: outcome };
     throw err;
   }
 }
