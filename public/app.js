@@ -13,7 +13,9 @@ const REFRESH_EVERY_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const $ = (id) => document.getElementById(id);
 const charts = {};
+/** Cursor of the next (older) page of calls, and how many pages the table holds (Older calls adds one). */
 let nextCalls = null;
+let callPages = 1;
 
 // ---- API access: the token is asked for once (on the first 401) and kept for this tab.
 let tokenPrompt = null;
@@ -175,6 +177,7 @@ function renderWeek(stats) {
 function callRow(c) {
   const tr = el('tr');
   tr.dataset.caller = c.caller;
+  tr.dataset.id = c.id;
   const route = el('td');
   route.append(routeBadge(c.route));
   route.className = 'route-cell';
@@ -187,15 +190,63 @@ function fetchCalls(before, signal) {
   if (before) qs.set('before', before);
   return api(`/api/calls?${qs}`, { signal });
 }
-function showCalls(page, append) {
+/** Whether stream id `a` (`ms-seq`) is after `b`; compared as digit strings, as they may pass 2^53. */
+function idAfter(a, b) {
+  const cmp = (x, y) => x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
+  const [am, as = ''] = String(a).split('-');
+  const [bm, bs = ''] = String(b).split('-');
+  return (cmp(am, bm) || cmp(as, bs)) > 0;
+}
+function callRows() {
+  return [...$('latest-calls').tBodies[0].rows].filter((tr) => tr.dataset.id);
+}
+/**
+ * The first page of calls from a refresh. With only that page on screen it replaces the table; once older pages were
+ * loaded it only adds the newer calls at the top, so the rows the user paged to stay (and so does the Older cursor).
+ */
+function showLatestCalls(page) {
   const body = $('latest-calls').tBodies[0];
-  if (!append) body.replaceChildren();
-  for (const c of page.calls) body.append(callRow(c));
-  nextCalls = page.next;
-  $('older').hidden = !nextCalls;
+  const top = callRows()[0];
+  if (callPages <= 1 || !top) {
+    body.replaceChildren(...page.calls.map(callRow));
+    callPages = 1;
+    nextCalls = page.next;
+    $('older').hidden = !nextCalls;
+    return;
+  }
+  const newer = page.calls.filter((c) => idAfter(c.id, top.dataset.id));
+  if (!newer.length) return;
+  // a whole page of newer calls may not reach the ones on screen: say that some in between are not shown
+  const gap = newer.length === page.calls.length && page.next !== null ? [gapRow()] : [];
+  body.prepend(...newer.map(callRow), ...gap);
+}
+function gapRow() {
+  const tr = el('tr', null, 'gap');
+  const td = el('td', 'More calls came in than one page holds: some between these are not shown. ');
+  td.colSpan = 6;
+  const back = el('button', 'Show the latest calls only');
+  back.type = 'button';
+  back.addEventListener('click', () => { callPages = 1; refresh(); });
+  td.append(back);
+  tr.append(td);
+  return tr;
 }
 async function loadOlder() {
-  showCalls(await fetchCalls(nextCalls), true);
+  const older = $('older');
+  older.disabled = true;
+  callPages += 1; // from now on a refresh keeps what is below the first page
+  try {
+    const page = await fetchCalls(nextCalls);
+    const shown = new Set(callRows().map((tr) => tr.dataset.id));
+    $('latest-calls').tBodies[0].append(...page.calls.filter((c) => !shown.has(c.id)).map(callRow));
+    nextCalls = page.next;
+    older.hidden = !nextCalls;
+  } catch (err) {
+    callPages -= 1;
+    throw err;
+  } finally {
+    older.disabled = false;
+  }
 }
 
 // ---- refresh: one at a time. The auto-refresh is armed when a refresh ends, so a slow or hung server (each request
@@ -242,7 +293,7 @@ async function loadAll(id, signal) {
     $('calls-week').dataset.since = weekSince;
     renderToday(today);
     renderWeek(week);
-    showCalls(calls, false);
+    showLatestCalls(calls);
     shownAt = new Date().toLocaleTimeString();
     setStatus(`updated ${shownAt}`);
     markStale(false);

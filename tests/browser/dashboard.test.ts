@@ -297,6 +297,49 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('keeps the older calls the user paged to when it refreshes, adding only the newer ones at the top', async () => {
+    for (let i = 0; i < 50; i++) expect(await place(`+336123458${String(i).padStart(2, '0')}`, `Paged ${i}`)).toBe('ring');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    await page.clock.install();
+    await openDashboard(page, errors);
+    const rows = page.locator('#latest-calls tbody tr:not(.gap)');
+    const callers = () => page.$$eval('#latest-calls tbody tr:not(.gap)', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.caller as string));
+    expect(await rows.count()).toBe(20);
+    await page.click('#older');
+    await expect.poll(() => rows.count()).toBe(40);
+    await page.click('#older');
+    await expect.poll(() => rows.count()).toBe(60);
+    const paged = await callers();
+    // three calls come in; the auto-refresh a minute later adds them on top and keeps the 60 rows below
+    for (let i = 0; i < 3; i++) expect(await place(`+3361234599${i}`, 'Newer')).toBe('ring');
+    await page.clock.runFor(60_000);
+    await expect.poll(() => rows.count()).toBe(63);
+    expect((await callers()).slice(3)).toEqual(paged);
+    expect((await callers()).slice(0, 3)).toEqual(['+33612345992', '+33612345991', '+33612345990']);
+    // Older still goes on from where the user was: every call once, in order, as the API lists them
+    const all = (await api('/api/calls?limit=500')).calls.map((c: { caller: string }) => c.caller);
+    expect(all.length).toBeLessThan(83);
+    await page.click('#older');
+    await expect.poll(() => rows.count()).toBe(all.length);
+    expect(await callers()).toEqual(all);
+    // more new calls than one page: the rows on screen stay, and a marker says some in between are not shown
+    const kept = await callers();
+    for (let i = 0; i < 25; i++) expect(await place(`+336123460${String(i).padStart(2, '0')}`, 'Burst')).toBe('ring');
+    await page.clock.runFor(60_000);
+    await expect.poll(() => rows.count()).toBe(kept.length + 20);
+    expect((await callers()).slice(20)).toEqual(kept);
+    expect(await page.locator('#latest-calls tbody tr:nth-child(21)').getAttribute('class')).toBe('gap');
+    await page.locator('#latest-calls tr.gap').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'dashboard-paged.png') });
+    // which the user can leave for the latest page alone
+    await page.click('#latest-calls tr.gap button');
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await page.locator('#latest-calls tr.gap').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('blocks a number through the UI; its next call is rejected; the search box explains it', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
