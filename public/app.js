@@ -151,13 +151,25 @@ function renderToday(stats) {
 function dayLabel(d) {
   return d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' });
 }
+/**
+ * The chart's 7 local days, today last, stepped with setDate on a local date (noon: clear of any DST jump): days of
+ * 23 or 25 hours made `now - k × 24 h` skip or repeat a day next to a DST change.
+ */
+function weekDays() {
+  return Array.from({ length: 7 }, (_, i) => {
+    const d = new Date();
+    d.setHours(12, 0, 0, 0);
+    d.setDate(d.getDate() - (6 - i));
+    return d;
+  });
+}
 function renderWeek(stats) {
   $('calls-week').textContent = stats.total;
   $('degraded-week').textContent = stats.degraded;
   const c = stats.captcha;
   const played = c.passed + c.failed + c['hung-up'] + c.timeout;
   $('captcha-rate').textContent = played ? `${((c.passed / played) * 100).toFixed(1)}%` : 'n/a';
-  const labels = Array.from({ length: 7 }, (_, i) => dayLabel(new Date(Date.now() - (6 - i) * 86400000)));
+  const labels = weekDays().map(dayLabel);
   drawChart('chart-week', labels, routeSeries(bucketBy(stats.byHour, dayLabel), labels));
   const body = $('top-blocked').tBodies[0];
   body.replaceChildren();

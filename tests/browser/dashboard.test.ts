@@ -340,6 +340,38 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('labels the week chart with 7 consecutive local days across a DST change', async () => {
+    // Paris, Monday 30 March 2026 at 00:30: the clocks went forward on Sunday 29, a day of 23 hours
+    const context = await browser.newContext({ timezoneId: 'Europe/Paris', locale: 'en-GB', viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    await page.clock.install({ time: new Date('2026-03-29T22:30:00Z') });
+    const byHour = {
+      '2026-03-24T09': { ring: 1 }, // Tue 24, 10:00 CET
+      '2026-03-28T11': { reject: 2 }, // Sat 28, 12:00 CET
+      '2026-03-29T10': { reject: 3 }, // Sun 29, 12:00 CEST
+      '2026-03-29T22': { ring: 1 }, // Mon 30, 00:00 CEST
+    };
+    const stats = {
+      total: 7, byRoute: { ring: 2, reject: 5 }, byAction: { ring: 2, reject: 5 }, byHour, degraded: 0,
+      captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 }, topCallers: {},
+    };
+    await page.route('**/api/stats?*', async (route) => {
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res });
+      await route.fulfill({ response: res, json: stats });
+    });
+    await openDashboard(page, errors);
+    const week = await page.evaluate(() => {
+      const C = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[]; datasets: Array<{ data: number[] }> } } } }).Chart;
+      const { labels, datasets } = C.getChart('chart-week').data;
+      return labels.map((l, i) => [l, datasets.reduce((s, d) => s + (d.data[i] ?? 0), 0)]);
+    });
+    expect(week).toEqual([['Tue 24', 1], ['Wed 25', 0], ['Thu 26', 0], ['Fri 27', 0], ['Sat 28', 2], ['Sun 29', 3], ['Mon 30', 1]]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('blocks a number through the UI; its next call is rejected; the search box explains it', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
