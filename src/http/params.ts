@@ -21,6 +21,7 @@ export function parseExpires(text: string | undefined, now: number): number | nu
 
 /** Free text from a user: one line, no control characters, trimmed; empty → null. */
 export function cleanText(text: string | undefined): string | null {
-  const s = (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+  // bidi embeddings, overrides, isolates and marks would make the text display as something else: removed
+  const s = (text ?? '').replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
   return s === '' ? null : s;
 }
