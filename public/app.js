@@ -66,6 +66,7 @@ async function api(path, options = {}, retried = false) {
   if (res.status === 401 && !retried && (await askToken())) return api(path, options, true);
   if (!res.ok) {
     const err = new Error(body && body.message ? body.message : `HTTP ${res.status}`);
+    err.status = res.status;
     err.needsForce = Boolean(body && body.needsForce);
     throw err;
   }
@@ -350,40 +351,78 @@ async function onLookup(event) {
   }
 }
 
-// ---- allow / block / remove
-async function onListSubmit(event) {
-  event.preventDefault();
-  const action = event.submitter ? event.submitter.dataset.list : 'block';
+// ---- allow / block / remove: only a button acts (Enter in a field chooses nothing, least of all Block), and one
+// request at a time: the buttons are disabled until it ends.
+const LIST_BUTTONS = ['block-button', 'allow-button', 'unlist-button'];
+let listBusy = false;
+function setListBusy(busy) {
+  listBusy = busy;
+  for (const id of LIST_BUTTONS) $(id).disabled = busy;
+  $('list-form').setAttribute('aria-busy', String(busy));
+}
+function listMessage(text, kind = '') {
+  $('list-message').textContent = text;
+  $('list-message').className = kind ? `message ${kind}` : 'message';
+}
+/** DELETE from both lists: says which lists had it, and "not on any list" only when both answered 404. */
+async function removeEverywhere(entry, path) {
+  const lists = ['allow', 'block'];
+  const results = await Promise.allSettled(lists.map((l) => api(`/api/lists/${l}/${path}`, { method: 'DELETE' })));
+  const removed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ list: lists[i], entry: r.value.entry }] : []));
+  const failed = results.find((r) => r.status === 'rejected' && r.reason.status !== 404);
+  const shown = removed.length ? removed[0].entry : entry;
+  const done = removed.length ? `${shown} removed from the ${removed.map((r) => r.list).join(' and ')} list${removed.length > 1 ? 's' : ''}` : '';
+  if (failed) {
+    // a list that could not be checked must not read as "not on it"
+    throw new Error(done ? `${done}; ${failed.reason.message}` : failed.reason.message, { cause: failed.reason });
+  }
+  return done || `${entry} is not on any list`;
+}
+async function putOnList(action, path) {
+  const body = { reason: $('list-reason').value.trim() || undefined, expires: $('list-expires').value || undefined };
+  const put = (extra) => api(`/api/lists/${action}/${path}`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, ...extra }),
+  });
+  // a prefix as broad as a country code takes an explicit yes: one click must not silence a whole country
+  const res = await put().catch((err) => {
+    if (err.needsForce && window.confirm(`${err.message.split(';')[0]}. ${action === 'block' ? 'Block' : 'Allow'} it anyway?`)) return put({ force: true });
+    throw err;
+  });
+  // blocking takes a number off the allow list (and allowing off the block list): say so
+  return `${res.entry} is now on the ${res.list} list${res.removedFrom ? ` (taken off the ${res.removedFrom} list)` : ''}`;
+}
+async function onListButton(event) {
+  const button = event.currentTarget;
+  if (listBusy || !$('list-form').reportValidity()) return;
+  const action = button.dataset.list;
   const entry = $('list-entry').value.trim();
   const path = encodeURIComponent(entry);
-  const msg = $('list-message');
-  msg.className = 'message';
+  setListBusy(true);
+  listMessage('working…', 'working');
   try {
-    if (action === 'remove') {
-      await Promise.allSettled(['allow', 'block'].map((l) => api(`/api/lists/${l}/${path}`, { method: 'DELETE' })))
-        .then((r) => { if (!r.some((x) => x.status === 'fulfilled')) throw r[0].reason; });
-      msg.textContent = `${entry} removed from the lists`;
-    } else {
-      const body = { reason: $('list-reason').value.trim() || undefined, expires: $('list-expires').value || undefined };
-      const put = (extra) => api(`/api/lists/${action}/${path}`, {
-        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, ...extra }),
-      });
-      // a prefix as broad as a country code takes an explicit yes: one click must not silence a whole country
-      const res = await put().catch((err) => {
-        if (err.needsForce && window.confirm(`${err.message.split(';')[0]}. ${action === 'block' ? 'Block' : 'Allow'} it anyway?`)) return put({ force: true });
-        throw err;
-      });
-      msg.textContent = `${res.entry} is now on the ${res.list} list`;
-    }
+    listMessage(action === 'remove' ? await removeEverywhere(entry, path) : await putOnList(action, path));
     refresh();
   } catch (err) {
-    msg.textContent = err.message;
-    msg.className = 'message error';
+    listMessage(err.message, 'error');
+  } finally {
+    setListBusy(false);
+    if (document.activeElement === document.body) button.focus(); // keyboard users keep their place
   }
+}
+function onListSubmit(event) {
+  // Enter in the entry or reason field: no default action
+  event.preventDefault();
+  if (!listBusy) listMessage('Choose Block, Allow or Remove.');
+}
+function onListKey(event) {
+  if (event.key !== 'Enter' || event.target.tagName !== 'INPUT') return;
+  onListSubmit(event);
 }
 
 $('lookup-form').addEventListener('submit', onLookup);
 $('list-form').addEventListener('submit', onListSubmit);
+$('list-form').addEventListener('keydown', onListKey);
+for (const id of LIST_BUTTONS) $(id).addEventListener('click', onListButton);
 $('refresh').addEventListener('click', refresh);
 $('older').addEventListener('click', () => loadOlder().catch((err) => setStatus(err.message, true)));
 $('set-token').addEventListener('click', () => askToken().then((ok) => ok && refresh()));

@@ -400,6 +400,54 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('allow/block form: Enter blocks nothing, one request at a time, and messages that say what happened', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    const sent: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/lists/')) sent.push(`${r.method()} ${decodeURIComponent(new URL(r.url()).pathname)}`); });
+    const msg = () => page.textContent('#list-message');
+    const listed = async (n: string) => (await api(`/api/numbers/${encodeURIComponent(n)}`)).listEntries.map((e: { list: string }) => e.list);
+    const DENTIST = '+33175000077';
+    // Enter in the reason (then in the number) field: a user typing "my dentist" must not block the dentist
+    await page.fill('#list-entry', '01 75 00 00 77');
+    await page.fill('#list-reason', 'my dentist');
+    await page.press('#list-reason', 'Enter');
+    await page.press('#list-entry', 'Enter');
+    await page.waitForTimeout(500);
+    expect(sent).toEqual([]);
+    expect(await msg()).toBe('Choose Block, Allow or Remove.');
+    expect(await listed(DENTIST)).toEqual([]);
+    // a slow server and a double-click: one PUT, buttons disabled and "working…" meanwhile
+    await page.route('**/api/lists/**', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await route.continue();
+    });
+    await page.dblclick('#allow-button');
+    expect(await msg()).toBe('working…');
+    for (const id of ['#block-button', '#allow-button', '#unlist-button']) expect(await page.isDisabled(id)).toBe(true);
+    expect(await page.getAttribute('#list-form', 'aria-busy')).toBe('true');
+    await expect.poll(msg).toBe(`${DENTIST} is now on the allow list`);
+    expect(sent).toEqual([`PUT /api/lists/allow/01 75 00 00 77`]);
+    for (const id of ['#block-button', '#allow-button', '#unlist-button']) expect(await page.isEnabled(id)).toBe(true);
+    // blocking it takes it off the allow list: the message says so
+    await page.click('#block-button');
+    await expect.poll(msg).toBe(`${DENTIST} is now on the block list (taken off the allow list)`);
+    expect(await listed(DENTIST)).toEqual(['block']);
+    // a double-click on Remove: one DELETE per list, and the message names the list that had it
+    sent.length = 0;
+    await page.dblclick('#unlist-button');
+    await expect.poll(msg).toBe(`${DENTIST} removed from the block list`);
+    expect(sent.sort()).toEqual(['DELETE /api/lists/allow/01 75 00 00 77', 'DELETE /api/lists/block/01 75 00 00 77']);
+    expect(await page.getAttribute('#list-message', 'class')).toBe('message');
+    // "not on any list" only when neither list had it
+    await page.click('#unlist-button');
+    await expect.poll(msg).toBe('01 75 00 00 77 is not on any list');
+    expect(await listed(DENTIST)).toEqual([]);
+    expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('asks before blocking a prefix as broad as a country code, and blocks nothing when told no', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
