@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import { createAmiAdapter } from './ami/index.js';
 import { createAriAdapter } from './ari/index.js';
 import { createEslAdapter } from './esl/index.js';
-import { createHttpServer, createMetrics } from './http/index.js';
+import { createHttpServer, createMetrics, type MetricsSeed } from './http/index.js';
 import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
@@ -62,6 +62,17 @@ export function buildStore(config: Readonly<Config>, logger: Logger): { store: R
   return { store, ready: waitUntilReady(redis, config.redis.connectTimeoutMs) };
 }
 
+/** The call series the metrics start at zero: every PBX that screens calls × every rule that can decide one. */
+function metricsSeed(config: Readonly<Config>, policy: Policy): MetricsSeed {
+  const pbx = [
+    ...(config.ari.enabled ? ['asterisk-ari'] : []),
+    ...(config.ami.enabled && config.ami.mode !== 'monitor' ? ['asterisk-ami'] : []),
+    ...(config.esl.enabled ? ['freeswitch'] : []),
+  ];
+  const decisions = [...policy.rules.map((r) => ({ rule: r.name, action: r.action })), { rule: 'default', action: policy.default }, { rule: 'fail-open', action: 'ring' }];
+  return { pbx, decisions };
+}
+
 export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const { config, logger } = opts;
   const built = opts.store ? { store: opts.store, ready: Promise.resolve(true) } : buildStore(config, logger);
@@ -71,7 +82,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
     // Keys written by a newer chut: said once, loudly, at start (the store goes on refusing them, and calls ring).
     if (err instanceof SchemaError) logger.error({ why: err.message }, 'Redis store refused: every call rings unscreened');
   });
-  const metrics = createMetrics();
+  const metrics = createMetrics(metricsSeed(config, opts.policy));
   const notifiers = createNotifiers(config, logger);
   const screening = createScreeningService({ store, policy: opts.policy, config, logger, observers: [metrics, notifiers.observer], clock: opts.clock });
 

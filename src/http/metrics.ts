@@ -16,12 +16,27 @@ export interface Metrics extends ScreeningObserver {
 }
 
 const CAPTCHA_OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
+const FINAL_ROUTES = ['ring', 'voicemail', 'reject', 'hung-up'] as const;
+/** The store operations of the call path (the HTTP API counts its own under their route's name). */
+const CALL_PATH_OPERATIONS = ['lookup', 'recordCall', 'applyOutcome', 'enrichCall'];
+
+/**
+ * The series to create at zero: Prometheus' rate() and increase() count nothing for a series' first sample, so a
+ * counter that appears at 1 loses its first event on every dashboard (on a home line, most of them: each PBX × rule
+ * × route combination is rare). Every combination the policy can produce is known at start.
+ */
+export interface MetricsSeed {
+  /** The PBX labels of the enabled adapters (`asterisk-ari`, `asterisk-ami`, `freeswitch`). */
+  pbx: readonly string[];
+  /** Each rule that can decide a call, with its action: the policy's rules, `default`, `fail-open`. */
+  decisions: ReadonlyArray<{ rule: string; action: string }>;
+}
 /** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
 function label(v: unknown): string {
   return String(v ?? '').slice(0, 64) || 'unknown';
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'chut_' });
   const calls = new Counter({ name: 'chut_calls_total', help: 'Screened calls by PBX, policy action, executed route and rule', labelNames: ['pbx', 'action', 'route', 'rule'], registers: [registry] });
@@ -37,6 +52,12 @@ export function createMetrics(): Metrics {
   const autoBlocks = new Counter({ name: 'chut_auto_blocks_total', help: 'Numbers added to the blocklist automatically (score threshold)', registers: [registry] });
   // Zero-valued series from the start, so rate() and dashboards work before the first event.
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
+  for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
+  for (const pbx of seed.pbx) {
+    for (const { rule, action } of seed.decisions) {
+      for (const route of FINAL_ROUTES) calls.inc({ pbx: label(pbx), action: label(action), route, rule: label(rule) }, 0);
+    }
+  }
 
   const redisError = (operation: string): void => redisErrors.inc({ operation: label(operation) });
   return {

@@ -46,3 +46,20 @@ describe('starting chut', () => {
     expect(JSON.parse(ready ?? '{}')).toMatchObject({ adapter: 'esl' });
   });
 });
+
+it('starts the call series of every enabled PBX and policy rule at zero on /metrics', async () => {
+  const config = parseConfig({ esl: { enabled: true, listenHost: '127.0.0.1', listenPort: await freePort() } });
+  const chut = await startChut({
+    config, policy: parsePolicy('version: 1\ndefault: ring\nrules:\n  - name: robots\n    when: { caller: [withheld] }\n    action: captcha\n', 'test'),
+    logger: createLogger('silent'), store: createMemoryStore(), http: false,
+  });
+  try {
+    const text = await chut.metrics.render();
+    for (const series of ['pbx="freeswitch",action="captcha",route="hung-up",rule="robots"', 'pbx="freeswitch",action="ring",route="ring",rule="default"', 'pbx="freeswitch",action="ring",route="ring",rule="fail-open"']) {
+      expect(text).toContain(`chut_calls_total{${series}} 0`);
+    }
+    expect(text).not.toContain('pbx="asterisk-ari"'); // not enabled
+  } finally {
+    await chut.stop();
+  }
+});

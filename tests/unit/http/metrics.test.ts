@@ -33,6 +33,20 @@ describe('createMetrics', () => {
     expect(sample(text, 'chut_shadow_decisions_total')).toBe(1);
   });
 
+  it('starts every call series the policy can produce, and the call path\'s store errors, at zero (rate() never counts a first sample)', async () => {
+    const m = createMetrics({ pbx: ['asterisk-ari', 'freeswitch'], decisions: [{ rule: 'blocklist', action: 'reject' }, { rule: 'fail-open', action: 'ring' }] });
+    const text = await m.render();
+    for (const pbx of ['asterisk-ari', 'freeswitch']) {
+      for (const route of ['ring', 'voicemail', 'reject', 'hung-up']) {
+        expect(sample(text, `chut_calls_total{pbx="${pbx}",action="reject",route="${route}",rule="blocklist"}`)).toBe(0);
+        expect(sample(text, `chut_calls_total{pbx="${pbx}",action="ring",route="${route}",rule="fail-open"}`)).toBe(0);
+      }
+    }
+    for (const operation of ['lookup', 'recordCall', 'applyOutcome', 'enrichCall']) {
+      expect(sample(text, `chut_redis_errors_total{operation="${operation}"}`)).toBe(0);
+    }
+  });
+
   it('observes decision latency in seconds', async () => {
     const m = createMetrics();
     m.onDecision?.({ latencyMs: 3 } as ScreeningDecision, {} as InboundCall);
