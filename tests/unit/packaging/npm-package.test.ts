@@ -1,0 +1,25 @@
+/** What `npm pack` ships: everything the README points an installed user to. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = process.cwd();
+
+function packedFiles(): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+}
+
+describe('the npm package', () => {
+  it('holds every file the README links to, the systemd unit, the dialplan snippets and the licence', () => {
+    const files = new Set(packedFiles());
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(3);
+    for (const link of [...links, 'contrib/chut.service', 'dialplan/asterisk/chut-ari.conf', 'dialplan/asterisk/chut-ami.conf', 'dialplan/freeswitch/chut.xml', 'LICENSE']) {
+      expect(files.has(link), link).toBe(true);
+    }
+    expect([...files].filter((f) => /^(tests|bench|\.ci)\//.test(f))).toEqual([]);
+  });
+});
