@@ -18,7 +18,7 @@ export interface Metrics extends ScreeningObserver {
 const CAPTCHA_OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
 const FINAL_ROUTES = ['ring', 'voicemail', 'reject', 'hung-up'] as const;
 /** The store operations of the call path (the HTTP API counts its own under their route's name). */
-const CALL_PATH_OPERATIONS = ['lookup', 'recordCall', 'applyOutcome', 'enrichCall'];
+const CALL_PATH_OPERATIONS = ['lookup', 'lookup-deadline', 'recordCall', 'applyOutcome', 'enrichCall'];
 
 /**
  * The series to create at zero: Prometheus' rate() and increase() count nothing for a series' first sample, so a
