@@ -57,7 +57,11 @@ async function api(path, options = {}, retried = false) {
     res = await fetch(path, { ...init, headers, signal: controller.signal });
     body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   } catch (err) {
-    if (timedOut) throw new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`, { cause: err });
+    if (timedOut) {
+      // a change chut received may still be applied after we stopped waiting: say so rather than "failed"
+      const maybe = init.method && init.method !== 'GET' ? ': the change may still have been made (refresh to see)' : '';
+      throw new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${maybe}`, { cause: err });
+    }
     throw err;
   } finally {
     window.clearTimeout(timer);

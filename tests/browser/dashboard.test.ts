@@ -218,6 +218,24 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('a block chut does not answer in time says the change may still have been made, not that it failed', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    await page.clock.install();
+    await openDashboard(page, errors);
+    const held: Route[] = [];
+    await page.route('**/api/lists/**', (route) => { held.push(route); }); // never answered
+    await page.fill('#list-entry', '0612345698');
+    await page.click('[data-list="block"]');
+    await expect.poll(() => held.length).toBe(1);
+    await page.clock.runFor(16_000);
+    await expect.poll(() => page.textContent('#list-message')).toMatch(/did not answer within 15 s: the change may still have been made/);
+    await page.unroute('**/api/lists/**');
+    for (const r of held) await r.abort().catch(() => undefined);
+    expect(errors.filter((e) => !/ERR_FAILED|ERR_ABORTED/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('never piles refreshes up on a hung server: one at a time, each request given up after a timeout', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
