@@ -10,7 +10,7 @@ import { emptyLookup, cleanWindows } from './empty.js';
 import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
-import { addDay, addHour, dayLeaders, daysBetween, emptyStats, statFields, statsPlan, topOf, TOP_SET_CAP } from './stats.js';
+import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
@@ -204,9 +204,8 @@ export class MemoryReputationStore implements ReputationStore {
       addDay(out, day);
     }
     for (const h of plan.hours) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
-    const days = daysBetween(q.since, q.now);
     for (const a of Object.keys(out.byAction)) {
-      const top = topOf(days.map((d) => dayLeaders(this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map())));
+      const top = topOf(topDays(q.since, q.now).map((d) => this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map<string, number>()));
       if (top.length) out.topCallers[a] = top;
     }
     return out;

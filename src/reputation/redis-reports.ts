@@ -1,7 +1,8 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
 import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
-import { addDay, addHour, daysBetween, emptyStats, statsPlan, topOf, TOP_READ_PER_DAY } from './stats.js';
+import { randomBytes } from 'node:crypto';
+import { addDay, addHour, emptyStats, statsPlan, topDays, TOP_CALLERS } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
 export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
@@ -15,12 +16,19 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
   plan.hours.forEach((h, i) => addHour(out, h, flatHash(hashes[plan.days.length + i])));
   const actions = Object.keys(out.byAction);
   if (actions.length === 0) return out;
-  const days = daysBetween(q.since, q.now);
-  const tp = ctx.redis.pipeline();
-  for (const a of actions) for (const d of days) tp.zrevrange(ctx.k.top(d, a), 0, TOP_READ_PER_DAY - 1, 'WITHSCORES');
-  const tops = await run(ctx, tp);
+  // Each action's days summed in Redis into a throw-away key, its leaders read and the key deleted, in one MULTI:
+  // exact over whole days, and only TOP_CALLERS members cross the network whatever the sets hold.
+  const days = topDays(q.since, q.now);
+  if (days.length === 0) return out;
+  const m = ctx.redis.multi();
+  const scratch = actions.map((a) => `${ctx.prefix}tmp:top:${randomBytes(6).toString('hex')}:${a.slice(0, 16)}`);
   actions.forEach((a, i) => {
-    const top = topOf(days.map((_, j) => pairs(tops[i * days.length + j])));
+    const key = scratch[i] as string;
+    m.zunionstore(key, days.length, ...days.map((d) => ctx.k.top(d, a))).zrevrange(key, 0, TOP_CALLERS - 1, 'WITHSCORES').del(key);
+  });
+  const replies = await run(ctx, m);
+  actions.forEach((a, i) => {
+    const top = Object.entries(pairs(replies[i * 3 + 1])).map(([caller, calls]) => ({ caller, calls }));
     if (top.length) out.topCallers[a] = top;
   });
   return out;

@@ -11,8 +11,8 @@ export const TOP_CALLERS = 10;
 /** Callers kept per day and action: spoofed random numbers must not grow a day's set (and its reading) without end.
  * When full, the caller with the fewest calls goes first. */
 export const TOP_SET_CAP = 1000;
-/** Callers read per day to build a period's top list: the day's leaders, not its whole set. */
-export const TOP_READ_PER_DAY = 100;
+/** Days of top-caller sets a period reads: the sets live 40 days (today included). */
+export const TOP_DAYS = 40;
 const OUTCOMES: CaptchaOutcome[] = ['passed', 'failed', 'hung-up', 'timeout'];
 
 /** Counter names are admin/policy-controlled (rule names) or internal: still, keep them one short printable line. */
@@ -39,6 +39,12 @@ export function hoursBetween(since: number, now: number): number[] {
 }
 
 /** Day starts (epoch ms) covered by the range. */
+/** The UTC days whose top-caller sets a period reads: those it touches, within the sets' lifetime. */
+export function topDays(since: number, now: number): number[] {
+  const first = Math.floor(now / DAY_MS) * DAY_MS - (TOP_DAYS - 1) * DAY_MS;
+  return daysBetween(since, now).filter((d) => d >= first);
+}
+
 export function daysBetween(since: number, now: number): number[] {
   const out: number[] = [];
   const start = Math.max(Math.floor(since / DAY_MS) * DAY_MS, Math.floor(now / DAY_MS) * DAY_MS - 400 * DAY_MS);
@@ -107,19 +113,16 @@ function addCounters(stats: Stats, fields: Record<string, string | number>): Rec
   return routes;
 }
 
-/** A day's leaders as the Redis store reads them (`ZREVRANGE 0 TOP_READ_PER_DAY-1`): most calls first, ties in reverse
- * caller order, as a sorted set ranks them. */
-export function dayLeaders(day: ReadonlyMap<string, number>): Record<string, number> {
-  const sorted = [...day].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
-  return Object.fromEntries(sorted.slice(0, TOP_READ_PER_DAY));
-}
-
-/** Sums per-day caller counts and keeps the top ones, most calls first (ties: caller order, for stable output). */
-export function topOf(perDay: Array<Record<string, number>>, limit = TOP_CALLERS): Array<{ caller: string; calls: number }> {
-  const sum: Record<string, number> = {};
-  for (const day of perDay) for (const [caller, n] of Object.entries(day)) bump(sum, caller, n);
-  return Object.entries(sum)
+/**
+ * Sums per-day caller counts over the period and keeps the leaders, ranked as a Redis sorted set ranks them (most
+ * calls first, ties in reverse caller order): the Redis store sums the days in Redis (ZUNIONSTORE) and reads the
+ * first TOP_CALLERS, so both stores give the same list.
+ */
+export function topOf(perDay: Iterable<ReadonlyMap<string, number>>, limit = TOP_CALLERS): Array<{ caller: string; calls: number }> {
+  const sum = new Map<string, number>();
+  for (const day of perDay) for (const [caller, n] of day) sum.set(caller, (sum.get(caller) ?? 0) + n);
+  return [...sum]
     .map(([caller, calls]) => ({ caller, calls }))
-    .sort((a, b) => b.calls - a.calls || (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : 0))
+    .sort((a, b) => b.calls - a.calls || (a.caller < b.caller ? 1 : a.caller > b.caller ? -1 : 0))
     .slice(0, limit);
 }

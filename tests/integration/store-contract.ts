@@ -224,9 +224,27 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(top).toHaveLength(10);
       expect(top.slice(0, 2)).toEqual([{ caller: '+33612999999', calls: 3 }, { caller: '+33612888888', calls: 2 }]);
       // +33612888888 got in although it sorts before every other one-call caller (the caller just counted is never
-      // the one dropped); the 201 + 1 dropped were the smallest one-call callers; a day's top 100 is read, then ties
-      // are listed in caller order
-      expect(top.slice(2).map((t) => t.caller)).toEqual(Array.from({ length: 8 }, (_, i) => `+3361300110${i + 2}`));
+      // the one dropped); the 201 + 1 dropped were the smallest one-call callers; ties are listed as a sorted set ranks
+      // them, the greatest caller first
+      expect(top.slice(2).map((t) => t.caller)).toEqual(Array.from({ length: 8 }, (_, i) => `+33613001${199 - i}`));
+    });
+
+    it('sums top callers over whole days exactly (a caller who rings once a day among many one-off numbers), within the sets\' 40 days', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 10 };
+      const reject = (caller: string, time: number) => store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller, time }) });
+      for (let d = 0; d < 3; d++) {
+        await reject('+33100000001', T0 - d * DAY); // once a day
+        for (let i = 0; i < 150; i++) await reject(`+3378${d}00${String(i).padStart(4, '0')}`, T0 - d * DAY + 1);
+      }
+      await reject('+33100000002', T0 - 50 * DAY); // older than the sets live
+      await reject('+33100000002', T0 - 50 * DAY + 1);
+      await reject('+33100000002', T0 - 50 * DAY + 2);
+      await reject('+33100000002', T0 - 50 * DAY + 3);
+      const s = await store.stats({ since: T0 - 60 * DAY, now: T0 + HOUR });
+      const top = s.topCallers.reject ?? [];
+      expect(top[0]).toEqual({ caller: '+33100000001', calls: 3 });
+      expect(top.map((t) => t.caller)).not.toContain('+33100000002');
+      expect(top).toHaveLength(10);
     });
 
     it('pages call records newest first, filters by action and since, and merges enrichment', async () => {
