@@ -3,7 +3,7 @@
  * resources). Every value is escaped: caller numbers, names and rule names may be hostile.
  */
 import { escapeHtml, hourBarsSvg, routeSplitSvg } from './svg.js';
-import { formatRate, periodLabel, type Count, type ReportSummary } from './summary.js';
+import { formatRate, LATEST_DAYS, periodLabel, type Count, type ReportSummary } from './summary.js';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:24px;border-bottom:1px solid #ddd}
@@ -41,7 +41,7 @@ export function renderHtml(s: ReportSummary): string {
 <p class="muted">Since ${e(s.since)} · generated ${e(s.generatedAt)}</p>
 <div class="tiles">${tile('calls', String(s.total))}${tile('captcha pass rate', formatRate(s.captcha.passRate))}${tile('degraded (fail-open)', String(s.degraded))}${tile('shadow decisions', String(s.shadow))}</div>
 <h2>Calls by route</h2>${routeSplitSvg(s.byRoute, s.total)}${countTable(s.byRoute, s.total, 'route')}
-<h2>Calls by hour</h2>${hourBarsSvg(s.hours, s.routes)}
+<h2>Calls by hour${s.hoursTruncated ? ` (the latest ${LATEST_DAYS} days only)` : ''}</h2>${hourBarsSvg(s.hours, s.routes)}
 <h2>By action (policy decision)</h2>${countTable(s.byAction, s.total, 'action')}
 <h2>By rule</h2>${countTable(s.byRule, s.total, 'rule')}
 <h2>Captcha outcomes</h2>${countTable(s.captcha.outcomes, s.captcha.total, 'outcome')}

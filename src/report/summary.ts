@@ -33,8 +33,10 @@ export interface ReportSummary {
   captcha: { outcomes: Count[]; total: number; passRate: number | null };
   degraded: number;
   shadow: number;
-  /** Every hour from `since` to `now`, empty ones included (charts need the gaps). */
+  /** Every hour from `since` to `now`, empty ones included (charts need the gaps); the latest 31 days of a longer period. */
   hours: HourRow[];
+  /** Whether `hours` leaves out the start of the period (longer than 31 days): the tables and charts must say so. */
+  hoursTruncated: boolean;
   topBlocked: Array<{ caller: string; calls: number }>;
   topChallenged: Array<{ caller: string; calls: number }>;
 }
@@ -64,8 +66,9 @@ function hourKey(ms: number): string {
 }
 
 const HOUR_MS = 3_600_000;
-/** Hour rows kept: the latest 31 days of a longer period (a chart of every hour of a year is unreadable). */
-const MAX_HOUR_ROWS = 31 * 24 + 1;
+/** Days of hour rows kept: the latest of a longer period (a chart of every hour of a year is unreadable). */
+export const LATEST_DAYS = 31;
+const MAX_HOUR_ROWS = LATEST_DAYS * 24 + 1;
 
 /** Every hour of the period's latest 31 days, up to now, filled from byHour; hours after now (a clock ahead) are kept. */
 function hourRows(stats: Stats, now: number): HourRow[] {
@@ -103,6 +106,7 @@ function routeNames(stats: Stats): string[] {
 export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
   const outcomes = CAPTCHA_OUTCOMES.map((key) => ({ key, count: safeCount(stats.captcha?.[key]) }));
   const captchaTotal = outcomes.reduce((s, o) => s + o.count, 0);
+  const hours = hourRows(stats, opts.now);
   const passed = outcomes[0]?.count ?? 0;
   return {
     sinceLabel: opts.sinceLabel,
@@ -116,7 +120,8 @@ export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
     captcha: { outcomes, total: captchaTotal, passRate: captchaTotal ? passed / captchaTotal : null },
     degraded: safeCount(stats.degraded),
     shadow: safeCount(stats.shadow),
-    hours: hourRows(stats, opts.now),
+    hours,
+    hoursTruncated: (hours[0]?.hour ?? '') > hourKey(stats.since),
     topBlocked: top(stats, 'reject'),
     topChallenged: top(stats, 'captcha'),
   };

@@ -1,6 +1,6 @@
 /** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
 import { stripUnsafeKeepGaps as clean } from '../phone/sanitize.js';
-import { formatRate, periodLabel, type Count, type HourRow, type ReportSummary } from './summary.js';
+import { formatRate, LATEST_DAYS, periodLabel, type Count, type HourRow, type ReportSummary } from './summary.js';
 
 /** Left-aligns the columns in `left` (the first by default), right-aligns the others (numbers). */
 export function table(header: string[], rows: string[][], left: number[] = [0]): string[] {
@@ -38,7 +38,7 @@ function timeRows(s: ReportSummary): { title: string; rows: HourRow[] } {
     for (const [r, n] of Object.entries(h.byRoute)) d.byRoute[r] = (d.byRoute[r] ?? 0) + n;
     days.set(key, d);
   }
-  return { title: 'Calls by day (UTC)', rows: [...days.values()] };
+  return { title: `Calls by day (UTC${s.hoursTruncated ? `, the latest ${LATEST_DAYS} days only` : ''})`, rows: [...days.values()] };
 }
 
 function hoursTable(s: ReportSummary): string[] {

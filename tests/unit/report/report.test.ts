@@ -70,6 +70,12 @@ describe('renderReport text', () => {
       expect(Date.parse(`${hours[i] as string}:00:00Z`) - Date.parse(`${hours[i - 1] as string}:00:00Z`)).toBe(3_600_000);
     }
     expect(hours).toContain('2026-11-28T14');
+    // the tables and charts say they leave out the start of the period (its totals do not)
+    expect(renderReport(s, 'text', { sinceLabel: '60d', now: NOW })).toContain('Calls by day (UTC, the latest 31 days only)');
+    expect(renderReport(s, 'html', { sinceLabel: '60d', now: NOW })).toContain('Calls by hour (the latest 31 days only)');
+    const week = sampleStats();
+    week.since = NOW - 7 * 86_400_000;
+    expect(renderReport(week, 'text', { sinceLabel: '7d', now: NOW })).not.toContain('latest 31 days');
   });
 
   it('shows one line per day past 48 hours', () => {
