@@ -45,8 +45,8 @@ export function renderHtml(s: ReportSummary): string {
 <h2>By action (policy decision)</h2>${countTable(s.byAction, s.total, 'action')}
 <h2>By rule</h2>${countTable(s.byRule, s.total, 'rule')}
 <h2>Captcha outcomes</h2>${countTable(s.captcha.outcomes, s.captcha.total, 'outcome')}
-<h2>Top callers the policy rejects</h2>${callersTable(s.topBlocked)}
-<h2>Top callers the policy challenges</h2>${callersTable(s.topChallenged)}
+<h2>Top callers the policy rejects <small>(whole UTC days from ${e(s.topSince)})</small></h2>${callersTable(s.topBlocked)}
+<h2>Top callers the policy challenges <small>(whole UTC days from ${e(s.topSince)})</small></h2>${callersTable(s.topChallenged)}
 </body></html>
 `;
 }

@@ -3,6 +3,7 @@
  * store's Stats so text, JSON, CSV and HTML can never disagree.
  */
 import type { CaptchaOutcome, Stats } from '../reputation/types.js';
+import { topDays } from '../reputation/stats.js';
 
 /** Routes in the order a reader expects them (least to most severe); unknown routes follow, sorted. */
 export const ROUTE_ORDER = ['ring', 'captcha', 'voicemail', 'reject'] as const;
@@ -37,6 +38,8 @@ export interface ReportSummary {
   hours: HourRow[];
   /** Whether `hours` leaves out the start of the period (longer than 31 days): the tables and charts must say so. */
   hoursTruncated: boolean;
+  /** Top callers are counted by whole UTC days, the latest 40 at most (docs/redis-schema.md): the first day they cover. */
+  topSince: string;
   topBlocked: Array<{ caller: string; calls: number }>;
   topChallenged: Array<{ caller: string; calls: number }>;
 }
@@ -122,6 +125,7 @@ export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
     shadow: safeCount(stats.shadow),
     hours,
     hoursTruncated: (hours[0]?.hour ?? '') > hourKey(stats.since),
+    topSince: new Date(topDays(stats.since, opts.now)[0] ?? stats.since).toISOString().slice(0, 10),
     topBlocked: top(stats, 'reject'),
     topChallenged: top(stats, 'captcha'),
   };

@@ -75,9 +75,9 @@ export function renderText(s: ReportSummary): string {
     '',
     ...countTable('Captcha outcomes', s.captcha.outcomes, s.captcha.total),
     '',
-    ...callersTable('Top callers the policy rejects', s.topBlocked),
+    ...callersTable(`Top callers the policy rejects (whole UTC days from ${s.topSince})`, s.topBlocked),
     '',
-    ...callersTable('Top callers the policy challenges', s.topChallenged),
+    ...callersTable(`Top callers the policy challenges (whole UTC days from ${s.topSince})`, s.topChallenged),
     '',
     ...hoursTable(s),
   ];

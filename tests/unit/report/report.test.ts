@@ -78,6 +78,15 @@ describe('renderReport text', () => {
     expect(renderReport(week, 'text', { sinceLabel: '7d', now: NOW })).not.toContain('latest 31 days');
   });
 
+  it('says which whole UTC days the top callers cover (the day sets: from the period\'s first day, 40 days at most)', () => {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const s = sampleStats();
+    s.since = NOW - 24 * 3_600_000;
+    expect(renderReport(s, 'text', { sinceLabel: '24h', now: NOW })).toContain(`Top callers the policy rejects (whole UTC days from ${day(s.since)})`);
+    s.since = NOW - 60 * 86_400_000;
+    expect(summarise(s, { sinceLabel: '60d', now: NOW }).topSince).toBe(day(NOW - 39 * 86_400_000));
+  });
+
   it('shows one line per day past 48 hours', () => {
     const s = sampleStats();
     s.since = NOW - 7 * 86_400_000;
