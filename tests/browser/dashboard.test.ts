@@ -127,6 +127,8 @@ describe('dashboard', () => {
     expect(await page.textContent('#captcha-rate')).toBe(`${((c.passed / (c.passed + c.failed + c['hung-up'] + c.timeout)) * 100).toFixed(1)}%`);
     expect(await page.textContent('#top-blocked tbody tr:first-child td:first-child')).toBe(SPAMMER);
     expect(await page.textContent('#top-blocked tbody tr:first-child td:last-child')).toBe('3');
+    // top callers are counted by whole UTC days: the heading says from which
+    expect(await page.textContent('#top-title')).toBe(`Top callers the policy rejects (whole UTC days from ${new Date(week.since).toISOString().slice(0, 10)})`);
     const calls = await api('/api/calls?limit=20');
     expect(await page.locator('#latest-calls tbody tr').count()).toBe(calls.calls.length);
     expect(await page.getAttribute('#latest-calls tbody tr:first-child', 'data-caller')).toBe(calls.calls[0].caller);
