@@ -177,7 +177,8 @@ function renderWeek(stats) {
   const labels = weekDays().map(dayLabel);
   drawChart('chart-week', labels, routeSeries(bucketBy(stats.byHour, dayLabel), labels));
   // top callers are kept per whole UTC day (the API reads every day the period touches): say which
-  $('top-title').textContent = `Top callers the policy rejects (whole UTC days from ${new Date(stats.since).toISOString().slice(0, 10)})`;
+  const from = new Date(stats.since);
+  if (!Number.isNaN(from.getTime())) $('top-title').textContent = `Top callers the policy rejects (whole UTC days from ${from.toISOString().slice(0, 10)})`;
   const body = $('top-blocked').tBodies[0];
   body.replaceChildren();
   for (const t of (stats.topCallers.reject || []).slice(0, 10)) {
