@@ -12,7 +12,7 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, waitUntilReady } from './redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, SentinelConnectionError, waitUntilReady } from './redis-client.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
 
@@ -52,6 +52,7 @@ export function buildStore(config: Readonly<Config>, logger: Logger): { store: R
   const redis = createRedisClient(config.redis, { failFast: true });
   let refused = false;
   redis.on('error', (err: Error) => {
+    if (err instanceof SentinelConnectionError) return logger.warn({ err: err.message }, 'Sentinel connection error (the master may still be reachable)');
     const why = closedBecause.get(redis);
     if (why === undefined) return logger.debug({ err: err.message }, 'redis connection error');
     if (refused) return;

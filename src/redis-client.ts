@@ -31,7 +31,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
   };
   if (cfg.sentinel) {
     const { password, redisPassword = password } = cfg.sentinel;
-    return new Redis({
+    return passOnSentinelErrors(new Redis({
       ...common,
       // The master's address changes under Sentinel: asking again every second at most finds the promoted
       // replica soon after a failover (calls ring until then).
@@ -40,13 +40,39 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       // client that stays meanwhile writes to it, and its resync from the new master wipes those writes.
       // ioredis's detector listens for Sentinel's +switch-master and reconnects at once.
       failoverDetector: true,
+      // the detector's own connections to a Sentinel that went away: 1 s, then longer, up to a minute
+      sentinelReconnectStrategy: (attempt: number) => backoffDelay(attempt, 1000, 60_000),
       sentinels: cfg.sentinel.hosts,
       name: cfg.sentinel.name,
       ...(password ? { sentinelPassword: password } : {}),
       ...(redisPassword ? { password: redisPassword } : {}),
-    });
+    }));
   }
   return refuseWrongDatabase(new Redis(cfg.url, common));
+}
+
+/** A failover-detector connection to a Sentinel failed (the master may be fine): emitted as the client's `error`. */
+export class SentinelConnectionError extends Error {
+  override readonly name = 'SentinelConnectionError';
+}
+
+/**
+ * ioredis's failover detector opens its own connections to the Sentinels and gives them no error listener, so a
+ * Sentinel that goes away makes ioredis print "[ioredis] Unhandled error event" and a stack to stderr at each retry,
+ * outside chut's log. Their errors are passed on as the client's own `error` events instead. This reaches into
+ * ioredis internals, guarded: if they change, nothing breaks, the stderr lines come back.
+ */
+function passOnSentinelErrors(redis: Redis): Redis {
+  const handled = new WeakSet<object>();
+  redis.on('ready', () => {
+    const internals = redis as unknown as { connector?: { failoverDetector?: { sentinels?: Array<{ client?: Redis }> } } };
+    for (const { client } of internals.connector?.failoverDetector?.sentinels ?? []) {
+      if (!client || handled.has(client)) continue;
+      handled.add(client);
+      client.on('error', (err: Error) => { redis.emit('error', new SentinelConnectionError(`Sentinel connection error: ${err.message}`)); });
+    }
+  });
+  return redis;
 }
 
 /** The reason a client was closed for good, when refuseWrongDatabase closed it. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -184,6 +184,22 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
       expect(Date.now() - t0).toBeLessThan(15_000); // it hung until killed
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Sentinel that goes away is logged by chut, not printed to stderr by ioredis ("Unhandled error event")', async () => {
+    const ha = await start();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { chut, logs } = await startOn(ha);
+      running = chut;
+      ha.kill(ha.sentinel);
+      await waitFor('the detector to retry', async () => logs.some((l) => l.includes('Sentinel connection error')), 10_000);
+      expect(printed.mock.calls.filter((c) => String(c[0]).includes('Unhandled error event'))).toEqual([]);
+      const d = await screenAndRecord(chut, 1); // the master is still there: calls are screened
+      expect(d.degraded ?? false).toBe(false);
+    } finally {
+      printed.mockRestore();
     }
   });
 
