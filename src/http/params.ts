@@ -1,4 +1,5 @@
 /** Query and body values the API accepts, parsed once at the edge. */
+import { stripBidiControls } from '../phone/sanitize.js';
 import { parseExpiry, parseSince as sinceOf } from '../when.js';
 import { badRequest } from './errors.js';
 
@@ -21,7 +22,6 @@ export function parseExpires(text: string | undefined, now: number): number | nu
 
 /** Free text from a user: one line, no control characters, trimmed; empty → null. */
 export function cleanText(text: string | undefined): string | null {
-  // bidi embeddings, overrides, isolates and marks would make the text display as something else: removed
-  const s = (text ?? '').replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+  const s = stripBidiControls(text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
   return s === '' ? null : s;
 }

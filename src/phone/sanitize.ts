@@ -11,6 +11,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // Bidi embeddings/overrides/isolates and marks, zero-width characters, word joiner, BOM: invisible characters that can
 // make a log line or a UI show something other than what is stored.
 const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+// Bidi embeddings, overrides, isolates and marks alone: what free text from a user (a list reason) loses, keeping the
+// zero-width joiners its emoji may need.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // UTF-16 halves without their partner (from truncation or a broken decoder).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -21,6 +24,11 @@ export function truncateUnits(s: string, max: number): string {
   const last = cut.charCodeAt(cut.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
   return cut;
+}
+
+/** Removes the bidi controls that would make a text display as something else (`\u202E…` reversing a number). */
+export function stripBidiControls(s: string): string {
+  return s.replace(BIDI_CONTROLS, '');
 }
 
 /** Removes control, invisible and broken characters; keeps everything else as it was. */

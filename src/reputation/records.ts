@@ -2,6 +2,7 @@
  * List records: cleaning what gets stored, the compact value encoding of the Redis buckets, and the
  * precedence rules of a lookup. Shared by both stores so they agree by construction.
  */
+import { stripBidiControls } from '../phone/sanitize.js';
 import type { ListEntry } from '../phone/types.js';
 import { isE164, isPrefixEntry } from './keys.js';
 import type { ListName, ListRecord, LookupResult } from './types.js';
@@ -29,9 +30,8 @@ const REASON_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
 /** Reason: text, newlines and unicode kept (fine in a hash value), control characters removed, capped; '' means none. */
 export function cleanReason(reason: string | null | undefined): string | null {
   if (typeof reason !== 'string' || reason === '') return null;
-  // bidi embeddings, overrides, isolates and marks go too (as src/phone/sanitize.ts does for names): `robocall
-  // \u202E8765432160+ sllac\u202C` would show as `robocall calls +0612345678`, a number the entry is not about
-  const text = cut(reason.replace(REASON_CONTROLS, '').replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ''), MAX_REASON_CHARS);
+  // `robocall \u202E8765432160+ sllac\u202C` would show as `robocall calls +0612345678`, a number the entry is not about
+  const text = cut(stripBidiControls(reason.replace(REASON_CONTROLS, '')), MAX_REASON_CHARS);
   return text === '' ? null : text;
 }
 
