@@ -101,8 +101,8 @@ export class EslCallControl implements CallControl {
 
   play(prompt: PromptItem[]): Promise<void> {
     return this.verb(async () => {
-      // Each sound is its own playback, checked: a prompt nobody heard must not turn into a failed captcha, and
-      // throwing makes the screener ring the call. (In one file_string list a missing sound would be skipped.)
+      // Each sound and digit is its own playback, checked: a prompt nobody heard must not turn into a failed captcha,
+      // and throwing makes the screener ring the call. (In one file_string list a missing file would be skipped.)
       for (const arg of promptPlaybacks(prompt, this.config.esl)) {
         const done = await this.run({ app: 'playback', arg });
         const response = done['Application-Response'] ?? '';

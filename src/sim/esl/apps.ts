@@ -21,7 +21,8 @@ export interface AppHost {
   /** Next queued digit, waiting up to `ms`; null on timeout or hang-up. */
   nextDigit(ms: number): Promise<string | null>;
   heard: string;
-  lastHeard: string;
+  /** Digits played since the caller was last asked to type them (a person types what it heard). */
+  heardSinceAsked: string;
   sleep(ms: number): Promise<void>;
   later(ms: number, fn: () => void): void;
   publish(name: string, extra?: Headers): void;
@@ -54,7 +55,7 @@ async function playback(host: AppHost, arg: string): Promise<string> {
   await host.sleep(host.env.mediaMs * playable.length);
   if (host.hungUp) return 'PLAYBACK ERROR'; // playback_function (mod_dptools): any status but success or not-found
   const said = digitsSaid(playable);
-  if (said) { host.heard += said; host.lastHeard = said; }
+  if (said) { host.heard += said; host.heardSinceAsked += said; }
   host.publish('PLAYBACK_STOP', [['Playback-File-Path', arg]]);
   return 'FILE PLAYED';
 }
@@ -64,7 +65,9 @@ async function playAndGetDigits(host: AppHost, arg: string): Promise<string> {
   const [min = '1', max = '1', , timeout = '5000', terminators = '#', , , variable = 'pagd', , digitTimeout] = arg.split(' ');
   const b = host.call.behaviour;
   const typeAfter = 'delayMs' in b ? b.delayMs ?? 100 : 100;
-  if (b.kind === 'types-what-it-hears') host.later(typeAfter, () => host.typeDigits(host.lastHeard));
+  const heard = host.heardSinceAsked;
+  host.heardSinceAsked = '';
+  if (b.kind === 'types-what-it-hears') host.later(typeAfter, () => host.typeDigits(heard));
   if (b.kind === 'types') host.later(typeAfter, () => host.typeDigits(b.digits));
   let got = '';
   while (got.length < Number(max)) {
@@ -124,7 +127,7 @@ export async function runApp(host: AppHost, app: string, arg: string): Promise<s
     case 'say': {
       const digits = /iterated\s+(\d+)/.exec(arg)?.[1] ?? '';
       await host.sleep(host.env.mediaMs);
-      host.heard += digits; host.lastHeard = digits;
+      host.heard += digits; host.heardSinceAsked += digits;
       return '_none_';
     }
     case 'transfer': {

@@ -25,7 +25,7 @@ export class SimChannel implements AppHost {
   private userAnswered = false;
   hungUp = false;
   heard = '';
-  lastHeard = '';
+  heardSinceAsked = '';
   private route: SimulatedRoute | null = null;
   private digitWaiter: (() => void) | null = null;
   private socket: Socket | null = null;

@@ -29,9 +29,9 @@ describe('ESL command serializer', () => {
       'ivr/ivr-thank_you_for_calling.wav', 'voicemail/vm-goodbye.wav']);
   });
 
-  it('plays each sound on its own (checkable) and the digits as one file_string list, refusing unsafe names', () => {
+  it('plays each sound and each digit on its own (each checkable), refusing unsafe names', () => {
     expect(promptPlaybacks([{ sound: 'please-try-again' }, { sound: 'please-enter' }, { digits: '4721' }], { sounds: { 'please-try-again': 'ivr/ivr-please_try_again' }, soundPrefix: 'ivr/ivr-' })).toEqual([
-      'ivr/ivr-please_try_again.wav', 'ivr/ivr-please-enter.wav', 'file_string://digits/4.wav!digits/7.wav!digits/2.wav!digits/1.wav']);
+      'ivr/ivr-please_try_again.wav', 'ivr/ivr-please-enter.wav', 'digits/4.wav', 'digits/7.wav', 'digits/2.wav', 'digits/1.wav']);
     expect(promptPlaybacks([{ digits: '7' }], NONE)).toEqual(['digits/7.wav']);
     expect(promptPlaybacks([], NONE)).toEqual([]);
     expect(() => promptPlaybacks([{ digits: '12a' }], NONE)).toThrow(EslCommandError);
