@@ -41,6 +41,16 @@ export function idPart(id: string): string {
   return ID_RE.test(id) ? `i:${id}` : `h:${hashed(id)}`;
 }
 
+/** The value of a last-caller key when the last call that rang came from a withheld or invalid number: there is
+ * nobody to report, and the caller before must not be reported in its place. */
+export const NO_REPORTABLE_CALLER = 'none';
+
+/** The caller to report, from the first last-caller key that exists (the line's, else anyone's): null when that
+ * key says the last caller withheld its number (or holds anything else that is not E.164). */
+export function reportableCaller(stored: string | null | undefined): string | null {
+  return isE164(stored) ? stored : null;
+}
+
 /** Extension / DID part of a last-caller key, same escaping rule. */
 export function targetPart(target: string): string {
   return TARGET_RE.test(target) ? `i:${target}` : `h:${hashed(target)}`;

@@ -7,7 +7,7 @@ import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
-import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, targetPart } from './keys.js';
+import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, NO_REPORTABLE_CALLER, reportableCaller, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
@@ -105,9 +105,10 @@ export class MemoryReputationStore implements ReputationStore {
       const day = this.tops.get(top) as Map<string, number>;
       bump(day, r.caller);
       if (day.size > TOP_SET_CAP) day.delete(lowestRanked(day, r.caller));
-      // only a caller whose call rang can be "the last caller" a user reports from a phone
-      if (r.route === 'ring') await this.setLastCaller(r.dialled, r.caller, r.time);
     }
+    // only a caller whose call rang can be "the last caller" a user reports from a phone; a withheld or invalid one
+    // is nobody to report, and must not leave the caller before it as the one reported
+    if (r.route === 'ring') this.rememberLastCaller(r.dialled, r.callerKind === 'valid' && isE164(r.caller) ? r.caller : NO_REPORTABLE_CALLER);
     const hour = hourKey(r.time);
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());
     for (const f of statFields(r)) bump(this.hours.get(hour) as Map<string, number>, f);
@@ -145,14 +146,17 @@ export class MemoryReputationStore implements ReputationStore {
   }
 
   async setLastCaller(target: string, e164: string, _now: number): Promise<void> {
-    if (!isE164(e164)) return;
-    this.last.set('*', e164);
-    if (typeof target === 'string' && target !== '') this.last.set(targetPart(target), e164);
+    if (isE164(e164)) this.rememberLastCaller(target, e164);
+  }
+
+  private rememberLastCaller(target: string, caller: string): void {
+    this.last.set('*', caller);
+    if (typeof target === 'string' && target !== '') this.last.set(targetPart(target), caller);
   }
 
   async getLastCaller(target: string): Promise<string | null> {
     const specific = typeof target === 'string' && target !== '' ? this.last.get(targetPart(target)) : undefined;
-    return specific ?? this.last.get('*') ?? null;
+    return reportableCaller(specific ?? this.last.get('*'));
   }
 
   async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {

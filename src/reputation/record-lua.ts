@@ -7,6 +7,7 @@
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16.. stat fields
  *       (`total` among them: its first increment sets the TTLs of the hour and day hashes)
  */
+import { NO_REPORTABLE_CALLER } from './keys.js';
 import { TOP_SET_CAP } from './stats.js';
 
 /** A number known only by its calls (first/last seen, no score, outcome or report): spoofed one-off numbers must
@@ -36,10 +37,12 @@ if valid then
     redis.call('ZREM', KEYS[4], low[1] == ARGV[15] and low[2] or low[1])
   end
   redis.call('EXPIRE', KEYS[4], ARGV[8])
-  if rang then
-    redis.call('SET', KEYS[5], ARGV[15], 'EX', ARGV[9])
-    if hasDialled then redis.call('SET', KEYS[6], ARGV[15], 'EX', ARGV[9]) end
-  end
+end
+if rang then
+  -- a withheld or invalid caller who rang is the last caller too: reporting it must not report the one before
+  local last = valid and ARGV[15] or '${NO_REPORTABLE_CALLER}'
+  redis.call('SET', KEYS[5], last, 'EX', ARGV[9])
+  if hasDialled then redis.call('SET', KEYS[6], last, 'EX', ARGV[9]) end
 end
 for i = 16, #ARGV do
   local hour = redis.call('HINCRBY', KEYS[7], ARGV[i], 1)

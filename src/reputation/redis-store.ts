@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
 import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
-import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, SCHEMA_VERSION, type Keyspace } from './keys.js';
+import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, reportableCaller, SCHEMA_VERSION, type Keyspace } from './keys.js';
 import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
@@ -109,7 +109,8 @@ export class RedisReputationStore implements ReputationStore {
     const rang = r.route === 'ring';
     this.roundTrips++;
     // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
-    // only a caller whose call rang can be "the last caller" a user reports from a phone.
+    // only a caller whose call rang can be "the last caller" a user reports from a phone (a withheld or invalid
+    // one is written as NO_REPORTABLE_CALLER).
     await this.lua.chutRecord(
       this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
       this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
@@ -153,7 +154,7 @@ export class RedisReputationStore implements ReputationStore {
     if (typeof target === 'string' && target !== '') p.get(this.k.lastCaller(target));
     p.get(this.k.lastCallerAny);
     const values = (await run(ctx, p)) as Array<string | null>;
-    return values.find((v): v is string => isE164(v)) ?? null;
+    return reportableCaller(values.find((v) => v !== null) ?? null);
   }
 
   async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {

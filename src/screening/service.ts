@@ -1,7 +1,7 @@
 /** The screening service every adapter uses: screen, route (captcha included), learn, record. */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { normalise, parseListEntry } from '../phone/index.js';
+import { normalise, normaliseDialled, parseListEntry } from '../phone/index.js';
 import type { Policy } from '../rules/index.js';
 import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
 import { newChallenge } from './captcha.js';
@@ -111,7 +111,9 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
     applyCaptchaOutcome: (caller, outcome, verstat) => applyCaptcha(caller.number.kind === 'valid' ? caller.number.e164 : null, outcome, verstat ?? caller.number.verstat),
     reportNumber: (e164, kind, source) => outcomes.report(e164, kind, source),
     async reportLastCaller(target, kind, source) {
-      const e164 = await store.getLastCaller(target);
+      // Calls are remembered under the dialled number as chut normalised it: a phone whose caller ID is its DID in
+      // national form (0100000000) finds that DID's last caller (+33100000000), not the last caller to anyone.
+      const e164 = await store.getLastCaller(normaliseDialled(String(target ?? ''), defaultCountry) || String(target ?? ''));
       if (e164) await outcomes.report(e164, kind, source);
       return e164;
     },

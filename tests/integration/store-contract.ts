@@ -292,10 +292,27 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(await store.getLastCaller('100')).toBe('+33612345678');
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
       await store.recordCall({ ...base, record: call({ caller: '+33700000009', dialled: '+33140000000' }) });
-      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', dialled: '+33140000000' }) });
       expect(await store.getLastCaller('+33140000000')).toBe('+33700000009');
-      expect(await store.getLastCaller('100')).toBe('+33612345678');
       expect(await store.getLastCaller('300')).toBe('+33700000009');
+      // rejected: not the last caller
+      await store.recordCall({ ...base, record: call({ caller: '+33700000001', dialled: '+33140000000', action: 'reject', route: 'reject' }) });
+      expect(await store.getLastCaller('+33140000000')).toBe('+33700000009');
+    });
+
+    it('after a withheld or invalid caller rang there is nobody to report: never the caller before it', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      await store.recordCall({ ...base, record: call({ caller: '+33700000009', dialled: '+33140000000' }) });
+      await store.recordCall({ ...base, record: call({ caller: '+33700000008', dialled: '+33150000000' }) });
+      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', dialled: '+33140000000', time: T0 + 1 }) });
+      expect(await store.getLastCaller('+33140000000')).toBeNull();
+      expect(await store.getLastCaller('300')).toBeNull();
+      expect(await store.getLastCaller('+33150000000')).toBe('+33700000008');
+      await store.recordCall({ ...base, record: call({ caller: '+44', callerKind: 'invalid', dialled: '+33150000000', time: T0 + 2 }) });
+      expect(await store.getLastCaller('+33150000000')).toBeNull();
+      // a withheld caller who was not let through changes nothing
+      await store.recordCall({ ...base, record: call({ caller: '+33700000007', dialled: '+33140000000', time: T0 + 3 }) });
+      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', dialled: '+33140000000', action: 'captcha', route: 'voicemail', time: T0 + 4 }) });
+      expect(await store.getLastCaller('+33140000000')).toBe('+33700000007');
     });
 
     it('adds, gets and removes list entries', async () => {

@@ -326,6 +326,22 @@ describe('screening service', () => {
     expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33622222222');
   });
 
+  it('a phone whose caller ID is its DID in national form reports that DID\'s last caller, not another line\'s', async () => {
+    const { screening } = setup();
+    await screening.handleCall({ ...call('0622222222'), dialled: '0100000000' }, new FakeControl());
+    await screening.handleCall({ ...call('0633333333'), dialled: '0200000000' }, new FakeControl());
+    expect(await screening.reportLastCaller('0100000000', 'spam', 'phone')).toBe('+33622222222');
+    expect(await screening.reportLastCaller('33200000000', 'spam', 'phone')).toBe('+33633333333');
+  });
+
+  it('*77 after a withheld caller rang reports nobody, not the caller before', async () => {
+    const { screening, store } = setup();
+    await screening.handleCall(call('0622222222'), new FakeControl());
+    await screening.handleCall(call('anonymous'), new FakeControl(['echo']));
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBeNull();
+    expect(await store.getListEntry({ kind: 'number', e164: '+33622222222' })).toEqual([]);
+  });
+
   it('an observer that throws never breaks a call', async () => {
     const { screening } = setup({ observers: [{ onCallRecord: () => { throw new Error('bug'); }, onDecision: () => { throw new Error('bug'); } }] });
     const r = await screening.handleCall(call('0612345678'), new FakeControl());
