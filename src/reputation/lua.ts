@@ -76,14 +76,17 @@ end
 return reply`;
 
 /**
- * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding).
+ * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding; a stored score
+ * that is not a finite number counts as 0, as in cleanStoredScore; the decay start as in decayStart).
  * KEYS: 1 reputation hash. ARGV: 1 now, 2 delta, 3 half-life ms, 4 counter field or '', 5 trust: keep|clear|set,
- * 6 trusted-until ms, 7 TTL ms, 8 '1' to reset the spam-report count. Returns the new score as a string.
+ * 6 trusted-until ms, 7 TTL ms, 8 '1' to reset the spam-report count, 9 hold-until ms (0: none).
+ * Returns the new score as a string.
  */
 export const OUTCOME_LUA = `
 local function round6(x) return math.floor(x * 1e6 + 0.5) / 1e6 end
 local now, hl = tonumber(ARGV[1]), tonumber(ARGV[3])
 local s = tonumber(redis.call('HGET', KEYS[1], 's')) or 0
+if s ~= s or s == math.huge or s == -math.huge then s = 0 elseif s < 0 then s = 0 elseif s > 100 then s = 100 end
 local t = tonumber(redis.call('HGET', KEYS[1], 'st'))
 if t then
   local el = now - t
@@ -93,7 +96,11 @@ s = s + (tonumber(ARGV[2]) or 0)
 if s < 0 then s = 0 elseif s > 100 then s = 100 end
 s = round6(s)
 local str = string.format('%.17g', s)
-redis.call('HSET', KEYS[1], 's', str, 'st', ARGV[1], 'hl', ARGV[3])
+local start = now
+local hold = tonumber(ARGV[9]) or 0
+if hold > start then start = hold end
+if t and t > start then start = t end
+redis.call('HSET', KEYS[1], 's', str, 'st', string.format('%.0f', start), 'hl', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[4], 1) end
 if ARGV[5] == 'clear' then redis.call('HDEL', KEYS[1], 'tu') elseif ARGV[5] == 'set' then redis.call('HSET', KEYS[1], 'tu', ARGV[6]) end
 if ARGV[8] == '1' then redis.call('HDEL', KEYS[1], 'rp') end

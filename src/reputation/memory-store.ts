@@ -9,7 +9,7 @@ import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrich
 import { emptyLookup, cleanWindows } from './empty.js';
 import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, NO_REPORTABLE_CALLER, reportableCaller, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
-import { applyScoreDelta, decayScore, scoreAt } from './score.js';
+import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions,
@@ -129,7 +129,7 @@ export class MemoryReputationStore implements ReputationStore {
     const halfLife = Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0;
     const before = rep.st === undefined ? rep.s ?? 0 : decayScore(rep.s ?? 0, u.now - rep.st, halfLife);
     rep.s = applyScoreDelta(before, u.scoreDelta);
-    rep.st = Math.floor(u.now);
+    rep.st = decayStart(u.now, u.holdUntil, rep.st);
     rep.hl = halfLife;
     if (u.counter === 'passed') rep.cp++;
     else if (u.counter === 'failed') rep.cf++;

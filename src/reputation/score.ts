@@ -25,8 +25,24 @@ export function applyScoreDelta(score: number, delta: number): number {
   return roundScore(Math.min(SCORE_MAX, Math.max(SCORE_MIN, base + d)));
 }
 
-/** Stored raw score + when it was stored + the half-life then in force → the score at `now`. */
+/** A stored score as the arithmetic may use it: a hand edit or a foreign tool may have written anything, so what is
+ * not a finite number counts as 0 and the rest is clamped into 0…100 (the Lua mirror does the same). */
+export function cleanStoredScore(score: number): number {
+  return Number.isFinite(score) ? Math.min(SCORE_MAX, Math.max(SCORE_MIN, score)) : 0;
+}
+
+/** Stored raw score + when it was stored + the half-life then in force → the score at `now`. A stored time in the
+ * future (an auto-block holds the score until it ends) means no decay yet. */
 export function scoreAt(raw: { score: number; at: number; halfLifeMs: number } | null, now: number): number {
   if (!raw) return 0;
-  return decayScore(raw.score, now - raw.at, raw.halfLifeMs);
+  return decayScore(cleanStoredScore(raw.score), now - raw.at, raw.halfLifeMs);
+}
+
+/** When a score written at `now` starts decaying: not before a hold (`holdUntil`), nor before a hold already stored
+ * (`storedAt` in the future), so that no later update shortens an auto-block's hold. */
+export function decayStart(now: number, holdUntil: number | undefined, storedAt: number | undefined): number {
+  let start = Math.floor(now);
+  if (holdUntil !== undefined && Number.isFinite(holdUntil) && holdUntil > start) start = Math.floor(holdUntil);
+  if (storedAt !== undefined && Number.isFinite(storedAt) && storedAt > start) start = storedAt;
+  return start;
 }

@@ -110,6 +110,8 @@ export interface OutcomeUpdate {
   trustedUntil?: number | null;
   /** Forget the spam reports (an allow report: the household takes them back). */
   resetReports?: boolean;
+  /** The score does not decay before this epoch ms (an auto-block holds it until the block ends). */
+  holdUntil?: number;
 }
 
 export interface StatsQuery {

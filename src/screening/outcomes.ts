@@ -47,11 +47,17 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
       return;
     }
     if ((await factsOf(e164, now)).listed?.list === 'allow') return;
+    const expiresAt = rep.autoBlockDays > 0 ? now + rep.autoBlockDays * DAY_MS : null;
     const added = await deps.store.addListEntryIfUnlisted({
-      list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(score)}`, source: 'auto',
-      addedAt: now, expiresAt: rep.autoBlockDays > 0 ? now + rep.autoBlockDays * DAY_MS : null,
+      list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(score)}`, source: 'auto', addedAt: now, expiresAt,
     });
     if (!added) return;
+    // A blocked number is never challenged, so its score would only decay meanwhile (with the defaults, to half by
+    // the time a 30-day block ends, under the high-score rule): held until the block ends, a robot still calling
+    // then is challenged again, and blocked again.
+    if (expiresAt !== null) {
+      await deps.store.applyOutcome({ e164, now, scoreDelta: 0, halfLifeMs: rep.halfLifeDays * DAY_MS, counter: null, holdUntil: expiresAt });
+    }
     deps.logger.info({ caller: e164, score, days: rep.autoBlockDays || null }, 'number auto-blocked');
     for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, score));
   }
@@ -66,8 +72,9 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
       deps.logger.info({ caller: e164 }, 'captcha passed by a number reported as spam: not trusted');
     }
     const score = await deps.store.applyOutcome(update);
-    // A report already blocklists on its own (blockOnReport).
-    if (event.kind === 'captcha' && shouldAutoBlock(score, rep.autoBlockScore)) await autoBlock(e164, score, now, verstat);
+    // A report already blocklists on its own (blockOnReport); a pass lowers the score, and never blocks the one who
+    // passed (a number reported before may still sit above the threshold).
+    if (event.kind === 'captcha' && event.outcome !== 'passed' && shouldAutoBlock(score, rep.autoBlockScore)) await autoBlock(e164, score, now, verstat);
   }
 
   async function report(e164: string, kind: UserReportKind, source: string): Promise<void> {

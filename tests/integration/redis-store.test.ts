@@ -207,6 +207,20 @@ describe('Redis store specifics', () => {
     await redis.close();
   });
 
+  it('reads a score some other tool wrote as nan, inf or out of range as score.ts does: never a stuck NaN', async () => {
+    const store = fresh('corrupt');
+    const p = prefixes[prefixes.length - 1] as string;
+    const cases: Array<[string, number, number]> = [['nan', 0, 25], ['inf', 0, 25], ['-inf', 0, 25], ['-50', 0, 25], ['250', 100, 100], ['garbage', 0, 25]];
+    for (const [i, [raw, read, afterFailure]] of cases.entries()) {
+      const e164 = `+3361200010${i}`;
+      await admin.hset(`${p}r:${e164.slice(1)}`, 's', raw, 'st', String(T0), 'hl', String(DAY));
+      expect((await store.lookup({ ...look, e164, now: T0 })).score).toBe(read);
+      expect(await store.applyOutcome({ e164, now: T0, scoreDelta: 25, halfLifeMs: DAY, counter: 'failed' })).toBe(afterFailure);
+      expect((await store.lookup({ ...look, e164, now: T0 })).score).toBe(afterFailure);
+    }
+    await store.close();
+  });
+
   it('stores hostile reasons safely: CRLF kept, 10 kB cut to 256 characters, unicode intact', async () => {
     const store = fresh();
     const entries: Array<[string, string, string]> = [

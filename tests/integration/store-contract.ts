@@ -101,6 +101,17 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await look(e, last)).score).toBe(0);
     });
 
+    it('holds a score until holdUntil (an auto-block): no decay before it, and no later update shortens the hold', async () => {
+      const e = '+33700000003';
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 100, halfLifeMs: HALF, counter: 'failed' });
+      expect(await store.applyOutcome({ e164: e, now: T0, scoreDelta: 0, halfLifeMs: HALF, counter: null, holdUntil: T0 + 30 * DAY })).toBe(100);
+      expect((await look(e, T0 + 30 * DAY)).score).toBe(100);
+      // an update during the hold (a report, say) changes the score and keeps the hold
+      await store.applyOutcome({ e164: e, now: T0 + 10 * DAY, scoreDelta: -20, halfLifeMs: HALF, counter: 'reports' });
+      expect((await look(e, T0 + 30 * DAY)).score).toBe(80);
+      expect((await look(e, T0 + 30 * DAY + HALF)).score).toBe(40);
+    });
+
     it('sets, keeps and clears trust; counts captcha outcomes and reports', async () => {
       const e = '+33700000002';
       await store.applyOutcome({ e164: e, now: T0, scoreDelta: -40, halfLifeMs: HALF, counter: 'passed', trustedUntil: T0 + 30 * DAY });

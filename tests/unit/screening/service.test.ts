@@ -130,6 +130,37 @@ describe('screening service', () => {
     expect([later.decision.rule, later.captcha]).toEqual(['telemarketing', 'passed']);
   });
 
+  it('a robot still calling when its auto-block ends is challenged again: the score does not decay during the block', async () => {
+    const policy = parsePolicy(`version: 1
+default: ring
+rules:
+  - { name: blocklist, when: { list: block }, action: reject }
+  - { name: high-score, when: { score: { min: 70 } }, action: captcha }
+  - { name: mobiles, when: { numberType: mobile }, action: captcha }
+`, 'test');
+    let now = T0;
+    const store = createMemoryStore({ clock: () => now });
+    const screening = createScreeningService({ store, policy, config: parseConfig({}), logger: createLogger('silent'), clock: () => now });
+    const fail = () => new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]);
+    for (let i = 0; i < 4; i++) await screening.handleCall(call('0699999901'), fail()); // 25 each: 100, blocked at 95
+    expect((await screening.handleCall(call('0699999901'), new FakeControl())).decision.rule).toBe('blocklist');
+    now += 30 * 86_400_000 + 1; // the default 30-day block has ended; the 30-day half-life would have halved the score
+    const after = await screening.handleCall(call('0699999901'), fail());
+    expect([after.decision.rule, after.captcha]).toEqual(['high-score', 'failed']);
+    expect((await screening.handleCall(call('0699999901'), new FakeControl())).decision.rule).toBe('blocklist');
+  });
+
+  it('passing the captcha never auto-blocks, even from a score above the threshold (spam reports that did not block)', async () => {
+    const blocked: string[] = [];
+    const { screening, store } = setup({ config: { reputation: { autoBlockScore: 60, blockOnReport: false } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    await screening.reportNumber('+33162000009', 'spam', 'api');
+    await screening.reportNumber('+33162000009', 'spam', 'api');
+    const r = await screening.handleCall(call('0162000009'), new FakeControl(['echo']));
+    expect(r.captcha).toBe('passed');
+    expect(blocked).toEqual([]);
+    expect(await store.getListEntry({ kind: 'number', e164: '+33162000009' })).toEqual([]);
+  });
+
   it('never auto-blocks an allowlisted number, by exact entry or prefix, whichever rule challenged it (ARI/FreeSWITCH path)', async () => {
     const policy = parsePolicy(POLICY.replace(/rules:\n/, 'rules:\n  - name: everyone-first\n    when: { pack: [fr-npv] }\n    action: captcha\n'), 'test');
     const store = createMemoryStore({ clock: () => T0 });
