@@ -28,10 +28,13 @@ async function judged(control: CallControl, names: readonly string[], verdict: C
 /**
  * Runs the challenge. Each attempt uses fresh digits (a robot replaying what it heard last time gains
  * nothing). `timeout` only when the caller never typed anything in any attempt: silent autodialers.
+ * `hung-up` only once the challenge started (the call was answered): a caller who hangs up before, or while it is
+ * answered, heard nothing to be judged on. That hang-up is thrown, as a prompt that cannot be played is, and the
+ * call is recorded with no captcha outcome.
  */
 export async function runCaptcha(control: CallControl, s: CaptchaSettings): Promise<CaptchaOutcome> {
+  await control.answer();
   try {
-    await control.answer();
     let typedAnything = false;
     for (let attempt = 1; attempt <= s.attempts; attempt++) {
       const digits = s.newDigits();

@@ -101,10 +101,18 @@ describe('routes through AMI (dialplan-driven)', () => {
     expect((await recordOf(out.callId)).captcha).not.toBe('passed');
   });
 
-  it('captcha hung up: the dialplan reports it and chut records it', async () => {
-    const out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'hangs-up', afterMs: 50 }));
-    expect(out.route).toBe('hung-up');
-    expect(await recordOf(out.callId)).toMatchObject({ captcha: 'hung-up', route: 'hung-up' });
+  it('a caller who hangs up once chut asked for a captcha, before the IVR answered: no outcome, the score is untouched', async () => {
+    // chut decides in a few ms; the hang-up at 50 ms comes while the dialplan still waits for its next 100 ms tick
+    const number = caller();
+    const facts = () => h.chut.store.lookup({ e164: number, now: Date.now(), rateWindowsSec: [], blockDigits: 8 });
+    const before = await facts();
+    const out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'hangs-up', afterMs: 50 }, number));
+    expect(out).toMatchObject({ route: 'hung-up', answered: false, heardDigits: '' });
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', captcha: null });
+    await h.adapter.idle();
+    const after = await facts();
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
   });
 
   it('a caller who hangs up during the IVR prompt: the h extension reports it, chut records hung-up', async () => {

@@ -180,10 +180,10 @@ export class SimCall extends DialplanChannel {
     }
   }
 
-  /** chut-screen's h extension: a hang-up during the captcha (or once it was decided) is reported from `captcha-hangup`. */
+  /** chut-screen's h extension: a hang-up during the captcha (once the IVR answered) is reported from `captcha-hangup`;
+   * before that (a captcha decided, no challenge started) it ends with no outcome. */
   private hExtension(): void {
-    const state = this.inbound.vars.get('CHUT_CAPTCHA_STATE') ?? '';
-    const running = state === 'running' || (state === '' && this.inbound.vars.get('CHUT_DECISION') === 'captcha');
+    const running = this.inbound.vars.get('CHUT_CAPTCHA_STATE') === 'running';
     this.goto(IVR, 'h');
     this.exec('GotoIf', `${running ? 1 : 0}?captcha-hangup,1`);
     if (!running) {
@@ -205,7 +205,6 @@ export class SimCall extends DialplanChannel {
     this.goto(IVR, 'captcha');
     if (!/^[0-9]{3,8}$/.test(digits)) return this.ring(); // no usable challenge: fail-open
     this.stage = 'captcha';
-    this.setLocal('CHUT_CAPTCHA_STATE', 'running');
     const prompts = (this.inbound.vars.get('CHUT_CAPTCHA_PROMPTS') ?? '').split('|');
     const intro = prompts[0] || 'please-enter-the&digits';
     const retry = prompts[1] ?? '';
@@ -219,6 +218,7 @@ export class SimCall extends DialplanChannel {
     this.answered = true;
     this.inbound.state = 6;
     this.emit('Newstate');
+    this.setLocal('CHUT_CAPTCHA_STATE', 'running'); // the challenge starts: from here a hang-up counts
     this.armHangup();
     if (this.call.behaviour.kind === 'blasts-dtmf') this.dtmfNow(this.call.behaviour.digits); // during the prompt: dropped
     let typedAny = false;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCaptcha, type CaptchaSettings } from '../../../src/screening/run-captcha.js';
+import { CallerHungUpError } from '../../../src/screening/types.js';
 import { FakeControl } from '../../helpers/fake-control.js';
 
 function settings(digits: string[] = ['4721', '3958', '6140']): CaptchaSettings {
@@ -73,6 +74,23 @@ describe('runCaptcha', () => {
   it('reports hung-up when the caller leaves during the challenge', async () => {
     const control = new FakeControl([{ type: '9' }, 'hangup']);
     expect(await runCaptcha(control, settings())).toBe('hung-up');
+  });
+
+  it('reports hung-up when the caller leaves at the first prompt: the challenge had started (the call was answered)', async () => {
+    const control = new FakeControl(['hangup']);
+    expect(await runCaptcha(control, settings())).toBe('hung-up');
+    expect(control.actions).toEqual(['answer', 'ask']);
+  });
+
+  it('judges no one who left before the challenge started: a hang-up as chut answers, or before, is thrown, not hung-up', async () => {
+    const answering = new FakeControl(['echo']);
+    answering.hangUpOn.add('answer');
+    await expect(runCaptcha(answering, settings())).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(answering.asked).toEqual([]);
+    const gone = new FakeControl(['echo']);
+    gone.hangUp();
+    await expect(runCaptcha(gone, settings())).rejects.toBeInstanceOf(CallerHungUpError);
+    expect(gone.actions).toEqual([]);
   });
 
   it('propagates PBX failures that are not hang-ups (the service then fails open)', async () => {
