@@ -18,6 +18,8 @@ const calls: Array<[string, CallFacts, Date, string, string]> = [
   ['an allowlisted telemarketer rings', facts({ caller: npv, reputation: { listed: listed('allow', '+33162000123') } }), SATURDAY_11H, 'ring', 'allowlist'],
   ['a blocklisted number is rejected', facts({ caller: mobile, reputation: { listed: listed('block', '+33612345678') } }), WEDNESDAY_11H, 'reject', 'blocklist'],
   ['a trusted caller with a bad score rings', facts({ caller: mobile, reputation: { trustedUntil: WEDNESDAY_11H.getTime() + 86_400_000, score: 90 } }), WEDNESDAY_11H, 'ring', 'trusted'],
+  ['a number reported as spam (not blocklisted for it) gets the captcha', facts({ caller: mobile, reputation: { reports: 1, score: 50 } }), WEDNESDAY_11H, 'captcha', 'reported'],
+  ['a number reported as spam that passed the captcha since is still challenged', facts({ caller: mobile, reputation: { reports: 2, score: 10 } }), WEDNESDAY_11H, 'captcha', 'reported'],
   ['a delivery platform rings, even on Saturday', facts({ caller: valid('+33938123456') }), SATURDAY_11H, 'ring', 'platforms'],
   ['a withheld number gets the captcha', facts({ caller: withheld() }), WEDNESDAY_11H, 'captcha', 'withheld'],
   ['an invalid caller ID gets the captcha', facts({ caller: invalid('12', 'SPAM12') }), WEDNESDAY_11H, 'captcha', 'invalid'],
