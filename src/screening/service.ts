@@ -95,7 +95,8 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
 
   async function explain(rawNumber: string, opts: { dialled?: string; callerName?: string } = {}): Promise<Explanation> {
     const caller = normalise(rawNumber, opts.callerName ?? '', { defaultCountry });
-    const dialled = opts.dialled ?? '';
+    // normalised as a call's is, or a rule on the DID would explain differently from the call itself
+    const dialled = normaliseDialled(opts.dialled ?? '', defaultCountry);
     const { decision, facts } = await screener.decide(caller, dialled, null);
     const entry = caller.number.kind === 'valid' ? parseListEntry(caller.number.e164, defaultCountry) : null;
     const listEntries = entry && !('error' in entry) ? await store.getListEntry(entry) : [];

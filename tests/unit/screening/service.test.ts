@@ -373,6 +373,18 @@ rules:
     expect(await store.getListEntry({ kind: 'number', e164: '+33622222222' })).toEqual([]);
   });
 
+  it('explains a number for a DID typed in national form as a call to that DID is decided', async () => {
+    const policy = parsePolicy(`version: 1
+default: ring
+rules:
+  - { name: office-line, when: { dialled: ['+33100000000'] }, action: voicemail }
+`, 'test');
+    const screening = createScreeningService({ store: createMemoryStore({ clock: () => T0 }), policy, config: parseConfig({}), logger: createLogger('silent'), clock: () => T0 });
+    const asCall = await screening.screen({ ...call('0699999999'), dialled: '0100000000' });
+    const explained = await screening.explain('0699999999', { dialled: '0100000000' });
+    expect([asCall.rule, explained.decision.rule]).toEqual(['office-line', 'office-line']);
+  });
+
   it('an observer that throws never breaks a call', async () => {
     const { screening } = setup({ observers: [{ onCallRecord: () => { throw new Error('bug'); }, onDecision: () => { throw new Error('bug'); } }] });
     const r = await screening.handleCall(call('0612345678'), new FakeControl());
