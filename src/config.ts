@@ -62,7 +62,10 @@ export const configSchema = z.object({
     url: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db number] (special characters in the password %-encoded)' })
       .default('redis://127.0.0.1:6379'),
     /** Every key lives under this prefix. */
-    prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/).default('chut:'),
+    prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/, {
+      error: (issue) => `${typeof issue.input === 'string' && issue.input.length > 32 ? `is ${issue.input.length} characters long: ` : ''}` +
+        'must be 1 to 32 characters, letters, digits and _ : . - only (e.g. chut: or chut-home:)',
+    }).default('chut:'),
     /** Optional Sentinel setup: when set, `url` is ignored. */
     sentinel: z.object({
       name: z.string().min(1),
