@@ -1,4 +1,5 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
@@ -7,6 +8,7 @@ import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
 import { closeClientWithStore, closedBecause, createRedisClient } from '../redis-client.js';
+import { parseYamlText } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface GlobalFlags {
@@ -15,14 +17,58 @@ export interface GlobalFlags {
   policy?: string;
 }
 
-export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown> = {}): LoadedConfig {
+/** Where the Redis a command uses was named, for its errors: "unreachable" must point at the setting to fix. */
+export interface RedisOrigin {
+  /** `--redis`, `CHUT_REDIS_URL`, `redis.url in FILE`, … */
+  from: string;
+  hint: string;
+}
+
+export interface CliLoadedConfig extends LoadedConfig {
+  redisOrigin: RedisOrigin;
+}
+
+const DEFAULT_ORIGIN: RedisOrigin = {
+  from: 'the default: no --redis, CHUT_REDIS_URL or redis.url given',
+  hint: 'Start Redis there, or say where it is: --redis URL, CHUT_REDIS_URL or redis.url in the config file.',
+};
+
+/** Whether the config file itself sets `redis.<key>` (read again: loadConfig merges it away). */
+function fileSetsRedis(file: string, key: 'url' | 'sentinel'): boolean {
+  try {
+    const read = parseYamlText(readFileSync(file, 'utf8'));
+    const redis = 'value' in read ? (read.value as { redis?: Record<string, unknown> } | null)?.redis : undefined;
+    return typeof redis === 'object' && redis !== null && redis[key] !== undefined && redis[key] !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Precedence as loadConfig applies it: flag > environment > file > default (Sentinel, when set, wins over any URL). */
+export function redisOrigin(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): RedisOrigin {
+  const { file } = loaded;
+  if (loaded.config.redis.sentinel) {
+    return { from: `redis.sentinel in ${file ?? 'the configuration'}`, hint: `Check redis.sentinel (name, hosts, passwords) in ${file ?? 'the config file'}.` };
+  }
+  if (flags.redis) return { from: 'the --redis flag', hint: 'Check the --redis URL.' };
+  if (env.CHUT_REDIS_URL) {
+    return { from: 'CHUT_REDIS_URL', hint: 'Check CHUT_REDIS_URL (it takes precedence over redis.url in the config file), or pass --redis URL.' };
+  }
+  if (file && fileSetsRedis(file, 'url')) return { from: `redis.url in ${file}`, hint: `Check redis.url in ${file}, or set CHUT_REDIS_URL.` };
+  return DEFAULT_ORIGIN;
+}
+
+export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown> = {}): CliLoadedConfig {
   const overrides: Record<string, unknown> = { ...extra };
   if (flags.redis) overrides.redis = { url: flags.redis };
   if (flags.policy) overrides.policy = flags.policy;
   try {
     const loaded = loadConfig({ file: flags.config, overrides });
+    const redisOriginOf = redisOrigin(flags, loaded);
     // a --policy flag is relative to the working directory, not to the config file
-    return flags.policy ? { ...loaded, policyPath: flags.policy.startsWith('/') ? flags.policy : `${process.cwd()}/${flags.policy}` } : loaded;
+    return flags.policy
+      ? { ...loaded, redisOrigin: redisOriginOf, policyPath: flags.policy.startsWith('/') ? flags.policy : `${process.cwd()}/${flags.policy}` }
+      : { ...loaded, redisOrigin: redisOriginOf };
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.config);
     throw err;
@@ -39,7 +85,7 @@ export function loadCliPolicy(path: string): Policy {
 }
 
 /** Config and the policy it points to, for commands that need both (run, serve, check-config). */
-export function loadCliSetup(flags: GlobalFlags): { loaded: LoadedConfig; policy: Policy } {
+export function loadCliSetup(flags: GlobalFlags): { loaded: CliLoadedConfig; policy: Policy } {
   const loaded = loadCliConfig(flags);
   const problems = amiConfigProblems(loaded.config);
   if (problems.length) throw new CliError(`invalid configuration:\n  ${problems.join('\n  ')}`, EXIT.config);
@@ -52,32 +98,73 @@ export function cliLogger(level: string): Logger {
 }
 
 /** Opens the configured store and checks that it answers, with a clear error when it does not. */
-export async function openStore(loaded: LoadedConfig, logger: Logger): Promise<ReputationStore> {
+export async function openStore(loaded: CliLoadedConfig, logger: Logger): Promise<ReputationStore> {
   const { config } = loaded;
   // the memory store lives and dies with this one command: `chut block` would say "blocklisted" and keep nothing
   if (config.store === 'memory') throw new CliError('store: memory is the demo\'s store and keeps nothing once a command ends: list and report commands need Redis (store: redis)', EXIT.config);
-  return (await connectRedisStore(config.redis, logger)).store;
+  return (await connectRedisStore(config.redis, logger, loaded.redisOrigin)).store;
 }
 
-/** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where. */
+/** What went wrong, in one line: the socket's own error (`connect ECONNREFUSED 127.0.0.1:1`) rather than the
+ * client's "max retries per request" that hides it; never a password from the URL. */
+export function unreachableCause(err: unknown, lastSocketError: Error | undefined, url: string, waitedMs: number): string {
+  const e = err as Error;
+  const wrapped = e.name === 'MaxRetriesPerRequestError' || e.message === 'timed out' || /max retries per request/i.test(e.message);
+  const cause = wrapped ? lastSocketError ?? (e.message === 'timed out' ? null : e) : e;
+  const text = cause ? errorText(cause) : `no answer within ${waitedMs} ms`;
+  return redactSecrets(text, url);
+}
+
+/** Node's connection to `localhost` tries ::1 and 127.0.0.1: the AggregateError it raises has no message of its own. */
+function errorText(err: Error): string {
+  if (err.message) return err.message;
+  const inner = (err as Partial<AggregateError>).errors;
+  if (Array.isArray(inner) && inner.length) return inner.map((x: unknown) => (x instanceof Error ? x.message : String(x))).join('; ');
+  return (err as NodeJS.ErrnoException).code ?? err.name;
+}
+
+function redactSecrets(text: string, url: string): string {
+  let out = redactUrl(text);
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    // a URL config validation let through but URL cannot read: redactUrl above is all there is
+  }
+  for (const secret of new Set([password, safeDecode(password)])) if (secret.length >= 3) out = out.split(secret).join('***');
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where,
+ * why (the socket's error) and which setting named that server (`origin`). */
 export async function connectRedisStore(
   redisConfig: Config['redis'],
   logger?: Logger,
-  hint = 'Set CHUT_REDIS_URL or redis.url in the config file.',
+  origin: RedisOrigin = DEFAULT_ORIGIN,
 ): Promise<{ store: ReputationStore; redis: Redis }> {
   const redis = createRedisClient(redisConfig, { failFast: false });
-  redis.on('error', () => undefined); // reported below as one clear line
+  let lastSocketError: Error | undefined;
+  redis.on('error', (err: Error) => { lastSocketError = err; }); // reported below as one clear line
   const store = closeClientWithStore(createRedisStore({ redis, prefix: redisConfig.prefix, logger }), redis);
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), redisConfig.connectTimeoutMs + 500).unref());
+  const waitMs = redisConfig.connectTimeoutMs + 500;
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), waitMs).unref());
   try {
     await Promise.race([store.ping(), timeout]);
   } catch (err) {
     redis.disconnect();
-    const where = redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url);
+    const where = `${redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url)} (from ${origin.from})`;
     const why = closedBecause.get(redis);
-    if (why) throw new CliError(`Redis at ${where}: ${why}. ${hint}`, EXIT.config);
+    if (why) throw new CliError(`Redis at ${where}: ${why}. ${origin.hint}`, EXIT.config);
     if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
-    throw new CliError(`Redis is unreachable at ${where} (${(err as Error).message}). ${hint}`, EXIT.unavailable);
+    throw new CliError(`Redis is unreachable at ${where}: ${unreachableCause(err, lastSocketError, redisConfig.url, waitMs)}. ${origin.hint}`, EXIT.unavailable);
   }
   return { store, redis };
 }

@@ -193,6 +193,13 @@ describe('chut CLI against the real Redis', () => {
     expect(r.code).toBe(69);
     expect(r.stderr).toMatch(/Redis is unreachable/);
     expect(r.stderr).not.toContain('s3cretpass');
+    // the socket's own error, not the client's retry bookkeeping, and the setting that named this server
+    expect(r.stderr).toMatch(/at redis:\/\/\*\*\*@127\.0\.0\.1:1 \(from CHUT_REDIS_URL\): connect ECONNREFUSED 127\.0\.0\.1:1\. Check CHUT_REDIS_URL/);
+    expect(r.stderr).not.toMatch(/maxRetriesPerRequest|max retries/);
+    const flag = await runChut(['block', '0612345678', '--redis', 'redis://:s3cretpass@127.0.0.1:1'], { CHUT_REDIS_URL: url });
+    expect(flag.code).toBe(69);
+    expect(flag.stderr).toMatch(/\(from the --redis flag\): connect ECONNREFUSED 127\.0\.0\.1:1\. Check the --redis URL\.\n$/);
+    expect(flag.stderr).not.toMatch(/CHUT_REDIS_URL|redis\.url|s3cretpass/);
   });
 
   it('a database the server does not have is refused (exit 78): ioredis would quietly use database 0', async () => {

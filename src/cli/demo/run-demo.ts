@@ -59,7 +59,9 @@ async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
     // the flags, not a config file: say which flag (redis.url → --redis, redis.prefix → --prefix)
     throw usageError(err.problems.map((p) => p.replace(/^redis\.url/, '--redis').replace(/^redis\.prefix/, '--prefix')).join('\n'));
   }
-  const { store, redis } = await connectRedisStore(redisConfig, undefined, 'Check the --redis URL, or leave it out: the demo runs in memory.');
+  const { store, redis } = await connectRedisStore(redisConfig, undefined, {
+    from: 'the --redis flag', hint: 'Check the --redis URL, or leave it out: the demo runs in memory.',
+  });
   // the demo starts from a clean slate under its own prefix
   await orCloseStore(deleteKeysWithPrefix(redis, opts.redisPrefix), store);
   return store;

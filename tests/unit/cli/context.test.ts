@@ -1,0 +1,48 @@
+/** Where the CLI's Redis came from, and why it did not answer: the errors name the setting to fix and the real cause. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { redisOrigin, unreachableCause } from '../../../src/cli/context.js';
+import { loadConfig } from '../../../src/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chut-context-'));
+
+describe('redisOrigin', () => {
+  it('names the flag, the variable, the file or the default, in loadConfig\'s precedence', () => {
+    const withUrl = join(dir, 'with-url.yaml');
+    writeFileSync(withUrl, 'redis:\n  url: redis://10.0.0.5:6379\n');
+    const without = join(dir, 'without-url.yaml');
+    writeFileSync(without, 'log:\n  level: warn\n');
+    const load = (file: string | null, env: Record<string, string>) => loadConfig({ file, env });
+    expect(redisOrigin({ redis: 'redis://x' }, load(withUrl, { CHUT_REDIS_URL: 'redis://y' }), { CHUT_REDIS_URL: 'redis://y' }).from).toBe('the --redis flag');
+    expect(redisOrigin({}, load(withUrl, { CHUT_REDIS_URL: 'redis://y' }), { CHUT_REDIS_URL: 'redis://y' })).toMatchObject({ from: 'CHUT_REDIS_URL', hint: expect.stringMatching(/^Check CHUT_REDIS_URL/) });
+    expect(redisOrigin({}, load(withUrl, {}), {})).toEqual({ from: `redis.url in ${withUrl}`, hint: `Check redis.url in ${withUrl}, or set CHUT_REDIS_URL.` });
+    const byDefault = redisOrigin({}, load(without, {}), {});
+    expect(byDefault.from).toMatch(/^the default/);
+    expect(byDefault.hint).toMatch(/--redis URL, CHUT_REDIS_URL or redis\.url/);
+    expect(redisOrigin({}, load(null, {}), {}).from).toMatch(/^the default/);
+  });
+});
+
+describe('unreachableCause', () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+  const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' });
+
+  it('shows the socket error the client\'s retry limit hides', () => {
+    expect(unreachableCause(maxRetries, refused, 'redis://127.0.0.1:1', 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(unreachableCause(new Error('timed out'), undefined, 'redis://10.9.9.9', 2500)).toBe('no answer within 2500 ms');
+    expect(unreachableCause(new Error('timed out'), refused, 'redis://127.0.0.1:1', 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    // a reply from the server is the cause itself
+    expect(unreachableCause(new Error('WRONGPASS invalid username-password pair or user is disabled.'), refused, 'redis://:x@h', 2500)).toMatch(/^WRONGPASS/);
+    // localhost: ::1 and 127.0.0.1 both refused, an AggregateError with no message of its own
+    const both = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''), { code: 'ECONNREFUSED' });
+    expect(unreachableCause(maxRetries, both, 'redis://localhost:1', 2500)).toBe('connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1');
+  });
+
+  it('never shows the URL\'s password, even when an error quotes it', () => {
+    const leaky = new Error('getaddrinfo ENOTFOUND redis://:hunter2%40x@nohost (password hunter2@x)');
+    const text = unreachableCause(maxRetries, leaky, 'redis://:hunter2%40x@nohost:6379', 2500);
+    expect(text).not.toMatch(/hunter2/);
+  });
+});
