@@ -16,7 +16,8 @@ export const reportCommand: Command = {
 
 Counts by route and by rule, captcha pass rate, degraded (fail-open) and shadow decisions, top callers blocked
 and challenged, calls by hour. --format html writes one self-contained file with SVG charts (mail it, open it
-offline).
+offline). A route is what was actually done: ring, voicemail, reject, or hung-up (the caller hung up before the
+route was taken, e.g. during the captcha).
 
   --since WHEN        how far back: a duration (24h, 7d, 30d) or an ISO date (default 24h)
   --format FMT        text (default), json, csv or html
