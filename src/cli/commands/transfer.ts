@@ -31,7 +31,9 @@ and skipped, and why; exits 65 when it takes nothing (an empty file, or every li
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
   --source NAME       source recorded with each entry (default import:<the format read: csv, ftc or chut>)
   --dry-run           parse and report, write nothing
-  --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise
+  --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise,
+                      except in a restore (--format chut, given by name): an export's prefixes were forced when
+                      they were made and come back without --force (an auto-detected chut file gets no such pass)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,
   async run(argv) {
