@@ -36,6 +36,9 @@ type Stage = 'screening' | 'captcha' | 'ring' | 'voicemail' | 'reject';
 const IVR = 'chut-screen';
 const TRUNK = 'from-pstn';
 
+/** chut-ami.conf's check on the voicemail box before TryExec (tests/unit/ami/dialplan-voicemail.test.ts compares them). */
+export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
+
 const REJECT_CAUSES: Record<string, [number, string]> = {
   busy: [17, 'User busy'], congestion: [34, 'Circuit/channel congestion'], sit: [1, 'Unallocated (unassigned) number'],
 };
@@ -151,10 +154,22 @@ export class SimCall extends DialplanChannel {
     return 'ring';
   }
 
+  /** The snippet's voicemail extension: CHUT_MAILBOX, else CHUT_VM_DEFAULT, else <dialled>@default, checked with REGEX
+   * before TryExec (which substitutes its argument again): anything but one plain box rings. */
   private async voicemail(): Promise<SimulatedRoute> {
-    this.stage = 'voicemail';
     this.goto(IVR, 'voicemail');
-    const box = this.inbound.vars.get('CHUT_MAILBOX') || `${this.call.dialled}@default`;
+    let box = '';
+    for (const source of ['CHUT_MAILBOX', 'CHUT_VM_DEFAULT', null] as const) {
+      box = source === null ? `${this.call.dialled}@default` : this.inbound.vars.get(source) ?? '';
+      this.setLocal('box', box);
+      if (source === null) break;
+      this.exec('GotoIf', `${box.length}?check`);
+      if (box !== '') break;
+    }
+    const plain = VOICEMAIL_BOX.test(box);
+    this.exec('GotoIf', `${plain ? 1 : 0}?:ring,1`);
+    if (!plain) return this.ring();
+    this.stage = 'voicemail';
     this.exec('TryExec', `VoiceMail(${box},u)`); // as the snippet runs it (chut-ami.conf)
     await this.wait(this.t.voicemailMs);
     return 'voicemail';

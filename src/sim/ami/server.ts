@@ -46,6 +46,8 @@ export class AmiServer {
    * `deliver`, which writes it to the sessions logged in at that moment.
    */
   eventHook: ((packet: Packet, deliver: () => void) => void) | null = null;
+  /** Sees every event this Asterisk emits (tests read what the dialplan ran from its Newexten events). */
+  onEvent: ((packet: Packet) => void) | null = null;
   private server: Server | null = null;
   private sessions = new Set<Session>();
   private nextSession = 1;
@@ -87,6 +89,7 @@ export class AmiServer {
   }
 
   broadcast(packet: Packet): void {
+    this.onEvent?.(packet);
     if (this.eventHook) this.eventHook(packet, () => this.deliver(packet));
     else this.deliver(packet);
   }

@@ -10,6 +10,9 @@ export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
 interface QueuedPlayback { data: PlaybackData; media: string[] }
 
+/** chut-ari.conf's check on the box before TryExec(VoiceMail()) (tests/unit/ari/dialplan.test.ts compares them). */
+export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
+
 /** The extensions of the snippet's [chut-screen] that screen: `_[+0-9].` (two characters or more) and `s`. */
 const SCREENED_EXTEN = /^(?:[+0-9].+|s)$/s;
 
@@ -279,9 +282,11 @@ export class SimChannel {
     this.later(route === 'dead-air' ? 1 : this.host.timing.lingerMs, () => this.destroy());
   }
 
-  /** The snippet's voicemail extension: `TryExec(VoiceMail(box,u))`, then ring on NOAPP or VMSTATUS=FAILED. */
+  /** The snippet's voicemail extension: the box checked with REGEX (anything but one plain box rings), then
+   * `TryExec(VoiceMail(box,u))`, then ring on NOAPP or VMSTATUS=FAILED. */
   private voicemailFailure(): string | null {
     const box = this.vars.get('CHUT_MAILBOX') || this.host.dialplan.defaultMailbox;
+    if (!VOICEMAIL_BOX.test(box)) return `not one plain box: ${box}`;
     const vm = this.host.voicemail;
     if (!vm.loaded()) return `TryExec(VoiceMail(${box},u)) TRYSTATUS=NOAPP`;
     return vm.exists(box) ? null : `VoiceMail(${box},u) VMSTATUS=FAILED`;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN } from '../../../src/sim/ari/index.js';
+import { VOICEMAIL_BOX } from '../../../src/sim/ari/channel.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});
@@ -127,6 +128,20 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(route).toContain('"${TRYSTATUS}" = "NOAPP" | "${VMSTATUS}" = "FAILED"]?ring,1');
     expect(route).not.toMatch(/,VoiceMail\(/);
     expect(ctx.has('chut-user-destination')).toBe(true);
+  });
+
+  it('checks the box before TryExec (which substitutes its argument again): anything but one plain box rings', () => {
+    const lines = ctx.get(ROUTE_CONTEXT) ?? [];
+    const at = lines.indexOf('same => n,TryExec(VoiceMail(${CHUT_MAILBOX},u))');
+    expect(at).toBeGreaterThan(0);
+    const check = /^same => n,GotoIf\(\$\[\$\{REGEX\("([^"]+)" \$\{CHUT_MAILBOX\}\)\}\]\?:ring,1\)$/.exec(lines[at - 1] ?? '');
+    expect(check, lines[at - 1]).not.toBeNull();
+    const re = new RegExp(check?.[1] ?? '');
+    expect(re.source).toBe(VOICEMAIL_BOX.source); // the simulator's model of it
+    for (const ok of ['100@default', '+33100000000', '100', 'sales-1@my_ctx']) expect(re.test(ok), ok).toBe(true);
+    for (const bad of ['1${SHELL(id)}', '100&200@default', '1,b', '100)', '@default', 'a@b@c', '']) expect(re.test(bad), bad).toBe(false);
+    // chut's own boxes all pass: routes.voicemailMailbox's shape, and a DID in E.164
+    expect(re.test('+33100000000@default')).toBe(true);
   });
 
   it('sends the feature codes *77/*78 to Stasis(app,report,spam|allow), through a context no phone includes', () => {
