@@ -4,6 +4,7 @@ export const EXIT = {
   failure: 1,
   usage: 2,
   dataError: 65,
+  noInput: 66,
   unavailable: 69,
   cantCreate: 73,
   config: 78,

@@ -76,8 +76,11 @@ describe('chut CLI against the real Redis', () => {
     expect(look.stdout).toContain('harcèlement');
     const json = JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout);
     expect(json.decision.action).toBe('reject');
-    expect((await runChut(['unlist', '0612345678'], env)).code).toBe(0);
-    expect((await runChut(['unlist', '0612345678'], env)).code).toBe(1);
+    const removed = await runChut(['unlist', '0612345678'], env);
+    expect([removed.code, removed.stdout, removed.stderr]).toEqual([0, 'removed +33612345678\n', '']);
+    // a failure says so on standard error: a script reading standard output sees nothing removed
+    const notListed = await runChut(['unlist', '0612345678'], env);
+    expect([notListed.code, notListed.stdout, notListed.stderr]).toEqual([1, '', 'chut unlist: +33612345678 was not listed\n']);
     expect(JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout).decision.action).not.toBe('reject');
   });
 
@@ -90,13 +93,14 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['unlist', '0612345699'], env)).code).toBe(0);
   });
 
-  it('allowlists a prefix with an expiry and refuses garbage entries with exit 65', async () => {
+  it('allowlists a prefix with an expiry and refuses garbage entries as usage errors (exit 2, like a bad --expires)', async () => {
     const ok = await runChut(['allow', '0937*', '--reason', 'livraisons', '--expires', '30d'], env);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/\+33937\*/);
     const bad = await runChut(['block', 'hello'], env);
-    expect(bad.code).toBe(65);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a number or prefix/);
+    expect((await runChut(['unlist', 'hello'], env)).code).toBe(2);
     expect((await runChut(['allow', '0612345678', '--expires', 'soon'], env)).code).toBe(2);
     const country = await runChut(['block', '+33*'], env);
     expect(country.code).toBe(2);
@@ -151,9 +155,11 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['unlist', '0162000077'], env)).code).toBe(0);
   });
 
-  it('refuses an unreadable import with exit 65 and applies nothing', async () => {
+  it('refuses an unreadable import with exit 65 (66 for a missing file) and applies nothing', async () => {
     const missing = await runChut(['import', join(dir, 'nope.csv')], env);
-    expect(missing.code).toBe(65);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.csv: no such file \(ENOENT\)/);
+    expect((await runChut(['import', dir], env)).code).toBe(66);
     const file = join(dir, 'ftc.csv');
     writeFileSync(file, 'this,is,not,the,ftc,header\n2025551234,x\n');
     const bad = await runChut(['import', file, '--format', 'ftc'], env);
@@ -175,8 +181,9 @@ describe('chut CLI against the real Redis', () => {
     writeFileSync(refused, 'number,reason\nhello,x\n12,y\n');
     const none = await runChut(['import', refused], env);
     expect(none.code).toBe(65);
-    expect(none.stdout).toMatch(/imported 0 entries, skipped 2/);
-    expect(none.stderr).toMatch(/no line could be imported/);
+    expect(none.stdout).toBe(''); // a failure: the reason on standard error only
+    expect(none.stderr).toMatch(/no line could be imported, skipped 2 \(2 invalid number\)/);
+    expect(empty.stdout).toBe('');
   });
 
   it('reports in text and json', async () => {

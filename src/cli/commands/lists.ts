@@ -13,7 +13,8 @@ const ENTRY_HELP = `NUMBER is any form of a number (0612345678, +33612345678, 00
 function entryOf(raw: string | undefined, country: string): ListEntry {
   if (!raw) throw usageError('missing NUMBER or PREFIX');
   const entry = parseListEntry(raw, country);
-  if ('error' in entry) throw new CliError(`${JSON.stringify(raw)} is not a number or prefix: ${entry.error}`, EXIT.dataError);
+  // a command-line argument, like a bad --expires: a usage error (65 is for the data in an import file)
+  if ('error' in entry) throw usageError(`${JSON.stringify(raw)} is not a number or prefix: ${entry.error}`);
   return entry;
 }
 
@@ -86,8 +87,10 @@ ${GLOBAL_HELP}`,
     const store = await openStore(loaded, cliLogger('warn'));
     try {
       const removed = await store.removeListEntry(entry, values.list as ListName | undefined);
-      process.stdout.write(removed ? `removed ${show(entry)}\n` : `${show(entry)} was not listed\n`);
-      return removed ? 0 : 1;
+      // a failure is said where failures go: a script reading stdout sees nothing removed
+      if (!removed) throw new CliError(`${show(entry)} was not listed${values.list ? ` on the ${values.list} list` : ''}`, EXIT.failure);
+      process.stdout.write(`removed ${show(entry)}\n`);
+      return 0;
     } finally {
       await store.close();
     }

@@ -25,7 +25,8 @@ Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call compl
 writes: lossless), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons
 when the first line has semicolons and no comma (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing. Prints how many lines were taken
-and skipped, and why; exits 65 when it takes nothing (an empty file, or every line skipped).
+and skipped, and why; exits 65 when it takes nothing (an empty file, or every line skipped: the reason goes to
+standard error), 66 when FILE is missing or unreadable.
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
@@ -68,19 +69,25 @@ ${GLOBAL_HELP}`,
         await store.close();
       }
     }
-    process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
-    // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must notice
+    // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must
+    // notice, and the reason goes to stderr alone (no "imported 0 entries" on stdout)
     if (stats.taken === 0) {
-      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported (check --format)` : `${file} holds no list entry`, EXIT.dataError);
+      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${stats.skipped} (${why}); check --format (nothing imported)` : `${file} holds no list entry`, EXIT.dataError);
     }
+    process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
     return 0;
   },
+};
+
+/** Why an input file cannot be opened, for exit 66 (sysexits' EX_NOINPUT: missing or unreadable). */
+const NO_INPUT: Record<string, string> = {
+  ENOENT: 'no such file', ENOTDIR: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', ELOOP: 'too many symbolic links',
 };
 
 async function readImportFile(file: string): Promise<string> {
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new CliError(`${file} is not a file`, EXIT.dataError);
+    if (!info.isFile()) throw new CliError(`cannot read ${file}: not a file (${info.isDirectory() ? 'a directory' : 'a device, pipe or socket'})`, EXIT.noInput);
     if (info.size > MAX_IMPORT_BYTES) {
       throw new CliError(`${file} is larger than ${MAX_IMPORT_BYTES >> 20} MiB (about 2.5 million lines): split it and import the parts (nothing imported)`, EXIT.dataError);
     }
@@ -92,7 +99,10 @@ async function readImportFile(file: string): Promise<string> {
     }
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.dataError);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code ? NO_INPUT[code] : undefined;
+    if (code && why) throw new CliError(`cannot read ${file}: ${why} (${code}); nothing imported`, EXIT.noInput);
+    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}`, EXIT.dataError);
   }
 }
 
