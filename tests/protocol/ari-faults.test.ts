@@ -5,6 +5,7 @@ import { createAriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { ScreeningService } from '../../src/screening/types.js';
+import type { SimRequest } from '../../src/sim/ari/index.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
 import { AriSimulator, eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
@@ -64,10 +65,18 @@ describe('reconnection', () => {
 });
 
 describe('fail-open on REST and frame faults', () => {
-  it('a 500 on the first continue is retried and the call rings', async () => {
-    h.sim.faults.failNext(1, '/continue');
-    const out = await h.sim.placeCall(call('Bob 500'));
-    expect(out.route).toBe('ring');
+  it('a 500 on the first continue is retried: the call still takes its own route (a rejected robot is not rung through)', async () => {
+    const continues: string[] = [];
+    const onRequest = (r: SimRequest) => { if (r.method === 'POST' && r.path.endsWith('/continue')) continues.push(r.channelId ?? ''); };
+    h.sim.on('request', onRequest);
+    try {
+      h.sim.faults.failNext(1, '/continue');
+      const out = await h.sim.placeCall(call('REJECT 500', { kind: 'silent' }));
+      expect(out.route).toBe('reject');
+      expect(continues).toHaveLength(2);
+    } finally {
+      h.sim.off('request', onRequest);
+    }
   });
 
   it('a 500 when answering for the captcha rings the call instead', async () => {
