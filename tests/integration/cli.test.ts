@@ -193,6 +193,14 @@ describe('chut CLI against the real Redis', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toBeTypeOf('object');
     expect((await runChut(['report', '--since', 'yesterday-ish'], env)).code).toBe(2);
+    // counters are hourly: a window under an hour cannot be told apart from the whole hour, so it is refused
+    for (const since of ['30m', '59m', '90s', '0h']) {
+      const short = await runChut(['report', '--since', since], env);
+      expect([short.code, short.stdout], since).toEqual([2, '']);
+      expect(short.stderr).toMatch(/calls are counted per hour, so the shortest window is 1h/);
+    }
+    expect((await runChut(['report', '--since', '60m'], env)).code).toBe(0);
+    expect((await runChut(['report', '--help'], env)).stdout).toMatch(/counted per UTC hour, so a report starts at the top of the hour/);
   });
 
   it('says clearly when Redis is unreachable (exit 69), without leaking the password', async () => {

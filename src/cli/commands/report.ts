@@ -2,11 +2,12 @@ import { renderReport } from '../../report/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
-import { parseSince } from '../../when.js';
+import { durationMs, parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
 import { writeOutputFile } from '../output-file.js';
 
 const FORMATS = ['text', 'json', 'csv', 'html'] as const;
+const HOUR_MS = 3_600_000;
 type Format = (typeof FORMATS)[number];
 
 export const reportCommand: Command = {
@@ -19,7 +20,10 @@ and challenged, calls by hour. --format html writes one self-contained file with
 offline). A route is what was actually done: ring, voicemail, reject, or hung-up (the caller hung up before the
 route was taken, e.g. during the captcha).
 
-  --since WHEN        how far back: a duration (24h, 7d, 30d) or an ISO date (default 24h)
+Calls are counted per UTC hour, so a report starts at the top of the hour --since falls in (--since 24h at 14:20
+counts from 14:00 yesterday; the header's "since" says when), and a window shorter than 1h is refused.
+
+  --since WHEN        how far back: a duration of 1h or more (24h, 7d, 30d) or an ISO date (default 24h)
   --format FMT        text (default), json, csv or html
   --json              same as --format json
   -o, --output FILE   write to FILE instead of standard output
@@ -36,6 +40,11 @@ ${GLOBAL_HELP}`,
     const now = Date.now();
     const since = parseSince(values.since as string, now);
     if (since === null || since > now) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
+    // a 30m report would silently count from the top of the hour (up to 89 minutes): refused, rather than mislabelled
+    const window = durationMs(values.since as string);
+    if (window !== null && window < HOUR_MS) {
+      throw usageError(`--since ${JSON.stringify(values.since)}: calls are counted per hour, so the shortest window is 1h (which counts from the top of the previous hour)`);
+    }
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
     const store = await openStore(loaded, cliLogger('warn'));
     let text: string;
