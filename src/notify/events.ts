@@ -92,11 +92,18 @@ export function lastBlockedPayload(p: NotificationPayload): LastBlockedPayload {
   return { caller: p.caller, callerName: p.callerName, time: p.time, rule: p.rule };
 }
 
+/** The Home Assistant object id of a chut's "last blocked caller" sensor: `chut_last_blocked` for the default topic
+ * prefix, and one per prefix otherwise, so that two chut instances (two PBXs) are two sensors, not one that each
+ * overwrites. */
+export function lastBlockedObjectId(topicPrefix: string): string {
+  return `${topicPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}_last_blocked`;
+}
+
 /** Home Assistant MQTT discovery message for the "last blocked caller" sensor. */
 export function homeAssistantDiscovery(topicPrefix: string): Record<string, unknown> {
   return {
     name: 'Last blocked caller',
-    unique_id: 'chut_last_blocked',
+    unique_id: lastBlockedObjectId(topicPrefix),
     icon: 'mdi:phone-cancel',
     state_topic: `${topicPrefix}/last_blocked`,
     value_template: '{{ value_json.caller }}',
@@ -104,6 +111,6 @@ export function homeAssistantDiscovery(topicPrefix: string): Record<string, unkn
     availability_topic: `${topicPrefix}/status`,
     payload_available: 'online',
     payload_not_available: 'offline',
-    device: { identifiers: ['chut'], name: 'chut call screening', manufacturer: 'chut' },
+    device: { identifiers: [topicPrefix === 'chut' ? 'chut' : `chut_${lastBlockedObjectId(topicPrefix)}`], name: 'chut call screening', manufacturer: 'chut' },
   };
 }

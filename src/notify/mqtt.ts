@@ -3,14 +3,14 @@
  *   <prefix>/event/<event>   one JSON message per event (QoS 1, not retained)
  *   <prefix>/last_blocked    JSON {caller, callerName, time, rule} of the last rejected call (retained)
  *   <prefix>/status          `online` / `offline` (retained; `offline` is also the last will)
- *   homeassistant/sensor/chut_last_blocked/config   discovery message, when enabled (retained)
+ *   homeassistant/sensor/<prefix>_last_blocked/config   discovery message, when enabled (retained)
  * mqtt.js reconnects by itself; publishes never throw and never wait: failures are logged. The number of
  * publishes awaiting the broker is bounded so a long broker outage cannot grow memory without end.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../logger.js';
-import { homeAssistantDiscovery, type LastBlockedPayload, type NotificationPayload } from './events.js';
+import { homeAssistantDiscovery, lastBlockedObjectId, type LastBlockedPayload, type NotificationPayload } from './events.js';
 
 export interface MqttOptions {
   url: string;
@@ -32,7 +32,10 @@ export interface MqttNotifier {
   close(): Promise<void>;
 }
 
-export const DISCOVERY_TOPIC = 'homeassistant/sensor/chut_last_blocked/config';
+/** Where the discovery message goes: one sensor per topic prefix (`chut_last_blocked` by default). */
+export function discoveryTopic(topicPrefix: string): string {
+  return `homeassistant/sensor/${lastBlockedObjectId(topicPrefix)}/config`;
+}
 const DEFAULT_MAX_PENDING = 1000;
 const CLOSE_GRACE_MS = 2000;
 
@@ -122,7 +125,7 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
 
   watchConnection(client, log, () => closed, () => {
     publish(statusTopic, 'online', true);
-    if (opts.homeAssistantDiscovery) publish(DISCOVERY_TOPIC, JSON.stringify(homeAssistantDiscovery(prefix)), true);
+    if (opts.homeAssistantDiscovery) publish(discoveryTopic(prefix), JSON.stringify(homeAssistantDiscovery(prefix)), true);
   });
 
   return {

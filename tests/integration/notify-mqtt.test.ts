@@ -7,7 +7,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createNotifiers } from '../../src/notify/index.js';
-import { createMqttNotifier, DISCOVERY_TOPIC } from '../../src/notify/mqtt.js';
+import { createMqttNotifier, discoveryTopic } from '../../src/notify/mqtt.js';
 import { lastBlockedPayload, recordPayload } from '../../src/notify/events.js';
 import type { CallRecord } from '../../src/reputation/types.js';
 
@@ -52,7 +52,7 @@ const byTopic = (msgs: Msg[], topic: string): Msg[] => msgs.filter((m) => m.topi
 afterAll(async () => {
   // Retained messages outlive the test: clear them (an empty retained payload deletes one).
   const c = await connectAsync(BROKER, { reconnectPeriod: 0 });
-  for (const t of [`${prefix}/status`, `${prefix}/last_blocked`, DISCOVERY_TOPIC]) await c.publishAsync(t, '', { retain: true, qos: 1 });
+  for (const t of [`${prefix}/status`, `${prefix}/last_blocked`, discoveryTopic(prefix)]) await c.publishAsync(t, '', { retain: true, qos: 1 });
   await c.endAsync();
 });
 
@@ -84,15 +84,15 @@ describe('MQTT notifications (real Mosquitto)', () => {
       expect(live.msgs.some((m) => m.text.includes('FRIEND') || m.text.includes('NOT-SELECTED'))).toBe(false);
 
       // A newcomer (Home Assistant starting) gets the retained state at once, flagged as retained.
-      const late = await listen([`${prefix}/last_blocked`, `${prefix}/status`, DISCOVERY_TOPIC]);
+      const late = await listen([`${prefix}/last_blocked`, `${prefix}/status`, discoveryTopic(prefix)]);
       await until(() => late.msgs.length >= 3, 'the retained messages');
       const lastBlocked = byTopic(late.msgs, `${prefix}/last_blocked`)[0]!;
       expect(lastBlocked.retain).toBe(true);
       expect(JSON.parse(lastBlocked.text)).toEqual({ caller: '+33162000001', callerName: 'CALL CENTRE', time: '2026-11-28T18:05:00.000Z', rule: 'telemarketing-prefixes' });
       expect(byTopic(late.msgs, `${prefix}/status`)[0]).toMatchObject({ text: 'online', retain: true });
-      const discovery = byTopic(late.msgs, DISCOVERY_TOPIC)[0]!;
+      const discovery = byTopic(late.msgs, discoveryTopic(prefix))[0]!;
       expect(discovery.retain).toBe(true);
-      expect(JSON.parse(discovery.text)).toMatchObject({ state_topic: `${prefix}/last_blocked`, availability_topic: `${prefix}/status`, unique_id: 'chut_last_blocked' });
+      expect(JSON.parse(discovery.text)).toMatchObject({ state_topic: `${prefix}/last_blocked`, availability_topic: `${prefix}/status`, unique_id: `${prefix.replace(/\//g, '_')}_last_blocked` });
       await late.client.endAsync();
     } finally {
       await notifiers.close();

@@ -3,6 +3,7 @@ import type { CallRecord } from '../../../src/reputation/types.js';
 import {
   autoBlockPayload, homeAssistantDiscovery, lastBlockedPayload, recordEvents, recordPayload, selectEvents,
 } from '../../../src/notify/events.js';
+import { discoveryTopic } from '../../../src/notify/mqtt.js';
 
 function record(over: Partial<CallRecord> = {}): CallRecord {
   return {
@@ -106,6 +107,12 @@ describe('homeAssistantDiscovery', () => {
     expect(d.state_topic).toBe('home/chut/last_blocked');
     expect(d.json_attributes_topic).toBe('home/chut/last_blocked');
     expect(d.availability_topic).toBe('home/chut/status');
-    expect(d.unique_id).toBe('chut_last_blocked');
+    expect(d.unique_id).toBe('home_chut_last_blocked');
+  });
+
+  it('gives each topic prefix its own sensor (two chut instances are two sensors); the default prefix keeps chut_last_blocked', () => {
+    expect([homeAssistantDiscovery('chut').unique_id, discoveryTopic('chut')]).toEqual(['chut_last_blocked', 'homeassistant/sensor/chut_last_blocked/config']);
+    expect([homeAssistantDiscovery('office').unique_id, discoveryTopic('office')]).toEqual(['office_last_blocked', 'homeassistant/sensor/office_last_blocked/config']);
+    expect((homeAssistantDiscovery('office').device as { identifiers: string[] }).identifiers).not.toEqual((homeAssistantDiscovery('chut').device as { identifiers: string[] }).identifiers);
   });
 });
