@@ -36,6 +36,14 @@ type Stage = 'screening' | 'captcha' | 'ring' | 'voicemail' | 'reject';
 const IVR = 'chut-screen';
 const TRUNK = 'from-pstn';
 
+/** What chut-ami.conf clears before it asks chut (tests/unit/ami/dialplan-screening.test.ts reads them in the snippet):
+ * every variable chut sets, and the IVR's own. */
+export const CLEARED_BEFORE_QUERY = [
+  'CHUT_DECISION', 'CHUT_MAILBOX', 'CHUT_REJECT_STYLE', 'CHUT_CAPTCHA_DIGITS', 'CHUT_CAPTCHA_ATTEMPTS', 'CHUT_CAPTCHA_TIMEOUT',
+  'CHUT_CAPTCHA_DIGIT_TIMEOUT', 'CHUT_CAPTCHA_ONFAIL', 'CHUT_CAPTCHA_ONTIMEOUT', 'CHUT_CAPTCHA_LANG', 'CHUT_CAPTCHA_PROMPTS',
+  'CHUT_CAPTCHA_STATE', 'CHUT_CAPTCHA_INPUT',
+] as const;
+
 /** chut-ami.conf's check on the voicemail box before TryExec (tests/unit/ami/dialplan-voicemail.test.ts compares them). */
 export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
 
@@ -63,6 +71,7 @@ export class SimCall extends DialplanChannel {
     const base = `Local/${call.dialled}@from-pstn-${ids.seq.toString(16).padStart(8, '0')}`;
     const linked = `${ids.uniqueBase}.${ids.seq * 2}`;
     super(server, channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, TRUNK, call.dialled));
+    for (const [name, value] of server.inheritedVars) this.inbound.vars.set(name, value);
     this.caller = channel(`${base};1`, linked, linked, call, 'caller-sim', 's');
   }
 
@@ -98,8 +107,10 @@ export class SimCall extends DialplanChannel {
   }
 
   private async screen(): Promise<string> {
-    this.exec('Set', 'CHUT_DECISION=');
-    this.setLocal('CHUT_DECISION', '');
+    for (const name of CLEARED_BEFORE_QUERY) {
+      this.exec('Set', `${name}=`);
+      this.setLocal(name, ''); // Set(X=) leaves X empty (pbx_builtin_setvar_helper assigns "")
+    }
     const headers: Header[] = [
       ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', this.inbound.uniqueid],
       ['ChutCaller', chutEncode(this.call.callerNumber)], ['ChutName', chutEncode(this.call.callerName)],
@@ -118,7 +129,7 @@ export class SimCall extends DialplanChannel {
 
   private async dispatch(decision: string): Promise<SimulatedRoute> {
     if (decision === 'voicemail') return this.voicemail();
-    if (decision === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? 'sit');
+    if (decision === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? '');
     if (decision === 'captcha') return this.captcha();
     return this.ring(); // ring, no decision in time, or anything unknown: fail-open
   }
@@ -251,8 +262,9 @@ export class SimCall extends DialplanChannel {
       typedAny ||= typed !== '';
       if (typed === digits) return this.after('passed', 'ring');
     }
-    return typedAny ? this.after('failed', this.inbound.vars.get('CHUT_CAPTCHA_ONFAIL') ?? 'voicemail')
-      : this.after('timeout', this.inbound.vars.get('CHUT_CAPTCHA_ONTIMEOUT') ?? 'reject');
+    // as the snippet reads them: ONFAIL is reject or else voicemail, ONTIMEOUT voicemail or else reject
+    return typedAny ? this.after('failed', this.inbound.vars.get('CHUT_CAPTCHA_ONFAIL') === 'reject' ? 'reject' : 'voicemail')
+      : this.after('timeout', this.inbound.vars.get('CHUT_CAPTCHA_ONTIMEOUT') === 'voicemail' ? 'voicemail' : 'reject');
   }
 
   /** Playback(list), then the snippet's PLAYBACKSTATUS check: false when a file of the list is missing. */
@@ -280,7 +292,7 @@ export class SimCall extends DialplanChannel {
     this.stage = route === 'reject' ? 'reject' : route === 'voicemail' ? 'voicemail' : 'ring';
     if (outcome !== 'passed') this.goto(IVR, 'bye');
     await this.wait(this.t.promptMs); // thanks / goodbye
-    if (route === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? 'sit');
+    if (route === 'reject') return this.reject(this.inbound.vars.get('CHUT_REJECT_STYLE') ?? '');
     if (route === 'voicemail') return this.voicemail();
     return this.ring();
   }

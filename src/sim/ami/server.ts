@@ -46,6 +46,9 @@ export class AmiServer {
    * `deliver`, which writes it to the sessions logged in at that moment.
    */
   eventHook: ((packet: Packet, deliver: () => void) => void) | null = null;
+  /** Variables every new inbound call carries into the dialplan (inherited `__CHUT_*` ones, or left by an earlier
+   * pass through chut-screen): the snippet must clear them before it asks chut. */
+  readonly inheritedVars = new Map<string, string>();
   /** Sees every event this Asterisk emits (tests read what the dialplan ran from its Newexten events). */
   onEvent: ((packet: Packet) => void) | null = null;
   private server: Server | null = null;

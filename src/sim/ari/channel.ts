@@ -10,6 +10,10 @@ export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
 interface QueuedPlayback { data: PlaybackData; media: string[] }
 
+/** The variables chut sets (CHUT_ROUTE and its companions), which the snippet's screening extensions clear before
+ * Stasis (tests/unit/ari/dialplan.test.ts reads them in the snippet). */
+export const CLEARED_BEFORE_STASIS = ['CHUT_ROUTE', 'CHUT_MAILBOX', 'CHUT_REJECT'] as const;
+
 /** chut-ari.conf's check on the box before TryExec(VoiceMail()) (tests/unit/ari/dialplan.test.ts compares them). */
 export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
 
@@ -88,6 +92,7 @@ export class SimChannel {
     const b = this.call.behaviour;
     if (b.kind === 'hangs-up') this.hangupTimer = this.later(b.afterMs, () => this.hangup('hung-up'));
     if (this.screening && !SCREENED_EXTEN.test(this.data.exten)) return this.goTo('ring', 'i: ');
+    if (this.screening) for (const name of CLEARED_BEFORE_STASIS) this.vars.set(name, ''); // Set(X=): X is empty
     const bound = this.stasisBoundS;
     if (bound !== null) this.setAbsoluteTimeout(String(bound), 'dialplan');
     this.steps.push(`Stasis(${this.data.appData})`);

@@ -1,10 +1,11 @@
 /** The shipped dialplan snippet agrees with chut's configuration defaults, the adapter and the simulator. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN } from '../../../src/sim/ari/index.js';
-import { VOICEMAIL_BOX } from '../../../src/sim/ari/channel.js';
+import { CLEARED_BEFORE_STASIS, VOICEMAIL_BOX } from '../../../src/sim/ari/channel.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});
@@ -47,14 +48,27 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     expect(screen.filter((l) => l.includes(`Stasis(${config.ari.app})`))).toHaveLength(2);
     for (const ext of ['_[+0-9].', 's']) {
       const start = screen.findIndex((l) => l.startsWith(`exten => ${ext},1,`));
-      const body = screen.slice(start, start + 9);
-      expect(body[1]).toContain('Set(CHUT_ROUTE=)'); // cleared before Stasis: a stale value can never route
-      expect(body[2]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.stasisTimeoutS})`);
-      expect(body[3]).toContain('Stasis(');
-      expect(body[4]).toBe('same => n(dispatch),Set(TIMEOUT(absolute)=0)'); // first thing back: a routed call is never cut
-      expect(body.slice(6, 8).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
+      const stasis = screen.findIndex((l, i) => i > start && l.includes('Stasis('));
+      const body = screen.slice(stasis - 1, stasis + 6);
+      expect(body[0]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.stasisTimeoutS})`);
+      expect(body[2]).toBe('same => n(dispatch),Set(TIMEOUT(absolute)=0)'); // first thing back: a routed call is never cut
+      expect(body.slice(4, 6).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
         .toEqual([[ROUTE_LABELS.voicemail, ROUTE_CONTEXT, 'voicemail'], [ROUTE_LABELS.reject, ROUTE_CONTEXT, 'reject']]);
-      expect(body[8]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
+      expect(body[6]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
+    }
+  });
+
+  it('clears, before Stasis, every variable the ARI adapter sets: a stale or inherited value never routes a call', () => {
+    const screen = ctx.get('chut-screen') ?? [];
+    const source = readdirSync('src/ari').filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join('src/ari', f), 'utf8')).join('\n');
+    const setByChut = new Set([...source.matchAll(/\bCHUT_[A-Z_]+\b/g)].map((m) => m[0]));
+    expect([...setByChut].sort()).toEqual(['CHUT_MAILBOX', 'CHUT_REJECT', 'CHUT_ROUTE']);
+    for (const ext of ['_[+0-9].', 's']) {
+      const start = screen.findIndex((l) => l.startsWith(`exten => ${ext},1,`));
+      const stasis = screen.findIndex((l, i) => i > start && l.includes('Stasis('));
+      const cleared = screen.slice(start, stasis).map((l) => /Set\((CHUT_[A-Z_]+)=\)$/.exec(l)?.[1]).filter(Boolean);
+      for (const name of setByChut) expect(cleared, `${ext}: ${name}`).toContain(name);
+      expect(cleared).toEqual([...CLEARED_BEFORE_STASIS]); // as the simulator models it
     }
   });
 
