@@ -2,13 +2,15 @@
  * CallControl over one outbound Event Socket connection. Apps run with `event-lock` so they execute in order;
  * verbs that need a result (playback, digits, transfer) wait for the CHANNEL_EXECUTE_COMPLETE carrying our
  * Event-UUID. The caller hanging up (CHANNEL_HANGUP, a disconnect notice, the socket closing) aborts `signal`
- * and every pending wait rejects with CallerHungUpError.
+ * and every pending wait rejects with CallerHungUpError. Before chut takes the call anywhere but "ring by ending the
+ * socket", it deletes the dial plan's bound on a hung chut (bound.ts); when that bound already fired, chut backs off.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
 import { executeCommand } from './command.js';
 import type { EslConnection } from './connection.js';
+import { apiOver, ScreenBound, captchaBoundS, type BoundTarget } from './bound.js';
 import { mailboxExists } from './mailbox.js';
 import { promptPlaybacks } from './prompt.js';
 import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppStep } from './route-commands.js';
@@ -31,6 +33,10 @@ export class EslCallControl implements CallControl {
   abandoned = false;
   /** A verb failed (not a hang-up): the ring that follows is the fail-open one. */
   private failed = false;
+  /** The socket app ended without chut ending it (a scheduled transfer, the bound, took the call): nothing more may
+   * be sent for this call. */
+  private left = false;
+  private readonly bound: ScreenBound;
 
   constructor(
     private readonly conn: EslConnection,
@@ -42,7 +48,11 @@ export class EslCallControl implements CallControl {
     private readonly onRouted: () => void = () => undefined,
     /** The channel's Unique-ID (validated), for the `api` commands that concern this call. */
     private readonly callId = '',
-  ) {}
+    /** The bound chut.xml armed for this call (from the channel data); null when the dial plan armed none. */
+    boundTarget: BoundTarget | null = null,
+  ) {
+    this.bound = new ScreenBound(apiOver(conn), callId, boundTarget);
+  }
 
   get signal(): AbortSignal {
     return this.abort.signal;
@@ -66,6 +76,8 @@ export class EslCallControl implements CallControl {
   onEvent(event: Record<string, string>): void {
     const name = event['Event-Name'];
     if (name === 'CHANNEL_EXECUTE_COMPLETE') {
+      // The socket app returned while chut holds the connection: something else (the bound) took the call.
+      if (event['Application'] === 'socket') this.left = true;
       const id = event['Application-UUID'];
       const waiter = id ? this.completions.get(id) : undefined;
       waiter?.done(event);
@@ -77,6 +89,10 @@ export class EslCallControl implements CallControl {
   answer(): Promise<void> {
     return this.verb(async () => {
       this.markRouted();
+      // Only the captcha answers: the bound is replaced by one as long as the longest captcha, so a chut that hangs
+      // in the middle of it still lets the call ring. When that is impossible the call rings now, unanswered.
+      const taken = await this.takeOver('captcha', captchaBoundS(this.config.captcha));
+      if (!taken) throw new Error('the call is not chut\'s to answer any more (dial plan bound)');
       await this.run({ app: 'answer', arg: '' });
       // DTMF must not cut the prompt short: digits typed during it are flushed anyway.
       await this.run({ app: 'set', arg: 'playback_terminators=none' });
@@ -118,9 +134,10 @@ export class EslCallControl implements CallControl {
     return this.verb(async () => {
       this.markRouted();
       const step = ringTransferStep(this.config);
-      // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues.
-      // Either way the socket ends now, not after the call record is written.
-      if (step) await this.run(step);
+      // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues (and its
+      // sched_cancel removes the bound). A transfer leaves the dial plan, so the bound goes first; when it already
+      // fired the call is ringing: the socket just ends. Either way the socket ends now, not after the record is written.
+      if (step && (await this.takeOver('ring transfer'))) await this.run(step);
       this.conn.close('ring');
     });
   }
@@ -188,6 +205,12 @@ export class EslCallControl implements CallControl {
    */
   private async queueFinal(steps: AppStep[], route: string): Promise<boolean> {
     this.markRouted();
+    // The bound would cut the message or the rejection (a transfer leaves the dial plan and its sched_cancel). Once
+    // deleted, what chut queues next runs in FreeSWITCH on its own: nothing bounds it but the apps themselves.
+    if (!(await this.takeOver(route))) {
+      this.failOpen(`${route}: the dial plan bound took the call`);
+      return false;
+    }
     const last = steps[steps.length - 1];
     if (last?.app === 'transfer') {
       await this.run(last);
@@ -219,6 +242,18 @@ export class EslCallControl implements CallControl {
     return true;
   }
 
+  /**
+   * Deletes the dial plan's bound before chut takes the call (and re-arms `rearmS` for a captcha). False: the call is
+   * not chut's any more (the bound fired, or FreeSWITCH's answers were not the expected ones): send nothing more.
+   */
+  private async takeOver(route: string, rearmS?: number): Promise<boolean> {
+    if (this.left) return false;
+    const result = await this.bound.takeOver(rearmS);
+    if (result.ok && !this.left) return true;
+    this.logger.warn({ route, why: result.ok ? 'the socket app returned' : result.why }, 'the call left chut before it was routed: ringing (fail-open)');
+    return false;
+  }
+
   private markRouted(): void {
     this.checkLive();
     if (!this.routed) {
@@ -238,6 +273,8 @@ export class EslCallControl implements CallControl {
   /** Executes one app and resolves with its CHANNEL_EXECUTE_COMPLETE event. */
   private async run(step: AppStep): Promise<Record<string, string>> {
     this.checkLive();
+    // A transfer by the scheduler ended the socket app: what chut sends now would act on a call that is ringing.
+    if (this.left) throw new Error(`${step.app} not sent: the socket app returned (dial plan bound)`);
     // A call chut could not follow must not be answered.
     if (!(await this.requestEvents())) throw new Error('myevents refused: cannot follow the call');
     const cmd = executeCommand(step.app, step.arg);

@@ -2,12 +2,14 @@
  * One outbound connection = one call. `connect` is written the instant the connection is accepted, before
  * anything can fail: FreeSWITCH leaves a caller parked in dead air when chut accepts and closes without it.
  * Every failure after that ends the socket, which makes the socket app return and the dialplan continue to
- * the normal destination (fail-open).
+ * the normal destination (fail-open). A chut that cannot even do that (hung) is bounded by the dial plan itself
+ * (chut.xml's sched_transfer, see bound.ts).
  */
 import type { Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { InboundCall, ScreeningService } from '../screening/types.js';
+import { boundTargetFrom } from './bound.js';
 import { EslCallControl } from './call-control.js';
 import { featureCodeFrom, inboundCallFrom } from './channel-data.js';
 import { executeCommand, plainCommand } from './command.js';
@@ -65,7 +67,7 @@ export async function runSession(conn: EslConnection, deps: SessionDeps): Promis
   try {
     const feature = featureCodeFrom(data ?? {});
     if (feature) await runFeatureCode(conn, call, feature, deps, log);
-    else await screenCall(conn, call, deps, log, requestEvents);
+    else await screenCall(conn, call, deps, log, requestEvents, data ?? {});
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {
@@ -86,8 +88,17 @@ function eventRequester(conn: EslConnection): () => Promise<boolean> {
   };
 }
 
-async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>): Promise<void> {
-  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId);
+/** Said once per process: a dial plan without the bound (an older chut.xml) leaves a hung chut's calls in dead air. */
+let warnedNoBound = false;
+
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>,
+  data: Record<string, string>): Promise<void> {
+  const bound = boundTargetFrom(data);
+  if (!bound && !warnedNoBound) {
+    warnedNoBound = true;
+    deps.logger.warn('the FreeSWITCH dial plan arms no bound (chut_bound is not set): if chut hangs, calls wait in dead air; install the current dialplan/freeswitch/chut.xml');
+  }
+  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId, bound);
   const closed = new AbortController();
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),

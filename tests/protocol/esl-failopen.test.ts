@@ -17,11 +17,12 @@ describe('ESL fail-open: the dialplan around the socket app', () => {
     await sim.stop();
   });
 
-  it('the simulator catches the one real gap: accept then close without connect leaves dead air', async () => {
+  it('the simulator catches the old gap: without chut.xml\'s bound, accept then close without connect leaves dead air', async () => {
+    // (with the bound the call rings after it: tests/protocol/esl-hung-bound.test.ts)
     const bad = createServer((s) => s.destroy());
     await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
     const port = (bad.address() as { port: number }).port;
-    const sim = new FakeFreeSwitch({ chutPort: port });
+    const sim = new FakeFreeSwitch({ chutPort: port, dialplanBound: null });
     await sim.start();
     const out = await sim.placeCall(call({ maxDurationMs: 300 }));
     expect(out.route).toBe('dead-air');

@@ -16,6 +16,8 @@ export interface AppHost {
   readonly vars: Record<string, string>;
   readonly dtmf: string[];
   hungUp: boolean;
+  /** A scheduled transfer took the call away (chut.xml's bound): the running app stops as for a hang-up. */
+  readonly interrupted: boolean;
   /** The caller types digits: queued until an app reads them. */
   typeDigits(digits: string): void;
   /** Next queued digit, waiting up to `ms`; null on timeout or hang-up. */
@@ -53,7 +55,9 @@ async function playback(host: AppHost, arg: string): Promise<string> {
   if (playable.length === 0) return 'FILE NOT FOUND';
   host.publish('PLAYBACK_START', [['Playback-File-Path', arg]]);
   await host.sleep(host.env.mediaMs * playable.length);
-  if (host.hungUp) return 'PLAYBACK ERROR'; // playback_function (mod_dptools): any status but success or not-found
+  // playback_function (mod_dptools): any status but success or not-found. A transfer makes the channel not ready,
+  // which ends the file as a hang-up does.
+  if (host.hungUp || host.interrupted) return 'PLAYBACK ERROR';
   const said = digitsSaid(playable);
   if (said) { host.heard += said; host.heardSinceAsked += said; }
   host.publish('PLAYBACK_STOP', [['Playback-File-Path', arg]]);
@@ -106,8 +110,8 @@ async function voicemail(host: AppHost, arg: string): Promise<string> {
   }
   if (user.vmEnabled === false) return '_none_';
   host.setRoute('voicemail');
-  // The caller leaves a message, then hangs up.
-  host.later(host.env.mediaMs, () => host.hangup('NORMAL_CLEARING', true));
+  // The caller leaves a message, then hangs up (unless a scheduled transfer took the call away meanwhile).
+  host.later(host.env.mediaMs, () => { if (!host.interrupted) host.hangup('NORMAL_CLEARING', true); });
   return '_none_';
 }
 

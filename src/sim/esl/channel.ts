@@ -4,6 +4,15 @@
  * the line) and decides where the call ended up. The dialplan around the socket is modelled too: when the
  * socket app returns (nothing listening, chut closing after `connect`) the call continues to ring; when chut
  * accepts and closes without `connect` the call stays parked (dead air), as on a real FreeSWITCH.
+ *
+ * chut.xml's bound on a hung chut is part of that dialplan (public context only, unless `dialplanBound` is null):
+ * chut-screen sets `chut_screened=true` and `chut_bound`, runs `sched_transfer +<bound> ${destination_number} XML
+ * ${context}`, then `socket`, then `sched_cancel`. When a scheduled transfer runs while the call is up it takes the
+ * call wherever it is (waiting for `connect`, parked under chut's control, in the middle of an app chut queued, or
+ * already past the socket app) and routes it again: back in its context chut-screen is skipped (`chut_screened`) and
+ * the normal route rings. From FreeSWITCH's source (switch_ivr_session_transfer sets CF_TRANSFER and CS_ROUTING,
+ * so switch_channel_ready() is false and the socket app's wait and park loops end, as does a playback or digit
+ * wait), not from a recording.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -15,6 +24,7 @@ import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, pla
 import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
 import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
+import { deleteTasks, schedApiReply } from './scheduler.js';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -32,6 +42,13 @@ export class SimChannel implements AppHost {
   private connected = false;
   /** A `transfer` ended the socket app: the dialplan around it no longer runs. */
   private transferredAway = false;
+  /** chut-screen armed the bound before `socket` (so it runs `sched_cancel` after it). */
+  private bounded = false;
+  /** A scheduled transfer took the call away: the app running stops, and nothing chut queues runs any more. */
+  interrupted = false;
+  /** The call reached its normal destination (or a transfer target): the socket app is over. */
+  private afterScreening = false;
+  private boundTransfers = 0;
   private events = false;
   private linger = 0;
   private buffer = '';
@@ -41,6 +58,8 @@ export class SimChannel implements AppHost {
   private readonly commands: string[] = [];
   private readonly executed: Array<{ app: string; arg: string }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Media in progress (`sleep`): a scheduled transfer ends it at once. */
+  private readonly sleepers = new Set<() => void>();
   private queue: Promise<void> = Promise.resolve();
   private resolveOutcome: (o: EslOutcome) => void = () => undefined;
   readonly outcome = new Promise<EslOutcome>((resolve) => { this.resolveOutcome = resolve; });
@@ -51,6 +70,7 @@ export class SimChannel implements AppHost {
     this.publish('CHANNEL_CREATE');
     this.later(this.call.maxDurationMs ?? 15_000, () => this.end('dead-air', 'NO_ANSWER'));
     this.armHangUp();
+    this.armBound();
     const socket = connect({ host: this.env.host, port: this.env.port });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -64,9 +84,58 @@ export class SimChannel implements AppHost {
     return this.outcome;
   }
 
+  /** The context the call runs in (chut.xml screens `public`; the feature codes come from `default`). */
+  get context(): string {
+    return this.call.fromInternalPhone ? 'default' : 'public';
+  }
+
+  /** chut-screen's actions before `socket`: `set chut_screened=true`, `set chut_bound=<bound>`, `sched_transfer
+   * +${chut_bound} ${destination_number} XML ${context}` (which sets `last_sched_id`). */
+  private armBound(): void {
+    const bound = this.env.dialplanBound;
+    if (this.call.fromInternalPhone || bound === null) return;
+    this.vars.chut_screened = 'true';
+    this.vars.chut_bound = String(bound);
+    const id = this.env.scheduleTransfer(bound, this.uuid, this.call.dialled, 'XML', this.context);
+    if (id !== null) this.vars.last_sched_id = String(id);
+    this.bounded = true;
+  }
+
+  /**
+   * A scheduled transfer runs (the scheduler thread calls switch_ivr_session_transfer): nothing for a call that is
+   * gone; otherwise the call leaves whatever it was doing and is routed again to `extension` in `context`.
+   */
+  scheduledTransfer(extension: string, context: string): void {
+    if (this.hungUp) return;
+    this.boundTransfers++;
+    this.interrupted = true;
+    // The app in progress ends (its completion goes out first), then the socket app's wait or park loop
+    this.digitWaiter?.();
+    for (const wake of [...this.sleepers]) wake();
+    const inSocketApp = !this.afterScreening && !this.transferredAway;
+    this.transferredAway = true;
+    if (inSocketApp && !this.env.faults.dropSocketCompletion) {
+      this.later(1, () => this.publish('CHANNEL_EXECUTE_COMPLETE', [['Application', 'socket'], ['Application-Response', '_none_']]));
+    }
+    // Back in its own context under its own number, chut-screen is skipped (chut_screened) and the normal route runs
+    const normal = context === this.context && extension === this.call.dialled && this.vars.chut_screened === 'true';
+    const target = normal ? 'ring' : this.env.transfers[`${extension} ${context}`];
+    if (!target) {
+      this.route = null;
+      this.noRoute();
+      return;
+    }
+    this.route = target;
+    if (!this.afterScreening) this.continueAfterScreening(this.linger === 0);
+  }
+
   // ---- AppHost: what apps need from the channel
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.later(ms, resolve));
+    return new Promise((resolve) => {
+      const wake = () => { this.sleepers.delete(wake); resolve(); };
+      this.sleepers.add(wake);
+      this.later(ms, wake);
+    });
   }
   later(ms: number, fn: () => void): void {
     const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
@@ -100,7 +169,7 @@ export class SimChannel implements AppHost {
   }
   nextDigit(ms: number): Promise<string | null> {
     const queued = this.dtmf.shift();
-    if (queued !== undefined || this.hungUp) return Promise.resolve(queued ?? null);
+    if (queued !== undefined || this.hungUp || this.interrupted) return Promise.resolve(queued ?? null);
     return new Promise((resolve) => {
       const timer = setTimeout(() => { this.digitWaiter = null; resolve(null); }, ms);
       this.digitWaiter = () => {
@@ -174,7 +243,11 @@ export class SimChannel implements AppHost {
       case 'linger': this.linger = Number(line.split(' ')[1] ?? '0') || 600; return this.write(reply(`+OK will linger ${this.linger} seconds`));
       case 'nolinger': this.linger = 0; return this.write(reply('+OK will not linger'));
       case 'event': return this.write(reply('+OK event listener enabled plain'));
-      case 'api': return this.write(apiResponse(apiReply(line.slice(4), this)));
+      case 'api': {
+        const command = line.slice(4);
+        const sched = schedApiReply(command, this.env.scheduler, (...args) => this.env.scheduleTransfer(...args));
+        return this.write(apiResponse(sched ?? apiReply(command, this)));
+      }
       case 'exit':
         this.write(reply('+OK bye'));
         this.write(disconnectNotice(null));
@@ -241,6 +314,8 @@ export class SimChannel implements AppHost {
 
   private socketReturned(): void {
     if (this.hungUp || this.route !== null) return;
+    // chut-screen's next action: `sched_cancel` (no data: the tasks whose group is this call's uuid)
+    if (this.bounded) deleteTasks(this.env.scheduler, this.uuid);
     this.markRouted();
     this.setRoute('ring');
     this.continueAfterScreening();
@@ -249,6 +324,7 @@ export class SimChannel implements AppHost {
   /** The normal destination: the user's phone answers briefly, then the call ends. `closeNow`: the socket app is
    * over and nothing keeps the connection (no linger); else it ends at the hang-up. */
   private continueAfterScreening(closeNow = true): void {
+    this.afterScreening = true;
     if (closeNow) this.closeOutbound();
     this.later(5, () => {
       if (this.hungUp) return;
@@ -285,11 +361,14 @@ export class SimChannel implements AppHost {
   private finish(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // FreeSWITCH keeps such tasks until they run and find no channel; the simulator drops them with the call.
+    const schedTasksLeft = this.env.scheduler.pending(this.uuid);
+    this.env.scheduler.deleteGroup(this.uuid);
     this.resolveOutcome({
       route: this.route ?? 'hung-up', answered: this.answered, heardDigits: this.heard, callId: this.uuid,
       durationMs: Date.now() - this.started,
       routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
-      commands: this.commands, executed: this.executed,
+      commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
     });
   }
   private state(): ChannelState {

@@ -29,6 +29,11 @@ export function channelData(s: ChannelState, socketData: string): Headers {
     ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', c.fromInternalPhone ? 'default' : 'public'],
     ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName]];
   if (s.vars.domain_name !== undefined) h.push(['variable_domain_name', s.vars.domain_name]);
+  // chut-screen's variables (chut.xml), set before `socket`
+  for (const name of ['chut_screened', 'chut_bound', 'last_sched_id']) {
+    const value = s.vars[name];
+    if (value !== undefined) h.push([`variable_${name}`, value]);
+  }
   if (c.verstat) {
     h.push(['variable_sip_verstat', c.verstat]);
     h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);

@@ -8,9 +8,13 @@ import type { PbxSimulator, SimulatedCall, SimulatedRoute } from '../types.js';
 import { noFaults, SimChannel, type EslFaults, type EslOutcome } from './channel.js';
 import { DEFAULT_DIRECTORY, type DirectoryUser } from './directory.js';
 import { InboundEventServer } from './inbound.js';
+import { SimScheduler } from './scheduler.js';
 
 export type { EslFaults, EslOutcome } from './channel.js';
 export { DEFAULT_DIRECTORY, SIM_DOMAIN, type DirectoryUser } from './directory.js';
+
+/** chut.xml's `chut_bound` (seconds): how long a call may wait for chut before FreeSWITCH routes it on its own. */
+export const CHUT_XML_BOUND_S = 10;
 
 export interface EslSimulatorOptions {
   /** chut's outbound listener port; 0 (default) picks a free port at start(). */
@@ -25,6 +29,12 @@ export interface EslSimulatorOptions {
   transfers?: Record<string, SimulatedRoute>;
   /** The users FreeSWITCH knows (voicemail boxes); default DEFAULT_DIRECTORY. */
   directory?: readonly DirectoryUser[];
+  /** chut.xml's bound in scheduler seconds (default CHUT_XML_BOUND_S, as chut.xml ships); null: a dialplan without
+   * it (chut.xml before the bound), where a hung chut leaves the call in dead air. */
+  dialplanBound?: number | null;
+  /** How long one second of FreeSWITCH's scheduler lasts here (default 1000): tests shrink it so that the bound
+   * and the captcha bound chut re-arms pass in a few hundred milliseconds. Nothing else is scaled. */
+  schedulerSecondMs?: number;
 }
 
 /** A port nothing listens on right now, on loopback. */
@@ -48,12 +58,14 @@ export class EslSimulator implements PbxSimulator {
   readonly pbx = 'freeswitch' as const;
   readonly faults: EslFaults = noFaults();
   readonly inbound: InboundEventServer;
+  readonly scheduler: SimScheduler;
   private chutPort: number;
   private readonly live = new Set<SimChannel>();
 
   constructor(private readonly opts: EslSimulatorOptions = {}) {
     this.chutPort = opts.chutPort ?? 0;
     this.inbound = new InboundEventServer(opts.password ?? 'ClueCon');
+    this.scheduler = new SimScheduler(opts.schedulerSecondMs ?? 1000);
   }
 
   async start(): Promise<void> {
@@ -63,6 +75,7 @@ export class EslSimulator implements PbxSimulator {
 
   async stop(): Promise<void> {
     for (const c of this.live) c.hangup('SYSTEM_SHUTDOWN', true);
+    this.scheduler.stop();
     await this.inbound.stop();
   }
 
@@ -96,9 +109,22 @@ export class EslSimulator implements PbxSimulator {
       host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
       transfers: this.opts.transfers ?? {}, directory: this.opts.directory ?? DEFAULT_DIRECTORY, publish: (h) => this.inbound.publish(h),
       hasSubscribers: () => this.inbound.hasSubscribers,
+      scheduler: this.scheduler, dialplanBound: this.opts.dialplanBound === undefined ? CHUT_XML_BOUND_S : this.opts.dialplanBound,
+      scheduleTransfer: (seconds, uuid, extension, _dialplan, context) => this.scheduleTransfer(seconds, uuid, extension, context),
     });
     this.live.add(channel);
     return channel.start().finally(() => this.live.delete(channel));
+  }
+
+  /** switch_ivr_schedule_transfer: the task locates the call when it runs (a call gone by then is left alone). */
+  private scheduleTransfer(seconds: number, uuid: string, extension: string, context: string): number | null {
+    if (!this.channel(uuid)) return null;
+    return this.scheduler.add(seconds, uuid, () => this.channel(uuid)?.scheduledTransfer(extension, context));
+  }
+
+  private channel(uuid: string): SimChannel | undefined {
+    for (const c of this.live) if (c.uuid === uuid) return c;
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
 import type { SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import type { DirectoryUser } from './directory.js';
 import type { Headers } from './frames.js';
+import type { SimScheduler } from './scheduler.js';
 
 export interface EslFaults {
   /** Delay every reply to chut by this many ms. */
@@ -28,10 +29,13 @@ export interface EslFaults {
    * application of one of them is an `Invalid Application`: FreeSWITCH hangs the call up (DESTINATION_OUT_OF_ORDER)
    * without running anything. */
   unloadedModules: string[];
+  /** A scheduled transfer that ends the socket app does not send chut the socket app's CHANNEL_EXECUTE_COMPLETE (events
+   * reach a listener through its own queue, apart from api replies: chut may well ask `sched_del` first). */
+  dropSocketCompletion: boolean;
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [] };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [], dropSocketCompletion: false };
 }
 
 export interface ChannelEnv {
@@ -51,6 +55,14 @@ export interface ChannelEnv {
   publish(headers: Headers): void;
   /** Whether an inbound event socket client is subscribed (events are only built for someone). */
   hasSubscribers(): boolean;
+  /** FreeSWITCH's core scheduler, shared by every channel (task ids are global). */
+  scheduler: SimScheduler;
+  /** chut.xml's bound (`chut_bound`, seconds): chut-screen runs `sched_transfer +<bound> ${destination_number} XML
+   * ${context}` before `socket` and `sched_cancel` after it. null: a dialplan without the bound (chut.xml before it). */
+  dialplanBound: number | null;
+  /** Schedules the transfer of the live call `uuid` (switch_ivr_schedule_transfer, group `uuid`): the task id, or
+   * null when there is no such call. */
+  scheduleTransfer(seconds: number, uuid: string, extension: string, dialplan: string, context: string): number | null;
 }
 
 export type EslOutcome = SimulatedCallOutcome & {
@@ -60,5 +72,10 @@ export type EslOutcome = SimulatedCallOutcome & {
   commands: string[];
   /** Apps chut asked to execute, with their arguments, in order. */
   executed: Array<{ app: string; arg: string }>;
+  /** Scheduled transfers (chut.xml's bound, or one chut re-armed) that ran on this call while it was up: each one
+   * took the call away from whatever it was doing (the socket app, a captcha, voicemail) and routed it again. */
+  boundTransfers: number;
+  /** This call's scheduler tasks still waiting when the call ended (0 after a clean screening). */
+  schedTasksLeft: number;
 };
 

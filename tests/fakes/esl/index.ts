@@ -68,6 +68,13 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** A scheduled transfer (the dial plan's bound) ends the socket app without chut seeing the socket app's
+   * CHANNEL_EXECUTE_COMPLETE: only `sched_del`'s `Deleted: 0` tells chut the bound fired. */
+  dropSocketCompletion(): this {
+    this.faults.dropSocketCompletion = true;
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     return this;

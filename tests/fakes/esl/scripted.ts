@@ -1,6 +1,7 @@
 /**
  * Plays chut's part of an outbound connection with a fixed list of commands, without any screening: to check what
- * the fake FreeSWITCH does with given commands (and that it answers as the real one does).
+ * the fake FreeSWITCH does with given commands (and that it answers as the real one does). Once the commands are
+ * written it sends nothing more and never closes: a chut that hangs at that point.
  */
 import { createServer, type Socket } from 'node:net';
 import { plainCommand } from '../../../src/esl/command.js';
@@ -18,8 +19,10 @@ export interface ScriptedRun {
   events: string[];
 }
 
-/** Writes `connect` then `commands` (already serialised) on the connection the fake opens for `call`. */
-export async function scripted(sim: FakeFreeSwitch, call: SimulatedCall, commands: string[]): Promise<ScriptedRun> {
+/** Writes `connect` then `commands` (already serialised) on the connection the fake opens for `call`; a function
+ * gets the channel data of the `connect` reply and is written once that reply arrived. */
+export async function scripted(sim: FakeFreeSwitch, call: SimulatedCall,
+  commands: string[] | ((channel: Record<string, string>) => string[])): Promise<ScriptedRun> {
   const apiBodies: string[] = [];
   const completions: ScriptedRun['completions'] = [];
   const events: string[] = [];
@@ -29,8 +32,14 @@ export async function scripted(sim: FakeFreeSwitch, call: SimulatedCall, command
     sockets.add(socket);
     closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
     const parser = new FrameParser();
+    let connected = false;
     socket.on('data', (chunk: Buffer) => {
       for (const f of parser.push(chunk)) {
+        if (!connected && f.headers['Content-Type'] === 'command/reply') {
+          connected = true;
+          if (typeof commands === 'function') socket.write(commands(f.headers).join(''));
+          continue;
+        }
         if (f.headers['Content-Type'] === 'api/response') apiBodies.push(f.body);
         const e = eventOf(f);
         if (!e) continue;
@@ -39,7 +48,7 @@ export async function scripted(sim: FakeFreeSwitch, call: SimulatedCall, command
       }
     });
     socket.on('error', () => undefined);
-    socket.write([plainCommand('connect'), ...commands].join(''));
+    socket.write([plainCommand('connect'), ...(typeof commands === 'function' ? [] : commands)].join(''));
   });
   await new Promise<void>((resolve) => server.listen(sim.listenPort, '127.0.0.1', resolve));
   try {
