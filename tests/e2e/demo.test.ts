@@ -48,7 +48,8 @@ function checkRoutes(result: DemoJson): void {
   expect(result.calls.every((c) => c.outcome.route !== 'dead-air')).toBe(true);
 }
 
-describe('chut demo (end to end)', () => {
+// each demo runs a simulated day in a child process: the process timeout (120 s), not vitest's default 30 s, is the limit
+describe('chut demo (end to end)', { timeout: 130_000 }, () => {
   it('prints each call’s route and reason as a table, then the report', async () => {
     const r = await runChut(['demo'], {}, { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
