@@ -1,6 +1,7 @@
 /**
  * Reads the `connect` reply (CHANNEL_DATA) into an InboundCall. Values stay raw and untrusted: the screener
- * normalises them; nothing read here is ever written back into a command.
+ * normalises them; nothing read here is ever written back into a command. (bound.ts reads the dialled number and
+ * context for the captcha's bound itself, and checks them before they reach one.)
  */
 import type { InboundCall } from '../screening/types.js';
 
