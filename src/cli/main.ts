@@ -32,7 +32,8 @@ function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `chut — call screening for Asterisk and FreeSWITCH
 
-usage: chut COMMAND [options]      (chut COMMAND --help, or chut help COMMAND, for details)
+usage: chut COMMAND [options]      (chut COMMAND --help, or chut help COMMAND, for details;
+                                   --config FILE and --redis URL may also come before COMMAND)
        chut --version
 
 commands:
@@ -45,7 +46,44 @@ file, 66 input file missing or unreadable, 69 Redis unreachable or port taken, 7
 `;
 }
 
+/** Options that may come before the command (`chut --config x lookup 1`): moved after it, where its parser reads them. */
+const LEADING_OPTIONS_WITH_VALUE = new Set(['--config', '-c', '--redis']);
+const TOP_LEVEL_FLAGS = new Set(['--help', '-h', '--version', '-V']);
+
+/** `--config x lookup 1` → `lookup --config x 1`; an option the command line cannot place is a usage error. */
+export function hoistLeadingOptions(argv: string[], commands: readonly string[]): string[] {
+  const lead: string[] = [];
+  let i = 0;
+  while (i < argv.length && (argv[i] as string).startsWith('-') && !TOP_LEVEL_FLAGS.has(argv[i] as string)) {
+    const arg = argv[i] as string;
+    const name = arg.split('=', 1)[0] as string;
+    const command = argv.slice(i).find((a) => commands.includes(a));
+    if (!LEADING_OPTIONS_WITH_VALUE.has(name)) {
+      throw new CliError(`options go after the command: chut ${command ?? 'COMMAND'} ${arg} … (chut --help lists the commands)`, EXIT.usage);
+    }
+    if (arg.includes('=')) {
+      lead.push(arg);
+      i += 1;
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined || commands.includes(value)) throw new CliError(`${arg} needs a value: chut ${command ?? 'COMMAND'} ${arg} VALUE …`, EXIT.usage);
+      lead.push(arg, value);
+      i += 2;
+    }
+  }
+  if (lead.length === 0) return argv;
+  const [name, ...rest] = argv.slice(i);
+  if (name === undefined) throw new CliError(`no command after ${lead.join(' ')} (chut --help lists the commands)`, EXIT.usage);
+  return [name, ...lead, ...rest];
+}
+
 export async function main(argv: string[]): Promise<number> {
+  try {
+    argv = hoistLeadingOptions(argv, COMMANDS.map((c) => c.name));
+  } catch (err) {
+    process.stderr.write(`chut: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
   const [name, ...rest] = argv;
   if (!name) {
     process.stderr.write(usage()); // a usage error: the text goes where errors go

@@ -5,7 +5,7 @@
  * old file's permissions and goes where a symlink points.
  */
 import { createWriteStream } from 'node:fs';
-import { chmod, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,14 +13,6 @@ import { CliError, EXIT } from './errors.js';
 
 function cannotWrite(path: string, err: unknown): CliError {
   return new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.cantCreate);
-}
-
-export async function writeOutputFile(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (err) {
-    throw cannotWrite(path, err);
-  }
 }
 
 export interface OutputFile {

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -66,6 +67,30 @@ describe('chut CLI against the real Redis', () => {
     expect(demoConfig.stderr).toMatch(/--config does not apply/);
   });
 
+  it('takes --config and --redis before the command too; any other option there is a usage error naming its place', async () => {
+    const cfg = join(dir, 'before.yaml');
+    writeFileSync(cfg, `log:\n  level: warn\npolicy: ${join(process.cwd(), 'config', 'policy.yaml')}\n`);
+    for (const args of [['--config', cfg, 'check-config'], ['-c', cfg, 'check-config'], [`--config=${cfg}`, 'check-config']]) {
+      const r = await runChut(args, env);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`configuration OK (${cfg})`);
+    }
+    const redisFirst = await runChut(['--redis', url, 'report', '--since', '1h', '--json'], { CHUT_REDIS_PREFIX: prefix });
+    expect(redisFirst.code, redisFirst.stderr).toBe(0);
+    const json = await runChut(['--json', 'report'], env);
+    expect([json.code, json.stdout]).toEqual([2, '']);
+    expect(json.stderr).toBe('chut: options go after the command: chut report --json … (chut --help lists the commands)\n');
+    expect((await runChut(['--config'], env)).code).toBe(2);
+    expect((await runChut(['--config', cfg], env)).stderr).toMatch(/no command after --config/);
+  });
+
+  it('refuses flags that contradict each other (report --json --format csv) instead of picking one', async () => {
+    const r = await runChut(['report', '--json', '--format', 'csv'], env);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/--json and --format csv conflict/);
+    expect((await runChut(['report', '--json', '--format', 'json'], env)).code).toBe(0);
+  });
+
   it('blocks, looks up, unlists a number given in national form', async () => {
     const block = await runChut(['block', '06 12 34 56 78', '--reason', 'harcèlement'], env);
     expect(block.code, block.stderr).toBe(0);
@@ -115,6 +140,7 @@ describe('chut CLI against the real Redis', () => {
       const bad = await runChut(['demo', ...flags], env);
       expect(bad.code, bad.stderr).toBe(2);
       expect(bad.stderr).toMatch(named);
+      expect(bad.stdout).toBe(''); // refused before the banner
       expect(bad.stderr).not.toMatch(/\n\s+at /);
     }
     // and a bad --redis is not blamed on CHUT_REDIS_URL, which was fine
@@ -238,6 +264,22 @@ describe('chut CLI against the real Redis', () => {
     const rep = await runChut(['report', '-o', join(dir, 'missing-dir', 'r.html')], env);
     expect(rep.code).toBe(73);
     expect(rep.stderr).toMatch(/cannot write .*r\.html: ENOENT/);
+    // checked before Redis is touched: no connection (73, not 69, with Redis down), no key written (not even the schema's)
+    for (const cmd of ['export', 'report']) {
+      const down = await runChut([cmd, '-o', join(dir, 'missing-dir', 'x')], { CHUT_REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(down.code, down.stderr).toBe(73);
+      const untouched = uniquePrefix('cli-untouched');
+      expect((await runChut([cmd, '-o', join(dir, 'missing-dir', 'x')], { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: untouched })).code).toBe(73);
+      const redis = new Redis(url);
+      try {
+        expect(await redis.keys(`${untouched}*`)).toEqual([]);
+      } finally {
+        redis.disconnect();
+      }
+    }
+    const report = join(dir, 'report.txt');
+    expect((await runChut(['report', '-o', report], env)).code).toBe(0);
+    expect(readFileSync(report, 'utf8')).toMatch(/^chut report: last 24h/);
 
     const backup = join(dir, 'backup.csv');
     writeFileSync(backup, 'last week\n');
@@ -307,6 +349,7 @@ describe('chut CLI against the real Redis', () => {
   it('demo --redis with Redis unreachable says so and exits 69 instead of retrying for ever', async () => {
     const r = await runChut(['demo', '--redis', 'redis://:s3cretpass@127.0.0.1:1'], {}, { timeoutMs: 15_000 });
     expect(r.code).toBe(69);
+    expect(r.stdout).toBe(''); // no banner for a demo that does not run
     expect(r.stderr).toMatch(/Redis is unreachable at redis:\/\/\*\*\*@127\.0\.0\.1:1.*--redis/);
     expect(r.stderr).not.toContain('s3cretpass');
     expect(r.stderr).not.toMatch(/Unhandled error event|\n\s+at /);

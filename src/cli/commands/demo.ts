@@ -53,9 +53,10 @@ CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
     // the demo wipes its prefix first: never let a typo point it at production keys
     if (!/demo/i.test(values.prefix as string)) throw usageError('--prefix must contain "demo" (the demo deletes every key under it first)');
     if (!DEMO_PBXS.includes(pbx)) throw usageError(`--pbx must be one of ${DEMO_PBXS.join(', ')}`);
-    if (!values.json) process.stdout.write(`chut demo: a day of calls through the built-in ${pbx} simulator (policy: config/policy.yaml)\n\n`);
+    // the banner once the flags are known good and the store answers: a rejected --prefix or --redis prints nothing on stdout
+    const banner = () => { if (!values.json) process.stdout.write(`chut demo: a day of calls through the built-in ${pbx} simulator (policy: config/policy.yaml)\n\n`); };
     const result = await runDemo({
-      pbx, redisUrl: values.redis ?? null, redisPrefix: values.prefix as string,
+      pbx, redisUrl: values.redis ?? null, redisPrefix: values.prefix as string, onStart: banner,
     });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ calls: result.rows.map((r) => ({ ...r.call, outcome: r.outcome, record: r.record })), stats: result.stats }, null, 2)}\n`);

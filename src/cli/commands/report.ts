@@ -4,7 +4,7 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { durationMs, parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
-import { writeOutputFile } from '../output-file.js';
+import { openOutputFile } from '../output-file.js';
 
 const FORMATS = ['text', 'json', 'csv', 'html'] as const;
 const HOUR_MS = 3_600_000;
@@ -35,6 +35,7 @@ ${GLOBAL_HELP}`,
       output: { type: 'string', short: 'o' }, redis: { type: 'string' },
     }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    if (values.json && values.format !== undefined && values.format !== 'json') throw usageError(`--json and --format ${values.format} conflict: give one`);
     const format = (values.json ? 'json' : values.format ?? 'text') as Format;
     if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
     const now = Date.now();
@@ -46,15 +47,22 @@ ${GLOBAL_HELP}`,
       throw usageError(`--since ${JSON.stringify(values.since)}: calls are counted per hour, so the shortest window is 1h (which counts from the top of the previous hour)`);
     }
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
-    const store = await openStore(loaded, cliLogger('warn'));
+    // an --output that cannot be written fails (exit 73) before Redis is touched; the file is replaced once complete
+    const file = values.output ? await openOutputFile(values.output) : null;
     let text: string;
     try {
-      const stats = await store.stats({ since, now });
-      text = renderReport(stats, format, { sinceLabel: values.since as string, now });
-    } finally {
-      await store.close();
+      const store = await openStore(loaded, cliLogger('warn'));
+      try {
+        const stats = await store.stats({ since, now });
+        text = renderReport(stats, format, { sinceLabel: values.since as string, now });
+      } finally {
+        await store.close();
+      }
+    } catch (err) {
+      await file?.discard();
+      throw err;
     }
-    if (values.output) await writeOutputFile(values.output, text);
+    if (file) await file.write((async function* () { yield text; })()).catch(async (err: unknown) => { await file.discard(); throw err; });
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
   },

@@ -121,14 +121,18 @@ ${GLOBAL_HELP}`,
     const { values } = parse(argv, { output: { type: 'string', short: 'o' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
-    const store = await openStore(loaded, cliLogger('warn'));
+    // an --output that cannot be written fails (exit 73) before Redis is touched
+    const file = values.output ? await openOutputFile(values.output) : null;
+    const store = await openStore(loaded, cliLogger('warn')).catch(async (err: unknown) => {
+      await file?.discard();
+      throw err;
+    });
     try {
       const lines = formatExport(store.exportLists());
-      if (!values.output) {
+      if (!file) {
         await pipeline(Readable.from(lines), process.stdout, { end: false });
         return 0;
       }
-      const file = await openOutputFile(values.output);
       await file.write(lines).catch(async (err: unknown) => {
         await file.discard();
         throw err;

@@ -23,6 +23,8 @@ export interface DemoOptions {
   redisUrl: string | null;
   redisPrefix: string;
   logger?: Logger;
+  /** Called once the store is open and the simulator listens (the flags were valid, Redis answered), before the first call. */
+  onStart?: () => void;
   /** Called after each call, for live output. */
   onCall?: (row: DemoRow) => void;
 }
@@ -92,6 +94,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const store = await openDemoStore(opts);
   const sim = createSimulator(opts.pbx);
   await orCloseStore(sim.start(), store);
+  opts.onStart?.();
   const day = demoDay(Date.now());
   let now = demoTime(DEMO_CALLS[0]?.at ?? '10:00', day);
   try {
