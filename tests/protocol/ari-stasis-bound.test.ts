@@ -76,6 +76,56 @@ describe('TIMEOUT(absolute) around Stasis', () => {
     ]);
   });
 
+  /** The value of the `Set(TIMEOUT(absolute)=<s>)` step with this prefix after Stasis, as a number. */
+  const restored = (steps: readonly string[], prefix = '') => {
+    const after = steps.slice(steps.findIndex((l) => l.startsWith('Stasis(')));
+    const set = after.map((l) => new RegExp(`^${prefix}Set\\(TIMEOUT\\(absolute\\)=([0-9.]+)\\)$`).exec(l)?.[1]).filter((v) => v !== undefined);
+    return set.map(Number).filter((v) => v > 0);
+  };
+
+  it('an absolute timeout the user\'s dialplan set before chut-screen comes back after Stasis, with what is left of it', async () => {
+    const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'Alice Limited', dialled: '0100000000', behaviour: { kind: 'silent' } },
+      { absoluteTimeoutS: 3600 });
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(out.dialplan.slice(0, 4)).toEqual([
+      'before chut-screen: Set(TIMEOUT(absolute)=3600)', `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'Set(TIMEOUT(absolute)=0)',
+    ]);
+    const [left] = restored(out.dialplan);
+    // counted in whole EPOCH seconds: up to a second early or late
+    expect(left).toBeGreaterThan(3600 - 2);
+    expect(left).toBeLessThanOrEqual(3600 + 1);
+    expect(out.dialplan.at(-1)).toBe('Goto(chut-route,ring,1)');
+    await new Promise((r) => setTimeout(r, BOUND_S * 1000 + 300));
+    expect(out.dialplan).not.toContain('TIMEOUT(absolute) passed: hung up'); // the bound never cut it
+  });
+
+  it('the user\'s own timeout still ends the call once it rings, at its own time', async () => {
+    const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'Alice Short', dialled: '0100000000', behaviour: { kind: 'silent' } },
+      { absoluteTimeoutS: 2 });
+    expect(out).toMatchObject({ route: 'ring' });
+    const [left] = restored(out.dialplan);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(3);
+    await eventually(() => out.dialplan.includes('TIMEOUT(absolute) passed: hung up'), 4000, 'the user\'s timeout to end the call');
+  });
+
+  it('chut cut off: `T` rings the call and puts the user\'s timeout back too', async () => {
+    h.sim.faults.failNext(100_000, '/continue');
+    const pending = h.sim.placeCall({ callerNumber: caller(), callerName: 'Carol Limited', dialled: '0100000000', behaviour: { kind: 'silent' }, maxDurationMs: 15_000 },
+      { absoluteTimeoutS: 600 });
+    await eventually(() => h.adapter.liveCalls() === 1, 2000, 'chut to take the call');
+    h.sim.faults.refuseUpgrades = true;
+    h.sim.faults.dropWebSockets();
+    const out = await pending;
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(out.dialplan.slice(0, 4)).toEqual([
+      'before chut-screen: Set(TIMEOUT(absolute)=600)', `Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'T: Set(TIMEOUT(absolute)=0)',
+    ]);
+    const [left] = restored(out.dialplan, 'T: ');
+    expect(left).toBeGreaterThan(600 - BOUND_S - 2);
+    expect(left).toBeLessThanOrEqual(600 - BOUND_S + 1);
+  });
+
   it('a bound that cannot be re-armed starts no captcha: the call rings unanswered', async () => {
     h.sim.faults.failNext(1, /^POST .*\/variable$/);
     const out = await h.sim.placeCall({ callerNumber: caller(), callerName: 'CAPTCHA no bound', dialled: '0100000000', behaviour: { kind: 'types-what-it-hears' } });

@@ -10,6 +10,11 @@ export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
 interface QueuedPlayback { data: PlaybackData; media: string[] }
 
+const STEP_PREFIX = { dialplan: '', ari: 'ARI: ', T: 'T: ', before: 'before chut-screen: ' } as const;
+
+/** `${EPOCH}`: whole seconds. */
+const epoch = (): number => Math.floor(Date.now() / 1000);
+
 /** The variables chut sets (CHUT_ROUTE and its companions), which the snippet's screening extensions clear before
  * Stasis (tests/unit/ari/dialplan.test.ts reads them in the snippet). */
 export const CLEARED_BEFORE_STASIS = ['CHUT_ROUTE', 'CHUT_MAILBOX', 'CHUT_REJECT'] as const;
@@ -48,6 +53,9 @@ export class SimChannel {
   private hangupTimer: NodeJS.Timeout | null = null;
   /** Asterisk's `whentohangup`: the absolute timeout's timer and its deadline (epoch ms). */
   private absolute: { timer: NodeJS.Timeout; at: number } | null = null;
+  /** The snippet's CHUT_ABSOLUTE_END: when the absolute timeout set before chut-screen ends, as `${EPOCH}` + the
+   * seconds TIMEOUT(absolute) reads back; null: none was set. */
+  private absoluteEnd: number | null = null;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -92,7 +100,11 @@ export class SimChannel {
     const b = this.call.behaviour;
     if (b.kind === 'hangs-up') this.hangupTimer = this.later(b.afterMs, () => this.hangup('hung-up'));
     if (this.screening && !SCREENED_EXTEN.test(this.data.exten)) return this.goTo('ring', 'i: ');
-    if (this.screening) for (const name of CLEARED_BEFORE_STASIS) this.vars.set(name, ''); // Set(X=): X is empty
+    if (this.screening) {
+      for (const name of CLEARED_BEFORE_STASIS) this.vars.set(name, ''); // Set(X=): X is empty
+      const left = this.absoluteTimeoutLeft();
+      this.absoluteEnd = left === '0' ? null : epoch() + Number(left);
+    }
     const bound = this.stasisBoundS;
     if (bound !== null) this.setAbsoluteTimeout(String(bound), 'dialplan');
     this.steps.push(`Stasis(${this.data.appData})`);
@@ -107,10 +119,11 @@ export class SimChannel {
 
   /**
    * `TIMEOUT(absolute)=<value>` as func_timeout.c sets it: seconds from now (fractions allowed); 0, a negative or
-   * an unreadable value cancels. `by`: the snippet, or chut over ARI.
+   * an unreadable value cancels. `by`: the snippet (`T`: its `T` extension), chut over ARI, or the user's dialplan
+   * before chut-screen.
    */
-  setAbsoluteTimeout(value: string, by: 'dialplan' | 'ari'): void {
-    this.steps.push(`${by === 'ari' ? 'ARI: ' : ''}Set(TIMEOUT(absolute)=${value})`);
+  setAbsoluteTimeout(value: string, by: 'dialplan' | 'ari' | 'T' | 'before'): void {
+    this.steps.push(`${STEP_PREFIX[by]}Set(TIMEOUT(absolute)=${value})`);
     if (this.absolute) {
       clearTimeout(this.absolute.timer);
       this.timers.delete(this.absolute.timer);
@@ -143,6 +156,7 @@ export class SimChannel {
     }
     if (wasInStasis && this.screening) {
       this.steps.push('T: Set(TIMEOUT(absolute)=0)');
+      this.restoreAbsolute('T');
       this.goTo('ring');
       return;
     }
@@ -260,14 +274,25 @@ export class SimChannel {
   }
 
   /** Back from Stasis (or Stasis never ran): the snippet's `(dispatch)` priority clears the absolute timeout first
-   * (a ringing call must never be cut by it), then dispatches on CHUT_ROUTE. */
+   * (a ringing call must never be cut by it) and puts back the user's own, if any, then dispatches on CHUT_ROUTE. */
   private leaveTo(route: SimulatedRoute, wasInStasis: boolean, dispatched = true): void {
     if (wasInStasis) {
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
     }
-    if (dispatched && this.stasisBoundS !== null) this.setAbsoluteTimeout('0', 'dialplan');
+    if (dispatched && this.stasisBoundS !== null) {
+      this.setAbsoluteTimeout('0', 'dialplan');
+      if (this.screening) this.restoreAbsolute('dialplan');
+    }
     this.goTo(route);
+  }
+
+  /** [chut-route]'s absolute-timeout, after its Set(TIMEOUT(absolute)=0): the user's own absolute timeout back, with
+   * what is left of it counted in whole `${EPOCH}` seconds; one already past fires a second later. */
+  private restoreAbsolute(by: 'dialplan' | 'T'): void {
+    if (this.absoluteEnd === null) return;
+    const left = Math.round((this.absoluteEnd - epoch()) * 1000) / 1000;
+    this.setAbsoluteTimeout(left > 0 ? String(left) : '1', by);
   }
 
   /** `from`: the extension the Goto runs in when it is not the screened one (`i: `). */

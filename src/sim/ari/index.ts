@@ -30,6 +30,14 @@ export interface AriSimulatorOptions {
   mailboxes?: readonly string[];
 }
 
+/** What a call carries into chut-screen from the user's own dialplan. */
+export interface PlaceCallOptions {
+  /** Channel variables already set: inherited (`__CHUT_*`), or left by an earlier pass through chut-screen. */
+  vars?: Readonly<Record<string, string>>;
+  /** An absolute timeout the user's dialplan set before chut-screen (`Set(TIMEOUT(absolute)=<s>)`). */
+  absoluteTimeoutS?: number;
+}
+
 export interface SimRequest { method: string; path: string; channelId: string | null; at: number; query: URLSearchParams }
 
 export interface FeatureCallOutcome {
@@ -240,7 +248,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     }
   }
 
-  /** `priority`: where Stasis sits in the snippet (4 in chut-screen, 3 in chut-features-run). */
+  /** `priority`: where Stasis sits in the snippet (3 in chut-features-run; 4 for chut-screen, where it is 8 now: pinned by
+   * tests/protocol/ari-simulator.test.ts, and chut never reads it). */
   private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
     args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
     this.seq += 1;
@@ -254,11 +263,13 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     return ch;
   }
 
-  /** An inbound PSTN call into the snippet's screening context; `played`: the media URIs the caller heard, in order;
+  /** An inbound PSTN call into the snippet's screening context (`opts`: what it carries in from the user's dialplan); `played`: the media URIs the caller heard, in order;
    * `dialplan`: the snippet's steps the call went through (SimChannel.steps), kept up to date after the route too,
    * until the channel is gone (a ringing call cut by a timeout would show there). */
-  placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome & { played: string[]; dialplan: readonly string[] }> {
+  placeCall(call: SimulatedCall, opts: PlaceCallOptions = {}): Promise<SimulatedCallOutcome & { played: string[]; dialplan: readonly string[] }> {
     const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, 4, [], call);
+    for (const [name, value] of Object.entries(opts.vars ?? {})) ch.vars.set(name, value);
+    if (opts.absoluteTimeoutS !== undefined) ch.setAbsoluteTimeout(String(opts.absoluteTimeoutS), 'before');
     ch.start();
     if (ch.inStasis) this.emit('stasis-start', ch.data.id, performance.now());
     return ch.outcome.then((outcome) => ({ ...outcome, played: [...ch.played], dialplan: ch.steps }));

@@ -51,7 +51,7 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
       const stasis = screen.findIndex((l, i) => i > start && l.includes('Stasis('));
       const body = screen.slice(stasis - 1, stasis + 6);
       expect(body[0]).toBe(`same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.stasisTimeoutS})`);
-      expect(body[2]).toBe('same => n(dispatch),Set(TIMEOUT(absolute)=0)'); // first thing back: a routed call is never cut
+      expect(body[2]).toBe(`same => n(dispatch),Gosub(${ROUTE_CONTEXT},absolute-timeout,1)`); // first thing back: the bound off
       expect(body.slice(4, 6).map((l) => /"\$\{CHUT_ROUTE\}" = "([a-z]+)"\]\?([a-z-]+),([a-z]+),1/.exec(l)?.slice(1)))
         .toEqual([[ROUTE_LABELS.voicemail, ROUTE_CONTEXT, 'voicemail'], [ROUTE_LABELS.reject, ROUTE_CONTEXT, 'reject']]);
       expect(body[6]).toBe(`same => n,Goto(${ROUTE_CONTEXT},ring,1)`);
@@ -68,14 +68,14 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
       const stasis = screen.findIndex((l, i) => i > start && l.includes('Stasis('));
       const cleared = screen.slice(start, stasis).map((l) => /Set\((CHUT_[A-Z_]+)=\)$/.exec(l)?.[1]).filter(Boolean);
       for (const name of setByChut) expect(cleared, `${ext}: ${name}`).toContain(name);
-      expect(cleared).toEqual([...CLEARED_BEFORE_STASIS]); // as the simulator models it
+      expect(cleared.filter((n) => n !== 'CHUT_ABSOLUTE_END')).toEqual([...CLEARED_BEFORE_STASIS]); // as the simulator models it
     }
   });
 
   it('bounds the time in Stasis: past TIMEOUT(absolute), `T` clears it and rings; chut re-arms a longer bound for a captcha', () => {
     const screen = ctx.get('chut-screen') ?? [];
     const t = screen.findIndex((l) => l.startsWith('exten => T,1,'));
-    expect(screen.slice(t, t + 2)).toEqual(['exten => T,1,Set(TIMEOUT(absolute)=0)', `same => n,Goto(${ROUTE_CONTEXT},ring,1)`]);
+    expect(screen.slice(t, t + 2)).toEqual([`exten => T,1,Gosub(${ROUTE_CONTEXT},absolute-timeout,1)`, `same => n,Goto(${ROUTE_CONTEXT},ring,1)`]);
     const bounds = screen.map((l) => /TIMEOUT\(absolute\)=(\d+)/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number);
     expect(new Set(bounds.filter((b) => b > 0))).toEqual(new Set([DEFAULT_DIALPLAN.stasisTimeoutS]));
     // long enough for chut to screen at its slowest allowed deadline, then its watchdog
@@ -88,6 +88,28 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
       expect(answerBoundS(c) * 1000).toBeGreaterThan(waits + (c.attempts + 1) * 5000);
       expect(answerBoundS(c)).toBeGreaterThan(DEFAULT_DIALPLAN.stasisTimeoutS);
     }
+  });
+
+  it('puts back after Stasis (and in `T`) an absolute timeout the user\'s dialplan set before chut-screen, with what is left of it', () => {
+    const screen = ctx.get('chut-screen') ?? [];
+    for (const ext of ['_[+0-9].', 's']) {
+      const start = screen.findIndex((l) => l.startsWith(`exten => ${ext},1,`));
+      const bound = screen.findIndex((l, i) => i > start && l === `same => n,Set(TIMEOUT(absolute)=${DEFAULT_DIALPLAN.stasisTimeoutS})`);
+      // read (seconds left, func_timeout.c; 0: none) before chut arms its own bound, as the epoch second it ends at
+      expect(screen.slice(bound - 2, bound)).toEqual([
+        'same => n,Set(CHUT_ABSOLUTE_END=)',
+        'same => n,ExecIf($["${TIMEOUT(absolute)}" != "0"]?Set(CHUT_ABSOLUTE_END=$[${EPOCH} + ${TIMEOUT(absolute)}]))',
+      ]);
+    }
+    const route = ctx.get(ROUTE_CONTEXT) ?? [];
+    const at = route.indexOf('exten => absolute-timeout,1,Set(TIMEOUT(absolute)=0)'); // the bound off first, always
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(route.slice(at + 1, at + 5)).toEqual([
+      'same => n,GotoIf($["${CHUT_ABSOLUTE_END}" = ""]?done)', // none set: the call keeps none
+      'same => n,Set(LOCAL(left)=$[${CHUT_ABSOLUTE_END} - ${EPOCH}])',
+      'same => n,Set(TIMEOUT(absolute)=${IF($[${left} > 0]?${left}:1)})', // already past: it fires at once (1 s)
+      'same => n(done),Return()',
+    ]);
   });
 
   it('a DID no screening extension matches (letters, one character) goes to `i`, which rings; no catch-all takes h, i or T', async () => {
