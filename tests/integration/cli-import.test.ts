@@ -37,3 +37,35 @@ describe('broad prefixes (3 digits or fewer)', () => {
       .toMatch(/need `--force`, in `block`\/`allow` and in `import` alike,\s+except in a restore \(`chut import --format chut`/);
   });
 });
+
+describe('a number on both lists rings (allow wins): an import keeps it so, and says so', () => {
+  it('--list block of allowlisted numbers: imported, kept on the allowlist, counted in text and --json', async () => {
+    expect((await runChut(['allow', '0612770001', '--reason', 'maman'], env)).code).toBe(0);
+    expect((await runChut(['allow', '0612770002'], env)).code).toBe(0);
+    const file = join(dir, 'ftc-like.csv');
+    writeFileSync(file, 'number,reason\n0612770001,spoofed\n0612770002,spoofed\n0612770003,robot\n');
+    const text = await runChut(['import', file, '--list', 'block'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe('imported 3 entries, skipped 0\n' +
+      '2 also on the allowlist: kept there, they ring (allow wins; `chut block NUMBER` moves one)\n');
+    const look = JSON.parse((await runChut(['lookup', '0612770001', '--json'], env)).stdout) as { decision: { rule: string } };
+    expect(look.decision.rule).toBe('allowlist');
+    const json = await runChut(['import', file, '--list', 'block', '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      dryRun: false, imported: 3, stats: { taken: 3, skipped: 0, skippedWhy: {} },
+      overlap: { keptOnAllowlist: 2, alsoOnBlocklist: 0 },
+      notes: ['2 also on the allowlist: kept there, they ring (allow wins; `chut block NUMBER` moves one)'],
+    });
+    // the mirror: allowlisting numbers that are blocklisted (0612770003 now is)
+    const allow = join(dir, 'friends.csv');
+    writeFileSync(allow, 'number,reason\n0612770003,friend\n0612770004,friend\n');
+    const mirror = await runChut(['import', allow, '--list', 'allow'], env);
+    expect(mirror.code, mirror.stderr).toBe(0);
+    expect(mirror.stdout).toBe('imported 2 entries, skipped 0\n1 also on the blocklist: allow wins, it rings (`chut allow NUMBER` takes one off the blocklist)\n');
+    // no overlap, no note
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, 'number,reason\n0612770009,robot\n');
+    expect((await runChut(['import', plain], env)).stdout).toBe('imported 1 entries, skipped 0\n');
+  });
+});

@@ -412,6 +412,18 @@ describe('import and export', () => {
     expect(back.body.imported).toBe(out.text.trim().split('\n').length - 1);
   });
 
+  it('keeps an allowlisted number on the allowlist (allow wins) and reports it, as chut import does', async () => {
+    expect((await api(`/api/lists/allow/${encodeURIComponent('+33170000061')}`, { method: 'PUT', ...json({ reason: 'friend' }) })).status).toBe(200);
+    const res = await api('/api/import?format=csv&list=block', csv(['+33170000061,spoofed', '+33170000062,robot']));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ imported: 2, overlap: { keptOnAllowlist: 1, alsoOnBlocklist: 0 } });
+    expect((await chut.screening.screen(call('+33170000061'))).rule).toBe('allowlisted');
+    const mirror = await api('/api/import?format=csv&list=allow', csv(['+33170000062,friend after all']));
+    expect(mirror.body.overlap).toEqual({ keptOnAllowlist: 0, alsoOnBlocklist: 1 });
+    for (const list of ['allow', 'block']) await api(`/api/lists/${list}/${encodeURIComponent('+33170000061')}`, { method: 'DELETE' });
+    for (const list of ['allow', 'block']) await api(`/api/lists/${list}/${encodeURIComponent('+33170000062')}`, { method: 'DELETE' });
+  });
+
   it('rejects a file with a bad line whole: 400 with the count, nothing applied', async () => {
     const res = await api('/api/import?format=csv&list=block', csv(['+33170000011,ok', 'not a number,bad', '+33170000012,ok']));
     expect(res.status).toBe(400);

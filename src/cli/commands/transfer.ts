@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodeListFile, formatExport, parseImport } from '../../reputation/index.js';
+import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -19,7 +20,7 @@ type Format = (typeof FORMATS)[number];
 export const importCommand: Command = {
   name: 'import',
   summary: 'import numbers into a list from a CSV file',
-  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run] [--force]
+  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run] [--force] [--json]
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
 writes: lossless), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons
@@ -27,20 +28,25 @@ when the first line has semicolons and no comma (Excel in French). The file must
 The whole file is parsed first: a file that cannot be parsed applies nothing. Prints how many lines were taken
 and skipped, and why; exits 65 when it takes nothing (an empty file, or every line skipped: the reason goes to
 standard error), 66 when FILE is missing or unreadable.
+An import never moves an entry off the other list (chut block and chut allow do): a number on both lists rings
+(allow wins), so a bulk blocklist cannot silence a number the household allowed. The lines taken that land on
+both lists are counted and reported ("3 also on the allowlist: kept there …").
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
   --source NAME       source recorded with each entry (default import:<the format read: csv, ftc or chut>)
-  --dry-run           parse and report, write nothing
+  --dry-run           parse and report, write nothing (offline: the other list is not checked)
   --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise,
                       except in a restore (--format chut, given by name): an export's prefixes were forced when
                       they were made and come back without --force (an auto-detected chut file gets no such pass)
+  --json              machine-readable output: {dryRun, imported, stats, overlap, notes}
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
       format: { type: 'string', default: 'auto' }, list: { type: 'string', default: 'block' },
       source: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, redis: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     if (positionals.length !== 1) throw usageError('import takes exactly one FILE (see chut import --help)');
@@ -51,19 +57,24 @@ ${GLOBAL_HELP}`,
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
     const text = await readImportFile(file);
     let parsed: ReturnType<typeof parseImport>;
+    const now = Date.now();
     try {
       parsed = parseImport(text, {
         format, list: values.list as ListName, source: values.source,
-        defaultCountry: loaded.config.screening.defaultCountry, now: Date.now(), allowBroadPrefixes: values.force === true,
+        defaultCountry: loaded.config.screening.defaultCountry, now, allowBroadPrefixes: values.force === true,
       });
     } catch (err) {
       throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
     }
     const { records, stats } = parsed;
     const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
-    if (!values['dry-run'] && records.length) {
+    const dryRun = values['dry-run'] === true;
+    let overlap: ListOverlap | null = null;
+    if (!dryRun && records.length) {
       const store = await openStore(loaded, cliLogger('warn'));
       try {
+        // read before the write: what is on the other list now (or in this file) stays there
+        overlap = await listOverlap(store, records, now);
         await store.importList(records);
       } finally {
         await store.close();
@@ -74,7 +85,13 @@ ${GLOBAL_HELP}`,
     if (stats.taken === 0) {
       throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${stats.skipped} (${why}); check --format (nothing imported)` : `${file} holds no list entry`, EXIT.dataError);
     }
-    process.stdout.write(`${values['dry-run'] ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    const notes = overlap ? overlapNotes(overlap) : [];
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ dryRun, imported: dryRun ? 0 : records.length, stats, overlap, notes }, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    for (const note of notes) process.stdout.write(`${note}\n`);
     return 0;
   },
 };

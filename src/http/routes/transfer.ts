@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
 import { decodeListFile, formatExport, ImportError, importSteps, type ListFileCharset, type ParsedImport } from '../../reputation/index.js';
+import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -97,8 +98,10 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
     }
     if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
+    // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
+    const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
     await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);
-    req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped }, 'list imported (API)');
-    return { imported: records.length, stats };
+    req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap }, 'list imported (API)');
+    return { imported: records.length, stats, overlap };
   });
 }

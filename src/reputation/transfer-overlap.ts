@@ -1,0 +1,78 @@
+/**
+ * An import is not exclusive (types.ts, addListEntry): a blocklist never overrides the user's allowlist, since a bulk
+ * list such as an FTC complaint export may hold a spoofed number the household wants. A number on both lists
+ * rings (allow wins), so an import reports the lines it takes that land on both: counted here, for the CLI and the
+ * API to say so rather than claim "imported" for a number that will go on ringing.
+ */
+import { slicer } from '../cooperative.js';
+import { entryText } from './records.js';
+import type { ListName, ListRecord, ReputationStore } from './types.js';
+
+export interface ListOverlap {
+  /** Block lines whose number or prefix is on the allowlist (already, or in the same file): it still rings. */
+  keptOnAllowlist: number;
+  /** Allow lines whose number or prefix is on the blocklist too: allow wins (it rings), the block entry stays. */
+  alsoOnBlocklist: number;
+}
+
+/** Up to this many records, each is looked up (a round trip per batch); above, the store's lists are read once. */
+export const LOOKUP_AT_MOST = 5000;
+const LOOKUPS_IN_FLIGHT = 200;
+
+const keyOf = (r: Pick<ListRecord, 'entry'>): string => `${r.entry.kind}|${entryText(r.entry)}`;
+const other = (list: ListName): ListName => (list === 'allow' ? 'block' : 'allow');
+
+/**
+ * Counts the records whose entry is (or, from the same file, will be) on the other list, unexpired at `now`: an
+ * expired entry is ignored by every lookup. The records are those an import is about to write (parseImport's).
+ */
+export async function listOverlap(
+  store: Pick<ReputationStore, 'getListEntry' | 'exportLists'>, records: readonly ListRecord[], now: number,
+  lookupAtMost = LOOKUP_AT_MOST,
+): Promise<ListOverlap> {
+  const slice = slicer();
+  /** entry → the lists it will be on once imported (this file, then the store's live entries). */
+  const lists = new Map<string, Set<ListName>>();
+  for (const r of records) {
+    const k = keyOf(r);
+    let s = lists.get(k);
+    if (!s) lists.set(k, (s = new Set()));
+    s.add(r.list);
+    if (slice.due()) await slice.pause();
+  }
+  const note = (rec: ListRecord) => {
+    if (rec.expiresAt !== null && rec.expiresAt <= now) return;
+    lists.get(keyOf(rec))?.add(rec.list);
+  };
+  if (records.length <= lookupAtMost) {
+    const unique = [...new Map(records.map((r) => [keyOf(r), r.entry])).values()];
+    for (let i = 0; i < unique.length; i += LOOKUPS_IN_FLIGHT) {
+      const found = await Promise.all(unique.slice(i, i + LOOKUPS_IN_FLIGHT).map((e) => store.getListEntry(e)));
+      for (const recs of found) for (const rec of recs) note(rec);
+    }
+  } else {
+    for await (const rec of store.exportLists()) {
+      note(rec);
+      if (slice.due()) await slice.pause();
+    }
+  }
+  const overlap: ListOverlap = { keptOnAllowlist: 0, alsoOnBlocklist: 0 };
+  for (const r of records) {
+    if (!lists.get(keyOf(r))?.has(other(r.list))) continue;
+    if (r.list === 'block') overlap.keptOnAllowlist++;
+    else overlap.alsoOnBlocklist++;
+  }
+  return overlap;
+}
+
+/** The overlap in words, for the command line: one sentence per list that has any, how to change it included. */
+export function overlapNotes(o: ListOverlap): string[] {
+  const notes: string[] = [];
+  if (o.keptOnAllowlist) {
+    notes.push(`${o.keptOnAllowlist} also on the allowlist: kept there, ${o.keptOnAllowlist === 1 ? 'it rings' : 'they ring'} (allow wins; \`chut block NUMBER\` moves one)`);
+  }
+  if (o.alsoOnBlocklist) {
+    notes.push(`${o.alsoOnBlocklist} also on the blocklist: allow wins, ${o.alsoOnBlocklist === 1 ? 'it rings' : 'they ring'} (\`chut allow NUMBER\` takes one off the blocklist)`);
+  }
+  return notes;
+}
