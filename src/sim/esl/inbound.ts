@@ -26,6 +26,8 @@ export class InboundEventServer {
   private heartbeat: NodeJS.Timeout | null = null;
   private heartbeatSeq = 0;
   port = 0;
+  /** Connections accepted since start (a client that keeps retrying shows here). */
+  connectionsAccepted = 0;
 
   constructor(private readonly password: string, private readonly heartbeatMs = HEARTBEAT_INTERVAL_MS) {}
 
@@ -79,6 +81,7 @@ export class InboundEventServer {
 
   private accept(socket: Socket): void {
     const client: Client = { socket, authed: false, format: null, names: new Set() };
+    this.connectionsAccepted++;
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
     readCommandLines(socket, (line) => this.onCommand(client, line));
