@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeKeys(url, prefix);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** An export's header, then its lines in a stable order. */
@@ -28,7 +29,8 @@ const entries = (csv: string): string[] => {
 };
 
 describe('chut CLI against the real Redis', () => {
-  it('prints usage and every command has --help', async () => {
+  // ~16 chut processes one after the other: over vitest's default 30 s on a loaded machine
+  it('prints usage and every command has --help', { timeout: 120_000 }, async () => {
     const top = await runChut(['--help'], env);
     expect(top.code).toBe(0);
     for (const cmd of ['run', 'serve', 'demo', 'lookup', 'allow', 'block', 'unlist', 'import', 'export', 'report', 'check-config']) {
@@ -244,7 +246,9 @@ describe('chut CLI against the real Redis', () => {
   });
 
   it('a database the server does not have is refused (exit 78): ioredis would quietly use database 0', async () => {
-    const r = await runChut(['block', '0612345678'], { ...env, CHUT_REDIS_URL: 'redis://127.0.0.1:6379/99' });
+    const db99 = new URL(url);
+    db99.pathname = '/99';
+    const r = await runChut(['block', '0612345678'], { ...env, CHUT_REDIS_URL: db99.toString() });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/database in redis\.url does not exist/);
   });
