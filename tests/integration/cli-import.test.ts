@@ -1,5 +1,5 @@
 /** `chut import` as a user meets it: what it takes, what it reports, where its messages go. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeKeys(url, prefix);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const CHUT_HEADER = 'list,kind,entry,reason,source,added_at,expires_at';
@@ -67,5 +68,18 @@ describe('a number on both lists rings (allow wins): an import keeps it so, and 
     const plain = join(dir, 'plain.csv');
     writeFileSync(plain, 'number,reason\n0612770009,robot\n');
     expect((await runChut(['import', plain], env)).stdout).toBe('imported 1 entries, skipped 0\n');
+  });
+});
+
+describe('a file that fails to parse', () => {
+  it('is refused whole: its good lines before the error are not imported either', async () => {
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, 'number,reason\n0612345601,ok\n0612345602,ok\n0698765432,"never closed\n');
+    const r = await runChut(['import', broken], env);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/unterminated/);
+    const exported = await runChut(['export'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).not.toMatch(/\+3361234560[12]/);
   });
 });
