@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisStore } from '../../src/reputation/index.js';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -215,11 +216,28 @@ describe('chut CLI against the real Redis', () => {
   });
 
   it('reports in text and json', async () => {
-    const text = await runChut(['report', '--since', '7d'], env);
-    expect(text.code, text.stderr).toBe(0);
-    const json = await runChut(['report', '--json'], env);
-    expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toBeTypeOf('object');
+    // three calls recorded under this test's prefix, as chut run records them
+    const seeded = uniquePrefix('cli-report');
+    const store = createRedisStore({ url, prefix: seeded });
+    const base = { pbx: 'asterisk', rawCaller: '0612345678', callerKind: 'valid' as const, callerName: 'X', dialled: '+33100000000', reasons: ['r'], shadow: false, degraded: false, latencyMs: 1 };
+    try {
+      const now = Date.now();
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 600, streamMaxLen: 100, record: { ...base, time: now - 1000, callId: 'a', caller: '+33612345678', action: 'ring', route: 'ring', rule: 'default', captcha: null } });
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 600, streamMaxLen: 100, record: { ...base, time: now - 900, callId: 'b', caller: '+33162000001', action: 'captcha', route: 'reject', rule: 'telemarketing-legal-hours', captcha: 'timeout' } });
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 600, streamMaxLen: 100, record: { ...base, time: now - 800, callId: 'c', caller: '+33162000001', action: 'captcha', route: 'ring', rule: 'telemarketing-legal-hours', captcha: 'passed' } });
+      const seededEnv = { ...env, CHUT_REDIS_PREFIX: seeded };
+      const text = await runChut(['report', '--since', '7d'], seededEnv);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/telemarketing-legal-hours\s+2\b/);
+      expect(text.stdout).toMatch(/captcha pass rate\s+50\.0% \(2 captchas\)/);
+      const json = await runChut(['report', '--json'], seededEnv);
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout) as { total: number; byRoute: Array<{ key: string; count: number }>; captcha: { passRate: number } };
+      expect([report.total, report.byRoute, report.captcha.passRate]).toEqual([3, [{ key: 'ring', count: 2 }, { key: 'reject', count: 1 }], 0.5]);
+    } finally {
+      await store.close();
+      await removeKeys(url, seeded);
+    }
     expect((await runChut(['report', '--since', 'yesterday-ish'], env)).code).toBe(2);
     // counters are hourly: a window under an hour cannot be told apart from the whole hour, so it is refused
     for (const since of ['30m', '59m', '90s', '0h']) {
