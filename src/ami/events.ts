@@ -28,8 +28,12 @@ export type AmiEvent =
   | { type: 'dial-begin'; uniqueid: string; destUniqueid: string; destChannel: string }
   | { type: 'dial-end'; uniqueid: string; destChannel: string; dialStatus: string }
   | { type: 'bridge-enter'; uniqueid: string; bridge: string }
-  /** `context`/`exten`: where the channel was when it ended (after its h extension, when one ran). */
-  | { type: 'hangup'; channel: string; uniqueid: string; cause: number | null; causeText: string | null; context: string; exten: string }
+  /** `context`/`exten`: where the channel was when it ended (after its h extension, when one ran); `up`: its
+   * ChannelState was 6 (Up), i.e. it had been answered. */
+  | {
+      type: 'hangup'; channel: string; uniqueid: string; cause: number | null; causeText: string | null; context: string; exten: string;
+      up: boolean;
+    }
   | { type: 'dtmf'; uniqueid: string; digit: string; end: boolean };
 
 /** First value of a header (the snapshot's, when the dialplan repeated the name), or '' when absent. */
@@ -138,7 +142,7 @@ const MAPPERS: Record<string, Mapper> = {
   bridgeenter: (p) => ({ type: 'bridge-enter', uniqueid: first(p, 'uniqueid'), bridge: first(p, 'bridgeuniqueid') }),
   hangup: (p) => ({
     type: 'hangup', channel: first(p, 'channel'), uniqueid: first(p, 'uniqueid'), cause: causeOf(p),
-    causeText: first(p, 'cause-txt') || null, context: first(p, 'context'), exten: first(p, 'exten'),
+    causeText: first(p, 'cause-txt') || null, context: first(p, 'context'), exten: first(p, 'exten'), up: first(p, 'channelstate') === '6',
   }),
   dtmfbegin: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: false }),
   dtmfend: (p) => ({ type: 'dtmf', uniqueid: first(p, 'uniqueid'), digit: first(p, 'digit'), end: true }),

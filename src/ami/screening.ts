@@ -22,18 +22,27 @@ interface PendingCaptcha {
   context: string;
 }
 
-/**
- * The extensions of chut-ami.conf's IVR context where a channel is still in the captcha: `captcha` (the IVR
- * itself, when no h extension ran) and `captcha-hangup` (where the snippet's h extension goes when the caller
- * hung up during the captcha). A Hangup anywhere else (back in the caller's context after `Return()`, or in
- * `h` after the captcha was over) means the captcha outcome was lost, not that the caller left.
- */
-const IVR_EXTENSIONS: ReadonlySet<string> = new Set(['captcha', 'captcha-hangup']);
-
 type Hangup = Extract<AmiEvent, { type: 'hangup' }>;
 
-function hungUpInIvr(pending: PendingCaptcha, ev: Hangup): boolean {
-  return pending.context !== '' && ev.context === pending.context && IVR_EXTENSIONS.has(ev.exten);
+/**
+ * What the Hangup of a captcha call whose outcome has not come says, from where the channel ended in chut-ami.conf's
+ * IVR context (the ChutQuery's, `chut-screen`) and whether it had been answered (only the IVR answers a screened call):
+ * - `challenge`: the caller hung up during the captcha. `captcha-hangup` is where the snippet's h extension goes then
+ *   (the Hangup event says so even when its UserEvent was lost); `captcha` once answered (a dialplan without that h).
+ * - `before`: the caller hung up once chut asked for a captcha but before the IVR answered, heard nothing to be
+ *   judged on. `captcha-unanswered` is where the h extension goes then; an unanswered channel ending in `h` (the
+ *   snippet of 736f11f, without that step) or in `captcha` (no h extension) says the same.
+ * - `lost`: anywhere else (back in the caller's context after `Return()`, or in `h` of an answered channel after the
+ *   captcha was over): the outcome was lost (an AMI reconnect), or the decision reached the channel after the
+ *   dialplan had stopped waiting and the call rang.
+ */
+function hangupKind(pending: PendingCaptcha, ev: Hangup): 'challenge' | 'before' | 'lost' {
+  if (pending.context === '' || ev.context !== pending.context) return 'lost';
+  if (ev.exten === 'captcha-hangup') return 'challenge';
+  if (ev.exten === 'captcha') return ev.up ? 'challenge' : 'before';
+  if (ev.exten === 'captcha-unanswered') return 'before';
+  if (ev.exten === 'h' && !ev.up) return 'before';
+  return 'lost';
 }
 
 export interface DialplanScreeningDeps {
@@ -61,6 +70,9 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
   const maxCalls = deps.maxCalls ?? 10_000;
   const inFlight = new Set<string>();
   const captchas = new Map<string, PendingCaptcha>();
+  /** A Hangup that came while its ChutQuery was still being answered (the Setvar replies and the Hangup can arrive in
+   * one read): kept until the call is pending, at most one per call in flight. */
+  const hangupsInFlight = new Map<string, Hangup>();
   const running = new Set<Promise<void>>();
   /** The latest piece of work per call, so monitoring can enrich only after the record exists. */
   const byCall = new Map<string, Promise<void>>();
@@ -133,7 +145,10 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     const finalRoute = await answer(ev, call, decision, log);
     if (finalRoute === null) {
       evictIfFull();
-      captchas.set(call.callId, { call, decision, expiresAt: clock() + config.ami.callTimeoutMs, context: ev.context });
+      const pending: PendingCaptcha = { call, decision, expiresAt: clock() + config.ami.callTimeoutMs, context: ev.context };
+      captchas.set(call.callId, pending);
+      const hangup = hangupsInFlight.get(call.callId);
+      if (hangup) onHangup(hangup);
       return;
     }
     await screening.finishCall(call, decision, finalRoute, null);
@@ -169,17 +184,26 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
   }
 
   /**
-   * The Hangup of a captcha call whose outcome has not come. The dialplan's h extension reports a hang-up during
-   * the IVR itself; this covers a lost report. It counts as `hung-up` only when the channel ended in the IVR;
-   * anywhere else (the outcome was lost while the AMI connection was down and the call went on, or the decision
-   * reached the channel after the dialplan had stopped waiting and the call rang) the call is recorded without
-   * an outcome and the caller's reputation is left alone.
+   * The Hangup of a captcha call whose outcome has not come (see hangupKind). The dialplan's h extension reports a
+   * hang-up during the challenge itself; this covers a lost report, which counts as `hung-up`. A caller who hung up
+   * before the IVR answered is recorded `hung-up` with no outcome, the reputation left alone. Anywhere else the call
+   * is recorded without an outcome (the `captcha` route) and the caller's reputation is left alone.
    */
   function onHangup(ev: Hangup): void {
     const pending = captchas.get(ev.uniqueid);
-    if (!pending) return;
-    if (hungUpInIvr(pending, ev)) {
+    if (!pending) {
+      if (inFlight.has(ev.uniqueid)) hangupsInFlight.set(ev.uniqueid, ev);
+      return;
+    }
+    const kind = hangupKind(pending, ev);
+    if (kind === 'challenge') {
       guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, 'hung-up'));
+      return;
+    }
+    if (kind === 'before') {
+      captchas.delete(ev.uniqueid);
+      logger.info({ callId: ev.uniqueid, exten: ev.exten }, 'AMI: the caller hung up before the captcha started: recorded hung-up, with no outcome');
+      guarded(ev.uniqueid, async () => { await screening.finishCall(pending.call, pending.decision, 'hung-up', null); });
       return;
     }
     forget(ev.uniqueid, pending, 'AMI: a captcha call ended outside the IVR without its outcome (lost during an AMI reconnect, '
@@ -202,7 +226,10 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       if (ev.type === 'chut-query') {
         if (inFlight.has(ev.uniqueid) || captchas.has(ev.uniqueid) || inFlight.size >= maxCalls) return;
         inFlight.add(ev.uniqueid);
-        guarded(ev.uniqueid, () => onQuery(ev).finally(() => inFlight.delete(ev.uniqueid)));
+        guarded(ev.uniqueid, () => onQuery(ev).finally(() => {
+          inFlight.delete(ev.uniqueid);
+          hangupsInFlight.delete(ev.uniqueid);
+        }));
       } else if (ev.type === 'chut-captcha') {
         guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, ev.outcome));
       } else if (ev.type === 'hangup') {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, header, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+import { eventually, header, startAmiHarness, type AmiHarness, type Packet } from '../fakes/ami/index.js';
 
 type Stored = CallRecord & { id: string; enrichment: unknown };
 let h: AmiHarness;
@@ -101,18 +101,34 @@ describe('routes through AMI (dialplan-driven)', () => {
     expect((await recordOf(out.callId)).captcha).not.toBe('passed');
   });
 
-  it('a caller who hangs up once chut asked for a captcha, before the IVR answered: no outcome, the score is untouched', async () => {
-    // chut decides in a few ms; the hang-up at 50 ms comes while the dialplan still waits for its next 100 ms tick
+  it('a caller who hangs up once chut asked for a captcha, before the IVR answered: hung-up, no outcome, no warning, the score untouched', async () => {
+    // the caller hangs up the moment CHUT_DECISION=captcha lands on the channel, while the dialplan still waits for
+    // its next tick: the h extension ends in captcha-unanswered (no timing race with chut's answer)
     const number = caller();
     const facts = () => h.chut.store.lookup({ e164: number, now: Date.now(), rateWindowsSec: [], blockDigits: 8 });
     const before = await facts();
-    const out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'hangs-up', afterMs: 50 }, number));
+    const hangups: Packet[] = [];
+    h.sim.server.onEvent = (p) => { if (header(p, 'Event') === 'Hangup') hangups.push(p); };
+    h.sim.server.hangUpOnSetvar = (variable, value) => variable === 'CHUT_DECISION' && value === 'captcha';
+    const logsBefore = h.logs.length;
+    let out;
+    try {
+      out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'silent' }, number));
+    } finally {
+      h.sim.server.hangUpOnSetvar = null;
+      h.sim.server.onEvent = null;
+    }
     expect(out).toMatchObject({ route: 'hung-up', answered: false, heardDigits: '' });
-    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', captcha: null });
+    const inbound = hangups.find((p) => header(p, 'Uniqueid') === out.callId);
+    expect(inbound && [header(inbound, 'Context'), header(inbound, 'Exten'), header(inbound, 'ChannelState')])
+      .toEqual(['chut-screen', 'captcha-unanswered', '4']);
+    expect(await recordOf(out.callId)).toMatchObject({ action: 'captcha', captcha: null, route: 'hung-up' });
     await h.adapter.idle();
     const after = await facts();
     expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
     expect(after.score).toBe(before.score);
+    const warned = h.logs.slice(logsBefore).filter((l) => l.includes(out.callId) && (JSON.parse(l) as { level: number }).level >= 40);
+    expect(warned).toEqual([]);
   });
 
   it('a caller who hangs up during the IVR prompt: the h extension reports it, chut records hung-up', async () => {

@@ -72,6 +72,7 @@ export class SimCall extends DialplanChannel {
     const linked = `${ids.uniqueBase}.${ids.seq * 2}`;
     super(server, channel(`${base};2`, `${ids.uniqueBase}.${ids.seq * 2 + 1}`, linked, call, TRUNK, call.dialled));
     for (const [name, value] of server.inheritedVars) this.inbound.vars.set(name, value);
+    this.inbound.hangUp = () => this.hangUpNow();
     this.caller = channel(`${base};1`, linked, linked, call, 'caller-sim', 's');
   }
 
@@ -207,18 +208,26 @@ export class SimCall extends DialplanChannel {
   }
 
   /** chut-screen's h extension: a hang-up during the captcha (once the IVR answered) is reported from `captcha-hangup`;
-   * before that (a captcha decided, no challenge started) it ends with no outcome. */
+   * before that (a captcha decided, no challenge started) it ends in `captcha-unanswered`, with no outcome. */
   private hExtension(): void {
-    const running = this.inbound.vars.get('CHUT_CAPTCHA_STATE') === 'running';
+    const state = this.inbound.vars.get('CHUT_CAPTCHA_STATE') ?? '';
+    const running = state === 'running';
     this.goto(IVR, 'h');
     this.exec('GotoIf', `${running ? 1 : 0}?captcha-hangup,1`);
-    if (!running) {
-      this.exec('NoOp', 'chut: call ended');
+    if (running) {
+      this.goto(IVR, 'captcha-hangup');
+      this.report('hung-up');
+      this.exec('NoOp', 'chut: the caller hung up during the captcha');
       return;
     }
-    this.goto(IVR, 'captcha-hangup');
-    this.report('hung-up');
-    this.exec('NoOp', 'chut: the caller hung up during the captcha');
+    const unanswered = this.inbound.vars.get('CHUT_DECISION') === 'captcha' && state === '';
+    this.exec('GotoIf', `${unanswered ? 1 : 0}?captcha-unanswered,1`);
+    if (unanswered) {
+      this.goto(IVR, 'captcha-unanswered');
+      this.exec('NoOp', 'chut: the caller hung up before the captcha started');
+      return;
+    }
+    this.exec('NoOp', 'chut: call ended');
   }
 
   report(outcome: string): void {

@@ -19,6 +19,8 @@ export interface SimChannel {
   priority: number;
   vars: Map<string, string>;
   alive: boolean;
+  /** The caller hangs up this channel now (the simulated call running on it; see AmiServer.hangUpOnSetvar). */
+  hangUp?: () => void;
 }
 
 /** What chut-ami.conf's `${BASE64_ENCODE(_${value})}` produces. */

@@ -49,6 +49,12 @@ export class AmiServer {
   /** Variables every new inbound call carries into the dialplan (inherited `__CHUT_*` ones, or left by an earlier
    * pass through chut-screen): the snippet must clear them before it asks chut. */
   readonly inheritedVars = new Map<string, string>();
+  /**
+   * Fault injection: the caller hangs up right after a Setvar this returns true for has landed on its channel (e.g.
+   * CHUT_DECISION=captcha: a hang-up once chut asked for a captcha, before the IVR answers), at a known point rather
+   * than after a delay that races chut's answer.
+   */
+  hangUpOnSetvar: ((variable: string, value: string) => boolean) | null = null;
   /** Sees every event this Asterisk emits (tests read what the dialplan ran from its Newexten events). */
   onEvent: ((packet: Packet) => void) | null = null;
   private server: Server | null = null;
@@ -214,6 +220,7 @@ export class AmiServer {
     ch.vars.set(variable, value);
     this.reply(s, packet, 'Success', [['Message', 'Variable Set']]);
     this.broadcast(varSet(ch, variable, value));
+    if (this.hangUpOnSetvar?.(variable, value)) ch.hangUp?.();
   }
 
   private getvar(s: Session, packet: Packet): void {

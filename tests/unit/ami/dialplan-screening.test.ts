@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createDialplanScreening } from '../../../src/ami/screening.js';
 import type { AmiAction } from '../../../src/ami/values.js';
 import { parseConfig } from '../../../src/config.js';
-import { silentLogger } from '../../../src/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../../src/logger.js';
 import { createMemoryStore } from '../../../src/reputation/index.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { createScreeningService } from '../../../src/screening/service.js';
 
-function setup(maxCalls?: number) {
+function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>) {
   let now = Date.UTC(2026, 10, 28, 10, 0);
   const clock = () => now;
   const config = parseConfig({});
@@ -16,17 +17,23 @@ function setup(maxCalls?: number) {
     store, policy: parsePolicy('version: 1\ndefault: captcha\nrules: []\n', 'test'), config, logger: silentLogger(), clock,
   });
   const sent: AmiAction[] = [];
-  const dialplan = createDialplanScreening({ config, screening, logger: silentLogger(), send: async (a) => { sent.push(a); }, clock, maxCalls });
+  const logs: string[] = [];
+  const logger = createLogger('debug', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
+  const dialplan = createDialplanScreening({
+    config, screening, logger, send: async (a) => { sent.push(a); return send?.(a); }, clock, maxCalls,
+  });
   const query = (uniqueid: string) => dialplan.handle({
     type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName: 'X',
     dialled: '0100000000', verstat: null, waitMs: 2000, context: 'chut-screen',
   });
-  /** The channel's Hangup event, ending in `context`/`exten` (where it was, or its h extension's last step). */
-  const hangup = (uniqueid: string, context: string, exten: string) => dialplan.handle({
-    type: 'hangup', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, cause: 16, causeText: 'Normal Clearing', context, exten,
+  /** The channel's Hangup event, ending in `context`/`exten` (where it was, or its h extension's last step); `up`: it
+   * had been answered (ChannelState 6). */
+  const hangup = (uniqueid: string, context: string, exten: string, up = true) => dialplan.handle({
+    type: 'hangup', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, cause: 16, causeText: 'Normal Clearing', context, exten, up,
   });
   const facts = () => store.lookup({ e164: '+33612345678', now, rateWindowsSec: [], blockDigits: 8 });
-  return { dialplan, store, config, sent, query, hangup, facts, advance: (ms: number) => { now += ms; } };
+  const warnings = () => logs.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
+  return { dialplan, store, config, sent, query, hangup, facts, warnings, advance: (ms: number) => { now += ms; } };
 }
 
 describe('AMI dialplan screening: captcha calls whose outcome never comes', () => {
@@ -88,11 +95,12 @@ describe('AMI dialplan screening: a Hangup before the captcha outcome', () => {
   });
 
   it.each([
-    ['during the IVR (a dialplan without the h report)', 'captcha'],
-    ["in the h extension's captcha-hangup step (its UserEvent was lost)", 'captcha-hangup'],
-  ])('ending %s counts as hung-up', async (_what, exten) => {
+    ['during the IVR (a dialplan without the h report)', 'captcha', true],
+    ["in the h extension's captcha-hangup step (its UserEvent was lost)", 'captcha-hangup', true],
+    ["in the h extension's captcha-hangup step, whatever the channel state says", 'captcha-hangup', false],
+  ])('ending %s counts as hung-up', async (_what, exten, up) => {
     const { dialplan, store, hangup, facts, before } = await pendingCaptcha('1.8');
-    hangup('1.8', 'chut-screen', exten);
+    hangup('1.8', 'chut-screen', exten, up);
     await dialplan.idle();
     expect((await store.calls({ limit: 10 })).calls).toEqual([
       expect.objectContaining({ callId: '1.8', route: 'hung-up', captcha: 'hung-up' }),
@@ -100,6 +108,47 @@ describe('AMI dialplan screening: a Hangup before the captcha outcome', () => {
     const after = await facts();
     expect(after.captcha.hungUp).toBe(1);
     expect(after.score).toBeGreaterThan(before.score);
+  });
+});
+
+describe('AMI dialplan screening: a hang-up once chut asked for a captcha, before the IVR answered', () => {
+  it.each([
+    ["the h extension's captcha-unanswered step", 'captcha-unanswered', false],
+    ['captcha-unanswered, on a channel the trunk context had answered', 'captcha-unanswered', true],
+    ["the IVR context's h extension, unanswered (the snippet of 736f11f, without captcha-unanswered)", 'h', false],
+    ['the captcha extension, unanswered (a dialplan without the h extension)', 'captcha', false],
+  ])('ending in %s: recorded hung-up with no outcome, no warning, the caller untouched', async (_what, exten, up) => {
+    const t = setup();
+    const before = await t.facts();
+    t.query('2.1');
+    await t.dialplan.idle();
+    t.hangup('2.1', 'chut-screen', exten, up);
+    await t.dialplan.idle();
+    expect(t.dialplan.size()).toBe(0);
+    expect((await t.store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '2.1', action: 'captcha', route: 'hung-up', captcha: null }),
+    ]);
+    const after = await t.facts();
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+    expect(t.warnings()).toEqual([]);
+  });
+
+  it('a Hangup that arrives while chut is still setting the decision is not lost (the replies and the event in one read)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const t = setup(undefined, () => gate);
+    t.query('2.2');
+    await new Promise((r) => setTimeout(r, 20)); // the Setvars are out, unanswered
+    expect(t.sent.length).toBeGreaterThan(0);
+    t.hangup('2.2', 'chut-screen', 'captcha-unanswered', false);
+    release();
+    await t.dialplan.idle();
+    expect(t.dialplan.size()).toBe(0);
+    expect((await t.store.calls({ limit: 10 })).calls).toEqual([
+      expect.objectContaining({ callId: '2.2', action: 'captcha', route: 'hung-up', captcha: null }),
+    ]);
+    expect(t.warnings()).toEqual([]);
   });
 });
 

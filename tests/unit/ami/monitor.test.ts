@@ -35,8 +35,8 @@ describe('call monitor', () => {
     m.handle({ type: 'dial-end', uniqueid: '1.1', destChannel: 'PJSIP/alice-00000002', dialStatus: 'ANSWER' });
     m.handle({ type: 'bridge-enter', uniqueid: '1.1', bridge: 'b' });
     now += 42_400;
-    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100' });
-    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100', up: true });
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-1', uniqueid: '1.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100', up: true });
     await m.idle();
     expect(enriched).toEqual([['1.1', { answered: true, answeredBy: 'alice', talkSeconds: 42, hangupCause: 'Normal Clearing' }]]);
     expect(m.size()).toBe(0);
@@ -47,7 +47,7 @@ describe('call monitor', () => {
     const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: 'chut' });
     m.handle({ type: 'stasis-start', channel: 'PJSIP/trunk-9', uniqueid: '9.9', app: 'chut' });
     m.handle({ type: 'dial-end', uniqueid: '9.9', destChannel: 'PJSIP/bob-1', dialStatus: 'NOANSWER' });
-    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-9', uniqueid: '9.9', cause: 19, causeText: null, context: 'from-trunk', exten: '100' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/trunk-9', uniqueid: '9.9', cause: 19, causeText: null, context: 'from-trunk', exten: '100', up: true });
     await m.idle();
     expect(enriched).toEqual([['9.9', { answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'cause 19' }]]);
   });
@@ -58,7 +58,7 @@ describe('call monitor', () => {
     for (let i = 0; i < 20_000; i += 1) {
       m.handle({ type: 'new-channel', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}` });
       m.handle({ type: 'stasis-start', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, app: 'chut' }); // ARI not enabled here
-      m.handle({ type: 'hangup', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100' });
+      m.handle({ type: 'hangup', channel: `PJSIP/x-${i}`, uniqueid: `5.${i}`, cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100', up: true });
     }
     await m.idle();
     expect(m.size()).toBe(0);
@@ -70,8 +70,8 @@ describe('call monitor', () => {
     const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: 'chut' });
     m.handle({ type: 'stasis-start', channel: 'PJSIP/a-1', uniqueid: '3.1', app: 'other-app' });
     m.handle({ type: 'stasis-start', channel: 'PJSIP/a-2', uniqueid: '3.2', app: 'chut' });
-    m.handle({ type: 'hangup', channel: 'PJSIP/a-1', uniqueid: '3.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100' });
-    m.handle({ type: 'hangup', channel: 'PJSIP/a-2', uniqueid: '3.2', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100' });
+    m.handle({ type: 'hangup', channel: 'PJSIP/a-1', uniqueid: '3.1', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100', up: true });
+    m.handle({ type: 'hangup', channel: 'PJSIP/a-2', uniqueid: '3.2', cause: 16, causeText: 'Normal Clearing', context: 'from-trunk', exten: '100', up: true });
     await m.idle();
     expect(enriched.map(([id]) => id)).toEqual(['3.2']);
   });

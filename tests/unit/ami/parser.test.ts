@@ -113,7 +113,7 @@ describe("chut's edge: its packet reader + toAmiEvent on the recorded streams", 
     const inbound = evs.filter((e) => 'uniqueid' in e && e.uniqueid === '1795889272.3').map((e) => e.type);
     expect(inbound).toEqual(['new-channel', 'chut-query', 'dial-begin', 'dial-end', 'bridge-enter', 'hangup']);
     expect(evs).toContainEqual({ type: 'dial-end', uniqueid: '1795889272.3', destChannel: 'Local/100@phone-sim-00000002;1', dialStatus: 'ANSWER' });
-    expect(evs).toContainEqual({ type: 'hangup', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3', cause: 16, causeText: 'Normal Clearing', context: 'chut-allow', exten: 's' });
+    expect(evs).toContainEqual({ type: 'hangup', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3', cause: 16, causeText: 'Normal Clearing', context: 'chut-allow', exten: 's', up: true });
   });
 
   it('reads the caller DTMF of the captcha recording (Direction: Received) in order', async () => {
