@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AriSimulator } from '../fakes/ari/index.js';
+import { SCREEN_STASIS_PRIORITY } from '../../src/sim/ari/index.js';
 
 const FIXTURES = 'tests/fixtures/asterisk';
 const recorded = (file: string) => readFileSync(`${FIXTURES}/${file}`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -220,7 +221,7 @@ describe('the dialplan snippet as modelled', () => {
     const outcome = sim.placeCall({ callerNumber: '+33162000004', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
     await until(() => frames.length > 0);
     const id = (frames[0]?.channel as { id: string }).id;
-    expect((frames[0]?.channel as { dialplan: { priority: number } }).dialplan.priority).toBe(4); // Stasis in chut-screen
+    expect((frames[0]?.channel as { dialplan: { priority: number } }).dialplan.priority).toBe(SCREEN_STASIS_PRIORITY); // Stasis in chut-screen
     const before = await rest('GET', `/channels/${id}/variable?variable=TIMEOUT(absolute)`);
     expect(Number((before.body as { value: string }).value)).toBeGreaterThan(19); // the snippet's 20 s
     expect((await rest('POST', `/channels/${id}/variable?variable=TIMEOUT(absolute)&value=0.3`)).status).toBe(204);

@@ -89,6 +89,9 @@ export const DEFAULT_DIALPLAN: DialplanModel = {
 /** The box the compose setup's voicemail.conf defines, and the snippet's default. */
 export const DEFAULT_MAILBOXES: readonly string[] = ['100@default'];
 
+/** The priority of Stasis(chut) in chut-ari.conf's chut-screen, as a real channel's StasisStart reports it. */
+export const SCREEN_STASIS_PRIORITY = 8;
+
 export class AriSimulator extends EventEmitter implements PbxSimulator {
   readonly pbx = 'asterisk-ari' as const;
   readonly user: string;
@@ -248,8 +251,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     }
   }
 
-  /** `priority`: where Stasis sits in the snippet (3 in chut-features-run; 4 for chut-screen, where it is 8 now: pinned by
-   * tests/protocol/ari-simulator.test.ts, and chut never reads it). */
+  /** `priority`: where Stasis sits in the snippet (SCREEN_STASIS_PRIORITY in chut-screen, 3 in chut-features-run;
+   * tests/unit/ari/dialplan.test.ts checks the snippet; chut never reads it). */
   private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
     args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
     this.seq += 1;
@@ -267,7 +270,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
    * `dialplan`: the snippet's steps the call went through (SimChannel.steps), kept up to date after the route too,
    * until the channel is gone (a ringing call cut by a timeout would show there). */
   placeCall(call: SimulatedCall, opts: PlaceCallOptions = {}): Promise<SimulatedCallOutcome & { played: string[]; dialplan: readonly string[] }> {
-    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, 4, [], call);
+    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, SCREEN_STASIS_PRIORITY, [], call);
     for (const [name, value] of Object.entries(opts.vars ?? {})) ch.vars.set(name, value);
     if (opts.absoluteTimeoutS !== undefined) ch.setAbsoluteTimeout(String(opts.absoluteTimeoutS), 'before');
     ch.start();

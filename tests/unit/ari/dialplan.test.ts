@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
-import { AriSimulator, DEFAULT_DIALPLAN } from '../../../src/sim/ari/index.js';
+import { AriSimulator, DEFAULT_DIALPLAN, SCREEN_STASIS_PRIORITY } from '../../../src/sim/ari/index.js';
 import { CLEARED_BEFORE_STASIS, VOICEMAIL_BOX } from '../../../src/sim/ari/channel.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
@@ -36,6 +36,11 @@ function contexts(): Map<string, string[]> {
 
 describe('dialplan/asterisk/chut-ari.conf', () => {
   const ctx = contexts();
+
+  it('runs Stasis at the priority the simulator reports in StasisStart', () => {
+    const screen = ctx.get('chut-screen') ?? [];
+    expect(screen.findIndex((l) => /Stasis\(chut\)/.test(l)) + 1).toBe(SCREEN_STASIS_PRIORITY);
+  });
 
   it('says in its first two lines where it goes, for plain Asterisk and for FreePBX', () => {
     const [first, second] = text.split('\n');
