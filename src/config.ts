@@ -124,7 +124,7 @@ export const configSchema = z.object({
     autoBlockScore: z.number().min(0).max(100).default(95),
     /** How long an auto-block lasts (0: until removed). A robot may spoof a real number: its owner must not be
      * rejected for ever. A robot still calling afterwards fails the captcha again and is blocked again. */
-    autoBlockDays: z.number().int().min(0).max(3650).default(30),
+    autoBlockDays: z.number().int().min(0).max(365).default(30),
   }).strict().prefault({}),
   routes: z.object({
     /** Mailbox for voicemail routes; null = the dialled extension. */

@@ -3,6 +3,7 @@
  * is computed in TypeScript and passed as KEYS. Missing values come back as '' (not false/nil) so the reply
  * shape is the same under RESP2 and RESP3.
  */
+import { MAX_HOLD_MS } from './score.js';
 
 /** Decodes the source and reason ids of a bucket value; mirrors records.ts packValue/unpackValue. */
 const IDS = `
@@ -97,9 +98,10 @@ if s < 0 then s = 0 elseif s > 100 then s = 100 end
 s = round6(s)
 local str = string.format('%.17g', s)
 local start = now
+local heldAtMost = now + ${MAX_HOLD_MS}
 local hold = tonumber(ARGV[9]) or 0
-if hold > start then start = hold end
-if t and t > start then start = t end
+if hold > start then start = math.min(hold, heldAtMost) end
+if t and t > start and t <= heldAtMost then start = t end
 redis.call('HSET', KEYS[1], 's', str, 'st', string.format('%.0f', start), 'hl', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[4], 1) end
 if ARGV[5] == 'clear' then redis.call('HDEL', KEYS[1], 'tu') elseif ARGV[5] == 'set' then redis.call('HSET', KEYS[1], 'tu', ARGV[6]) end

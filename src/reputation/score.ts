@@ -27,7 +27,7 @@ export function applyScoreDelta(score: number, delta: number): number {
 
 /** A stored score as the arithmetic may use it: a hand edit or a foreign tool may have written anything, so what is
  * not a finite number counts as 0 and the rest is clamped into 0…100 (the Lua mirror does the same). */
-export function cleanStoredScore(score: number): number {
+function cleanStoredScore(score: number): number {
   return Number.isFinite(score) ? Math.min(SCORE_MAX, Math.max(SCORE_MIN, score)) : 0;
 }
 
@@ -38,11 +38,16 @@ export function scoreAt(raw: { score: number; at: number; halfLifeMs: number } |
   return decayScore(cleanStoredScore(raw.score), now - raw.at, raw.halfLifeMs);
 }
 
+/** The longest a score is held (an auto-block lasts at most 365 days): a stored time further ahead is not a hold
+ * but a bad value (a hand edit), which must not freeze the score for ever. */
+export const MAX_HOLD_MS = 366 * 86_400_000;
+
 /** When a score written at `now` starts decaying: not before a hold (`holdUntil`), nor before a hold already stored
- * (`storedAt` in the future), so that no later update shortens an auto-block's hold. */
+ * (`storedAt` in the future, up to MAX_HOLD_MS), so that no later update shortens an auto-block's hold. */
 export function decayStart(now: number, holdUntil: number | undefined, storedAt: number | undefined): number {
   let start = Math.floor(now);
-  if (holdUntil !== undefined && Number.isFinite(holdUntil) && holdUntil > start) start = Math.floor(holdUntil);
-  if (storedAt !== undefined && Number.isFinite(storedAt) && storedAt > start) start = storedAt;
+  const heldAtMost = start + MAX_HOLD_MS;
+  if (holdUntil !== undefined && Number.isFinite(holdUntil) && holdUntil > start) start = Math.min(Math.floor(holdUntil), heldAtMost);
+  if (storedAt !== undefined && Number.isFinite(storedAt) && storedAt > start && storedAt <= heldAtMost) start = storedAt;
   return start;
 }

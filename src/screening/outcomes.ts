@@ -52,14 +52,15 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
       list: 'block', entry: { kind: 'number', e164 }, reason: `auto: score ${Math.round(score)}`, source: 'auto', addedAt: now, expiresAt,
     });
     if (!added) return;
-    // A blocked number is never challenged, so its score would only decay meanwhile (with the defaults, to half by
-    // the time a 30-day block ends, under the high-score rule): held until the block ends, a robot still calling
-    // then is challenged again, and blocked again.
-    if (expiresAt !== null) {
-      await deps.store.applyOutcome({ e164, now, scoreDelta: 0, halfLifeMs: rep.halfLifeDays * DAY_MS, counter: null, holdUntil: expiresAt });
-    }
     deps.logger.info({ caller: e164, score, days: rep.autoBlockDays || null }, 'number auto-blocked');
     for (const o of deps.observers) safely(() => o.onAutoBlock?.(e164, score));
+    // A blocked number is never challenged, so its score would only decay meanwhile (with the defaults, to half by
+    // the time a 30-day block ends, under the high-score rule): held until the block ends, a robot still calling
+    // then is challenged again, and blocked again. The block stands without it.
+    if (expiresAt !== null) {
+      await deps.store.applyOutcome({ e164, now, scoreDelta: 0, halfLifeMs: rep.halfLifeDays * DAY_MS, counter: null, holdUntil: expiresAt })
+        .catch((err: unknown) => deps.logger.warn({ caller: e164, err: String(err) }, 'auto-blocked, but could not hold its score until the block ends'));
+    }
   }
 
   async function apply(e164: string, event: ReputationEvent, verstat?: string | null): Promise<void> {

@@ -225,6 +225,19 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('a stored decay time some tool wrote far ahead (or as inf) is no hold: the next outcome decays from now', async () => {
+    const store = fresh('corrupt-st');
+    const p = prefixes[prefixes.length - 1] as string;
+    for (const [i, st] of ['inf', String(T0 + 10_000 * DAY)].entries()) {
+      const e164 = `+3361200020${i}`;
+      await admin.hset(`${p}r:${e164.slice(1)}`, 's', '80', 'st', st, 'hl', String(DAY));
+      expect(await store.applyOutcome({ e164, now: T0, scoreDelta: 0, halfLifeMs: DAY, counter: null })).toBe(80);
+      expect(Number(await admin.hget(`${p}r:${e164.slice(1)}`, 'st'))).toBe(T0);
+      expect((await store.lookup({ ...look, e164, now: T0 + DAY })).score).toBe(40);
+    }
+    await store.close();
+  });
+
   it('stores hostile reasons safely: CRLF kept, 10 kB cut to 256 characters, unicode intact', async () => {
     const store = fresh();
     const entries: Array<[string, string, string]> = [

@@ -112,6 +112,13 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await look(e, T0 + 30 * DAY + HALF)).score).toBe(40);
     });
 
+    it('never holds a score longer than an auto-block can last: a hold asked for further ahead is cut to 366 days', async () => {
+      const e = '+33700000004';
+      await store.applyOutcome({ e164: e, now: T0, scoreDelta: 80, halfLifeMs: HALF, counter: null, holdUntil: T0 + 5000 * DAY });
+      expect((await look(e, T0 + 366 * DAY)).score).toBe(80);
+      expect((await look(e, T0 + 366 * DAY + HALF)).score).toBe(40);
+    });
+
     it('sets, keeps and clears trust; counts captcha outcomes and reports', async () => {
       const e = '+33700000002';
       await store.applyOutcome({ e164: e, now: T0, scoreDelta: -40, halfLifeMs: HALF, counter: 'passed', trustedUntil: T0 + 30 * DAY });

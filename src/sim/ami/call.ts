@@ -15,6 +15,7 @@ import { bridgeEnter, channelEvent, dialEvent, hangupEvent, chutEncode, type Sim
 import { DialplanChannel, HungUp } from './runner.js';
 import type { AmiServer } from './server.js';
 import type { Header } from './wire.js';
+import { VOICEMAIL_BOX } from '../voicemail-box.js';
 
 export interface CallTiming {
   /** How long the dialplan waits for CHUT_DECISION (`CHUT_WAIT_MS`). */
@@ -44,8 +45,6 @@ export const CLEARED_BEFORE_QUERY = [
   'CHUT_CAPTCHA_STATE', 'CHUT_CAPTCHA_INPUT',
 ] as const;
 
-/** chut-ami.conf's check on the voicemail box before TryExec (tests/unit/ami/dialplan-voicemail.test.ts compares them). */
-export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
 
 const REJECT_CAUSES: Record<string, [number, string]> = {
   busy: [17, 'User busy'], congestion: [34, 'Circuit/channel congestion'], sit: [1, 'Unallocated (unassigned) number'],

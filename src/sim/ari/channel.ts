@@ -5,6 +5,7 @@
 import type { CallerBehaviour, SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { frames, type ChannelData, type PlaybackData } from './frames.js';
 import type { ChannelHost } from './model.js';
+import { VOICEMAIL_BOX } from '../voicemail-box.js';
 
 export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
@@ -19,8 +20,6 @@ const epoch = (): number => Math.floor(Date.now() / 1000);
  * Stasis (tests/unit/ari/dialplan.test.ts reads them in the snippet). */
 export const CLEARED_BEFORE_STASIS = ['CHUT_ROUTE', 'CHUT_MAILBOX', 'CHUT_REJECT'] as const;
 
-/** chut-ari.conf's check on the box before TryExec(VoiceMail()) (tests/unit/ari/dialplan.test.ts compares them). */
-export const VOICEMAIL_BOX = /^[A-Za-z0-9_.+-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/;
 
 /** The extensions of the snippet's [chut-screen] that screen: `_[+0-9].` (two characters or more) and `s`. */
 const SCREENED_EXTEN = /^(?:[+0-9].+|s)$/s;

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN, SCREEN_STASIS_PRIORITY } from '../../../src/sim/ari/index.js';
-import { CLEARED_BEFORE_STASIS, VOICEMAIL_BOX } from '../../../src/sim/ari/channel.js';
+import { CLEARED_BEFORE_STASIS } from '../../../src/sim/ari/channel.js';
+import { VOICEMAIL_BOX } from '../../../src/sim/voicemail-box.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});

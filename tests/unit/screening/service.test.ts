@@ -150,6 +150,18 @@ rules:
     expect((await screening.handleCall(call('0699999901'), new FakeControl())).decision.rule).toBe('blocklist');
   });
 
+  it('an auto-block whose score hold cannot be written still blocks, logs and notifies', async () => {
+    const blocked: string[] = [];
+    const memory = createMemoryStore({ clock: () => T0 });
+    const store: ReputationStore = Object.assign(Object.create(memory) as ReputationStore, {
+      applyOutcome: (u: Parameters<ReputationStore['applyOutcome']>[0]) => (u.holdUntil !== undefined ? Promise.reject(new Error('Redis gone')) : memory.applyOutcome(u)),
+    });
+    const { screening } = setup({ store, config: { reputation: { autoBlockScore: 40 } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    for (let i = 0; i < 2; i++) await screening.handleCall(call('0162000010'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    expect(blocked).toEqual(['+33162000010']);
+    expect((await screening.handleCall(call('0162000010'), new FakeControl())).decision.rule).toBe('blocklist');
+  });
+
   it('passing the captcha never auto-blocks, even from a score above the threshold (spam reports that did not block)', async () => {
     const blocked: string[] = [];
     const { screening, store } = setup({ config: { reputation: { autoBlockScore: 60, blockOnReport: false } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
