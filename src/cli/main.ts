@@ -74,12 +74,15 @@ export function hoistLeadingOptions(argv: string[], commands: readonly string[])
   if (lead.length === 0) return argv;
   const [name, ...rest] = argv.slice(i);
   if (name === undefined) throw new CliError(`no command after ${lead.join(' ')} (chut --help lists the commands)`, EXIT.usage);
+  // `--config x help lookup`: help prints text alone, so the options are dropped (placed after it they would be
+  // taken for the command to describe)
+  if (name === 'help') return [name, ...rest];
   return [name, ...lead, ...rest];
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    argv = hoistLeadingOptions(argv, COMMANDS.map((c) => c.name));
+    argv = hoistLeadingOptions(argv, [...COMMANDS.map((c) => c.name), 'help']);
   } catch (err) {
     process.stderr.write(`chut: ${(err as Error).message}\n`);
     return EXIT.usage;

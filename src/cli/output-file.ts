@@ -16,9 +16,10 @@ function cannotWrite(path: string, err: unknown): CliError {
 }
 
 export interface OutputFile {
-  /** Streams every line (with backpressure), then puts the file in place. */
-  write(lines: AsyncIterable<string>): Promise<void>;
-  /** After a failure: removes the temporary file, leaves `path` as it was. */
+  /** Streams every line (with backpressure), or writes the text, then puts the file in place; when that fails,
+   * discards the temporary file (`path` is left as it was) before throwing. */
+  write(content: string | AsyncIterable<string>): Promise<void>;
+  /** After a failure before the write: removes the temporary file, leaves `path` as it was. */
   discard(): Promise<void>;
 }
 
@@ -52,19 +53,26 @@ export async function openOutputFile(path: string): Promise<OutputFile> {
   } catch (err) {
     throw cannotWrite(path, err);
   }
+  const discard = async (): Promise<void> => {
+    stream.destroy();
+    if (tmp) await unlink(tmp).catch(() => undefined);
+  };
   return {
-    async write(lines) {
+    async write(content) {
       try {
-        await pipeline(Readable.from(lines), stream);
+        try {
+          // a string is one chunk (Readable.from does not iterate its characters)
+          await pipeline(Readable.from(content), stream);
+        } catch (err) {
+          if (stream.errored) throw cannotWrite(path, stream.errored);
+          throw err;
+        }
+        if (tmp) await rename(tmp, real).catch((err: unknown) => { throw cannotWrite(path, err); });
       } catch (err) {
-        if (stream.errored) throw cannotWrite(path, stream.errored);
+        await discard();
         throw err;
       }
-      if (tmp) await rename(tmp, real).catch((err: unknown) => { throw cannotWrite(path, err); });
     },
-    async discard() {
-      stream.destroy();
-      if (tmp) await unlink(tmp).catch(() => undefined);
-    },
+    discard,
   };
 }

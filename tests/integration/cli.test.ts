@@ -85,6 +85,16 @@ describe('chut CLI against the real Redis', () => {
     expect(json.stderr).toBe('chut: options go after the command: chut report --json … (chut --help lists the commands)\n');
     expect((await runChut(['--config'], env)).code).toBe(2);
     expect((await runChut(['--config', cfg], env)).stderr).toMatch(/no command after --config/);
+    // help comes after them too: the options are not taken for the command to describe
+    for (const args of [['--config', cfg, 'help', 'lookup'], ['--redis', url, 'help', 'lookup'], [`--config=${cfg}`, 'help', 'lookup']]) {
+      const h = await runChut(args, env);
+      expect([h.code, h.stderr], args.join(' ')).toEqual([0, '']);
+      expect(h.stdout).toMatch(/^usage: chut lookup/);
+    }
+    const top = await runChut(['--config', cfg, 'help'], env);
+    expect([top.code, top.stderr]).toEqual([0, '']);
+    expect(top.stdout).toMatch(/usage: chut COMMAND/);
+    expect((await runChut(['--config', 'help', 'lookup'], env)).stderr).toMatch(/--config needs a value/);
   });
 
   it('refuses flags that contradict each other (report --json --format csv) instead of picking one', async () => {
@@ -245,6 +255,12 @@ describe('chut CLI against the real Redis', () => {
       expect([short.code, short.stdout], since).toEqual([2, '']);
       expect(short.stderr).toMatch(/calls are counted per hour, so the shortest window is 1h/);
     }
+    // however --since is written: an ISO time 20 minutes ago is refused the same way, not counted from the hour
+    const isoShort = new Date(Date.now() - 20 * 60_000).toISOString();
+    const iso = await runChut(['report', '--since', isoShort], env);
+    expect([iso.code, iso.stdout], isoShort).toEqual([2, '']);
+    expect(iso.stderr).toMatch(/calls are counted per hour, so the shortest window is 1h/);
+    expect((await runChut(['report', '--since', new Date(Date.now() - 2 * 3_600_000).toISOString()], env)).code).toBe(0);
     expect((await runChut(['report', '--since', '60m'], env)).code).toBe(0);
     expect((await runChut(['report', '--help'], env)).stdout).toMatch(/counted per UTC hour, so a report starts at the top of the hour/);
   });
@@ -300,6 +316,9 @@ describe('chut CLI against the real Redis', () => {
       }
     }
     const report = join(dir, 'report.txt');
+    writeFileSync(report, 'last week\n');
+    expect((await runChut(['report', '-o', report], { CHUT_REDIS_URL: 'redis://127.0.0.1:1' })).code).toBe(69);
+    expect(readFileSync(report, 'utf8')).toBe('last week\n');
     expect((await runChut(['report', '-o', report], env)).code).toBe(0);
     expect(readFileSync(report, 'utf8')).toMatch(/^chut report: last 24h/);
 

@@ -2,7 +2,7 @@ import { renderReport } from '../../report/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
-import { durationMs, parseSince } from '../../when.js';
+import { parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
 
@@ -41,9 +41,9 @@ ${GLOBAL_HELP}`,
     const now = Date.now();
     const since = parseSince(values.since as string, now);
     if (since === null || since > now) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
-    // a 30m report would silently count from the top of the hour (up to 89 minutes): refused, rather than mislabelled
-    const window = durationMs(values.since as string);
-    if (window !== null && window < HOUR_MS) {
+    // a 30m report (or an ISO time 30 minutes ago) would silently count from the top of the hour (up to 89
+    // minutes): refused, rather than mislabelled
+    if (now - since < HOUR_MS) {
       throw usageError(`--since ${JSON.stringify(values.since)}: calls are counted per hour, so the shortest window is 1h (which counts from the top of the previous hour)`);
     }
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
@@ -62,7 +62,7 @@ ${GLOBAL_HELP}`,
       await file?.discard();
       throw err;
     }
-    if (file) await file.write((async function* () { yield text; })()).catch(async (err: unknown) => { await file.discard(); throw err; });
+    if (file) await file.write(text);
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
   },

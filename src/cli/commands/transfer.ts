@@ -150,10 +150,7 @@ ${GLOBAL_HELP}`,
         await pipeline(Readable.from(lines), process.stdout, { end: false });
         return 0;
       }
-      await file.write(lines).catch(async (err: unknown) => {
-        await file.discard();
-        throw err;
-      });
+      await file.write(lines);
     } finally {
       await store.close();
     }
