@@ -16,7 +16,7 @@ export interface ListOverlap {
 }
 
 /** Up to this many records, each is looked up (a round trip per batch); above, the store's lists are read once. */
-export const LOOKUP_AT_MOST = 5000;
+const LOOKUP_AT_MOST = 5000;
 const LOOKUPS_IN_FLIGHT = 200;
 
 const keyOf = (r: Pick<ListRecord, 'entry'>): string => `${r.entry.kind}|${entryText(r.entry)}`;
