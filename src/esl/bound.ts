@@ -15,7 +15,9 @@
  * plan's `sched_cancel` removes it when chut rings by ending the socket, and the next take-over deletes it.
  *
  * Only when the channel data carries `variable_chut_bound`: a chut.xml from before the bound has no `sched_cancel`
- * after `socket`, so a bound chut re-armed there would outlive the screening and cut the call later.
+ * after `socket`, so a bound chut re-armed there would outlive the screening and cut the call later. The current
+ * chut.xml arms none either (and sets `chut_bound_skipped`) for a dialled number outside argPattern.dialplanName:
+ * sched_transfer splits its arguments on spaces, so the caller would choose where the bound sends the call.
  * Read in FreeSWITCH's source (mod_dptools, mod_commands, switch_scheduler.c, switch_ivr.c), run against the
  * simulator only: not yet against a real FreeSWITCH.
  */

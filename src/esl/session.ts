@@ -94,7 +94,11 @@ let warnedNoBound = false;
 async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>,
   data: Record<string, string>): Promise<void> {
   const bound = boundTargetFrom(data);
-  if (!bound && !warnedNoBound) {
+  if (!bound && data['variable_chut_bound_skipped']) {
+    // The current chut.xml arms no bound for a dialled number that is unsafe in sched_transfer's arguments (a caller
+    // chooses it): the call is screened as usual, without scheduler commands. Nothing to update.
+    log.debug('no dial plan bound for this call (its dialled number cannot travel in sched_transfer)');
+  } else if (!bound && !warnedNoBound) {
     warnedNoBound = true;
     deps.logger.warn('the FreeSWITCH dial plan arms no bound (chut_bound is not set): if chut hangs, calls wait in dead air; install the current dialplan/freeswitch/chut.xml');
   }

@@ -5,8 +5,10 @@
  * 9 to 10 SECONDs. Modelled on FreeSWITCH's source; not run against a real FreeSWITCH.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainCommand } from '../../src/esl/command.js';
+import { createLogger } from '../../src/logger.js';
 import { CHUT_XML_BOUND_S } from '../../src/sim/esl/index.js';
 import { FakeFreeSwitch } from '../fakes/esl/index.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
@@ -289,6 +291,42 @@ describe('a dial plan without the bound (chut.xml from before it)', () => {
       expect(captcha.route).toBe('ring');
       expect(captcha.answered).toBe(true);
       for (const out of [rejected, captcha]) expect(out.commands.filter((c) => c.includes('sched_'))).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a dialled number that would change sched_transfer\'s arguments (the caller chooses it)', () => {
+  /** mod_dptools would split `+10 1000 XML evil XML public` into +10, 1000, XML and `evil XML public`. */
+  const HOSTILE = '1000 XML evil';
+
+  it('chut.xml arms no bound for it and says so in the channel data; the dial plan still hands the call to chut', async () => {
+    await withSim({}, async (sim) => {
+      let seen: Record<string, string> = {};
+      const r = await scripted(sim, call({ dialled: HOSTILE, maxDurationMs: 1000 }), (data) => { seen = data; return [plainCommand('exit')]; });
+      expect(seen).toMatchObject({ variable_chut_screened: 'true', variable_chut_bound_skipped: 'destination', 'Caller-Destination-Number': HOSTILE });
+      expect(seen['variable_chut_bound']).toBeUndefined();
+      expect(seen['variable_last_sched_id']).toBeUndefined();
+      expect(r.out.schedTasksLeft).toBe(0);
+      expect(r.out.boundTransfers).toBe(0);
+    });
+  });
+
+  it('chut screens it as usual without any scheduler command or warning: the captcha runs and the call rings', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const policy = 'version: 1\nmode: enforce\ntimezone: Europe/Paris\ndefault: captcha\n';
+    const h = await startHarness({}, { schedulerSecondMs: SECOND }, { policy, logger });
+    try {
+      const out = await h.sim.placeCall(call({ dialled: HOSTILE, behaviour: { kind: 'types-what-it-hears' } }));
+      expect(out).toMatchObject({ route: 'ring', answered: true, boundTransfers: 0, schedTasksLeft: 0 });
+      expect(out.commands.filter((c) => c.includes('sched_'))).toEqual([]);
+      expect(await recordOf(h, out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
+      // (the simulator's readiness probe is a connection without channel data: chut warns about that one)
+      const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => !l.msg.includes('without usable channel data'));
+      expect(logged.filter((l) => l.level >= 40)).toEqual([]);
+      expect(logged.map((l) => l.msg)).toContain('no dial plan bound for this call (its dialled number cannot travel in sched_transfer)');
     } finally {
       await h.close();
     }

@@ -6,8 +6,9 @@
  * accepts and closes without `connect` the call stays parked (dead air), as on a real FreeSWITCH.
  *
  * chut.xml's bound on a hung chut is part of that dialplan (public context only, unless `dialplanBound` is null):
- * chut-screen sets `chut_screened=true` and `chut_bound`, runs `sched_transfer +<bound> ${destination_number} XML
- * ${context}`, then `socket`, then `sched_cancel`. When a scheduled transfer runs while the call is up it takes the
+ * chut-screen sets `chut_screened=true`; for a dialled number that is safe in sched_transfer's arguments it sets
+ * `chut_bound` and runs `sched_transfer +<bound> ${destination_number} XML ${context}` (for any other number it sets
+ * `chut_bound_skipped` instead); then `socket`, then `sched_cancel`. When a scheduled transfer runs while the call is up it takes the
  * call wherever it is (waiting for `connect`, parked under chut's control, in the middle of an app chut queued, or
  * already past the socket app) and routes it again: back in its context chut-screen is skipped (`chut_screened`) and
  * the normal route rings. From FreeSWITCH's source (switch_ivr_session_transfer sets CF_TRANSFER and CS_ROUTING,
@@ -25,6 +26,11 @@ import { runApp, type AppHost } from './apps.js';
 import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
 import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
 import { deleteTasks, schedApiReply } from './scheduler.js';
+import { argPattern } from '../../esl/command.js';
+
+/** chut.xml's condition on destination_number before it arms the bound (`^[A-Za-z0-9_.+*#-]{1,64}\z` in PCRE: chut's
+ * rule for a dial plan name). */
+const BOUNDABLE_DESTINATION = argPattern.dialplanName;
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -42,7 +48,7 @@ export class SimChannel implements AppHost {
   private connected = false;
   /** A `transfer` ended the socket app: the dialplan around it no longer runs. */
   private transferredAway = false;
-  /** chut-screen armed the bound before `socket` (so it runs `sched_cancel` after it). */
+  /** The call runs chut.xml's chut-screen with the bound's conditions (so `sched_cancel` runs after `socket`). */
   private bounded = false;
   /** A scheduled transfer took the call away: the app running stops, and nothing chut queues runs any more. */
   interrupted = false;
@@ -89,16 +95,21 @@ export class SimChannel implements AppHost {
     return this.call.fromInternalPhone ? 'default' : 'public';
   }
 
-  /** chut-screen's actions before `socket`: `set chut_screened=true`, `set chut_bound=<bound>`, `sched_transfer
-   * +${chut_bound} ${destination_number} XML ${context}` (which sets `last_sched_id`). */
+  /** chut-screen's actions before `socket`: `set chut_screened=true`; then, when destination_number passes the
+   * condition, `set chut_bound=<bound>` and `sched_transfer +${chut_bound} ${destination_number} XML ${context}`
+   * (which sets `last_sched_id`), else the anti-action `set chut_bound_skipped=destination`. */
   private armBound(): void {
     const bound = this.env.dialplanBound;
     if (this.call.fromInternalPhone || bound === null) return;
     this.vars.chut_screened = 'true';
+    this.bounded = true;
+    if (!BOUNDABLE_DESTINATION.test(this.call.dialled)) {
+      this.vars.chut_bound_skipped = 'destination';
+      return;
+    }
     this.vars.chut_bound = String(bound);
     const id = this.env.scheduleTransfer(bound, this.uuid, this.call.dialled, 'XML', this.context);
     if (id !== null) this.vars.last_sched_id = String(id);
-    this.bounded = true;
   }
 
   /**

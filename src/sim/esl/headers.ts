@@ -30,7 +30,7 @@ export function channelData(s: ChannelState, socketData: string): Headers {
     ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName]];
   if (s.vars.domain_name !== undefined) h.push(['variable_domain_name', s.vars.domain_name]);
   // chut-screen's variables (chut.xml), set before `socket`
-  for (const name of ['chut_screened', 'chut_bound', 'last_sched_id']) {
+  for (const name of ['chut_screened', 'chut_bound', 'chut_bound_skipped', 'last_sched_id']) {
     const value = s.vars[name];
     if (value !== undefined) h.push([`variable_${name}`, value]);
   }

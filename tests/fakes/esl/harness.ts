@@ -1,6 +1,6 @@
 /** Shared set-up for the ESL protocol tests: chut's real wiring (startChut) against the fake FreeSWITCH. */
 import { parseConfig } from '../../../src/config.js';
-import { silentLogger } from '../../../src/logger.js';
+import { silentLogger, type Logger } from '../../../src/logger.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { startChut, type RunningChut } from '../../../src/app.js';
 import { FakeFreeSwitch } from './index.js';
@@ -46,7 +46,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof FakeFreeSwitch>[0] = {}): Promise<Harness> {
+/** `policy` replaces POLICY; `logger` receives chut's logs (silent by default). */
+export interface HarnessOptions {
+  policy?: string;
+  logger?: Logger;
+}
+
+export async function startHarness(overrides: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof FakeFreeSwitch>[0] = {},
+  opts: HarnessOptions = {}): Promise<Harness> {
   const sim = new FakeFreeSwitch({ mediaMs: 10, directory: TEST_DIRECTORY, ...simOpts });
   await sim.start();
   const url = await testRedisUrl();
@@ -59,7 +66,7 @@ export async function startHarness(overrides: Record<string, unknown> = {}, simO
     store: 'redis', redis: { url, prefix }, http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, ...((rest as { captcha?: object }).captcha) },
   });
-  const chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: false });
+  const chut = await startChut({ config, policy: parsePolicy(opts.policy ?? POLICY, 'test'), logger: opts.logger ?? silentLogger(), http: false });
   await sim.waitForChut();
   return {
     sim, chut, url, prefix,

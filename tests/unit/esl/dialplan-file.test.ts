@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
+import { argPattern } from '../../../src/esl/command.js';
 import { CHUT_XML_BOUND_S } from '../../../src/sim/esl/index.js';
 
 const xml = readFileSync(new URL('../../../dialplan/freeswitch/chut.xml', import.meta.url), 'utf8');
@@ -24,19 +25,57 @@ describe('the FreeSWITCH dialplan file', () => {
     expect(xml).not.toContain('conf/dialplan/public/00_chut.xml');
   });
 
-  it('chut-screen arms the bound before socket and cancels it right after, as the simulator runs it', () => {
+  /**
+   * chut-screen as mod_dialplan_xml's parse_exten hunts it: conditions in order; a match adds the condition's actions,
+   * a mismatch its anti-actions; break (default on-false) ends the extension on a mismatch, "never" goes on either
+   * way; a condition without a field always matches. PCRE's \z (end of subject) is JavaScript's $ without the m flag.
+   */
+  function hunt(channel: { context: string; destination_number: string; chut_screened?: string }): string[] {
     const screen = /<extension name="chut-screen"[\s\S]*?<\/extension>/.exec(xml)?.[0] ?? '';
-    const actions = [...screen.matchAll(/<action application="([^"]+)" data="([^"]*)"\/>/g)].map(([, app, data]) => `${app} ${data}`.trim());
-    expect(actions).toEqual([
+    const body = screen.replace(/<!--[\s\S]*?-->/g, '');
+    const steps: string[] = [];
+    for (const [, attrs = '', inner = ''] of body.matchAll(/<condition\b([^>]*?)(?:\/>|>([\s\S]*?)<\/condition>)/g)) {
+      const attr = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(attrs)?.[1];
+      const field = attr('field');
+      const value = field === undefined ? '' : field === '${chut_screened}' ? channel.chut_screened ?? '' : channel[field as 'context' | 'destination_number'];
+      const matched = field === undefined || new RegExp((attr('expression') ?? '').replace(/\\z$/, '$')).test(value);
+      const tag = matched ? 'action' : 'anti-action';
+      for (const [, app, data] of inner.matchAll(new RegExp(`<${tag} application="([^"]+)" data="([^"]*)"\\/>`, 'g'))) steps.push(`${app} ${data}`.trim());
+      const brk = attr('break') ?? 'on-false';
+      if (brk === 'always' || (brk === 'on-false' && !matched) || (brk === 'on-true' && matched)) break;
+    }
+    return steps;
+  }
+
+  it('chut-screen arms the bound before socket and cancels it right after, as the simulator runs it', () => {
+    expect(hunt({ context: 'public', destination_number: '+33100000000' })).toEqual([
       'set chut_screened=true',
       `set chut_bound=${CHUT_XML_BOUND_S}`,
       'sched_transfer +${chut_bound} ${destination_number} XML ${context}',
       'socket 127.0.0.1:8084 async full',
       'sched_cancel',
     ]);
+    // screened once; only in public
+    expect(hunt({ context: 'public', destination_number: '1000', chut_screened: 'true' })).toEqual([]);
+    expect(hunt({ context: 'default', destination_number: '1000' })).toEqual([]);
     // only screened calls are bounded: the feature codes' extensions have no transfer to fall back on
+    const screen = /<extension name="chut-screen"[\s\S]*?<\/extension>/.exec(xml)?.[0] ?? '';
     const rest = xml.replace(screen, '');
     expect(rest.replace(/<!--[\s\S]*?-->/g, '')).not.toMatch(/chut_bound|sched_/);
+  });
+
+  it('a dialled number that would change sched_transfer\'s arguments arms no bound: the call still goes to chut', () => {
+    for (const destination_number of ['1000 XML evil', '1000 default', 'a\nb', '1000\n', '', 'x'.repeat(65), "1'2", '1\\ 2']) {
+      expect(hunt({ context: 'public', destination_number })).toEqual([
+        'set chut_screened=true', 'set chut_bound_skipped=destination', 'socket 127.0.0.1:8084 async full', 'sched_cancel',
+      ]);
+    }
+  });
+
+  it('the condition is chut\'s rule for a dial plan name (what bound.ts checks before it re-arms), and breaks never', () => {
+    const cond = /<condition field="destination_number" expression="([^"]+)" break="never">/.exec(xml);
+    expect(cond?.[1]).toBe(argPattern.dialplanName.source.replace(/\$$/, '\\z'));
+    expect(argPattern.dialplanName.flags).toBe('');
   });
 
   it('the bound leaves chut\'s own limit room: the longest screening deadline plus the watchdog, with the scheduler\'s second', () => {
