@@ -245,11 +245,13 @@ export class EslCallControl implements CallControl {
   /**
    * Deletes the dial plan's bound before chut takes the call (and re-arms `rearmS` for a captcha). False: the call is
    * not chut's any more (the bound fired, or FreeSWITCH's answers were not the expected ones): send nothing more.
+   * Throws CallerHungUpError when the caller hung up meanwhile (the lost reply is theirs: no ring, no warning).
    */
   private async takeOver(route: string, rearmS?: number): Promise<boolean> {
     if (this.left) return false;
     const result = await this.bound.takeOver(rearmS);
     if (result.ok && !this.left) return true;
+    if (this.signal.aborted) throw new CallerHungUpError();
     this.logger.warn({ route, why: result.ok ? 'the socket app returned' : result.why }, 'the call left chut before it was routed: ringing (fail-open)');
     return false;
   }

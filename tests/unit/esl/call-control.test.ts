@@ -1,10 +1,12 @@
 /** EslCallControl over a loopback socket: which failures read as the caller hanging up. */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import { EslCallControl } from '../../../src/esl/call-control.js';
 import { EslConnection } from '../../../src/esl/connection.js';
-import { silentLogger } from '../../../src/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../../src/logger.js';
+import type { BoundTarget } from '../../../src/esl/bound.js';
 import { CallerHungUpError } from '../../../src/screening/types.js';
 
 const REPLY_OK = 'Content-Type: command/reply\nReply-Text: +OK\n\n';
@@ -16,8 +18,9 @@ afterEach(async () => {
   if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
 });
 
-/** chut's side of a connection whose FreeSWITCH side answers every command with `answer` (or stays mute). */
-async function pair(answer: string | null): Promise<{ control: EslCallControl; conn: EslConnection; peer: Promise<Socket> }> {
+/** chut's side of a connection whose FreeSWITCH side answers every command with `answer` (or stays mute); `bound`:
+ * chut.xml armed its bound for the call. */
+async function pair(answer: string | null, opts: { logger?: Logger; bound?: BoundTarget } = {}): Promise<{ control: EslCallControl; conn: EslConnection; peer: Promise<Socket> }> {
   let gotPeer: (s: Socket) => void = () => undefined;
   const peer = new Promise<Socket>((resolve) => { gotPeer = resolve; });
   server = createServer((s) => {
@@ -29,7 +32,8 @@ async function pair(answer: string | null): Promise<{ control: EslCallControl; c
   const socket = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   const conn = new EslConnection(socket);
-  const control = new EslCallControl(conn, parseConfig({}), silentLogger(), () => Promise.resolve(true), () => undefined, 'aad4a0a1-6460-4301-af97-118ec520c3bf');
+  const control = new EslCallControl(conn, parseConfig({}), opts.logger ?? silentLogger(), () => Promise.resolve(true), () => undefined,
+    'aad4a0a1-6460-4301-af97-118ec520c3bf', opts.bound ?? null);
   // As the session wires it while a captcha runs (routed, the connection not held).
   conn.handlers = { onClose: (reason) => control.connectionLost(reason) };
   return { control, conn, peer };
@@ -100,4 +104,26 @@ describe('EslCallControl: an app the hang-up cut short', () => {
     const asked = cutShort((c) => c.askDigits({ prompt: [{ sound: 'beep' }], maxDigits: 4, firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 2000 }), '_none_');
     expect(await asked).toBeInstanceOf(CallerHungUpError);
   });
+});
+
+describe('EslCallControl: the caller hangs up while chut deletes the dial plan\'s bound', () => {
+  const verbs: Array<[string, (c: EslCallControl) => Promise<unknown>]> = [['answer (captcha)', (c) => c.answer()], ['reject', (c) => c.reject()]];
+  for (const [what, start] of verbs) {
+    it(`${what}: a hang-up, not "the call left chut before it was routed" with a warning`, async () => {
+      const lines: string[] = [];
+      const logger = createLogger('debug', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+      // FreeSWITCH never answers sched_del: the caller hangs up first, and the connection goes with them
+      const { control, conn, peer } = await pair(null, { logger, bound: { destination: '1000', context: 'public' } });
+      const received: string[] = [];
+      (await peer).on('data', (chunk: Buffer) => received.push(String(chunk)));
+      const running = start(control).catch((e: unknown) => e);
+      for (let i = 0; i < 100 && !received.join('').includes('api sched_del'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(received.join('')).toContain('api sched_del aad4a0a1-6460-4301-af97-118ec520c3bf');
+      control.hungUp(); // CHANNEL_HANGUP
+      conn.close('closed by peer', true);
+      expect(await running).toBeInstanceOf(CallerHungUpError);
+      expect(received.join('')).not.toContain('sendmsg');
+      expect(lines.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 40)).toEqual([]);
+    });
+  }
 });
