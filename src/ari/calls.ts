@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { captchaBoundS } from '../screening/captcha-bound.js';
 import type { ScreeningService, UserReportKind } from '../screening/types.js';
 import { createAriControl, type AriCallControl } from './control.js';
 import type { StasisStart } from './events.js';
@@ -33,21 +34,14 @@ export const ROUTE_LABELS = { ring: 'ring', voicemail: 'voicemail', reject: 'rej
 
 const EXTENSION = /^[A-Za-z0-9*#+_-]{1,32}$/;
 
-/** What one prompt may take in the bound below: real prompts last a few seconds; chut's own playback wait is capped
- * by playbackTimeoutMs, counted instead when it is shorter. */
-const PROMPT_ALLOWANCE_MS = 20_000;
-/** Room after the last prompt for the leave (set the route variables, `continue` and its retries). */
-const LEAVE_MARGIN_MS = 20_000;
-
 /**
  * The TIMEOUT(absolute) chut arms when it answers (see dialplan/asterisk/chut-ari.conf): the longest captcha this
- * configuration allows (each attempt: its prompt, the first-digit wait, the inter-digit waits), the closing prompt
- * and a margin. If it passes anyway (longer custom prompts), the snippet's `T` rings the call: the safe direction.
+ * configuration allows (captcha-bound.ts), each prompt counted at most as long as chut's own playback wait. If it
+ * passes anyway (longer custom prompts), the snippet's `T` rings the call: the safe direction. The leave (the route
+ * variables, `continue` and its retries) fits in the helper's margin.
  */
 export function answerBoundS(captcha: Config['captcha'], playbackTimeoutMs = 60_000): number {
-  const prompt = Math.min(PROMPT_ALLOWANCE_MS, playbackTimeoutMs);
-  const attempt = prompt + captcha.firstDigitTimeoutMs + (captcha.length - 1) * captcha.interDigitTimeoutMs;
-  return Math.ceil((captcha.attempts * attempt + prompt + LEAVE_MARGIN_MS) / 1000);
+  return captchaBoundS(captcha, playbackTimeoutMs);
 }
 
 /** `answerBound`: whether answering re-arms TIMEOUT(absolute) for a captcha (screened calls); the feature codes keep

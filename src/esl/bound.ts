@@ -21,7 +21,6 @@
  * Read in FreeSWITCH's source (mod_dptools, mod_commands, switch_scheduler.c, switch_ivr.c), run against the
  * simulator only: not yet against a real FreeSWITCH.
  */
-import type { Config } from '../config.js';
 import { argPattern, plainCommand } from './command.js';
 import type { EslConnection } from './connection.js';
 
@@ -38,21 +37,6 @@ export function boundTargetFrom(data: Record<string, string>): BoundTarget | nul
     destination: data['Caller-Destination-Number'] ?? data['Channel-Destination-Number'] ?? '',
     context: data['Caller-Context'] ?? '',
   };
-}
-
-/** What one prompt may take in the captcha bound (real prompts last a few seconds). */
-const PROMPT_ALLOWANCE_MS = 20_000;
-/** Room after the last prompt (the route that follows, the scheduler's whole-second clock). */
-const LEAVE_MARGIN_MS = 20_000;
-
-/**
- * The bound re-armed for a captcha, in seconds: the longest captcha this configuration allows (each attempt: its
- * prompt, the first-digit wait, the inter-digit waits), the closing prompt and a margin; as the ARI adapter's. If it
- * passes anyway (much longer custom prompts), the call rings: the safe direction.
- */
-export function captchaBoundS(captcha: Config['captcha']): number {
-  const attempt = PROMPT_ALLOWANCE_MS + captcha.firstDigitTimeoutMs + (captcha.length - 1) * captcha.interDigitTimeoutMs;
-  return Math.ceil((captcha.attempts * attempt + PROMPT_ALLOWANCE_MS + LEAVE_MARGIN_MS) / 1000);
 }
 
 /** The FreeSWITCH call UUID (checked when the channel data was read; checked again before it reaches a command). */

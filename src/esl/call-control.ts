@@ -7,10 +7,11 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { captchaBoundS } from '../screening/captcha-bound.js';
 import { CallerHungUpError, type AskDigitsRequest, type CallControl, type PromptItem } from '../screening/types.js';
 import { executeCommand } from './command.js';
 import type { EslConnection } from './connection.js';
-import { apiOver, ScreenBound, captchaBoundS, type BoundTarget } from './bound.js';
+import { apiOver, ScreenBound, type BoundTarget } from './bound.js';
 import { mailboxExists } from './mailbox.js';
 import { promptPlaybacks } from './prompt.js';
 import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppStep } from './route-commands.js';

@@ -1,7 +1,6 @@
 /** The take-over of chut.xml's bound (src/esl/bound.ts): what chut asks FreeSWITCH, and how it reads the answers. */
 import { describe, expect, it } from 'vitest';
-import { boundTargetFrom, captchaBoundS, ScreenBound } from '../../../src/esl/bound.js';
-import { parseConfig } from '../../../src/config.js';
+import { boundTargetFrom, ScreenBound } from '../../../src/esl/bound.js';
 
 const UUID = 'aad4a0a1-6460-4301-af97-118ec520c3bf';
 const TARGET = { destination: '+33100000000', context: 'public' };
@@ -26,11 +25,6 @@ describe('the bound in the channel data', () => {
     expect(boundTargetFrom({ 'Caller-Destination-Number': '1000', 'Caller-Context': 'public' })).toBeNull();
     expect(boundTargetFrom({ variable_chut_bound: '10', 'Caller-Destination-Number': '+33100000000', 'Caller-Context': 'public' }))
       .toEqual(TARGET);
-  });
-
-  it('the captcha bound is the longest captcha the configuration allows: 145 s with the defaults, as on ARI', () => {
-    expect(captchaBoundS(parseConfig({}).captcha)).toBe(145);
-    expect(captchaBoundS(parseConfig({ captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500 } }).captcha)).toBe(85);
   });
 });
 
