@@ -43,7 +43,7 @@ export function boundTargetFrom(data: Record<string, string>): BoundTarget | nul
 const CALL_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** Whether chut may take the call; when not (the bound fired, or could not be deleted or re-armed), chut rings it. */
-export type TakeOver = { ok: true } | { ok: false; why: string };
+type TakeOver = { ok: true } | { ok: false; why: string };
 
 export class ScreenBound {
   /** `armed`: a task of the call's group may be waiting; `clear`: none (deleted, or never armed by the dial plan). */
@@ -55,11 +55,6 @@ export class ScreenBound {
     private readonly target: BoundTarget | null,
   ) {
     this.state = target ? 'armed' : 'clear';
-  }
-
-  /** The dial plan armed a bound for this call. */
-  get present(): boolean {
-    return this.target !== null;
   }
 
   /**

@@ -23,7 +23,7 @@ interface Task {
   timer: NodeJS.Timeout;
 }
 
-export const SCHED_TRANSFER_USAGE = '[+]<time> <uuid> <extension> [<dialplan>] [<context>]';
+const SCHED_TRANSFER_USAGE = '[+]<time> <uuid> <extension> [<dialplan>] [<context>]';
 
 export class SimScheduler {
   private nextId = 0;

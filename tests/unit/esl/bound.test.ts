@@ -80,7 +80,7 @@ describe('ScreenBound.takeOver', () => {
     const f = fakeApi([]);
     const bound = new ScreenBound(f.api, UUID, null);
     expect(await bound.takeOver(145)).toEqual({ ok: true });
-    expect(bound.present).toBe(false);
+    expect(await bound.takeOver()).toEqual({ ok: true });
     expect(f.sent).toEqual([]);
   });
 });
