@@ -4,7 +4,7 @@
  */
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
 import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
-import { missingDigitSounds } from './digit-sounds.js';
+import { DIGIT_SOUNDS, missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
 import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
 import { createAriReleaser, releaseWithin } from './release.js';
@@ -123,6 +123,13 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const missing = await missingDigitSounds(rest);
     const before = missingSounds.size;
     missingSounds.clear();
+    if (missing.length === DIGIT_SOUNDS.length) {
+      // None at all: either no sounds are installed (each playback then fails, and the call rings anyway) or they sit
+      // outside a language folder, where Asterisk's index does not look although Playback finds them. Trusted, this
+      // check would ring every captcha in the second case; not trusted, the first still rings.
+      log.warn('ARI: Asterisk\'s sound index lists none of the digit sounds: not trusting it (install the core sounds in a language folder, e.g. sounds/en/digits/, or check they are there)');
+      return;
+    }
     for (const id of missing) missingSounds.add(id);
     if (missing.length) {
       log.error({ missing }, 'ARI: Asterisk lacks digit sounds the captcha speaks: a challenge holding one rings instead (install the core sounds)');

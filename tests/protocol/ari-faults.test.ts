@@ -171,6 +171,22 @@ describe('fail-open on REST and frame faults', () => {
     }
   });
 
+  // reconnecting right after the previous test's drop waits out chut's backoff: a few seconds
+  it('a sound index that lists no digit sound at all (sounds outside a language folder) is not trusted: captchas still run', { timeout: 60_000 }, async () => {
+    h.sim.faults.soundIndexBlind = true;
+    try {
+      h.sim.faults.dropWebSockets(); // the check runs once per connection
+      await eventually(() => !h.sim.registered(), 2000, 'the app to be unregistered');
+      await h.sim.waitForChut(30_000);
+      await eventually(() => h.logs.some((l) => l.includes('sound index lists none of the digit sounds')), 5000, 'the warning');
+      const out = await h.sim.placeCall(call('CAPTCHA flat sounds', { kind: 'types-what-it-hears' }));
+      expect(out).toMatchObject({ route: 'ring', answered: true });
+      expect(out.heardDigits).toMatch(/^\d{4}$/);
+    } finally {
+      h.sim.faults.soundIndexBlind = false; // chut took nothing from that index: no digit is held missing
+    }
+  });
+
   it('a StasisStart chut cannot read (a 600-character caller name) still leaves Stasis towards ring', async () => {
     const out = await h.sim.placeCall({ ...call('x'.repeat(600)), maxDurationMs: 5000 });
     expect(out.route).toBe('ring');

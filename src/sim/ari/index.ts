@@ -73,6 +73,10 @@ export interface AriFaults {
   /** Sound files this Asterisk does not have: playing one answers 201, then PlaybackFinished `failed` (as
    * recorded in ari-errors-live.jsonl). */
   missingSounds: Set<string>;
+  /** Sounds installed without language folders (an old flat `sounds/digits/1.gsm` layout): Playback finds them, but
+   * Asterisk's sound index (main/sounds.c reads each top folder as a language) does not, so `GET /sounds/{id}`
+   * answers 404 "Sound not found" for every sound. */
+  soundIndexBlind: boolean;
   /** app_voicemail not loaded: VM_INFO() cannot be read (500) and the snippet's TryExec(VoiceMail()) finds no
    * application (TRYSTATUS=NOAPP), so it rings. */
   voicemailUnloaded: boolean;
@@ -119,7 +123,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       loaded: () => !this.faults.voicemailUnloaded,
       exists: (box: string) => boxes.has(box.includes('@') ? box : `${box}@default`),
     };
-    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now(), soundExists: (name) => !this.faults.missingSounds.has(name) };
+    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now(), soundExists: (name) => !this.faults.soundIndexBlind && !this.faults.missingSounds.has(name) };
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),
@@ -142,6 +146,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       delayMs: 0,
       refuseUpgrades: false,
       missingSounds: new Set(),
+      soundIndexBlind: false,
       voicemailUnloaded: false,
       dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
       failNext: (count, match) => { this.failures.push({ left: count, match }); },
