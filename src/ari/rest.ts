@@ -43,12 +43,18 @@ export interface AriRestOptions {
   timeoutMs: number;
   /** Most connections open to Asterisk at once (default DEFAULT_MAX_SOCKETS); further requests wait for one. */
   maxSockets?: number;
+  /** How long an idle keep-alive connection is kept (default IDLE_SOCKET_MS). */
+  idleSocketMs?: number;
 }
 
 /** Well under Asterisk's default `sessionlimit` of 100, leaving room for the WebSocket and other HTTP users. */
 export const DEFAULT_MAX_SOCKETS = 32;
 /** Idle keep-alive connections kept after a burst: each still counts against `sessionlimit`. */
 const MAX_FREE_SOCKETS = 8;
+/** Asterisk closes an idle HTTP connection after 15 s (http.conf `session_keep_alive`) and sends no Keep-Alive hint:
+ * chut closes its own first, so a call's first request after a quiet spell never goes out on a connection Asterisk is
+ * closing at that moment (a reset there loses the request, and the call rings unscreened). */
+export const IDLE_SOCKET_MS = 10_000;
 
 export interface AriRest {
   request<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Query, timeoutMs?: number): Promise<T | undefined>;
@@ -125,7 +131,8 @@ export function createAriRest(opts: AriRestOptions): AriRest {
   const authHeader = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
   const secure = baseUrl.startsWith('https:');
   const maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
-  const pool = { keepAlive: true, maxSockets, maxFreeSockets: Math.min(MAX_FREE_SOCKETS, maxSockets) };
+  // `timeout` ends idle pooled sockets (Node's agent destroys a free socket on its timeout); requests keep their own
+  const pool = { keepAlive: true, maxSockets, maxFreeSockets: Math.min(MAX_FREE_SOCKETS, maxSockets), timeout: opts.idleSocketMs ?? IDLE_SOCKET_MS };
   const agent = secure ? new https.Agent(pool) : new http.Agent(pool);
   const send = secure ? https.request : http.request;
 

@@ -4,7 +4,7 @@
  * queue and all complete, and a queued request still ends at its own deadline.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AriTransportError, createAriRest, DEFAULT_MAX_SOCKETS, type AriRest } from '../../src/ari/rest.js';
+import { AriTransportError, createAriRest, DEFAULT_MAX_SOCKETS, IDLE_SOCKET_MS, type AriRest } from '../../src/ari/rest.js';
 import { parseConfig } from '../../src/config.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
 import { AriSimulator, eventually, meterConnections, startAriHarness, type ConnectionMeter } from '../fakes/ari/index.js';
@@ -26,7 +26,7 @@ afterEach(async () => {
   meter = null;
 });
 
-async function restThroughMeter(options: { timeoutMs: number; maxSockets?: number }): Promise<{ client: AriRest; meter: ConnectionMeter }> {
+async function restThroughMeter(options: { timeoutMs: number; maxSockets?: number; idleSocketMs?: number }): Promise<{ client: AriRest; meter: ConnectionMeter }> {
   meter = await meterConnections(sim.url);
   rest = createAriRest({ url: meter.url, user: sim.user, password: sim.password, ...options });
   return { client: rest, meter };
@@ -41,6 +41,25 @@ describe('the REST connection pool', () => {
     expect(replies.filter((r) => r?.system !== undefined)).toHaveLength(burst);
     expect(meter.peak).toBe(DEFAULT_MAX_SOCKETS);
     expect(meter.total).toBe(DEFAULT_MAX_SOCKETS); // keep-alive: the queue reuses the pool's connections
+  });
+
+  it('closes an idle connection itself before Asterisk would (15 s), and opens a fresh one for the next call', async () => {
+    expect(IDLE_SOCKET_MS).toBeLessThan(15_000);
+    const { client, meter } = await restThroughMeter({ timeoutMs: 2000, idleSocketMs: 100 });
+    await client.request('GET', '/asterisk/info');
+    expect(meter.open).toBe(1);
+    await eventually(() => meter.open === 0, 2000, 'the idle connection to be closed');
+    await client.request('GET', '/asterisk/info');
+    expect(meter.total).toBe(2);
+  });
+
+  it('keeps a busy connection open across requests closer together than the idle limit', async () => {
+    const { client, meter } = await restThroughMeter({ timeoutMs: 2000, idleSocketMs: 1000 });
+    for (let i = 0; i < 5; i++) {
+      await client.request('GET', '/asterisk/info');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(meter.total).toBe(1);
   });
 
   it('ends a request queued for a connection at its own deadline, and never sends it afterwards', async () => {
