@@ -17,6 +17,16 @@ beforeAll(async () => {
   h = await startAriHarness({ label: 'ari-bound', sim: { dialplan: { stasisTimeoutS: BOUND_S, featuresTimeoutS: BOUND_S }, timing: { lingerMs: 3000 } } });
 });
 afterAll(async () => { await h.stop(); });
+/** The channel's TIMEOUT(absolute) as the fake Asterisk reads it back over ARI (func_timeout.c: seconds left, 0 when
+ * none is armed). Asked while the fake still keeps the channel (lingerMs after the route): the timer that would cut
+ * the call is either there or not, whatever the machine's load, with no wait for it. */
+async function absoluteTimeoutLeft(channelId: string): Promise<number> {
+  const url = `${h.sim.url}/ari/channels/${encodeURIComponent(channelId)}/variable?variable=${encodeURIComponent('TIMEOUT(absolute)')}`;
+  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${h.sim.user}:${h.sim.password}`).toString('base64')}` } });
+  expect(res.status).toBe(200);
+  return Number(((await res.json()) as { value: string }).value);
+}
+
 afterEach(async () => {
   h.sim.faults.clearFailures();
   h.sim.faults.refuseUpgrades = false;
@@ -60,8 +70,9 @@ describe('TIMEOUT(absolute) around Stasis', () => {
     expect(out).toMatchObject({ route: 'ring', answered: false });
     const expected = [`Set(TIMEOUT(absolute)=${BOUND_S})`, 'Stasis(chut)', 'Set(TIMEOUT(absolute)=0)', 'Goto(chut-route,ring,1)'];
     expect(out.dialplan).toEqual(expected);
-    await new Promise((r) => setTimeout(r, BOUND_S * 1000 + 300)); // still ringing (the fake keeps it 3 s)
-    expect(out.dialplan).toEqual(expected); // nothing cut it
+    // still ringing (the fake keeps it 3 s) with no absolute timeout armed: nothing can cut it
+    expect(await absoluteTimeoutLeft(out.callId)).toBe(0);
+    expect(out.dialplan).toEqual(expected);
   });
 
   it('chut re-arms the bound when it answers for a captcha: a captcha longer than the screening bound is not cut', async () => {
@@ -95,8 +106,9 @@ describe('TIMEOUT(absolute) around Stasis', () => {
     expect(left).toBeGreaterThan(3600 - 2);
     expect(left).toBeLessThanOrEqual(3600 + 1);
     expect(out.dialplan.at(-1)).toBe('Goto(chut-route,ring,1)');
-    await new Promise((r) => setTimeout(r, BOUND_S * 1000 + 300));
-    expect(out.dialplan).not.toContain('TIMEOUT(absolute) passed: hung up'); // the bound never cut it
+    // the one timeout armed on the ringing call is the user's, an hour away: the bound can never cut it
+    expect(await absoluteTimeoutLeft(out.callId)).toBeGreaterThan(3600 - 3);
+    expect(out.dialplan).not.toContain('TIMEOUT(absolute) passed: hung up');
   });
 
   it('the user\'s own timeout still ends the call once it rings, at its own time', async () => {

@@ -1,8 +1,11 @@
 /**
  * chut.xml's bound on a hung chut. The simulated FreeSWITCH runs chut-screen as chut.xml writes it (`set
  * chut_screened=true`, `set chut_bound=10`, `sched_transfer +${chut_bound} ${destination_number} XML ${context}`,
- * `socket`, `sched_cancel`) on a scheduler whose second is shrunk here (SECOND ms), so the bound of 10 passes in
- * 9 to 10 SECONDs. Modelled on FreeSWITCH's source; not run against a real FreeSWITCH.
+ * `socket`, `sched_cancel`) on a scheduler whose second is shrunk here, so the bound of 10 passes in 9 to 10 of them.
+ * Where chut must delete the bound before it fires, a second lasts SECOND (chut then has over 2 s for a sched_del it
+ * sends within milliseconds); where the bound must fire first, FAST_SECOND. Whether a deleted bound would have cut
+ * a captcha, a message or a transfer is not left to their length: the scheduler's clock jumps past the bound in the
+ * middle of them (jumpClockOn). Modelled on FreeSWITCH's source; not run against a real FreeSWITCH.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -14,8 +17,10 @@ import { FakeFreeSwitch } from '../fakes/esl/index.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 import { scripted } from '../fakes/esl/scripted.js';
 
-/** One scheduler second in these tests. */
-const SECOND = 40;
+/** One scheduler second where chut must act before the bound fires (9 of them at least). */
+const SECOND = 250;
+/** One scheduler second where the bound must fire (chut hung, or deciding on purpose too late). */
+const FAST_SECOND = 40;
 /** The captcha bound chut re-arms with the harness's captcha settings (2 attempts, 1000/500 ms, 4 digits). */
 const CAPTCHA_BOUND_S = 85;
 
@@ -39,7 +44,7 @@ async function hungListener(opts: { close?: boolean } = {}): Promise<{ port: num
 }
 
 async function withSim<T>(opts: ConstructorParameters<typeof FakeFreeSwitch>[0], body: (sim: FakeFreeSwitch) => Promise<T>): Promise<T> {
-  const sim = new FakeFreeSwitch({ mediaMs: 10, schedulerSecondMs: SECOND, ...opts });
+  const sim = new FakeFreeSwitch({ mediaMs: 10, schedulerSecondMs: FAST_SECOND, ...opts });
   await sim.start();
   try {
     return await body(sim);
@@ -58,7 +63,7 @@ describe('a hung chut: the dial plan bound rings the call', () => {
         expect(out.route).toBe('ring');
         expect(out.boundTransfers).toBe(1);
         expect(out.answered).toBe(false);
-        expect(Date.now() - started).toBeGreaterThanOrEqual((CHUT_XML_BOUND_S - 1) * SECOND - 5);
+        expect(Date.now() - started).toBeGreaterThanOrEqual((CHUT_XML_BOUND_S - 1) * FAST_SECOND - 5);
       });
     } finally {
       await hung.stop();
@@ -69,7 +74,7 @@ describe('a hung chut: the dial plan bound rings the call', () => {
     const hung = await hungListener();
     try {
       await withSim({ chutPort: hung.port, dialplanBound: null }, async (sim) => {
-        const out = await sim.placeCall(call({ maxDurationMs: 20 * SECOND }));
+        const out = await sim.placeCall(call({ maxDurationMs: 20 * FAST_SECOND }));
         expect(out.route).toBe('dead-air');
         expect(out.boundTransfers).toBe(0);
       });
@@ -102,8 +107,9 @@ describe('a hung chut: the dial plan bound rings the call', () => {
   });
 
   it('chut hangs in the middle of a captcha after re-arming the bound: the answered call rings once the captcha bound passes', async () => {
-    await withSim({ mediaMs: 2000 }, async (sim) => {
-      const started = Date.now();
+    // a prompt that would play for a minute: only the re-armed bound, whose time comes during it, can end it
+    await withSim({ mediaMs: 60_000 }, async (sim) => {
+      sim.jumpClockOn('playback', 15);
       const r = await scripted(sim, call({ dialled: '2001', maxDurationMs: 5000 }), (data) => [
         plainCommand('myevents'),
         plainCommand('linger 5'),
@@ -118,8 +124,6 @@ describe('a hung chut: the dial plan bound rings the call', () => {
       expect(r.out.boundTransfers).toBe(1);
       // the prompt in progress was cut by the transfer, not played to its end
       expect(r.completions).toContainEqual({ app: 'playback', response: 'PLAYBACK ERROR' });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(14 * SECOND - 5);
-      expect(Date.now() - started).toBeLessThan(2000);
     });
   });
 });
@@ -187,9 +191,11 @@ describe('chut takes the bound over before it takes the call', () => {
   });
 
   it('captcha: the bound becomes a captcha-long one before the answer; no transfer cuts the captcha; a pass rings with no task left', async () => {
-    const started = Date.now();
+    // the dial plan's bound's time comes while the caller is asked for the digits: deleted, it cuts nothing (and the
+    // captcha-long one still has 75 seconds to go)
+    h.sim.jumpClockOn('play_and_get_digits', CHUT_XML_BOUND_S);
     const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types-what-it-hears' } }));
-    expect(Date.now() - started).toBeGreaterThan(CHUT_XML_BOUND_S * SECOND); // the dial plan's bound would have fired
+    expect(h.sim.faults.clockJumpOn).toBeNull(); // the jump happened
     expect(out.route).toBe('ring');
     expect(out.answered).toBe(true);
     expect(out.boundTransfers).toBe(0);
@@ -212,11 +218,13 @@ describe('chut takes the bound over before it takes the call', () => {
 
 describe('voicemail outlasting the bound', () => {
   it('the message is not cut: the bound was deleted before the answer', async () => {
-    const h = await startHarness({}, { schedulerSecondMs: SECOND, mediaMs: 30 * SECOND });
+    const h = await startHarness({}, { schedulerSecondMs: SECOND, mediaMs: 200 });
     try {
+      // the bound's time comes while the message is recorded
+      h.sim.jumpClockOn('voicemail', CHUT_XML_BOUND_S);
       const out = await h.sim.placeCall(call({ dialled: '2002' }));
+      expect(h.sim.faults.clockJumpOn).toBeNull();
       expect(out.route).toBe('voicemail');
-      expect(out.durationMs).toBeGreaterThan(CHUT_XML_BOUND_S * SECOND);
       expect(out.boundTransfers).toBe(0);
       expect(out.schedTasksLeft).toBe(0);
       expect(out.commands.indexOf(`api sched_del ${out.callId}`)).toBeLessThan(out.commands.indexOf('sendmsg answer'));
@@ -229,11 +237,11 @@ describe('voicemail outlasting the bound', () => {
 describe('the bound fired before chut acted', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ screening: { deadlineMs: 3000 } }, { schedulerSecondMs: SECOND, talkMs: 40 * SECOND });
+    h = await startHarness({ screening: { deadlineMs: 3000 } }, { schedulerSecondMs: FAST_SECOND, talkMs: 40 * FAST_SECOND });
     // a decision slower than the bound (a real chut would need the bound to be shorter than its deadline)
     const store = h.chut.store;
     const lookup = store.lookup.bind(store);
-    store.lookup = async (req) => { await new Promise((r) => setTimeout(r, (CHUT_XML_BOUND_S + 3) * SECOND)); return lookup(req); };
+    store.lookup = async (req) => { await new Promise((r) => setTimeout(r, (CHUT_XML_BOUND_S + 3) * FAST_SECOND)); return lookup(req); };
   });
   afterAll(async () => { await h?.close(); });
 
@@ -267,9 +275,12 @@ describe('the bound fired before chut acted', () => {
 describe('esl.ringTransfer', () => {
   it('the bound is deleted before chut transfers the call: none is left to cut it later', async () => {
     const h = await startHarness({ esl: { ringTransfer: { extension: '3000', context: 'phones' } } },
-      { schedulerSecondMs: SECOND, transfers: { '3000 phones': 'ring' }, talkMs: 20 * SECOND });
+      { schedulerSecondMs: SECOND, transfers: { '3000 phones': 'ring' }, talkMs: 200 });
     try {
+      // the bound's time comes as the call is transferred: deleted, it does not take the ringing call back
+      h.sim.jumpClockOn('transfer', CHUT_XML_BOUND_S);
       const out = await h.sim.placeCall(call({ dialled: '1000' }));
+      expect(h.sim.faults.clockJumpOn).toBeNull();
       expect(out.route).toBe('ring');
       expect(out.commands).toContain('sendmsg transfer');
       expect(out.commands.indexOf(`api sched_del ${out.callId}`)).toBeLessThan(out.commands.indexOf('sendmsg transfer'));

@@ -312,6 +312,11 @@ export class SimChannel implements AppHost {
     }
     const ids: Headers = [['Application', app], ['Application-Data', arg], ['Application-UUID', appUuid]];
     this.publish('CHANNEL_EXECUTE', ids);
+    const jump = this.env.faults.clockJumpOn;
+    if (jump?.app === app) {
+      this.env.faults.clockJumpOn = null;
+      this.env.scheduler.advance(jump.seconds);
+    }
     const response = await runApp(this, app, arg);
     if (!this.hungUp) this.publish('CHANNEL_EXECUTE_COMPLETE', [...ids.slice(0, 2), ['Application-Response', response], ids[2] as [string, string]]);
   }

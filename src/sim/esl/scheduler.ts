@@ -14,13 +14,17 @@
  *   is gone: deleting it counts 0. (A task the real scheduler is running at that very instant counts as deleted in
  *   a group delete; a JavaScript task runs in one go, so that instant does not exist here.)
  *
- * Time can be scaled (`secondMs`) so that a test's bound of 10 "seconds" lasts a few hundred milliseconds.
+ * Time can be scaled (`secondMs`) so that a test's bound of 10 "seconds" lasts a couple of seconds, and made to jump
+ * ahead (`advance`) so that a test reaches a bound's time at a point it chooses instead of by waiting for it.
  */
 
 interface Task {
   id: number;
   group: string;
-  timer: NodeJS.Timeout;
+  /** When it runs, on the scheduler's clock (ms). */
+  runAt: number;
+  run: () => void;
+  timer?: NodeJS.Timeout;
 }
 
 const SCHED_TRANSFER_USAGE = '[+]<time> <uuid> <extension> [<dialplan>] [<context>]';
@@ -29,6 +33,8 @@ export class SimScheduler {
   private nextId = 0;
   private readonly tasks = new Map<number, Task>();
   private readonly epoch = Date.now();
+  /** How far `advance` moved the clock ahead of real time (ms). */
+  private jumped = 0;
 
   /** `secondMs`: how long one scheduler second lasts (1000 on a real FreeSWITCH). */
   constructor(readonly secondMs = 1000) {}
@@ -36,14 +42,30 @@ export class SimScheduler {
   /** Runs `run` at the first whole scheduler second at or after `seconds` from now; returns the task id. */
   add(seconds: number, group: string, run: () => void): number {
     const id = ++this.nextId;
-    const elapsed = Date.now() - this.epoch;
-    const runAt = (Math.floor(elapsed / this.secondMs) + Math.max(0, Math.trunc(seconds))) * this.secondMs;
-    const timer = setTimeout(() => {
-      this.tasks.delete(id);
-      run();
-    }, Math.max(0, runAt - elapsed));
-    this.tasks.set(id, { id, group, timer });
+    const runAt = (Math.floor(this.now() / this.secondMs) + Math.max(0, Math.trunc(seconds))) * this.secondMs;
+    const task: Task = { id, group, runAt, run };
+    this.arm(task);
+    this.tasks.set(id, task);
     return id;
+  }
+
+  /** The clock jumps `seconds` ahead: tasks now due run at once (in the order they were added), the others keep what
+   * is left of their time. */
+  advance(seconds: number): void {
+    this.jumped += seconds * this.secondMs;
+    for (const task of this.tasks.values()) this.arm(task);
+  }
+
+  private now(): number {
+    return Date.now() - this.epoch + this.jumped;
+  }
+
+  private arm(task: Task): void {
+    clearTimeout(task.timer);
+    task.timer = setTimeout(() => {
+      this.tasks.delete(task.id);
+      task.run();
+    }, Math.max(0, task.runAt - this.now()));
   }
 
   /** switch_scheduler_del_task_group: how many pending tasks of `group` were deleted. */

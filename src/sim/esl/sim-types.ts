@@ -32,10 +32,13 @@ export interface EslFaults {
   /** A scheduled transfer that ends the socket app does not send chut the socket app's CHANNEL_EXECUTE_COMPLETE (events
    * reach a listener through its own queue, apart from api replies: chut may well ask `sched_del` first). */
   dropSocketCompletion: boolean;
+  /** When chut's `app` starts, the scheduler's clock jumps `seconds` ahead (once): a bound still armed whose time that
+   * reaches fires at once, in the middle of the app. null: never. */
+  clockJumpOn: { app: string; seconds: number } | null;
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [], dropSocketCompletion: false };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [], dropSocketCompletion: false, clockJumpOn: null };
 }
 
 export interface ChannelEnv {

@@ -75,6 +75,13 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** When chut's `app` next starts, FreeSWITCH's scheduler clock jumps `seconds` ahead: a bound chut did not delete
+   * fires then, in the middle of that app, whatever the app's length. */
+  jumpClockOn(app: string, seconds: number): this {
+    this.faults.clockJumpOn = { app, seconds };
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     return this;
