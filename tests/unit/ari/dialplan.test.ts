@@ -7,20 +7,12 @@ import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN, SCREEN_STASIS_PRIORITY } from '../../../src/sim/ari/index.js';
 import { CLEARED_BEFORE_STASIS } from '../../../src/sim/ari/channel.js';
 import { VOICEMAIL_BOX } from '../../../src/sim/voicemail-box.js';
+import { extensionMatches } from '../../helpers/asterisk-pattern.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
 const config = parseConfig({});
 const ROUTE_CONTEXT = 'chut-route';
 
-/** Whether an extension name matches the way Asterisk matches it: `_` patterns (X, Z, N, [..], `.`, `!`) or literally. */
-function matches(name: string, exten: string): boolean {
-  if (!name.startsWith('_')) return name === exten;
-  const source = name.slice(1).replace(/\[[^\]]*\]|./g, (c) => {
-    if (c.startsWith('[')) return c.replace(/[\\^]/g, '\\$&');
-    return { X: '[0-9]', Z: '[1-9]', N: '[2-9]', '.': '.+', '!': '.*' }[c.toUpperCase()] ?? c.replace(/[.*+?^${}()|\\/]/g, '\\$&');
-  });
-  return new RegExp(`^${source}$`, 's').test(exten);
-}
 
 /** context name → its lines (comments stripped), in order. */
 function contexts(): Map<string, string[]> {
@@ -122,9 +114,9 @@ describe('dialplan/asterisk/chut-ari.conf', () => {
     const screen = ctx.get('chut-screen') ?? [];
     const names = screen.map((l) => /^exten => ([^,]+),1,/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
     const screening = names.filter((n) => !['i', 'T'].includes(n));
-    for (const did of ['sales', '5', '']) expect(screening.filter((n) => matches(n, did)), did).toEqual([]);
-    for (const did of ['0100000000', '+33100000000', '201', 's']) expect(screening.some((n) => matches(n, did)), did).toBe(true);
-    for (const special of ['h', 'i', 'T']) expect(names.filter((n) => matches(n, special)), special).toEqual(special === 'h' ? [] : [special]);
+    for (const did of ['sales', '5', '']) expect(screening.filter((n) => extensionMatches(n, did)), did).toEqual([]);
+    for (const did of ['0100000000', '+33100000000', '201', 's']) expect(screening.some((n) => extensionMatches(n, did)), did).toBe(true);
+    for (const special of ['h', 'i', 'T']) expect(names.filter((n) => extensionMatches(n, special)), special).toEqual(special === 'h' ? [] : [special]);
     expect(screen).toContain(`exten => i,1,Goto(${ROUTE_CONTEXT},ring,1)`);
     // as the simulator models it: such a DID never reaches Stasis, and rings
     const sim = new AriSimulator();
