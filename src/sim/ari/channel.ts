@@ -9,7 +9,23 @@ import { VOICEMAIL_BOX } from '../voicemail-box.js';
 
 export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 
-interface QueuedPlayback { data: PlaybackData; media: string[] }
+interface QueuedPlayback {
+  data: PlaybackData;
+  media: string[];
+  /** The timer of the media URI playing now. */
+  timer?: NodeJS.Timeout;
+  /** A `sound:` URI has started (res_stasis_playback.c's `controllable`): only then can the playback be stopped. */
+  controllable?: boolean;
+  /** DELETE /playbacks/{id} before it started (playback_cancel): it reports PlaybackFinished `done` when its turn comes. */
+  canceled?: boolean;
+}
+
+/**
+ * One command on the channel's control queue (res/stasis/control.c): Asterisk's Stasis thread runs them one after
+ * another, and a playback (play_uri) holds the queue until it has finished. `drop`: the command was flushed unrun
+ * (the channel left Stasis, or hung up, first).
+ */
+type Command = { kind: 'play'; pb: QueuedPlayback } | { kind: 'run'; run: () => void; drop?: () => void };
 
 const STEP_PREFIX = { dialplan: '', ari: 'ARI: ', T: 'T: ', before: 'before chut-screen: ' } as const;
 
@@ -47,8 +63,10 @@ export class SimChannel {
   private resolveOutcome!: (o: SimulatedCallOutcome) => void;
   private settled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly queue: QueuedPlayback[] = [];
+  private readonly commands: Command[] = [];
   private current: QueuedPlayback | null = null;
+  /** A `continue` is on the control queue, not yet run. */
+  private continuePending = false;
   private hangupTimer: NodeJS.Timeout | null = null;
   /** Asterisk's `whentohangup`: the absolute timeout's timer and its deadline (epoch ms). */
   private absolute: { timer: NodeJS.Timeout; at: number } | null = null;
@@ -152,6 +170,8 @@ export class SimChannel {
     if (wasInStasis) {
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
+      this.current = null;
+      this.flush();
     }
     if (wasInStasis && this.screening) {
       this.steps.push('T: Set(TIMEOUT(absolute)=0)');
@@ -181,15 +201,93 @@ export class SimChannel {
     if (b.kind === 'blasts-dtmf') this.type(b.digits, 15, 0);
   }
 
-  play(data: PlaybackData, media: string[]): void {
-    this.queue.push({ data, media });
-    if (!this.current) this.nextPlayback();
+  /**
+   * Queues a channel command as control.c does (stasis_app_send_command[_async]): run at once when the queue is idle,
+   * otherwise after everything queued before it, a playback in progress included (a `continue`, a variable set or an
+   * answer sent during a prompt takes effect once the prompt has played, or been stopped).
+   */
+  enqueue(run: () => void, drop?: () => void): void {
+    this.commands.push({ kind: 'run', run, ...(drop ? { drop } : {}) });
+    this.drain();
   }
 
-  private nextPlayback(): void {
-    const pb = this.queue.shift();
-    this.current = pb ?? null;
-    if (pb) this.later(1, () => this.playItem(pb, 0));
+  /** Whether a command would wait (a playback in progress or queued, or other commands before it). */
+  get busy(): boolean {
+    return this.current !== null || this.commands.length > 0;
+  }
+
+  play(data: PlaybackData, media: string[]): void {
+    this.commands.push({ kind: 'play', pb: { data, media } });
+    this.drain();
+  }
+
+  /** `continue`, queued behind the channel's playbacks; a second one while the first waits changes nothing. */
+  requestContinue(context: string | undefined, extension: string | undefined): void {
+    if (this.continuePending) return;
+    this.continuePending = true;
+    this.enqueue(() => this.continueTo(context, extension));
+  }
+
+  /** Runs queued commands until one is a playback (which holds the queue) or the channel has left Stasis. */
+  private drain(): void {
+    while (!this.current && this.commands.length > 0) {
+      if (this.gone || !this.inStasis) return this.flush();
+      const cmd = this.commands.shift() as Command;
+      if (cmd.kind === 'run') {
+        cmd.run();
+        continue;
+      }
+      const pb = cmd.pb;
+      if (pb.canceled) {
+        // playback_first_update on a canceled playback: published as `done` (PlaybackFinished), nothing played
+        pb.data.state = 'done';
+        this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
+        this.host.forgetPlayback(pb.data.id);
+        continue;
+      }
+      this.current = pb;
+      this.later(1, () => this.playItem(pb, 0));
+    }
+    if (this.gone || !this.inStasis) this.flush();
+  }
+
+  /** The Stasis loop ended: commands still queued are completed unrun (control_flush_queue). */
+  private flush(): void {
+    for (const cmd of this.commands.splice(0)) {
+      if (cmd.kind === 'run') cmd.drop?.();
+      else this.host.forgetPlayback(cmd.pb.data.id);
+    }
+  }
+
+  /**
+   * DELETE /playbacks/{id} (resource_playbacks.c, res_stasis_playback.c): a queued playback is canceled, a playing
+   * one stopped (AST_CONTROL_STREAM_STOP; its later media URIs are skipped): either reports PlaybackFinished with state
+   * `done` (state_to_string maps STOPPED and CANCELED to "done"). 'not-stoppable': a playback that has not reached a
+   * `sound:` URI (playback_stop refuses when not `controllable`: 500 "Could not stop playback").
+   */
+  stopPlayback(id: string): 'ok' | 'not-stoppable' | 'not-found' {
+    const queued = this.commands.find((c): c is Extract<Command, { kind: 'play' }> => c.kind === 'play' && c.pb.data.id === id);
+    if (queued) {
+      queued.pb.canceled = true;
+      return 'ok';
+    }
+    const pb = this.current;
+    if (!pb || pb.data.id !== id) return 'not-found';
+    if (!pb.controllable) return 'not-stoppable';
+    if (pb.timer) {
+      clearTimeout(pb.timer);
+      this.timers.delete(pb.timer);
+    }
+    // the stream stops at the next frame: the playback ends, then the control queue goes on
+    pb.timer = this.later(1, () => {
+      if (this.gone || !this.inStasis) return;
+      pb.data.state = 'done';
+      this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
+      this.host.forgetPlayback(pb.data.id);
+      this.current = null;
+      this.drain();
+    });
+    return 'ok';
   }
 
   /**
@@ -205,12 +303,13 @@ export class SimChannel {
     pb.data.mediaUri = uri;
     pb.data.nextMediaUri = next;
     pb.data.state = 'playing';
+    if (uri.startsWith('sound:')) pb.controllable = true;
     this.played.push(uri);
     this.emit(frames.playback(this.app, 'PlaybackStarted', pb.data));
     const digits = this.digitsSaid(uri);
     const failed = uri.startsWith('sound:') && !this.host.soundExists(uri.slice('sound:'.length));
     const ms = failed ? 1 : uri.startsWith('digits:') ? Math.max(1, digits.length * this.host.timing.digitMs) : this.host.timing.soundMs;
-    this.later(ms, () => {
+    pb.timer = this.later(ms, () => {
       if (this.gone || !this.inStasis) return;
       this.heardDigits += digits;
       if (next !== undefined) {
@@ -221,9 +320,10 @@ export class SimChannel {
       }
       pb.data.state = failed ? 'failed' : 'done';
       this.emit(frames.playback(this.app, 'PlaybackFinished', pb.data));
+      this.host.forgetPlayback(pb.data.id);
       this.current = null;
       this.react(said + digits);
-      this.nextPlayback();
+      this.drain();
     });
   }
 
@@ -278,6 +378,7 @@ export class SimChannel {
     if (wasInStasis) {
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
+      this.flush();
     }
     if (dispatched && this.stasisBoundS !== null) {
       this.setAbsoluteTimeout('0', 'dialplan');
@@ -333,6 +434,7 @@ export class SimChannel {
       }
       this.emit(frames.stasisEnd(this.app, this.data));
       this.inStasis = false;
+      this.flush();
       if (this.subscribed) {
         this.emit(frames.varset(this.app, this.data, 'STASISSTATUS', 'SUCCESS'));
         this.emit(frames.hangupRequest(this.app, this.data, true));
@@ -355,6 +457,8 @@ export class SimChannel {
     if (this.subscribed) this.host.send(this.app, frames.destroyed(this.app, this.data));
     this.gone = true;
     this.inStasis = false;
+    this.current = null;
+    this.flush();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.host.forget(this.data.id);

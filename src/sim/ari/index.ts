@@ -135,6 +135,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
         channels.delete(id);
         for (const [pid, pb] of playbacks) if (pb.channelId === id) playbacks.delete(pid);
       },
+      forgetPlayback: (id) => { playbacks.delete(id); },
     };
     this.server = createServer((req, res) => { void this.onRequest(req, res); });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -206,7 +207,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now(), query: url.searchParams } satisfies SimRequest);
     if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
     if (this.takeFailure(`${method} ${path}`)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
-    sendReply(res, route(this.state, method, path, url.searchParams));
+    // a synchronous channel command (answer) is answered once the channel's control queue has run it
+    sendReply(res, await route(this.state, method, path, url.searchParams));
   }
 
   async start(): Promise<void> {

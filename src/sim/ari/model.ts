@@ -44,4 +44,7 @@ export interface ChannelHost {
   timing: SimTiming;
   dialplan: DialplanModel;
   forget(id: string): void;
+  /** A playback has ended (finished, stopped, canceled or flushed): Asterisk forgets it (remove_from_playbacks), so
+   * GET and DELETE /playbacks/{id} answer 404 from then on. */
+  forgetPlayback(id: string): void;
 }

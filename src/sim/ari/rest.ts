@@ -32,7 +32,7 @@ const ABSOLUTE_TIMEOUT = 'TIMEOUT(absolute)';
 const HANGUP_REASONS = new Set(['normal', 'busy', 'congestion', 'no_answer', 'timeout', 'rejected', 'unallocated',
   'normal_unspecified', 'number_incomplete', 'codec_mismatch', 'interworking', 'failure', 'answered_elsewhere']);
 
-type Handler = (s: RestState, q: URLSearchParams, ch: SimChannel) => RestReply;
+type Handler = (s: RestState, q: URLSearchParams, ch: SimChannel) => RestReply | Promise<RestReply>;
 
 /** A function ast_func_read2 cannot read (app_voicemail not loaded, or an attribute the fake does not model). */
 const FUNCTION_ERROR = msg(500, 'Unable to read provided function', 'Error With Function');
@@ -43,10 +43,14 @@ function vmInfoReply(vm: SimVoicemail, box: string, attribute: string): RestRepl
 }
 
 const channelRoutes: Record<string, Handler> = {
+  // res_stasis_answer.c: stasis_app_send_command, synchronous: the reply waits for the control queue (a playback in
+  // progress) to run the answer; flushed unrun (the channel left Stasis first), it fails (ast_ari_channels_answer's 500)
   'POST answer': (_s, _q, ch) => {
     if (!ch.inStasis) return NOT_IN_STASIS;
-    ch.answer();
-    return NO_CONTENT;
+    return new Promise<RestReply>((resolve) => ch.enqueue(
+      () => { ch.answer(); resolve(NO_CONTENT); },
+      () => resolve(msg(500, 'Failed to answer channel')),
+    ));
   },
   'POST play': (s, q, ch) => {
     if (!ch.inStasis) return NOT_IN_STASIS;
@@ -59,9 +63,11 @@ const channelRoutes: Record<string, Handler> = {
     ch.play(data, media);
     return { status: 201, body: playbackJson(data), headers: { Location: `/ari/playbacks/${id}` } };
   },
+  // control.c: stasis_app_send_command_async: 204 at once, the channel leaves Stasis when the queue gets to it
+  // (after the playback in progress: PlaybackFinished, then StasisEnd)
   'POST continue': (_s, q, ch) => {
     if (!ch.inStasis) return NOT_IN_STASIS;
-    ch.continueTo(q.get('context') ?? undefined, q.get('extension') ?? undefined);
+    ch.requestContinue(q.get('context') ?? undefined, q.get('extension') ?? undefined);
     return NO_CONTENT;
   },
   'GET variable': (s, q, ch) => {
@@ -80,9 +86,13 @@ const channelRoutes: Record<string, Handler> = {
     if (!name) return msg(400, 'Variable name is required');
     // ast_ari_channels_set_channel_var goes through find_control: a channel that left Stasis is not ours to change
     if (!ch.inStasis) return NOT_IN_STASIS;
-    // a dialplan function, not a variable: it arms (or, with 0, cancels) the channel's absolute timeout
-    if (name === ABSOLUTE_TIMEOUT) ch.setAbsoluteTimeout(q.get('value') ?? '', 'ari');
-    else ch.vars.set(name, q.get('value') ?? '');
+    // control.c's stasis_app_control_set_channel_var is queued (async): 204 now, set once a playback in progress ends.
+    // A dialplan function, not a variable: it arms (or, with 0, cancels) the channel's absolute timeout
+    const value = q.get('value') ?? '';
+    ch.enqueue(() => {
+      if (name === ABSOLUTE_TIMEOUT) ch.setAbsoluteTimeout(value, 'ari');
+      else ch.vars.set(name, value);
+    });
     return NO_CONTENT;
   },
   'POST dtmf': (_s, q) => (q.get('dtmf') ? NO_CONTENT : msg(400, 'DTMF is required')),
@@ -118,7 +128,7 @@ function applications(s: RestState, method: string, parts: string[], q: URLSearc
 }
 
 /** Routes one authenticated request (path relative to `/ari`). */
-export function route(s: RestState, method: string, path: string, q: URLSearchParams): RestReply {
+export function route(s: RestState, method: string, path: string, q: URLSearchParams): RestReply | Promise<RestReply> {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [resource, id, action] = parts;
   if (resource === 'asterisk' && id === 'info' && method === 'GET') return { status: 200, body: asteriskInfoJson(s.startedAt) };
@@ -128,10 +138,17 @@ export function route(s: RestState, method: string, path: string, q: URLSearchPa
   if (resource === 'sounds' && id && parts.length === 2 && method === 'GET') {
     return s.soundExists(id) ? { status: 200, body: { id, formats: [{ language: 'en', format: 'gsm' }] } } : msg(404, 'Sound not found', 'Not Found');
   }
-  if (resource === 'playbacks' && id) {
+  // res/ari/resource_playbacks.c: a playback Asterisk no longer holds (ended) is 404; DELETE stops it: 204, or 500
+  // when playback_stop refuses (nothing controllable has started yet)
+  if (resource === 'playbacks' && id && parts.length === 2) {
     const pb = s.playbacks.get(id);
-    if (!pb || !s.channels.get(pb.channelId)?.inStasis) return msg(404, 'Playback not found');
-    return method === 'GET' ? { status: 200, body: playbackJson(pb) } : NO_CONTENT;
+    const ch = pb && s.channels.get(pb.channelId);
+    if (!pb || !ch?.inStasis) return msg(404, 'Playback not found', 'Not Found');
+    if (method === 'GET') return { status: 200, body: playbackJson(pb) };
+    if (method !== 'DELETE') return msg(405, 'Method not allowed');
+    const stopped = ch.stopPlayback(id);
+    if (stopped === 'not-found') return msg(404, 'Playback not found', 'Not Found');
+    return stopped === 'ok' ? NO_CONTENT : msg(500, 'Could not stop playback', 'Internal Server Error');
   }
   if (resource !== 'channels') return msg(404, 'Resource not found');
   if (!id) return method === 'GET' ? { status: 200, body: [...s.channels.values()].map((c) => channelJson(c.data)) } : msg(404, 'Resource not found');

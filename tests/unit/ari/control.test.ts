@@ -241,6 +241,55 @@ describe('captcha media over ARI', () => {
   });
 });
 
+describe('a prompt still playing when chut fails open (Asterisk queues the continue behind it)', () => {
+  const calls = (sent: Sent[]) => sent.map((s) => `${s.method} ${s.path}`);
+  const stop = (id: string) => `DELETE /playbacks/${id}`;
+
+  it('a playback past playbackTimeoutMs is stopped before the leave; a 404 on the stop (already ended) changes nothing', async () => {
+    const session = new CallSession(CH);
+    const { rest, sent } = fakeRest((s) => (s.method === 'DELETE' ? 404 : null));
+    const control = createAriControl({
+      rest, session, logger: silentLogger(), rejectStyle: 'sit', language: 'fr',
+      labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' }, playbackTimeoutMs: 20,
+    });
+    await expect(control.play([{ sound: 'goodbye' }])).rejects.toThrow(/playback timeout/);
+    const id = String(sent[0]?.query?.playbackId);
+    await control.ring();
+    expect(calls(sent)).toEqual([`POST /channels/${CH}/play`, stop(id), `POST /channels/${CH}/continue`]);
+    expect(control.routed).toBe(true);
+  });
+
+  it('the event stream lost during a prompt stops it at once, and only once', async () => {
+    const t = setup();
+    t.session.transition('interacting');
+    const asked = t.control.askDigits(ask);
+    await tick();
+    const id = String(t.sent[0]?.query?.playbackId);
+    t.session.streamLost();
+    await expect(asked).rejects.toThrow(/event stream lost/);
+    expect(calls(t.sent)).toEqual([`POST /channels/${CH}/play`, stop(id)]);
+    await t.control.ring();
+    expect(calls(t.sent)).toEqual([`POST /channels/${CH}/play`, stop(id), `POST /channels/${CH}/continue`]);
+  });
+
+  it('a prompt that played to its end is not stopped: the leave is the continue alone', async () => {
+    const t = setup();
+    const played = t.control.play([{ sound: 'goodbye' }]);
+    await tick();
+    t.session.handle(playback('PlaybackFinished', String(t.sent[0]?.query?.playbackId), 'done'));
+    await played;
+    await t.control.ring();
+    expect(calls(t.sent)).toEqual([`POST /channels/${CH}/play`, `POST /channels/${CH}/continue`]);
+  });
+
+  it('a play refused by Asterisk (an HTTP error) queued nothing: nothing to stop', async () => {
+    const t = setup((s) => (s.path.endsWith('/play') ? 500 : null));
+    await expect(t.control.play([{ sound: 'goodbye' }])).rejects.toBeInstanceOf(AriHttpError);
+    await t.control.ring();
+    expect(calls(t.sent)).toEqual([`POST /channels/${CH}/play`, `POST /channels/${CH}/continue`]);
+  });
+});
+
 describe('the per-call state machine', () => {
   it('StasisEnd after our continue is a normal end; before it, it aborts the call', () => {
     const a = new CallSession(CH);
