@@ -18,7 +18,7 @@ beforeAll(async () => { h = await startAriHarness({ label: 'ari-faults' }); });
 afterAll(async () => { await h.stop(); });
 afterEach(async () => {
   h.sim.faults.delayMs = 0;
-  await h.sim.waitForChut(10_000);
+  await h.sim.waitForChut(25_000);
   await eventually(() => h.adapter.liveCalls() === 0, 5000, 'no live calls left');
 });
 
@@ -144,12 +144,12 @@ describe('fail-open on REST and frame faults', () => {
     }
   });
 
-  it('one digit sound missing: chut learns it from GET /sounds at connection, and only a challenge holding that digit rings', async () => {
+  it('one digit sound missing: chut learns it from GET /sounds at connection, and only a challenge holding that digit rings', { timeout: 90_000 }, async () => {
     h.sim.faults.missingSounds.add('digits/7');
     try {
       h.sim.faults.dropWebSockets(); // the check runs once per connection
       await eventually(() => !h.sim.registered(), 2000, 'the app to be unregistered');
-      await h.sim.waitForChut(10_000);
+      await h.sim.waitForChut(30_000); // the reconnect backoff, raised by the earlier tests' drops
       await eventually(() => h.logs.some((l) => l.includes('Asterisk lacks digit sounds') && l.includes('digits/7')), 5000, 'the error line');
       const seen = { rang: 0, passed: 0 };
       for (let i = 0; i < 40 && (seen.rang === 0 || seen.passed === 0); i++) {
