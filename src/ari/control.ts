@@ -100,31 +100,35 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   /** The variables the current (in flight or done) leave set: its route. */
   let leavingWith: Record<string, string> = {};
   const answering = new OneShot();
-  /** Playbacks of ours that may still be playing (or queued): each added before its `play` is sent (the request can
-   * reach Asterisk although its reply is lost), removed once a PlaybackFinished said it ended. */
-  const playing = new Set<string>();
+  /** The captcha's question playbacks (digits armed) that may still be playing or queued: each added before its `play`
+   * is sent (the request can reach Asterisk although its reply is lost), `answered` once Asterisk replied to it, removed
+   * once a PlaybackFinished said it ended or a stop worked. The closing words (thanks, goodbye) are never here: they
+   * play to their end whatever the route. */
+  const question = new Map<string, { answered: boolean }>();
 
   /**
    * Asterisk runs a channel's commands one after the other (res/stasis/control.c), a playback holding the queue until
    * it ends: a `continue` (or a variable set) sent in the middle of a prompt takes effect only once the caller has
-   * heard the whole prompt. So before a fail-open leave while a playback of ours may still be playing (event stream
-   * lost, playback timeout, chut stopping), the playback is stopped (res_stasis_playback.c: PlaybackFinished `done`,
-   * then the queue goes on). Best effort: a 404 means it had already ended; any other error only costs the caller the
-   * end of the prompt.
+   * heard the whole prompt. A captcha question cut short by a failure (event stream lost, playback timeout, chut
+   * stopping) is therefore stopped (res_stasis_playback.c: PlaybackFinished `done`, then the queue goes on), so the
+   * call rings at once. Not awaited: the stop acts outside that queue, so nothing waits on it. A playback is forgotten
+   * only once the stop worked, or was answered 404 after Asterisk had taken its `play` (a 404 before that, on another
+   * pooled connection, may precede the play itself: the next leave stops it again).
    */
-  async function stopPlayback(): Promise<void> {
-    const ids = [...playing];
-    playing.clear();
-    await Promise.all(ids.map((id) => rest.request('DELETE', `/playbacks/${encodeURIComponent(id)}`, undefined, STOP_PLAYBACK_TIMEOUT_MS).then(
-      () => undefined,
-      (err: unknown) => {
-        if (!gone(err)) logger.debug({ err: String(err), playbackId: id }, 'ARI: could not stop a playback before leaving');
-      },
-    )));
+  function stopQuestion(): void {
+    for (const [id, p] of question) {
+      void rest.request('DELETE', `/playbacks/${encodeURIComponent(id)}`, undefined, STOP_PLAYBACK_TIMEOUT_MS).then(
+        () => { question.delete(id); },
+        (err: unknown) => {
+          if (gone(err) && p.answered) question.delete(id);
+          else if (!gone(err)) logger.debug({ err: String(err), playbackId: id }, 'ARI: could not stop a playback before leaving');
+        },
+      );
+    }
   }
-  // Lost events during the captcha always end in a fail-open ring: stop the prompt now (also when chut is stopping,
-  // whose release may send the `continue` itself).
-  session.eventsLost.addEventListener('abort', () => { void stopPlayback(); }, { once: true });
+  // Lost events during the question end in a fail-open ring (its answer can no longer be read): stop it now (also when
+  // chut is stopping, whose release may send the `continue` itself).
+  session.eventsLost.addEventListener('abort', stopQuestion, { once: true });
 
   function gone(err: unknown): boolean {
     return err instanceof AriHttpError && err.status === 404;
@@ -212,8 +216,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     // overwrite it, or the dialplan would still dispatch the call there instead of ringing it.
     const toSet = session.routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
     if (toSet.CHUT_ROUTE !== undefined) session.routeVariableSet = true;
-    // the variables and the continue would otherwise wait for the end of a prompt still playing
-    await Promise.all([stopPlayback(), ...Object.entries(toSet).map(([k, v]) => setVar(k, v))]);
+    stopQuestion(); // the variables and the continue would otherwise wait for the end of a question still playing
+    await Promise.all(Object.entries(toSet).map(([k, v]) => setVar(k, v)));
     try {
       await sendContinue();
       routed = true;
@@ -243,13 +247,15 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     const playbackId = `chut-${session.channelId}-${playbackSeq}`;
     const finished = session.expectPlayback(playbackId);
     if (armDigits) session.armDigits(playbackId);
-    playing.add(playbackId);
+    const tracked = armDigits ? { answered: false } : null;
+    if (tracked) question.set(playbackId, tracked);
     try {
       await rest.request('POST', `${path}/play`, { media, lang: o.language, playbackId });
+      if (tracked) tracked.answered = true;
     } catch (err) {
       session.forgetPlayback(playbackId);
       // an answer from Asterisk means nothing was queued; a transport error may hide a playback that is playing
-      if (err instanceof AriHttpError) playing.delete(playbackId);
+      if (err instanceof AriHttpError) question.delete(playbackId);
       rethrow(err);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -260,7 +266,7 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     clearTimeout(timer);
     session.forgetPlayback(playbackId);
     // 'timeout' (no PlaybackFinished in time) and 'lost' (event stream gone) say nothing of the playback's end
-    if (state !== 'timeout' && state !== 'lost') playing.delete(playbackId);
+    if (state !== 'timeout' && state !== 'lost') question.delete(playbackId);
     checkAlive();
     if (armDigits) session.keepDigits(); // no-op when the PlaybackFinished already switched it on
     // A prompt nobody heard (missing sound file, timeout) must not turn into a failed captcha: throwing makes

@@ -245,18 +245,34 @@ describe('a prompt still playing when chut fails open (Asterisk queues the conti
   const calls = (sent: Sent[]) => sent.map((s) => `${s.method} ${s.path}`);
   const stop = (id: string) => `DELETE /playbacks/${id}`;
 
-  it('a playback past playbackTimeoutMs is stopped before the leave; a 404 on the stop (already ended) changes nothing', async () => {
+  it('a question past playbackTimeoutMs is stopped as the leave starts; a 404 on the stop (already ended) changes nothing', async () => {
     const session = new CallSession(CH);
     const { rest, sent } = fakeRest((s) => (s.method === 'DELETE' ? 404 : null));
     const control = createAriControl({
       rest, session, logger: silentLogger(), rejectStyle: 'sit', language: 'fr',
       labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' }, playbackTimeoutMs: 20,
     });
-    await expect(control.play([{ sound: 'goodbye' }])).rejects.toThrow(/playback timeout/);
+    session.transition('interacting');
+    await expect(control.askDigits({ ...ask, prompt: [{ sound: 'please-enter-the' }] })).rejects.toThrow(/playback timeout/);
     const id = String(sent[0]?.query?.playbackId);
     await control.ring();
-    expect(calls(sent)).toEqual([`POST /channels/${CH}/play`, stop(id), `POST /channels/${CH}/continue`]);
+    expect(calls(sent).sort()).toEqual([`POST /channels/${CH}/play`, stop(id), `POST /channels/${CH}/continue`].sort());
     expect(control.routed).toBe(true);
+  });
+
+  it('the closing words (thanks, goodbye) are never stopped, even when the event stream is lost while they play', async () => {
+    const session = new CallSession(CH);
+    const { rest, sent } = fakeRest();
+    const control = createAriControl({
+      rest, session, logger: silentLogger(), rejectStyle: 'sit', language: 'fr',
+      labels: { ring: 'ring', voicemail: 'voicemail', reject: 'reject' }, playbackTimeoutMs: 50,
+    });
+    const played = control.play([{ sound: 'goodbye' }]);
+    await tick();
+    session.streamLost();
+    await expect(played).rejects.toThrow();
+    await control.ring();
+    expect(calls(sent)).toEqual([`POST /channels/${CH}/play`, `POST /channels/${CH}/continue`]);
   });
 
   it('the event stream lost during a prompt stops it at once, and only once', async () => {
