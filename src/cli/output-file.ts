@@ -64,7 +64,9 @@ export async function openOutputFile(path: string): Promise<OutputFile> {
           // a string is one chunk (Readable.from does not iterate its characters)
           await pipeline(Readable.from(content), stream);
         } catch (err) {
-          if (stream.errored) throw cannotWrite(path, stream.errored);
+          // the file's own failure only: pipeline also marks the file stream with an error of the content's source
+          // (Redis gone in the middle of an export), which is no write failure
+          if (stream.errored && 'syscall' in stream.errored) throw cannotWrite(path, stream.errored);
           throw err;
         }
         if (tmp) await rename(tmp, real).catch((err: unknown) => { throw cannotWrite(path, err); });

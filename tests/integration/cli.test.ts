@@ -261,6 +261,9 @@ describe('chut CLI against the real Redis', () => {
     expect([iso.code, iso.stdout], isoShort).toEqual([2, '']);
     expect(iso.stderr).toMatch(/calls are counted per hour, so the shortest window is 1h/);
     expect((await runChut(['report', '--since', new Date(Date.now() - 2 * 3_600_000).toISOString()], env)).code).toBe(0);
+    // the top of this hour is counted exactly: not refused, however recent
+    const thisHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    expect((await runChut(['report', '--since', thisHour], env)).code, thisHour).toBe(0);
     expect((await runChut(['report', '--since', '60m'], env)).code).toBe(0);
     expect((await runChut(['report', '--help'], env)).stdout).toMatch(/counted per UTC hour, so a report starts at the top of the hour/);
   });

@@ -42,8 +42,8 @@ ${GLOBAL_HELP}`,
     const since = parseSince(values.since as string, now);
     if (since === null || since > now) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
     // a 30m report (or an ISO time 30 minutes ago) would silently count from the top of the hour (up to 89
-    // minutes): refused, rather than mislabelled
-    if (now - since < HOUR_MS) {
+    // minutes): refused, rather than mislabelled; a time on the hour is counted exactly
+    if (now - since < HOUR_MS && since % HOUR_MS !== 0) {
       throw usageError(`--since ${JSON.stringify(values.since)}: calls are counted per hour, so the shortest window is 1h (which counts from the top of the previous hour)`);
     }
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
