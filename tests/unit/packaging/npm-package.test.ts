@@ -22,4 +22,14 @@ describe('the npm package', () => {
     }
     expect([...files].filter((f) => /^(tests|bench|\.ci)\//.test(f))).toEqual([]);
   });
+
+  it('ships source maps that carry their TypeScript, since the package holds no src/*.ts for them to point at', () => {
+    const maps = packedFiles().filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(20);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+      expect(sourcesContent?.length, map).toBe(sources.length);
+      expect(sourcesContent!.every((text) => typeof text === 'string' && text.length > 0), map).toBe(true);
+    }
+  });
 });
