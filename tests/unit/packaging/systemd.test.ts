@@ -44,7 +44,8 @@ describe('contrib/chut.service', () => {
       'RestrictRealtime', 'RestrictSUIDSGID', 'ProtectClock', 'ProtectHostname'];
     for (const key of yes) expect(one(key), key).toBe('yes');
     expect(one('ProtectSystem')).toBe('strict');
-    expect(one('RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX');
+    // AF_NETLINK: on 0.0.0.0 fastify reads the interfaces' addresses (os.networkInterfaces) after listen()
+    expect(one('RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
     expect(one('CapabilityBoundingSet')).toBe('');
     expect(svc.SystemCallFilter).toContain('@system-service');
     expect(one('SystemCallArchitectures')).toBe('native');
