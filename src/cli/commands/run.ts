@@ -51,6 +51,12 @@ ${GLOBAL_HELP}`,
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        // Node's default for SIGHUP ends the process at once, and systemd counts that a clean exit it does not
+        // restart: a `kill -HUP` out of reload habit would leave every call ringing unscreened. chut reloads
+        // nothing, so it says so and goes on.
+        process.on('SIGHUP', () => {
+          logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: chut does not reload its configuration or policy; restart it to apply changes (systemctl restart chut)');
+        });
       });
       return 0;
     },

@@ -1,0 +1,51 @@
+/** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHUT_BIN } from '../helpers/cli.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Serving { child: ChildProcess; log: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; port: number }
+
+let serving: Serving | undefined;
+afterEach(() => { serving?.child.kill('SIGKILL'); serving = undefined; });
+
+async function serve(): Promise<Serving> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CHUT_BIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_STORE: 'memory', CHUT_HTTP_HOST: '127.0.0.1', CHUT_HTTP_PORT: String(port), CHUT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await expect.poll(() => log, { timeout: 20_000 }).toContain('chut started');
+  return { child, log: () => log, exited, port };
+}
+
+const healthy = async (port: number): Promise<number> => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+
+describe('signals', () => {
+  it('SIGHUP leaves chut running and says that nothing was reloaded (Node would exit, and systemd not restart it)', async () => {
+    serving = await serve();
+    serving.child.kill('SIGHUP');
+    await expect.poll(() => serving!.log(), { timeout: 10_000 }).toContain('SIGHUP ignored');
+    expect(await healthy(serving.port)).toBe(200);
+    expect(serving.child.exitCode).toBeNull();
+  }, 40_000);
+
+  it('SIGTERM stops chut cleanly: "stopping" logged, exit 0', async () => {
+    serving = await serve();
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toEqual({ code: 0, signal: null });
+    expect(serving.log()).toMatch(/"signal":"SIGTERM".*"msg":"stopping"/);
+  }, 40_000);
+});
