@@ -391,11 +391,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   // a value an override (a command-line flag) replaced did not come from the environment
   const overridden = new Set(leafPaths(opts.overrides ?? {}));
   const config = withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
-  return { config, policyPath: resolve(file ? dirname(file) : defaultConfigDir(cwd, config.policy), config.policy), file };
+  const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');
+  const policyDir = file ? dirname(file) : policyFromEnv ? cwd : defaultConfigDir(cwd, config.policy);
+  return { config, policyPath: resolve(policyDir, config.policy), file };
 }
 
-/** With no config file, the policy comes from ./config when it is there (a clone), else from the installed package:
- * a `chut` on the PATH works from any directory. */
+/** With no config file, the default policy comes from ./config when it is there (a clone), else from the installed
+ * package: a `chut` on the PATH works from any directory. A CHUT_POLICY of the user's own is relative to the working
+ * directory instead, like any path typed in a shell: falling back to the shipped file would enforce a policy they
+ * never chose. */
 function defaultConfigDir(cwd: string, policy: string): string {
   const local = resolve(cwd, 'config');
   return existsSync(resolve(local, policy)) ? local : join(packageRoot(), 'config');

@@ -132,6 +132,23 @@ describe('loadConfig without a config file', () => {
       rmSync(elsewhere, { recursive: true, force: true });
     }
   });
+
+  it('reads a CHUT_POLICY of the user\'s own from the working directory, never the shipped file of the same name', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'chut-cwd-'));
+    try {
+      writeFileSync(join(elsewhere, 'policy.yaml'), 'version: 1\nmode: shadow\ndefault: ring\nrules: []\n');
+      expect(loadConfig({ env: { CHUT_POLICY: './policy.yaml' }, cwd: elsewhere }).policyPath).toBe(join(elsewhere, 'policy.yaml'));
+      expect(loadConfig({ env: { CHUT_POLICY: 'mine.yaml' }, cwd: elsewhere }).policyPath).toBe(join(elsewhere, 'mine.yaml'));
+      // with a config file, relative to the file, as documented
+      writeFileSync(join(elsewhere, 'chut.yaml'), 'store: memory\n');
+      expect(loadConfig({ env: { CHUT_POLICY: 'p.yaml', CHUT_CONFIG: join(elsewhere, 'chut.yaml') }, cwd: '/' }).policyPath).toBe(join(elsewhere, 'p.yaml'));
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
 });
 
 it('caps reputation.trustDays at 365: the Redis key that holds the trust lives 400 days after the latest call', () => {
