@@ -412,6 +412,26 @@ describe('import and export', () => {
     expect(back.body.imported).toBe(out.text.trim().split('\n').length - 1);
   });
 
+  it('restores an export holding an entry whose expiry has passed: that line is counted as skipped, the rest imported, as chut import does', async () => {
+    const expired = { kind: 'number' as const, e164: '+33170000071' };
+    const day = 86_400_000;
+    // an entry put on the list for a day, two days ago: an export still lists it until it is removed
+    await chut.store.importList([{ list: 'block', entry: expired, reason: 'short', source: 'api', addedAt: Date.now() - 2 * day, expiresAt: Date.now() - day }]);
+    try {
+      const out = await api('/api/export');
+      expect(out.text).toContain(expired.e164);
+      const lines = out.text.trim().split('\n').length - 1;
+      const back = await api('/api/import?format=chut', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: out.text });
+      expect(back.status).toBe(200);
+      expect(back.body).toMatchObject({ imported: lines - 1, stats: { taken: lines - 1, skipped: 1, skippedWhy: { 'already expired': 1 } } });
+      // a real error still refuses the whole file, the expired line aside
+      const bad = await api('/api/import?format=chut', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `${out.text}allow,number,not-a-number,,api,2026-01-01T00:00:00.000Z,\n` });
+      expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^1 line\(s\) cannot be imported \(1 × invalid number\)/)]);
+    } finally {
+      await chut.store.removeListEntry(expired);
+    }
+  });
+
   it('keeps an allowlisted number on the allowlist (allow wins) and reports it, as chut import does', async () => {
     expect((await api(`/api/lists/allow/${encodeURIComponent('+33170000061')}`, { method: 'PUT', ...json({ reason: 'friend' }) })).status).toBe(200);
     const res = await api('/api/import?format=csv&list=block', csv(['+33170000061,spoofed', '+33170000062,robot']));
