@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHUT_BIN } from '../helpers/cli.js';
+import { CHUT_BIN, runChut } from '../helpers/cli.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -17,10 +18,10 @@ interface Serving { child: ChildProcess; log: () => string; exited: Promise<{ co
 let serving: Serving | undefined;
 afterEach(() => { serving?.child.kill('SIGKILL'); serving = undefined; });
 
-async function serve(): Promise<Serving> {
+async function serve(args: string[] = [], env: Record<string, string> = { CHUT_STORE: 'memory' }): Promise<Serving> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CHUT_BIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_STORE: 'memory', CHUT_HTTP_HOST: '127.0.0.1', CHUT_HTTP_PORT: String(port), CHUT_LOG_LEVEL: 'info' },
+  const child = spawn(process.execPath, [CHUT_BIN, ...args, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_HTTP_HOST: '127.0.0.1', CHUT_HTTP_PORT: String(port), CHUT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -48,4 +49,23 @@ describe('signals', () => {
     expect(await serving.exited).toEqual({ code: 0, signal: null });
     expect(serving.log()).toMatch(/"signal":"SIGTERM".*"msg":"stopping"/);
   }, 40_000);
+});
+
+describe('--redis before the service commands, as chut --help says', () => {
+  it('serve and check-config take it (they answered "Unknown option")', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('cli-redis');
+    try {
+      serving = await serve(['--redis', url], { CHUT_REDIS_PREFIX: prefix });
+      const health = await (await fetch(`http://127.0.0.1:${serving.port}/healthz`)).json() as { store: { ready: boolean } };
+      expect(health.store.ready).toBe(true);
+      const ok = await runChut(['--redis', url, 'check-config'], { CHUT_REDIS_PREFIX: prefix });
+      expect([ok.code, ok.stderr]).toEqual([0, '']);
+      const bad = await runChut(['check-config', '--redis', 'http://example.org'], {});
+      expect(bad.code).toBe(78);
+      expect(bad.stderr).toMatch(/redis\.url/);
+    } finally {
+      await removeKeys(url, prefix);
+    }
+  }, 60_000);
 });

@@ -16,17 +16,18 @@ function canRouteToVoicemail(policy: Policy, captcha: Config['captcha']): boolea
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate the configuration and the policy file',
-  help: `usage: chut check-config [--config FILE] [--policy FILE]
+  help: `usage: chut check-config [--config FILE] [--policy FILE] [--redis URL]
 
 Validates the configuration (defaults < file < environment) and the policy it points to. Every problem is
 reported with its path. Exit code 0 when both are valid, 78 otherwise.
 
   --policy FILE       check this policy file instead of the configured one
+  --redis URL         check with this Redis URL in place of the configured one
 ${GLOBAL_HELP}`,
   async run(argv) {
-    const { values } = parse(argv, { policy: { type: 'string' } }, false);
+    const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-    const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
+    const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     const notes: string[] = policyWarnings(policy).map((w) => `warning: ${w}\n`);

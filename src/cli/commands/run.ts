@@ -21,7 +21,7 @@ function runCommand(name: 'run' | 'serve'): Command {
     name,
     longRunning: true,
     summary: pbx ? 'screen calls: connect to the PBX(s) and serve the HTTP API' : 'serve the HTTP API, dashboard and metrics alone',
-    help: `usage: chut ${name} [--config FILE] [--policy FILE]
+    help: `usage: chut ${name} [--config FILE] [--policy FILE] [--redis URL]
 
 ${pbx
     ? `Connects to every PBX enabled in the configuration (ari, ami, esl), screens each inbound call, and serves the
@@ -33,11 +33,12 @@ config/chut.example.yaml).`
     : 'Serves the HTTP API, Prometheus metrics and the dashboard without connecting to any PBX.'}
 
   --policy FILE       policy file (default: the configured one)
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,
     async run(argv) {
-      const { values } = parse(argv, { policy: { type: 'string' } }, false);
+      const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-      const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy });
+      const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
