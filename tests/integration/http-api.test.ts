@@ -482,6 +482,51 @@ describe('import and export', () => {
     expect([odd.status, odd.body.error]).toEqual([415, 'unsupported-media-type']);
   });
 
+  it('reads only text/csv, strictly decoded: any other type is a 415 and imports nothing, whatever its charset', async () => {
+    const latin1 = Buffer.from('+33170000081,D\xe9marchage\n', 'latin1');
+    const bodies: Array<[string, string | Buffer]> = [
+      ['text/plain; charset=iso-8859-1', latin1], // was read leniently: "D\ufffdmarchage"
+      ['text/plain', '+33170000081,robot\n'],
+      ['text/tab-separated-values', '+33170000081\trobot\n'], // was taken, then every line refused as an invalid number
+      ['application/json', JSON.stringify('+33170000081,robot\n')],
+      ['application/octet-stream', '+33170000081,robot\n'],
+    ];
+    for (const [type, body] of bodies) {
+      const res = await api('/api/import?format=csv', { method: 'POST', headers: { 'content-type': type }, body });
+      expect([res.status, res.body?.error], type).toEqual([415, 'unsupported-media-type']);
+      expect(res.body.message, type).toMatch(/text\/csv/);
+    }
+    expect((await api('/api/numbers/+33170000081')).body.listEntries).toEqual([]);
+    // the same bytes as text/csv: refused as not UTF-8, or read in the charset they declare
+    const strict = await api('/api/import?format=csv', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: latin1 });
+    expect([strict.status, strict.body.message]).toEqual([400, expect.stringMatching(/not UTF-8/)]);
+    const declared = await api('/api/import?format=csv', { method: 'POST', headers: { 'content-type': 'Text/CSV; Charset=ISO-8859-1' }, body: latin1 });
+    expect(declared.status).toBe(200);
+    expect((await api('/api/numbers/+33170000081')).body.listEntries[0].reason).toBe('Démarchage');
+    await api(`/api/lists/block/${encodeURIComponent('+33170000081')}`, { method: 'DELETE' });
+  });
+
+  it('reads up to 20 MiB on the import route only: every other route refuses a body past 64 KiB, CSV or not', async () => {
+    // 100 KiB: the same line 500 times (the import takes it once, the rest are harmless duplicates)
+    const big = `+33170000091,${'x'.repeat(190)}\n`.repeat(500);
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const path = `/api/lists/block/${encodeURIComponent('+33170000091')}`;
+    // a CSV body is no type this route reads: refused without being read (was read whole, decoded, then a 400)
+    const asCsv = await api(path, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: big });
+    expect([asCsv.status, asCsv.body.error]).toEqual([415, 'unsupported-media-type']);
+    for (const type of ['application/json', 'text/plain']) {
+      const res = await api(path, { method: 'PUT', headers: { 'content-type': type }, body: JSON.stringify({ reason: big }) });
+      expect([res.status, res.body.error], type).toEqual([413, 'too-large']);
+    }
+    const report = await api(`/api/reports/${encodeURIComponent('+33170000091')}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: big });
+    expect(report.status).toBe(415);
+    expect((await api('/api/numbers/+33170000091')).body.listEntries).toEqual([]);
+    // the import itself still takes a file that large
+    const imported = await api('/api/import?format=csv&list=block', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: big });
+    expect([imported.status, imported.body.imported, imported.body.stats?.skippedWhy]).toEqual([200, 1, { duplicate: 499 }]);
+    expect((await api(path, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('refuses unknown formats and empty files', async () => {
     expect((await api('/api/import?format=xls', csv(['+33170000031']))).status).toBe(400);
     const empty = await api('/api/import?format=csv', csv([]));

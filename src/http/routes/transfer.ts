@@ -1,5 +1,5 @@
 /**
- * GET /api/export (CSV stream, re-importable with format `chut`) and POST /api/import (text/csv body).
+ * GET /api/export (CSV stream, re-importable with format `chut`) and POST /api/import (text/csv body, and no other type).
  * An import is all-or-nothing: by default one unreadable line rejects the whole file (400, with the count and
  * reasons) and nothing is written; `onInvalid=skip` imports the readable lines and reports the rest.
  */
@@ -11,7 +11,7 @@ import { EXPIRED_SKIP } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
-import { badRequest, HttpError } from '../errors.js';
+import { badRequest, HttpError, quoteInput } from '../errors.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
@@ -76,15 +76,6 @@ export function decodeCsvBody(contentType: string | undefined, body: Buffer): st
 }
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.addContentTypeParser(['text/csv', 'text/tab-separated-values'], { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
-    (req, body, done) => {
-      try {
-        done(null, decodeCsvBody(req.headers['content-type'], body as Buffer));
-      } catch (err) {
-        done(err as Error, undefined);
-      }
-    });
-
   app.get('/api/export', async (_req, reply) => {
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream.
     await ctx.storeCall('ping', () => ctx.store.ping());
@@ -96,17 +87,35 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       .send(lines);
   });
 
-  app.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
-    const { records, stats } = await parse(ctx, req.body, req.query);
-    const bad = badLines(stats);
-    if (bad.count > 0 && req.query.onInvalid === 'reject') {
-      throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
-    }
-    if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
-    // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
-    const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
-    await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);
-    req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap }, 'list imported (API)');
-    return { imported: records.length, stats, overlap };
+  // The import route in a scope of its own: its parser (20 MiB, strict charset decoding) is its alone, so no other
+  // route reads a CSV body past its own 64 KiB limit, and it reads nothing but text/csv (Fastify's lenient
+  // text/plain and JSON parsers would store U+FFFD for every accent, or ignore a declared charset).
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (req, body, done) => {
+      try {
+        done(null, decodeCsvBody(req.headers['content-type'], body as Buffer));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+    scope.addContentTypeParser('*', (req, _payload, done) => {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+      const sent = type === '' ? 'a body without a content type' : `content type ${quoteInput(type, 60)}`;
+      done(new HttpError(415, 'unsupported-media-type', `the import reads text/csv only (UTF-8, or declare charset=iso-8859-1), not ${sent}; nothing was imported`), undefined);
+    });
+    scope.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
+      const { records, stats } = await parse(ctx, req.body, req.query);
+      const bad = badLines(stats);
+      if (bad.count > 0 && req.query.onInvalid === 'reject') {
+        throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+      }
+      if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
+      // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
+      const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
+      await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);
+      req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap }, 'list imported (API)');
+      return { imported: records.length, stats, overlap };
+    });
   });
 }
