@@ -75,9 +75,11 @@ function buildApp(deps: HttpDeps) {
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
   app.addHook('onRequest', createAuthHook(deps.config.http.token));
-  app.addHook('onSend', async (req, reply, payload) => {
-    // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy
-    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy. Decided on the
+    // answer, not on the URL as spelt (`/%61pi/export` is routed to /api/export): every answer that sets no caching of
+    // its own gets no-store; only the dashboard's files, which hold no data, set theirs.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     securityHeaders(reply);
     return payload;
   });

@@ -363,6 +363,21 @@ describe('spam reports', () => {
   });
 });
 
+describe('caching', () => {
+  it('keeps every answer of an API route out of caches, however its URL is spelt', async () => {
+    // the router decodes %61 to a: these reach /api/export and /api/calls, and must not be cached either
+    for (const path of ['/api/export', '/%61pi/export', '/%61pi/calls', '/api/%63alls?limit=1', '/%61pi/stats?since=1h']) {
+      const res = await api(path);
+      expect([res.status, res.headers.get('cache-control')], path).toEqual([200, 'no-store']);
+    }
+    for (const path of ['/%61pi/nothing-here', '/metrics', '/healthz']) expect((await api(path)).headers.get('cache-control'), path).toBe('no-store');
+    expect((await api('/%61pi/export', { token: null })).headers.get('cache-control')).toBe('no-store'); // the 401
+    // the dashboard's files hold no data and keep their own caching
+    expect((await api('/', { token: null })).headers.get('cache-control')).toBe('no-cache');
+    expect((await api('/app.js', { token: null })).headers.get('cache-control')).toBe('max-age=300');
+  });
+});
+
 describe('wrong method on a route that exists', () => {
   it('answers 405 with Allow listing the path\'s methods, in the JSON error shape and with the usual headers', async () => {
     const del = await api('/api/stats', { method: 'DELETE' });
