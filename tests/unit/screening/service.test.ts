@@ -320,6 +320,16 @@ rules:
     expect(control.actions).toEqual(['ring']);
   });
 
+  it('a route that fails after the captcha rings, and keeps the verdict: counted, learned from, recorded', async () => {
+    const { screening } = setup({ config: { routes: { voicemailMailbox: '100@default' } } });
+    const robot = new FakeControl([{ type: '000' }, { type: '000' }, { type: '000' }]);
+    robot.failOn.add('voicemail:100@default'); // the failure route (onFail: voicemail) errors, as an ARI mailbox check can
+    const r = await screening.handleCall(call('0162000000'), robot);
+    expect([r.finalRoute, r.captcha, r.record.captcha]).toEqual(['ring', 'failed', 'failed']);
+    expect(robot.actions.at(-1)).toBe('ring');
+    expect((await screening.explain('+33162000000')).facts?.captcha.failed).toBe(1);
+  });
+
   it('reports the last caller to a DID as spam: blocklisted next time', async () => {
     const { screening } = setup();
     await screening.handleCall(call('0698765432'), new FakeControl());
