@@ -18,13 +18,26 @@ export function sentinelRetryDelay(attempt: number): number {
   return backoffDelay(attempt, 100, 1000);
 }
 
+/**
+ * The call path's bounds on a Redis that hangs without closing the connection (process stopped, stuck disk, paused
+ * VM, black-holed network). `commandTimeout` lets the call ring, but ioredis keeps each timed-out command queued (and
+ * its bytes in the socket's buffer) until Redis answers or TCP gives up, minutes later or never: memory would grow
+ * with every call. `socketTimeout`: no byte from Redis for that long while commands wait means the connection is
+ * dead; ioredis destroys it (freeing both queues; its commands were already rejected by their own timeout) and
+ * reconnects, and with the offline queue off nothing is queued meanwhile: calls fail at once and ring. A busy Redis
+ * that answers slowly is not dropped: any reply re-arms the timer. No resend of unanswered commands after the
+ * reconnect (ioredis's default): their callers failed open long ago, and a post-call write sent again minutes later
+ * would land after newer ones (the last caller `*77` reports would go back in time).
+ */
+export const CALL_PATH_TIMEOUTS = { commandTimeout: 2000, socketTimeout: 3000, autoResendUnfulfilledCommands: false } as const satisfies RedisOptions;
+
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {
   const common: RedisOptions = {
     connectTimeout: cfg.connectTimeoutMs,
     maxRetriesPerRequest: opts.failFast ? 1 : 2,
     enableOfflineQueue: !opts.failFast,
     // On the call path a Redis that accepts commands but never answers must not hold call state forever.
-    ...(opts.failFast ? { commandTimeout: 2000 } : {}),
+    ...(opts.failFast ? CALL_PATH_TIMEOUTS : {}),
     retryStrategy: redisRetryDelay,
     lazyConnect: false,
     // no auto-pipelining: measured (npm run bench) to raise single-call p99 here, for no throughput gain
