@@ -222,7 +222,8 @@ export class MemoryReputationStore implements ReputationStore {
     for (let i = this.stream.length - 1; i >= 0 && out.length < limit; i--) {
       const { id, record } = this.stream[i] as { id: string; record: CallRecord };
       if (before !== undefined && compareIds(id, before) >= 0) continue;
-      if (q.since !== undefined && record.time < q.since - SINCE_SLACK_MS) break;
+      // bounded by write time (the id), filtered by the call's time: a record written late hides nothing (redis-reports.ts)
+      if (q.since !== undefined && Number(id.split('-')[0]) < q.since - SINCE_SLACK_MS) break;
       if (q.since !== undefined && record.time < q.since) continue;
       if (q.action !== undefined && record.action !== q.action) continue;
       out.push({ ...structuredClone(record), id, enrichment: enrichmentFrom(this.enrichments.get(idPart(record.callId))) });

@@ -34,24 +34,30 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
   return out;
 }
 
-/** Newest first; `before` is an exclusive stream id; `since` and `action` filter; ≤ 500 per page. */
+/**
+ * Newest first; `before` is an exclusive stream id; `since` and `action` filter; ≤ 500 per page. The stream is in write
+ * order, and a record may be written long after its call was decided (AMI: at the hang-up, or when a pending call is
+ * swept or evicted): the walk is bounded by the entry ids (write time, never before the decision) and the record's
+ * own time only filters, so a late record never hides the newer calls behind it.
+ */
 export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   const limit = clampLimit(q.limit);
   const cursor = checkCursor(q.before);
   // nothing is older than the first possible id (and Redis refuses `(0-0` as an end: "invalid end ID")
   if (cursor !== undefined && /^0+-0+$/.test(cursor)) return { calls: [], next: null };
   let end = cursor ? `(${cursor}` : '+';
+  // entries written before since − slack hold no record of the period (SINCE_SLACK_MS: clocks of several instances)
+  const start = q.since === undefined ? '-' : String(Math.max(0, Math.floor(q.since - SINCE_SLACK_MS)));
   const batch = Math.max(limit * 2, 200);
   const out: PagedCall[] = [];
   let done = false;
   while (!done && out.length < limit) {
     ctx.trip();
-    const entries = await ctx.redis.xrevrange(ctx.k.calls, end, '-', 'COUNT', batch);
+    const entries = await ctx.redis.xrevrange(ctx.k.calls, end, start, 'COUNT', batch);
     for (const [id, fields] of entries) {
       end = `(${id}`;
       const rec = parseRecordJson(flatHash(fields).record);
       if (!rec) continue;
-      if (q.since !== undefined && rec.time < q.since - SINCE_SLACK_MS) { done = true; break; }
       if (q.since !== undefined && rec.time < q.since) continue;
       if (q.action !== undefined && rec.action !== q.action) continue;
       out.push({ ...rec, id, enrichment: null });

@@ -288,6 +288,23 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(await store.calls({ limit: 10, before: '0-0' })).toEqual({ calls: [], next: null });
     });
 
+    it('finds every call since a time, past a record written long after its call was decided (AMI: at the hang-up, or swept)', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      // the stream is in write order: its ids are the time of writing, here and now
+      const now = Date.now();
+      const minute = 60_000;
+      for (let i = 0; i < 5; i++) await store.recordCall({ ...base, record: call({ callId: `recent-${i}`, time: now - (10 - 2 * i) * minute }) });
+      await store.recordCall({ ...base, record: call({ callId: 'late', time: now - 30 * minute, action: 'captcha', route: 'ring' }) });
+      const recent = ['recent-4', 'recent-3', 'recent-2', 'recent-1', 'recent-0'];
+      expect((await store.calls({ limit: 50, since: now - 15 * minute })).calls.map((c) => c.callId)).toEqual(recent);
+      expect((await store.calls({ limit: 50, since: now - 60 * minute })).calls.map((c) => c.callId)).toEqual(['late', ...recent]);
+      // paged, with a filter, the late record still hides nothing
+      const p1 = await store.calls({ limit: 2, since: now - 15 * minute, action: 'ring' });
+      expect(p1.calls.map((c) => c.callId)).toEqual(['recent-4', 'recent-3']);
+      const p2 = await store.calls({ limit: 5, since: now - 15 * minute, action: 'ring', before: p1.next as string });
+      expect(p2.calls.map((c) => c.callId)).toEqual(['recent-2', 'recent-1', 'recent-0']);
+    });
+
     it('stores enrichment for hostile call ids without confusing them', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
       const hostile = 'a b\r\nDEL *{x}';
