@@ -499,7 +499,7 @@ describe('import and export', () => {
 
   it('reads only text/csv, strictly decoded: any other type is a 415 and imports nothing, whatever its charset', async () => {
     const latin1 = Buffer.from('+33170000081,D\xe9marchage\n', 'latin1');
-    const bodies: Array<[string, string | Buffer]> = [
+    const bodies: Array<[string, string | typeof latin1]> = [
       ['text/plain; charset=iso-8859-1', latin1], // was read leniently: "D\ufffdmarchage"
       ['text/plain', '+33170000081,robot\n'],
       ['text/tab-separated-values', '+33170000081\trobot\n'], // was taken, then every line refused as an invalid number
