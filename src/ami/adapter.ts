@@ -69,6 +69,7 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
       if (sweeper) clearInterval(sweeper);
       sweeper = null;
       await connection.stop();
+      dialplan?.close();
       await Promise.all([dialplan?.idle(), monitor?.idle()]);
     },
     stats: () => ({

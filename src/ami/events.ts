@@ -11,6 +11,9 @@ import type { AmiPacket, AmiValue } from './packet-reader.js';
 /** The IVR's outcomes, plus `prompt-failed`: its instructions did not play (PLAYBACKSTATUS=FAILED), the call rang. */
 export type CaptchaReport = 'passed' | 'failed' | 'timeout' | 'hung-up' | 'prompt-failed';
 
+/** The routes chut-ami.conf reports with `ChutRouted`: the one the call really took. */
+export type RoutedReport = 'ring' | 'voicemail' | 'reject';
+
 export type AmiEvent =
   | { type: 'fully-booted' }
   | {
@@ -20,8 +23,11 @@ export type AmiEvent =
       waitMs: number;
       /** The dialplan context the query came from (the snapshot's): the context chut's IVR runs in. */
       context: string;
+      /** `ChutVersion`: 2 and up, the dialplan reports the route it takes (`ChutRouted`); 1 (or absent), it does not. */
+      version: number;
     }
   | { type: 'chut-captcha'; channel: string; uniqueid: string; outcome: CaptchaReport }
+  | { type: 'chut-routed'; channel: string; uniqueid: string; route: RoutedReport }
   | { type: 'chut-report'; uniqueid: string; kind: 'spam' | 'allow'; target: string }
   | { type: 'new-channel'; channel: string; uniqueid: string }
   | { type: 'stasis-start'; channel: string; uniqueid: string; app: string }
@@ -78,6 +84,12 @@ export function dialplanWaitMs(sent: string | null): number {
 
 const UNIQUEID = /^[0-9A-Za-z._-]{1,64}$/;
 const CAPTCHA_REPORTS: readonly string[] = ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed'];
+const ROUTED_REPORTS: readonly string[] = ['ring', 'voicemail', 'reject'];
+
+/** `ChutVersion`: a whole number (the snippet writes it, never the caller); anything else is the first version. */
+function queryVersion(v: string | null): number {
+  return v !== null && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : 1;
+}
 
 function chutQuery(p: AmiPacket): AmiEvent | null {
   const uniqueid = first(p, 'uniqueid');
@@ -91,6 +103,7 @@ function chutQuery(p: AmiPacket): AmiEvent | null {
   return {
     type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
     verstat: verstat ? verstat : null, waitMs: dialplanWaitMs(own(p, 'chutwaitms')), context: first(p, 'context'),
+    version: queryVersion(own(p, 'chutversion')),
   };
 }
 
@@ -109,6 +122,11 @@ function userEvent(p: AmiPacket): AmiEvent | null {
     const outcome = own(p, 'chutoutcome') ?? '';
     if (!CAPTCHA_REPORTS.includes(outcome)) return null;
     return { type: 'chut-captcha', channel: first(p, 'channel'), uniqueid, outcome: outcome as CaptchaReport };
+  }
+  if (name === 'ChutRouted') {
+    const route = own(p, 'chutroute') ?? '';
+    if (!ROUTED_REPORTS.includes(route)) return null;
+    return { type: 'chut-routed', channel: first(p, 'channel'), uniqueid, route: route as RoutedReport };
   }
   if (name === 'ChutReport') {
     const kind = own(p, 'chutkind');

@@ -2,27 +2,46 @@
  * Dialplan-driven screening (dialplan/asterisk/chut-ami.conf): a `ChutQuery` UserEvent becomes an InboundCall,
  * the screener decides, and the route goes back as channel variables set with `Setvar` on THAT channel
  * (captcha settings first, `CHUT_DECISION` last: the dialplan polls only that one). The captcha runs in the
- * dialplan, which reports its outcome with a `ChutCaptcha` UserEvent. Per-call state is bounded: dropped at
- * the outcome, at Hangup, after `callTimeoutMs`, and the oldest goes first past `maxCalls`.
+ * dialplan, which reports its outcome with a `ChutCaptcha` UserEvent. The snippet of `ChutVersion: 2` also reports
+ * the route the call really took (`ChutRouted`: a voicemail decision whose box is missing rings, so does a decision
+ * that came after the dialplan's wait), and the call is recorded with that route. Per-call state is bounded: dropped
+ * at the report, at Hangup, after a bound, and the oldest goes first past `maxCalls`.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } from '../screening/types.js';
-import type { AmiEvent, CaptchaReport } from './events.js';
+import type { AmiEvent, CaptchaReport, RoutedReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
 import { channelName, type AmiAction } from './values.js';
 
 type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
 
-interface PendingCaptcha {
+/** How long after the dialplan's wait a call whose route chut sent waits for its `ChutRouted` (events lost across an
+ * AMI reconnect, a lagging link) before it is recorded with the route chut sent. */
+export const ROUTED_GRACE_MS = 5000;
+
+/** A screened call whose record waits for what the dialplan reports: its captcha outcome, the route it took, or its
+ * Hangup. */
+interface PendingCall {
   call: InboundCall;
   decision: ScreeningDecision;
-  expiresAt: number;
   /** The context the ChutQuery came from: chut-ami.conf's `chut-screen`, where its IVR runs. */
   context: string;
+  /** The captcha decision may have reached the dialplan: its IVR may run and report an outcome. */
+  captcha: boolean;
+  /** What the call is recorded with when nothing settles it: the route chut sent (or `ring` when it could not send it
+   * in time, `hung-up` when the channel was gone), `captcha` for a challenge whose outcome never came. */
+  fallback: FinalRoute;
+  expiresAt: number;
+  cancelTimer: (() => void) | null;
 }
 
 type Hangup = Extract<AmiEvent, { type: 'hangup' }>;
+
+/** The call went back to the caller's context: only the snippet's `ring` extension `Return()`s, so it rang. */
+function returned(pending: PendingCall, ev: Hangup): boolean {
+  return pending.context !== '' && ev.context !== pending.context;
+}
 
 /**
  * What the Hangup of a captcha call whose outcome has not come says, from where the channel ended in chut-ami.conf's
@@ -32,12 +51,13 @@ type Hangup = Extract<AmiEvent, { type: 'hangup' }>;
  * - `before`: the caller hung up once chut asked for a captcha but before the IVR answered, heard nothing to be
  *   judged on. `captcha-unanswered` is where the h extension goes then; an unanswered channel ending in `h` (the
  *   snippet of 736f11f, without that step) or in `captcha` (no h extension) says the same.
- * - `lost`: anywhere else (back in the caller's context after `Return()`, or in `h` of an answered channel after the
- *   captcha was over): the outcome was lost (an AMI reconnect), or the decision reached the channel after the
- *   dialplan had stopped waiting and the call rang.
+ * - `rang`: back in the caller's context after `Return()`: the call rang, and its outcome (if the IVR ran) was lost
+ *   (an AMI reconnect), or the decision reached the channel after the dialplan had stopped waiting.
+ * - `lost`: anywhere else (`h` of an answered channel after the captcha was over): the outcome was lost.
  */
-function hangupKind(pending: PendingCaptcha, ev: Hangup): 'challenge' | 'before' | 'lost' {
-  if (pending.context === '' || ev.context !== pending.context) return 'lost';
+function hangupKind(pending: PendingCall, ev: Hangup): 'challenge' | 'before' | 'rang' | 'lost' {
+  if (returned(pending, ev)) return 'rang';
+  if (pending.context === '') return 'lost';
   if (ev.exten === 'captcha-hangup') return 'challenge';
   if (ev.exten === 'captcha') return ev.up ? 'challenge' : 'before';
   if (ev.exten === 'captcha-unanswered') return 'before';
@@ -52,6 +72,9 @@ export interface DialplanScreeningDeps {
   send: (action: AmiAction) => Promise<unknown>;
   clock?: () => number;
   maxCalls?: number;
+  /** Runs `fn` after `ms` (the bound on a call waiting for its ChutRouted); returns a cancel. Default: an unref'd
+   * setTimeout. Tests with their own clock pass one that never fires and call `sweep()`. */
+  schedule?: (ms: number, fn: () => void) => () => void;
 }
 
 export interface DialplanScreening {
@@ -62,20 +85,34 @@ export interface DialplanScreening {
   idle(): Promise<void>;
   /** Resolves when the work in progress for this call (screening, recording) has finished. */
   settled(callId: string): Promise<void>;
+  /** Shutdown: a call still waiting for its ChutRouted is recorded now with the route chut sent, and so is every
+   * call whose screening ends from now on. */
+  close(): void;
+}
+
+function defaultSchedule(ms: number, fn: () => void): () => void {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
 }
 
 export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanScreening {
   const { config, screening, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const maxCalls = deps.maxCalls ?? 10_000;
+  const schedule = deps.schedule ?? defaultSchedule;
   const inFlight = new Set<string>();
-  const captchas = new Map<string, PendingCaptcha>();
+  const pendingCalls = new Map<string, PendingCall>();
   /** A Hangup that came while its ChutQuery was still being answered (the Setvar replies and the Hangup can arrive in
    * one read): kept until the call is pending, at most one per call in flight. */
   const hangupsInFlight = new Map<string, Hangup>();
+  /** The same for a ChutRouted (the dialplan stopped waiting and took a route while chut was still screening): the
+   * first one per call in flight. */
+  const routedInFlight = new Map<string, RoutedReport>();
   const running = new Set<Promise<void>>();
   /** The latest piece of work per call, so monitoring can enrich only after the record exists. */
   const byCall = new Map<string, Promise<void>>();
+  let closed = false;
 
   function track(key: string, p: Promise<void>): void {
     running.add(p);
@@ -142,22 +179,45 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     };
     const log = logger.child({ callId: call.callId, pbx: call.pbx });
     const decision = await screening.screen(call);
-    const finalRoute = await answer(ev, call, decision, log);
-    if (finalRoute === null) {
-      evictIfFull();
-      const pending: PendingCaptcha = { call, decision, expiresAt: clock() + config.ami.callTimeoutMs, context: ev.context };
-      captchas.set(call.callId, pending);
-      const hangup = hangupsInFlight.get(call.callId);
-      if (hangup) onHangup(hangup);
+    const sent = await answer(ev, call, decision, log);
+    // A captcha the dialplan may run (asked in time, or confirmed late: the dialplan may still have seen it) waits for
+    // its outcome; with ChutVersion 2 every call waits for the route the dialplan reports. Otherwise (an older
+    // snippet, shutdown) the call is recorded now with the route chut sent.
+    const captcha = sent === null || (decision.route === 'captcha' && sent === 'ring');
+    if (closed || (sent !== null && ev.version < 2)) {
+      await screening.finishCall(call, decision, sent ?? 'captcha', null);
       return;
     }
-    await screening.finishCall(call, decision, finalRoute, null);
+    evictIfFull();
+    const id = call.callId;
+    const pending: PendingCall = {
+      call, decision, context: ev.context, captcha, fallback: sent ?? 'captcha', expiresAt: 0, cancelTimer: null,
+    };
+    const now = clock();
+    if (captcha) {
+      pending.expiresAt = now + config.ami.callTimeoutMs; // the IVR can run for a while: the sweep's bound
+    } else {
+      const bound = Math.max(now, call.receivedAt + ev.waitMs) + ROUTED_GRACE_MS - now;
+      pending.expiresAt = now + bound;
+      pending.cancelTimer = schedule(bound, () => expire(id, pending));
+    }
+    pendingCalls.set(id, pending);
+    const routed = routedInFlight.get(id);
+    if (routed) await onRouted(id, routed);
+    const hangup = hangupsInFlight.get(id);
+    if (hangup) await onHangup(hangup);
   }
 
-  async function onCaptcha(callId: string, outcome: CaptchaReport): Promise<void> {
-    const pending = captchas.get(callId);
-    if (!pending) return; // unknown, duplicate or already settled by a Hangup
-    captchas.delete(callId);
+  /** Takes the call out of the pending table (once): true if it was there, as this entry. */
+  function take(id: string, pending: PendingCall): boolean {
+    if (pendingCalls.get(id) !== pending) return false;
+    pendingCalls.delete(id);
+    pending.cancelTimer?.();
+    return true;
+  }
+
+  async function captchaOutcome(pending: PendingCall, outcome: CaptchaReport): Promise<void> {
+    const callId = pending.call.callId;
     if (outcome === 'prompt-failed') {
       // The instructions did not play (a missing sound file): the caller could not know what to type, so this says
       // nothing about them. The dialplan rang the call, as the ARI adapter does when a prompt fails.
@@ -172,66 +232,112 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
   }
 
-  /**
-   * A captcha call whose outcome never came (the AMI connection dropped during the IVR, a dialplan without the h
-   * extension): it is recorded with what is known, the captcha route and no outcome, and the caller's reputation
-   * is left alone.
-   */
-  function forget(id: string, pending: PendingCaptcha, why: string): void {
-    captchas.delete(id);
-    logger.warn({ callId: id }, why);
-    guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, 'captcha', null); });
+  function onCaptcha(callId: string, outcome: CaptchaReport): Promise<void> | undefined {
+    const pending = pendingCalls.get(callId);
+    // unknown, duplicate, already settled (a Hangup, a ChutRouted), or a call chut did not ask a captcha of
+    if (!pending?.captcha || !take(callId, pending)) return undefined;
+    return guarded(callId, () => captchaOutcome(pending, outcome));
   }
 
   /**
-   * The Hangup of a captcha call whose outcome has not come (see hangupKind). The dialplan's h extension reports a
-   * hang-up during the challenge itself; this covers a lost report, which counts as `hung-up`. A caller who hung up
-   * before the IVR answered is recorded `hung-up` with no outcome, the reputation left alone. Anywhere else the call
-   * is recorded without an outcome (the `captcha` route) and the caller's reputation is left alone.
+   * The dialplan says which route the call took (ChutVersion 2). It is recorded with that route; for a captcha call
+   * whose outcome did not come (the dialplan rang without a challenge: the decision came late; or the outcome was
+   * lost), with no outcome and the caller's reputation left alone. A ChutRouted after the outcome (the IVR's own
+   * route) finds nothing pending and is ignored.
    */
-  function onHangup(ev: Hangup): void {
-    const pending = captchas.get(ev.uniqueid);
+  function onRouted(callId: string, route: RoutedReport): Promise<void> | undefined {
+    const pending = pendingCalls.get(callId);
     if (!pending) {
-      if (inFlight.has(ev.uniqueid)) hangupsInFlight.set(ev.uniqueid, ev);
-      return;
+      if (inFlight.has(callId) && !routedInFlight.has(callId)) routedInFlight.set(callId, route);
+      return undefined;
+    }
+    take(callId, pending);
+    const sent = pending.decision.route;
+    if (pending.captcha) {
+      logger.warn({ callId, route }, 'AMI: a captcha call took its route without a captcha outcome (the decision came after the dialplan '
+        + 'stopped waiting, or the outcome was lost): recorded with that route and no outcome');
+    } else if (sent === 'voicemail' && route === 'ring') {
+      logger.warn({ callId }, 'AMI: voicemail was decided but the dialplan rang: the mailbox does not exist, is not one plain box, or '
+        + 'app_voicemail is missing (routes.voicemailMailbox, CHUT_VM_DEFAULT)');
+    } else if (route !== pending.fallback) {
+      logger.info({ callId, sent, route }, 'AMI: the dialplan took another route than the one chut sent: recorded with the route taken');
+    }
+    return guarded(callId, async () => { await screening.finishCall(pending.call, pending.decision, route, null); });
+  }
+
+  /**
+   * A call that no report settled in time: recorded with its fallback (see PendingCall), no outcome, the caller's
+   * reputation left alone.
+   */
+  function expire(id: string, pending: PendingCall, why?: string): void {
+    if (!take(id, pending)) return;
+    logger.warn({ callId: id, route: pending.fallback }, why ?? (pending.captcha
+      ? 'AMI: no captcha outcome and no hangup seen: recording the call without its outcome'
+      : 'AMI: the dialplan did not report the route it took (ChutRouted lost?): recording the route chut sent'));
+    guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, pending.fallback, null); });
+  }
+
+  /**
+   * The Hangup of a call still waiting for its report. For a captcha call (see hangupKind): the dialplan's h extension
+   * reports a hang-up during the challenge itself; this covers a lost report, which counts as `hung-up`. A caller who
+   * hung up before the IVR answered is recorded `hung-up` with no outcome, the reputation left alone. A call back in
+   * the caller's context rang (`ring`); anywhere else it is recorded with its fallback, no outcome. For a call
+   * waiting for its ChutRouted (which the dialplan sends before the call can end), the caller hung up before any
+   * route: `hung-up`, or `ring` if the call had gone back to the caller's context (the report was lost).
+   */
+  function onHangup(ev: Hangup): Promise<void> | undefined {
+    const id = ev.uniqueid;
+    const pending = pendingCalls.get(id);
+    if (!pending) {
+      if (inFlight.has(id)) hangupsInFlight.set(id, ev);
+      return undefined;
+    }
+    if (!pending.captcha) {
+      take(id, pending);
+      const route: FinalRoute = returned(pending, ev) ? 'ring' : 'hung-up';
+      logger.info({ callId: id, route, exten: ev.exten }, 'AMI: the call ended before the dialplan reported a route');
+      return guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, route, null); });
     }
     const kind = hangupKind(pending, ev);
-    if (kind === 'challenge') {
-      guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, 'hung-up'));
-      return;
-    }
+    if (kind === 'challenge') return onCaptcha(id, 'hung-up');
+    take(id, pending);
     if (kind === 'before') {
-      captchas.delete(ev.uniqueid);
-      logger.info({ callId: ev.uniqueid, exten: ev.exten }, 'AMI: the caller hung up before the captcha started: recorded hung-up, with no outcome');
-      guarded(ev.uniqueid, async () => { await screening.finishCall(pending.call, pending.decision, 'hung-up', null); });
-      return;
+      logger.info({ callId: id, exten: ev.exten }, 'AMI: the caller hung up before the captcha started: recorded hung-up, with no outcome');
+      return guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, 'hung-up', null); });
     }
-    forget(ev.uniqueid, pending, 'AMI: a captcha call ended outside the IVR without its outcome (lost during an AMI reconnect, '
+    const route: FinalRoute = kind === 'rang' ? 'ring' : pending.fallback;
+    logger.warn({ callId: id, route }, 'AMI: a captcha call ended outside the IVR without its outcome (lost during an AMI reconnect, '
       + 'or the decision came after the dialplan stopped waiting): recording it without an outcome');
+    return guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, route, null); });
   }
 
   function evictIfFull(): void {
-    for (const [oldest, pending] of captchas) {
-      if (captchas.size < maxCalls) break;
-      forget(oldest, pending, 'AMI: too many captcha calls pending, recording the oldest without its outcome');
+    for (const [oldest, pending] of pendingCalls) {
+      if (pendingCalls.size < maxCalls) break;
+      expire(oldest, pending, 'AMI: too many calls waiting for the dialplan\'s report, recording the oldest without it');
     }
   }
 
-  function guarded(key: string, work: () => Promise<void>): void {
-    track(key, work().catch((err: unknown) => logger.error({ callId: key, err: String(err) }, 'AMI: call handling failed')));
+  function guarded(key: string, work: () => Promise<void>): Promise<void> {
+    const p = work().catch((err: unknown) => logger.error({ callId: key, err: String(err) }, 'AMI: call handling failed'));
+    track(key, p);
+    return p;
   }
 
   return {
     handle(ev) {
       if (ev.type === 'chut-query') {
-        if (inFlight.has(ev.uniqueid) || captchas.has(ev.uniqueid) || inFlight.size >= maxCalls) return;
+        if (inFlight.has(ev.uniqueid) || pendingCalls.has(ev.uniqueid) || inFlight.size >= maxCalls) return;
         inFlight.add(ev.uniqueid);
         guarded(ev.uniqueid, () => onQuery(ev).finally(() => {
           inFlight.delete(ev.uniqueid);
           hangupsInFlight.delete(ev.uniqueid);
+          routedInFlight.delete(ev.uniqueid);
         }));
       } else if (ev.type === 'chut-captcha') {
-        guarded(ev.uniqueid, () => onCaptcha(ev.uniqueid, ev.outcome));
+        onCaptcha(ev.uniqueid, ev.outcome);
+      } else if (ev.type === 'chut-routed') {
+        onRouted(ev.uniqueid, ev.route);
       } else if (ev.type === 'hangup') {
         onHangup(ev);
       } else if (ev.type === 'chut-report') {
@@ -243,11 +349,15 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     },
     sweep() {
       const now = clock();
-      for (const [id, p] of captchas) {
-        if (p.expiresAt <= now) forget(id, p, 'AMI: no captcha outcome and no hangup seen: recording the call without its outcome');
+      for (const [id, p] of pendingCalls) if (p.expiresAt <= now) expire(id, p);
+    },
+    close() {
+      closed = true;
+      for (const [id, p] of pendingCalls) {
+        if (!p.captcha) expire(id, p, 'AMI: stopping: recording a call still waiting for its ChutRouted with the route chut sent');
       }
     },
-    size: () => captchas.size + inFlight.size,
+    size: () => pendingCalls.size + inFlight.size,
     settled: async (callId) => { await byCall.get(callId); },
     async idle() {
       while (running.size) await Promise.allSettled([...running]);

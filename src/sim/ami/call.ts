@@ -9,6 +9,8 @@
  * `chut-screen` runs its h extension, so each event's Context/Exten and the final Hangup's are what a real
  * Asterisk shows. A Playback naming a sound file in `server.missingSounds` sets PLAYBACKSTATUS=FAILED (app_playback
  * still plays the other files of an `a&b` list, and says FAILED for the whole list); the snippet then rings.
+ * The shipped snippet (`server.snippetVersion` 2) reports each route it takes with a `ChutRouted` UserEvent, its first
+ * step, and asks VM_INFO(box,exists) before VoiceMail(): a box in `server.missingMailboxes` (or no app_voicemail) rings.
  */
 import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { bridgeEnter, channelEvent, dialEvent, hangupEvent, chutEncode, type SimChannel } from './channel.js';
@@ -112,7 +114,7 @@ export class SimCall extends DialplanChannel {
       this.setLocal(name, ''); // Set(X=) leaves X empty (pbx_builtin_setvar_helper assigns "")
     }
     const headers: Header[] = [
-      ['UserEvent', 'ChutQuery'], ['ChutVersion', '1'], ['ChutCallId', this.inbound.uniqueid],
+      ['UserEvent', 'ChutQuery'], ['ChutVersion', String(this.server.snippetVersion)], ['ChutCallId', this.inbound.uniqueid],
       ['ChutCaller', chutEncode(this.call.callerNumber)], ['ChutName', chutEncode(this.call.callerName)],
       ['ChutDialled', chutEncode(this.call.dialled)], ['ChutVerstat', chutEncode(this.call.verstat ?? '')],
       ['ChutWaitMs', String(this.t.decisionWaitMs)],
@@ -134,9 +136,17 @@ export class SimCall extends DialplanChannel {
     return this.ring(); // ring, no decision in time, or anything unknown: fail-open
   }
 
+  /** chut-ami.conf 2 (ChutVersion 2): the first step of the ring, voicemail (once the box exists) and reject routes. */
+  private routed(route: 'ring' | 'voicemail' | 'reject'): void {
+    if (this.server.snippetVersion < 2) return;
+    this.exec('UserEvent', `ChutRouted,ChutCallId: ${this.inbound.uniqueid},ChutRoute: ${route}`);
+    this.emit('UserEvent', [['UserEvent', 'ChutRouted'], ['ChutCallId', this.inbound.uniqueid], ['ChutRoute', route]]);
+  }
+
   private async ring(): Promise<SimulatedRoute> {
     this.stage = 'ring';
     this.goto(IVR, 'ring');
+    this.routed('ring');
     for (const [local, timeout] of [['chut_rto', 'response'], ['chut_dto', 'digit']] as const) {
       const saved = this.inbound.vars.get(local) ?? '';
       this.exec('ExecIf', `${saved !== '' ? 1 : 0}?Set(TIMEOUT(${timeout})=${saved})`);
@@ -166,7 +176,9 @@ export class SimCall extends DialplanChannel {
   }
 
   /** The snippet's voicemail extension: CHUT_MAILBOX, else CHUT_VM_DEFAULT, else <dialled>@default, checked with REGEX
-   * before TryExec (which substitutes its argument again): anything but one plain box rings. */
+   * before TryExec (which substitutes its argument again): anything but one plain box rings. Then (snippet 2) the box
+   * must exist, VM_INFO(box,exists) = 1, before the route is reported and VoiceMail() runs; the snippet of version 1
+   * learns it from VoiceMail() itself (VMSTATUS=FAILED, or TRYSTATUS=NOAPP without app_voicemail) and rings. */
   private async voicemail(): Promise<SimulatedRoute> {
     this.goto(IVR, 'voicemail');
     let box = '';
@@ -180,8 +192,24 @@ export class SimCall extends DialplanChannel {
     const plain = VOICEMAIL_BOX.test(box);
     this.exec('GotoIf', `${plain ? 1 : 0}?:ring,1`);
     if (!plain) return this.ring();
-    this.stage = 'voicemail';
+    const exists = this.server.mailboxExists(box);
+    if (this.server.snippetVersion >= 2) {
+      // app_voicemail's acf_vm_info: "1" or "0"; without the module the function is unknown and reads as ""
+      const boxok = this.server.voicemailApp ? (exists ? '1' : '0') : '';
+      this.exec('Set', `LOCAL(boxok)=${boxok}`);
+      this.setLocal('boxok', boxok);
+      this.exec('GotoIf', `${boxok === '1' ? 1 : 0}?:ring,1`);
+      if (boxok !== '1') return this.ring();
+      this.routed('voicemail');
+    }
     this.exec('TryExec', `VoiceMail(${box},u)`); // as the snippet runs it (chut-ami.conf)
+    if (!exists) {
+      if (this.server.voicemailApp) this.setLocal('VMSTATUS', 'FAILED');
+      else this.setLocal('TRYSTATUS', 'NOAPP');
+      this.exec('GotoIf', '1?ring,1');
+      return this.ring();
+    }
+    this.stage = 'voicemail';
     await this.wait(this.t.voicemailMs);
     return 'voicemail';
   }
@@ -189,6 +217,7 @@ export class SimCall extends DialplanChannel {
   private async reject(style: string): Promise<SimulatedRoute> {
     this.stage = 'reject';
     this.goto(IVR, 'reject');
+    this.routed('reject');
     const [cause, text] = REJECT_CAUSES[style] ?? [21, 'Call Rejected'];
     this.exec('Hangup', String(cause));
     this.end(cause, text);

@@ -19,6 +19,10 @@ export interface AmiSimulatorOptions extends Partial<CallTiming> {
   loginFailDelayMs?: number;
   /** Sound files missing from this Asterisk (see `server.missingSounds`). */
   missingSounds?: readonly string[];
+  /** Voicemail boxes missing from this Asterisk (see `server.missingMailboxes`). */
+  missingMailboxes?: readonly string[];
+  /** The chut-ami.conf the calls run (see `server.snippetVersion`): 2 by default. */
+  snippetVersion?: 1 | 2;
 }
 
 export interface AmiSimulator extends PbxSimulator {
@@ -36,6 +40,8 @@ export function createAmiSimulator(opts: AmiSimulatorOptions = {}): AmiSimulator
   const password = opts.password ?? 'chut-sim-secret';
   const server = new AmiServer({ user, password, loginFailDelayMs: opts.loginFailDelayMs });
   for (const sound of opts.missingSounds ?? []) server.missingSounds.add(sound);
+  for (const box of opts.missingMailboxes ?? []) server.missingMailboxes.add(box);
+  if (opts.snippetVersion) server.snippetVersion = opts.snippetVersion;
   const timing: CallTiming = { ...DEFAULT_TIMING, ...definedOnly(opts) };
   const live = new Set<SimCall>();
   let seq = 0;

@@ -34,6 +34,18 @@ export class AmiServer {
   readonly redirects: Packet[] = [];
   /** Sound files this Asterisk does not have: a Playback naming one ends with PLAYBACKSTATUS=FAILED. */
   readonly missingSounds = new Set<string>();
+  /** Voicemail boxes this Asterisk does not have (`BOX@CONTEXT`, `@default` written out): VM_INFO(box,exists) says 0
+   * and VoiceMail() ends with VMSTATUS=FAILED. Every other box exists. */
+  readonly missingMailboxes = new Set<string>();
+  /** app_voicemail is loaded: without it VM_INFO is no function (it reads as empty) and TryExec(VoiceMail()) sets
+   * TRYSTATUS=NOAPP. */
+  voicemailApp = true;
+  /**
+   * Which chut-ami.conf the calls run: 2, the shipped one (ChutVersion 2, a `ChutRouted` UserEvent as the first step
+   * of each route, VM_INFO before VoiceMail); 1, the snippet before it (no ChutRouted, no VM_INFO: a missing box is
+   * only found by VoiceMail() itself, and rings).
+   */
+  snippetVersion: 1 | 2 = 2;
   /** Set to refuse every Login (fault injection). */
   rejectLogins = false;
   /** Extra delay before any action is processed (a slow network / slow chut side). */
@@ -116,6 +128,11 @@ export class AmiServer {
   /** Raw bytes to every logged-in session (malformed-packet faults). */
   writeRaw(bytes: string): void {
     for (const s of this.sessions) if (s.authed) s.socket.write(bytes);
+  }
+
+  /** Whether app_voicemail knows this box (find_user): `BOX` means `BOX@default`. */
+  mailboxExists(box: string): boolean {
+    return this.voicemailApp && !this.missingMailboxes.has(box.includes('@') ? box : `${box}@default`);
   }
 
   uptime(): number {

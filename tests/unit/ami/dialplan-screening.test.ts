@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDialplanScreening } from '../../../src/ami/screening.js';
+import { createDialplanScreening, ROUTED_GRACE_MS } from '../../../src/ami/screening.js';
 import type { AmiAction } from '../../../src/ami/values.js';
 import { parseConfig } from '../../../src/config.js';
 import { Writable } from 'node:stream';
@@ -7,24 +7,36 @@ import { createLogger, silentLogger } from '../../../src/logger.js';
 import { createMemoryStore } from '../../../src/reputation/index.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { createScreeningService } from '../../../src/screening/service.js';
+import { TEST_POLICY } from '../../helpers/policy.js';
 
-function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>) {
+interface SetupOptions {
+  /** The dialplan's ChutVersion (1: the snippet before ChutRouted). */
+  version?: number;
+  /** The policy (default: captcha for every call); TEST_POLICY routes by caller name. */
+  policy?: string;
+}
+
+function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>, opts: SetupOptions = {}) {
   let now = Date.UTC(2026, 10, 28, 10, 0);
   const clock = () => now;
   const config = parseConfig({});
   const store = createMemoryStore({ clock });
   const screening = createScreeningService({
-    store, policy: parsePolicy('version: 1\ndefault: captcha\nrules: []\n', 'test'), config, logger: silentLogger(), clock,
+    store, policy: parsePolicy(opts.policy ?? 'version: 1\ndefault: captcha\nrules: []\n', 'test'), config, logger: silentLogger(), clock,
   });
   const sent: AmiAction[] = [];
   const logs: string[] = [];
   const logger = createLogger('debug', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
   const dialplan = createDialplanScreening({
     config, screening, logger, send: async (a) => { sent.push(a); return send?.(a); }, clock, maxCalls,
+    schedule: () => () => undefined, // the bound on a ChutRouted is checked by sweep() on this clock
   });
-  const query = (uniqueid: string) => dialplan.handle({
-    type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName: 'X',
-    dialled: '0100000000', verstat: null, waitMs: 2000, context: 'chut-screen',
+  const query = (uniqueid: string, callerName = 'X') => dialplan.handle({
+    type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName,
+    dialled: '0100000000', verstat: null, waitMs: 2000, context: 'chut-screen', version: opts.version ?? 1,
+  });
+  const routed = (uniqueid: string, route: 'ring' | 'voicemail' | 'reject') => dialplan.handle({
+    type: 'chut-routed', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, route,
   });
   /** The channel's Hangup event, ending in `context`/`exten` (where it was, or its h extension's last step); `up`: it
    * had been answered (ChannelState 6). */
@@ -33,7 +45,8 @@ function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>) {
   });
   const facts = () => store.lookup({ e164: '+33612345678', now, rateWindowsSec: [], blockDigits: 8 });
   const warnings = () => logs.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
-  return { dialplan, store, config, sent, query, hangup, facts, warnings, advance: (ms: number) => { now += ms; } };
+  const records = async () => (await store.calls({ limit: 10 })).calls;
+  return { dialplan, store, config, sent, query, routed, hangup, facts, warnings, records, advance: (ms: number) => { now += ms; } };
 }
 
 describe('AMI dialplan screening: captcha calls whose outcome never comes', () => {
@@ -76,18 +89,18 @@ describe('AMI dialplan screening: a Hangup before the captcha outcome', () => {
   }
 
   it.each([
-    ['the trunk context, after Return() (the call rang: outcome lost in an AMI reconnect, or a late decision)', 'from-trunk', '0100000000'],
-    ["the trunk context's own h extension", 'from-trunk', 'h'],
-    ['the IVR context\'s h extension once the captcha was over (voicemail, reject, goodbye…)', 'chut-screen', 'h'],
-    ['the voicemail route of the IVR context', 'chut-screen', 'voicemail'],
-    ['an extension named captcha in another context', 'from-trunk', 'captcha'],
-  ])('ending in %s is recorded without an outcome, the caller untouched', async (_what, context, exten) => {
+    ['the trunk context, after Return() (the call rang: outcome lost in an AMI reconnect, or a late decision)', 'from-trunk', '0100000000', 'ring'],
+    ["the trunk context's own h extension", 'from-trunk', 'h', 'ring'],
+    ['the IVR context\'s h extension once the captcha was over (voicemail, reject, goodbye…)', 'chut-screen', 'h', 'captcha'],
+    ['the voicemail route of the IVR context', 'chut-screen', 'voicemail', 'captcha'],
+    ['an extension named captcha in another context', 'from-trunk', 'captcha', 'ring'],
+  ])('ending in %s is recorded without an outcome (back in the caller\'s context: it rang), the caller untouched', async (_what, context, exten, route) => {
     const { dialplan, store, hangup, facts, before } = await pendingCaptcha('1.7');
     hangup('1.7', context, exten);
     await dialplan.idle();
     expect(dialplan.size()).toBe(0);
     expect((await store.calls({ limit: 10 })).calls).toEqual([
-      expect.objectContaining({ callId: '1.7', action: 'captcha', route: 'captcha', captcha: null }),
+      expect.objectContaining({ callId: '1.7', action: 'captcha', route, captcha: null }),
     ]);
     const after = await facts();
     expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
@@ -167,5 +180,148 @@ describe('AMI dialplan screening: the IVR could not play its instructions', () =
     const after = await facts();
     expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
     expect(after.score).toBe(before.score);
+  });
+});
+
+describe('AMI dialplan screening: the route the dialplan reports (ChutVersion 2, ChutRouted)', () => {
+  const v2 = (send?: (a: AmiAction) => Promise<unknown>) => setup(undefined, send, { version: 2, policy: TEST_POLICY });
+
+  it('a voicemail decision the dialplan rang (no such box) is recorded ring, and its caller becomes the last caller', async () => {
+    const t = v2();
+    t.query('3.1', 'VOICEMAIL me');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([]); // waiting for the dialplan's word
+    expect(t.dialplan.size()).toBe(1);
+    t.routed('3.1', 'ring');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.1', action: 'voicemail', route: 'ring', captcha: null })]);
+    expect(await t.store.getLastCaller('+33100000000')).toBe('+33612345678');
+    expect(t.dialplan.size()).toBe(0);
+    expect(t.warnings().join('')).toMatch(/voicemail was decided but the dialplan rang/);
+  });
+
+  it.each(['ring', 'voicemail', 'reject'] as const)('the route reported (%s) is recorded, whatever was sent', async (route) => {
+    const t = v2();
+    t.query('3.2', 'REJECT me');
+    await t.dialplan.idle();
+    t.routed('3.2', route);
+    t.routed('3.2', 'ring'); // a second report (the voicemail route's own fail-open) changes nothing
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.2', action: 'reject', route })]);
+  });
+
+  it('a ChutRouted that comes while chut is still setting the decision (the dialplan stopped waiting) is kept', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const t = v2(() => gate);
+    t.query('3.3', 'VOICEMAIL late');
+    await new Promise((r) => setTimeout(r, 20)); // the Setvars are out, unanswered
+    expect(t.sent.length).toBeGreaterThan(0);
+    t.routed('3.3', 'ring');
+    t.hangup('3.3', 'from-trunk', '0100000000', true);
+    release();
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.3', action: 'voicemail', route: 'ring' })]);
+    expect(t.dialplan.size()).toBe(0);
+  });
+
+  it('a late decision whose channel is gone: the ChutRouted read meanwhile says it rang, not hung-up', async () => {
+    const t = v2(async () => { throw new Error('No such channel'); });
+    t.query('3.4', 'REJECT gone');
+    t.routed('3.4', 'ring');
+    t.hangup('3.4', 'from-trunk', '0100000000', true);
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.4', action: 'reject', route: 'ring' })]);
+  });
+
+  it('a Hangup before any ChutRouted: hung-up in the snippet, ring back in the caller\'s context (the report lost)', async () => {
+    const t = v2();
+    t.query('3.5', 'VOICEMAIL quits');
+    t.query('3.6', 'VOICEMAIL lost');
+    await t.dialplan.idle();
+    t.hangup('3.5', 'chut-screen', 'h', false);
+    t.hangup('3.6', 'from-trunk', '0100000000', true);
+    await t.dialplan.idle();
+    const routes = Object.fromEntries((await t.records()).map((r) => [r.callId, r.route]));
+    expect(routes).toEqual({ '3.5': 'hung-up', '3.6': 'ring' });
+  });
+
+  it('no ChutRouted within the dialplan\'s wait and the grace (lost in an AMI reconnect): the route chut sent', async () => {
+    const t = v2();
+    t.query('3.7', 'VOICEMAIL silent');
+    await t.dialplan.idle();
+    t.advance(2000 + ROUTED_GRACE_MS - 1);
+    t.dialplan.sweep();
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([]);
+    t.advance(1);
+    t.dialplan.sweep();
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.7', route: 'voicemail', captcha: null })]);
+    t.routed('3.7', 'ring'); // too late: already recorded
+    await t.dialplan.idle();
+    expect(await t.records()).toHaveLength(1);
+  });
+
+  it('stopping records a call still waiting for its ChutRouted with the route chut sent', async () => {
+    const t = v2();
+    t.query('3.8', 'REJECT stop');
+    await t.dialplan.idle();
+    t.dialplan.close();
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.8', route: 'reject' })]);
+    expect(t.dialplan.size()).toBe(0);
+  });
+
+  it('a captcha call the dialplan rang without its outcome: recorded ring, no outcome, the caller untouched', async () => {
+    const t = v2();
+    const before = await t.facts();
+    t.query('3.9', 'CAPTCHA lost');
+    await t.dialplan.idle();
+    t.routed('3.9', 'ring');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.9', action: 'captcha', route: 'ring', captcha: null })]);
+    expect(await t.store.getLastCaller('+33100000000')).toBe('+33612345678');
+    const after = await t.facts();
+    expect(after.captcha).toEqual({ passed: 0, failed: 0, hungUp: 0 });
+    expect(after.score).toBe(before.score);
+  });
+
+  it('after the captcha outcome, the route the IVR then takes changes nothing', async () => {
+    const t = v2();
+    t.query('3.10', 'CAPTCHA fails');
+    await t.dialplan.idle();
+    t.dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-3.10', uniqueid: '3.10', outcome: 'failed' });
+    t.routed('3.10', 'ring'); // no such box: the failure route rang
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.10', route: 'voicemail', captcha: 'failed' })]);
+  });
+
+  it('a ChutCaptcha for a call chut did not ask a captcha of is ignored', async () => {
+    const t = v2();
+    t.query('3.11', 'REJECT forged');
+    await t.dialplan.idle();
+    t.dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-3.11', uniqueid: '3.11', outcome: 'passed' });
+    t.routed('3.11', 'reject');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.11', route: 'reject', captcha: null })]);
+  });
+
+  it('a ChutRouted for a call nobody screened is ignored', async () => {
+    const t = v2();
+    t.routed('9.9', 'ring');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([]);
+    expect(t.dialplan.size()).toBe(0);
+  });
+});
+
+describe('AMI dialplan screening: a version 1 snippet (no ChutRouted)', () => {
+  it.each([['VOICEMAIL old', 'voicemail'], ['REJECT old', 'reject'], ['Someone', 'ring']])('%s is recorded at once with the route chut sent', async (name, route) => {
+    const t = setup(undefined, undefined, { version: 1, policy: TEST_POLICY });
+    t.query('4.1', name);
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '4.1', route })]);
+    expect(t.dialplan.size()).toBe(0);
   });
 });

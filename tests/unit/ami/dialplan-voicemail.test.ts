@@ -44,13 +44,21 @@ it('runs VoiceMail() through TryExec (a plain call to a missing application ends
 });
 
 describe('no caller-written text reaches TryExec/Exec unchecked', () => {
-  it('the box is checked with REGEX right before TryExec, and a box that fails the check rings', () => {
+  it('the box is checked with REGEX, then asked of VM_INFO, before TryExec; a box that fails either rings', () => {
     const at = voicemail.findIndex((l) => l.includes('TryExec(VoiceMail('));
-    expect(voicemail[at - 1]).toMatch(/^same => n\(check\),GotoIf\(\$\[\$\{REGEX\("[^"]+" \$\{box\}\)\}\]\?:ring,1\)$/);
+    const check = voicemail.findIndex((l) => l.startsWith('same => n(check),'));
+    expect(voicemail[check]).toMatch(/^same => n\(check\),GotoIf\(\$\[\$\{REGEX\("[^"]+" \$\{box\}\)\}\]\?:ring,1\)$/);
+    // between the check and TryExec: does the box exist (app_voicemail's VM_INFO, into a LOCAL variable: the box is
+    // a function argument, never part of an expression), else ring; then tell chut the voicemail route is taken
+    expect(voicemail.slice(check + 1, at)).toEqual([
+      'same => n,Set(LOCAL(boxok)=${VM_INFO(${box},exists)})',
+      'same => n,GotoIf($["${boxok}" = "1"]?:ring,1)',
+      'same => n,UserEvent(ChutRouted,ChutCallId: ${UNIQUEID},ChutRoute: voicemail)',
+    ]);
     // every way to the TryExec goes through (check): the box is only ever set above it
     const sets = voicemail.map((l, i) => (l.includes('Set(LOCAL(box)=') ? i : -1)).filter((i) => i >= 0);
     expect(sets.length).toBe(3);
-    expect(Math.max(...sets)).toBeLessThan(at - 1);
+    expect(Math.max(...sets)).toBeLessThan(check);
     expect(voicemail.filter((l) => /\?check\)$/.test(l))).toHaveLength(2);
   });
 

@@ -29,7 +29,7 @@ describe('call monitor', () => {
     let now = 1_000_000;
     const { enriched, screening } = recorder();
     const m = createCallMonitor({ screening, logger: silentLogger(), callTimeoutMs: 60_000, followQueries: true, stasisApp: null, clock: () => now });
-    m.handle({ type: 'chut-query', channel: 'PJSIP/trunk-1', uniqueid: '1.1', callerNumber: '', callerName: '', dialled: '', verstat: null, waitMs: 2000, context: 'chut-screen' });
+    m.handle({ type: 'chut-query', channel: 'PJSIP/trunk-1', uniqueid: '1.1', callerNumber: '', callerName: '', dialled: '', verstat: null, waitMs: 2000, context: 'chut-screen', version: 2 });
     m.handle({ type: 'dial-begin', uniqueid: '1.1', destUniqueid: '1.2', destChannel: 'PJSIP/alice-00000002' });
     now += 3000;
     m.handle({ type: 'dial-end', uniqueid: '1.1', destChannel: 'PJSIP/alice-00000002', dialStatus: 'ANSWER' });

@@ -108,7 +108,7 @@ describe("chut's edge: its packet reader + toAmiEvent on the recorded streams", 
     expect(evs.find((e) => e.type === 'chut-query')).toEqual({
       type: 'chut-query', channel: 'Local/0100000000@from-pstn-ami-00000001;2', uniqueid: '1795889272.3',
       callerNumber: '+33162000000', callerName: 'TELEMARKETING', dialled: '0100000000', verstat: null, waitMs: 2000,
-      context: 'from-pstn-ami',
+      context: 'from-pstn-ami', version: 1, // recorded with a harness dialplan that sent no ChutVersion
     });
     const inbound = evs.filter((e) => 'uniqueid' in e && e.uniqueid === '1795889272.3').map((e) => e.type);
     expect(inbound).toEqual(['new-channel', 'chut-query', 'dial-begin', 'dial-end', 'bridge-enter', 'hangup']);
@@ -146,6 +146,26 @@ describe('toAmiEvent on hostile packets', () => {
     for (const outcome of ['passed', 'failed', 'timeout', 'hung-up', 'prompt-failed']) {
       expect(toAmiEvent({ ...base, userevent: 'ChutCaptcha', chutoutcome: outcome }))
         .toEqual({ type: 'chut-captcha', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', outcome });
+    }
+  });
+
+  it('reads the route the dialplan took (ChutRouted), and nothing else in its place', () => {
+    for (const route of ['ring', 'voicemail', 'reject']) {
+      expect(toAmiEvent({ ...base, userevent: 'ChutRouted', chutroute: route }))
+        .toEqual({ type: 'chut-routed', channel: 'PJSIP/trunk-00000001', uniqueid: '1.5', route });
+    }
+    for (const bad of ['captcha', 'hung-up', '', 'RING', ['ring', 'reject']]) {
+      expect(toAmiEvent({ ...base, userevent: 'ChutRouted', chutroute: bad }), String(bad)).toBeNull();
+    }
+    expect(toAmiEvent({ ...base, userevent: 'ChutRouted' })).toBeNull();
+  });
+
+  it('ChutVersion: 2 says the dialplan reports its route; absent or anything else, version 1', () => {
+    expect(toAmiEvent({ ...base, chutversion: '2' })).toMatchObject({ type: 'chut-query', version: 2 });
+    expect(toAmiEvent({ ...base, chutversion: '1' })).toMatchObject({ version: 1 });
+    for (const odd of [undefined, '', '0', '2.0', 'two', ['2', '2']]) {
+      const p: AmiPacket = odd === undefined ? base : { ...base, chutversion: odd };
+      expect(toAmiEvent(p), String(odd)).toMatchObject({ version: 1 });
     }
   });
 
