@@ -6,7 +6,7 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 const DURATION = /^(\d{1,6})\s*([smhdw])$/;
 /** ISO 8601 as people and `toISOString` write it: a date, optionally a time and a zone; the year in four digits, or
  * six with a sign as toISOString writes years past 9999 (so whatever chut exported, it reads back). */
-const ISO_DATE = /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE = /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** `10m` → 600000; null when the text is not a duration. */
 export function durationMs(text: string): number | null {
@@ -17,8 +17,12 @@ export function durationMs(text: string): number | null {
 /** The latest expiry taken: what an export writes as a four-digit year, so a backup always imports back. */
 export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-/** An ISO 8601 date or time → epoch ms; null when it is not one, or names a day its month lacks (Date.parse rolls
- * 2026-02-30 over to 2 March). */
+/**
+ * An ISO 8601 date or time → epoch ms; null when it is not one, or names a day its month lacks (Date.parse rolls
+ * 2026-02-30 over to 2 March). Read in UTC unless it names its offset: `2026-11-24T10:00` is 10:00 UTC, as
+ * `2026-11-24` is midnight UTC, whatever the host's time zone (Date.parse reads a time without an offset as local:
+ * the same command counted other calls on another host). Reports count whole UTC hours and say so.
+ */
 export function parseIsoTime(text: string): number | null {
   const s = text.trim();
   const m = ISO_DATE.exec(s);
@@ -27,7 +31,8 @@ export function parseIsoTime(text: string): number | null {
   const probe = new Date(0);
   probe.setUTCFullYear(year, month - 1, day);
   if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
-  const t = Date.parse(s);
+  const [time, zone] = [m[4], m[5]];
+  const t = Date.parse(time !== undefined && zone === undefined ? `${s}Z` : s);
   return Number.isNaN(t) ? null : t;
 }
 

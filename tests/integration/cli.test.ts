@@ -268,6 +268,19 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['report', '--help'], env)).stdout).toMatch(/counted per UTC hour, so a report starts at the top of the hour/);
   });
 
+  // 9 chut processes one after the other
+  it('reads a --since time without an offset as UTC whatever TZ the host has, as it reads a date alone', { timeout: 120_000 }, async () => {
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    for (const TZ of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      for (const [since, start] of [[`${day}T10:00`, `${day}T10:00:00.000Z`], [day, `${day}T00:00:00.000Z`], [`${day}T10:00+05:30`, `${day}T04:00:00.000Z`]]) {
+        const r = await runChut(['report', '--since', since as string, '--json'], { ...env, TZ });
+        expect(r.code, `${TZ} ${since}: ${r.stderr}`).toBe(0);
+        // counted from the top of the UTC hour the time falls in (04:30 UTC → 04:00)
+        expect((JSON.parse(r.stdout) as { since: string }).since, `${TZ} ${since}`).toBe(start);
+      }
+    }
+  });
+
   it('says clearly when Redis is unreachable (exit 69), without leaking the password', async () => {
     const r = await runChut(['block', '0612345678'], { CHUT_REDIS_URL: 'redis://:s3cretpass@127.0.0.1:1' });
     expect(r.code).toBe(69);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { durationMs, LATEST_EXPIRY, parseExpiry, parseIsoTime, parseSince } from '../../src/when.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
@@ -37,5 +37,28 @@ describe('times typed by users', () => {
     expect(parseExpiry('9999-12-31', NOW)).toBe(Date.UTC(9999, 11, 31));
     expect(parseExpiry('999999w', NOW)).toBeNull();
     expect(new Date(LATEST_EXPIRY).toISOString()).toBe('9999-12-31T23:59:59.999Z');
+  });
+});
+
+describe('an ISO time without an offset', () => {
+  const hostZone = process.env.TZ;
+  afterEach(() => {
+    if (hostZone === undefined) delete process.env.TZ;
+    else process.env.TZ = hostZone;
+  });
+
+  it.each(['America/New_York', 'Europe/Paris', 'Asia/Kolkata', 'UTC'])('is read as UTC, as a date alone is, with TZ=%s', (zone) => {
+    process.env.TZ = zone;
+    // the host's zone is in effect: Date itself reads a time without an offset in it
+    if (zone !== 'UTC') expect(new Date(2026, 10, 24, 10).getTime()).not.toBe(Date.UTC(2026, 10, 24, 10));
+    expect(parseSince('2026-11-24T10:00', NOW)).toBe(Date.UTC(2026, 10, 24, 10));
+    expect(parseSince('2026-11-24 10:00:30.5', NOW)).toBe(Date.UTC(2026, 10, 24, 10, 0, 30, 500));
+    expect(parseSince('2026-11-24T00:00', NOW)).toBe(parseSince('2026-11-24', NOW));
+    expect(parseExpiry('2026-12-24T10:00', NOW)).toBe(Date.UTC(2026, 11, 24, 10));
+    expect(parseIsoTime('+021192-02-03T00:00')).toBe(Date.UTC(21192, 1, 3));
+    // an offset, when given, is what counts
+    expect(parseSince('2026-11-24T10:00+05:30', NOW)).toBe(Date.UTC(2026, 10, 24, 4, 30));
+    expect(parseSince('2026-11-24T10:00-0500', NOW)).toBe(Date.UTC(2026, 10, 24, 15));
+    expect(parseSince('2026-11-24T10:00Z', NOW)).toBe(Date.UTC(2026, 10, 24, 10));
   });
 });

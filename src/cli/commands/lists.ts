@@ -30,7 +30,8 @@ ${list === 'allow' ? 'Calls from an allowlisted number or prefix ring (see confi
 ${ENTRY_HELP}
 
   --reason TEXT       why (shown by chut lookup, the API and the dashboard)
-  --expires WHEN      a duration from now (90m, 12h, 30d) or an ISO date; default: never
+  --expires WHEN      a duration from now (90m, 12h, 30d) or an ISO date or time (UTC unless it names an
+                      offset: 2027-01-31T18:00+01:00); default: never
   --force             accept a prefix of 3 digits or fewer (a whole country code such as +33*)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
 ${GLOBAL_HELP}`,

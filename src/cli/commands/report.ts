@@ -23,7 +23,9 @@ route was taken, e.g. during the captcha).
 Calls are counted per UTC hour, so a report starts at the top of the hour --since falls in (--since 24h at 14:20
 counts from 14:00 yesterday; the header's "since" says when), and a window shorter than 1h is refused.
 
-  --since WHEN        how far back: a duration of 1h or more (24h, 7d, 30d) or an ISO date (default 24h)
+  --since WHEN        how far back: a duration of 1h or more (24h, 7d, 30d) or an ISO date or time, in UTC
+                      unless it names an offset (2026-11-24T10:00 is 10:00 UTC; 2026-11-24T10:00+01:00 is
+                      09:00 UTC), whatever the host's time zone (default 24h)
   --format FMT        text (default), json, csv or html
   --json              same as --format json
   -o, --output FILE   write to FILE instead of standard output
