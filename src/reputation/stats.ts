@@ -38,16 +38,23 @@ export function hoursBetween(since: number, now: number): number[] {
   return out;
 }
 
-/** Day starts (epoch ms) covered by the range. */
 /** The UTC days whose top-caller sets a period reads: those it touches, within the sets' lifetime. */
 export function topDays(since: number, now: number): number[] {
   const first = Math.floor(now / DAY_MS) * DAY_MS - (TOP_DAYS - 1) * DAY_MS;
   return daysBetween(since, now).filter((d) => d >= first);
 }
 
+/**
+ * Days of daily counters a period reads, today included. They live 400 days from their day's first call, so the key of
+ * the day 400 days back expires during today: reading it would count none of its calls yet report the period as
+ * starting that day. The oldest day read is 399 days back.
+ */
+export const DAILY_DAYS = 400;
+
+/** Day starts (epoch ms) covered by the range, within the daily counters' lifetime. */
 export function daysBetween(since: number, now: number): number[] {
   const out: number[] = [];
-  const start = Math.max(Math.floor(since / DAY_MS) * DAY_MS, Math.floor(now / DAY_MS) * DAY_MS - 400 * DAY_MS);
+  const start = Math.max(Math.floor(since / DAY_MS) * DAY_MS, Math.floor(now / DAY_MS) * DAY_MS - (DAILY_DAYS - 1) * DAY_MS);
   for (let d = start; d <= now; d += DAY_MS) out.push(d);
   return out;
 }

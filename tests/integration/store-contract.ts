@@ -228,6 +228,18 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(recent.total).toBe(1);
     });
 
+    it('reads back 400 days at most, today included: the day 400 days back, whose counters expire today, is neither read nor named as the start', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 };
+      const today = Math.floor(T0 / DAY) * DAY;
+      await store.recordCall({ ...base, record: call({ time: today - 400 * DAY + HOUR }) });
+      await store.recordCall({ ...base, record: call({ time: today - 399 * DAY + HOUR, action: 'reject', route: 'reject' }) });
+      for (const back of [400, 401, 999_999]) {
+        const s = await store.stats({ since: T0 - back * DAY, now: T0 });
+        expect([s.since, s.total, s.byAction], `${back}d`).toEqual([today - 399 * DAY, 1, { reject: 1 }]);
+      }
+      expect((await store.stats({ since: today - 399 * DAY, now: T0 })).since).toBe(today - 399 * DAY);
+    });
+
     it('keeps at most 1000 callers a day per action (random spoofed numbers): the frequent callers stay on top', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 10 };
       for (let i = 0; i < 3; i++) await store.recordCall({ ...base, record: call({ action: 'reject', route: 'reject', caller: '+33612999999' }) });
