@@ -4,7 +4,7 @@
  * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller.
  */
 import type { Socket } from 'node:net';
-import { FrameParser, eventOf, type EslFrame } from './frame.js';
+import { bodyDropped, FrameParser, eventOf, type EslFrame } from './frame.js';
 
 export interface EslReply {
   /** `command/reply` Reply-Text, or the `api/response` body. */
@@ -37,9 +37,9 @@ export class EslConnection {
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
 
-  /** `maxBodyBytes`: see FrameParser (MAX_CALL_FRAME_BYTES for a per-call socket). */
-  constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}, maxBodyBytes?: number) {
-    this.parser = new FrameParser(maxBodyBytes);
+  /** `maxFrameBytes`: what is kept of one frame (FrameParser's cap; MAX_CALL_FRAME_BYTES for a per-call socket). */
+  constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}, maxFrameBytes?: number) {
+    this.parser = new FrameParser(maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
@@ -48,6 +48,13 @@ export class EslConnection {
 
   get closed(): boolean {
     return this.closedReason !== null;
+  }
+
+  /** A copy of the headers of the frame being read when the stream stopped (complete lines only), or null: what a
+   * reply cut short by a close, a protocol error or a timeout still said. */
+  partialHeaders(): Record<string, string> | null {
+    const headers = this.parser.partialHeaders;
+    return headers ? { ...headers } : null;
   }
 
   /** Writes an already serialised command and resolves with its reply. */
@@ -108,7 +115,8 @@ export class EslConnection {
     if (type === 'command/reply' || type === 'api/response') {
       const text = type === 'api/response' ? frame.body : (frame.headers['Reply-Text'] ?? '');
       const waiter = this.waiters.shift();
-      waiter?.resolve({ text, ok: !text.startsWith('-'), frame });
+      // A response over the frame cap was skipped unread: whatever it said, chut cannot act on it.
+      waiter?.resolve({ text, ok: !text.startsWith('-') && !bodyDropped(frame), frame });
       return;
     }
     if (type === 'text/disconnect-notice') {

@@ -2,27 +2,79 @@
  * Event Socket framing: a header block (`Name: value` lines), an empty line, then `Content-Length` bytes of
  * body when that header is present. Works on bytes (Content-Length counts bytes, values may be UTF-8).
  * Header order is never relied on (events put Content-Length first, replies Content-Type first).
+ *
+ * A frame's size is the caller's to choose: FreeSWITCH copies every X-/P- header of the INVITE into a channel
+ * variable (mod_sofia, sofia_glue_set_extra_headers), and the From display name into several more, and
+ * `switch_event_serialize` writes every variable, url-encoded (up to three bytes per byte), with no limit: into the
+ * `connect` reply (one header block) and into every event of the call (a `text/event-plain` body). sofia-sip takes
+ * SIP messages up to 2 MiB by default. So header blocks and event bodies are read line by line as they arrive, never
+ * buffered whole, and what is kept of a frame has one cap in bytes, whatever the chunking:
+ * - a header line longer than MAX_LINE_BYTES is cut: only its first MAX_LINE_BYTES bytes are read (the rest is
+ *   skipped as it arrives); a header chut reads keeps that prefix (every check chut makes is on far shorter values),
+ *   any other is dropped;
+ * - past the cap (the constructor's, per header block), lines are dropped, except the headers chut reads (which may
+ *   take NEEDED_ALLOWANCE more);
+ * - a plain event's body is always read as header lines, as above; any other body over the cap is skipped as it
+ *   arrives (bodyDropped);
+ * - only a frame past MAX_FRAME_BYTES (far beyond anything FreeSWITCH writes), a line that is not a header or a bad
+ *   Content-Length is refused (EslProtocolError: the connection ends).
+ * A frame that lost anything says so in `trimmed`.
  */
 
 export interface EslFrame {
   /** Header names as sent; values url-decoded. */
   headers: Record<string, string>;
-  /** Body (UTF-8), '' when the frame has no Content-Length. */
+  /** Body (UTF-8): '' when the frame has no Content-Length, for a `text/event-plain` frame (read into `event`), and
+   * when the body was over the cap (skipped: see bodyDropped). */
   body: string;
+  /** A `text/event-plain` frame's event: its headers (values url-decoded), and `_body` when the event has a body. */
+  event?: Record<string, string>;
+  /** Header lines dropped or cut, and bodies skipped, because they were over the caps: 0 when the frame is whole. */
+  trimmed: number;
 }
 
 export class EslProtocolError extends Error {
   override readonly name = 'EslProtocolError';
 }
 
-/** A header block larger than this is not ESL (the biggest recorded CHANNEL_DATA is ~4 KB). */
-const MAX_HEADER_BYTES = 64 * 1024;
-/** Bodies larger than this are refused (recorded events are ~4 KB; `show channels` can be larger). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** A per-call (outbound) socket's largest frame: its events carry one channel's variables (a few KB to tens of KB),
- * its api replies a user's XML. Capped well below the inbound monitor's, because up to esl.maxConcurrent of them
- * buffer at once: 2,000 peers each streaming a 4 MiB body held over a gigabyte. */
+/** The longest header line read whole (the longest recorded one is ~400 bytes, a channel's SDP a few KB). */
+export const MAX_LINE_BYTES = 8 * 1024;
+/** What is kept of one frame by default (the inbound monitor: `show channels` or an event can be large). */
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+/** A per-call (outbound) socket's cap on what is kept of one frame: its events carry one channel's variables (a few KB
+ * to tens of KB; more only when the caller pads its INVITE), its api replies a user's XML. Well below the inbound
+ * monitor's, because up to esl.maxConcurrent of them are read at once. */
 export const MAX_CALL_FRAME_BYTES = 256 * 1024;
+/** Past the cap, the headers chut reads may still keep this much (so that Content-Type, Reply-Text and the caller's
+ * fields survive a block full of padding). */
+export const NEEDED_ALLOWANCE = 64 * 1024;
+/** No header block or body may be longer: a stream that never ends a frame is not ESL. From a 2 MiB INVITE (sofia-sip's
+ * default maximum), url-encoding and the display name's handful of copies give FreeSWITCH well under half of it. */
+export const MAX_FRAME_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The headers chut reads (channel-data.ts, bound.ts, call-control.ts, connection.ts, monitor.ts), and every
+ * `variable_chut_*` (chut.xml's variables and the captcha's digits). A frame over the caps keeps these.
+ */
+const NEEDED_HEADERS = new Set([
+  // framing, replies, notices
+  'Content-Type', 'Content-Length', 'Content-Disposition', 'Reply-Text', 'Event-Name',
+  // the channel and its caller
+  'Unique-ID', 'Channel-Unique-ID', 'Caller-Unique-ID', 'Answer-State', 'Caller-Context',
+  'Caller-Caller-ID-Number', 'Caller-Caller-ID-Name', 'Channel-Caller-ID-Number', 'Channel-Caller-ID-Name',
+  'Caller-Destination-Number', 'Channel-Destination-Number',
+  'variable_sip_from_user', 'variable_sip_from_display', 'variable_sip_verstat', 'variable_sip_P-Asserted-Identity',
+  // applications chut runs
+  'Application', 'Application-UUID', 'Application-Response',
+  // the hang-up (the inbound monitor)
+  'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Answered-Time', 'variable_billsec',
+  'variable_last_sent_callee_id_number', 'variable_callee_id_number',
+]);
+
+/** Whether chut reads this header (it then survives a frame over the caps). */
+function isNeededHeader(name: string): boolean {
+  return NEEDED_HEADERS.has(name) || name.startsWith('variable_chut_');
+}
 
 /** Decodes %XX escapes; an invalid escape leaves the value as sent rather than throwing. */
 export function urlDecode(value: string): string {
@@ -46,21 +98,39 @@ export function urlEncode(value: string): string {
   }
 }
 
-/** A header line: a printable name without `:` or spaces, `: `, a value (possibly empty). */
-const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]{1,1024}):(?: (.*))?$/;
+/** Characters a value may not hold (besides LF, which ends the line): what `.` does not match in a JS regex. */
+const LINE_TERMINATOR = /[\r\u2028\u2029]/;
+
+/**
+ * A header line: a printable name (1 to 1024 characters, no `:` or space), `:`, then nothing or a space and the value
+ * (as /^([\x21-\x39\x3b-\x7e]{1,1024}):(?: (.*))?$/ would split it, several times faster). Null when it is not one.
+ */
+function splitHeaderLine(line: string): [string, string] | null {
+  const colon = line.indexOf(':');
+  if (colon < 1 || colon > 1024) return null;
+  for (let i = 0; i < colon; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return null;
+  }
+  const name = line.slice(0, colon);
+  if (colon + 1 === line.length) return [name, ''];
+  if (line.charCodeAt(colon + 1) !== 0x20) return null;
+  const value = line.slice(colon + 2);
+  return LINE_TERMINATOR.test(value) ? null : [name, value];
+}
 
 /** Parses `Name: value` lines (values url-decoded). With `strict`, a line that is not a header is an error
  * (garbage on the wire must end the connection, not shift every later reply). */
 export function parseHeaderLines(text: string, strict = false): Record<string, string> {
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    const m = HEADER_LINE.exec(line);
-    if (!m) {
+    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    const header = splitHeaderLine(line);
+    if (!header) {
       if (strict) throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 40))}`);
       continue;
     }
-    headers[m[1] as string] = urlDecode(m[2] ?? '');
+    headers[header[0]] = urlDecode(header[1]);
   }
   return headers;
 }
@@ -116,17 +186,104 @@ class InputBuffer {
   }
 }
 
-/** Incremental parser: push bytes, get complete frames. Throws EslProtocolError on a stream that is not ESL. */
+/** An encoded value cut at MAX_LINE_BYTES must not end inside an escape (`%E2%8`) or a UTF-8 sequence (`%E2%82`):
+ * urlDecode would then fall back to decoding every escape byte by byte. */
+function cutEscapes(value: string): string {
+  let end = value.length;
+  const partial = /%[0-9A-Fa-f]?$/.exec(value);
+  if (partial) end = partial.index;
+  // The escapes at the end: walk back to the last lead byte and drop its sequence when it is incomplete.
+  for (let at = end - 3, continuation = 0; at >= 0 && continuation < 4 && value[at] === '%'; at -= 3) {
+    const byte = parseInt(value.slice(at + 1, at + 3), 16);
+    if (Number.isNaN(byte) || byte < 0x80) break;
+    if (byte < 0xc0) { continuation++; continue; }
+    const needs = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+    if (continuation < needs) end = at;
+    break;
+  }
+  return value.slice(0, end);
+}
+
+/** One header block read line by line: a frame's own headers, or a plain event's. */
+class HeaderBlock {
+  readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  /** Bytes of the lines kept. */
+  kept = 0;
+  /** Lines dropped or cut. */
+  trimmed = 0;
+  /** Lines read (blank lines before the first one are stray and skipped). */
+  lines = 0;
+  /** Bytes of the block so far. */
+  size = 0;
+
+  constructor(private readonly cap: number, private readonly strict: boolean) {}
+
+  /** A complete line (without its LF): `text` is its first MAX_LINE_BYTES bytes when `cut`, else all of it. */
+  add(text: string, length: number, cut: boolean): void {
+    this.lines++;
+    const line = !cut && text.charCodeAt(text.length - 1) === 0x0d ? text.slice(0, -1) : text;
+    const header = splitHeaderLine(line);
+    if (!header) {
+      // With `strict`, garbage on the wire ends the connection instead of shifting every later reply.
+      if (this.strict) throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 40))}`);
+      return;
+    }
+    const name = header[0];
+    let value = header[1];
+    const bytes = Math.min(length, MAX_LINE_BYTES);
+    if (cut || this.kept + bytes > this.cap) {
+      if (!isNeededHeader(name) || this.kept + bytes > this.cap + NEEDED_ALLOWANCE) {
+        this.trimmed++;
+        return;
+      }
+      if (cut) {
+        this.trimmed++;
+        value = cutEscapes(value);
+      }
+    }
+    this.headers[name] = urlDecode(value);
+    this.kept += bytes;
+  }
+}
+
+/** Where the parser is in the current frame. */
+type Stage =
+  /** Reading the frame's header block. */
+  | 'head'
+  /** Waiting for a body of `left` bytes (at most the cap), kept whole. */
+  | 'body'
+  /** Skipping `left` bytes of a body over the cap. */
+  | 'skip'
+  /** Reading a `text/event-plain` body's header lines (`left` bytes of body to come). */
+  | 'event'
+  /** After the event's blank line: its own body (`left` bytes), kept when the cap allows. */
+  | 'event-body';
+
+/**
+ * Incremental parser: push bytes, get complete frames. Throws EslProtocolError on a stream that is not ESL (see the
+ * top of this file). Each byte is searched for a line end once, whatever the chunking.
+ */
 export class FrameParser {
   private readonly input = new InputBuffer();
+  private stage: Stage = 'head';
+  private block: HeaderBlock;
+  private event: HeaderBlock | null = null;
+  /** Body bytes of the current frame still to come (stages after 'head'). */
+  private left = 0;
+  /** Bodies skipped in the current frame. */
+  private skipped = 0;
+  /** Bytes of the line in progress already searched for its LF (the line waits in the input). */
+  private scanned = 0;
+  /** The line in progress once it outgrew MAX_LINE_BYTES: its first bytes, and its length so far (the rest is skipped). */
+  private long: { head: Buffer; length: number } | null = null;
 
-  /** `maxBodyBytes`: the largest Content-Length taken (a larger one is a protocol error: the connection ends). */
-  constructor(private readonly maxBodyBytes = MAX_BODY_BYTES) {}
-
-  private pending: Record<string, string> | null = null;
-  private bodyLength = 0;
-  /** Bytes of the current header block already searched for its `\n\n`: each byte is searched once. */
-  private searched = 0;
+  /**
+   * `cap`: what is kept of one frame, in bytes (MAX_CALL_FRAME_BYTES on a per-call socket); `maxFrameBytes`: the
+   * longest header block or body taken at all (a longer one is a protocol error: the connection ends).
+   */
+  constructor(private readonly cap = MAX_KEPT_BYTES, private readonly maxFrameBytes = MAX_FRAME_BYTES) {
+    this.block = new HeaderBlock(cap, true);
+  }
 
   push(chunk: Buffer): EslFrame[] {
     const frames: EslFrame[] = [];
@@ -141,58 +298,190 @@ export class FrameParser {
     return frames;
   }
 
-  /** Bytes held back waiting for the rest of a frame. */
+  /** Bytes of input held back waiting for the rest of a line or of a body. */
   get buffered(): number {
     return this.input.length;
   }
 
-  /** Appends the complete frames found in `bytes` to `frames`; returns how many bytes they used. */
+  /** Everything held for the frame in progress: input held back, the cut line's first bytes, the headers kept. */
+  get held(): number {
+    return this.input.length + (this.long?.head.length ?? 0) + this.block.kept + (this.event?.kept ?? 0);
+  }
+
+  /** The headers of the frame in progress read so far (complete lines only), or null before its first line: what a
+   * frame cut short (the connection closed, a protocol error, a timeout) still said. */
+  get partialHeaders(): Record<string, string> | null {
+    return this.block.lines > 0 ? this.block.headers : null;
+  }
+
+  /** Appends the complete frames found in `bytes` to `frames`; returns how many bytes were used. */
   private parse(bytes: Buffer, frames: EslFrame[]): number {
     let at = 0;
     for (;;) {
-      if (!this.pending) {
-        const headerEnd = this.findHeaderEnd(bytes, at);
-        if (headerEnd.end < 0) return headerEnd.start;
-        at = this.startFrame(bytes, headerEnd.start, headerEnd.end, frames);
-        if (!this.pending) continue;
+      switch (this.stage) {
+        case 'head': {
+          const read = this.readLines(bytes, at, bytes.length, false, this.block);
+          at = read.at;
+          if (!read.done) return at;
+          this.startFrame(frames);
+          break;
+        }
+        case 'body': {
+          if (bytes.length - at < this.left) return at;
+          const end = at + this.left;
+          this.finish(frames, bytes.toString('utf8', at, end));
+          at = end;
+          break;
+        }
+        case 'skip': {
+          const n = Math.min(this.left, bytes.length - at);
+          at += n;
+          this.left -= n;
+          if (this.left > 0) return at;
+          this.finish(frames, '');
+          break;
+        }
+        case 'event': {
+          const event = this.event as HeaderBlock;
+          const end = Math.min(bytes.length, at + this.left);
+          const read = this.readLines(bytes, at, end, end - at === this.left, event);
+          this.left -= read.at - at;
+          at = read.at;
+          if (read.done) this.stage = 'event-body';
+          else if (this.left === 0) this.finish(frames, '');
+          else return at;
+          break;
+        }
+        case 'event-body': {
+          const event = this.event as HeaderBlock;
+          const inner = event.headers['Content-Length'];
+          if (inner !== undefined && event.kept + this.left <= this.cap) {
+            if (bytes.length - at < this.left) return at;
+            event.headers._body = bytes.toString('utf8', at, at + this.left).slice(0, Number(inner));
+            at += this.left;
+          } else {
+            const n = Math.min(this.left, bytes.length - at);
+            at += n;
+            this.left -= n;
+            if (this.left > 0) return at;
+            if (inner !== undefined) this.skipped++;
+          }
+          this.left = 0;
+          this.finish(frames, '');
+          break;
+        }
       }
-      if (bytes.length - at < this.bodyLength) return at;
-      frames.push({ headers: this.pending, body: bytes.toString('utf8', at, at + this.bodyLength) });
-      at += this.bodyLength;
-      this.pending = null;
     }
   }
 
-  /** Where the header block starting at or after `from` begins and where its `\n\n` is (-1: not yet). */
-  private findHeaderEnd(bytes: Buffer, from: number): { start: number; end: number } {
-    let start = from;
-    // Stray blank lines between frames are tolerated.
-    if (this.searched === 0) while (start < bytes.length && bytes[start] === 0x0a) start++;
-    // One byte back: the `\n\n` may straddle the previous chunk and this one.
-    const end = bytes.indexOf('\n\n', start + Math.max(0, this.searched - 1));
-    if (end >= 0) {
-      this.searched = 0;
-      return { start, end };
+  /**
+   * Reads the lines of bytes[at, end) into `block` until its blank line (`done`). Stops at `end`, or before a line
+   * whose LF has not come yet (it waits in the input, unless it outgrew MAX_LINE_BYTES). `final`: `end` is where the
+   * lines end (an event body's last byte), so a last line without LF is complete.
+   */
+  private readLines(bytes: Buffer, at: number, end: number, final: boolean, block: HeaderBlock): { at: number; done: boolean } {
+    for (;;) {
+      if (this.long) {
+        const lf = lineEnd(bytes, at, end);
+        if (lf < 0 && !final) {
+          this.long.length += end - at;
+          this.grow(block, end - at);
+          return { at: end, done: false };
+        }
+        const stop = lf < 0 ? end : lf;
+        this.long.length += stop - at;
+        this.grow(block, stop - at + (lf < 0 ? 0 : 1));
+        block.add(this.long.head.toString('utf8'), this.long.length, true);
+        this.long = null;
+        at = lf < 0 ? end : lf + 1;
+        continue;
+      }
+      if (at >= end) return { at, done: false };
+      const lf = lineEnd(bytes, at + this.scanned, end);
+      if (lf < 0 && !final) {
+        const pending = end - at;
+        if (pending > MAX_LINE_BYTES) {
+          this.long = { head: Buffer.from(bytes.subarray(at, at + MAX_LINE_BYTES)), length: pending };
+          this.scanned = 0;
+          this.grow(block, pending);
+          return { at: end, done: false };
+        }
+        this.scanned = pending;
+        return { at, done: false };
+      }
+      this.scanned = 0;
+      const stop = lf < 0 ? end : lf;
+      const length = stop - at;
+      const next = lf < 0 ? end : lf + 1;
+      if (length === 0) {
+        // Stray blank lines before a block are tolerated.
+        if (block.lines === 0) {
+          at = next;
+          continue;
+        }
+        this.grow(block, 1);
+        return { at: next, done: true };
+      }
+      this.grow(block, next - at);
+      const cut = length > MAX_LINE_BYTES;
+      block.add(bytes.toString('utf8', at, cut ? at + MAX_LINE_BYTES : stop), length, cut);
+      at = next;
     }
-    this.searched = bytes.length - start;
-    if (this.searched > MAX_HEADER_BYTES) throw new EslProtocolError('header block too large');
-    return { start, end: -1 };
   }
 
-  /** Parses the header block [start, end); a frame without body is pushed at once. Returns where its body starts. */
-  private startFrame(bytes: Buffer, start: number, end: number, frames: EslFrame[]): number {
-    const headers = parseHeaderLines(bytes.toString('utf8', start, end), true);
+  /** Counts bytes of a header block against MAX_FRAME_BYTES. */
+  private grow(block: HeaderBlock, bytes: number): void {
+    block.size += bytes;
+    if (block.size > this.maxFrameBytes) throw new EslProtocolError('header block too large');
+  }
+
+  /** The frame's header block is complete: a frame without body is pushed at once, else its body is awaited. */
+  private startFrame(frames: EslFrame[]): void {
+    const headers = this.block.headers;
     if (!headers['Content-Type'] && !headers['Content-Length']) throw new EslProtocolError('frame without Content-Type');
     const length = headers['Content-Length'];
     if (length === undefined) {
-      frames.push({ headers, body: '' });
-    } else {
-      if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxBodyBytes) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
-      this.pending = headers;
-      this.bodyLength = Number(length);
+      this.finish(frames, '');
+      return;
     }
-    return end + 2;
+    if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxFrameBytes) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
+    this.left = Number(length);
+    if (headers['Content-Type'] === 'text/event-plain') {
+      this.event = new HeaderBlock(this.cap, false);
+      this.stage = 'event';
+    } else if (this.left <= this.cap) {
+      this.stage = 'body';
+    } else {
+      this.skipped++;
+      this.stage = 'skip';
+    }
   }
+
+  private finish(frames: EslFrame[], body: string): void {
+    const frame: EslFrame = { headers: this.block.headers, body, trimmed: this.block.trimmed + this.skipped };
+    if (this.event) {
+      frame.event = this.event.headers;
+      frame.trimmed += this.event.trimmed;
+    }
+    frames.push(frame);
+    this.block = new HeaderBlock(this.cap, true);
+    this.event = null;
+    this.stage = 'head';
+    this.left = 0;
+    this.skipped = 0;
+  }
+}
+
+/** The first LF in bytes[from, end), or -1. */
+function lineEnd(bytes: Buffer, from: number, end: number): number {
+  if (from >= end) return -1;
+  const at = bytes.indexOf(0x0a, from);
+  return at >= 0 && at < end ? at : -1;
+}
+
+/** Whether a frame's body was over the cap and skipped (an `api/response` whose text chut never saw). */
+export function bodyDropped(frame: EslFrame): boolean {
+  return frame.event === undefined && frame.body === '' && Number(frame.headers['Content-Length'] ?? '0') > 0;
 }
 
 /** The headers of a `text/event-plain` frame's body (values url-decoded); `_body` when the event has one. */
@@ -207,7 +496,7 @@ export function parsePlainEvent(body: string): Record<string, string> {
 /** The event carried by a frame (plain or json), or null when the frame is not an event. */
 export function eventOf(frame: EslFrame): Record<string, string> | null {
   const type = frame.headers['Content-Type'];
-  if (type === 'text/event-plain') return parsePlainEvent(frame.body);
+  if (type === 'text/event-plain') return frame.event ?? parsePlainEvent(frame.body);
   if (type === 'text/event-json') {
     try {
       const parsed: unknown = JSON.parse(frame.body);

@@ -31,17 +31,32 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** Longest a voicemail/reject connection is held waiting for the hang-up. */
 const HOLD_MAX_MS = 2 * 3600_000;
 
-/** Sends `connect` and reads the channel data; null when FreeSWITCH does not answer in time. */
-async function connectAndRead(conn: EslConnection): Promise<Record<string, string> | null> {
+/** The `connect` reply's channel data: whole (`complete`), or what came of it before the stream stopped. */
+interface ChannelData {
+  data: Record<string, string>;
+  complete: boolean;
+  /** Header lines the parser dropped or cut (over its caps: a caller padding its INVITE). */
+  trimmed: number;
+  /** Why the reply is not complete. */
+  failure?: string;
+}
+
+/** Sends `connect` and reads the channel data; on a reply that never completes (timeout, the connection closed or not
+ * ESL), the complete header lines that came, or null when none did. */
+async function connectAndRead(conn: EslConnection): Promise<ChannelData | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS, null); });
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS, 'timeout'); });
+  let failure: string;
   try {
-    const result = await Promise.race([conn.send(plainCommand('connect')).catch(() => null), timeout]);
-    return result ? result.frame.headers : null;
+    const result = await Promise.race([conn.send(plainCommand('connect')).catch((err: unknown) => (err as Error).message), timeout]);
+    if (typeof result === 'object') return { data: result.frame.headers, complete: true, trimmed: result.frame.trimmed };
+    failure = result === 'timeout' ? `no complete reply within ${CONNECT_TIMEOUT_MS} ms` : result;
   } finally {
     // A pending timer would hold the channel data for 5 s after every call.
     clearTimeout(timer);
   }
+  const data = conn.partialHeaders();
+  return data ? { data, complete: false, trimmed: 0, failure } : null;
 }
 
 /** Accepts a connection chut cannot serve: `connect` first (no dead air), then close: the call rings. */
@@ -50,24 +65,56 @@ export function refuseConnection(socket: Socket): void {
   void connectAndRead(conn).finally(() => conn.close('refused'));
 }
 
+/** Whether the caller's fields (number and dialled number) came, so that a decision on them means something. */
+function callerFieldsIn(data: Record<string, string>): boolean {
+  const has = (name: string) => data[name] !== undefined;
+  return (has('Caller-Caller-ID-Number') || has('variable_sip_from_user') || has('Channel-Caller-ID-Number'))
+    && (has('Caller-Destination-Number') || has('Channel-Destination-Number'));
+}
+
+/**
+ * A `connect` reply that never completed: the connection is ended (or already was), so FreeSWITCH rings the call
+ * (fail-open). When the call id and the caller's fields came before the stream stopped, the call is still screened
+ * and recorded: route ring, degraded, with the decision it would have had (a blocklisted caller shows as such).
+ */
+async function recordUnreadCall(call: InboundCall, failure: string, deps: SessionDeps): Promise<void> {
+  const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
+  log.warn({ failure, caller: call.callerNumber.slice(0, 32) }, 'the connect reply did not complete: letting the call ring (recorded)');
+  deps.onScreened?.(call.callId);
+  const decision = await deps.screening.screen(call);
+  const reasons = [...decision.reasons, `channel data could not be read (${failure.slice(0, 80)}): fail-open, the call rang unscreened`];
+  await deps.screening.finishCall(call, { ...decision, route: 'ring', degraded: true, reasons }, 'ring', null);
+}
+
 /** Runs one call on an accepted connection (the server keeps `conn` to end it as chut's own close on stop). */
 export async function runSession(conn: EslConnection, deps: SessionDeps): Promise<void> {
-  const data = await connectAndRead(conn);
+  const read = await connectAndRead(conn);
+  const data = read?.data ?? null;
   const call = data ? inboundCallFrom(data, Date.now()) : null;
-  if (!call) {
-    deps.logger.warn('outbound ESL connection without usable channel data: letting the call ring');
+  if (!read?.complete || !call) {
     conn.close('no channel data');
+    if (read && call && callerFieldsIn(read.data)) {
+      await recordUnreadCall(call, read.failure ?? 'incomplete', deps);
+      return;
+    }
+    const caller = data ? (data['Caller-Caller-ID-Number'] ?? data['variable_sip_from_user'] ?? null)?.slice(0, 32) : null;
+    deps.logger.warn({ caller, failure: read?.failure }, 'outbound ESL connection without usable channel data: letting the call ring');
     return;
   }
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
+  if (read.trimmed > 0) {
+    // The headers chut reads are kept: the call is screened as usual. Worth a look: a caller padding its SIP headers.
+    log.warn({ trimmed: read.trimmed, caller: call.callerNumber.slice(0, 32) },
+      'channel data over the size cap: oversized header lines were skipped, the call is screened on the ones chut reads');
+  }
   deps.onTiming?.('connected', call.callId);
   // Pipelined: FreeSWITCH enables events while the screener decides; apps wait for the reply.
   const requestEvents = eventRequester(conn);
   void requestEvents();
   try {
-    const feature = featureCodeFrom(data ?? {});
+    const feature = featureCodeFrom(read.data);
     if (feature) await runFeatureCode(conn, call, feature, deps, log);
-    else await screenCall(conn, call, deps, log, requestEvents, data ?? {});
+    else await screenCall(conn, call, deps, log, requestEvents, read.data);
   } catch (err) {
     log.error({ err }, 'ESL session failed: letting the call ring');
   } finally {

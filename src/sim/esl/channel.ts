@@ -17,13 +17,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import type { SimulatedCall, SimulatedRoute } from '../types.js';
-import type { ChannelEnv, EslOutcome } from './sim-types.js';
+import type { SimulatedRoute } from '../types.js';
+import type { ChannelEnv, EslOutcome, EslSimulatedCall } from './sim-types.js';
 
-export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome } from './sim-types.js';
+export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome, type EslSimulatedCall } from './sim-types.js';
 import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
-import { channelData, channelName, eventHeaders, hangupFacts, type ChannelState } from './headers.js';
+import { channelData, channelName, eventHeaders, hangupFacts, sipVariables, type ChannelState } from './headers.js';
 import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
 import { deleteTasks, schedApiReply } from './scheduler.js';
 import { argPattern } from '../../esl/command.js';
@@ -34,7 +34,7 @@ const BOUNDABLE_DESTINATION = argPattern.dialplanName;
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
-  readonly vars: Record<string, string> = { domain_name: SIM_DOMAIN };
+  readonly vars: Record<string, string>;
   readonly dtmf: string[] = [];
   answered = false;
   /** The user's phone answered after screening (the call rang through): not an answer by chut. */
@@ -70,7 +70,10 @@ export class SimChannel implements AppHost {
   private resolveOutcome: (o: EslOutcome) => void = () => undefined;
   readonly outcome = new Promise<EslOutcome>((resolve) => { this.resolveOutcome = resolve; });
 
-  constructor(readonly call: SimulatedCall, readonly env: ChannelEnv) {}
+  constructor(readonly call: EslSimulatedCall, readonly env: ChannelEnv) {
+    // mod_sofia's variables from the INVITE, then the dialplan's
+    this.vars = { ...sipVariables(call), domain_name: SIM_DOMAIN };
+  }
 
   start(): Promise<EslOutcome> {
     this.publish('CHANNEL_CREATE');

@@ -1,6 +1,7 @@
 /** The headers a simulated channel puts in its channel data and events (a realistic subset of FreeSWITCH's). */
 import type { SimulatedCall } from '../types.js';
 import { CORE_UUID, type Headers } from './frames.js';
+import type { EslSimulatedCall } from './sim-types.js';
 
 export interface ChannelState {
   uuid: string;
@@ -18,26 +19,43 @@ export function channelName(call: SimulatedCall): string {
 
 const FEATURE_CODES: Record<string, string> = { '*77': 'spam', '*78': 'allow' };
 
+/** INVITE headers sofia-sip parses itself: mod_sofia sets their own variables, not `sip_h_*`. */
+const PARSED_BY_SOFIA = /^P-(Asserted|Preferred)-Identity$/i;
+
+/**
+ * The channel variables mod_sofia sets from the INVITE (esl-outbound-session-sip.txt): the From user and display
+ * name, the whole From, the STIR/SHAKEN result, and (sofia_glue_set_extra_headers) every `X-*` (but `X-FS-*`) and `P-*`
+ * header as `sip_h_<name>`. Every event of the call carries them, as the `connect` reply does.
+ */
+export function sipVariables(c: EslSimulatedCall): Record<string, string> {
+  const vars: Record<string, string> = {
+    sip_from_user: c.callerNumber, sip_from_display: c.callerName,
+    sip_full_from: `"${c.callerName}" <sip:${c.callerNumber}@192.0.2.10>;tag=sim`,
+  };
+  for (const [name, value] of Object.entries(c.sipHeaders ?? {})) {
+    const extra = (/^X-/i.test(name) && !/^X-FS-/i.test(name)) || (/^P-/i.test(name) && !PARSED_BY_SOFIA.test(name));
+    if (extra && value !== '') vars[`sip_h_${name}`] = value;
+  }
+  if (c.verstat) {
+    vars.sip_verstat = c.verstat;
+    vars['sip_P-Asserted-Identity'] = `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`;
+  }
+  return vars;
+}
+
 /** The `connect` reply's channel data (the reply headers are added by `connectReply`). */
 export function channelData(s: ChannelState, socketData: string): Headers {
   const c = s.call;
   const h: Headers = [['Core-UUID', CORE_UUID], ['FreeSWITCH-Hostname', 'sim'],
     ['Channel-Direction', 'inbound'], ['Channel-Caller-ID-Name', c.callerName], ['Channel-Caller-ID-Number', c.callerNumber],
+    ['Channel-Orig-Caller-ID-Name', c.callerName], ['Channel-Orig-Caller-ID-Number', c.callerNumber],
     ['Channel-Destination-Number', c.dialled], ['Channel-Unique-ID', s.uuid], ['Channel-Name', channelName(c)],
     ['Unique-ID', s.uuid], ['Answer-State', s.answered ? 'answered' : 'ringing'],
-    ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber],
+    ['Caller-Caller-ID-Name', c.callerName], ['Caller-Caller-ID-Number', c.callerNumber], ['Caller-Orig-Caller-ID-Name', c.callerName],
     ['Caller-Destination-Number', c.dialled], ['Caller-Unique-ID', s.uuid], ['Caller-Context', c.fromInternalPhone ? 'default' : 'public'],
-    ['variable_uuid', s.uuid], ['variable_sip_from_user', c.callerNumber], ['variable_sip_from_display', c.callerName]];
-  if (s.vars.domain_name !== undefined) h.push(['variable_domain_name', s.vars.domain_name]);
-  // chut-screen's variables (chut.xml), set before `socket`
-  for (const name of ['chut_screened', 'chut_bound', 'chut_bound_skipped', 'last_sched_id']) {
-    const value = s.vars[name];
-    if (value !== undefined) h.push([`variable_${name}`, value]);
-  }
-  if (c.verstat) {
-    h.push(['variable_sip_verstat', c.verstat]);
-    h.push(['variable_sip_P-Asserted-Identity', `<sip:${c.callerNumber}@192.0.2.10;verstat=${c.verstat}>`]);
-  }
+    ['variable_uuid', s.uuid],
+    // mod_sofia's variables from the INVITE, the domain, then chut-screen's (chut.xml), set before `socket`
+    ...Object.entries(s.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string])];
   // chut.xml's feature-code extensions (context default only) mark the call before handing it to chut
   const feature = c.fromInternalPhone ? FEATURE_CODES[c.dialled] : undefined;
   if (feature) h.push(['variable_chut_feature', feature]);
@@ -50,7 +68,7 @@ export function eventHeaders(s: ChannelState, name: string, extra: Headers): Hea
   return [['Event-Name', name], ['Core-UUID', CORE_UUID], ['Event-Date-Timestamp', String(now * 1000)],
     ['Channel-State', s.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', s.uuid], ['Channel-Name', channelName(s.call)],
     ['Answer-State', s.hungUp ? 'hangup' : s.answered ? 'answered' : 'ringing'],
-    ['Caller-Caller-ID-Name', s.call.callerName], ['Caller-Caller-ID-Number', s.call.callerNumber],
+    ['Caller-Caller-ID-Name', s.call.callerName], ['Caller-Caller-ID-Number', s.call.callerNumber], ['Caller-Orig-Caller-ID-Name', s.call.callerName],
     ['Caller-Destination-Number', s.call.dialled], ['Caller-Channel-Answered-Time', s.answered ? String(now * 1000) : '0'],
     // Every event carries the channel's variables, as on FreeSWITCH (play_and_get_digits' result too).
     ...Object.entries(s.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string]),

@@ -4,13 +4,13 @@
  * `chut demo --pbx freeswitch`, the protocol tests (through tests/fakes/esl) and the ESL benchmark.
  */
 import { connect, createServer } from 'node:net';
-import type { PbxSimulator, SimulatedCall, SimulatedRoute } from '../types.js';
-import { noFaults, SimChannel, type EslFaults, type EslOutcome } from './channel.js';
+import type { PbxSimulator, SimulatedRoute } from '../types.js';
+import { noFaults, SimChannel, type EslFaults, type EslOutcome, type EslSimulatedCall } from './channel.js';
 import { DEFAULT_DIRECTORY, type DirectoryUser } from './directory.js';
 import { InboundEventServer } from './inbound.js';
 import { SimScheduler } from './scheduler.js';
 
-export type { EslFaults, EslOutcome } from './channel.js';
+export type { EslFaults, EslOutcome, EslSimulatedCall } from './channel.js';
 export { DEFAULT_DIRECTORY, SIM_DOMAIN, type DirectoryUser } from './directory.js';
 
 /** chut.xml's `chut_bound` (seconds): how long a call may wait for chut before FreeSWITCH routes it on its own. */
@@ -104,7 +104,7 @@ export class EslSimulator implements PbxSimulator {
     throw new Error('chut did not connect to the simulated FreeSWITCH in time');
   }
 
-  placeCall(call: SimulatedCall): Promise<EslOutcome> {
+  placeCall(call: EslSimulatedCall): Promise<EslOutcome> {
     const channel = new SimChannel(call, {
       host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
       transfers: this.opts.transfers ?? {}, directory: this.opts.directory ?? DEFAULT_DIRECTORY, publish: (h) => this.inbound.publish(h),

@@ -1,8 +1,16 @@
 /** Types shared by the simulated FreeSWITCH's parts. */
-import type { SimulatedCallOutcome, SimulatedRoute } from '../types.js';
+import type { SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import type { DirectoryUser } from './directory.js';
 import type { Headers } from './frames.js';
 import type { SimScheduler } from './scheduler.js';
+
+/** A call as FreeSWITCH receives it over SIP: the common fields, plus the INVITE's own headers. */
+export interface EslSimulatedCall extends SimulatedCall {
+  /** Headers of the INVITE. mod_sofia (sofia_glue_set_extra_headers) copies every `X-*` (but `X-FS-*`) and `P-*` one
+   * it does not parse itself into a channel variable `sip_h_<name>`, which the `connect` reply and every event of the
+   * call then carry, url-encoded, with no size limit: the caller chooses how large the channel data gets. */
+  sipHeaders?: Record<string, string>;
+}
 
 export interface EslFaults {
   /** Delay every reply to chut by this many ms. */

@@ -6,14 +6,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EslProtocolError, FrameParser, MAX_CALL_FRAME_BYTES, type EslFrame } from '../../../src/esl/frame.js';
+import { bodyDropped, EslProtocolError, FrameParser, MAX_CALL_FRAME_BYTES, MAX_FRAME_BYTES, type EslFrame } from '../../../src/esl/frame.js';
 import { apiResponse, disconnectNotice, plainEvent, reply } from '../../../src/sim/esl/frames.js';
 import { prng as seeded } from '../../helpers/prng.js';
 import { DIR } from './transcript.js';
 
 /** Feeds `data` in chunks of the sizes `nextSize` gives; checks nothing is left over. */
-function parseChunked(data: Buffer, nextSize: () => number): EslFrame[] {
-  const parser = new FrameParser();
+function parseChunked(data: Buffer, nextSize: () => number, parser = new FrameParser()): EslFrame[] {
   const frames: EslFrame[] = [];
   for (let i = 0; i < data.length;) {
     const size = Math.max(1, nextSize());
@@ -33,8 +32,7 @@ const randomly = (seed: number) => (data: Buffer): EslFrame[] => {
 };
 
 /** Feeds `data` in `size`-byte chunks and returns the error thrown (and after how many bytes), or null. */
-function refusal(data: Buffer, size: number): { error: unknown; after: number } | null {
-  const parser = new FrameParser();
+function refusal(data: Buffer, size: number, parser = new FrameParser()): { error: unknown; after: number } | null {
   for (let i = 0; i < data.length; i += size) {
     try {
       parser.push(data.subarray(i, i + size));
@@ -84,16 +82,20 @@ describe('ESL frame parser, input in pieces', () => {
     expect(frames[0]?.body.length).toBe(body.length);
   });
 
-  it('a per-call socket takes bodies up to 256 KiB only: 2,000 of them may buffer at once', () => {
+  it('a per-call socket keeps bodies up to 256 KiB only (2,000 of them may be read at once): a larger one is skipped', () => {
     const call = new FrameParser(MAX_CALL_FRAME_BYTES);
     expect(call.push(Buffer.from(apiResponse('y'.repeat(MAX_CALL_FRAME_BYTES))))[0]?.body.length).toBe(MAX_CALL_FRAME_BYTES);
-    expect(() => new FrameParser(MAX_CALL_FRAME_BYTES).push(Buffer.from(`Content-Type: api/response\nContent-Length: ${MAX_CALL_FRAME_BYTES + 1}\n\n`)))
-      .toThrow(/bad Content-Length/);
+    // One byte more: the body goes by unread (never buffered) and the frame still comes, so later replies stay matched.
+    const big = Buffer.from(apiResponse('z'.repeat(MAX_CALL_FRAME_BYTES + 1)) + reply('+OK'));
+    const frames = parseChunked(big, () => 4096, new FrameParser(MAX_CALL_FRAME_BYTES));
+    expect(frames.map((f) => [f.headers['Content-Type'], f.body, f.trimmed])).toEqual([['api/response', '', 1], ['command/reply', '', 0]]);
+    expect(bodyDropped(frames[0] as EslFrame)).toBe(true);
+    expect(bodyDropped(frames[1] as EslFrame)).toBe(false);
   });
 
-  it('still refuses a body past 4 MiB, a bad Content-Length, garbage and a header-less frame, in any chunking', () => {
+  it('still refuses a body past MAX_FRAME_BYTES, a bad Content-Length, garbage and a header-less frame, in any chunking', () => {
     const refused = [
-      'Content-Type: api/response\nContent-Length: 4194305\n\n',
+      `Content-Type: api/response\nContent-Length: ${MAX_FRAME_BYTES + 1}\n\n`,
       'Content-Length: banana\n\n',
       'Content-Length: 12345678901\n\n',
       '\u0000\u00ff garbage\n\n',
@@ -108,16 +110,18 @@ describe('ESL frame parser, input in pieces', () => {
     expect(frame?.headers['N'.repeat(1024)]).toBe('ok');
   });
 
-  it('refuses a header block without end at the byte that takes it past 64 KiB, not before, in any chunking', () => {
+  it('refuses a header block without end at the byte that takes it past the ceiling, not before, in any chunking', () => {
+    // The ceiling is MAX_FRAME_BYTES (128 MiB); 64 KiB here. The bytes before it are not held: they are one endless line.
+    const ceiling = (): FrameParser => new FrameParser(undefined, 65_536);
     const endless = Buffer.alloc(70_000, 0x41);
     for (const size of [1, 1000, 4096, endless.length]) {
-      const result = refusal(endless, size);
+      const result = refusal(endless, size, ceiling());
       expect(result?.error).toBeInstanceOf(EslProtocolError);
       expect((result?.error as Error).message).toBe('header block too large');
       expect(result?.after).toBe(size === 1 ? 65_537 : Math.ceil(65_537 / size) * size);
     }
     // Leading blank lines are skipped before the count starts.
-    expect(refusal(Buffer.concat([Buffer.alloc(10, 0x0a), Buffer.alloc(65_536, 0x41)]), 1)).toBeNull();
+    expect(refusal(Buffer.concat([Buffer.alloc(10, 0x0a), Buffer.alloc(65_536, 0x41)]), 1, ceiling())).toBeNull();
   });
 });
 

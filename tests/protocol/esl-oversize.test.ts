@@ -1,0 +1,60 @@
+/**
+ * A caller who makes its channel large (X-/P- headers and a long From display name in its INVITE, which FreeSWITCH
+ * copies into channel variables, url-encoded, in the `connect` reply and every event) is screened like any other:
+ * it used to close chut's socket, so the call rang unscreened (a blocklisted caller got through) and left no record.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h?.close(); });
+
+/** An INVITE padded past every cap chut had: 300 KB of X- header and a 90 KB display name (in five copies), url-encoded. */
+const padded = (over: Parameters<typeof call>[0]) => ({
+  ...call(over),
+  callerName: `ROBO${' '.repeat(30_000)}`,
+  sipHeaders: { 'X-Pad': ' '.repeat(100_000), 'X-Campaign': 'spring' },
+});
+
+async function blocklist(number: string): Promise<void> {
+  await h.chut.store.addListEntry({ list: 'block', entry: { kind: 'number', e164: number }, reason: 'test', source: 'test', addedAt: Date.now(), expiresAt: null });
+}
+
+describe('ESL: a caller padding its INVITE', () => {
+  it('a blocklisted caller is rejected and recorded, however large its channel data', async () => {
+    const c = padded({ dialled: '1000' });
+    await blocklist(c.callerNumber);
+    const out = await h.sim.placeCall(c);
+    expect(out.route).toBe('reject');
+    expect(out.commands).toEqual(expect.arrayContaining(['sendmsg pre_answer', 'sendmsg hangup']));
+    const rec = await recordOf(h, out.callId);
+    expect(rec).toMatchObject({ pbx: 'freeswitch', action: 'reject', route: 'reject', rule: 'blocklist', caller: c.callerNumber, degraded: false });
+    expect(rec?.callerName.startsWith('ROBO')).toBe(true);
+  });
+
+  it('a captcha runs to its end although every event of the call is over the frame cap', async () => {
+    const out = await h.sim.placeCall(padded({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }));
+    expect(out.route).toBe('ring');
+    expect(out.heardDigits).toMatch(/^\d{4}$/);
+    expect(await recordOf(h, out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
+  });
+
+  it('a connect reply that never completes still rings, and is recorded with the decision its caller fields got', async () => {
+    const c = padded({ dialled: '1000' });
+    await blocklist(c.callerNumber);
+    // The connection ends halfway through the reply (inside the padding, after the caller's fields): the socket app
+    // returns, FreeSWITCH rings the call. chut cannot route it any more, but says what it was.
+    h.sim.truncateConnectReply();
+    try {
+      const out = await h.sim.placeCall(c);
+      expect(out.route).toBe('ring');
+      expect(out.commands).toEqual(['connect']);
+      const rec = await recordOf(h, out.callId);
+      expect(rec).toMatchObject({ action: 'reject', route: 'ring', rule: 'blocklist', degraded: true, caller: c.callerNumber });
+      expect(rec?.reasons.at(-1)).toMatch(/^channel data could not be read \(.*\): fail-open, the call rang unscreened$/);
+    } finally {
+      h.sim.reset();
+    }
+  });
+});
