@@ -104,12 +104,49 @@ function markStale(stale) {
 }
 
 // ---- stats → tiles and charts
-/** Local midnight `daysAgo` days back, as an ISO time (the API counts whole UTC hours from there). */
-function localMidnight(daysAgo = 0) {
-  const d = new Date();
+const HOUR_MS = 3_600_000;
+/** Local midnight `daysAgo` days before `now`, in epoch ms. */
+function localMidnight(daysAgo, now) {
+  const d = new Date(now);
   d.setDate(d.getDate() - daysAgo);
   d.setHours(0, 0, 0, 0);
-  return d.toISOString();
+  return d.getTime();
+}
+/**
+ * Where a period from local midnight starts counting. The API counts whole UTC hours, and where midnight is not on
+ * one (UTC+5:30, +9:30, +5:45, -3:30…) the hour holding it is partly the day before: the count starts at the first
+ * whole hour of the day instead (00:30 in India), or, in the minutes before that hour begins, at the hour holding
+ * midnight (23:30 the day before). The page says which (startNote); where midnight is on the hour, it is midnight.
+ */
+function countFrom(daysAgo, now) {
+  const midnight = localMidnight(daysAgo, now);
+  const next = Math.ceil(midnight / HOUR_MS) * HOUR_MS;
+  return { midnight, start: next <= now ? next : next - HOUR_MS };
+}
+function twoDigits(n) {
+  return String(n).padStart(2, '0');
+}
+/** A local hour's label: `09h`, or `09:30` in a time zone whose hours start on the half hour. */
+function hourLabel(d) {
+  return d.getMinutes() ? `${twoDigits(d.getHours())}:${twoDigits(d.getMinutes())}` : `${twoDigits(d.getHours())}h`;
+}
+/** Where a count starts when it is not local midnight ('' when it is): `from 00:30`, `from 23:30 the day before`. */
+function startNote(start, midnight, withDay) {
+  if (start === midnight) return '';
+  const d = new Date(start);
+  const time = `${twoDigits(d.getHours())}:${twoDigits(d.getMinutes())}`;
+  if (withDay) return `from ${dayLabel(d)}, ${time}`;
+  return start < midnight ? `from ${time} the day before` : `from ${time}`;
+}
+function showStartNote(which, note) {
+  for (const node of document.querySelectorAll(`[data-from="${which}"]`)) {
+    node.textContent = note ? ` (${note})` : '';
+    node.hidden = !note;
+  }
+}
+/** The start the API says it counted from, or the one asked for when the answer has none. */
+function countedFrom(stats, asked) {
+  return Number.isFinite(stats.since) ? stats.since : asked;
 }
 function hourDate(key) {
   return new Date(`${key}:00:00Z`);
@@ -146,12 +183,23 @@ function bucketBy(byHour, keyOf) {
   }
   return buckets;
 }
-function renderToday(stats) {
+/** The labels of the hours from `start` to `now`, each once (a DST change repeats or skips one). */
+function hourLabels(start, now) {
+  const labels = [];
+  for (let t = start; t <= now; t += HOUR_MS) {
+    const label = hourLabel(new Date(t));
+    if (!labels.includes(label)) labels.push(label);
+  }
+  return labels;
+}
+function renderToday(stats, period, now) {
+  const start = countedFrom(stats, period.start);
   $('calls-today').textContent = stats.total;
   $('rejected-today').textContent = stats.byRoute.reject || 0;
-  const labels = Array.from({ length: new Date().getHours() + 1 }, (_, h) => `${String(h).padStart(2, '0')}h`);
-  const buckets = bucketBy(stats.byHour, (d) => `${String(d.getHours()).padStart(2, '0')}h`);
-  drawChart('chart-today', labels, routeSeries(buckets, labels));
+  showStartNote('today', startNote(start, period.midnight, false));
+  // every hour counted has its bar: the chart adds up to the tiles
+  const labels = hourLabels(start, now);
+  drawChart('chart-today', labels, routeSeries(bucketBy(stats.byHour, hourLabel), labels));
 }
 function dayLabel(d) {
   return d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' });
@@ -168,8 +216,9 @@ function weekDays() {
     return d;
   });
 }
-function renderWeek(stats) {
+function renderWeek(stats, period) {
   $('calls-week').textContent = stats.total;
+  showStartNote('week', startNote(countedFrom(stats, period.start), period.midnight, true));
   $('degraded-week').textContent = stats.degraded;
   const c = stats.captcha;
   const played = c.passed + c.failed + c['hung-up'] + c.timeout;
@@ -300,9 +349,12 @@ function refresh() {
 async function loadAll(id, signal) {
   setStatus('loading…');
   try {
-    const since = localMidnight();
+    const now = Date.now();
+    const todayFrom = countFrom(0, now);
     // the week's tiles cover the same 7 local days as its chart (a rolling 7d also counted part of an 8th day)
-    const weekSince = localMidnight(6);
+    const weekFrom = countFrom(6, now);
+    const since = new Date(todayFrom.start).toISOString();
+    const weekSince = new Date(weekFrom.start).toISOString();
     const [today, week, calls] = await Promise.all([
       api(`/api/stats?since=${encodeURIComponent(since)}`, { signal }),
       api(`/api/stats?since=${encodeURIComponent(weekSince)}`, { signal }),
@@ -311,8 +363,8 @@ async function loadAll(id, signal) {
     if (id !== refreshSeq) return; // a newer refresh started: this answer is older than the one it will show
     $('calls-today').dataset.since = since;
     $('calls-week').dataset.since = weekSince;
-    renderToday(today);
-    renderWeek(week);
+    renderToday(today, todayFrom, now);
+    renderWeek(week, weekFrom);
     showLatestCalls(calls);
     shownAt = new Date().toLocaleTimeString();
     setStatus(`updated ${shownAt}`);

@@ -392,6 +392,79 @@ describe('dashboard', () => {
     await context.close();
   });
 
+  describe('in a time zone whose midnight is not on a UTC hour (India, UTC+5:30)', () => {
+    // Hourly counters as the API holds them (UTC hours), answered as the API answers: from the top of the UTC hour
+    // `since` falls in, through now.
+    const byHour: Record<string, Record<string, number>> = {
+      '2026-11-23T18': { ring: 5 }, // Mon 23, 23:30–00:30 IST: before the week
+      '2026-11-23T19': { ring: 1 }, // Tue 24, 00:30
+      '2026-11-29T18': { reject: 4 }, // Sun 29, 23:30–00:30: yesterday's last half hour
+      '2026-11-29T19': { ring: 2 }, // Mon 30, 00:30
+      '2026-11-29T20': { reject: 1 }, // Mon 30, 01:30
+    };
+    async function openAt(now: string, shot?: string) {
+      const context = await browser.newContext({ timezoneId: 'Asia/Kolkata', locale: 'en-GB', viewport: { width: 1280, height: 1000 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const asked: string[] = [];
+      await page.clock.install({ time: new Date(now) });
+      await page.route('**/api/stats?*', async (route) => {
+        const res = await route.fetch();
+        if (!res.ok()) return route.fulfill({ response: res }); // the 401 that asks for the token
+        const sinceParam = new URL(route.request().url()).searchParams.get('since') as string;
+        asked.push(sinceParam);
+        const since = Math.floor(Date.parse(sinceParam) / 3_600_000) * 3_600_000;
+        const hours = Object.entries(byHour).filter(([h]) => Date.parse(`${h}:00:00Z`) >= since && Date.parse(`${h}:00:00Z`) <= Date.parse(now));
+        const byRoute: Record<string, number> = {};
+        for (const [, routes] of hours) for (const [r, n] of Object.entries(routes)) byRoute[r] = (byRoute[r] ?? 0) + n;
+        const total = Object.values(byRoute).reduce((a, b) => a + b, 0);
+        await route.fulfill({ response: res, json: {
+          since, total, byRoute, byAction: byRoute, byRule: {}, byHour: Object.fromEntries(hours), degraded: 0, shadow: 0,
+          captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 }, topCallers: {},
+        } });
+      });
+      await openDashboard(page, errors);
+      const charts = await page.evaluate(() => {
+        const C = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[]; datasets: Array<{ data: number[] }> } } } }).Chart;
+        const bars = (id: string) => {
+          const { labels, datasets } = C.getChart(id).data;
+          return labels.map((l, i) => [l, datasets.reduce((s, d) => s + (d.data[i] ?? 0), 0)] as [string, number]);
+        };
+        return { today: bars('chart-today'), week: bars('chart-week') };
+      });
+      const notes = await page.$$eval('[data-from]', (nodes) => nodes.map((n) => [n.getAttribute('data-from'), (n as HTMLElement).hidden ? null : n.textContent]));
+      const tiles = { today: await page.textContent('#calls-today'), rejected: await page.textContent('#rejected-today'), week: await page.textContent('#calls-week') };
+      if (shot) await page.screenshot({ path: join(SHOTS, shot) });
+      expect(errors).toEqual([]);
+      await context.close();
+      return { asked: asked.sort(), charts, notes, tiles };
+    }
+    const sum = (bars: Array<[string, number]>) => String(bars.reduce((s, [, n]) => s + n, 0));
+
+    it('counts today from the first whole hour of the day, leaves yesterday out, says so, and the charts add up to the tiles', async () => {
+      const { asked, charts, notes, tiles } = await openAt('2026-11-29T20:15:00Z', 'dashboard-half-hour-zone.png'); // Monday 30, 01:45 IST
+      // yesterday's 4 rejected calls from 23:30 are not today's (they were counted, and left out of the chart)
+      expect(tiles).toEqual({ today: '3', rejected: '1', week: '8' });
+      // local midnight is 18:30 UTC: counted from 19:00 UTC (00:30 IST), not from 18:00 (23:30 the day before)
+      expect(asked).toEqual(['2026-11-23T19:00:00.000Z', '2026-11-29T19:00:00.000Z']);
+      expect(charts.today).toEqual([['00:30', 2], ['01:30', 1]]);
+      expect(sum(charts.today)).toBe(tiles.today);
+      expect(charts.week.map(([day]) => day)).toEqual(['Tue 24', 'Wed 25', 'Thu 26', 'Fri 27', 'Sat 28', 'Sun 29', 'Mon 30']);
+      expect(sum(charts.week)).toBe(tiles.week);
+      expect(notes).toEqual([
+        ['today', ' (from 00:30)'], ['today', ' (from 00:30)'], ['week', ' (from Tue 24, 00:30)'], ['today', ' (from 00:30)'], ['week', ' (from Tue 24, 00:30)'],
+      ]);
+    });
+
+    it('before the first whole hour of the day has begun, counts from the hour holding midnight and says it is the day before\'s', async () => {
+      const { asked, charts, notes, tiles } = await openAt('2026-11-29T18:40:00Z'); // Monday 30, 00:10 IST
+      expect(asked).toEqual(['2026-11-23T19:00:00.000Z', '2026-11-29T18:00:00.000Z']);
+      expect([tiles.today, tiles.rejected]).toEqual(['4', '4']);
+      expect(charts.today).toEqual([['23:30', 4]]);
+      expect(notes.filter(([which]) => which === 'today').map(([, text]) => text)).toEqual(Array(3).fill(' (from 23:30 the day before)'));
+    });
+  });
+
   it('blocks a number through the UI; its next call is rejected; the search box explains it', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
