@@ -40,6 +40,9 @@ export interface RunningChut {
   stop(): Promise<void>;
 }
 
+/** How long stopping waits for the call records still to write (within systemd's TimeoutStopSec=15s, adapters included). */
+const RECORDS_STOP_MS = 3000;
+
 const ADAPTERS: Array<[keyof Pick<Config, 'ari' | 'ami' | 'esl'>, (deps: AdapterDeps) => PbxAdapter]> = [
   ['ari', createAriAdapter],
   ['ami', createAmiAdapter],
@@ -121,6 +124,8 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
       async stop() {
         clearInterval(watchStatus);
         for (const stop of stopped.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop failed'));
+        // call records Redis has not taken yet (an outage): a last chance, bounded, before the store closes
+        await screening.stop(RECORDS_STOP_MS);
         await notifiers.close();
         await store.close();
       },

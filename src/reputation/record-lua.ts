@@ -4,8 +4,11 @@
  *
  * KEYS: 1 win:number 2 win:block 3 rep 4 top 5 last:any 6 last:<dialled> 7 stats:hour 8 stats:day 9 calls
  * ARGV: 1 valid(0/1) 2 rang(0/1) 3 hasDialled(0/1) 4 time 5 member 6 windowMs 7 repTtlMs 8 topTtlSec
- *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16.. stat fields
- *       (`total` among them: its first increment sets the TTLs of the hour and day hashes)
+ *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16 replayLookBack
+ *       17.. stat fields (`total` among them: its first increment sets the TTLs of the hour and day hashes)
+ * Returns 1, or 0 when a replay found its record already in the stream (an earlier attempt was applied after all:
+ * its reply was lost) and wrote nothing. The stream entry is the script's last write, so it is there exactly when
+ * every other write of that attempt is.
  */
 import { NO_REPORTABLE_CALLER } from './keys.js';
 import { TOP_SET_CAP } from './stats.js';
@@ -15,6 +18,15 @@ import { TOP_SET_CAP } from './stats.js';
 export const SEEN_ONLY_REP_MS = 40 * 86_400_000;
 
 export const RECORD_LUA = `
+local lookBack = tonumber(ARGV[16])
+if lookBack > 0 then
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[9], '+', '-', 'COUNT', lookBack)) do
+    local f = entry[2]
+    for j = 1, #f - 1, 2 do
+      if f[j] == 'record' and f[j + 1] == ARGV[14] then return 0 end
+    end
+  end
+end
 local valid, rang, hasDialled = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
 local t = tonumber(ARGV[4])
 if valid then
@@ -44,7 +56,7 @@ if rang then
   redis.call('SET', KEYS[5], last, 'EX', ARGV[9])
   if hasDialled then redis.call('SET', KEYS[6], last, 'EX', ARGV[9]) end
 end
-for i = 16, #ARGV do
+for i = 17, #ARGV do
   local hour = redis.call('HINCRBY', KEYS[7], ARGV[i], 1)
   local day = redis.call('HINCRBY', KEYS[8], ARGV[i], 1)
   -- The hour's (day's) first call creates its hash and sets its TTL once, rather than every call rewriting it.

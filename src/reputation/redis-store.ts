@@ -36,6 +36,11 @@ const COUNTER_FIELDS: Record<string, string> = { passed: 'cp', failed: 'cf', hun
 
 export class SchemaError extends Error {}
 
+/** How many stream entries a replayed record is looked for among (0: a first attempt, not looked for). */
+function replayLookBack(n: number | undefined): number {
+  return n !== undefined && Number.isFinite(n) && n > 0 ? Math.min(Math.ceil(n), 100_000) : 0;
+}
+
 export interface RedisStoreOptions {
   url?: string;
   redis?: Redis;
@@ -118,7 +123,7 @@ export class RedisReputationStore implements ReputationStore {
       valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member,
       req.windowsCounted ? 0 : Math.max(0, Math.floor(req.maxWindowSec * 1000)),
       TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),
-      r.action, JSON.stringify(r), caller, ...statFields(r),
+      r.action, JSON.stringify(r), caller, replayLookBack(req.replayLookBack), ...statFields(r),
     );
   }
 

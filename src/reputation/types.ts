@@ -95,6 +95,11 @@ export interface RecordCallRequest {
   windowMember?: string;
   /** Keep at most this many call records in the stream (approximate trimming). */
   streamMaxLen: number;
+  /** A write sent again after one that failed but may have been applied (timed out, connection lost after sending):
+   * written only when this very record is not among the stream's newest `replayLookBack` entries. The replay's
+   * sender bounds how many were written since the first attempt (record-backlog.ts); the memory store, which cannot fail a
+   * write, ignores it. */
+  replayLookBack?: number;
 }
 
 export interface OutcomeUpdate {

@@ -1,6 +1,7 @@
 /** Writes a call's record: one pino line, then the store (stream, counters, windows) and the observers. */
 import { withoutRedaction, type Logger } from '../logger.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
+import { createRecordBacklog } from './record-backlog.js';
 import { safely } from './screener.js';
 import type { ScreeningObserver } from './types.js';
 
@@ -11,28 +12,42 @@ export interface RecorderDeps {
   blockDigits: number;
   maxWindowSec: number;
   streamMaxLen: number;
+  /** Records kept while Redis does not answer (record-backlog.ts). */
+  backlogMax?: number;
 }
 
-/** `windowMember`: the call's entry in the rate windows, from its decision (see ScreeningDecision). */
-export function createRecorder(deps: RecorderDeps): (record: CallRecord, windowMember?: string) => Promise<void> {
+export interface Recorder {
+  /** `windowMember`: the call's entry in the rate windows, from its decision (see ScreeningDecision). Never throws. */
+  record(record: CallRecord, windowMember?: string): Promise<void>;
+  /** Records kept for Redis to answer again, not written yet. */
+  unstored(): number;
+  /** Stopping: writes what it can within `withinMs` (record-backlog.ts); resolves with how many records were lost. */
+  close(withinMs: number): Promise<number>;
+}
+
+export function createRecorder(deps: RecorderDeps): Recorder {
   // A call record's keys are CallRecord's own, none of them secret (tests/unit/screening/call-record.test.ts).
   const recordLog = withoutRedaction(deps.logger);
-  return async (record, windowMember) => {
-    // pino writes its own `time` (when the line is written: chut lets go of the call); the record's `time` (the decision) goes
-    // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
-    const { time: decidedAt, ...fields } = record;
-    recordLog.info({ ...fields, decidedAt }, `call ${record.route} (${record.rule})`);
-    try {
+  // A write Redis did not take is kept and written once it answers again, in call order, never twice.
+  const backlog = createRecordBacklog({
+    store: deps.store, logger: deps.logger, max: deps.backlogMax,
+    onError: (err) => { for (const o of deps.observers) safely(() => o.onStoreError?.('recordCall', err)); },
+  });
+  return {
+    async record(record, windowMember) {
+      // pino writes its own `time` (when the line is written: chut lets go of the call); the record's `time` (the decision) goes
+      // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
+      const { time: decidedAt, ...fields } = record;
+      recordLog.info({ ...fields, decidedAt }, `call ${record.route} (${record.rule})`);
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
-      await deps.store.recordCall({
+      await backlog.write({
         record, blockDigits: deps.blockDigits, maxWindowSec: deps.maxWindowSec, streamMaxLen: deps.streamMaxLen,
         windowsCounted: !record.degraded, // the lookup counted the call, unless its outcome is unknown
         ...(windowMember !== undefined ? { windowMember } : {}),
       });
-    } catch (err) {
-      deps.logger.warn({ callId: record.callId, err: String(err) }, 'could not store the call record');
-      for (const o of deps.observers) safely(() => o.onStoreError?.('recordCall', err));
-    }
-    for (const o of deps.observers) safely(() => o.onCallRecord?.(record));
+      for (const o of deps.observers) safely(() => o.onCallRecord?.(record));
+    },
+    unstored: () => backlog.size(),
+    close: (withinMs) => backlog.close(withinMs),
   };
 }

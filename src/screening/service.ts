@@ -22,7 +22,14 @@ export interface ScreeningDeps {
   clock?: () => number;
 }
 
-export function createScreeningService(deps: ScreeningDeps): ScreeningService {
+/** The service, plus what only its owner (app.ts) calls. */
+export interface OwnedScreeningService extends ScreeningService {
+  /** Stopping, once the adapters let go of their calls: writes the call records still to write (at most `withinMs`),
+   * then writes nothing more. Resolves with how many records were lost. */
+  stop(withinMs: number): Promise<number>;
+}
+
+export function createScreeningService(deps: ScreeningDeps): OwnedScreeningService {
   const { store, config, logger } = deps;
   const observers = deps.observers ?? [];
   const clock = deps.clock ?? Date.now;
@@ -31,7 +38,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
     store, policy: deps.policy, defaultCountry, deadlineMs: config.screening.deadlineMs, logger, observers, clock,
   });
   const outcomes = createOutcomes({ store, config, logger, observers, clock });
-  const record = createRecorder({
+  const recorder = createRecorder({
     store, logger, observers,
     blockDigits: screener.needs.blockDigits,
     maxWindowSec: maxWindowSec(screener.needs),
@@ -63,7 +70,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
 
   async function finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null) {
     const rec = buildCallRecord(call, decision, finalRoute, captcha);
-    await record(rec, decision.windowMember);
+    await recorder.record(rec, decision.windowMember);
     return rec;
   }
 
@@ -104,6 +111,7 @@ export function createScreeningService(deps: ScreeningDeps): ScreeningService {
   }
 
   return {
+    stop: (withinMs) => recorder.close(withinMs),
     screen,
     handleCall,
     newCaptchaDigits,

@@ -3,12 +3,14 @@
  * without closing the connection (SIGSTOP), killed, restarted. Calls ring throughout (fail-open); these tests are
  * about what chut holds meanwhile and what it says.
  */
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createRedisStore } from '../../src/reputation/index.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { redisServerInstalled, startScratchRedis, waitFor, type ScratchRedis } from '../helpers/redis-server.js';
@@ -43,26 +45,81 @@ function clientOf(chut: RunningChut): ClientView {
   return (chut.store as unknown as { redis: ClientView }).redis;
 }
 
+/** A TCP relay in front of Redis that can be cut (connections reset, new ones refused) and restored on the same port:
+ * Redis unreachable, its data intact. */
+async function relay(target: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = () => new Promise<void>((resolve) => {
+    server = createServer((client) => {
+      const upstream = connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.once('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      port = (server?.address() as { port: number }).port;
+      resolve();
+    });
+  });
+  const cut = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    if (server) server.close(() => resolve());
+    else resolve();
+    server = null;
+  });
+  await listen();
+  return { port, cut, restore: listen, close: cut };
+}
+
+/** The call records in the stream under `prefix`, oldest first. */
+async function streamed(admin: Redis, prefix: string): Promise<Array<{ callId: string; time: number }>> {
+  return (await admin.xrange(`${prefix}calls`, '-', '+')).map(([, f]) => JSON.parse(f[f.indexOf('record') + 1] ?? '{}') as { callId: string; time: number });
+}
+
 describe.skipIf(!runnable)('Redis outages', () => {
   let server: ScratchRedis | null = null;
   let chut: RunningChut | null = null;
+  let admin: Redis | null = null;
+  const cleanups: Array<() => Promise<void>> = [];
   const logs: string[] = [];
+  let prefix = '';
 
-  async function start(opts: { password?: string; url?: string } = {}): Promise<{ server: ScratchRedis; chut: RunningChut }> {
+  /** chut on a scratch Redis, reached through a relay that can be cut if `relayed`; `admin`: a plain client on it. */
+  async function start(opts: { password?: string; relayed?: boolean } = {}) {
     server = await startScratchRedis({ password: opts.password });
+    admin = new Redis(server.url, { lazyConnect: true });
+    admin.on('error', () => undefined);
+    const link = opts.relayed ? await relay(server.port) : null;
+    if (link) cleanups.push(() => link.close());
     logs.length = 0;
+    prefix = uniquePrefix('outage');
     const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
-    const config = parseConfig({ store: 'redis', redis: { url: opts.url ?? server.url, prefix: uniquePrefix('outage'), connectTimeoutMs: 500 }, http: { enabled: false } });
+    const url = link ? `redis://127.0.0.1:${link.port}` : server.url;
+    const config = parseConfig({ store: 'redis', redis: { url, prefix, connectTimeoutMs: 500 }, http: { enabled: false } });
     chut = await startChut({ config, policy: POLICY, logger, http: false, pbx: false });
-    return { server, chut };
+    return { server, chut, admin, link };
+  }
+
+  /** Stops chut now (writing what it kept), for a test that checks what reached Redis in the end. */
+  async function stopChut(): Promise<void> {
+    const running = chut;
+    chut = null;
+    await running?.stop();
   }
 
   afterEach(async () => {
     server?.resume();
-    await chut?.stop();
+    await stopChut();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    admin?.disconnect();
     await server?.stop();
     server = null;
-    chut = null;
+    admin = null;
   });
 
   it('a Redis that stops answering without closing the connection: chut drops the connection, and calls meanwhile pile up nothing in the client', { timeout: 60_000 }, async () => {
@@ -82,5 +139,54 @@ describe.skipIf(!runnable)('Redis outages', () => {
     expect(client.commandQueue.length).toBeLessThan(10); // at most the reconnect's own handshake
     server.resume();
     await waitFor('screening again once Redis answers', async () => !(await screenAndRecord(chut)).degraded, 30_000);
+  });
+
+  it('a call that rang while Redis was unreachable is recorded once it is back: in the stream with its own time, in the counters (degraded), and as the last caller *77 reports', { timeout: 60_000 }, async () => {
+    const { chut, admin, link } = await start({ relayed: true });
+    if (!link) throw new Error('no relay');
+    const before = call();
+    expect((await screenAndRecord(chut, before)).degraded).toBe(false);
+    await link.cut();
+    const during = call();
+    const d = await screenAndRecord(chut, during);
+    expect([d.route, d.degraded]).toEqual(['ring', true]);
+    await link.restore();
+    await waitFor('the kept record written', async () => (await streamed(admin, prefix)).length === 2, 30_000);
+    const records = await streamed(admin, prefix);
+    expect(records.map((r) => r.callId)).toEqual([before.callId, during.callId]);
+    expect(records[1]?.time).toBe(d.decidedAt); // its own time, not the time it was written
+    const stats = await chut.store.stats({ since: Date.now() - 3_600_000, now: Date.now() });
+    expect([stats.total, stats.degraded]).toEqual([2, 1]);
+    expect(await chut.store.getLastCaller('+33100000000')).toBe(`+336${String(10_000_000 + Number(during.callId.slice(4)))}`);
+  });
+
+  it('the records of calls while Redis was stopped (SIGSTOP) are each written once it resumes, those whose write had reached it too', { timeout: 60_000 }, async () => {
+    const { server, chut, admin } = await start();
+    const calls = [call()];
+    expect((await screenAndRecord(chut, calls[0])).degraded).toBe(false);
+    server.pause();
+    // writes sent to the stopped server: they time out, yet Redis runs them when it resumes
+    for (let round = 0; round < 4; round++) {
+      const batch = Array.from({ length: 10 }, () => call());
+      calls.push(...batch);
+      await Promise.all(batch.map((c) => screenAndRecord(chut, c)));
+    }
+    // then calls once chut dropped the connection: never sent, kept
+    await waitFor('chut to drop the dead connection', async () => clientOf(chut).status !== 'ready', 30_000);
+    const late = Array.from({ length: 10 }, () => call());
+    calls.push(...late);
+    await Promise.all(late.map((c) => screenAndRecord(chut, c)));
+    server.resume();
+    await waitFor('every record written', async () => new Set((await streamed(admin, prefix)).map((r) => r.callId)).size === calls.length, 30_000);
+    await stopChut(); // whatever chut still kept is written now: no copy may come later
+    const ids = (await streamed(admin, prefix)).map((r) => r.callId);
+    expect(ids.length).toBe(calls.length); // none twice
+    expect(new Set(ids)).toEqual(new Set(calls.map((c) => c.callId)));
+    const reader = createRedisStore({ url: server.url, prefix });
+    try {
+      expect((await reader.stats({ since: Date.now() - 3_600_000, now: Date.now() })).total).toBe(calls.length); // counted once each
+    } finally {
+      await reader.close();
+    }
   });
 });

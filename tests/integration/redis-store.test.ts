@@ -253,6 +253,26 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('a replayed call record (replayLookBack) is written only when the stream\'s newest entries do not hold it already', async () => {
+    const store = fresh('replay');
+    const since = { since: T0 - DAY, now: T0 + DAY };
+    const first = { record: call({ callId: 'r1', degraded: true }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 };
+    await store.recordCall(first);
+    // an earlier attempt was applied though its reply was lost: the replay writes nothing, no counter moves
+    await store.recordCall({ ...first, replayLookBack: 10 });
+    expect((await store.stats(since)).total).toBe(1);
+    // a record the stream does not hold is written, a replay or not
+    await store.recordCall({ ...first, record: call({ callId: 'r2', degraded: true }), replayLookBack: 10 });
+    await store.recordCall({ ...first, record: call({ callId: 'r3', degraded: true }), replayLookBack: 0 });
+    const s = await store.stats(since);
+    expect([s.total, s.degraded]).toEqual([3, 3]);
+    expect((await store.calls({ limit: 10 })).calls.map((c) => c.callId)).toEqual(['r3', 'r2', 'r1']);
+    // only the newest replayLookBack entries are looked at: an older copy is not (the sender bounds how far back)
+    await store.recordCall({ ...first, replayLookBack: 2 });
+    expect((await store.stats(since)).total).toBe(4);
+    await store.close();
+  });
+
   it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
     const store = fresh('undo');
     const prefix = prefixes[prefixes.length - 1] as string;
