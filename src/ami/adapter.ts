@@ -34,9 +34,11 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
     host: config.ami.host, port: config.ami.port, user: config.ami.user, password: config.ami.password, logger,
     retryStrategy: options.retryStrategy, actionTimeoutMs: options.actionTimeoutMs, pingIntervalMs: options.pingIntervalMs,
   });
-  const dialplan: DialplanScreening | null = mode === 'monitor' ? null
-    : createDialplanScreening({ config, screening, logger, send: (a) => connection.send(a) });
-  const monitor: CallMonitor | null = mode === 'screen' ? null : createCallMonitor({
+  let monitor: CallMonitor | null = null;
+  const dialplan: DialplanScreening | null = mode === 'monitor' ? null : createDialplanScreening({
+    config, screening, logger, send: (a) => connection.send(a), onClaimLost: (id) => monitor?.forget(id),
+  });
+  monitor = mode === 'screen' ? null : createCallMonitor({
     screening, logger, callTimeoutMs: config.ami.callTimeoutMs, followQueries: dialplan !== null,
     stasisApp: config.ari.enabled || mode === 'monitor' ? config.ari.app : null,
     beforeEnrich: dialplan ? (id) => dialplan.settled(id) : undefined,

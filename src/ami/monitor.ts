@@ -35,6 +35,8 @@ export interface CallMonitorDeps {
 
 export interface CallMonitor {
   handle(ev: AmiEvent): void;
+  /** Stops following a call (another chut instance screened it: that one enriches its record). */
+  forget(uniqueid: string): void;
   sweep(): void;
   size(): number;
   idle(): Promise<void>;
@@ -102,6 +104,9 @@ export function createCallMonitor(deps: CallMonitorDeps): CallMonitor {
         case 'hangup': hangup(ev); break;
         default: break;
       }
+    },
+    forget(uniqueid) {
+      calls.delete(uniqueid);
     },
     sweep() {
       const limit = clock() - deps.callTimeoutMs;

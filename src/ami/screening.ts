@@ -20,6 +20,15 @@ type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
  * AMI reconnect, a lagging link) before it is recorded with the route chut sent. */
 export const ROUTED_GRACE_MS = 5000;
 
+/**
+ * Every chut instance logged in to this Asterisk reads every ChutQuery and ChutReport: the one that claims it in the
+ * store (scope `ami` for a query, `ami-report` for a feature code, by the channel's Uniqueid) acts, the others leave
+ * the call alone (and its later events: they keep no state for it). A claim lasts this long: far longer than any
+ * lag between instances' AMI links, short enough that a channel sent through chut-screen again later (a transfer
+ * back into the context) is screened again.
+ */
+export const CLAIM_TTL_MS = 60_000;
+
 /** A screened call whose record waits for what the dialplan reports: its captcha outcome, the route it took, or its
  * Hangup. */
 interface PendingCall {
@@ -75,6 +84,8 @@ export interface DialplanScreeningDeps {
   /** Runs `fn` after `ms` (the bound on a call waiting for its ChutRouted); returns a cancel. Default: an unref'd
    * setTimeout. Tests with their own clock pass one that never fires and call `sweep()`. */
   schedule?: (ms: number, fn: () => void) => () => void;
+  /** Another chut instance claimed this call: this one leaves it alone (monitoring stops following it). */
+  onClaimLost?: (callId: string) => void;
 }
 
 export interface DialplanScreening {
@@ -172,12 +183,41 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     return route === 'captcha' ? null : route;
   }
 
+  /**
+   * Whether this instance acts on this event (see CLAIM_TTL_MS). The claim is one store round trip of its own (the
+   * dialplan polls in 100 ms ticks, so it costs no tick in practice), bounded by the screening deadline: a claim that
+   * fails or does not answer in time counts as won (fail-open: the screener then fails open to ring as well).
+   */
+  async function claim(scope: 'ami' | 'ami-report', id: string, log: Logger): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), config.screening.deadlineMs); });
+    try {
+      const won = await Promise.race([screening.claimCall(scope, id, CLAIM_TTL_MS), late]);
+      if (won === 'late') {
+        log.warn({ scope }, 'AMI: the store did not answer the claim in time: acting on this call (fail-open)');
+        return true;
+      }
+      if (!won) log.debug({ scope }, 'AMI: another chut instance took this call');
+      return won;
+    } catch (err) {
+      log.warn({ scope, err: String(err) }, 'AMI: could not claim the call in the store: acting on it (fail-open)');
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function onQuery(ev: ChutQuery): Promise<void> {
+    const receivedAt = clock();
+    const log = logger.child({ callId: ev.uniqueid, pbx: 'asterisk-ami' });
+    if (!(await claim('ami', ev.uniqueid, log))) {
+      deps.onClaimLost?.(ev.uniqueid);
+      return;
+    }
     const call: InboundCall = {
       pbx: 'asterisk-ami', callId: ev.uniqueid, callerNumber: ev.callerNumber, callerName: ev.callerName,
-      dialled: ev.dialled, verstat: ev.verstat, receivedAt: clock(),
+      dialled: ev.dialled, verstat: ev.verstat, receivedAt,
     };
-    const log = logger.child({ callId: call.callId, pbx: call.pbx });
     const decision = await screening.screen(call);
     const sent = await answer(ev, call, decision, log);
     // A captcha the dialplan may run (asked in time, or confirmed late: the dialplan may still have seen it) waits for
@@ -342,6 +382,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
         onHangup(ev);
       } else if (ev.type === 'chut-report') {
         guarded(ev.uniqueid, async () => {
+          if (!(await claim('ami-report', ev.uniqueid, logger.child({ callId: ev.uniqueid })))) return;
           const who = await screening.reportLastCaller(ev.target, ev.kind, 'feature-code');
           logger.info({ target: ev.target, kind: ev.kind, reported: who }, 'AMI: report-last-caller feature code');
         });

@@ -56,6 +56,12 @@ export function targetPart(target: string): string {
   return TARGET_RE.test(target) ? `i:${target}` : `h:${hashed(target)}`;
 }
 
+/** The scope of a claim (`claim:<scope>:<id>`): a fixed name chosen by chut's code, never by a PBX. */
+export function claimScope(scope: string): string {
+  if (!NAME_RE.test(scope)) throw new Error(`invalid claim scope ${JSON.stringify(scope)}`);
+  return scope;
+}
+
 /** An action name fit for a key (`top:<day>:<action>`); anything else is filed under `other`. */
 export function actionPart(action: string): string {
   return NAME_RE.test(action) ? action : 'other';
@@ -120,6 +126,7 @@ export function keyspace(prefix: string) {
     enrich: (callId: string) => `${p}enr:${idPart(callId)}`,
     lastCaller: (target: string) => `${p}last:${targetPart(target)}`,
     lastCallerAny: `${p}last`,
+    claim: (scope: string, id: string) => `${p}claim:${claimScope(scope)}:${idPart(id)}`,
   };
 }
 export type Keyspace = ReturnType<typeof keyspace>;

@@ -7,7 +7,7 @@ import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
-import { actionPart, blockOf, candidatePrefixes, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, NO_REPORTABLE_CALLER, reportableCaller, targetPart } from './keys.js';
+import { actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, NO_REPORTABLE_CALLER, reportableCaller, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
@@ -20,6 +20,8 @@ import type {
 interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number }
 
 const LISTS: ListName[] = ['allow', 'block'];
+/** Claims held at once (claimCall): past it, the oldest goes first. */
+const MAX_CLAIMS = 10_000;
 const listKey = (list: ListName, e: ListEntry) => `${list}|${e.kind}|${entryText(e)}`;
 
 function bump(m: Map<string, number>, k: string, n = 1): void {
@@ -37,6 +39,8 @@ export class MemoryReputationStore implements ReputationStore {
   private readonly enrichments = new Map<string, Record<string, string>>();
   private readonly last = new Map<string, string>();
   private lastId = { ms: 0, seq: 0 };
+  /** claimCall: claim → when it expires, oldest first (claims share one TTL in practice, so also soonest first). */
+  private readonly claims = new Map<string, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -229,6 +233,20 @@ export class MemoryReputationStore implements ReputationStore {
       out.push({ ...structuredClone(record), id, enrichment: enrichmentFrom(this.enrichments.get(idPart(record.callId))) });
     }
     return { calls: out, next: out.length === limit ? (out[out.length - 1] as PagedCall).id : null };
+  }
+
+  async claimCall(scope: string, id: string, ttlMs: number): Promise<boolean> {
+    const key = `${claimScope(scope)}:${idPart(id)}`;
+    const now = this.clock();
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.delete(key);
+    for (const [k, expires] of this.claims) {
+      if (expires > now && this.claims.size < MAX_CLAIMS) break;
+      this.claims.delete(k);
+    }
+    this.claims.set(key, now + Math.max(1, Math.floor(ttlMs)));
+    return true;
   }
 
   async ping(): Promise<void> {}

@@ -2,6 +2,8 @@
  * The Redis reputation store. Lookup = one Lua call; post-call writes = one pipeline; outcome = one Lua call.
  * Key layout and encodings: docs/redis-schema.md.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
@@ -55,6 +57,8 @@ export class RedisReputationStore implements ReputationStore {
   private readonly own: boolean;
   private readonly k: Keyspace;
   private ctxPromise: Promise<RedisCtx> | null = null;
+  /** Written into the claims this store wins (`claim:*`), so an operator can tell which chut took a call. */
+  readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.k = keyspace(opts.prefix);
@@ -193,6 +197,15 @@ export class RedisReputationStore implements ReputationStore {
 
   async calls(q: CallsQuery): Promise<CallsPage> {
     return calls(await this.ctx(), q);
+  }
+
+  /** `SET <prefix>claim:<scope>:<id> <instance> NX PX <ttl>`: one round trip, its own (never in the lookup script). */
+  async claimCall(scope: string, id: string, ttlMs: number): Promise<boolean> {
+    await this.ctx();
+    const key = this.k.claim(scope, id);
+    this.roundTrips++;
+    const reply = await this.redis.set(key, this.instanceId, 'PX', Math.max(1, Math.floor(ttlMs)), 'NX');
+    return reply === 'OK';
   }
 
   /** Also fails while the store refuses the keys' schema (a newer chut's): health must not say ready then. */

@@ -200,6 +200,13 @@ export interface ReputationStore {
   stats(q: StatsQuery): Promise<Stats>;
   calls(q: CallsQuery): Promise<CallsPage>;
 
+  /**
+   * Several chut instances see the same PBX event (AMI sends every event to every logged-in session): the first to
+   * claim `id` within `scope` acts on it, the others leave it alone. True = this instance won the claim, which lasts
+   * `ttlMs`. Throws when the store fails (the caller decides: AMI counts that as won, fail-open).
+   */
+  claimCall(scope: string, id: string, ttlMs: number): Promise<boolean>;
+
   /** Health probe: resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

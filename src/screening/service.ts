@@ -126,6 +126,7 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
       if (e164) await outcomes.report(e164, kind, source);
       return e164;
     },
+    claimCall: (scope, id, ttlMs) => store.claimCall(scope, id, ttlMs),
     async enrichCall(callId, enrichment) {
       try {
         await store.enrichCall(callId, enrichment);

@@ -129,6 +129,9 @@ export interface ScreeningService {
   explain(rawNumber: string, opts?: { dialled?: string; callerName?: string }): Promise<Explanation>;
   /** Monitoring data for a call that already has a record. Never throws. */
   enrichCall(callId: string, enrichment: CallEnrichment): Promise<void>;
+  /** Several chut instances receive the same PBX event (AMI): true when this instance is the one to act on `id`
+   * (the store's claimCall). Throws when the store fails: the adapter decides (AMI acts, fail-open). */
+  claimCall(scope: string, id: string, ttlMs: number): Promise<boolean>;
 }
 
 /** Connection status of a PBX adapter, for /healthz and logs. */

@@ -443,6 +443,31 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       }
     });
 
+    it('claims a call once: the first claim of an id in a scope wins, every later one loses while it lasts', async () => {
+      expect(await store.claimCall('ami', '1795990000.1', 60_000)).toBe(true);
+      expect(await store.claimCall('ami', '1795990000.1', 60_000)).toBe(false);
+      // another id, or the same id in another scope, is another claim
+      expect(await store.claimCall('ami', '1795990000.2', 60_000)).toBe(true);
+      expect(await store.claimCall('ami-report', '1795990000.1', 60_000)).toBe(true);
+      // concurrent claims of one id: exactly one wins
+      const many = await Promise.all(Array.from({ length: 10 }, () => store.claimCall('ami', '1795990000.3', 60_000)));
+      expect(many.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('claims hostile ids (they come from the PBX) without confusing them, and refuses a scope that is not a plain name', async () => {
+      const ids = ['a b', 'a_b', 'a\r\nb', 'a:b', '*', '', 'x'.repeat(65), 'x'.repeat(66), '../../etc', 'h:deadbeef', 'i:1.1', '1.1'];
+      for (const id of ids) expect(await store.claimCall('ami', id, 60_000), JSON.stringify(id)).toBe(true);
+      for (const id of ids) expect(await store.claimCall('ami', id, 60_000), JSON.stringify(id)).toBe(false);
+      for (const scope of ['', 'AMI', 'ami:x', 'a b', 'x'.repeat(40)]) await expect(store.claimCall(scope, '1.1', 60_000), scope).rejects.toThrow(/scope/);
+    });
+
+    it('a claim ends after its time: the id can be claimed again', async () => {
+      expect(await store.claimCall('ami', '1795990000.4', 30)).toBe(true);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await store.claimCall('ami', '1795990000.4', 60_000)).toBe(true);
+      expect(await store.claimCall('ami', '1795990000.4', 60_000)).toBe(false);
+    });
+
     it('round-trips every list entry through export → parseImport(chut) → import', async () => {
       const records = [
         rec({ entry: num('+33612345678'), reason: 'a, "quoted"\nreason', source: 'import:csv', addedAt: Date.UTC(2026, 1, 3) }),

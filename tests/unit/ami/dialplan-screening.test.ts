@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDialplanScreening, ROUTED_GRACE_MS } from '../../../src/ami/screening.js';
+import { CLAIM_TTL_MS, createDialplanScreening, ROUTED_GRACE_MS } from '../../../src/ami/screening.js';
 import type { AmiAction } from '../../../src/ami/values.js';
 import { parseConfig } from '../../../src/config.js';
 import { Writable } from 'node:stream';
@@ -14,6 +14,8 @@ interface SetupOptions {
   version?: number;
   /** The policy (default: captcha for every call); TEST_POLICY routes by caller name. */
   policy?: string;
+  /** The store's claim, as this instance sees it (default: the memory store's). */
+  claim?: (scope: string, id: string) => Promise<boolean>;
 }
 
 function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>, opts: SetupOptions = {}) {
@@ -21,15 +23,25 @@ function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>, opt
   const clock = () => now;
   const config = parseConfig({});
   const store = createMemoryStore({ clock });
-  const screening = createScreeningService({
+  const service = createScreeningService({
     store, policy: parsePolicy(opts.policy ?? 'version: 1\ndefault: captcha\nrules: []\n', 'test'), config, logger: silentLogger(), clock,
   });
+  const claims: Array<[string, string, number]> = [];
+  const lost: string[] = [];
+  const screening = {
+    ...service,
+    claimCall: (scope: string, id: string, ttlMs: number) => {
+      claims.push([scope, id, ttlMs]);
+      return opts.claim ? opts.claim(scope, id) : service.claimCall(scope, id, ttlMs);
+    },
+  };
   const sent: AmiAction[] = [];
   const logs: string[] = [];
   const logger = createLogger('debug', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
   const dialplan = createDialplanScreening({
     config, screening, logger, send: async (a) => { sent.push(a); return send?.(a); }, clock, maxCalls,
     schedule: () => () => undefined, // the bound on a ChutRouted is checked by sweep() on this clock
+    onClaimLost: (id) => lost.push(id),
   });
   const query = (uniqueid: string, callerName = 'X') => dialplan.handle({
     type: 'chut-query', channel: `PJSIP/trunk-${uniqueid}`, uniqueid, callerNumber: '0612345678', callerName,
@@ -46,7 +58,9 @@ function setup(maxCalls?: number, send?: (a: AmiAction) => Promise<unknown>, opt
   const facts = () => store.lookup({ e164: '+33612345678', now, rateWindowsSec: [], blockDigits: 8 });
   const warnings = () => logs.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
   const records = async () => (await store.calls({ limit: 10 })).calls;
-  return { dialplan, store, config, sent, query, routed, hangup, facts, warnings, records, advance: (ms: number) => { now += ms; } };
+  return {
+    dialplan, store, config, sent, query, routed, hangup, facts, warnings, records, claims, lost, logs, advance: (ms: number) => { now += ms; },
+  };
 }
 
 describe('AMI dialplan screening: captcha calls whose outcome never comes', () => {
@@ -323,5 +337,54 @@ describe('AMI dialplan screening: a version 1 snippet (no ChutRouted)', () => {
     await t.dialplan.idle();
     expect(await t.records()).toEqual([expect.objectContaining({ callId: '4.1', route })]);
     expect(t.dialplan.size()).toBe(0);
+  });
+});
+
+describe('AMI dialplan screening: another chut instance on the same Asterisk (the claim)', () => {
+  const report = { type: 'chut-report', uniqueid: '5.9', kind: 'spam', target: '100' } as const;
+
+  it('claims each query and each *77/*78 report by its Uniqueid before acting', async () => {
+    const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY });
+    t.query('5.1', 'REJECT me');
+    t.dialplan.handle(report);
+    await t.dialplan.idle();
+    expect(t.claims).toEqual([['ami', '5.1', CLAIM_TTL_MS], ['ami-report', '5.9', CLAIM_TTL_MS]]);
+    expect(t.sent.length).toBeGreaterThan(0);
+    expect(t.logs.some((l) => l.includes('report-last-caller'))).toBe(true);
+  });
+
+  it('a call another instance claimed: nothing sent, nothing recorded, nothing kept, its events ignored', async () => {
+    const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY, claim: async () => false });
+    t.query('5.2', 'VOICEMAIL other');
+    t.routed('5.2', 'ring');
+    t.hangup('5.2', 'from-trunk', '0100000000', true);
+    t.dialplan.handle(report);
+    await t.dialplan.idle();
+    t.routed('5.2', 'ring');
+    t.dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-5.2', uniqueid: '5.2', outcome: 'passed' });
+    t.hangup('5.2', 'from-trunk', '0100000000', true);
+    await t.dialplan.idle();
+    expect(t.sent).toEqual([]);
+    expect(await t.records()).toEqual([]);
+    expect(t.dialplan.size()).toBe(0);
+    expect(t.lost).toEqual(['5.2']);
+    expect(t.logs.some((l) => l.includes('report-last-caller'))).toBe(false);
+    expect(t.warnings()).toEqual([]);
+  });
+
+  it('a claim the store cannot answer (Redis down) counts as won: the call is screened and recorded (fail-open)', async () => {
+    const t = setup(undefined, undefined, { version: 1, policy: TEST_POLICY, claim: async () => { throw new Error('Connection is closed.'); } });
+    t.query('5.3', 'REJECT down');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '5.3', route: 'reject' })]);
+    expect(t.warnings().join('')).toMatch(/could not claim the call.*fail-open/);
+  });
+
+  it('a claim that does not answer within the screening deadline counts as won', async () => {
+    const t = setup(undefined, undefined, { version: 1, policy: TEST_POLICY, claim: () => new Promise<boolean>(() => undefined) });
+    t.query('5.4', 'REJECT slow');
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '5.4', route: 'reject' })]);
+    expect(t.warnings().join('')).toMatch(/did not answer the claim in time/);
   });
 });
