@@ -40,8 +40,12 @@ export interface RunningChut {
   stop(): Promise<void>;
 }
 
-/** How long stopping waits for the call records still to write (within systemd's TimeoutStopSec=15s, adapters included). */
-const RECORDS_STOP_MS = 3000;
+/**
+ * How long stopping waits, once the adapters let go of their calls, for those calls to finish and for the call records
+ * still to write (screening/service.ts stop()). With the adapters' own bounds (ARI: 3 s to send parked channels on;
+ * FreeSWITCH: 2.5 s) and the store's close (2 s at most against a hung Redis), well within systemd's TimeoutStopSec=15s.
+ */
+const SETTLE_STOP_MS = 4000;
 
 const ADAPTERS: Array<[keyof Pick<Config, 'ari' | 'ami' | 'esl'>, (deps: AdapterDeps) => PbxAdapter]> = [
   ['ari', createAriAdapter],
@@ -123,9 +127,10 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
       config, screening, store, adapters, metrics, httpUrl,
       async stop() {
         clearInterval(watchStatus);
+        // In order: stop taking calls and let go of those in progress (HTTP, then each adapter: calls in progress ring),
+        // let those calls finish and write their records (and those an outage kept), then close the store.
         for (const stop of stopped.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop failed'));
-        // call records Redis has not taken yet (an outage): a last chance, bounded, before the store closes
-        await screening.stop(RECORDS_STOP_MS);
+        await screening.stop(SETTLE_STOP_MS);
         await notifiers.close();
         await store.close();
       },

@@ -171,8 +171,12 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
 
   return {
     async write(req) {
+      if (closed) {
+        log.warn({ callId: req.record.callId }, 'could not store the call record: chut stopped before it was written');
+        return;
+      }
       const entry: Entry = { seq: ++seq, req, sent: false };
-      if (backlog.length > 0 || draining || closed) {
+      if (backlog.length > 0 || draining) {
         keep(entry);
         return;
       }

@@ -24,10 +24,16 @@ export interface ScreeningDeps {
 
 /** The service, plus what only its owner (app.ts) calls. */
 export interface OwnedScreeningService extends ScreeningService {
-  /** Stopping, once the adapters let go of their calls: writes the call records still to write (at most `withinMs`),
-   * then writes nothing more. Resolves with how many records were lost. */
+  /**
+   * Stopping, once the adapters stopped taking calls and let go of those in progress: waits for those calls to finish
+   * (their fail-open ring, captcha outcome and record), then writes the call records still to write, all within
+   * `withinMs`; then writes nothing more. Resolves with how many records were lost.
+   */
   stop(withinMs: number): Promise<number>;
 }
+
+/** Of stop()'s time, the most the calls in progress get before the records still to write get the rest. */
+const CALLS_SHARE = 0.5;
 
 export function createScreeningService(deps: ScreeningDeps): OwnedScreeningService {
   const { store, config, logger } = deps;
@@ -89,6 +95,27 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
     }
   }
 
+  /** handleCall and finishCall runs not finished yet: stop() waits for them before the records are written. */
+  const inProgress = new Set<Promise<unknown>>();
+  function tracked<T>(run: Promise<T>): Promise<T> {
+    inProgress.add(run);
+    const untrack = () => { inProgress.delete(run); };
+    run.then(untrack, untrack);
+    return run;
+  }
+
+  async function stop(withinMs: number): Promise<number> {
+    const started = Date.now();
+    if (inProgress.size) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, withinMs * CALLS_SHARE); });
+      await Promise.race([Promise.allSettled([...inProgress]), bound]);
+      clearTimeout(timer);
+      if (inProgress.size) logger.warn({ calls: inProgress.size }, 'stopping: no longer waiting for the calls still in progress: their records are lost');
+    }
+    return recorder.close(Math.max(0, withinMs - (Date.now() - started)));
+  }
+
   async function handleCall(call: InboundCall, control: CallControl): Promise<CallResult> {
     const { decision } = await screener.screen(call);
     for (const o of observers) safely(() => o.onDecision?.(decision, call));
@@ -111,11 +138,11 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
   }
 
   return {
-    stop: (withinMs) => recorder.close(withinMs),
+    stop,
     screen,
-    handleCall,
+    handleCall: (call, control) => tracked(handleCall(call, control)),
     newCaptchaDigits,
-    finishCall,
+    finishCall: (call, decision, finalRoute, captcha) => tracked(finishCall(call, decision, finalRoute, captcha)),
     explain,
     applyCaptchaOutcome: (caller, outcome, verstat) => applyCaptcha(caller.number.kind === 'valid' ? caller.number.e164 : null, outcome, verstat ?? caller.number.verstat),
     reportNumber: (e164, kind, source) => outcomes.report(e164, kind, source),

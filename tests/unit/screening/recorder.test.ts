@@ -107,6 +107,14 @@ describe('call records during a Redis outage', () => {
     expect(lines.find((l) => l.level === 50)).toMatchObject({ unstored: 2, msg: expect.stringMatching(/^2 call records could not be stored before chut stopped/) });
   });
 
+  it('a record that comes once chut stopped is not kept (nothing would write it): a warning names its call', async () => {
+    const { lines, recorder, stored } = setup();
+    expect(await recorder.close(1000)).toBe(0);
+    await recorder.record(rec(1));
+    expect(await stored()).toEqual([]);
+    expect(lines.find((l) => l.level === 40)).toMatchObject({ callId: 'c1', msg: 'could not store the call record: chut stopped before it was written' });
+  });
+
   it('an error about the record itself (an error reply) is not kept: it would hold up every record behind it', async () => {
     const { state, lines, recorder, stored } = setup();
     state.down = true;
