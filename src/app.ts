@@ -12,7 +12,7 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, SentinelConnectionError, waitUntilReady } from './redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, logRedisConnection, SentinelConnectionError, waitUntilReady } from './redis-client.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
 
@@ -61,11 +61,11 @@ export function buildStore(config: Readonly<Config>, logger: Logger): { store: R
   redis.on('error', (err: Error) => {
     if (err instanceof SentinelConnectionError) return logger.warn({ err: err.message }, 'Sentinel connection error (the master may still be reachable)');
     const why = closedBecause.get(redis);
-    if (why === undefined) return logger.debug({ err: err.message }, 'redis connection error');
-    if (refused) return;
+    if (why === undefined || refused) return; // logRedisConnection says why, once per distinct error
     refused = true; // the client is closed for good: say it once, loudly
     logger.error({ why }, 'Redis refused: every call rings unscreened until chut restarts with a database that exists');
   });
+  logRedisConnection(redis, config.redis, logger);
   const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
   return { store, ready: waitUntilReady(redis, config.redis.connectTimeoutMs) };
 }

@@ -1,6 +1,7 @@
 /** Builds the ioredis client from config: a URL, or Sentinel (Redis's own HA; nothing home-made). */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
+import type { Logger } from './logger.js';
 import { backoffDelay } from './retry.js';
 
 export interface RedisClientOptions {
@@ -116,6 +117,98 @@ export function closeClientWithStore<S extends { close(): Promise<void> }>(store
     redis.disconnect();
   };
   return store;
+}
+
+/** `redis://:secret@host` → `redis://***@host`, and `?password=…` (ioredis reads credentials from the query too):
+ * passwords never reach the terminal or logs. */
+export function redactUrl(url: string): string {
+  // up to the LAST @: a password may itself contain @ (or /) when the URL was typed by hand
+  return url.replace(/\/\/.*@/, '//***@').replace(/([?&](?:password|pass|username|user)=)[^&#]*/gi, '$1***');
+}
+
+/** Where the configured Redis is, for logs and messages: its URL without credentials, or the Sentinel master's name. */
+export function redisLocation(cfg: Pick<Config['redis'], 'url' | 'sentinel'>): string {
+  return cfg.sentinel ? `sentinel ${cfg.sentinel.name}` : redactUrl(cfg.url);
+}
+
+/** An error as one line: Node's connection to `localhost` tries ::1 and 127.0.0.1, and the AggregateError it raises
+ * has no message of its own. */
+export function errorLine(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.message) return err.message;
+  const inner = (err as Partial<AggregateError>).errors;
+  if (Array.isArray(inner) && inner.length) return inner.map((x: unknown) => (x instanceof Error ? x.message : String(x))).join('; ');
+  return (err as NodeJS.ErrnoException).code ?? err.name;
+}
+
+/** `text` with every password of the Redis settings (the URL's, raw and decoded, and Sentinel's) replaced by `***`. */
+export function redactRedisSecrets(text: string, cfg: Pick<Config['redis'], 'url'> & { sentinel?: Config['redis']['sentinel'] }): string {
+  let out = redactUrl(text);
+  const secrets = [cfg.sentinel?.password, cfg.sentinel?.redisPassword];
+  try {
+    const password = new URL(cfg.url).password;
+    secrets.push(password, safeDecode(password));
+  } catch {
+    // a URL config validation let through but URL cannot read: redactUrl above is all there is
+  }
+  for (const secret of new Set(secrets)) if (secret && secret.length >= 3) out = out.split(secret).join('***');
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Redis refused the credentials (a wrong password or user), or wants some and got none: a configuration error. */
+export function isRedisAuthError(err: unknown): boolean {
+  return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/i.test(err.message);
+}
+
+/** Distinct errors logged per outage at most (each is logged once; the rest of an outage adds nothing). */
+const DISTINCT_ERRORS_LOGGED = 20;
+
+/**
+ * What a running chut says about its Redis connection, at info level and up: why it cannot connect (each distinct
+ * reason once per outage, at warn; refused credentials at error, as the configuration error they are), when an
+ * established connection is lost (warn) and when it is back (info). Never a password. Not per retry: the client
+ * retries every few seconds for as long as Redis is away.
+ */
+export function logRedisConnection(redis: Redis, cfg: Config['redis'], logger: Logger): void {
+  const where = redisLocation(cfg);
+  const logged = new Set<string>();
+  let wasReady = false;
+  let lostAt: number | null = null;
+  redis.on('error', (err: unknown) => {
+    // logged by their own handlers (app.ts): a Sentinel's connection, the database refused for good
+    if (err instanceof SentinelConnectionError || closedBecause.has(redis)) return;
+    const text = redactRedisSecrets(errorLine(err), cfg);
+    if (logged.has(text) || logged.size >= DISTINCT_ERRORS_LOGGED) return;
+    logged.add(text);
+    if (isRedisAuthError(err)) {
+      logger.error({ err: text, redis: where }, `Redis refused chut's credentials: a configuration error. Check the password (and user) in ${
+        cfg.sentinel ? 'redis.sentinel (redisPassword, or password)' : 'redis.url or CHUT_REDIS_URL'}; every call rings unscreened until then`);
+    } else {
+      logger.warn({ err: text, redis: where }, 'Redis connection error');
+    }
+  });
+  redis.on('reconnecting', () => {
+    if (!wasReady || lostAt !== null) return;
+    lostAt = Date.now();
+    logger.warn({ redis: where }, 'Redis connection lost: calls ring unscreened (fail-open) until it is back');
+  });
+  redis.on('ready', () => {
+    // back after a loss, or ready at last after errors at start (chut said it was not answering)
+    if (lostAt !== null || (!wasReady && logged.size > 0)) {
+      logger.info({ redis: where, ...(lostAt !== null ? { lostForMs: Date.now() - lostAt } : {}) }, 'Redis connection back: calls are screened again');
+    }
+    wasReady = true;
+    lostAt = null;
+    logged.clear();
+  });
 }
 
 /** Resolves when the client is ready, or after `ms` (then the screener fails open until Redis comes back). */

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient } from '../redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, errorLine, isRedisAuthError, redactRedisSecrets, redactUrl } from '../redis-client.js';
 import { parseYamlText } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -111,40 +111,13 @@ export function unreachableCause(err: unknown, lastSocketError: Error | undefine
   const e = err as Error;
   const wrapped = e.name === 'MaxRetriesPerRequestError' || e.message === 'timed out' || /max retries per request/i.test(e.message);
   const cause = wrapped ? lastSocketError ?? (e.message === 'timed out' ? null : e) : e;
-  const text = cause ? errorText(cause) : `no answer within ${waitedMs} ms`;
-  return redactSecrets(text, url);
-}
-
-/** Node's connection to `localhost` tries ::1 and 127.0.0.1: the AggregateError it raises has no message of its own. */
-function errorText(err: Error): string {
-  if (err.message) return err.message;
-  const inner = (err as Partial<AggregateError>).errors;
-  if (Array.isArray(inner) && inner.length) return inner.map((x: unknown) => (x instanceof Error ? x.message : String(x))).join('; ');
-  return (err as NodeJS.ErrnoException).code ?? err.name;
-}
-
-function redactSecrets(text: string, url: string): string {
-  let out = redactUrl(text);
-  let password = '';
-  try {
-    password = new URL(url).password;
-  } catch {
-    // a URL config validation let through but URL cannot read: redactUrl above is all there is
-  }
-  for (const secret of new Set([password, safeDecode(password)])) if (secret.length >= 3) out = out.split(secret).join('***');
-  return out;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+  const text = cause ? errorLine(cause) : `no answer within ${waitedMs} ms`;
+  return redactRedisSecrets(text, { url });
 }
 
 /** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where,
- * why (the socket's error) and which setting named that server (`origin`). */
+ * why (the socket's error) and which setting named that server (`origin`). Credentials Redis refuses (WRONGPASS,
+ * NOAUTH) are a configuration error (exit 78), said so. */
 export async function connectRedisStore(
   redisConfig: Config['redis'],
   logger?: Logger,
@@ -164,14 +137,14 @@ export async function connectRedisStore(
     const why = closedBecause.get(redis);
     if (why) throw new CliError(`Redis at ${where}: ${why}. ${origin.hint}`, EXIT.config);
     if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
+    const auth = [err, lastSocketError].find(isRedisAuthError);
+    if (auth) {
+      throw new CliError(`Redis at ${where} refused chut's credentials: ${redactRedisSecrets(errorLine(auth), redisConfig)}. This is a configuration ` +
+        `error, not an outage: check the password (and user) chut gives Redis. ${origin.hint}`, EXIT.config);
+    }
     throw new CliError(`Redis is unreachable at ${where}: ${unreachableCause(err, lastSocketError, redisConfig.url, waitMs)}. ${origin.hint}`, EXIT.unavailable);
   }
   return { store, redis };
 }
 
-/** `redis://:secret@host` → `redis://***@host`, and `?password=…` (ioredis reads credentials from the query too):
- * passwords never reach the terminal or logs. */
-export function redactUrl(url: string): string {
-  // up to the LAST @: a password may itself contain @ (or /) when the URL was typed by hand
-  return url.replace(/\/\/.*@/, '//***@').replace(/([?&](?:password|pass|username|user)=)[^&#]*/gi, '$1***');
-}
+export { redactUrl };

@@ -35,9 +35,10 @@ async function screenAndRecord(chut: RunningChut, c: InboundCall = call()) {
   return d;
 }
 
-/** The ioredis client under chut's store: its status and queues (ioredis internals, read only). */
+/** The ioredis client under chut's store: its status, events and queues (ioredis internals, read only). */
 interface ClientView {
   status: Redis['status'];
+  on: Redis['on'];
   commandQueue: { length: number };
   offlineQueue: { length: number };
 }
@@ -103,6 +104,17 @@ describe.skipIf(!runnable)('Redis outages', () => {
     const config = parseConfig({ store: 'redis', redis: { url, prefix, connectTimeoutMs: 500 }, http: { enabled: false } });
     chut = await startChut({ config, policy: POLICY, logger, http: false, pbx: false });
     return { server, chut, admin, link };
+  }
+
+  /** The log lines at `level` whose message matches `msg`. */
+  const logged = (level: number, msg: RegExp) => logs.map((l) => JSON.parse(l) as { level: number; msg: string; err?: string }).filter((l) => l.level === level && msg.test(l.msg));
+
+  /** Resolves once the client has scheduled `n` more reconnects (each retry is one). */
+  function reconnects(running: RunningChut, n: number): Promise<void> {
+    return new Promise((resolve) => {
+      let seen = 0;
+      clientOf(running).on('reconnecting', () => { if (++seen === n) resolve(); });
+    });
   }
 
   /** Stops chut now (writing what it kept), for a test that checks what reached Redis in the end. */
@@ -188,5 +200,40 @@ describe.skipIf(!runnable)('Redis outages', () => {
     } finally {
       await reader.close();
     }
+  });
+  it('a wrong Redis password is logged once as the configuration error it is (not per retry, never the password), and calls ring', { timeout: 60_000 }, async () => {
+    server = await startScratchRedis({ password: 'realpass' });
+    const wrong = `redis://:Hunter2Secret@127.0.0.1:${server.port}`;
+    logs.length = 0;
+    const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
+    const config = parseConfig({ store: 'redis', redis: { url: wrong, prefix: uniquePrefix('outage'), connectTimeoutMs: 500 }, http: { enabled: false } });
+    const running = await startChut({ config, policy: POLICY, logger, http: false, pbx: false });
+    chut = running;
+    await reconnects(running, 2);
+    const d = await screenAndRecord(running);
+    expect([d.route, d.degraded]).toEqual(['ring', true]);
+    const refused = logged(50, /refused chut's credentials: a configuration error/);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.err).toMatch(/^WRONGPASS/);
+    expect(refused[0]?.msg).toMatch(/redis\.url or CHUT_REDIS_URL/);
+    expect(logs.join('')).not.toContain('Hunter2Secret');
+    expect(logs.join('')).toContain(`redis://***@127.0.0.1:${server.port}`);
+  });
+
+  it('Redis lost and back mid-run: each logged once (warn, then info), its error once however many retries', { timeout: 60_000 }, async () => {
+    const { server, chut } = await start();
+    expect((await screenAndRecord(chut)).degraded).toBe(false);
+    expect(logged(40, /Redis connection/)).toEqual([]);
+    const retried = reconnects(chut, 4);
+    await server.kill();
+    await retried;
+    expect(logged(40, /^Redis connection lost/)).toHaveLength(1);
+    const errors = logged(40, /^Redis connection error$/);
+    expect(errors.filter((l) => /ECONNREFUSED/.test(l.err ?? ''))).toHaveLength(1);
+    expect(new Set(errors.map((l) => l.err)).size).toBe(errors.length); // each distinct error once
+    await server.restart();
+    await waitFor('screening again', async () => !(await screenAndRecord(chut)).degraded, 30_000);
+    expect(logged(30, /^Redis connection back/)).toHaveLength(1);
+    expect(logged(40, /^Redis connection lost/)).toHaveLength(1);
   });
 });
