@@ -67,8 +67,9 @@ const NEEDED_HEADERS = new Set([
   // applications chut runs
   'Application', 'Application-UUID', 'Application-Response',
   // the hang-up (the inbound monitor)
-  'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Answered-Time', 'variable_billsec',
-  'variable_last_sent_callee_id_number', 'variable_callee_id_number',
+  'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Bridged-Time', 'variable_bridge_uepoch',
+  'Caller-Channel-Hangup-Time', 'variable_end_uepoch',
+  'variable_last_sent_callee_id_number', 'Other-Leg-Destination-Number', 'variable_callee_id_number',
 ]);
 
 /** Whether chut reads this header (it then survives a frame over the caps). */

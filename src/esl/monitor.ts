@@ -1,7 +1,8 @@
 /**
  * Optional inbound Event Socket client for monitoring: authenticates, subscribes to CHANNEL_HANGUP_COMPLETE
- * and enriches the records of the calls chut screened (answered or not, talk time, cause). Reconnects with
- * capped, jittered backoff; its status feeds /healthz. Monitoring never affects how calls are routed.
+ * and enriches the records of the calls chut screened (whether someone picked up, who, the talk time, the cause:
+ * see enrichmentFrom). Reconnects with capped, jittered backoff; its status feeds /healthz. Monitoring never affects
+ * how calls are routed.
  *
  * A connection that stops talking must not stop enrichment silently: the login (TCP connect, FreeSWITCH's
  * `auth/request`, the replies to `auth` and to the subscription) has a deadline, and once logged in the monitor
@@ -52,15 +53,32 @@ const clean = (v: string | undefined): string | null => {
   return s === '' ? null : s;
 };
 
-/** The enrichment carried by a CHANNEL_HANGUP_COMPLETE event. */
+/** A FreeSWITCH time (microseconds since the epoch); 0 when absent or not a time (FreeSWITCH writes 0 for a moment
+ * that never came). */
+const micros = (v: string | undefined): number => {
+  const n = Number(v ?? '');
+  return Number.isFinite(n) && n > 0 ? n : 0;
+};
+
+/**
+ * The enrichment carried by the screened leg's CHANNEL_HANGUP_COMPLETE. "Answered" means what it means with Asterisk
+ * (DialEnd ANSWER / BridgeEnter, src/ami/monitor.ts): the call reached a phone that picked up, i.e. the leg was bridged
+ * (`Caller-Channel-Bridged-Time`, or `variable_bridge_uepoch`, is set when the bridge starts: the callee answered). The
+ * leg's own answer time says nothing of that: chut answers it for every captcha and voicemail, and the dial plan may
+ * answer before the socket (esl-inbound-events-plain.txt: answered, `Caller-Channel-Bridged-Time: 0`, nobody picked up).
+ * The talk time runs from the bridge to the hang-up, not from the leg's answer (`variable_billsec` counts the captcha).
+ */
 export function enrichmentFrom(event: Record<string, string>): CallEnrichment {
-  const answeredTime = Number(event['Caller-Channel-Answered-Time'] ?? '0');
-  const billsec = Number(event['variable_billsec'] ?? 'NaN');
-  const answered = answeredTime > 0;
+  const bridged = micros(event['Caller-Channel-Bridged-Time']) || micros(event['variable_bridge_uepoch']);
+  const ended = micros(event['Caller-Channel-Hangup-Time']) || micros(event['variable_end_uepoch']);
+  const answered = bridged > 0;
   return {
     answered,
-    answeredBy: answered ? clean(event['variable_last_sent_callee_id_number'] ?? event['variable_callee_id_number']) : null,
-    talkSeconds: answered && Number.isFinite(billsec) ? billsec : null,
+    // The number the caller's leg was last told it reached, or the bridged leg's own destination.
+    answeredBy: answered
+      ? clean(event['variable_last_sent_callee_id_number'] ?? event['Other-Leg-Destination-Number'] ?? event['variable_callee_id_number'])
+      : null,
+    talkSeconds: answered && ended >= bridged ? Math.round((ended - bridged) / 1e6) : null,
     hangupCause: clean(event['Hangup-Cause'] ?? event['variable_hangup_cause']),
   };
 }

@@ -39,6 +39,9 @@ export class SimChannel implements AppHost {
   answered = false;
   /** The user's phone answered after screening (the call rang through): not an answer by chut. */
   private userAnswered = false;
+  /** When the channel was answered (by chut, the destination or the user's phone), bridged to the user's phone (that
+   * phone picked up) and hung up, in microseconds since the epoch, as FreeSWITCH's caller profile times. */
+  private readonly times: { answered: number; bridged: number; hungUp: number } = { answered: 0, bridged: 0, hungUp: 0 };
   hungUp = false;
   heard = '';
   heardSinceAsked = '';
@@ -172,6 +175,7 @@ export class SimChannel implements AppHost {
   answer(): void {
     if (this.answered) return;
     this.answered = true;
+    this.times.answered ||= Date.now() * 1000;
     this.publish('CHANNEL_ANSWER');
     this.armHangUp();
     const b = this.call.behaviour;
@@ -196,6 +200,7 @@ export class SimChannel implements AppHost {
   hangup(cause: string, byCaller: boolean): void {
     if (this.hungUp) return;
     this.hungUp = true;
+    this.times.hungUp = Date.now() * 1000;
     this.digitWaiter?.();
     if (byCaller) this.setRoute('hung-up');
     else this.setRoute('reject');
@@ -347,11 +352,19 @@ export class SimChannel implements AppHost {
     if (closeNow) this.closeOutbound();
     this.later(5, () => {
       if (this.hungUp) return;
-      if (this.route === 'ring') this.vars.last_sent_callee_id_number = this.call.dialled;
-      if (!this.answered) { this.userAnswered = true; this.publish('CHANNEL_ANSWER'); }
+      const now = Date.now() * 1000;
+      // The destination answers: the user's phone when the call rang (the leg is bridged to it, whether chut answered
+      // the leg for a captcha or not), else what the transfer reached (a voicemail system: answered, never bridged).
+      if (this.route === 'ring') this.bridge(now);
+      if (!this.answered && !this.userAnswered) {
+        this.userAnswered = true;
+        this.times.answered ||= now;
+        this.publish('CHANNEL_ANSWER');
+      }
       this.later(this.env.talkMs, () => {
         if (this.hungUp) return;
         this.hungUp = true;
+        this.times.hungUp = Date.now() * 1000;
         this.publish('CHANNEL_HANGUP', [['Hangup-Cause', 'NORMAL_CLEARING']]);
         this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts('NORMAL_CLEARING'));
         this.closeOutbound();
@@ -390,8 +403,23 @@ export class SimChannel implements AppHost {
       commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
     });
   }
+  /** The user's phone picked up: as `bridge` does when the callee answers (switch_ivr_bridge.c sets the bridge time and
+   * `last_bridge_to`, mod_sofia the callee id sent to the caller), then CHANNEL_BRIDGE. */
+  private bridge(now: number): void {
+    const other = randomUUID();
+    this.times.bridged = now;
+    Object.assign(this.vars, {
+      bridge_channel: `sofia/internal/${this.call.dialled}@192.0.2.20`, bridge_uuid: other, last_bridge_to: other,
+      last_sent_callee_id_name: 'Outbound Call', last_sent_callee_id_number: this.call.dialled,
+    });
+    this.publish('CHANNEL_BRIDGE', [['Bridge-A-Unique-ID', this.uuid], ['Bridge-B-Unique-ID', other]]);
+  }
+
   private state(): ChannelState {
-    return { uuid: this.uuid, call: this.call, vars: this.vars, answered: this.answered || this.userAnswered, hungUp: this.hungUp, started: this.started };
+    return {
+      uuid: this.uuid, call: this.call, vars: this.vars, answered: this.answered || this.userAnswered, hungUp: this.hungUp, started: this.started,
+      times: this.times,
+    };
   }
 
   private channelName(): string {

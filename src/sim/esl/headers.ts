@@ -10,7 +10,10 @@ export interface ChannelState {
   /** Answered by chut or, after screening, by the user's phone. */
   answered: boolean;
   hungUp: boolean;
+  /** Epoch ms. */
   started: number;
+  /** The caller profile's times (µs since the epoch, 0: not yet): answered by anyone, bridged to the user's phone. */
+  times: { answered: number; bridged: number; hungUp: number };
 }
 
 export function channelName(call: SimulatedCall): string {
@@ -69,16 +72,30 @@ export function eventHeaders(s: ChannelState, name: string, extra: Headers): Hea
     ['Channel-State', s.hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'], ['Unique-ID', s.uuid], ['Channel-Name', channelName(s.call)],
     ['Answer-State', s.hungUp ? 'hangup' : s.answered ? 'answered' : 'ringing'],
     ['Caller-Caller-ID-Name', s.call.callerName], ['Caller-Caller-ID-Number', s.call.callerNumber], ['Caller-Orig-Caller-ID-Name', s.call.callerName],
-    ['Caller-Destination-Number', s.call.dialled], ['Caller-Channel-Answered-Time', s.answered ? String(now * 1000) : '0'],
+    ['Caller-Destination-Number', s.call.dialled], ...profileTimes(s),
+    // The bridged leg's profile, as on a bridged call's events (Other-Type originatee)
+    ...(s.times.bridged ? [['Other-Type', 'originatee'], ['Other-Leg-Destination-Number', s.call.dialled],
+      ['Other-Leg-Unique-ID', s.vars.bridge_uuid ?? ''], ['Other-Leg-Channel-Name', s.vars.bridge_channel ?? '']] as Headers : []),
     // Every event carries the channel's variables, as on FreeSWITCH (play_and_get_digits' result too).
     ...Object.entries(s.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string]),
     ...extra];
 }
 
+/** The caller profile's times (switch_caller_profile_event_set_data), in microseconds, 0 for a moment that never came:
+ * answered by anyone (chut's own answer for a captcha or voicemail too), bridged to the user's phone, hung up. */
+function profileTimes(s: ChannelState): Headers {
+  const { answered, bridged, hungUp } = s.times;
+  return [['Caller-Channel-Created-Time', String(s.started * 1000)], ['Caller-Channel-Answered-Time', String(answered)],
+    ['Caller-Channel-Hangup-Time', String(hungUp)], ['Caller-Channel-Bridged-Time', String(bridged)]];
+}
+
+/** CHANNEL_HANGUP_COMPLETE's own facts: the cause and what switch_channel_set_timestamps adds (epochs, durations; billsec
+ * counts from the leg's answer, whoever answered it). */
 export function hangupFacts(s: ChannelState, cause: string): Headers {
-  const seconds = Math.floor((Date.now() - s.started) / 1000);
-  const callee = s.vars.last_sent_callee_id_number;
-  return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_duration', String(seconds)],
-    ['variable_billsec', s.answered ? String(seconds) : '0'],
-    ...(callee ? [['variable_last_sent_callee_id_number', callee] as [string, string]] : [])];
+  const { answered, bridged, hungUp } = s.times;
+  const end = hungUp || Date.now() * 1000;
+  const seconds = (from: number) => String(Math.floor(end / 1e6) - Math.floor(from / 1e6));
+  return [['Hangup-Cause', cause], ['variable_hangup_cause', cause], ['variable_answer_uepoch', String(answered)],
+    ['variable_bridge_uepoch', String(bridged)], ['variable_end_uepoch', String(end)], ['variable_duration', seconds(s.started * 1000)],
+    ['variable_billsec', answered ? seconds(answered) : '0']];
 }

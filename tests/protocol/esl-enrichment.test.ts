@@ -1,0 +1,59 @@
+/**
+ * What the inbound monitor adds to a record (answered, by whom, talk time) means what it means with Asterisk: a phone
+ * picked up. chut itself answers the screened leg for every captcha and voicemail, which made those calls read as
+ * answered, with the captcha or the message as talk time. The simulated FreeSWITCH gives each leg the times a real one
+ * does: answered when chut (or the destination) answers, bridged only when the user's phone picks up.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallEnrichment } from '../../src/reputation/types.js';
+import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h?.close(); });
+
+/** The call's record once the monitor enriched it. */
+async function enrichmentOf(callId: string): Promise<CallEnrichment & { route: string; captcha: string | null }> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const rec = await recordOf(h, callId);
+    if (rec?.enrichment) return { ...rec.enrichment, route: rec.route, captcha: rec.captcha };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`call ${callId} was not enriched in time`);
+}
+
+const nobody = { answered: false, answeredBy: null, talkSeconds: null };
+
+describe('ESL monitoring: answered means a phone picked up', () => {
+  it('voicemail: chut answers the leg for the message, nobody picks up: not answered; a call picked up is', async () => {
+    const out = await h.sim.placeCall(call({ dialled: '2002' }));
+    expect(out).toMatchObject({ route: 'voicemail', answered: true });
+    expect(await enrichmentOf(out.callId)).toEqual({ ...nobody, hangupCause: 'NORMAL_CLEARING', route: 'voicemail', captcha: null });
+
+    // Rung through and picked up by the dialled extension (the leg bridged to it)
+    const rang = await h.sim.placeCall(call({ dialled: '1000' }));
+    expect(rang).toMatchObject({ route: 'ring', answered: false });
+    expect(await enrichmentOf(rang.callId)).toMatchObject({ answered: true, answeredBy: '1000', talkSeconds: expect.any(Number), route: 'ring' });
+  });
+
+  it('captcha: a failure sent to voicemail is not answered; a pass the phone picks up is answered by the extension', async () => {
+    const failed = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types', digits: '0000', delayMs: 20 } }));
+    expect(failed.route).toBe('voicemail');
+    expect(await enrichmentOf(failed.callId)).toMatchObject({ ...nobody, route: 'voicemail', captcha: 'failed' });
+
+    const passed = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }));
+    expect(passed.route).toBe('ring');
+    const rang = await enrichmentOf(passed.callId);
+    expect(rang).toMatchObject({ answered: true, answeredBy: '2001', hangupCause: 'NORMAL_CLEARING', route: 'ring', captcha: 'passed' });
+    // From the bridge (the phone picking up), not from chut's answer before the captcha.
+    expect(rang.talkSeconds).toEqual(expect.any(Number));
+  });
+
+  it('a caller hanging up during the captcha was answered by chut only: not answered', async () => {
+    // 1 s after the call starts: chut has answered, the captcha waits for digits (it lasts over 2 s with the harness's)
+    const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'hangs-up', afterMs: 1000 } }));
+    expect(out).toMatchObject({ route: 'hung-up', answered: true });
+    expect(await enrichmentOf(out.callId)).toMatchObject({ ...nobody, route: 'hung-up' });
+  });
+});
