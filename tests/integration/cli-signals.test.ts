@@ -1,17 +1,9 @@
 /** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Serving { child: ChildProcess; log: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; port: number }
 

@@ -9,19 +9,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bodyDropped, EslProtocolError, FrameParser, MAX_CALL_FRAME_BYTES, MAX_FRAME_BYTES, type EslFrame } from '../../../src/esl/frame.js';
 import { apiResponse, disconnectNotice, plainEvent, reply } from '../../../src/sim/esl/frames.js';
 import { prng as seeded } from '../../helpers/prng.js';
+import { parseChunked } from './parse-chunked.js';
 import { DIR } from './transcript.js';
 
-/** Feeds `data` in chunks of the sizes `nextSize` gives; checks nothing is left over. */
-function parseChunked(data: Buffer, nextSize: () => number, parser = new FrameParser()): EslFrame[] {
-  const frames: EslFrame[] = [];
-  for (let i = 0; i < data.length;) {
-    const size = Math.max(1, nextSize());
-    frames.push(...parser.push(data.subarray(i, i + size)));
-    i += size;
-  }
-  expect(parser.buffered).toBe(0);
-  return frames;
-}
 
 const whole = (data: Buffer): EslFrame[] => parseChunked(data, () => data.length);
 const bytewise = (data: Buffer): EslFrame[] => parseChunked(data, () => 1);

@@ -15,20 +15,12 @@ import {
 import { enrichmentFrom } from '../../../src/esl/monitor.js';
 import { apiResponse, connectReply, plainEvent, reply } from '../../../src/sim/esl/frames.js';
 import { prng } from '../../helpers/prng.js';
+import { parseChunked } from './parse-chunked.js';
 import { transcriptRecords } from './transcript.js';
 
 const calls = (): FrameParser => new FrameParser(MAX_CALL_FRAME_BYTES);
 
-function parseInChunks(data: Buffer, nextSize: () => number, parser = calls()): EslFrame[] {
-  const frames: EslFrame[] = [];
-  for (let i = 0; i < data.length;) {
-    const size = Math.max(1, nextSize());
-    frames.push(...parser.push(data.subarray(i, i + size)));
-    i += size;
-  }
-  expect(parser.buffered).toBe(0);
-  return frames;
-}
+const parseInChunks = (data: Buffer, nextSize: () => number, parser = calls()): EslFrame[] => parseChunked(data, nextSize, parser);
 
 /** FreeSWITCH's url-encoding of `n` spaces. */
 const spaces = (n: number): string => '%20'.repeat(n);
