@@ -27,6 +27,13 @@ export const BACKLOG_MAX = 5000;
  * kept, lest it hold up every record behind it. */
 const PASSING_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|NOAUTH|WRONGPASS|NOPERM)\b/;
 
+/** Whether a failed write may have reached Redis, and so may have been applied: anything but the client refusing to
+ * send it at all (no connection: the usual error all through an outage). Only such records are looked for in the
+ * stream when written again, so the look-back stays as small as the writes that were on the wire when Redis went. */
+export function mayHaveReachedRedis(err: unknown): boolean {
+  return !(err instanceof Error && err.message.startsWith("Stream isn't writeable"));
+}
+
 /** Whether a failed write is worth trying again: the connection or the server's state, not the record itself. */
 export function worthRetrying(err: unknown): boolean {
   if (err instanceof SchemaError) return false; // keys of a newer chut: refused until chut is upgraded
@@ -62,7 +69,7 @@ export interface RecordBacklog {
 interface Entry {
   seq: number;
   req: RecordCallRequest;
-  /** A write of it was sent: it may have been applied. */
+  /** A write of it may have reached Redis (it was not refused for want of a connection): it may have been applied. */
   sent: boolean;
 }
 
@@ -135,10 +142,6 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
     while (backlog.length && !closed) {
       const head = backlog[0] as Entry;
       const lookBack = head.sent ? 2 * outage.sent + LOOK_BACK_MARGIN : 0;
-      if (!head.sent) {
-        head.sent = true;
-        outage.sent++;
-      }
       try {
         await deps.store.recordCall(lookBack ? { ...head.req, replayLookBack: lookBack } : head.req);
         const i = backlog.indexOf(head); // 0, or gone: dropped meanwhile as the oldest
@@ -152,6 +155,10 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
           const i = backlog.indexOf(head);
           if (i >= 0) backlog.splice(i, 1);
           continue;
+        }
+        if (!head.sent && mayHaveReachedRedis(err)) {
+          head.sent = true;
+          outage.sent++;
         }
         failed(err, head);
         await pause(retryDelay(++attempt));
@@ -180,12 +187,12 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
         keep(entry);
         return;
       }
-      entry.sent = true;
       inFlight++;
       try {
         await deps.store.recordCall(req);
       } catch (err) {
         if (worthRetrying(err)) {
+          entry.sent = mayHaveReachedRedis(err);
           failed(err, entry);
           keep(entry);
         } else {

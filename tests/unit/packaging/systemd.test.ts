@@ -51,6 +51,10 @@ describe('contrib/chut.service', () => {
     expect(one('SystemCallArchitectures')).toBe('native');
   });
 
+  it('gives chut longer to stop than its own stop steps can take when all of them hang (PBX, MQTT, Redis: ~18 s)', () => {
+    expect(one('TimeoutStopSec')).toBe('30s');
+  });
+
   it('leaves MemoryDenyWriteExecute off (V8\'s JIT needs W+X memory) and says why', () => {
     expect(svc.MemoryDenyWriteExecute).toBeUndefined();
     expect(text).toMatch(/#.*JIT.*\n(#.*\n)*#MemoryDenyWriteExecute=yes/);

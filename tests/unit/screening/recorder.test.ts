@@ -6,7 +6,7 @@ import { createLogger } from '../../../src/logger.js';
 import { createMemoryStore } from '../../../src/reputation/index.js';
 import type { CallRecord, RecordCallRequest } from '../../../src/reputation/types.js';
 import { createRecorder } from '../../../src/screening/recorder.js';
-import { worthRetrying } from '../../../src/screening/record-backlog.js';
+import { createRecordBacklog, worthRetrying } from '../../../src/screening/record-backlog.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 
@@ -82,6 +82,27 @@ describe('call records during a Redis outage', () => {
     const byId = new Map(state.sent.map((r) => [r.record.callId, r]));
     expect(byId.get('c1')?.replayLookBack).toBeGreaterThan(0);
     expect(byId.get('c2')?.replayLookBack).toBeUndefined();
+  });
+
+  it('the look-back stays as small as the writes that may have reached Redis, however long the outage', async () => {
+    const { store, state } = flakyStore();
+    const backlog = createRecordBacklog({ store, logger: createLogger('silent'), onError: () => {}, max: 5, retryDelay: () => 1 });
+    const request = (i: number): RecordCallRequest => ({ record: rec(i), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
+    state.down = true;
+    // a long outage: no connection, so every write is refused unsent; the backlog overflows and its head keeps changing
+    for (let i = 1; i <= 200; i++) {
+      await backlog.write(request(i));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    state.error = () => new Error('Command timed out'); // then one attempt on the wire as Redis comes back
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    state.down = false;
+    state.sent.length = 0;
+    await backlog.close(10_000);
+    const lookBacks = state.sent.map((r) => r.replayLookBack ?? 0);
+    expect(state.sent.length).toBeGreaterThanOrEqual(5);
+    // not ~2 × every head tried: a long outage made each replay scan the stream further, past what Redis answers in time
+    expect(Math.max(...lookBacks)).toBeLessThanOrEqual(2 * 1 + 16);
   });
 
   it('keeps at most backlogMax records: the oldest go first, and one warning says how many once the rest are written', async () => {
