@@ -9,6 +9,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { CaptchaOutcome } from '../reputation/types.js';
 import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } from '../screening/types.js';
 import type { AmiEvent, CaptchaReport, RoutedReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
@@ -38,6 +39,11 @@ interface PendingCall {
   context: string;
   /** The captcha decision may have reached the dialplan: its IVR may run and report an outcome. */
   captcha: boolean;
+  /** The query said ChutVersion 2: the dialplan reports the route it takes (ChutRouted). */
+  reportsRoute: boolean;
+  /** A captcha verdict already learned (ChutVersion 2): the call waits only for the route the IVR then takes, which
+   * may not be the one the verdict leads to (a failure route to a missing mailbox rings). */
+  outcome: CaptchaOutcome | null;
   /** What the call is recorded with when nothing settles it: the route chut sent (or `ring` when it could not send it
    * in time, `hung-up` when the channel was gone), `captcha` for a challenge whose outcome never came. */
   fallback: FinalRoute;
@@ -96,8 +102,8 @@ export interface DialplanScreening {
   idle(): Promise<void>;
   /** Resolves when the work in progress for this call (screening, recording) has finished. */
   settled(callId: string): Promise<void>;
-  /** Shutdown: a call still waiting for its ChutRouted is recorded now with the route chut sent, and so is every
-   * call whose screening ends from now on. */
+  /** Shutdown: a call still waiting for its ChutRouted is recorded now with the route it was sent (a captcha still
+   * running, without its outcome), and so is every call whose screening ends from now on. */
   close(): void;
 }
 
@@ -231,7 +237,8 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     evictIfFull();
     const id = call.callId;
     const pending: PendingCall = {
-      call, decision, context: ev.context, captcha, fallback: sent ?? 'captcha', expiresAt: 0, cancelTimer: null,
+      call, decision, context: ev.context, captcha, reportsRoute: ev.version >= 2, outcome: null, fallback: sent ?? 'captcha',
+      expiresAt: 0, cancelTimer: null,
     };
     const now = clock();
     if (captcha) {
@@ -265,17 +272,35 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       await screening.finishCall(pending.call, pending.decision, 'ring', null);
       return;
     }
-    const finalRoute: FinalRoute = outcome === 'passed' ? 'ring'
-      : outcome === 'failed' ? pending.decision.captcha?.onFail ?? config.captcha.onFail
-      : outcome === 'timeout' ? pending.decision.captcha?.onTimeout ?? config.captcha.onTimeout : 'hung-up';
     await screening.applyCaptchaOutcome(pending.decision.caller, outcome, pending.call.verstat);
-    await screening.finishCall(pending.call, pending.decision, finalRoute, outcome);
+    await screening.finishCall(pending.call, pending.decision, routeAfter(pending, outcome), outcome);
   }
 
+  /** The route the IVR takes after a verdict, as the snippet reads CHUT_CAPTCHA_ONFAIL / _ONTIMEOUT. */
+  function routeAfter(pending: PendingCall, outcome: CaptchaOutcome): FinalRoute {
+    return outcome === 'passed' ? 'ring'
+      : outcome === 'failed' ? pending.decision.captcha?.onFail ?? config.captcha.onFail
+      : outcome === 'timeout' ? pending.decision.captcha?.onTimeout ?? config.captcha.onTimeout : 'hung-up';
+  }
+
+  /**
+   * A captcha outcome. With ChutVersion 2 a verdict (passed, failed, timeout) is learned at once, but the call is
+   * recorded with the route the IVR then reports: a failure route to a mailbox that does not exist rings, and the
+   * record must say so (it makes the caller the last caller `*77` reports). A hang-up, a prompt that could not play,
+   * or an older snippet: recorded now.
+   */
   function onCaptcha(callId: string, outcome: CaptchaReport): Promise<void> | undefined {
     const pending = pendingCalls.get(callId);
     // unknown, duplicate, already settled (a Hangup, a ChutRouted), or a call chut did not ask a captcha of
-    if (!pending?.captcha || !take(callId, pending)) return undefined;
+    if (!pending?.captcha) return undefined;
+    if (pending.reportsRoute && outcome !== 'hung-up' && outcome !== 'prompt-failed') {
+      pending.captcha = false;
+      pending.outcome = outcome;
+      pending.fallback = routeAfter(pending, outcome);
+      pending.expiresAt = clock() + config.ami.callTimeoutMs; // the thanks or goodbye words, then the route
+      return guarded(callId, () => screening.applyCaptchaOutcome(pending.decision.caller, outcome, pending.call.verstat));
+    }
+    if (!take(callId, pending)) return undefined;
     return guarded(callId, () => captchaOutcome(pending, outcome));
   }
 
@@ -283,7 +308,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
    * The dialplan says which route the call took (ChutVersion 2). It is recorded with that route; for a captcha call
    * whose outcome did not come (the dialplan rang without a challenge: the decision came late; or the outcome was
    * lost), with no outcome and the caller's reputation left alone. A ChutRouted after the outcome (the IVR's own
-   * route) finds nothing pending and is ignored.
+   * route) records the call with that route and the outcome.
    */
   function onRouted(callId: string, route: RoutedReport): Promise<void> | undefined {
     const pending = pendingCalls.get(callId);
@@ -296,13 +321,13 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     if (pending.captcha) {
       logger.warn({ callId, route }, 'AMI: a captcha call took its route without a captcha outcome (the decision came after the dialplan '
         + 'stopped waiting, or the outcome was lost): recorded with that route and no outcome');
-    } else if (sent === 'voicemail' && route === 'ring') {
+    } else if (pending.fallback === 'voicemail' && route === 'ring') {
       logger.warn({ callId }, 'AMI: voicemail was decided but the dialplan rang: the mailbox does not exist, is not one plain box, or '
         + 'app_voicemail is missing (routes.voicemailMailbox, CHUT_VM_DEFAULT)');
     } else if (route !== pending.fallback) {
       logger.info({ callId, sent, route }, 'AMI: the dialplan took another route than the one chut sent: recorded with the route taken');
     }
-    return guarded(callId, async () => { await screening.finishCall(pending.call, pending.decision, route, null); });
+    return guarded(callId, async () => { await screening.finishCall(pending.call, pending.decision, route, pending.outcome); });
   }
 
   /**
@@ -314,7 +339,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     logger.warn({ callId: id, route: pending.fallback }, why ?? (pending.captcha
       ? 'AMI: no captcha outcome and no hangup seen: recording the call without its outcome'
       : 'AMI: the dialplan did not report the route it took (ChutRouted lost?): recording the route chut sent'));
-    guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, pending.fallback, null); });
+    guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, pending.fallback, pending.outcome); });
   }
 
   /**
@@ -334,9 +359,10 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     }
     if (!pending.captcha) {
       take(id, pending);
-      const route: FinalRoute = returned(pending, ev) ? 'ring' : 'hung-up';
+      // after a verdict the caller hung up during the thanks or goodbye: the verdict stands, with the route it led to
+      const route: FinalRoute = returned(pending, ev) ? 'ring' : pending.outcome ? pending.fallback : 'hung-up';
       logger.info({ callId: id, route, exten: ev.exten }, 'AMI: the call ended before the dialplan reported a route');
-      return guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, route, null); });
+      return guarded(id, async () => { await screening.finishCall(pending.call, pending.decision, route, pending.outcome); });
     }
     const kind = hangupKind(pending, ev);
     if (kind === 'challenge') return onCaptcha(id, 'hung-up');
@@ -395,7 +421,9 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     close() {
       closed = true;
       for (const [id, p] of pendingCalls) {
-        if (!p.captcha) expire(id, p, 'AMI: stopping: recording a call still waiting for its ChutRouted with the route chut sent');
+        expire(id, p, p.captcha
+          ? 'AMI: stopping during the captcha: recording the call without its outcome (the IVR goes on without chut)'
+          : 'AMI: stopping: recording a call still waiting for its ChutRouted with the route it was sent');
       }
     },
     size: () => pendingCalls.size + inFlight.size,

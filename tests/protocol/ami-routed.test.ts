@@ -108,12 +108,13 @@ describe('chut-ami.conf as shipped (ChutVersion 2): the route taken is recorded'
     expect(after.score).toBe(before.score);
   });
 
-  it('after a captcha outcome the IVR\'s own route report changes nothing: one record, with the outcome', async () => {
+  it('after a captcha outcome the call is recorded once, with the outcome and the route the IVR then took: a failure route to a missing box rang, and the caller becomes the last caller', async () => {
     const out = await h.sim.placeCall(call('CAPTCHA wrong', { kind: 'types', digits: '0000' }));
     expect(out).toMatchObject({ route: 'ring' }); // failed → voicemail, whose box is missing: rang
     await h.adapter.idle();
     const recs = (await h.chut.store.calls({ limit: 500 })).calls.filter((c) => c.callId === out.callId);
-    expect(recs).toEqual([expect.objectContaining({ action: 'captcha', route: 'voicemail', captcha: 'failed' })]);
+    expect(recs).toEqual([expect.objectContaining({ action: 'captcha', route: 'ring', captcha: 'failed' })]);
+    expect(await h.chut.store.getLastCaller(recs[0]!.dialled)).toBe(recs[0]!.caller);
   });
 
   it('the simulator reports each route where the snippet does', async () => {

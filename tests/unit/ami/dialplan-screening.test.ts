@@ -301,14 +301,33 @@ describe('AMI dialplan screening: the route the dialplan reports (ChutVersion 2,
     expect(after.score).toBe(before.score);
   });
 
-  it('after the captcha outcome, the route the IVR then takes changes nothing', async () => {
+  it('after the captcha outcome, the call is recorded with the route the IVR then takes, and the outcome', async () => {
     const t = v2();
     t.query('3.10', 'CAPTCHA fails');
     await t.dialplan.idle();
     t.dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-3.10', uniqueid: '3.10', outcome: 'failed' });
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([]); // the verdict is learned, the route not known yet
+    expect((await t.facts()).captcha.failed).toBe(1);
     t.routed('3.10', 'ring'); // no such box: the failure route rang
     await t.dialplan.idle();
-    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.10', route: 'voicemail', captcha: 'failed' })]);
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.10', route: 'ring', captcha: 'failed' })]);
+    expect((await t.facts()).captcha.failed).toBe(1); // learned once
+  });
+
+  it('after the captcha outcome, a hang-up during the goodbye keeps the verdict and the route it led to; stopping records a captcha still running', async () => {
+    const t = v2();
+    t.query('3.12', 'CAPTCHA fails');
+    await t.dialplan.idle();
+    t.dialplan.handle({ type: 'chut-captcha', channel: 'PJSIP/trunk-3.12', uniqueid: '3.12', outcome: 'failed' });
+    t.hangup('3.12', 'chut-screen', 'bye'); // during the goodbye words
+    await t.dialplan.idle();
+    expect(await t.records()).toEqual([expect.objectContaining({ callId: '3.12', route: 'voicemail', captcha: 'failed' })]);
+    t.query('3.13', 'CAPTCHA running');
+    await t.dialplan.idle();
+    t.dialplan.close();
+    await t.dialplan.idle();
+    expect((await t.records()).map((r) => [r.callId, r.route, r.captcha])).toEqual(expect.arrayContaining([['3.13', 'captcha', null]]));
   });
 
   it('a ChutCaptcha for a call chut did not ask a captcha of is ignored', async () => {
