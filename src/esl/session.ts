@@ -65,11 +65,14 @@ export function refuseConnection(socket: Socket): void {
   void connectAndRead(conn).finally(() => conn.close('refused'));
 }
 
-/** Whether the caller's fields (number and dialled number) came, so that a decision on them means something. */
+/** Whether the caller's fields (number and dialled number) came, so that a decision on them means something. A
+ * dialled `*`/`#` code is an internal phone's feature code (*77, *78), whose `chut_feature` variable may be in the
+ * part that never came: not an inbound call to screen and record. */
 function callerFieldsIn(data: Record<string, string>): boolean {
   const has = (name: string) => data[name] !== undefined;
+  const dialled = data['Caller-Destination-Number'] ?? data['Channel-Destination-Number'];
   return (has('Caller-Caller-ID-Number') || has('variable_sip_from_user') || has('Channel-Caller-ID-Number'))
-    && (has('Caller-Destination-Number') || has('Channel-Destination-Number'));
+    && dialled !== undefined && !/^[*#]/.test(dialled);
 }
 
 /**

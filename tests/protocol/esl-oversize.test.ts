@@ -58,4 +58,15 @@ describe('ESL: a caller padding its INVITE', () => {
       h.sim.reset();
     }
   });
+
+  it('a feature code (*77) whose connect reply never completes is not recorded as a screened inbound call', async () => {
+    h.sim.truncateConnectReply();
+    try {
+      const out = await h.sim.placeCall(padded({ callerNumber: '1000', dialled: '*77', fromInternalPhone: true }));
+      expect(out.commands).toEqual(['connect']);
+      expect(await recordOf(h, out.callId)).toBeUndefined();
+    } finally {
+      h.sim.reset();
+    }
+  });
 });
