@@ -46,8 +46,16 @@ export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   // nothing is older than the first possible id (and Redis refuses `(0-0` as an end: "invalid end ID")
   if (cursor !== undefined && /^0+-0+$/.test(cursor)) return { calls: [], next: null };
   let end = cursor ? `(${cursor}` : '+';
-  // entries written before since − slack hold no record of the period (SINCE_SLACK_MS: clocks of several instances)
-  const start = q.since === undefined ? '-' : String(Math.max(0, Math.floor(q.since - SINCE_SLACK_MS)));
+  // entries written before since − slack hold no record of the period (SINCE_SLACK_MS: clocks of several instances).
+  // Entry ids are Redis's clock, `since` chut's: shifted by how far apart the two are, or a Redis clock behind
+  // chut's would hide the first minutes of every period.
+  let start = '-';
+  if (q.since !== undefined) {
+    ctx.trip();
+    const [sec, usec] = await ctx.redis.time();
+    const skew = Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - Date.now();
+    start = String(Math.max(0, Math.floor(q.since + (Number.isFinite(skew) ? skew : 0) - SINCE_SLACK_MS)));
+  }
   const batch = Math.max(limit * 2, 200);
   const out: PagedCall[] = [];
   let done = false;

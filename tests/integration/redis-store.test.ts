@@ -292,3 +292,23 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 });
+
+describe('calls?since= when Redis and chut disagree on the time', () => {
+  it('finds the period\'s calls although Redis\'s clock (the stream ids) is 20 minutes behind chut\'s', async () => {
+    const store = fresh('skew');
+    const ahead = 20 * 60_000;
+    const realNow = Date.now;
+    Date.now = () => realNow() + ahead; // chut's clock: 20 min ahead of Redis's
+    try {
+      const now = Date.now();
+      for (const [i, agoMin] of [2, 5, 8].entries()) {
+        await store.recordCall({ record: call({ callId: `skew-${i}`, time: now - agoMin * 60_000 }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
+      }
+      const page = await store.calls({ since: now - 10 * 60_000, limit: 10 });
+      expect(page.calls.map((c) => c.callId).sort()).toEqual(['skew-0', 'skew-1', 'skew-2']);
+    } finally {
+      Date.now = realNow;
+      await store.close();
+    }
+  });
+});
