@@ -35,6 +35,24 @@ describe('signals', () => {
     expect(serving.child.exitCode).toBeNull();
   }, 40_000);
 
+  it('SIGHUP while chut is still starting (waiting for Redis) is ignored too', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [CHUT_BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_REDIS_URL: 'redis://127.0.0.1:1', CHUT_HTTP_HOST: '127.0.0.1', CHUT_HTTP_PORT: String(port), CHUT_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    serving = { child, log: () => log, exited: new Promise(() => {}), port };
+    await expect.poll(() => log, { timeout: 20_000 }).toContain('Redis connection error'); // starting: Redis refuses
+    expect(log).not.toContain('chut started');
+    child.kill('SIGHUP');
+    await expect.poll(() => log, { timeout: 20_000 }).toContain('chut started');
+    expect(log).toContain('SIGHUP ignored');
+    expect(child.exitCode).toBeNull();
+  }, 60_000);
+
   it('SIGTERM stops chut cleanly: "stopping" logged, exit 0', async () => {
     serving = await serve();
     serving.child.kill('SIGTERM');

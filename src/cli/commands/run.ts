@@ -42,6 +42,7 @@ ${GLOBAL_HELP}`,
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
+      ignoreHangUpSignal(logger);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
         throw listenError(err) ?? err;
       });
@@ -52,16 +53,23 @@ ${GLOBAL_HELP}`,
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        // Node's default for SIGHUP ends the process at once, and systemd counts that a clean exit it does not
-        // restart: a `kill -HUP` out of reload habit would leave every call ringing unscreened. chut reloads
-        // nothing, so it says so and goes on.
-        process.on('SIGHUP', () => {
-          logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: chut does not reload its configuration or policy; restart it to apply changes (systemctl restart chut)');
-        });
       });
       return 0;
     },
   };
+}
+
+/**
+ * Node's default for SIGHUP ends the process at once, and systemd counts that a clean exit it does not restart: a
+ * `kill -HUP` out of reload habit would leave every call ringing unscreened. chut reloads nothing, so it says so and
+ * goes on; from the start, since connecting can take seconds. Run in a terminal, SIGHUP means the terminal closed:
+ * Node's default stays (chut ends, calls ring), rather than writing to a terminal that is gone.
+ */
+function ignoreHangUpSignal(logger: Logger): void {
+  if (process.stderr.isTTY) return;
+  process.on('SIGHUP', () => {
+    logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: chut does not reload its configuration or policy; restart it to apply changes (systemctl restart chut)');
+  });
 }
 
 /**
