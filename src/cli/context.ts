@@ -64,6 +64,12 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
   if (flags.policy) overrides.policy = flags.policy;
   try {
     const loaded = loadConfig({ file: flags.config, overrides });
+    if (flags.redis && loaded.config.redis.sentinel) {
+      throw new CliError(`--redis has no effect: redis.sentinel in ${loaded.file ?? 'the configuration'} says where Redis is (remove one of them)`, EXIT.usage);
+    }
+    if (flags.redis && loaded.config.store === 'memory') {
+      throw new CliError('--redis has no effect with store: memory (CHUT_STORE): set store: redis to use it', EXIT.usage);
+    }
     const redisOriginOf = redisOrigin(flags, loaded);
     // a --policy flag is relative to the working directory, not to the config file
     return flags.policy

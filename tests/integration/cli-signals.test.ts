@@ -71,6 +71,9 @@ describe('--redis before the service commands, as chut --help says', () => {
       expect(health.store.ready).toBe(true);
       const ok = await runChut(['--redis', url, 'check-config'], { CHUT_REDIS_PREFIX: prefix });
       expect([ok.code, ok.stderr]).toEqual([0, '']);
+      // a --redis that would not be used is refused, not ignored
+      const memory = await runChut(['--redis', url, 'check-config'], { CHUT_STORE: 'memory' });
+      expect([memory.code, memory.stderr]).toEqual([2, 'chut check-config: --redis has no effect with store: memory (CHUT_STORE): set store: redis to use it\n']);
       const bad = await runChut(['check-config', '--redis', 'http://example.org'], {});
       expect(bad.code).toBe(78);
       expect(bad.stderr).toMatch(/redis\.url/);
