@@ -1,5 +1,8 @@
 /** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
@@ -74,6 +77,15 @@ describe('--redis before the service commands, as chut --help says', () => {
       // a --redis that would not be used is refused, not ignored
       const memory = await runChut(['--redis', url, 'check-config'], { CHUT_STORE: 'memory' });
       expect([memory.code, memory.stderr]).toEqual([2, 'chut check-config: --redis has no effect with store: memory (CHUT_STORE): set store: redis to use it\n']);
+      const dir = mkdtempSync(join(tmpdir(), 'chut-sentinel-'));
+      try {
+        writeFileSync(join(dir, 'chut.yaml'), 'redis:\n  sentinel: { name: mymaster, hosts: [{ host: 127.0.0.1, port: 26379 }] }\n');
+        const sentinel = await runChut(['--config', join(dir, 'chut.yaml'), 'serve', '--redis', url], {});
+        expect(sentinel.code).toBe(2);
+        expect(sentinel.stderr).toMatch(/--redis has no effect: redis\.sentinel in .*chut\.yaml says where Redis is/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
       const bad = await runChut(['check-config', '--redis', 'http://example.org'], {});
       expect(bad.code).toBe(78);
       expect(bad.stderr).toMatch(/redis\.url/);
