@@ -58,6 +58,8 @@ export interface RecordBacklog {
   write(req: RecordCallRequest): Promise<void>;
   /** Records kept, not written yet. */
   size(): number;
+  /** The newest kept record that `match` accepts (for what Redis does not know yet: the last caller `*77` reports). */
+  newest(match: (req: RecordCallRequest) => boolean): RecordCallRequest | undefined;
   /**
    * Stopping: waits (at most `withinMs`) for the writes on their way and the backlog, trying again at once rather than
    * after the retry wait; then keeps nothing more. Resolves with how many records were never written (logged as an
@@ -204,6 +206,13 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
       }
     },
     size: () => backlog.length,
+    newest(match) {
+      for (let i = backlog.length - 1; i >= 0; i--) {
+        const req = (backlog[i] as Entry).req;
+        if (match(req)) return req;
+      }
+      return undefined;
+    },
     async close(withinMs) {
       hurry = true;
       wake?.();

@@ -1,5 +1,6 @@
 /** Writes a call's record: one pino line, then the store (stream, counters, windows) and the observers. */
 import { withoutRedaction, type Logger } from '../logger.js';
+import { reportableCaller } from '../reputation/keys.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
 import { createRecordBacklog } from './record-backlog.js';
 import { safely } from './screener.js';
@@ -21,6 +22,9 @@ export interface Recorder {
   record(record: CallRecord, windowMember?: string): Promise<void>;
   /** Records kept for Redis to answer again, not written yet. */
   unstored(): number;
+  /** The last caller to `dialled` among the records not written yet, as the store will hold it once they are (an E.164
+   * number, or null for a withheld or invalid caller); undefined when none of them rang that number. */
+  keptLastCaller(dialled: string): string | null | undefined;
   /** Stopping: writes what it can within `withinMs` (record-backlog.ts); resolves with how many records were lost. */
   close(withinMs: number): Promise<number>;
 }
@@ -48,6 +52,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       for (const o of deps.observers) safely(() => o.onCallRecord?.(record));
     },
     unstored: () => backlog.size(),
+    keptLastCaller(dialled) {
+      // the record script's rule: a call that rang makes its caller the last caller to the number it dialled
+      const kept = backlog.newest(({ record: r }) => r.route === 'ring' && r.dialled === dialled);
+      if (!kept) return undefined;
+      return kept.record.callerKind === 'valid' ? reportableCaller(kept.record.caller) : null;
+    },
     close: (withinMs) => backlog.close(withinMs),
   };
 }

@@ -149,7 +149,10 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
     async reportLastCaller(target, kind, source) {
       // Calls are remembered under the dialled number as chut normalised it: a phone whose caller ID is its DID in
       // national form (0100000000) finds that DID's last caller (+33100000000), not the last caller to anyone.
-      const e164 = await store.getLastCaller(normaliseDialled(String(target ?? ''), defaultCountry) || String(target ?? ''));
+      const dialled = normaliseDialled(String(target ?? ''), defaultCountry) || String(target ?? '');
+      // a call Redis has not taken yet (kept through an outage) is newer than any it holds
+      const kept = recorder.keptLastCaller(dialled);
+      const e164 = kept !== undefined ? kept : await store.getLastCaller(dialled);
       if (e164) await outcomes.report(e164, kind, source);
       return e164;
     },

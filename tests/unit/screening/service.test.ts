@@ -330,6 +330,18 @@ rules:
     expect((await screening.explain('+33162000000')).facts?.captcha.failed).toBe(1);
   });
 
+  it('reports the last caller even while Redis has not taken that call yet (kept through an outage), not the one before', async () => {
+    const store = createMemoryStore({ clock: () => T0 });
+    const { screening } = setup({ store });
+    await screening.handleCall(call('0698765432'), new FakeControl()); // stored
+    const write = store.recordCall.bind(store);
+    store.recordCall = async () => { throw new Error('Stream isn\'t writeable and enableOfflineQueue options is false'); };
+    await screening.handleCall(call('0611111111'), new FakeControl()); // rang during the outage: kept
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33611111111');
+    store.recordCall = write;
+    await screening.stop(1_000);
+  });
+
   it('reports the last caller to a DID as spam: blocklisted next time', async () => {
     const { screening } = setup();
     await screening.handleCall(call('0698765432'), new FakeControl());
