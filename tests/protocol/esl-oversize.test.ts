@@ -18,6 +18,13 @@ const padded = (over: Parameters<typeof call>[0]) => ({
   sipHeaders: { 'X-Pad': ' '.repeat(30_000), 'X-Campaign': 'spring' },
 });
 
+/** An INVITE with thousands of short X- headers: no line is too long to keep, but the connect reply and every event
+ * go past the frame cap (~300 KB of short lines), where only the headers chut reads are kept. */
+const manyHeaders = (over: Parameters<typeof call>[0]) => ({
+  ...call(over),
+  sipHeaders: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`X-F${i}`, 'y'.repeat(80)])),
+});
+
 async function blocklist(number: string): Promise<void> {
   await h.chut.store.addListEntry({ list: 'block', entry: { kind: 'number', e164: number }, reason: 'test', source: 'test', addedAt: Date.now(), expiresAt: null });
 }
@@ -40,6 +47,18 @@ describe('ESL: a caller padding its INVITE', () => {
     expect(out.heardDigits).toMatch(/^\d{4}$/);
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
   });
+
+  it('past the frame cap in short lines, chut keeps what it reads: a blocklisted caller is rejected, a captcha runs to its end', async () => {
+    const robot = manyHeaders({ dialled: '1000' });
+    await blocklist(robot.callerNumber);
+    const rejected = await h.sim.placeCall(robot);
+    expect(rejected.route).toBe('reject');
+    expect(await recordOf(h, rejected.callId)).toMatchObject({ action: 'reject', route: 'reject', rule: 'blocklist' });
+    const person = await h.sim.placeCall(manyHeaders({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }));
+    expect(person.route).toBe('ring');
+    expect(person.heardDigits).toMatch(/^\d{4}$/);
+    expect(await recordOf(h, person.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
+  }, 60_000);
 
   it('a connect reply that never completes still rings, and is recorded with the decision its caller fields got', async () => {
     const c = padded({ dialled: '1000' });
