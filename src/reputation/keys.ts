@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListEntry } from '../phone/types.js';
+import type { CallRecord } from './types.js';
 
 export const SCHEMA_VERSION = 1;
 /**
@@ -44,6 +45,12 @@ export function idPart(id: string): string {
 /** The value of a last-caller key when the last call that rang came from a withheld or invalid number: there is
  * nobody to report, and the caller before must not be reported in its place. */
 export const NO_REPORTABLE_CALLER = 'none';
+
+/** What a call that rang leaves in its line's last-caller key: its caller, or NO_REPORTABLE_CALLER for a withheld or
+ * invalid one (the record script writes the same). */
+export function lastCallerLeftBy(record: Pick<CallRecord, 'callerKind' | 'caller'>): string {
+  return record.callerKind === 'valid' && isE164(record.caller) ? record.caller : NO_REPORTABLE_CALLER;
+}
 
 /** The caller to report, from the first last-caller key that exists (the line's, else anyone's): null when that
  * key says the last caller withheld its number (or holds anything else that is not E.164). */

@@ -7,7 +7,7 @@ import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
-import { actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, NO_REPORTABLE_CALLER, reportableCaller, targetPart } from './keys.js';
+import { actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, lastCallerLeftBy, reportableCaller, targetPart } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
@@ -112,7 +112,7 @@ export class MemoryReputationStore implements ReputationStore {
     }
     // only a caller whose call rang can be "the last caller" a user reports from a phone; a withheld or invalid one
     // is nobody to report, and must not leave the caller before it as the one reported
-    if (r.route === 'ring') this.rememberLastCaller(r.dialled, r.callerKind === 'valid' && isE164(r.caller) ? r.caller : NO_REPORTABLE_CALLER);
+    if (r.route === 'ring') this.rememberLastCaller(r.dialled, lastCallerLeftBy(r));
     const hour = hourKey(r.time);
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());
     for (const f of statFields(r)) bump(this.hours.get(hour) as Map<string, number>, f);

@@ -1,6 +1,6 @@
 /** Writes a call's record: one pino line, then the store (stream, counters, windows) and the observers. */
 import { withoutRedaction, type Logger } from '../logger.js';
-import { reportableCaller } from '../reputation/keys.js';
+import { lastCallerLeftBy, reportableCaller } from '../reputation/keys.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
 import { createRecordBacklog } from './record-backlog.js';
 import { safely } from './screener.js';
@@ -55,8 +55,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     keptLastCaller(dialled) {
       // the record script's rule: a call that rang makes its caller the last caller to the number it dialled
       const kept = backlog.newest(({ record: r }) => r.route === 'ring' && r.dialled === dialled);
-      if (!kept) return undefined;
-      return kept.record.callerKind === 'valid' ? reportableCaller(kept.record.caller) : null;
+      return kept ? reportableCaller(lastCallerLeftBy(kept.record)) : undefined;
     },
     close: (withinMs) => backlog.close(withinMs),
   };
