@@ -4,7 +4,7 @@
  * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller.
  */
 import type { Socket } from 'node:net';
-import { bodyDropped, FrameParser, eventOf, type EslFrame } from './frame.js';
+import { bodyDropped, FrameParser, eventOf, isNeededHeader, type EslFrame } from './frame.js';
 
 export interface EslReply {
   /** `command/reply` Reply-Text, or the `api/response` body. */
@@ -37,9 +37,10 @@ export class EslConnection {
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
 
-  /** `maxFrameBytes`: what is kept of one frame (FrameParser's cap; MAX_CALL_FRAME_BYTES for a per-call socket). */
+  /** `maxFrameBytes`: what is kept of one frame (FrameParser's cap; MAX_CALL_FRAME_BYTES for a per-call socket). Frames
+   * and events keep only the headers chut reads (isNeededHeader). */
   constructor(readonly socket: Socket, public handlers: ConnectionHandlers = {}, maxFrameBytes?: number) {
-    this.parser = new FrameParser(maxFrameBytes);
+    this.parser = new FrameParser(maxFrameBytes, undefined, isNeededHeader);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));

@@ -7,8 +7,8 @@
  * variable (mod_sofia, sofia_glue_set_extra_headers), and the From display name into several more, and
  * `switch_event_serialize` writes every variable, url-encoded (up to three bytes per byte), with no limit: into the
  * `connect` reply (one header block) and into every event of the call (a `text/event-plain` body). sofia-sip takes
- * SIP messages up to 2 MiB by default. So header blocks and event bodies are read line by line as they arrive, never
- * buffered whole, and what is kept of a frame has one cap in bytes, whatever the chunking:
+ * SIP messages up to 2 MiB by default. So what is held of a frame has one cap in bytes, whatever the chunking: an event
+ * body within the cap is read once whole, a longer one (and a header block) line by line as it arrives, and:
  * - a header line longer than MAX_LINE_BYTES is cut: only its first MAX_LINE_BYTES bytes are read (the rest is
  *   skipped as it arrives); a header chut reads keeps that prefix (every check chut makes is on far shorter values),
  *   any other is dropped;
@@ -19,7 +19,12 @@
  * - only a frame past MAX_FRAME_BYTES (far beyond anything FreeSWITCH writes), a line that is not a header or a bad
  *   Content-Length is refused (EslProtocolError: the connection ends).
  * A frame that lost anything says so in `trimmed`.
+ *
+ * chut's own connections keep only the headers chut reads (`isNeededHeader`): a FreeSWITCH event carries a few hundred
+ * variables and chut reads a handful, and decoding and storing the rest was most of the parser's time on the call path.
  */
+import { isAscii } from 'node:buffer';
+
 
 export interface EslFrame {
   /** Header names as sent; values url-decoded. */
@@ -72,8 +77,8 @@ const NEEDED_HEADERS = new Set([
   'variable_last_sent_callee_id_number', 'Other-Leg-Destination-Number', 'variable_callee_id_number',
 ]);
 
-/** Whether chut reads this header (it then survives a frame over the caps). */
-function isNeededHeader(name: string): boolean {
+/** Whether chut reads this header (it then survives a frame over the caps; chut's connections keep only these). */
+export function isNeededHeader(name: string): boolean {
   return NEEDED_HEADERS.has(name) || name.startsWith('variable_chut_');
 }
 
@@ -205,6 +210,11 @@ function cutEscapes(value: string): string {
   return value.slice(0, end);
 }
 
+/** Which headers a parser keeps. */
+export type KeepHeader = (name: string) => boolean;
+
+const keepAll: KeepHeader = () => true;
+
 /** One header block read line by line: a frame's own headers, or a plain event's. */
 class HeaderBlock {
   readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -217,11 +227,16 @@ class HeaderBlock {
   /** Bytes of the block so far. */
   size = 0;
 
-  constructor(private readonly cap: number, private readonly strict: boolean) {}
+  constructor(private readonly cap: number, private readonly strict: boolean, private readonly keep: KeepHeader) {}
 
   /** A complete line (without its LF): `text` is its first MAX_LINE_BYTES bytes when `cut`, else all of it. */
   add(text: string, length: number, cut: boolean): void {
     this.lines++;
+    if (!this.strict) {
+      // Not kept, and not checked: a line that is not a header is skipped here anyway.
+      const colon = text.indexOf(':');
+      if (colon > 0 && !this.keep(text.slice(0, colon))) return;
+    }
     const line = !cut && text.charCodeAt(text.length - 1) === 0x0d ? text.slice(0, -1) : text;
     const header = splitHeaderLine(line);
     if (!header) {
@@ -230,6 +245,7 @@ class HeaderBlock {
       return;
     }
     const name = header[0];
+    if (!this.keep(name)) return;
     let value = header[1];
     const bytes = Math.min(length, MAX_LINE_BYTES);
     if (cut || this.kept + bytes > this.cap) {
@@ -255,7 +271,8 @@ type Stage =
   | 'body'
   /** Skipping `left` bytes of a body over the cap. */
   | 'skip'
-  /** Reading a `text/event-plain` body's header lines (`left` bytes of body to come). */
+  /** Reading a `text/event-plain` body's header lines (`left` bytes of body to come): once whole when the body is
+   * within the cap, else line by line as they arrive. */
   | 'event'
   /** After the event's blank line: its own body (`left` bytes), kept when the cap allows. */
   | 'event-body';
@@ -280,10 +297,15 @@ export class FrameParser {
 
   /**
    * `cap`: what is kept of one frame, in bytes (MAX_CALL_FRAME_BYTES on a per-call socket); `maxFrameBytes`: the
-   * longest header block or body taken at all (a longer one is a protocol error: the connection ends).
+   * longest header block or body taken at all (a longer one is a protocol error: the connection ends); `keep`: which
+   * headers are kept (chut's connections: isNeededHeader).
    */
-  constructor(private readonly cap = MAX_KEPT_BYTES, private readonly maxFrameBytes = MAX_FRAME_BYTES) {
-    this.block = new HeaderBlock(cap, true);
+  constructor(
+    private readonly cap = MAX_KEPT_BYTES,
+    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    private readonly keep: KeepHeader = keepAll,
+  ) {
+    this.block = new HeaderBlock(cap, true, keep);
   }
 
   push(chunk: Buffer): EslFrame[] {
@@ -321,7 +343,14 @@ export class FrameParser {
     for (;;) {
       switch (this.stage) {
         case 'head': {
-          const read = this.readLines(bytes, at, bytes.length, false, this.block);
+          let read = { at, done: false };
+          // A whole block at the start of the input (the usual case) is decoded at once: a native call per line cost
+          // more than the rest of its parsing. Tried once per block, so no byte is searched twice more.
+          if (this.block.lines === 0 && this.scanned === 0 && this.long === null) {
+            const blank = bytes.indexOf('\n\n', at, 'latin1');
+            if (blank >= 0) read = this.readWholeLines(bytes, at, blank + 2, this.block);
+          }
+          if (!read.done) read = this.readLines(bytes, read.at, bytes.length, false, this.block);
           at = read.at;
           if (!read.done) return at;
           this.startFrame(frames);
@@ -344,8 +373,12 @@ export class FrameParser {
         }
         case 'event': {
           const event = this.event as HeaderBlock;
+          // Within the cap, the body is read once whole (see readWholeLines).
+          if (this.left <= this.cap && event.lines === 0 && bytes.length - at < this.left) return at;
           const end = Math.min(bytes.length, at + this.left);
-          const read = this.readLines(bytes, at, end, end - at === this.left, event);
+          const read = event.lines === 0 && end - at === this.left
+            ? this.readWholeLines(bytes, at, end, event)
+            : this.readLines(bytes, at, end, end - at === this.left, event);
           this.left -= read.at - at;
           at = read.at;
           if (read.done) this.stage = 'event-body';
@@ -430,6 +463,37 @@ export class FrameParser {
     }
   }
 
+  /**
+   * readLines for lines known to be complete (bytes[at, end) ends with an LF, or is a whole event body). An ASCII
+   * region within the cap (FreeSWITCH url-encodes every value) is decoded in one call and cut into lines as a string;
+   * anything else goes through readLines.
+   */
+  private readWholeLines(bytes: Buffer, at: number, end: number, block: HeaderBlock): { at: number; done: boolean } {
+    if (this.long !== null || this.scanned !== 0 || end - at > this.cap || !isAscii(bytes.subarray(at, end))) {
+      return this.readLines(bytes, at, end, true, block);
+    }
+    const text = bytes.toString('latin1', at, end);
+    let pos = 0;
+    while (pos < text.length) {
+      const lf = text.indexOf('\n', pos);
+      const stop = lf < 0 ? text.length : lf;
+      const next = lf < 0 ? text.length : lf + 1;
+      const length = stop - pos;
+      if (length === 0) {
+        pos = next;
+        // Stray blank lines before a block are tolerated.
+        if (block.lines === 0) continue;
+        this.grow(block, 1);
+        return { at: at + pos, done: true };
+      }
+      this.grow(block, next - pos);
+      const cut = length > MAX_LINE_BYTES;
+      block.add(text.slice(pos, cut ? pos + MAX_LINE_BYTES : stop), length, cut);
+      pos = next;
+    }
+    return { at: end, done: false };
+  }
+
   /** Counts bytes of a header block against MAX_FRAME_BYTES. */
   private grow(block: HeaderBlock, bytes: number): void {
     block.size += bytes;
@@ -448,7 +512,7 @@ export class FrameParser {
     if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxFrameBytes) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
     this.left = Number(length);
     if (headers['Content-Type'] === 'text/event-plain') {
-      this.event = new HeaderBlock(this.cap, false);
+      this.event = new HeaderBlock(this.cap, false, this.keep);
       this.stage = 'event';
     } else if (this.left <= this.cap) {
       this.stage = 'body';
@@ -465,7 +529,7 @@ export class FrameParser {
       frame.trimmed += this.event.trimmed;
     }
     frames.push(frame);
-    this.block = new HeaderBlock(this.cap, true);
+    this.block = new HeaderBlock(this.cap, true, this.keep);
     this.event = null;
     this.stage = 'head';
     this.left = 0;
