@@ -130,6 +130,7 @@ export function keyspace(prefix: string) {
     statsDay: (ms: number) => `${p}stats:d:${dayKey(ms)}`,
     top: (ms: number, action: string) => `${p}top:${dayKey(ms)}:${actionPart(action)}`,
     calls: `${p}calls`,
+    replayed: (ms: number) => `${p}replayed:${Math.trunc(ms)}`,
     enrich: (callId: string) => `${p}enr:${idPart(callId)}`,
     lastCaller: (target: string) => `${p}last:${targetPart(target)}`,
     lastCallerAny: `${p}last`,

@@ -3,12 +3,17 @@
  * call, which under load delays other calls' decisions; one EVALSHA does the same work inside Redis.
  *
  * KEYS: 1 win:number 2 win:block 3 rep 4 top 5 last:any 6 last:<dialled> 7 stats:hour 8 stats:day 9 calls
+ *       10 replayed:<record time>
  * ARGV: 1 valid(0/1) 2 rang(0/1) 3 hasDialled(0/1) 4 time 5 member 6 windowMs 7 repTtlMs 8 topTtlSec
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16 replayLookBack
  *       17.. stat fields (`total` among them: its first increment sets the TTLs of the hour and day hashes)
- * Returns 1, or 0 when a replay found its record already in the stream (an earlier attempt was applied after all:
- * its reply was lost) and wrote nothing. The stream entry is the script's last write, so it is there exactly when
- * every other write of that attempt is.
+ * Returns 1, or 0 when the record was already written and nothing is written again:
+ * - a replay finds its record in the stream: an earlier attempt was applied after all, its reply lost (the stream
+ *   entry is the script's last write, so it is there exactly when every other write of that attempt is);
+ * - any attempt finds its record among `replayed:<time>`: a replay of it was applied. A replay marks its record there
+ *   (kept REPLAYED_TTL_MS), so that the first attempt, sent before an outage and held in the network (a black-holed
+ *   link: the kernel goes on sending a closed socket's data), does not write it twice when it lands after the
+ *   replay. The normal path pays one SISMEMBER on a key that does not exist.
  */
 import { NO_REPORTABLE_CALLER } from './keys.js';
 import { TOP_SET_CAP } from './stats.js';
@@ -17,7 +22,12 @@ import { TOP_SET_CAP } from './stats.js';
  * not each hold a key for a year. Kept as long as the hourly counters. */
 export const SEEN_ONLY_REP_MS = 40 * 86_400_000;
 
+/** How long a replayed record is remembered: far longer than a closed socket's data stays in flight (Linux gives up
+ * retransmitting it within minutes) or an outage's backlog takes to drain. */
+export const REPLAYED_TTL_MS = 3_600_000;
+
 export const RECORD_LUA = `
+if redis.call('SISMEMBER', KEYS[10], ARGV[14]) == 1 then return 0 end
 local lookBack = tonumber(ARGV[16])
 if lookBack > 0 then
   for _, entry in ipairs(redis.call('XREVRANGE', KEYS[9], '+', '-', 'COUNT', lookBack)) do
@@ -26,6 +36,8 @@ if lookBack > 0 then
       if f[j] == 'record' and f[j + 1] == ARGV[14] then return 0 end
     end
   end
+  redis.call('SADD', KEYS[10], ARGV[14])
+  redis.call('PEXPIRE', KEYS[10], ${REPLAYED_TTL_MS})
 end
 local valid, rang, hasDialled = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
 local t = tonumber(ARGV[4])

@@ -69,7 +69,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
-    this.redis.defineCommand('chutRecord', { numberOfKeys: 9, lua: RECORD_LUA });
+    this.redis.defineCommand('chutRecord', { numberOfKeys: 10, lua: RECORD_LUA });
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 2, lua: ADD_IF_UNLISTED_LUA });
   }
 
@@ -123,7 +123,7 @@ export class RedisReputationStore implements ReputationStore {
     await this.lua.chutRecord(
       this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
       this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
-      this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls,
+      this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls, this.k.replayed(r.time),
       valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member,
       req.windowsCounted ? 0 : Math.max(0, Math.floor(req.maxWindowSec * 1000)),
       TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),

@@ -273,6 +273,33 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('a first attempt held in the network that lands after its replay writes nothing: one record, the last caller kept', async () => {
+    const store = fresh('late');
+    const prefix = prefixes[prefixes.length - 1] as string;
+    const since = { since: T0 - DAY, now: T0 + DAY };
+    const base = { blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 };
+    const held = { ...base, record: call({ callId: 'held', caller: '+33612345671', route: 'ring', degraded: true }) };
+    const next = { ...base, record: call({ callId: 'next', caller: '+33612345672', route: 'ring', time: T0 + 1000 }) };
+    // The outage: the held attempt's reply never came, so the backlog replays it (found nowhere: written), then the
+    // call after it is written.
+    await store.recordCall({ ...held, replayLookBack: 10 });
+    await store.recordCall(next);
+    // The held attempt reaches Redis now (a black-holed link healed; the kernel was still sending it).
+    await store.recordCall(held);
+    expect((await store.calls({ limit: 10 })).calls.map((c) => c.callId)).toEqual(['next', 'held']);
+    expect((await store.stats(since)).total).toBe(2);
+    expect(await store.getLastCaller(held.record.dialled)).toBe('+33612345672');
+    // Only the replay left a mark, kept an hour; records never replayed leave none.
+    expect(await admin.keys(`${prefix}replayed:*`)).toEqual([`${prefix}replayed:${held.record.time}`]);
+    const ttl = await admin.pttl(`${prefix}replayed:${held.record.time}`);
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
+    // A second replay (its first one's reply lost too) finds the mark: still one record.
+    await store.recordCall({ ...held, replayLookBack: 1 });
+    expect((await store.stats(since)).total).toBe(2);
+    await store.close();
+  });
+
   it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
     const store = fresh('undo');
     const prefix = prefixes[prefixes.length - 1] as string;
