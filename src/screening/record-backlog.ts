@@ -13,7 +13,9 @@
  *   the stream's newest entries do not hold it already. Everything written after such an attempt is either another
  *   attempt sent before the backlog started or a record replayed ahead of it, so twice the number of records ever
  *   sent in this outage (and a margin) is enough look-back. Another writer on the same prefix (a second chut) can push
- *   the first copy further back; a duplicate is then possible, never a loss.
+ *   the first copy further back; a duplicate is then possible, never a loss. The other order (the first attempt, held
+ *   in the network, lands after the replay) is the store's to catch: a replay marks its record, and an attempt that
+ *   finds the mark writes nothing.
  */
 import type { Logger } from '../logger.js';
 import { SchemaError } from '../reputation/redis-store.js';
@@ -44,7 +46,8 @@ export function worthRetrying(err: unknown): boolean {
 export interface RecordBacklogDeps {
   store: Pick<ReputationStore, 'recordCall'>;
   logger: Logger;
-  /** Each failed write (the store-error metric). */
+  /** A record's write failed (the store-error metric): once per record, not once per attempt, so that the metric says
+   * how many calls' records Redis did not take, not how long it was down. */
   onError(err: unknown): void;
   max?: number;
   /** Wait before the backlog's attempt `n` (1-based) after a failure: ¼ s … 1 s by default (an attempt while the
@@ -73,6 +76,8 @@ interface Entry {
   req: RecordCallRequest;
   /** A write of it may have reached Redis (it was not refused for want of a connection): it may have been applied. */
   sent: boolean;
+  /** Its failure was counted (onError). */
+  counted: boolean;
 }
 
 const LOOK_BACK_MARGIN = 16;
@@ -93,8 +98,14 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
   /** This outage: records whose write was sent and failed, how many were written later, and dropped. */
   let outage = { failures: 0, sent: 0, stored: 0, dropped: 0 };
 
-  function failed(err: unknown, entry: Entry): void {
+  function countFailure(err: unknown, entry: Entry): void {
+    if (entry.counted) return;
+    entry.counted = true;
     deps.onError(err);
+  }
+
+  function failed(err: unknown, entry: Entry): void {
+    countFailure(err, entry);
     if (outage.failures++ === 0) {
       log.warn({ err: String(err) }, `could not store a call record: call records are kept in memory (up to ${max}, in call order) and written once Redis answers`);
     }
@@ -152,7 +163,7 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
         attempt = 0;
       } catch (err) {
         if (!worthRetrying(err)) {
-          deps.onError(err);
+          countFailure(err, head);
           log.warn({ callId: head.req.record.callId, err: String(err) }, 'could not store the call record');
           const i = backlog.indexOf(head);
           if (i >= 0) backlog.splice(i, 1);
@@ -184,7 +195,7 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
         log.warn({ callId: req.record.callId }, 'could not store the call record: chut stopped before it was written');
         return;
       }
-      const entry: Entry = { seq: ++seq, req, sent: false };
+      const entry: Entry = { seq: ++seq, req, sent: false, counted: false };
       if (backlog.length > 0 || draining) {
         keep(entry);
         return;
@@ -198,7 +209,7 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
           failed(err, entry);
           keep(entry);
         } else {
-          deps.onError(err);
+          countFailure(err, entry);
           log.warn({ callId: req.record.callId, err: String(err) }, 'could not store the call record');
         }
       } finally {

@@ -105,6 +105,23 @@ describe('call records during a Redis outage', () => {
     expect(Math.max(...lookBacks)).toBeLessThanOrEqual(2 * 1 + 16);
   });
 
+  it('the store-error metric counts each record Redis did not take once, however many times the backlog tried it', async () => {
+    const { store, state } = flakyStore();
+    const errors: unknown[] = [];
+    const backlog = createRecordBacklog({ store, logger: createLogger('silent'), onError: (err) => errors.push(err), retryDelay: () => 1 });
+    const request = (i: number): RecordCallRequest => ({ record: rec(i), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
+    state.down = true;
+    for (let i = 1; i <= 3; i++) await backlog.write(request(i));
+    await new Promise((resolve) => setTimeout(resolve, 60)); // a minute-long outage, in retries
+    const attempts = state.sent.length;
+    expect(attempts).toBeGreaterThan(10);
+    state.down = false;
+    await backlog.close(10_000);
+    expect((await store.calls({ limit: 10 })).calls).toHaveLength(3);
+    // records 2 and 3 waited behind 1 without a write of their own failing: only record 1 failed
+    expect(errors).toHaveLength(1);
+  });
+
   it('keeps at most backlogMax records: the oldest go first, and one warning says how many once the rest are written', async () => {
     const { state, lines, recorder, stored } = setup(3);
     state.down = true;
