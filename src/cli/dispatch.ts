@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** `chut`: the command line. Dispatches to one command; maps errors to exit codes in one place. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { runCommandDef, serveCommandDef } from './commands/run.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { stopQuietlyWhenReaderLeaves } from './closed-pipe.js';
 import { CliError, EXIT } from './errors.js';
+import { releaseHangUps } from './hang-up.js';
 
 const COMMANDS: Command[] = [
   runCommandDef, serveCommandDef, demoCommand, lookupCommand, allowCommand, blockCommand, unlistCommand,
@@ -84,10 +84,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     argv = hoistLeadingOptions(argv, [...COMMANDS.map((c) => c.name), 'help']);
   } catch (err) {
+    releaseHangUps(true);
     process.stderr.write(`chut: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
   const [name, ...rest] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
+  // Only `run`/`serve` keep SIGHUP from ending chut (run.ts); any other command gets Node's default back.
+  if (!command?.longRunning) releaseHangUps(true);
   if (!name) {
     process.stderr.write(usage()); // a usage error: the text goes where errors go
     return EXIT.usage;
@@ -101,7 +105,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`chut ${packageVersion()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     process.stderr.write(`chut: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return EXIT.usage;
@@ -119,12 +122,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`chut: ${String(err)}\n`);
-    process.exitCode = EXIT.failure;
-  },
-);
+/** Runs `chut ARGV…` and sets the exit code. */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`chut: ${String(err)}\n`);
+      process.exitCode = EXIT.failure;
+    },
+  );
+}

@@ -1,6 +1,6 @@
 /** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,52 @@ describe('signals', () => {
     await expect.poll(() => log, { timeout: 20_000 }).toContain('chut started');
     expect(log).toContain('SIGHUP ignored');
     expect(child.exitCode).toBeNull();
+  }, 60_000);
+
+  /** Spawns chut with its module loading held at app.js (tests/helpers/slow-load-hooks.mjs); resolves once it is held. */
+  async function spawnWhileLoading(args: string[]): Promise<{ child: ChildProcess; log: () => string; exited: Serving['exited']; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'chut-hup-'));
+    const marker = join(dir, 'loading');
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', join(process.cwd(), 'tests/helpers/slow-load.mjs'), CHUT_BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_STORE: 'memory', CHUT_HTTP_HOST: '127.0.0.1',
+        CHUT_HTTP_PORT: String(port), CHUT_LOG_LEVEL: 'info',
+        CHUT_SLOW_MODULE: '/dist/src/app.js', CHUT_SLOW_MARKER: marker, CHUT_SLOW_MS: '1500',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    await expect.poll(() => existsSync(marker), { timeout: 20_000 }).toBe(true);
+    return { child, log: () => log, exited, dir };
+  }
+
+  it('SIGHUP while chut\'s modules are still loading is ignored too (Node\'s default would end it before run.ts)', async () => {
+    const loading = await spawnWhileLoading(['serve']);
+    try {
+      serving = { ...loading, port: 0 };
+      loading.child.kill('SIGHUP');
+      await expect.poll(() => loading.log(), { timeout: 20_000 }).toContain('chut started');
+      expect(loading.log()).toContain('SIGHUP ignored');
+      expect(loading.child.exitCode).toBeNull();
+      expect(loading.child.signalCode).toBeNull();
+    } finally {
+      rmSync(loading.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('any other command keeps Node\'s default: a SIGHUP while it loads ends it', async () => {
+    const loading = await spawnWhileLoading(['--version']);
+    try {
+      loading.child.kill('SIGHUP');
+      expect(await loading.exited).toEqual({ code: null, signal: 'SIGHUP' });
+      expect(loading.log()).toBe('');
+    } finally {
+      rmSync(loading.dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('SIGTERM stops chut cleanly: "stopping" logged, exit 0', async () => {

@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliSetup } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
+import { releaseHangUps } from '../hang-up.js';
 import type { Logger } from '../../logger.js';
 
 /** A port chut must listen on (HTTP, the ESL outbound socket) that is taken or forbidden: say which and what to change. */
@@ -62,14 +63,17 @@ ${GLOBAL_HELP}`,
 /**
  * Node's default for SIGHUP ends the process at once, and systemd counts that a clean exit it does not restart: a
  * `kill -HUP` out of reload habit would leave every call ringing unscreened. chut reloads nothing, so it says so and
- * goes on; from the start, since connecting can take seconds. Run in a terminal, SIGHUP means the terminal closed:
- * Node's default stays (chut ends, calls ring), rather than writing to a terminal that is gone.
+ * goes on; from the start (the entry held the signal while modules loaded: hang-up.ts), since connecting can take
+ * seconds. Run in a terminal, SIGHUP means the terminal closed: Node's default stays (chut ends, calls ring), rather
+ * than writing to a terminal that is gone.
  */
 function ignoreHangUpSignal(logger: Logger): void {
   if (process.stderr.isTTY) return;
-  process.on('SIGHUP', () => {
+  const ignored = () => {
     logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: chut does not reload its configuration or policy; restart it to apply changes (systemctl restart chut)');
-  });
+  };
+  process.on('SIGHUP', ignored);
+  if (releaseHangUps(false) > 0) ignored();
 }
 
 /**
