@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- SECTION…] [--json] [--redis URL]`: benchmarks against the real Redis (not tests: this
  * machine is shared and noisy, so figures are reported, never asserted). Sections: core (default), memory,
- * phone, ari, esl, ami, import-stall; `all` runs every section.
+ * phone, ari, esl, esl-parse, ami, import-stall; `all` runs every section.
  */
 import { parseArgs } from 'node:util';
 import { stopQuietlyWhenReaderLeaves } from '../src/cli/closed-pipe.js';
@@ -21,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   phone: async () => (await import('./phone.js')).run,
   ari: async () => (await import('./ari.js')).run,
   esl: async () => (await import('./esl.js')).run,
+  'esl-parse': async () => (await import('./esl-parse.js')).run,
   ami: async () => (await import('./ami.js')).run,
   'import-stall': async () => (await import('./import-stall.js')).run,
 };
@@ -37,13 +38,14 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|ami|import-stall|all]… [--json] [--redis URL] [--quick]\n` +
+    process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|esl-parse|ami|import-stall|all]… [--json] [--redis URL] [--quick]\n` +
       `  core    screening latency p50/p99 and throughput: 1/50/500 requests back to back, 50 calls in progress\n` +
       `          (new and known callers; new callers at a fifth of the turnover), a call after silence, open loop;\n` +
       `          most beside a bare-PING floor, with Node CPU per call\n` +
       `  memory  bytes per listed number at 1M imported blocklist entries (INFO memory)\n` +
       `  phone   caller-ID normalisation of never-seen numbers, warm and after idle, beside libphonenumber-js\n` +
       `  ari|esl|ami  adapter latency from the PBX event to the routing command, against the fakes\n` +
+      `  esl-parse  the ESL frame parser on the recorded FreeSWITCH streams: µs per frame (no Redis)\n` +
       `  import-stall  the event loop's longest delay, and the decisions of calls screened meanwhile, during a\n` +
       `          600,000-line POST /api/import\n` +
       `Default: core and memory. --quick uses smaller sizes (a smoke run).\n`);
