@@ -8,6 +8,9 @@ const WEDNESDAY_11H = new Date('2026-11-25T10:00:00Z');
 const SATURDAY_11H = new Date('2026-11-28T10:00:00Z');
 const FRIDAY_1959 = new Date('2026-11-27T18:59:00Z');
 const FRIDAY_2000 = new Date('2026-11-27T19:00:00Z');
+const SATURDAY_22H = new Date('2026-11-28T21:00:00Z');
+/** Wednesday 11 November 2026, Armistice day: outside fr-legal-hours all day. */
+const HOLIDAY_11H = new Date('2026-11-11T10:00:00Z');
 
 const npv = valid('+33162000123');
 const mobile = valid('+33612345678', 'mobile');
@@ -25,6 +28,11 @@ const calls: Array<[string, CallFacts, Date, string, string]> = [
   ['an invalid caller ID gets the captcha', facts({ caller: invalid('12', 'SPAM12') }), WEDNESDAY_11H, 'captcha', 'invalid'],
   ['a telemarketer at Friday 19:59 gets the captcha', facts({ caller: npv }), FRIDAY_1959, 'captcha', 'telemarketing-legal-hours'],
   ['a telemarketer at Friday 20:00 goes to voicemail', facts({ caller: npv }), FRIDAY_2000, 'voicemail', 'telemarketing-outside-hours'],
+  // Telemarketing outside legal hours is illegal whoever calls: a campaign number an agent once passed the captcha
+  // from must not ring on Saturday night (the trust lasts 30 days and the number is shared by the campaign).
+  ['a trusted telemarketer on Saturday 22:00 goes to voicemail', facts({ caller: npv, reputation: { trustedUntil: SATURDAY_22H.getTime() + 86_400_000 } }), SATURDAY_22H, 'voicemail', 'telemarketing-outside-hours'],
+  ['a trusted telemarketer on a public holiday goes to voicemail', facts({ caller: npv, reputation: { trustedUntil: HOLIDAY_11H.getTime() + 86_400_000 } }), HOLIDAY_11H, 'voicemail', 'telemarketing-outside-hours'],
+  ['a trusted telemarketer during legal hours rings without a captcha', facts({ caller: npv, reputation: { trustedUntil: WEDNESDAY_11H.getTime() + 86_400_000 } }), WEDNESDAY_11H, 'ring', 'trusted'],
   ['an overseas telemarketer on Saturday goes to voicemail', facts({ caller: valid('+590947512345', 'voip', 'GP') }), SATURDAY_11H, 'voicemail', 'telemarketing-outside-hours'],
   ['a bad score gets the captcha', facts({ caller: mobile, reputation: { score: 75 } }), WEDNESDAY_11H, 'captcha', 'high-score'],
   ['a score just under 70 rings', facts({ caller: mobile, reputation: { score: 69 } }), WEDNESDAY_11H, 'ring', 'default'],
