@@ -218,7 +218,10 @@ const keepAll: KeepHeader = () => true;
 /** One header block read line by line: a frame's own headers, or a plain event's. */
 class HeaderBlock {
   readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  /** Bytes of the lines kept. */
+  /** Bytes of the header lines a parser keeping every header keeps: what the caps count, so that a block is trimmed
+   * alike whichever headers this parser keeps (a padded INVITE must show in `trimmed` on chut's connections too). */
+  counted = 0;
+  /** Bytes of the lines this parser kept (what it holds). */
   kept = 0;
   /** Lines dropped or cut. */
   trimmed = 0;
@@ -232,10 +235,18 @@ class HeaderBlock {
   /** A complete line (without its LF): `text` is its first MAX_LINE_BYTES bytes when `cut`, else all of it. */
   add(text: string, length: number, cut: boolean): void {
     this.lines++;
+    const bytes = Math.min(length, MAX_LINE_BYTES);
     if (!this.strict) {
-      // Not kept, and not checked: a line that is not a header is skipped here anyway.
+      // An event's line this parser does not keep is only counted, not checked (a line that is not a header is
+      // skipped in an event anyway).
       const colon = text.indexOf(':');
-      if (colon > 0 && !this.keep(text.slice(0, colon))) return;
+      if (colon > 0) {
+        const name = text.slice(0, colon);
+        if (!this.keep(name)) {
+          this.count(name, bytes, cut);
+          return;
+        }
+      }
     }
     const line = !cut && text.charCodeAt(text.length - 1) === 0x0d ? text.slice(0, -1) : text;
     const header = splitHeaderLine(line);
@@ -245,21 +256,22 @@ class HeaderBlock {
       return;
     }
     const name = header[0];
-    if (!this.keep(name)) return;
-    let value = header[1];
-    const bytes = Math.min(length, MAX_LINE_BYTES);
-    if (cut || this.kept + bytes > this.cap) {
-      if (!isNeededHeader(name) || this.kept + bytes > this.cap + NEEDED_ALLOWANCE) {
-        this.trimmed++;
-        return;
-      }
-      if (cut) {
-        this.trimmed++;
-        value = cutEscapes(value);
-      }
-    }
-    this.headers[name] = urlDecode(value);
+    if (!this.count(name, bytes, cut) || !this.keep(name)) return;
+    this.headers[name] = urlDecode(cut ? cutEscapes(header[1]) : header[1]);
     this.kept += bytes;
+  }
+
+  /** Counts a header line against the caps; false when it is dropped for being over them (see the top of the file). */
+  private count(name: string, bytes: number, cut: boolean): boolean {
+    if (cut || this.counted + bytes > this.cap) {
+      if (!isNeededHeader(name) || this.counted + bytes > this.cap + NEEDED_ALLOWANCE) {
+        this.trimmed++;
+        return false;
+      }
+      if (cut) this.trimmed++;
+    }
+    this.counted += bytes;
+    return true;
   }
 }
 
@@ -269,12 +281,12 @@ type Stage =
   | 'head'
   /** Waiting for a body of `left` bytes (at most the cap), kept whole. */
   | 'body'
-  /** Skipping `left` bytes of a body over the cap. */
+  /** Skipping `left` bytes: a body over the cap, or an event's own body that is not kept. */
   | 'skip'
   /** Reading a `text/event-plain` body's header lines (`left` bytes of body to come): once whole when the body is
    * within the cap, else line by line as they arrive. */
   | 'event'
-  /** After the event's blank line: its own body (`left` bytes), kept when the cap allows. */
+  /** After the event's blank line: its own body (`left` bytes), kept whole (the cap allows it). */
   | 'event-body';
 
 /**
@@ -381,25 +393,16 @@ export class FrameParser {
             : this.readLines(bytes, at, end, end - at === this.left, event);
           this.left -= read.at - at;
           at = read.at;
-          if (read.done) this.stage = 'event-body';
+          if (read.done) this.startEventBody(event);
           else if (this.left === 0) this.finish(frames, '');
           else return at;
           break;
         }
         case 'event-body': {
+          if (bytes.length - at < this.left) return at;
           const event = this.event as HeaderBlock;
-          const inner = event.headers['Content-Length'];
-          if (inner !== undefined && event.kept + this.left <= this.cap) {
-            if (bytes.length - at < this.left) return at;
-            event.headers._body = bytes.toString('utf8', at, at + this.left).slice(0, Number(inner));
-            at += this.left;
-          } else {
-            const n = Math.min(this.left, bytes.length - at);
-            at += n;
-            this.left -= n;
-            if (this.left > 0) return at;
-            if (inner !== undefined) this.skipped++;
-          }
+          event.headers._body = bytes.toString('utf8', at, at + this.left).slice(0, Number(event.headers['Content-Length']));
+          at += this.left;
           this.left = 0;
           this.finish(frames, '');
           break;
@@ -445,21 +448,11 @@ export class FrameParser {
       }
       this.scanned = 0;
       const stop = lf < 0 ? end : lf;
-      const length = stop - at;
       const next = lf < 0 ? end : lf + 1;
-      if (length === 0) {
-        // Stray blank lines before a block are tolerated.
-        if (block.lines === 0) {
-          at = next;
-          continue;
-        }
-        this.grow(block, 1);
-        return { at: next, done: true };
-      }
-      this.grow(block, next - at);
-      const cut = length > MAX_LINE_BYTES;
-      block.add(bytes.toString('utf8', at, cut ? at + MAX_LINE_BYTES : stop), length, cut);
+      const text = stop === at ? '' : bytes.toString('utf8', at, Math.min(stop, at + MAX_LINE_BYTES));
+      const ended = this.takeLine(block, text, stop - at, next - at);
       at = next;
+      if (ended) return { at, done: true };
     }
   }
 
@@ -478,20 +471,35 @@ export class FrameParser {
       const lf = text.indexOf('\n', pos);
       const stop = lf < 0 ? text.length : lf;
       const next = lf < 0 ? text.length : lf + 1;
-      const length = stop - pos;
-      if (length === 0) {
-        pos = next;
-        // Stray blank lines before a block are tolerated.
-        if (block.lines === 0) continue;
-        this.grow(block, 1);
-        return { at: at + pos, done: true };
-      }
-      this.grow(block, next - pos);
-      const cut = length > MAX_LINE_BYTES;
-      block.add(text.slice(pos, cut ? pos + MAX_LINE_BYTES : stop), length, cut);
+      const ended = this.takeLine(block, text.slice(pos, Math.min(stop, pos + MAX_LINE_BYTES)), stop - pos, next - pos);
       pos = next;
+      if (ended) return { at: at + pos, done: true };
     }
     return { at: end, done: false };
+  }
+
+  /**
+   * One complete line into `block`: `length` bytes (`consumed` with its LF), `text` its first MAX_LINE_BYTES bytes.
+   * True when it is the block's blank line; blank lines before a block's first line are stray and skipped.
+   */
+  private takeLine(block: HeaderBlock, text: string, length: number, consumed: number): boolean {
+    if (length === 0 && block.lines === 0) return false;
+    this.grow(block, consumed);
+    if (length === 0) return true;
+    block.add(text, length, length > MAX_LINE_BYTES);
+    return false;
+  }
+
+  /** The event's headers are read: its own body (the rest of the frame's) is kept when it has a Content-Length and the
+   * cap allows it, decided once (whatever the chunking), else skipped. */
+  private startEventBody(event: HeaderBlock): void {
+    const inner = event.headers['Content-Length'];
+    if (inner !== undefined && event.counted + this.left <= this.cap) {
+      this.stage = 'event-body';
+      return;
+    }
+    if (inner !== undefined) this.skipped++;
+    this.stage = 'skip';
   }
 
   /** Counts bytes of a header block against MAX_FRAME_BYTES. */

@@ -3,11 +3,17 @@
  * copies into channel variables, url-encoded, in the `connect` reply and every event) is screened like any other:
  * it used to close chut's socket, so the call rang unscreened (a blocklisted caller got through) and left no record.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+const logLines: string[] = [];
+beforeAll(async () => {
+  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }));
+  h = await startHarness({}, {}, { logger });
+});
 afterAll(async () => { await h?.close(); });
 
 /** An INVITE padded past every cap chut had, url-encoded: 90 KB of X- header and a 60 KB display name, in several copies
@@ -53,6 +59,11 @@ describe('ESL: a caller padding its INVITE', () => {
     await blocklist(robot.callerNumber);
     const rejected = await h.sim.placeCall(robot);
     expect(rejected.route).toBe('reject');
+    // Worth an administrator's look: the warning names the caller padding its SIP headers.
+    const warning = logLines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.callId === rejected.callId && /channel data over the size cap/.test(String(l.msg)));
+    expect(warning).toMatchObject({ level: 40, caller: robot.callerNumber });
+    expect(warning?.trimmed).toBeGreaterThan(100);
     expect(await recordOf(h, rejected.callId)).toMatchObject({ action: 'reject', route: 'reject', rule: 'blocklist' });
     const person = await h.sim.placeCall(manyHeaders({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }));
     expect(person.route).toBe('ring');

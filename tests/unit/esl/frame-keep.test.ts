@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, isNeededHeader, MAX_CALL_FRAME_BYTES, type EslFrame } from '../../../src/esl/frame.js';
-import { plainEvent, reply } from '../../../src/sim/esl/frames.js';
+import { connectReply, plainEvent, reply } from '../../../src/sim/esl/frames.js';
 import { prng } from '../../helpers/prng.js';
 import { parseChunked } from './parse-chunked.js';
 import { DIR } from './transcript.js';
@@ -65,6 +65,38 @@ describe('ESL parser keeping only the headers chut reads', () => {
     expect(frames[0]?.event?.['Application-Response']).toBe('Zoë ☎');
     expect(frames[0]?.event?.['X-Junk']).toBeUndefined();
     expect(frames[2]?.event?.['variable_chut_digits_1']).toBe('1234');
+  });
+
+  it('a padded INVITE shows in `trimmed` as with a parser keeping everything (chut warns of it), in any chunking', () => {
+    // FreeSWITCH copies each X- header of the INVITE into the channel data: 3,000 of them of ~100 bytes pass the cap.
+    const padding: Array<[string, string]> = Array.from({ length: 3000 }, (_, i) => [`variable_sip_h_X-Pad-${i}`, 'p'.repeat(80)]);
+    const caller: Array<[string, string]> = [['Unique-ID', 'b'.repeat(36)], ['Caller-Caller-ID-Number', '+33162000000'], ['Caller-Destination-Number', '1000']];
+    const stream = Buffer.from(connectReply([...padding, ...caller]) + plainEvent([['Event-Name', 'CHANNEL_EXECUTE'], ...padding, ['Application', 'answer']]));
+    const everything = parseChunked(stream, () => stream.length, new FrameParser(MAX_CALL_FRAME_BYTES));
+    expect(everything[0]?.trimmed).toBeGreaterThan(500);
+    expect(everything[1]?.trimmed).toBeGreaterThan(500);
+    const expected = plain(everything.map(filtered));
+    for (const size of [1, 1400, 65_536, stream.length]) {
+      const frames = parseChunked(stream, () => size, keeping());
+      expect(plain(frames)).toEqual(expected);
+      expect(frames[0]?.headers['Caller-Caller-ID-Number']).toBe('+33162000000');
+      expect(frames[1]?.event?.['Application']).toBe('answer');
+    }
+  });
+
+  it('an event\'s own body is kept or skipped whatever the chunking (it used to switch to kept half-way, losing bytes)', () => {
+    // Event headers close to a 3,000-byte cap: the 10-byte body does not fit and is skipped, in every chunking.
+    const headers = `Event-Name: BACKGROUND_JOB\nX-Fill: ${'f'.repeat(2950)}\nContent-Length: 10\n\n0123456789`;
+    const stream = Buffer.from(`Content-Length: ${headers.length}\nContent-Type: text/event-plain\n\n${headers}${reply('+OK')}`);
+    for (const parser of [() => new FrameParser(3000), () => new FrameParser(3000, undefined, isNeededHeader)]) {
+      const whole = parseChunked(stream, () => stream.length, parser());
+      expect(whole[0]?.event?._body).toBeUndefined();
+      expect(whole[0]?.trimmed).toBe(1);
+      for (const size of [1, 7, 100]) expect(plain(parseChunked(stream, () => size, parser()))).toEqual(plain(whole));
+    }
+    // Within the cap, it is kept whole.
+    const small = Buffer.from('Content-Length: 57\nContent-Type: text/event-plain\n\nEvent-Name: BACKGROUND_JOB\nContent-Length: 10\n\n0123456789');
+    for (const size of [1, 7, small.length]) expect(parseChunked(small, () => size, keeping())[0]?.event?._body).toBe('0123456789');
   });
 
   it('keeps every header the ESL code reads (a header read but not kept would always be missing)', () => {
