@@ -46,8 +46,9 @@ export function worthRetrying(err: unknown): boolean {
 export interface RecordBacklogDeps {
   store: Pick<ReputationStore, 'recordCall'>;
   logger: Logger;
-  /** A record's write failed (the store-error metric): once per record, not once per attempt, so that the metric says
-   * how many calls' records Redis did not take, not how long it was down. */
+  /** A record Redis did not take when its call ended (the store-error metric): its write failed, or it waits behind
+   * records that did. Once per record, not once per attempt: the metric grows with the calls an outage holds back (as
+   * the lookup errors do), not with how often the backlog tried again. */
   onError(err: unknown): void;
   max?: number;
   /** Wait before the backlog's attempt `n` (1-based) after a failure: ¼ s … 1 s by default (an attempt while the
@@ -97,8 +98,11 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
   let closed = false;
   /** This outage: records whose write was sent and failed, how many were written later, and dropped. */
   let outage = { failures: 0, sent: 0, stored: 0, dropped: 0 };
+  /** Why the last write failed: what a record kept behind it is counted with. */
+  let lastError: unknown = new Error('Redis has not taken the call records before this one');
 
   function countFailure(err: unknown, entry: Entry): void {
+    lastError = err;
     if (entry.counted) return;
     entry.counted = true;
     deps.onError(err);
@@ -197,6 +201,9 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
       }
       const entry: Entry = { seq: ++seq, req, sent: false, counted: false };
       if (backlog.length > 0 || draining) {
+        // Not taken now either: it waits behind the records Redis did not take.
+        entry.counted = true;
+        deps.onError(lastError);
         keep(entry);
         return;
       }
