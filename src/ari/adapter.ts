@@ -8,7 +8,7 @@ import { DIGIT_SOUNDS, missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
 import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
 import { createAriReleaser, releaseWithin } from './release.js';
-import { createAriRest } from './rest.js';
+import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
 
 export interface AriAdapterOptions {
@@ -21,6 +21,8 @@ export interface AriAdapterOptions {
   releaseRetryStrategy?: RetryStrategy;
   /** How long stop() keeps trying to send the channels still parked in our app on to the dialplan (default 3 s). */
   stopReleaseMs?: number;
+  /** How often Asterisk is asked whether our Stasis app is still registered (default 10 s). */
+  appCheckMs?: number;
 }
 
 export interface AriAdapter extends PbxAdapter {
@@ -41,6 +43,8 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     baseUrl: rest.baseUrl, authHeader: rest.authHeader, app: config.ari.app, logger: log,
     ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
+    ...(options.appCheckMs ? { appCheckMs: options.appCheckMs } : {}),
+    appRegistered,
   });
   const live = new Map<string, CallSession>();
   const releaser = createAriReleaser({
@@ -53,6 +57,18 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };
   let sweepTimer: NodeJS.Timeout | null = null;
+
+  /** GET /applications/{app}: 404 "Application not found" once Asterisk has dropped the app. */
+  async function appRegistered(): Promise<boolean | null> {
+    try {
+      await rest.request('GET', `/applications/${encodeURIComponent(config.ari.app)}`);
+      return true;
+    } catch (err) {
+      if (err instanceof AriHttpError && err.status === 404) return false;
+      log.debug({ err: String(err) }, 'ARI: could not check the Stasis app registration');
+      return null;
+    }
+  }
 
   function onStasisStart(ev: StasisStart): void {
     const [first, second] = ev.args;
@@ -77,6 +93,10 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const ev = parsed.event;
     if (ev.type === 'Other') return;
     if (ev.type === 'StasisStart') return onStasisStart(ev);
+    if (ev.type === 'ApplicationReplaced') {
+      if (ev.application === undefined || ev.application === config.ari.app) events.replaced();
+      return;
+    }
     const id = eventChannelId(ev);
     if (id) live.get(id)?.handle(ev);
     releaser.observe(ev);

@@ -25,6 +25,12 @@ export interface AriEventsOptions {
   pingIntervalMs?: number;
   /** Time allowed for the upgrade handshake. */
   handshakeTimeoutMs?: number;
+  /** Asks Asterisk whether the app is registered (`GET /applications/{app}`): true (200), false (404), null (no
+   * answer). Without it, the registration is never checked. */
+  appRegistered?: () => Promise<boolean | null>;
+  /** How often the registration is checked: while connected (an app Asterisk dropped behind our back) and while
+   * standing by after another connection took the app over (default 10 s). */
+  appCheckMs?: number;
 }
 
 export interface AriEventsConnection extends EventEmitter<{
@@ -34,6 +40,9 @@ export interface AriEventsConnection extends EventEmitter<{
   status(): ConnectionStatus;
   start(): void;
   stop(): Promise<void>;
+  /** Asterisk said (ApplicationReplaced) that another WebSocket registered our app: from now on it gets every event.
+   * The connection stands by (not ready) until the app is free again, then registers it anew. */
+  replaced(): void;
 }
 
 export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
@@ -48,6 +57,10 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
   let attempt = 0;
   let everConnected = false;
   let stopped = true;
+  /** Replaced by another connection: no reconnect until Asterisk no longer has the app. */
+  let standby = false;
+  let checkTimer: NodeJS.Timeout | null = null;
+  const checkEvery = opts.appCheckMs ?? 10_000;
 
   function setStatus(s: ConnectionStatus): void {
     current = s;
@@ -92,6 +105,56 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     pingTimer = null;
   }
 
+  function scheduleCheck(): void {
+    if (!opts.appRegistered || stopped || checkTimer) return;
+    checkTimer = setTimeout(() => { checkTimer = null; void checkApp(); }, checkEvery);
+  }
+
+  /**
+   * Asterisk keeps one handler per app name. While connected, an app it no longer has (unregistered behind our back)
+   * means no StasisStart will ever reach us although the socket is fine: reconnect, which registers it again. While
+   * standing by, a 404 means the connection that took the app over is gone, and Asterisk 22 unregistered the app
+   * with it (ari_websockets.c: closing a WebSocket unregisters its apps): every Stasis(app) fails and calls ring
+   * unscreened until someone registers it, so we do. A 200 while standing by is the other connection: we wait.
+   */
+  async function checkApp(): Promise<void> {
+    const asked = socket;
+    const registered = await opts.appRegistered?.().catch(() => null) ?? null;
+    if (stopped) return;
+    if (standby) {
+      if (registered === false) {
+        standby = false;
+        opts.logger.warn({ app: opts.app }, 'ARI: the connection that took our Stasis app over is gone and Asterisk dropped the app: registering it again');
+        connect();
+        return;
+      }
+    } else if (registered === false && asked && socket === asked && current.state === 'ready') {
+      opts.logger.error({ app: opts.app }, 'ARI: Asterisk no longer has our Stasis app registered although the events connection is open: reconnecting to register it again');
+      asked.terminate();
+      return;
+    }
+    // a connection that broke checks again once it is back (its `open`)
+    if (standby || current.state === 'ready') scheduleCheck();
+  }
+
+  function goStandby(): void {
+    if (stopped || standby) return;
+    standby = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    opts.logger.error({ app: opts.app },
+      'ARI: another connection registered our Stasis app (ApplicationReplaced): Asterisk sends it every call now, so this chut screens nothing. Two chut instances (or another ARI client) share ari.app: give each its own. Standing by until the app is free again');
+    setStatus({ state: 'reconnecting', since: Date.now(), attempt: 0, lastError: `ARI app '${opts.app}' taken over by another connection` });
+    clearPings();
+    const ws = socket;
+    socket = null;
+    // the app is no longer this socket's (Asterisk removed it from the session's apps), so closing it unregisters nothing
+    if (ws) ws.close();
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
+    scheduleCheck();
+  }
+
   function connect(): void {
     if (stopped) return;
     if (current.state === 'closed') setStatus({ state: 'connecting', since: Date.now() });
@@ -111,6 +174,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
       opts.logger.info({ url: wsUrl, app: opts.app }, 'ARI: connected, Stasis app registered');
       setStatus({ state: 'ready', since: Date.now() });
       startPings(ws);
+      scheduleCheck();
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) emitter.emit('frame', data.toString());
@@ -124,7 +188,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     ws.on('close', (code) => {
       clearPings();
       if (socket === ws) socket = null;
-      if (stopped) return;
+      if (stopped || standby) return;
       // the backoff starts over only once a connection has proved itself: a peer that accepts, then breaks every
       // connection (an oversized frame each time) must not get a reconnect every few hundred milliseconds
       if (openedAt !== null && Date.now() - openedAt >= STABLE_CONNECTION_MS) attempt = 0;
@@ -133,6 +197,7 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
   }
 
   emitter.status = () => current;
+  emitter.replaced = goStandby;
   emitter.start = () => {
     if (!stopped) return;
     stopped = false;
@@ -140,8 +205,11 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
   };
   emitter.stop = async () => {
     stopped = true;
+    standby = false;
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
     clearPings();
     const ws = socket;
     socket = null;

@@ -60,6 +60,9 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('PlaybackStarted'), ...base, playback: playbackSchema }),
   z.object({ type: z.literal('PlaybackContinuing'), ...base, playback: playbackSchema }),
   z.object({ type: z.literal('PlaybackFinished'), ...base, playback: playbackSchema }),
+  // res/stasis/app.c app_update: sent to the connection that had the app when another one registers the same name
+  // (`{"type":"ApplicationReplaced","application":"chut","asterisk_id":…,"timestamp":…}`); no event reaches it after
+  z.object({ type: z.literal('ApplicationReplaced'), ...base }),
 ]);
 
 export type AriEvent = z.infer<typeof eventSchema>;
@@ -97,6 +100,7 @@ export function parseFrame(raw: string): ParsedFrame {
 /** The channel id an event concerns, for dispatching to the per-call state machine. */
 export function eventChannelId(event: AriEvent): string | null {
   if ('channel' in event) return event.channel.id;
+  if (!('playback' in event)) return null;
   const target = event.playback.target_uri;
   return target.startsWith('channel:') ? target.slice('channel:'.length) : null;
 }

@@ -78,6 +78,10 @@ export const frames = {
     ({ variable, value, type: 'ChannelVarset', timestamp: ariTimestamp(), channel: channelJson(ch), ...tail(app) }),
   stateChange: (app: string, ch: ChannelData) =>
     ({ type: 'ChannelStateChange', timestamp: ariTimestamp(), channel: channelJson(ch), ...tail(app) }),
+  /** res/stasis/app.c app_update builds `{type, application}`, app_send adds `asterisk_id`, and the WebSocket session
+   * (ari_websockets.c session_send_or_queue) the missing `timestamp`: in that order. */
+  applicationReplaced: (app: string) =>
+    ({ type: 'ApplicationReplaced', application: app, asterisk_id: ASTERISK_ID, timestamp: ariTimestamp() }),
   playback: (app: string, type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished', p: PlaybackData) =>
     ({ type, timestamp: ariTimestamp(), playback: playbackJson(p), ...tail(app) }),
 };

@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { PbxSimulator, SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { SimChannel, type ChannelHost, type DialplanModel, type SimTiming } from './channel.js';
-import { ariTimestamp, type PlaybackData } from './frames.js';
+import { ariTimestamp, frames, type PlaybackData } from './frames.js';
 import { route, type RestState } from './rest.js';
 import { authorised, refuseUpgrade, sendReply, UNAUTHORISED } from './server.js';
 
@@ -104,6 +104,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Map<string, WebSocket>();
+  /** Each WebSocket's own list of apps (ari_ws_session.websocket_apps): an app leaves it when another connection takes it. */
+  private readonly owned = new WeakMap<WebSocket, Set<string>>();
   private readonly state: RestState;
   private readonly host: ChannelHost;
   private port = 0;
@@ -123,7 +125,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       loaded: () => !this.faults.voicemailUnloaded,
       exists: (box: string) => boxes.has(box.includes('@') ? box : `${box}@default`),
     };
-    this.state = { channels, playbacks, voicemail, apps: () => [...this.sockets.keys()], startedAt: Date.now(), soundExists: (name) => !this.faults.soundIndexBlind && !this.faults.missingSounds.has(name) };
+    this.state = { channels, playbacks, voicemail, apps: () => this.appNames(), startedAt: Date.now(), soundExists: (name) => !this.faults.soundIndexBlind && !this.faults.missingSounds.has(name) };
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),
@@ -179,10 +181,24 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     const apps = (url.searchParams.get('app') ?? '').split(',').filter(Boolean);
     if (apps.length === 0) return refuseUpgrade(socket, 'no-app');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      // One WebSocket owns an app name at a time (as observed): the newest connection wins.
-      for (const app of apps) this.sockets.set(app, ws);
+      // One WebSocket owns an app name at a time: the newest connection wins. As Asterisk 22 does it:
+      // stasis_app_register → app_update sends ApplicationReplaced to the connection that had the app (res/stasis/app.c),
+      // and that session drops the app from its own list (ari_websockets.c ari_websocket_send_event); closing a
+      // WebSocket unregisters the apps still on its list (session_unregister_app_cb → stasis_app_unregister), so the
+      // app goes when its current owner closes, whoever registered it first, and a replaced connection's close
+      // unregisters nothing. No ApplicationUnregistered is sent to inbound WebSockets.
+      const owned = new Set(apps);
+      this.owned.set(ws, owned);
+      for (const app of apps) {
+        const previous = this.sockets.get(app);
+        this.sockets.set(app, ws);
+        if (!previous || previous === ws) continue;
+        this.owned.get(previous)?.delete(app);
+        if (previous.readyState === previous.OPEN) previous.send(JSON.stringify(frames.applicationReplaced(app)));
+      }
       ws.on('close', () => {
-        for (const app of apps) if (this.sockets.get(app) === ws) this.sockets.delete(app);
+        for (const app of owned) if (this.sockets.get(app) === ws) this.sockets.delete(app);
+        owned.clear();
       });
       ws.on('error', () => undefined);
     });
@@ -238,6 +254,17 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       ari: { enabled: true, url: this.url, user: this.user, password: this.password, app: this.app },
       routes: { voicemailMailbox: DEFAULT_MAILBOXES[0] },
     };
+  }
+
+  /**
+   * The apps `GET /applications` lists: res_stasis keeps an app in its registry after it is unregistered
+   * (deactivated) until no channel is left in it (cleanup() removes only finished apps), so an app whose WebSocket
+   * went while calls were parked in it is still listed (and `GET /applications/{app}` answers 200) until they leave.
+   */
+  private appNames(): string[] {
+    const names = new Set(this.sockets.keys());
+    for (const ch of this.state.channels.values()) if (ch.inStasis && !ch.gone) names.add(ch.app);
+    return [...names];
   }
 
   /** Whether an events WebSocket currently owns `app`. */
