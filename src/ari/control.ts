@@ -282,6 +282,8 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
       if (o.answerBoundS !== undefined) {
         await rest.request('POST', `${path}/variable`, { variable: 'TIMEOUT(absolute)', value: String(o.answerBoundS) });
       }
+      // the stream broke while the bound was being set: no captcha can be followed, so the caller is not answered
+      checkAlive();
       await rest.request('POST', `${path}/answer`);
     } catch (err) {
       rethrow(err);

@@ -61,15 +61,21 @@ export class CallSession {
     return this.gone.signal;
   }
 
-  /** Aborts when the event stream broke while the call was interacting (answered, prompts, DTMF). */
+  /** Aborts when the event stream broke at any point after this call's StasisStart. */
   get eventsLost(): AbortSignal {
     return this.lost.signal;
   }
 
-  /** The WebSocket went down: events for this call may be gone for good. Only an interacting call cares;
-   * its waits end now with AriEventsLostError, and the screener's fail-open path rings it. */
+  /**
+   * The WebSocket went down (or another connection took our app over): events for this call may be gone for good,
+   * Asterisk drops them while no connection holds the app, and a reconnection does not bring them back. A call still
+   * being screened is marked too: a captcha started after the gap would be answered (the caller billed) and then wait
+   * for a PlaybackFinished, a DTMF or a hang-up that fell in the gap. So answer() and every wait end now with
+   * AriEventsLostError, and the screener's fail-open path rings the call, unanswered if it was not answered yet.
+   * Leaving is not affected: REST still works.
+   */
   streamLost(): void {
-    if (this.phase !== 'interacting') return;
+    if (this.phase === 'ended') return;
     for (const waiter of this.playbacks.values()) waiter.resolve('lost');
     this.playbacks.clear();
     this.lost.abort();

@@ -1,0 +1,64 @@
+/**
+ * The events WebSocket breaks while a call is in chut's hands. Asterisk drops the events of an app no connection
+ * holds, and a reconnection does not bring them back: a prompt's PlaybackFinished, the caller's digits or hang-up may
+ * be gone. A call chut cannot follow any more must ring (fail-open): not be answered for a captcha it cannot run, and
+ * not wait out the playback timeout in silence.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { SimRequest } from '../../src/sim/ari/index.js';
+import type { SimulatedCall } from '../../src/sim/types.js';
+import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+
+let h: AriHarness;
+let n = 0;
+const call = (callerName: string, behaviour: SimulatedCall['behaviour']): SimulatedCall =>
+  ({ callerNumber: `+3361277${String(++n).padStart(4, '0')}`, callerName, dialled: '0100000000', behaviour, maxDurationMs: 30_000 });
+
+beforeAll(async () => { h = await startAriHarness({ label: 'ari-gap' }); });
+afterAll(async () => { await h.stop(); });
+afterEach(async () => {
+  await h.sim.waitForChut(10_000);
+  await eventually(() => h.adapter.status().state === 'ready' && h.adapter.liveCalls() === 0, 5000, 'chut ready, no live calls');
+});
+
+it('a captcha call whose event stream broke while it was being screened rings unanswered, at once', async () => {
+  // the WebSocket drops while chut reads the call's STIR/SHAKEN result, i.e. after its StasisStart, before the decision
+  const onRequest = (r: SimRequest) => {
+    if (r.method === 'GET' && r.path.endsWith('/variable') && r.query.get('variable')?.startsWith('STIR_SHAKEN')) {
+      h.sim.off('request', onRequest);
+      h.sim.faults.dropWebSockets();
+    }
+  };
+  h.sim.on('request', onRequest);
+  const answers: string[] = [];
+  const onAnswer = (r: SimRequest) => { if (r.method === 'POST' && r.path.endsWith('/answer')) answers.push(r.channelId ?? ''); };
+  h.sim.on('request', onAnswer);
+  try {
+    // the caller gives up after 8 s of silence (chut's playback timeout is 60 s)
+    const out = await h.sim.placeCall({ ...call('CAPTCHA screened across a gap', { kind: 'types-what-it-hears', delayMs: 50 }), maxDurationMs: 8000 });
+    // not answered (so not billed) for a captcha whose prompt ends and digits chut might never hear; rung through
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(answers).toEqual([]);
+    expect(out.played).toEqual([]);
+    expect(out.durationMs).toBeLessThan(3000);
+  } finally {
+    h.sim.off('request', onRequest);
+    h.sim.off('request', onAnswer);
+  }
+});
+
+it('a captcha in progress when the stream breaks rings at once, not after the playback timeout', async () => {
+  const pending = h.sim.placeCall(call('CAPTCHA answered then gap', { kind: 'types-what-it-hears', delayMs: 3000 }));
+  const answered = new Promise<void>((resolve) => {
+    const onAnswer = (r: SimRequest) => { if (r.method === 'POST' && r.path.endsWith('/answer')) { h.sim.off('request', onAnswer); resolve(); } };
+    h.sim.on('request', onAnswer);
+  });
+  await answered;
+  await new Promise((r) => setTimeout(r, 20));
+  const droppedAt = Date.now();
+  h.sim.faults.dropWebSockets();
+  const out = await pending;
+  expect(out.route).toBe('ring');
+  expect(out.answered).toBe(true);
+  expect(Date.now() - droppedAt).toBeLessThan(2000);
+});
