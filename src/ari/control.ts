@@ -57,6 +57,16 @@ export class AriAlreadyLeavingError extends Error {
   }
 }
 
+/** A voicemail or reject route that did not happen: the channel was not in chut's hands to send there (it had left
+ * Stasis and rung), or the route variable could not be set. Thrown so that the screener's fail-open path rings the
+ * call and the record names the route the caller really got. */
+export class AriRouteNotTakenError extends Error {
+  override readonly name = 'AriRouteNotTakenError';
+  constructor(readonly route: string, why: string) {
+    super(`ARI: ${route} not taken: ${why}`);
+  }
+}
+
 /**
  * A request that must reach Asterisk once per call although several paths may ask for it (the watchdog, the route,
  * the fail-open `finally`). A caller arriving while it is in flight, or after it succeeded, gets the same promise
@@ -154,24 +164,35 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     throw err;
   }
 
-  async function setVar(name: string, value: string): Promise<void> {
+  /** How a route variable set went: null (set), `left` (409: the channel is no longer in Stasis), `gone` (404: the
+   * caller hung up), `failed` (anything else). Never throws: the caller decides what a failure means for its route. */
+  async function setVar(name: string, value: string): Promise<'left' | 'gone' | 'failed' | null> {
     try {
       await rest.request('POST', `${path}/variable`, { variable: name, value });
+      return null;
     } catch (err) {
-      // Fail-open: without the variable the snippet rings, which is the safe direction.
       logger.warn({ err: String(err), variable: name }, 'ARI: could not set a route variable');
+      if (gone(err)) return 'gone';
+      return err instanceof AriHttpError && err.status === 409 ? 'left' : 'failed';
     }
   }
 
-  async function sendContinue(): Promise<void> {
+  /** A `continue` went out without an answer (transport error): it may have reached Asterisk, so a later 409 may be
+   * the channel leaving Stasis through it. */
+  let continueMaybeSent = false;
+
+  /** `sent`: Asterisk took our `continue` (or, after one that may have reached it, says the channel already left);
+   * `left`: a 409 for a channel that left Stasis without chut (the snippet's bound rang it, or its StasisEnd was lost). */
+  async function sendContinue(): Promise<'sent' | 'left'> {
     for (let attempt = 0; ; attempt++) {
       try {
         await rest.request('POST', `${path}/continue`);
-        return;
+        return 'sent';
       } catch (err) {
         if (gone(err)) rethrow(err);
-        // 409: the channel already left Stasis; the dialplan has it, which is all we wanted.
-        if (err instanceof AriHttpError && err.status === 409) return;
+        // 409: the channel already left Stasis; the dialplan has it, which is all a ring wants
+        if (err instanceof AriHttpError && err.status === 409) return continueMaybeSent ? 'sent' : 'left';
+        if (!(err instanceof AriHttpError)) continueMaybeSent = true;
         const delay = retryDelays[attempt];
         if (delay === undefined || session.signal.aborted) throw err;
         logger.warn({ err: String(err), attempt: attempt + 1 }, 'ARI: continue failed, retrying');
@@ -208,18 +229,37 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
   async function leaveStasis(vars: Record<string, string>): Promise<void> {
     // Only a hang-up stops us: with the event stream lost, REST still works and the call must still leave.
     if (session.callerGone.aborted) throw new CallerHungUpError();
-    // Left Stasis without us (the snippet's time limit rang it) or let go at stop: nothing left to send.
-    if (session.signal.aborted) return;
+    // voicemail or reject: the dialplan takes that route only if chut hands it the channel with CHUT_ROUTE set;
+    // any channel that left Stasis otherwise (the snippet's bound, plain `continue`, stop()) is rung
+    const chosen = vars.CHUT_ROUTE !== undefined && vars.CHUT_ROUTE !== o.labels.ring ? vars.CHUT_ROUTE : null;
+    // Left Stasis without us (the snippet's time limit rang it) or let go at stop (which rang it): nothing left to
+    // send. That is a ring; a route that was not taken must not be reported as taken.
+    if (session.signal.aborted) {
+      if (chosen) throw new AriRouteNotTakenError(chosen, `the channel left Stasis without chut (${session.endReason ?? 'ended'}) and rang`);
+      return;
+    }
     const before = session.phase;
     session.transition('leaving');
-    // A voicemail or reject leave whose continue failed left its CHUT_ROUTE behind: the fail-open ring must
-    // overwrite it, or the dialplan would still dispatch the call there instead of ringing it.
-    const toSet = session.routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
-    if (toSet.CHUT_ROUTE !== undefined) session.routeVariableSet = true;
-    stopQuestion(); // the variables and the continue would otherwise wait for the end of a question still playing
-    await Promise.all(Object.entries(toSet).map(([k, v]) => setVar(k, v)));
     try {
-      await sendContinue();
+      // A voicemail or reject leave whose continue failed left its CHUT_ROUTE behind: the fail-open ring must
+      // overwrite it, or the dialplan would still dispatch the call there instead of ringing it.
+      const toSet = session.routeVariableSet && vars.CHUT_ROUTE === undefined ? { ...vars, CHUT_ROUTE: o.labels.ring } : vars;
+      if (toSet.CHUT_ROUTE !== undefined) session.routeVariableSet = true;
+      stopQuestion(); // the variables and the continue would otherwise wait for the end of a question still playing
+      const set = await Promise.all(Object.entries(toSet).map(async ([k, v]) => [k, await setVar(k, v)] as const));
+      if (set.some(([, r]) => r === 'gone')) {
+        session.end('hung-up');
+        throw new CallerHungUpError();
+      }
+      if (chosen) {
+        // 409: the channel is out of Stasis already, and it rang; without CHUT_ROUTE (Asterisk refused it) the snippet
+        // would ring it too. Either way the route is not taken: the screener's fail-open ring follows (and overwrites
+        // a CHUT_ROUTE that may have been set after all), so the record names the ring the caller got.
+        if (set.some(([, r]) => r === 'left')) throw new AriRouteNotTakenError(chosen, 'the channel had already left Stasis (409)');
+        if (set.some(([k, r]) => k === 'CHUT_ROUTE' && r !== null)) throw new AriRouteNotTakenError(chosen, 'CHUT_ROUTE could not be set');
+      }
+      const sent = await sendContinue();
+      if (sent === 'left' && chosen) throw new AriRouteNotTakenError(chosen, 'the channel had already left Stasis (409 on continue)');
       routed = true;
     } catch (err) {
       if (session.phase === 'leaving') session.phase = before;

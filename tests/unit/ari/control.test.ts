@@ -348,3 +348,62 @@ describe('the bound on Stasis (TIMEOUT(absolute)) when answering', () => {
     expect(session.phase).toBe('ended');
   });
 });
+
+describe('voicemail and reject are reported only when chut handed the channel to them', () => {
+  const stasisEnd = () => ev({ type: 'StasisEnd', channel });
+  const routeVars = (sent: Sent[]) => sent.filter((s) => s.path.endsWith('/variable')).map((s) => `${String(s.query?.variable)}=${String(s.query?.value)}`);
+  const continues = (sent: Sent[]) => sent.filter((s) => s.path.endsWith('/continue')).length;
+
+  for (const [why, leftWithoutUs] of [
+    ['the snippet\'s time limit rang it (StasisEnd)', (s: CallSession) => s.handle(stasisEnd())],
+    ['chut\'s stop() released it (evicted)', (s: CallSession) => s.end('evicted')],
+  ] as const) {
+    it(`after ${why}: reject and voicemail throw (the fail-open path records ring), nothing is sent`, async () => {
+      const { control, session, sent } = setup();
+      leftWithoutUs(session);
+      await expect(control.reject()).rejects.toThrow(/reject not taken/);
+      await expect(control.toVoicemail(null)).rejects.toThrow(/voicemail not taken/);
+      expect(control.routed).toBe(false);
+      await expect(control.ring()).resolves.toBeUndefined(); // the ring it got
+      expect(sent).toEqual([]);
+    });
+  }
+
+  it('a 409 on the route variables (the channel left Stasis, its StasisEnd lost in a WebSocket gap): reject throws, the fail-open ring routes', async () => {
+    const { control, sent } = setup((s) => (s.path.endsWith('/variable') || s.path.endsWith('/continue') ? 409 : null));
+    await expect(control.reject()).rejects.toThrow(/reject not taken.*409/);
+    expect(continues(sent)).toBe(0);
+    await control.ring();
+    expect(control.routed).toBe(true);
+    expect(routeVars(sent)).toEqual(['CHUT_ROUTE=reject', 'CHUT_REJECT=sit', 'CHUT_ROUTE=ring']);
+  });
+
+  it('a 409 on continue after the variables were set (the bound rang it in between): voicemail throws', async () => {
+    const { control } = setup((s) => (s.path.endsWith('/continue') ? 409 : null));
+    await expect(control.toVoicemail(null)).rejects.toThrow(/voicemail not taken.*409 on continue/);
+    expect(control.routed).toBe(false);
+  });
+
+  it('CHUT_ROUTE refused (500): no continue for reject (the snippet would ring it); the fail-open ring sets ring and goes', async () => {
+    let refused = false;
+    const { control, sent } = setup((s) => (s.query?.variable === 'CHUT_ROUTE' && !refused ? (refused = true, 500) : null));
+    await expect(control.reject()).rejects.toThrow(/reject not taken: CHUT_ROUTE could not be set/);
+    expect(continues(sent)).toBe(0);
+    await control.ring();
+    expect(routeVars(sent)).toEqual(['CHUT_ROUTE=reject', 'CHUT_REJECT=sit', 'CHUT_ROUTE=ring']);
+    expect(continues(sent)).toBe(1);
+  });
+
+  it('a 409 after our own continue may have reached Asterisk (no answer to it) is our route: reject holds', async () => {
+    let n = 0;
+    const { control } = setup((s) => (s.path.endsWith('/continue') ? (++n === 1 ? 'timeout' : 409) : null));
+    await expect(control.reject()).resolves.toBe('reject');
+    expect(control.routed).toBe(true);
+  });
+
+  it('ring still counts a 409 as routed: the dialplan has the call, which is all ring wants', async () => {
+    const { control } = setup(() => 409);
+    await control.ring();
+    expect(control.routed).toBe(true);
+  });
+});
