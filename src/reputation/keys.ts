@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListEntry } from '../phone/types.js';
-import type { CallRecord } from './types.js';
+import type { CallRecord, LastCallerState } from './types.js';
 
 export const SCHEMA_VERSION = 1;
 /**
@@ -52,10 +52,27 @@ export function lastCallerLeftBy(record: Pick<CallRecord, 'callerKind' | 'caller
   return record.callerKind === 'valid' && isE164(record.caller) ? record.caller : NO_REPORTABLE_CALLER;
 }
 
-/** The caller to report, from the first last-caller key that exists (the line's, else anyone's): null when that
- * key says the last caller withheld its number (or holds anything else that is not E.164). */
+/** A last-caller key's value as a caller to report: null when it says the last caller withheld its number (or holds
+ * anything else that is not E.164). */
 export function reportableCaller(stored: string | null | undefined): string | null {
   return isE164(stored) ? stored : null;
+}
+
+/** Lines (dialled numbers) remembered as known at once (`lines`): past it, the one called least recently goes. A
+ * dialled number is caller-controlled (anyone may dial anything on a public SIP profile): the set must not grow with
+ * what callers dial. ~100 bytes each: ~1 MB at the cap. */
+export const KNOWN_LINES_CAP = 10_000;
+/** How long the `lines` set is kept after the last call recorded with a dialled number. */
+export const KNOWN_LINES_TTL_SEC = 400 * 86_400;
+
+/**
+ * The caller `*77`/`*78` from `target` reports: the target's own last caller; else, for a target chut has recorded
+ * calls to (a DID whose key expired, or whose calls all went to voicemail or were rejected), nobody: another line's
+ * caller must not be reported in its place; else (a phone that is no line: an extension) the last caller to anyone.
+ */
+export function lastCallerToReport(s: LastCallerState): string | null {
+  if (s.line !== null) return reportableCaller(s.line);
+  return s.known ? null : reportableCaller(s.any);
 }
 
 /** Extension / DID part of a last-caller key, same escaping rule. */
@@ -134,6 +151,7 @@ export function keyspace(prefix: string) {
     enrich: (callId: string) => `${p}enr:${idPart(callId)}`,
     lastCaller: (target: string) => `${p}last:${targetPart(target)}`,
     lastCallerAny: `${p}last`,
+    knownLines: `${p}lines`,
     claim: (scope: string, id: string) => `${p}claim:${claimScope(scope)}:${idPart(id)}`,
   };
 }

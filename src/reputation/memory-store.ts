@@ -7,14 +7,17 @@ import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
 import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
-import { actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, lastCallerLeftBy, reportableCaller, targetPart } from './keys.js';
+import {
+  actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, KNOWN_LINES_CAP,
+  lastCallerLeftBy, lastCallerToReport, targetPart,
+} from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
-  RecordCallRequest, ReputationStore, Stats, StatsQuery,
+  LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
 interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number }
@@ -38,6 +41,8 @@ export class MemoryReputationStore implements ReputationStore {
   private stream: Array<{ id: string; record: CallRecord }> = [];
   private readonly enrichments = new Map<string, Record<string, string>>();
   private readonly last = new Map<string, string>();
+  /** Known lines (`lines` in Redis): target part → last call time, least recently called first. */
+  private readonly lines = new Map<string, number>();
   private lastId = { ms: 0, seq: 0 };
   /** claimCall: claim → when it expires, oldest first (claims share one TTL in practice, so also soonest first). */
   private readonly claims = new Map<string, number>();
@@ -113,6 +118,7 @@ export class MemoryReputationStore implements ReputationStore {
     // only a caller whose call rang can be "the last caller" a user reports from a phone; a withheld or invalid one
     // is nobody to report, and must not leave the caller before it as the one reported
     if (r.route === 'ring') this.rememberLastCaller(r.dialled, lastCallerLeftBy(r));
+    if (r.dialled !== '') this.markLine(r.dialled, r.time);
     const hour = hourKey(r.time);
     if (!this.hours.has(hour)) this.hours.set(hour, new Map());
     for (const f of statFields(r)) bump(this.hours.get(hour) as Map<string, number>, f);
@@ -149,8 +155,18 @@ export class MemoryReputationStore implements ReputationStore {
     this.enrichments.set(idPart(String(callId)), enrichmentFields(enrichment));
   }
 
-  async setLastCaller(target: string, e164: string, _now: number): Promise<void> {
-    if (isE164(e164)) this.rememberLastCaller(target, e164);
+  async setLastCaller(target: string, e164: string, now: number): Promise<void> {
+    if (!isE164(e164)) return;
+    this.rememberLastCaller(target, e164);
+    if (typeof target === 'string' && target !== '') this.markLine(target, now);
+  }
+
+  /** As the record script does: the line just called is kept, the one called least recently goes past the cap. */
+  private markLine(target: string, time: number): void {
+    const line = targetPart(target);
+    this.lines.delete(line);
+    this.lines.set(line, time);
+    if (this.lines.size > KNOWN_LINES_CAP) this.lines.delete(this.lines.keys().next().value as string);
   }
 
   private rememberLastCaller(target: string, caller: string): void {
@@ -159,8 +175,16 @@ export class MemoryReputationStore implements ReputationStore {
   }
 
   async getLastCaller(target: string): Promise<string | null> {
-    const specific = typeof target === 'string' && target !== '' ? this.last.get(targetPart(target)) : undefined;
-    return reportableCaller(specific ?? this.last.get('*'));
+    return lastCallerToReport(await this.lastCallerState(target));
+  }
+
+  async lastCallerState(target: string): Promise<LastCallerState> {
+    const line = typeof target === 'string' && target !== '' ? targetPart(target) : null;
+    return {
+      line: line === null ? null : this.last.get(line) ?? null,
+      known: line !== null && this.lines.has(line),
+      any: this.last.get('*') ?? null,
+    };
   }
 
   async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {

@@ -3,10 +3,11 @@
  * call, which under load delays other calls' decisions; one EVALSHA does the same work inside Redis.
  *
  * KEYS: 1 win:number 2 win:block 3 rep 4 top 5 last:any 6 last:<dialled> 7 stats:hour 8 stats:day 9 calls
- *       10 replayed:<record time>
+ *       10 replayed:<record time> 11 lines
  * ARGV: 1 valid(0/1) 2 rang(0/1) 3 hasDialled(0/1) 4 time 5 member 6 windowMs 7 repTtlMs 8 topTtlSec
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16 replayLookBack
- *       17.. stat fields (`total` among them: its first increment sets the TTLs of the hour and day hashes)
+ *       17 line (the dialled number as a key part: targetPart)
+ *       18.. stat fields (`total` among them: its first increment sets the TTLs of the hour and day hashes)
  * Returns 1, or 0 when the record was already written and nothing is written again:
  * - a replay finds its record in the stream: an earlier attempt was applied after all, its reply lost (the stream
  *   entry is the script's last write, so it is there exactly when every other write of that attempt is);
@@ -15,7 +16,7 @@
  *   link: the kernel goes on sending a closed socket's data), does not write it twice when it lands after the
  *   replay. The normal path pays one SISMEMBER on a key that does not exist.
  */
-import { NO_REPORTABLE_CALLER } from './keys.js';
+import { KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, NO_REPORTABLE_CALLER } from './keys.js';
 import { TOP_SET_CAP } from './stats.js';
 
 /** A number known only by its calls (first/last seen, no score, outcome or report): spoofed one-off numbers must
@@ -68,7 +69,17 @@ if rang then
   redis.call('SET', KEYS[5], last, 'EX', ARGV[9])
   if hasDialled then redis.call('SET', KEYS[6], last, 'EX', ARGV[9]) end
 end
-for i = 17, #ARGV do
+if hasDialled then
+  -- every call to a line (whatever its route) makes it a known line, whose *77 never falls back to the last caller
+  -- to anyone; capped like the top set (a dialled number is caller-controlled), the line just called never dropped
+  redis.call('ZADD', KEYS[11], t, ARGV[17])
+  if redis.call('ZCARD', KEYS[11]) > ${KNOWN_LINES_CAP} then
+    local low = redis.call('ZRANGE', KEYS[11], 0, 1)
+    redis.call('ZREM', KEYS[11], low[1] == ARGV[17] and low[2] or low[1])
+  end
+  redis.call('EXPIRE', KEYS[11], ${KNOWN_LINES_TTL_SEC})
+end
+for i = 18, #ARGV do
   local hour = redis.call('HINCRBY', KEYS[7], ARGV[i], 1)
   local day = redis.call('HINCRBY', KEYS[8], ARGV[i], 1)
   -- The hour's (day's) first call creates its hash and sets its TTL once, rather than every call rewriting it.

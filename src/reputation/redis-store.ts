@@ -8,7 +8,10 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { ListEntry } from '../phone/types.js';
 import { cleanCallRecord, enrichmentFields, streamCap } from './calls.js';
-import { blockOf, DEFAULT_BUCKETS, isE164, keyspace, reportableCaller, SCHEMA_VERSION, type Keyspace } from './keys.js';
+import {
+  blockOf, DEFAULT_BUCKETS, isE164, KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, keyspace, lastCallerToReport, SCHEMA_VERSION, targetPart,
+  type Keyspace,
+} from './keys.js';
 import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
@@ -21,7 +24,7 @@ import { cleanWindows, emptyLookup } from './empty.js';
 import type {
   AddListOptions,
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
-  RecordCallRequest, ReputationStore, Stats, StatsQuery,
+  LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -69,7 +72,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
-    this.redis.defineCommand('chutRecord', { numberOfKeys: 10, lua: RECORD_LUA });
+    this.redis.defineCommand('chutRecord', { numberOfKeys: 11, lua: RECORD_LUA });
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 2, lua: ADD_IF_UNLISTED_LUA });
   }
 
@@ -123,11 +126,12 @@ export class RedisReputationStore implements ReputationStore {
     await this.lua.chutRecord(
       this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
       this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
-      this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls, this.k.replayed(r.time),
+      this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls, this.k.replayed(r.time), this.k.knownLines,
       valid ? 1 : 0, rang ? 1 : 0, r.dialled !== '' ? 1 : 0, r.time, member,
       req.windowsCounted ? 0 : Math.max(0, Math.floor(req.maxWindowSec * 1000)),
       TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),
-      r.action, JSON.stringify(r), caller, replayLookBack(req.replayLookBack), ...statFields(r),
+      r.action, JSON.stringify(r), caller, replayLookBack(req.replayLookBack), r.dialled !== '' ? targetPart(r.dialled) : '',
+      ...statFields(r),
     );
   }
 
@@ -150,21 +154,34 @@ export class RedisReputationStore implements ReputationStore {
     await run(ctx, this.redis.pipeline().del(key).hset(key, enrichmentFields(enrichment)).expire(key, TTL.enrichSec));
   }
 
-  async setLastCaller(target: string, e164: string, _now: number): Promise<void> {
+  async setLastCaller(target: string, e164: string, now: number): Promise<void> {
     if (!isE164(e164)) return;
     const ctx = await this.ctx();
     const p = this.redis.pipeline().set(this.k.lastCallerAny, e164, 'EX', TTL.lastCallerSec);
-    if (typeof target === 'string' && target !== '') p.set(this.k.lastCaller(target), e164, 'EX', TTL.lastCallerSec);
+    if (typeof target === 'string' && target !== '') {
+      // the target becomes a known line, as a recorded call to it makes it (record-lua.ts)
+      p.set(this.k.lastCaller(target), e164, 'EX', TTL.lastCallerSec)
+        .zadd(this.k.knownLines, Number.isFinite(now) ? Math.floor(now) : Date.now(), targetPart(target))
+        .zremrangebyrank(this.k.knownLines, 0, -(KNOWN_LINES_CAP + 1))
+        .expire(this.k.knownLines, KNOWN_LINES_TTL_SEC);
+    }
     await run(ctx, p);
   }
 
   async getLastCaller(target: string): Promise<string | null> {
+    return lastCallerToReport(await this.lastCallerState(target));
+  }
+
+  /** One round trip: the target's last-caller key, whether it is a known line, the last caller to anyone. */
+  async lastCallerState(target: string): Promise<LastCallerState> {
     const ctx = await this.ctx();
-    const p = this.redis.pipeline();
-    if (typeof target === 'string' && target !== '') p.get(this.k.lastCaller(target));
-    p.get(this.k.lastCallerAny);
-    const values = (await run(ctx, p)) as Array<string | null>;
-    return reportableCaller(values.find((v) => v !== null) ?? null);
+    if (typeof target !== 'string' || target === '') {
+      ctx.trip();
+      return { line: null, known: false, any: await this.redis.get(this.k.lastCallerAny) };
+    }
+    const p = this.redis.pipeline().get(this.k.lastCaller(target)).zscore(this.k.knownLines, targetPart(target)).get(this.k.lastCallerAny);
+    const [line, known, any] = (await run(ctx, p)) as [string | null, string | null, string | null];
+    return { line, known: known !== null, any };
   }
 
   async addListEntry(rec: ListRecord, opts: AddListOptions = {}): Promise<boolean> {

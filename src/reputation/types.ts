@@ -72,6 +72,16 @@ export interface CallRecord {
   latencyMs: number;
 }
 
+/** What the store holds for "the last caller" of one target (an extension or DID). */
+export interface LastCallerState {
+  /** The target's own last-caller key (`last:<target>`), null when it does not exist. */
+  line: string | null;
+  /** Calls dialled to the target were recorded (`lines`): it is a line (a DID) of this chut. */
+  known: boolean;
+  /** The last caller to anyone (`last`), null when it does not exist. */
+  any: string | null;
+}
+
 /** What monitoring (AMI events, ESL inbound) learns after the call ended. */
 export interface CallEnrichment {
   answered: boolean;
@@ -181,8 +191,11 @@ export interface ReputationStore {
 
   /** Remember the last external caller to an extension/DID (for the report-last-caller feature code). */
   setLastCaller(target: string, e164: string, now: number): Promise<void>;
-  /** The last external caller to `target`, else the last caller to anyone; null when none. */
+  /** The caller to report from `target` (keys.ts lastCallerToReport): the last external caller to `target`; else,
+   * unless calls to `target` were recorded (a known line, e.g. a DID), the last caller to anyone; null when none. */
   getLastCaller(target: string): Promise<string | null>;
+  /** What getLastCaller decides on, in one round trip (the recorder adds the records Redis has not taken yet). */
+  lastCallerState(target: string): Promise<LastCallerState>;
 
   /** Adds (or replaces) the entry on its list. `exclusive`: also takes it off the other list in the same atomic
    * write (on both lists, allow wins: a number someone just blocked would still ring). Resolves whether it was on

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyScoreDelta, bucketOf, createMemoryStore, createRedisStore, decayScore, DEFAULT_BUCKETS, type RedisReputationStore,
 } from '../../src/reputation/index.js';
+import { KNOWN_LINES_CAP } from '../../src/reputation/keys.js';
 import type { ListRecord } from '../../src/reputation/types.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { monitorRedis } from '../helpers/redis-monitor.js';
@@ -52,6 +53,34 @@ describe('Redis store specifics', () => {
     before = store.roundTrips;
     await store.applyOutcome({ e164: '+33612345678', now: T0, scoreDelta: 10, halfLifeMs: DAY, counter: 'failed' });
     expect(store.roundTrips - before).toBe(1);
+    before = store.roundTrips;
+    await store.getLastCaller('100'); // the line's key, whether it is a known line, the last caller to anyone
+    expect(store.roundTrips - before).toBe(1);
+    await store.close();
+  });
+
+  it('the known lines never outgrow their cap, whatever numbers callers dial: the line called least recently goes', async () => {
+    const prefix = uniquePrefix('lines');
+    prefixes.push(prefix);
+    const store = createRedisStore({ url, prefix });
+    const extra = 5;
+    const dialled = Array.from({ length: KNOWN_LINES_CAP + extra }, (_, i) => `+3310${String(i).padStart(7, '0')}`);
+    // the oldest call of all rang: without the cap, its line would be known for ever
+    await store.recordCall({ record: call({ caller: '+33700000001', dialled: dialled[0] as string, time: T0 }), blockDigits: 8, maxWindowSec: 0, streamMaxLen: 10 });
+    for (let i = 1; i < dialled.length; i += 500) {
+      await Promise.all(dialled.slice(i, i + 500).map((d, j) => store.recordCall({
+        record: call({ caller: '+33700000002', dialled: d, time: T0 + i + j, action: 'reject', route: 'reject' }), blockDigits: 8, maxWindowSec: 0, streamMaxLen: 10,
+      })));
+    }
+    const key = `${prefix}lines`;
+    expect(await admin.zcard(key)).toBe(KNOWN_LINES_CAP);
+    expect(await admin.ttl(key)).toBeGreaterThan(300 * 86_400);
+    expect((await store.lastCallerState(dialled[0] as string)).known).toBe(false);
+    expect((await store.lastCallerState(dialled[extra - 1] as string)).known).toBe(false);
+    expect((await store.lastCallerState(dialled[extra] as string)).known).toBe(true);
+    expect((await store.lastCallerState(dialled[dialled.length - 1] as string)).known).toBe(true);
+    // the line's own key still answers for the line forgotten
+    expect(await store.getLastCaller(dialled[0] as string)).toBe('+33700000001');
     await store.close();
   });
 
@@ -113,9 +142,13 @@ describe('Redis store specifics', () => {
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
-    const shapes = /^(schema|l[ab]:\d+|p[ab]|dict:(src|rsn)(:ix)?|r:\d+|w:\d+|wb:\d+|stats:[hd]:[0-9T-]+|top:[0-9-]+:[a-z-]+|calls|enr:(i:[A-Za-z0-9._:-]+|h:[0-9a-f]+)|last(:(i|h):[^\s]+)?)$/;
+    const shapes = /^(schema|l[ab]:\d+|p[ab]|dict:(src|rsn)(:ix)?|r:\d+|w:\d+|wb:\d+|stats:[hd]:[0-9T-]+|top:[0-9-]+:[a-z-]+|calls|enr:(i:[A-Za-z0-9._:-]+|h:[0-9a-f]+)|last(:(i|h):[^\s]+)?|lines)$/;
     for (const k of keys) expect(k.slice(prefix.length)).toMatch(shapes);
     expect(keys.some((k) => k.includes('\n') || k.includes('FLUSHALL'))).toBe(false);
+    // the known lines' members are escaped as the last-caller keys are: a hostile target never reaches Redis as-is
+    const lineMembers = await admin.zrange(`${prefix}lines`, '0', '-1');
+    expect(lineMembers).toHaveLength(2);
+    for (const m of lineMembers) expect(m).toMatch(/^(i:[A-Za-z0-9+*#._-]{1,64}|h:[0-9a-f]{32})$/);
     await store.close();
     client.disconnect();
   });

@@ -346,6 +346,26 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(await store.getLastCaller('+33140000000')).toBe('+33700000009');
     });
 
+    it('a line chut has recorded calls to never reports another line\'s caller: its key expired or its calls did not ring', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
+      // line 1 only ever had a call sent to voicemail, line 3 a rejected one; line 2's caller rang last
+      await store.recordCall({ ...base, record: call({ caller: '+33700000001', dialled: '+33100000001', action: 'voicemail', route: 'voicemail' }) });
+      await store.recordCall({ ...base, record: call({ caller: '+33700000003', dialled: '+33100000003', action: 'reject', route: 'reject' }) });
+      await store.recordCall({ ...base, record: call({ caller: '+33700000002', dialled: '+33100000002', time: T0 + 1 }) });
+      expect(await store.getLastCaller('+33100000001')).toBeNull();
+      expect(await store.getLastCaller('+33100000003')).toBeNull();
+      expect(await store.getLastCaller('+33100000002')).toBe('+33700000002');
+      // a phone that is no line (an extension) still reports the last caller to anyone
+      expect(await store.getLastCaller('201')).toBe('+33700000002');
+      expect(await store.lastCallerState('+33100000001')).toEqual({ line: null, known: true, any: '+33700000002' });
+      expect(await store.lastCallerState('201')).toEqual({ line: null, known: false, any: '+33700000002' });
+      // a withheld caller makes the line it dialled known too; setLastCaller as a recorded call does
+      await store.recordCall({ ...base, record: call({ caller: 'withheld', callerKind: 'withheld', dialled: '+33100000004', action: 'captcha', route: 'hung-up', time: T0 + 2 }) });
+      expect(await store.getLastCaller('+33100000004')).toBeNull();
+      await store.setLastCaller('300', '+33700000005', T0 + 3);
+      expect((await store.lastCallerState('300')).known).toBe(true);
+    });
+
     it('after a withheld or invalid caller rang there is nobody to report: never the caller before it', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
       await store.recordCall({ ...base, record: call({ caller: '+33700000009', dialled: '+33140000000' }) });

@@ -399,6 +399,18 @@ rules:
     expect(await screening.reportLastCaller('33200000000', 'spam', 'phone')).toBe('+33633333333');
   });
 
+  it('*77 from a line whose calls did not ring (or whose key expired) reports nobody, never another line\'s caller; an extension reports the last caller to anyone', async () => {
+    const { screening, store } = setup();
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33611111111' }, reason: null, source: 'cli', addedAt: T0, expiresAt: null });
+    await screening.handleCall({ ...call('0611111111'), dialled: '0100000003' }, new FakeControl()); // rejected: line 3 never rang
+    await screening.handleCall({ ...call('0622222222'), dialled: '0100000002' }, new FakeControl()); // rang on line 2
+    expect(await screening.reportLastCaller('0100000003', 'spam', 'phone')).toBeNull();
+    expect(await store.getListEntry({ kind: 'number', e164: '+33622222222' })).toEqual([]);
+    expect((await screening.explain('0622222222')).facts?.reports).toBe(0);
+    // a phone that is no line (an extension in a one-line home) reports the last caller to anyone, as documented
+    expect(await screening.reportLastCaller('201', 'spam', 'phone')).toBe('+33622222222');
+  });
+
   it('*77 after a withheld caller rang reports nobody, not the caller before', async () => {
     const { screening, store } = setup();
     await screening.handleCall(call('0622222222'), new FakeControl());
