@@ -1,6 +1,6 @@
 /** Writes a call's record: one pino line, then the store (stream, counters, windows) and the observers. */
 import { withoutRedaction, type Logger } from '../logger.js';
-import { lastCallerLeftBy, reportableCaller } from '../reputation/keys.js';
+import { lastCallerLeftBy } from '../reputation/keys.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
 import { createRecordBacklog } from './record-backlog.js';
 import { safely } from './screener.js';
@@ -17,14 +17,24 @@ export interface RecorderDeps {
   backlogMax?: number;
 }
 
+export interface KeptLastCaller {
+  line?: string;
+  any?: string;
+  known: boolean;
+}
+
 export interface Recorder {
   /** `windowMember`: the call's entry in the rate windows, from its decision (see ScreeningDecision). Never throws. */
   record(record: CallRecord, windowMember?: string): Promise<void>;
   /** Records kept for Redis to answer again, not written yet. */
   unstored(): number;
-  /** The last caller to `dialled` among the records not written yet, as the store will hold it once they are (an E.164
-   * number, or null for a withheld or invalid caller); undefined when none of them rang that number. */
-  keptLastCaller(dialled: string): string | null | undefined;
+  /**
+   * What the records not written yet will change in the store's last-caller state of `target` once they are (they are
+   * newer than anything it holds): `line`, the last caller to `target` (an E.164 number, or `none` for a withheld or
+   * invalid caller), undefined when none of them rang it; `any`, the same for the last caller to anyone; `known`,
+   * whether one of them dialled `target` (a known line, whatever its route).
+   */
+  keptLastCaller(target: string): KeptLastCaller;
   /** Stopping: writes what it can within `withinMs` (record-backlog.ts); resolves with how many records were lost. */
   close(withinMs: number): Promise<number>;
 }
@@ -52,10 +62,16 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       for (const o of deps.observers) safely(() => o.onCallRecord?.(record));
     },
     unstored: () => backlog.size(),
-    keptLastCaller(dialled) {
-      // the record script's rule: a call that rang makes its caller the last caller to the number it dialled
-      const kept = backlog.newest(({ record: r }) => r.route === 'ring' && r.dialled === dialled);
-      return kept ? reportableCaller(lastCallerLeftBy(kept.record)) : undefined;
+    keptLastCaller(target) {
+      // the record script's rules: a call that rang makes its caller the last caller to anyone and to the number it
+      // dialled; any call makes the number it dialled a known line
+      const rang = backlog.newest(({ record: r }) => r.route === 'ring');
+      if (!rang) return { known: target !== '' && backlog.newest(({ record: r }) => r.dialled === target) !== undefined };
+      const any = lastCallerLeftBy(rang.record);
+      if (target === '') return { any, known: false };
+      const line = backlog.newest(({ record: r }) => r.route === 'ring' && r.dialled === target);
+      if (line) return { line: lastCallerLeftBy(line.record), any, known: true };
+      return { any, known: backlog.newest(({ record: r }) => r.dialled === target) !== undefined };
     },
     close: (withinMs) => backlog.close(withinMs),
   };

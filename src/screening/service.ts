@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { normalise, normaliseDialled, parseListEntry } from '../phone/index.js';
 import type { Policy } from '../rules/index.js';
+import { lastCallerToReport, reportableCaller } from '../reputation/keys.js';
 import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
 import { newChallenge } from './captcha.js';
 import { buildCallRecord } from './call-record.js';
@@ -150,9 +151,15 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
       // Calls are remembered under the dialled number as chut normalised it: a phone whose caller ID is its DID in
       // national form (0100000000) finds that DID's last caller (+33100000000), not the last caller to anyone.
       const dialled = normaliseDialled(String(target ?? ''), defaultCountry) || String(target ?? '');
-      // a call Redis has not taken yet (kept through an outage) is newer than any it holds
+      // a call Redis has not taken yet (kept through an outage) is newer than any it holds: the kept records answer
+      // first, for the line and for "the last caller to anyone" alike (lastCallerToReport: a known line never falls
+      // back to anyone's caller)
       const kept = recorder.keptLastCaller(dialled);
-      const e164 = kept !== undefined ? kept : await store.getLastCaller(dialled);
+      const e164 = kept.line !== undefined
+        ? reportableCaller(kept.line)
+        : lastCallerToReport(await store.lastCallerState(dialled).then((s) => ({
+          line: s.line, known: s.known || kept.known, any: kept.any ?? s.any,
+        })));
       if (e164) await outcomes.report(e164, kind, source);
       return e164;
     },

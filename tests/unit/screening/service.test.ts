@@ -411,6 +411,25 @@ rules:
     expect(await screening.reportLastCaller('201', 'spam', 'phone')).toBe('+33622222222');
   });
 
+  it('*77 from an extension while the latest calls wait for Redis (kept through an outage) reports the newest caller, not the one before the outage', async () => {
+    const store = createMemoryStore({ clock: () => T0 });
+    const { screening } = setup({ store });
+    await screening.handleCall({ ...call('0698765432'), dialled: '0100000001' }, new FakeControl()); // stored
+    const write = store.recordCall.bind(store);
+    store.recordCall = async () => { throw new Error('Stream isn\'t writeable and enableOfflineQueue options is false'); };
+    await screening.handleCall({ ...call('0611111111'), dialled: '0100000002' }, new FakeControl()); // rang during the outage: kept
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33633333333' }, reason: null, source: 'cli', addedAt: T0, expiresAt: null });
+    await screening.handleCall({ ...call('0633333333'), dialled: '0100000003' }, new FakeControl()); // rejected: kept
+    store.recordCall = write; // Redis answers again, the backlog not written yet
+    expect(await screening.reportLastCaller('201', 'spam', 'phone')).toBe('+33611111111');
+    // a line only a kept call dialled is a known line: it never reports another line's caller
+    expect(await screening.reportLastCaller('0100000003', 'spam', 'phone')).toBeNull();
+    // the line whose call Redis holds, and the one whose call is kept, each report their own
+    expect(await screening.reportLastCaller('0100000001', 'spam', 'phone')).toBe('+33698765432');
+    expect(await screening.reportLastCaller('0100000002', 'spam', 'phone')).toBe('+33611111111');
+    await screening.stop(1_000);
+  });
+
   it('*77 after a withheld caller rang reports nobody, not the caller before', async () => {
     const { screening, store } = setup();
     await screening.handleCall(call('0622222222'), new FakeControl());
