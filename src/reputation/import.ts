@@ -6,7 +6,6 @@
 import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
 import { assertText, csvRows, ImportError, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
-import { isE164, isPrefixEntry } from './keys.js';
 import { parseIsoTime } from '../when.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
@@ -23,6 +22,8 @@ export interface ImportOptions {
   now: number;
   /** Take prefixes of 3 digits or fewer (a whole country code: `+33*`); skipped otherwise, as `chut block` wants --force. */
   allowBroadPrefixes?: boolean;
+  /** Longest file taken, in lines (MAX_IMPORT_LINES). */
+  maxLines?: number;
 }
 
 type SourcedOptions = ImportOptions & { source: string };
@@ -120,8 +121,10 @@ function chutRow(row: CsvRow, o: SourcedOptions, c: Collector): void {
   if (list !== 'allow' && list !== 'block') return c.skip('bad list');
   const text = raw.trim();
   let entry: ListEntry | null = null;
-  if (kind === 'number') entry = isE164(text) ? { kind: 'number', e164: text } : entryOf(text, o.defaultCountry);
-  else if (kind === 'prefix') entry = isPrefixEntry(text) ? { kind: 'prefix', prefix: text } : entryOf(`${text}*`, o.defaultCountry);
+  // Normalised like any other line, however the file spells it: an entry stored as written (+330612345678, +0…) would
+  // never match a caller, and `chut unlist` (which normalises) could not remove it.
+  if (kind === 'number') entry = entryOf(text, o.defaultCountry);
+  else if (kind === 'prefix') entry = entryOf(text.endsWith('*') ? text : `${text}*`, o.defaultCountry);
   if (!entry || entry.kind !== kind) return c.skip('invalid number');
   const addedAt = timeOf(added);
   const expiresAt = expires.trim() === '' ? null : timeOf(expires);
@@ -149,6 +152,9 @@ export interface ParsedImport {
 
 /** Rows handled between two pauses of importSteps. */
 const ROWS_PER_STEP = 512;
+/** A file is parsed whole before anything is written (all or nothing), at ~600 bytes of memory a line: past this many
+ * lines it is refused, with a way out, rather than ending chut in a V8 heap dump. */
+export const MAX_IMPORT_LINES = 2_000_000;
 
 /**
  * The parse as steps: it stops (yields) every ROWS_PER_STEP rows and returns the result at the end, so a server can
@@ -180,6 +186,8 @@ export function* importSteps(text: string, o: ImportOptions): Generator<void, Pa
   if (first && !skipFirst) handle(first, withSource, c);
   let n = 0;
   for (let r = rows.next(); !r.done; r = rows.next()) {
+    const maxLines = o.maxLines ?? MAX_IMPORT_LINES;
+    if (n >= maxLines) throw new ImportError(`more than ${maxLines.toLocaleString('en')} lines: split the file and import each part`);
     if (isEmpty(r.value)) c.skip('empty line');
     else handle(r.value, withSource, c);
     if (++n % ROWS_PER_STEP === 0) yield;

@@ -67,3 +67,18 @@ describe('overlapNotes', () => {
     expect(overlapNotes({ keptOnAllowlist: 0, alsoOnBlocklist: 0 })).toEqual([]);
   });
 });
+
+describe('listOverlap on a large file', () => {
+  it('gives the event loop a turn in each of its passes over the file, the count at the end included (calls wait otherwise)', async () => {
+    const records = Array.from({ length: 20_000 }, (_, i) => number('block', `+3361${String(i).padStart(7, '0')}`));
+    // A clock that moves 1 ms a read (read every 16th iteration): a pause every 128 iterations (budget 8 ms).
+    let clock = 0;
+    let pauses = 0;
+    const overlap = await listOverlap(createMemoryStore(), records, NOW, records.length, {
+      now: () => clock++, pause: async () => { pauses++; },
+    });
+    expect(overlap).toEqual({ keptOnAllowlist: 0, alsoOnBlocklist: 0 });
+    // two passes over the 20,000 records (the map of entries, then the count): ~156 pauses each
+    expect(pauses).toBeGreaterThanOrEqual(2 * Math.floor(20_000 / 128) - 2);
+  });
+});

@@ -160,3 +160,27 @@ describe('files that are not lists', () => {
     expect(parseImport(`0612345679,"${'z'.repeat(10_000)}, still a reason"\n`, opts()).records).toHaveLength(1);
   });
 });
+
+describe('parseImport chut: entries are normalised as any other line', () => {
+  const HEADER = 'list,kind,entry,reason,source,added_at,expires_at';
+  it('stores what a caller normalises to, and skips what no caller could be (it could never be matched nor unlisted)', () => {
+    const text = [HEADER,
+      'block,number,+330612345678,trunk zero kept,cli,1,', // the national 0 written after +33
+      'block,number,+99912345678,no such country,cli,1,',
+      'block,prefix,+0,no such country,cli,1,',
+      'block,prefix,+33162,npv,cli,1,',
+      'allow,number,+33612000001,maman,cli,1,',
+    ].join('\n');
+    const { records, stats } = parseImport(text, opts({ format: 'chut' }));
+    expect(records.map((r) => `${r.list} ${entryText(r.entry)}`)).toEqual(['block +33612345678', 'block +33162', 'allow +33612000001']);
+    expect(stats.skippedWhy).toEqual({ 'invalid number': 2 });
+  });
+});
+
+describe('parseImport: a file too large to hold', () => {
+  it('is refused whole, with a way out, rather than parsed into memory it cannot have', () => {
+    const text = `number,reason\n${Array.from({ length: 11 }, (_, i) => `06120000${String(i).padStart(2, '0')},x`).join('\n')}\n`;
+    expect(() => parseImport(text, opts({ format: 'csv', maxLines: 10 }))).toThrow(new ImportError('more than 10 lines: split the file and import each part'));
+    expect(parseImport(text, opts({ format: 'csv', maxLines: 11 })).stats.taken).toBe(11);
+  });
+});
