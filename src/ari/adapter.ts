@@ -17,6 +17,9 @@ export interface AriAdapterOptions {
   playbackTimeoutMs?: number;
   /** Delay after each (re)connection before continuing channels left in our app by a previous run. */
   orphanSweepDelayMs?: number;
+  /** How long the sweep waits before continuing a channel it found unowned, in case its StasisStart is on its way
+   * (default 2 s). */
+  orphanRecheckMs?: number;
   /** Delay before each retry of a channel on the release list (default: 250 ms doubling to 5 s, jittered). */
   releaseRetryStrategy?: RetryStrategy;
   /** How long stop() keeps trying to send the channels still parked in our app on to the dialplan (default 3 s). */
@@ -57,6 +60,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };
   let sweepTimer: NodeJS.Timeout | null = null;
+  /** Sweeps waiting to re-check their candidates: each ends its wait when called. */
+  const rechecks = new Set<() => void>();
+  let stopping = false;
 
   /** GET /applications/{app}: 404 "Application not found" once Asterisk has dropped the app. */
   async function appRegistered(): Promise<boolean | null> {
@@ -71,6 +77,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
   }
 
   function onStasisStart(ev: StasisStart): void {
+    for (const started of sweeps) started.add(ev.channel.id);
     const [first, second] = ev.args;
     if (first === 'report') {
       if (second === 'spam' || second === 'allow') return void reportCall(callDeps, ev, second);
@@ -110,21 +117,48 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     releaser.release(id);
   }
 
-  /** Channels parked in our app that no session owns (chut restarted mid-call): send them on (fail-open). */
+  /** For each sweep in progress, the channels whose StasisStart came since it listed the channels. */
+  const sweeps = new Set<Set<string>>();
+
+  /**
+   * Channels parked in our app that no session owns (chut restarted mid-call): send them on (fail-open). A channel
+   * shows `Stasis` in GET /channels as soon as it enters the application, before its StasisStart is sent, and that
+   * frame comes over another connection (the WebSocket): a call arriving during the sweep would look orphaned and be
+   * rung unscreened. So each candidate is looked at again after `orphanRecheckMs`, and left to its session if its
+   * StasisStart came meanwhile.
+   */
   async function sweepOrphans(): Promise<void> {
-    let channels: AriChannel[] | undefined;
+    const started = new Set<string>();
+    sweeps.add(started);
     try {
-      channels = await rest.request<AriChannel[]>('GET', '/channels');
-    } catch (err) {
-      log.debug({ err: String(err) }, 'ARI: could not list channels for the orphan sweep');
-      return;
-    }
-    for (const ch of Array.isArray(channels) ? channels : []) {
-      const app = (ch?.dialplan?.app_data ?? '').split(',')[0];
-      if (ch?.dialplan?.app_name !== 'Stasis' || app !== config.ari.app || typeof ch.id !== 'string' || live.has(ch.id)) continue;
-      if (releaser.has(ch.id)) continue;
-      log.warn({ callId: ch.id }, 'ARI: channel left in Stasis by a previous connection, continuing it (fail-open)');
-      releaser.release(ch.id);
+      let channels: AriChannel[] | undefined;
+      try {
+        channels = await rest.request<AriChannel[]>('GET', '/channels');
+      } catch (err) {
+        log.debug({ err: String(err) }, 'ARI: could not list channels for the orphan sweep');
+        return;
+      }
+      const candidates: string[] = [];
+      for (const ch of Array.isArray(channels) ? channels : []) {
+        const app = (ch?.dialplan?.app_data ?? '').split(',')[0];
+        if (ch?.dialplan?.app_name !== 'Stasis' || app !== config.ari.app || typeof ch.id !== 'string' || live.has(ch.id)) continue;
+        if (releaser.has(ch.id)) continue;
+        candidates.push(ch.id);
+      }
+      if (candidates.length === 0) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { rechecks.delete(done); resolve(); }, options.orphanRecheckMs ?? 2000);
+        const done = (): void => { clearTimeout(t); resolve(); };
+        rechecks.add(done);
+      });
+      if (stopping) return; // stop() sends on every channel still in our hands itself
+      for (const id of candidates) {
+        if (live.has(id) || releaser.has(id) || started.has(id)) continue;
+        log.warn({ callId: id }, 'ARI: channel left in Stasis by a previous connection, continuing it (fail-open)');
+        releaser.release(id);
+      }
+    } finally {
+      sweeps.delete(started);
     }
   }
 
@@ -164,6 +198,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     liveCalls: () => live.size,
     releasing: () => releaser.size(),
     async start() {
+      stopping = false;
       log.info({ url: rest.baseUrl, app: config.ari.app }, 'ARI: starting');
       const settled = new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 5000);
@@ -180,8 +215,11 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       await settled;
     },
     async stop() {
+      stopping = true;
       if (sweepTimer) clearTimeout(sweepTimer);
       sweepTimer = null;
+      for (const done of rechecks) done();
+      rechecks.clear();
       await events.stop();
       // Fail-open on shutdown: calls still in our hands and channels on the release list go on to the dialplan
       // (ring) rather than dead air, each retried within one bounded window.

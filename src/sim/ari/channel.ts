@@ -131,7 +131,11 @@ export class SimChannel {
       return;
     }
     this.inStasis = true;
-    this.host.send(this.app, frames.stasisStart(this.app, this.args, this.data));
+    const delay = this.host.stasisStartDelayMs?.() ?? 0;
+    if (delay <= 0) return this.host.send(this.app, frames.stasisStart(this.app, this.args, this.data));
+    // res_stasis sends StasisStart once stasis_app_exec has set the channel up: a loaded Asterisk lists the channel
+    // in Stasis (GET /channels: dialplan.app_name "Stasis") before that frame reaches the app
+    this.later(delay, () => { if (this.inStasis && !this.gone) this.host.send(this.app, frames.stasisStart(this.app, this.args, this.data)); });
   }
 
   /**

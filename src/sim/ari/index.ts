@@ -70,6 +70,9 @@ export interface AriFaults {
   sendRaw(text: string): void;
   /** Upgrades are refused (socket destroyed) while true. */
   refuseUpgrades: boolean;
+  /** Each new channel's StasisStart is sent this many ms after it entered Stasis (a loaded Asterisk): meanwhile
+   * `GET /channels` already shows it in Stasis. */
+  stasisStartDelayMs: number;
   /** Sound files this Asterisk does not have: playing one answers 201, then PlaybackFinished `failed` (as
    * recorded in ari-errors-live.jsonl). */
   missingSounds: Set<string>;
@@ -138,6 +141,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
         for (const [pid, pb] of playbacks) if (pb.channelId === id) playbacks.delete(pid);
       },
       forgetPlayback: (id) => { playbacks.delete(id); },
+      stasisStartDelayMs: () => this.faults.stasisStartDelayMs,
     };
     this.server = createServer((req, res) => { void this.onRequest(req, res); });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -148,6 +152,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     const faults: AriFaults = {
       delayMs: 0,
       refuseUpgrades: false,
+      stasisStartDelayMs: 0,
       missingSounds: new Set(),
       soundIndexBlind: false,
       voicemailUnloaded: false,

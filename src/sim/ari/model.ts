@@ -44,6 +44,8 @@ export interface ChannelHost {
   timing: SimTiming;
   dialplan: DialplanModel;
   forget(id: string): void;
+  /** How long a channel's StasisStart trails its entry into Stasis (0: sent at once). */
+  stasisStartDelayMs?(): number;
   /** A playback has ended (finished, stopped, canceled or flushed): Asterisk forgets it (remove_from_playbacks), so
    * GET and DELETE /playbacks/{id} answer 404 from then on. */
   forgetPlayback(id: string): void;
