@@ -51,14 +51,17 @@ function quoted(text: string, i: number, line: number): { value: string; next: n
 }
 
 /**
- * The field separator: `,`, or `;` when the first line has semicolons and no comma (what Excel writes where the
- * decimal mark is a comma, as in France). Read as commas, `+33612345678;spam` lost its reason without a word.
+ * The field separator: whichever of `,` and `;` comes first on the first line (`;` is what Excel writes where the
+ * decimal mark is a comma, as in France). Read as commas, `+33612345678;spam` lost its reason without a word, and
+ * `0612000001;Spam, bad` (French Excel leaves a reason with a comma unquoted) every line.
  */
 export function sniffSeparator(text: string): ',' | ';' {
   const end = text.search(/[\r\n]/);
   // quoted text is a field's content, not a separator: `0612000001;"Spam, bad"` is a semicolon file
   const first = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*("|$)/g, '');
-  return first.includes(';') && !first.includes(',') ? ';' : ',';
+  const semicolon = first.indexOf(';');
+  const comma = first.indexOf(',');
+  return semicolon >= 0 && (comma < 0 || semicolon < comma) ? ';' : ',';
 }
 
 const SEP_CODE = { ',': 44, ';': 59 } as const;

@@ -122,6 +122,17 @@ describe('chut CLI against the real Redis', () => {
     expect(JSON.parse((await runChut(['lookup', '0612345678', '--json'], env)).stdout).decision.action).not.toBe('reject');
   });
 
+  it('a --reason cut to its 256 characters never halves an emoji (the export showed U+FFFD in its place)', async () => {
+    const reason = `${'x'.repeat(255)}😀 and more`;
+    expect((await runChut(['block', '0612345670', '--reason', reason], env)).code).toBe(0);
+    const exported = await runChut(['export'], env);
+    const line = exported.stdout.split('\n').find((l) => l.includes('+33612345670')) ?? '';
+    expect(line).toContain('x'.repeat(255));
+    expect(line).not.toContain('\uFFFD');
+    expect(line).not.toMatch(/[\uD800-\uDFFF]/u);
+    expect((await runChut(['unlist', '0612345670'], env)).code).toBe(0);
+  });
+
   it('blocking an allowlisted number moves it, and says so: left on both lists it would still ring', async () => {
     expect((await runChut(['allow', '0612345699'], env)).code).toBe(0);
     const block = await runChut(['block', '0612345699'], env);

@@ -1,6 +1,6 @@
 import { BROAD_PREFIX_WHY, isBroadPrefix, parseListEntry } from '../../phone/index.js';
 import type { ListEntry } from '../../phone/types.js';
-import { MAX_REASON_CHARS } from '../../reputation/index.js';
+import { cleanReason } from '../../reputation/records.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -48,7 +48,8 @@ ${GLOBAL_HELP}`,
       const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires, now);
       if (expiresAt === null && values.expires !== undefined) throw usageError(`--expires ${JSON.stringify(values.expires)}: use a duration like 30d or an ISO date up to 9999-12-31`);
       if (expiresAt !== null && expiresAt <= now) throw usageError('--expires is in the past');
-      const reason = values.reason?.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_REASON_CHARS) ?? null;
+      // as an import cleans it: controls and bidi overrides out, cut on a character boundary (an emoji is never halved)
+      const reason = cleanReason(values.reason);
       const store = await openStore(loaded, cliLogger('warn'));
       let movedFrom: boolean;
       try {

@@ -39,6 +39,10 @@ describe('parseImport csv', () => {
     expect(quoted.records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612000001', 'Spam, bad'], ['+33612000002', 'spam']]);
     // a comma on the first line keeps commas the separator
     expect(parseImport('number,reason\n0612345678,a;b\n', opts()).records[0]?.reason).toBe('a;b');
+    // French Excel leaves a reason with a comma unquoted: the separator is the one that comes first
+    const unquoted = parseImport('0612000001;Spam, bad\n0612000002;spam\n', opts());
+    expect(unquoted.records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612000001', 'Spam, bad'], ['+33612000002', 'spam']]);
+    expect(unquoted.stats.skipped).toBe(0);
   });
 
   it('skips a prefix of 3 digits or fewer unless told to take it (it would stop a whole country)', () => {
