@@ -5,7 +5,6 @@ import type { StasisStart } from './events.js';
 import { AriHttpError, type AriRest } from './rest.js';
 import { verstatFromAsterisk } from './stir-shaken.js';
 
-const VERSTAT_IN_CALLER = /[;?&]verstat=/i;
 const MAX_VERSTAT = 64;
 
 /**
@@ -16,7 +15,10 @@ const MAX_VERSTAT = 64;
  */
 export async function readVerstat(rest: AriRest, ev: StasisStart, timeoutMs: number, logger: Logger): Promise<string | null> {
   if (!ev.channel.name.startsWith('PJSIP/')) return null;
-  if (VERSTAT_IN_CALLER.test(ev.channel.caller.number)) return null; // the phone module reads it from the caller ID
+  // Asked even when the caller ID carries a `;verstat=` (the phone module reads that one): the caller ID's user part
+  // is whatever the far end wrote, so a forged `verstat=TN-Validation-Passed` there must not hide Asterisk's own
+  // failed verification. Asterisk's result, when it has one, wins (the screener prefers the PBX's verstat); without
+  // one (500 below) the caller ID's is used.
   try {
     const res = await rest.request<{ value?: unknown }>('GET', `/channels/${encodeURIComponent(ev.channel.id)}/variable`,
       { variable: 'STIR_SHAKEN(0,verify_result)' }, timeoutMs);

@@ -39,3 +39,13 @@ it('a call whose identity failed verification is rejected, a verified one rings,
   const unsigned = await h.sim.placeCall(call('+33612990003'));
   expect([unsigned.route, await ruleOf(unsigned.callId)]).toEqual(['ring', 'default']);
 });
+
+it('a verstat written into the caller ID does not hide a verification Asterisk itself failed', async () => {
+  // the far end forged `;verstat=TN-Validation-Passed` in its From user part; Asterisk verified the Identity header
+  // and the signature check failed (STIR_SHAKEN(0,verify_result) = signature_validation)
+  const forged = await h.sim.placeCall({ callerNumber: '+33612990004;verstat=TN-Validation-Passed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' }, verstat: 'TN-Validation-Failed' });
+  expect([forged.route, await ruleOf(forged.callId)]).toEqual(['reject', 'spoofed']);
+  // Asterisk verified nothing (a carrier that vouches in the caller ID itself): the caller ID's verstat is used
+  const vouched = await h.sim.placeCall({ callerNumber: '+33612990005;verstat=TN-Validation-Failed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
+  expect([vouched.route, await ruleOf(vouched.callId)]).toEqual(['reject', 'spoofed']);
+});
