@@ -388,6 +388,12 @@ export function createAriControl(o: AriControlOptions): AriCallControl {
     ring: () => leave(),
     async toVoicemail(mailbox) {
       const vars: Record<string, string> = { CHUT_ROUTE: labels.voicemail };
+      // already leaving: join that same leave or be refused at once, without asking Asterisk about a box for a
+      // channel on its way out (it may be gone by the time it answers, which would read as a hang-up)
+      if (leaving.current) {
+        await leave(mailbox && MAILBOX.test(mailbox) ? { ...vars, CHUT_MAILBOX: mailbox } : vars);
+        return 'voicemail' as const;
+      }
       if (mailbox && MAILBOX.test(mailbox)) {
         // Asked before leaving: once the call is back in the dialplan a failed VoiceMail() rings it unseen by chut.
         const check = await voicemailBoxExists(rest, path, mailbox).catch(rethrow);

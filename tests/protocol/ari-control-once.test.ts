@@ -90,6 +90,16 @@ describe('leave() sends one continue per call', () => {
     expect((await outcome).route).toBe('ring');
   });
 
+  it('a voicemail asked once the channel has left and is gone is refused as already leaving, not read as a hang-up', async () => {
+    const { control, outcome, sent } = await callInStasis();
+    await control.leave();
+    expect((await outcome).route).toBe('ring');
+    await new Promise((r) => setTimeout(r, 60)); // the fake forgets the channel 20 ms after it left the dialplan
+    await expect(control.toVoicemail('100')).rejects.toBeInstanceOf(AriAlreadyLeavingError);
+    expect(sent('variable')).toEqual([]);
+    expect(requests.filter((r) => r.path.endsWith('/variable'))).toEqual([]); // not even a VM_INFO() question
+  });
+
   it('callers that joined a failing continue share its failure; a later call tries again and the call still rings', async () => {
     const { control, outcome, sent } = await callInStasis();
     sim.faults.failNext(3, '/continue'); // the first leave's three attempts (one try, two retries)
