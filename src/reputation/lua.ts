@@ -80,8 +80,10 @@ return reply`;
  * Decay + delta + clamp, atomically, mirroring score.ts exactly (same operations, same rounding; a stored score
  * that is not a finite number counts as 0, as in cleanStoredScore; the decay start as in decayStart).
  * KEYS: 1 reputation hash. ARGV: 1 now, 2 delta, 3 half-life ms, 4 counter field or '', 5 trust: keep|clear|set,
- * 6 trusted-until ms, 7 TTL ms, 8 '1' to reset the spam-report count, 9 hold-until ms (0: none).
- * Returns the new score as a string.
+ * 6 trusted-until ms, 7 TTL ms, 8 '1' to reset the spam-report count, 9 hold-until ms (0: none),
+ * 10 a user report applied once within ARGV[11] ms: 's' (spam) or 'a' (allow), '' for other outcomes, 11 that window.
+ * Returns the new score as a string. A report of the kind last applied less than ARGV[11] ms ago (field `rs` or `ra`,
+ * its time) writes nothing and returns the score as it is: pressing `*77` twice counts once.
  */
 export const OUTCOME_LUA = `
 local function round6(x) return math.floor(x * 1e6 + 0.5) / 1e6 end
@@ -92,6 +94,11 @@ local t = tonumber(redis.call('HGET', KEYS[1], 'st'))
 if t then
   local el = now - t
   if el > 0 and hl > 0 then s = round6(s * 0.5 ^ (el / hl)) end
+end
+local rk, within = ARGV[10] or '', tonumber(ARGV[11]) or 0
+if rk ~= '' and within > 0 then
+  local last = tonumber(redis.call('HGET', KEYS[1], 'r' .. rk))
+  if last and now >= last and now - last < within then return string.format('%.17g', s) end
 end
 s = s + (tonumber(ARGV[2]) or 0)
 if s < 0 then s = 0 elseif s > 100 then s = 100 end
@@ -106,6 +113,10 @@ redis.call('HSET', KEYS[1], 's', str, 'st', string.format('%.0f', start), 'hl', 
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[4], 1) end
 if ARGV[5] == 'clear' then redis.call('HDEL', KEYS[1], 'tu') elseif ARGV[5] == 'set' then redis.call('HSET', KEYS[1], 'tu', ARGV[6]) end
 if ARGV[8] == '1' then redis.call('HDEL', KEYS[1], 'rp') end
+if rk ~= '' then
+  redis.call('HSET', KEYS[1], 'r' .. rk, ARGV[1])
+  redis.call('HDEL', KEYS[1], rk == 's' and 'ra' or 'rs')
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return str`;
 

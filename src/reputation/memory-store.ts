@@ -20,7 +20,7 @@ import type {
   LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
-interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number }
+interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number; rs?: number; ra?: number }
 
 const LISTS: ListName[] = ['allow', 'block'];
 /** Claims held at once (claimCall): past it, the oldest goes first. */
@@ -138,6 +138,11 @@ export class MemoryReputationStore implements ReputationStore {
     const rep = this.rep(u.e164);
     const halfLife = Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0;
     const before = rep.st === undefined ? rep.s ?? 0 : decayScore(rep.s ?? 0, u.now - rep.st, halfLife);
+    const field = u.once ? (u.once.report === 'spam' ? 'rs' : 'ra') : null;
+    if (u.once && field) {
+      const last = rep[field];
+      if (last !== undefined && u.now >= last && u.now - last < u.once.withinMs) return before; // the same report again
+    }
     rep.s = applyScoreDelta(before, u.scoreDelta);
     rep.st = decayStart(u.now, u.holdUntil, rep.st);
     rep.hl = halfLife;
@@ -148,6 +153,10 @@ export class MemoryReputationStore implements ReputationStore {
     if (u.resetReports === true) rep.rp = 0;
     if (u.trustedUntil === null) delete rep.tu;
     else if (Number.isFinite(u.trustedUntil)) rep.tu = Math.floor(u.trustedUntil as number);
+    if (field) {
+      rep[field] = Math.floor(u.now);
+      delete rep[field === 'rs' ? 'ra' : 'rs'];
+    }
     return rep.s;
   }
 

@@ -144,7 +144,8 @@ export class RedisReputationStore implements ReputationStore {
     this.roundTrips++;
     const score = await this.lua.chutOutcome(this.k.rep(u.e164), Math.floor(u.now), Number.isFinite(u.scoreDelta) ? u.scoreDelta : 0,
       Number.isFinite(u.halfLifeMs) && u.halfLifeMs > 0 ? u.halfLifeMs : 0, counter, trust, Math.floor(u.trustedUntil ?? 0), Math.ceil(ttl), u.resetReports === true ? 1 : 0,
-      u.holdUntil !== undefined && Number.isFinite(u.holdUntil) ? Math.floor(u.holdUntil) : 0);
+      u.holdUntil !== undefined && Number.isFinite(u.holdUntil) ? Math.floor(u.holdUntil) : 0,
+      u.once ? (u.once.report === 'spam' ? 's' : 'a') : '', u.once && Number.isFinite(u.once.withinMs) ? Math.max(0, Math.floor(u.once.withinMs)) : 0);
     return Number(score);
   }
 

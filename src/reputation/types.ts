@@ -127,6 +127,9 @@ export interface OutcomeUpdate {
   resetReports?: boolean;
   /** The score does not decay before this epoch ms (an auto-block holds it until the block ends). */
   holdUntil?: number;
+  /** A user report: nothing is written when a report of the same kind was applied less than `withinMs` ago (a
+   * double `*77` counts once); a report of the other kind is never a repeat of it. */
+  once?: { report: 'spam' | 'allow'; withinMs: number };
 }
 
 export interface StatsQuery {

@@ -23,6 +23,11 @@ export interface Outcomes {
   report(e164: string, kind: UserReportKind, source: string): Promise<void>;
 }
 
+/** A report of a number the same kind of report was applied to less than this ago changes nothing: users press `*77`
+ * again when unsure it worked, and one call must not count as two reports (nor double the score). */
+export const REPORT_ONCE_WITHIN_MS = 10 * 60_000;
+const REPORT_REASON = { spam: 'reported as spam', allow: 'reported as wanted' } as const;
+
 /** A caller ID that failed STIR/SHAKEN verification is probably spoofed: what the caller did says nothing of its owner. */
 function failedVerification(verstat: string | null | undefined): boolean {
   return typeof verstat === 'string' && /^TN-Validation-Failed$/i.test(verstat);
@@ -63,9 +68,9 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
     }
   }
 
-  async function apply(e164: string, event: ReputationEvent, verstat?: string | null): Promise<void> {
-    const now = deps.clock();
+  async function apply(e164: string, event: ReputationEvent, verstat?: string | null, now = deps.clock()): Promise<void> {
     const update = outcomeUpdate(e164, event, rep, now);
+    if (event.kind === 'report') update.once = { report: event.report, withinMs: REPORT_ONCE_WITHIN_MS };
     if (event.kind === 'captcha' && event.outcome === 'passed' && (await factsOf(e164, now)).reports > 0) {
       // The household said spam (and blockOnReport is off, or the number was unlisted since): a call-centre agent
       // who types the digits is a person, but must not be trusted past that. An allow report takes the reports back.
@@ -80,18 +85,30 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
 
   async function report(e164: string, kind: UserReportKind, source: string): Promise<void> {
     const now = deps.clock();
-    await apply(e164, { kind: 'report', report: kind });
     const entry = { kind: 'number' as const, e164 };
+    const list = kind === 'allow' ? 'allow' : 'block';
+    const other = kind === 'allow' ? 'block' : 'allow';
+    const listed = await deps.store.getListEntry(entry);
+    const own = listed.find((r) => r.list === list && (r.expiresAt === null || r.expiresAt > now));
+    const onOther = listed.some((r) => r.list === other);
+    // Listed for this very report already (a repeated *77, an API report of a number *77 blocked): said already,
+    // the score and the report count do not grow again. Otherwise counted once within REPORT_ONCE_WITHIN_MS (the
+    // outcome script's own check, so that reports racing on two instances count once too).
+    const repeated = own !== undefined && own.reason === REPORT_REASON[kind];
+    if (!repeated) await apply(e164, { kind: 'report', report: kind }, undefined, now);
     // A report moves the number between lists in one write: left on the allowlist, a number reported as spam would
-    // still ring (allow wins), and the other way round.
-    if (kind === 'allow') {
-      await deps.store.addListEntry({ list: 'allow', entry, reason: 'reported as wanted', source, addedAt: now, expiresAt: null }, { exclusive: true });
-    } else if (rep.blockOnReport) {
-      await deps.store.addListEntry({ list: 'block', entry, reason: 'reported as spam', source, addedAt: now, expiresAt: null }, { exclusive: true });
-    } else {
-      await deps.store.removeListEntry(entry, 'allow');
+    // still ring (allow wins), and the other way round. An entry already on the list the report puts the number on
+    // stays as it is (its reason and expiry are the user's, or a report's already): only chut's own auto-block
+    // gives way to a spam report's block.
+    const keep = own !== undefined && own.source !== 'auto';
+    if (kind === 'spam' && !rep.blockOnReport) {
+      if (onOther) await deps.store.removeListEntry(entry, 'allow');
+    } else if (!keep) {
+      await deps.store.addListEntry({ list, entry, reason: REPORT_REASON[kind], source, addedAt: now, expiresAt: null }, { exclusive: true });
+    } else if (onOther) {
+      await deps.store.removeListEntry(entry, other);
     }
-    deps.logger.info({ caller: e164, kind, source }, 'user report');
+    deps.logger.info({ caller: e164, kind, source, ...(repeated ? { repeated } : {}), ...(keep && !repeated ? { kept: own.reason } : {}) }, 'user report');
   }
 
   return { captcha: (e164, outcome, verstat) => apply(e164, { kind: 'captcha', outcome }, verstat), report };

@@ -119,6 +119,20 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await look(e, T0 + 366 * DAY + HALF)).score).toBe(40);
     });
 
+    it('applies a user report once within its window; a report of the other kind is no repeat of it', async () => {
+      const e = '+33612340001';
+      const spam = (now: number) => store.applyOutcome({ e164: e, now, scoreDelta: 50, halfLifeMs: HALF, counter: 'reports', trustedUntil: null, once: { report: 'spam', withinMs: 600_000 } });
+      expect(await spam(T0)).toBe(50);
+      expect(await spam(T0 + 599_999)).toBe(decayScore(50, 599_999, HALF));
+      expect((await look(e, T0 + 599_999)).reports).toBe(1);
+      expect(await spam(T0 + 600_000)).toBe(applyScoreDelta(decayScore(50, 600_000, HALF), 50));
+      expect((await look(e, T0 + 600_000)).reports).toBe(2);
+      await store.applyOutcome({ e164: e, now: T0 + 600_001, scoreDelta: -50, halfLifeMs: HALF, counter: null, resetReports: true, once: { report: 'allow', withinMs: 600_000 } });
+      expect((await look(e, T0 + 600_002)).reports).toBe(0);
+      await spam(T0 + 600_002); // after an allow report: counted
+      expect((await look(e, T0 + 600_002)).reports).toBe(1);
+    });
+
     it('sets, keeps and clears trust; counts captcha outcomes and reports', async () => {
       const e = '+33700000002';
       await store.applyOutcome({ e164: e, now: T0, scoreDelta: -40, halfLifeMs: HALF, counter: 'passed', trustedUntil: T0 + 30 * DAY });

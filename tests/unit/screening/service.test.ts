@@ -5,6 +5,7 @@ import { createLogger } from '../../../src/logger.js';
 import { createMemoryStore } from '../../../src/reputation/index.js';
 import type { ReputationStore } from '../../../src/reputation/types.js';
 import { parsePolicy } from '../../../src/rules/index.js';
+import { REPORT_ONCE_WITHIN_MS } from '../../../src/screening/outcomes.js';
 import { createScreeningService } from '../../../src/screening/service.js';
 import type { InboundCall, ScreeningObserver } from '../../../src/screening/types.js';
 import { FakeControl } from '../../helpers/fake-control.js';
@@ -164,9 +165,11 @@ rules:
 
   it('passing the captcha never auto-blocks, even from a score above the threshold (spam reports that did not block)', async () => {
     const blocked: string[] = [];
-    const { screening, store } = setup({ config: { reputation: { autoBlockScore: 60, blockOnReport: false } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
+    const { screening, store, advance } = setup({ config: { reputation: { autoBlockScore: 60, blockOnReport: false } }, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
     await screening.reportNumber('+33162000009', 'spam', 'api');
+    advance(REPORT_ONCE_WITHIN_MS); // two reports, not one repeated
     await screening.reportNumber('+33162000009', 'spam', 'api');
+    expect((await screening.explain('0162000009')).facts?.score).toBeGreaterThan(60);
     const r = await screening.handleCall(call('0162000009'), new FakeControl(['echo']));
     expect(r.captcha).toBe('passed');
     expect(blocked).toEqual([]);
@@ -355,6 +358,65 @@ rules:
     await screening.reportNumber('+33698765432', 'spam', 'api');
     const again = await screening.handleCall(call('0698765432'), new FakeControl());
     expect(again.decision.rule).toBe('blocklist');
+  });
+
+  it('pressing *77 twice for the same caller counts one report: the score, the report count and the block entry stay as the first press left them', async () => {
+    const { screening, store, advance } = setup();
+    await screening.handleCall(call('0698765432'), new FakeControl());
+    const entry = { kind: 'number' as const, e164: '+33698765432' };
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33698765432');
+    const first = await store.getListEntry(entry);
+    advance(60_000);
+    expect(await screening.reportLastCaller('+33100000000', 'spam', 'phone')).toBe('+33698765432');
+    expect(await store.getListEntry(entry)).toEqual(first);
+    const facts = (await screening.explain('0698765432')).facts;
+    expect(facts?.reports).toBe(1);
+    expect(facts?.score).toBeCloseTo(50, 2); // one report's +50 (decaying), not two
+    // the same number reported again later, from the API, while a report's block stands: nothing more either
+    advance(REPORT_ONCE_WITHIN_MS);
+    await screening.reportNumber('+33698765432', 'spam', 'api');
+    expect((await screening.explain('0698765432')).facts?.reports).toBe(1);
+    expect(await store.getListEntry(entry)).toEqual(first);
+  });
+
+  it('a spam report keeps the block entry the user made (its reason and expiry), counting the report once', async () => {
+    const { screening, store, advance, now } = setup();
+    const entry = { kind: 'number' as const, e164: '+33698765433' };
+    const mine = { list: 'block' as const, entry, reason: 'ex-landlord', source: 'cli', addedAt: now(), expiresAt: now() + 30 * 86_400_000 };
+    await store.addListEntry(mine);
+    await screening.reportNumber('+33698765433', 'spam', 'phone');
+    advance(1000);
+    await screening.reportNumber('+33698765433', 'spam', 'phone');
+    expect(await store.getListEntry(entry)).toEqual([mine]);
+    const facts = (await screening.explain('0698765433')).facts;
+    expect(facts?.reports).toBe(1);
+    expect(facts?.score).toBeCloseTo(50, 2);
+  });
+
+  it('a spam report replaces chut\'s own expiring auto-block with its lasting block; an allow report right after a spam report still counts', async () => {
+    const { screening, store, now } = setup();
+    const entry = { kind: 'number' as const, e164: '+33698765434' };
+    await store.addListEntry({ list: 'block', entry, reason: 'auto: score 80', source: 'auto', addedAt: now(), expiresAt: now() + 86_400_000 });
+    await screening.reportNumber('+33698765434', 'spam', 'phone');
+    expect(await store.getListEntry(entry)).toEqual([{ list: 'block', entry, reason: 'reported as spam', source: 'phone', addedAt: now(), expiresAt: null }]);
+    // the user changes their mind at once: the allow report is no repeat of the spam one
+    await screening.reportNumber('+33698765434', 'allow', 'phone');
+    expect((await store.getListEntry(entry)).map((r) => r.list)).toEqual(['allow']);
+    expect((await screening.explain('0698765434')).facts).toMatchObject({ reports: 0 });
+    await screening.reportNumber('+33698765434', 'spam', 'phone');
+    expect((await store.getListEntry(entry)).map((r) => r.list)).toEqual(['block']);
+    expect((await screening.explain('0698765434')).facts).toMatchObject({ reports: 1 });
+  });
+
+  it('with blockOnReport off, a repeated report within the window counts once; one after it counts again', async () => {
+    const { screening, advance } = setup({ config: { reputation: { blockOnReport: false } } });
+    await screening.reportNumber('+33698765435', 'spam', 'phone');
+    advance(REPORT_ONCE_WITHIN_MS - 1);
+    await screening.reportNumber('+33698765435', 'spam', 'phone');
+    expect((await screening.explain('0698765435')).facts?.reports).toBe(1);
+    advance(REPORT_ONCE_WITHIN_MS);
+    await screening.reportNumber('+33698765435', 'spam', 'phone');
+    expect((await screening.explain('0698765435')).facts?.reports).toBe(2);
   });
 
   it('a spam report takes the number off the allowlist even where reports do not blocklist', async () => {
