@@ -25,11 +25,16 @@ export interface WebhookNotifier {
   send(payload: NotificationPayload): void;
   /** Deliveries queued or in flight. */
   pending(): number;
-  /** Stops: aborts the delivery in flight and drops what is queued (logged). */
-  close(): Promise<void>;
+  /** Stops: takes no more, goes on delivering what is queued (retrying at once rather than after the backoff) for at
+   * most `withinMs` (CLOSE_GRACE_MS), then aborts the delivery in flight and drops the rest, with one warning saying
+   * how many. */
+  close(withinMs?: number): Promise<void>;
 }
 
 export const DEFAULT_MAX_QUEUE = 1000;
+/** What close() gives the queue to flush, as MQTT's close does: a restart must not lose the notifications of the
+ * calls it let finish, nor wait long for a receiver that does not answer. */
+export const CLOSE_GRACE_MS = 2000;
 
 /** 1 s, 2 s, 4 s… capped at 30 s, with ±20 % jitter so several chut instances do not retry in step. */
 export function defaultBackoff(attempt: number): number {
@@ -120,6 +125,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
   const backoff = opts.backoffMs ?? defaultBackoff;
   const stop = new AbortController();
+  /** close(): the queue is being flushed, retries go at once. */
+  const hurry = new AbortController();
   const queue: Array<{ event: string; body: string }> = [];
   let inFlight = 0;
   let dropped = 0;
@@ -132,12 +139,13 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
         log.debug({ event: item.event, attempt: n + 1 }, 'webhook delivered');
         return;
       }
+      if (stop.signal.aborted) return; // cut short by close(): counted among the undelivered, not a failure to retry
       if (!result.retry || n === opts.retries) {
         log.warn({ event: item.event, attempts: n + 1, why: result.why }, 'webhook delivery failed, giving up');
         return;
       }
       log.info({ event: item.event, attempt: n + 1, why: result.why }, 'webhook delivery failed, will retry');
-      await sleep(backoff(n), stop.signal);
+      await sleep(backoff(n), hurry.signal);
     }
   }
 
@@ -156,7 +164,7 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
 
   return {
     send(payload) {
-      if (stop.signal.aborted) return;
+      if (hurry.signal.aborted) return;
       if (queue.length >= maxQueue + inFlight) {
         const oldest = queue.splice(inFlight, 1)[0]; // never the one being delivered
         dropped++;
@@ -170,10 +178,16 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
       });
     },
     pending: () => queue.length,
-    async close() {
+    async close(withinMs = CLOSE_GRACE_MS) {
+      hurry.abort();
+      if (worker) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([worker, new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, withinMs)); })]);
+        clearTimeout(timer);
+      }
       stop.abort();
       await worker;
-      if (queue.length) log.warn({ undelivered: queue.length }, 'webhook closed with undelivered notifications');
+      if (queue.length) log.warn({ undelivered: queue.length, withinMs }, 'webhook closed with undelivered notifications');
       queue.length = 0;
     },
   };

@@ -1,0 +1,82 @@
+/**
+ * Stopping chut with webhook notifications still queued: they are delivered within a bounded grace (as MQTT's are),
+ * and only what the grace could not deliver is dropped, with one warning saying how many.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { recordPayload } from '../../src/notify/events.js';
+import { CLOSE_GRACE_MS, createWebhookNotifier } from '../../src/notify/webhook.js';
+import type { CallRecord } from '../../src/reputation/types.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+async function receiver(answer: (n: number, res: ServerResponse) => void) {
+  let received = 0;
+  let answered = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { received++; answer(received, res); res.on('finish', () => { answered++; }); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=abc`, received: () => received, answered: () => answered };
+}
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  return { lines, logger: createLogger('debug', { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } }) };
+}
+
+const record = (i: number): CallRecord => ({
+  time: Date.UTC(2026, 10, 28, 9, 30), pbx: 'asterisk-ari', callId: `c-${i}`, rawCaller: '0162000001', caller: '+33162000001',
+  callerKind: 'valid', callerName: `n${i}`, dialled: '+33123456789', action: 'reject', route: 'reject', rule: 'blocklist',
+  reasons: [], shadow: false, degraded: false, captcha: null, latencyMs: 1,
+});
+
+describe('webhook close()', () => {
+  it('delivers what is queued and in flight to a healthy receiver before it returns, without a failure line', async () => {
+    const rx = await receiver((_n, res) => { setTimeout(() => res.writeHead(204).end(), 100); });
+    const { lines, logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger });
+    for (let i = 0; i < 3; i++) hook.send(recordPayload('call-rejected', record(i)));
+    await new Promise((r) => setTimeout(r, 20)); // the first one is on the wire
+    const started = Date.now();
+    await hook.close();
+    const took = Date.now() - started;
+    expect(rx.answered()).toBe(3);
+    expect(took).toBeLessThan(CLOSE_GRACE_MS);
+    expect(lines.filter((l) => /failed|undelivered/.test(String(l.msg)))).toEqual([]);
+    hook.send(recordPayload('call-rejected', record(9))); // closed: taken no more
+    expect(hook.pending()).toBe(0);
+  });
+
+  it('retries at once while closing rather than after the backoff', async () => {
+    const rx = await receiver((n, res) => res.writeHead(n === 1 ? 503 : 204).end());
+    const { logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger, backoffMs: () => 60_000 });
+    hook.send(recordPayload('call-rejected', record(1)));
+    await new Promise((r) => setTimeout(r, 100)); // refused once, now waiting a minute to retry
+    const started = Date.now();
+    await hook.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(rx.received()).toBe(2);
+  });
+
+  it('gives a receiver that does not answer the grace only, then drops the rest with one warning saying how many', async () => {
+    const rx = await receiver(() => undefined);
+    const { lines, logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 60_000, retries: 5, logger });
+    for (let i = 0; i < 3; i++) hook.send(recordPayload('call-rejected', record(i)));
+    const started = Date.now();
+    await hook.close(500);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(450);
+    expect(took).toBeLessThan(1500);
+    expect(lines.filter((l) => /undelivered/.test(String(l.msg)))).toEqual([expect.objectContaining({ level: 40, undelivered: 3 })]);
+    expect(lines.some((l) => /will retry/.test(String(l.msg)))).toBe(false); // the attempt close() cut short is no failure
+    expect(hook.pending()).toBe(0);
+  });
+});
