@@ -202,12 +202,24 @@ function waitForHangup(signals: AbortSignal[], maxMs: number): Promise<void> {
   });
 }
 
+/** The feature code's answers: a short beep once reported, a busy tone when there was nobody to report, the
+ * three-note special information tone (as a rejected call hears) when the report could not be made. */
+export const FEATURE_TONES = {
+  reported: 'tone_stream://%(200,0,800)',
+  nobody: 'tone_stream://%(500,500,480,620);loops=2',
+  failed: 'tone_stream://%(274,0,913.8);%(274,0,1370.6);%(380,0,1776.7)',
+} as const;
+
 /** `*77` / `*78` from an internal phone: report the last caller of that phone's extension. */
 async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spam' | 'allow', deps: SessionDeps, log: Logger): Promise<void> {
-  const reported = await deps.screening.reportLastCaller(call.callerNumber, kind, 'feature-code').catch(() => null);
-  log.info({ kind, reported }, 'feature code');
-  // A short beep on success, a busy-like tone when there was nothing to report.
-  const tone = reported ? 'tone_stream://%(200,0,800)' : 'tone_stream://%(500,500,480,620);loops=2';
+  let failed = false;
+  const reported = await deps.screening.reportLastCaller(call.callerNumber, kind, 'feature-code').catch((err: unknown) => {
+    failed = true;
+    log.warn({ kind, err: String(err) }, 'feature code: the report could not be made');
+    return null;
+  });
+  if (!failed) log.info({ kind, reported }, 'feature code');
+  const tone = failed ? FEATURE_TONES.failed : reported ? FEATURE_TONES.reported : FEATURE_TONES.nobody;
   const gone = new AbortController();
   const hangup = () => gone.abort();
   conn.handlers = { onEvent: (e) => { if (e['Event-Name'] === 'CHANNEL_HANGUP') hangup(); }, onDisconnectNotice: hangup, onClose: hangup };
