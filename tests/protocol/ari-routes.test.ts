@@ -86,7 +86,9 @@ describe('routes through ARI', () => {
   });
 
   it('captcha hung up: a caller who hangs up during the prompt is recorded as hung-up', async () => {
-    const out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'hangs-up', afterMs: 20 }));
+    // 300 ms from the call's start, then again from the answer: a loaded machine's screening must not outlast the
+    // first wait (a caller gone before the challenge has no captcha outcome), and the challenge lasts over a second.
+    const out = await h.sim.placeCall(call('CAPTCHA quitter', { kind: 'hangs-up', afterMs: 300 }));
     expect(out.route).toBe('hung-up');
     expect(await recordOf(out.callId)).toMatchObject({ captcha: 'hung-up', route: 'hung-up' });
   });
