@@ -5,10 +5,16 @@
  *
  * Prefix forms (default country FR): `+33162*`, `0033162*` (or the country's own IDD, `011` for US), `0162*` (the
  * country's trunk prefix replaced by its calling code), and `33162*` (bare digits: a country code without `+`).
+ * In the French shared plan a national prefix takes the calling code its numbers are normalised under, as exact
+ * numbers do: `0590*` → `+590590`, `0692*` → `+262692`, `0162*` from Réunion → `+33162`. One too short to tell
+ * (`05*`: Bordeaux and Guadeloupe) keeps the default country's code (`+335`): write the `+` form for the others.
  * Caveat: in countries whose national numbers keep the leading 0 (Italy) or have no trunk prefix, write the `+` form.
  */
 import { callingCodeOf, dialPrefixesOf, supportedCountry } from './libphone.js';
-import { parseCallerId } from './parse-caller.js';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { LruCache } from './lru.js';
+import { parseCallerId, parseInPlan } from './parse-caller.js';
+import { sharedPlanNationalDigits } from './shared-plans.js';
 import type { ListEntry } from './types.js';
 
 const MAX_ENTRY_LENGTH = 64;
@@ -65,7 +71,8 @@ function toInternational(plus: boolean, digits: string, defaultCountry: string):
   if (international !== undefined && digits.startsWith(international)) return { digits: digits.slice(international.length) };
   if (digits.startsWith('00')) return { digits: digits.slice(2) };
   if (country !== undefined && national !== undefined && digits.startsWith(national)) {
-    return { digits: callingCodeOf(country) + digits.slice(national.length) };
+    const rest = digits.slice(national.length);
+    return { digits: (sharedPlanCallingCode(national, rest, country) ?? callingCodeOf(country)) + rest };
   }
   if (digits.startsWith('0')) {
     return { error: `cannot read the national prefix "${digits}*" without a valid default country; use the + form` };
@@ -74,6 +81,46 @@ function toInternational(plus: boolean, digits: string, defaultCountry: string):
 }
 
 const NO_PREFIXES = { national: undefined, international: undefined };
+
+/**
+ * In a shared numbering plan (French: FR, GP, GF, MQ, RE…), the calling code under which the numbers a national
+ * prefix covers are normalised: `0590*` → 590, as the exact number `0590123456` → +590590123456 (parse-caller.ts).
+ * Without it `0590*` became +33590, which no caller ever carries. Found by completing the prefix to full numbers
+ * with every pair of the two next digits (then the second repeated: at most 100 parses, pure) and reading them as
+ * the caller-ID parser does; undefined (the default country's code, as before) when the completions are of
+ * several codes (`05*`: Bordeaux and Guadeloupe) or none is valid, or outside a shared plan.
+ */
+function sharedPlanCallingCode(trunk: string, rest: string, country: CountryCode): string | undefined {
+  const length = sharedPlanNationalDigits(country);
+  if (length === undefined || rest.length === 0 || rest.length > length) return undefined;
+  const key = `${country}:${trunk}:${rest}`;
+  // a memo: up to 100 parses is tens of ms, and an import or the web UI may send the same prefixes again
+  const known = planCodes.get(key);
+  if (known !== undefined) return known === '' ? undefined : known;
+  const code = completionsCode(trunk, rest, country, length - rest.length);
+  planCodes.set(key, code ?? '');
+  return code;
+}
+
+const planCodes = new LruCache<string, string>(256);
+
+function completionsCode(trunk: string, rest: string, country: CountryCode, room: number): string | undefined {
+  const codes = new Set<string>();
+  for (let a = 0; a < 10; a++) {
+    for (let b = 0; b < 10; b++) {
+      const tail = `${a}${String(b).repeat(room)}`.slice(0, room);
+      const nsn = rest + tail;
+      const parsed = parseInPlan(trunk + nsn, false, country);
+      // the prefix must be the start of the normalised number, or it would never match a caller either
+      if (parsed.ok) codes.add(parsed.e164.endsWith(nsn) ? parsed.e164.slice(1, parsed.e164.length - nsn.length) : '');
+      if (codes.size > 1) return undefined;
+      if (room <= 1) break; // the second digit does not exist
+    }
+    if (room === 0) break;
+  }
+  const [only] = codes;
+  return codes.size === 1 && only !== '' ? only : undefined;
+}
 
 /** Error messages echo the entry; keep them on one line and short. */
 function printable(s: string): string {

@@ -2,7 +2,8 @@
  * The uncached pipeline from one raw caller-ID string to a `CallerNumber`:
  * truncate → split URI / name-addr → withheld spellings → character scan → libphonenumber.
  */
-import { parseDigits, supportedCountry } from './libphone.js';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
 import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
 import { otherPlanRegions } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
@@ -37,18 +38,7 @@ export function parseCallerId(rawNumber: string, defaultCountry: string): Parsed
   if (scan.digits.length > MAX_NUMBER_DIGITS) {
     return { number: invalid(raw, 'too-long-number', scan.digits.slice(0, MAX_KEPT_DIGITS), verstat), displayName };
   }
-  const country = supportedCountry(defaultCountry);
-  let parsed = parseDigits(scan.digits, scan.plus, country);
-  // a national number of another region of the same numbering plan (see shared-plans.ts)
-  if (!parsed.ok && !scan.plus && /^0[1-9]/.test(scan.digits)) {
-    for (const region of otherPlanRegions(country)) {
-      const other = parseDigits(scan.digits, false, region);
-      if (other.ok) {
-        parsed = other;
-        break;
-      }
-    }
-  }
+  const parsed = parseInPlan(scan.digits, scan.plus, supportedCountry(defaultCountry));
   if (!parsed.ok) return { number: invalid(raw, parsed.reason, scan.digits, verstat), displayName };
   const number: CallerNumber = {
     kind: 'valid',
@@ -59,6 +49,21 @@ export function parseCallerId(rawNumber: string, defaultCountry: string): Parsed
     verstat,
   };
   return { number, displayName };
+}
+
+/**
+ * `parseDigits`, then, for a national number the default country finds invalid, the other regions of its shared
+ * numbering plan (see shared-plans.ts). List prefixes in national form are resolved with it too (list-entry.ts),
+ * so a prefix and the numbers it covers land under the same calling code.
+ */
+export function parseInPlan(digits: string, plus: boolean, country: CountryCode | undefined): ParsedNumber {
+  const parsed = parseDigits(digits, plus, country);
+  if (parsed.ok || plus || !/^0[1-9]/.test(digits)) return parsed;
+  for (const region of otherPlanRegions(country)) {
+    const other = parseDigits(digits, false, region);
+    if (other.ok) return other;
+  }
+  return parsed;
 }
 
 function invalid(

@@ -12,6 +12,14 @@ import type { CountryCode } from 'libphonenumber-js/max';
 const FRENCH_PLAN: readonly CountryCode[] = ['FR', 'GP', 'GF', 'MQ', 'RE'];
 const FRENCH_PLAN_MEMBERS = new Set<string>([...FRENCH_PLAN, 'BL', 'MF', 'YT']);
 
+/** Digits of a national significant number in the French plan (0 6 12 34 56 78 → 9 after the trunk 0). */
+const FRENCH_PLAN_NSN_DIGITS = 9;
+
+/** How many digits follow the trunk prefix in `country`'s shared plan; undefined outside a shared plan. */
+export function sharedPlanNationalDigits(country: string | undefined): number | undefined {
+  return country !== undefined && FRENCH_PLAN_MEMBERS.has(country) ? FRENCH_PLAN_NSN_DIGITS : undefined;
+}
+
 /** The other regions of `country`'s shared plan, in which to read a national number that `country` finds invalid. */
 export function otherPlanRegions(country: string | undefined): readonly CountryCode[] {
   if (country === undefined || !FRENCH_PLAN_MEMBERS.has(country)) return [];

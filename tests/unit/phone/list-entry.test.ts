@@ -36,6 +36,37 @@ describe('parseListEntry: prefixes', () => {
   });
 });
 
+describe('parseListEntry: national prefixes of the French shared numbering plan', () => {
+  // A prefix must land under the calling code its numbers are normalised to, or it never matches a caller:
+  // `chut block '0590*'` stored +33590 while Guadeloupe callers arrive as +590590….
+  const shared: Array<[string, string, string, string]> = [
+    ['0590*', 'FR', '+590590', '0590123456'],
+    ['0690*', 'FR', '+590690', '0690123456'],
+    ['0262*', 'FR', '+262262', '0262123456'],
+    ['0692*', 'FR', '+262692', '0692123456'],
+    ['0594*', 'MQ', '+594594', '0594123456'],
+    ['0590 12*', 'FR', '+59059012', '0590123456'],
+    ['0162*', 'RE', '+33162', '0162123456'],
+    ['0612*', 'GP', '+33612', '0612345678'],
+  ];
+  it.each(shared)('%s with %s → %s, the prefix of %s', (raw, country, prefix, number) => {
+    expect(parseListEntry(raw, country)).toEqual({ kind: 'prefix', prefix });
+    const exact = parseListEntry(number, country);
+    expect(exact).toHaveProperty('e164');
+    expect((exact as { e164: string }).e164.startsWith(prefix)).toBe(true);
+  });
+
+  it("keeps the default country's code for a prefix too short to tell (05* is Bordeaux and Guadeloupe)", () => {
+    expect(parseListEntry('05*', 'FR')).toEqual({ kind: 'prefix', prefix: '+335' });
+    expect(parseListEntry('06*', 'FR')).toEqual({ kind: 'prefix', prefix: '+336' });
+    expect(parseListEntry('0*', 'FR')).toEqual({ kind: 'prefix', prefix: '+33' });
+  });
+
+  it('leaves other countries as they were', () => {
+    expect(parseListEntry('0590*', 'DE')).toEqual({ kind: 'prefix', prefix: '+49590' });
+  });
+});
+
 describe('parseListEntry: errors', () => {
   const bad: Array<[string, RegExp]> = [
     ['', /empty/],
