@@ -18,6 +18,14 @@ const OVERSEAS_CODES = ['+33', '+590', '+594', '+596', '+262'];
 /** `0162` → `+33162`: drop the trunk 0, add the country code. */
 const e164 = (code: string, national: string): string => code + national.slice(1);
 
+/**
+ * libphonenumber's metadata knows only parts of the overseas ranges (+596 9478…, +262 9475… are "not a valid
+ * number"), so most of these callers arrive invalid, with their digits as sent: `596947812345` (the `+` is not a
+ * digit) or `00596947812345`. They are matched on those digits, or fr-npv would miss them and a Saturday-night
+ * campaign would take the `invalid` rule instead of the telemarketing ones.
+ */
+const overseasDigits = OVERSEAS_CODES.flatMap((code) => OVERSEAS.map((p) => e164(code, p).slice(1)));
+
 export const FR_NPV: NumberPack = {
   kind: 'numbers',
   name: 'fr-npv',
@@ -26,4 +34,5 @@ export const FR_NPV: NumberPack = {
     ...METROPOLITAN.map((p) => e164('+33', p)),
     ...OVERSEAS_CODES.flatMap((code) => OVERSEAS.map((p) => e164(code, p))),
   ],
+  invalidDigitPrefixes: [...overseasDigits, ...overseasDigits.map((d) => `00${d}`)],
 };

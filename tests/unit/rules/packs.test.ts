@@ -28,9 +28,28 @@ describe('fr-npv pack (ARCEP telemarketing prefixes)', () => {
     },
   );
 
-  it('never matches withheld or invalid callers', () => {
+  it('never matches withheld callers, nor invalid ones outside the overseas ranges', () => {
     expect(inPack('fr-npv', withheld())).toBe(false);
     expect(inPack('fr-npv', invalid('0162'))).toBe(false);
+    expect(inPack('fr-npv', invalid('33162'))).toBe(false);
+    expect(inPack('fr-npv', invalid('5909474123'))).toBe(false);
+    expect(inPack('fr-npv', invalid('596947'))).toBe(false);
+  });
+
+  // libphonenumber calls most of the overseas NPV ranges invalid: a campaign from +596 9478… must still be NPV.
+  it.each(OVERSEAS.flatMap((p) => ['590', '594', '596', '262'].flatMap((cc) => [`${cc}${p.slice(1)}12345`, `00${cc}${p.slice(1)}12345`])))(
+    'matches the invalid overseas caller ID with digits %s', (digits) => {
+      expect(inPack('fr-npv', invalid(digits, `+${digits}`))).toBe(true);
+    },
+  );
+
+  it('names the pack and the digits when the caller ID is invalid', () => {
+    const d = evaluate(facts({ caller: invalid('596947812345', '+596947812345') }), parsePolicy(oneRule('{ pack: fr-npv }'), 'test'), NOON);
+    expect(d.reasons).toEqual(['caller "+596947812345" (invalid) is in pack fr-npv (digits 5969478…)']);
+  });
+
+  it('does not take invalid platform-like digits (09 37 – 09 39) either', () => {
+    for (const digits of ['33937123', '33938123456789', '0033939123', '590937123456']) expect(inPack('fr-npv', invalid(digits))).toBe(false);
   });
 
   it('names the pack and the prefix in its reason', () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { evaluate, loadPolicyFile, lookupNeeds } from '../../../src/rules/index.js';
 import type { CallFacts } from '../../../src/rules/types.js';
+import { parseCallerId } from '../../../src/phone/parse-caller.js';
 import { facts, invalid, valid, withheld } from './facts.js';
 
 const policy = loadPolicyFile('config/policy.yaml');
@@ -60,6 +61,19 @@ describe('the shipped config/policy.yaml', () => {
     const d = evaluate(f, policy, now);
     expect({ action: d.action, rule: d.rule }).toEqual({ action, rule });
     expect(d.reasons.length).toBeGreaterThan(0);
+  });
+
+  // libphonenumber calls most overseas NPV numbers invalid; they are still telemarketing, not the `invalid` rule.
+  it.each([
+    ['+596947812345', SATURDAY_22H, 'voicemail', 'telemarketing-outside-hours'],
+    ['00262947512345', SATURDAY_22H, 'voicemail', 'telemarketing-outside-hours'],
+    ['+596947812345', WEDNESDAY_11H, 'captcha', 'telemarketing-legal-hours'],
+  ] as const)('an overseas NPV caller ID %s libphonenumber finds invalid is telemarketing (%s)', (raw, now, action, rule) => {
+    const caller = parseCallerId(raw, 'FR').number;
+    expect(caller.kind).toBe('invalid');
+    const d = evaluate(facts({ caller }), policy, now);
+    expect({ action: d.action, rule: d.rule }).toEqual({ action, rule });
+    expect(d.reasons[0]).toMatch(/is in pack fr-npv \(digits /);
   });
 
   it('explains a telemarketing decision with the prefix and the local time', () => {
