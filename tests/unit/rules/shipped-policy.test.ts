@@ -1,10 +1,22 @@
 import { describe, it, expect } from 'vitest';
-import { evaluate, loadPolicyFile, lookupNeeds } from '../../../src/rules/index.js';
+import { readFileSync } from 'node:fs';
+import { evaluate, loadPolicyFile, lookupNeeds, parsePolicy } from '../../../src/rules/index.js';
 import type { CallFacts } from '../../../src/rules/types.js';
 import { parseCallerId } from '../../../src/phone/parse-caller.js';
 import { facts, invalid, valid, withheld } from './facts.js';
 
 const policy = loadPolicyFile('config/policy.yaml');
+const SHIPPED_TEXT = readFileSync('config/policy.yaml', 'utf8');
+
+/** The shipped text with the commented example rule `name` turned into a rule (`  # - name:` and its `  #   ` lines). */
+function uncomment(text: string, name: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^  # - name: ${name}\\b`).test(l));
+  expect(start).toBeGreaterThanOrEqual(0);
+  lines[start] = lines[start]!.replace('  # ', '  ');
+  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('  #   '); i++) lines[i] = lines[i]!.replace('  # ', '  ');
+  return lines.join('\n');
+}
 const WEDNESDAY_11H = new Date('2026-11-25T10:00:00Z');
 const SATURDAY_11H = new Date('2026-11-28T10:00:00Z');
 const FRIDAY_1959 = new Date('2026-11-27T18:59:00Z');
@@ -75,6 +87,17 @@ describe('the shipped config/policy.yaml', () => {
     expect({ action: d.action, rule: d.rule }).toEqual({ action, rule });
     expect(d.reasons[0]).toMatch(/is in pack fr-npv \(digits /);
   });
+
+  // The commented german-spoofed example must work once uncommented: 110/112 arrive as invalid caller IDs, so an
+  // example placed after the `invalid` rule gave them a captcha instead of the promised reject.
+  it.each([['112', '112'], ['+49110', '49110'], ['0049112', '0049112'], ['+499001234567', null]] as const)(
+    'the german-spoofed example, uncommented, rejects %s', (raw, digits) => {
+      const caller = parseCallerId(raw, 'DE').number;
+      if (digits !== null) expect(caller).toMatchObject({ kind: 'invalid', digits });
+      const d = evaluate(facts({ caller }), parsePolicy(uncomment(SHIPPED_TEXT, 'german-spoofed'), 'test'), WEDNESDAY_11H);
+      expect({ action: d.action, rule: d.rule }).toEqual({ action: 'reject', rule: 'german-spoofed' });
+    },
+  );
 
   it('explains a telemarketing decision with the prefix and the local time', () => {
     expect(evaluate(facts({ caller: npv }), policy, FRIDAY_2000).reasons).toEqual([
