@@ -3,13 +3,22 @@
  * the administrator's intent is lost. Pure: the compiled policy in, one sentence per problem out.
  */
 import type { Policy, PolicyRule } from './policy-types.js';
+import { NUMBER_PACKS } from './packs/index.js';
 import type { WhenSpec } from './spec.js';
 
-/** Conditions that never hold for a caller without a number (withheld or invalid): nothing to look up or count. */
-const NEEDS_A_NUMBER: ReadonlyArray<[keyof WhenSpec, (w: WhenSpec) => boolean]> = [
+type NumberlessKind = 'withheld' | 'invalid';
+
+/** Packs that match invalid caller IDs on their digits (de-spoofed: 112; fr-npv: overseas ranges libphonenumber rejects). */
+const PACKS_FOR_INVALID = new Set(NUMBER_PACKS.filter((p) => (p.invalidDigits ?? []).length + (p.invalidDigitPrefixes ?? []).length > 0).map((p) => p.name));
+
+/**
+ * Conditions that never hold for a caller without a number (withheld or invalid): nothing to look up or count.
+ * A pack condition is the exception for invalid callers when one of its packs matches their digits.
+ */
+const NEEDS_A_NUMBER: ReadonlyArray<[keyof WhenSpec, (w: WhenSpec, kind: NumberlessKind) => boolean]> = [
   ['list', (w) => w.list !== undefined],
   ['numberType', (w) => w.numberType !== undefined],
-  ['pack', (w) => (w.pack ?? []).length > 0],
+  ['pack', (w, kind) => (w.pack ?? []).length > 0 && (kind === 'withheld' || !(w.pack ?? []).some((p) => PACKS_FOR_INVALID.has(p)))],
   ['rate', (w) => w.rate !== undefined],
   ['neighbourSpoofing', (w) => w.neighbourSpoofing !== undefined],
   ['trusted', (w) => w.trusted === true],
@@ -30,8 +39,13 @@ function canonical(value: unknown): string {
 function neverMatches(rule: PolicyRule): string | null {
   const kinds = rule.when.caller;
   if (!kinds || kinds.includes('valid')) return null;
-  const needing = NEEDS_A_NUMBER.filter(([, holds]) => holds(rule.when)).map(([name]) => name);
-  if (needing.length === 0) return null;
+  const numberless = kinds.filter((k): k is NumberlessKind => k === 'withheld' || k === 'invalid');
+  const excludes = (kind: NumberlessKind) => NEEDS_A_NUMBER.filter(([, holds]) => holds(rule.when, kind)).map(([name]) => name);
+  // dead only when every kind it is for is shut out by some condition
+  if (numberless.length === 0 || numberless.some((k) => excludes(k).length === 0)) return null;
+  const byKind = numberless.map(excludes);
+  const forAll = byKind[0]!.filter((name) => byKind.every((names) => names.includes(name)));
+  const needing = forAll.length > 0 ? forAll : [...new Set(byKind.flat())];
   return `rule "${rule.name}" never matches: it is for ${kinds.join('/')} callers, who have no number for ${needing.join(', ')}`;
 }
 

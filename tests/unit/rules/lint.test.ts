@@ -24,7 +24,35 @@ describe('policy warnings (valid rules that can never decide a call)', () => {
   - name: listed-or-hidden
     when: { caller: [withheld, valid], list: block }
     action: reject
-`)).toEqual(['rule "hidden-telemarketers" never matches: it is for withheld/invalid callers, who have no number for pack, rate']);
+`)).toEqual(['rule "hidden-telemarketers" never matches: it is for withheld/invalid callers, who have no number for rate']);
+  });
+
+  // de-spoofed matches 112 (always an invalid caller ID) on its digits: the right way to reject spoofed emergency
+  // numbers must not be reported dead, or an administrator who trusts the warning deletes it.
+  it('a pack that matches invalid caller IDs on their digits is not reported dead for invalid callers', () => {
+    expect(warnings(`  - name: spoofed-emergency
+    when: { caller: invalid, pack: de-spoofed }
+    action: reject
+  - name: overseas-npv
+    when: { caller: [invalid], pack: [fr-platforms, fr-npv] }
+    action: voicemail
+`)).toEqual([]);
+  });
+
+  it('a pack is still dead for withheld callers, and for invalid ones when none of its packs reads digits', () => {
+    expect(warnings(`  - name: hidden-spoofed
+    when: { caller: withheld, pack: de-spoofed }
+    action: reject
+  - name: invalid-platforms
+    when: { caller: invalid, pack: fr-platforms }
+    action: ring
+  - name: both
+    when: { caller: [withheld, invalid], pack: de-spoofed }
+    action: reject
+`)).toEqual([
+      'rule "hidden-spoofed" never matches: it is for withheld callers, who have no number for pack',
+      'rule "invalid-platforms" never matches: it is for invalid callers, who have no number for pack',
+    ]);
   });
 
   it('the shipped policy has none', async () => {
