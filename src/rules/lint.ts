@@ -20,6 +20,7 @@ const NEEDS_A_NUMBER: ReadonlyArray<[keyof WhenSpec, (w: WhenSpec, kind: Numberl
   ['numberType', (w) => w.numberType !== undefined],
   ['pack', (w, kind) => (w.pack ?? []).length > 0 && (kind === 'withheld' || !(w.pack ?? []).some((p) => PACKS_FOR_INVALID.has(p)))],
   ['rate', (w) => w.rate !== undefined],
+  ['score', (w) => w.score !== undefined],
   ['neighbourSpoofing', (w) => w.neighbourSpoofing !== undefined],
   ['trusted', (w) => w.trusted === true],
   ['reports', (w) => w.reports !== undefined && w.reports.min > 0],

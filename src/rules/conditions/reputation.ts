@@ -5,15 +5,22 @@ import type { Condition, EvalContext } from '../policy-types.js';
 
 const finite = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
 
-/** `min` and `max` are both inclusive. */
+/**
+ * `min` and `max` are both inclusive. Only a valid caller has a score: withheld and invalid callers get an empty
+ * reputation (score 0), and a "clean caller" rule (`max: 20`) must not ring every withheld robocall.
+ */
 export function scoreCondition(min: number | undefined, max: number | undefined): Condition {
   const bounds = [min !== undefined ? `at least ${min}` : '', max !== undefined ? `at most ${max}` : ''].filter(Boolean).join(' and ');
   return {
     test: ({ facts }) => {
+      if (facts.caller.kind !== 'valid') return false;
       const s = finite(facts.reputation.score);
       return (min === undefined || s >= min) && (max === undefined || s <= max);
     },
-    explain: ({ facts }, held) => [`score ${Math.round(finite(facts.reputation.score) * 10) / 10} is ${held ? '' : 'not '}${bounds}`],
+    explain: ({ facts }, held) => {
+      if (facts.caller.kind !== 'valid') return [`caller ${describeCaller(facts.caller)} has no number, so no score`];
+      return [`score ${Math.round(finite(facts.reputation.score) * 10) / 10} is ${held ? '' : 'not '}${bounds}`];
+    },
   };
 }
 

@@ -44,6 +44,11 @@ const cases: Case[] = [
   { label: 'score within min and max', when: '{ score: { min: 20, max: 40 } }', facts: facts({ reputation: { score: 40 } }), matches: true,
     reasons: ['score 40 is at least 20 and at most 40'] },
   { label: 'score above max', when: '{ score: { max: 10 } }', facts: facts({ reputation: { score: 11 } }), matches: false },
+  // a "clean caller → ring" rule must not ring withheld robocalls: only a valid caller has a score
+  { label: 'a withheld caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: withheld() }), matches: false },
+  { label: 'an invalid caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: invalid('12', 'abc12') }), matches: false },
+  { label: 'not a score range holds for a withheld caller, saying it has no score', when: '{ not: { score: { max: 20 } } }', facts: facts({ caller: withheld() }), matches: true,
+    reasons: ['caller (withheld) has no number, so no score'] },
   { label: 'reports', when: '{ reports: { min: 2 } }', facts: facts({ reputation: { reports: 3 } }), matches: true, reasons: ['3 spam reports (at least 2)'] },
   { label: 'too few reports', when: '{ reports: { min: 2 } }', facts: facts({ reputation: { reports: 1 } }), matches: false },
   { label: 'captcha failures', when: '{ captchaFailures: { min: 2 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 2, hungUp: 5 } } }), matches: true,

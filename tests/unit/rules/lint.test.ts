@@ -55,6 +55,13 @@ describe('policy warnings (valid rules that can never decide a call)', () => {
     ]);
   });
 
+  it('a score rule for withheld or invalid callers never matches: they have no score', () => {
+    expect(warnings(`  - name: clean-hidden
+    when: { caller: [withheld, invalid], score: { max: 20 } }
+    action: ring
+`)).toEqual(['rule "clean-hidden" never matches: it is for withheld/invalid callers, who have no number for score']);
+  });
+
   it('the shipped policy has none', async () => {
     const { loadPolicyFile } = await import('../../../src/rules/index.js');
     const { join } = await import('node:path');
