@@ -47,6 +47,18 @@ const timePack = z.string().refine((s) => TIME_PACK_NAMES.includes(s), {
   error: (iss) => `unknown time pack ${echo(iss.input)} (known: ${TIME_PACK_NAMES.join(', ')})`,
 });
 
+/**
+ * The STIR/SHAKEN verification results of 3GPP TS 24.229 (the `verstat` URI parameter), the only values the
+ * adapters produce (the ARI adapter maps Asterisk's own results onto them), plus `missing`. Checked like the
+ * other enumerations so a typo (`TN-Validaton-Failed`) is an error, not a rule that silently never matches.
+ * Any case: the condition compares case-insensitively.
+ */
+export const VERSTAT_VALUES = ['TN-Validation-Passed', 'TN-Validation-Failed', 'No-TN-Validation', 'missing'] as const;
+const KNOWN_VERSTATS = new Set(VERSTAT_VALUES.map((v) => v.toLowerCase()));
+const verstat = z.string({ error: oneOf(VERSTAT_VALUES) }).refine((s) => KNOWN_VERSTATS.has(s.toLowerCase()), {
+  error: (iss) => `${echo(iss.input)} is not one of ${VERSTAT_VALUES.join(', ')}`,
+});
+
 const time = z.strictObject({
   days: oneOrMany(z.string().refine(isDayItem, 'must be a day (mon … sun) or a range like mon-fri')).optional(),
   from: clock.optional(),
@@ -117,7 +129,7 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     })).optional(),
   }).refine((n) => n.matches !== undefined || n.contains !== undefined, 'needs matches or contains').optional(),
-  verstat: oneOrMany(z.string().regex(/^[A-Za-z0-9-]{1,40}$/, 'must be a verstat value like TN-Validation-Failed, or missing')).optional(),
+  verstat: oneOrMany(verstat).optional(),
   neighbourSpoofing: z.strictObject({ digits: count(1, 15) }).optional(),
   any: z.array(whenSchema).min(1, 'must not be empty').optional(),
   not: whenSchema.optional(),

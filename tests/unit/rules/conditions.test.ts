@@ -143,7 +143,7 @@ describe('rate condition', () => {
 describe('hostile caller data in reasons', () => {
   it('quotes and caps names, raw caller IDs and verstat so no control character reaches a log line', () => {
     const name = `ENERGIE\r\nX-Injected: 1${'A'.repeat(500)}`;
-    const policy = parsePolicy(oneRule("{ any: [ { name: { matches: ['*energie*'] } } ], verstat: [missing, 'x'] }"), 'test');
+    const policy = parsePolicy(oneRule("{ any: [ { name: { matches: ['*energie*'] } } ], verstat: [missing, No-TN-Validation] }"), 'test');
     const d = evaluate(facts({ callerName: name }), policy, NOW);
     expect(d.rule).toBe('r');
     for (const reason of d.reasons) {

@@ -130,7 +130,9 @@ rules:
     ['bad dialled', oneRule("{ dialled: ['1*2'] }"), 'rules[0].when.dialled[0]: must be a number or a prefix ending in * (digits, optional leading +)'],
     ['unsafe glob', oneRule(`{ name: { matches: ['*${'A'.repeat(40)}*'] } }`), 'rules[0].when.name.matches[0]: at most 31 characters between two *'],
     ['name without patterns', oneRule('{ name: {} }'), 'rules[0].when.name: needs matches or contains'],
-    ['bad verstat', oneRule("{ verstat: ['x y'] }"), 'rules[0].when.verstat[0]: must be a verstat value like TN-Validation-Failed, or missing'],
+    ['bad verstat', oneRule("{ verstat: ['x y'] }"), 'rules[0].when.verstat[0]: "x y" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing'],
+    // a typo must be an error, not a STIR/SHAKEN rule that silently never matches
+    ['misspelt verstat', oneRule('{ verstat: [missing, TN-Validaton-Failed] }'), 'rules[0].when.verstat[1]: "TN-Validaton-Failed" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing'],
     ['reserved rule name', 'version: 1\nrules:\n  - { name: default, action: ring, when: { caller: valid } }\n', 'rules[0].name: "default" is reserved for the default action'],
     ['missing when', 'version: 1\nrules:\n  - { name: a, action: ring }\n', 'rules[0].when: is required'],
     ['mixed block sizes', `version: 1
