@@ -8,6 +8,8 @@ export const EXIT = {
   unavailable: 69,
   cantCreate: 73,
   config: 78,
+  /** Stopped by Ctrl-C (128 + SIGINT), as a shell reports it. */
+  interrupted: 130,
 } as const;
 
 export class CliError extends Error {

@@ -15,7 +15,7 @@ import { cleanRecord, entryText, pickListed, type Candidate } from './records.js
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
-  AddListOptions,
+  AddListOptions, ImportListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
@@ -226,7 +226,8 @@ export class MemoryReputationStore implements ReputationStore {
     });
   }
 
-  async importList(records: ListRecord[]): Promise<void> {
+  async importList(records: ListRecord[], opts: ImportListOptions = {}): Promise<void> {
+    opts.signal?.throwIfAborted(); // applied in one go: only an abort before it can stop it
     const clean = records.map(cleanRecord);
     for (const c of clean) this.lists.set(listKey(c.list, c.entry), c);
   }

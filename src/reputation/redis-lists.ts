@@ -167,20 +167,23 @@ async function rollback(ctx: RedisCtx, undo: Undo): Promise<void> {
 
 /**
  * All or none: every record is validated and packed before the first write; writes go in large MULTI blocks that
- * also read the values they replace; if any block fails, the blocks already applied are undone.
+ * also read the values they replace; if any block fails, or `signal` is aborted (Ctrl-C, a time limit), the blocks
+ * already applied are undone.
  */
-export async function importList(ctx: RedisCtx, records: ListRecord[]): Promise<void> {
+export async function importList(ctx: RedisCtx, records: ListRecord[], signal?: AbortSignal): Promise<void> {
   const slice = slicer();
   const recs: ListRecord[] = [];
   for (const r of records) {
     recs.push(cleanRecord(r));
     if (slice.due()) await slice.pause();
   }
+  signal?.throwIfAborted();
   if (recs.length === 0) return;
   const groups = [...await groupByKey(ctx, recs, await packAll(ctx, recs, slice), slice)];
   const undo: Undo = [];
   try {
     for (let i = 0; i < groups.length; i += IMPORT_KEYS_PER_BATCH * IMPORT_IN_FLIGHT) {
+      signal?.throwIfAborted();
       const wave: Array<Promise<void>> = [];
       for (let j = 0; j < IMPORT_IN_FLIGHT; j++) {
         const start = i + j * IMPORT_KEYS_PER_BATCH;

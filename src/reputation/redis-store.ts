@@ -22,7 +22,7 @@ import { calls, stats } from './redis-reports.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
-  AddListOptions,
+  AddListOptions, ImportListOptions,
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
@@ -201,8 +201,8 @@ export class RedisReputationStore implements ReputationStore {
     return lists.getListEntry(await this.ctx(), entry);
   }
 
-  async importList(records: ListRecord[]): Promise<void> {
-    await lists.importList(await this.ctx(), records);
+  async importList(records: ListRecord[], opts: ImportListOptions = {}): Promise<void> {
+    await lists.importList(await this.ctx(), records, opts.signal);
   }
 
   async *exportLists(): AsyncIterable<ListRecord> {

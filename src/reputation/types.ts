@@ -178,6 +178,11 @@ export interface AddListOptions {
   exclusive?: boolean;
 }
 
+export interface ImportListOptions {
+  /** Ctrl-C on `chut import`, the API's time limit: nothing of the import stays. */
+  signal?: AbortSignal;
+}
+
 /**
  * The reputation store port. The Redis adapter is the real store; the in-memory adapter serves the
  * demo and unit tests. Both pass tests/integration/store-contract.ts.
@@ -209,8 +214,8 @@ export interface ReputationStore {
   /** Removes the entry from the list, or from both lists when `list` is omitted; true if something was removed. */
   removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean>;
   getListEntry(entry: ListEntry): Promise<ListRecord[]>;
-  /** Applies all records or none. */
-  importList(records: ListRecord[]): Promise<void>;
+  /** Applies all records or none: aborting `signal` stops the writes and undoes those made (rejecting with its reason). */
+  importList(records: ListRecord[], opts?: ImportListOptions): Promise<void>;
   exportLists(): AsyncIterable<ListRecord>;
 
   stats(q: StatsQuery): Promise<Stats>;

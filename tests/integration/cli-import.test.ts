@@ -83,3 +83,33 @@ describe('a file that fails to parse', () => {
     expect(exported.stdout).not.toMatch(/\+3361234560[12]/);
   });
 });
+
+describe('Ctrl-C during an import', () => {
+  it('undoes what was written: the file is applied whole or not at all (exit 130, one line saying so)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { Redis } = await import('ioredis');
+    const { CHUT_BIN } = await import('../helpers/cli.js');
+    const file = join(dir, 'big.csv');
+    writeFileSync(file, `number,reason\n${Array.from({ length: 400_000 }, (_, i) => `+4478${String(i).padStart(8, '0')},x`).join('\n')}\n`);
+    const admin = new Redis(url);
+    try {
+      const before = (await admin.keys(`${prefix}lb:*`)).sort(); // the other tests' imports
+      const child = spawn(process.execPath, [CHUT_BIN, 'import', file], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // the writes have begun: list buckets appear under the prefix
+      await expect.poll(async () => (await admin.keys(`${prefix}lb:*`)).length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(before.length + 20);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/^chut import: SIGINT: undoing what was written/);
+      expect(stderr).toContain('interrupted: nothing imported');
+      // nothing of the file stays
+      expect((await admin.keys(`${prefix}lb:*`)).sort()).toEqual(before);
+    } finally {
+      admin.disconnect();
+    }
+  }, 120_000);
+});

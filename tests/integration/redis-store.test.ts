@@ -333,6 +333,25 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('an import aborted half-way (Ctrl-C, a time limit) stops, undoes what it wrote and rejects with the reason', async () => {
+    const store = fresh('abort');
+    const prefix = prefixes[prefixes.length - 1] as string;
+    const list = numbers(200_000, 44_800_000_000);
+    await store.addListEntry(rec({ entry: { kind: 'number', e164: list[7] as string }, reason: 'before' }));
+    const stop = new AbortController();
+    const importing = store.importList(list.map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'import' })), { signal: stop.signal });
+    // abort once the writes have begun: buckets other than the one written before appear
+    const bucketsBefore = (await admin.keys(`${prefix}lb:*`)).length;
+    for (let i = 0; i < 2000 && (await admin.keys(`${prefix}lb:*`)).length <= bucketsBefore + 10; i++) await new Promise((r) => setTimeout(r, 5));
+    stop.abort(new Error('interrupted (SIGINT)'));
+    await expect(importing).rejects.toThrow('interrupted (SIGINT)');
+    expect((await store.getListEntry({ kind: 'number', e164: list[7] as string }))[0]?.reason).toBe('before');
+    let n = 0;
+    for await (const _ of store.exportLists()) n++;
+    expect(n).toBe(1);
+    await store.close();
+  });
+
   it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
     const store = fresh('undo');
     const prefix = prefixes[prefixes.length - 1] as string;

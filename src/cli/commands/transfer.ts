@@ -77,7 +77,7 @@ ${GLOBAL_HELP}`,
       try {
         // read before the write: what is on the other list now (or in this file) stays there
         overlap = await listOverlap(store, records, now);
-        await store.importList(records);
+        await importUndoneOnInterrupt(file, (signal) => store.importList(records, { signal }));
       } finally {
         await store.close();
       }
@@ -97,6 +97,31 @@ ${GLOBAL_HELP}`,
     return 0;
   },
 };
+
+/**
+ * Runs the import with Ctrl-C (or SIGTERM) undoing it: the writes stop and those made are undone, so the file is
+ * applied whole or not at all, as promised (the default would end the process half-way). A second Ctrl-C ends it at
+ * once, as the message says.
+ */
+async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write(`chut import: ${signal}: undoing what was written (${signal} again to quit at once, leaving it half-applied)\n`);
+    interrupt.abort(new Error(`interrupted (${signal})`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await run(interrupt.signal);
+  } catch (err) {
+    if (interrupt.signal.aborted) throw new CliError(`${file}: interrupted: nothing imported`, EXIT.interrupted);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 /** Why an input file cannot be opened, for exit 66 (sysexits' EX_NOINPUT: missing or unreadable). */
 const NO_INPUT: Record<string, string> = {

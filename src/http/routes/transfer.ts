@@ -113,7 +113,15 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
       // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
       const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
-      await ctx.storeCall('importList', () => ctx.store.importList(records), 60_000);
+      // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
+      // must not leave it applied after all. The undo gets its own time within storeCall's limit.
+      const limit = new AbortController();
+      const timer = setTimeout(() => limit.abort(new Error('importList timed out after 60000 ms')), 60_000);
+      try {
+        await ctx.storeCall('importList', () => ctx.store.importList(records, { signal: limit.signal }), 120_000);
+      } finally {
+        clearTimeout(timer);
+      }
       req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap }, 'list imported (API)');
       return { imported: records.length, stats, overlap };
     });
