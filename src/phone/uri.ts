@@ -1,7 +1,8 @@
 /**
  * Pulls the number part out of what PBXs hand over as a caller ID: a bare number, a `sip:`/`sips:`/`tel:` URI, or a
  * name-addr (`"Jean" <sip:+336…@10.0.0.1;user=phone>;tag=…`). Hosts (names, IPv4, `[v6]`), ports, passwords and
- * parameters are dropped; a `verstat` parameter (STIR/SHAKEN result, anywhere in the value) is kept.
+ * parameters are dropped; a `verstat` parameter (STIR/SHAKEN result) in the URI is kept, never one in the display
+ * name, and of several the least trusted (a caller may write its own ahead of the carrier's).
  * Input is already truncated by the caller, and every step is a single linear scan.
  */
 export interface CallerIdParts {
@@ -13,25 +14,51 @@ export interface CallerIdParts {
 }
 
 // The value must end at a delimiter: `verstat=TN-Passed!!<x>` is junk, not `TN-Passed`.
-const VERSTAT = /;\s*verstat\s*=\s*([A-Za-z0-9._-]{1,64})(?=$|[;>?&@])/i;
+const VERSTAT = /;\s*verstat\s*=\s*([A-Za-z0-9._-]{1,64})(?=$|[;>?&@])/gi;
 const SCHEME = /^\s*(sips?|tel)\s*:/i;
 
 export function splitCallerId(raw: string): CallerIdParts {
-  const verstatMatch = VERSTAT.exec(raw);
-  const verstat = verstatMatch?.[1] ?? null;
-  const { displayName, address } = splitNameAddr(raw);
-  return { candidate: userPart(address), displayName, verstat };
+  const { displayName, address, bracketed } = splitNameAddr(raw);
+  // The display name is the caller's own text: `"Bob;verstat=TN-Validation-Passed" <sip:…>` must not pass a check.
+  const uri = bracketed ? address : raw.slice(quotedEnd(raw));
+  return { candidate: userPart(address), displayName, verstat: leastTrustedVerstat(uri) };
+}
+
+/**
+ * Failed, then anything else (No-TN-Validation, an unknown word), then Passed; the first of equals. The far end
+ * writes the user part, so `+336…;verstat=TN-Validation-Passed;verstat=TN-Validation-Failed` (a forged parameter
+ * ahead of the carrier's) must read as Failed, not as whichever comes first.
+ */
+function leastTrustedVerstat(uri: string): string | null {
+  let best: string | null = null;
+  let bestRank = Infinity;
+  for (const m of uri.matchAll(VERSTAT)) {
+    const value = m[1]!;
+    const rank = verstatRank(value);
+    if (rank < bestRank) {
+      best = value;
+      bestRank = rank;
+      if (rank === 0) break;
+    }
+  }
+  return best;
+}
+
+function verstatRank(value: string): number {
+  const v = value.toLowerCase();
+  if (v === 'tn-validation-failed') return 0;
+  return v === 'tn-validation-passed' ? 2 : 1;
 }
 
 /** `"Name" <uri>;params` → name and uri; anything without angle brackets is all address. */
-function splitNameAddr(raw: string): { displayName: string | null; address: string } {
+function splitNameAddr(raw: string): { displayName: string | null; address: string; bracketed: boolean } {
   // A quoted display name may itself contain `<` (`"a<b" <sip:…>`): look for the bracket after the closing quote.
   const open = raw.indexOf('<', quotedEnd(raw));
-  if (open < 0) return { displayName: null, address: raw };
+  if (open < 0) return { displayName: null, address: raw, bracketed: false };
   const close = raw.indexOf('>', open + 1);
-  if (close < 0) return { displayName: null, address: raw };
+  if (close < 0) return { displayName: null, address: raw, bracketed: false };
   const display = unquote(raw.slice(0, open).trim());
-  return { displayName: display.length > 0 ? display : null, address: raw.slice(open + 1, close) };
+  return { displayName: display.length > 0 ? display : null, address: raw.slice(open + 1, close), bracketed: true };
 }
 
 /** Index just past a leading quoted string (honouring `\"` escapes), or 0 when the value does not start with one. */

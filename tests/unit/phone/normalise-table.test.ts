@@ -183,6 +183,25 @@ describe('normalise: verstat extraction', () => {
     expect(normalise('0612345678', '', FR).number.verstat).toBeNull();
   });
 
+  // The display name and the user part are the caller's own text: a forged `verstat=TN-Validation-Passed` there
+  // must not defeat a failed STIR/SHAKEN check (the shipped stir-shaken-failed rule).
+  it('never reads a verstat from the display name', () => {
+    expect(normalise('"Bob;verstat=TN-Validation-Passed;" <sip:+33612345678;verstat=TN-Validation-Failed@carrier;user=phone>', '', FR).number.verstat)
+      .toBe('TN-Validation-Failed');
+    expect(normalise('"Bob;verstat=TN-Validation-Passed;" <sip:+33612345678@carrier;user=phone>', '', FR).number.verstat).toBeNull();
+    expect(normalise('"Bob;verstat=TN-Validation-Passed;" <sip:+33612345678@carrier', '', FR).number.verstat).toBeNull();
+  });
+
+  it('takes the least trusted of several verstat parameters (Failed, then No-TN-Validation, then Passed)', () => {
+    const cases: Array<[string, string]> = [
+      ['+33612345678;verstat=TN-Validation-Passed;verstat=TN-Validation-Failed', 'TN-Validation-Failed'],
+      ['sip:+33612345678;verstat=TN-Validation-Passed@carrier;verstat=No-TN-Validation', 'No-TN-Validation'],
+      ['<sip:+33612345678;verstat=No-TN-Validation@h;verstat=tn-validation-failed>', 'tn-validation-failed'],
+      ['tel:+33612345678;verstat=TN-Validation-Passed;verstat=TN-Validation-Passed', 'TN-Validation-Passed'],
+    ];
+    for (const [raw, verstat] of cases) expect(normalise(raw, '', FR).number.verstat, raw).toBe(verstat);
+  });
+
   it('does not take junk as a verstat value', () => {
     for (const raw of ['tel:+33612345678;verstat=Passed!!', 'tel:+33612345678;verstat="x"', 'tel:+33612345678;verstat=']) {
       const number = normalise(raw, '', FR).number;
