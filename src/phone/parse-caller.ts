@@ -5,7 +5,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
 import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
-import { otherPlanRegions } from './shared-plans.js';
+import { otherPlanRegions, sharedPlanNationalDigits } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
 import type { CallerNumber } from './types.js';
 import { splitCallerId } from './uri.js';
@@ -58,12 +58,23 @@ export function parseCallerId(rawNumber: string, defaultCountry: string): Parsed
  */
 export function parseInPlan(digits: string, plus: boolean, country: CountryCode | undefined): ParsedNumber {
   const parsed = parseDigits(digits, plus, country);
-  if (parsed.ok || plus || !/^0[1-9]/.test(digits)) return parsed;
+  if (parsed.ok || plus) return parsed;
+  const national = /^0[1-9]/.test(digits) ? digits : withoutTrunk(digits, country) ? `0${digits}` : null;
+  if (national === null) return parsed;
   for (const region of otherPlanRegions(country)) {
-    const other = parseDigits(digits, false, region);
+    const other = parseDigits(national, false, region);
     if (other.ok) return other;
   }
   return parsed;
+}
+
+/**
+ * A national number whose trunk 0 the PBX or trunk dropped: `612345678` reads as +33612345678 in FR, so
+ * `590123456` (Guadeloupe) and `692123456` (Réunion) must read as their `0…` forms do. Only the plan's exact
+ * national length, so no other digit string is reinterpreted.
+ */
+function withoutTrunk(digits: string, country: CountryCode | undefined): boolean {
+  return /^[1-9]/.test(digits) && digits.length === sharedPlanNationalDigits(country);
 }
 
 function invalid(

@@ -174,6 +174,29 @@ describe('normalise: number types from max metadata', () => {
   });
 });
 
+// A trunk that drops the leading 0 gives 612345678 (+33612345678); an overseas number in the same form must not be
+// invalid (and so challenged as a forged caller ID) while its 0-prefixed form is valid.
+describe('normalise: national numbers of the French plan without their trunk 0', () => {
+  const cases: Array<[string, string, string]> = [
+    ['590123456', 'FR', '+590590123456'],
+    ['692123456', 'FR', '+262692123456'],
+    ['696123456', 'FR', '+596696123456'],
+    ['162000000', 'GP', '+33162000000'],
+    ['612345678', 'FR', '+33612345678'],
+  ];
+  it.each(cases)('%s with %s → %s, as its 0 form', (raw, country, e164) => {
+    const number = normalise(raw, '', { defaultCountry: country }).number;
+    expect(number).toMatchObject({ kind: 'valid', e164 });
+    expect(normalise(`0${raw}`, '', { defaultCountry: country }).number).toMatchObject({ kind: 'valid', e164 });
+  });
+
+  it('reads only the 9-digit national length that way, and only in a shared plan', () => {
+    expect(normalise('59012345', '', FR).number.kind).toBe('invalid');
+    expect(normalise('5901234567', '', FR).number.kind).toBe('invalid');
+    expect(normalise('590123456', '', { defaultCountry: 'DE' }).number).not.toMatchObject({ e164: '+590590123456' });
+  });
+});
+
 describe('normalise: verstat extraction', () => {
   it('keeps the STIR/SHAKEN status wherever the parameter sits, case-insensitively', () => {
     const passed = normalise('<sip:+33612345678@h;user=phone;VerStat=TN-Validation-Passed>;tag=x', '', FR).number;
