@@ -16,3 +16,14 @@ export function describeCaller(caller: CallerNumber): string {
 export function listText(items: readonly string[], max = 5): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} … (${items.length} in all)`;
 }
+
+/**
+ * A score (0–100) for people to read, to one decimal, never above the real value: 69.977 is `69.9`, not the `70`
+ * rounding gives, which reads as "at least 70" when `score: { min: 70 }` did not match.
+ */
+export function scoreText(score: number): string {
+  if (!Number.isFinite(score)) return '0';
+  let t = Math.floor(score * 10) / 10;
+  if (t > score) t -= 0.1; // score * 10 rounded up to a whole number (69.99999999999999)
+  return String(Math.round(t * 10) / 10);
+}

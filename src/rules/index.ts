@@ -2,6 +2,7 @@
 export { parsePolicy, loadPolicyFile, lookupNeeds } from './policy.js';
 export { evaluate } from './evaluate.js';
 export { policyWarnings } from './lint.js';
+export { scoreText } from './describe.js';
 export { PolicyError } from './errors.js';
 export type { Policy, PolicyRule, Condition, EvalContext } from './policy-types.js';
 export type { PolicySpec, RuleSpec, WhenSpec } from './spec.js';

@@ -1,3 +1,4 @@
+import { scoreText } from '../../rules/index.js';
 import { createScreeningService } from '../../screening/service.js';
 import { stripUnsafeKeepGaps } from '../../phone/sanitize.js';
 import type { Explanation } from '../../screening/types.js';
@@ -15,7 +16,7 @@ export function formatExplanation(x: Explanation): string {
   const f = x.facts;
   if (f) {
     const trusted = f.trustedUntil && f.trustedUntil > Date.now() ? `until ${new Date(f.trustedUntil).toISOString()}` : 'no';
-    lines.push(`facts: score ${f.score.toFixed(1)}, reports ${f.reports}, captcha passed ${f.captcha.passed} / failed ${f.captcha.failed} / hung up ${f.captcha.hungUp}, trusted ${trusted}`);
+    lines.push(`facts: score ${Number(scoreText(f.score)).toFixed(1)}, reports ${f.reports}, captcha passed ${f.captcha.passed} / failed ${f.captcha.failed} / hung up ${f.captcha.hungUp}, trusted ${trusted}`);
     if (f.lastSeen) lines.push(`seen: first ${new Date(f.firstSeen ?? f.lastSeen).toISOString()}, last ${new Date(f.lastSeen).toISOString()}`);
   }
   for (const e of x.listEntries) {

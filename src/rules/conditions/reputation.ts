@@ -1,5 +1,5 @@
 /** Conditions on what the reputation store knows: score, reports, captcha failures, recent call rate. */
-import { describeCaller } from '../describe.js';
+import { describeCaller, scoreText } from '../describe.js';
 import { formatDuration } from '../duration.js';
 import type { Condition, EvalContext } from '../policy-types.js';
 
@@ -19,7 +19,7 @@ export function scoreCondition(min: number | undefined, max: number | undefined)
     },
     explain: ({ facts }, held) => {
       if (facts.caller.kind !== 'valid') return [`caller ${describeCaller(facts.caller)} has no number, so no score`];
-      return [`score ${Math.round(finite(facts.reputation.score) * 10) / 10} is ${held ? '' : 'not '}${bounds}`];
+      return [`score ${scoreText(finite(facts.reputation.score))} is ${held ? '' : 'not '}${bounds}`];
     },
   };
 }

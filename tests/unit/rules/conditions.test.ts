@@ -44,6 +44,9 @@ const cases: Case[] = [
   { label: 'score within min and max', when: '{ score: { min: 20, max: 40 } }', facts: facts({ reputation: { score: 40 } }), matches: true,
     reasons: ['score 40 is at least 20 and at most 40'] },
   { label: 'score above max', when: '{ score: { max: 10 } }', facts: facts({ reputation: { score: 11 } }), matches: false },
+  // 69.977 rounded is 70: "score 70 is not at least 70" would contradict itself
+  { label: 'a score just under the bound is shown truncated', when: '{ not: { score: { min: 70 } } }', facts: facts({ reputation: { score: 69.977474 } }), matches: true,
+    reasons: ['score 69.9 is not at least 70'] },
   // a "clean caller → ring" rule must not ring withheld robocalls: only a valid caller has a score
   { label: 'a withheld caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: withheld() }), matches: false },
   { label: 'an invalid caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: invalid('12', 'abc12') }), matches: false },
