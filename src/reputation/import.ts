@@ -39,15 +39,22 @@ const isEmpty = (row: CsvRow) => row.fields.every((f) => f.trim() === '');
 
 export const BROAD_PREFIX_SKIP = 'prefix of 3 digits or fewer (needs --force, or force=true in the API)';
 
+/** How many skipped lines an import names (a count alone leaves the user searching a 100,000-line file). */
+const SKIPPED_NAMED = 5;
+
 class Collector {
   readonly records: ListRecord[] = [];
   readonly skippedWhy: Record<string, number> = {};
+  readonly firstSkipped: Array<{ line: number; why: string }> = [];
+  /** The line being handled (its first, for a quoted field over several lines). */
+  line = 0;
   private readonly seen = new Set<string>();
 
   constructor(private readonly allowBroadPrefixes: boolean) {}
 
   skip(why: string): void {
     this.skippedWhy[why] = (this.skippedWhy[why] ?? 0) + 1;
+    if (why !== 'empty line' && this.firstSkipped.length < SKIPPED_NAMED) this.firstSkipped.push({ line: this.line, why });
   }
 
   take(rec: ListRecord): void {
@@ -60,7 +67,7 @@ class Collector {
 
   stats(): ImportStats {
     const skipped = Object.values(this.skippedWhy).reduce((a, b) => a + b, 0);
-    return { taken: this.records.length, skipped, skippedWhy: { ...this.skippedWhy } };
+    return { taken: this.records.length, skipped, skippedWhy: { ...this.skippedWhy }, firstSkipped: [...this.firstSkipped] };
   }
 }
 
@@ -183,11 +190,15 @@ export function* importSteps(text: string, o: ImportOptions): Generator<void, Pa
   const skipFirst = format !== 'csv' || csvHeader;
   const handle = format === 'ftc' ? ftcRow : format === 'chut' ? chutRow : csvRow;
   const withSource: SourcedOptions = { ...o, source: o.source ?? `import:${format}` };
-  if (first && !skipFirst) handle(first, withSource, c);
+  if (first && !skipFirst) {
+    c.line = first.line;
+    handle(first, withSource, c);
+  }
   let n = 0;
   for (let r = rows.next(); !r.done; r = rows.next()) {
     const maxLines = o.maxLines ?? MAX_IMPORT_LINES;
     if (n >= maxLines) throw new ImportError(`more than ${maxLines.toLocaleString('en')} lines: split the file and import each part`);
+    c.line = r.value.line;
     if (isEmpty(r.value)) c.skip('empty line');
     else handle(r.value, withSource, c);
     if (++n % ROWS_PER_STEP === 0) yield;

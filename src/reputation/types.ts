@@ -172,6 +172,8 @@ export interface ImportStats {
   skipped: number;
   /** reason → count, e.g. `invalid number` → 3. */
   skippedWhy: Record<string, number>;
+  /** The first lines skipped (blank lines aside), by line number in the file: where to look. */
+  firstSkipped: Array<{ line: number; why: string }>;
 }
 
 export interface AddListOptions {

@@ -54,7 +54,7 @@ describe('a number on both lists rings (allow wins): an import keeps it so, and 
     const json = await runChut(['import', file, '--list', 'block', '--json'], env);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
-      dryRun: false, imported: 3, stats: { taken: 3, skipped: 0, skippedWhy: {} },
+      dryRun: false, imported: 3, stats: { taken: 3, skipped: 0, skippedWhy: {}, firstSkipped: [] },
       overlap: { keptOnAllowlist: 2, alsoOnBlocklist: 0 },
       notes: ['2 also on the allowlist: kept there, they ring (allow wins; `chut block NUMBER` moves one)'],
     });

@@ -44,7 +44,7 @@ describe('import/export round trip through Redis', () => {
 
     const text = (await all(formatExport(a.exportLists()))).join('');
     const back = parseImport(text, { format: 'auto', list: 'block', source: 'import:chut', defaultCountry: 'US', now: NOW });
-    expect(back.stats).toEqual({ taken: 6, skipped: 0, skippedWhy: {} });
+    expect(back.stats).toEqual({ taken: 6, skipped: 0, skippedWhy: {}, firstSkipped: [] });
     await b.importList(back.records);
     expect(sorted(await all(b.exportLists()))).toEqual(original);
     expect((await b.lookup({ e164: '+33162123456', rateWindowsSec: [], blockDigits: 8, now: NOW })).listed).toMatchObject({ list: 'block', match: 'prefix', reason: 'fr-npv', source: 'import:csv' });

@@ -93,6 +93,9 @@ ${GLOBAL_HELP}`,
       return 0;
     }
     process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    if (stats.firstSkipped.length) {
+      process.stdout.write(`first skipped: ${stats.firstSkipped.map((s) => `line ${s.line} (${s.why})`).join(', ')}\n`);
+    }
     for (const note of notes) process.stdout.write(`${note}\n`);
     return 0;
   },

@@ -26,7 +26,7 @@ describe('formatExport', () => {
   it('is lossless: parseImport(format chut) gives back exactly the same records', async () => {
     const parsed = parseImport(await text(records), { format: 'chut', list: 'block', source: 'x', defaultCountry: 'FR', now: 0 });
     expect(parsed.records).toEqual(records);
-    expect(parsed.stats).toEqual({ taken: 3, skipped: 0, skippedWhy: {} });
+    expect(parsed.stats).toEqual({ taken: 3, skipped: 0, skippedWhy: {}, firstSkipped: [] });
   });
 
   it('defuses reasons and sources a spreadsheet would run as formulas, and still round-trips them exactly', async () => {

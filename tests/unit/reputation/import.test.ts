@@ -19,7 +19,7 @@ describe('parseImport csv', () => {
       { list: 'block', entry: { kind: 'number', e164: '+4915112345678' }, reason: null, source: 'import:csv', addedAt: TODAY, expiresAt: null },
       { list: 'block', entry: { kind: 'number', e164: '+33698765432' }, reason: 'say "hi"\r\nsecond line', source: 'import:csv', addedAt: TODAY, expiresAt: null },
     ]);
-    expect(stats).toEqual({ taken: 4, skipped: 3, skippedWhy: { 'empty line': 1, 'invalid number': 1, duplicate: 1 } });
+    expect(stats).toEqual({ taken: 4, skipped: 3, skippedWhy: { 'empty line': 1, 'invalid number': 1, duplicate: 1 }, firstSkipped: [{ line: 5, why: 'invalid number' }, { line: 6, why: 'duplicate' }] });
   });
 
   it('takes the first line as data when it holds a number, and honours the chosen list', () => {
@@ -73,7 +73,7 @@ describe('parseImport csv', () => {
   });
 
   it('returns nothing for an empty file', () => {
-    expect(parseImport('', opts())).toEqual({ records: [], stats: { taken: 0, skipped: 0, skippedWhy: {} } });
+    expect(parseImport('', opts())).toEqual({ records: [], stats: { taken: 0, skipped: 0, skippedWhy: {}, firstSkipped: [] } });
   });
 });
 
@@ -96,7 +96,10 @@ describe('parseImport ftc', () => {
       { list: 'block', entry: { kind: 'number', e164: '+12125551234' }, reason: 'Imposters', source: 'import:ftc', addedAt: Date.UTC(2025, 2, 3), expiresAt: null },
       { list: 'block', entry: { kind: 'number', e164: '+14155552671' }, reason: 'robocall', source: 'import:ftc', addedAt: Date.UTC(2025, 2, 4), expiresAt: null },
     ]);
-    expect(stats).toEqual({ taken: 3, skipped: 4, skippedWhy: { duplicate: 1, 'invalid number': 1, 'bad date': 2 } });
+    expect(stats).toEqual({
+      taken: 3, skipped: 4, skippedWhy: { duplicate: 1, 'invalid number': 1, 'bad date': 2 },
+      firstSkipped: [{ line: 5, why: 'duplicate' }, { line: 6, why: 'invalid number' }, { line: 7, why: 'bad date' }, { line: 8, why: 'bad date' }],
+    });
   });
 
   it('refuses a file whose header is not the FTC one when ftc is asked for', () => {
@@ -186,5 +189,18 @@ describe('parseImport: a file too large to hold', () => {
     const text = `number,reason\n${Array.from({ length: 11 }, (_, i) => `06120000${String(i).padStart(2, '0')},x`).join('\n')}\n`;
     expect(() => parseImport(text, opts({ format: 'csv', maxLines: 10 }))).toThrow(new ImportError('more than 10 lines: split the file and import each part'));
     expect(parseImport(text, opts({ format: 'csv', maxLines: 11 })).stats.taken).toBe(11);
+  });
+});
+
+describe('parseImport: where the skipped lines are', () => {
+  it('names the first five skipped lines by line number (blank lines aside), so a large file can be fixed', () => {
+    const lines = ['number,reason', '0612000001,ok', 'not a number,x', '', '"0612000002","two', 'lines"', 'abc,y', '0612000001,dup'];
+    for (let i = 0; i < 5; i++) lines.push(`bad${i},z`);
+    const { stats } = parseImport(`${lines.join('\n')}\n`, opts({ format: 'csv' }));
+    expect(stats.firstSkipped).toEqual([
+      { line: 3, why: 'invalid number' }, { line: 7, why: 'invalid number' }, { line: 8, why: 'duplicate' },
+      { line: 9, why: 'invalid number' }, { line: 10, why: 'invalid number' },
+    ]);
+    expect(stats.skipped).toBe(9);
   });
 });
