@@ -3,11 +3,11 @@
  * truncate → split URI / name-addr → withheld spellings → character scan → libphonenumber.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
+import { callingCodeOf, dialPrefixesOf, parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
 import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
 import { otherPlanRegions, sharedPlanNationalDigits } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
-import type { CallerNumber } from './types.js';
+import type { CallerNumber, InvalidCaller } from './types.js';
 import { splitCallerId } from './uri.js';
 import { isPlaceholderZeros, isWithheldToken } from './withheld.js';
 
@@ -38,8 +38,13 @@ export function parseCallerId(rawNumber: string, defaultCountry: string): Parsed
   if (scan.digits.length > MAX_NUMBER_DIGITS) {
     return { number: invalid(raw, 'too-long-number', scan.digits.slice(0, MAX_KEPT_DIGITS), verstat), displayName };
   }
-  const parsed = parseInPlan(scan.digits, scan.plus, supportedCountry(defaultCountry));
-  if (!parsed.ok) return { number: invalid(raw, parsed.reason, scan.digits, verstat), displayName };
+  const country = supportedCountry(defaultCountry);
+  const parsed = parseInPlan(scan.digits, scan.plus, country);
+  if (!parsed.ok) {
+    const international = scan.plus ? undefined : nationalToInternational(scan.digits, country);
+    const number: InvalidCaller = { kind: 'invalid', raw, reason: parsed.reason, digits: scan.digits, verstat };
+    return { number: international === undefined ? number : { ...number, international }, displayName };
+  }
   const number: CallerNumber = {
     kind: 'valid',
     e164: parsed.e164,
@@ -75,6 +80,15 @@ export function parseInPlan(digits: string, plus: boolean, country: CountryCode 
  */
 function withoutTrunk(digits: string, country: CountryCode | undefined): boolean {
   return /^[1-9]/.test(digits) && digits.length === sharedPlanNationalDigits(country);
+}
+
+/** `0900123` → `49900123` for DE: the trunk prefix replaced by the calling code; undefined for any other form. */
+function nationalToInternational(digits: string, country: CountryCode | undefined): string | undefined {
+  if (country === undefined) return undefined;
+  const { national, international } = dialPrefixesOf(country);
+  if (national === undefined || !digits.startsWith(national) || digits.startsWith('00')) return undefined;
+  if (international !== undefined && digits.startsWith(international)) return undefined;
+  return callingCodeOf(country) + digits.slice(national.length);
 }
 
 function invalid(

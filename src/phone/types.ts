@@ -51,6 +51,12 @@ export interface InvalidCaller {
   reason: InvalidReason;
   digits: string;
   verstat: string | null;
+  /**
+   * Present when `digits` were a national number of the default country (its trunk prefix first): the same digits
+   * with the trunk prefix replaced by its calling code (`0900123` on a German PBX → `49900123`). Packs match
+   * invalid caller IDs on these too, so a pack for one country never takes another country's national digits.
+   */
+  international?: string;
 }
 
 export type CallerNumber = ValidCaller | WithheldCaller | InvalidCaller;

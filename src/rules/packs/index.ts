@@ -38,7 +38,11 @@ function compileNumberPack(pack: NumberPack): PackMatcher {
     if (caller.kind === 'invalid' && caller.digits.length > 0) {
       if (exactDigits.has(caller.digits)) return `digits ${caller.digits}`;
       const hit = byDigits(caller.digits);
-      return hit ? `digits ${hit}…` : null;
+      if (hit) return `digits ${hit}…`;
+      // a national number of the PBX's country in international form (DE 0900… → 49900…): a French PBX's
+      // 0900… becomes 33900… and stays out of de-spoofed
+      const national = caller.international !== undefined ? byDigits(caller.international) : null;
+      return national ? `digits ${caller.digits} (${national}…)` : null;
     }
     return null;
   };

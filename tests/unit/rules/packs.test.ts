@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { evaluate, parsePolicy } from '../../../src/rules/index.js';
 import { easterSunday, isFrenchPublicHoliday } from '../../../src/rules/packs/fr-holidays.js';
+import { parseCallerId } from '../../../src/phone/parse-caller.js';
 import type { CallerNumber } from '../../../src/phone/types.js';
 import { facts, invalid, oneRule, valid, withheld } from './facts.js';
 
@@ -102,6 +103,22 @@ describe('de-spoofed pack (German caller IDs that can only be spoofed)', () => {
   it('explains a digits match', () => {
     const d = evaluate(facts({ caller: invalid('112') }), parsePolicy(oneRule('{ pack: de-spoofed }'), 'test'), NOON);
     expect(d.reasons).toEqual(['caller "112" (invalid) is in pack de-spoofed (digits 112)']);
+  });
+
+  // The same spoof written in German national form (0900…, 0137…) on a German PBX; the pack reads it through the
+  // PBX's country, so a French PBX's invalid 0900… is not German and stays out.
+  it.each([['0900123456', 'DE', true], ['013712345', 'DE', true], ['0900123', 'DE', true], ['0900123', 'FR', false], ['013712345', 'FR', false], ['0900123', 'AT', false]] as const)(
+    'an invalid caller ID %s on a %s PBX: in de-spoofed %s', (raw, country, expected) => {
+      const caller = parseCallerId(raw, country).number;
+      expect(caller.kind).toBe('invalid');
+      expect(inPack('de-spoofed', caller)).toBe(expected);
+    },
+  );
+
+  it('names the national digits and the German prefix they stand for', () => {
+    const caller = parseCallerId('0900123', 'DE').number;
+    const d = evaluate(facts({ caller }), parsePolicy(oneRule('{ pack: de-spoofed }'), 'test'), NOON);
+    expect(d.reasons).toEqual(['caller "0900123" (invalid) is in pack de-spoofed (digits 0900123 (49900…))']);
   });
 });
 
