@@ -157,8 +157,9 @@ export interface ParsedImport {
   stats: ImportStats;
 }
 
-/** Rows handled between two pauses of importSteps. */
-const ROWS_PER_STEP = 512;
+/** Rows handled between two chances to pause (the driver reads the clock at each): a national prefix of the French
+ * shared plan can take a few milliseconds to resolve (list-entry.ts), so 512 of them held calls for seconds. */
+const ROWS_PER_STEP = 16;
 /** A file is parsed whole before anything is written (all or nothing), at ~600 bytes of memory a line: past this many
  * lines it is refused, with a way out, rather than ending chut in a V8 heap dump. */
 export const MAX_IMPORT_LINES = 2_000_000;

@@ -28,7 +28,7 @@ describe('runCooperatively', () => {
     const steps = importSteps(`${'\n'.repeat(2000)}0612345678,x\n`, { format: 'auto', list: 'block', defaultCountry: 'FR', now: 0 });
     let pauses = 0;
     for (let s = steps.next(); !s.done; s = steps.next()) pauses++;
-    expect(pauses).toBe(3); // 2,000 blank lines: one step every 512
+    expect(pauses).toBe(125); // 2,000 blank lines: one step every 16
   });
 
   it('parses an import in slices with the same result as parseImport', async () => {
@@ -39,7 +39,7 @@ describe('runCooperatively', () => {
     const sliced = await runCooperatively(importSteps(text, opts), { budgetMs: 2, now: time.now, pause: time.pause });
     expect(sliced).toEqual(parseImport(text, opts));
     expect(sliced.records).toHaveLength(5000);
-    expect(time.pauses.length).toBeGreaterThanOrEqual(4); // 5,000 rows: 9 steps of 512, each "taking" 1 ms against a 2 ms budget
+    expect(time.pauses.length).toBeGreaterThanOrEqual(100); // 5,000 rows: 312 steps of 16, each "taking" 1 ms against a 2 ms budget
   });
 });
 
@@ -55,5 +55,15 @@ describe('slicer', () => {
     }
     expect(dueAt).toEqual([32, 64, 96, 128, 160]); // checked at 16, 32, …; due when 20 ms have passed since the last pause
     expect(pauses).toBe(5);
+  });
+});
+
+describe('an import of national prefixes in the French shared plan', () => {
+  it('offers a pause every 16 rows: each such prefix takes milliseconds to resolve, and calls wait meanwhile', () => {
+    const text = `number,reason\n${Array.from({ length: 160 }, (_, i) => `0${String(1620 + i)}*,range`).join('\n')}\n`;
+    const steps = importSteps(text, { format: 'csv', list: 'block', defaultCountry: 'FR', now: 0 });
+    let chances = 0;
+    for (let s = steps.next(); !s.done; s = steps.next()) chances++;
+    expect(chances).toBe(10);
   });
 });
