@@ -8,7 +8,9 @@ import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { parseExpiry } from '../../when.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 
-const ENTRY_HELP = `NUMBER is any form of a number (0612345678, +33612345678, 0033612345678); PREFIX ends with * (0162*, +33162*).`;
+const ENTRY_HELP = `NUMBER is any form of a number (0612345678, +33612345678, 0033612345678); PREFIX ends with * (0162*, +33162*).
+A national prefix takes the calling code its numbers are normalised under: with FR, 0590* is +590590* (Guadeloupe);
+one too short to tell (05*: Bordeaux and Guadeloupe) keeps the default country's (+335*): write the + form then.`;
 
 function entryOf(raw: string | undefined, country: string): ListEntry {
   if (!raw) throw usageError('missing NUMBER or PREFIX');
