@@ -46,8 +46,12 @@ function parseExact(text: string, defaultCountry: string): ListEntry | { error: 
   return { error: `"${printable(text)}" is not a valid phone number (${number.reason}); for a prefix add a trailing *` };
 }
 
+/** `+33 (0)6…`: the trunk 0 written after the country code, to be dropped when dialled from abroad (as the caller-ID
+ * parser drops it from an exact number). Kept, `+33 (0)6 12*` became +330612, which no caller carries. */
+const TRUNK_ZERO_AFTER_CODE = /^(\s*\+\s*\d{1,3})\s*\(\s*0\s*\)/;
+
 function parsePrefix(body: string, defaultCountry: string): ListEntry | { error: string } {
-  const compact = body.replace(SEPARATORS, '');
+  const compact = body.replace(TRUNK_ZERO_AFTER_CODE, '$1').replace(SEPARATORS, '');
   const match = /^(\+?)(\d+)$/.exec(compact);
   if (!match) {
     return { error: `"${printable(body)}*" is not a prefix: expected digits before the *, e.g. +33162* or 0162*` };
