@@ -122,10 +122,11 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     expect(i).toBeGreaterThan(10); // Sentinel waits a second before calling the master down
 
     // Promoted: chut finds the new master through Sentinel, with the blocklist that was replicated to it.
+    // (40 s: a loaded CI machine once took over 20 s from the promotion to chut's first lookup on the new master)
     const after = await waitFor('chut screening again', async () => {
       const d = await screenAndRecord(chut, i++);
       return d.degraded ? null : d;
-    });
+    }, 40_000);
     expect([after.route, after.rule]).toEqual(['reject', 'blocklist']);
     // that call's record is written there, after those of the calls that rang meanwhile (kept until Redis answered)
     await waitFor('the record written on the new master', async () => (await recordedCallIds(ha, ha.replica.port)).has(`ha-${i - 1}`), 10_000);
