@@ -148,8 +148,9 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     clearPings();
     const ws = socket;
     socket = null;
-    // the app is no longer this socket's (Asterisk removed it from the session's apps), so closing it unregisters nothing
-    if (ws) ws.close();
+    // the app is no longer this socket's (Asterisk removed it from the session's apps), so closing it unregisters nothing;
+    // dropped at once, not by a close handshake Asterisk may take 30 s to answer (its late `close` is ignored anyway)
+    if (ws) ws.terminate();
     if (checkTimer) clearTimeout(checkTimer);
     checkTimer = null;
     scheduleCheck();
@@ -177,7 +178,8 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
       scheduleCheck();
     });
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) emitter.emit('frame', data.toString());
+      // a socket already let go (standby) speaks for nobody: its ApplicationReplaced would make chut replace itself
+      if (!isBinary && socket === ws) emitter.emit('frame', data.toString());
     });
     ws.on('unexpected-response', (_req, res) => {
       failure = `HTTP ${res.statusCode ?? '?'} on upgrade${res.statusCode === 401 ? ' (check ari.user / ari.password)' : ''}`;
@@ -186,8 +188,11 @@ export function createAriEvents(opts: AriEventsOptions): AriEventsConnection {
     });
     ws.on('error', (err) => { if (failure === 'closed') failure = err.message; });
     ws.on('close', (code) => {
+      // only the current socket's close matters: a socket let go earlier (standby) closing late, after chut took the
+      // app back on a new one, must not stop that one's pings nor start another connection (chut would replace itself)
+      if (socket !== ws) return;
+      socket = null;
       clearPings();
-      if (socket === ws) socket = null;
       if (stopped || standby) return;
       // the backoff starts over only once a connection has proved itself: a peer that accepts, then breaks every
       // connection (an oversized frame each time) must not get a reconnect every few hundred milliseconds
