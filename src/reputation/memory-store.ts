@@ -173,6 +173,8 @@ export class MemoryReputationStore implements ReputationStore {
   /** As the record script does: the line just called is kept, the one called least recently goes past the cap. */
   private markLine(target: string, time: number): void {
     const line = targetPart(target);
+    // a record replayed after an outage (an older time) leaves a line called since where it is, as ZADD GT does
+    if ((this.lines.get(line) ?? -Infinity) >= time) return;
     this.lines.delete(line);
     this.lines.set(line, time);
     if (this.lines.size > KNOWN_LINES_CAP) this.lines.delete(this.lines.keys().next().value as string);

@@ -72,7 +72,8 @@ end
 if hasDialled then
   -- every call to a line (whatever its route) makes it a known line, whose *77 never falls back to the last caller
   -- to anyone; capped like the top set (a dialled number is caller-controlled), the line just called never dropped
-  redis.call('ZADD', KEYS[11], t, ARGV[17])
+  -- GT: a record replayed after an outage (an older time) must not make a line called since look least recently called
+  redis.call('ZADD', KEYS[11], 'GT', t, ARGV[17])
   if redis.call('ZCARD', KEYS[11]) > ${KNOWN_LINES_CAP} then
     local low = redis.call('ZRANGE', KEYS[11], 0, 1)
     redis.call('ZREM', KEYS[11], low[1] == ARGV[17] and low[2] or low[1])

@@ -84,6 +84,18 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('a record replayed after an outage (an older time) does not make a line called since look least recently called', async () => {
+    const prefix = uniquePrefix('linesgt');
+    prefixes.push(prefix);
+    const store = createRedisStore({ url, prefix });
+    const base = { blockDigits: 8, maxWindowSec: 0, streamMaxLen: 10 };
+    await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 + 60_000 }) });
+    await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 }), replayLookBack: 10 });
+    const [member] = await admin.zrange(`${prefix}lines`, 0, -1);
+    expect(await admin.zscore(`${prefix}lines`, member as string)).toBe(String(T0 + 60_000));
+    await store.close();
+  });
+
   it('sends a single EVALSHA for a lookup, as MONITOR sees it', async () => {
     const prefix = uniquePrefix('mon');
     prefixes.push(prefix);
