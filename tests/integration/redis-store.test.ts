@@ -91,7 +91,7 @@ describe('Redis store specifics', () => {
     const base = { blockDigits: 8, maxWindowSec: 0, streamMaxLen: 10 };
     await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 + 60_000 }) });
     await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 }), replayLookBack: 10 });
-    const [member] = await admin.zrange(`${prefix}lines`, 0, -1);
+    const [member] = await admin.zrange(`${prefix}lines`, '0', '-1');
     expect(await admin.zscore(`${prefix}lines`, member as string)).toBe(String(T0 + 60_000));
     await store.close();
   });
