@@ -35,6 +35,8 @@ export const DEFAULT_MAX_QUEUE = 1000;
 /** What close() gives the queue to flush, as MQTT's close does: a restart must not lose the notifications of the
  * calls it let finish, nor wait long for a receiver that does not answer. */
 export const CLOSE_GRACE_MS = 2000;
+/** Between two attempts at one notification while close() flushes the queue. */
+const CLOSING_RETRY_MS = 100;
 
 /** 1 s, 2 s, 4 s… capped at 30 s, with ±20 % jitter so several chut instances do not retry in step. */
 export function defaultBackoff(attempt: number): number {
@@ -130,6 +132,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   const queue: Array<{ event: string; body: string }> = [];
   let inFlight = 0;
   let dropped = 0;
+  /** Notifications given up while close() flushed the queue: counted in its one warning, not logged each. */
+  let givenUpClosing = 0;
   let worker: Promise<void> | null = null;
 
   async function deliver(item: { event: string; body: string }): Promise<void> {
@@ -140,12 +144,15 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
         return;
       }
       if (stop.signal.aborted) return; // cut short by close(): counted among the undelivered, not a failure to retry
+      const closing = hurry.signal.aborted;
       if (!result.retry || n === opts.retries) {
-        log.warn({ event: item.event, attempts: n + 1, why: result.why }, 'webhook delivery failed, giving up');
+        if (closing) givenUpClosing++;
+        else log.warn({ event: item.event, attempts: n + 1, why: result.why }, 'webhook delivery failed, giving up');
         return;
       }
-      log.info({ event: item.event, attempt: n + 1, why: result.why }, 'webhook delivery failed, will retry');
-      await sleep(backoff(n), hurry.signal);
+      if (!closing) log.info({ event: item.event, attempt: n + 1, why: result.why }, 'webhook delivery failed, will retry');
+      // closing: a short pause, not the backoff (the grace is 2 s), nor none (a failing receiver would get thousands)
+      await (closing ? sleep(CLOSING_RETRY_MS, stop.signal) : sleep(backoff(n), hurry.signal));
     }
   }
 
@@ -187,7 +194,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
       }
       stop.abort();
       await worker;
-      if (queue.length) log.warn({ undelivered: queue.length, withinMs }, 'webhook closed with undelivered notifications');
+      const undelivered = queue.length + givenUpClosing;
+      if (undelivered) log.warn({ undelivered, withinMs }, 'webhook closed with undelivered notifications');
       queue.length = 0;
     },
   };

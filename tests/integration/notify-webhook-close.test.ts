@@ -79,4 +79,17 @@ describe('webhook close()', () => {
     expect(lines.some((l) => /will retry/.test(String(l.msg)))).toBe(false); // the attempt close() cut short is no failure
     expect(hook.pending()).toBe(0);
   });
+
+  it('does not hammer a failing receiver while closing, and its one warning counts every notification lost', async () => {
+    const rx = await receiver((_n, res) => res.writeHead(503).end());
+    const { lines, logger } = capture();
+    const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger, backoffMs: () => 60_000 });
+    for (let i = 0; i < 50; i++) hook.send(recordPayload('call-rejected', record(i)));
+    await new Promise((r) => setTimeout(r, 50)); // the first is refused, waiting a minute to retry
+    await hook.close(1000);
+    // a short pause between attempts while closing: ~10 a second, not thousands
+    expect(rx.received()).toBeLessThan(40);
+    const warnings = lines.filter((l) => Number(l.level) >= 40);
+    expect(warnings).toEqual([expect.objectContaining({ msg: 'webhook closed with undelivered notifications', undelivered: 50 })]);
+  });
 });
