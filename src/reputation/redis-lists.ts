@@ -193,6 +193,8 @@ export async function importList(ctx: RedisCtx, records: ListRecord[], signal?: 
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
     }
+    // an interrupt during the last wave is honoured too: the user was told it would be undone
+    signal?.throwIfAborted();
   } catch (err) {
     try {
       await rollback(ctx, undo);

@@ -364,6 +364,28 @@ describe('Redis store specifics', () => {
     await store.close();
   });
 
+  it('an import aborted during its last (here: only) batch of writes is undone too, as the user was told', async () => {
+    const prefix = uniquePrefix('abortlast');
+    prefixes.push(prefix);
+    const client = new Redis(url);
+    const stop = new AbortController();
+    // Ctrl-C lands while the import's single wave of writes is on its way (its MULTI being built)
+    const multi = client.multi.bind(client);
+    client.multi = ((...args: Parameters<typeof multi>) => {
+      stop.abort(new Error('interrupted (SIGINT)'));
+      return multi(...args);
+    }) as typeof client.multi;
+    const store = createRedisStore({ redis: client, prefix });
+    const list = numbers(300, 44_900_000_000);
+    const importing = store.importList(list.map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'import' })), { signal: stop.signal });
+    await expect(importing).rejects.toThrow('interrupted (SIGINT)');
+    let n = 0;
+    for await (const _ of store.exportLists()) n++;
+    expect(n).toBe(0);
+    await store.close();
+    client.disconnect();
+  });
+
   it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
     const store = fresh('undo');
     const prefix = prefixes[prefixes.length - 1] as string;
