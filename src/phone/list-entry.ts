@@ -47,11 +47,14 @@ function parseExact(text: string, defaultCountry: string): ListEntry | { error: 
 }
 
 /** `+33 (0)6…`: the trunk 0 written after the country code, to be dropped when dialled from abroad (as the caller-ID
- * parser drops it from an exact number). Kept, `+33 (0)6 12*` became +330612, which no caller carries. */
-const TRUNK_ZERO_AFTER_CODE = /^(\s*\+\s*\d{1,3})\s*\(\s*0\s*\)/;
+ * parser drops it from an exact number). Kept, `+33 (0)6 12*` became +330612, which no caller carries. Not for the
+ * codes whose numbers keep their 0 (Italy and San Marino: `+39 (0)6*` is Rome, +3906). */
+const TRUNK_ZERO_AFTER_CODE = /^(\s*\+\s*(\d{1,3}))\s*\(\s*0\s*\)/;
+const ZERO_KEPT_AFTER = new Set(['39', '378']);
 
 function parsePrefix(body: string, defaultCountry: string): ListEntry | { error: string } {
-  const compact = body.replace(TRUNK_ZERO_AFTER_CODE, '$1').replace(SEPARATORS, '');
+  const compact = body.replace(TRUNK_ZERO_AFTER_CODE, (all, code: string, digits: string) => (ZERO_KEPT_AFTER.has(digits) ? all : code))
+    .replace(SEPARATORS, '');
   const match = /^(\+?)(\d+)$/.exec(compact);
   if (!match) {
     return { error: `"${printable(body)}*" is not a prefix: expected digits before the *, e.g. +33162* or 0162*` };

@@ -61,7 +61,9 @@ export function sniffSeparator(text: string): ',' | ';' {
   const first = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*("|$)/g, '');
   const semicolon = first.indexOf(';');
   const comma = first.indexOf(',');
-  return semicolon >= 0 && (comma < 0 || semicolon < comma) ? ';' : ',';
+  // a `;` inside a URI (`sip:+33…@pbx;user=phone,spam`) is a parameter, not a separator
+  const inUri = semicolon >= 0 && /[:@]/.test(first.slice(0, semicolon));
+  return semicolon >= 0 && !inUri && (comma < 0 || semicolon < comma) ? ';' : ',';
 }
 
 const SEP_CODE = { ',': 44, ';': 59 } as const;

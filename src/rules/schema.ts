@@ -53,7 +53,12 @@ const timePack = z.string().refine((s) => TIME_PACK_NAMES.includes(s), {
  * other enumerations so a typo (`TN-Validaton-Failed`) is an error, not a rule that silently never matches.
  * Any case: the condition compares case-insensitively.
  */
-export const VERSTAT_VALUES = ['TN-Validation-Passed', 'TN-Validation-Failed', 'No-TN-Validation', 'missing'] as const;
+export const VERSTAT_VALUES = [
+  'TN-Validation-Passed', 'TN-Validation-Failed', 'No-TN-Validation', 'missing',
+  // the attestation level some carriers append (a policy naming them was valid before values were checked)
+  'TN-Validation-Passed-A', 'TN-Validation-Passed-B', 'TN-Validation-Passed-C',
+  'TN-Validation-Failed-A', 'TN-Validation-Failed-B', 'TN-Validation-Failed-C',
+] as const;
 const KNOWN_VERSTATS = new Set(VERSTAT_VALUES.map((v) => v.toLowerCase()));
 const verstat = z.string({ error: oneOf(VERSTAT_VALUES) }).refine((s) => KNOWN_VERSTATS.has(s.toLowerCase()), {
   error: (iss) => `${echo(iss.input)} is not one of ${VERSTAT_VALUES.join(', ')}`,

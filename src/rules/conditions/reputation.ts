@@ -19,7 +19,11 @@ export function scoreCondition(min: number | undefined, max: number | undefined)
     },
     explain: ({ facts }, held) => {
       if (facts.caller.kind !== 'valid') return [`caller ${describeCaller(facts.caller)} has no number, so no score`];
-      return [`score ${scoreText(finite(facts.reputation.score))} is ${held ? '' : 'not '}${bounds}`];
+      const s = finite(facts.reputation.score);
+      // one decimal reads as a bound it is not (20.05 as "20" against `max: 20`): then three
+      const shown = [min, max].some((b) => b !== undefined && String(b) === scoreText(s) && b !== s)
+        ? String(Math.trunc(s * 1000) / 1000) : scoreText(s);
+      return [`score ${shown} is ${held ? '' : 'not '}${bounds}`];
     },
   };
 }

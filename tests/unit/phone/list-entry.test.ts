@@ -119,6 +119,8 @@ describe('a prefix written with the trunk 0 in brackets after the country code',
   it('drops the (0), as the exact number does: +33 (0)6 12* is +33612*, which callers carry', () => {
     expect(parseListEntry('+33 (0)6 12*', 'FR')).toEqual({ kind: 'prefix', prefix: '+33612' });
     expect(parseListEntry('+44(0)20 7*', 'FR')).toEqual({ kind: 'prefix', prefix: '+44207' });
+    // Italian numbers keep their 0: +39 (0)6* is Rome, +3906
+    expect(parseListEntry('+39 (0)6*', 'FR')).toEqual({ kind: 'prefix', prefix: '+3906' });
     expect(parseListEntry('+33 (0)6 12 34 56 78', 'FR')).toEqual({ kind: 'number', e164: '+33612345678' });
   });
 });

@@ -43,6 +43,9 @@ describe('parseImport csv', () => {
     const unquoted = parseImport('0612000001;Spam, bad\n0612000002;spam\n', opts());
     expect(unquoted.records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612000001', 'Spam, bad'], ['+33612000002', 'spam']]);
     expect(unquoted.stats.skipped).toBe(0);
+    // a URI's parameters are not separators: a comma file whose first number is a sip: URI stays a comma file
+    const uri = parseImport('sip:+33612000003@pbx;user=phone,spam\n0612000004,spam\n', opts());
+    expect(uri.records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612000003', 'spam'], ['+33612000004', 'spam']]);
   });
 
   it('skips a prefix of 3 digits or fewer unless told to take it (it would stop a whole country)', () => {

@@ -47,6 +47,9 @@ const cases: Case[] = [
   // 69.977 rounded is 70: "score 70 is not at least 70" would contradict itself
   { label: 'a score just under the bound is shown truncated', when: '{ not: { score: { min: 70 } } }', facts: facts({ reputation: { score: 69.977474 } }), matches: true,
     reasons: ['score 69.9 is not at least 70'] },
+  // truncated, 20.05 reads 20: "score 20 is not at most 20" would contradict itself too
+  { label: 'a score just over a max that one decimal hides shows three', when: '{ not: { score: { max: 20 } } }', facts: facts({ reputation: { score: 20.05 } }), matches: true,
+    reasons: ['score 20.05 is not at most 20'] },
   // a "clean caller → ring" rule must not ring withheld robocalls: only a valid caller has a score
   { label: 'a withheld caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: withheld() }), matches: false },
   { label: 'an invalid caller has no score, not a clean one', when: '{ score: { max: 20 } }', facts: facts({ caller: invalid('12', 'abc12') }), matches: false },

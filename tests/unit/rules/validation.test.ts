@@ -130,9 +130,9 @@ rules:
     ['bad dialled', oneRule("{ dialled: ['1*2'] }"), 'rules[0].when.dialled[0]: must be a number or a prefix ending in * (digits, optional leading +)'],
     ['unsafe glob', oneRule(`{ name: { matches: ['*${'A'.repeat(40)}*'] } }`), 'rules[0].when.name.matches[0]: at most 31 characters between two *'],
     ['name without patterns', oneRule('{ name: {} }'), 'rules[0].when.name: needs matches or contains'],
-    ['bad verstat', oneRule("{ verstat: ['x y'] }"), 'rules[0].when.verstat[0]: "x y" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing'],
+    ['bad verstat', oneRule("{ verstat: ['x y'] }"), 'rules[0].when.verstat[0]: "x y" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing, TN-Validation-Passed-A, TN-Validation-Passed-B, TN-Validation-Passed-C, TN-Validation-Failed-A, TN-Validation-Failed-B, TN-Validation-Failed-C'],
     // a typo must be an error, not a STIR/SHAKEN rule that silently never matches
-    ['misspelt verstat', oneRule('{ verstat: [missing, TN-Validaton-Failed] }'), 'rules[0].when.verstat[1]: "TN-Validaton-Failed" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing'],
+    ['misspelt verstat', oneRule('{ verstat: [missing, TN-Validaton-Failed] }'), 'rules[0].when.verstat[1]: "TN-Validaton-Failed" is not one of TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation, missing, TN-Validation-Passed-A, TN-Validation-Passed-B, TN-Validation-Passed-C, TN-Validation-Failed-A, TN-Validation-Failed-B, TN-Validation-Failed-C'],
     ['reserved rule name', 'version: 1\nrules:\n  - { name: default, action: ring, when: { caller: valid } }\n', 'rules[0].name: "default" is reserved for the default action'],
     ['missing when', 'version: 1\nrules:\n  - { name: a, action: ring }\n', 'rules[0].when: is required'],
     ['mixed block sizes', `version: 1
@@ -157,6 +157,13 @@ rules:
       expect((err as Error).message).toContain('mode: "loud" is not one of enforce, shadow');
       expect((err as Error).message).toContain('colour: unknown key');
     }
+  });
+});
+
+describe('verstat values', () => {
+  it('takes the attestation-level forms a policy could name before values were checked (an upgrade must not stop chut)', () => {
+    const policy = "version: 1\ndefault: ring\nrules:\n  - name: passed\n    when: { verstat: [TN-Validation-Passed-A, tn-validation-failed-c] }\n    action: ring\n";
+    expect(() => parsePolicy(policy, 'test')).not.toThrow();
   });
 });
 
