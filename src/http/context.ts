@@ -15,6 +15,8 @@ export interface HttpDeps {
   adapters: PbxAdapter[];
   /** Epoch ms; tests may pin it. */
   clock?: () => number;
+  /** How long an API import may write before it is stopped and undone (default 60 s); tests may shorten it. */
+  importTimeLimitMs?: number;
 }
 
 /** An API request waits this long for the store, then answers 503 rather than hanging. */

@@ -10,7 +10,7 @@ import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer, type HttpServer } from '../../src/http/index.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
-import { createRedisStore } from '../../src/reputation/index.js';
+import { createMemoryStore, createRedisStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator } from '../../src/sim/ari/index.js';
@@ -646,6 +646,26 @@ describe('health when Redis is unreachable', () => {
     const res = await fetch(`${down.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 'unavailable', store: { ready: false } });
+  });
+
+  it('an import past its time limit is stopped and undone before the 503, not left to finish after it', async () => {
+    const config = parseConfig({ http: { port: 0, token: TOKEN } });
+    const memory = createMemoryStore();
+    let undone = false;
+    // a store whose writes never end by themselves: only the abort ends them (Redis undoes what it wrote then)
+    memory.importList = (_records, opts) => new Promise((_resolve, reject) => {
+      opts?.signal?.addEventListener('abort', () => { undone = true; reject(opts.signal?.reason); }, { once: true });
+    });
+    const server = await createHttpServer({ config, screening: chut.screening, store: memory, logger: silentLogger(), metrics: chut.metrics, adapters: [], importTimeLimitMs: 300 });
+    try {
+      const res = await fetch(`${server.url}/api/import?format=csv&list=block`, {
+        method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/csv' }, body: 'number,reason\n0612345678,x\n',
+      });
+      expect(res.status).toBe(503);
+      expect(undone).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 
   it('says which PBX connection is down without the error text (public route: it names internal hosts)', async () => {

@@ -115,10 +115,11 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
       // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
       // must not leave it applied after all. The undo gets its own time within storeCall's limit.
+      const limitMs = ctx.importTimeLimitMs ?? 60_000;
       const limit = new AbortController();
-      const timer = setTimeout(() => limit.abort(new Error('importList timed out after 60000 ms')), 60_000);
+      const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
       try {
-        await ctx.storeCall('importList', () => ctx.store.importList(records, { signal: limit.signal }), 120_000);
+        await ctx.storeCall('importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
       } finally {
         clearTimeout(timer);
       }
