@@ -28,7 +28,8 @@ export type AmiEvent =
     }
   | { type: 'chut-captcha'; channel: string; uniqueid: string; outcome: CaptchaReport }
   | { type: 'chut-routed'; channel: string; uniqueid: string; route: RoutedReport }
-  | { type: 'chut-report'; uniqueid: string; kind: 'spam' | 'allow'; target: string }
+  /** `*77`/`*78` (chut-features): `version` 2 and up, the dialplan waits for `CHUT_REPORTED` on `channel`. */
+  | { type: 'chut-report'; channel: string; uniqueid: string; kind: 'spam' | 'allow'; target: string; version: number }
   | { type: 'new-channel'; channel: string; uniqueid: string }
   | { type: 'stasis-start'; channel: string; uniqueid: string; app: string }
   | { type: 'dial-begin'; uniqueid: string; destUniqueid: string; destChannel: string }
@@ -132,7 +133,7 @@ function userEvent(p: AmiPacket): AmiEvent | null {
     const kind = own(p, 'chutkind');
     const target = decodeValue(own(p, 'chuttarget'));
     if ((kind !== 'spam' && kind !== 'allow') || target === null) return null;
-    return { type: 'chut-report', uniqueid, kind, target };
+    return { type: 'chut-report', channel: first(p, 'channel'), uniqueid, kind, target, version: queryVersion(own(p, 'chutversion')) };
   }
   return null;
 }

@@ -16,6 +16,7 @@ import { captchaVariables, routeVariables, setvar } from './variables.js';
 import { channelName, type AmiAction } from './values.js';
 
 type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
+type ChutReport = Extract<AmiEvent, { type: 'chut-report' }>;
 
 /** How long after the dialplan's wait a call whose route chut sent waits for its `ChutRouted` (events lost across an
  * AMI reconnect, a lagging link) before it is recorded with the route chut sent. */
@@ -384,6 +385,31 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
     }
   }
 
+  /**
+   * `*77`/`*78`: report the phone's last caller, then (ChutVersion 2) tell the phone how it went with CHUT_REPORTED on
+   * its channel: `reported`, `nobody` (no caller to report) or `failed` (the store did not take it). The dialplan waits
+   * a bounded time for it and, without it, tells the user nothing was reported.
+   */
+  async function onReport(ev: ChutReport): Promise<void> {
+    const log = logger.child({ callId: ev.uniqueid });
+    if (!(await claim('ami-report', ev.uniqueid, log))) return;
+    let answer: 'reported' | 'nobody' | 'failed';
+    try {
+      const who = await screening.reportLastCaller(ev.target, ev.kind, 'feature-code');
+      log.info({ target: ev.target, kind: ev.kind, reported: who }, 'AMI: report-last-caller feature code');
+      answer = who === null ? 'nobody' : 'reported';
+    } catch (err) {
+      log.warn({ target: ev.target, kind: ev.kind, err: String(err) }, 'AMI: report-last-caller feature code: the report could not be made');
+      answer = 'failed';
+    }
+    if (ev.version < 2) return; // an older snippet does not wait for an answer
+    try {
+      await deps.send(setvar(ev.channel, 'CHUT_REPORTED', answer));
+    } catch (err) {
+      log.debug({ answer, err: String(err) }, 'AMI: could not tell the phone how its report went (it hung up?)');
+    }
+  }
+
   function guarded(key: string, work: () => Promise<void>): Promise<void> {
     const p = work().catch((err: unknown) => logger.error({ callId: key, err: String(err) }, 'AMI: call handling failed'));
     track(key, p);
@@ -407,11 +433,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
       } else if (ev.type === 'hangup') {
         onHangup(ev);
       } else if (ev.type === 'chut-report') {
-        guarded(ev.uniqueid, async () => {
-          if (!(await claim('ami-report', ev.uniqueid, logger.child({ callId: ev.uniqueid })))) return;
-          const who = await screening.reportLastCaller(ev.target, ev.kind, 'feature-code');
-          logger.info({ target: ev.target, kind: ev.kind, reported: who }, 'AMI: report-last-caller feature code');
-        });
+        guarded(ev.uniqueid, () => onReport(ev));
       }
     },
     sweep() {

@@ -5,6 +5,7 @@
  */
 import type { PbxSimulator, SimulatedCall, SimulatedCallOutcome } from '../types.js';
 import { SimCall, type CallTiming } from './call.js';
+import { FEATURE_CODES, SimFeatureCall } from './feature-call.js';
 import { AmiServer } from './server.js';
 
 export { AmiServer, type ReceivedAction } from './server.js';
@@ -28,7 +29,7 @@ export interface AmiSimulatorOptions extends Partial<CallTiming> {
 export interface AmiSimulator extends PbxSimulator {
   readonly server: AmiServer;
   /** Calls in progress. */
-  readonly live: Set<SimCall>;
+  readonly live: Set<SimCall | SimFeatureCall>;
 }
 
 const DEFAULT_TIMING: CallTiming = {
@@ -43,13 +44,16 @@ export function createAmiSimulator(opts: AmiSimulatorOptions = {}): AmiSimulator
   for (const box of opts.missingMailboxes ?? []) server.missingMailboxes.add(box);
   if (opts.snippetVersion) server.snippetVersion = opts.snippetVersion;
   const timing: CallTiming = { ...DEFAULT_TIMING, ...definedOnly(opts) };
-  const live = new Set<SimCall>();
+  const live = new Set<SimCall | SimFeatureCall>();
   let seq = 0;
   const uniqueBase = Math.floor(Date.now() / 1000);
 
   async function placeCall(call: SimulatedCall): Promise<SimulatedCallOutcome> {
     seq += 1;
-    const sim = new SimCall(server, call, { seq, uniqueBase }, timing);
+    // an internal phone's *77/*78 runs [chut-features]; any other call is an inbound call running chut-screen
+    const sim = call.fromInternalPhone && Object.hasOwn(FEATURE_CODES, call.dialled)
+      ? new SimFeatureCall(server, call, { seq, uniqueBase }, timing.tickMs)
+      : new SimCall(server, call, { seq, uniqueBase }, timing);
     live.add(sim);
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;

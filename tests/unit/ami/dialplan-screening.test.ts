@@ -360,7 +360,7 @@ describe('AMI dialplan screening: a version 1 snippet (no ChutRouted)', () => {
 });
 
 describe('AMI dialplan screening: another chut instance on the same Asterisk (the claim)', () => {
-  const report = { type: 'chut-report', uniqueid: '5.9', kind: 'spam', target: '100' } as const;
+  const report = { type: 'chut-report', channel: 'PJSIP/100-00000009', uniqueid: '5.9', kind: 'spam', target: '100', version: 2 } as const;
 
   it('claims each query and each *77/*78 report by its Uniqueid before acting', async () => {
     const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY });
@@ -405,5 +405,56 @@ describe('AMI dialplan screening: another chut instance on the same Asterisk (th
     await t.dialplan.idle();
     expect(await t.records()).toEqual([expect.objectContaining({ callId: '5.4', route: 'reject' })]);
     expect(t.warnings().join('')).toMatch(/did not answer the claim in time/);
+  });
+});
+
+describe('AMI dialplan screening: *77/*78 tell the phone how the report went (ChutVersion 2)', () => {
+  const press = (t: ReturnType<typeof setup>, uniqueid: string, version = 2) => t.dialplan.handle({
+    type: 'chut-report', channel: `PJSIP/100-${uniqueid}`, uniqueid, kind: 'spam', target: '0100000000', version,
+  });
+  const answers = (t: ReturnType<typeof setup>) => t.sent.filter((a) => a.variable === 'CHUT_REPORTED').map((a) => [a.channel, a.value]);
+
+  it('reported: the last caller of the line was reported, and the phone hears so', async () => {
+    const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY });
+    t.query('6.1', 'Someone');
+    t.routed('6.1', 'ring');
+    await t.dialplan.idle();
+    press(t, '6.2');
+    await t.dialplan.idle();
+    expect(answers(t)).toEqual([['PJSIP/100-6.2', 'reported']]);
+    expect((await t.facts()).reports).toBe(1);
+  });
+
+  it('nobody: no caller to report', async () => {
+    const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY });
+    press(t, '6.3');
+    await t.dialplan.idle();
+    expect(answers(t)).toEqual([['PJSIP/100-6.3', 'nobody']]);
+    expect(t.warnings()).toEqual([]);
+  });
+
+  it('failed: the store did not take the report; a warning, and the phone is told (not "thank you")', async () => {
+    const t = setup(undefined, undefined, { version: 2, policy: TEST_POLICY });
+    const store = t.store as unknown as { lastCallerState: () => Promise<unknown> };
+    store.lastCallerState = () => Promise.reject(new Error('Connection is closed.'));
+    press(t, '6.4');
+    await t.dialplan.idle();
+    expect(answers(t)).toEqual([['PJSIP/100-6.4', 'failed']]);
+    expect(t.warnings().join('')).toMatch(/Connection is closed.*could not be made/);
+  });
+
+  it('an older snippet (no ChutVersion) does not wait for an answer: none is sent', async () => {
+    const t = setup(undefined, undefined, { version: 1, policy: TEST_POLICY });
+    press(t, '6.5', 1);
+    await t.dialplan.idle();
+    expect(answers(t)).toEqual([]);
+    expect(t.logs.some((l) => l.includes('report-last-caller'))).toBe(true);
+  });
+
+  it('a phone that hung up before the answer: nothing else happens (no error logged)', async () => {
+    const t = setup(undefined, async (a) => { if (a.variable === 'CHUT_REPORTED') throw new Error('No such channel'); }, { version: 2, policy: TEST_POLICY });
+    press(t, '6.6');
+    await t.dialplan.idle();
+    expect(t.warnings()).toEqual([]);
   });
 });
