@@ -147,9 +147,8 @@ export class SimCall extends DialplanChannel {
     this.stage = 'ring';
     this.goto(IVR, 'ring');
     this.routed('ring');
-    for (const [local, timeout] of [['chut_rto', 'response'], ['chut_dto', 'digit']] as const) {
-      const saved = this.inbound.vars.get(local) ?? '';
-      this.exec('ExecIf', `${saved !== '' ? 1 : 0}?Set(TIMEOUT(${timeout})=${saved})`);
+    for (const [local, setting] of [['chut_rto', 'TIMEOUT(response)'], ['chut_dto', 'TIMEOUT(digit)'], ['chut_lang', 'CHANNEL(language)']] as const) {
+      this.restore(local, setting);
     }
     this.exec('Return', '');
     this.goto(TRUNK, this.call.dialled, 2); // back after the Gosub: the user's normal destination
@@ -175,12 +174,19 @@ export class SimCall extends DialplanChannel {
     return 'ring';
   }
 
+  /** After a captcha, what the snippet saved before it (`LOCAL(local)`) goes back to the channel (`ExecIf(…?Set(…))`). */
+  private restore(local: string, setting: string): void {
+    const saved = this.inbound.vars.get(local) ?? '';
+    this.exec('ExecIf', `${saved !== '' ? 1 : 0}?Set(${setting}=${saved})`);
+  }
+
   /** The snippet's voicemail extension: CHUT_MAILBOX, else CHUT_VM_DEFAULT, else <dialled>@default, checked with REGEX
    * before TryExec (which substitutes its argument again): anything but one plain box rings. Then (snippet 2) the box
    * must exist, VM_INFO(box,exists) = 1, before the route is reported and VoiceMail() runs; the snippet of version 1
    * learns it from VoiceMail() itself (VMSTATUS=FAILED, or TRYSTATUS=NOAPP without app_voicemail) and rings. */
   private async voicemail(): Promise<SimulatedRoute> {
     this.goto(IVR, 'voicemail');
+    this.restore('chut_lang', 'CHANNEL(language)');
     let box = '';
     for (const source of ['CHUT_MAILBOX', 'CHUT_VM_DEFAULT', null] as const) {
       box = source === null ? `${this.call.dialled}@default` : this.inbound.vars.get(source) ?? '';
@@ -277,6 +283,8 @@ export class SimCall extends DialplanChannel {
     const interMs = v('CHUT_CAPTCHA_DIGIT_TIMEOUT', 3) * 1000;
     this.setLocal('chut_rto', '10.000'); // Asterisk's defaults, read back as func_timeout.c prints them
     this.setLocal('chut_dto', '5.000');
+    this.setLocal('chut_lang', 'en'); // the channel's own language (the trunk's), then the captcha's
+    this.exec('ExecIf', `${this.inbound.vars.get('CHUT_CAPTCHA_LANG') ? 1 : 0}?Set(CHANNEL(language)=${this.inbound.vars.get('CHUT_CAPTCHA_LANG') ?? ''})`);
     this.exec('Answer', '');
     this.answered = true;
     this.inbound.state = 6;

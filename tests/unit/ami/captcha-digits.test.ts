@@ -72,6 +72,19 @@ describe('the AMI captcha reads the answer with the configured waits, and notice
     expect(ring).toContain('ExecIf($["${chut_dto}" != ""]?Set(TIMEOUT(digit)=${chut_dto}))');
     expect(ring.indexOf('TIMEOUT(digit)')).toBeLessThan(ring.indexOf('Return()'));
   });
+
+  it('gives the channel its own language back after the captcha (ring and voicemail): its prompts played in chut\'s', () => {
+    const save = 'Set(LOCAL(chut_lang)=${CHANNEL(language)})';
+    expect(captcha.indexOf(save)).toBeGreaterThan(-1);
+    expect(captcha.indexOf(save)).toBeLessThan(captcha.indexOf('Set(CHANNEL(language)=${CHUT_CAPTCHA_LANG})'));
+    const restore = 'ExecIf($["${chut_lang}" != ""]?Set(CHANNEL(language)=${chut_lang}))';
+    const ring = conf.slice(conf.indexOf('exten => ring,1,'), conf.indexOf('exten => voicemail,1,'));
+    expect(ring.indexOf(restore)).toBeGreaterThan(-1);
+    expect(ring.indexOf(restore)).toBeLessThan(ring.indexOf('Return()'));
+    const voicemail = conf.slice(conf.indexOf('exten => voicemail,1,'), conf.indexOf('exten => reject,1,'));
+    expect(voicemail.indexOf(restore)).toBeGreaterThan(-1);
+    expect(voicemail.indexOf(restore)).toBeLessThan(voicemail.indexOf('VoiceMail('));
+  });
 });
 
 describe('the AMI captcha says its digits with a checked Playback', () => {
