@@ -59,8 +59,10 @@ async function api(path, options = {}, retried = false) {
   } catch (err) {
     if (timedOut) {
       // a change chut received may still be applied after we stopped waiting: say so rather than "failed"
-      const maybe = init.method && init.method !== 'GET' ? ': the change may still have been made (refresh to see)' : '';
-      throw new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${maybe}`, { cause: err });
+      const change = Boolean(init.method && init.method !== 'GET');
+      const timeout = new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${change ? ': the change may still have been made' : ''}`, { cause: err });
+      timeout.unconfirmed = change;
+      throw timeout;
     }
     throw err;
   } finally {
@@ -71,7 +73,10 @@ async function api(path, options = {}, retried = false) {
   if (!res.ok) {
     const err = new Error(body && body.message ? body.message : `HTTP ${res.status}`);
     err.status = res.status;
+    err.code = body && typeof body.error === 'string' ? body.error : null;
     err.needsForce = Boolean(body && body.needsForce);
+    // Redis took the change but did not confirm it in time: it may or may not have been applied
+    err.unconfirmed = err.code === 'store-timeout';
     throw err;
   }
   return body;
@@ -401,7 +406,9 @@ function renderExplanation(x) {
 }
 async function onLookup(event) {
   event.preventDefault();
-  const number = $('lookup-number').value.trim();
+  await explain($('lookup-number').value.trim());
+}
+async function explain(number) {
   try {
     renderExplanation(await api(`/api/numbers/${encodeURIComponent(number)}`));
   } catch (err) {
@@ -433,7 +440,11 @@ async function removeEverywhere(entry, path) {
   const done = removed.length ? `${shown} removed from the ${removed.map((r) => r.list).join(' and ')} list${removed.length > 1 ? 's' : ''}` : '';
   if (failed) {
     // a list that could not be checked must not read as "not on it"
-    throw new Error(done ? `${done}; ${failed.reason.message}` : failed.reason.message, { cause: failed.reason });
+    const err = new Error(done ? `${done}; ${failed.reason.message}` : failed.reason.message, { cause: failed.reason });
+    err.code = failed.reason.code;
+    err.done = done;
+    err.unconfirmed = Boolean(failed.reason.unconfirmed);
+    throw err;
   }
   return done || `${entry} is not on any list`;
 }
@@ -462,11 +473,32 @@ async function onListButton(event) {
     listMessage(action === 'remove' ? await removeEverywhere(entry, path) : await putOnList(action, path));
     refresh();
   } catch (err) {
-    listMessage(err.message, 'error');
+    if (!err.unconfirmed) {
+      listMessage(err.message, 'error');
+    } else {
+      // Made or not: never "failed". The page is refreshed, and a number is explained as chut has it now, so the
+      // admin can see whether to try again.
+      listMessage(unconfirmedMessage(err, entry), 'error');
+      refresh();
+      if (!entry.includes('*')) {
+        $('lookup-number').value = entry;
+        void explain(entry);
+      }
+    }
   } finally {
     setListBusy(false);
     if (document.activeElement === document.body) button.focus(); // keyboard users keep their place
   }
+}
+/** What to say of a change chut may or may not have made (a 503 store-timeout, or no answer from chut in time). */
+function unconfirmedMessage(err, entry) {
+  const what = err.code === 'store-timeout'
+    ? `${err.done ? `${err.done}; ` : ''}Redis did not confirm the change in time: it may or may not have been made`
+    : err.message;
+  const check = entry.includes('*')
+    ? 'check the prefix (explain a number it covers) before trying again'
+    : `${entry} as chut has it now is shown under "Explain a number": check it before trying again`;
+  return `${what}. The page was refreshed; ${check}.`;
 }
 function onListSubmit(event) {
   // Enter in the entry or reason field: no default action

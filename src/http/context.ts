@@ -19,31 +19,66 @@ export interface HttpDeps {
   importTimeLimitMs?: number;
 }
 
-/** An API request waits this long for the store, then answers 503 rather than hanging. */
+/**
+ * An API request waits this long for the store, then answers 503 rather than hanging. Each Redis command has its own,
+ * shorter bound (the call path's client: CALL_PATH_TIMEOUTS.commandTimeout, 2 s), which is what usually ends it.
+ */
 const STORE_TIMEOUT_MS = 5000;
+
+/** The store did not answer within storeCall's time limit. */
+export class StoreTimeoutError extends Error {
+  override readonly name = 'StoreTimeoutError';
+}
+
+/**
+ * Whether a failed store operation may still have been applied: the write was sent but Redis did not confirm it. A
+ * timeout (ioredis's per-command `Command timed out`, or storeCall's own limit) does not stop Redis from running what
+ * it received (a MULTI held up behind a slow command runs when its turn comes); neither does a connection that dropped
+ * with the command sent (ioredis rejects those with an AbortError, or MaxRetriesPerRequestError when it gives up).
+ * Anything else is a refusal that applied nothing: the command was never sent (connection down: `Stream isn't
+ * writeable`), or Redis answered with an error.
+ */
+export function unconfirmed(err: unknown): boolean {
+  if (err instanceof StoreTimeoutError) return true;
+  if (!(err instanceof Error)) return false;
+  return err.message === 'Command timed out' || err.name === 'AbortError' || err.name === 'MaxRetriesPerRequestError';
+}
 
 export interface RouteContext extends HttpDeps {
   now(): number;
   /** Runs a store operation; a failure or a timeout is counted, logged and answered 503 (the store, not the
    * request, is wrong). */
   storeCall<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
+  /**
+   * storeCall for a change (a list edit, a report): a failure after which the change may still be applied (see
+   * unconfirmed) is answered `503 store-timeout`, saying so, rather than `store-unavailable`, which means nothing was
+   * applied.
+   */
+  storeWrite<T>(operation: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
   const now = deps.clock ?? Date.now;
+  async function guarded<T>(operation: string, fn: () => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
+    try {
+      return await withTimeout(fn(), timeoutMs, operation);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      deps.metrics.redisError(operation);
+      if (write && unconfirmed(err)) {
+        deps.logger.warn({ operation, err: String(err) }, 'store write unconfirmed (HTTP API): it may still be applied');
+        throw new HttpError(503, 'store-timeout', `the reputation store did not confirm the change in time (${operation}): ` +
+          'it may or may not have been applied; check before retrying');
+      }
+      deps.logger.warn({ operation, err: String(err) }, 'store operation failed (HTTP API)');
+      throw new HttpError(503, 'store-unavailable', `the reputation store did not answer (${operation}); try again later`);
+    }
+  }
   return {
     ...deps,
     now,
-    async storeCall<T>(operation: string, fn: () => Promise<T>, timeoutMs = STORE_TIMEOUT_MS): Promise<T> {
-      try {
-        return await withTimeout(fn(), timeoutMs, operation);
-      } catch (err) {
-        if (err instanceof HttpError) throw err;
-        deps.metrics.redisError(operation);
-        deps.logger.warn({ operation, err: String(err) }, 'store operation failed (HTTP API)');
-        throw new HttpError(503, 'store-unavailable', `the reputation store did not answer (${operation}); try again later`);
-      }
-    },
+    storeCall: (operation, fn, timeoutMs = STORE_TIMEOUT_MS) => guarded(operation, fn, timeoutMs, false),
+    storeWrite: (operation, fn) => guarded(operation, fn, STORE_TIMEOUT_MS, true),
   };
 }
 
@@ -51,7 +86,7 @@ export function routeContext(deps: HttpDeps): RouteContext {
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreTimeoutError(`${what} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -238,6 +238,40 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('a block Redis does not confirm in time: says it may or may not have been made, refreshes, and shows the number as chut has it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    await openDashboard(page, errors);
+    // Redis ran the block but its answer came too late: chut answers 503 store-timeout (the change was made)
+    await page.route('**/api/lists/**', async (route) => {
+      await route.fetch();
+      await route.fulfill({ status: 503, json: {
+        error: 'store-timeout',
+        message: 'the reputation store did not confirm the change in time (addListEntry): it may or may not have been applied; check before retrying',
+      } });
+    });
+    const refreshes: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/stats')) refreshes.push(r.url()); });
+    await page.fill('#list-entry', '0177000055');
+    await page.fill('#list-reason', '');
+    await page.click('#block-button');
+    await expect.poll(() => page.textContent('#list-message')).toBe('Redis did not confirm the change in time: it may or may not have been made. ' +
+      'The page was refreshed; 0177000055 as chut has it now is shown under "Explain a number": check it before trying again.');
+    // the page was refreshed, and the number explained: it is blocked after all
+    await expect.poll(() => refreshes.length).toBe(2);
+    await page.locator('#lookup-result:not([hidden])').waitFor();
+    expect(await page.textContent('#lookup-result')).toContain('listed: block +33177000055');
+    expect(await page.inputValue('#lookup-number')).toBe('0177000055');
+    // a prefix cannot be explained: the message says how to check it
+    await page.fill('#list-entry', '0177000*');
+    await page.click('#block-button');
+    await expect.poll(() => page.textContent('#list-message')).toMatch(/may or may not have been made\. The page was refreshed; check the prefix \(explain a number it covers\) before trying again\.$/);
+    await page.unroute('**/api/lists/**');
+    await page.screenshot({ path: join(SHOTS, 'dashboard-unconfirmed.png') });
+    expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('never piles refreshes up on a hung server: one at a time, each request given up after a timeout', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
