@@ -58,7 +58,7 @@ export const NEEDED_ALLOWANCE = 64 * 1024;
 export const MAX_FRAME_BYTES = 128 * 1024 * 1024;
 
 /**
- * The headers chut reads (channel-data.ts, bound.ts, call-control.ts, connection.ts, monitor.ts), and every
+ * The headers chut reads (channel-data.ts, bound.ts, call-control.ts, connection.ts, monitor.ts, pickup.ts), and every
  * `variable_chut_*` (chut.xml's variables and the captcha's digits). A frame over the caps keeps these.
  */
 const NEEDED_HEADERS = new Set([
@@ -71,10 +71,9 @@ const NEEDED_HEADERS = new Set([
   'variable_sip_from_user', 'variable_sip_from_display', 'variable_sip_verstat', 'variable_sip_P-Asserted-Identity',
   // applications chut runs
   'Application', 'Application-UUID', 'Application-Response',
-  // the hang-up (the inbound monitor)
-  'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Bridged-Time', 'variable_bridge_uepoch',
-  'Caller-Channel-Hangup-Time', 'variable_end_uepoch',
-  'variable_last_sent_callee_id_number', 'Other-Leg-Destination-Number', 'variable_callee_id_number',
+  // the inbound monitor: a dialled leg's answer (pickup.ts), the screened leg's hang-up
+  'variable_originator', 'Caller-Channel-Answered-Time', 'Event-Date-Timestamp',
+  'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Hangup-Time', 'variable_end_uepoch',
 ]);
 
 /** Whether chut reads this header (it then survives a frame over the caps; chut's connections keep only these). */

@@ -1,14 +1,15 @@
 /**
- * Optional inbound Event Socket client for monitoring: authenticates, subscribes to CHANNEL_HANGUP_COMPLETE
- * and enriches the records of the calls chut screened (whether someone picked up, who, the talk time, the cause:
- * see enrichmentFrom). Reconnects with capped, jittered backoff; its status feeds /healthz. Monitoring never affects
- * how calls are routed.
+ * Optional inbound Event Socket client for monitoring: authenticates, subscribes to CHANNEL_ANSWER and
+ * CHANNEL_HANGUP_COMPLETE and enriches the records of the calls chut screened (whether someone picked up, who, the
+ * talk time, the cause: see pickup.ts and enrichmentFrom). Reconnects with capped, jittered backoff; its status feeds
+ * /healthz. Monitoring never affects how calls are routed.
  *
  * A connection that stops talking must not stop enrichment silently: the login (TCP connect, FreeSWITCH's
  * `auth/request`, the replies to `auth` and to the subscription) has a deadline, and once logged in the monitor
  * also subscribes to HEARTBEAT (sent every 20 s by default) and treats a connection that brings no data for
  * three heartbeats as dead (FreeSWITCH rebooted, a NAT or firewall dropped the flow). Both end the connection
- * with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well.
+ * with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well. A connection
+ * FreeSWITCH refuses before asking for the password (its `apply-inbound-acl`) is named as such, with the fix.
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../logger.js';
@@ -16,6 +17,7 @@ import type { CallEnrichment } from '../reputation/types.js';
 import type { ConnectionStatus } from '../screening/types.js';
 import { plainCommand } from './command.js';
 import { EslConnection } from './connection.js';
+import { cleanValue, micros, PickupLog, type Pickup } from './pickup.js';
 import { backoffDelay } from '../retry.js';
 
 export interface MonitorOptions {
@@ -39,8 +41,9 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 5000;
 export const DEFAULT_SILENCE_TIMEOUT_MS = 3 * 20_000;
 /** Idle time before the kernel's keepalive probes start (they find a peer that is gone even while we only read). */
 const KEEPALIVE_IDLE_MS = 20_000;
-/** The enrichment events, and HEARTBEAT so that a quiet PBX still proves the connection alive. */
-export const SUBSCRIPTION = 'event plain CHANNEL_HANGUP_COMPLETE HEARTBEAT';
+/** The enrichment events (the dialled legs' answers, the screened legs' hang-ups), and HEARTBEAT so that a quiet PBX
+ * still proves the connection alive. */
+export const SUBSCRIPTION = 'event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT';
 
 /** What a connection still waits for before it is logged in; named in the login-timeout warning. */
 type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply to the event subscription' | 'done';
@@ -48,38 +51,21 @@ type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply t
 /** 0.25 s, 0.5 s … up to 15 s, jittered (attempt counted from 0 here). */
 export const defaultRetryDelay = (attempt: number): number => backoffDelay(attempt + 1);
 
-const clean = (v: string | undefined): string | null => {
-  const s = (v ?? '').replace(/[^\w+@.:-]/g, '').slice(0, 64);
-  return s === '' ? null : s;
-};
-
-/** A FreeSWITCH time (microseconds since the epoch); 0 when absent or not a time (FreeSWITCH writes 0 for a moment
- * that never came). */
-const micros = (v: string | undefined): number => {
-  const n = Number(v ?? '');
-  return Number.isFinite(n) && n > 0 ? n : 0;
-};
-
 /**
- * The enrichment carried by the screened leg's CHANNEL_HANGUP_COMPLETE. "Answered" means what it means with Asterisk
- * (DialEnd ANSWER / BridgeEnter, src/ami/monitor.ts): the call reached a phone that picked up, i.e. the leg was bridged
- * (`Caller-Channel-Bridged-Time`, or `variable_bridge_uepoch`, is set when the bridge starts: the callee answered). The
- * leg's own answer time says nothing of that: chut answers it for every captcha and voicemail, and the dial plan may
- * answer before the socket (esl-inbound-events-plain.txt: answered, `Caller-Channel-Bridged-Time: 0`, nobody picked up).
- * The talk time runs from the bridge to the hang-up, not from the leg's answer (`variable_billsec` counts the captcha).
+ * The enrichment of a screened call from its CHANNEL_HANGUP_COMPLETE and its pickup (pickup.ts: the first answer of a
+ * leg it dialled). "Answered" means what it means with Asterisk (DialEnd ANSWER / BridgeEnter, src/ami/monitor.ts): the
+ * call reached a phone that picked up. Nothing on the screened leg says so (see pickup.ts: its answer time counts chut's
+ * captcha and voicemail answers, its bridge time counts early media and is gone after a transfer). **Answered by** is
+ * the number the answering leg dialled. The talk time runs from that pickup to the screened leg's hang-up, not from its
+ * answer (`variable_billsec` counts the captcha), and still counts after a transfer, as with Asterisk.
  */
-export function enrichmentFrom(event: Record<string, string>): CallEnrichment {
-  const bridged = micros(event['Caller-Channel-Bridged-Time']) || micros(event['variable_bridge_uepoch']);
+export function enrichmentFrom(event: Record<string, string>, pickup: Pickup | null): CallEnrichment {
   const ended = micros(event['Caller-Channel-Hangup-Time']) || micros(event['variable_end_uepoch']);
-  const answered = bridged > 0;
   return {
-    answered,
-    // The number the caller's leg was last told it reached, or the bridged leg's own destination.
-    answeredBy: answered
-      ? clean(event['variable_last_sent_callee_id_number'] ?? event['Other-Leg-Destination-Number'] ?? event['variable_callee_id_number'])
-      : null,
-    talkSeconds: answered && ended >= bridged ? Math.round((ended - bridged) / 1e6) : null,
-    hangupCause: clean(event['Hangup-Cause'] ?? event['variable_hangup_cause']),
+    answered: pickup !== null,
+    answeredBy: pickup?.by ?? null,
+    talkSeconds: pickup && ended >= pickup.atMicros ? Math.round((ended - pickup.atMicros) / 1e6) : null,
+    hangupCause: cleanValue(event['Hangup-Cause'] ?? event['variable_hangup_cause']),
   };
 }
 
@@ -97,6 +83,8 @@ export class InboundMonitor {
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private stopped = false;
+  /** Kept across reconnections: a pickup seen before a reconnection still counts at the hang-up after it. */
+  private readonly pickups = new PickupLog();
 
   constructor(private readonly opts: MonitorOptions) {}
 
@@ -194,11 +182,18 @@ export class InboundMonitor {
   }
 
   private onEvent(event: Record<string, string>): void {
-    if (event['Event-Name'] !== 'CHANNEL_HANGUP_COMPLETE') return;
-    const callId = event['Unique-ID'];
+    const name = event['Event-Name'];
     try {
-      if (!callId || !this.opts.isScreened(callId)) return;
-      this.opts.enrich(callId, enrichmentFrom(event)).catch((err: unknown) => this.opts.logger.warn({ err }, 'enrichment failed'));
+      if (name === 'CHANNEL_ANSWER') {
+        this.pickups.answered(event, (id) => this.opts.isScreened(id));
+        return;
+      }
+      if (name !== 'CHANNEL_HANGUP_COMPLETE') return;
+      const callId = event['Unique-ID'];
+      if (!callId) return;
+      const pickup = this.pickups.take(callId);
+      if (!this.opts.isScreened(callId)) return;
+      this.opts.enrich(callId, enrichmentFrom(event, pickup)).catch((err: unknown) => this.opts.logger.warn({ err }, 'enrichment failed'));
     } catch (err) {
       // Called from the socket's data handler: a throwing callback must not take the connection (or chut) down.
       this.opts.logger.warn({ err }, 'enrichment failed');

@@ -1,11 +1,14 @@
 /**
  * What the inbound monitor adds to a record (answered, by whom, talk time) means what it means with Asterisk: a phone
  * picked up. chut itself answers the screened leg for every captcha and voicemail, which made those calls read as
- * answered, with the captcha or the message as talk time. The simulated FreeSWITCH gives each leg the times a real one
- * does: answered when chut (or the destination) answers, bridged only when the user's phone picks up.
+ * answered, with the captcha or the message as talk time. Nor does the leg's bridge time say it: FreeSWITCH bridges to a
+ * callee with early media (183 + SDP) while it still rings, and a transfer after the bridge drops that time. The
+ * simulated FreeSWITCH gives each leg the times and events a real one does (src/sim/esl/callee.ts): the leg the
+ * normal destination dials answers with its own CHANNEL_ANSWER, which is what the monitor counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEnrichment } from '../../src/reputation/types.js';
+import type { EslSimulatedCall } from '../../src/sim/esl/index.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 
 let h: Harness;
@@ -55,5 +58,29 @@ describe('ESL monitoring: answered means a phone picked up', () => {
     const out = await h.sim.placeCall(call({ dialled: '2001', behaviour: { kind: 'hangs-up', afterMs: 1000 } }));
     expect(out).toMatchObject({ route: 'hung-up', answered: true });
     expect(await enrichmentOf(out.callId)).toMatchObject({ ...nobody, route: 'hung-up' });
+  });
+});
+
+describe('ESL monitoring: early media and transfers (the bridge time is not a pickup)', () => {
+  const ringing = (over: Partial<EslSimulatedCall>): EslSimulatedCall => ({ ...call({ dialled: '1000' }), ...over });
+
+  it('rung to a callee with early media (carrier ringback) that never answers: not answered, though the call was bridged', async () => {
+    const out = await h.sim.placeCall(ringing({ destination: { earlyMedia: true, answerAfterMs: null } }));
+    expect(out.route).toBe('ring');
+    expect(await enrichmentOf(out.callId)).toEqual({ ...nobody, hangupCause: 'ORIGINATOR_CANCEL', route: 'ring', captcha: null });
+  });
+
+  it('a captcha passed, then 1.6 s of early media before the phone answers: talk time from the answer, not the bridge', async () => {
+    const out = await h.sim.placeCall({ ...call({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }),
+      destination: { earlyMedia: true, answerAfterMs: 1600 } });
+    expect(out.route).toBe('ring');
+    // The simulated call lasts a few ms after the pickup: 0 s, where the bridge time gave 2 s.
+    expect(await enrichmentOf(out.callId)).toMatchObject({ answered: true, answeredBy: '2001', talkSeconds: 0, route: 'ring', captcha: 'passed' });
+  });
+
+  it('answered, then blind-transferred to an IVR: still answered by the phone that picked up', async () => {
+    const out = await h.sim.placeCall(ringing({ destination: { transferAfterMs: 5 } }));
+    expect(out.route).toBe('ring');
+    expect(await enrichmentOf(out.callId)).toMatchObject({ answered: true, answeredBy: '1000', talkSeconds: expect.any(Number), hangupCause: 'NORMAL_CLEARING' });
   });
 });

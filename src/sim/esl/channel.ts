@@ -23,7 +23,8 @@ import type { ChannelEnv, EslOutcome, EslSimulatedCall } from './sim-types.js';
 export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome, type EslSimulatedCall } from './sim-types.js';
 import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
-import { channelData, channelName, eventHeaders, hangupFacts, sipVariables, type ChannelState } from './headers.js';
+import { CalleeLeg } from './callee.js';
+import { channelData, channelName, eventHeaders, hangupFacts, sipVariables, type ChannelState, type OtherLeg, type ProfileTimes } from './headers.js';
 import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
 import { deleteTasks, schedApiReply } from './scheduler.js';
 import { argPattern } from '../../esl/command.js';
@@ -31,6 +32,9 @@ import { argPattern } from '../../esl/command.js';
 /** chut.xml's condition on destination_number before it arms the bound (`^[A-Za-z0-9_.+*#-]{1,64}\z` in PCRE: chut's
  * rule for a dial plan name). */
 const BOUNDABLE_DESTINATION = argPattern.dialplanName;
+/** Where a blind transfer after the pickup takes the caller (`destination.transferAfterMs`): an IVR that bridges
+ * nowhere. */
+export const TRANSFER_AFTER_PICKUP_EXTENSION = '7000';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -39,9 +43,16 @@ export class SimChannel implements AppHost {
   answered = false;
   /** The user's phone answered after screening (the call rang through): not an answer by chut. */
   private userAnswered = false;
-  /** When the channel was answered (by chut, the destination or the user's phone), bridged to the user's phone (that
-   * phone picked up) and hung up, in microseconds since the epoch, as FreeSWITCH's caller profile times. */
-  private readonly times: { answered: number; bridged: number; hungUp: number } = { answered: 0, bridged: 0, hungUp: 0 };
+  /** The caller profile's times (µs since the epoch), as FreeSWITCH keeps them: answered by chut, the destination or the
+   * user's phone; early media; bridged to the leg the destination dialled (when it answered or had early media). */
+  private times: ProfileTimes = { answered: 0, progressMedia: 0, bridged: 0, hungUp: 0 };
+  /** The caller profile's destination number: the dialled one, until a transfer after the pickup installs a new profile. */
+  private destination: string;
+  /** The leg the normal destination dialled, once it did. */
+  private callee: CalleeLeg | null = null;
+  /** The leg this one is bridged to (its events' `Other-Leg-*`): the callee while bridged, until a transfer. */
+  private bridgedTo: OtherLeg | null = null;
+  private hangupCause: string | null = null;
   hungUp = false;
   heard = '';
   heardSinceAsked = '';
@@ -76,6 +87,7 @@ export class SimChannel implements AppHost {
   constructor(readonly call: EslSimulatedCall, readonly env: ChannelEnv) {
     // mod_sofia's variables from the INVITE, then the dialplan's
     this.vars = { ...sipVariables(call), domain_name: SIM_DOMAIN };
+    this.destination = call.dialled;
   }
 
   start(): Promise<EslOutcome> {
@@ -166,6 +178,10 @@ export class SimChannel implements AppHost {
     if (toInbound) this.env.publish(headers);
     if (toOutbound) this.socket?.write(plainEvent(headers));
   }
+  /** Another leg's event (the leg the call dialled): to the inbound event socket only, built only for a subscriber. */
+  private publishInbound(build: () => Headers): void {
+    if (this.env.hasSubscribers()) this.env.publish(build());
+  }
   markRouted(): void {
     this.routedAt ??= performance.now();
   }
@@ -199,13 +215,20 @@ export class SimChannel implements AppHost {
   }
   hangup(cause: string, byCaller: boolean): void {
     if (this.hungUp) return;
-    this.hungUp = true;
-    this.times.hungUp = Date.now() * 1000;
     this.digitWaiter?.();
     if (byCaller) this.setRoute('hung-up');
     else this.setRoute('reject');
-    this.publish('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
-    this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts(cause));
+    this.endCall(cause);
+  }
+
+  /** The caller's leg hangs up (and the leg it dialled with it): both hang-up events, the connection ends, the outcome. */
+  private endCall(cause: string): void {
+    this.hungUp = true;
+    this.hangupCause = cause;
+    this.times.hungUp = Date.now() * 1000;
+    this.publish('CHANNEL_HANGUP');
+    this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts());
+    this.callee?.hangup(cause);
     this.closeOutbound();
     this.finish();
   }
@@ -345,32 +368,92 @@ export class SimChannel implements AppHost {
     this.continueAfterScreening();
   }
 
-  /** The normal destination: the user's phone answers briefly, then the call ends. `closeNow`: the socket app is
-   * over and nothing keeps the connection (no linger); else it ends at the hang-up. */
+  /** The normal destination: the user's phone (or what a transfer reached) answers, then the call ends. `closeNow`:
+   * the socket app is over and nothing keeps the connection (no linger); else it ends at the hang-up. */
   private continueAfterScreening(closeNow = true): void {
     this.afterScreening = true;
     if (closeNow) this.closeOutbound();
     this.later(5, () => {
       if (this.hungUp) return;
-      const now = Date.now() * 1000;
-      // The destination answers: the user's phone when the call rang (the leg is bridged to it, whether chut answered
-      // the leg for a captcha or not), else what the transfer reached (a voicemail system: answered, never bridged).
-      if (this.route === 'ring') this.bridge(now);
-      if (!this.answered && !this.userAnswered) {
-        this.userAnswered = true;
-        this.times.answered ||= now;
-        this.publish('CHANNEL_ANSWER');
-      }
-      this.later(this.env.talkMs, () => {
-        if (this.hungUp) return;
-        this.hungUp = true;
-        this.times.hungUp = Date.now() * 1000;
-        this.publish('CHANNEL_HANGUP', [['Hangup-Cause', 'NORMAL_CLEARING']]);
-        this.publish('CHANNEL_HANGUP_COMPLETE', this.hangupFacts('NORMAL_CLEARING'));
-        this.closeOutbound();
-        this.finish();
-      });
+      // The call rang: the normal destination dials the user's phone and bridges the caller to it (whether chut answered
+      // the leg for a captcha or not).
+      if (this.route === 'ring') return this.dialUserPhone();
+      // What a transfer reached (a voicemail system): answered, never bridged.
+      this.answeredAfterScreening();
+      this.later(this.env.talkMs, () => { if (!this.hungUp) this.endCall('NORMAL_CLEARING'); });
     });
+  }
+
+  /**
+   * `bridge` to the user's phone, as FreeSWITCH 1.10 runs it (switch_ivr_originate, switch_ivr_multi_threaded_bridge):
+   * with early media the caller's leg is pre-answered and bridged at the 183, while the phone still rings; otherwise it
+   * is bridged when the phone answers. The phone's answer answers the caller's leg too (when chut has not). A transfer
+   * after the pickup gives the caller's leg a new profile, without the bridge time.
+   */
+  private dialUserPhone(): void {
+    const d = this.call.destination ?? {};
+    const callee = new CalleeLeg({ uuid: this.uuid, channelName: this.channelName(), destination: this.destination,
+      callerName: this.call.callerName, callerNumber: this.call.callerNumber }, this.call.dialled, (build) => this.publishInbound(build));
+    this.callee = callee;
+    if (d.earlyMedia) {
+      callee.earlyMedia();
+      this.preAnswer();
+      this.bridge(callee);
+    }
+    const answerAfter = d.answerAfterMs === undefined ? 0 : d.answerAfterMs;
+    // Nobody picks up: the caller gives up.
+    if (answerAfter === null) return this.later(this.env.talkMs, () => { if (!this.hungUp) this.endCall('ORIGINATOR_CANCEL'); });
+    this.later(answerAfter, () => {
+      if (this.hungUp) return;
+      callee.answer();
+      if (!d.earlyMedia) this.bridge(callee);
+      this.answeredAfterScreening();
+      if (d.transferAfterMs !== undefined) this.later(d.transferAfterMs, () => this.transferAfterPickup());
+      this.later(this.env.talkMs, () => { if (!this.hungUp) this.endCall('NORMAL_CLEARING'); });
+    });
+  }
+
+  /** Early media passed on to the caller: its leg is pre-answered (not when chut already answered it). */
+  private preAnswer(): void {
+    if (this.answered || this.times.progressMedia) return;
+    this.times.progressMedia = Date.now() * 1000;
+    this.publish('CHANNEL_PROGRESS_MEDIA');
+  }
+
+  /** The destination answered after screening: the caller's leg is answered now unless chut answered it. */
+  private answeredAfterScreening(): void {
+    if (this.answered || this.userAnswered) return;
+    this.userAnswered = true;
+    this.times.answered ||= Date.now() * 1000;
+    this.publish('CHANNEL_ANSWER');
+  }
+
+  /** switch_ivr_multi_threaded_bridge: the bridge time on both legs, `last_bridge_to`, the callee id sent to the caller
+   * (mod_sofia), then CHANNEL_BRIDGE. */
+  private bridge(callee: CalleeLeg): void {
+    const now = Date.now() * 1000;
+    this.times.bridged ||= now;
+    callee.bridged(now);
+    this.bridgedTo = { type: 'originatee', uuid: callee.uuid, channelName: callee.channelName, destination: this.call.dialled };
+    Object.assign(this.vars, {
+      bridge_channel: callee.channelName, bridge_uuid: callee.uuid, last_bridge_to: callee.uuid,
+      last_sent_callee_id_name: 'Outbound Call', last_sent_callee_id_number: this.call.dialled,
+    });
+    this.publish('CHANNEL_BRIDGE', [['Bridge-A-Unique-ID', this.uuid], ['Bridge-B-Unique-ID', callee.uuid]]);
+  }
+
+  /**
+   * A blind transfer after the pickup (REFER from the phone, `uuid_transfer`): the bridge ends (CHANNEL_UNBRIDGE, the
+   * phone's leg hangs up) and switch_ivr_session_transfer installs a new caller profile for the new extension, into which
+   * switch_channel_set_caller_profile copies the answered, progress and hang-up times but not the bridge time.
+   */
+  private transferAfterPickup(): void {
+    if (this.hungUp || !this.callee) return;
+    this.publish('CHANNEL_UNBRIDGE', [['Bridge-A-Unique-ID', this.uuid], ['Bridge-B-Unique-ID', this.callee.uuid]]);
+    this.callee.hangup('NORMAL_CLEARING');
+    this.times = { ...this.times, bridged: 0 };
+    this.destination = TRANSFER_AFTER_PICKUP_EXTENSION;
+    this.bridgedTo = null;
   }
 
   private closeOutbound(): void {
@@ -403,22 +486,12 @@ export class SimChannel implements AppHost {
       commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
     });
   }
-  /** The user's phone picked up: as `bridge` does when the callee answers (switch_ivr_bridge.c sets the bridge time and
-   * `last_bridge_to`, mod_sofia the callee id sent to the caller), then CHANNEL_BRIDGE. */
-  private bridge(now: number): void {
-    const other = randomUUID();
-    this.times.bridged = now;
-    Object.assign(this.vars, {
-      bridge_channel: `sofia/internal/${this.call.dialled}@192.0.2.20`, bridge_uuid: other, last_bridge_to: other,
-      last_sent_callee_id_name: 'Outbound Call', last_sent_callee_id_number: this.call.dialled,
-    });
-    this.publish('CHANNEL_BRIDGE', [['Bridge-A-Unique-ID', this.uuid], ['Bridge-B-Unique-ID', other]]);
-  }
-
   private state(): ChannelState {
+    const answerState = this.hungUp ? 'hangup' : this.answered || this.userAnswered ? 'answered' : this.times.progressMedia ? 'early' : 'ringing';
     return {
-      uuid: this.uuid, call: this.call, vars: this.vars, answered: this.answered || this.userAnswered, hungUp: this.hungUp, started: this.started,
-      times: this.times,
+      uuid: this.uuid, call: this.call, channelName: this.channelName(), direction: 'inbound', callerName: this.call.callerName,
+      callerNumber: this.call.callerNumber, destination: this.destination, answerState, hangupCause: this.hangupCause,
+      started: this.started, times: this.times, other: this.bridgedTo, vars: this.vars,
     };
   }
 
@@ -426,8 +499,8 @@ export class SimChannel implements AppHost {
     return channelName(this.call);
   }
 
-  private hangupFacts(cause: string): Headers {
-    return hangupFacts(this.state(), cause);
+  private hangupFacts(): Headers {
+    return hangupFacts(this.state());
   }
 
   private channelHeaders(): Headers {

@@ -10,6 +10,26 @@ export interface EslSimulatedCall extends SimulatedCall {
    * it does not parse itself into a channel variable `sip_h_<name>`, which the `connect` reply and every event of the
    * call then carry, url-encoded, with no size limit: the caller chooses how large the channel data gets. */
   sipHeaders?: Record<string, string>;
+  /** How the phone the call rings behaves once chut lets it ring (the normal destination `bridge`s to it). Default: it
+   * answers at once. */
+  destination?: DestinationBehaviour;
+}
+
+/**
+ * The leg the normal destination dials (a phone, a trunk, a mobile forward), modelled on FreeSWITCH 1.10's source: with
+ * the default `ignore_early_media`, switch_ivr_originate returns as soon as that leg has early media, and
+ * switch_ivr_multi_threaded_bridge then bridges the caller to it (bridge time, CHANNEL_BRIDGE) while it still rings.
+ */
+export interface DestinationBehaviour {
+  /** The leg first answers `183 Session Progress` with SDP (a carrier's ringback or announcement): the caller's leg is
+   * pre-answered and bridged to it at once, before anyone picks up. Default false. */
+  earlyMedia?: boolean;
+  /** When it picks up, in ms after the call reaches it; null: never (the caller gives up after `talkMs`,
+   * ORIGINATOR_CANCEL). Default 0. */
+  answerAfterMs?: number | null;
+  /** This long after the pickup, the caller is blind-transferred (REFER, `uuid_transfer`) to an extension that bridges
+   * nowhere (an IVR): switch_ivr_session_transfer gives the caller's leg a new caller profile, which has no bridge time. */
+  transferAfterMs?: number;
 }
 
 export interface EslFaults {

@@ -153,10 +153,11 @@ describe('ESL frames past the caps', () => {
     expect(boundTargetFrom(padded?.headers ?? {})).toEqual(boundTargetFrom(unbounded));
     expect(featureCodeFrom(padded?.headers ?? {})).toEqual(featureCodeFrom(unbounded));
 
-    const fields = ['Event-Name', 'Unique-ID', 'Application', 'Application-UUID', 'Application-Response', 'Answer-State', 'variable_chut_digits_1'];
+    const fields = ['Event-Name', 'Unique-ID', 'Application', 'Application-UUID', 'Application-Response', 'Answer-State', 'variable_chut_digits_1',
+      'Caller-Destination-Number', 'Caller-Channel-Answered-Time', 'Event-Date-Timestamp', 'Caller-Channel-Hangup-Time'];
     const pick = (e: Record<string, string> | null) => Object.fromEntries(fields.map((k) => [k, e?.[k]]));
     for (const name of ['esl-outbound-session.s2c.raw', 'esl-inbound-events-plain.s2c.raw']) {
-      const read = /^Event-Name: (CHANNEL_EXECUTE_COMPLETE|CHANNEL_HANGUP|CHANNEL_HANGUP_COMPLETE|DTMF)$/m;
+      const read = /^Event-Name: (CHANNEL_EXECUTE_COMPLETE|CHANNEL_ANSWER|CHANNEL_HANGUP|CHANNEL_HANGUP_COMPLETE|DTMF)$/m;
       for (const recorded of transcriptRecords(name).filter((r) => r.toString('utf8').includes('Content-Type: text/event-plain')
         && read.test(r.toString('utf8')))) {
         // The recording harness named its digits variable cg_digits; chut's are chut_digits_<n>.
@@ -167,7 +168,7 @@ describe('ESL frames past the caps', () => {
         const event = eventOf(frame as EslFrame);
         expect(frame?.trimmed).toBeGreaterThan(0);
         expect(pick(event)).toEqual(pick(plain));
-        if (plain['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE') expect(enrichmentFrom(event ?? {})).toEqual(enrichmentFrom(plain));
+        if (plain['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE') expect(enrichmentFrom(event ?? {}, null)).toEqual(enrichmentFrom(plain, null));
       }
     }
   });

@@ -100,7 +100,7 @@ describe('ESL inbound monitor: liveness', () => {
     const { server, monitor, log } = await setUp('silent-after-login', { silenceTimeoutMs: 150 });
     monitor.start();
     await waitFor(() => monitor.status().state === 'ready');
-    expect(server.commands).toEqual([`auth ${PASSWORD}`, 'event plain CHANNEL_HANGUP_COMPLETE HEARTBEAT']);
+    expect(server.commands).toEqual([`auth ${PASSWORD}`, 'event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT']);
     await waitFor(() => server.connections >= 2);
     const [warning] = log.warnings();
     expect(warning?.reason).toBe('no data for 150 ms (FreeSWITCH sends HEARTBEAT every 20 s): connection presumed dead');

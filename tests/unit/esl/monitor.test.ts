@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventOf, FrameParser } from '../../../src/esl/frame.js';
 import { defaultRetryDelay, enrichmentFrom, InboundMonitor } from '../../../src/esl/monitor.js';
+import { PickupLog } from '../../../src/esl/pickup.js';
 import { silentLogger } from '../../../src/logger.js';
 import { InboundEventServer } from '../../../src/sim/esl/inbound.js';
 import type { CallEnrichment } from '../../../src/reputation/types.js';
@@ -25,11 +26,18 @@ function monitor(port: number, password: string, seen: Array<[string, CallEnrich
   });
 }
 
-/** A call bridged to extension 1000 for 42 s (Bridged-Time to Hangup-Time, in µs). */
-const hangupComplete = (id: string): Array<[string, string]> => [
+const T0 = 1795889590411208;
+/** The screened leg's hang-up, 42.6 s after T0 (the times FreeSWITCH writes, in µs). */
+const hangupComplete = (id: string, extra: Array<[string, string]> = []): Array<[string, string]> => [
   ['Event-Name', 'CHANNEL_HANGUP_COMPLETE'], ['Unique-ID', id], ['Hangup-Cause', 'NORMAL_CLEARING'],
-  ['Caller-Channel-Answered-Time', '1795889590411208'], ['Caller-Channel-Hangup-Time', '1795889633011208'],
-  ['Caller-Channel-Bridged-Time', '1795889591011208'], ['variable_billsec', '43'], ['variable_last_sent_callee_id_number', '1000'],
+  ['Caller-Channel-Answered-Time', String(T0)], ['Caller-Channel-Hangup-Time', String(T0 + 42_600_000)],
+  ['variable_billsec', '43'], ...extra,
+];
+/** The CHANNEL_ANSWER of a leg the call `originator` dialled (extension 1000), answering at T0 + `atS` seconds. */
+const legAnswer = (originator: string, atS: number, destination = '1000'): Array<[string, string]> => [
+  ['Event-Name', 'CHANNEL_ANSWER'], ['Event-Date-Timestamp', String(T0 + atS * 1e6)], ['Unique-ID', `leg-of-${originator}`],
+  ['Caller-Destination-Number', destination], ['Caller-Channel-Answered-Time', String(T0 + atS * 1e6)],
+  ['Other-Type', 'originator'], ['Other-Leg-Unique-ID', originator], ['variable_originator', originator],
 ];
 
 /** The CHANNEL_HANGUP_COMPLETE events of a recorded stream, by Unique-ID. */
@@ -48,7 +56,9 @@ describe('ESL inbound monitor', () => {
     await waitFor(() => m.status().state === 'ready');
     await waitFor(() => fs.authenticatedClients === 1);
     await new Promise((r) => setTimeout(r, 50));
+    fs.publish(legAnswer('other-call', 0.6));
     fs.publish(hangupComplete('other-call'));
+    fs.publish(legAnswer('screened-1', 0.6));
     fs.publish(hangupComplete('screened-1'));
     await waitFor(() => seen.length === 1);
     expect(seen[0]).toEqual(['screened-1', { answered: true, answeredBy: '1000', talkSeconds: 42, hangupCause: 'NORMAL_CLEARING' }]);
@@ -95,37 +105,100 @@ describe('ESL inbound monitor', () => {
     }
   });
 
-  it('the recorded screened call was answered by the dial plan but never bridged: nobody picked up', () => {
+  it('the recorded screened call was answered by the dial plan but no leg it dialled answered: nobody picked up', () => {
     // esl-inbound-events-plain: extension 1000 answers, runs the socket app (chut's place), then a tone and a hang-up.
-    // Caller-Channel-Answered-Time and billsec (6) are set; Caller-Channel-Bridged-Time is 0. The same call over SIP too.
+    // Caller-Channel-Answered-Time and billsec (6) are set; nothing was dialled. The same call over SIP too.
     for (const [name, screened] of [['esl-inbound-events-plain.s2c.raw', 'aad4a0a1-6460-4301-af97-118ec520c3bf'],
       ['esl-inbound-events-plain-sip.s2c.raw', '87d2cb21-7d17-4f6f-b19b-23a83c0b985b']]) {
       const event = recordedHangups(name as string).get(screened as string);
       expect(Number(event?.['Caller-Channel-Answered-Time'])).toBeGreaterThan(0);
-      expect(event?.['Caller-Channel-Bridged-Time']).toBe('0');
-      expect(enrichmentFrom(event ?? {})).toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'NORMAL_CLEARING' });
+      expect(enrichmentFrom(event ?? {}, null)).toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'NORMAL_CLEARING' });
     }
   });
 
-  it('a bridged call: answered by the bridged extension, talk time from the bridge to the hang-up (not billsec)', () => {
-    // The recorded call's event with what FreeSWITCH adds once `bridge` connects a phone that picked up
-    // (switch_ivr_bridge.c: the bridge time, last_bridge_to; the callee id sent to the caller): answered at
-    // …590.411208 (chut's captcha), bridged 20.5 s later, hung up 61.4 s after the bridge.
-    const recorded = recordedHangups('esl-inbound-events-plain.s2c.raw').get('aad4a0a1-6460-4301-af97-118ec520c3bf') ?? {};
-    const bridged = {
-      ...recorded, 'Caller-Channel-Bridged-Time': '1795889610911208', 'Caller-Channel-Hangup-Time': '1795889672311208',
-      variable_bridge_uepoch: '1795889610911208', variable_end_uepoch: '1795889672311208', variable_billsec: '82',
-      variable_last_bridge_to: '0a30dd7c-c222-482f-a322-b1218a15f8cd', variable_last_sent_callee_id_number: '1000',
-      'Other-Leg-Destination-Number': '1000',
-    };
-    expect(enrichmentFrom(bridged)).toEqual({ answered: true, answeredBy: '1000', talkSeconds: 61, hangupCause: 'NORMAL_CLEARING' });
-    // Only the variables (a CHANNEL_HANGUP_COMPLETE without the profile's times), and no callee id sent
-    const { 'Caller-Channel-Bridged-Time': _b, 'Caller-Channel-Hangup-Time': _h, variable_last_sent_callee_id_number: _c, ...variables } = bridged;
-    expect(enrichmentFrom(variables)).toEqual({ answered: true, answeredBy: '1000', talkSeconds: 61, hangupCause: 'NORMAL_CLEARING' });
+  it('an unanswered call has no talk time and no answerer', () => {
+    expect(enrichmentFrom({ 'Caller-Channel-Answered-Time': '0', 'Hangup-Cause': 'ORIGINATOR_CANCEL', variable_billsec: '0' }, null))
+      .toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'ORIGINATOR_CANCEL' });
+  });
+});
+
+/** A monitor logged in to a simulated event socket; `seen` gets every enrichment. */
+async function withMonitor(run: (fs: InboundEventServer, seen: Array<[string, CallEnrichment]>) => Promise<void>): Promise<void> {
+  const fs = new InboundEventServer('ClueCon');
+  await fs.start();
+  const seen: Array<[string, CallEnrichment]> = [];
+  const m = monitor(fs.port, 'ClueCon', seen);
+  m.start();
+  try {
+    await waitFor(() => m.status().state === 'ready');
+    await run(fs, seen);
+  } finally {
+    m.stop();
+    await fs.stop();
+  }
+}
+
+/** The enrichment the monitor gives `id` once its hang-up is published. */
+async function enrichmentOf(seen: Array<[string, CallEnrichment]>, id: string): Promise<CallEnrichment | undefined> {
+  await waitFor(() => seen.some(([callId]) => callId === id));
+  return seen.find(([callId]) => callId === id)?.[1];
+}
+
+describe('ESL inbound monitor: answered means a leg the call dialled picked up (FreeSWITCH 1.10 source)', () => {
+  it('early media: the bridge to a callee sending 183 + SDP starts while it rings; nobody answers: not answered', async () => {
+    // switch_ivr_originate returns on early media (ignore_early_media unset) and switch_ivr_multi_threaded_bridge sets
+    // the caller's bridge time for a peer with CF_EARLY_MEDIA: Bridged-Time and bridge_uepoch are the start of 25 s of
+    // carrier ringback. The caller gives up (ORIGINATOR_CANCEL); the callee never sends CHANNEL_ANSWER.
+    await withMonitor(async (fs, seen) => {
+      fs.publish([
+        ['Event-Name', 'CHANNEL_HANGUP_COMPLETE'], ['Unique-ID', 'screened-early'], ['Hangup-Cause', 'ORIGINATOR_CANCEL'],
+        ['Caller-Channel-Answered-Time', '0'], ['Caller-Channel-Progress-Media-Time', String(T0 + 2e6)],
+        ['Caller-Channel-Hangup-Time', String(T0 + 27e6)], ['Caller-Channel-Bridged-Time', String(T0 + 2e6)],
+        ['variable_last_sent_callee_id_number', '0612345678'], ['variable_bridge_uepoch', String(T0 + 2e6)],
+        ['variable_end_uepoch', String(T0 + 27e6)],
+      ]);
+      expect(await enrichmentOf(seen, 'screened-early')).toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'ORIGINATOR_CANCEL' });
+    });
   });
 
-  it('an unanswered call has no talk time and no answerer', () => {
-    expect(enrichmentFrom({ 'Caller-Channel-Answered-Time': '0', 'Hangup-Cause': 'ORIGINATOR_CANCEL', variable_billsec: '0' }))
-      .toEqual({ answered: false, answeredBy: null, talkSeconds: null, hangupCause: 'ORIGINATOR_CANCEL' });
+  it('answered, then transferred to an extension that does not bridge: answered by the phone that picked up, talk time from the pickup', async () => {
+    // switch_channel_set_caller_profile carries answered/progress/hung-up over to the transfer's new profile, not the
+    // bridge time: the hang-up says Bridged-Time 0 and bridge_uepoch 0. The receptionist's leg answered 5 s in.
+    await withMonitor(async (fs, seen) => {
+      fs.publish(legAnswer('screened-xfer', 5, '1001'));
+      fs.publish(hangupComplete('screened-xfer', [['Caller-Channel-Bridged-Time', '0'], ['variable_bridge_uepoch', '0'],
+        ['Caller-Channel-Hangup-Time', String(T0 + 95e6)], ['variable_last_sent_callee_id_number', '7000']]));
+      expect(await enrichmentOf(seen, 'screened-xfer')).toEqual({ answered: true, answeredBy: '1001', talkSeconds: 90, hangupCause: 'NORMAL_CLEARING' });
+    });
+  });
+
+  it('a captcha chut answered, then an early-media bridge the callee answers 20 s later: talk time from that answer', async () => {
+    await withMonitor(async (fs, seen) => {
+      // chut's own answer of the screened leg (no originator): not a pickup
+      fs.publish([['Event-Name', 'CHANNEL_ANSWER'], ['Unique-ID', 'screened-captcha'], ['Caller-Channel-Answered-Time', String(T0)]]);
+      fs.publish(legAnswer('screened-captcha', 20.6));
+      // a second leg of the same call answering later (a transfer that bridged again) does not move the pickup
+      fs.publish(legAnswer('screened-captcha', 30, '2000'));
+      fs.publish(hangupComplete('screened-captcha', [['Caller-Channel-Bridged-Time', String(T0 + 8e6)]]));
+      expect(await enrichmentOf(seen, 'screened-captcha')).toEqual({ answered: true, answeredBy: '1000', talkSeconds: 22, hangupCause: 'NORMAL_CLEARING' });
+      // a pickup is forgotten with its call: the same id hanging up again (another record) is not answered
+      fs.publish(hangupComplete('screened-captcha'));
+      await waitFor(() => seen.length === 2);
+      expect(seen[1]?.[1].answered).toBe(false);
+    });
+  });
+});
+
+describe('PickupLog', () => {
+  it('keeps the first answer of a screened call\'s dialled legs only, and at most `max` calls', () => {
+    const log = new PickupLog(2);
+    const screened = (id: string) => id.startsWith('screened-');
+    log.answered(Object.fromEntries(legAnswer('unscreened', 1)), screened);
+    expect(log.size).toBe(0);
+    for (const id of ['screened-1', 'screened-2', 'screened-3']) log.answered(Object.fromEntries(legAnswer(id, 1)), screened);
+    expect(log.size).toBe(2);
+    expect(log.take('screened-1')).toBeNull();
+    expect(log.take('screened-3')).toEqual({ atMicros: T0 + 1e6, by: '1000' });
+    expect(log.size).toBe(1);
   });
 });
