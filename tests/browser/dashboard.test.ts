@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator, type AriSimulator } from '../../src/sim/ari/index.js';
@@ -69,11 +70,11 @@ async function chartSums(page: Page): Promise<{ today: ChartSum; week: ChartSum 
 }
 
 /** Opens the dashboard, answers the token prompt and waits for the data. Collects page errors. */
-async function openDashboard(page: Page, errors: string[]): Promise<void> {
+async function openDashboard(page: Page, errors: string[], base = chut.httpUrl as string): Promise<void> {
   page.on('pageerror', (err) => errors.push(String(err)));
   // The first API requests answer 401 until the token is given: that is how the page knows to ask for it.
   page.on('console', (msg) => { if (msg.type() === 'error' && !/status of 401/.test(msg.text())) errors.push(msg.text()); });
-  await page.goto(`${chut.httpUrl}/`);
+  await page.goto(`${base}/`);
   await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
   await page.fill('#token-input', TOKEN);
   await page.click('#token-save');
@@ -424,6 +425,29 @@ describe('dashboard', () => {
     expect(week).toEqual([['Tue 24', 1], ['Wed 25', 0], ['Thu 26', 0], ['Fri 27', 0], ['Sat 28', 2], ['Sun 29', 3], ['Mon 30', 1]]);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('refreshes after midnight with a clock a little ahead of the server\'s: today has just begun, not a 400', async () => {
+    // the server's clock at 23:59:30 UTC, the browser's 90 s ahead: its "today" starts in the server's future
+    const server = await createHttpServer({
+      config: parseConfig({ http: { port: 0, token: TOKEN } }), screening: chut.screening, store: chut.store, logger: silentLogger(),
+      metrics: chut.metrics, adapters: [], clock: () => Date.parse('2026-11-29T23:59:30Z'),
+    });
+    const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB', viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    try {
+      await page.clock.install({ time: new Date('2026-11-30T00:01:00Z') });
+      await openDashboard(page, errors, server.url);
+      expect(await page.textContent('#status')).toMatch(/^updated /);
+      expect(await page.getAttribute('#calls-today', 'data-since')).toBe('2026-11-30T00:00:00.000Z');
+      expect([await page.textContent('#calls-today'), await page.textContent('#rejected-today')]).toEqual(['0', '0']);
+      expect(await page.locator('.stale').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await server.close();
+    }
   });
 
   describe('in a time zone whose midnight is not on a UTC hour (India, UTC+5:30)', () => {

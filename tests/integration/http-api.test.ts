@@ -156,6 +156,22 @@ describe('stats and calls', () => {
     expect(rejects.body.calls.map((c: { caller: string }) => c.caller)).toEqual([BLOCKED, BLOCKED]);
   });
 
+  it('takes a since a little after the server\'s time (a client clock ahead, just past its midnight): an empty period, not a 400', async () => {
+    // the next UTC hour (at most an hour away) has not begun on the server: nothing to count in it yet
+    const nextHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
+    const stats = await api(`/api/stats?since=${encodeURIComponent(new Date(nextHour).toISOString())}`);
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({ total: 0, byRoute: {}, byHour: {}, topCallers: {}, since: nextHour });
+    const soon = new Date(Date.now() + 90_000).toISOString();
+    const calls = await api(`/api/calls?since=${encodeURIComponent(soon)}`);
+    expect(calls.status).toBe(200);
+    expect(calls.body).toEqual({ calls: [], next: null });
+    // more than an hour ahead is a mistake, and the answer gives the server's time
+    const far = await api(`/api/stats?since=${encodeURIComponent(new Date(Date.now() + 2 * 3_600_000).toISOString())}`);
+    expect(far.status).toBe(400);
+    expect(far.body.message).toMatch(/is more than an hour after the server's time \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
+  });
+
   it.each([
     '/api/stats?since=yesterday',
     '/api/stats?since=2999-01-01',

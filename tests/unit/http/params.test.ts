@@ -30,6 +30,18 @@ describe('parseSince', () => {
   });
 });
 
+describe('parseSince from a client whose clock is ahead of the server\'s', () => {
+  it('takes a date up to an hour after the server\'s time as it is: a period that has not begun, not a 400', () => {
+    // the dashboard's "today" from a browser 90 s ahead, just after its midnight
+    expect(parseSince('2026-11-28T12:01:30Z', NOW, '24h')).toBe(Date.parse('2026-11-28T12:01:30Z'));
+    expect(parseSince('2026-11-28T13:00:00Z', NOW, '24h')).toBe(NOW + 3_600_000);
+  });
+
+  it('refuses a date more than an hour ahead, giving the server\'s time', () => {
+    expect(() => parseSince('2026-11-28T13:00:01Z', NOW, '24h')).toThrow(/more than an hour after the server's time \(2026-11-28T12:00:00.000Z\)/);
+  });
+});
+
 describe('parseExpires', () => {
   it('reads durations from now and future dates, and nothing as no expiry', () => {
     expect(parseExpires('30d', NOW)).toBe(NOW + 30 * 86_400_000);
