@@ -45,6 +45,9 @@ const KEEPALIVE_IDLE_MS = 20_000;
  * still proves the connection alive. */
 export const SUBSCRIPTION = 'event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT';
 
+/** How to let chut in when FreeSWITCH's event socket refuses its address (said in the close reason and the log). */
+export const ACL_FIX = 'allow the address chut connects from in the list named by apply-inbound-acl in event_socket.conf.xml';
+
 /** What a connection still waits for before it is logged in; named in the login-timeout warning. */
 type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply to the event subscription' | 'done';
 
@@ -85,6 +88,8 @@ export class InboundMonitor {
   private stopped = false;
   /** Kept across reconnections: a pickup seen before a reconnection still counts at the hang-up after it. */
   private readonly pickups = new PickupLog();
+  /** The ACL rejection was logged as an error since the last login (each retry still warns). */
+  private rejectionLogged = false;
 
   constructor(private readonly opts: MonitorOptions) {}
 
@@ -120,6 +125,7 @@ export class InboundMonitor {
     const link: Link = { conn: new EslConnection(socket), stage: 'TCP connection', loginTimer: null, silenceTimer: null };
     link.conn.handlers = {
       onOther: (frame) => {
+        if (frame.headers['Content-Type'] === 'text/rude-rejection') return this.rejected(link, frame.body);
         if (frame.headers['Content-Type'] !== 'auth/request' || link.stage !== 'auth/request') return;
         this.login(link).catch((err: unknown) => link.conn.close(`login failed: ${(err as Error).message}`));
       },
@@ -154,8 +160,26 @@ export class InboundMonitor {
     link.loginTimer = null;
     this.watchSilence(link);
     this.attempt = 0;
+    this.rejectionLogged = false;
     this.state = { state: 'ready', since: Date.now() };
     this.opts.logger.info('ESL monitor connected');
+  }
+
+  /**
+   * mod_event_socket checks the client's address against its `apply-inbound-acl` lists before it sends `auth/request`
+   * (listener_run): a denied address gets `text/rude-rejection` (`Access Denied, go away.`), a disconnect notice and a
+   * close. Without a list FreeSWITCH applies `loopback.auto` in recent releases, so chut in a container or on another
+   * host is denied until the administrator allows it. Named here, with the fix, instead of the bare close that follows;
+   * the retries go on (the administrator may fix the list and run `reloadacl`).
+   */
+  private rejected(link: Link, body: string): void {
+    const said = body.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 60) || 'no reason given';
+    if (!this.rejectionLogged) {
+      this.rejectionLogged = true;
+      this.opts.logger.error({ host: this.opts.host, port: this.opts.port, chutAddress: link.conn.socket.localAddress ?? null },
+        `FreeSWITCH's event socket refused chut's address before authentication (${said}): ${ACL_FIX}, then run reloadacl (a changed parameter needs reload mod_event_socket)`);
+    }
+    link.conn.close(`rejected by FreeSWITCH's event socket ACL (text/rude-rejection: ${said}): ${ACL_FIX}`);
   }
 
   /** Starts the liveness deadline; every chunk of data pushes it back (see dial). */

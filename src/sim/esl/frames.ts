@@ -41,6 +41,15 @@ export function jsonEvent(headers: Headers): string {
   return `Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`;
 }
 
+/** What mod_event_socket's listener_run sends a client its `apply-inbound-acl` denies, before any `auth/request`
+ * (then the disconnect notice and the close): `text/rude-rejection` with this body. From FreeSWITCH 1.10's source (no
+ * recorded transcript holds it). */
+export const RUDE_REJECTION = 'Access Denied, go away.\n';
+
+export function rudeRejection(): string {
+  return `Content-Type: text/rude-rejection\nContent-Length: ${Buffer.byteLength(RUDE_REJECTION)}\n\n${RUDE_REJECTION}`;
+}
+
 export function authRequest(): string {
   return 'Content-Type: auth/request\n\n';
 }

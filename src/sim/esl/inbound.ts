@@ -4,9 +4,10 @@
  * `-ERR command not found`, `event plain|json <names…>|ALL`, `noevents`, `exit`; then the simulated
  * channels' events in the subscribed format, and a HEARTBEAT every 20 s (FreeSWITCH's default
  * `event-heartbeat-interval`) to clients subscribed to it: chut's monitor takes a silent socket for a dead one.
+ * `aclDenies` makes it refuse every connection as mod_event_socket does a client its `apply-inbound-acl` denies.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, readCommandLines, reply, type Headers } from './frames.js';
+import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, readCommandLines, reply, rudeRejection, type Headers } from './frames.js';
 
 interface Client {
   socket: Socket;
@@ -28,6 +29,9 @@ export class InboundEventServer {
   port = 0;
   /** Connections accepted since start (a client that keeps retrying shows here). */
   connectionsAccepted = 0;
+  /** Every client's address is outside the `apply-inbound-acl` list (event_socket.conf.xml): each connection gets the
+   * rude rejection, the disconnect notice and a close, before any `auth/request` (mod_event_socket's listener_run). */
+  aclDenies = false;
 
   constructor(private readonly password: string, private readonly heartbeatMs = HEARTBEAT_INTERVAL_MS) {}
 
@@ -80,8 +84,13 @@ export class InboundEventServer {
   }
 
   private accept(socket: Socket): void {
-    const client: Client = { socket, authed: false, format: null, names: new Set() };
     this.connectionsAccepted++;
+    if (this.aclDenies) {
+      socket.on('error', () => undefined);
+      socket.end(rudeRejection() + disconnectNotice(null));
+      return;
+    }
+    const client: Client = { socket, authed: false, format: null, names: new Set() };
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
     readCommandLines(socket, (line) => this.onCommand(client, line));

@@ -82,8 +82,16 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** The inbound event socket (8021) refuses every connection as mod_event_socket does an address its
+   * `apply-inbound-acl` denies: `text/rude-rejection` (`Access Denied, go away.`), a disconnect notice, a close. */
+  denyInboundByAcl(deny = true): this {
+    this.inbound.aclDenies = deny;
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
+    this.inbound.aclDenies = false;
     return this;
   }
 }

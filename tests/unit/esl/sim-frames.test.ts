@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameParser } from '../../../src/esl/frame.js';
-import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply } from '../../../src/sim/esl/frames.js';
+import { apiResponse, connectReply, disconnectNotice, lingerNotice, plainEvent, reply, rudeRejection } from '../../../src/sim/esl/frames.js';
 import { transcriptRecords } from './transcript.js';
 
 const session = transcriptRecords('esl-outbound-session.s2c.raw').map((b) => b.toString('utf8'));
@@ -36,5 +36,12 @@ describe('the simulator frames replies exactly like FreeSWITCH', () => {
     expect(recordedDtmf.startsWith('Content-Length: ')).toBe(true);
     expect(recordedDtmf.split('\n')[1]).toBe('Content-Type: text/event-plain');
     expect(recordedDtmf.endsWith('\n\n')).toBe(true);
+  });
+
+  it('an ACL rejection is what mod_event_socket\'s listener_run writes (from its source: no transcript holds one)', () => {
+    expect(rudeRejection()).toBe('Content-Type: text/rude-rejection\nContent-Length: 24\n\nAccess Denied, go away.\n');
+    const [frame] = new FrameParser().push(Buffer.from(rudeRejection() + disconnectNotice(null)));
+    expect(frame?.headers['Content-Type']).toBe('text/rude-rejection');
+    expect(frame?.body).toBe('Access Denied, go away.\n');
   });
 });
