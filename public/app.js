@@ -377,7 +377,8 @@ async function loadAll(id, signal) {
     document.body.dataset.loaded = 'true';
   } catch (err) {
     if (id !== refreshSeq) return; // replaced, not failed
-    setStatus(`refresh failed: ${err.message}`, true);
+    // keys of a newer chut: no refresh will help until chut is upgraded, so the header names that, not a failed refresh
+    setStatus(err.code === 'store-schema' ? `chut cannot read its data: ${err.message}` : `refresh failed: ${err.message}`, true);
     markStale(true);
   }
 }

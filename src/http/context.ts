@@ -1,6 +1,7 @@
 /** What the route modules share: the injected dependencies plus a guarded way to call the store. */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import type { PbxAdapter, ScreeningService } from '../screening/types.js';
 import { HttpError } from './errors.js';
@@ -65,6 +66,12 @@ export function routeContext(deps: HttpDeps): RouteContext {
     } catch (err) {
       if (err instanceof HttpError) throw err;
       deps.metrics.redisError(operation);
+      if (err instanceof SchemaError) {
+        // Redis answered: its keys are a newer chut's. Nothing was applied, and no retry will help; behind the token,
+        // the prefix and version may be named (/healthz, public, says only `schema`).
+        deps.logger.warn({ operation, err: err.message }, 'store refused (HTTP API): the Redis keys are not for this chut');
+        throw new HttpError(503, 'store-schema', `Redis holds keys this chut cannot use (${operation}): ${err.message}`);
+      }
       if (write && unconfirmed(err)) {
         deps.logger.warn({ operation, err: String(err) }, 'store write unconfirmed (HTTP API): it may still be applied');
         throw new HttpError(503, 'store-timeout', `the reputation store did not confirm the change in time (${operation}): ` +

@@ -7,12 +7,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/index.js';
 import { silentLogger } from '../../src/logger.js';
+import { createRedisStore } from '../../src/reputation/index.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator, type AriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
@@ -219,6 +221,35 @@ describe('dashboard', () => {
     expect(await page.isVisible('#stale-note')).toBe(false);
     expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await page.close();
+  });
+
+  it('says on the status line that Redis holds keys of a newer chut, not that it did not answer', async () => {
+    const newer = uniquePrefix('browser-schema');
+    const redis = new Redis(redisUrl);
+    await redis.hset(`${newer}schema`, 'version', '2', 'buckets', '131071');
+    redis.disconnect();
+    const store = createRedisStore({ url: redisUrl, prefix: newer });
+    const server = await createHttpServer({
+      config: parseConfig({ http: { port: 0, token: TOKEN } }), screening: chut.screening, store, logger: silentLogger(), metrics: chut.metrics, adapters: [],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    try {
+      page.on('console', (msg) => { if (msg.type() === 'error' && !/status of (401|503)/.test(msg.text())) errors.push(msg.text()); });
+      await page.goto(`${server.url}/`);
+      await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+      await page.fill('#token-input', TOKEN);
+      await page.click('#token-save');
+      await expect.poll(() => page.textContent('#status')).toBe(`chut cannot read its data: Redis holds keys this chut cannot use (stats): Redis keys under "${newer}" use schema version 2; this chut understands version 1 and older. Upgrade chut, or use another redis.prefix.`);
+      expect(await page.getAttribute('#status', 'class')).toMatch(/\berror\b/);
+      await page.screenshot({ path: join(SHOTS, 'dashboard-schema.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+      await store.close();
+      await removeKeys(redisUrl, newer);
+    }
   });
 
   it('a block chut does not answer in time says the change may still have been made, not that it failed', async () => {

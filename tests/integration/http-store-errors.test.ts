@@ -2,8 +2,9 @@
  * What the HTTP API answers when the store fails, against the real Redis: chut as `chut serve` builds it (the call
  * path's client: 2 s per command), through a proxy that can hold Redis's replies back (a slow Redis).
  * A change Redis took but did not confirm in time may or may not be applied: the answer must say so, not "try
- * again later" as if nothing had happened.
+ * again later" as if nothing had happened. Keys of a newer chut are no outage either: retrying will never help.
  */
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -132,5 +133,35 @@ describe('a change Redis refuses', () => {
     expect(put.status).toBe(503);
     expect(put.body).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (addListEntry); try again later' });
     expect(await listsOf('+33612340006')).toEqual([]);
+  });
+});
+
+describe('Redis keys written by a newer chut', () => {
+  const newer = uniquePrefix('http-schema');
+  let schema: RunningChut;
+  beforeAll(async () => {
+    const redis = new Redis(redisUrl);
+    await redis.hset(`${newer}schema`, 'version', '2', 'buckets', '131071');
+    redis.disconnect();
+    const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix: newer }, http: { enabled: true, port: 0, token: TOKEN } });
+    schema = await startChut({ config, policy: parsePolicy(LIST_POLICY, 'test'), logger: silentLogger(), http: true });
+  });
+  afterAll(async () => {
+    await schema?.stop();
+    await removeKeys(redisUrl, newer);
+  });
+
+  it('every API route answers 503 store-schema naming the version and what to do, not "did not answer; try again later"', async () => {
+    const base = schema.httpUrl as string;
+    const why = `Redis keys under "${newer}" use schema version 2; this chut understands version 1 and older. Upgrade chut, or use another redis.prefix.`;
+    const stats = await api(base, '/api/stats');
+    expect(stats.status).toBe(503);
+    expect(stats.body).toEqual({ error: 'store-schema', message: `Redis holds keys this chut cannot use (stats): ${why}` });
+    const put = await api(base, '/api/lists/block/0612340007', { method: 'PUT', body: JSON.stringify({}) });
+    expect(put.status).toBe(503);
+    expect(put.body).toEqual({ error: 'store-schema', message: `Redis holds keys this chut cannot use (addListEntry): ${why}` });
+    expect((await api(base, '/api/calls')).body.error).toBe('store-schema');
+    // /healthz, public, says only what failed
+    expect((await (await fetch(`${base}/healthz`)).json()).store).toMatchObject({ ready: false, error: 'schema' });
   });
 });
