@@ -4,6 +4,8 @@
  * Event-UUID. The caller hanging up (CHANNEL_HANGUP, a disconnect notice, the socket closing) aborts `signal`
  * and every pending wait rejects with CallerHungUpError. Before chut takes the call anywhere but "ring by ending the
  * socket", it deletes the dial plan's bound on a hung chut (bound.ts); when that bound already fired, chut backs off.
+ * What chut changes on the channel for the captcha (`playback_terminators`) is put back before the call goes on in the
+ * administrator's dial plan.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -18,6 +20,8 @@ import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppSt
 
 /** Longest any single app may run before chut gives up on it (a stuck prompt must not hold a call). */
 const APP_TIMEOUT_MS = 120_000;
+/** Longest the ring waits for `playback_terminators` to be put back (a `set` completes at once): then it rings anyway. */
+const RESTORE_TIMEOUT_MS = 2000;
 
 /** How the session must end the connection once screening is done. */
 export type Ending = 'close' | 'hold-until-hangup';
@@ -37,6 +41,8 @@ export class EslCallControl implements CallControl {
   /** The socket app ended without chut ending it (a scheduled transfer, the bound, took the call): nothing more may
    * be sent for this call. */
   private left = false;
+  /** chut set `playback_terminators=none` (the captcha): to be put back before the call goes on in the dial plan. */
+  private terminatorsChanged = false;
   private readonly bound: ScreenBound;
 
   constructor(
@@ -51,6 +57,8 @@ export class EslCallControl implements CallControl {
     private readonly callId = '',
     /** The bound chut.xml armed for this call (from the channel data); null when the dial plan armed none. */
     boundTarget: BoundTarget | null = null,
+    /** The channel's own `playback_terminators` (channel data, checked), put back after the captcha; null: none. */
+    private readonly playbackTerminators: string | null = null,
   ) {
     this.bound = new ScreenBound(apiOver(conn), callId, boundTarget);
   }
@@ -95,7 +103,9 @@ export class EslCallControl implements CallControl {
       const taken = await this.takeOver('captcha', captchaBoundS(this.config.captcha));
       if (!taken) throw new Error('the call is not chut\'s to answer any more (dial plan bound)');
       await this.run({ app: 'answer', arg: '' });
-      // DTMF must not cut the prompt short: digits typed during it are flushed anyway.
+      // DTMF must not cut the prompt short: digits typed during it are flushed anyway. Put back before the call goes
+      // on (restoreChannel): mod_dptools' playback reads it, so a caller who passed could not skip any later prompt.
+      this.terminatorsChanged = true;
       await this.run({ app: 'set', arg: 'playback_terminators=none' });
     });
   }
@@ -134,6 +144,7 @@ export class EslCallControl implements CallControl {
     if (this.failed) return this.failOpen('ring after a failed route');
     return this.verb(async () => {
       this.markRouted();
+      await this.restoreChannel();
       const step = ringTransferStep(this.config);
       // Without a transfer, ending the socket is the route: the socket app returns, the dialplan continues (and its
       // sched_cancel removes the bound). A transfer leaves the dial plan, so the bound goes first; when it already
@@ -151,7 +162,7 @@ export class EslCallControl implements CallControl {
     const steps = voicemailSteps(this.config, mailbox);
     if (!steps) {
       this.logger.warn('no usable voicemail mailbox: ringing instead (fail-open)');
-      this.failOpen('no usable voicemail mailbox');
+      await this.failOpen('no usable voicemail mailbox');
       return 'ring';
     }
     const vm = this.config.esl.voicemail;
@@ -161,7 +172,7 @@ export class EslCallControl implements CallControl {
       const check = await mailboxExists(this.conn, this.callId, box, vm.profile);
       if (!check.exists) {
         this.logger.warn({ mailbox: box, domain: check.domain, why: check.why }, 'FreeSWITCH cannot take a message for this box: ringing instead (fail-open)');
-        this.failOpen('voicemail box not found');
+        await this.failOpen('voicemail box not found');
         return 'ring';
       }
     }
@@ -179,11 +190,13 @@ export class EslCallControl implements CallControl {
    * Used after a failed route and when voicemail is impossible; `esl.ringTransfer` is for decided rings only (a
    * transfer to a missing extension is hung up by FreeSWITCH with NO_ROUTE_DESTINATION).
    */
-  private failOpen(reason: string): void {
+  private async failOpen(reason: string): Promise<void> {
     if (this.abandoned) return;
     this.markRouted();
     // A connection ended by chut is not a hang-up, even after voicemail/reject steps were queued.
     this.ending = 'close';
+    // The call rings whatever happens here (the connection may be what failed).
+    await this.restoreChannel().catch(() => undefined);
     this.conn.close(`fail-open: ${reason}`);
   }
 
@@ -209,11 +222,13 @@ export class EslCallControl implements CallControl {
     // The bound would cut the message or the rejection (a transfer leaves the dial plan and its sched_cancel). Once
     // deleted, what chut queues next runs in FreeSWITCH on its own: nothing bounds it but the apps themselves.
     if (!(await this.takeOver(route))) {
-      this.failOpen(`${route}: the dial plan bound took the call`);
+      await this.failOpen(`${route}: the dial plan bound took the call`);
       return false;
     }
     const last = steps[steps.length - 1];
     if (last?.app === 'transfer') {
+      // The call goes on in the dial plan (`esl.voicemail.type: transfer`).
+      await this.restoreChannel();
       await this.run(last);
       this.conn.close('transferred');
       return true;
@@ -237,10 +252,35 @@ export class EslCallControl implements CallControl {
         throw new CallerHungUpError();
       }
       this.logger.warn({ route, app: step.app, failure }, `FreeSWITCH did not take the ${route} step: ringing instead (fail-open)`);
-      this.failOpen(`${route} step ${step.app} ${failure}`);
+      await this.failOpen(`${route} step ${step.app} ${failure}`);
       return false;
     }
     return true;
+  }
+
+  /**
+   * Puts back what chut changed on the channel for the captcha, before the call goes on in the administrator's dial plan
+   * (ring, ring transfer, voicemail transfer, fail-open): the channel's own `playback_terminators`, else none (`unset`:
+   * FreeSWITCH's default `*`). Waits for it to run, at most RESTORE_TIMEOUT_MS. Rethrows only the caller hanging up;
+   * when it cannot be done (the connection failed, the bound took the call), the call goes on anyway. Not reached when
+   * chut stops or loses the connection mid-captcha: nothing more is sent then.
+   */
+  private async restoreChannel(): Promise<void> {
+    if (!this.terminatorsChanged) return;
+    this.terminatorsChanged = false;
+    const step: AppStep = this.playbackTerminators === null
+      ? { app: 'unset', arg: 'playback_terminators' }
+      : { app: 'set', arg: `playback_terminators=${this.playbackTerminators}` };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, RESTORE_TIMEOUT_MS); });
+    try {
+      await Promise.race([this.run(step), late]);
+    } catch (err) {
+      if (err instanceof CallerHungUpError) throw err;
+      this.logger.debug({ err: String(err) }, 'playback_terminators not put back');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

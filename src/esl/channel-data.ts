@@ -1,7 +1,8 @@
 /**
  * Reads the `connect` reply (CHANNEL_DATA) into an InboundCall. Values stay raw and untrusted: the screener
  * normalises them; nothing read here is ever written back into a command. (bound.ts reads the dialled number and
- * context for the captcha's bound itself, and checks them before they reach one.)
+ * context for the captcha's bound itself, and checks them before they reach one; the dial plan's own
+ * `playback_terminators` is written back after a captcha only when it is DTMF keys or `none`.)
  */
 import type { InboundCall } from '../screening/types.js';
 
@@ -35,6 +36,18 @@ export function inboundCallFrom(data: Record<string, string>, now: number): Inbo
     verstat: verstat ? verstat.slice(0, 64) : null,
     receivedAt: now,
   };
+}
+
+/** What `playback_terminators` may hold that chut writes back: DTMF keys, or `none` (mod_dptools' on_dtmf). */
+const TERMINATORS = /^(?:[0-9A-Da-d*#]{1,16}|none)$/i;
+
+/**
+ * The channel's own `playback_terminators` (set by the dial plan before `socket`), which chut puts back after the
+ * captcha; null when it has none, or one chut would not write back (then chut unsets its own value instead).
+ */
+export function playbackTerminatorsFrom(data: Record<string, string>): string | null {
+  const v = data['variable_playback_terminators'];
+  return v !== undefined && TERMINATORS.test(v) ? v : null;
 }
 
 /** `*77`/`*78` as marked by chut.xml's internal-context extensions (`chut_feature`); never from the number dialled

@@ -69,6 +69,8 @@ const NEEDED_HEADERS = new Set([
   'Caller-Caller-ID-Number', 'Caller-Caller-ID-Name', 'Channel-Caller-ID-Number', 'Channel-Caller-ID-Name',
   'Caller-Destination-Number', 'Channel-Destination-Number',
   'variable_sip_from_user', 'variable_sip_from_display', 'variable_sip_verstat', 'variable_sip_P-Asserted-Identity',
+  // the channel's own setting chut changes for the captcha and puts back (call-control.ts)
+  'variable_playback_terminators',
   // applications chut runs
   'Application', 'Application-UUID', 'Application-Response',
   // the inbound monitor: a dialled leg's answer (pickup.ts), the screened leg's hang-up

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import type { InboundCall, ScreeningService } from '../screening/types.js';
 import { boundTargetFrom } from './bound.js';
 import { EslCallControl } from './call-control.js';
-import { featureCodeFrom, inboundCallFrom } from './channel-data.js';
+import { featureCodeFrom, inboundCallFrom, playbackTerminatorsFrom } from './channel-data.js';
 import { executeCommand, plainCommand } from './command.js';
 import { EslConnection, type EslReply } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
@@ -152,7 +152,8 @@ async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionD
     warnedNoBound = true;
     deps.logger.warn('the FreeSWITCH dial plan arms no bound (chut_bound is not set): if chut hangs, calls wait in dead air; install the current dialplan/freeswitch/chut.xml');
   }
-  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId, bound);
+  const control = new EslCallControl(conn, deps.config, log, requestEvents, () => deps.onTiming?.('routed', call.callId), call.callId, bound,
+    playbackTerminatorsFrom(data));
   const closed = new AbortController();
   conn.handlers = {
     onEvent: (e) => control.onEvent(e),

@@ -124,6 +124,7 @@ export async function runApp(host: AppHost, app: string, arg: string): Promise<s
       if (i > 0) host.vars[arg.slice(0, i)] = arg.slice(i + 1);
       return '_none_';
     }
+    case 'unset': delete host.vars[arg]; return '_none_';
     case 'flush_dtmf': host.dtmf.length = 0; return '_none_';
     case 'playback': return playback(host, arg);
     case 'play_and_get_digits': return playAndGetDigits(host, arg);

@@ -53,6 +53,8 @@ export class SimChannel implements AppHost {
   /** The leg this one is bridged to (its events' `Other-Leg-*`): the callee while bridged, until a transfer. */
   private bridgedTo: OtherLeg | null = null;
   private hangupCause: string | null = null;
+  /** The channel's variables when the call went on in the dial plan after screening. */
+  private varsAtDestination: Record<string, string> | null = null;
   hungUp = false;
   heard = '';
   heardSinceAsked = '';
@@ -86,7 +88,7 @@ export class SimChannel implements AppHost {
 
   constructor(readonly call: EslSimulatedCall, readonly env: ChannelEnv) {
     // mod_sofia's variables from the INVITE, then the dialplan's
-    this.vars = { ...sipVariables(call), domain_name: SIM_DOMAIN };
+    this.vars = { ...sipVariables(call), domain_name: SIM_DOMAIN, ...call.channelVariables };
     this.destination = call.dialled;
   }
 
@@ -372,6 +374,7 @@ export class SimChannel implements AppHost {
    * the socket app is over and nothing keeps the connection (no linger); else it ends at the hang-up. */
   private continueAfterScreening(closeNow = true): void {
     this.afterScreening = true;
+    this.varsAtDestination ??= { ...this.vars };
     if (closeNow) this.closeOutbound();
     this.later(5, () => {
       if (this.hungUp) return;
@@ -484,6 +487,7 @@ export class SimChannel implements AppHost {
       durationMs: Date.now() - this.started,
       routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
       commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
+      varsAtDestination: this.varsAtDestination,
     });
   }
   private state(): ChannelState {

@@ -13,6 +13,9 @@ export interface EslSimulatedCall extends SimulatedCall {
   /** How the phone the call rings behaves once chut lets it ring (the normal destination `bridge`s to it). Default: it
    * answers at once. */
   destination?: DestinationBehaviour;
+  /** Channel variables the administrator's dial plan sets before `socket` (e.g. `playback_terminators`): in the
+   * `connect` reply and every event, as FreeSWITCH sends them. */
+  channelVariables?: Record<string, string>;
 }
 
 /**
@@ -108,5 +111,8 @@ export type EslOutcome = SimulatedCallOutcome & {
   boundTransfers: number;
   /** This call's scheduler tasks still waiting when the call ended (0 after a clean screening). */
   schedTasksLeft: number;
+  /** The channel's variables when the call went on in the dial plan (its normal destination, or where a transfer took
+   * it): what the administrator's own extensions then see. null: it never did. */
+  varsAtDestination: Record<string, string> | null;
 };
 
