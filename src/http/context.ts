@@ -6,6 +6,7 @@ import type { ReputationStore } from '../reputation/types.js';
 import type { PbxAdapter, ScreeningService } from '../screening/types.js';
 import { HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
+import type { RequestLimits } from './request-limits.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -18,6 +19,8 @@ export interface HttpDeps {
   clock?: () => number;
   /** How long an API import may write before it is stopped and undone (default 60 s); tests may shorten it. */
   importTimeLimitMs?: number;
+  /** How long a request body may take to arrive (request-limits.ts REQUEST_LIMITS); tests may shorten them. */
+  requestLimits?: Partial<RequestLimits>;
 }
 
 /**

@@ -14,6 +14,7 @@ import { registerMetrics } from './routes/metrics.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerTransferRoutes } from './routes/transfer.js';
+import { answerClientError, HEADERS_TIMEOUT_MS, nodeRequestTimeout, registerRequestLimits, REQUEST_LIMITS, type RequestLimits } from './request-limits.js';
 import { typedBodyValidators } from './validation.js';
 
 export interface HttpServer {
@@ -21,17 +22,21 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** The headers every answer carries, the dashboard's and the API's alike. */
-function securityHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', CSP);
-  reply.header('permissions-policy', PERMISSIONS_POLICY);
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('referrer-policy', 'no-referrer');
-  reply.header('x-frame-options', 'DENY');
+/** The headers every answer carries, the dashboard's and the API's alike (Node's own refusals included). */
+const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
+  ['content-security-policy', CSP],
+  ['permissions-policy', PERMISSIONS_POLICY],
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['x-frame-options', 'DENY'],
   // A page of another site that opens the dashboard gets no handle on its window, and none may load chut's answers
   // (scripts, CSV, JSON) as its own resources: everything chut serves is for chut's own page.
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('cross-origin-resource-policy', 'same-origin');
+  ['cross-origin-opener-policy', 'same-origin'],
+  ['cross-origin-resource-policy', 'same-origin'],
+];
+
+function securityHeaders(reply: FastifyReply): void {
+  for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
 }
 
 /**
@@ -48,10 +53,12 @@ function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyR
 }
 
 function buildApp(deps: HttpDeps) {
+  const limits: RequestLimits = { ...REQUEST_LIMITS, ...deps.requestLimits };
+  const httpLogger = deps.logger.child({ component: 'http' });
   const app = Fastify({
     frameworkErrors: frameworkError,
     // Typed as Fastify's base logger so the route modules take a plain FastifyInstance; it is our pino child.
-    loggerInstance: deps.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    loggerInstance: httpLogger as unknown as FastifyBaseLogger,
     // One debug line per request (onResponse below) instead of Fastify's two info lines.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
@@ -60,9 +67,12 @@ function buildApp(deps: HttpDeps) {
     ajv: { customOptions: { removeAdditional: false } },
     // JSON bodies are validated without type coercion ({"force": "true"} is refused); URL text keeps it.
     schemaController: { compilersFactory: { buildValidator: typedBodyValidators() } },
-    // A client that sends headers and then stalls must not hold a connection for ever (imports: 20 MiB on a LAN).
-    requestTimeout: 60_000,
+    // A backstop: each request's body has its own limit, the import's longer (request-limits.ts).
+    requestTimeout: nodeRequestTimeout(limits),
+    // Node's own refusals (malformed request, headers too large or too slow) in the documented shape and headers.
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, SECURITY_HEADERS, httpLogger),
   });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   // An API route that takes no query parameters refuses any (`?kind=allow` on a report must not silently mean spam).
   // Registered before the routes so every one of them passes through it; /metrics and the dashboard stay lenient
   // (scrapers and caches add parameters of their own).
@@ -74,6 +84,8 @@ function buildApp(deps: HttpDeps) {
   registerNotFound(app);
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
+  // before the auth hook: a refused request's body is watched too
+  registerRequestLimits(app, limits, (req) => req.method === 'POST' && req.routeOptions.url === '/api/import');
   app.addHook('onRequest', createAuthHook(deps.config.http.token));
   app.addHook('onSend', async (_req, reply, payload) => {
     // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy. Decided on the
