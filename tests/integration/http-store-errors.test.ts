@@ -134,6 +134,15 @@ describe('a change Redis refuses', () => {
     expect(put.body).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (addListEntry); try again later' });
     expect(await listsOf('+33612340006')).toEqual([]);
   });
+
+  it('counts a failed export under its own name in chut_redis_errors_total, not under /healthz\'s ping', async () => {
+    const exp = await fetch(`${down.httpUrl}/api/export`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(exp.status).toBe(503);
+    expect(await exp.json()).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (export); try again later' });
+    const metrics = await (await fetch(`${down.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/^chut_redis_errors_total\{operation="export"\} 1$/m);
+    expect(metrics).not.toMatch(/^chut_redis_errors_total\{operation="ping"\}/m);
+  });
 });
 
 describe('Redis keys written by a newer chut', () => {
