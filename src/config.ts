@@ -133,7 +133,11 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   ari: z.object({
     enabled: z.boolean().default(false),
-    url: z.string().url().default('http://127.0.0.1:8088'),
+    // Asterisk's http.conf server: chut makes its REST requests there and opens the events WebSocket itself
+    // (ws:// would leave every REST request failing; a URL without a scheme crashes `chut run`)
+    url: z.string().refine(urlWithScheme(['http:', 'https:']), {
+      message: 'must be an http:// or https:// URL with a host: Asterisk\'s http.conf server, e.g. http://127.0.0.1:8088 (not ws://: chut opens the events WebSocket itself)',
+    }).default('http://127.0.0.1:8088'),
     user: z.string().default('chut'),
     password: z.string().default(''),
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),

@@ -89,6 +89,18 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ notifications: { mqtt: { url: 'mqtts://broker.lan:8883', events }, webhook: { url: 'https://hooks.example/x', events } } }).notifications.mqtt?.url).toBe('mqtts://broker.lan:8883');
   });
 
+  it('refuses an ari.url that is not http(s): ws:// (every REST request would fail, 20 s of silence per call) or no scheme at all', () => {
+    for (const url of ['ws://asterisk:8088', 'wss://asterisk:8089', 'localhost:8088', 'asterisk:8088', 'htpp://asterisk:8088', 'ftp://asterisk', 'http://', 'ws://chut:SEKRIT@asterisk:8088']) {
+      const text = refused({ ari: { url } });
+      expect(text, url).toMatch(/^ari\.url: must be an http:\/\/ or https:\/\/ URL with a host: Asterisk's http\.conf server, e\.g\. http:\/\/127\.0\.0\.1:8088/);
+      expect(text).not.toContain('SEKRIT');
+    }
+    expect(problems({ CHUT_ARI_ENABLED: 'true', CHUT_ARI_URL: 'ws://asterisk:8088' })).toEqual([expect.stringMatching(/^ari\.url: must be an http:\/\/ .*\(from CHUT_ARI_URL\)$/)]);
+    for (const url of ['http://asterisk:8088', 'https://pbx.example.org:8089', 'http://[::1]:8088', 'http://chut:pw@127.0.0.1:8088']) {
+      expect(parseConfig({ ari: { url } }).ari.url).toBe(url);
+    }
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
