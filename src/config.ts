@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { parseYamlText } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -41,6 +42,21 @@ function urlWithScheme(schemes: readonly string[]): (url: string) => boolean {
       return false;
     }
   };
+}
+
+/** Two-letter codes people write for a country that ISO 3166-1 (and so libphonenumber) spells otherwise. */
+const COUNTRY_MEANT: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR' };
+const COUNTRY_FORMAT = 'ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…';
+
+/** Why a screening.defaultCountry is refused, with the code probably meant: an unknown region would make every
+ * caller ID in national form (0162…, 07911…) invalid, the allowlisted included. Echoes only a two-letter code. */
+function countryProblem(input: unknown): string {
+  const code = typeof input === 'string' && /^[A-Za-z]{2}$/.test(input) ? input : null;
+  if (code === null) return `must be a country code libphonenumber knows (${COUNTRY_FORMAT})`;
+  const upper = code.toUpperCase();
+  if (upper !== code && isSupportedCountry(upper)) return `"${code}": write the country code in capitals: ${upper}`;
+  const meant = COUNTRY_MEANT[upper] ?? (upper === 'EN' ? 'GB or US (EN is a language, not a country)' : undefined);
+  return `"${code}" is not a country code libphonenumber knows${meant ? `: use ${meant}` : ''} (${COUNTRY_FORMAT})`;
 }
 
 function isRedisUrl(url: string): boolean {
@@ -81,7 +97,7 @@ export const configSchema = z.object({
   policy: z.string().default('policy.yaml'),
   screening: z.object({
     /** Region for national numbers (`0162…`). */
-    defaultCountry: z.string().regex(/^[A-Z]{2}$/).default('FR'),
+    defaultCountry: z.string().refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), { error: (issue) => countryProblem(issue.input) }).default('FR'),
     /** Past this the call rings (fail-open). */
     deadlineMs: z.number().int().min(10).max(5000).default(250),
     /** Call records kept in the Redis stream (approximate). */

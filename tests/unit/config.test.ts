@@ -40,6 +40,18 @@ describe('configuration from the environment', () => {
     expect(fromEnv({ CHUT_DEFAULT_COUNTRY: 'be' }).screening.defaultCountry).toBe('BE');
   });
 
+  it('refuses a default country libphonenumber does not know (UK for GB): every national caller ID, Mum\'s included, would be invalid', () => {
+    expect(problems({ CHUT_DEFAULT_COUNTRY: 'uk' })).toEqual([
+      'screening.defaultCountry: "UK" is not a country code libphonenumber knows: use GB (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
+    ]);
+    expect(problems({ CHUT_DEFAULT_COUNTRY: 'EL' }).join('\n')).toContain('"EL" is not a country code libphonenumber knows: use GR');
+    expect(problems({ CHUT_DEFAULT_COUNTRY: 'EN' }).join('\n')).toContain('use GB or US (EN is a language, not a country)');
+    expect(problems({ CHUT_DEFAULT_COUNTRY: 'XX' })).toEqual([
+      'screening.defaultCountry: "XX" is not a country code libphonenumber knows (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
+    ]);
+    expect(fromEnv({ CHUT_DEFAULT_COUNTRY: 'GB' }).screening.defaultCountry).toBe('GB');
+  });
+
   it('names each variable on its own problem only', () => {
     const text = problems({ CHUT_AMI_PORT: 'abc', CHUT_LOG_LEVEL: 'chatty' }).join('\n');
     expect(text).toMatch(/^log\.level: .*\(from CHUT_LOG_LEVEL\)$/m);
@@ -99,6 +111,13 @@ describe('configuration values checked before use', () => {
     for (const url of ['http://asterisk:8088', 'https://pbx.example.org:8089', 'http://[::1]:8088', 'http://chut:pw@127.0.0.1:8088']) {
       expect(parseConfig({ ari: { url } }).ari.url).toBe(url);
     }
+  });
+
+  it('says which country code a file meant: capitals, not a name', () => {
+    expect(refused({ screening: { defaultCountry: 'gb' } })).toBe('screening.defaultCountry: "gb": write the country code in capitals: GB');
+    expect(refused({ screening: { defaultCountry: 'UK' } })).toMatch(/^screening\.defaultCountry: "UK" is not a country code libphonenumber knows: use GB /);
+    expect(refused({ screening: { defaultCountry: 'france' } })).toBe('screening.defaultCountry: must be a country code libphonenumber knows (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…)');
+    expect(parseConfig({ screening: { defaultCountry: 'XK' } }).screening.defaultCountry).toBe('XK');
   });
 
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
