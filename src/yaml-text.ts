@@ -12,6 +12,8 @@ const HINTS: Record<string, string> = {
   TAG_RESOLVE_FAILED: 'a value starting with ! is read as a YAML tag: quote it',
   BAD_ALIAS: 'a value starting with * is read as a YAML alias: quote it',
   DUPLICATE_KEY: 'a key appears twice in the same mapping',
+  // one document per file: everything after a `---` separator would otherwise be dropped without a word
+  MULTIPLE_DOCS: 'a second YAML document starts here (---): a file holds one document; remove the --- line',
 };
 
 function describe(issue: YAMLError): string {
@@ -24,7 +26,9 @@ function describe(issue: YAMLError): string {
 export function parseYamlText(text: string): { value: unknown } | { problem: string } {
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { logLevel: 'silent', prettyErrors: true }); // prettyErrors: fills in linePos
+    // prettyErrors: fills in linePos. logLevel 'error' prints nothing (yaml prints only at 'warn' and 'debug'); not
+    // 'silent', which also leaves out the MULTIPLE_DOCS error: all after a `---` would be dropped without a word.
+    doc = parseDocument(text, { logLevel: 'error', prettyErrors: true });
   } catch {
     return { problem: 'not valid YAML: nested too deeply to read' }; // the parser recurses: a stack overflow
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseYamlText } from '../../src/yaml-text.js';
 
 const problem = (text: string): string => {
@@ -32,5 +32,24 @@ describe('reading an administrator\'s YAML strictly', () => {
       return `${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`;
     })].join('\n');
     expect(problem(bomb)).toMatch(/too many aliases/);
+  });
+
+  it('refuses a second document (---) instead of dropping all after it, and prints nothing itself', () => {
+    const printed = [vi.spyOn(process, 'emitWarning'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(console, 'log'), vi.spyOn(process.stderr, 'write')];
+    try {
+      const policy = 'version: 1\nmode: enforce\ntimezone: Europe/Paris\ndefault: ring\n---\n# the rules\nrules:\n  - name: blocklist\n    when: { list: block }\n    action: reject\n';
+      expect(problem(policy)).toBe('not valid YAML at line 5, column 1: a second YAML document starts here (---): a file holds one document; remove the --- line');
+      expect(problem('a: 1\n---\n')).toMatch(/^not valid YAML at line 2, column 1: a second YAML document/);
+      expect(problem('a: 1\n...\n---\nb: 2\n')).toMatch(/^not valid YAML at line 3, column 1: a second YAML document/);
+      // what yaml would only warn about, and a collection as a key, print nothing either
+      expect(problem('a: !Secret x\n')).toMatch(/YAML tag/);
+      expect(parseYamlText('? [a, b]\n: 1\n')).toEqual({ value: { '[ a, b ]': 1 } });
+      for (const spy of printed) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of printed) spy.mockRestore();
+    }
+    // a document start marker on its own, or an end marker, is one document
+    expect(parseYamlText('---\na: 1\n')).toEqual({ value: { a: 1 } });
+    expect(parseYamlText('a: 1\n...\n')).toEqual({ value: { a: 1 } });
   });
 });
