@@ -1,13 +1,14 @@
 /** What `npm pack` ships: everything the README points an installed user to. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = process.cwd();
 
-function packedFiles(): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+function packedFiles(cwd = root): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
 }
 
@@ -31,5 +32,24 @@ describe('the npm package', () => {
       expect(sourcesContent?.length, map).toBe(sources.length);
       expect(sourcesContent!.every((text) => typeof text === 'string' && text.length > 0), map).toBe(true);
     }
+  });
+
+  it('never ships the administrator\'s config/chut.yaml (its passwords would be installed world-readable), only the example and the policy', () => {
+    // package.json's `files` alone decides, in a copy of the package with a config/chut.yaml as the README's install
+    // leaves one in a clone (no .gitignore copied: it must not be what keeps the file out)
+    const copy = mkdtempSync(join(tmpdir(), 'chut-pack-'));
+    try {
+      copyFileSync(join(root, 'package.json'), join(copy, 'package.json'));
+      mkdirSync(join(copy, 'config'));
+      for (const name of ['chut.example.yaml', 'policy.yaml']) copyFileSync(join(root, 'config', name), join(copy, 'config', name));
+      writeFileSync(join(copy, 'config', 'chut.yaml'), 'ari:\n  password: "MyAriSecret"\n');
+      writeFileSync(join(copy, 'config', 'chut.local.yaml'), 'http:\n  token: "a-token-of-my-own-1234"\n');
+      expect(packedFiles(copy).filter((f) => f.startsWith('config/')).sort()).toEqual(['config/chut.example.yaml', 'config/policy.yaml']);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    expect(packedFiles().filter((f) => f.startsWith('config/')).sort()).toEqual(['config/chut.example.yaml', 'config/policy.yaml']);
+    // nor committed by mistake: git ignores it
+    expect(execFileSync('git', ['check-ignore', 'config/chut.yaml'], { cwd: root, encoding: 'utf8' }).trim()).toBe('config/chut.yaml');
   });
 });
