@@ -32,8 +32,29 @@ export function sentinelRetryDelay(attempt: number): number {
  */
 export const CALL_PATH_TIMEOUTS = { commandTimeout: 2000, socketTimeout: 3000, autoResendUnfulfilledCommands: false } as const satisfies RedisOptions;
 
+/**
+ * A server that answers `READONLY` has become a replica while chut's connection to it stayed open: a failover demoted
+ * it. Redis keeps normal clients across a `REPLICAOF`, and only Sentinel kills them (`CLIENT KILL TYPE normal`); with a
+ * plain URL (a virtual IP, the DNS name of a managed primary endpoint, a manual `REPLICAOF`) chut would stay on the
+ * replica until restarted, every call recorded nowhere. ioredis's remedy for exactly this: reconnect, which resolves
+ * the URL's host again (or asks the Sentinels again), without resending the refused command (1, not 2): its caller has
+ * failed open already, and a resend could land after newer writes (CALL_PATH_TIMEOUTS).
+ */
+export function reconnectOnReadonly(err: Error): 1 | false {
+  return /^READONLY\b/.test(err.message) ? 1 : false;
+}
+
+/** The clients that last reconnected because their server answered READONLY: logRedisConnection says so. */
+const reconnectingForReadonly = new WeakSet<Redis>();
+
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {
+  let client: Redis | null = null;
   const common: RedisOptions = {
+    reconnectOnError: (err: Error) => {
+      const reconnect = reconnectOnReadonly(err);
+      if (reconnect && client) reconnectingForReadonly.add(client);
+      return reconnect;
+    },
     connectTimeout: cfg.connectTimeoutMs,
     maxRetriesPerRequest: opts.failFast ? 1 : 2,
     enableOfflineQueue: !opts.failFast,
@@ -45,7 +66,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
   };
   if (cfg.sentinel) {
     const { password, redisPassword = password } = cfg.sentinel;
-    return passOnSentinelErrors(new Redis({
+    client = passOnSentinelErrors(new Redis({
       ...common,
       // The master's address changes under Sentinel: asking again every second at most finds the promoted
       // replica soon after a failover (calls ring until then).
@@ -61,8 +82,10 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(password ? { sentinelPassword: password } : {}),
       ...(redisPassword ? { password: redisPassword } : {}),
     }));
+    return client;
   }
-  return refuseWrongDatabase(new Redis(cfg.url, common));
+  client = refuseWrongDatabase(new Redis(cfg.url, common));
+  return client;
 }
 
 /** A failover-detector connection to a Sentinel failed (the master may be fine): emitted as the client's `error`. */
@@ -168,6 +191,28 @@ export function isRedisAuthError(err: unknown): boolean {
   return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/i.test(err.message);
 }
 
+/** What the CLI and the logs say of an OOM or READONLY reply: Redis answers, it is not "unreachable". */
+export const WRITES_REFUSED = 'Redis refuses writes (out of memory / read-only replica)';
+
+/**
+ * Redis answered but refused a write: `OOM command not allowed when used memory > 'maxmemory'` (maxmemory reached and
+ * nothing it may evict), or `READONLY You can't write against a read only replica`; also a MULTI aborted for one of
+ * them (`EXECABORT`, the refusal among the errors ioredis attaches as `previousErrors`).
+ */
+export function isRedisWriteRefusal(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (/^(OOM|READONLY)\b/.test(err.message)) return true;
+  const previous = (err as { previousErrors?: unknown }).previousErrors;
+  return Array.isArray(previous) && previous.some(isRedisWriteRefusal);
+}
+
+/** The refusal itself (`OOM command not allowed…`), not the EXECABORT that wraps it, as one line. */
+export function writeRefusalLine(err: unknown): string {
+  const previous = (err as { previousErrors?: unknown } | null)?.previousErrors;
+  const inner = Array.isArray(previous) ? previous.find(isRedisWriteRefusal) : undefined;
+  return errorLine(inner ?? err);
+}
+
 /** Distinct errors logged per outage at most (each is logged once; the rest of an outage adds nothing). */
 const DISTINCT_ERRORS_LOGGED = 20;
 
@@ -196,9 +241,14 @@ export function logRedisConnection(redis: Redis, cfg: Config['redis'], logger: L
     }
   });
   redis.on('reconnecting', () => {
+    const readonly = reconnectingForReadonly.delete(redis);
     if (!wasReady || lostAt !== null) return;
     lostAt = Date.now();
-    logger.warn({ redis: where }, 'Redis connection lost: calls ring unscreened (fail-open) until it is back');
+    if (readonly) {
+      logger.warn({ redis: where }, 'Redis answered READONLY: the server is a replica now (a failover?); reconnecting to reach the primary');
+    } else {
+      logger.warn({ redis: where }, 'Redis connection lost: calls ring unscreened (fail-open) until it is back');
+    }
   });
   redis.on('ready', () => {
     // back after a loss, or ready at last after errors at start (chut said it was not answering)

@@ -7,7 +7,10 @@ import { createLogger, type Logger } from '../logger.js';
 import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, errorLine, isRedisAuthError, redactRedisSecrets, redactUrl } from '../redis-client.js';
+import {
+  closeClientWithStore, closedBecause, createRedisClient, errorLine, isRedisAuthError, isRedisWriteRefusal, redactRedisSecrets, redactUrl, WRITES_REFUSED,
+  writeRefusalLine,
+} from '../redis-client.js';
 import { parseYamlText } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -123,7 +126,8 @@ export function unreachableCause(err: unknown, lastSocketError: Error | undefine
 
 /** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where,
  * why (the socket's error) and which setting named that server (`origin`). Credentials Redis refuses (WRONGPASS,
- * NOAUTH) are a configuration error (exit 78), said so. */
+ * NOAUTH) are a configuration error (exit 78), said so. A Redis that answers but refuses writes (OOM, READONLY: only
+ * a store's first use under a new prefix writes) is said to refuse writes, not to be unreachable (exit 69). */
 export async function connectRedisStore(
   redisConfig: Config['redis'],
   logger?: Logger,
@@ -148,9 +152,25 @@ export async function connectRedisStore(
       throw new CliError(`Redis at ${where} refused chut's credentials: ${redactRedisSecrets(errorLine(auth), redisConfig)}. This is a configuration ` +
         `error, not an outage: check the password (and user) chut gives Redis. ${origin.hint}`, EXIT.config);
     }
+    if (isRedisWriteRefusal(err)) throw writesRefusedError(err, redisConfig, where, origin);
     throw new CliError(`Redis is unreachable at ${where}: ${unreachableCause(err, lastSocketError, redisConfig.url, waitMs)}. ${origin.hint}`, EXIT.unavailable);
   }
   return { store, redis };
+}
+
+/** What to do about it: the server is out of memory, or is not the primary. */
+const WRITES_REFUSED_HINT = 'Free memory on that Redis or raise its maxmemory (docs/redis-schema.md, "Redis memory limit"), or point chut at the primary.';
+
+/** `Redis at … refuses writes (out of memory / read-only replica): OOM command not allowed …`, exit 69. */
+function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: string, origin: RedisOrigin): CliError {
+  const why = redactRedisSecrets(writeRefusalLine(err), redisConfig);
+  return new CliError(`${WRITES_REFUSED.replace(/^Redis/, `Redis at ${where}`)}: ${why}. ${WRITES_REFUSED_HINT} ${origin.hint}`, EXIT.unavailable);
+}
+
+/** A command's error once its store is open: an OOM or READONLY reply as what it is (exit 69), else null. */
+export function storeWriteRefusal(err: unknown): CliError | null {
+  if (!isRedisWriteRefusal(err)) return null;
+  return new CliError(`${WRITES_REFUSED}: ${writeRefusalLine(err)}. ${WRITES_REFUSED_HINT}`, EXIT.unavailable);
 }
 
 export { redactUrl };

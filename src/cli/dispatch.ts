@@ -11,6 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { runCommandDef, serveCommandDef } from './commands/run.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { stopQuietlyWhenReaderLeaves } from './closed-pipe.js';
+import { storeWriteRefusal } from './context.js';
 import { CliError, EXIT } from './errors.js';
 import { releaseHangUps } from './hang-up.js';
 
@@ -116,6 +117,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`chut ${name}: ${err.message}\n`);
       return err.exitCode;
+    }
+    // Redis answered, and refused a write (out of memory, a read-only replica): said so, not as a crash
+    const refused = storeWriteRefusal(err);
+    if (refused) {
+      process.stderr.write(`chut ${name}: ${refused.message}\n`);
+      return refused.exitCode;
     }
     process.stderr.write(`chut ${name}: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return EXIT.failure;

@@ -6,7 +6,7 @@ import { RedisReputationStore } from './redis-store.js';
 import type { ReputationStore } from './types.js';
 
 export type * from './types.js';
-export { RedisReputationStore, SchemaError, TTL } from './redis-store.js';
+export { CALL_PATH_FAILURE_MS, RedisReputationStore, SchemaError, StoreHealthError, TTL, type StoreTrouble } from './redis-store.js';
 export { MemoryReputationStore } from './memory-store.js';
 export { decodeListFile, type ListFileCharset } from './list-file-text.js';
 export { parseImport, importSteps, parseDay, ImportError, FTC_HEADER, CHUT_HEADER, type ImportFormat, type ImportOptions, type ParsedImport } from './import.js';

@@ -30,10 +30,18 @@ end
  *       6 the number's digits (E.164 without '+'), 7..6+W window starts (exclusive).
  * The prefix fields (every leading run of the digits, longest first) are built here rather than sent: fewer
  * arguments to encode and parse on every call.
- * Returns: { allow, block, {allow prefix hits}, {block prefix hits}, reputation HGETALL, {number counts}, {block counts} }
- * where an exact hit is '' or {packed value, source text, reason text}, and prefix hits are only the fields
+ * Returns: { allow, block, {allow prefix hits}, {block prefix hits}, reputation HGETALL, {number counts}, {block counts},
+ * refusal } where an exact hit is '' or {packed value, source text, reason text}, and prefix hits are only the fields
  * that exist, flat: {prefix length, packed value, source text, reason text, …}. Counts are read BEFORE this call
  * is added.
+ *
+ * Counting the call is the script's only write, and Redis may refuse it: `OOM command not allowed` (maxmemory reached
+ * under noeviction) or `READONLY` (the server became a replica). Run with redis.call, that refusal would fail the
+ * whole script and throw away the facts it read: a blocklisted caller would ring unscreened for as long as Redis
+ * refuses writes. So the writes use redis.pcall, and the first error is returned as `refusal` ('' when the call was
+ * counted, or not asked to be): the call is screened from what Redis holds, uncounted, and the store reports it.
+ * The script must stay a flagless one (no `#!lua` shebang): Redis 7 refuses a flagged script (without `allow-oom`)
+ * outright under OOM, while a flagless one runs and only its write commands are refused.
  */
 export const LOOKUP_LUA = `${IDS}
 local field, now, w = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -67,13 +75,19 @@ local reply = {
   redis.call('HGETALL', KEYS[7]),
   counts(KEYS[8]), counts(KEYS[9])
 }
+local refusal = ''
 if member ~= '' and windowMs > 0 then
   for i = 8, 9 do
-    redis.call('ZADD', KEYS[i], now, member)
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (tonumber(now) - windowMs))
-    redis.call('PEXPIRE', KEYS[i], windowMs)
+    local added = redis.pcall('ZADD', KEYS[i], now, member)
+    if type(added) == 'table' and added.err then
+      refusal = added.err
+      break
+    end
+    redis.pcall('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (tonumber(now) - windowMs))
+    redis.pcall('PEXPIRE', KEYS[i], windowMs)
   end
 end
+reply[8] = refusal
 return reply`;
 
 /**
@@ -155,8 +169,14 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
-/** Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version, buckets. */
+/**
+ * Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version, buckets.
+ * Writes only a field that is missing: a store whose schema is in place must open on a Redis that refuses writes (out of
+ * memory, a read-only replica), where the calls can still be screened and `chut export` / `chut unlist` still work.
+ */
 export const SCHEMA_LUA = `
-redis.call('HSETNX', KEYS[1], 'version', ARGV[1])
-redis.call('HSETNX', KEYS[1], 'buckets', ARGV[2])
+local stored = redis.call('HMGET', KEYS[1], 'version', 'buckets')
+if stored[1] and stored[2] then return stored end
+if not stored[1] then redis.call('HSETNX', KEYS[1], 'version', ARGV[1]) end
+if not stored[2] then redis.call('HSETNX', KEYS[1], 'buckets', ARGV[2]) end
 return redis.call('HMGET', KEYS[1], 'version', 'buckets')`;

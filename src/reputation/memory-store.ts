@@ -13,7 +13,7 @@ import {
 } from './keys.js';
 import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
-import { addDay, addHour, emptyStats, statFields, statsPlan, topDays, topOf, TOP_SET_CAP } from './stats.js';
+import { addDay, addHour, emptyStats, statFields, statsPlan, topActions, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions, ImportListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
@@ -248,8 +248,15 @@ export class MemoryReputationStore implements ReputationStore {
       addDay(out, day);
     }
     for (const h of plan.hours) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
-    for (const a of Object.keys(out.byAction)) {
-      const top = topOf(topDays(q.since, q.now).map((d) => this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map<string, number>()));
+    // the actions of the days the top callers are read from, as the Redis store reads them from its daily counters
+    const days = topDays(q.since, q.now);
+    const dayFields = days.map((d) => {
+      const fields = new Set<string>();
+      for (let h = d; h < d + 86_400_000; h += 3_600_000) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) if (n !== 0) fields.add(f);
+      return fields;
+    });
+    for (const a of topActions(dayFields)) {
+      const top = topOf(days.map((d) => this.tops.get(`${dayKey(d)}|${actionPart(a)}`) ?? new Map<string, number>()));
       if (top.length) out.topCallers[a] = top;
     }
     return out;

@@ -2,24 +2,64 @@
 import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
 import { randomBytes } from 'node:crypto';
-import { addDay, addHour, emptyStats, statsPlan, topDays, TOP_CALLERS } from './stats.js';
+import { isRedisWriteRefusal } from '../redis-client.js';
+import { addDay, addHour, emptyStats, statsPlan, topActions, topDays, topOf, TOP_CALLERS } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
-export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
+type Top = Array<{ caller: string; calls: number }>;
+
+/** Whether Redis takes writes, as the store last saw it: top callers are summed in scratch keys only when it does. */
+export interface WriteState {
+  /** Redis refused a write lately and has taken none since (out of memory, a read-only replica). */
+  refused(): boolean;
+  /** Redis refused the scratch keys' writes. */
+  onRefusal(err: unknown): void;
+}
+
+export async function stats(ctx: RedisCtx, q: StatsQuery, writes?: WriteState): Promise<Stats> {
   const plan = statsPlan(q.since, q.now);
   const out = emptyStats(plan.since);
+  const days = topDays(q.since, q.now);
   const p = ctx.redis.pipeline();
   for (const d of plan.days) p.hgetall(ctx.k.statsDay(d));
   for (const h of plan.hours) p.hgetall(ctx.k.statsHour(h));
-  const hashes = plan.days.length + plan.hours.length ? await run(ctx, p) : [];
-  plan.days.forEach((_, i) => addDay(out, flatHash(hashes[i])));
-  plan.hours.forEach((h, i) => addHour(out, h, flatHash(hashes[plan.days.length + i])));
-  const actions = Object.keys(out.byAction);
+  // the actions the days of top-caller sets counted (their daily counters' fields): a set is read for each of them,
+  // whether or not the period itself holds a call of that action (the sets cover whole days)
+  for (const d of days) p.hkeys(ctx.k.statsDay(d));
+  const replies = plan.days.length + plan.hours.length + days.length ? await run(ctx, p) : [];
+  plan.days.forEach((_, i) => addDay(out, flatHash(replies[i])));
+  plan.hours.forEach((h, i) => addHour(out, h, flatHash(replies[plan.days.length + i])));
+  const first = plan.days.length + plan.hours.length;
+  const actions = topActions(days.map((_, i) => {
+    const fields = replies[first + i];
+    return Array.isArray(fields) ? fields.map(String) : [];
+  }));
   if (actions.length === 0) return out;
-  // Each action's days summed in Redis into a throw-away key, its leaders read and the key deleted, in one MULTI:
-  // exact over whole days, and only TOP_CALLERS members cross the network whatever the sets hold.
-  const days = topDays(q.since, q.now);
-  if (days.length === 0) return out;
+  let tops: Top[];
+  if (writes?.refused()) {
+    tops = await topsRead(ctx, actions, days);
+  } else {
+    try {
+      tops = await topsSummedInRedis(ctx, actions, days);
+    } catch (err) {
+      if (!isRedisWriteRefusal(err)) throw err;
+      writes?.onRefusal(err);
+      tops = await topsRead(ctx, actions, days);
+    }
+  }
+  actions.forEach((a, i) => {
+    const top = tops[i] ?? [];
+    if (top.length) out.topCallers[a] = top;
+  });
+  return out;
+}
+
+/**
+ * Each action's days summed in Redis into a throw-away key, its leaders read and the key deleted, in one MULTI: exact
+ * over whole days, and only TOP_CALLERS members cross the network whatever the sets hold. Writes (the scratch keys):
+ * refused when Redis is out of memory or a replica.
+ */
+async function topsSummedInRedis(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
   const m = ctx.redis.multi();
   const scratch = actions.map((a) => `${ctx.prefix}tmp:top:${randomBytes(6).toString('hex')}:${a.slice(0, 16)}`);
   actions.forEach((a, i) => {
@@ -27,11 +67,18 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
     m.zunionstore(key, days.length, ...days.map((d) => ctx.k.top(d, a))).zrevrange(key, 0, TOP_CALLERS - 1, 'WITHSCORES').del(key);
   });
   const replies = await run(ctx, m);
-  actions.forEach((a, i) => {
-    const top = Object.entries(pairs(replies[i * 3 + 1])).map(([caller, calls]) => ({ caller, calls }));
-    if (top.length) out.topCallers[a] = top;
-  });
-  return out;
+  return actions.map((_, i) => Object.entries(pairs(replies[i * 3 + 1])).map(([caller, calls]) => ({ caller, calls })));
+}
+
+/**
+ * The same leaders without writing anything, for a Redis that refuses writes: every day's set read whole (one
+ * pipeline; each set holds 1000 callers at most) and summed here, ranked as ZREVRANGE ranks (topOf).
+ */
+async function topsRead(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
+  const p = ctx.redis.pipeline();
+  for (const a of actions) for (const d of days) p.zrange(ctx.k.top(d, a), '0', '-1', 'WITHSCORES');
+  const replies = await run(ctx, p);
+  return actions.map((_, i) => topOf(days.map((_d, j) => new Map(Object.entries(pairs(replies[i * days.length + j]))))));
 }
 
 /**

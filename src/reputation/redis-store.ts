@@ -18,7 +18,8 @@ import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
-import { calls, stats } from './redis-reports.js';
+import { calls, stats, type WriteState } from './redis-reports.js';
+import { isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-client.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
@@ -41,6 +42,20 @@ const COUNTER_FIELDS: Record<string, string> = { passed: 'cp', failed: 'cf', hun
 
 export class SchemaError extends Error {}
 
+/** Why a store that answers is not healthy (health()): Redis refuses writes, or the call path failed lately. */
+export type StoreTrouble = 'refuses-writes' | 'degraded';
+
+export class StoreHealthError extends Error {
+  override readonly name = 'StoreHealthError';
+  constructor(readonly trouble: StoreTrouble, message: string) {
+    super(message);
+  }
+}
+
+/** How long a failed screening lookup or call record keeps health() failing when nothing on the call path succeeded
+ * after it. */
+export const CALL_PATH_FAILURE_MS = 60_000;
+
 /** How many stream entries a replayed record is looked for among (0: a first attempt, not looked for). */
 function replayLookBack(n: number | undefined): number {
   return n !== undefined && Number.isFinite(n) && n > 0 ? Math.min(Math.ceil(n), 100_000) : 0;
@@ -62,6 +77,16 @@ export class RedisReputationStore implements ReputationStore {
   private ctxPromise: Promise<RedisCtx> | null = null;
   /** Written into the claims this store wins (`claim:*`), so an operator can tell which chut took a call. */
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** The latest screening lookup (one that counts the call) or call record: when, and whether it failed. */
+  private lastCallPath: { at: number; failed: boolean } | null = null;
+  /** Since when Redis refuses writes (OOM, READONLY), as last seen, and whether the log said so: null once a write
+   * went through again. */
+  private refusal: { since: number; logged: boolean } | null = null;
+  /** What stats() needs (redis-reports.ts); a refusal it meets is not logged: a CLI report is no call path. */
+  private readonly writeState: WriteState = {
+    refused: () => this.refusal !== null,
+    onRefusal: () => { this.refusal ??= { since: Date.now(), logged: false }; },
+  };
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.k = keyspace(opts.prefix);
@@ -102,16 +127,42 @@ export class RedisReputationStore implements ReputationStore {
     return { redis: this.redis, lua: this.lua, k: this.k, prefix: this.opts.prefix, buckets: b, trip: () => { this.roundTrips++; } };
   }
 
+  /**
+   * A screening lookup (one asked to count the call) is on the call path: its outcome is what health() reports. The
+   * script still returns the facts when Redis refuses to count the call (lua.ts): the call is screened, uncounted.
+   */
   async lookup(req: LookupRequest): Promise<LookupResult> {
     if (!isE164(req.e164)) return emptyLookup(req.rateWindowsSec);
-    const ctx = await this.ctx();
-    this.roundTrips++;
+    const counts = req.countCall !== undefined && req.countCall.windowMs > 0;
+    let reply: unknown;
     const windows = cleanWindows(req.rateWindowsSec);
-    const reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req, windows));
+    try {
+      const ctx = await this.ctx();
+      this.roundTrips++;
+      reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req, windows));
+    } catch (err) {
+      if (counts) this.callPathFailed(err);
+      throw err;
+    }
+    if (counts) {
+      const refusal = Array.isArray(reply) ? String(reply[7] ?? '') : '';
+      if (refusal === '') this.callPathSucceeded();
+      else this.callPathFailed(new Error(refusal));
+    }
     return decodeLookup(reply, req, windows);
   }
 
   async recordCall(req: RecordCallRequest): Promise<void> {
+    try {
+      await this.record(req);
+    } catch (err) {
+      this.callPathFailed(err);
+      throw err;
+    }
+    this.callPathSucceeded();
+  }
+
+  private async record(req: RecordCallRequest): Promise<void> {
     await this.ctx();
     const r = cleanCallRecord(req.record);
     const valid = r.callerKind === 'valid' && isE164(r.caller);
@@ -210,7 +261,7 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   async stats(q: StatsQuery): Promise<Stats> {
-    return stats(await this.ctx(), q);
+    return stats(await this.ctx(), q, this.writeState);
   }
 
   async calls(q: CallsQuery): Promise<CallsPage> {
@@ -226,11 +277,62 @@ export class RedisReputationStore implements ReputationStore {
     return reply === 'OK';
   }
 
-  /** Also fails while the store refuses the keys' schema (a newer chut's): health must not say ready then. */
+  /** Also fails while the store refuses the keys' schema (a newer chut's): health must not say ready then. Reads only:
+   * a Redis that refuses writes still answers it (exports and reports work). */
   async ping(): Promise<void> {
     await this.ctx();
     this.roundTrips++;
     await this.redis.ping();
+  }
+
+  /**
+   * /healthz: ping(), and also whether calls can be screened and recorded. One round trip: `HSETNX P schema version`,
+   * a write that changes nothing (ctx() found the field), refused as every write is when Redis is out of memory or a
+   * read-only replica (StoreHealthError `refuses-writes`; on a replica, the client also reconnects: redis-client.ts).
+   * Then the call path as it went lately: when the latest screening lookup or call record failed (or Redis refused to
+   * count the call) less than CALL_PATH_FAILURE_MS ago, and nothing on the call path succeeded since, `degraded`.
+   */
+  async health(): Promise<void> {
+    try {
+      const ctx = await this.ctx(); // under a prefix never used, this is the write that Redis may refuse
+      this.roundTrips++;
+      await ctx.redis.hsetnx(this.k.schema, 'version', SCHEMA_VERSION);
+    } catch (err) {
+      if (!isRedisWriteRefusal(err)) throw err;
+      this.writesRefused(writeRefusalLine(err));
+      throw new StoreHealthError('refuses-writes', `${WRITES_REFUSED}: ${writeRefusalLine(err)}`);
+    }
+    this.writesTaken();
+    const last = this.lastCallPath;
+    if (last?.failed && Date.now() - last.at < CALL_PATH_FAILURE_MS) {
+      throw new StoreHealthError('degraded', `the latest screening lookup or call record failed ${Math.round((Date.now() - last.at) / 1000)} s ago`);
+    }
+  }
+
+  /** A lookup that counted the call, or a call record: Redis took their writes. */
+  private callPathSucceeded(): void {
+    this.lastCallPath = { at: Date.now(), failed: false };
+    this.writesTaken();
+  }
+
+  private callPathFailed(err: unknown): void {
+    this.lastCallPath = { at: Date.now(), failed: true };
+    if (isRedisWriteRefusal(err)) this.writesRefused(writeRefusalLine(err));
+  }
+
+  /** Said once when it starts (the lookups go on screening from what Redis holds), and once when it ends. */
+  private writesRefused(why: string): void {
+    this.refusal ??= { since: Date.now(), logged: false };
+    if (this.refusal.logged) return;
+    this.refusal.logged = true;
+    this.opts.logger?.warn({ err: why }, `${WRITES_REFUSED}: calls are screened from what it holds, but neither counted nor recorded until it takes writes again`);
+  }
+
+  private writesTaken(): void {
+    const refusal = this.refusal;
+    if (refusal === null) return;
+    this.refusal = null;
+    if (refusal.logged) this.opts.logger?.info({ refusedForMs: Date.now() - refusal.since }, 'Redis takes writes again: calls are counted and recorded');
   }
 
   async close(): Promise<void> {

@@ -121,6 +121,17 @@ function addCounters(stats: Stats, fields: Record<string, string | number>): Rec
 }
 
 /**
+ * The actions whose top callers a period lists: every action counted (an `action:<name>` field) on the UTC days the
+ * top-caller sets are read from (topDays), not only in the period itself. The sets cover whole days: an action that
+ * had calls earlier on the period's first day, and none since `since`, still has its day's callers ranked.
+ */
+export function topActions(dayFields: Iterable<Iterable<string>>): string[] {
+  const out = new Set<string>();
+  for (const fields of dayFields) for (const f of fields) if (f.startsWith('action:')) out.add(f.slice('action:'.length));
+  return [...out].sort();
+}
+
+/**
  * Sums per-day caller counts over the period and keeps the leaders, ranked as a Redis sorted set ranks them (most
  * calls first, ties in reverse caller order): the Redis store sums the days in Redis (ZUNIONSTORE) and reads the
  * first TOP_CALLERS, so both stores give the same list.

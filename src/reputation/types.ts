@@ -232,5 +232,8 @@ export interface ReputationStore {
 
   /** Health probe: resolves when the store answers. */
   ping(): Promise<void>;
+  /** /healthz, when the store has more to say than ping(): also fails (StoreHealthError) while calls cannot be
+   * screened and recorded as they should (the Redis store: writes refused, or the latest call-path operation failed). */
+  health?(): Promise<void>;
   close(): Promise<void>;
 }

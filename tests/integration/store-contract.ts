@@ -291,6 +291,23 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(top).toHaveLength(10);
     });
 
+    it('lists the top callers of every action on the whole UTC days read, not only of the actions the period itself counted', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 };
+      // T0 is 10:30 UTC: a caller rejected at 08:30, then only a captcha in the period that starts at 09:30
+      await store.recordCall({ ...base, record: call({ time: T0 - 2 * HOUR, caller: '+33899123456', action: 'reject', route: 'reject', rule: 'blocklist' }) });
+      await store.recordCall({ ...base, record: call({ time: T0, caller: '+33162000000', action: 'captcha', route: 'ring', rule: 'fr-npv' }) });
+      await store.recordCall({ ...base, record: call({ time: T0 - DAY, caller: '+33612000009', action: 'voicemail', route: 'voicemail' }) }); // the day before
+      const s = await store.stats({ since: T0 - HOUR, now: T0 + HOUR });
+      expect(s.byAction).toEqual({ captcha: 1 });
+      expect(s.topCallers).toEqual({ captcha: [{ caller: '+33162000000', calls: 1 }], reject: [{ caller: '+33899123456', calls: 1 }] });
+      // a period with no call at all still lists its day's callers, as the report's heading says
+      const quiet = await store.stats({ since: T0 + 10 * HOUR, now: T0 + 11 * HOUR });
+      expect(quiet.total).toBe(0);
+      expect(Object.keys(quiet.topCallers).sort()).toEqual(['captcha', 'reject']);
+      // the day before is read when the period starts on it
+      expect((await store.stats({ since: T0 - DAY, now: T0 + HOUR })).topCallers.voicemail).toEqual([{ caller: '+33612000009', calls: 1 }]);
+    });
+
     it('pages call records newest first, filters by action and since, and merges enrichment', async () => {
       const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 };
       for (let i = 0; i < 5; i++) {
