@@ -1,6 +1,10 @@
 /** The Redis store: the shared contract, plus what only Redis can show (round trips, key hygiene, encodings). */
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { createOutcomes } from '../../src/screening/outcomes.js';
 import {
   applyScoreDelta, bucketOf, createMemoryStore, createRedisStore, decayScore, DEFAULT_BUCKETS, type RedisReputationStore,
 } from '../../src/reputation/index.js';
@@ -56,6 +60,33 @@ describe('Redis store specifics', () => {
     before = store.roundTrips;
     await store.getLastCaller('100'); // the line's key, whether it is a known line, the last caller to anyone
     expect(store.roundTrips - before).toBe(1);
+    await store.close();
+  });
+
+  it('costs the requests docs/redis-schema.md says for each outcome (captcha, reports)', async () => {
+    // the doc's table: `| outcome | requests | what they are |`, under "Round trips"
+    const doc = readFileSync('docs/redis-schema.md', 'utf8');
+    const start = doc.indexOf('| outcome | requests |');
+    const table = doc.slice(start, doc.indexOf('\n\n', start));
+    const documented = new Map([...table.matchAll(/^ *\| ([^|]+?) \| (\d+) \|/gm)].map((m) => [m[1] as string, Number(m[2])]));
+    const store = fresh('trips');
+    const outcomes = createOutcomes({ store, config: parseConfig({}), logger: silentLogger(), observers: [], clock: () => Date.now() });
+    const measured = new Map<string, number>();
+    const measure = async (row: string, fn: () => Promise<unknown>) => {
+      const before = store.roundTrips;
+      await fn();
+      measured.set(row, store.roundTrips - before);
+    };
+    await store.ping();
+    await measure('captcha passed', () => outcomes.captcha('+33611111111', 'passed'));
+    await measure('captcha failed, timed out or hung up', () => outcomes.captcha('+33611111112', 'failed'));
+    for (let i = 0; i < 2; i++) await outcomes.captcha('+33611111112', 'failed'); // 25 points each, blocked at 95
+    await measure('captcha failed, the score reaching `reputation.autoBlockScore`', () => outcomes.captcha('+33611111112', 'failed'));
+    expect((await store.getListEntry({ kind: 'number', e164: '+33611111112' }))[0]?.source).toBe('auto');
+    await measure('spam report (`*77`, API), the number on no list', () => outcomes.report('+33611111113', 'spam', 'phone'));
+    await measure('spam report of a number a spam report blocked', () => outcomes.report('+33611111113', 'spam', 'phone'));
+    await measure('allow report (`*78`, API) of a number a spam report blocked', () => outcomes.report('+33611111113', 'allow', 'phone'));
+    expect(measured).toEqual(documented);
     await store.close();
   });
 
