@@ -3,7 +3,11 @@
  * and check they agree with chut's config schema, its environment variables and the files in the repository.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ENV_VARS, loadConfig, parseConfig } from '../../../src/config.js';
@@ -55,7 +59,13 @@ function asteriskConf(name: string): Record<string, Record<string, string[]>> {
 }
 
 const envExample = envFile(join(DOCKER, 'chut.env.example'));
-const containerEnv = { ...chut.environment, ...envExample };
+/** The runtime stage's ENV instructions (`ENV A=1 \\\n    B=2` included), as KEY → value. */
+const imageEnv: Record<string, string> = Object.fromEntries(
+  [...dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')).replace(/\\\n/g, ' ').matchAll(/^ENV\s+(.+)$/gm)]
+    .flatMap((m) => m[1]!.trim().split(/\s+/).map((pair) => pair.split('=') as [string, string])),
+);
+/** What chut's process sees in the compose setup: the image's ENV, compose's environment, chut.env. */
+const containerEnv = { ...imageEnv, ...chut.environment, ...envExample };
 
 describe('docker/compose.yaml', () => {
   it('has chut, Redis and Asterisk, chut built from the repository with the Dockerfile', () => {
@@ -67,7 +77,7 @@ describe('docker/compose.yaml', () => {
 
   it('sets only environment variables chut reads, and no secret in the file itself', () => {
     const used = [...Object.keys(chut.environment ?? {}), ...Object.keys(envExample)].filter((k) => k.startsWith('CHUT_'));
-    expect(used.length).toBeGreaterThan(5);
+    expect(used.length).toBeGreaterThan(3);
     for (const name of used) expect(KNOWN_VARS.has(name), `${name} is not read by chut`).toBe(true);
     for (const name of Object.keys(chut.environment ?? {})) expect(name).not.toMatch(/PASSWORD|TOKEN/);
     expect(chut.env_file).toBe('chut.env');
@@ -86,6 +96,24 @@ describe('docker/compose.yaml', () => {
     // The config is mounted at /etc/chut/chut.yaml and the policy next to it.
     expect(chut.environment?.CHUT_CONFIG).toBe('/etc/chut/chut.yaml');
     expect(chut.volumes).toContain(`../config/${c.policy}:/etc/chut/${c.policy}:ro`);
+  });
+
+  it('lets the mounted chut.yaml decide every setting but secrets: the image and compose set no variable that would override it', () => {
+    const settings = Object.keys(containerEnv).filter((k) => k.startsWith('CHUT_') && !/PASSWORD|TOKEN/.test(k));
+    expect(settings.sort()).toEqual(['CHUT_CONFIG', 'CHUT_HTTP_HOST']);
+    // the edit docker/chut.yaml invites: another Redis, the debug log level, another port all take effect
+    const tmp = mkdtempSync(join(tmpdir(), 'chut-compose-'));
+    try {
+      const edited = join(tmp, 'chut.yaml');
+      writeFileSync(edited, `${readFileSync(join(DOCKER, 'chut.yaml'), 'utf8')}\n`
+        .replace('url: redis://redis:6379', 'url: redis://redis.lan:6380')
+        .replace(/^ {2}port: 8787$/m, '  port: 9000')
+        .replace(/^ {2}level: info\b/m, '  level: debug'));
+      const c = loadConfig({ file: edited, env: containerEnv }).config;
+      expect([c.redis.url, c.http.port, c.log.level]).toEqual(['redis://redis.lan:6380', 9000, 'debug']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('uses chut\'s default ports, which agree with the Asterisk configs', () => {
@@ -197,15 +225,33 @@ describe('docker/Dockerfile', () => {
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  it('checks /healthz with Node (no curl in the slim image) on chut\'s HTTP port', () => {
+  it('checks /healthz with Node (no curl in the slim image) on the HTTP port chut\'s configuration gives, a mounted file\'s included', async () => {
     const hc = /^HEALTHCHECK[\s\S]*?CMD\s+(\[.*\])$/m.exec(runtime);
     expect(hc).not.toBeNull();
     const cmd = JSON.parse(hc![1]!) as string[];
     expect(cmd[0]).toBe('node');
     expect(cmd.join(' ')).toContain('/healthz');
-    expect(cmd.join(' ')).toContain(String(defaults.http.port));
     expect(cmd.join(' ')).not.toMatch(/curl|wget/);
     expect(runtime).toMatch(new RegExp(`^EXPOSE ${defaults.http.port}$`, 'm'));
+    // run it as the container would (from WORKDIR /app, which holds dist/ as the repository does once built)
+    expect(runtime).toMatch(/^WORKDIR \/app$/m);
+    let status = 200;
+    const server = createServer((req, res) => res.writeHead(req.url === '/healthz' ? status : 404).end());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const tmp = mkdtempSync(join(tmpdir(), 'chut-health-'));
+    try {
+      const file = join(tmp, 'chut.yaml');
+      writeFileSync(file, `http:\n  port: ${(server.address() as AddressInfo).port}\n`);
+      const check = () => new Promise<number | null>((done) => {
+        execFile(process.execPath, cmd.slice(1), { cwd: process.cwd(), env: { ...imageEnv, CHUT_CONFIG: file } }, (err) => done(err ? (err as { code?: number }).code ?? -1 : 0));
+      });
+      expect(await check()).toBe(0);
+      status = 503;
+      expect(await check()).toBe(1);
+    } finally {
+      server.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('starts the CLI that package.json declares, with `run`', () => {
