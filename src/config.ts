@@ -32,6 +32,12 @@ const promptSet = z.object({
 
 const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 
+/** A duration in milliseconds, at most `max` (said in the message as `maxSaid`). Node runs a timer set above 2^31-1 ms
+ * (24.8 days) after 1 ms, and AbortSignal.timeout aborts at once: a huge value meant as "never" did the opposite. */
+function durationMs(min: number, max: number, maxSaid: string) {
+  return z.number().int().min(min).max(max, `must be at most ${max} (${maxSaid})`);
+}
+
 /** A URL of one of `schemes` with a host; the message never echoes it (it may carry a password). */
 function urlWithScheme(schemes: readonly string[]): (url: string) => boolean {
   return (url) => {
@@ -91,7 +97,7 @@ export const configSchema = z.object({
       /** The Redis nodes' password, when it is not the Sentinels'. */
       redisPassword: z.string().optional(),
     }).strict().optional(),
-    connectTimeoutMs: z.number().int().positive().default(2000),
+    connectTimeoutMs: durationMs(1, 60_000, '1 minute').default(2000),
   }).strict().prefault({}),
   /** Path of the policy file, relative to the config file. */
   policy: z.string().default('policy.yaml'),
@@ -99,15 +105,15 @@ export const configSchema = z.object({
     /** Region for national numbers (`0162…`). */
     defaultCountry: z.string().refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), { error: (issue) => countryProblem(issue.input) }).default('FR'),
     /** Past this the call rings (fail-open). */
-    deadlineMs: z.number().int().min(10).max(5000).default(250),
+    deadlineMs: durationMs(10, 5000, '5 seconds').default(250),
     /** Call records kept in the Redis stream (approximate). */
     streamMaxLen: z.number().int().min(100).default(100_000),
   }).strict().prefault({}),
   captcha: z.object({
     length: z.number().int().min(3).max(8).default(4),
     attempts: z.number().int().min(1).max(5).default(3),
-    firstDigitTimeoutMs: z.number().int().min(1000).max(30_000).default(6000),
-    interDigitTimeoutMs: z.number().int().min(500).max(10_000).default(3000),
+    firstDigitTimeoutMs: durationMs(1000, 30_000, '30 seconds').default(6000),
+    interDigitTimeoutMs: durationMs(500, 10_000, '10 seconds').default(3000),
     /** Route after a failed captcha. */
     onFail: z.enum(['voicemail', 'reject']).default('voicemail'),
     /** Route when the caller types nothing after the challenge (silent autodialers, robots blasting DTMF over the prompt). */
@@ -158,7 +164,7 @@ export const configSchema = z.object({
     password: z.string().default(''),
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
     /** Per-request REST timeout, the wait for a free connection included. */
-    requestTimeoutMs: z.number().int().positive().default(2000),
+    requestTimeoutMs: durationMs(1, 60_000, '1 minute').default(2000),
     /** Most REST connections open to Asterisk at once; more requests queue. http.conf `sessionlimit` (default 100)
      * counts these, the events WebSocket and every other HTTP user together: stay well under it. */
     maxConnections: z.number().int().min(1).max(1000).default(32),
@@ -172,7 +178,7 @@ export const configSchema = z.object({
     /** `screen`: answer ChutQuery UserEvents; `monitor`: follow calls only; `both`. */
     mode: z.enum(['screen', 'monitor', 'both']).default('both'),
     /** Forget a call's monitoring state after this long without a Hangup. */
-    callTimeoutMs: z.number().int().positive().default(4 * 3600_000),
+    callTimeoutMs: durationMs(1, 24 * 3600_000, '24 hours').default(4 * 3600_000),
   }).strict().prefault({}),
   esl: z.object({
     enabled: z.boolean().default(false),
@@ -204,7 +210,7 @@ export const configSchema = z.object({
       password: z.string().default('ClueCon'),
       /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
        * (`event-heartbeat-interval`), so the default is three missed heartbeats. */
-      silenceTimeoutMs: z.number().int().min(1000).default(60_000),
+      silenceTimeoutMs: durationMs(1000, 3600_000, '1 hour').default(60_000),
     }).strict().prefault({}),
   }).strict().prefault({}),
   http: z.object({
@@ -219,7 +225,7 @@ export const configSchema = z.object({
     webhook: z.object({
       url: z.string().refine(urlWithScheme(['http:', 'https:']), { message: 'must be an http:// or https:// URL' }),
       events: z.array(eventName).min(1),
-      timeoutMs: z.number().int().positive().default(3000),
+      timeoutMs: durationMs(1, 60_000, '1 minute').default(3000),
       retries: z.number().int().min(0).max(10).default(3),
     }).strict().nullable().default(null),
     mqtt: z.object({

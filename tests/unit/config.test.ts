@@ -120,6 +120,34 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ screening: { defaultCountry: 'XK' } }).screening.defaultCountry).toBe('XK');
   });
 
+  it('caps every duration in milliseconds, said in the message: above 2^31-1 ms Node fires a timer after 1 ms (a "never" would fail at once)', () => {
+    const caps: Array<[string, Record<string, unknown>, number, string]> = [
+      ['redis.connectTimeoutMs', { redis: { connectTimeoutMs: 0 } }, 60_000, '1 minute'],
+      ['screening.deadlineMs', { screening: { deadlineMs: 0 } }, 5000, '5 seconds'],
+      ['captcha.firstDigitTimeoutMs', { captcha: { firstDigitTimeoutMs: 0 } }, 30_000, '30 seconds'],
+      ['captcha.interDigitTimeoutMs', { captcha: { interDigitTimeoutMs: 0 } }, 10_000, '10 seconds'],
+      ['ari.requestTimeoutMs', { ari: { requestTimeoutMs: 0 } }, 60_000, '1 minute'],
+      ['ami.callTimeoutMs', { ami: { callTimeoutMs: 0 } }, 86_400_000, '24 hours'],
+      ['esl.inbound.silenceTimeoutMs', { esl: { inbound: { silenceTimeoutMs: 0 } } }, 3_600_000, '1 hour'],
+      ['notifications.webhook.timeoutMs', { notifications: { webhook: { url: 'https://hooks.example/x', events: ['call-rejected'], timeoutMs: 0 } } }, 60_000, '1 minute'],
+    ];
+    for (const [path, raw, max, said] of caps) {
+      const keys = path.split('.');
+      const withValue = (v: number): unknown => {
+        const copy = structuredClone(raw);
+        let node = copy as Record<string, unknown>;
+        for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+        node[keys.at(-1)!] = v;
+        return copy;
+      };
+      expect(refused(withValue(3_000_000_000)), path).toBe(`${path}: must be at most ${max} (${said})`);
+      expect(refused(withValue(max + 1)), path).toBe(`${path}: must be at most ${max} (${said})`);
+      let value: unknown = parseConfig(withValue(max));
+      for (const key of keys) value = (value as Record<string, unknown>)[key];
+      expect(value, path).toBe(max);
+    }
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
