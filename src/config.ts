@@ -3,6 +3,7 @@
  * flags). Parsed once, frozen; every error is reported at once with its path. Imports nothing of ours.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { parseYamlText } from './yaml-text.js';
@@ -65,6 +66,20 @@ function countryProblem(input: unknown): string {
   return `"${code}" is not a country code libphonenumber knows${meant ? `: use ${meant}` : ''} (${COUNTRY_FORMAT})`;
 }
 
+/** A host name (labels of letters, digits, - and _, as Docker service names may have) or an IP address. */
+function isHost(host: string): boolean {
+  return isIP(host) !== 0 || (host.length <= 253 && /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/.test(host));
+}
+
+/** A host chut listens on or connects to, its port being `portKey`. `localhost:8787` passed validation and then made
+ * `chut run` die of getaddrinfo ENOTFOUND with a stack trace; `[::1]` too. */
+function host(portKey: string) {
+  return z.string().refine(isHost, {
+    error: (issue) => `must be a host name or an IP address${/^\[.*\]$/.test(String(issue.input)) ? ' (an IPv6 address without brackets: ::1)' : ''}` +
+      `, without a port (e.g. 127.0.0.1, 0.0.0.0, ::, pbx.lan): the port is set by ${portKey}`,
+  });
+}
+
 function isRedisUrl(url: string): boolean {
   try {
     const { protocol, hostname, pathname } = new URL(url);
@@ -91,7 +106,7 @@ export const configSchema = z.object({
     /** Optional Sentinel setup: when set, `url` is ignored. */
     sentinel: z.object({
       name: z.string().min(1),
-      hosts: z.array(z.object({ host: z.string(), port })).min(1),
+      hosts: z.array(z.object({ host: host('port, next to host'), port })).min(1),
       /** The Sentinels' own password; also Redis's unless `redisPassword` is set. */
       password: z.string().optional(),
       /** The Redis nodes' password, when it is not the Sentinels'. */
@@ -171,7 +186,7 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   ami: z.object({
     enabled: z.boolean().default(false),
-    host: z.string().default('127.0.0.1'),
+    host: host('ami.port').default('127.0.0.1'),
     port: port.default(5038),
     user: z.string().default('chut'),
     password: z.string().default(''),
@@ -182,7 +197,7 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   esl: z.object({
     enabled: z.boolean().default(false),
-    listenHost: z.string().default('127.0.0.1'),
+    listenHost: host('esl.listenPort').default('127.0.0.1'),
     listenPort: port.default(8084),
     /** Where `ring` transfers; null = end the socket so the dialplan continues (recommended). */
     ringTransfer: z.object({ extension: dialplanName, context: dialplanName }).strict().nullable().default(null),
@@ -205,7 +220,7 @@ export const configSchema = z.object({
     soundPrefix: z.string().regex(/^[A-Za-z0-9_/.${}:-]{0,200}$/).default('ivr/ivr-'),
     inbound: z.object({
       enabled: z.boolean().default(false),
-      host: z.string().default('127.0.0.1'),
+      host: host('esl.inbound.port').default('127.0.0.1'),
       port: port.default(8021),
       password: z.string().default('ClueCon'),
       /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
@@ -215,7 +230,7 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   http: z.object({
     enabled: z.boolean().default(true),
-    host: z.string().default('127.0.0.1'),
+    host: host('http.port').default('127.0.0.1'),
     port: listenPort.default(8787),
     /** Bearer token for every route but /healthz; without one only clients on this machine may read, nobody writes. */
     // sent as `Authorization: Bearer <token>`: a space would split it, and headers carry ASCII only

@@ -148,6 +148,27 @@ describe('configuration values checked before use', () => {
     }
   });
 
+  it('refuses a host given with its port (localhost:8787) or in brackets, naming the port setting: chut run would die of getaddrinfo', () => {
+    const cases: Array<[unknown, string, string]> = [
+      [{ http: { host: 'localhost:8787' } }, 'http.host', 'http.port'],
+      [{ esl: { listenHost: '0.0.0.0:8084' } }, 'esl.listenHost', 'esl.listenPort'],
+      [{ esl: { inbound: { host: 'freeswitch:8021' } } }, 'esl.inbound.host', 'esl.inbound.port'],
+      [{ ami: { host: 'asterisk:5038' } }, 'ami.host', 'ami.port'],
+      [{ redis: { sentinel: { name: 'm', hosts: [{ host: '10.0.0.11:26379', port: 26379 }] } } }, 'redis.sentinel.hosts[0].host', 'port, next to host'],
+      [{ http: { host: 'http://0.0.0.0' } }, 'http.host', 'http.port'],
+      [{ http: { host: '' } }, 'http.host', 'http.port'],
+    ];
+    for (const [raw, path, portKey] of cases) {
+      expect(refused(raw)).toBe(`${path}: must be a host name or an IP address, without a port (e.g. 127.0.0.1, 0.0.0.0, ::, pbx.lan): the port is set by ${portKey}`);
+    }
+    expect(refused({ http: { host: '[::1]' } })).toBe('http.host: must be a host name or an IP address (an IPv6 address without brackets: ::1), without a port ' +
+      '(e.g. 127.0.0.1, 0.0.0.0, ::, pbx.lan): the port is set by http.port');
+    expect(problems({ CHUT_HTTP_HOST: 'localhost:8787' })).toEqual([expect.stringMatching(/^http\.host: must be a host name .*\(from CHUT_HTTP_HOST\)$/)]);
+    for (const host of ['localhost', '0.0.0.0', '::', '::1', 'fe80::1%eth0', '192.168.1.10', 'pbx.example.lan', 'my_asterisk', 'chut-redis.', 'asterisk']) {
+      expect(parseConfig({ http: { host }, esl: { listenHost: host, inbound: { host } }, ami: { host } }).http.host, host).toBe(host);
+    }
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });

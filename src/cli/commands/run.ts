@@ -5,15 +5,55 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliSetup } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { releaseHangUps } from '../hang-up.js';
+import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 
-/** A port chut must listen on (HTTP, the ESL outbound socket) that is taken or forbidden: say which and what to change. */
-function listenError(err: unknown): CliError | null {
-  const e = err as (NodeJS.ErrnoException & { address?: string; port?: number }) | null;
-  if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return null;
-  const why = e.code === 'EADDRINUSE' ? 'the port is already in use (another chut, or another service?)' : 'permission denied';
-  return new CliError(`cannot listen on ${e.address ?? '?'}:${e.port ?? '?'}: ${why}. ` +
-    'Change http.port (CHUT_HTTP_PORT) or esl.listenPort (CHUT_ESL_LISTEN_PORT).', EXIT.unavailable);
+interface Listener {
+  host: string;
+  port: number;
+  /** The settings that choose them, with their variables. */
+  hostKey: string;
+  portKey: string;
+}
+
+/** What `chut run`/`serve` listens on: the HTTP API, and FreeSWITCH's outbound socket. */
+function listenersOf(config: Config, http: boolean, pbx: boolean): Listener[] {
+  return [
+    ...(http ? [{ host: config.http.host, port: config.http.port, hostKey: 'http.host (CHUT_HTTP_HOST)', portKey: 'http.port (CHUT_HTTP_PORT)' }] : []),
+    ...(pbx && config.esl.enabled ? [{ host: config.esl.listenHost, port: config.esl.listenPort, hostKey: 'esl.listenHost', portKey: 'esl.listenPort (CHUT_ESL_LISTEN_PORT)' }] : []),
+  ];
+}
+
+/** The listeners an error is about: the one whose port (or host name) it names, else every candidate. */
+function culprits(listeners: Listener[], e: { port?: number; hostname?: string }): Listener[] {
+  const named = listeners.filter((l) => (e.hostname !== undefined ? l.host === e.hostname : l.port === e.port));
+  return named.length ? named : listeners;
+}
+
+/**
+ * A port or address chut must listen on (HTTP, the ESL outbound socket) that it cannot have: taken, forbidden, not
+ * this machine's, or a host name that does not resolve. One line naming the setting to change, exit 69 (a port
+ * chut must listen on unavailable), not a stack trace.
+ */
+function listenError(err: unknown, listeners: Listener[]): CliError | null {
+  const e = err as (NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }) | null;
+  const code = e?.code;
+  if (!e || !code) return null;
+  const which = culprits(listeners, e);
+  const change = (key: 'hostKey' | 'portKey') => `Change ${which.map((l) => l[key]).join(' or ')}`;
+  const only = which.length === 1 ? which[0] : undefined;
+  const where = `${e.address ?? only?.host ?? '?'}:${e.port ?? only?.port ?? '?'}`;
+  let line: string;
+  if (code === 'EADDRINUSE') line = `cannot listen on ${where}: the port is already in use (another chut, or another service?). ${change('portKey')}.`;
+  else if (code === 'EACCES') line = `cannot listen on ${where}: permission denied (a port below 1024 needs privileges chut does not have). ${change('portKey')}.`;
+  else if (code === 'EADDRNOTAVAIL') {
+    line = `cannot listen on ${where}: ${e.address ?? 'the address'} is not an address of this machine. ${change('hostKey')}: 127.0.0.1, ` +
+      '0.0.0.0 (every interface) or one of this machine\'s addresses.';
+  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+    line = `cannot listen on ${e.hostname ?? 'the host'}: the host name does not resolve to an address (${code}). ${change('hostKey')}: ` +
+      '127.0.0.1, 0.0.0.0 (every interface) or one of this machine\'s addresses or names.';
+  } else return null;
+  return new CliError(line, EXIT.unavailable);
 }
 
 function runCommand(name: 'run' | 'serve'): Command {
@@ -45,7 +85,7 @@ ${GLOBAL_HELP}`,
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
       ignoreHangUpSignal(logger);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
-        throw listenError(err) ?? err;
+        throw listenError(err, listenersOf(loaded.config, pbx ? loaded.config.http.enabled : true, pbx)) ?? err;
       });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
