@@ -2,11 +2,11 @@
  * chut's configuration: one validated schema. Precedence: defaults < file < environment < overrides (CLI
  * flags). Parsed once, frozen; every error is reported at once with its path. Imports nothing of ours.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
-import { parseYamlText } from './yaml-text.js';
+import { parseYamlText, readYamlFile } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
@@ -403,13 +403,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 
   let fromFile: Record<string, unknown> = {};
   if (file) {
-    let text: string;
+    let contents: { text: string } | { problem: string };
     try {
-      text = readFileSync(file, 'utf8');
+      contents = readYamlFile(file);
     } catch (err) {
       throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
     }
-    const read = parseYamlText(text);
+    if ('problem' in contents) throw new ConfigError([`${file}: ${contents.problem}`]);
+    const read = parseYamlText(contents.text);
     if ('problem' in read) throw new ConfigError([`${file}: ${read.problem}`]);
     const parsed = read.value;
     if (parsed !== null && parsed !== undefined && !isPlainObject(parsed)) {

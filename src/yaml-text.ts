@@ -2,11 +2,41 @@
  * YAML from an administrator's file (configuration, policy), read strictly. The yaml library only warns about
  * some mistakes and carries on: an unquoted `password: !Secret` is an unknown tag, resolved to an empty string,
  * with the source line printed to stderr. Here every error and warning refuses the file, and problems are located
- * by line and column without quoting the text: it may be a password.
+ * by line and column without quoting the text: it may be a password. A file larger than any real one is refused
+ * unread, and duplicate keys are found in linear time (yaml's own check compares each key with every earlier one of
+ * its mapping: a 1 MB mapping took tens of seconds).
  */
-import { parseDocument, type YAMLError } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 
 const MAX_ALIASES = 50; // YAML "billion laughs": aliases expanding aliases
+
+/** Larger than any configuration or policy file (the shipped ones are about 15 KB). */
+export const MAX_YAML_BYTES = 1024 * 1024;
+export const YAML_TOO_LARGE = 'larger than 1 MiB, far more than any configuration or policy needs: is it the right file?';
+
+/**
+ * An administrator's YAML file as text, or the problem that it is over MAX_YAML_BYTES: at most that much is read,
+ * so a log file or a device named by mistake is not read whole. Errors opening or reading it (ENOENT, EACCES,
+ * EISDIR) are thrown as `fs` throws them.
+ */
+export function readYamlFile(path: string): { text: string } | { problem: string } {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.size > MAX_YAML_BYTES) return { problem: YAML_TOO_LARGE };
+    const buffer = Buffer.alloc(MAX_YAML_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length;) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+      length += n;
+    }
+    if (length > MAX_YAML_BYTES) return { problem: YAML_TOO_LARGE };
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const HINTS: Record<string, string> = {
   TAG_RESOLVE_FAILED: 'a value starting with ! is read as a YAML tag: quote it',
@@ -16,24 +46,54 @@ const HINTS: Record<string, string> = {
   MULTIPLE_DOCS: 'a second YAML document starts here (---): a file holds one document; remove the --- line',
 };
 
-function describe(issue: YAMLError): string {
-  const at = issue.linePos?.[0];
+function describe(code: string, at: { line: number; col: number } | undefined): string {
   const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-  const what = HINTS[issue.code] ?? issue.code.toLowerCase().replace(/_/g, ' ');
+  const what = HINTS[code] ?? code.toLowerCase().replace(/_/g, ' ');
   return `not valid YAML${where}: ${what}`;
 }
 
+/**
+ * Where the first key repeated in one mapping starts, or null. The same equality as yaml's own check (a scalar key
+ * by its value, any other by identity), with a Set per mapping rather than a comparison with every earlier key.
+ */
+function firstDuplicateKey(doc: Document): number | null {
+  let at: number | null = null;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const id = isScalar(key) ? key.value : key;
+        if (seen.has(id)) {
+          at = (isScalar(key) && key.range ? key.range[0] : null) ?? map.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  return at;
+}
+
 export function parseYamlText(text: string): { value: unknown } | { problem: string } {
+  if (text.length > MAX_YAML_BYTES || Buffer.byteLength(text) > MAX_YAML_BYTES) return { problem: YAML_TOO_LARGE };
+  const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
+  let duplicateAt: number | null;
   try {
     // prettyErrors: fills in linePos. logLevel 'error' prints nothing (yaml prints only at 'warn' and 'debug'); not
     // 'silent', which also leaves out the MULTIPLE_DOCS error: all after a `---` would be dropped without a word.
-    doc = parseDocument(text, { logLevel: 'error', prettyErrors: true });
+    // uniqueKeys: false: duplicates are looked for below, in linear time.
+    doc = parseDocument(text, { logLevel: 'error', prettyErrors: true, lineCounter, uniqueKeys: false });
+    duplicateAt = doc.errors.length ? null : firstDuplicateKey(doc);
   } catch {
     return { problem: 'not valid YAML: nested too deeply to read' }; // the parser recurses: a stack overflow
   }
-  const issue = doc.errors[0] ?? doc.warnings[0];
-  if (issue) return { problem: describe(issue) };
+  const error = doc.errors[0];
+  if (error) return { problem: describe(error.code, error.linePos?.[0]) };
+  if (duplicateAt !== null) return { problem: describe('DUPLICATE_KEY', lineCounter.linePos(duplicateAt)) };
+  const warning = doc.warnings[0];
+  if (warning) return { problem: describe(warning.code, warning.linePos?.[0]) };
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (err) {

@@ -1,5 +1,4 @@
 /** Reading a policy: YAML text → validated spec → compiled, frozen Policy. Throws PolicyError with every problem. */
-import { readFileSync } from 'node:fs';
 import { compileWhen } from './compile.js';
 import { parseDuration } from './duration.js';
 import { PolicyError } from './errors.js';
@@ -7,6 +6,7 @@ import type { Policy, PolicyRule } from './policy-types.js';
 import { DEFAULT_BLOCK_DIGITS, type PolicySpec, type WhenSpec } from './spec.js';
 import type { LookupNeeds } from './types.js';
 import { validatePolicy } from './validate.js';
+import { readYamlFile } from '../yaml-text.js';
 
 function collectRates(w: WhenSpec, windows: Set<number>, digits: Set<number>): void {
   if (w.rate) {
@@ -57,13 +57,14 @@ export function parsePolicy(yamlText: string, source: string): Policy {
 }
 
 export function loadPolicyFile(path: string): Policy {
-  let text: string;
+  let contents: { text: string } | { problem: string };
   try {
-    text = readFileSync(path, 'utf8');
+    contents = readYamlFile(path);
   } catch (err) {
     throw new PolicyError(path, [`(file): cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
-  return parsePolicy(text, path);
+  if ('problem' in contents) throw new PolicyError(path, [`(file): ${contents.problem}`]);
+  return parsePolicy(contents.text, path);
 }
 
 /** A copy the caller may keep or change. */

@@ -2,12 +2,10 @@
  * Turns policy YAML into a validated PolicySpec, or every problem found, each `path: message`
  * (`rules[3].when.rate.within: must be a duration like 10m`).
  */
-import { parseYamlText } from '../yaml-text.js';
+import { MAX_YAML_BYTES, parseYamlText, YAML_TOO_LARGE } from '../yaml-text.js';
 import { formatIssue } from '../validation-issues.js';
 import { policySchema } from './schema.js';
 import { DEFAULT_BLOCK_DIGITS, type PolicySpec } from './spec.js';
-
-const MAX_POLICY_BYTES = 1_000_000;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -45,7 +43,7 @@ function mixedBlockDigits(rules: unknown[]): string[] {
 }
 
 function readYaml(yamlText: string): { value: unknown } | { problem: string } {
-  if (yamlText.length > MAX_POLICY_BYTES) return { problem: `(file): larger than ${MAX_POLICY_BYTES} bytes` };
+  if (yamlText.length > MAX_YAML_BYTES || Buffer.byteLength(yamlText) > MAX_YAML_BYTES) return { problem: `(file): ${YAML_TOO_LARGE}` };
   const read = parseYamlText(yamlText);
   return 'problem' in read ? { problem: `(yaml): ${read.problem}` } : read;
 }

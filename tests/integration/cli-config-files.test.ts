@@ -40,3 +40,23 @@ describe('check-config and a file with a second YAML document (---)', () => {
       'a second YAML document starts here (---): a file holds one document; remove the --- line\n');
   });
 });
+
+describe('check-config and a file far larger than any configuration or policy', () => {
+  const tooLarge = 'larger than 1 MiB, far more than any configuration or policy needs: is it the right file?';
+
+  // 40,000 captcha languages (2.4 MB) took yaml 139 s and 730 MB to read, and a 37 MB file never finished
+  it('refuses a config file over 1 MiB at once, in one line', { timeout: 60_000 }, async () => {
+    const languages = Array.from({ length: 40_000 }, (_, i) => `    l${i}: { intro: [digits], retry: [], thanks: [], goodbye: [] }\n`).join('');
+    const config = file('huge.yaml', `policy: ${shippedPolicy}\ncaptcha:\n  prompts:\n${languages}`);
+    const started = Date.now();
+    const r = await runChut(['check-config', '--config', config], env, { timeoutMs: 30_000 });
+    expect([r.code, r.stdout, r.stderr]).toEqual([78, '', `chut check-config: invalid configuration:\n  ${config}: ${tooLarge}\n`]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('refuses a policy file over 1 MiB the same way', { timeout: 60_000 }, async () => {
+    const policy = file('huge-policy.yaml', `version: 1\ndefault: ring\nrules: []\n${'# a comment line of forty characters....\n'.repeat(30_000)}`);
+    const r = await runChut(['check-config', '--config', file('ok.yaml', `policy: ${shippedPolicy}\n`), '--policy', policy], env, { timeoutMs: 30_000 });
+    expect([r.code, r.stdout, r.stderr]).toEqual([78, '', `chut check-config: invalid policy ${policy}:\n  (file): ${tooLarge}\n`]);
+  });
+});

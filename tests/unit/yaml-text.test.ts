@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseYamlText } from '../../src/yaml-text.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_YAML_BYTES, parseYamlText, readYamlFile } from '../../src/yaml-text.js';
 
 const problem = (text: string): string => {
   const r = parseYamlText(text);
@@ -51,5 +54,39 @@ describe('reading an administrator\'s YAML strictly', () => {
     // a document start marker on its own, or an end marker, is one document
     expect(parseYamlText('---\na: 1\n')).toEqual({ value: { a: 1 } });
     expect(parseYamlText('a: 1\n...\n')).toEqual({ value: { a: 1 } });
+  });
+
+  it('refuses a text over 1 MiB, counted in bytes, before parsing it', () => {
+    const tooLarge = 'larger than 1 MiB, far more than any configuration or policy needs: is it the right file?';
+    expect(MAX_YAML_BYTES).toBe(1024 * 1024);
+    expect(problem(`#${' '.repeat(MAX_YAML_BYTES)}`)).toBe(tooLarge);
+    expect(problem(`# ${'é'.repeat(MAX_YAML_BYTES / 2)}`)).toBe(tooLarge); // fewer characters than bytes
+    expect(parseYamlText(`a: 1\n#${' '.repeat(MAX_YAML_BYTES - 7)}`)).toEqual({ value: { a: 1 } });
+  });
+
+  it('reads at most 1 MiB of a file: a larger one, or a device named by mistake, is refused, not read whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chut-yaml-'));
+    try {
+      const big = join(dir, 'big.yaml');
+      writeFileSync(big, `a: 1\n#${' '.repeat(MAX_YAML_BYTES)}`);
+      expect(readYamlFile(big)).toEqual({ problem: expect.stringMatching(/^larger than 1 MiB/) });
+      expect(readYamlFile('/dev/zero')).toEqual({ problem: expect.stringMatching(/^larger than 1 MiB/) });
+      const small = join(dir, 'small.yaml');
+      writeFileSync(small, 'a: é\n');
+      expect(readYamlFile(small)).toEqual({ text: 'a: é\n' });
+      expect(() => readYamlFile(join(dir, 'missing.yaml'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a key repeated in a mapping of many keys, at its line, as in a small one', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`);
+    expect(parseYamlText(keys.join('\n'))).toEqual({ value: Object.fromEntries(keys.map((_, i) => [`k${i}`, i])) });
+    expect(problem(`${keys.join('\n')}\nk7: again\n`)).toBe('not valid YAML at line 20001, column 1: a key appears twice in the same mapping');
+    expect(problem('outer:\n  - { a: 1, b: 2, a: 3 }\n')).toBe('not valid YAML at line 2, column 19: a key appears twice in the same mapping');
+    // the same equality as yaml's: a scalar by its value (1 and "1" differ), null keys alike
+    expect(parseYamlText('1: a\n"1": b\n')).toEqual({ value: { 1: 'b' } });
+    expect(problem('? \n: a\n? \n: b\n')).toMatch(/a key appears twice/);
   });
 });
