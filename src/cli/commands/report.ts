@@ -42,7 +42,12 @@ ${GLOBAL_HELP}`,
     if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
     const now = Date.now();
     const since = parseSince(values.since as string, now);
-    if (since === null || since > now) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
+    if (since === null) throw usageError(`--since ${JSON.stringify(values.since)}: use a duration like 24h, 7d, 30d or an ISO date`);
+    if (since > now) {
+      // an ISO date is read in UTC unless it names an offset: the server's time, in UTC, shows which day it is there
+      throw usageError(`--since ${JSON.stringify(values.since)} is in the future: it is ${new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z')} ` +
+        'on this machine (UTC). Give a past date or time, or a duration like 24h, 7d, 30d');
+    }
     // a 30m report (or an ISO time 30 minutes ago) would silently count from the top of the hour (up to 89
     // minutes): refused, rather than mislabelled; a time on the hour is counted exactly
     if (now - since < HOUR_MS && since % HOUR_MS !== 0) {
