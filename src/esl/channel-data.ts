@@ -2,7 +2,7 @@
  * Reads the `connect` reply (CHANNEL_DATA) into an InboundCall. Values stay raw and untrusted: the screener
  * normalises them; nothing read here is ever written back into a command. (bound.ts reads the dialled number and
  * context for the captcha's bound itself, and checks them before they reach one; the dial plan's own
- * `playback_terminators` is written back after a captcha only when it is DTMF keys or `none`.)
+ * `playback_terminators` is written back after a captcha only when it is DTMF keys, `none` or `any`.)
  */
 import type { InboundCall } from '../screening/types.js';
 
@@ -38,8 +38,10 @@ export function inboundCallFrom(data: Record<string, string>, now: number): Inbo
   };
 }
 
-/** What `playback_terminators` may hold that chut writes back: DTMF keys, or `none` (mod_dptools' on_dtmf). */
-const TERMINATORS = /^(?:[0-9A-Da-d*#]{1,16}|none)$/i;
+/** What `playback_terminators` may hold that chut writes back: DTMF keys, `none` or `any` (mod_dptools' on_dtmf reads
+ * both words, case-insensitively: `any` is 1234567890*#). None of these holds a `$` or a space (`set` expands its
+ * argument). */
+const TERMINATORS = /^(?:[0-9A-Da-d*#]{1,16}|none|any)$/i;
 
 /**
  * The channel's own `playback_terminators` (set by the dial plan before `socket`), which chut puts back after the

@@ -2,7 +2,8 @@
  * chut sets `playback_terminators=none` for the captcha (a key must not cut its prompt short). mod_dptools' playback
  * reads that variable (`*` by default, `none`: no key stops it), so left on the channel it would stop the caller from
  * skipping any later prompt of the administrator's own dial plan ("press * to skip"). Whenever the call goes on in the
- * dial plan after a captcha, chut puts back what the channel had: its own value, else none (`unset`).
+ * dial plan after a captcha, chut puts back what the channel had: its own value (DTMF keys, `none` or `any`), else
+ * none (`unset`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EslSimulatedCall } from '../../src/sim/esl/index.js';
@@ -33,6 +34,15 @@ describe('after a captcha, the channel goes on with its own playback_terminators
     expect(out.route).toBe('ring');
     expect(out.executed.at(-1)).toEqual({ app: 'set', arg: 'playback_terminators=#' });
     expect(out.varsAtDestination?.playback_terminators).toBe('#');
+  });
+
+  it('`any` and `none`, the words mod_dptools\' on_dtmf reads (any: 1234567890*#), are put back too, not unset', async () => {
+    for (const value of ['any', 'ANY', 'none']) {
+      const out = await h.sim.placeCall(passes({ channelVariables: { playback_terminators: value } }));
+      expect(out.route).toBe('ring');
+      expect(out.executed.at(-1)).toEqual({ app: 'set', arg: `playback_terminators=${value}` });
+      expect(out.varsAtDestination?.playback_terminators).toBe(value);
+    }
   });
 
   it('a captcha that fails open (a prompt file missing) rings without it too', async () => {
