@@ -73,8 +73,9 @@ const NEEDED_HEADERS = new Set([
   'variable_playback_terminators',
   // applications chut runs
   'Application', 'Application-UUID', 'Application-Response',
-  // the inbound monitor: a dialled leg's answer (pickup.ts), the screened leg's hang-up
-  'variable_originator', 'Caller-Channel-Answered-Time', 'Event-Date-Timestamp',
+  // the inbound monitor: a dialled leg's answer and the call it was dialled for (pickup.ts), the screened leg's hang-up
+  'variable_originator', 'variable_ent_originate_aleg_uuid', 'variable_cc_member_session_uuid', 'variable_fifo_bridge_uuid',
+  'Caller-Channel-Answered-Time', 'Event-Date-Timestamp',
   'Hangup-Cause', 'variable_hangup_cause', 'Caller-Channel-Hangup-Time', 'variable_end_uepoch',
 ]);
 

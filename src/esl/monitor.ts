@@ -56,7 +56,7 @@ export const defaultRetryDelay = (attempt: number): number => backoffDelay(attem
 
 /**
  * The enrichment of a screened call from its CHANNEL_HANGUP_COMPLETE and its pickup (pickup.ts: the first answer of a
- * leg it dialled). "Answered" means what it means with Asterisk (DialEnd ANSWER / BridgeEnter, src/ami/monitor.ts): the
+ * leg dialled for it). "Answered" means what it means with Asterisk (DialEnd ANSWER / BridgeEnter, src/ami/monitor.ts): the
  * call reached a phone that picked up. Nothing on the screened leg says so (see pickup.ts: its answer time counts chut's
  * captcha and voicemail answers, its bridge time counts early media and is gone after a transfer). **Answered by** is
  * the number the answering leg dialled. The talk time runs from that pickup to the screened leg's hang-up, not from its

@@ -11,11 +11,24 @@
  *   switch_channel_set_caller_profile carries the answered, progress and hang-up times over to it but not the bridge
  *   time: a call answered and then transferred ends with a bridge time of 0.
  *
- * Every leg the call dials carries `variable_originator` = the caller's uuid (switch_core_session_outgoing_channel),
- * and its CHANNEL_ANSWER comes only when it really answers (switch_channel_perform_mark_answered, which sets the
- * leg's `Caller-Channel-Answered-Time` just before firing the event; early media is CHANNEL_PROGRESS_MEDIA). So the
- * first such answer is the pickup, as DialEnd ANSWER is with Asterisk, and nothing later (a transfer, another
- * bridge) can move or erase it.
+ * A leg's CHANNEL_ANSWER comes only when it really answers (switch_channel_perform_mark_answered, which sets the leg's
+ * `Caller-Channel-Answered-Time` just before firing the event; early media is CHANNEL_PROGRESS_MEDIA), and carries the
+ * leg's variables. The first answer of a leg dialled for the screened call is the pickup, as DialEnd ANSWER is with
+ * Asterisk, and nothing later (a transfer, another bridge) can move or erase it. Which call a leg was dialled for
+ * (dialledFor: the first of these that is set):
+ * - `variable_originator`: a leg the call's own session dialled (`bridge` with `,` or `|`, `user/`, `group/`,
+ *   `loopback/`, a gateway). switch_core_session_outgoing_channel sets it only when it is given that session.
+ * - `variable_ent_originate_aleg_uuid`: enterprise originate (a dial string with `:_:`, `group_call …+E`).
+ *   switch_ivr_enterprise_originate puts the caller's uuid in the originate's variables and dials each branch from its
+ *   own thread with switch_ivr_originate(NULL, …), so the legs have no `originator`; switch_ivr_originate installs
+ *   those variables on each leg before it starts it (before its answer).
+ * - `variable_cc_member_session_uuid`: a mod_callcenter agent (callback type), dialled with switch_ivr_originate(NULL, …)
+ *   and that variable, then joined to the waiting caller by uuid_bridge once it answered.
+ * - `variable_fifo_bridge_uuid`: a mod_fifo member dialled by a queue with the `ringall` outbound strategy
+ *   (ringall_thread_run: switch_ivr_originate(NULL, …), the caller it picked for that member in that variable; the
+ *   member's `fifo … out` then takes that caller, or, when it is no longer waiting, the next one: that pickup is then
+ *   missed).
+ * What none of them marks (mod_fifo's other consumers, a uuid-standby agent, intercept…) is listed in README.md.
  */
 import { detach } from '../detach.js';
 
@@ -43,6 +56,13 @@ export function micros(v: string | undefined): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
+/** The call a leg was dialled for, from its variables (see the top of this file), in this order; undefined when none is
+ * set. Each is read by name here so that the frame test finds it among the headers chut keeps (frame.ts). */
+export function dialledFor(event: Record<string, string>): string | undefined {
+  return event['variable_originator'] || event['variable_ent_originate_aleg_uuid']
+    || event['variable_cc_member_session_uuid'] || event['variable_fifo_bridge_uuid'] || undefined;
+}
+
 /** The first pickup of each screened call, kept from its dialled leg's CHANNEL_ANSWER until its CHANNEL_HANGUP_COMPLETE. */
 export class PickupLog {
   private readonly pickups = new Map<string, Pickup>();
@@ -53,11 +73,12 @@ export class PickupLog {
     return this.pickups.size;
   }
 
-  /** A CHANNEL_ANSWER: remembered when the answering leg was dialled by a call `isScreened` accepts and is the first
-   * to answer for it. The caller's own answer (chut's, for a captcha) has no originator and is ignored. */
+  /** A CHANNEL_ANSWER: remembered when the answering leg was dialled for a call `isScreened` accepts and is the first
+   * to answer for it. The caller's own answer (chut's, for a captcha) carries no link to another call and is ignored. */
   answered(event: Record<string, string>, isScreened: (callId: string) => boolean): void {
-    const caller = event['variable_originator'];
-    if (!caller || this.pickups.has(caller) || !isScreened(caller)) return;
+    const caller = dialledFor(event);
+    // A leg is never dialled for itself (a screened leg carrying one of these names of its own is not a pickup).
+    if (!caller || caller === event['Unique-ID'] || this.pickups.has(caller) || !isScreened(caller)) return;
     const at = micros(event['Caller-Channel-Answered-Time']) || micros(event['Event-Date-Timestamp']);
     if (at === 0) return;
     while (this.pickups.size >= this.max) this.pickups.delete(this.pickups.keys().next().value as string);

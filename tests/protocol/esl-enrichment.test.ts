@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEnrichment } from '../../src/reputation/types.js';
 import type { EslSimulatedCall } from '../../src/sim/esl/index.js';
+import { TRANSFER_AFTER_PICKUP_EXTENSION } from '../../src/sim/esl/channel.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 
 let h: Harness;
@@ -81,6 +82,38 @@ describe('ESL monitoring: early media and transfers (the bridge time is not a pi
   it('answered, then blind-transferred to an IVR: still answered by the phone that picked up', async () => {
     const out = await h.sim.placeCall(ringing({ destination: { transferAfterMs: 5 } }));
     expect(out.route).toBe('ring');
+    // The transfer did happen before the hang-up: the call ended in the IVR's extension (a new caller profile, no bridge
+    // time), not at the phone.
+    expect(out.destinationAtEnd).toBe(TRANSFER_AFTER_PICKUP_EXTENSION);
     expect(await enrichmentOf(out.callId)).toMatchObject({ answered: true, answeredBy: '1000', talkSeconds: expect.any(Number), hangupCause: 'NORMAL_CLEARING' });
+
+    // The same call without the transfer ends at the phone's number (what the assertion above tells apart).
+    const stayed = await h.sim.placeCall(ringing({}));
+    expect(stayed.destinationAtEnd).toBe('1000');
+  });
+});
+
+describe('ESL monitoring: legs dialled without the caller\'s session (no variable_originator)', () => {
+  const ringing = (over: Partial<EslSimulatedCall>): EslSimulatedCall => ({ ...call({ dialled: '1000' }), ...over });
+
+  it('a `:_:` enterprise originate: the branch that answers (ent_originate_aleg_uuid) is the pickup', async () => {
+    const out = await h.sim.placeCall(ringing({ destination: { dialledBy: 'enterprise', earlyMedia: true, answerAfterMs: 20 } }));
+    expect(out).toMatchObject({ route: 'ring', answered: false });
+    expect(await enrichmentOf(out.callId)).toMatchObject({ answered: true, answeredBy: '1000', talkSeconds: expect.any(Number), hangupCause: 'NORMAL_CLEARING' });
+
+    // Nobody answers: ignore_early_media=true, the 183 is not bridged; not answered.
+    const unanswered = await h.sim.placeCall(ringing({ destination: { dialledBy: 'enterprise', earlyMedia: true, answerAfterMs: null } }));
+    expect(await enrichmentOf(unanswered.callId)).toEqual({ ...nobody, hangupCause: 'ORIGINATOR_CANCEL', route: 'ring', captcha: null });
+  });
+
+  it('a mod_callcenter queue after a passed captcha: the agent\'s answer (cc_member_session_uuid) is the pickup, not the queue\'s', async () => {
+    const out = await h.sim.placeCall({ ...call({ dialled: '2001', behaviour: { kind: 'types-what-it-hears', delayMs: 20 } }),
+      destination: { dialledBy: 'callcenter', answerAfterMs: 20 } });
+    expect(out.route).toBe('ring');
+    expect(await enrichmentOf(out.callId)).toMatchObject({ answered: true, answeredBy: '2001', route: 'ring', captcha: 'passed' });
+
+    // The queue answers the caller, no agent ever does: not answered.
+    const waiting = await h.sim.placeCall(ringing({ destination: { dialledBy: 'callcenter', answerAfterMs: null } }));
+    expect(await enrichmentOf(waiting.callId)).toMatchObject({ ...nobody, hangupCause: 'ORIGINATOR_CANCEL', route: 'ring' });
   });
 });

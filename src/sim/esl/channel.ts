@@ -41,7 +41,7 @@ export class SimChannel implements AppHost {
   readonly vars: Record<string, string>;
   readonly dtmf: string[] = [];
   answered = false;
-  /** The user's phone answered after screening (the call rang through): not an answer by chut. */
+  /** Answered after screening (the user's phone picked up, or a call-centre queue took the call): not an answer by chut. */
   private userAnswered = false;
   /** The caller profile's times (µs since the epoch), as FreeSWITCH keeps them: answered by chut, the destination or the
    * user's phone; early media; bridged to the leg the destination dialled (when it answered or had early media). */
@@ -391,15 +391,21 @@ export class SimChannel implements AppHost {
    * `bridge` to the user's phone, as FreeSWITCH 1.10 runs it (switch_ivr_originate, switch_ivr_multi_threaded_bridge):
    * with early media the caller's leg is pre-answered and bridged at the 183, while the phone still rings; otherwise it
    * is bridged when the phone answers. The phone's answer answers the caller's leg too (when chut has not). A transfer
-   * after the pickup gives the caller's leg a new profile, without the bridge time.
+   * after the pickup gives the caller's leg a new profile, without the bridge time. An enterprise originate or a
+   * call-centre agent (`destination.dialledBy`) ignores early media: bridged once answered; `callcenter` answers the
+   * caller's leg when the call enters the queue.
    */
   private dialUserPhone(): void {
     const d = this.call.destination ?? {};
+    const dialledBy = d.dialledBy ?? 'bridge';
+    if (dialledBy === 'callcenter') this.answeredAfterScreening();
     const callee = new CalleeLeg({ uuid: this.uuid, channelName: this.channelName(), destination: this.destination,
-      callerName: this.call.callerName, callerNumber: this.call.callerNumber }, this.call.dialled, (build) => this.publishInbound(build));
+      callerName: this.call.callerName, callerNumber: this.call.callerNumber }, this.call.dialled, (build) => this.publishInbound(build), dialledBy);
     this.callee = callee;
-    if (d.earlyMedia) {
-      callee.earlyMedia();
+    // ignore_early_media=true: a 183 is not bridged (switch_ivr_originate waits for the answer)
+    const bridgesEarly = d.earlyMedia === true && dialledBy === 'bridge';
+    if (d.earlyMedia) callee.earlyMedia();
+    if (bridgesEarly) {
       this.preAnswer();
       this.bridge(callee);
     }
@@ -409,7 +415,7 @@ export class SimChannel implements AppHost {
     this.later(answerAfter, () => {
       if (this.hungUp) return;
       callee.answer();
-      if (!d.earlyMedia) this.bridge(callee);
+      if (!bridgesEarly) this.bridge(callee);
       this.answeredAfterScreening();
       if (d.transferAfterMs !== undefined) this.later(d.transferAfterMs, () => this.transferAfterPickup());
       this.later(this.env.talkMs, () => { if (!this.hungUp) this.endCall('NORMAL_CLEARING'); });
@@ -487,7 +493,7 @@ export class SimChannel implements AppHost {
       durationMs: Date.now() - this.started,
       routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
       commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
-      varsAtDestination: this.varsAtDestination,
+      varsAtDestination: this.varsAtDestination, destinationAtEnd: this.destination,
     });
   }
   private state(): ChannelState {

@@ -33,7 +33,23 @@ export interface DestinationBehaviour {
   /** This long after the pickup, the caller is blind-transferred (REFER, `uuid_transfer`) to an extension that bridges
    * nowhere (an IVR): switch_ivr_session_transfer gives the caller's leg a new caller profile, which has no bridge time. */
   transferAfterMs?: number;
+  /** How the destination dials the leg (FreeSWITCH 1.10 source). Default `bridge`. */
+  dialledBy?: DialledBy;
 }
+
+/**
+ * - `bridge`: `bridge user/1000` (or `,`/`|` lists, a gateway): switch_ivr_originate with the caller's session, so
+ *   switch_core_session_outgoing_channel gives the leg `originator` and the caller's profile.
+ * - `enterprise`: a dial string with `:_:` (`bridge user/1000:_:sofia/gateway/…`, `group_call …+E`):
+ *   switch_ivr_enterprise_originate dials each branch from its own thread with switch_ivr_originate(NULL, …), with the
+ *   caller's uuid as `ent_originate_aleg_uuid` and `ignore_early_media=true` in its variables: the leg has no
+ *   `originator` and no other leg's profile when it answers (the originator's profile is set once it won); a 183 is not
+ *   bridged, the caller is bridged after the answer.
+ * - `callcenter`: the dial plan sends the call to a mod_callcenter queue (`callcenter` answers the caller's leg at once);
+ *   the agent (callback type) is dialled with switch_ivr_originate(NULL, …) and `cc_member_session_uuid` = the caller's
+ *   uuid, then joined to the caller by uuid_bridge once it answered.
+ */
+export type DialledBy = 'bridge' | 'enterprise' | 'callcenter';
 
 export interface EslFaults {
   /** Delay every reply to chut by this many ms. */
@@ -114,5 +130,8 @@ export type EslOutcome = SimulatedCallOutcome & {
   /** The channel's variables when the call went on in the dial plan (its normal destination, or where a transfer took
    * it): what the administrator's own extensions then see. null: it never did. */
   varsAtDestination: Record<string, string> | null;
+  /** The caller profile's destination number when the call ended: the number dialled, or the extension a transfer after
+   * the pickup took the call to (`destination.transferAfterMs`: TRANSFER_AFTER_PICKUP_EXTENSION). */
+  destinationAtEnd: string;
 };
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventOf, FrameParser } from '../../../src/esl/frame.js';
 import { defaultRetryDelay, enrichmentFrom, InboundMonitor } from '../../../src/esl/monitor.js';
-import { PickupLog } from '../../../src/esl/pickup.js';
+import { dialledFor, PickupLog } from '../../../src/esl/pickup.js';
 import { silentLogger } from '../../../src/logger.js';
 import { InboundEventServer } from '../../../src/sim/esl/inbound.js';
 import type { CallEnrichment } from '../../../src/reputation/types.js';
@@ -189,6 +189,57 @@ describe('ESL inbound monitor: answered means a leg the call dialled picked up (
   });
 });
 
+/** The CHANNEL_ANSWER of a leg dialled without the caller's session (switch_ivr_originate(NULL, …)): no `originator`,
+ * no other leg's profile; `link` is the variable that names the caller (FreeSWITCH 1.10 source). */
+const unlinkedLegAnswer = (link: Array<[string, string]>, atS: number, destination = '1000'): Array<[string, string]> => [
+  ['Event-Name', 'CHANNEL_ANSWER'], ['Event-Date-Timestamp', String(T0 + atS * 1e6)], ['Unique-ID', `leg-${link[0]?.[1]}`],
+  ['Call-Direction', 'outbound'], ['Caller-Destination-Number', destination], ['Caller-Channel-Answered-Time', String(T0 + atS * 1e6)],
+  ['variable_direction', 'outbound'], ...link,
+];
+
+describe('ESL inbound monitor: legs dialled without the caller\'s session (no variable_originator)', () => {
+  it('enterprise originate (`:_:`, group_call +E): the branch that answers names the caller in ent_originate_aleg_uuid', async () => {
+    // switch_ivr_enterprise_originate: switch_ivr_originate(NULL, …) per branch, ent_originate_aleg_uuid and
+    // ignore_early_media=true in its variables; the bridge comes after the answer (the A-leg's bridge time is then the pickup).
+    await withMonitor(async (fs, seen) => {
+      fs.publish(unlinkedLegAnswer([['variable_ent_originate_aleg_uuid', 'screened-ent'], ['variable_ignore_early_media', 'true'],
+        ['variable_originating_leg_uuid', 'screened-ent']], 20, '0612345678'));
+      fs.publish(hangupComplete('screened-ent', [['Caller-Channel-Bridged-Time', String(T0 + 20e6)], ['Caller-Channel-Hangup-Time', String(T0 + 95e6)]]));
+      expect(await enrichmentOf(seen, 'screened-ent')).toEqual({ answered: true, answeredBy: '0612345678', talkSeconds: 75, hangupCause: 'NORMAL_CLEARING' });
+    });
+  });
+
+  it('a mod_callcenter agent: cc_member_session_uuid names the waiting caller; the queue\'s own answer of the caller is not a pickup', async () => {
+    await withMonitor(async (fs, seen) => {
+      // `callcenter` answers the member's leg when it enters the queue
+      fs.publish([['Event-Name', 'CHANNEL_ANSWER'], ['Unique-ID', 'screened-cc'], ['Caller-Channel-Answered-Time', String(T0 + 3e6)],
+        ['variable_cc_queue', 'support@default']]);
+      // the callback agent, originated with cc_member_session_uuid, answers 30 s in; uuid_bridge follows
+      fs.publish(unlinkedLegAnswer([['variable_cc_member_session_uuid', 'screened-cc'], ['variable_cc_member_uuid', 'member-1'],
+        ['variable_cc_side', 'agent'], ['variable_cc_agent', '1001@default']], 30, '1001'));
+      fs.publish(hangupComplete('screened-cc', [['Caller-Channel-Hangup-Time', String(T0 + 90e6)]]));
+      expect(await enrichmentOf(seen, 'screened-cc')).toEqual({ answered: true, answeredBy: '1001', talkSeconds: 60, hangupCause: 'NORMAL_CLEARING' });
+    });
+  });
+
+  it('a mod_fifo ringall member: fifo_bridge_uuid names the caller it was dialled for', async () => {
+    await withMonitor(async (fs, seen) => {
+      fs.publish(unlinkedLegAnswer([['variable_fifo_bridge_uuid', 'screened-fifo'], ['variable_fifo_outbound_uuid', 'member-7'],
+        ['variable_fifo_name', 'sales']], 12, '1007'));
+      fs.publish(hangupComplete('screened-fifo'));
+      expect(await enrichmentOf(seen, 'screened-fifo')).toMatchObject({ answered: true, answeredBy: '1007', talkSeconds: 31 });
+    });
+  });
+
+  it('a leg that names no call (an agent\'s own call, a uuid-standby agent) is not a pickup', async () => {
+    await withMonitor(async (fs, seen) => {
+      fs.publish(unlinkedLegAnswer([['variable_fifo_outbound_uuid', 'member-7']], 12, '1007'));
+      fs.publish(hangupComplete('screened-none'));
+      expect(await enrichmentOf(seen, 'screened-none')).toMatchObject({ answered: false, answeredBy: null, talkSeconds: null });
+    });
+  });
+});
+
 describe('PickupLog', () => {
   it('keeps the first answer of a screened call\'s dialled legs only, and at most `max` calls', () => {
     const log = new PickupLog(2);
@@ -200,5 +251,24 @@ describe('PickupLog', () => {
     expect(log.take('screened-1')).toBeNull();
     expect(log.take('screened-3')).toEqual({ atMicros: T0 + 1e6, by: '1000' });
     expect(log.size).toBe(1);
+  });
+
+  it('links a leg to its call by the first of originator, ent_originate_aleg_uuid, cc_member_session_uuid, fifo_bridge_uuid', () => {
+    const screened = (id: string) => id.startsWith('screened-');
+    const answer = (vars: Record<string, string>, id = 'leg'): Record<string, string> => ({
+      'Event-Name': 'CHANNEL_ANSWER', 'Unique-ID': id, 'Caller-Destination-Number': '1000', 'Caller-Channel-Answered-Time': String(T0), ...vars });
+    expect(dialledFor(answer({ variable_originator: 'a', variable_ent_originate_aleg_uuid: 'b', variable_cc_member_session_uuid: 'c' }))).toBe('a');
+    expect(dialledFor(answer({ variable_ent_originate_aleg_uuid: 'b', variable_cc_member_session_uuid: 'c', variable_fifo_bridge_uuid: 'd' }))).toBe('b');
+    expect(dialledFor(answer({ variable_originator: '', variable_cc_member_session_uuid: 'c', variable_fifo_bridge_uuid: 'd' }))).toBe('c');
+    expect(dialledFor(answer({ variable_fifo_bridge_uuid: 'd' }))).toBe('d');
+    expect(dialledFor(answer({}))).toBeUndefined();
+    const log = new PickupLog();
+    // a leg another leg dialled (originator set, not screened) is not the screened call's, whatever else it carries
+    log.answered(answer({ variable_originator: 'agent-leg', variable_cc_member_session_uuid: 'screened-1' }), screened);
+    // a screened leg's own answer naming itself (a queue's variables on the caller's leg) is not a pickup
+    log.answered(answer({ variable_cc_member_session_uuid: 'screened-2' }, 'screened-2'), screened);
+    expect(log.size).toBe(0);
+    log.answered(answer({ variable_cc_member_session_uuid: 'screened-2' }), screened);
+    expect(log.take('screened-2')).toEqual({ atMicros: T0, by: '1000' });
   });
 });
