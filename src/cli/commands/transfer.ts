@@ -2,7 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeListFile, formatExport, parseImport } from '../../reputation/index.js';
+import { decodeListFile, formatExport } from '../../reputation/index.js';
+import { parseImportColumns, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
@@ -12,8 +13,9 @@ import { CliError, EXIT, usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
 
 /** A file is parsed whole before anything is written (all or nothing), so its size is bounded up front: 64 MiB here,
- * and at most MAX_IMPORT_LINES lines (2 million, ~1.2 GB of memory while parsed) in parseImport: a 64 MiB file of bare
- * numbers is 5 million lines, which ended in a V8 heap dump. */
+ * and at most MAX_IMPORT_LINES lines (2 million) in the parse: a 64 MiB file of bare numbers is 5 million lines, which
+ * ended in a V8 heap dump. A parsed line is held in ~33 bytes of columns (import.ts); `chut import` of 1.5 million
+ * lines (34 MB) peaks at ~300 MB of RSS (docs/benchmarks.md, "Import memory"). */
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const FORMATS = ['auto', 'csv', 'ftc', 'chut'] as const;
 type Format = (typeof FORMATS)[number];
@@ -58,22 +60,16 @@ ${GLOBAL_HELP}`,
     if (values.list !== 'block' && values.list !== 'allow') throw usageError('--list must be block or allow');
     const file = positionals[0] as string;
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
-    const text = await readImportFile(file);
-    let parsed: ReturnType<typeof parseImport>;
     const now = Date.now();
-    try {
-      parsed = parseImport(text, {
-        format, list: values.list as ListName, source: values.source,
-        defaultCountry: loaded.config.screening.defaultCountry, now, allowBroadPrefixes: values.force === true,
-      });
-    } catch (err) {
-      throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
-    }
-    const { records, stats } = parsed;
+    const { records: columns, stats } = await parseImportFile(file, {
+      format, list: values.list as ListName, source: values.source,
+      defaultCountry: loaded.config.screening.defaultCountry, now, allowBroadPrefixes: values.force === true,
+    });
     const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
     const dryRun = values['dry-run'] === true;
     let overlap: ListOverlap | null = null;
-    if (!dryRun && records.length) {
+    if (!dryRun && columns.length) {
+      const records = columns.asList();
       const store = await openStore(loaded, cliLogger('warn'));
       try {
         // read before the write: what is on the other list now (or in this file) stays there
@@ -90,7 +86,7 @@ ${GLOBAL_HELP}`,
     }
     const notes = overlap ? overlapNotes(overlap) : [];
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ dryRun, imported: dryRun ? 0 : records.length, stats, overlap, notes }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ dryRun, imported: dryRun ? 0 : columns.length, stats, overlap, notes }, null, 2)}\n`);
       return 0;
     }
     process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
@@ -124,6 +120,16 @@ async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The file read and parsed; its text (up to 64 MiB) is not held past the parse: nothing parsed points into it. */
+async function parseImportFile(file: string, o: ImportOptions): Promise<ImportedList> {
+  const text = await readImportFile(file);
+  try {
+    return parseImportColumns(text, o);
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
   }
 }
 

@@ -1,0 +1,138 @@
+/** An import's records in columns (ImportedRecords): the same records as plain objects, read back as a ListRecord[]. */
+import { describe, expect, it } from 'vitest';
+import { runCooperatively } from '../../../src/cooperative.js';
+import {
+  EntryBits, ImportedRecords, importColumnSteps, importSteps, NumberBits, parseImport, parseImportColumns, recordReader, type ImportOptions,
+} from '../../../src/reputation/import.js';
+import type { ListRecord } from '../../../src/reputation/types.js';
+
+const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
+const opts = (over: Partial<ImportOptions> = {}): ImportOptions => ({ format: 'auto', list: 'block', defaultCountry: 'FR', now: NOW, ...over });
+
+const CSV = 'number,reason\n0612345678,spam\n0612345679,spam\n0612345679,dup\n0162*,npv\n+4915112345678\n06 98 76 54 32,"a long reason, quoted, ☎ 日本"\nnot a number,x\n';
+const CHUT = [
+  'list,kind,entry,reason,source,added_at,expires_at',
+  'allow,number,+33612000007,maman,cli,1,',
+  'block,number,+33612000007,,cli,1,',
+  'block,prefix,+44,forced,cli,2026-01-01T00:00:00.000Z,',
+  "block,number,+12025550143,'=1+1,'@api,1700000000123,9999999999999",
+  'block,number,+33612000008,x,,1,1',
+].join('\n');
+
+describe('parseImportColumns', () => {
+  it.each([['csv', CSV, opts()], ['chut', CHUT, opts({ format: 'chut' })], ['csv as allow', CSV, opts({ list: 'allow', source: 'bloctel' })]] as const)(
+    'holds what parseImport returns (%s), with the same stats',
+    (_name, text, o) => {
+      const plain = parseImport(text, o);
+      const columns = parseImportColumns(text, o);
+      expect(columns.records.length).toBe(plain.records.length);
+      expect(columns.records.toRecords()).toEqual(plain.records);
+      expect(columns.stats).toEqual(plain.stats);
+    },
+  );
+
+  it('yields exactly as importSteps does (the same chances to pause)', async () => {
+    const text = `number,reason\n${Array.from({ length: 1000 }, (_, i) => `06${String(12_000_000 + i)},r${i % 3}`).join('\n')}\n`;
+    const count = (steps: Generator<void, unknown, undefined>) => {
+      let n = 0;
+      for (let s = steps.next(); !s.done; s = steps.next()) n++;
+      return n;
+    };
+    expect(count(importColumnSteps(text, opts()))).toBe(count(importSteps(text, opts())));
+    const columns = await runCooperatively(importColumnSteps(text, opts()));
+    expect(columns.records.toRecords()).toEqual(parseImport(text, opts()).records);
+  });
+});
+
+describe('ImportedRecords.asList', () => {
+  const plain = parseImport(CHUT, opts({ format: 'chut' })).records;
+  const list = () => parseImportColumns(CHUT, opts({ format: 'chut' })).records.asList();
+
+  it('reads as an array of the same records: index, length, iteration, map, keys, JSON', () => {
+    const l = list();
+    expect(Array.isArray(l)).toBe(true);
+    expect(l.length).toBe(plain.length);
+    expect(l[0]).toEqual(plain[0]);
+    expect(l[plain.length]).toBeUndefined();
+    expect(0 in l).toBe(true);
+    expect(plain.length in l).toBe(false);
+    expect([...l]).toEqual(plain);
+    expect(l.map((r) => r)).toEqual(plain);
+    expect(l.slice(1, 3)).toEqual(plain.slice(1, 3));
+    expect(Object.keys(l)).toEqual(plain.map((_, i) => String(i)));
+    expect(JSON.parse(JSON.stringify(l))).toEqual(plain);
+    expect(l).toEqual(plain);
+    // each read is a new object: changing one changes nothing held
+    (l[0] as ListRecord).reason = 'changed';
+    expect(l[0]?.reason).toBe(plain[0]?.reason);
+  });
+
+  it('is read-only', () => {
+    const l = list();
+    expect(() => { l[0] = plain[1] as ListRecord; }).toThrow(TypeError);
+    expect(() => l.push(plain[0] as ListRecord)).toThrow(TypeError);
+    expect(() => { l.length = 0; }).toThrow(TypeError);
+    expect(l.length).toBe(plain.length);
+  });
+
+  it('is read without the Proxy by recordReader; a plain array is read as it is', () => {
+    const l = list();
+    const read = recordReader(l);
+    expect(Array.from({ length: l.length }, (_, i) => read(i))).toEqual(plain);
+    expect(recordReader(plain)(1)).toBe(plain[1]);
+  });
+});
+
+describe('ImportedRecords', () => {
+  it('keeps every E.164 number exactly (15 digits fit a double), and any other entry as it is', () => {
+    const t = new ImportedRecords();
+    const entries = [
+      { kind: 'number', e164: '+999999999999999' }, { kind: 'number', e164: '+10' }, { kind: 'number', e164: '+33612345678' },
+      { kind: 'prefix', prefix: '+0' }, { kind: 'prefix', prefix: '+33162' }, { kind: 'number', e164: '+0123' },
+    ] as const;
+    for (const [i, entry] of entries.entries()) t.push(i % 2 ? 'allow' : 'block', entry, i % 3 ? `r${i % 3}` : null, 'src', i, i === 4 ? 99 : null);
+    expect(t.toRecords()).toEqual(entries.map((entry, i) => ({
+      list: i % 2 ? 'allow' : 'block', entry, reason: i % 3 ? `r${i % 3}` : null, source: 'src', addedAt: i, expiresAt: i === 4 ? 99 : null,
+    })));
+    expect(() => t.record(entries.length)).toThrow(RangeError);
+  });
+
+  it('grows past a chunk of columns', () => {
+    const t = new ImportedRecords();
+    const n = 70_000;
+    for (let i = 0; i < n; i++) t.push('block', { kind: 'number', e164: `+336${10_000_000 + i}` }, 'spam', 'import:csv', i, null);
+    expect(t.length).toBe(n);
+    expect(t.record(65_535).entry).toEqual({ kind: 'number', e164: `+336${10_065_535}` });
+    expect(t.record(65_536).addedAt).toBe(65_536);
+    expect(t.record(n - 1).entry).toEqual({ kind: 'number', e164: `+336${10_000_000 + n - 1}` });
+  });
+});
+
+describe('NumberBits and EntryBits', () => {
+  it('agree with a Map on many numbers, sequential and scattered, up to 15 digits', () => {
+    const bits = new NumberBits();
+    const ref = new Map<number, number>();
+    let seed = 7;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647);
+    for (let i = 0; i < 200_000; i++) {
+      const n = i % 2 ? 33_612_000_000 + i * 7 : (random() * 465_661) % 999_999_999_999_990 + 10;
+      const b = 1 << (i % 3);
+      bits.or(n, b);
+      ref.set(n, (ref.get(n) ?? 0) | b);
+    }
+    expect(bits.size).toBe(ref.size);
+    for (const [n, b] of ref) expect(bits.get(n)).toBe(b);
+    expect(bits.get(33_612_000_002)).toBe(0);
+    expect(bits.get(999_999_999_999_999)).toBe(0);
+  });
+
+  it('keys numbers by their digits and other entries by their text', () => {
+    const e = new EntryBits();
+    e.or({ kind: 'number', e164: '+33612345678' }, 1);
+    e.or({ kind: 'prefix', prefix: '+33612345678' }, 2);
+    e.or({ kind: 'number', e164: '+33612345678' }, 2);
+    expect(e.get({ kind: 'number', e164: '+33612345678' })).toBe(3);
+    expect(e.get({ kind: 'prefix', prefix: '+33612345678' })).toBe(2);
+    expect(e.get({ kind: 'prefix', prefix: '+3361234567' })).toBe(0);
+  });
+});
