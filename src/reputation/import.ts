@@ -163,7 +163,7 @@ class Chunk {
 
 /**
  * The records of an import, column by column: 33 bytes a record where ListRecord objects took ~190 (an object, its
- * entry, a number string and a reason string each). asList() reads them as a ListRecord[] again.
+ * entry, a number string and a reason string each). They are read one at a time (ListRecords), never all as objects.
  */
 export class ImportedRecords {
   length = 0;
@@ -229,56 +229,15 @@ export class ImportedRecords {
     return { list: this.list(i), entry: this.entry(i), reason: this.reason(i), source: this.source(i), addedAt: this.addedAt(i), expiresAt: this.expiresAt(i) };
   }
 
-  /** Every record as a plain object (~190 bytes each: for small files; asList() for large ones). */
+  /** Every record as a plain object (~190 bytes each: for small files and tests). */
   toRecords(): ListRecord[] {
     return Array.from({ length: this.length }, (_, i) => this.record(i));
   }
 
-  /**
-   * The records as a read-only ListRecord[] that holds none of them: what a store's importList takes. Each element is
-   * built (a plain object) when it is read, through a Proxy (~1 µs a read); recordReader() reads the columns
-   * directly. Held as objects, even as 40-byte views over the columns, the records of a 1.5-million-line file were
-   * 60 MB more of V8 heap, which V8 lets grow to a few times what it holds before it collects: `chut import` of that
-   * file peaked at 540 MB with views, 300 MB without.
-   */
-  asList(): ListRecord[] {
-    const list = new Proxy<ListRecord[]>([], {
-      get: (target, key, receiver) => {
-        if (key === 'length') return this.length;
-        const i = indexOf(key, this.length);
-        return i === null ? Reflect.get(target, key, receiver) as unknown : this.record(i);
-      },
-      has: (target, key) => indexOf(key, this.length) !== null || Reflect.has(target, key),
-      getOwnPropertyDescriptor: (target, key) => {
-        if (key === 'length') return { value: this.length, writable: true, enumerable: false, configurable: false };
-        const i = indexOf(key, this.length);
-        return i === null ? Reflect.getOwnPropertyDescriptor(target, key) : { value: this.record(i), writable: false, enumerable: true, configurable: true };
-      },
-      ownKeys: (target) => [...Array.from({ length: this.length }, (_, i) => String(i)), ...Reflect.ownKeys(target)],
-      set: () => false,
-      defineProperty: () => false,
-      deleteProperty: () => false,
-    });
-    columnsOf.set(list, this);
-    return list;
+  /** Record `i` (ListRecords: what a store's importList reads); undefined past the end. */
+  at(i: number): ListRecord | undefined {
+    return Number.isInteger(i) && i >= 0 && i < this.length ? this.record(i) : undefined;
   }
-}
-
-/** An array index below `length` (a property key such as "12"), else null. */
-function indexOf(key: string | symbol, length: number): number | null {
-  if (typeof key !== 'string' || !/^(?:0|[1-9][0-9]{0,15})$/.test(key)) return null;
-  const i = Number(key);
-  return i < length ? i : null;
-}
-
-/** The columns behind each list asList() made. */
-const columnsOf = new WeakMap<readonly ListRecord[], ImportedRecords>();
-
-/** `records[i]`, reading the columns directly when the records are an ImportedRecords' list (asList: its Proxy costs
- * ~1 µs a read, 5 s over an import's passes on 1.5 million lines). */
-export function recordReader(records: readonly ListRecord[]): (i: number) => ListRecord {
-  const columns = columnsOf.get(records);
-  return columns ? (i) => columns.record(i) : (i) => records[i] as ListRecord;
 }
 
 function runSteps<T>(steps: Generator<void, T, undefined>): T {

@@ -11,12 +11,12 @@ import {
   actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, KNOWN_LINES_CAP,
   lastCallerLeftBy, lastCallerToReport, targetPart,
 } from './keys.js';
-import { cleanRecord, entryText, pickListed, type Candidate } from './records.js';
+import { cleanRecord, entryText, pickListed, recordAt, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topActions, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions, ImportListOptions,
-  CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
+  CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
@@ -228,9 +228,9 @@ export class MemoryReputationStore implements ReputationStore {
     });
   }
 
-  async importList(records: ListRecord[], opts: ImportListOptions = {}): Promise<void> {
+  async importList(records: ListRecords, opts: ImportListOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted(); // applied in one go: only an abort before it can stop it
-    const clean = records.map(cleanRecord);
+    const clean = Array.from({ length: records.length }, (_, i) => cleanRecord(recordAt(records, i)));
     for (const c of clean) this.lists.set(listKey(c.list, c.entry), c);
   }
 

@@ -5,7 +5,7 @@
 import { stripBidiControls } from '../phone/sanitize.js';
 import type { ListEntry } from '../phone/types.js';
 import { isE164, isPrefixEntry } from './keys.js';
-import type { ListName, ListRecord, LookupResult } from './types.js';
+import type { ListName, ListRecord, ListRecords, LookupResult } from './types.js';
 
 export const MAX_REASON_CHARS = 256;
 export const MAX_SOURCE_CHARS = 64;
@@ -118,4 +118,11 @@ export function pickListed(candidates: Candidate[], now: number): LookupResult['
     if (!best || rank(c) > rank(best)) best = c;
   }
   return best ? { list: best.list, match: best.match, entry: best.entry, reason: best.reason, source: best.source } : null;
+}
+
+/** `records.at(i)` for an index known to be in range. */
+export function recordAt(records: ListRecords, i: number): ListRecord {
+  const r = records.at(i);
+  if (r === undefined) throw new RangeError(`no record ${i}`);
+  return r;
 }

@@ -4,11 +4,10 @@
  */
 import type { ListEntry } from '../phone/types.js';
 import { bucketOf, numberFromBucket } from './keys.js';
-import { cleanRecord, packValue, unpackValue } from './records.js';
+import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
-import { recordReader } from './import.js';
-import type { ListName, ListRecord } from './types.js';
+import type { ListName, ListRecord, ListRecords } from './types.js';
 
 const LISTS: ListName[] = ['allow', 'block'];
 /** Keys per MULTI block during an import, and how many blocks are in flight at once. */
@@ -121,7 +120,7 @@ function fieldOf(ctx: RedisCtx, entry: ListEntry): string {
  * The records are read again then: they must not change while the import runs.
  */
 interface ImportPlan {
-  /** Record i (recordReader: an import's columns are read directly). */
+  /** Record i. */
   at: (i: number) => ListRecord;
   /** Record indices, key by key, in file order within a key (so the last record of a field wins). */
   order: Uint32Array;
@@ -143,9 +142,9 @@ function keyName(ctx: RedisCtx, g: number): string {
 }
 
 /** Every record validated (cleanRecord throws on the first bad one) before anything is written; texts interned. */
-async function planImport(ctx: RedisCtx, records: ListRecord[], slice: Slice, signal?: AbortSignal): Promise<ImportPlan> {
+async function planImport(ctx: RedisCtx, records: ListRecords, slice: Slice, signal?: AbortSignal): Promise<ImportPlan> {
   const n = records.length;
-  const at = recordReader(records);
+  const at = (i: number) => recordAt(records, i);
   const keyOf = new Uint32Array(n);
   const sourceOf = new Uint32Array(n);
   const reasonOf = new Uint32Array(n);
@@ -298,7 +297,7 @@ function nextBatch(plan: ImportPlan, from: { g: number }): number[] {
  * applied are undone. Memory: the records, and 20 bytes a record (plan and undo); a block's fields and commands
  * exist only while it is sent.
  */
-export async function importList(ctx: RedisCtx, records: ListRecord[], signal?: AbortSignal): Promise<void> {
+export async function importList(ctx: RedisCtx, records: ListRecords, signal?: AbortSignal): Promise<void> {
   if (records.length === 0) return signal?.throwIfAborted();
   const slice = slicer();
   const plan = await planImport(ctx, records, slice, signal);

@@ -24,7 +24,7 @@ import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
   AddListOptions, ImportListOptions,
-  CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, LookupRequest, LookupResult, OutcomeUpdate,
+  CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
@@ -252,7 +252,7 @@ export class RedisReputationStore implements ReputationStore {
     return lists.getListEntry(await this.ctx(), entry);
   }
 
-  async importList(records: ListRecord[], opts: ImportListOptions = {}): Promise<void> {
+  async importList(records: ListRecords, opts: ImportListOptions = {}): Promise<void> {
     await lists.importList(await this.ctx(), records, opts.signal);
   }
 

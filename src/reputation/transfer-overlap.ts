@@ -5,10 +5,11 @@
  * API to say so rather than claim "imported" for a number that will go on ringing.
  */
 import { slicer, type CooperativeOptions } from '../cooperative.js';
-import { EntryBits, listBit, recordReader } from './import.js';
+import { EntryBits, listBit } from './import.js';
+import { recordAt } from './records.js';
 import { entryText } from './records.js';
 import type { ListEntry } from '../phone/types.js';
-import type { ListName, ListRecord, ReputationStore } from './types.js';
+import type { ListName, ListRecord, ListRecords, ReputationStore } from './types.js';
 
 export interface ListOverlap {
   /** Block lines whose number or prefix is on the allowlist (already, or in the same file): it still rings. */
@@ -31,12 +32,12 @@ const otherBit = (list: ListName): number => listBit(list === 'allow' ? 'block' 
  * expired entry is ignored by every lookup. The records are those an import is about to write (parseImport's).
  */
 export async function listOverlap(
-  store: Pick<ReputationStore, 'getListEntry' | 'exportLists'>, records: readonly ListRecord[], now: number,
+  store: Pick<ReputationStore, 'getListEntry' | 'exportLists'>, records: ListRecords, now: number,
   lookupAtMost = LOOKUP_AT_MOST, cooperative: CooperativeOptions = {},
 ): Promise<ListOverlap> {
   const slice = slicer(cooperative);
   /** entry → the lists it will be on once imported (this file, then the store's live entries), as bits. */
-  const at = recordReader(records);
+  const at = (i: number) => recordAt(records, i);
   const lists = new EntryBits();
   for (let i = 0; i < records.length; i++) {
     const r = at(i);

@@ -3,6 +3,14 @@ import type { ListEntry } from '../phone/types.js';
 export type ListName = 'allow' | 'block';
 export type CaptchaOutcome = 'passed' | 'failed' | 'hung-up' | 'timeout';
 
+/** The records an import writes, read one at a time: a plain array, or an import's compact columns
+ * (import.ts ImportedRecords), which never hold them all as objects. */
+export interface ListRecords {
+  readonly length: number;
+  /** Record `index`; undefined past the end. */
+  at(index: number): ListRecord | undefined;
+}
+
 /** One allow/block list entry as stored. */
 export interface ListRecord {
   list: ListName;
@@ -217,7 +225,7 @@ export interface ReputationStore {
   removeListEntry(entry: ListEntry, list?: ListName): Promise<boolean>;
   getListEntry(entry: ListEntry): Promise<ListRecord[]>;
   /** Applies all records or none: aborting `signal` stops the writes and undoes those made (rejecting with its reason). */
-  importList(records: ListRecord[], opts?: ImportListOptions): Promise<void>;
+  importList(records: ListRecords, opts?: ImportListOptions): Promise<void>;
   exportLists(): AsyncIterable<ListRecord>;
 
   stats(q: StatsQuery): Promise<Stats>;

@@ -447,7 +447,7 @@ describe('import and export', () => {
     const expired = { kind: 'number' as const, e164: '+33170000071' };
     const day = 86_400_000;
     // an entry put on the list for a day, two days ago: an export still lists it until it is removed
-    await chut.store.importList([{ list: 'block', entry: expired, reason: 'short', source: 'api', addedAt: Date.now() - 2 * day, expiresAt: Date.now() - day }]);
+    await chut.store.importList([{ list: 'block' as const, entry: expired, reason: 'short', source: 'api', addedAt: Date.now() - 2 * day, expiresAt: Date.now() - day }]);
     try {
       const out = await api('/api/export');
       expect(out.text).toContain(expired.e164);

@@ -1,5 +1,5 @@
 /**
- * The Redis import of records held in columns (ImportedRecords.asList): the same keys as plain records, written key by
+ * The Redis import of records held in columns (ImportedRecords): the same keys as plain records, written key by
  * key, and undone exactly, whatever form the values it replaced had.
  */
 import { Redis } from 'ioredis';
@@ -57,13 +57,13 @@ describe('importList of records in columns (Redis)', () => {
     const a = fresh();
     const b = fresh();
     try {
-      await a.store.importList(parsed.records.asList());
+      await a.store.importList(parsed.records);
       await b.store.importList(parsed.records.toRecords());
       const [ka, kb] = [await listKeys(a.prefix), await listKeys(b.prefix)];
       expect(Object.keys(ka).length).toBeGreaterThan(2000);
       expect(Object.fromEntries(Object.entries(ka).map(([k, v]) => [k.slice(a.prefix.length), v])))
         .toEqual(Object.fromEntries(Object.entries(kb).map(([k, v]) => [k.slice(b.prefix.length), v])));
-      expect(await listOverlap(a.store, parsed.records.asList(), NOW, 0)).toEqual({ keptOnAllowlist: 1, alsoOnBlocklist: 1 });
+      expect(await listOverlap(a.store, parsed.records, NOW, 0)).toEqual({ keptOnAllowlist: 1, alsoOnBlocklist: 1 });
     } finally {
       await a.store.close();
       await b.store.close();
@@ -97,7 +97,7 @@ describe('importList of records in columns (Redis)', () => {
       const last = file.map((l) => bucketOf(l.split(',')[0] as string, DEFAULT_BUCKETS).bucket).reduce((a, b) => Math.max(a, b));
       await admin.set(`${prefix}lb:${last}`, 'not a hash');
       const parsed = parseImportColumns(`${file.join('\n')}\n0162*,replaced\n`, { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
-      await expect(store.importList(parsed.records.asList())).rejects.toThrow(/WRONGTYPE/);
+      await expect(store.importList(parsed.records)).rejects.toThrow(/WRONGTYPE/);
       await admin.del(`${prefix}lb:${last}`);
       expect(await listKeys(prefix)).toEqual(before);
     } finally {
@@ -110,7 +110,7 @@ describe('importList of records in columns (Redis)', () => {
     try {
       const parsed = parseImportColumns(lines(50_000).join('\n'), { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
       const stop = new AbortController();
-      const importing = store.importList(parsed.records.asList(), { signal: stop.signal });
+      const importing = store.importList(parsed.records, { signal: stop.signal });
       for (let i = 0; i < 2000 && (await admin.keys(`${prefix}lb:*`)).length < 10; i++) await new Promise((r) => setTimeout(r, 5));
       stop.abort(new Error('interrupted (SIGINT)'));
       await expect(importing).rejects.toThrow('interrupted (SIGINT)');

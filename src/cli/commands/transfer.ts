@@ -69,12 +69,11 @@ ${GLOBAL_HELP}`,
     const dryRun = values['dry-run'] === true;
     let overlap: ListOverlap | null = null;
     if (!dryRun && columns.length) {
-      const records = columns.asList();
       const store = await openStore(loaded, cliLogger('warn'));
       try {
         // read before the write: what is on the other list now (or in this file) stays there
-        overlap = await listOverlap(store, records, now);
-        await importUndoneOnInterrupt(file, (signal) => store.importList(records, { signal }));
+        overlap = await listOverlap(store, columns, now);
+        await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }));
       } finally {
         await store.close();
       }

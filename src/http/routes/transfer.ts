@@ -6,8 +6,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
-import { decodeListFile, formatExport, ImportError, type ListFileCharset, type ParsedImport } from '../../reputation/index.js';
-import { EXPIRED_SKIP, importColumnSteps } from '../../reputation/import.js';
+import { decodeListFile, formatExport, ImportError, type ListFileCharset } from '../../reputation/index.js';
+import { EXPIRED_SKIP, importColumnSteps, type ImportedList } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
@@ -34,14 +34,14 @@ const importSchema = {
 } as const;
 
 /** Parsed in slices: the server screens calls while it reads a large file (see runCooperatively). The records stay in
- * columns (import.ts: ~33 bytes a line, where plain records took ~190), read as a list. */
-async function parse(ctx: RouteContext, text: string, q: ImportQuery): Promise<ParsedImport> {
+ * columns (import.ts: ~33 bytes a line, where plain records took ~190). */
+async function parse(ctx: RouteContext, text: string, q: ImportQuery): Promise<ImportedList> {
   try {
     const { records, stats } = await runCooperatively(importColumnSteps(text, {
       format: q.format, list: q.list, defaultCountry: ctx.config.screening.defaultCountry, now: ctx.now(),
       allowBroadPrefixes: q.force,
     }));
-    return { records: records.asList(), stats };
+    return { records, stats };
   } catch (err) {
     if (err instanceof ImportError) throw badRequest(`the file cannot be read: ${err.message}; nothing was imported`);
     throw err;

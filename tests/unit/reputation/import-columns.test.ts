@@ -1,9 +1,10 @@
-/** An import's records in columns (ImportedRecords): the same records as plain objects, read back as a ListRecord[]. */
+/** An import's records in columns (ImportedRecords): the same records as plain objects, read back one at a time. */
 import { describe, expect, it } from 'vitest';
 import { runCooperatively } from '../../../src/cooperative.js';
 import {
-  EntryBits, ImportedRecords, importColumnSteps, importSteps, NumberBits, parseImport, parseImportColumns, recordReader, type ImportOptions,
+  EntryBits, ImportedRecords, importColumnSteps, importSteps, NumberBits, parseImport, parseImportColumns, type ImportOptions,
 } from '../../../src/reputation/import.js';
+import { recordAt } from '../../../src/reputation/records.js';
 import type { ListRecord } from '../../../src/reputation/types.js';
 
 const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
@@ -44,42 +45,28 @@ describe('parseImportColumns', () => {
   });
 });
 
-describe('ImportedRecords.asList', () => {
+describe('ImportedRecords read as ListRecords (what a store\'s importList reads)', () => {
   const plain = parseImport(CHUT, opts({ format: 'chut' })).records;
-  const list = () => parseImportColumns(CHUT, opts({ format: 'chut' })).records.asList();
+  const columns = () => parseImportColumns(CHUT, opts({ format: 'chut' })).records;
 
-  it('reads as an array of the same records: index, length, iteration, map, keys, JSON', () => {
-    const l = list();
-    expect(Array.isArray(l)).toBe(true);
-    expect(l.length).toBe(plain.length);
-    expect(l[0]).toEqual(plain[0]);
-    expect(l[plain.length]).toBeUndefined();
-    expect(0 in l).toBe(true);
-    expect(plain.length in l).toBe(false);
-    expect([...l]).toEqual(plain);
-    expect(l.map((r) => r)).toEqual(plain);
-    expect(l.slice(1, 3)).toEqual(plain.slice(1, 3));
-    expect(Object.keys(l)).toEqual(plain.map((_, i) => String(i)));
-    expect(JSON.parse(JSON.stringify(l))).toEqual(plain);
-    expect(l).toEqual(plain);
-    // each read is a new object: changing one changes nothing held
-    (l[0] as ListRecord).reason = 'changed';
-    expect(l[0]?.reason).toBe(plain[0]?.reason);
+  it('at(i) gives the same records as the plain parse, undefined past either end or off an integer', () => {
+    const c = columns();
+    expect(c.length).toBe(plain.length);
+    expect(Array.from({ length: c.length }, (_, i) => c.at(i))).toEqual(plain);
+    for (const i of [-1, plain.length, 0.5, Number.NaN]) expect(c.at(i)).toBeUndefined();
   });
 
-  it('is read-only', () => {
-    const l = list();
-    expect(() => { l[0] = plain[1] as ListRecord; }).toThrow(TypeError);
-    expect(() => l.push(plain[0] as ListRecord)).toThrow(TypeError);
-    expect(() => { l.length = 0; }).toThrow(TypeError);
-    expect(l.length).toBe(plain.length);
+  it('each read is a new object: changing one changes nothing held', () => {
+    const c = columns();
+    (c.at(0) as ListRecord).reason = 'changed';
+    expect(c.at(0)?.reason).toBe(plain[0]?.reason);
   });
 
-  it('is read without the Proxy by recordReader; a plain array is read as it is', () => {
-    const l = list();
-    const read = recordReader(l);
-    expect(Array.from({ length: l.length }, (_, i) => read(i))).toEqual(plain);
-    expect(recordReader(plain)(1)).toBe(plain[1]);
+  it('recordAt reads the columns and a plain array alike, and refuses an index out of range', () => {
+    const c = columns();
+    expect(recordAt(c, 1)).toEqual(plain[1]);
+    expect(recordAt(plain, 1)).toBe(plain[1]);
+    expect(() => recordAt(c, c.length)).toThrow(RangeError);
   });
 });
 
