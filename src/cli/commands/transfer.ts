@@ -30,9 +30,8 @@ writes: lossless, except entries no caller could match any more, which are skipp
 (sniffed from the header; the default). Fields are separated by commas, or by semicolons when a semicolon comes before
 any comma on the first line, outside quotes and URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
-split larger files). Prints how many lines were taken
-and skipped, and why; exits 65 when it takes nothing (an empty file, or every line skipped: the reason goes to
-standard error), 66 when FILE is missing or unreadable.
+split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
+file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable.
 An import never moves an entry off the other list (chut block and chut allow do): a number on both lists rings
 (allow wins), so a bulk blocklist cannot silence a number the household allowed. The lines taken that land on
 both lists are counted and reported ("3 also on the allowlist: kept there …").
