@@ -1,7 +1,7 @@
 /** What the route modules share: the injected dependencies plus a guarded way to call the store. */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { SchemaError } from '../reputation/index.js';
+import { ImportUnconfirmedError, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import type { PbxAdapter, ScreeningService } from '../screening/types.js';
 import { HttpError } from './errors.js';
@@ -43,7 +43,7 @@ export class StoreTimeoutError extends Error {
  * writeable`), or Redis answered with an error.
  */
 export function unconfirmed(err: unknown): boolean {
-  if (err instanceof StoreTimeoutError) return true;
+  if (err instanceof StoreTimeoutError || err instanceof ImportUnconfirmedError) return true;
   if (!(err instanceof Error)) return false;
   return err.message === 'Command timed out' || err.name === 'AbortError' || err.name === 'MaxRetriesPerRequestError';
 }
@@ -58,7 +58,7 @@ export interface RouteContext extends HttpDeps {
    * unconfirmed) is answered `503 store-timeout`, saying so, rather than `store-unavailable`, which means nothing was
    * applied.
    */
-  storeWrite<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  storeWrite<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
@@ -88,7 +88,7 @@ export function routeContext(deps: HttpDeps): RouteContext {
     ...deps,
     now,
     storeCall: (operation, fn, timeoutMs = STORE_TIMEOUT_MS) => guarded(operation, fn, timeoutMs, false),
-    storeWrite: (operation, fn) => guarded(operation, fn, STORE_TIMEOUT_MS, true),
+    storeWrite: (operation, fn, timeoutMs = STORE_TIMEOUT_MS) => guarded(operation, fn, timeoutMs, true),
   };
 }
 

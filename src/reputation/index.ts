@@ -23,3 +23,4 @@ export function createRedisStore(opts: { url?: string; redis?: Redis; prefix: st
 export function createMemoryStore(opts?: { clock?: () => number }): ReputationStore {
   return new MemoryReputationStore(opts?.clock);
 }
+export { ImportUnconfirmedError } from './redis-lists.js';

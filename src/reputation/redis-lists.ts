@@ -207,8 +207,18 @@ const PLAIN_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
  * records. (Kept as `{ key, fields, old }` per key, with the records' cleaned copies and every key's field → value
  * map built up front, an import of 1.5 million lines peaked at 1.2–1.6 GB.)
  */
+/**
+ * An import that failed with writes Redis may have applied without confirming them (a reply that timed out, a
+ * connection lost after sending): those could not be undone, since their old values never came back.
+ */
+export class ImportUnconfirmedError extends Error {
+  override readonly name = 'ImportUnconfirmedError';
+}
+
 class Undo {
   readonly written: Uint8Array;
+  /** Keys whose write was sent but neither confirmed nor refused: applied or not, nobody knows. */
+  unconfirmed = 0;
   private readonly old: Float64Array;
   private readonly odd: string[] = [];
 
@@ -243,7 +253,14 @@ async function applyBatch(ctx: RedisCtx, plan: ImportPlan, batch: number[], undo
     if (slice.due()) await slice.pause(); // nothing is sent before exec()
   }
   ctx.trip();
-  const res = await m.exec();
+  let res: Awaited<ReturnType<typeof m.exec>>;
+  try {
+    res = await m.exec();
+  } catch (err) {
+    // an error reply (EXECABORT…) applied nothing; any other failure came after the block was sent
+    if (!(err instanceof Error && err.name === 'ReplyError')) undo.unconfirmed += batch.length;
+    throw err;
+  }
   if (!res) throw new Error('Redis transaction aborted');
   let firstError: Error | null = null;
   batch.forEach((g, i) => {
@@ -323,6 +340,10 @@ export async function importList(ctx: RedisCtx, records: ListRecords, signal?: A
       await rollback(ctx, plan, undo);
     } catch (undoErr) {
       throw new Error(`import failed (${String(err)}) and could not be undone; re-run the import`, { cause: undoErr });
+    }
+    if (undo.unconfirmed > 0) {
+      throw new ImportUnconfirmedError(`import failed (${String(err)}): what was confirmed is undone, but Redis did not confirm the ` +
+        `writes to ${undo.unconfirmed} of its keys, which may have been applied; re-run the import to apply it whole`, { cause: err });
     }
     throw err;
   }

@@ -107,6 +107,20 @@ describe('a change Redis does not confirm in time', () => {
     expect(report.body.error).toBe('store-timeout');
   });
 
+  it('an import whose write Redis answers late: 503 store-timeout (it may have been applied, and was), not "try again later"', async () => {
+    const base = chut.httpUrl as string;
+    proxy.delayMs = 6000;
+    proxy.match = 'QUEUED';
+    const res = await fetch(`${base}/api/import?format=csv&list=block`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/csv' }, body: '0612340091,late\n',
+    });
+    const body = await res.json() as Json;
+    expect(res.status).toBe(503);
+    expect(body.error).toBe('store-timeout');
+    expect(body.message).toMatch(/may or may not have been applied/);
+    expect(await until(() => listsOf('+33612340091'), ['block'])).toEqual(['block']);
+  });
+
   it('a read Redis answers late is still "did not answer; try again later": it changed nothing', async () => {
     const base = chut.httpUrl as string;
     proxy.match = null;

@@ -124,7 +124,8 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       const limit = new AbortController();
       const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
       try {
-        await ctx.storeCall('importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
+        // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
+        await ctx.storeWrite('importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
       } finally {
         clearTimeout(timer);
       }
