@@ -2,6 +2,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { keyspace, SCHEMA_VERSION } from './reputation/keys.js';
 import { backoffDelay } from './retry.js';
 
 export interface RedisClientOptions {
@@ -33,27 +34,117 @@ export function sentinelRetryDelay(attempt: number): number {
 export const CALL_PATH_TIMEOUTS = { commandTimeout: 2000, socketTimeout: 3000, autoResendUnfulfilledCommands: false } as const satisfies RedisOptions;
 
 /**
- * A server that answers `READONLY` has become a replica while chut's connection to it stayed open: a failover demoted
- * it. Redis keeps normal clients across a `REPLICAOF`, and only Sentinel kills them (`CLIENT KILL TYPE normal`); with a
- * plain URL (a virtual IP, the DNS name of a managed primary endpoint, a manual `REPLICAOF`) chut would stay on the
- * replica until restarted, every call recorded nowhere. ioredis's remedy for exactly this: reconnect, which resolves
- * the URL's host again (or asks the Sentinels again), without resending the refused command (1, not 2): its caller has
- * failed open already, and a resend could land after newer writes (CALL_PATH_TIMEOUTS).
+ * A server that answers `READONLY` is a replica. Either a failover demoted it while chut's connection to it stayed
+ * open (Redis keeps normal clients across a `REPLICAOF`, and only Sentinel kills them: with a plain URL, a virtual IP,
+ * the DNS name of a managed primary endpoint or a manual `REPLICAOF`, chut would stay on the replica until restarted,
+ * every call recorded nowhere), or redis.url names a replica (the old master's own address after a failover, an
+ * endpoint whose DNS has not moved yet). Reconnecting at each refused write (ioredis `reconnectOnError`) follows the
+ * first case, but loops in the second: every refused record, backlog retry and /healthz probe dropped the connection,
+ * and the lookups sent meanwhile failed (their calls rang unscreened). So a READONLY reply reconnects nothing by
+ * itself: it makes chut ask, on a connection of its own, where the URL (or the Sentinels) leads now, with the same
+ * harmless write as /healthz (`HSETNX P schema version`). Only when that lands on a server that takes writes (a
+ * primary: out of memory, or unable to persist, counts too) is the client's connection dropped, without resending
+ * anything, to reconnect there. While the URL still leads to a replica, the calls go on being screened from its copy
+ * on the connection that is open, and chut asks again after a backoff (1 s, doubling up to 30 s), reset once Redis
+ * takes a write.
  */
-export function reconnectOnReadonly(err: Error): 1 | false {
-  return /^READONLY\b/.test(err.message) ? 1 : false;
+export function isReadonlyReply(err: unknown): boolean {
+  return err instanceof Error && /^READONLY\b/.test(err.message);
 }
 
-/** The clients that last reconnected because their server answered READONLY: logRedisConnection says so. */
-const reconnectingForReadonly = new WeakSet<Redis>();
+/** How long apart the checks of where redis.url leads may be, while it leads to a replica: 1 s, doubling, to 30 s. */
+export function replicaCheckDelay(checks: number): number {
+  return backoffDelay(checks, 1000, 30_000);
+}
+
+export type ServerRole = 'primary' | 'replica' | 'unknown';
+
+/** Where a new connection made with a client's own options leads: a server that takes writes, a replica, or unknown
+ * (no connection, the database refused, any other reply). Writes nothing that is not there already. */
+async function whereItLeads(client: Redis, schemaKey: string): Promise<ServerRole> {
+  const probe = client.duplicate({
+    lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 0, retryStrategy: () => null, reconnectOnError: null,
+    commandTimeout: CALL_PATH_TIMEOUTS.commandTimeout, autoResendUnfulfilledCommands: false,
+    failoverDetector: false, sentinelRetryStrategy: () => null,
+  });
+  let wrongDatabase = false;
+  probe.on('error', (err: unknown) => { if (/DB index is out of range/i.test(errorLine(err))) wrongDatabase = true; });
+  const stop = () => probe.disconnect();
+  client.once('end', stop); // the client closed meanwhile (chut stopping): so does its probe
+  try {
+    await probe.connect();
+    // ioredis goes on with database 0 when SELECT fails (refuseWrongDatabase): nothing is written there
+    if (wrongDatabase) return 'unknown';
+    await probe.hsetnx(schemaKey, 'version', SCHEMA_VERSION);
+    return 'primary';
+  } catch (err) {
+    if (isReadonlyReply(err)) return 'replica';
+    return isRedisWriteRefusal(err) ? 'primary' : 'unknown';
+  } finally {
+    client.off('end', stop);
+    probe.disconnect();
+  }
+}
+
+/** What a client does on READONLY replies (see isReadonlyReply), and what it tells logRedisConnection. */
+class ReplicaFollower {
+  /** Checks since Redis last took a write: they set the backoff. */
+  private checks = 0;
+  private notBefore = 0;
+  private checking = false;
+  private saidStillReplica = false;
+  /** Set by logRedisConnection. */
+  onStillReplica: (() => void) | null = null;
+  onPrimaryFound: (() => void) | null = null;
+
+  constructor(private readonly client: Redis, private readonly schemaKey: string) {}
+
+  readonlySeen(): void {
+    if (this.checking || Date.now() < this.notBefore || this.client.status !== 'ready') return;
+    this.checking = true;
+    this.checks++;
+    void whereItLeads(this.client, this.schemaKey).catch((): ServerRole => 'unknown').then((role) => {
+      this.checking = false;
+      // from the check's end: a check that waited out its timeout is not followed by another at once
+      this.notBefore = Date.now() + replicaCheckDelay(this.checks);
+      if (this.client.status !== 'ready') return;
+      if (role === 'primary') {
+        this.onPrimaryFound?.();
+        this.client.disconnect(true); // not resent: the refused command's caller failed open already
+      } else if (role === 'replica' && !this.saidStillReplica) {
+        this.saidStillReplica = true;
+        this.onStillReplica?.();
+      }
+    });
+  }
+
+  writesTaken(): void {
+    if (this.checks === 0) return;
+    this.checks = 0;
+    this.notBefore = 0;
+    this.saidStillReplica = false;
+  }
+}
+
+const followers = new WeakMap<Redis, ReplicaFollower>();
+
+/** The store saw a READONLY reply (one its lookup script caught, which reaches no reconnectOnError). */
+export function readonlySeen(redis: Redis): void {
+  followers.get(redis)?.readonlySeen();
+}
+
+/** The store saw Redis take a write: the next READONLY is checked at once. */
+export function writesTaken(redis: Redis): void {
+  followers.get(redis)?.writesTaken();
+}
 
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {
-  let client: Redis | null = null;
+  let follower: ReplicaFollower | null = null;
   const common: RedisOptions = {
+    // never reconnects by itself (false): ReplicaFollower decides
     reconnectOnError: (err: Error) => {
-      const reconnect = reconnectOnReadonly(err);
-      if (reconnect && client) reconnectingForReadonly.add(client);
-      return reconnect;
+      if (isReadonlyReply(err)) follower?.readonlySeen();
+      return false;
     },
     connectTimeout: cfg.connectTimeoutMs,
     maxRetriesPerRequest: opts.failFast ? 1 : 2,
@@ -66,7 +157,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
   };
   if (cfg.sentinel) {
     const { password, redisPassword = password } = cfg.sentinel;
-    client = passOnSentinelErrors(new Redis({
+    const client = passOnSentinelErrors(new Redis({
       ...common,
       // The master's address changes under Sentinel: asking again every second at most finds the promoted
       // replica soon after a failover (calls ring until then).
@@ -82,10 +173,18 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(password ? { sentinelPassword: password } : {}),
       ...(redisPassword ? { password: redisPassword } : {}),
     }));
+    follower = follow(client, cfg.prefix);
     return client;
   }
-  client = refuseWrongDatabase(new Redis(cfg.url, common));
+  const client = refuseWrongDatabase(new Redis(cfg.url, common));
+  follower = follow(client, cfg.prefix);
   return client;
+}
+
+function follow(client: Redis, prefix: string): ReplicaFollower {
+  const follower = new ReplicaFollower(client, keyspace(prefix).schema);
+  followers.set(client, follower);
+  return follower;
 }
 
 /** A failover-detector connection to a Sentinel failed (the master may be fine): emitted as the client's `error`. */
@@ -191,17 +290,21 @@ export function isRedisAuthError(err: unknown): boolean {
   return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/i.test(err.message);
 }
 
-/** What the CLI and the logs say of an OOM or READONLY reply: Redis answers, it is not "unreachable". */
-export const WRITES_REFUSED = 'Redis refuses writes (out of memory / read-only replica)';
+/** What the CLI and the logs say of a write refusal (isRedisWriteRefusal): Redis answers, it is not "unreachable". */
+export const WRITES_REFUSED = 'Redis refuses writes (out of memory / read-only replica / cannot save to disk / too few replicas)';
 
 /**
- * Redis answered but refused a write: `OOM command not allowed when used memory > 'maxmemory'` (maxmemory reached and
- * nothing it may evict), or `READONLY You can't write against a read only replica`; also a MULTI aborted for one of
- * them (`EXECABORT`, the refusal among the errors ioredis attaches as `previousErrors`).
+ * Redis answered but refused a write:
+ * - `OOM command not allowed when used memory > 'maxmemory'`: maxmemory reached and nothing it may evict;
+ * - `READONLY You can't write against a read only replica`;
+ * - `MISCONF …`: it cannot persist (a background save or an AOF write failed, a full disk is the classic case) and
+ *   `stop-writes-on-bgsave-error` is on; it refuses PING too, but still answers reads and scripts that only read;
+ * - `NOREPLICAS Not enough good replicas to write`: fewer replicas answer than its `min-replicas-to-write`;
+ * also a MULTI aborted for one of them (`EXECABORT`, the refusal among the errors ioredis attaches as `previousErrors`).
  */
 export function isRedisWriteRefusal(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  if (/^(OOM|READONLY)\b/.test(err.message)) return true;
+  if (/^(OOM|READONLY|MISCONF|NOREPLICAS)\b/.test(err.message)) return true;
   const previous = (err as { previousErrors?: unknown }).previousErrors;
   return Array.isArray(previous) && previous.some(isRedisWriteRefusal);
 }
@@ -219,14 +322,28 @@ const DISTINCT_ERRORS_LOGGED = 20;
 /**
  * What a running chut says about its Redis connection, at info level and up: why it cannot connect (each distinct
  * reason once per outage, at warn; refused credentials at error, as the configuration error they are), when an
- * established connection is lost (warn) and when it is back (info). Never a password. Not per retry: the client
- * retries every few seconds for as long as Redis is away.
+ * established connection is lost (warn) and when it is back (info), and where a READONLY reply led (ReplicaFollower:
+ * reconnecting to the primary, or still a replica, said once until Redis takes writes again). Never a password. Not
+ * per retry: the client retries every few seconds for as long as Redis is away.
  */
 export function logRedisConnection(redis: Redis, cfg: Config['redis'], logger: Logger): void {
   const where = redisLocation(cfg);
   const logged = new Set<string>();
   let wasReady = false;
   let lostAt: number | null = null;
+  let movingToPrimary = false;
+  const leads = cfg.sentinel ? 'the master the Sentinels name' : 'redis.url';
+  const follower = followers.get(redis);
+  if (follower) {
+    follower.onPrimaryFound = () => {
+      movingToPrimary = true;
+      logger.warn({ redis: where }, `Redis answered READONLY: the server is a replica now (a failover?); ${leads} leads to a primary: reconnecting to it`);
+    };
+    follower.onStillReplica = () => {
+      logger.warn({ redis: where }, `Redis answered READONLY and is still a replica on a new connection: ${leads} leads to a read-only replica. ` +
+        'Calls are screened from its copy, neither counted nor recorded, until it leads to the primary (checked again every 30 s at most)');
+    };
+  }
   redis.on('error', (err: unknown) => {
     // logged by their own handlers (app.ts): a Sentinel's connection, the database refused for good
     if (err instanceof SentinelConnectionError || closedBecause.has(redis)) return;
@@ -241,14 +358,11 @@ export function logRedisConnection(redis: Redis, cfg: Config['redis'], logger: L
     }
   });
   redis.on('reconnecting', () => {
-    const readonly = reconnectingForReadonly.delete(redis);
+    const said = movingToPrimary; // the move to the primary was logged as it began
+    movingToPrimary = false;
     if (!wasReady || lostAt !== null) return;
     lostAt = Date.now();
-    if (readonly) {
-      logger.warn({ redis: where }, 'Redis answered READONLY: the server is a replica now (a failover?); reconnecting to reach the primary');
-    } else {
-      logger.warn({ redis: where }, 'Redis connection lost: calls ring unscreened (fail-open) until it is back');
-    }
+    if (!said) logger.warn({ redis: where }, 'Redis connection lost: calls ring unscreened (fail-open) until it is back');
   });
   redis.on('ready', () => {
     // back after a loss, or ready at last after errors at start (chut said it was not answering)

@@ -126,8 +126,9 @@ export function unreachableCause(err: unknown, lastSocketError: Error | undefine
 
 /** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where,
  * why (the socket's error) and which setting named that server (`origin`). Credentials Redis refuses (WRONGPASS,
- * NOAUTH) are a configuration error (exit 78), said so. A Redis that answers but refuses writes (OOM, READONLY: only
- * a store's first use under a new prefix writes) is said to refuse writes, not to be unreachable (exit 69). */
+ * NOAUTH) are a configuration error (exit 78), said so. A Redis that answers but refuses writes (OOM, READONLY,
+ * MISCONF, NOREPLICAS: only a store's first use under a new prefix writes) is said to refuse writes, not to be
+ * unreachable (exit 69). */
 export async function connectRedisStore(
   redisConfig: Config['redis'],
   logger?: Logger,
@@ -158,19 +159,26 @@ export async function connectRedisStore(
   return { store, redis };
 }
 
-/** What to do about it: the server is out of memory, or is not the primary. */
-const WRITES_REFUSED_HINT = 'Free memory on that Redis or raise its maxmemory (docs/redis-schema.md, "Redis memory limit"), or point chut at the primary.';
-
-/** `Redis at … refuses writes (out of memory / read-only replica): OOM command not allowed …`, exit 69. */
-function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: string, origin: RedisOrigin): CliError {
-  const why = redactRedisSecrets(writeRefusalLine(err), redisConfig);
-  return new CliError(`${WRITES_REFUSED.replace(/^Redis/, `Redis at ${where}`)}: ${why}. ${WRITES_REFUSED_HINT} ${origin.hint}`, EXIT.unavailable);
+/** What to do about it, by the refusal: memory, the primary, the disk, the replicas. */
+export function writesRefusedHint(err: unknown): string {
+  const line = writeRefusalLine(err);
+  if (/^READONLY\b/.test(line)) return 'That server is a read-only replica: point chut at the primary.';
+  if (/^MISCONF\b/.test(line)) return 'That Redis cannot save to disk (a full disk?): its log says why; writes come back once a save succeeds.';
+  if (/^NOREPLICAS\b/.test(line)) return 'Fewer of its replicas answer than its min-replicas-to-write: bring them back, or lower that setting.';
+  return 'Free memory on that Redis or raise its maxmemory (docs/redis-schema.md, "Redis memory limit").';
 }
 
-/** A command's error once its store is open: an OOM or READONLY reply as what it is (exit 69), else null. */
+/** `Redis at … refuses writes (out of memory / …): OOM command not allowed …`, exit 69. */
+function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: string, origin: RedisOrigin): CliError {
+  const why = redactRedisSecrets(writeRefusalLine(err), redisConfig);
+  return new CliError(`${WRITES_REFUSED.replace(/^Redis/, `Redis at ${where}`)}: ${why}. ${writesRefusedHint(err)} ${origin.hint}`, EXIT.unavailable);
+}
+
+/** A command's error once its store is open: a write refusal (OOM, READONLY, MISCONF, NOREPLICAS) as what it is (exit
+ * 69), else null. */
 export function storeWriteRefusal(err: unknown): CliError | null {
   if (!isRedisWriteRefusal(err)) return null;
-  return new CliError(`${WRITES_REFUSED}: ${writeRefusalLine(err)}. ${WRITES_REFUSED_HINT}`, EXIT.unavailable);
+  return new CliError(`${WRITES_REFUSED}: ${writeRefusalLine(err)}. ${writesRefusedHint(err)}`, EXIT.unavailable);
 }
 
 export { redactUrl };

@@ -118,7 +118,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chut ${name}: ${err.message}\n`);
       return err.exitCode;
     }
-    // Redis answered, and refused a write (out of memory, a read-only replica): said so, not as a crash
+    // Redis answered, and refused a write (out of memory, a read-only replica, a failed save, too few replicas): said
+    // so, not as a crash
     const refused = storeWriteRefusal(err);
     if (refused) {
       process.stderr.write(`chut ${name}: ${refused.message}\n`);

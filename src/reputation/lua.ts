@@ -36,7 +36,8 @@ end
  * is added.
  *
  * Counting the call is the script's only write, and Redis may refuse it: `OOM command not allowed` (maxmemory reached
- * under noeviction) or `READONLY` (the server became a replica). Run with redis.call, that refusal would fail the
+ * under noeviction), `READONLY` (the server became a replica), `MISCONF` (it cannot save to disk) or `NOREPLICAS`
+ * (too few replicas for its min-replicas-to-write). Run with redis.call, that refusal would fail the
  * whole script and throw away the facts it read: a blocklisted caller would ring unscreened for as long as Redis
  * refuses writes. So the writes use redis.pcall, and the first error is returned as `refusal` ('' when the call was
  * counted, or not asked to be): the call is screened from what Redis holds, uncounted, and the store reports it.
@@ -180,3 +181,56 @@ if stored[1] and stored[2] then return stored end
 if not stored[1] then redis.call('HSETNX', KEYS[1], 'version', ARGV[1]) end
 if not stored[2] then redis.call('HSETNX', KEYS[1], 'buckets', ARGV[2]) end
 return redis.call('HMGET', KEYS[1], 'version', 'buckets')`;
+
+/**
+ * The top callers of a period, per action, read and summed inside Redis: one round trip, no scratch key, only the
+ * leaders cross the network. KEYS: the day sets `top:<day>:<action>`, action by action, each action's days together
+ * (ARGV[1] days per action). ARGV: 1 days per action, 2 leaders kept per action. Returns, per action, the flat list
+ * `{caller, calls, caller, calls, …}` of its leaders, most calls first, ties ranked as ZREVRANGE ranks them (the
+ * greater member first, bytewise: Lua's own `<` on strings follows the server's locale), calls as strings.
+ *
+ * It writes nothing, so it runs where Redis refuses writes: on a replica, out of memory, unable to persist. It is a
+ * flagless script on purpose, as LOOKUP_LUA is: a flagless script that only reads runs everywhere on Redis 6 and 7
+ * (a `#!lua flags=no-writes` shebang would run on Redis 7 under OOM too, but is a syntax error before Redis 7).
+ * A day set holds TOP_SET_CAP (1000) callers at most and a period reads 40 days at most: at most 40 000 entries per
+ * action, summed in one pass, and the leaders picked in one more (no sort of the whole set).
+ */
+export const TOP_CALLERS_LUA = `
+local perAction, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
+local function ahead(c1, n1, c2, n2)
+  if n1 ~= n2 then return n1 > n2 end
+  local len = math.min(#c1, #c2)
+  for i = 1, len do
+    local b1, b2 = string.byte(c1, i), string.byte(c2, i)
+    if b1 ~= b2 then return b1 > b2 end
+  end
+  return #c1 > #c2
+end
+local out = {}
+for a = 1, #KEYS / perAction do
+  local sum = {}
+  for d = 1, perAction do
+    local flat = redis.call('ZRANGE', KEYS[(a - 1) * perAction + d], 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do
+      local caller = flat[i]
+      sum[caller] = (sum[caller] or 0) + tonumber(flat[i + 1])
+    end
+  end
+  local top = {}
+  for caller, n in pairs(sum) do
+    local last = top[#top]
+    if #top < keep or ahead(caller, n, last[1], last[2]) then
+      local at = #top + 1
+      while at > 1 and ahead(caller, n, top[at - 1][1], top[at - 1][2]) do at = at - 1 end
+      table.insert(top, at, {caller, n})
+      if #top > keep then top[#top] = nil end
+    end
+  end
+  local flat = {}
+  for i = 1, #top do
+    flat[#flat + 1] = top[i][1]
+    flat[#flat + 1] = string.format('%.17g', top[i][2])
+  end
+  out[a] = flat
+end
+return out`;

@@ -1,22 +1,17 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
 import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
-import { flatHash, pairs, run, type RedisCtx } from './redis-ctx.js';
-import { randomBytes } from 'node:crypto';
-import { isRedisWriteRefusal } from '../redis-client.js';
-import { addDay, addHour, emptyStats, statsPlan, topActions, topDays, topOf, TOP_CALLERS } from './stats.js';
+import { flatHash, run, type RedisCtx } from './redis-ctx.js';
+import { addDay, addHour, emptyStats, statsPlan, topActions, topDays, TOP_CALLERS } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
 type Top = Array<{ caller: string; calls: number }>;
 
-/** Whether Redis takes writes, as the store last saw it: top callers are summed in scratch keys only when it does. */
-export interface WriteState {
-  /** Redis refused a write lately and has taken none since (out of memory, a read-only replica). */
-  refused(): boolean;
-  /** Redis refused the scratch keys' writes. */
-  onRefusal(err: unknown): void;
+/** `chutTops`, the TOP_CALLERS_LUA script (registered by the store, its key count given at each call). */
+interface TopsCommand {
+  chutTops(...args: Array<string | number>): Promise<unknown>;
 }
 
-export async function stats(ctx: RedisCtx, q: StatsQuery, writes?: WriteState): Promise<Stats> {
+export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
   const plan = statsPlan(q.since, q.now);
   const out = emptyStats(plan.since);
   const days = topDays(q.since, q.now);
@@ -35,18 +30,7 @@ export async function stats(ctx: RedisCtx, q: StatsQuery, writes?: WriteState): 
     return Array.isArray(fields) ? fields.map(String) : [];
   }));
   if (actions.length === 0) return out;
-  let tops: Top[];
-  if (writes?.refused()) {
-    tops = await topsRead(ctx, actions, days);
-  } else {
-    try {
-      tops = await topsSummedInRedis(ctx, actions, days);
-    } catch (err) {
-      if (!isRedisWriteRefusal(err)) throw err;
-      writes?.onRefusal(err);
-      tops = await topsRead(ctx, actions, days);
-    }
-  }
+  const tops = await topCallers(ctx, actions, days);
   actions.forEach((a, i) => {
     const top = tops[i] ?? [];
     if (top.length) out.topCallers[a] = top;
@@ -55,30 +39,21 @@ export async function stats(ctx: RedisCtx, q: StatsQuery, writes?: WriteState): 
 }
 
 /**
- * Each action's days summed in Redis into a throw-away key, its leaders read and the key deleted, in one MULTI: exact
- * over whole days, and only TOP_CALLERS members cross the network whatever the sets hold. Writes (the scratch keys):
- * refused when Redis is out of memory or a replica.
+ * Each action's leaders over the days, summed in Redis by one read-only script (TOP_CALLERS_LUA): one round trip,
+ * exact over whole days, only TOP_CALLERS members per action cross the network, and nothing is written, so it works
+ * the same on a Redis that refuses writes (out of memory, a replica).
  */
-async function topsSummedInRedis(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
-  const m = ctx.redis.multi();
-  const scratch = actions.map((a) => `${ctx.prefix}tmp:top:${randomBytes(6).toString('hex')}:${a.slice(0, 16)}`);
-  actions.forEach((a, i) => {
-    const key = scratch[i] as string;
-    m.zunionstore(key, days.length, ...days.map((d) => ctx.k.top(d, a))).zrevrange(key, 0, TOP_CALLERS - 1, 'WITHSCORES').del(key);
+async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
+  const keys = actions.flatMap((a) => days.map((d) => ctx.k.top(d, a)));
+  ctx.trip();
+  const reply = await (ctx.lua as unknown as TopsCommand).chutTops(keys.length, ...keys, days.length, TOP_CALLERS);
+  const perAction = Array.isArray(reply) ? reply : [];
+  return actions.map((_, i) => {
+    const flat: unknown = perAction[i];
+    const top: Top = [];
+    if (Array.isArray(flat)) for (let j = 0; j + 1 < flat.length; j += 2) top.push({ caller: String(flat[j]), calls: Number(flat[j + 1]) });
+    return top;
   });
-  const replies = await run(ctx, m);
-  return actions.map((_, i) => Object.entries(pairs(replies[i * 3 + 1])).map(([caller, calls]) => ({ caller, calls })));
-}
-
-/**
- * The same leaders without writing anything, for a Redis that refuses writes: every day's set read whole (one
- * pipeline; each set holds 1000 callers at most) and summed here, ranked as ZREVRANGE ranks (topOf).
- */
-async function topsRead(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
-  const p = ctx.redis.pipeline();
-  for (const a of actions) for (const d of days) p.zrange(ctx.k.top(d, a), '0', '-1', 'WITHSCORES');
-  const replies = await run(ctx, p);
-  return actions.map((_, i) => topOf(days.map((_d, j) => new Map(Object.entries(pairs(replies[i * days.length + j]))))));
 }
 
 /**

@@ -12,14 +12,16 @@ import {
   blockOf, DEFAULT_BUCKETS, isE164, KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, keyspace, lastCallerToReport, SCHEMA_VERSION, targetPart,
   type Keyspace,
 } from './keys.js';
-import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
+import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA, TOP_CALLERS_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
-import { calls, stats, type WriteState } from './redis-reports.js';
-import { isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-client.js';
+import { calls, stats } from './redis-reports.js';
+import {
+  isReadonlyReply, isRedisWriteRefusal, readonlySeen, WRITES_REFUSED, writeRefusalLine, writesTaken as redisTookWrites,
+} from '../redis-client.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
@@ -79,14 +81,9 @@ export class RedisReputationStore implements ReputationStore {
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** The latest screening lookup (one that counts the call) or call record: when, and whether it failed. */
   private lastCallPath: { at: number; failed: boolean } | null = null;
-  /** Since when Redis refuses writes (OOM, READONLY), as last seen, and whether the log said so: null once a write
-   * went through again. */
+  /** Since when Redis refuses writes (OOM, READONLY, MISCONF, NOREPLICAS), as last seen, and whether the log said so:
+   * null once a write went through again. */
   private refusal: { since: number; logged: boolean } | null = null;
-  /** What stats() needs (redis-reports.ts); a refusal it meets is not logged: a CLI report is no call path. */
-  private readonly writeState: WriteState = {
-    refused: () => this.refusal !== null,
-    onRefusal: () => { this.refusal ??= { since: Date.now(), logged: false }; },
-  };
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.k = keyspace(opts.prefix);
@@ -99,6 +96,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
     this.redis.defineCommand('chutRecord', { numberOfKeys: 11, lua: RECORD_LUA });
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 2, lua: ADD_IF_UNLISTED_LUA });
+    this.redis.defineCommand('chutTops', { lua: TOP_CALLERS_LUA }); // its key count varies: given at each call
   }
 
   private get lua(): LuaCommands {
@@ -261,7 +259,7 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   async stats(q: StatsQuery): Promise<Stats> {
-    return stats(await this.ctx(), q, this.writeState);
+    return stats(await this.ctx(), q);
   }
 
   async calls(q: CallsQuery): Promise<CallsPage> {
@@ -278,17 +276,21 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   /** Also fails while the store refuses the keys' schema (a newer chut's): health must not say ready then. Reads only:
-   * a Redis that refuses writes still answers it (exports and reports work). */
+   * a Redis that refuses writes still answers it (exports and reports work). One that cannot persist (`MISCONF`, a
+   * failed background save) refuses PING itself, as it refuses writes: that answer is an answer too. */
   async ping(): Promise<void> {
     await this.ctx();
     this.roundTrips++;
-    await this.redis.ping();
+    await this.redis.ping().catch((err: unknown) => {
+      if (!(err instanceof Error && /^MISCONF\b/.test(err.message))) throw err;
+    });
   }
 
   /**
    * /healthz: ping(), and also whether calls can be screened and recorded. One round trip: `HSETNX P schema version`,
-   * a write that changes nothing (ctx() found the field), refused as every write is when Redis is out of memory or a
-   * read-only replica (StoreHealthError `refuses-writes`; on a replica, the client also reconnects: redis-client.ts).
+   * a write that changes nothing (ctx() found the field), refused as every write is when Redis is out of memory, a
+   * read-only replica, unable to save to disk or short of replicas (StoreHealthError `refuses-writes`; on a replica,
+   * the client also checks whether its URL leads to a primary now, on a connection of its own: redis-client.ts).
    * Then the call path as it went lately: when the latest screening lookup or call record failed (or Redis refused to
    * count the call) less than CALL_PATH_FAILURE_MS ago, and nothing on the call path succeeded since, `degraded`.
    */
@@ -318,6 +320,8 @@ export class RedisReputationStore implements ReputationStore {
   private callPathFailed(err: unknown): void {
     this.lastCallPath = { at: Date.now(), failed: true };
     if (isRedisWriteRefusal(err)) this.writesRefused(writeRefusalLine(err));
+    // a refusal the lookup script caught reaches no reconnectOnError: the client is told (redis-client.ts)
+    if (isReadonlyReply(err)) readonlySeen(this.redis);
   }
 
   /** Said once when it starts (the lookups go on screening from what Redis holds), and once when it ends. */
@@ -329,6 +333,7 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   private writesTaken(): void {
+    redisTookWrites(this.redis);
     const refusal = this.refusal;
     if (refusal === null) return;
     this.refusal = null;

@@ -133,8 +133,8 @@ export function topActions(dayFields: Iterable<Iterable<string>>): string[] {
 
 /**
  * Sums per-day caller counts over the period and keeps the leaders, ranked as a Redis sorted set ranks them (most
- * calls first, ties in reverse caller order): the Redis store sums the days in Redis (ZUNIONSTORE) and reads the
- * first TOP_CALLERS, so both stores give the same list.
+ * calls first, ties in reverse caller order): the Redis store sums the days in Redis (TOP_CALLERS_LUA, lua.ts) and
+ * ranks them the same way, so both stores give the same list.
  */
 export function topOf(perDay: Iterable<ReadonlyMap<string, number>>, limit = TOP_CALLERS): Array<{ caller: string; calls: number }> {
   const sum = new Map<string, number>();

@@ -1,8 +1,10 @@
 /**
- * A Redis that answers but refuses writes: `maxmemory` reached (OOM) or a replica (READONLY), and a failover behind a
- * plain redis.url. Two scratch redis-servers of their own (a master and its replica, on free ports), never the shared
- * one: these tests change their configuration.
+ * A Redis that answers but refuses writes: `maxmemory` reached (OOM), a replica (READONLY), one that cannot save to
+ * disk (MISCONF) or has too few replicas (NOREPLICAS), a failover behind a plain redis.url and a redis.url that names a
+ * replica. Scratch redis-servers of their own (a master and its replica, on free ports, and one whose saves fail),
+ * never the shared one: these tests change their configuration.
  */
+import { spawn } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -11,6 +13,7 @@ import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisStore, type RedisReputationStore } from '../../src/reputation/index.js';
+import { freePort } from '../helpers/free-port.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { runChut } from '../helpers/cli.js';
@@ -32,6 +35,8 @@ rules:
 `, 'test');
 
 const BLOCKED = '+33612345678';
+/** What chut logs (once) when Redis refuses writes. */
+const REFUSED = /^Redis refuses writes \(out of memory \/ read-only replica \/ cannot save to disk \/ too few replicas\)/;
 let seq = 0;
 function call(callerNumber = '0612345678'): InboundCall {
   seq++;
@@ -43,6 +48,13 @@ async function screenAndRecord(chut: RunningChut, c: InboundCall = call()) {
   const d = await chut.screening.screen(c);
   await chut.screening.finishCall(c, d, d.route, null);
   return d;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Connections a server has accepted since it started. */
+async function connectionsReceived(admin: Redis): Promise<number> {
+  return Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
 }
 
 async function health(chut: RunningChut): Promise<{ status: number; store: unknown }> {
@@ -102,6 +114,7 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
 
   afterEach(async () => {
     await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
+    await admin.config('SET', 'min-replicas-to-write', '0').catch(() => undefined);
     for (const chut of running.splice(0)) await chut.stop();
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
@@ -141,7 +154,7 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     const d = await screenAndRecord(chut); // its record is refused (and kept for later by chut)
     expect([d.route, d.degraded, d.rule]).toEqual(['reject', false, 'blocklist']);
     expect(await health(chut)).toEqual({ status: 503, store: { ready: false, error: 'refuses-writes' } });
-    expect(logged(/^Redis refuses writes \(out of memory \/ read-only replica\)/)).toHaveLength(1);
+    expect(logged(REFUSED)).toHaveLength(1);
     // GET /api/stats, chut report, the dashboard: no scratch key can be written, the day's sets are read instead
     const s = await chut.store.stats({ since: Date.now() - 3_600_000, now: Date.now() });
     expect(s.topCallers.reject).toEqual([{ caller: BLOCKED, calls: 2 }]);
@@ -173,7 +186,7 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
       expect(facts.listed).toMatchObject({ list: 'block', match: 'exact', reason: 'robocall' });
       // the refused count is known: said once, and /healthz says so
       expect(warned.map((l) => (JSON.parse(l) as { msg: string; err: string }))).toEqual([
-        { ...JSON.parse(warned[0] ?? '{}'), msg: expect.stringMatching(/^Redis refuses writes \(out of memory \/ read-only replica\)/), err: expect.stringMatching(/^READONLY/) },
+        { ...JSON.parse(warned[0] ?? '{}'), msg: expect.stringMatching(REFUSED), err: expect.stringMatching(/^READONLY/) },
       ]);
       await expect(store.health()).rejects.toMatchObject({ trouble: 'refuses-writes' });
       await expect(store.ping()).resolves.toBeUndefined(); // reads still work: exports, reports
@@ -203,12 +216,12 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     expect((JSON.parse(report.stdout) as { topBlocked: unknown }).topBlocked).toEqual([{ caller: BLOCKED, calls: 1 }]);
     const blocked = await runChut(['block', '0612000000'], env);
     expect(blocked.code).toBe(69);
-    expect(blocked.stderr).toMatch(/^chut block: Redis refuses writes \(out of memory \/ read-only replica\): OOM command not allowed/);
+    expect(blocked.stderr).toMatch(/^chut block: Redis refuses writes \(out of memory \/ read-only replica \/ cannot save to disk \/ too few replicas\): OOM command not allowed.*Free memory on that Redis/);
     expect(blocked.stderr).not.toMatch(/unreachable|unexpected error/);
     // a prefix never used: the store's first use has its schema to write
     const fresh = await runChut(['lookup', '0612345678'], { ...env, CHUT_REDIS_PREFIX: uniquePrefix('cli-fresh') });
     expect(fresh.code).toBe(69);
-    expect(fresh.stderr).toMatch(new RegExp(`^chut lookup: Redis at redis://127\\.0\\.0\\.1:${master.port} \\(from CHUT_REDIS_URL\\) refuses writes \\(out of memory / read-only replica\\): OOM command not allowed`));
+    expect(fresh.stderr).toMatch(new RegExp(`^chut lookup: Redis at redis://127\\.0\\.0\\.1:${master.port} \\(from CHUT_REDIS_URL\\) refuses writes \\(out of memory / read-only replica / cannot save to disk / too few replicas\\): OOM command not allowed`));
     const unlisted = await runChut(['unlist', '0612345678'], env); // what an operator runs to free memory
     expect([unlisted.code, unlisted.stdout.trim()]).toEqual([0, `removed ${BLOCKED}`]);
   });
@@ -240,5 +253,143 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     }, 20_000);
     expect(logged(/^Redis answered READONLY: the server is a replica now/).length).toBeGreaterThanOrEqual(1);
     expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
+  });
+  it('a redis.url that names a replica: every call is screened, none rings degraded, no reconnect loop, "still a replica" said once; chut moves once the URL leads to the primary', { timeout: 60_000 }, async () => {
+    const prefix = await seeded('stays-replica');
+    await waitFor('the entry on the replica', async () => (await replicaAdmin.exists(`${prefix}schema`)) === 1);
+    // the URL's name leads to the replica (the old master's own address, an endpoint whose DNS has not moved yet)
+    const link = await relay(replica.port);
+    cleanups.push(() => link.close());
+    const chut = await chutOn(`redis://127.0.0.1:${link.port}`, prefix);
+    const before = await connectionsReceived(replicaAdmin);
+    const decisions: Array<{ route: string; degraded: boolean }> = [];
+    const healths: Array<{ status: number; store: unknown }> = [];
+    // a call every 100 ms for 6 s: each record refused (READONLY) and kept, the backlog retrying, /healthz probed
+    for (const until = Date.now() + 6000; Date.now() < until;) {
+      const d = await screenAndRecord(chut);
+      decisions.push({ route: d.route, degraded: d.degraded });
+      if (decisions.length % 5 === 0) healths.push(await health(chut));
+      await sleep(100);
+    }
+    expect(decisions.length).toBeGreaterThan(30);
+    expect(decisions.filter((d) => d.degraded || d.route !== 'reject')).toEqual([]);
+    expect(new Set(healths.map((h) => JSON.stringify(h)))).toEqual(new Set([JSON.stringify({ status: 503, store: { ready: false, error: 'refuses-writes' } })]));
+    // no reconnect: only the checks of where the URL leads (1 s, 2 s, 4 s … apart) opened connections
+    const opened = (await connectionsReceived(replicaAdmin)) - before;
+    expect(opened).toBeGreaterThanOrEqual(1);
+    expect(opened).toBeLessThanOrEqual(5);
+    expect(logged(/still a replica/)).toHaveLength(1);
+    expect(logged(/^Redis connection (lost|back)|^Redis answered READONLY: the server is a replica now/)).toEqual([]);
+    expect(logged(/^Redis refuses writes/)).toHaveLength(1);
+    expect(await admin.xlen(`${prefix}calls`)).toBe(1); // the seeded record only
+
+    // the name moves to the primary: the next check finds it, chut reconnects once, and the records held are written
+    link.retarget(master.port);
+    await waitFor('the records written on the primary', async () => {
+      await screenAndRecord(chut);
+      return (await admin.xlen(`${prefix}calls`)) > decisions.length;
+    }, 30_000);
+    expect(logged(/^Redis answered READONLY: the server is a replica now/)).toHaveLength(1);
+    expect(logged(/still a replica/)).toHaveLength(1);
+    expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
+  });
+
+  it('GET /api/stats on a replica answers at once, before anything saw Redis refuse a write: one read-only script, no scratch key, no reconnect', { timeout: 30_000 }, async () => {
+    const prefix = await seeded('stats-replica');
+    await waitFor('the call on the replica', async () => (await replicaAdmin.exists(`${prefix}calls`)) === 1);
+    const chut = await chutOn(replica.url, prefix); // no call, no /healthz: nothing has met a refusal
+    await replicaAdmin.config('RESETSTAT');
+    const before = await connectionsReceived(replicaAdmin);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${chut.httpUrl}/api/stats`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { topCallers: unknown }).topCallers).toEqual({ reject: [{ caller: BLOCKED, calls: 1 }] });
+    }
+    expect((await connectionsReceived(replicaAdmin)) - before).toBe(0);
+    expect(logged(/Redis|store/)).toEqual([]);
+    // nothing was tried that a replica refuses (no scratch key): reads and the script only
+    const commands = [...(await replicaAdmin.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+).*rejected_calls=(\d+)/gm)]
+      .map(([, name, calls, rejected]) => ({ name, calls: Number(calls), rejected: Number(rejected) }));
+    expect(commands.filter((c) => c.rejected > 0 || /^(zunionstore|del|multi|exec)$/.test(c.name ?? ''))).toEqual([]);
+    // one script per GET (ioredis sends EVAL when the replica does not know the script yet)
+    expect(commands.filter((c) => c.name === 'evalsha' || c.name === 'eval').reduce((n, c) => n + c.calls, 0)).toBe(3);
+  });
+
+  it('too few replicas (NOREPLICAS): Redis refuses writes, said so, not "unreachable"', async () => {
+    const prefix = await seeded('noreplicas');
+    await admin.config('SET', 'min-replicas-to-write', '2');
+    const store = createRedisStore({ url: master.url, prefix });
+    try {
+      const facts = await store.lookup({ e164: BLOCKED, rateWindowsSec: [60], blockDigits: 8, now: Date.now(), countCall: { windowMs: 60_000, member: 'm1' } });
+      expect(facts.listed?.list).toBe('block');
+      await expect(store.health()).rejects.toMatchObject({ trouble: 'refuses-writes', message: expect.stringMatching(/: NOREPLICAS /) });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A redis-server whose saves fail (its directory is one where no file can be made, even by root). */
+async function startUnsavableRedis(): Promise<{ url: string; admin: Redis; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '3600 1', '--appendonly', 'no',
+    '--dir', '/proc/self/fdinfo'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on('error', () => undefined);
+  await waitFor(`redis-server on ${port}`, async () => {
+    if (admin.status !== 'ready') await admin.connect().catch(() => undefined);
+    return (await admin.ping()) === 'PONG';
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    admin,
+    async stop() {
+      admin.disconnect();
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+describe.skipIf(!runnable)('a Redis that cannot save to disk (MISCONF)', () => {
+  it('calls are screened, /healthz says refuses-writes, the log says "Redis refuses writes" once, the CLI says so and still exports', { timeout: 60_000 }, async () => {
+    const server = await startUnsavableRedis();
+    try {
+      const prefix = uniquePrefix('misconf');
+      const seed = createRedisStore({ url: server.url, prefix });
+      await seed.addListEntry({ list: 'block', entry: { kind: 'number', e164: BLOCKED }, reason: 'robocall', source: 'cli', addedAt: Date.now(), expiresAt: null });
+      await seed.close();
+      await server.admin.bgsave();
+      await waitFor('the save failed', async () => /rdb_last_bgsave_status:err/.test(await server.admin.info('persistence')));
+      await expect(server.admin.set(`${prefix}x`, '1')).rejects.toThrow(/^MISCONF/);
+
+      const warned: string[] = [];
+      const logger = createLogger('warn', new Writable({ write(chunk, _enc, done) { warned.push(String(chunk)); done(); } }));
+      const store = createRedisStore({ url: server.url, prefix, logger });
+      try {
+        const facts = await store.lookup({ e164: BLOCKED, rateWindowsSec: [60], blockDigits: 8, now: Date.now(), countCall: { windowMs: 60_000, member: 'm1' } });
+        expect(facts.listed).toMatchObject({ list: 'block', match: 'exact' });
+        expect(warned.map((l) => JSON.parse(l) as { msg: string; err: string })).toEqual([expect.objectContaining({
+          msg: expect.stringMatching(REFUSED),
+          err: expect.stringMatching(/^MISCONF/),
+        })]);
+        await expect(store.health()).rejects.toMatchObject({ trouble: 'refuses-writes' });
+        await expect(store.ping()).resolves.toBeUndefined(); // PING is refused too, but Redis answered: reads work
+      } finally {
+        await store.close();
+      }
+
+      const env = { CHUT_REDIS_URL: server.url, CHUT_REDIS_PREFIX: prefix };
+      const blocked = await runChut(['block', '0612000000'], env);
+      expect(blocked.code).toBe(69);
+      expect(blocked.stderr).toMatch(/^chut block: Redis refuses writes \(out of memory \/ read-only replica \/ cannot save to disk \/ too few replicas\): MISCONF .*cannot save to disk \(a full disk\?\)/);
+      expect(blocked.stderr).not.toMatch(/unreachable|unexpected error/);
+      const exported = await runChut(['export'], env);
+      expect([exported.code, exported.stderr]).toEqual([0, '']);
+      expect(exported.stdout).toContain(BLOCKED);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -60,6 +60,10 @@ describe('Redis store specifics', () => {
     before = store.roundTrips;
     await store.getLastCaller('100'); // the line's key, whether it is a known line, the last caller to anyone
     expect(store.roundTrips - before).toBe(1);
+    before = store.roundTrips;
+    // the counters and the days' actions (one pipeline), then every action's top callers (one read-only script)
+    expect((await store.stats({ since: T0 - 3_600_000, now: T0 + 60_000 })).topCallers).toEqual({ captcha: [{ caller: '+33612345678', calls: 1 }] });
+    expect(store.roundTrips - before).toBe(2);
     await store.close();
   });
 

@@ -1,20 +1,25 @@
-/** What the Redis client does with replies that say Redis refuses writes: READONLY reconnects, OOM/READONLY are named. */
+/** What the Redis client does with replies that say Redis refuses writes: READONLY is followed without a reconnect
+ * loop, OOM/READONLY/MISCONF/NOREPLICAS are named. */
 import { describe, expect, it } from 'vitest';
+import { writesRefusedHint } from '../../src/cli/context.js';
 import { parseConfig } from '../../src/config.js';
-import { createRedisClient, isRedisWriteRefusal, reconnectOnReadonly, writeRefusalLine } from '../../src/redis-client.js';
+import { createRedisClient, isReadonlyReply, isRedisWriteRefusal, replicaCheckDelay, writeRefusalLine } from '../../src/redis-client.js';
 
 const READONLY = "READONLY You can't write against a read only replica. script: 991d32, on @user_script:2.";
 const OOM = "OOM command not allowed when used memory > 'maxmemory'. script: 7d2d86, on @user_script:49.";
+const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled.";
+const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
 
-describe('reconnectOnReadonly', () => {
-  it('reconnects (without resending) on READONLY only: the server became a replica', () => {
-    expect(reconnectOnReadonly(new Error(READONLY))).toBe(1);
-    for (const other of [OOM, 'ERR unknown command', 'LOADING Redis is loading the dataset in memory', 'WRONGTYPE Operation against a key', 'NOREADONLY']) {
-      expect(reconnectOnReadonly(new Error(other)), other).toBe(false);
+describe('READONLY replies', () => {
+  it('are told from the other replies', () => {
+    expect(isReadonlyReply(new Error(READONLY))).toBe(true);
+    for (const other of [OOM, MISCONF, 'ERR unknown command', 'LOADING Redis is loading the dataset in memory', 'WRONGTYPE Operation against a key', 'NOREADONLY']) {
+      expect(isReadonlyReply(new Error(other)), other).toBe(false);
     }
+    expect(isReadonlyReply(READONLY)).toBe(false);
   });
 
-  it('is set on the clients chut builds, with a URL and under Sentinel', () => {
+  it('never make the clients chut builds drop their connection by themselves (a URL naming a replica would loop), with a URL and under Sentinel', () => {
     const url = parseConfig({ store: 'redis', redis: { url: 'redis://127.0.0.1:1', connectTimeoutMs: 100 } }).redis;
     const sentinel = parseConfig({ store: 'redis', redis: { sentinel: { name: 'm', hosts: [{ host: '127.0.0.1', port: 1 }] }, connectTimeoutMs: 100 } }).redis;
     for (const cfg of [url, sentinel]) {
@@ -22,7 +27,7 @@ describe('reconnectOnReadonly', () => {
         const client = createRedisClient(cfg, { failFast });
         client.on('error', () => undefined);
         try {
-          expect(client.options.reconnectOnError?.(new Error(READONLY))).toBe(1);
+          expect(client.options.reconnectOnError?.(new Error(READONLY))).toBe(false);
           expect(client.options.reconnectOnError?.(new Error(OOM))).toBe(false);
         } finally {
           client.disconnect();
@@ -30,19 +35,38 @@ describe('reconnectOnReadonly', () => {
       }
     }
   });
+
+  it('check where the URL leads 1 s, 2 s, 4 s … apart (with jitter), 30 s apart at most', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(replicaCheckDelay(1)).toBeGreaterThanOrEqual(500);
+      expect(replicaCheckDelay(1)).toBeLessThanOrEqual(1000);
+      expect(replicaCheckDelay(3)).toBeGreaterThanOrEqual(2000);
+      expect(replicaCheckDelay(3)).toBeLessThanOrEqual(4000);
+      expect(replicaCheckDelay(40)).toBeGreaterThanOrEqual(15_000);
+      expect(replicaCheckDelay(40)).toBeLessThanOrEqual(30_000);
+    }
+  });
 });
 
 describe('isRedisWriteRefusal', () => {
-  it('knows OOM and READONLY replies, also inside an aborted MULTI, and nothing else', () => {
-    expect(isRedisWriteRefusal(new Error(OOM))).toBe(true);
-    expect(isRedisWriteRefusal(new Error(READONLY))).toBe(true);
+  it('knows OOM, READONLY, MISCONF and NOREPLICAS replies, also inside an aborted MULTI, and nothing else', () => {
+    for (const refusal of [OOM, READONLY, MISCONF, NOREPLICAS]) expect(isRedisWriteRefusal(new Error(refusal)), refusal).toBe(true);
     const aborted = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error(OOM)] });
     expect(isRedisWriteRefusal(aborted)).toBe(true);
     expect(writeRefusalLine(aborted)).toBe(OOM);
+    const misconf = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error(MISCONF)] });
+    expect(writeRefusalLine(misconf)).toBe(MISCONF);
     expect(isRedisWriteRefusal(Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error('ERR syntax error')] }))).toBe(false);
-    for (const other of ['connect ECONNREFUSED 127.0.0.1:6379', 'Connection is closed.', 'WRONGPASS invalid username-password pair', 'ERR OOM in a value']) {
+    for (const other of ['connect ECONNREFUSED 127.0.0.1:6379', 'Connection is closed.', 'WRONGPASS invalid username-password pair', 'ERR OOM in a value', 'ERR MISCONF']) {
       expect(isRedisWriteRefusal(new Error(other)), other).toBe(false);
     }
     expect(isRedisWriteRefusal('OOM')).toBe(false);
+  });
+
+  it('the CLI says what to do about each refusal', () => {
+    expect(writesRefusedHint(new Error(OOM))).toMatch(/^Free memory on that Redis or raise its maxmemory/);
+    expect(writesRefusedHint(new Error(READONLY))).toMatch(/read-only replica: point chut at the primary/);
+    expect(writesRefusedHint(new Error(MISCONF))).toMatch(/cannot save to disk/);
+    expect(writesRefusedHint(new Error(NOREPLICAS))).toMatch(/min-replicas-to-write/);
   });
 });

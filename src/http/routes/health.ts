@@ -1,10 +1,10 @@
 /**
  * GET /healthz (public): every PBX connection and the store; 200 when all are ready, 503 otherwise.
  *
- * The store is ready when it answers and can screen and record calls: a Redis that answers PING but refuses writes
- * (maxmemory reached, or a replica since a failover) is `refuses-writes`, and a store whose latest screening lookup or
- * call record failed within the last minute, none succeeding since, is `degraded` (the store's health(); a store
- * without one is asked ping()).
+ * The store is ready when it answers and can screen and record calls: a Redis that answers but refuses writes
+ * (maxmemory reached, a replica since a failover, a failed save to disk, too few replicas: redis-client.ts
+ * isRedisWriteRefusal) is `refuses-writes`, and a store whose latest screening lookup or call record failed within
+ * the last minute, none succeeding since, is `degraded` (the store's health(); a store without one is asked ping()).
  */
 import type { FastifyInstance } from 'fastify';
 import { SchemaError, StoreHealthError } from '../../reputation/index.js';
