@@ -25,9 +25,9 @@ import { backoffDelay } from '../retry.js';
 export const BACKLOG_MAX = 5000;
 
 /** Redis replies that say "not now" (loading, busy script, a replica or no master during a failover, out of memory,
- * credentials refused): the record is kept. Any other error reply would fail again on the same record: it is not
+ * a failed save to disk, credentials refused): the record is kept. Any other error reply would fail again on the same record: it is not
  * kept, lest it hold up every record behind it. */
-const PASSING_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|NOAUTH|WRONGPASS|NOPERM)\b/;
+const PASSING_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|MISCONF|NOAUTH|WRONGPASS|NOPERM)\b/;
 
 /** Whether a failed write may have reached Redis, and so may have been applied: anything but the client refusing to
  * send it at all (no connection: the usual error all through an outage). Only such records are looked for in the

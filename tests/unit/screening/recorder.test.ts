@@ -167,7 +167,8 @@ describe('call records during a Redis outage', () => {
   });
 
   it('tells passing trouble (kept) from a record Redis refuses (not kept)', () => {
-    for (const msg of ['LOADING Redis is loading the dataset in memory', 'READONLY You can\'t write against a read only replica.', 'BUSY Redis is busy running a script', 'OOM command not allowed', 'NOAUTH Authentication required.']) {
+    for (const msg of ['LOADING Redis is loading the dataset in memory', 'READONLY You can\'t write against a read only replica.', 'BUSY Redis is busy running a script', 'OOM command not allowed', 'NOAUTH Authentication required.',
+      'MISCONF Redis is configured to save RDB snapshots, but it\'s currently unable to persist to disk.']) {
       expect(worthRetrying(new ReplyError(msg)), msg).toBe(true);
     }
     expect(worthRetrying(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
