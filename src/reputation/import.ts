@@ -3,6 +3,7 @@
  * `auto` (sniffed from the header). Everything is parsed and validated before anything is applied; a file that
  * cannot be read at all throws ImportError, bad lines are skipped and counted by reason.
  */
+import { randomBytes } from 'node:crypto';
 import { isBroadPrefix, parseListEntry } from '../phone/index.js';
 import type { ListEntry } from '../phone/types.js';
 import { assertText, csvRows, ImportError, restoreFormula, sniffSeparator, type CsvRow } from './csv.js';
@@ -60,20 +61,38 @@ const own = (s: string): string => (s.length < 13 ? s : (JSON.parse(JSON.stringi
  * Small bit sets keyed by positive integers below 2^53 (E.164 digits): open addressing in typed arrays, 9 bytes a
  * slot, 12–24 a key. A `Set` of `list|kind|+33612345678` strings cost ~124 bytes a line of a 1.5-million-line import,
  * and a `Map` of them ~95.
+ * The hash is seeded at random per table: an imported list is hostile input, and with a fixed hash anyone can compute
+ * valid numbers that all land in one run of slots, making each insert scan all the others (60,000 such numbers took
+ * 7.5 s to parse, a million would take hours).
  */
 export class NumberBits {
   private keys = new Float64Array(1024);
   private bits = new Uint8Array(1024);
   private shift = 22; // 32 - log2(capacity)
+  private readonly seed = randomBytes(8);
+  private readonly seedLo = this.seed.readUInt32LE(0);
+  private readonly seedHi = this.seed.readUInt32LE(4);
   size = 0;
+  /** Slots looked at past the first, over every lookup (what a flood of colliding keys would drive up). */
+  probes = 0;
 
   /** The slot holding `n`, or the empty one where it goes (0 marks an empty slot: keys are positive). */
   private slot(n: number): number {
     const lo = n >>> 0;
     const hi = (n / 4_294_967_296) >>> 0;
     const mask = this.keys.length - 1;
-    let i = Math.imul(lo ^ Math.imul(hi, 0x85eb_ca6b), 0x9e37_79b1) >>> this.shift;
-    for (let k = this.keys[i]; k !== 0 && k !== n; k = this.keys[i]) i = (i + 1) & mask;
+    // each half mixed with its own secret word, then murmur3's finaliser: no key set collides for every seed
+    let h = Math.imul(lo ^ this.seedLo, 0xcc9e_2d51) ^ Math.imul(hi ^ this.seedHi, 0x1b87_3593);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85eb_ca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2_ae35);
+    h ^= h >>> 16;
+    let i = h >>> this.shift;
+    for (let k = this.keys[i]; k !== 0 && k !== n; k = this.keys[i]) {
+      i = (i + 1) & mask;
+      this.probes++;
+    }
     return i;
   }
 
