@@ -208,8 +208,8 @@ const PLAIN_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
  * map built up front, an import of 1.5 million lines peaked at 1.2–1.6 GB.)
  */
 /**
- * An import that failed with writes Redis may have applied without confirming them (a reply that timed out, a
- * connection lost after sending): those could not be undone, since their old values never came back.
+ * An import that failed and may be partly applied: writes Redis may have applied without confirming them (a reply that
+ * timed out, a connection lost after sending), whose old values never came back, or an undo that failed itself.
  */
 export class ImportUnconfirmedError extends Error {
   override readonly name = 'ImportUnconfirmedError';
@@ -339,7 +339,7 @@ export async function importList(ctx: RedisCtx, records: ListRecords, signal?: A
     try {
       await rollback(ctx, plan, undo);
     } catch (undoErr) {
-      throw new Error(`import failed (${String(err)}) and could not be undone; re-run the import`, { cause: undoErr });
+      throw new ImportUnconfirmedError(`import failed (${String(err)}) and could not be undone: part of it may be applied; re-run the import`, { cause: undoErr });
     }
     if (undo.unconfirmed > 0) {
       throw new ImportUnconfirmedError(`import failed (${String(err)}): what was confirmed is undone, but Redis did not confirm the ` +
