@@ -1,5 +1,5 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
@@ -11,7 +11,7 @@ import {
   closeClientWithStore, closedBecause, createRedisClient, errorLine, isRedisAuthError, isRedisWriteRefusal, redactRedisSecrets, redactUrl, WRITES_REFUSED,
   writeRefusalLine,
 } from '../redis-client.js';
-import { parseYamlText } from '../yaml-text.js';
+import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface GlobalFlags {
@@ -36,10 +36,14 @@ const DEFAULT_ORIGIN: RedisOrigin = {
   hint: 'Start Redis there, or say where it is: --redis URL, CHUT_REDIS_URL or redis.url in the config file.',
 };
 
-/** Whether the config file itself sets `redis.<key>` (read again: loadConfig merges it away). */
+/** Whether the config file itself sets `redis.<key>` (read again: loadConfig merges it away). Only a regular file is
+ * read again, within the same bound: a named pipe was emptied by the first read, and a second would wait forever. */
 function fileSetsRedis(file: string, key: 'url' | 'sentinel'): boolean {
   try {
-    const read = parseYamlText(readFileSync(file, 'utf8'));
+    if (!statSync(file).isFile()) return false;
+    const contents = readYamlFile(file);
+    if ('problem' in contents) return false;
+    const read = parseYamlText(contents.text);
     const redis = 'value' in read ? (read.value as { redis?: Record<string, unknown> } | null)?.redis : undefined;
     return typeof redis === 'object' && redis !== null && redis[key] !== undefined && redis[key] !== null;
   } catch {

@@ -2,6 +2,7 @@
  * Configuration and policy files as `chut check-config` reads them: what an administrator's mistake in the file
  * itself (a second YAML document, a file far too large) looks like from the command line. Needs no Redis.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,5 +59,21 @@ describe('check-config and a file far larger than any configuration or policy', 
     const policy = file('huge-policy.yaml', `version: 1\ndefault: ring\nrules: []\n${'# a comment line of forty characters....\n'.repeat(30_000)}`);
     const r = await runChut(['check-config', '--config', file('ok.yaml', `policy: ${shippedPolicy}\n`), '--policy', policy], env, { timeoutMs: 30_000 });
     expect([r.code, r.stdout, r.stderr]).toEqual([78, '', `chut check-config: invalid policy ${policy}:\n  (file): ${tooLarge}\n`]);
+  });
+});
+
+describe('a config file that is a named pipe (mkfifo)', () => {
+  it('is read once: check-config answers instead of waiting forever for a second writer', async () => {
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // one writer, as `cat chut.yaml > fifo &` would be: whatever opens the pipe a second time waits for another
+    const writer = spawn('sh', ['-c', `printf 'policy: ${shippedPolicy}\\n' > '${fifo}'`]);
+    try {
+      const r = await runChut(['check-config', '--config', fifo], env, { timeoutMs: 15_000 });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/OK/);
+    } finally {
+      writer.kill();
+    }
   });
 });

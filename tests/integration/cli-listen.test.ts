@@ -22,6 +22,13 @@ describe('chut serve/run and an address it cannot listen on', () => {
       '(CHUT_HTTP_HOST): 127.0.0.1, 0.0.0.0 (every interface) or one of this machine\'s addresses.\n');
   });
 
+  it('serve on a link-local IPv6 address without its interface explains the %zone, not a stack trace (exit 69)', async () => {
+    const r = await runChut(['serve'], { CHUT_STORE: 'memory', CHUT_HTTP_HOST: 'fe80::10', CHUT_HTTP_PORT: '8787' }, { timeoutMs: 20_000 });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/^chut serve: cannot listen on fe80::10:8787: the system refuses this address \(a link-local IPv6 address needs its interface, e\.g\. fe80::10%eth0\)\. Change http\.host \(CHUT_HTTP_HOST\): /);
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
   it('serve on a host name that does not resolve names http.host (exit 69)', async () => {
     const r = await runChut(['serve'], { CHUT_STORE: 'memory', CHUT_HTTP_HOST: 'chut-no-such-host.invalid', CHUT_HTTP_PORT: '8787' }, { timeoutMs: 30_000 });
     expect(r.code).toBe(69);

@@ -49,6 +49,10 @@ function listenError(err: unknown, listeners: Listener[]): CliError | null {
   else if (code === 'EADDRNOTAVAIL') {
     line = `cannot listen on ${where}: ${e.address ?? 'the address'} is not an address of this machine. ${change('hostKey')}: 127.0.0.1, ` +
       '0.0.0.0 (every interface) or one of this machine\'s addresses.';
+  } else if (code === 'EINVAL') {
+    // a link-local IPv6 address (fe80::…) is only an address with its interface: fe80::10%eth0
+    line = `cannot listen on ${where}: the system refuses this address (a link-local IPv6 address needs its interface, ` +
+      `e.g. fe80::10%eth0). ${change('hostKey')}: 127.0.0.1, 0.0.0.0 (every interface) or one of this machine's addresses.`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
     line = `cannot listen on ${e.hostname ?? 'the host'}: the host name does not resolve to an address (${code}). ${change('hostKey')}: ` +
       '127.0.0.1, 0.0.0.0 (every interface) or one of this machine\'s addresses or names.';
