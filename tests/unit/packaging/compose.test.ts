@@ -216,7 +216,10 @@ describe('docker/Dockerfile', () => {
     expect(build).toMatch(/RUN npm run build/);
     expect(runtime).toMatch(/npm ci --omit=dev/);
     expect(runtime).toMatch(new RegExp(`COPY --from=${froms[0]!.stage} \\S*dist/src \\./dist/src`));
-    for (const dir of ['config', 'dialplan', 'public', 'docs']) expect(runtime).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
+    for (const dir of ['dialplan', 'public', 'docs']) expect(runtime).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
+    // config/ by name only: a chut.yaml~, .swp or chut.local.yaml holding passwords must not be baked into the image
+    expect(runtime).toMatch(/^COPY config\/chut\.example\.yaml config\/policy\.yaml \.\/config\/$/m);
+    expect(runtime).not.toMatch(/^COPY config /m);
   });
 
   it('runs as a non-root user', () => {
