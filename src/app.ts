@@ -12,7 +12,8 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, logRedisConnection, SentinelConnectionError, waitUntilReady } from './redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, SentinelConnectionError, waitUntilReady } from './redis-client.js';
+import { logRedisConnection } from './redis-connection-log.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
 

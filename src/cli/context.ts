@@ -7,10 +7,8 @@ import { createLogger, type Logger } from '../logger.js';
 import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import {
-  closeClientWithStore, closedBecause, createRedisClient, errorLine, isRedisAuthError, isRedisWriteRefusal, redactRedisSecrets, redactUrl, WRITES_REFUSED,
-  writeRefusalLine,
-} from '../redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl } from '../redis-client.js';
+import { errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 

@@ -19,9 +19,8 @@ import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
 import { calls, stats } from './redis-reports.js';
-import {
-  isReadonlyReply, isRedisWriteRefusal, readonlySeen, WRITES_REFUSED, writeRefusalLine, writesTaken as redisTookWrites,
-} from '../redis-client.js';
+import { isReadonlyReply, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
+import { readonlySeen, writesTaken as redisTookWrites } from '../redis-replica.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { writesRefusedHint } from '../../src/cli/context.js';
 import { parseConfig } from '../../src/config.js';
-import { createRedisClient, isReadonlyReply, isRedisWriteRefusal, replicaCheckDelay, writeRefusalLine } from '../../src/redis-client.js';
+import { createRedisClient } from '../../src/redis-client.js';
+import { isReadonlyReply, isRedisWriteRefusal, writeRefusalLine } from '../../src/redis-errors.js';
+import { replicaCheckDelay } from '../../src/redis-replica.js';
 
 const READONLY = "READONLY You can't write against a read only replica. script: 991d32, on @user_script:2.";
 const OOM = "OOM command not allowed when used memory > 'maxmemory'. script: 7d2d86, on @user_script:49.";

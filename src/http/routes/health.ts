@@ -2,7 +2,7 @@
  * GET /healthz (public): every PBX connection and the store; 200 when all are ready, 503 otherwise.
  *
  * The store is ready when it answers and can screen and record calls: a Redis that answers but refuses writes
- * (maxmemory reached, a replica since a failover, a failed save to disk, too few replicas: redis-client.ts
+ * (maxmemory reached, a replica since a failover, a failed save to disk, too few replicas: redis-errors.ts
  * isRedisWriteRefusal) is `refuses-writes`, and a store whose latest screening lookup or call record failed within
  * the last minute, none succeeding since, is `degraded` (the store's health(); a store without one is asked ping()).
  */

@@ -1,0 +1,47 @@
+/** What Redis's errors mean to chut: one line for a log, refused credentials, refused writes, a replica. */
+
+/** An error as one line: Node's connection to `localhost` tries ::1 and 127.0.0.1, and the AggregateError it raises
+ * has no message of its own. */
+export function errorLine(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.message) return err.message;
+  const inner = (err as Partial<AggregateError>).errors;
+  if (Array.isArray(inner) && inner.length) return inner.map((x: unknown) => (x instanceof Error ? x.message : String(x))).join('; ');
+  return (err as NodeJS.ErrnoException).code ?? err.name;
+}
+
+/** Redis refused the credentials (a wrong password or user), or wants some and got none: a configuration error. */
+export function isRedisAuthError(err: unknown): boolean {
+  return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/i.test(err.message);
+}
+
+/** What the CLI and the logs say of a write refusal (isRedisWriteRefusal): Redis answers, it is not "unreachable". */
+export const WRITES_REFUSED = 'Redis refuses writes (out of memory / read-only replica / cannot save to disk / too few replicas)';
+
+/**
+ * Redis answered but refused a write:
+ * - `OOM command not allowed when used memory > 'maxmemory'`: maxmemory reached and nothing it may evict;
+ * - `READONLY You can't write against a read only replica`;
+ * - `MISCONF …`: it cannot persist (a background save or an AOF write failed, a full disk is the classic case) and
+ *   `stop-writes-on-bgsave-error` is on; it refuses PING too, but still answers reads and scripts that only read;
+ * - `NOREPLICAS Not enough good replicas to write`: fewer replicas answer than its `min-replicas-to-write`;
+ * also a MULTI aborted for one of them (`EXECABORT`, the refusal among the errors ioredis attaches as `previousErrors`).
+ */
+export function isRedisWriteRefusal(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (/^(OOM|READONLY|MISCONF|NOREPLICAS)\b/.test(err.message)) return true;
+  const previous = (err as { previousErrors?: unknown }).previousErrors;
+  return Array.isArray(previous) && previous.some(isRedisWriteRefusal);
+}
+
+/** The refusal itself (`OOM command not allowed…`), not the EXECABORT that wraps it, as one line. */
+export function writeRefusalLine(err: unknown): string {
+  const previous = (err as { previousErrors?: unknown } | null)?.previousErrors;
+  const inner = Array.isArray(previous) ? previous.find(isRedisWriteRefusal) : undefined;
+  return errorLine(inner ?? err);
+}
+
+/** `READONLY You can't write against a read only replica` (redis-replica.ts follows it). */
+export function isReadonlyReply(err: unknown): boolean {
+  return err instanceof Error && /^READONLY\b/.test(err.message);
+}
