@@ -21,6 +21,8 @@ export interface HttpDeps {
   importTimeLimitMs?: number;
   /** How long a request body may take to arrive (request-limits.ts REQUEST_LIMITS); tests may shorten them. */
   requestLimits?: Partial<RequestLimits>;
+  /** How long a request waits for the store before its 503 (default STORE_TIMEOUT_MS); tests may shorten it. */
+  storeTimeoutMs?: number;
 }
 
 /**
@@ -51,22 +53,26 @@ export function unconfirmed(err: unknown): boolean {
 export interface RouteContext extends HttpDeps {
   now(): number;
   /** Runs a store operation; a failure or a timeout is counted, logged and answered 503 (the store, not the
-   * request, is wrong). */
-  storeCall<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
+   * request, is wrong). `signal` is aborted once that answer is decided: an operation that reads in several round
+   * trips (the calls page) stops there, rather than going on for a client already answered. */
+  storeCall<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
   /**
    * storeCall for a change (a list edit, a report): a failure after which the change may still be applied (see
    * unconfirmed) is answered `503 store-timeout`, saying so, rather than `store-unavailable`, which means nothing was
    * applied.
    */
-  storeWrite<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
+  storeWrite<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
   const now = deps.clock ?? Date.now;
-  async function guarded<T>(operation: string, fn: () => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
+  const storeTimeoutMs = deps.storeTimeoutMs ?? STORE_TIMEOUT_MS;
+  async function guarded<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
+    const answered = new AbortController();
     try {
-      return await withTimeout(fn(), timeoutMs, operation);
+      return await withTimeout(fn(answered.signal), timeoutMs, operation);
     } catch (err) {
+      answered.abort(err);
       if (err instanceof HttpError) throw err;
       deps.metrics.redisError(operation);
       if (err instanceof SchemaError) {
@@ -87,8 +93,8 @@ export function routeContext(deps: HttpDeps): RouteContext {
   return {
     ...deps,
     now,
-    storeCall: (operation, fn, timeoutMs = STORE_TIMEOUT_MS) => guarded(operation, fn, timeoutMs, false),
-    storeWrite: (operation, fn, timeoutMs = STORE_TIMEOUT_MS) => guarded(operation, fn, timeoutMs, true),
+    storeCall: (operation, fn, timeoutMs = storeTimeoutMs) => guarded(operation, fn, timeoutMs, false),
+    storeWrite: (operation, fn, timeoutMs = storeTimeoutMs) => guarded(operation, fn, timeoutMs, true),
   };
 }
 

@@ -5,7 +5,7 @@
 import { windowCounts } from './window-counts.js';
 import { windowMember } from './window-member.js';
 import type { ListEntry } from '../phone/types.js';
-import { checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
+import { CALLS_SCAN_LIMIT, checkCursor, cleanCallRecord, clampLimit, streamCap, compareIds, enrichmentFields, enrichmentFrom, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { emptyLookup, cleanWindows } from './empty.js';
 import {
   actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, KNOWN_LINES_CAP,
@@ -262,20 +262,25 @@ export class MemoryReputationStore implements ReputationStore {
     return out;
   }
 
+  /** As the Redis store reads its stream (redis-reports.ts calls): CALLS_SCAN_LIMIT entries a page at most. */
   async calls(q: CallsQuery): Promise<CallsPage> {
+    q.signal?.throwIfAborted();
     const limit = clampLimit(q.limit);
     const before = checkCursor(q.before);
+    // bounded by write time (the id), filtered by the call's time: a record written late hides nothing (redis-reports.ts)
+    const floor = q.since === undefined ? -Infinity : q.since - SINCE_SLACK_MS;
+    const inRange = (i: number) => i >= 0 && Number((this.stream[i] as { id: string }).id.split('-')[0]) >= floor;
     const out: PagedCall[] = [];
-    for (let i = this.stream.length - 1; i >= 0 && out.length < limit; i--) {
+    let i = before === undefined ? this.stream.length - 1 : newestBefore(this.stream, before);
+    let last: string | null = null;
+    for (let examined = 0; inRange(i) && out.length < limit && examined < CALLS_SCAN_LIMIT; examined++, i--) {
       const { id, record } = this.stream[i] as { id: string; record: CallRecord };
-      if (before !== undefined && compareIds(id, before) >= 0) continue;
-      // bounded by write time (the id), filtered by the call's time: a record written late hides nothing (redis-reports.ts)
-      if (q.since !== undefined && Number(id.split('-')[0]) < q.since - SINCE_SLACK_MS) break;
+      last = id;
       if (q.since !== undefined && record.time < q.since) continue;
       if (q.action !== undefined && record.action !== q.action) continue;
       out.push({ ...structuredClone(record), id, enrichment: enrichmentFrom(this.enrichments.get(idPart(record.callId))) });
     }
-    return { calls: out, next: out.length === limit ? (out[out.length - 1] as PagedCall).id : null };
+    return { calls: out, next: inRange(i) ? last : null };
   }
 
   async claimCall(scope: string, id: string, ttlMs: number): Promise<boolean> {
@@ -294,6 +299,18 @@ export class MemoryReputationStore implements ReputationStore {
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
+}
+
+/** The index of the newest entry older than `before` (-1: none); ids only grow (nextId). */
+function newestBefore(stream: ReadonlyArray<{ id: string }>, before: string): number {
+  let lo = 0;
+  let hi = stream.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareIds((stream[mid] as { id: string }).id, before) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 /** The member a sorted set ranks first (fewest calls, then the smallest caller), the caller just counted aside. */

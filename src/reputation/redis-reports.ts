@@ -1,5 +1,5 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
-import { checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
+import { CALLS_SCAN_LIMIT, checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
 import { flatHash, run, type RedisCtx } from './redis-ctx.js';
 import { addDay, addHour, emptyStats, statsPlan, topActions, topDays, TOP_CALLERS } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
@@ -60,7 +60,9 @@ async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Pro
  * Newest first; `before` is an exclusive stream id; `since` and `action` filter; ≤ 500 per page. The stream is in write
  * order, and a record may be written long after its call was decided (AMI: at the hang-up, or when a pending call is
  * swept or evicted): the walk is bounded by the entry ids (write time, never before the decision) and the record's
- * own time only filters, so a late record never hides the newer calls behind it.
+ * own time only filters, so a late record never hides the newer calls behind it. A page looks at CALLS_SCAN_LIMIT
+ * entries at most, and `next` is where it stopped: a filter that matches little answers short (even empty) pages
+ * with a cursor. `signal` (the HTTP deadline) stops the walk between batches.
  */
 export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   const limit = clampLimit(q.limit);
@@ -73,6 +75,7 @@ export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   // chut's would hide the first minutes of every period.
   let start = '-';
   if (q.since !== undefined) {
+    q.signal?.throwIfAborted();
     ctx.trip();
     const [sec, usec] = await ctx.redis.time();
     const skew = Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - Date.now();
@@ -80,26 +83,39 @@ export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   }
   const batch = Math.max(limit * 2, 200);
   const out: PagedCall[] = [];
-  let done = false;
-  while (!done && out.length < limit) {
+  let examined = 0;
+  let last: string | null = null;
+  let reachedStart = false;
+  while (!reachedStart && out.length < limit && examined < CALLS_SCAN_LIMIT) {
+    q.signal?.throwIfAborted();
+    const count = Math.min(batch, CALLS_SCAN_LIMIT - examined);
     ctx.trip();
-    const entries = await ctx.redis.xrevrange(ctx.k.calls, end, start, 'COUNT', batch);
-    for (const [id, fields] of entries) {
+    // one entry more than is looked at: whether anything older is left, so that a page ending with the stream
+    // answers next: null rather than a cursor to an empty page
+    const entries = await ctx.redis.xrevrange(ctx.k.calls, end, start, 'COUNT', count + 1);
+    let i = 0;
+    for (; i < Math.min(entries.length, count) && out.length < limit; i++) {
+      const [id, fields] = entries[i] as [string, string[]];
+      examined++;
+      last = id;
       end = `(${id}`;
-      const rec = parseRecordJson(flatHash(fields).record);
+      const f = flatHash(fields);
+      // the action field, outside the JSON (record-lua.ts): most entries of a filtered walk are never parsed
+      if (q.action !== undefined && f.action !== undefined && f.action !== q.action) continue;
+      const rec = parseRecordJson(f.record);
       if (!rec) continue;
       if (q.since !== undefined && rec.time < q.since) continue;
       if (q.action !== undefined && rec.action !== q.action) continue;
       out.push({ ...rec, id, enrichment: null });
-      if (out.length === limit) break;
     }
-    if (entries.length < batch) done = true;
+    reachedStart = i === entries.length;
   }
   if (out.length) {
+    q.signal?.throwIfAborted();
     const p = ctx.redis.pipeline();
     for (const c of out) p.hgetall(ctx.k.enrich(c.callId));
     const hashes = await run(ctx, p);
     out.forEach((c, i) => { c.enrichment = enrichmentFrom(flatHash(hashes[i])); });
   }
-  return { calls: out, next: out.length === limit ? (out[out.length - 1] as PagedCall).id : null };
+  return { calls: out, next: reachedStart ? null : last };
 }

@@ -167,11 +167,17 @@ export interface CallsQuery {
   before?: string;
   action?: string;
   limit: number;
+  /** Aborted (the HTTP API answered 503 on its own deadline): the walk stops, rejecting with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface CallsPage {
   calls: Array<CallRecord & { id: string; enrichment: CallEnrichment | null }>;
-  /** Pass as `before` to get the next (older) page; null at the end. */
+  /**
+   * Pass as `before` to get the next (older) page; null at the end. A page looks at CALLS_SCAN_LIMIT stream entries
+   * at most: with a filter that matches little it holds fewer than `limit` calls, maybe none, and `next` is still
+   * set. Only a null `next` means there is nothing older.
+   */
   next: string | null;
 }
 

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord, ListRecord, ReputationStore } from '../../src/reputation/types.js';
 import { applyScoreDelta, decayScore, DEFAULT_BUCKETS, formatExport, parseImport, windowMember } from '../../src/reputation/index.js';
+import { CALLS_SCAN_LIMIT } from '../../src/reputation/calls.js';
 import { exportOrder } from '../../src/reputation/keys.js';
 
 const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
@@ -346,6 +347,75 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(p1.calls.map((c) => c.callId)).toEqual(['recent-4', 'recent-3']);
       const p2 = await store.calls({ limit: 5, since: now - 15 * minute, action: 'ring', before: p1.next as string });
       expect(p2.calls.map((c) => c.callId)).toEqual(['recent-2', 'recent-1', 'recent-0']);
+    });
+
+    it('looks at CALLS_SCAN_LIMIT stream entries a page at most: a rare action pages on with a cursor, and paging finds each call once', async () => {
+      const base = { blockDigits: 8, maxWindowSec: 0, streamMaxLen: 100_000 };
+      const write = async (n: number, tag: string, action = 'ring') => {
+        for (let i = 0; i < n; i += 500) {
+          await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, j) =>
+            store.recordCall({ ...base, record: call({ callId: `${tag}-${i + j}`, action, route: action }) })));
+        }
+      };
+      // oldest first: three rejects far back, then rings; `edge` is the CALLS_SCAN_LIMIT-th newest entry, `past-edge`
+      // the one after it (28 999 entries in all)
+      for (const id of ['old-0', 'old-1', 'old-2']) await write(1, id, 'reject');
+      await write(18_995, 'ring-old');
+      await write(1, 'past-edge', 'reject');
+      await write(1, 'edge', 'reject');
+      await write(CALLS_SCAN_LIMIT - 1, 'ring-new');
+      const ids = (p: { calls: Array<{ callId: string }> }) => p.calls.map((c) => c.callId);
+
+      // the first page stops at the bound: the call found there, and where to go on from
+      const first = await store.calls({ limit: 50, action: 'reject' });
+      expect(ids(first)).toEqual(['edge-0']);
+      expect(first.next).toBe(first.calls[0]?.id);
+      const second = await store.calls({ limit: 50, action: 'reject', before: first.next as string });
+      expect(ids(second)).toEqual(['past-edge-0']);
+      expect(second.next).not.toBeNull();
+      const third = await store.calls({ limit: 50, action: 'reject', before: second.next as string });
+      expect(ids(third)).toEqual(['old-2-0', 'old-1-0', 'old-0-0']);
+      expect(third.next).toBeNull();
+      // the same with `since` (far back: every record is in it)
+      expect(ids(await store.calls({ limit: 50, action: 'reject', since: T0 - DAY }))).toEqual(['edge-0']);
+
+      // a client paging until `next` is null, whatever stops each page (the bound, or `limit`), sees every reject once
+      const seen: string[] = [];
+      let next: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.calls({ limit: 2, action: 'reject', ...(next ? { before: next } : {}) });
+        expect(page.calls.length).toBeLessThanOrEqual(2);
+        seen.push(...ids(page));
+        next = page.next;
+        pages++;
+      } while (next !== null && pages < 20);
+      expect(seen).toEqual(['edge-0', 'past-edge-0', 'old-2-0', 'old-1-0', 'old-0-0']);
+      expect(pages).toBe(4);
+
+      // a `since` that every record is too old for (all written just now, decided long before): empty pages with a
+      // cursor, until the end of the stream
+      const empty: Array<{ calls: number; next: boolean }> = [];
+      next = null;
+      do {
+        const page = await store.calls({ limit: 50, since: Date.now() - 60_000, ...(next ? { before: next } : {}) });
+        empty.push({ calls: page.calls.length, next: page.next !== null });
+        next = page.next;
+      } while (next !== null && empty.length < 20);
+      expect(empty).toEqual([{ calls: 0, next: true }, { calls: 0, next: true }, { calls: 0, next: false }]);
+    }, 120_000);
+
+    it('stops reading calls once its signal is aborted (the HTTP API answered 503 on its own deadline)', async () => {
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000, record: call({ callId: 'one' }) });
+      const answered = new AbortController();
+      answered.abort(new Error('answered already'));
+      await expect(store.calls({ limit: 10, action: 'reject', signal: answered.signal })).rejects.toThrow('answered already');
+      expect((await store.calls({ limit: 10, signal: new AbortController().signal })).calls.map((c) => c.callId)).toEqual(['one']);
+    });
+
+    it('says a page that ends with the stream is the last one, even when it is full', async () => {
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000, record: call({ callId: 'only' }) });
+      expect(await store.calls({ limit: 1 })).toMatchObject({ calls: [{ callId: 'only' }], next: null });
     });
 
     it('stores enrichment for hostile call ids without confusing them', async () => {
