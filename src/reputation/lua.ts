@@ -40,7 +40,8 @@ end
  * (too few replicas for its min-replicas-to-write). Run with redis.call, that refusal would fail the
  * whole script and throw away the facts it read: a blocklisted caller would ring unscreened for as long as Redis
  * refuses writes. So the writes use redis.pcall, and the first error is returned as `refusal` ('' when the call was
- * counted, or not asked to be): the call is screened from what Redis holds, uncounted, and the store reports it.
+ * counted, or not asked to be): the call is screened from what Redis holds, uncounted, and the store reports it
+ * (LookupResult.uncounted: the call's record counts it, at the call's time, once Redis takes writes again).
  * The script must stay a flagless one (no `#!lua` shebang): Redis 7 refuses a flagged script (without `allow-oom`)
  * outright under OOM, while a flagless one runs and only its write commands are refused.
  */

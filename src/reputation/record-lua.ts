@@ -8,6 +8,9 @@
  *       9 lastTtlSec 10 hourTtlSec 11 dayTtlSec 12 maxLen 13 action 14 record(JSON) 15 caller 16 replayLookBack
  *       17 line (the dialled number as a key part: targetPart)
  *       18.. stat fields (`total` among them: its first increment sets the TTLs of the hour and day hashes)
+ * windowMs 0: the call's lookup counted it. Otherwise the call is added to the windows under `member` at `time` (the
+ * call's own time, however late the record is written), trimmed and expired as its lookup would have: the lookup
+ * failed (it may have counted the call: the same member counts once), or Redis refused to count it.
  * Returns 1, or 0 when the record was already written and nothing is written again:
  * - a replay finds its record in the stream: an earlier attempt was applied after all, its reply lost (the stream
  *   entry is the script's last write, so it is there exactly when every other write of that attempt is);

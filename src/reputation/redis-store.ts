@@ -141,12 +141,15 @@ export class RedisReputationStore implements ReputationStore {
       if (counts) this.callPathFailed(err);
       throw err;
     }
+    const refusal = counts && Array.isArray(reply) ? String(reply[7] ?? '') : '';
     if (counts) {
-      const refusal = Array.isArray(reply) ? String(reply[7] ?? '') : '';
       if (refusal === '') this.callPathSucceeded();
       else this.callPathFailed(new Error(refusal));
     }
-    return decodeLookup(reply, req, windows);
+    const facts = decodeLookup(reply, req, windows);
+    // the call's record counts it once Redis takes writes again (RecordCallRequest.windowsCounted)
+    if (refusal !== '') facts.uncounted = true;
+    return facts;
   }
 
   async recordCall(req: RecordCallRequest): Promise<void> {

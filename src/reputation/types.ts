@@ -40,6 +40,9 @@ export interface LookupResult {
   recentCalls: { number: Record<string, number>; block: Record<string, number> };
   firstSeen: number | null;
   lastSeen: number | null;
+  /** Set when the lookup was asked to count the call (`countCall`) and did not: Redis refused the write (out of memory,
+   * a replica, …). The call's record counts it instead (RecordCallRequest.windowsCounted false), once Redis takes it. */
+  uncounted?: true;
 }
 
 export interface LookupRequest {
@@ -105,7 +108,9 @@ export interface RecordCallRequest {
   blockDigits: number;
   /** Longest rate window, to expire window keys. */
   maxWindowSec: number;
-  /** The call was already counted in the windows by its lookup (`countCall`): do not count it again. */
+  /** The call was already counted in the windows by its lookup (`countCall`): do not count it again. When false, the
+   * record adds the call to the windows at the record's own `time` (a record written late, after an outage or a refusal,
+   * counts where its call happened), the windows trimmed and expired as a lookup does. */
   windowsCounted?: boolean;
   /** The entry the call's lookup added to the windows (`countCall.member`), when it asked for one. A call whose
    * lookup outcome is unknown (deadline passed, connection lost: the script may still have run) is added again

@@ -4,7 +4,7 @@ import { lastCallerLeftBy } from '../reputation/keys.js';
 import type { CallRecord, ReputationStore } from '../reputation/types.js';
 import { createRecordBacklog } from './record-backlog.js';
 import { safely } from './screener.js';
-import type { ScreeningObserver } from './types.js';
+import type { ScreeningDecision, ScreeningObserver } from './types.js';
 
 export interface RecorderDeps {
   store: ReputationStore;
@@ -17,6 +17,8 @@ export interface RecorderDeps {
   backlogMax?: number;
 }
 
+export type CallWindows = Pick<ScreeningDecision, 'windowMember' | 'uncounted'>;
+
 export interface KeptLastCaller {
   line?: string;
   any?: string;
@@ -24,8 +26,9 @@ export interface KeptLastCaller {
 }
 
 export interface Recorder {
-  /** `windowMember`: the call's entry in the rate windows, from its decision (see ScreeningDecision). Never throws. */
-  record(record: CallRecord, windowMember?: string): Promise<void>;
+  /** `windows`: the call's entry in the rate windows and whether its lookup counted it, from its decision (see
+   * ScreeningDecision). Never throws. */
+  record(record: CallRecord, windows?: CallWindows): Promise<void>;
   /** Records kept for Redis to answer again, not written yet. */
   unstored(): number;
   /**
@@ -48,7 +51,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     onError: (err) => { for (const o of deps.observers) safely(() => o.onStoreError?.('recordCall', err)); },
   });
   return {
-    async record(record, windowMember) {
+    async record(record, windows) {
       // pino writes its own `time` (when the line is written: chut lets go of the call); the record's `time` (the decision) goes
       // out as `decidedAt`, so the line has no duplicate key for JSON readers to silently drop.
       const { time: decidedAt, ...fields } = record;
@@ -56,8 +59,9 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       // one batched round trip: stream entry, counters, first/last seen, last caller of a rung call
       await backlog.write({
         record, blockDigits: deps.blockDigits, maxWindowSec: deps.maxWindowSec, streamMaxLen: deps.streamMaxLen,
-        windowsCounted: !record.degraded, // the lookup counted the call, unless its outcome is unknown
-        ...(windowMember !== undefined ? { windowMember } : {}),
+        // the lookup counted the call, unless its outcome is unknown or Redis refused to count it
+        windowsCounted: !record.degraded && windows?.uncounted !== true,
+        ...(windows?.windowMember !== undefined ? { windowMember: windows.windowMember } : {}),
       });
       for (const o of deps.observers) safely(() => o.onCallRecord?.(record));
     },

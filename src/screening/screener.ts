@@ -60,7 +60,9 @@ export function createScreener(deps: ScreenerDeps): Screener {
       deps.policy,
       new Date(now),
     );
-    return { decision: finalise(verdict, caller, dialled, call ?? { started: performance.now() }, false, now), facts };
+    const decision = finalise(verdict, caller, dialled, call ?? { started: performance.now() }, false, now);
+    if (facts.uncounted) decision.uncounted = true;
+    return { decision, facts };
   }
 
   function finalise(verdict: Decision, caller: NormalisedCaller, dialled: string, call: ScreenedCall, degraded: boolean, decidedAt: number): ScreeningDecision {

@@ -77,7 +77,7 @@ export function createScreeningService(deps: ScreeningDeps): OwnedScreeningServi
 
   async function finishCall(call: InboundCall, decision: ScreeningDecision, finalRoute: FinalRoute, captcha: CaptchaOutcome | null) {
     const rec = buildCallRecord(call, decision, finalRoute, captcha);
-    await recorder.record(rec, decision.windowMember);
+    await recorder.record(rec, decision);
     return rec;
   }
 

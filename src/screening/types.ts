@@ -35,6 +35,9 @@ export interface ScreeningDecision extends Decision {
   /** The call's entry in the rate windows, which its lookup adds (screened calls of a valid caller only); the
    * call record adds the same entry when the lookup's outcome is unknown, so a call is never counted twice. */
   windowMember?: string;
+  /** Its lookup answered without counting the call (Redis refused the write: LookupResult.uncounted): the call record
+   * adds it to the windows, at the decision's time, once Redis takes the record. */
+  uncounted?: true;
 }
 
 /** A prompt item the PBX can play: a sound file name (no extension) or digits to say one by one. */

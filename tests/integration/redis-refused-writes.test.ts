@@ -133,11 +133,11 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     return prefix;
   }
 
-  async function chutOn(url: string, prefix: string): Promise<RunningChut> {
+  async function chutOn(url: string, prefix: string, policy = POLICY): Promise<RunningChut> {
     logs.length = 0;
     const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
     const config = parseConfig({ store: 'redis', redis: { url, prefix, connectTimeoutMs: 1000 }, http: { enabled: true, port: 0 } });
-    const chut = await startChut({ config, policy: POLICY, logger, pbx: false });
+    const chut = await startChut({ config, policy, logger, pbx: false });
     running.push(chut);
     return chut;
   }
@@ -173,6 +173,38 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     await waitFor('the records written', async () => (await admin.xlen(`${prefix}calls`)) === 4);
     expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
     expect(logged(/^Redis takes writes again/)).toHaveLength(1);
+  });
+
+  it('out of memory: the calls screened meanwhile count toward a rate rule once Redis takes writes again (their records add them, at their own times, once each)', { timeout: 60_000 }, async () => {
+    const burst = parsePolicy(`
+version: 1
+default: ring
+rules:
+  - name: burst
+    when: { rate: { calls: 3, within: 10m, per: number } }
+    action: reject
+`, 'test');
+    const prefix = uniquePrefix('oom-burst');
+    const chut = await chutOn(master.url, prefix, burst);
+    const caller = '0611223344';
+    const window = `${prefix}w:33611223344`;
+    expect((await screenAndRecord(chut, call(caller))).route).toBe('ring'); // opens the store: its schema written
+    await waitFor('the first record written', async () => (await admin.xlen(`${prefix}calls`)) === 1);
+    await admin.config('SET', 'maxmemory', '1');
+
+    const during = await screenAndRecord(chut, call(caller)); // screened, not counted; its record refused and kept
+    expect([during.route, during.degraded]).toEqual(['ring', false]);
+    expect(await admin.zcard(window)).toBe(1);
+
+    await admin.config('SET', 'maxmemory', '0');
+    await waitFor('the kept record written', async () => (await admin.xlen(`${prefix}calls`)) === 2);
+    // the call screened while Redis refused writes is in the window under the entry its lookup would have added, at
+    // the time of its decision (not when its record was written), once
+    expect(await admin.zscore(window, during.windowMember ?? '')).toBe(String(during.decidedAt));
+    expect(await admin.zcard(window)).toBe(2);
+    const third = await screenAndRecord(chut, call(caller));
+    expect([third.route, third.rule]).toEqual(['reject', 'burst']);
+    expect(await admin.zcard(window)).toBe(3);
   });
 
   it('a replica: the lookup screens from the replica\'s copy (the call is not counted), and says the count was refused', async () => {

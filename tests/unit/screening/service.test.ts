@@ -304,6 +304,38 @@ rules:
     expect(d2.reasons.join(' ')).not.toMatch(/calls from/);
   });
 
+  it('calls whose lookup Redis refused to count are counted by their records (under their own entries): the next call sees the burst', async () => {
+    const store = createMemoryStore({ clock: () => T0 });
+    const real = store.lookup.bind(store);
+    let refusing = true;
+    // Redis refusing writes: the facts come back, the call is not counted (redis-store.ts)
+    store.lookup = async (req) => {
+      if (!refusing || !req.countCall) return real(req);
+      const { countCall: _, ...readOnly } = req;
+      return { ...(await real(readOnly)), uncounted: true };
+    };
+    const recorded: Array<{ windowsCounted?: boolean; windowMember?: string }> = [];
+    const recordCall = store.recordCall.bind(store);
+    store.recordCall = (req) => { recorded.push({ windowsCounted: req.windowsCounted, windowMember: req.windowMember }); return recordCall(req); };
+    const burst = parsePolicy('version: 1\ndefault: ring\nrules:\n  - name: burst\n    when: { rate: { calls: 3, within: 10m } }\n    action: reject\n', 'test');
+    let now = T0;
+    const screening = createScreeningService({ store, policy: burst, config: parseConfig({}), logger: createLogger('silent'), clock: () => now });
+    const during = [];
+    for (let i = 0; i < 2; i++) {
+      const c = call('0612345678');
+      const d = await screening.screen(c);
+      expect(d).toMatchObject({ route: 'ring', degraded: false, uncounted: true });
+      await screening.finishCall(c, d, d.route, null);
+      during.push(d);
+      now += 1000;
+    }
+    expect(recorded).toEqual(during.map((d) => ({ windowsCounted: false, windowMember: d.windowMember })));
+    refusing = false;
+    const third = await screening.screen(call('0612345678'));
+    expect(third).toMatchObject({ action: 'reject', rule: 'burst' });
+    expect(third.uncounted).toBeUndefined();
+  });
+
   it('in shadow mode decides and records as usual, but every call rings', async () => {
     const { screening, store, now } = setup({ mode: 'shadow' });
     await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: null, source: 'cli', addedAt: now(), expiresAt: null });
