@@ -81,6 +81,13 @@ export function routeContext(deps: HttpDeps): RouteContext {
         deps.logger.warn({ operation, err: err.message }, 'store refused (HTTP API): the Redis keys are not for this chut');
         throw new HttpError(503, 'store-schema', `Redis holds keys this chut cannot use (${operation}): ${err.message}`);
       }
+      if (write && err instanceof ImportUnconfirmedError && !err.undone) {
+        // not "may or may not have been applied": the blocks Redis confirmed stay written, and sending the file again
+        // (not checking entries one by one) is what applies it whole
+        deps.logger.warn({ operation, err: err.message }, 'import failed part-way and could not be undone (HTTP API)');
+        throw new HttpError(503, 'store-timeout', `the import failed part-way and what it wrote could not be undone (${operation}): ` +
+          'part of the file may be applied; send the file again to apply it whole');
+      }
       if (write && unconfirmed(err)) {
         deps.logger.warn({ operation, err: String(err) }, 'store write unconfirmed (HTTP API): it may still be applied');
         throw new HttpError(503, 'store-timeout', `the reputation store did not confirm the change in time (${operation}): ` +

@@ -6,6 +6,7 @@ import type { ListEntry } from '../phone/types.js';
 import { bucketOf, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
+import { errorLine } from '../redis-client.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
 import type { ListName, ListRecord, ListRecords } from './types.js';
 
@@ -209,10 +210,14 @@ const PLAIN_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
  */
 /**
  * An import that failed and may be partly applied: writes Redis may have applied without confirming them (a reply that
- * timed out, a connection lost after sending), whose old values never came back, or an undo that failed itself.
+ * timed out, a connection lost after sending), whose old values never came back (`undone`: what Redis confirmed was
+ * undone), or an undo that failed itself (`undone` false: what Redis confirmed may be applied, all or some of it).
  */
 export class ImportUnconfirmedError extends Error {
   override readonly name = 'ImportUnconfirmedError';
+  constructor(message: string, readonly undone: boolean, options?: ErrorOptions) {
+    super(message, options);
+  }
 }
 
 class Undo {
@@ -339,11 +344,13 @@ export async function importList(ctx: RedisCtx, records: ListRecords, signal?: A
     try {
       await rollback(ctx, plan, undo);
     } catch (undoErr) {
-      throw new ImportUnconfirmedError(`import failed (${String(err)}) and could not be undone: part of it may be applied; re-run the import`, { cause: undoErr });
+      // the blocks Redis confirmed stay written (the undo may have restored some of their keys): part of the file is applied
+      throw new ImportUnconfirmedError(`the import failed part-way (${errorLine(err)}) and what it wrote could not be undone ` +
+        `(${errorLine(undoErr)}): part of the file may be applied; run the import again to apply it whole`, false, { cause: undoErr });
     }
     if (undo.unconfirmed > 0) {
-      throw new ImportUnconfirmedError(`import failed (${String(err)}): what was confirmed is undone, but Redis did not confirm the ` +
-        `writes to ${undo.unconfirmed} of its keys, which may have been applied; re-run the import to apply it whole`, { cause: err });
+      throw new ImportUnconfirmedError(`import failed (${errorLine(err)}): what was confirmed is undone, but Redis did not confirm the ` +
+        `writes to ${undo.unconfirmed} of its keys, which may have been applied; run the import again to apply it whole`, true, { cause: err });
     }
     throw err;
   }

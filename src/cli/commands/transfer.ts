@@ -2,7 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeListFile, formatExport } from '../../reputation/index.js';
+import { redactRedisSecrets } from '../../redis-client.js';
+import { decodeListFile, formatExport, ImportUnconfirmedError } from '../../reputation/index.js';
 import { parseImportColumns, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
@@ -31,7 +32,9 @@ writes: lossless, except entries no caller could match any more, which are skipp
 any comma on the first line, outside quotes and URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
 split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
-file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable.
+file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable. When Redis
+fails during the writes, what was written is undone; if that cannot be done (or Redis did not confirm a write), it
+exits 69 saying part of the file may be applied: run the import again to apply it whole.
 An import never moves an entry off the other list (chut block and chut allow do): a number on both lists rings
 (allow wins), so a bulk blocklist cannot silence a number the household allowed. The lines taken that land on
 both lists are counted and reported ("3 also on the allowlist: kept there …").
@@ -72,7 +75,7 @@ ${GLOBAL_HELP}`,
       try {
         // read before the write: what is on the other list now (or in this file) stays there
         overlap = await listOverlap(store, columns, now);
-        await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }));
+        await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }), (text) => redactRedisSecrets(text, loaded.config.redis));
       } finally {
         await store.close();
       }
@@ -99,9 +102,10 @@ ${GLOBAL_HELP}`,
 /**
  * Runs the import with Ctrl-C (or SIGTERM) undoing it: the writes stop and those made are undone, so the file is
  * applied whole or not at all, as promised (the default would end the process half-way). A second Ctrl-C ends it at
- * once, as the message says.
+ * once, as the message says. An import Redis left partly applied (writes it did not confirm, or an undo that failed)
+ * says so, Ctrl-C or not: "nothing imported" would be false. `redact`: the Redis errors it quotes, without passwords.
  */
-async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) => Promise<void>, redact: (text: string) => string): Promise<void> {
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
@@ -113,6 +117,7 @@ async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) 
   try {
     await run(interrupt.signal);
   } catch (err) {
+    if (err instanceof ImportUnconfirmedError) throw new CliError(`${file}: ${redact(err.message)}`, EXIT.unavailable);
     if (interrupt.signal.aborted) throw new CliError(`${file}: interrupted: nothing imported`, EXIT.interrupted);
     throw err;
   } finally {

@@ -4,7 +4,8 @@ import { unconfirmed } from '../../../src/http/context.js';
 import { ImportUnconfirmedError } from '../../../src/reputation/index.js';
 
 it('an import that may be partly applied (a block Redis did not confirm, or an undo that failed) is unconfirmed', () => {
-  expect(unconfirmed(new ImportUnconfirmedError('import failed (Command timed out) and could not be undone'))).toBe(true);
+  expect(unconfirmed(new ImportUnconfirmedError('the import failed part-way (Command timed out) and what it wrote could not be undone', false))).toBe(true);
+  expect(unconfirmed(new ImportUnconfirmedError('import failed (Command timed out): what was confirmed is undone, but…', true))).toBe(true);
 });
 
 it('a command that timed out or whose connection dropped once sent is unconfirmed; a refusal is not', () => {

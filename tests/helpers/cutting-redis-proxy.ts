@@ -1,0 +1,85 @@
+/**
+ * A TCP proxy in front of Redis that fails at a chosen point of a write: once `stopAfterExecs(n)` MULTI blocks (their
+ * `EXEC`) have gone through it, nothing more any client sends reaches Redis (a stalled link: the data is swallowed, the
+ * connections stay open). So the blocks before are applied and confirmed, the next one was sent but neither applied
+ * nor confirmed, and whatever follows (an undo) is not applied either. `goDown()` then closes every connection (what
+ * went through still reaches Redis) and stops listening (ECONNREFUSED, as a stopped Redis's port), until `heal()`
+ * listens on the same port again.
+ */
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+
+export interface CuttingRedisProxy {
+  /** `redis://127.0.0.1:<port>`: point chut here. */
+  readonly url: string;
+  /** Stops forwarding once `n` more `EXEC` have passed; resolves then. */
+  stopAfterExecs(n: number): Promise<void>;
+  /** Closes every connection and refuses new ones. */
+  goDown(): Promise<void>;
+  /** Forwards again, listening again if it went down. */
+  heal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `EXEC` as a client sends it (RESP array of one bulk string), lower-cased. */
+const EXEC = '*1\r\n$4\r\nexec\r\n';
+
+export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingRedisProxy> {
+  const target = new URL(redisUrl);
+  const clients = new Set<Socket>();
+  const upstreams = new Set<Socket>();
+  let execsLeft: number | null = null;
+  let stopped: (() => void) | null = null;
+  let swallowing = false;
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname || '127.0.0.1');
+    clients.add(client);
+    upstreams.add(upstream);
+    // the end of the previous chunk: an EXEC split between two chunks is still seen
+    let tail = '';
+    client.on('data', (d) => {
+      if (swallowing) return;
+      upstream.write(d);
+      if (execsLeft === null) return;
+      const text = tail + d.toString('latin1').toLowerCase();
+      tail = text.slice(-(EXEC.length - 1));
+      for (let at = text.indexOf(EXEC); at !== -1 && execsLeft !== null; at = text.indexOf(EXEC, at + 1)) {
+        if (--execsLeft > 0) continue;
+        execsLeft = null;
+        swallowing = true;
+        stopped?.();
+      }
+    });
+    upstream.on('data', (d) => { if (!client.destroyed) client.write(d); });
+    // a client gone: what it sent still reaches Redis (end, not destroy); Redis gone: so is the client
+    const clientGone = () => { clients.delete(client); upstream.end(); };
+    const upstreamGone = () => { upstreams.delete(upstream); upstream.destroy(); client.destroy(); };
+    client.on('close', clientGone).on('error', clientGone);
+    upstream.on('close', upstreamGone).on('error', upstreamGone);
+  });
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
+  const stopListening = () => new Promise<void>((resolve) => {
+    for (const s of clients) s.destroy();
+    for (const s of upstreams) s.end(); // after what was written to it: the blocks that went through are applied
+    if (server.listening) server.close(() => resolve());
+    else resolve();
+  });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stopAfterExecs(n) {
+      execsLeft = n;
+      return new Promise<void>((resolve) => { stopped = resolve; });
+    },
+    goDown: stopListening,
+    async heal() {
+      execsLeft = null;
+      swallowing = false;
+      if (!server.listening) await listen(port);
+    },
+    close: stopListening,
+  };
+}
