@@ -6,7 +6,7 @@ import type { ListEntry } from '../phone/types.js';
 import { bucketOf, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
-import { errorLine } from '../redis-client.js';
+import { errorLine } from '../redis-errors.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
 import type { ListName, ListRecord, ListRecords } from './types.js';
 
