@@ -13,6 +13,7 @@ import { parsePolicy } from '../../../src/rules/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { createAmiSimulator, serialize, header, type AmiSimulator, type AmiSimulatorOptions, type Packet } from '../../../src/sim/ami/index.js';
 import { TEST_POLICY } from '../../helpers/policy.js';
+import { TEST_DEADLINE_MS } from '../../helpers/test-deadline.js';
 
 export { createAmiSimulator, header, type AmiSimulator, type AmiSimulatorOptions, type Packet };
 
@@ -167,6 +168,7 @@ export async function startAmiHarness(o: AmiHarnessOptions = {}): Promise<AmiHar
     redis: { url: redisUrl, prefix },
     http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
+    screening: { deadlineMs: TEST_DEADLINE_MS },
     ...extra,
     ami: { ...base.ami, ...(extra.ami as Record<string, unknown> | undefined) },
   });

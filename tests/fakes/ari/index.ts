@@ -14,6 +14,7 @@ import { parsePolicy } from '../../../src/rules/index.js';
 import { AriSimulator, type AriSimulatorOptions } from '../../../src/sim/ari/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { TEST_POLICY } from '../../helpers/policy.js';
+import { TEST_DEADLINE_MS } from '../../helpers/test-deadline.js';
 import { meterConnections, type ConnectionMeter } from './connection-meter.js';
 
 export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOptions, type FeatureCallOutcome } from '../../../src/sim/ari/index.js';
@@ -61,6 +62,7 @@ export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarnes
     http: { enabled: false },
     routes: sim.chutConfig().routes,
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
+    screening: { deadlineMs: TEST_DEADLINE_MS },
     ...(o.config ?? {}),
   });
   const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger, http: false });

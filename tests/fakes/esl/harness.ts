@@ -5,6 +5,7 @@ import { parsePolicy } from '../../../src/rules/index.js';
 import { startChut, type RunningChut } from '../../../src/app.js';
 import { FakeFreeSwitch } from './index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
+import { TEST_DEADLINE_MS } from '../../helpers/test-deadline.js';
 import type { SimulatedCall } from '../../../src/sim/types.js';
 
 /** Routes by the dialled extension so each test picks its route; the block list rejects. */
@@ -65,6 +66,7 @@ export async function startHarness(overrides: Record<string, unknown> = {}, simO
     esl: { ...base.esl, ...eslOver },
     store: 'redis', redis: { url, prefix }, http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, ...((rest as { captcha?: object }).captcha) },
+    screening: { deadlineMs: TEST_DEADLINE_MS, ...((rest as { screening?: object }).screening) },
   });
   const chut = await startChut({ config, policy: parsePolicy(opts.policy ?? POLICY, 'test'), logger: opts.logger ?? silentLogger(), http: false });
   await sim.waitForChut();
