@@ -30,21 +30,35 @@ async function ruleOf(callId: string): Promise<string> {
   return (found as CallRecord).rule;
 }
 
+type Call = Parameters<AriHarness['sim']['placeCall']>[0];
+
+/**
+ * The route and rule of a call whose STIR/SHAKEN result chut did read. chut gives Asterisk 150 ms to answer that read
+ * and then screens the call as unsigned rather than hold it (src/ari/calls.ts); with the CPU loaded the read has
+ * missed that bound (rule `default` where `spoofed` was due). Such a call says nothing about the verstat rules, and
+ * chut logs it ("no STIR/SHAKEN result" with the timeout): it is placed again, up to 5 times.
+ */
+async function screened(c: Call): Promise<[string, string]> {
+  for (let attempt = 1; ; attempt++) {
+    const out = await h.sim.placeCall(c);
+    const rule = await ruleOf(out.callId);
+    const unread = h.logs.some((l) => l.includes('no STIR/SHAKEN result') && l.includes(`"callId":"${out.callId}"`));
+    if (!unread || attempt === 5) return [out.route, rule];
+  }
+}
+
 it('a call whose identity failed verification is rejected, a verified one rings, an unsigned one takes the default', async () => {
   const call = (callerNumber: string, verstat?: string) => ({ callerNumber, callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' as const }, ...(verstat ? { verstat } : {}) });
-  const failed = await h.sim.placeCall(call('+33612990001', 'TN-Validation-Failed'));
-  expect([failed.route, await ruleOf(failed.callId)]).toEqual(['reject', 'spoofed']);
-  const passed = await h.sim.placeCall(call('+33612990002', 'TN-Validation-Passed'));
-  expect([passed.route, await ruleOf(passed.callId)]).toEqual(['ring', 'verified']);
-  const unsigned = await h.sim.placeCall(call('+33612990003'));
-  expect([unsigned.route, await ruleOf(unsigned.callId)]).toEqual(['ring', 'default']);
+  expect(await screened(call('+33612990001', 'TN-Validation-Failed'))).toEqual(['reject', 'spoofed']);
+  expect(await screened(call('+33612990002', 'TN-Validation-Passed'))).toEqual(['ring', 'verified']);
+  expect(await screened(call('+33612990003'))).toEqual(['ring', 'default']);
 });
 
 it('a verstat written into the caller ID does not hide a verification Asterisk itself failed', async () => {
   // the far end forged `;verstat=TN-Validation-Passed` in its From user part; Asterisk verified the Identity header
   // and the signature check failed (STIR_SHAKEN(0,verify_result) = signature_validation)
-  const forged = await h.sim.placeCall({ callerNumber: '+33612990004;verstat=TN-Validation-Passed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' }, verstat: 'TN-Validation-Failed' });
-  expect([forged.route, await ruleOf(forged.callId)]).toEqual(['reject', 'spoofed']);
+  const forged = await screened({ callerNumber: '+33612990004;verstat=TN-Validation-Passed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' }, verstat: 'TN-Validation-Failed' });
+  expect(forged).toEqual(['reject', 'spoofed']);
   // Asterisk verified nothing (a carrier that vouches in the caller ID itself): the caller ID's verstat is used
   const vouched = await h.sim.placeCall({ callerNumber: '+33612990005;verstat=TN-Validation-Failed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
   expect([vouched.route, await ruleOf(vouched.callId)]).toEqual(['reject', 'spoofed']);
