@@ -29,12 +29,16 @@ describe('monitoring an ARI-screened call over AMI', () => {
     const inbound = channel('PJSIP/trunk-0000004d', uniqueid, 'from-pstn');
     const phone = channel('PJSIP/alice-0000004e', `${uniqueid}1`, 'from-internal');
     const s = h.sim.server;
+    const packets = h.adapter.stats().packets;
     s.broadcast(channelEvent('Newchannel', inbound));
     s.broadcast(newexten(inbound, 'Stasis', 'chut'));
     s.broadcast(channelEvent('Newchannel', phone));
     s.broadcast(dialEvent('DialBegin', inbound, phone, [['DialString', 'alice']]));
     s.broadcast(dialEvent('DialEnd', inbound, phone, [['DialStatus', 'ANSWER']]));
     s.broadcast(bridgeEnter('b-1', 2, inbound));
+    // chut times the talk from when it reads the answer: let it read these six events before the 1.1 s of talk start,
+    // or a loaded machine can hand it the answer and the hang-up together (talk 0 s).
+    await eventually(() => h.adapter.stats().packets >= packets + 6, 5000, 'chut to read the answer');
     await new Promise((r) => setTimeout(r, 1100));
     s.broadcast(hangupEvent(phone, 16, 'Normal Clearing'));
     s.broadcast(hangupEvent(inbound, 16, 'Normal Clearing'));
@@ -54,6 +58,9 @@ describe('monitoring an ARI-screened call over AMI', () => {
     const out = await h.sim.placeCall({ callerNumber: '+33612000001', callerName: 'REJECT nobody', dialled: '0100000000', behaviour: { kind: 'silent' } });
     expect(out.route).toBe('ring');
     expect(h.sim.actionNames()).not.toContain('setvar');
+    // The fake wrote the Hangup before placeCall resolved, but chut may not have read it yet (idle() only settles what
+    // it has read): wait for it to forget the call.
+    await eventually(() => h.adapter.stats().monitored === 0, 5000, 'chut to read the hang-up');
     await h.adapter.idle();
     expect(h.adapter.stats()).toMatchObject({ screening: 0, monitored: 0 });
   });
