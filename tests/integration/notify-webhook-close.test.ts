@@ -61,7 +61,8 @@ describe('webhook close()', () => {
     await new Promise((r) => setTimeout(r, 100)); // refused once, now waiting a minute to retry
     const started = Date.now();
     await hook.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // against the one-minute backoff; not tighter, as a loaded machine takes its time over the two requests
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(rx.received()).toBe(2);
   });
 
@@ -74,7 +75,7 @@ describe('webhook close()', () => {
     await hook.close(500);
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(1500);
+    expect(took).toBeLessThan(5000); // against the 60 s request timeout; a loaded machine can be late by a second
     expect(lines.filter((l) => /undelivered/.test(String(l.msg)))).toEqual([expect.objectContaining({ level: 40, undelivered: 3 })]);
     expect(lines.some((l) => /will retry/.test(String(l.msg)))).toBe(false); // the attempt close() cut short is no failure
     expect(hook.pending()).toBe(0);
