@@ -6,8 +6,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runChut } from '../helpers/cli.js';
+
+// Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
+// 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
+// reach; a real hang still fails, two minutes in.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'chut-cli-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,7 +74,8 @@ describe('a config file that is a named pipe (mkfifo)', () => {
     // one writer, as `cat chut.yaml > fifo &` would be: whatever opens the pipe a second time waits for another
     const writer = spawn('sh', ['-c', `printf 'policy: ${shippedPolicy}\\n' > '${fifo}'`]);
     try {
-      const r = await runChut(['check-config', '--config', fifo], env, { timeoutMs: 15_000 });
+      // a hang is forever: the bound only has to outlast a slow start-up on a loaded machine (15 s did not)
+      const r = await runChut(['check-config', '--config', fifo], env, { timeoutMs: 60_000 });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/OK/);
     } finally {

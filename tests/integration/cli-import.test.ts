@@ -2,9 +2,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+// Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
+// 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
+// reach; a real hang still fails, two minutes in.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let env: Record<string, string>;
 let url: string;

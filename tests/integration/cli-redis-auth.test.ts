@@ -1,8 +1,13 @@
 /** Credentials Redis refuses are a configuration error for the CLI (exit 78), said so, not "Redis is unreachable" (69). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runChut } from '../helpers/cli.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { redisServerInstalled, startScratchRedis, type ScratchRedis } from '../helpers/redis-server.js';
+
+// Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
+// 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
+// reach; a real hang still fails, two minutes in.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 describe('chut lookup with credentials Redis refuses', () => {
   it('a wrong user or password (WRONGPASS) exits 78 and says it is the configuration, without the password', async () => {

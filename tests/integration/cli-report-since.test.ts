@@ -1,6 +1,11 @@
 /** `chut report --since` that cannot be a report's start: said for what it is, before Redis is touched (store memory). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runChut } from '../helpers/cli.js';
+
+// Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
+// 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
+// reach; a real hang still fails, two minutes in.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 describe('chut report --since in the future', () => {
   it('says the date is in the future and gives the machine\'s time, not "use an ISO date" about an ISO date (exit 2)', async () => {

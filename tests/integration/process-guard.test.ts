@@ -3,7 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+
+// Each test loads chut's modules in a child Node (1.6 s a test in CI; ten times that with the CPU loaded, past the
+// 10 s the child was given). A child that never ends still fails, at its own 60 s bound.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const RUN = pathToFileURL(resolve('dist/src/cli/commands/run.js')).href;
 const LOGGER = pathToFileURL(resolve('dist/src/logger.js')).href;
@@ -13,7 +17,7 @@ function child(body: string): { status: number | null; out: string } {
 const { createLogger } = await import(${JSON.stringify(LOGGER)});
 guardProcess(createLogger('info', process.stdout));
 ${body}`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 

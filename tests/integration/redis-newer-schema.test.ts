@@ -1,13 +1,18 @@
 /** Keys written by a newer chut (a downgrade, or two versions on one prefix): refused, and said, never written into. */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+// Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
+// 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
+// reach; a real hang still fails, two minutes in.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const prefix = uniquePrefix('schema');
 let url = '';
