@@ -46,7 +46,9 @@ describe('hostile callers', () => {
 
 describe('fail-open', () => {
   it('when chut answers after the dialplan stopped waiting, the call rings', async () => {
-    h.sim.delayActions(2600);
+    // Well past the dialplan's wait: the fake waits 20 ticks of 100 ms, and with the CPU loaded each tick ran late
+    // enough that a Setvar delayed 2.6 s still landed inside the wait (route reject).
+    h.sim.delayActions(6000);
     try {
       const out = await h.sim.placeCall(call('REJECT slowly'));
       expect(out.route).toBe('ring');
@@ -119,7 +121,8 @@ describe('connection lifecycle', () => {
 });
 
 describe('event flood', () => {
-  it('10,000 unrelated events a second: calls still route and memory stays bounded', async () => {
+  // 60 s: two waits below are bounded at 15 s each on top of the three calls
+  it('10,000 unrelated events a second: calls still route and memory stays bounded', { timeout: 60_000 }, async () => {
     const packets = h.adapter.stats().packets;
     h.sim.startFlood(10_000);
     try {
