@@ -109,7 +109,6 @@ export function writesTaken(redis: Redis): void {
   followers.get(redis)?.writesTaken();
 }
 
-
 /** Follows READONLY replies on `client` (whose keys are under `prefix`), probing with `probeTimeoutMs` per command. */
 export function follow(client: Redis, prefix: string, probeTimeoutMs: number): ReplicaFollower {
   const follower = new ReplicaFollower(client, keyspace(prefix).schema, probeTimeoutMs);

@@ -292,7 +292,7 @@ export class RedisReputationStore implements ReputationStore {
    * /healthz: ping(), and also whether calls can be screened and recorded. One round trip: `HSETNX P schema version`,
    * a write that changes nothing (ctx() found the field), refused as every write is when Redis is out of memory, a
    * read-only replica, unable to save to disk or short of replicas (StoreHealthError `refuses-writes`; on a replica,
-   * the client also checks whether its URL leads to a primary now, on a connection of its own: redis-client.ts).
+   * the client also checks whether its URL leads to a primary now, on a connection of its own: redis-replica.ts).
    * Then the call path as it went lately: when the latest screening lookup or call record failed (or Redis refused to
    * count the call) less than CALL_PATH_FAILURE_MS ago, and nothing on the call path succeeded since, `degraded`.
    */
@@ -322,7 +322,7 @@ export class RedisReputationStore implements ReputationStore {
   private callPathFailed(err: unknown): void {
     this.lastCallPath = { at: Date.now(), failed: true };
     if (isRedisWriteRefusal(err)) this.writesRefused(writeRefusalLine(err));
-    // a refusal the lookup script caught reaches no reconnectOnError: the client is told (redis-client.ts)
+    // a refusal the lookup script caught reaches no reconnectOnError: the client is told (redis-replica.ts)
     if (isReadonlyReply(err)) readonlySeen(this.redis);
   }
 

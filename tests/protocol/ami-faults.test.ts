@@ -45,8 +45,8 @@ describe('hostile callers', () => {
 });
 
 describe('fail-open', () => {
-  it('when chut answers after the dialplan stopped waiting, the call rings', async () => {
-    // Well past the dialplan's wait: the fake waits 20 ticks of 100 ms, and with the CPU loaded each tick ran late
+  it('a Setvar Asterisk answers only long after the dialplan stopped waiting: the call rings, recorded as rung', async () => {
+    // chut's own 2 s action timeout gives up on the Setvar first (fail-open). Well past the dialplan's wait: the fake waits 20 ticks of 100 ms, and with the CPU loaded each tick ran late
     // enough that a Setvar delayed 2.6 s still landed inside the wait (route reject).
     h.sim.delayActions(6000);
     try {

@@ -5,6 +5,7 @@
  * not wait out the playback timeout in silence.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
 import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
@@ -14,7 +15,8 @@ let n = 0;
 const call = (callerName: string, behaviour: SimulatedCall['behaviour']): SimulatedCall =>
   ({ callerNumber: `+3361277${String(++n).padStart(4, '0')}`, callerName, dialled: '0100000000', behaviour, maxDurationMs: 30_000 });
 
-beforeAll(async () => { h = await startAriHarness({ label: 'ari-gap' }); });
+// a deadline (the most config allows) past the lookup's 4 s wait for chut to see the gap: the screening deadline must not decide these calls
+beforeAll(async () => { h = await startAriHarness({ label: 'ari-gap', config: { screening: { deadlineMs: 5000 } } }); });
 afterAll(async () => { await h.stop(); });
 afterEach(async () => {
   await h.sim.waitForChut(10_000);
@@ -32,7 +34,7 @@ it('a captcha call whose event stream broke while it was being screened rings un
     store.lookup = lookup;
     const before = lost();
     h.sim.faults.dropWebSockets();
-    await eventually(() => lost() > before, 5000, 'chut to see the events stream go');
+    await eventually(() => lost() > before, 4000, 'chut to see the events stream go');
     return lookup.call(store, req);
   };
   const answers: string[] = [];
@@ -46,6 +48,14 @@ it('a captcha call whose event stream broke while it was being screened rings un
     expect(answers).toEqual([]);
     expect(out.played).toEqual([]);
     expect(out.durationMs).toBeLessThan(5000); // the caller's 8 s, and chut's 60 s playback timeout, are the failures
+    // decided captcha and rung for the gap, not rung by the screening deadline (fail-open), which would pass the above
+    // without the gap ever being handled
+    let rec: CallRecord | undefined;
+    await eventually(async () => {
+      rec = (await store.calls({ limit: 20 })).calls.find((c) => c.callId === out.callId);
+      return rec !== undefined;
+    }, 5000, 'the call record');
+    expect(rec).toMatchObject({ action: 'captcha', rule: 'wants-captcha', route: 'ring', degraded: false });
   } finally {
     store.lookup = lookup;
     h.sim.off('request', onAnswer);

@@ -168,8 +168,9 @@ export async function startAmiHarness(o: AmiHarnessOptions = {}): Promise<AmiHar
     redis: { url: redisUrl, prefix },
     http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
-    screening: { deadlineMs: TEST_DEADLINE_MS },
     ...extra,
+    // merged, not replaced: a test giving another screening setting keeps the test deadline
+    screening: { deadlineMs: TEST_DEADLINE_MS, ...(extra.screening as object | undefined) },
     ami: { ...base.ami, ...(extra.ami as Record<string, unknown> | undefined) },
   });
   const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger: createLogger('debug', sink), http: false });

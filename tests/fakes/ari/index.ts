@@ -62,8 +62,9 @@ export async function startAriHarness(o: HarnessOptions = {}): Promise<AriHarnes
     http: { enabled: false },
     routes: sim.chutConfig().routes,
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
-    screening: { deadlineMs: TEST_DEADLINE_MS },
     ...(o.config ?? {}),
+    // merged, not replaced: a test giving another screening setting keeps the test deadline
+    screening: { deadlineMs: TEST_DEADLINE_MS, ...(o.config?.screening as object | undefined) },
   });
   const chut = await startChut({ config, policy: parsePolicy(o.policy ?? TEST_POLICY, 'test'), logger, http: false });
   const adapter = chut.adapters.find((a) => a.name === 'asterisk-ari') as AriAdapter | undefined;
