@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { parseYamlText, readYamlFile } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
+import { VOICEMAIL_BOX } from './voicemail-box.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
@@ -164,8 +165,8 @@ export const configSchema = z.object({
     autoBlockDays: z.number().int().min(0).max(365).default(30),
   }).strict().prefault({}),
   routes: z.object({
-    /** Mailbox for voicemail routes; null = the dialled extension. */
-    voicemailMailbox: z.string().regex(/^[A-Za-z0-9_.-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/, 'a mailbox: BOX or BOX@CONTEXT (letters, digits, _ . -)').nullable().default(null),
+    /** Mailbox for voicemail routes; null = the dialled extension. Exactly what the Asterisk snippets let through. */
+    voicemailMailbox: z.string().regex(VOICEMAIL_BOX, 'a mailbox: BOX or BOX@CONTEXT (BOX: letters, digits, _ . + -; CONTEXT: letters, digits, _ . -)').nullable().default(null),
     reject: rejectStyle.default('sit'),
   }).strict().prefault({}),
   ari: z.object({

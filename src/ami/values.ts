@@ -4,6 +4,7 @@
  * action (checked against a real Asterisk 22). Each field accepts only what it needs.
  */
 import { ACTIONS, type Action } from '../rules/types.js';
+import { VOICEMAIL_BOX } from '../voicemail-box.js';
 
 export class AmiValueError extends Error {
   override readonly name = 'AmiValueError';
@@ -39,7 +40,8 @@ export const decisionRoute = (v: string): Action => {
   if (!(ACTIONS as readonly string[]).includes(v)) throw new AmiValueError('CHUT_DECISION', 'not a known route');
   return v as Action;
 };
-export const mailbox = (v: string): string => matching('CHUT_MAILBOX', v, /^[A-Za-z0-9_.-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/, 'a mailbox');
+/** One plain box, as chut-ami.conf's REGEX checks it (anything else would ring there while chut recorded voicemail). */
+export const mailbox = (v: string): string => matching('CHUT_MAILBOX', v, VOICEMAIL_BOX, 'a mailbox');
 export const captchaDigits = (v: string): string => matching('CHUT_CAPTCHA_DIGITS', v, /^[0-9]{3,8}$/, '3 to 8 digits');
 
 export function integerIn(field: string, v: number, min: number, max: number): string {

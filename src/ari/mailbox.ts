@@ -8,10 +8,12 @@
  * `"0"`. A function Asterisk cannot read, app_voicemail not loaded among them, answers
  * `500 Error With Function` (ast_ari_channels_get_channel_var, res/ari/resource_channels.c).
  */
+import { VOICEMAIL_BOX } from '../voicemail-box.js';
 import { AriHttpError, type AriRest } from './rest.js';
 
-/** A box as it may appear inside a dialplan function argument: no comma, parenthesis, quote or space. */
-export const MAILBOX = /^[A-Za-z0-9_@.+-]{1,64}$/;
+/** A box as it may appear inside a dialplan function argument (no comma, parenthesis, quote or space), and exactly
+ * what chut-ari.conf's REGEX lets through: a box it refuses would ring there after chut recorded voicemail. */
+export const MAILBOX = VOICEMAIL_BOX;
 
 export interface MailboxCheck {
   exists: boolean;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
 import { redactUrl } from '../../src/cli/context.js';
@@ -184,6 +185,29 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ routes: { voicemailMailbox: '100' } }).routes.voicemailMailbox).toBe('100');
     for (const box of ['100@default@other', '@default', '100@', '100,u']) {
       expect(refused({ routes: { voicemailMailbox: box } })).toMatch(/^routes\.voicemailMailbox: a mailbox: BOX or BOX@CONTEXT/);
+    }
+  });
+
+  it('takes exactly the voicemail boxes both Asterisk snippets let through, chut\'s own E.164 default box among them', () => {
+    expect(parseConfig({ routes: { voicemailMailbox: '+33100000000' } }).routes.voicemailMailbox).toBe('+33100000000');
+    expect(parseConfig({ routes: { voicemailMailbox: '+33100000000@default' } }).routes.voicemailMailbox).toBe('+33100000000@default');
+    const accepts = (box: string) => {
+      try {
+        parseConfig({ routes: { voicemailMailbox: box } });
+        return true;
+      } catch (err) {
+        if (err instanceof ConfigError) return false;
+        throw err;
+      }
+    };
+    const samples = ['100', '100@default', '+33100000000', '+33100000000@default', 'sales.box-1@my_ctx', '100@+ctx', '100@ctx+1',
+      '100@default@other', '@default', '100@', '100,u', '100&200@default', '1${SHELL(id)}', 'a b', '100\r\nAction: Originate',
+      'x'.repeat(64), 'x'.repeat(65), `100@${'c'.repeat(64)}`, `100@${'c'.repeat(65)}`, ''];
+    for (const file of ['dialplan/asterisk/chut-ari.conf', 'dialplan/asterisk/chut-ami.conf']) {
+      const found = /GotoIf\(\$\[\$\{REGEX\("([^"]+)" \$\{(?:CHUT_MAILBOX|box)\}\)\}\]\?:ring,1\)/.exec(readFileSync(file, 'utf8'));
+      expect(found, file).not.toBeNull();
+      const snippet = new RegExp(found?.[1] ?? '');
+      for (const box of samples) expect(accepts(box), `${file}: ${JSON.stringify(box)}`).toBe(snippet.test(box));
     }
   });
 

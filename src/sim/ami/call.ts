@@ -17,7 +17,7 @@ import { bridgeEnter, channelEvent, dialEvent, hangupEvent, chutEncode, type Sim
 import { DialplanChannel, HungUp } from './runner.js';
 import type { AmiServer } from './server.js';
 import type { Header } from './wire.js';
-import { VOICEMAIL_BOX } from '../voicemail-box.js';
+import { VOICEMAIL_BOX } from '../../voicemail-box.js';
 
 export interface CallTiming {
   /** How long the dialplan waits for CHUT_DECISION (`CHUT_WAIT_MS`). */

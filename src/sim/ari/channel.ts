@@ -5,7 +5,7 @@
 import type { CallerBehaviour, SimulatedCall, SimulatedCallOutcome, SimulatedRoute } from '../types.js';
 import { frames, type ChannelData, type PlaybackData } from './frames.js';
 import type { ChannelHost } from './model.js';
-import { VOICEMAIL_BOX } from '../voicemail-box.js';
+import { VOICEMAIL_BOX } from '../../voicemail-box.js';
 
 export type { ChannelHost, DialplanModel, SimTiming } from './model.js';
 

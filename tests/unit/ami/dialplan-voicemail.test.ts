@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { VOICEMAIL_BOX } from '../../../src/sim/voicemail-box.js';
+import { VOICEMAIL_BOX } from '../../../src/voicemail-box.js';
 
 const conf = readFileSync('dialplan/asterisk/chut-ami.conf', 'utf8');
 /** Dialplan lines, comments stripped. */

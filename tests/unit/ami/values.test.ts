@@ -51,6 +51,10 @@ describe('AMI value validation', () => {
     expect(() => v.promptList('p', ['ok', 'bad&injected'])).toThrow(v.AmiValueError);
     expect(() => v.mailbox('100@default,evil')).toThrow(v.AmiValueError);
     expect(v.mailbox('100@default')).toBe('100@default');
+    // chut-ami.conf's REGEX takes a + in the box (a DID in E.164), not in the context, nor a second @
+    expect(v.mailbox('+33100000000@default')).toBe('+33100000000@default');
+    expect(() => v.mailbox('100@+ctx')).toThrow(v.AmiValueError);
+    expect(() => v.mailbox('100@default@x')).toThrow(v.AmiValueError);
   });
 
   it('builds the captcha variables with CHUT_DECISION last, all within bounds', () => {

@@ -92,6 +92,14 @@ describe('routes over ARI', () => {
     expect(b.sent.map((s) => s.query?.variable ?? s.path)).toEqual(['CHUT_ROUTE', `/channels/${CH}/continue`]);
   });
 
+  it('a box chut-ari.conf would refuse (a second @, a + in the context) is not asked about nor sent: the snippet\'s default box serves', async () => {
+    for (const box of ['100@default@x', '100@+ctx']) {
+      const b = setup(vmInfo('1'));
+      await expect(b.control.toVoicemail(box), box).resolves.toBe('voicemail');
+      expect(b.sent.map((s) => s.query?.variable ?? s.path), box).toEqual(['CHUT_ROUTE', `/channels/${CH}/continue`]);
+    }
+  });
+
   it('a box Asterisk does not have, or a VM_INFO() it cannot read (app_voicemail not loaded), rings instead, and says so', async () => {
     for (const answer of ['0', '', 500, 'timeout'] as const) {
       const t = setup(vmInfo(answer));

@@ -6,7 +6,7 @@ import { answerBoundS, ROUTE_LABELS } from '../../../src/ari/calls.js';
 import { parseConfig } from '../../../src/config.js';
 import { AriSimulator, DEFAULT_DIALPLAN, SCREEN_STASIS_PRIORITY } from '../../../src/sim/ari/index.js';
 import { CLEARED_BEFORE_STASIS } from '../../../src/sim/ari/channel.js';
-import { VOICEMAIL_BOX } from '../../../src/sim/voicemail-box.js';
+import { VOICEMAIL_BOX } from '../../../src/voicemail-box.js';
 import { extensionMatches } from '../../helpers/asterisk-pattern.js';
 
 const text = readFileSync('dialplan/asterisk/chut-ari.conf', 'utf8');
