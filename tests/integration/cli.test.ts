@@ -446,6 +446,35 @@ describe('chut CLI against the real Redis', () => {
     expect(badPolicy.stderr).toMatch(/default/);
   });
 
+  it('check-config asks Redis and says whether it answers, reading only; exit 0 either way (chut run starts without it)', async () => {
+    const fresh = uniquePrefix('cli-cc');
+    const redis = new Redis(url);
+    try {
+      const where = `Redis at ${url.replace(/\/\/.*@/, '//***@')}`;
+      const answers = await runChut(['check-config'], { ...env, CHUT_REDIS_PREFIX: fresh });
+      expect([answers.code, answers.stderr]).toEqual([0, '']);
+      expect(answers.stdout).toContain(`\n${where}: answers (no chut keys under "${fresh}" yet)\n`);
+      expect(await redis.exists(`${fresh}schema`)).toBe(0); // a check writes nothing
+      await redis.hset(`${fresh}schema`, 'version', '1');
+      expect((await runChut(['check-config'], { ...env, CHUT_REDIS_PREFIX: fresh })).stdout).toContain(`\n${where}: answers (schema version 1)\n`);
+      await redis.hset(`${fresh}schema`, 'version', '99');
+      const newer = await runChut(['check-config'], { ...env, CHUT_REDIS_PREFIX: fresh });
+      expect(newer.code).toBe(0);
+      expect(newer.stdout).toContain(`\n${where}: answers, but its keys under "${fresh}" use schema version 99; this chut understands version 1`);
+      const down = await runChut(['check-config', '--redis', 'redis://:s3cretpass@127.0.0.1:1'], env);
+      expect([down.code, down.stderr]).toEqual([0, '']);
+      expect(down.stdout).toMatch(/^configuration OK/);
+      expect(down.stdout).toContain('\nRedis at redis://***@127.0.0.1:1: not answering (connect ECONNREFUSED 127.0.0.1:1; from the --redis flag). Check the --redis URL.\n');
+      expect(down.stdout).not.toContain('s3cretpass');
+      const memory = await runChut(['check-config'], { CHUT_STORE: 'memory' });
+      expect([memory.code, memory.stdout]).toEqual([0, expect.stringMatching(/store: memory/)]);
+      expect(memory.stdout).not.toMatch(/Redis at/);
+    } finally {
+      redis.disconnect();
+      await removeKeys(url, fresh);
+    }
+  });
+
   it('check-config warns of rules that can never decide a call (exit 0: the policy is valid)', async () => {
     const policy = join(dir, 'unreachable.yaml');
     writeFileSync(policy, 'version: 1\ndefault: ring\nrules:\n  - name: robots\n    when: { name: { contains: [ROBOT] } }\n    action: reject\n' +

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
+import { probeRedis, REDIS_PROBE_MS } from '../redis-probe.js';
 import type { Config } from '../../config.js';
 import { policyWarnings, type Policy } from '../../rules/index.js';
 
@@ -18,11 +19,15 @@ export const checkConfigCommand: Command = {
   summary: 'validate the configuration and the policy file',
   help: `usage: chut check-config [--config FILE] [--policy FILE] [--redis URL]
 
-Validates the configuration (defaults < file < environment) and the policy it points to. Every problem is
-reported with its path. Exit code 0 when both are valid, 78 otherwise.
+Validates the configuration (defaults < file < environment) and the policy it points to: every problem is
+reported with its path. With store: redis it then asks that Redis for a PING (reads only, ${REDIS_PROBE_MS / 1000} s at most)
+and says in one line whether it answers.
+
+Exit code: 0 when the configuration and the policy are valid, 78 otherwise. Whether Redis answers does not
+change it (chut run starts without Redis and lets every call ring until it answers): read the Redis line.
 
   --policy FILE       check this policy file instead of the configured one
-  --redis URL         check with this Redis URL in place of the configured one
+  --redis URL         check this Redis URL (validated, then asked) in place of the configured one
 ${GLOBAL_HELP}`,
   async run(argv) {
     const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
@@ -38,12 +43,14 @@ ${GLOBAL_HELP}`,
         'named after the dialled number (e.g. +33100000000 for a DID); where no such box exists the call rings instead. ' +
         'Set routes.voicemailMailbox (e.g. 100@default).\n');
     }
+    // after the files' verdict: a slow Redis must not hide it, and a configuration error never waits for Redis
+    const redisLine = c.store === 'redis' ? `${await probeRedis(c.redis, loaded.redisOrigin)}\n` : '';
     process.stdout.write(
       `configuration OK (${loaded.file ?? 'defaults and environment only'})\n` +
         `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${policy.rules.length} rules, default ${policy.default}\n` +
         `store: ${c.store}${c.store === 'redis' ? ` (prefix ${c.redis.prefix})` : ''}; PBX adapters: ${pbx.length ? pbx.join(', ') : 'none enabled'}; ` +
         `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: reads from this machine only, write routes disabled)'}` : 'off'}\n` +
-        notes.join(''),
+        redisLine + notes.join(''),
     );
     return 0;
   },
