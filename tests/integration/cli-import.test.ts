@@ -90,6 +90,36 @@ describe('a file that fails to parse', () => {
 });
 
 describe('Ctrl-C during an import', () => {
+  it('while the file is being parsed: exits 130 saying so on stderr, nothing written (it used to end silently)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { Redis } = await import('ioredis');
+    const { CHUT_BIN } = await import('../helpers/cli.js');
+    const file = join(dir, 'long-reasons.csv');
+    // ~40 MB, far more than chut reads to start (~6 MB of modules): once the child has read that many bytes it has
+    // the file, and 400,000 lines take seconds to parse
+    const reason = 'x'.repeat(80);
+    writeFileSync(file, `number,reason\n${Array.from({ length: 400_000 }, (_, i) => `+4479${String(i).padStart(8, '0')},${reason}`).join('\n')}\n`);
+    const size = readFileSync(file).length;
+    const admin = new Redis(url);
+    try {
+      const before = (await admin.keys(`${prefix}*`)).sort();
+      const child = spawn(process.execPath, [CHUT_BIN, 'import', file], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const bytesRead = () => Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${child.pid}/io`, 'utf8'))?.[1] ?? 0);
+      await expect.poll(bytesRead, { timeout: 60_000, interval: 10 }).toBeGreaterThan(size);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toBe(`chut import: interrupted while reading ${file}: nothing imported\n`);
+      expect((await admin.keys(`${prefix}*`)).sort()).toEqual(before);
+    } finally {
+      admin.disconnect();
+    }
+  }, 120_000);
+
   it('undoes what was written: the file is applied whole or not at all (exit 130, one line saying so)', async () => {
     const { spawn } = await import('node:child_process');
     const { Redis } = await import('ioredis');

@@ -2,9 +2,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { runCooperatively } from '../../cooperative.js';
 import { redactRedisSecrets } from '../../redis-client.js';
 import { decodeListFile, formatExport, ImportUnconfirmedError } from '../../reputation/index.js';
-import { parseImportColumns, type ImportedList, type ImportOptions } from '../../reputation/import.js';
+import { importColumnSteps, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
@@ -63,23 +64,33 @@ ${GLOBAL_HELP}`,
     const file = positionals[0] as string;
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
     const now = Date.now();
-    const { records: columns, stats } = await parseImportFile(file, {
-      format, list: values.list as ListName, source: values.source,
-      defaultCountry: loaded.config.screening.defaultCountry, now, allowBroadPrefixes: values.force === true,
-    });
-    const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
-    const dryRun = values['dry-run'] === true;
+    let interrupted = `interrupted while reading ${file}: nothing imported`;
+    const stopWatching = endOnInterrupt(() => interrupted);
+    let columns: ImportedList['records'];
+    let stats: ImportedList['stats'];
     let overlap: ListOverlap | null = null;
-    if (!dryRun && columns.length) {
-      const store = await openStore(loaded, cliLogger('warn'));
-      try {
-        // read before the write: what is on the other list now (or in this file) stays there
-        overlap = await listOverlap(store, columns, now);
-        await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }), (text) => redactRedisSecrets(text, loaded.config.redis));
-      } finally {
-        await store.close();
+    const dryRun = values['dry-run'] === true;
+    try {
+      ({ records: columns, stats } = await parseImportFile(file, {
+        format, list: values.list as ListName, source: values.source,
+        defaultCountry: loaded.config.screening.defaultCountry, now, allowBroadPrefixes: values.force === true,
+      }));
+      interrupted = `${file}: interrupted: nothing imported`;
+      if (!dryRun && columns.length) {
+        const store = await openStore(loaded, cliLogger('warn'));
+        try {
+          // read before the write: what is on the other list now (or in this file) stays there
+          overlap = await listOverlap(store, columns, now);
+          stopWatching(); // from here a Ctrl-C undoes the writes made
+          await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }), (text) => redactRedisSecrets(text, loaded.config.redis));
+        } finally {
+          await store.close();
+        }
       }
+    } finally {
+      stopWatching();
     }
+    const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
     // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must
     // notice, and the reason goes to stderr alone (no "imported 0 entries" on stdout)
     if (stats.taken === 0) {
@@ -98,6 +109,24 @@ ${GLOBAL_HELP}`,
     return 0;
   },
 };
+
+/**
+ * Until the writes begin (reading, parsing, the other list looked up), Ctrl-C (or SIGTERM) ends the import at once:
+ * nothing was written, nothing is left to undo, and it says so (Node's default ended it silently). The parse runs in
+ * slices (parseImportFile) so that the signal is seen while it goes on. Returns the function that stops watching.
+ */
+function endOnInterrupt(message: () => string): () => void {
+  const onSignal = () => {
+    process.stderr.write(`chut import: ${message()}\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
 
 /**
  * Runs the import with Ctrl-C (or SIGTERM) undoing it: the writes stop and those made are undone, so the file is
@@ -126,11 +155,12 @@ async function importUndoneOnInterrupt(file: string, run: (signal: AbortSignal) 
   }
 }
 
-/** The file read and parsed; its text (up to 64 MiB) is not held past the parse: nothing parsed points into it. */
+/** The file read and parsed; its text (up to 64 MiB) is not held past the parse: nothing parsed points into it. The
+ * parse gives the event loop a turn now and then (seconds for a big file): a Ctrl-C meanwhile is seen at once. */
 async function parseImportFile(file: string, o: ImportOptions): Promise<ImportedList> {
   const text = await readImportFile(file);
   try {
-    return parseImportColumns(text, o);
+    return await runCooperatively(importColumnSteps(text, o));
   } catch (err) {
     throw new CliError(`${file}: ${(err as Error).message} (nothing imported)`, EXIT.dataError);
   }
