@@ -46,6 +46,9 @@ describe('chut CLI against the real Redis', () => {
       expect(h.stdout, cmd).toMatch(new RegExp(`usage: chut ${cmd}`));
     }
     expect((await runChut(['help', 'lookup'], env)).stdout).toMatch(/^usage: chut lookup/);
+    for (const list of ['block', 'allow']) { // the usage line names each of the command's own options
+      expect((await runChut([list, '--help'], env)).stdout.split('\n')[0]).toBe(`usage: chut ${list} NUMBER|PREFIX [--reason TEXT] [--expires 30d|DATE] [--force]`);
+    }
     expect((await runChut(['demo', '--help'], env)).stdout).not.toMatch(/^\s+-c, --config/m); // the demo refuses it
     const bare = await runChut([], env); // no command is a usage error: the text goes to standard error
     expect([bare.code, bare.stdout]).toEqual([2, '']);
@@ -164,6 +167,10 @@ describe('chut CLI against the real Redis', () => {
     const demo = await runChut(['demo', '--redis', url, '--prefix', 'chut:'], env);
     expect(demo.code).toBe(2);
     expect(demo.stderr).toMatch(/must contain "demo"/);
+    // without --redis the demo keeps nothing: a --prefix is refused, not silently ignored
+    const prefixAlone = await runChut(['demo', '--prefix', 'x-demo:'], env);
+    expect([prefixAlone.code, prefixAlone.stdout]).toEqual([2, '']);
+    expect(prefixAlone.stderr).toMatch(/^chut demo: --prefix needs --redis URL/);
     // a bad --redis or --prefix is one line naming the flag, not a stack trace
     for (const [flags, named] of [[['--redis', 'notaurl'], /^chut demo: --redis: must be a redis:\/\//], [['--redis', url, '--prefix', 'x demo*'], /^chut demo: --prefix: /]] as const) {
       const bad = await runChut(['demo', ...flags], env);

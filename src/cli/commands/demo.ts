@@ -39,24 +39,29 @@ CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
 
   --pbx KIND          asterisk (ARI, default), ami (Asterisk AMI dialplan mode) or freeswitch (Event Socket)
   --redis URL         run on this Redis (keys under --prefix, wiped first)
-  --prefix P          Redis key prefix for the demo, wiped first; must contain "demo" (default chut-demo:)
+  --prefix P          with --redis: key prefix for the demo, wiped first; must contain "demo" (default chut-demo:)
   --json              machine-readable output
   -h, --help          show this help`,
   async run(argv) {
     const { values } = parse(argv, {
-      pbx: { type: 'string', default: 'asterisk' }, redis: { type: 'string' }, prefix: { type: 'string', default: 'chut-demo:' },
+      pbx: { type: 'string', default: 'asterisk' }, redis: { type: 'string' }, prefix: { type: 'string' },
       json: { type: 'boolean' },
     }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     if (values.config !== undefined) throw usageError('the demo runs on its own built-in settings: --config does not apply (see chut demo --help)');
     const pbx = values.pbx as DemoPbx;
+    // without --redis the demo runs on the in-memory store: a --prefix would be silently ignored
+    if (values.prefix !== undefined && values.redis === undefined) {
+      throw usageError('--prefix needs --redis URL: without it the demo runs on the in-memory store and keeps no keys (see chut demo --help)');
+    }
+    const prefix = values.prefix ?? 'chut-demo:';
     // the demo wipes its prefix first: never let a typo point it at production keys
-    if (!/demo/i.test(values.prefix as string)) throw usageError('--prefix must contain "demo" (the demo deletes every key under it first)');
+    if (!/demo/i.test(prefix)) throw usageError('--prefix must contain "demo" (the demo deletes every key under it first)');
     if (!DEMO_PBXS.includes(pbx)) throw usageError(`--pbx must be one of ${DEMO_PBXS.join(', ')}`);
     // the banner once the flags are known good and the store answers: a rejected --prefix or --redis prints nothing on stdout
     const banner = () => { if (!values.json) process.stdout.write(`chut demo: a day of calls through the built-in ${pbx} simulator (policy: config/policy.yaml)\n\n`); };
     const result = await runDemo({
-      pbx, redisUrl: values.redis ?? null, redisPrefix: values.prefix as string, onStart: banner,
+      pbx, redisUrl: values.redis ?? null, redisPrefix: prefix, onStart: banner,
     });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ calls: result.rows.map((r) => ({ ...r.call, outcome: r.outcome, record: r.record })), stats: result.stats }, null, 2)}\n`);

@@ -26,7 +26,7 @@ function listCommand(list: ListName): Command {
   return {
     name: list,
     summary: `${list === 'allow' ? 'allowlist' : 'blocklist'} a number or prefix`,
-    help: `usage: chut ${list} NUMBER|PREFIX [--reason TEXT] [--expires 30d|DATE]
+    help: `usage: chut ${list} NUMBER|PREFIX [--reason TEXT] [--expires 30d|DATE] [--force]
 
 ${list === 'allow' ? 'Calls from an allowlisted number or prefix ring (see config/policy.yaml).' : 'Calls from a blocklisted number or prefix are rejected (see config/policy.yaml).'}
 ${ENTRY_HELP}
