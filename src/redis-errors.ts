@@ -10,6 +10,12 @@ export function errorLine(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? err.name;
 }
 
+/** A reply set inside chut's own sentence: Redis ends some with a period (`… user is disabled.`), and `${line}. Check …`
+ * would read `disabled.. Check`. */
+export function asClause(line: string): string {
+  return line.replace(/\.+$/, '');
+}
+
 /** Redis refused the credentials (a wrong password or user), or wants some and got none: a configuration error. */
 export function isRedisAuthError(err: unknown): boolean {
   return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/i.test(err.message);

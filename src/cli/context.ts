@@ -8,7 +8,7 @@ import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
 import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl } from '../redis-client.js';
-import { errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
+import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -148,15 +148,15 @@ export async function connectRedisStore(
     redis.disconnect();
     const where = `${redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url)} (from ${origin.from})`;
     const why = closedBecause.get(redis);
-    if (why) throw new CliError(`Redis at ${where}: ${why}. ${origin.hint}`, EXIT.config);
+    if (why) throw new CliError(`Redis at ${where}: ${asClause(why)}. ${origin.hint}`, EXIT.config);
     if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
     const auth = [err, lastSocketError].find(isRedisAuthError);
     if (auth) {
-      throw new CliError(`Redis at ${where} refused chut's credentials: ${redactRedisSecrets(errorLine(auth), redisConfig)}. This is a configuration ` +
+      throw new CliError(`Redis at ${where} refused chut's credentials: ${asClause(redactRedisSecrets(errorLine(auth), redisConfig))}. This is a configuration ` +
         `error, not an outage: check the password (and user) chut gives Redis. ${origin.hint}`, EXIT.config);
     }
     if (isRedisWriteRefusal(err)) throw writesRefusedError(err, redisConfig, where, origin);
-    throw new CliError(`Redis is unreachable at ${where}: ${unreachableCause(err, lastSocketError, redisConfig.url, waitMs)}. ${origin.hint}`, EXIT.unavailable);
+    throw new CliError(`Redis is unreachable at ${where}: ${asClause(unreachableCause(err, lastSocketError, redisConfig.url, waitMs))}. ${origin.hint}`, EXIT.unavailable);
   }
   return { store, redis };
 }
@@ -172,7 +172,7 @@ export function writesRefusedHint(err: unknown): string {
 
 /** `Redis at … refuses writes (out of memory / …): OOM command not allowed …`, exit 69. */
 function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: string, origin: RedisOrigin): CliError {
-  const why = redactRedisSecrets(writeRefusalLine(err), redisConfig);
+  const why = asClause(redactRedisSecrets(writeRefusalLine(err), redisConfig));
   return new CliError(`${WRITES_REFUSED.replace(/^Redis/, `Redis at ${where}`)}: ${why}. ${writesRefusedHint(err)} ${origin.hint}`, EXIT.unavailable);
 }
 
@@ -180,7 +180,7 @@ function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: s
  * 69), else null. */
 export function storeWriteRefusal(err: unknown): CliError | null {
   if (!isRedisWriteRefusal(err)) return null;
-  return new CliError(`${WRITES_REFUSED}: ${writeRefusalLine(err)}. ${writesRefusedHint(err)}`, EXIT.unavailable);
+  return new CliError(`${WRITES_REFUSED}: ${asClause(writeRefusalLine(err))}. ${writesRefusedHint(err)}`, EXIT.unavailable);
 }
 
 export { redactUrl };

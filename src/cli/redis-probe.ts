@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config.js';
 import { closedBecause, createRedisClient, redactRedisSecrets, redisLocation } from '../redis-client.js';
-import { errorLine, isRedisAuthError, isRedisWriteRefusal, writeRefusalLine } from '../redis-errors.js';
+import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, writeRefusalLine } from '../redis-errors.js';
 import { keyspace, SCHEMA_VERSION } from '../reputation/keys.js';
 import { unreachableCause, type RedisOrigin } from './context.js';
 
@@ -41,12 +41,12 @@ export async function probeRedis(cfg: Config['redis'], origin: RedisOrigin, budg
     return `${where}: answers (schema version ${v})`;
   } catch (err) {
     const why = closedBecause.get(redis);
-    if (why) return `${where}: ${why}. ${origin.hint}`;
+    if (why) return `${where}: ${asClause(why)}. ${origin.hint}`;
     const auth = [err, lastSocketError].find(isRedisAuthError);
-    if (auth) return `${where}: refuses chut's credentials (${redactRedisSecrets(errorLine(auth), cfg)}). ${origin.hint}`;
-    if (isRedisWriteRefusal(err)) return `${where}: answers, but refuses writes (${redactRedisSecrets(writeRefusalLine(err), cfg)})`;
+    if (auth) return `${where}: refuses chut's credentials (${asClause(redactRedisSecrets(errorLine(auth), cfg))}). ${origin.hint}`;
+    if (isRedisWriteRefusal(err)) return `${where}: answers, but refuses writes (${asClause(redactRedisSecrets(writeRefusalLine(err), cfg))})`;
     const cause = unreachableCause(err, lastSocketError, cfg.url, budgetMs);
-    return `${where}: not answering (${cause}; from ${origin.from}). ${origin.hint}`;
+    return `${where}: not answering (${asClause(cause)}; from ${origin.from}). ${origin.hint}`;
   } finally {
     clearTimeout(timer);
     redis.disconnect();

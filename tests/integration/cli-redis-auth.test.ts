@@ -18,6 +18,7 @@ describe('chut lookup with credentials Redis refuses', () => {
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/^chut lookup: Redis at redis:\/\/\*\*\*@\S+ \(from CHUT_REDIS_URL\) refused chut's credentials: WRONGPASS .*This is a configuration error, not an outage: check the password \(and user\) chut gives Redis\. Check CHUT_REDIS_URL/);
     expect(r.stderr).not.toMatch(/unreachable|Hunter2Secret/);
+    expect(r.stderr).toContain('or user is disabled. This is a configuration error'); // Redis's own period, not "disabled.."
     expect(r.stdout).toBe('');
   });
 

@@ -250,6 +250,7 @@ rules:
     expect(blocked.code).toBe(69);
     expect(blocked.stderr).toMatch(/^chut block: Redis refuses writes \(out of memory \/ read-only replica \/ cannot save to disk \/ too few replicas\): OOM command not allowed.*Free memory on that Redis/);
     expect(blocked.stderr).not.toMatch(/unreachable|unexpected error/);
+    expect(blocked.stderr).toContain("> 'maxmemory'. Free memory on that Redis"); // Redis's own period, not "'maxmemory'.."
     // a prefix never used: the store's first use has its schema to write
     const fresh = await runChut(['lookup', '0612345678'], { ...env, CHUT_REDIS_PREFIX: uniquePrefix('cli-fresh') });
     expect(fresh.code).toBe(69);
@@ -417,6 +418,7 @@ describe.skipIf(!runnable)('a Redis that cannot save to disk (MISCONF)', () => {
       expect(blocked.code).toBe(69);
       expect(blocked.stderr).toMatch(/^chut block: Redis refuses writes \(out of memory \/ read-only replica \/ cannot save to disk \/ too few replicas\): MISCONF .*cannot save to disk \(a full disk\?\)/);
       expect(blocked.stderr).not.toMatch(/unreachable|unexpected error/);
+      expect(blocked.stderr).not.toMatch(/\.\. /); // Redis's reply ends with a period: not doubled by chut's sentence
       const exported = await runChut(['export'], env);
       expect([exported.code, exported.stderr]).toEqual([0, '']);
       expect(exported.stdout).toContain(BLOCKED);
