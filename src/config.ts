@@ -359,7 +359,7 @@ function deepFreeze<T>(value: T): T {
 export function parseConfig(raw: unknown): Readonly<Config> {
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new ConfigError(result.error.issues.flatMap(formatIssue));
+    throw new ConfigError(result.error.issues.flatMap((issue) => formatIssue(issue, configSchema)));
   }
   return deepFreeze(result.data);
 }

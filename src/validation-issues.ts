@@ -13,10 +13,83 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-export function formatIssue(issue: z.core.$ZodIssue): string[] {
+/** One issue as lines; an unknown key gets "(did you mean enabled?)" when `schema` knows a key close to it there. */
+export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
+    const known = schema ? knownKeysAt(schema, issue.path) : [];
+    return issue.keys.map((k) => {
+      const near = nearestKey(k, known);
+      return `${formatPath([...issue.path, k])}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
+    });
   }
   const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
   return [`${formatPath(issue.path)}: ${message}`];
+}
+
+/** The parts of a zod (v4) schema's definition the walk below reads. */
+interface Def {
+  type: string;
+  innerType?: unknown;
+  in?: unknown;
+  getter?: () => unknown;
+  shape?: Record<string, unknown>;
+  element?: unknown;
+  valueType?: unknown;
+}
+
+const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+
+/** Through what only wraps a schema: default, prefault, optional, nullable, a transform's input, a lazy one. */
+function unwrap(schema: unknown): unknown {
+  for (let i = 0; i < 32; i += 1) {
+    const def = defOf(schema);
+    if (def?.innerType !== undefined) schema = def.innerType;
+    else if (def?.type === 'pipe') schema = def.in;
+    else if (def?.type === 'lazy' && def.getter) schema = def.getter();
+    else return schema;
+  }
+  return schema;
+}
+
+/** The keys the object schema at `path` knows (through lists and maps), or none when the path leads to no object. */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let at = unwrap(schema);
+  for (const key of path) {
+    const def = defOf(at);
+    if (def?.type === 'object' && typeof key === 'string') at = def.shape?.[key];
+    else if (def?.type === 'array') at = def.element;
+    else if (def?.type === 'record') at = def.valueType;
+    else return [];
+    at = unwrap(at);
+  }
+  const def = defOf(at);
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** Edits (insert, delete, replace a character) from `a` to `b`. */
+export function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** The one known key at most 2 edits from `key` (1 for a key of 3 characters or fewer, which 2 edits would leave
+ * little of), case aside; none when two are equally near. */
+export function nearestKey(key: string, known: readonly string[]): string | null {
+  const most = key.length <= 3 ? 1 : 2;
+  let best: string | null = null;
+  let bestDistance = most + 1;
+  let tie = false;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance, tie] = [candidate, d, false];
+    else if (d === bestDistance) tie = true;
+  }
+  return tie ? null : best;
 }

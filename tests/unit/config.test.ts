@@ -176,8 +176,18 @@ describe('configuration values checked before use', () => {
 
   it('says where a problem is the way the policy does: list items as [n], each unknown key, a missing value "is required"', () => {
     expect(refused({ redis: { sentinel: { name: 'm', hosts: [{ host: 'a', port: 'x' }] } } })).toMatch(/^redis\.sentinel\.hosts\[0\]\.port: /);
-    expect(refused({ bogus: 1, ami: { porty: 2 } }).split('\n').sort()).toEqual(['ami.porty: unknown key', 'bogus: unknown key']);
+    expect(refused({ bogus: 1, ami: { porty: 2 } }).split('\n').sort()).toEqual(['ami.porty: unknown key (did you mean port?)', 'bogus: unknown key']);
     expect(refused({ captcha: { prompts: { fr: { retry: [], thanks: [], goodbye: [] } } } })).toBe('captcha.prompts.fr.intro: is required');
+  });
+
+  it('suggests the known key an unknown one is a typo of (at most 2 edits), at any depth, and nothing for a key unlike any', () => {
+    expect(refused({ ari: { enable: true } })).toBe('ari.enable: unknown key (did you mean enabled?)');
+    expect(refused({ ari: { Enabled: true } })).toBe('ari.Enabled: unknown key (did you mean enabled?)');
+    expect(refused({ esl: { inbound: { pasword: 'x' } } })).toBe('esl.inbound.pasword: unknown key (did you mean password?)');
+    expect(refused({ captcha: { prompts: { fr: { intro: [], retri: [], thanks: [], goodbye: [] } } } }).split('\n'))
+      .toContain('captcha.prompts.fr.retri: unknown key (did you mean retry?)');
+    expect(refused({ ari: { colour: 'red' } })).toBe('ari.colour: unknown key');
+    expect(refused({ http: { tokn: 'x', ip: 1 } }).split('\n').sort()).toEqual(['http.ip: unknown key', 'http.tokn: unknown key (did you mean token?)']);
   });
 
   it('takes a voicemail mailbox as BOX or BOX@CONTEXT only (what VoiceMail() and the AMI adapter accept)', () => {

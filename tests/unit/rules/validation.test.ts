@@ -102,9 +102,10 @@ rules:
 
   it.each([
     ['unknown top-level key', 'version: 1\ncolour: red\n', 'colour: unknown key'],
-    ['unknown condition', oneRule('{ caller: withheld, callr: valid }'), 'rules[0].when.callr: unknown key'],
+    ['unknown condition', oneRule('{ caller: withheld, callr: valid }'), 'rules[0].when.callr: unknown key (did you mean caller?)'],
     ['unknown key inside a condition', oneRule('{ rate: { calls: 3, within: 10m, window: 5 } }'), 'rules[0].when.rate.window: unknown key'],
     ['unknown key in a nested any', oneRule('{ any: [ { caller: withheld }, { foo: 1 } ] }'), 'rules[0].when.any[1].foo: unknown key'],
+    ['misspelt condition in a nested any', oneRule('{ any: [ { caller: withheld }, { calller: valid } ] }'), 'rules[0].when.any[1].calller: unknown key (did you mean caller?)'],
     ['missing version', 'rules: []\n', 'version: is required'],
     ['wrong version', 'version: 2\n', 'version: must be 1 (the only policy format so far)'],
     ['bad mode', 'version: 1\nmode: loud\n', 'mode: "loud" is not one of enforce, shadow'],
