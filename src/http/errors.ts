@@ -42,6 +42,16 @@ function clientStatus(err: FastifyError): number | null {
   return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
 }
 
+/** Ajv names an unknown property only in its params ("querystring must NOT have additional properties"): the 400
+ * names it, as the caller sent it (cut, invisible characters shown). Any other validation error keeps its message. */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  const extra = first?.keyword === 'additionalProperties' ? (first.params as { additionalProperty?: unknown }).additionalProperty : undefined;
+  if (typeof extra !== 'string') return showInvisible(err.message);
+  const part = err.validationContext ?? 'request';
+  return `${part}${first?.instancePath ?? ''}: unknown ${part === 'body' ? 'field' : 'parameter'} ${quoteInput(extra)}`;
+}
+
 /**
  * Every message goes out with its invisible characters shown, whoever built it: messages from the phone module
  * (list entries) or the import parser quote the caller's input too.
@@ -52,7 +62,7 @@ export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest,
     return reply.code(err.statusCode).send({ error: err.code, message, ...err.details });
   }
   if ((err as FastifyError).validation) {
-    return reply.code(400).send({ error: 'bad-request', message });
+    return reply.code(400).send({ error: 'bad-request', message: validationMessage(err as FastifyError) });
   }
   const status = clientStatus(err as FastifyError);
   if (status !== null) {

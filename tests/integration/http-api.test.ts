@@ -357,6 +357,10 @@ describe('spam reports', () => {
     expect(put.status).toBe(400);
     expect((await api(`/api/lists/block/${encodeURIComponent(number)}?x=1`, { method: 'DELETE' })).status).toBe(400);
     expect((await api('/api/export?foo=1')).status).toBe(400);
+    // the 400 names what it refused (ajv's own message said only "must NOT have additional properties")
+    expect((await api('/api/calls?limit=1&foo=1')).body).toEqual({ error: 'bad-request', message: 'querystring: unknown parameter "foo"' });
+    expect((await api(`/api/lists/block/${encodeURIComponent(number)}`, { method: 'PUT', ...json({ reason: 'x', colour: 'red' }) })).body)
+      .toEqual({ error: 'bad-request', message: 'body: unknown field "colour"' });
     const facts = (await api(`/api/numbers/${encodeURIComponent(number)}`)).body;
     expect([facts.listEntries, facts.facts.reports]).toEqual([[], 0]); // nothing applied
   });
