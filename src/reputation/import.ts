@@ -37,6 +37,12 @@ const DAY_MS = 86_400_000;
 const isHeader = (row: CsvRow | undefined, header: string[]) =>
   !!row && header.every((h, i) => (row.fields[i] ?? '').trim().toLowerCase() === h.toLowerCase());
 const isEmpty = (row: CsvRow) => row.fields.every((f) => f.trim() === '');
+const firstCellOf = (row: CsvRow | undefined): string => (row?.fields[0] ?? '').trim();
+/** A first cell no entry can be: a number or a prefix has digits. */
+const noDigit = (row: CsvRow | undefined): boolean => firstCellOf(row) !== '' && !/[0-9]/.test(firstCellOf(row));
+/** What a header calls the number column (accents folded): `number`, `Phone Number`, `Téléphone`, `Numéro`, `Tel.`… */
+const HEADER_WORD = /(^|[^a-z])(numbers?|phones?|telephones?|tel|numeros?|nummer|callers?|entry|entries)([^a-z]|$)/i;
+const foldAccents = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 
 export const BROAD_PREFIX_SKIP = 'prefix of 3 digits or fewer (needs --force, or force=true in the API)';
 
@@ -418,9 +424,12 @@ export function* importColumnSteps(text: string, o: ImportOptions): Generator<vo
   // they were made. A file that merely looks like an export (auto-detected) gets no such pass.
   const c = new Collector(o.allowBroadPrefixes === true || o.format === 'chut');
   for (let i = 0; i < leadingEmpty; i++) c.skip('empty line');
-  const firstCell = (first?.fields[0] ?? '').trim();
-  // A `number,reason` file may start with a header: a first cell with no digit at all is one.
-  const csvHeader = format === 'csv' && firstCell !== '' && !/[0-9]/.test(firstCell);
+  // A `number,reason` file may start with a header (of any words: `Numéro;Motif`): a first cell with no digit at all,
+  // which no entry can be. But unless it names the number column as headers do (`Phone Number`), not when the line
+  // right after it has no digit either: two such lines are data, both bad lines counted and named ("skipped 2"),
+  // rather than a header and one bad line (where is my first line?).
+  const peeked = format === 'csv' && noDigit(first) && !HEADER_WORD.test(foldAccents(firstCellOf(first))) ? rows.next() : undefined;
+  const csvHeader = format === 'csv' && noDigit(first) && (peeked === undefined || peeked.done === true || !noDigit(peeked.value));
   const skipFirst = format !== 'csv' || csvHeader;
   const handle = format === 'ftc' ? ftcRow : format === 'chut' ? chutRow : csvRow;
   const withSource: SourcedOptions = { ...o, source: o.source ?? `import:${format}` };
@@ -429,7 +438,7 @@ export function* importColumnSteps(text: string, o: ImportOptions): Generator<vo
     handle(first, withSource, c);
   }
   let n = 0;
-  for (let r = rows.next(); !r.done; r = rows.next()) {
+  for (let r = peeked ?? rows.next(); !r.done; r = rows.next()) {
     const maxLines = o.maxLines ?? MAX_IMPORT_LINES;
     if (n >= maxLines) throw new ImportError(`more than ${maxLines.toLocaleString('en')} lines: split the file and import each part`);
     c.line = r.value.line;

@@ -76,6 +76,15 @@ describe('a number on both lists rings (allow wins): an import keeps it so, and 
   });
 });
 
+describe('a file of two bad lines and no header', () => {
+  it('counts both: the first is not taken for a header when the next line has no number either', async () => {
+    const bad = join(dir, 'two-bad.csv');
+    writeFileSync(bad, 'abc,x\ndef,y\n');
+    const r = await runChut(['import', bad], env);
+    expect([r.code, r.stdout, r.stderr]).toEqual([65, '', `chut import: ${bad}: no line could be imported, skipped 2 (2 invalid number); check --format (nothing imported)\n`]);
+  });
+});
+
 describe('a file that fails to parse', () => {
   it('is refused whole: its good lines before the error are not imported either', async () => {
     const broken = join(dir, 'broken.csv');

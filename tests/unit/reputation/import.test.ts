@@ -30,6 +30,23 @@ describe('parseImport csv', () => {
     expect(stats.taken).toBe(2);
   });
 
+  it('takes a first line with no digit as a header only when a line with one follows: two such lines are both bad lines', () => {
+    const junk = parseImport('abc,x\ndef,y\n', opts());
+    expect(junk.stats).toEqual({ taken: 0, skipped: 2, skippedWhy: { 'invalid number': 2 }, firstSkipped: [{ line: 1, why: 'invalid number' }, { line: 2, why: 'invalid number' }] });
+    // a header, alone, or followed by an empty line, a number or a prefix, is still a header
+    expect(parseImport('number,reason\n', opts()).stats).toMatchObject({ taken: 0, skipped: 0 });
+    expect(parseImport('Téléphone,Raison\n\n0612345678,x\n', opts()).stats).toMatchObject({ taken: 1, skippedWhy: { 'empty line': 1 } });
+    expect(parseImport('Phone Number,Comment\n+33162*,npv\n', opts({ format: 'csv' })).stats).toMatchObject({ taken: 1, skipped: 0 });
+    // a first cell that names the number column is a header whatever follows (a call log's `anonymous` line)
+    for (const header of ['number,reason', 'Phone Number;Comment', 'Numéro;Motif', 'TEL,x']) {
+      const sep = header.includes(';') ? ';' : ',';
+      expect(parseImport(`${header}\nanonymous${sep}x\n0612345678${sep}y\n`, opts()).stats, header)
+        .toEqual({ taken: 1, skipped: 1, skippedWhy: { 'invalid number': 1 }, firstSkipped: [{ line: 2, why: 'invalid number' }] });
+    }
+    // any other first line with no digit, followed by another: both are bad lines, line 1 named too
+    expect(parseImport('Motif,x\nanonymous,y\n0612345678,z\n', opts()).stats.firstSkipped).toEqual([{ line: 1, why: 'invalid number' }, { line: 2, why: 'invalid number' }]);
+  });
+
   it('reads a semicolon-separated file (Excel in French) instead of losing its reasons', () => {
     const { records, stats } = parseImport('numéro;motif\r\n+33612345678;démarchage\r\n06 98 76 54 32;"robot; rappel"\r\n', opts());
     expect(records.map((r) => [entryText(r.entry), r.reason])).toEqual([['+33612345678', 'démarchage'], ['+33698765432', 'robot; rappel']]);
