@@ -4,15 +4,25 @@
  * one only once complete, so a failed export never leaves last week's backup truncated. The replacement keeps the
  * old file's permissions and goes where a symlink points.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT } from './errors.js';
 
+/** Why a file cannot be written, in words, as import says why one cannot be read. The file is created new (a
+ * temporary one beside it), so ENOENT is a missing directory (checked: /proc answers ENOENT too). */
+const CANNOT_WRITE: Record<string, string> = {
+  ENOENT: 'no such directory', ENOTDIR: 'a part of the path is not a directory', EISDIR: 'a directory',
+  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOSPC: 'no space left on the disk',
+  EDQUOT: 'disk quota exceeded', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'file name too long',
+};
+
 function cannotWrite(path: string, err: unknown): CliError {
-  return new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.cantCreate);
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' && existsSync(dirname(path)) ? undefined : code ? CANNOT_WRITE[code] : undefined;
+  return new CliError(`cannot write ${path}: ${why ? `${why} (${code})` : code ?? String(err)}`, EXIT.cantCreate);
 }
 
 export interface OutputFile {
