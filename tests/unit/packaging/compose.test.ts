@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -141,6 +141,19 @@ describe('docker/compose.yaml', () => {
     const read = (asteriskConf('manager.conf')[c.ami.user]?.read ?? []).join(',').split(/\s*,\s*/);
     // dialplan: Newexten, which tells the monitor a call entered Stasis (ARI mode); without it no record gets outcomes
     for (const eventClass of ['call', 'dialplan', 'user', 'dtmf', 'system']) expect(read).toContain(eventClass);
+  });
+
+  it('grants chut\'s AMI user nothing more: the event classes it follows, and `call` for Setvar, the only action that needs one', () => {
+    const c = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv }).config;
+    const classes = (key: 'read' | 'write') => (asteriskConf('manager.conf')[c.ami.user]?.[key] ?? []).join(',').split(/\s*,\s*/).sort();
+    expect(classes('read')).toEqual(['call', 'dialplan', 'dtmf', 'system', 'user']);
+    expect(classes('write')).toEqual(['call']);
+    // every action chut's AMI code sends: Login, Events, Ping and Logoff need no class (manager.c), Setvar needs call
+    const sent = new Set<string>();
+    for (const file of readdirSync(join('src', 'ami')).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(join('src', 'ami', file), 'utf8').matchAll(/\baction: '([A-Za-z]+)'/g)) sent.add(m[1] as string);
+    }
+    expect([...sent].sort()).toEqual(['Events', 'Login', 'Logoff', 'Ping', 'Setvar']);
   });
 
   it('mounts only files and directories that exist in the repository, and declares its named volumes', () => {
