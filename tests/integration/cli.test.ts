@@ -78,7 +78,8 @@ describe('chut CLI against the real Redis', () => {
     expect(demoConfig.stderr).toMatch(/--config does not apply/);
   });
 
-  it('takes --config and --redis before the command too; any other option there is a usage error naming its place', async () => {
+  // ~14 chut processes one after the other: timed out at vitest's default 30 s on a loaded machine
+  it('takes --config and --redis before the command too; any other option there is a usage error naming its place', { timeout: 120_000 }, async () => {
     const cfg = join(dir, 'before.yaml');
     writeFileSync(cfg, `log:\n  level: warn\npolicy: ${join(process.cwd(), 'config', 'policy.yaml')}\n`);
     for (const args of [['--config', cfg, 'check-config'], ['-c', cfg, 'check-config'], [`--config=${cfg}`, 'check-config']]) {
