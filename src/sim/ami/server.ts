@@ -50,6 +50,12 @@ export class AmiServer {
   rejectLogins = false;
   /** Extra delay before any action is processed (a slow network / slow chut side). */
   actionDelayMs = 0;
+  /**
+   * Fault injection: an action this returns a promise for is processed (and answered) only once it resolves, an
+   * Asterisk that handles it late, at a known point rather than after a delay that races the dialplan's wait. The
+   * session's other actions go on meanwhile: return the same promise for actions that must stay in order.
+   */
+  holdAction: ((packet: Packet) => Promise<void> | null) | null = null;
   loginCount = 0;
   /** Called as each client packet arrives, before any delay (benchmarks time chut's answers with it). */
   onAction: ((packet: Packet) => void) | null = null;
@@ -156,7 +162,9 @@ export class AmiServer {
     if (this.received.length >= MAX_RECEIVED) this.received.shift();
     this.received.push({ session: s.id, packet, at: Date.now() });
     this.onAction?.(packet);
-    if (this.actionDelayMs > 0) setTimeout(() => this.dispatch(s, packet), this.actionDelayMs);
+    const hold = this.holdAction?.(packet) ?? null;
+    if (hold) void hold.then(() => this.dispatch(s, packet));
+    else if (this.actionDelayMs > 0) setTimeout(() => this.dispatch(s, packet), this.actionDelayMs);
     else this.dispatch(s, packet);
   }
 
