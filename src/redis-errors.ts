@@ -34,16 +34,23 @@ export const WRITES_REFUSED = 'Redis refuses writes (out of memory / read-only r
  * also a MULTI aborted for one of them (`EXECABORT`, the refusal among the errors ioredis attaches as `previousErrors`).
  */
 export function isRedisWriteRefusal(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  return refusalIn(err, new Set());
+}
+
+/** A MULTI whose connection was lost fails every command with one error, which ioredis then lists among its own
+ * `previousErrors`: `seen` ends that loop (it overflowed the stack). */
+function refusalIn(err: unknown, seen: Set<unknown>): boolean {
+  if (!(err instanceof Error) || seen.has(err)) return false;
+  seen.add(err);
   if (/^(OOM|READONLY|MISCONF|NOREPLICAS)\b/.test(err.message)) return true;
   const previous = (err as { previousErrors?: unknown }).previousErrors;
-  return Array.isArray(previous) && previous.some(isRedisWriteRefusal);
+  return Array.isArray(previous) && previous.some((e) => refusalIn(e, seen));
 }
 
 /** The refusal itself (`OOM command not allowed…`), not the EXECABORT that wraps it, as one line. */
 export function writeRefusalLine(err: unknown): string {
   const previous = (err as { previousErrors?: unknown } | null)?.previousErrors;
-  const inner = Array.isArray(previous) ? previous.find(isRedisWriteRefusal) : undefined;
+  const inner = Array.isArray(previous) ? previous.find((e) => e !== err && isRedisWriteRefusal(e)) : undefined;
   return errorLine(inner ?? err);
 }
 

@@ -65,6 +65,13 @@ describe('isRedisWriteRefusal', () => {
     expect(isRedisWriteRefusal('OOM')).toBe(false);
   });
 
+  it('a MULTI whose connection was lost (one error for every command, listed among its own previousErrors) is no refusal, and no stack overflow', () => {
+    const lost = Object.assign(new Error('Reached the max retries per request limit (which is 0).'), { name: 'MaxRetriesPerRequestError', previousErrors: [] as Error[] });
+    lost.previousErrors.push(lost, lost);
+    expect(isRedisWriteRefusal(lost)).toBe(false);
+    expect(writeRefusalLine(lost)).toBe(lost.message);
+  });
+
   it('the CLI says what to do about each refusal', () => {
     expect(writesRefusedHint(new Error(OOM))).toMatch(/^Free memory on that Redis or raise its maxmemory/);
     expect(writesRefusedHint(new Error(READONLY))).toMatch(/read-only replica: point chut at the primary/);
