@@ -2,6 +2,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import { isReadonlyReply } from './redis-errors.js';
+import { rememberConnectionErrors } from './redis-lost.js';
 import { follow, type ReplicaFollower } from './redis-replica.js';
 import { backoffDelay } from './retry.js';
 
@@ -33,6 +34,23 @@ export function sentinelRetryDelay(attempt: number): number {
  */
 export const CALL_PATH_TIMEOUTS = { commandTimeout: 2000, socketTimeout: 3000, autoResendUnfulfilledCommands: false } as const satisfies RedisOptions;
 
+/**
+ * The command line's bound on a Redis that stops answering mid-command (process stopped, paused VM, black-holed
+ * network): without one, `chut import` (or export, block…) and the undo its first Ctrl-C starts waited forever.
+ * `socketTimeout`: no byte from Redis for 30 s while commands wait, and the connection is dead. Any reply re-arms it,
+ * so a slow block of an import is not cut while Redis answers the commands before it; what it must outlast is the
+ * longest silence of one block. Measured (2 vCPUs at load 5, redis-benchmark on the same Redis): 0.6 s for the
+ * biggest block an import sends (a key of 120,000 prefixes), 20 s for one holding all 2,000,000 lines of the largest
+ * file in one key (a file of prefixes, which the import cannot send today: a stack overflow past ~120,000 in a key).
+ * Not `commandTimeout`: it counts from the send, so also the blocks ahead and the client's own encoding of a big block
+ * (31 s for that one): it cannot tell a busy Redis from a silent one.
+ * `maxRetriesPerRequest: 0`: the commands a lost connection leaves unanswered fail with it. Otherwise ioredis keeps
+ * them for a new connection, which an address that accepts and closes at once never makes ready (an import hung
+ * there), or sends them again: a block of an import Redis had applied would read back its own writes as the values
+ * to restore. A command queued while reconnecting fails when that attempt does, the handshake bound by socketTimeout.
+ */
+export const CLI_TIMEOUTS = { socketTimeout: 30_000, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false } as const satisfies RedisOptions;
+
 export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions): Redis {
   let follower: ReplicaFollower | null = null;
   const common: RedisOptions = {
@@ -42,10 +60,9 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       return false;
     },
     connectTimeout: cfg.connectTimeoutMs,
-    maxRetriesPerRequest: opts.failFast ? 1 : 2,
     enableOfflineQueue: !opts.failFast,
-    // On the call path a Redis that accepts commands but never answers must not hold call state forever.
-    ...(opts.failFast ? CALL_PATH_TIMEOUTS : {}),
+    // A Redis that accepts commands but never answers must not hold call state (or a command line) forever.
+    ...(opts.failFast ? { maxRetriesPerRequest: 1, ...CALL_PATH_TIMEOUTS } : CLI_TIMEOUTS),
     retryStrategy: redisRetryDelay,
     lazyConnect: false,
     // no auto-pipelining: measured (npm run bench) to raise single-call p99 here, for no throughput gain
@@ -69,11 +86,12 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(redisPassword ? { password: redisPassword } : {}),
     }));
     follower = follow(client, cfg.prefix, CALL_PATH_TIMEOUTS.commandTimeout);
-    return client;
+    // the command line says why a command failed (redis-lost.ts)
+    return opts.failFast ? client : rememberConnectionErrors(client);
   }
   const client = refuseWrongDatabase(new Redis(cfg.url, common));
   follower = follow(client, cfg.prefix, CALL_PATH_TIMEOUTS.commandTimeout);
-  return client;
+  return opts.failFast ? client : rememberConnectionErrors(client);
 }
 
 /** A failover-detector connection to a Sentinel failed (the master may be fine): emitted as the client's `error`. */

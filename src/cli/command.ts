@@ -11,6 +11,8 @@ export interface Command {
   help: string;
   /** A service (`run`, `serve`): its output is a log, not a listing a reader cuts short (see closed-pipe.ts). */
   longRunning?: boolean;
+  /** Changes a list with one write (`block`, `allow`, `unlist`): a Redis lost before it answered may have applied it. */
+  writes?: boolean;
   run(argv: string[]): Promise<number>;
 }
 

@@ -9,6 +9,7 @@ import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
 import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl } from '../redis-client.js';
 import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
+import { isLostConnection, redisErrorLine } from '../redis-lost.js';
 import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -137,6 +138,7 @@ export async function connectRedisStore(
   origin: RedisOrigin = DEFAULT_ORIGIN,
 ): Promise<{ store: ReputationStore; redis: Redis }> {
   const redis = createRedisClient(redisConfig, { failFast: false });
+  const where = `${redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url)} (from ${origin.from})`;
   let lastSocketError: Error | undefined;
   redis.on('error', (err: Error) => { lastSocketError = err; }); // reported below as one clear line
   const store = closeClientWithStore(createRedisStore({ redis, prefix: redisConfig.prefix, logger }), redis);
@@ -146,7 +148,6 @@ export async function connectRedisStore(
     await Promise.race([store.ping(), timeout]);
   } catch (err) {
     redis.disconnect();
-    const where = `${redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url)} (from ${origin.from})`;
     const why = closedBecause.get(redis);
     if (why) throw new CliError(`Redis at ${where}: ${asClause(why)}. ${origin.hint}`, EXIT.config);
     if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
@@ -158,7 +159,21 @@ export async function connectRedisStore(
     if (isRedisWriteRefusal(err)) throw writesRefusedError(err, redisConfig, where, origin);
     throw new CliError(`Redis is unreachable at ${where}: ${asClause(unreachableCause(err, lastSocketError, redisConfig.url, waitMs))}. ${origin.hint}`, EXIT.unavailable);
   }
+  opened = { redis, where, redisConfig };
   return { store, redis };
+}
+
+/** The Redis this command opened (one a process), for storeConnectionLost. */
+let opened: { redis: Redis; where: string; redisConfig: Config['redis'] } | null = null;
+
+/** A command's error once its store is open: Redis lost before it answered (it stopped answering for CLI_TIMEOUTS'
+ * 30 s, or the connection dropped), as one line and exit 69, else null. `writes`: the command was changing a list,
+ * and that change may have been applied or not. */
+export function storeConnectionLost(err: unknown, writes: boolean): CliError | null {
+  if (!opened || !isLostConnection(err)) return null;
+  const why = redactRedisSecrets(redisErrorLine(err, opened.redis), opened.redisConfig);
+  const change = writes ? '; the change may or may not have been made (chut lookup shows the lists)' : '';
+  return new CliError(`Redis at ${opened.where} stopped answering mid-command: ${why}${change}`, EXIT.unavailable);
 }
 
 /** What to do about it, by the refusal: memory, the primary, the disk, the replicas. */

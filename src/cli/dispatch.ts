@@ -11,7 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { runCommandDef, serveCommandDef } from './commands/run.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { stopQuietlyWhenReaderLeaves } from './closed-pipe.js';
-import { storeWriteRefusal } from './context.js';
+import { storeConnectionLost, storeWriteRefusal } from './context.js';
 import { CliError, EXIT } from './errors.js';
 import { releaseHangUps } from './hang-up.js';
 
@@ -42,8 +42,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Configuration: config/chut.yaml (or --config FILE / CHUT_CONFIG), then environment (CHUT_REDIS_URL, CHUT_ARI_URL,
 CHUT_API_TOKEN, …). Exit codes: 0 ok, 1 failure, 2 usage (a bad option or argument), 65 bad data in an input
-file, 66 input file missing or unreadable, 69 Redis unreachable or port taken, 73 output file not writable,
-78 bad config, 130 an import stopped by Ctrl-C (and undone).
+file, 66 input file missing or unreadable, 69 Redis unreachable (or silent 30 s mid-command) or port taken, 73 output
+file not writable, 78 bad config, 130 an import stopped by Ctrl-C (and undone).
 `;
 }
 
@@ -118,9 +118,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chut ${name}: ${err.message}\n`);
       return err.exitCode;
     }
-    // Redis answered, and refused a write (out of memory, a read-only replica, a failed save, too few replicas): said
-    // so, not as a crash
-    const refused = storeWriteRefusal(err);
+    // Redis answered, and refused a write (out of memory, a read-only replica, a failed save, too few replicas), or
+    // the connection to it was lost before it answered: said so, not as a crash
+    const refused = storeWriteRefusal(err) ?? storeConnectionLost(err, command.writes === true);
     if (refused) {
       process.stderr.write(`chut ${name}: ${refused.message}\n`);
       return refused.exitCode;

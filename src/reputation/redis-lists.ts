@@ -6,7 +6,7 @@ import type { ListEntry } from '../phone/types.js';
 import { bucketOf, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
-import { writeRefusalLine } from '../redis-errors.js';
+import { redisErrorLine } from '../redis-lost.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
 import type { ListName, ListRecord, ListRecords } from './types.js';
 
@@ -341,15 +341,17 @@ export async function importList(ctx: RedisCtx, records: ListRecords, signal?: A
     // an interrupt during the last wave is honoured too: the user was told it would be undone
     signal?.throwIfAborted();
   } catch (err) {
+    // said now: the undo's new connection forgets why this one was lost
+    const why = redisErrorLine(err, ctx.redis);
     try {
       await rollback(ctx, plan, undo);
     } catch (undoErr) {
       // the blocks Redis confirmed stay written (the undo may have restored some of their keys): part of the file is applied
-      throw new ImportUnconfirmedError(`the import failed part-way (${writeRefusalLine(err)}) and what it wrote could not be undone ` +
-        `(${writeRefusalLine(undoErr)}): part of the file may be applied; run the import again to apply it whole`, false, { cause: undoErr });
+      throw new ImportUnconfirmedError(`the import failed part-way (${why}) and what it wrote could not be undone ` +
+        `(${redisErrorLine(undoErr, ctx.redis)}): part of the file may be applied; run the import again to apply it whole`, false, { cause: undoErr });
     }
     if (undo.unconfirmed > 0) {
-      throw new ImportUnconfirmedError(`import failed (${writeRefusalLine(err)}): what was confirmed is undone, but Redis did not confirm the ` +
+      throw new ImportUnconfirmedError(`import failed (${why}): what was confirmed is undone, but Redis did not confirm the ` +
         `writes to ${undo.unconfirmed} of its keys, which may have been applied; run the import again to apply it whole`, true, { cause: err });
     }
     throw err;

@@ -2,9 +2,11 @@
  * A TCP proxy in front of Redis that fails at a chosen point of a write: once `stopAfterExecs(n)` MULTI blocks (their
  * `EXEC`) have gone through it, nothing more any client sends reaches Redis (a stalled link: the data is swallowed, the
  * connections stay open). So the blocks before are applied and confirmed, the next one was sent but neither applied
- * nor confirmed, and whatever follows (an undo) is not applied either. `goDown()` then closes every connection (what
- * went through still reaches Redis) and stops listening (ECONNREFUSED, as a stopped Redis's port), until `heal()`
- * listens on the same port again.
+ * nor confirmed, and whatever follows (an undo) is not applied either. `stopAtCommand(name)` stalls the same way from
+ * the first command of that name on (it does not reach Redis). A connection opened while it stalls is accepted and
+ * answered nothing, as by a stopped (SIGSTOP) Redis. `goDown()` then closes every connection (what went through still
+ * reaches Redis) and stops listening (ECONNREFUSED, as a stopped Redis's port), until `heal()` listens on the same
+ * port again; `acceptAndClose()` closes them too, and closes each new one as soon as it is accepted.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
@@ -13,6 +15,10 @@ export interface CuttingRedisProxy {
   readonly url: string;
   /** Stops forwarding once `n` more `EXEC` have passed; resolves then. */
   stopAfterExecs(n: number): Promise<void>;
+  /** Stops forwarding at the next command named `name` (lower case), which does not reach Redis; resolves then. */
+  stopAtCommand(name: string): Promise<void>;
+  /** Closes every connection, then closes each new one as soon as it is accepted. */
+  acceptAndClose(): Promise<void>;
   /** Closes every connection and refuses new ones. */
   goDown(): Promise<void>;
   /** Forwards again, listening again if it went down. */
@@ -28,9 +34,16 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
   const clients = new Set<Socket>();
   const upstreams = new Set<Socket>();
   let execsLeft: number | null = null;
+  /** `*<argc>\r\n$<length>\r\n<name>\r\n`: a command of that name, as a client sends it (lower-cased). */
+  let stopAt: RegExp | null = null;
   let stopped: (() => void) | null = null;
   let swallowing = false;
+  let closingAll = false;
   const server = createServer((client) => {
+    if (closingAll) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(Number(target.port || 6379), target.hostname || '127.0.0.1');
     clients.add(client);
     upstreams.add(upstream);
@@ -38,6 +51,12 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
     let tail = '';
     client.on('data', (d) => {
       if (swallowing) return;
+      if (stopAt?.test(d.toString('latin1').toLowerCase())) {
+        stopAt = null;
+        swallowing = true;
+        stopped?.();
+        return;
+      }
       upstream.write(d);
       if (execsLeft === null) return;
       const text = tail + d.toString('latin1').toLowerCase();
@@ -74,10 +93,21 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
       execsLeft = n;
       return new Promise<void>((resolve) => { stopped = resolve; });
     },
+    stopAtCommand(name) {
+      stopAt = new RegExp(`\\*\\d+\\r\\n\\$${name.length}\\r\\n${name}\\r\\n`);
+      return new Promise<void>((resolve) => { stopped = resolve; });
+    },
     goDown: stopListening,
+    async acceptAndClose() {
+      closingAll = true;
+      for (const s of clients) s.destroy();
+      for (const s of upstreams) s.end();
+    },
     async heal() {
       execsLeft = null;
+      stopAt = null;
       swallowing = false;
+      closingAll = false;
       if (!server.listening) await listen(port);
     },
     close: stopListening,

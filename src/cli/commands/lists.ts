@@ -25,6 +25,7 @@ const show = (e: ListEntry): string => (e.kind === 'number' ? e.e164 : `${e.pref
 function listCommand(list: ListName): Command {
   return {
     name: list,
+    writes: true,
     summary: `${list === 'allow' ? 'allowlist' : 'blocklist'} a number or prefix`,
     help: `usage: chut ${list} NUMBER|PREFIX [--reason TEXT] [--expires 30d|DATE] [--force]
 
@@ -72,6 +73,7 @@ export const blockCommand = listCommand('block');
 
 export const unlistCommand: Command = {
   name: 'unlist',
+  writes: true,
   summary: 'remove a number or prefix from the allow and block lists',
   help: `usage: chut unlist NUMBER|PREFIX [--list allow|block]
 

@@ -10,7 +10,7 @@ import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/tr
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
-import { cliLogger, loadCliConfig, openStore } from '../context.js';
+import { cliLogger, loadCliConfig, openStore, storeConnectionLost } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
 
@@ -34,8 +34,9 @@ any comma on the first line, outside quotes and URIs (Excel in French). The file
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
 split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
 file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable. When Redis
-fails during the writes, what was written is undone; if that cannot be done (or Redis did not confirm a write), it
-exits 69 saying part of the file may be applied: run the import again to apply it whole.
+fails during the writes (an error, the connection lost, no reply for 30 s), what was written is undone; if that cannot
+be done (or Redis did not confirm a write), it exits 69 saying part of the file may be applied: run the import again
+to apply it whole.
 An import never moves an entry off the other list (chut block and chut allow do): a number on both lists rings
 (allow wins), so a bulk blocklist cannot silence a number the household allowed. The lines taken that land on
 both lists are counted and reported ("3 also on the allowlist: kept there …").
@@ -83,6 +84,10 @@ ${GLOBAL_HELP}`,
           overlap = await listOverlap(store, columns, now);
           stopWatching(); // from here a Ctrl-C undoes the writes made
           await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }), (text) => redactRedisSecrets(text, loaded.config.redis));
+        } catch (err) {
+          // before any write, or after the import undid its writes (what it could not undo is an ImportUnconfirmedError)
+          const lost = storeConnectionLost(err, false);
+          throw lost ? new CliError(`${file}: ${lost.message} (nothing imported)`, lost.exitCode) : err;
         } finally {
           await store.close();
         }
