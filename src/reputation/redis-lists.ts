@@ -253,7 +253,8 @@ async function applyBatch(ctx: RedisCtx, plan: ImportPlan, batch: number[], undo
   for (const g of batch) {
     const fields = keyFields(ctx, plan, g);
     const key = keyName(ctx, g);
-    m.hmget(key, ...fields.keys());
+    // one array, not spread arguments: a list's prefix key may hold 100,000s of fields, past what a call can spread
+    m.call('HMGET', [key, ...fields.keys()]);
     m.hset(key, Object.fromEntries(fields));
     if (slice.due()) await slice.pause(); // nothing is sent before exec()
   }
@@ -293,7 +294,7 @@ async function rollback(ctx: RedisCtx, plan: ImportPlan, undo: Undo): Promise<vo
       else restore[f] = old;
     });
     const key = keyName(ctx, g);
-    if (drop.length) p.hdel(key, ...drop);
+    if (drop.length) p.call('HDEL', [key, ...drop]); // an array, as HMGET in applyBatch
     if (Object.keys(restore).length) p.hset(key, restore);
     if (++keys % IMPORT_KEYS_PER_BATCH === 0) {
       await run(ctx, p);

@@ -119,4 +119,24 @@ describe('importList of records in columns (Redis)', () => {
       await store.close();
     }
   });
+  // One key holds every prefix of a list: 130,000 prefixes made one HMGET (and, undone, one HDEL) of 130,000 fields,
+  // whose arguments spread into a call overflowed the stack ("Maximum call stack size exceeded") at ~120,000.
+  it('imports, and undoes, 130,000 prefixes of one list (one key)', async () => {
+    const { store, prefix } = fresh();
+    try {
+      const many = Array.from({ length: 130_000 }, (_, i) => `+4470${String(i).padStart(6, '0')}*,range`);
+      const parsed = parseImportColumns(many.join('\n'), { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
+      await store.importList(parsed.records);
+      expect(await admin.hlen(`${prefix}pb`)).toBe(130_000);
+      await admin.del(`${prefix}pb`);
+      // the same, with a number whose bucket is not a hash: its block fails and the prefixes are taken back out
+      const number = '+33612000007';
+      await admin.set(`${prefix}lb:${bucketOf(number, DEFAULT_BUCKETS).bucket}`, 'not a hash');
+      const failing = parseImportColumns(`${many.join('\n')}\n${number},x\n`, { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
+      await expect(store.importList(failing.records)).rejects.toThrow(/WRONGTYPE/);
+      expect(await admin.exists(`${prefix}pb`)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
