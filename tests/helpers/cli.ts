@@ -27,3 +27,19 @@ export function runChut(args: string[], env: Record<string, string> = {}, opts: 
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** `chut ARGS…` left running (to be signalled, or cut off from Redis, mid-command), its stderr readable meanwhile. */
+export function spawnChut(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CHUT_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<CliResult>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, exited, stderr: () => stderr };
+}

@@ -5,7 +5,6 @@
  * stalled import waits it twice (its writes, then their undo on a new connection), within the two minutes of a test.
  * What `chut import` says stays true of what Redis holds.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, it, vi, type ExpectStatic } from 'vitest
 import { createRedisStore } from '../../src/reputation/index.js';
 import { bucketOf, DEFAULT_BUCKETS } from '../../src/reputation/keys.js';
 import type { ListRecord, ReputationStore } from '../../src/reputation/types.js';
-import { CHUT_BIN } from '../helpers/cli.js';
+import { spawnChut } from '../helpers/cli.js';
 import { startCuttingRedisProxy, type CuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -74,18 +73,7 @@ async function blocklisted(store: ReputationStore): Promise<Map<string, string |
 
 /** `chut ARGS…` through `proxy`, its stderr readable while it runs. */
 function chut(args: string[], proxy: CuttingRedisProxy, prefix: string) {
-  const child = spawn(process.execPath, [CHUT_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_LOG_LEVEL: 'warn', CHUT_REDIS_URL: proxy.url, CHUT_REDIS_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, exited, stderr: () => stderr };
+  return spawnChut(args, { CHUT_REDIS_URL: proxy.url, CHUT_REDIS_PREFIX: prefix });
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -4,7 +4,6 @@
  * block and the undo never do. chut cannot undo what was applied: what the user is told must say so, and be true of
  * what is left in Redis.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { createRedisStore } from '../../src/reputation/index.js';
 import { bucketOf, DEFAULT_BUCKETS } from '../../src/reputation/keys.js';
 import type { ListRecord, ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
-import { CHUT_BIN } from '../helpers/cli.js';
+import { spawnChut } from '../helpers/cli.js';
 import { startCuttingRedisProxy, type CuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -100,18 +99,7 @@ function undoFailedLine(file: string): RegExp {
 
 /** `chut import FILE --list block` through the proxy, its stderr readable while it runs. */
 function importing(file: string, prefix: string) {
-  const child = spawn(process.execPath, [CHUT_BIN, 'import', file, '--list', 'block'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CHUT_LOG_LEVEL: 'warn', CHUT_REDIS_URL: proxy.url, CHUT_REDIS_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, exited, stderr: () => stderr };
+  return spawnChut(['import', file, '--list', 'block'], { CHUT_REDIS_URL: proxy.url, CHUT_REDIS_PREFIX: prefix });
 }
 
 function csvFile(name: string, all: string[]): string {
