@@ -107,7 +107,7 @@ export const configSchema = z.object({
     /** Optional Sentinel setup: when set, `url` is ignored. */
     sentinel: z.object({
       name: z.string().min(1),
-      hosts: z.array(z.object({ host: host('port, next to host'), port })).min(1),
+      hosts: z.array(z.object({ host: host('port, next to host'), port }).strict()).min(1),
       /** The Sentinels' own password; also Redis's unless `redisPassword` is set. */
       password: z.string().optional(),
       /** The Redis nodes' password, when it is not the Sentinels'. */

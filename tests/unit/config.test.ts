@@ -178,6 +178,9 @@ describe('configuration values checked before use', () => {
     expect(refused({ redis: { sentinel: { name: 'm', hosts: [{ host: 'a', port: 'x' }] } } })).toMatch(/^redis\.sentinel\.hosts\[0\]\.port: /);
     expect(refused({ bogus: 1, ami: { porty: 2 } }).split('\n').sort()).toEqual(['ami.porty: unknown key (did you mean port?)', 'bogus: unknown key']);
     expect(refused({ captcha: { prompts: { fr: { retry: [], thanks: [], goodbye: [] } } } })).toBe('captcha.prompts.fr.intro: is required');
+    // a Sentinel host with a typo was read without it (`prot:` said only "port: is required")
+    expect(refused({ redis: { sentinel: { name: 'm', hosts: [{ host: 'a', port: 26379, prot: 1 }] } } }))
+      .toBe('redis.sentinel.hosts[0].prot: unknown key (did you mean port?)');
   });
 
   it('suggests the known key an unknown one is a typo of (at most 2 edits), at any depth, and nothing for a key unlike any', () => {
