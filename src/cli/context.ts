@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl } from '../redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl, redisLocation } from '../redis-client.js';
 import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { isLostConnection, redisErrorLine } from '../redis-lost.js';
 import { parseYamlText, readYamlFile } from '../yaml-text.js';
@@ -138,7 +138,7 @@ export async function connectRedisStore(
   origin: RedisOrigin = DEFAULT_ORIGIN,
 ): Promise<{ store: ReputationStore; redis: Redis }> {
   const redis = createRedisClient(redisConfig, { failFast: false });
-  const where = `${redisConfig.sentinel ? `sentinel ${redisConfig.sentinel.name}` : redactUrl(redisConfig.url)} (from ${origin.from})`;
+  const where = `${redisLocation(redisConfig)} (from ${origin.from})`;
   let lastSocketError: Error | undefined;
   redis.on('error', (err: Error) => { lastSocketError = err; }); // reported below as one clear line
   const store = closeClientWithStore(createRedisStore({ redis, prefix: redisConfig.prefix, logger }), redis);

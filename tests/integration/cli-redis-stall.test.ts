@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi, type ExpectStatic } from 'vitest';
 import { createRedisStore } from '../../src/reputation/index.js';
-import { bucketOf, DEFAULT_BUCKETS } from '../../src/reputation/keys.js';
 import type { ListRecord, ReputationStore } from '../../src/reputation/types.js';
 import { spawnChut } from '../helpers/cli.js';
+import { consecutiveBucketNumbers } from '../helpers/consecutive-buckets.js';
 import { startCuttingRedisProxy, type CuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -43,16 +43,6 @@ async function setUp(label: string): Promise<{ proxy: CuttingRedisProxy; prefix:
   const prefix = uniquePrefix(label);
   prefixes.push(prefix);
   return { proxy, prefix, direct: createRedisStore({ url: redisUrl, prefix }) };
-}
-
-/** 2200 mobile numbers in 2200 consecutive buckets (one key each, in the order the import writes its keys): the
- * blocks that go through write the first 2000, the block that never reaches Redis the last 200. */
-function numbers(first: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < 2200; i++) out.push(`+33${first + i}`);
-  const buckets = out.map((e164) => bucketOf(e164, DEFAULT_BUCKETS).bucket);
-  for (let i = 1; i < buckets.length; i++) if ((buckets[i] as number) <= (buckets[i - 1] as number)) throw new Error('pick another first number');
-  return out;
 }
 
 function csvFile(name: string, all: string[]): string {
@@ -97,7 +87,7 @@ async function expectConfirmedBlocksLeft(expect: ExpectStatic, direct: Reputatio
 describe.concurrent('Redis stops answering mid-command', () => {
   it('chut import: its writes unanswered, then their undo: exit 69 saying part of the file may be applied, which is what Redis holds', async ({ expect }) => {
     const { proxy, prefix, direct } = await setUp('stall-imp');
-    const all = numbers(615_000_000);
+    const all = consecutiveBucketNumbers(615_000_000);
     const file = csvFile('stalled.csv', all);
     try {
       const run = chut(['import', file, '--list', 'block'], proxy, prefix);
@@ -115,7 +105,7 @@ describe.concurrent('Redis stops answering mid-command', () => {
 
   it('chut import, Ctrl-C while Redis stalls: the undo it starts ends too (exit 69, part of the file may be applied)', async ({ expect }) => {
     const { proxy, prefix, direct } = await setUp('stall-int');
-    const all = numbers(616_000_000);
+    const all = consecutiveBucketNumbers(616_000_000);
     const file = csvFile('interrupted.csv', all);
     try {
       const run = chut(['import', file, '--list', 'block'], proxy, prefix);
@@ -173,7 +163,7 @@ describe.concurrent('Redis stops answering mid-command', () => {
 describe('an address that accepts connections and closes them at once', () => {
   it('chut import, the connection closed after its first blocks and every new one closed on accept: exit 69 saying part of the file may be applied, which is what Redis holds', async ({ expect }) => {
     const { proxy, prefix, direct } = await setUp('stall-acc');
-    const all = numbers(617_000_000);
+    const all = consecutiveBucketNumbers(617_000_000);
     const file = csvFile('closed.csv', all);
     try {
       const run = chut(['import', file, '--list', 'block'], proxy, prefix);

@@ -12,10 +12,10 @@ import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedisStore } from '../../src/reputation/index.js';
-import { bucketOf, DEFAULT_BUCKETS } from '../../src/reputation/keys.js';
 import type { ListRecord, ReputationStore } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { spawnChut } from '../helpers/cli.js';
+import { consecutiveBucketNumbers } from '../helpers/consecutive-buckets.js';
 import { startCuttingRedisProxy, type CuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -24,18 +24,6 @@ const TOKEN = 'undo-failed-token-0123456789';
 /** The import writes 500 keys per MULTI block, 4 blocks at a time (redis-lists.ts): the first 4 blocks go through. */
 const CONFIRMED_BLOCKS = 4;
 const KEYS_PER_BLOCK = 500;
-
-/**
- * 2200 mobile numbers in 2200 consecutive buckets (one key each, in bucket order, the order the import writes its
- * keys): the first 2000 are written by the blocks that go through, the last 200 by the block that never reaches Redis.
- */
-function numbers(first: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < 2200; i++) out.push(`+33${first + i}`);
-  const buckets = out.map((e164) => bucketOf(e164, DEFAULT_BUCKETS).bucket);
-  for (let i = 1; i < buckets.length; i++) if ((buckets[i] as number) <= (buckets[i - 1] as number)) throw new Error('pick another first number');
-  return out;
-}
 
 const national = (e164: string) => `0${e164.slice(3)}`;
 
@@ -110,7 +98,7 @@ function csvFile(name: string, all: string[]): string {
 
 describe('an import whose undo fails', () => {
   it('POST /api/import, Redis stalled after the first blocks: 503 store-timeout saying part of the file may be applied and was not undone; Redis holds the blocks it confirmed', { timeout: 60_000 }, async () => {
-    const all = numbers(612_000_000);
+    const all = consecutiveBucketNumbers(612_000_000);
     const { prefix, direct } = await seeded('undo-http', all);
     const config = parseConfig({ store: 'redis', redis: { url: proxy.url, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
     const chut: RunningChut = await startChut({ config, policy: parsePolicy(LIST_POLICY, 'test'), logger: silentLogger(), http: true });
@@ -139,7 +127,7 @@ describe('an import whose undo fails', () => {
   });
 
   it('chut import, Redis gone after the first blocks: says part of the file may be applied and was not undone (exit 69, one line, no stack trace); Redis holds the blocks it confirmed', { timeout: 60_000 }, async () => {
-    const all = numbers(613_000_000);
+    const all = consecutiveBucketNumbers(613_000_000);
     const { prefix, direct } = await seeded('undo-cli', all);
     const file = csvFile('gone.csv', all);
     try {
@@ -158,7 +146,7 @@ describe('an import whose undo fails', () => {
   });
 
   it('Ctrl-C while Redis stalls, then Redis gone: not "interrupted: nothing imported" but what is left (exit 69); Redis holds the blocks it confirmed', { timeout: 60_000 }, async () => {
-    const all = numbers(614_000_000);
+    const all = consecutiveBucketNumbers(614_000_000);
     const { prefix, direct } = await seeded('undo-int', all);
     const file = csvFile('interrupted.csv', all);
     try {
