@@ -7,11 +7,12 @@ import { createLogger, type Logger } from '../logger.js';
 import { createRedisStore, SchemaError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, redactRedisSecrets, redactUrl, redisLocation } from '../redis-client.js';
-import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
+import { closeClientWithStore, createRedisClient, redactRedisSecrets, redactUrl, redisLocation } from '../redis-client.js';
+import { asClause, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { isLostConnection, redisErrorLine } from '../redis-lost.js';
 import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
+import { classifyRedisFailure } from './redis-failure.js';
 
 export interface GlobalFlags {
   config?: string;
@@ -117,16 +118,6 @@ export async function openStore(loaded: CliLoadedConfig, logger: Logger): Promis
   return (await connectRedisStore(config.redis, logger, loaded.redisOrigin)).store;
 }
 
-/** What went wrong, in one line: the socket's own error (`connect ECONNREFUSED 127.0.0.1:1`) rather than the
- * client's "max retries per request" that hides it; never a password from the URL. */
-export function unreachableCause(err: unknown, lastSocketError: Error | undefined, url: string, waitedMs: number): string {
-  const e = err as Error;
-  const wrapped = e.name === 'MaxRetriesPerRequestError' || e.message === 'timed out' || /max retries per request/i.test(e.message);
-  const cause = wrapped ? lastSocketError ?? (e.message === 'timed out' ? null : e) : e;
-  const text = cause ? errorLine(cause) : `no answer within ${waitedMs} ms`;
-  return redactRedisSecrets(text, { url });
-}
-
 /** A Redis store whose server answered a PING in time, with its client; else a CliError (exit 69) saying where,
  * why (the socket's error) and which setting named that server (`origin`). Credentials Redis refuses (WRONGPASS,
  * NOAUTH) are a configuration error (exit 78), said so. A Redis that answers but refuses writes (OOM, READONLY,
@@ -148,16 +139,16 @@ export async function connectRedisStore(
     await Promise.race([store.ping(), timeout]);
   } catch (err) {
     redis.disconnect();
-    const why = closedBecause.get(redis);
-    if (why) throw new CliError(`Redis at ${where}: ${asClause(why)}. ${origin.hint}`, EXIT.config);
     if (err instanceof SchemaError) throw new CliError(err.message, EXIT.config);
-    const auth = [err, lastSocketError].find(isRedisAuthError);
-    if (auth) {
-      throw new CliError(`Redis at ${where} refused chut's credentials: ${asClause(redactRedisSecrets(errorLine(auth), redisConfig))}. This is a configuration ` +
-        `error, not an outage: check the password (and user) chut gives Redis. ${origin.hint}`, EXIT.config);
+    const failure = classifyRedisFailure(err, redis, lastSocketError, redisConfig, waitMs);
+    switch (failure.kind) {
+      case 'closed': throw new CliError(`Redis at ${where}: ${failure.cause}. ${origin.hint}`, EXIT.config);
+      case 'credentials':
+        throw new CliError(`Redis at ${where} refused chut's credentials: ${failure.cause}. This is a configuration ` +
+          `error, not an outage: check the password (and user) chut gives Redis. ${origin.hint}`, EXIT.config);
+      case 'writes-refused': throw writesRefusedError(err, failure.cause, where, origin);
+      case 'unreachable': throw new CliError(`Redis is unreachable at ${where}: ${failure.cause}. ${origin.hint}`, EXIT.unavailable);
     }
-    if (isRedisWriteRefusal(err)) throw writesRefusedError(err, redisConfig, where, origin);
-    throw new CliError(`Redis is unreachable at ${where}: ${asClause(unreachableCause(err, lastSocketError, redisConfig.url, waitMs))}. ${origin.hint}`, EXIT.unavailable);
   }
   opened = { redis, where, redisConfig };
   return { store, redis };
@@ -186,8 +177,7 @@ export function writesRefusedHint(err: unknown): string {
 }
 
 /** `Redis at … refuses writes (out of memory / …): OOM command not allowed …`, exit 69. */
-function writesRefusedError(err: unknown, redisConfig: Config['redis'], where: string, origin: RedisOrigin): CliError {
-  const why = asClause(redactRedisSecrets(writeRefusalLine(err), redisConfig));
+function writesRefusedError(err: unknown, why: string, where: string, origin: RedisOrigin): CliError {
   return new CliError(`${WRITES_REFUSED.replace(/^Redis/, `Redis at ${where}`)}: ${why}. ${writesRefusedHint(err)} ${origin.hint}`, EXIT.unavailable);
 }
 

@@ -6,10 +6,10 @@
  * run where Redis is out of reach on purpose (`docker run --rm chut check-config`).
  */
 import type { Config } from '../config.js';
-import { closedBecause, createRedisClient, redactRedisSecrets, redisLocation } from '../redis-client.js';
-import { asClause, errorLine, isRedisAuthError, isRedisWriteRefusal, writeRefusalLine } from '../redis-errors.js';
+import { createRedisClient, redisLocation } from '../redis-client.js';
 import { keyspace, SCHEMA_VERSION } from '../reputation/keys.js';
-import { unreachableCause, type RedisOrigin } from './context.js';
+import type { RedisOrigin } from './context.js';
+import { classifyRedisFailure } from './redis-failure.js';
 
 export const REDIS_PROBE_MS = 2000;
 
@@ -40,13 +40,13 @@ export async function probeRedis(cfg: Config['redis'], origin: RedisOrigin, budg
     }
     return `${where}: answers (schema version ${v})`;
   } catch (err) {
-    const why = closedBecause.get(redis);
-    if (why) return `${where}: ${asClause(why)}. ${origin.hint}`;
-    const auth = [err, lastSocketError].find(isRedisAuthError);
-    if (auth) return `${where}: refuses chut's credentials (${asClause(redactRedisSecrets(errorLine(auth), cfg))}). ${origin.hint}`;
-    if (isRedisWriteRefusal(err)) return `${where}: answers, but refuses writes (${asClause(redactRedisSecrets(writeRefusalLine(err), cfg))})`;
-    const cause = unreachableCause(err, lastSocketError, cfg.url, budgetMs);
-    return `${where}: not answering (${asClause(cause)}; from ${origin.from}). ${origin.hint}`;
+    const failure = classifyRedisFailure(err, redis, lastSocketError, cfg, budgetMs);
+    switch (failure.kind) {
+      case 'closed': return `${where}: ${failure.cause}. ${origin.hint}`;
+      case 'credentials': return `${where}: refuses chut's credentials (${failure.cause}). ${origin.hint}`;
+      case 'writes-refused': return `${where}: answers, but refuses writes (${failure.cause})`;
+      case 'unreachable': return `${where}: not answering (${failure.cause}; from ${origin.from}). ${origin.hint}`;
+    }
   } finally {
     clearTimeout(timer);
     redis.disconnect();

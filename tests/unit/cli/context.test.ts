@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redisOrigin, unreachableCause } from '../../../src/cli/context.js';
+import { redisOrigin } from '../../../src/cli/context.js';
+import { unreachableCause } from '../../../src/cli/redis-failure.js';
 import { loadConfig } from '../../../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chut-context-'));
@@ -30,19 +31,19 @@ describe('unreachableCause', () => {
   const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' });
 
   it('shows the socket error the client\'s retry limit hides', () => {
-    expect(unreachableCause(maxRetries, refused, 'redis://127.0.0.1:1', 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
-    expect(unreachableCause(new Error('timed out'), undefined, 'redis://10.9.9.9', 2500)).toBe('no answer within 2500 ms');
-    expect(unreachableCause(new Error('timed out'), refused, 'redis://127.0.0.1:1', 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(unreachableCause(maxRetries, refused, { url: 'redis://127.0.0.1:1' }, 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(unreachableCause(new Error('timed out'), undefined, { url: 'redis://10.9.9.9' }, 2500)).toBe('no answer within 2500 ms');
+    expect(unreachableCause(new Error('timed out'), refused, { url: 'redis://127.0.0.1:1' }, 2500)).toBe('connect ECONNREFUSED 127.0.0.1:1');
     // a reply from the server is the cause itself
-    expect(unreachableCause(new Error('WRONGPASS invalid username-password pair or user is disabled.'), refused, 'redis://:x@h', 2500)).toMatch(/^WRONGPASS/);
+    expect(unreachableCause(new Error('WRONGPASS invalid username-password pair or user is disabled.'), refused, { url: 'redis://:x@h' }, 2500)).toMatch(/^WRONGPASS/);
     // localhost: ::1 and 127.0.0.1 both refused, an AggregateError with no message of its own
     const both = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''), { code: 'ECONNREFUSED' });
-    expect(unreachableCause(maxRetries, both, 'redis://localhost:1', 2500)).toBe('connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1');
+    expect(unreachableCause(maxRetries, both, { url: 'redis://localhost:1' }, 2500)).toBe('connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('never shows the URL\'s password, even when an error quotes it', () => {
     const leaky = new Error('getaddrinfo ENOTFOUND redis://:hunter2%40x@nohost (password hunter2@x)');
-    const text = unreachableCause(maxRetries, leaky, 'redis://:hunter2%40x@nohost:6379', 2500);
+    const text = unreachableCause(maxRetries, leaky, { url: 'redis://:hunter2%40x@nohost:6379' }, 2500);
     expect(text).not.toMatch(/hunter2/);
   });
 });
