@@ -25,6 +25,7 @@ import { cpuPerCall, shareOver, summarise } from './stats.js';
 import { scriptTime } from './redis.js';
 import { backToBack, callsInProgress, sleep } from './traffic.js';
 import { benchCall, knownCallerPool, randomCaller } from './callers.js';
+import { coreTargets, targetLine, type CoreTarget } from './core-targets.js';
 
 /** Callers that were already screened: a pool small enough for the caller-ID cache. */
 const KNOWN_CALLERS = 2000;
@@ -213,6 +214,9 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     const writeTrips = Math.round(((store.roundTrips - before - lookups) / n) * 1000) / 1000;
     results.record_round_trips_per_call = writeTrips;
     opts.say(`post-decision writes: ${writeTrips} Redis round trip(s) per call (stream, counters, windows)`);
+    results.targets = coreTargets(results);
+    opts.say('targets (issue 2), on this machine:');
+    for (const t of Object.values(results.targets as Record<string, CoreTarget>)) opts.say(targetLine(t));
   } finally {
     await deleteKeysWithPrefix(redis, prefix);
     await store.close();
