@@ -1,4 +1,6 @@
 /** What the route modules share: the injected dependencies plus a guarded way to call the store. */
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { ImportUnconfirmedError, SchemaError } from '../reputation/index.js';
@@ -50,30 +52,66 @@ export function unconfirmed(err: unknown): boolean {
   return err.message === 'Command timed out' || err.name === 'AbortError' || err.name === 'MaxRetriesPerRequestError';
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Aborted when the client closes its connection before its answer is complete (clientGoneSignal). */
+    clientGone: AbortSignal;
+  }
+}
+
+/** The client closed its connection before its answer was complete: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/**
+ * A signal aborted (with a ClientGoneError) when the response's connection closes before the answer was complete:
+ * the client hung up, or its connection broke. A response that finished never aborts it. Watches the response, not
+ * the request: since Node 16 a request emits 'close' as soon as its body has been read, client still there.
+ */
+export function clientGoneSignal(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort(new ClientGoneError('the client closed its connection before the answer'));
+  });
+  return gone.signal;
+}
+
 export interface RouteContext extends HttpDeps {
   now(): number;
-  /** Runs a store operation; a failure or a timeout is counted, logged and answered 503 (the store, not the
-   * request, is wrong). `signal` is aborted once that answer is decided: an operation that reads in several round
-   * trips (the calls page) stops there, rather than going on for a client already answered. */
-  storeCall<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
+  /** Runs a store operation for `req`; a failure or a timeout is counted, logged and answered 503 (the store, not the
+   * request, is wrong). `signal` is aborted once that answer is decided, or when the client goes away before it
+   * (req.clientGone): an operation that reads in several round trips (the calls page) stops there, rather than going
+   * on for a client already answered, or gone. */
+  storeCall<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
   /**
    * storeCall for a change (a list edit, a report): a failure after which the change may still be applied (see
    * unconfirmed) is answered `503 store-timeout`, saying so, rather than `store-unavailable`, which means nothing was
    * applied.
    */
-  storeWrite<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
+  storeWrite<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
   const now = deps.clock ?? Date.now;
   const storeTimeoutMs = deps.storeTimeoutMs ?? STORE_TIMEOUT_MS;
-  async function guarded<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
+  async function guarded<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
     const answered = new AbortController();
+    const clientGone = req.clientGone;
+    const onClientGone = () => answered.abort(clientGone.reason);
+    if (clientGone.aborted) onClientGone();
+    else clientGone.addEventListener('abort', onClientGone, { once: true });
     try {
       return await withTimeout(fn(answered.signal), timeoutMs, operation);
     } catch (err) {
       answered.abort(err);
       if (err instanceof HttpError) throw err;
+      if (err instanceof ClientGoneError) {
+        // the operation stopped because nobody waits for it: not a store failure, nothing to count or warn about. The
+        // answer goes nowhere (writing to the closed response is a no-op); 499 is nginx's "client closed request".
+        req.log.debug({ operation }, 'store operation stopped: the client went away');
+        throw new HttpError(499, 'client-gone', `${operation} stopped: the client closed its connection`);
+      }
       deps.metrics.redisError(operation);
       if (err instanceof SchemaError) {
         // Redis answered: its keys are a newer chut's. Nothing was applied, and no retry will help; behind the token,
@@ -95,13 +133,15 @@ export function routeContext(deps: HttpDeps): RouteContext {
       }
       deps.logger.warn({ operation, err: String(err) }, 'store operation failed (HTTP API)');
       throw new HttpError(503, 'store-unavailable', `the reputation store did not answer (${operation}); try again later`);
+    } finally {
+      clientGone.removeEventListener('abort', onClientGone);
     }
   }
   return {
     ...deps,
     now,
-    storeCall: (operation, fn, timeoutMs = storeTimeoutMs) => guarded(operation, fn, timeoutMs, false),
-    storeWrite: (operation, fn, timeoutMs = storeTimeoutMs) => guarded(operation, fn, timeoutMs, true),
+    storeCall: (req, operation, fn, timeoutMs = storeTimeoutMs) => guarded(req, operation, fn, timeoutMs, false),
+    storeWrite: (req, operation, fn, timeoutMs = storeTimeoutMs) => guarded(req, operation, fn, timeoutMs, true),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAuthHook, isLoopbackAddress } from './auth.js';
-import { routeContext, type HttpDeps } from './context.js';
+import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerNotFound } from './not-found.js';
 import { CSP, PERMISSIONS_POLICY, registerDashboard } from './routes/dashboard.js';
@@ -84,6 +84,11 @@ function buildApp(deps: HttpDeps) {
   registerNotFound(app);
   const ctx = routeContext(deps);
   app.setErrorHandler(errorHandler);
+  // every request knows when its client went away: storeCall stops the store operations run for nobody
+  app.decorateRequest('clientGone', null as unknown as AbortSignal);
+  app.addHook('onRequest', async (req, reply) => {
+    req.clientGone = clientGoneSignal(reply.raw);
+  });
   // before the auth hook: a refused request's body is watched too
   registerRequestLimits(app, limits, (req) => req.method === 'POST' && req.routeOptions.url === '/api/import');
   app.addHook('onRequest', createAuthHook(deps.config.http.token));

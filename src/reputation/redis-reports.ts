@@ -62,7 +62,7 @@ async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Pro
  * swept or evicted): the walk is bounded by the entry ids (write time, never before the decision) and the record's
  * own time only filters, so a late record never hides the newer calls behind it. A page looks at CALLS_SCAN_LIMIT
  * entries at most, and `next` is where it stopped: a filter that matches little answers short (even empty) pages
- * with a cursor. `signal` (the HTTP deadline) stops the walk between batches.
+ * with a cursor. `signal` (the HTTP deadline, or the client gone) stops the walk between batches.
  */
 export async function calls(ctx: RedisCtx, q: CallsQuery): Promise<CallsPage> {
   const limit = clampLimit(q.limit);

@@ -172,7 +172,7 @@ export interface CallsQuery {
   before?: string;
   action?: string;
   limit: number;
-  /** Aborted (the HTTP API answered 503 on its own deadline): the walk stops, rejecting with its reason. */
+  /** Aborted (the HTTP API answered 503 on its own deadline, or its client went away): the walk stops, rejecting with its reason. */
   signal?: AbortSignal;
 }
 

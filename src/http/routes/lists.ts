@@ -52,7 +52,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const other: ListName = record.list === 'allow' ? 'block' : 'allow';
       // one atomic write: a refusal leaves both lists as they were; one Redis did not confirm (503 store-timeout) is
       // applied whole or not at all, and the answer says to check which
-      const removedFromOther = await ctx.storeWrite('addListEntry', () => ctx.store.addListEntry(record, { exclusive: true }));
+      const removedFromOther = await ctx.storeWrite(req, 'addListEntry', () => ctx.store.addListEntry(record, { exclusive: true }));
       req.log.info({ list: record.list, entry: entryText(entry), removedFromOther }, 'list entry added (API)');
       return { list: record.list, entry: entryText(entry), record, removedFrom: removedFromOther ? other : null };
     });
@@ -60,7 +60,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
   // a DELETE takes no fields: `{"list": "block"}` in the body must not look as if it had been read
   app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } } }, async (req) => {
     const entry = parseEntry(req.params.entry, country);
-    const removed = await ctx.storeWrite('removeListEntry', () => ctx.store.removeListEntry(entry, req.params.list));
+    const removed = await ctx.storeWrite(req, 'removeListEntry', () => ctx.store.removeListEntry(entry, req.params.list));
     if (!removed) throw new HttpError(404, 'not-found', `${entryText(entry)} is not on the ${req.params.list} list`);
     req.log.info({ list: req.params.list, entry: entryText(entry) }, 'list entry removed (API)');
     return { list: req.params.list, entry: entryText(entry), removed: true };

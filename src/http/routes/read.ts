@@ -38,15 +38,15 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
   app.get<{ Querystring: { since?: string } }>('/api/stats', { schema: statsSchema }, async (req) => {
     const now = ctx.now();
     const since = parseSince(req.query.since, now, '24h');
-    return ctx.storeCall('stats', () => ctx.store.stats({ since, now }));
+    return ctx.storeCall(req, 'stats', () => ctx.store.stats({ since, now }));
   });
 
   app.get<{ Querystring: { since?: string; action?: string; limit: number; before?: string } }>(
     '/api/calls', { schema: callsSchema }, async (req) => {
       const q = req.query;
       const since = q.since === undefined ? undefined : parseSince(q.since, ctx.now(), q.since);
-      // a filter that matches little pages on past CALLS_SCAN_LIMIT entries; the 503 deadline stops the walk
-      return ctx.storeCall('calls', (signal) => ctx.store.calls({ since, before: q.before, action: q.action, limit: q.limit, signal }));
+      // a filter that matches little pages on past CALLS_SCAN_LIMIT entries; the 503 deadline, or the client leaving, stops the walk
+      return ctx.storeCall(req, 'calls', (signal) => ctx.store.calls({ since, before: q.before, action: q.action, limit: q.limit, signal }));
     });
 
   app.get<{ Params: { number: string }; Querystring: { dialled?: string; name?: string } }>(
@@ -57,6 +57,6 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
         // Quote the number as sent: `raw` has its invisible characters removed, often the very reason it is invalid.
         throw badRequest(`${quoteInput(raw)} is not a valid phone number (${caller.number.reason})`);
       }
-      return ctx.storeCall('explain', () => ctx.screening.explain(raw, { dialled: req.query.dialled, callerName: req.query.name }));
+      return ctx.storeCall(req, 'explain', () => ctx.screening.explain(raw, { dialled: req.query.dialled, callerName: req.query.name }));
     });
 }

@@ -18,7 +18,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
       if (caller.number.kind !== 'valid') throw badRequest(`${quoteInput(req.params.number)} is not a valid phone number`);
       const e164 = caller.number.e164;
       const kind = req.body?.kind ?? 'spam';
-      await ctx.storeWrite('report', () => ctx.screening.reportNumber(e164, kind, 'api'));
+      await ctx.storeWrite(req, 'report', () => ctx.screening.reportNumber(e164, kind, 'api'));
       req.log.info({ caller: e164, kind }, 'user report (API)');
       return { number: e164, kind };
     });

@@ -78,10 +78,10 @@ export function decodeCsvBody(contentType: string | undefined, body: Buffer): st
 }
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.get('/api/export', async (_req, reply) => {
+  app.get('/api/export', async (req, reply) => {
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream. Counted as
     // `export`, not as /healthz's `ping`: a failing export must not read as failing health checks.
-    await ctx.storeCall('export', () => ctx.store.ping());
+    await ctx.storeCall(req, 'export', () => ctx.store.ping());
     const lines = Readable.from(formatExport(ctx.store.exportLists()));
     lines.on('error', (err) => ctx.logger.warn({ err: String(err) }, 'export stream failed'));
     return reply
@@ -117,7 +117,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       }
       if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
       // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
-      const overlap = await ctx.storeCall('listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
+      const overlap = await ctx.storeCall(req, 'listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
       // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
       // must not leave it applied after all. The undo gets its own time within storeCall's limit.
       const limitMs = ctx.importTimeLimitMs ?? 60_000;
@@ -125,7 +125,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
       try {
         // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
-        await ctx.storeWrite('importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
+        await ctx.storeWrite(req, 'importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
       } finally {
         clearTimeout(timer);
       }
