@@ -91,6 +91,27 @@ function isRedisUrl(url: string): boolean {
   }
 }
 
+/** `ari.stirShakenReadMs` when the file leaves it out. */
+const DEFAULT_STIR_SHAKEN_READ_MS = 150;
+
+/** Fills in `ari.stirShakenReadMs`, and refuses one above `ari.requestTimeoutMs`: the read is one ARI REST request,
+ * and that setting says how long any of them may take (a read allowed longer would hold the call past what the
+ * administrator set for every request). The default yields to a lower requestTimeoutMs instead: a configuration valid
+ * before the setting existed stays valid. */
+function withStirShakenReadMs<T extends { requestTimeoutMs: number; stirShakenReadMs?: number | undefined }>(
+  ari: T, ctx: z.core.$RefinementCtx<T>,
+): T & { stirShakenReadMs: number } {
+  const { requestTimeoutMs, stirShakenReadMs } = ari;
+  if (stirShakenReadMs !== undefined && stirShakenReadMs > requestTimeoutMs) {
+    ctx.addIssue({
+      code: 'custom', path: ['stirShakenReadMs'], input: stirShakenReadMs,
+      message: `${stirShakenReadMs} is above ari.requestTimeoutMs (${requestTimeoutMs}), which bounds every ARI request, this read ` +
+        'included: lower ari.stirShakenReadMs or raise ari.requestTimeoutMs',
+    });
+  }
+  return { ...ari, stirShakenReadMs: stirShakenReadMs ?? Math.min(DEFAULT_STIR_SHAKEN_READ_MS, requestTimeoutMs) };
+}
+
 export const configSchema = z.object({
   /** `redis` (the real store) or `memory` (demo only: nothing persists). */
   store: z.enum(['redis', 'memory']).default('redis'),
@@ -181,10 +202,14 @@ export const configSchema = z.object({
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
     /** Per-request REST timeout, the wait for a free connection included. */
     requestTimeoutMs: durationMs(1, 60_000, '1 minute').default(2000),
+    /** How long a call waits for Asterisk's own STIR/SHAKEN result (`STIR_SHAKEN(0,verify_result)`) before it is
+     * screened without it (fail-open); 0: never asked. It adds to the wait before the call is decided: the screening
+     * deadline starts after it. Unset: 150, or requestTimeoutMs when that is lower (as before this setting existed). */
+    stirShakenReadMs: durationMs(0, 5000, '5 seconds').optional(),
     /** Most REST connections open to Asterisk at once; more requests queue. http.conf `sessionlimit` (default 100)
      * counts these, the events WebSocket and every other HTTP user together: stay well under it. */
     maxConnections: z.number().int().min(1).max(1000).default(32),
-  }).strict().prefault({}),
+  }).strict().transform(withStirShakenReadMs).prefault({}),
   ami: z.object({
     enabled: z.boolean().default(false),
     host: host('ami.port').default('127.0.0.1'),

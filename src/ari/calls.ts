@@ -87,7 +87,10 @@ async function withSession(deps: CallDeps, ev: StasisStart, answerBound: boolean
 export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
   const receivedAt = Date.now();
   return withSession(deps, ev, true, async (control, session, log) => {
-    // The screener keeps its own deadline; this watchdog only covers a screener that never routes at all.
+    // 0: Asterisk is not asked, the caller ID's own verstat (if any) is all the policy sees
+    const stirShakenReadMs = deps.config.ari.stirShakenReadMs;
+    // The screener keeps its own deadline, which starts once the STIR/SHAKEN read is over; this watchdog only covers
+    // a screener that never routes at all, so it allows for both.
     const watchdog = setTimeout(() => {
       if (session.phase !== 'screening') return;
       log.warn('ARI: no route from the screener in time, ringing (fail-open)');
@@ -97,9 +100,9 @@ export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
         log.warn({ err: String(err) }, 'ARI: watchdog continue failed, the release list takes the channel over');
         deps.release(ev.channel.id, { overwriteRoute: control.routeVariableSet });
       });
-    }, deps.config.screening.deadlineMs + 2000);
+    }, stirShakenReadMs + deps.config.screening.deadlineMs + 2000);
     try {
-      const verstat = await readVerstat(deps.rest, ev, Math.min(150, deps.config.ari.requestTimeoutMs), log);
+      const verstat = stirShakenReadMs > 0 ? await readVerstat(deps.rest, ev, stirShakenReadMs, log) : null;
       const result = await deps.screening.handleCall(inboundCall(ev, verstat, receivedAt), control);
       log.debug({ route: result.finalRoute, captcha: result.captcha }, 'ARI: call handled');
     } finally {

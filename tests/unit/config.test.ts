@@ -114,6 +114,26 @@ describe('configuration values checked before use', () => {
     }
   });
 
+  it('waits 150 ms for Asterisk\'s STIR/SHAKEN result unless told otherwise, 0 to 5000 ms, and never longer than ari.requestTimeoutMs', () => {
+    const readMs = (ari: Record<string, unknown>): number => parseConfig({ ari }).ari.stirShakenReadMs;
+    expect(readMs({})).toBe(150);
+    // the default yields to a lower request timeout, as the fixed 150 ms did: such a configuration stays valid
+    expect(readMs({ requestTimeoutMs: 100 })).toBe(100);
+    expect(readMs({ stirShakenReadMs: 0 })).toBe(0);
+    expect(readMs({ stirShakenReadMs: 1500 })).toBe(1500);
+    expect(readMs({ stirShakenReadMs: 2000 })).toBe(2000);
+    expect(readMs({ stirShakenReadMs: 5000, requestTimeoutMs: 5000 })).toBe(5000);
+    expect(refused({ ari: { stirShakenReadMs: -1 } })).toBe('ari.stirShakenReadMs: Too small: expected number to be >=0');
+    expect(refused({ ari: { stirShakenReadMs: 1.5 } })).toMatch(/^ari\.stirShakenReadMs: .*expected int/);
+    expect(refused({ ari: { stirShakenReadMs: '300' } })).toMatch(/^ari\.stirShakenReadMs: .*expected number/);
+    expect(refused({ ari: { stirShakenReadMs: 5001, requestTimeoutMs: 60_000 } })).toBe('ari.stirShakenReadMs: must be at most 5000 (5 seconds)');
+    expect(refused({ ari: { stirShakenReadMs: 2001 } })).toBe('ari.stirShakenReadMs: 2001 is above ari.requestTimeoutMs (2000), which bounds ' +
+      'every ARI request, this read included: lower ari.stirShakenReadMs or raise ari.requestTimeoutMs');
+    expect(refused({ ari: { stirShakenReadMs: 300, requestTimeoutMs: 250 } })).toMatch(/^ari\.stirShakenReadMs: 300 is above ari\.requestTimeoutMs \(250\)/);
+    // a typo is still named, with the key meant
+    expect(refused({ ari: { stirShakenReadMS: 300 } })).toBe('ari.stirShakenReadMS: unknown key (did you mean stirShakenReadMs?)');
+  });
+
   it('says which country code a file meant: capitals, not a name', () => {
     expect(refused({ screening: { defaultCountry: 'gb' } })).toBe('screening.defaultCountry: "gb": write the country code in capitals: GB');
     expect(refused({ screening: { defaultCountry: 'UK' } })).toMatch(/^screening\.defaultCountry: "UK" is not a country code libphonenumber knows: use GB /);
@@ -128,6 +148,7 @@ describe('configuration values checked before use', () => {
       ['captcha.firstDigitTimeoutMs', { captcha: { firstDigitTimeoutMs: 0 } }, 30_000, '30 seconds'],
       ['captcha.interDigitTimeoutMs', { captcha: { interDigitTimeoutMs: 0 } }, 10_000, '10 seconds'],
       ['ari.requestTimeoutMs', { ari: { requestTimeoutMs: 0 } }, 60_000, '1 minute'],
+      ['ari.stirShakenReadMs', { ari: { requestTimeoutMs: 60_000, stirShakenReadMs: 0 } }, 5000, '5 seconds'],
       ['ami.callTimeoutMs', { ami: { callTimeoutMs: 0 } }, 86_400_000, '24 hours'],
       ['esl.inbound.silenceTimeoutMs', { esl: { inbound: { silenceTimeoutMs: 0 } } }, 3_600_000, '1 hour'],
       ['notifications.webhook.timeoutMs', { notifications: { webhook: { url: 'https://hooks.example/x', events: ['call-rejected'], timeoutMs: 0 } } }, 60_000, '1 minute'],

@@ -66,6 +66,9 @@ export interface AriFaults {
   clearFailures(): void;
   /** Every REST reply is delayed by this many ms (slow Asterisk). */
   delayMs: number;
+  /** `GET /channels/{id}/variable` of one of these names (e.g. `STIR_SHAKEN(0,verify_result)`) is answered this many
+   * ms late, on top of `delayMs`: one slow read on a loaded Asterisk, the rest of the call at normal speed. */
+  slowVariables: Map<string, number>;
   /** Sends a raw text frame (e.g. malformed JSON) to every connected app. */
   sendRaw(text: string): void;
   /** Upgrades are refused (socket destroyed) while true. */
@@ -151,6 +154,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
   private makeFaults(): AriFaults {
     const faults: AriFaults = {
       delayMs: 0,
+      slowVariables: new Map(),
       refuseUpgrades: false,
       stasisStartDelayMs: 0,
       missingSounds: new Set(),
@@ -227,6 +231,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
     const channelId = /^\/channels\/([^/]+)/.exec(path)?.[1] ?? null;
     this.emit('request', { method, path, channelId: channelId && decodeURIComponent(channelId), at: performance.now(), query: url.searchParams } satisfies SimRequest);
     if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
+    const slowReadMs = method === 'GET' && /^\/channels\/[^/]+\/variable$/.test(path) ? this.faults.slowVariables.get(url.searchParams.get('variable') ?? '') ?? 0 : 0;
+    if (slowReadMs > 0) await new Promise((r) => setTimeout(r, slowReadMs));
     if (this.takeFailure(`${method} ${path}`)) return sendReply(res, { status: 500, body: { message: 'Internal Server Error' } });
     // a synchronous channel command (answer) is answered once the channel's control queue has run it
     sendReply(res, await route(this.state, method, path, url.searchParams));

@@ -27,7 +27,7 @@ describe('ARI watchdog', () => {
       config: parseConfig({ screening: { deadlineMs: 10 } }), screening: neverRoutes, logger: silentLogger(), rest,
       live: new Map<string, CallSession>(), release: (id, opts) => released.push({ id, ...opts }), maxCallMs: 60_000,
     }, stasisStart());
-    // the watchdog fires at deadline + 2 s, then its continue is retried for ~1.3 s before it gives up
+    // the watchdog fires at the STIR/SHAKEN read bound (150 ms) + deadline + 2 s, then its continue is retried for ~1.3 s before it gives up
     for (let waited = 0; released.length === 0 && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     expect(sent.filter((s) => s.path.endsWith('/continue')).length).toBeGreaterThan(0);
     expect(released).toEqual([{ id: channel.id, overwriteRoute: false }]);
