@@ -27,6 +27,8 @@ export interface CallDeps {
   missingSounds?: ReadonlySet<string>;
   /** A session still open after this long is dropped from the map (a safety net against leaks). */
   maxCallMs?: number;
+  /** Told when Asterisk's STIR/SHAKEN result did not come within ari.stirShakenReadMs (the adapter warns, throttled). */
+  stirShakenReadTimedOut?: () => void;
 }
 
 /** The CHUT_ROUTE values dialplan/asterisk/chut-ari.conf dispatches on: fixed, so config can never break them. */
@@ -102,7 +104,7 @@ export function screenCall(deps: CallDeps, ev: StasisStart): Promise<void> {
       });
     }, stirShakenReadMs + deps.config.screening.deadlineMs + 2000);
     try {
-      const verstat = stirShakenReadMs > 0 ? await readVerstat(deps.rest, ev, stirShakenReadMs, log) : null;
+      const verstat = stirShakenReadMs > 0 ? await readVerstat(deps.rest, ev, stirShakenReadMs, log, deps.stirShakenReadTimedOut) : null;
       const result = await deps.screening.handleCall(inboundCall(ev, verstat, receivedAt), control);
       log.debug({ route: result.finalRoute, captcha: result.captcha }, 'ARI: call handled');
     } finally {

@@ -41,6 +41,13 @@ describe('with the default bound (150 ms)', () => {
   it('a failed verification answered 400 ms late is not waited for: the spoofed call rings (fail-open)', async () => {
     expect(await spoofedCall(h, '+33612991001', 400)).toEqual(['ring', 'default']);
   });
+
+  it('the administrator is told, once for many calls, that the bound is too low for this Asterisk', async () => {
+    await spoofedCall(h, '+33612991006', 400);
+    const warnings = h.logs.filter((l) => l.includes('did not come within ari.stirShakenReadMs (150 ms)'));
+    expect(warnings).toHaveLength(1); // two late reads, one warning
+    expect(warnings[0]).toContain('Raise ari.stirShakenReadMs');
+  });
 });
 
 describe('with ari.stirShakenReadMs raised', () => {
