@@ -1,20 +1,25 @@
 /**
  * Where tests get Redis: CHUT_TEST_REDIS_URL if set; else the one Redis container the global setup started through
  * testcontainers when a Docker engine answers (redis-global-setup.ts); else the local server on 127.0.0.1:6379 (the
- * case on this machine and in CI). Every test run uses its own key prefix and removes its keys afterwards.
+ * case on this machine and in CI). Every test run uses its own key prefix and removes its keys afterwards; the keys
+ * of a run killed before it could are removed by a later run (redis-leftovers.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { deleteKeysWithPrefix } from '../../src/redis-client.js';
+import { LOCAL_TEST_REDIS_URL, ownedPrefix, runOwner } from './redis-leftovers.js';
 
 export function testRedisUrl(): Promise<string> {
-  return Promise.resolve(process.env.CHUT_TEST_REDIS_URL || inject('chutTestRedisUrl') || 'redis://127.0.0.1:6379');
+  return Promise.resolve(process.env.CHUT_TEST_REDIS_URL || inject('chutTestRedisUrl') || LOCAL_TEST_REDIS_URL);
 }
 
-/** A unique key prefix for one test file/run: `chuttest:<label>:<random>:`. */
+/**
+ * A unique key prefix for one test file/run, at most 32 characters: `chuttest:<label>:<machine>.<pid>.<random>:`,
+ * where the pid is the vitest main process's (provided by the global setup; this process's without it). A label
+ * longer than fits is cut short.
+ */
 export function uniquePrefix(label = 't'): string {
-  return `chuttest:${label}:${randomBytes(4).toString('hex')}:`;
+  return ownedPrefix(label, inject('chutTestRunOwner') || runOwner());
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK). */
