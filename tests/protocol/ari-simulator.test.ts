@@ -33,7 +33,9 @@ async function connectApp(app = sim.app): Promise<{ ws: WebSocket; frames: Array
 const until = async (check: () => boolean) => { for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10)); };
 const ofType = (frames: Array<Record<string, unknown>>, type: string) => frames.filter((f) => f.type === type);
 
-beforeAll(async () => { sim = new AriSimulator({ timing: { lingerMs: 50 } }); await sim.start(); });
+// a channel back in the dialplan lives lingerMs before it hangs up: long enough for a test's next requests to find it
+// there (409) on a loaded machine, not gone (404), as CI once saw with 50 ms
+beforeAll(async () => { sim = new AriSimulator({ timing: { lingerMs: 2000 } }); await sim.start(); });
 afterAll(async () => { await sim.stop(); });
 
 describe('frames have the recorded shapes and order', () => {
