@@ -27,6 +27,11 @@ export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * Polls `probe` until it returns a truthy value. An error it throws (Redis not up yet) means "not yet", but a failed
+ * `expect` in it is the test's answer: retrying it would pass a test whose assertion failed on every probe but the
+ * last.
+ */
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
@@ -35,6 +40,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
       const value = await probe();
       if (value) return value;
     } catch (err) {
+      if (err instanceof Error && err.name === 'AssertionError') throw err;
       last = err;
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -278,12 +278,17 @@ rules:
     });
     await waitFor('the old master in sync as a replica', async () => /master_link_status:up/.test(await admin.info('replication')));
 
-    // the old master's connection refuses the first record (READONLY): chut reconnects, and the next calls are recorded
+    // the old master's connection refuses the first record (READONLY): chut reconnects, and the next calls are recorded.
+    // Each call meanwhile is screened on the blocklist, or rings degraded (fail-open) if it comes while the connection
+    // is being replaced: never a blocklisted caller rung as if screened.
+    const meanwhile: string[] = [];
     await waitFor('a record written on the new primary', async () => {
       const d = await screenAndRecord(chut);
-      expect(d.route).toBe('reject');
+      meanwhile.push(d.degraded ? 'fail-open' : `${d.route} (${d.rule})`);
       return (await replicaAdmin.xlen(`${prefix}calls`)) >= 3;
     }, 20_000);
+    expect(meanwhile.filter((d) => d !== 'reject (blocklist)' && d !== 'fail-open')).toEqual([]);
+    expect(await screenAndRecord(chut)).toMatchObject({ route: 'reject', rule: 'blocklist', degraded: false });
     expect(logged(/^Redis answered READONLY: the server is a replica now/).length).toBeGreaterThanOrEqual(1);
     expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
   });
