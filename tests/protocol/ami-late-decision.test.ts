@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, header, startAmiHarness, type AmiHarness, type Packet, recordOf } from '../fakes/ami/index.js';
+import { eventually, expectNoPerCallState, header, startAmiHarness, type AmiHarness, type Packet, recordOf } from '../fakes/ami/index.js';
 
 /** The dialplan's wait for CHUT_DECISION here, well under chut's 2 s action timeout and its screening deadline. */
 const WAIT_MS = 400;
@@ -116,5 +116,5 @@ describe.each([2, 1] as const)('chut-ami.conf version %i', (version) => {
 
 it('holds no per-call state once the calls are over', async () => {
   await h.adapter.idle();
-  await eventually(() => h.adapter.stats().screening === 0, 5000, 'no pending call');
+  await expectNoPerCallState(h.adapter);
 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, header, startAmiHarness, type AmiHarness, type Packet, recordOf as recordOfCall } from '../fakes/ami/index.js';
+import { expectNoPerCallState, header, startAmiHarness, type AmiHarness, type Packet, recordOf as recordOfCall } from '../fakes/ami/index.js';
 
 let h: AmiHarness;
 let n = 0;
@@ -82,6 +82,6 @@ describe('a captcha outcome chut did not hear', () => {
   });
 
   it('holds no per-call state afterwards', async () => {
-    await eventually(() => h.adapter.stats().screening === 0, 5000, 'no pending captcha');
+    await expectNoPerCallState(h.adapter);
   });
 });

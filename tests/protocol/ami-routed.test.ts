@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chutEncode } from '../../src/sim/ami/channel.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, header, startAmiHarness, type AmiHarness, type Packet, recordOf } from '../fakes/ami/index.js';
+import { eventually, expectNoPerCallState, header, startAmiHarness, type AmiHarness, type Packet, recordOf } from '../fakes/ami/index.js';
 
 const DID = '0100000000';
 /** The box the voicemail route names for DID (no routes.voicemailMailbox, no CHUT_VM_DEFAULT): it does not exist. */
@@ -154,7 +154,7 @@ describe('chut-ami.conf as shipped (ChutVersion 2): the route taken is recorded'
 
   it('holds no per-call state once the calls are over', async () => {
     await h.adapter.idle();
-    await eventually(() => h.adapter.stats().screening === 0, 5000, 'no pending call');
+    await expectNoPerCallState(h.adapter);
   });
 });
 

@@ -16,7 +16,7 @@ import type { CallsPage } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { chutEncode } from '../../src/sim/ami/channel.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { createAmiFake, eventually, header, type AmiFake, type Packet } from '../fakes/ami/index.js';
+import { createAmiFake, eventually, expectNoPerCallState, header, type AmiFake, type Packet } from '../fakes/ami/index.js';
 import { TEST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -128,7 +128,7 @@ describe('two chut instances on one Asterisk', () => {
     await settle();
     for (const c of chuts) {
       const adapter = c.adapters.find((a) => a.name === 'asterisk-ami') as AmiAdapter;
-      await eventually(() => adapter.stats().screening === 0 && adapter.stats().monitored === 0, 5000, 'no per-call state');
+      await expectNoPerCallState(adapter);
     }
   });
 });

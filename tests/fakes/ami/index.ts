@@ -4,6 +4,7 @@
  * slow action handling — and helpers to inspect what chut sent.
  */
 import { Writable } from 'node:stream';
+import { expect } from 'vitest';
 import type { AmiAdapter } from '../../../src/ami/index.js';
 import { startChut, type RunningChut } from '../../../src/app.js';
 import { parseConfig } from '../../../src/config.js';
@@ -194,6 +195,19 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Waits for the adapter to hold nothing for any call: no dialplan call pending, no call followed by the monitor, no
+ * action awaiting its answer. Each is asserted, so a leak in any of them fails the test, naming which.
+ */
+export async function expectNoPerCallState(adapter: AmiAdapter, timeoutMs = 5000): Promise<void> {
+  const held = () => {
+    const { screening, monitored, pendingActions } = adapter.stats();
+    return { screening, monitored, pendingActions };
+  };
+  await eventually(() => Object.values(held()).every((n) => n === 0), timeoutMs, 'no per-call state').catch(() => undefined);
+  expect(held()).toEqual({ screening: 0, monitored: 0, pendingActions: 0 });
 }
 
 /** The call record chut stored for `callId`, waited for (records are written at hang-up). */
