@@ -183,9 +183,20 @@ rules:
     const config = parseConfig({ reputation: { autoBlockScore: 40 } });
     const screening = createScreeningService({ store, policy, config, logger: createLogger('silent'), clock: () => T0, observers: [{ onAutoBlock: (n) => blocked.push(n) }] });
     await store.addListEntry({ list: 'allow', entry: { kind: 'prefix', prefix: '+331620' }, reason: 'the office', source: 'cli', addedAt: T0, expiresAt: null });
-    for (let i = 0; i < 4; i++) await screening.handleCall(call('0162000005'), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    await store.addListEntry({ list: 'allow', entry: { kind: 'number', e164: '+33163000005' }, reason: 'the plumber', source: 'cli', addedAt: T0, expiresAt: null });
+    const byPrefix = '+33162000005';
+    const byEntry = '+33163000005';
+    for (const number of [byPrefix, byEntry]) {
+      for (let i = 0; i < 4; i++) await screening.handleCall(call(number), new FakeControl([{ type: '0000' }, { type: '0000' }, { type: '0000' }]));
+    }
     expect(blocked).toEqual([]);
-    expect(await store.getListEntry({ kind: 'number', e164: '+33162000005' })).toEqual([]);
+    expect(await store.getListEntry({ kind: 'number', e164: byPrefix })).toEqual([]);
+    expect((await store.getListEntry({ kind: 'number', e164: byEntry })).map((r) => r.list)).toEqual(['allow']);
+    // each was challenged and failed past the threshold: only the allowlist kept it off the blocklist
+    for (const e164 of [byPrefix, byEntry]) {
+      const facts = await store.lookup({ e164, rateWindowsSec: [], blockDigits: 8, now: T0 });
+      expect([facts.captcha.failed, facts.score >= 40], e164).toEqual([4, true]);
+    }
   });
 
   it('never auto-blocks for a call whose caller ID failed STIR/SHAKEN verification (probably spoofed)', async () => {
@@ -545,9 +556,13 @@ rules:
   });
 
   it('an observer that throws never breaks a call', async () => {
-    const { screening } = setup({ observers: [{ onCallRecord: () => { throw new Error('bug'); }, onDecision: () => { throw new Error('bug'); } }] });
+    const threw: string[] = [];
+    const bug = (where: string) => () => { threw.push(where); throw new Error('bug'); };
+    const { screening, store } = setup({ observers: [{ onCallRecord: bug('onCallRecord'), onDecision: bug('onDecision') }] });
     const r = await screening.handleCall(call('0612345678'), new FakeControl());
     expect(r.finalRoute).toBe('ring');
+    expect(threw.sort()).toEqual(['onCallRecord', 'onDecision']); // both did throw, during this call
+    expect((await store.calls({ limit: 5 })).calls.map((c) => c.callId)).toEqual([r.record.callId]);
   });
 
   it('explains a number without recording anything', async () => {
