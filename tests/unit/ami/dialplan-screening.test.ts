@@ -455,6 +455,8 @@ describe('AMI dialplan screening: *77/*78 tell the phone how the report went (Ch
     const t = setup(undefined, async (a) => { if (a.variable === 'CHUT_REPORTED') throw new Error('No such channel'); }, { version: 2, policy: TEST_POLICY });
     press(t, '6.6');
     await t.dialplan.idle();
+    expect(answers(t)).toEqual([['PJSIP/100-6.6', 'nobody']]); // the answer was sent, and refused: its one try
+    expect(t.sent).toHaveLength(1);
     expect(t.warnings()).toEqual([]);
   });
 });
