@@ -91,13 +91,18 @@ describe('ESL fail-open with chut running', () => {
   });
 
   it('1,000 calls leave no live call, socket or timer state behind', async () => {
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const held = (resource: string) => process.getActiveResourcesInfo().filter((r) => r === resource).length;
+    const before = { sockets: held('TCPSocketWrap'), timers: held('Timeout') };
     for (let batch = 0; batch < 20; batch++) {
       const outs = await Promise.all(Array.from({ length: 50 }, () => h.sim.placeCall(call({ callerNumber: '+33612345678' }))));
       expect(outs.every((o) => o.route === 'ring')).toBe(true);
     }
     await waitFor(() => active() === 0);
-    await waitFor(() => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length <= before);
+    await waitFor(() => held('TCPSocketWrap') <= before.sockets);
+    // Each call's timers (its watchdog, reply and app timeouts) go with it. Checked soon: a leaked watchdog would
+    // still be pending (it fires deadlineMs + 500 ms after its call began), and would go unseen once fired.
+    await waitFor(() => held('Timeout') <= before.timers, 1000).catch(() => undefined);
+    expect(held('Timeout')).toBeLessThanOrEqual(before.timers);
   }, 120_000);
 });
 
