@@ -5,8 +5,9 @@ import type { AriRest } from '../../../src/ari/rest.js';
 import { silentLogger } from '../../../src/logger.js';
 import { CH, channel, fakeRest, type Sent } from './fake-rest.js';
 
-const stasisEnd = (): AriEvent => {
-  const p = parseFrame(JSON.stringify({ type: 'StasisEnd', channel }));
+/** An event of the held channel, as Asterisk sends it. */
+const eventOf = (frame: Record<string, unknown>): AriEvent => {
+  const p = parseFrame(JSON.stringify({ ...frame, channel }));
   if (!p.ok || p.event.type === 'Other') throw new Error('bad test frame');
   return p.event;
 };
@@ -39,12 +40,16 @@ describe('the release list', () => {
     }
   });
 
-  it('stops when the channel is seen leaving Stasis (or hanging up)', async () => {
+  it.each([
+    ['leaving Stasis', { type: 'StasisEnd' }],
+    ['hanging up', { type: 'ChannelHangupRequest', cause: 16 }],
+    ['destroyed', { type: 'ChannelDestroyed', cause: 16, cause_txt: 'Normal Clearing' }],
+  ])('stops when the channel is seen %s', async (_what, frame) => {
     const { rest, sent } = fakeRest(() => 503);
     const r = releaser(rest);
     r.release(CH);
     await wait(20);
-    r.observe(stasisEnd());
+    r.observe(eventOf(frame));
     const count = sent.length;
     expect(r.size()).toBe(0);
     await wait(30);
