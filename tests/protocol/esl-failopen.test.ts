@@ -129,6 +129,8 @@ describe('ESL adapter limits', () => {
     const out = await sim.placeCall(call({}));
     expect(out.route).toBe('ring');
     expect(screening.calls).toHaveLength(1);
+    // the watchdog's own time (deadline + 500 ms) and a margin for a loaded machine: far below the dial plan's bound
+    expect(out.durationMs).toBeLessThan(config.screening.deadlineMs + 500 + 1500);
     await adapter.stop();
     await sim.stop();
   });
