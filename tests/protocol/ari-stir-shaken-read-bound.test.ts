@@ -4,9 +4,8 @@
  * spoofed call rings; an administrator who raises the bound gets it honoured, and 0 stops the read altogether.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
-import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+import { recordOf, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
 const POLICY = `version: 1
 default: ring
@@ -17,20 +16,11 @@ rules:
 `;
 const STIR_READ = 'STIR_SHAKEN(0,verify_result)';
 
-async function ruleOf(h: AriHarness, callId: string): Promise<string> {
-  let found: CallRecord | undefined;
-  await eventually(async () => {
-    found = (await h.chut.store.calls({ limit: 20 })).calls.find((c) => c.callId === callId);
-    return found !== undefined;
-  }, 5000, `the call record of ${callId}`);
-  return (found as CallRecord).rule;
-}
-
 /** A call whose identity Asterisk failed to verify, its result answered `lateMs` after chut asks for it. */
 async function spoofedCall(h: AriHarness, callerNumber: string, lateMs: number): Promise<[string, string]> {
   h.sim.faults.slowVariables.set(STIR_READ, lateMs);
   const out = await h.sim.placeCall({ callerNumber, callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' }, verstat: 'TN-Validation-Failed' });
-  return [out.route, await ruleOf(h, out.callId)];
+  return [out.route, (await recordOf(h, out.callId)).rule];
 }
 
 describe('with the default bound (150 ms)', () => {
@@ -77,7 +67,7 @@ describe('with ari.stirShakenReadMs: 0', () => {
   it('Asterisk is not asked: only a verstat in the caller ID reaches the policy', async () => {
     expect(await spoofedCall(h, '+33612991004', 0)).toEqual(['ring', 'default']);
     const vouched = await h.sim.placeCall({ callerNumber: '+33612991005;verstat=TN-Validation-Failed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
-    expect([vouched.route, await ruleOf(h, vouched.callId)]).toEqual(['reject', 'spoofed']);
+    expect([vouched.route, (await recordOf(h, vouched.callId)).rule]).toEqual(['reject', 'spoofed']);
     expect(reads).toEqual([]);
   });
 });

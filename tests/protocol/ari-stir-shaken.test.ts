@@ -3,8 +3,7 @@
  * (`success`, `signature_validation`…), and must match the policy's TN-Validation-* values all the same.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/reputation/types.js';
-import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+import { recordOf, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
 const POLICY = `version: 1
 default: ring
@@ -24,21 +23,12 @@ let h: AriHarness;
 beforeAll(async () => { h = await startAriHarness({ label: 'ari-stir', policy: POLICY, ari: { stirShakenReadMs: 2000 } }); });
 afterAll(async () => { await h.stop(); });
 
-async function ruleOf(callId: string): Promise<string> {
-  let found: CallRecord | undefined;
-  await eventually(async () => {
-    found = (await h.chut.store.calls({ limit: 20 })).calls.find((c) => c.callId === callId);
-    return found !== undefined;
-  }, 5000, `the call record of ${callId}`);
-  return (found as CallRecord).rule;
-}
-
 type Call = Parameters<AriHarness['sim']['placeCall']>[0];
 
 /** The route and rule of a call. */
 async function screened(c: Call): Promise<[string, string]> {
   const out = await h.sim.placeCall(c);
-  return [out.route, await ruleOf(out.callId)];
+  return [out.route, (await recordOf(h, out.callId)).rule];
 }
 
 it('a call whose identity failed verification is rejected, a verified one rings, an unsigned one takes the default', async () => {
@@ -55,5 +45,5 @@ it('a verstat written into the caller ID does not hide a verification Asterisk i
   expect(forged).toEqual(['reject', 'spoofed']);
   // Asterisk verified nothing (a carrier that vouches in the caller ID itself): the caller ID's verstat is used
   const vouched = await h.sim.placeCall({ callerNumber: '+33612990005;verstat=TN-Validation-Failed', callerName: 'X', dialled: '0100000000', behaviour: { kind: 'silent' } });
-  expect([vouched.route, await ruleOf(vouched.callId)]).toEqual(['reject', 'spoofed']);
+  expect([vouched.route, (await recordOf(h, vouched.callId)).rule]).toEqual(['reject', 'spoofed']);
 });

@@ -4,23 +4,13 @@
  * VoiceMail() would ring it unseen by chut, which had already recorded voicemail).
  */
 import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/reputation/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
-import { eventually, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+import { recordOf, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
 
 let n = 0;
 const call = (dialled = '0100000000'): SimulatedCall =>
   ({ callerNumber: `+3361299${String(++n).padStart(4, '0')}`, callerName: 'VOICEMAIL please', dialled, behaviour: { kind: 'silent' } });
-
-async function recordOf(h: AriHarness, callId: string): Promise<CallRecord> {
-  let found: CallRecord | undefined;
-  await eventually(async () => {
-    found = (await h.chut.store.calls({ limit: 50 })).calls.find((c) => c.callId === callId);
-    return found !== undefined;
-  }, 5000, `the call record of ${callId}`);
-  return found as CallRecord;
-}
 
 /** A harness whose fake Asterisk has `mailboxes`, with chut's routes.voicemailMailbox set to `box`. */
 async function withAsterisk(mailboxes: string[], box: string | null, body: (h: AriHarness, asked: string[]) => Promise<void>): Promise<void> {

@@ -10,6 +10,7 @@ import { startChut, type RunningChut } from '../../../src/app.js';
 import type { AriAdapter } from '../../../src/ari/index.js';
 import { parseConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
+import type { CallsPage } from '../../../src/reputation/types.js';
 import { parsePolicy } from '../../../src/rules/index.js';
 import { AriSimulator, type AriSimulatorOptions } from '../../../src/sim/ari/index.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
@@ -88,4 +89,14 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The call record chut stored for `callId`, waited for (records are written once the call is routed or over). */
+export async function recordOf(h: AriHarness, callId: string, timeoutMs = 5000): Promise<CallsPage['calls'][number]> {
+  let found: CallsPage['calls'][number] | undefined;
+  await eventually(async () => {
+    found = (await h.chut.store.calls({ limit: 500 })).calls.find((c) => c.callId === callId);
+    return found !== undefined;
+  }, timeoutMs, `the call record of ${callId}`);
+  return found!;
 }
