@@ -22,4 +22,12 @@ describe('core benchmark targets', () => {
     expect(t.decisions_per_s!.met).toBe(false);
     expect(t.round_trips_per_call!.met).toBe(false);
   });
+
+  it('judges the decision rate from the rows that ran: one missing row does not hide the other', () => {
+    const t = coreTargets({ c50: { decisions_per_s: 15_077, round_trips_per_call: 1 } });
+    expect(t.decisions_per_s).toMatchObject({ measured: 15_077, met: true });
+    expect(targetLine(t.decisions_per_s!)).toBe('  over 10,000 decisions a second: met (15077)');
+    expect(coreTargets({ c500: { decisions_per_s: 14_582 } }).decisions_per_s).toMatchObject({ measured: 14_582, met: true });
+    expect(coreTargets({}).decisions_per_s!.measured).toBeNaN();
+  });
 });
