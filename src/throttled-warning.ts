@@ -9,7 +9,8 @@ export function throttledWarning(
   logger: Logger,
   everyMs: number,
   message: (times: number) => string,
-  now: () => number = Date.now,
+  // monotonic: a wall clock set back (NTP, a wrong RTC at boot) would silence the warning for as long as it went back
+  now: () => number = () => performance.now(),
 ): () => void {
   let lastAt = Number.NEGATIVE_INFINITY;
   let times = 0;

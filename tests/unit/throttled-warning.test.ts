@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../src/logger.js';
 import { throttledWarning } from '../../src/throttled-warning.js';
 
@@ -21,5 +21,20 @@ describe('throttledWarning', () => {
     expect(lines).toEqual(['slow 1', 'slow 3']);
     t += 1; warn();
     expect(lines).toEqual(['slow 1', 'slow 3']);
+  });
+
+  it('is not silenced by the wall clock stepping back (an NTP correction): it counts time on a monotonic clock', () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    try {
+      const { logger, lines } = recordingLogger();
+      const warn = throttledWarning(logger, 60_000, (n) => `slow ${n}`);
+      warn();
+      vi.setSystemTime(Date.now() - 3_600_000); // the system clock is set back an hour
+      vi.advanceTimersByTime(61_000);
+      warn();
+      expect(lines).toEqual(['slow 1', 'slow 1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
