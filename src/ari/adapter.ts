@@ -63,7 +63,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     config, screening: deps.screening, logger: log, rest, live, release: releaser.release, missingSounds,
     stirShakenReadTimedOut: throttledWarning(log, STIR_SHAKEN_WARNING_EVERY_MS, (times) =>
       `ARI: Asterisk's STIR/SHAKEN result did not come within ari.stirShakenReadMs (${config.ari.stirShakenReadMs} ms) for ` +
-      `${times} call(s) since the last such warning: those calls were screened without it, so a failed verification ` +
+      `${times} call(s) since chut started or last warned of it: those calls were screened without it, so a failed verification ` +
       'could ring. Raise ari.stirShakenReadMs if Asterisk is this slow, or set it to 0 if it does not verify identities.'),
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };

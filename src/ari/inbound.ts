@@ -28,7 +28,7 @@ export async function readVerstat(
     return verstatFromAsterisk(value);
   } catch (err) {
     if (err instanceof AriTransportError && err.detail.startsWith('timed out')) onTimeout?.();
-    else if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 500))) logger.debug({ err: String(err) }, 'ARI: no STIR/SHAKEN result');
+    if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 500))) logger.debug({ err: String(err) }, 'ARI: no STIR/SHAKEN result');
     return null;
   }
 }

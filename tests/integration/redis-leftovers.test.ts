@@ -19,9 +19,16 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-/** A machine tag of this test's own, so the sweeps below only ever meet keys this file wrote. */
-const machine = Array.from({ length: 3 }, () => randomInt(36).toString(36)).join('');
-const otherMachine = machine === 'zzz' ? 'zzy' : 'zzz';
+/** A machine tag unlike this machine's (a concurrent run's sweep would take its keys) and unlike `avoid`. */
+function foreignTag(avoid = ''): string {
+  for (;;) {
+    const tag = Array.from({ length: 3 }, () => randomInt(36).toString(36)).join('');
+    if (tag !== machineTag() && tag !== avoid) return tag;
+  }
+}
+/** Machine tags of this test's own, so the sweeps below only ever meet keys this file wrote. */
+const machine = foreignTag();
+const otherMachine = foreignTag(machine);
 
 let url = '';
 let admin: Redis;
