@@ -9,56 +9,35 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer, createMetrics, type HttpServer, type Metrics } from '../../src/http/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createRedisStore, type RedisReputationStore } from '../../src/reputation/index.js';
 import type { CallsPage } from '../../src/reputation/types.js';
 import type { ScreeningService } from '../../src/screening/types.js';
-import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { startSlowRedisProxy, type SlowRedisProxy } from '../helpers/slow-redis-proxy.js';
-import { call } from './store-contract.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { slowCallsStream, type SlowCallsStream } from '../helpers/slow-calls-stream.js';
 
 const TOKEN = 'client-gone-token-0123456789abcdef';
 const RINGS = 4000;
 /** xrevrange batches of a walk through every ring (200 a batch: limit 50 × 2, at least 200). */
 const FULL_WALK_TRIPS = RINGS / 200;
-const prefix = uniquePrefix('client-gone');
-let redisUrl: string;
-let proxy: SlowRedisProxy;
-let slow: RedisReputationStore;
+let stream: SlowCallsStream;
 let http: HttpServer;
 let metrics: Metrics;
 /** Every line the server logged, parsed. */
 const logged: Array<{ level: number; msg: string }> = [];
-/** The walk the latest calls request started (it may go on after the answer). */
-let walk: Promise<CallsPage> | undefined;
 
 beforeAll(async () => {
-  redisUrl = await testRedisUrl();
-  const direct = createRedisStore({ url: redisUrl, prefix });
-  for (let i = 0; i < RINGS; i += 500) {
-    await Promise.all(Array.from({ length: 500 }, (_, j) => direct.recordCall({
-      record: call({ callId: `ring-${i + j}` }), blockDigits: 8, maxWindowSec: 0, streamMaxLen: 100_000,
-    })));
-  }
-  await direct.close();
-  proxy = await startSlowRedisProxy(redisUrl);
-  slow = createRedisStore({ url: proxy.url, prefix });
-  const calls = slow.calls.bind(slow);
-  slow.calls = (q) => (walk = calls(q));
+  stream = await slowCallsStream(uniquePrefix('client-gone'), RINGS);
   metrics = createMetrics();
   const logger = createLogger('debug', { write: (line: string) => { logged.push(JSON.parse(line)); } });
   http = await createHttpServer({
     // the store deadline far off: only the client leaving may stop the walk
-    config: parseConfig({ http: { port: 0, token: TOKEN } }), screening: {} as ScreeningService, store: slow, logger,
+    config: parseConfig({ http: { port: 0, token: TOKEN } }), screening: {} as ScreeningService, store: stream.store, logger,
     metrics, adapters: [], storeTimeoutMs: 30_000,
   });
 });
 
 afterAll(async () => {
-  if (proxy) proxy.delayMs = 0;
   await http?.close();
-  await slow?.close();
-  await proxy?.close();
-  await removeKeys(redisUrl, prefix);
+  await stream?.close();
 });
 
 async function get(path: string): Promise<{ status: number; body: { error?: string; calls?: unknown[] } }> {
@@ -78,24 +57,24 @@ it('a client that hangs up stops its calls page walking the stream; the server a
   // at full speed first (the store's schema check), and the stream is there
   expect((await get('/api/calls?limit=1')).body.calls).toHaveLength(1);
   // 50 ms a reply: a walk through the 4000 rings takes 20 batches, 1 s
-  proxy.delayMs = 50;
-  const tripsBefore = slow.roundTrips;
-  walk = undefined;
+  stream.proxy.delayMs = 50;
+  const tripsBefore = stream.store.roundTrips;
+  stream.walk = undefined;
   const req = httpRequest(`${http.url}/api/calls?action=reject`, { headers: { authorization: `Bearer ${TOKEN}` } });
   let answered = false;
   req.on('response', () => { answered = true; });
   req.on('error', () => { /* the socket we destroy */ });
   req.end();
   // the walk is under way, then the client goes
-  await until('the walk to start', () => walk !== undefined && slow.roundTrips - tripsBefore >= 2);
+  await until('the walk to start', () => stream.walk !== undefined && stream.store.roundTrips - tripsBefore >= 2);
   req.destroy();
-  const outcome = await (walk as unknown as Promise<CallsPage>).then(() => 'read to the end', (err: Error) => err.name);
+  const outcome = await (stream.walk as unknown as Promise<CallsPage>).then(() => 'read to the end', (err: Error) => err.name);
   expect(outcome).toBe('ClientGoneError');
   expect(answered).toBe(false);
   // stopped at the batch in flight when the client went (or the one after), not at the end of the stream
-  expect(slow.roundTrips - tripsBefore).toBeLessThan(FULL_WALK_TRIPS / 2);
+  expect(stream.store.roundTrips - tripsBefore).toBeLessThan(FULL_WALK_TRIPS / 2);
 
-  proxy.delayMs = 0;
+  stream.proxy.delayMs = 0;
   const next = await get('/api/calls?limit=1');
   expect(next).toMatchObject({ status: 200 });
   expect(next.body.calls).toHaveLength(1);
