@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { parseYamlText, readYamlFile } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
+import { urlCredentialsReadable } from './url-credentials.js';
 import { VOICEMAIL_BOX } from './voicemail-box.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
@@ -39,6 +40,9 @@ const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 function durationMs(min: number, max: number, maxSaid: string) {
   return z.number().int().min(min).max(max, `must be at most ${max} (${maxSaid})`);
 }
+
+/** A notification URL whose user name or password cannot be decoded would only fail once chut runs: said at load. */
+const CREDENTIALS_UNREADABLE = 'its user name or password holds a % that starts no %-escape: write % as %25';
 
 /** A URL of one of `schemes` with a host; the message never echoes it (it may carry a password). */
 function urlWithScheme(schemes: readonly string[]): (url: string) => boolean {
@@ -264,14 +268,16 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   notifications: z.object({
     webhook: z.object({
-      url: z.string().refine(urlWithScheme(['http:', 'https:']), { message: 'must be an http:// or https:// URL' }),
+      url: z.string().refine(urlWithScheme(['http:', 'https:']), { message: 'must be an http:// or https:// URL' })
+        .refine(urlCredentialsReadable, { message: CREDENTIALS_UNREADABLE }),
       events: z.array(eventName).min(1),
       timeoutMs: durationMs(1, 60_000, '1 minute').default(3000),
       retries: z.number().int().min(0).max(10).default(3),
     }).strict().nullable().default(null),
     mqtt: z.object({
       // anything else mqtt.js reads as plain mqtt:// (an https:// URL would send the password in clear)
-      url: z.string().refine(urlWithScheme(['mqtt:', 'mqtts:', 'ws:', 'wss:']), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host' }),
+      url: z.string().refine(urlWithScheme(['mqtt:', 'mqtts:', 'ws:', 'wss:']), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host' })
+        .refine(urlCredentialsReadable, { message: CREDENTIALS_UNREADABLE }),
       username: z.string().optional(),
       password: z.string().optional(),
       topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../logger.js';
+import { splitUrlCredentials } from '../url-credentials.js';
 import { homeAssistantDiscovery, lastBlockedObjectId, type LastBlockedPayload, type NotificationPayload } from './events.js';
 
 export interface MqttOptions {
@@ -82,10 +83,13 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
   let dropped = 0;
   let closed = false;
 
-  const client: MqttClient = connect(opts.url, {
+  // mqtt.js splits a URL's user info at its last `:` (`chut:pa:ss` → user `chut:pa`): the URL's credentials are read
+  // here, by the URL standard, and given apart. They take precedence over username/password, as in mqtt.js.
+  const fromUrl = splitUrlCredentials(opts.url);
+  const client: MqttClient = connect(fromUrl.url, {
     clientId: `chut-${randomBytes(6).toString('hex')}`,
-    username: opts.username,
-    password: opts.password,
+    username: fromUrl.username ?? opts.username,
+    password: fromUrl.password ?? opts.password,
     reconnectPeriod: opts.reconnectPeriodMs ?? 5000,
     connectTimeout: 10_000,
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },

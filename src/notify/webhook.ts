@@ -5,6 +5,7 @@
  * Basic Authorization header; only the URL's origin is ever logged (paths and queries often hold tokens).
  */
 import type { Logger } from '../logger.js';
+import { splitUrlCredentials } from '../url-credentials.js';
 import type { NotificationPayload } from './events.js';
 
 export interface WebhookOptions {
@@ -52,16 +53,12 @@ interface Target {
 
 /** Splits credentials out of the URL: Node's fetch refuses URLs that carry them. */
 export function webhookTarget(rawUrl: string): Target {
-  const url = new URL(rawUrl);
+  const { url, username, password } = splitUrlCredentials(rawUrl);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'chut' };
-  if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
+  if (username !== undefined || password !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
   }
-  return { url: url.toString(), origin: url.origin, headers };
+  return { url, origin: new URL(url).origin, headers };
 }
 
 /** undici's reasons that no retry can change (they carry no code, and never the target). */

@@ -102,6 +102,22 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ notifications: { mqtt: { url: 'mqtts://broker.lan:8883', events }, webhook: { url: 'https://hooks.example/x', events } } }).notifications.mqtt?.url).toBe('mqtts://broker.lan:8883');
   });
 
+  it('refuses a notification URL whose credentials cannot be decoded (chut run turned that channel off), without echoing them', () => {
+    const events = ['call-rejected'];
+    const cases = [
+      ['webhook', 'https://hook%zzuser:SEKRIT@hooks.example/x'],
+      ['mqtt', 'mqtt://chut:SEKRIT-50%off@broker.lan:1883'],
+    ] as const;
+    for (const [channel, url] of cases) {
+      const text = refused({ notifications: { [channel]: { url, events } } });
+      expect(text, url).toBe(`notifications.${channel}.url: its user name or password holds a % that starts no %-escape: write % as %25`);
+      expect(text).not.toContain('SEKRIT');
+    }
+    // a %-escape decodes: `:` and `@` in a password are written %3A and %40
+    const ok = parseConfig({ notifications: { mqtt: { url: 'mqtt://chut:p%3As%40s@broker.lan', events }, webhook: { url: 'https://u:p%25w@hooks.example/x', events } } });
+    expect([ok.notifications.mqtt?.url, ok.notifications.webhook?.url]).toEqual(['mqtt://chut:p%3As%40s@broker.lan', 'https://u:p%25w@hooks.example/x']);
+  });
+
   it('refuses an ari.url that is not http(s): ws:// (every REST request would fail, 20 s of silence per call) or no scheme at all', () => {
     for (const url of ['ws://asterisk:8088', 'wss://asterisk:8089', 'localhost:8088', 'asterisk:8088', 'htpp://asterisk:8088', 'ftp://asterisk', 'http://', 'ws://chut:SEKRIT@asterisk:8088']) {
       const text = refused({ ari: { url } });
