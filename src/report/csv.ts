@@ -19,6 +19,10 @@ export function renderCsv(s: ReportSummary): string {
     row('section', 'key', 'detail', 'value'),
     row('report', 'since', '', s.since),
     row('report', 'generated', '', s.generatedAt),
+    // the hour rows cover the period's latest 31 days at most, the top callers whole UTC days: where each starts, so
+    // that rows which do not add up to the summary say why (the text and HTML reports say it in their headings)
+    row('report', 'hours_from', '', s.hours[0]?.hour ?? ''),
+    row('report', 'top_callers_from', '', s.topSince),
     row('summary', 'calls', '', s.total),
     row('summary', 'degraded', '', s.degraded),
     row('summary', 'shadow', '', s.shadow),

@@ -146,6 +146,19 @@ describe('renderReport csv', () => {
     expect(lines).toContain('hour,2026-11-28T14,voicemail,1');
   });
 
+  it('says where its hour rows and top callers start: a period over 31 days has hour rows for its latest 31 only', () => {
+    const s = sampleStats();
+    s.since = NOW - 60 * 86_400_000;
+    s.byHour['2026-10-01T08'] = { ring: 7 }; // in the period, before the latest 31 days
+    const lines = renderReport(s, 'csv', { sinceLabel: '60d', now: NOW }).trimEnd().split('\r\n');
+    expect(lines).not.toContain('hour,2026-10-01T08,ring,7');
+    expect(lines).toContain(`report,hours_from,,${new Date(NOW - 31 * 86_400_000).toISOString().slice(0, 13)}`);
+    expect(lines).toContain(`report,top_callers_from,,${new Date(NOW - 39 * 86_400_000).toISOString().slice(0, 10)}`);
+    const day = renderReport(sampleStats(), 'csv', opts).split('\r\n');
+    expect(day).toContain('report,hours_from,,2026-11-27T15');
+    expect(day).toContain('report,top_callers_from,,2026-11-27');
+  });
+
   it('quotes fields and defuses spreadsheet formulas', () => {
     const out = renderReport(hostileStats(), 'csv', opts);
     expect(out).toContain(`rule,"'=cmd|""/c calc""!A1",,1`);
