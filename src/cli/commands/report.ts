@@ -26,7 +26,8 @@ counts from 14:00 yesterday; the header's "since" says when), and a window short
   --since WHEN        how far back: a duration of 1h or more (24h, 7d, 30d) or an ISO date or time, in UTC
                       unless it names an offset (2026-11-24T10:00 is 10:00 UTC; 2026-11-24T10:00+01:00 is
                       09:00 UTC), whatever the host's time zone (default 24h)
-  --format FMT        text (default), json, csv or html
+  --format FMT        text (default), json, csv or html (the JSON and CSV fields: src/report/README.md,
+                      shipped with chut)
   --json              same as --format json
   -o, --output FILE   write to FILE instead of standard output
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
