@@ -29,6 +29,7 @@ export function renderCsv(s: ReportSummary): string {
     row('summary', 'captcha_pass_rate', '', s.captcha.passRate === null ? '' : s.captcha.passRate.toFixed(4)),
     ...s.byRoute.map((c) => row('route', c.key, '', c.count)),
     ...s.byAction.map((c) => row('action', c.key, '', c.count)),
+    ...s.shadowByAction.map((c) => row('shadow_action', c.key, '', c.count)),
     ...s.byRule.map((c) => row('rule', c.key, '', c.count)),
     ...s.captcha.outcomes.map((c) => row('captcha', c.key, '', c.count)),
     ...s.topBlocked.map((c) => row('top_blocked', c.caller, '', c.calls)),

@@ -21,6 +21,17 @@ function countTable(rows: Count[], total: number, head: string): string {
   return `<table><tr><th>${e(head)}</th><th class="n">calls</th><th class="n">share</th></tr>${body.join('')}</table>`;
 }
 
+/** Decisions by action; with shadow-mode decisions, a column for those (the call rang whatever the action). */
+function actionTable(s: ReportSummary): string {
+  if (s.shadow === 0 || !s.byAction.length) return countTable(s.byAction, s.total, 'action');
+  const shadowOf = new Map(s.shadowByAction.map((c) => [c.key, c.count]));
+  const body = s.byAction.map((r) =>
+    `<tr><td>${e(r.key)}</td><td class="n">${r.count}</td><td class="n">${s.total ? ((r.count / s.total) * 100).toFixed(1) : '0.0'}%</td><td class="n">${shadowOf.get(r.key) ?? 0}</td></tr>`);
+  const unsorted = s.shadow - s.shadowByAction.reduce((n, c) => n + c.count, 0);
+  const note = unsorted > 0 ? `<p class="muted">and ${unsorted} shadow decisions an older chut recorded without their action</p>` : '';
+  return `<table><tr><th>action</th><th class="n">calls</th><th class="n">share</th><th class="n">shadow (rang)</th></tr>${body.join('')}</table>${note}`;
+}
+
 function callersTable(rows: Array<{ caller: string; calls: number }>): string {
   if (!rows.length) return '<p class="muted">none</p>';
   const body = rows.map((r) => `<tr><td>${e(r.caller)}</td><td class="n">${r.calls}</td></tr>`);
@@ -42,7 +53,7 @@ export function renderHtml(s: ReportSummary): string {
 <div class="tiles">${tile('calls', String(s.total))}${tile('captcha pass rate', formatRate(s.captcha.passRate))}${tile('degraded (fail-open)', String(s.degraded))}${tile('shadow decisions', String(s.shadow))}</div>
 <h2>Calls by route</h2>${routeSplitSvg(s.byRoute, s.total)}${countTable(s.byRoute, s.total, 'route')}
 <h2>Calls by hour${s.hoursTruncated ? ` (the latest ${LATEST_DAYS} days only)` : ''}</h2>${hourBarsSvg(s.hours, s.routes)}
-<h2>By action (policy decision)</h2>${countTable(s.byAction, s.total, 'action')}
+<h2>By action (policy decision)</h2>${actionTable(s)}
 <h2>By rule</h2>${countTable(s.byRule, s.total, 'rule')}
 <h2>Captcha outcomes</h2>${countTable(s.captcha.outcomes, s.captcha.total, 'outcome')}
 <h2>Top callers the policy rejects <small>(whole UTC days from ${e(s.topSince)})</small></h2>${callersTable(s.topBlocked)}

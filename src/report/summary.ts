@@ -34,6 +34,9 @@ export interface ReportSummary {
   captcha: { outcomes: Count[]; total: number; passRate: number | null };
   degraded: number;
   shadow: number;
+  /** Shadow-mode decisions by action, in byAction's order: they rang, whatever the action. Their sum falls short of
+   * `shadow` by the decisions a chut from before this breakdown recorded. */
+  shadowByAction: Count[];
   /** Every hour from `since` to `now`, empty ones included (charts need the gaps); the latest 31 days of a longer period. */
   hours: HourRow[];
   /** Whether `hours` leaves out the start of the period (longer than 31 days): the tables and charts must say so. */
@@ -123,6 +126,7 @@ export function summarise(stats: Stats, opts: ReportOptions): ReportSummary {
     captcha: { outcomes, total: captchaTotal, passRate: captchaTotal ? passed / captchaTotal : null },
     degraded: safeCount(stats.degraded),
     shadow: safeCount(stats.shadow),
+    shadowByAction: counts(stats.shadowByAction, ROUTE_ORDER),
     hours,
     hoursTruncated: (hours[0]?.hour ?? '') > hourKey(stats.since),
     topSince: new Date(topDays(stats.since, opts.now)[0] ?? stats.since).toISOString().slice(0, 10),

@@ -20,6 +20,21 @@ function countTable(title: string, rows: Count[], total: number): string[] {
   return [title, ...table(['', 'calls', 'share'], rows.map((r) => [r.key, String(r.count), pct(r.count, total)])).map((l) => `  ${l}`)];
 }
 
+/**
+ * Decisions by action. With shadow-mode decisions in the period, a column gives how many of each were taken in shadow
+ * mode (the call rang whatever the action): a period that switched from shadow to enforce shows both.
+ */
+function actionTable(s: ReportSummary): string[] {
+  const title = 'By action (what the policy decided)';
+  if (s.shadow === 0 || !s.byAction.length) return countTable(title, s.byAction, s.total);
+  const shadowOf = new Map(s.shadowByAction.map((c) => [c.key, c.count]));
+  const rows = s.byAction.map((r) => [r.key, String(r.count), pct(r.count, s.total), String(shadowOf.get(r.key) ?? 0)]);
+  const lines = [title, ...table(['', 'calls', 'share', 'shadow (rang)'], rows).map((l) => `  ${l}`)];
+  const unsorted = s.shadow - s.shadowByAction.reduce((n, c) => n + c.count, 0);
+  if (unsorted > 0) lines.push(`  and ${unsorted} shadow decisions an older chut recorded without their action`);
+  return lines;
+}
+
 function callersTable(title: string, rows: Array<{ caller: string; calls: number }>): string[] {
   if (!rows.length) return [title, '  (none)'];
   return [title, ...table(['caller', 'calls'], rows.map((r) => [r.caller, String(r.calls)])).map((l) => `  ${l}`)];
@@ -69,7 +84,7 @@ export function renderText(s: ReportSummary): string {
     '',
     ...countTable('By route (what was done)', s.byRoute, s.total),
     '',
-    ...countTable('By action (what the policy decided)', s.byAction, s.total),
+    ...actionTable(s),
     '',
     ...countTable('By rule', s.byRule, s.total),
     '',

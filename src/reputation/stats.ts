@@ -26,7 +26,9 @@ export function statFields(r: CallRecord): string[] {
   const f = ['total', `action:${label(r.action)}`, `route:${label(r.route)}`, `rule:${label(r.rule)}`];
   if (r.captcha && OUTCOMES.includes(r.captcha)) f.push(`captcha:${r.captcha}`);
   if (r.degraded) f.push('degraded');
-  if (r.shadow) f.push('shadow');
+  // shadow mode: what the policy decided, apart from the enforced decisions (`shadow-action`, not `shadow:`, which an
+  // older chut would add to its `shadow` count)
+  if (r.shadow) f.push('shadow', `shadow-action:${label(r.action)}`);
   return f;
 }
 
@@ -64,7 +66,7 @@ export function emptyStats(since: number): Stats {
     since: Math.floor(since / HOUR_MS) * HOUR_MS,
     total: 0, byAction: {}, byRoute: {}, byRule: {},
     captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 },
-    degraded: 0, shadow: 0, byHour: {}, topCallers: {},
+    degraded: 0, shadow: 0, shadowByAction: {}, byHour: {}, topCallers: {},
   };
 }
 
@@ -112,6 +114,7 @@ function addCounters(stats: Stats, fields: Record<string, string | number>): Rec
     if (kind === 'total') stats.total += n;
     else if (kind === 'degraded') stats.degraded += n;
     else if (kind === 'shadow') stats.shadow += n;
+    else if (kind === 'shadow-action') bump(stats.shadowByAction, name, n);
     else if (kind === 'action') bump(stats.byAction, name, n);
     else if (kind === 'route') { bump(stats.byRoute, name, n); bump(routes, name, n); }
     else if (kind === 'rule') bump(stats.byRule, name, n);

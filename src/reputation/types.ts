@@ -160,6 +160,9 @@ export interface Stats {
   captcha: Record<CaptchaOutcome, number>;
   degraded: number;
   shadow: number;
+  /** Shadow-mode decisions by action (what the policy decided; each call rang). Decisions recorded by a chut from before
+   * this breakdown are counted in `shadow` only. */
+  shadowByAction: Record<string, number>;
   /** `YYYY-MM-DDTHH` (UTC) → counts by route. */
   byHour: Record<string, Record<string, number>>;
   /** Top callers by action over the days covered: action → [{caller, calls}] most first. */

@@ -219,6 +219,8 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(s.byRule).toEqual({ blocklist: 3, withheld: 1, 'fr-npv': 1 });
       expect(s.captcha).toEqual({ passed: 1, failed: 0, 'hung-up': 1, timeout: 0 });
       expect(s.shadow).toBe(1);
+      // shadow decisions by action: the report shows what the policy decided apart from what was enforced
+      expect(s.shadowByAction).toEqual({ reject: 1 });
       expect(s.degraded).toBe(0);
       expect(s.byHour).toEqual({ '2026-06-15T10': { reject: 2, ring: 2 }, '2026-06-15T11': { voicemail: 1 } });
       expect(s.topCallers.reject).toEqual([{ caller: '+33612000001', calls: 2 }, { caller: '+33612000002', calls: 1 }]);

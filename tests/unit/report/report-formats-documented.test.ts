@@ -18,7 +18,7 @@ function documented(heading: string, column = 0): string[] {
 const stats: Stats = {
   since: NOW - 24 * 3_600_000, total: 3, byAction: { ring: 1, captcha: 1, reject: 1 }, byRoute: { ring: 2, reject: 1 },
   byRule: { default: 1, unknown: 1, blocklist: 1 }, captcha: { passed: 1, failed: 0, 'hung-up': 0, timeout: 0 },
-  degraded: 0, shadow: 1, byHour: { '2026-11-28T09': { ring: 2, reject: 1 } },
+  degraded: 0, shadow: 1, shadowByAction: { reject: 1 }, byHour: { '2026-11-28T09': { ring: 2, reject: 1 } },
   topCallers: { reject: [{ caller: '+33162000001', calls: 1 }], captcha: [{ caller: '+33612345678', calls: 1 }] },
 };
 

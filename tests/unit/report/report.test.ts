@@ -9,7 +9,7 @@ const SINCE = Date.parse('2026-11-27T15:00:00Z');
 function emptyStats(): Stats {
   return {
     since: SINCE, total: 0, byAction: {}, byRoute: {}, byRule: {},
-    captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 }, degraded: 0, shadow: 0, byHour: {}, topCallers: {},
+    captcha: { passed: 0, failed: 0, 'hung-up': 0, timeout: 0 }, degraded: 0, shadow: 0, shadowByAction: {}, byHour: {}, topCallers: {},
   };
 }
 
@@ -23,6 +23,7 @@ function sampleStats(): Stats {
     captcha: { passed: 3, failed: 1, 'hung-up': 0, timeout: 0 },
     degraded: 1,
     shadow: 2,
+    shadowByAction: { reject: 2 },
     byHour: { '2026-11-28T09': { ring: 2, reject: 1 }, '2026-11-28T14': { ring: 4, voicemail: 1, reject: 2 } },
     topCallers: { reject: [{ caller: '+33162000001', calls: 2 }, { caller: '+33162000002', calls: 1 }], captcha: [{ caller: '+33612345678', calls: 4 }] },
   };
@@ -104,6 +105,22 @@ describe('renderReport text', () => {
     expect(out).not.toContain('\u001b');
     expect(out).not.toContain('\u202e'); // nor a bidi override that would reorder what the table shows
     expect(out).toContain('[2J+331');
+  });
+
+  it('shows both sides of shadow mode: each action\'s decisions, and how many of them were in shadow mode and rang', () => {
+    // a period that ran in shadow mode, then enforced: 2 of the 4 rejections were shadow decisions (the calls rang)
+    const s = { ...sampleStats(), byAction: { ring: 4, captcha: 2, reject: 4 }, shadow: 3, shadowByAction: { reject: 2, captcha: 1 } };
+    const out = renderReport(s, 'text', opts);
+    expect(out).toMatch(/By action \(what the policy decided\)\n\s+calls\s+share\s+shadow \(rang\)\n/);
+    expect(out).toMatch(/^\s+ring\s+4\s+40\.0%\s+0$/m);
+    expect(out).toMatch(/^\s+captcha\s+2\s+20\.0%\s+1$/m);
+    expect(out).toMatch(/^\s+reject\s+4\s+40\.0%\s+2$/m);
+    expect(renderReport(s, 'csv', opts).split('\r\n')).toEqual(expect.arrayContaining(['shadow_action,captcha,,1', 'shadow_action,reject,,2']));
+    expect(renderReport(s, 'html', opts)).toContain('<th class="n">shadow (rang)</th>');
+    // shadow decisions recorded before the breakdown existed are said, not lost
+    expect(renderReport({ ...s, shadowByAction: { reject: 2 } }, 'text', opts)).toContain('and 1 shadow decisions an older chut recorded without their action');
+    // no shadow decision: the table has no such column
+    expect(renderReport({ ...s, shadow: 0, shadowByAction: {} }, 'text', opts)).not.toContain('shadow (rang)');
   });
 
   it('says n/a and (none) for empty stats', () => {
