@@ -12,6 +12,10 @@ const REFRESH_EVERY_MS = 60_000;
 /** A request with no answer by then is aborted: a hung server must not leave requests piling up. */
 const REQUEST_TIMEOUT_MS = 15_000;
 const $ = (id) => document.getElementById(id);
+/** Counts and rates in the browser's own number format, as its dates and the charts' axes already are (12,345 / 12.345). */
+const COUNT_FORMAT = new Intl.NumberFormat();
+const RATE_FORMAT = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const formatCount = (n) => (Number.isFinite(n) ? COUNT_FORMAT.format(n) : '–');
 const charts = {};
 /** Cursor of the next (older) page of calls, and how many pages the table holds (Older calls adds one). */
 let nextCalls = null;
@@ -199,8 +203,8 @@ function hourLabels(start, now) {
 }
 function renderToday(stats, period, now) {
   const start = countedFrom(stats, period.start);
-  $('calls-today').textContent = stats.total;
-  $('rejected-today').textContent = stats.byRoute.reject || 0;
+  $('calls-today').textContent = formatCount(stats.total);
+  $('rejected-today').textContent = formatCount(stats.byRoute.reject || 0);
   showStartNote('today', startNote(start, period.midnight, false));
   // every hour counted has its bar: the chart adds up to the tiles
   const labels = hourLabels(start, now);
@@ -222,12 +226,12 @@ function weekDays() {
   });
 }
 function renderWeek(stats, period) {
-  $('calls-week').textContent = stats.total;
+  $('calls-week').textContent = formatCount(stats.total);
   showStartNote('week', startNote(countedFrom(stats, period.start), period.midnight, true));
-  $('degraded-week').textContent = stats.degraded;
+  $('degraded-week').textContent = formatCount(stats.degraded);
   const c = stats.captcha;
   const played = c.passed + c.failed + c['hung-up'] + c.timeout;
-  $('captcha-rate').textContent = played ? `${((c.passed / played) * 100).toFixed(1)}%` : 'n/a';
+  $('captcha-rate').textContent = played ? RATE_FORMAT.format(c.passed / played) : 'n/a';
   const labels = weekDays().map(dayLabel);
   drawChart('chart-week', labels, routeSeries(bucketBy(stats.byHour, dayLabel), labels));
   // top callers are kept per whole UTC day (the API reads every day the period touches): say which
@@ -237,7 +241,7 @@ function renderWeek(stats, period) {
   body.replaceChildren();
   for (const t of (stats.topCallers.reject || []).slice(0, 10)) {
     const tr = el('tr');
-    tr.append(el('td', t.caller), el('td', t.calls, 'n'));
+    tr.append(el('td', t.caller), el('td', formatCount(t.calls), 'n'));
     body.append(tr);
   }
   if (!body.rows.length) {

@@ -1,0 +1,104 @@
+/**
+ * The dashboard as an administrator meets it, in Debian's Chromium (playwright-core, never a downloaded browser),
+ * against a chut on the memory store (nothing here needs Redis): a first start with no calls, a token chut refuses,
+ * a failed "Older calls", counts in the browser's own number format, the time zone the call times are in, the calls
+ * table on a tablet, and what a screen reader is told. Screenshots go to tests/browser/screenshots/ (gitignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChut, type RunningChut } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { parsePolicy } from '../../src/rules/index.js';
+import { FakeControl } from '../helpers/fake-control.js';
+import { LIST_POLICY } from '../helpers/policy.js';
+
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const TOKEN = 'admin-token-0123456789abcdef';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const DESKTOP = { width: 1280, height: 900 };
+
+let browser: Browser;
+
+async function startMemoryChut(): Promise<RunningChut> {
+  const config = parseConfig({ store: 'memory', http: { enabled: true, port: 0, token: TOKEN } });
+  return startChut({ config, policy: parsePolicy(LIST_POLICY, 'test'), logger: silentLogger(), http: true, pbx: false });
+}
+
+let seq = 0;
+async function place(chut: RunningChut, callerNumber: string, callerName: string): Promise<void> {
+  await chut.screening.handleCall({
+    pbx: 'asterisk-ari', callId: `admin-${++seq}`, callerNumber, callerName, dialled: '+33100000000', receivedAt: Date.now(),
+  }, new FakeControl());
+}
+
+/** A page of its own context; its errors (but for the statuses a test expects) are collected. */
+async function openPage(options: BrowserContextOptions = {}): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: DESKTOP, ...options });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !/status of (401|503)/.test(msg.text())) errors.push(msg.text()); });
+  return { page, errors, close: () => context.close() };
+}
+
+async function logIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-save');
+  await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('dashboard, with calls', () => {
+  let chut: RunningChut;
+  let base: string;
+  beforeAll(async () => {
+    chut = await startMemoryChut();
+    base = chut.httpUrl as string;
+    for (let i = 0; i < 25; i++) await place(chut, `+336123470${String(i).padStart(2, '0')}`, `Caller ${i}`);
+  });
+  afterAll(async () => { await chut?.stop(); });
+
+  it('writes counts and the captcha rate in the browser\'s own number format', async () => {
+    const { page, errors, close } = await openPage({ locale: 'de-DE' });
+    await page.route('**/api/stats?*', async (route) => {
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res }); // the 401 that asks for the token
+      const body = await res.json();
+      const hour = new Date().toISOString().slice(0, 13);
+      body.byHour = { [hour]: { ring: 10_000, reject: 2_345 } };
+      body.byRoute = { ring: 10_000, reject: 2_345 };
+      body.total = 12_345;
+      body.degraded = 1_500;
+      body.captcha = { passed: 1, failed: 2, 'hung-up': 0, timeout: 0 };
+      body.topCallers = { reject: [{ caller: '+33612347000', calls: 4_321 }] };
+      await route.fulfill({ response: res, json: body });
+    });
+    await logIn(page, base);
+    const text = (selector: string) => page.textContent(selector);
+    // old: 12345, 2345, 1500, 33.3% in a German browser whose dates and chart axes were German
+    expect(await text('#calls-today')).toBe('12.345');
+    expect(await text('#rejected-today')).toBe('2.345');
+    expect(await text('#calls-week')).toBe('12.345');
+    expect(await text('#degraded-week')).toBe('1.500');
+    expect(await text('#captcha-rate')).toMatch(/^33,3\s%$/);
+    expect(await text('#top-blocked tbody td.n')).toBe('4.321');
+    await page.screenshot({ path: join(SHOTS, 'admin-numbers-de.png') });
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
