@@ -252,6 +252,14 @@ function renderWeek(stats, period) {
 }
 
 // ---- latest calls
+/**
+ * The times are the browser's local time, and chut's reasons speak of the policy's zone (`it is Tue 21:30 in
+ * Europe/Paris`): the heading says which zone the times are in, so an admin elsewhere does not read 15:30 as a mistake.
+ */
+function showTimeZone() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  $('calls-zone').textContent = zone ? ` (times in ${zone})` : '';
+}
 function callRow(c) {
   const tr = el('tr');
   tr.dataset.caller = c.caller;
@@ -515,6 +523,7 @@ function onListKey(event) {
   onListSubmit(event);
 }
 
+showTimeZone();
 $('lookup-form').addEventListener('submit', onLookup);
 $('list-form').addEventListener('submit', onListSubmit);
 $('list-form').addEventListener('keydown', onListKey);

@@ -101,4 +101,13 @@ describe('dashboard, with calls', () => {
     expect(errors).toEqual([]);
     await close();
   });
+
+  it('names the time zone the call times are shown in', async () => {
+    const { page, errors, close } = await openPage({ timezoneId: 'America/New_York', locale: 'en-US' });
+    await logIn(page, base);
+    // chut's reasons name the policy's zone (`it is Tue 21:30 in Europe/Paris`): the table says which zone its own times are in
+    expect(await page.textContent('#calls-title')).toBe('Latest calls (times in America/New_York)');
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
