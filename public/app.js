@@ -244,11 +244,16 @@ function renderWeek(stats, period) {
     tr.append(el('td', t.caller), el('td', formatCount(t.calls), 'n'));
     body.append(tr);
   }
-  if (!body.rows.length) {
-    const tr = el('tr');
-    tr.append(el('td', 'none yet', 'muted'));
-    body.append(tr);
-  }
+  if (!body.rows.length) body.append(emptyRow('none in these days', 2));
+}
+
+/** The one row of an empty table, across all its columns: says why it is empty rather than leaving a bare header. */
+function emptyRow(text, columns) {
+  const tr = el('tr', null, 'empty');
+  const td = el('td', text, 'muted');
+  td.colSpan = columns;
+  tr.append(td);
+  return tr;
 }
 
 // ---- latest calls
@@ -294,7 +299,7 @@ function showLatestCalls(page) {
   const body = $('latest-calls').tBodies[0];
   const top = callRows()[0];
   if (callPages <= 1 || !top) {
-    body.replaceChildren(...page.calls.map(callRow));
+    body.replaceChildren(...(page.calls.length ? page.calls.map(callRow) : [emptyRow('No calls recorded yet: each call chut screens appears here.', 6)]));
     callPages = 1;
     nextCalls = page.next;
     $('older').hidden = !nextCalls;

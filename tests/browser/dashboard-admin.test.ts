@@ -63,6 +63,27 @@ afterAll(async () => {
   await browser?.close();
 });
 
+describe('dashboard, first start: no call recorded yet', () => {
+  let chut: RunningChut;
+  beforeAll(async () => { chut = await startMemoryChut(); });
+  afterAll(async () => { await chut?.stop(); });
+
+  it('says there are no calls yet, across the whole calls table and the whole top-callers table', async () => {
+    const { page, errors, close } = await openPage();
+    await logIn(page, chut.httpUrl as string);
+    const empty = page.locator('#latest-calls tbody td');
+    expect(await empty.count()).toBe(1);
+    expect(await empty.textContent()).toBe('No calls recorded yet: each call chut screens appears here.');
+    expect(await empty.getAttribute('colspan')).toBe('6');
+    const top = page.locator('#top-blocked tbody td');
+    expect(await top.count()).toBe(1);
+    expect(await top.getAttribute('colspan')).toBe('2');
+    await page.screenshot({ path: join(SHOTS, 'admin-empty.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
+
 describe('dashboard, with calls', () => {
   let chut: RunningChut;
   let base: string;
