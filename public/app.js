@@ -21,13 +21,18 @@ const charts = {};
 let nextCalls = null;
 let callPages = 1;
 
-// ---- API access: the token is asked for once (on the first 401) and kept for this tab.
+// ---- API access: the token is asked for on a 401 and kept for this tab.
 let tokenPrompt = null;
-/** One prompt at a time: parallel requests that all got a 401 wait for the same answer. */
-function askToken() {
+/**
+ * One prompt at a time: parallel requests that all got a 401 wait for the same answer. `refused` says why it asks
+ * again (the token given was refused): without it the same prompt came back as if nothing had been entered.
+ */
+function askToken(refused = '') {
   if (tokenPrompt) return tokenPrompt;
   const dialog = $('token-dialog');
   $('token-input').value = '';
+  $('token-error').textContent = refused;
+  $('token-error').hidden = !refused;
   tokenPrompt = new Promise((resolve) => {
     dialog.addEventListener('close', () => {
       const token = dialog.returnValue === 'save' ? $('token-input').value.trim() : '';
@@ -41,10 +46,23 @@ function askToken() {
 }
 
 /**
- * One API request, aborted after REQUEST_TIMEOUT_MS (the time spent on the token prompt does not count) or when
- * `options.signal` aborts (a newer refresh replaced the one that sent it).
+ * A 401: the token this request sent, if any, is no good. Forget it, say so, and ask for another. True when there is
+ * a token to try: one just given, or one another request's prompt took meanwhile.
  */
-async function api(path, options = {}, retried = false) {
+async function tokenAfterRefusal(sent, body) {
+  const stored = window.sessionStorage.getItem(TOKEN_KEY);
+  if (stored && stored !== sent) return true;
+  if (stored) window.sessionStorage.removeItem(TOKEN_KEY);
+  const why = body && typeof body.message === 'string' ? ` (${body.message})` : '';
+  return askToken(sent ? `chut refused that token${why}: check it and enter it again.` : '');
+}
+
+/**
+ * One API request, aborted after REQUEST_TIMEOUT_MS (the time spent on the token prompt does not count) or when
+ * `options.signal` aborts (a newer refresh replaced the one that sent it). A 401 asks for the token, again after a
+ * refused one, until one works or the prompt is cancelled.
+ */
+async function api(path, options = {}) {
   const { signal, ...init } = options;
   const token = window.sessionStorage.getItem(TOKEN_KEY);
   const headers = { ...(init.headers || {}) };
@@ -73,9 +91,10 @@ async function api(path, options = {}, retried = false) {
     window.clearTimeout(timer);
     if (signal) signal.removeEventListener('abort', cancel);
   }
-  if (res.status === 401 && !retried && (await askToken())) return api(path, options, true);
+  if (res.status === 401 && (await tokenAfterRefusal(token, body))) return api(path, options);
   if (!res.ok) {
-    const err = new Error(body && body.message ? body.message : `HTTP ${res.status}`);
+    const err = new Error(res.status === 401 ? 'chut needs its API token: use the Token button to enter it'
+      : body && body.message ? body.message : `HTTP ${res.status}`);
     err.status = res.status;
     err.code = body && typeof body.error === 'string' ? body.error : null;
     err.needsForce = Boolean(body && body.needsForce);

@@ -94,6 +94,41 @@ describe('dashboard, with calls', () => {
   });
   afterAll(async () => { await chut?.stop(); });
 
+  it('says when chut refused the token it was given, and forgets that token', async () => {
+    const { page, errors, close } = await openPage();
+    await page.goto(`${base}/`);
+    await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+    // the first prompt asks, and blames nothing
+    expect(await page.isVisible('#token-error')).toBe(false);
+    await page.fill('#token-input', 'a-token-with-a-typo-0123');
+    await page.click('#token-save');
+    // the same prompt again: it says why (old: the very same words, as if nothing had been entered)
+    await expect.poll(() => page.textContent('#token-error')).toBe('chut refused that token (wrong bearer token): check it and enter it again.');
+    expect(await page.isVisible('#token-error')).toBe(true);
+    expect(await page.locator('#token-dialog[open]').count()).toBe(1);
+    expect(await page.evaluate(() => window.sessionStorage.getItem('chut-token'))).toBeNull();
+    await page.screenshot({ path: join(SHOTS, 'admin-token-refused.png') });
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-save');
+    await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
+    // the Token button asks afresh: no old complaint
+    await page.click('#set-token');
+    expect(await page.isVisible('#token-error')).toBe(false);
+    await page.click('#token-dialog button[value=cancel]');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('says that the API token is missing, and where to give it, when the prompt is cancelled', async () => {
+    const { page, errors, close } = await openPage();
+    await page.goto(`${base}/`);
+    await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+    await page.click('#token-dialog button[value=cancel]');
+    await expect.poll(() => page.textContent('#status')).toBe('refresh failed: chut needs its API token: use the Token button to enter it');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('writes counts and the captcha rate in the browser\'s own number format', async () => {
     const { page, errors, close } = await openPage({ locale: 'de-DE' });
     await page.route('**/api/stats?*', async (route) => {
