@@ -322,6 +322,7 @@ function showLatestCalls(page) {
     callPages = 1;
     nextCalls = page.next;
     $('older').hidden = !nextCalls;
+    olderMessage('');
     return;
   }
   const newer = page.calls.filter((c) => idAfter(c.id, top.dataset.id));
@@ -341,6 +342,11 @@ function gapRow() {
   tr.append(td);
   return tr;
 }
+/** What became of "Older calls", said under the button the admin just pressed (the status line may be out of view). */
+function olderMessage(text, kind = '') {
+  $('older-message').textContent = text;
+  $('older-message').className = kind ? `message ${kind}` : 'message';
+}
 async function loadOlder() {
   const older = $('older');
   older.disabled = true;
@@ -351,9 +357,10 @@ async function loadOlder() {
     $('latest-calls').tBodies[0].append(...page.calls.filter((c) => !shown.has(c.id)).map(callRow));
     nextCalls = page.next;
     older.hidden = !nextCalls;
+    olderMessage('');
   } catch (err) {
     callPages -= 1;
-    throw err;
+    olderMessage(`Older calls could not be loaded: ${err.message}`, 'error');
   } finally {
     older.disabled = false;
   }
@@ -553,6 +560,6 @@ $('list-form').addEventListener('submit', onListSubmit);
 $('list-form').addEventListener('keydown', onListKey);
 for (const id of LIST_BUTTONS) $(id).addEventListener('click', onListButton);
 $('refresh').addEventListener('click', refresh);
-$('older').addEventListener('click', () => loadOlder().catch((err) => setStatus(err.message, true)));
+$('older').addEventListener('click', loadOlder);
 $('set-token').addEventListener('click', () => askToken().then((ok) => ok && refresh()));
 refresh();

@@ -129,6 +129,30 @@ describe('dashboard, with calls', () => {
     await close();
   });
 
+  it('shows a failed "Older calls" next to the button, not on the status line at the top of the page', async () => {
+    const { page, errors, close } = await openPage();
+    await logIn(page, base);
+    const status = await page.textContent('#status');
+    await page.route('**/api/calls?*before=*', (route) => route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the reputation store did not answer (calls); try again later' } }));
+    await page.click('#older');
+    const olderMessage = () => page.evaluate(() => document.getElementById('older-message')?.textContent ?? null);
+    await expect.poll(olderMessage).toBe('Older calls could not be loaded: the reputation store did not answer (calls); try again later');
+    expect(await page.getAttribute('#older-message', 'class')).toBe('message error');
+    expect(await page.isVisible('#older-message')).toBe(true);
+    expect(await page.textContent('#status')).toBe(status);
+    expect(await page.locator('#latest-calls tbody tr').count()).toBe(20);
+    await page.locator('#older').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'admin-older-failed.png') });
+    // the next try works, and the message goes
+    await page.unroute('**/api/calls?*before=*');
+    await page.click('#older');
+    await expect.poll(() => page.locator('#latest-calls tbody tr').count()).toBe(25);
+    expect(await olderMessage()).toBe('');
+    expect(await page.getAttribute('#older-message', 'class')).toBe('message');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('writes counts and the captcha rate in the browser\'s own number format', async () => {
     const { page, errors, close } = await openPage({ locale: 'de-DE' });
     await page.route('**/api/stats?*', async (route) => {
