@@ -190,4 +190,17 @@ describe('dashboard, with calls', () => {
     expect(errors).toEqual([]);
     await close();
   });
+
+  it('tells a screen reader what "Explain" found', async () => {
+    const { page, errors, close } = await openPage();
+    await logIn(page, base);
+    // the explanation appears away from the focus (still on the field): a live region around it, always there (one
+    // shown at the same time as its text may not be read out), has it read out
+    expect(await page.$eval('#lookup-result', (e) => e.parentElement?.getAttribute('aria-live') ?? null)).toBe('polite');
+    await page.fill('#lookup-number', '+33612347000');
+    await page.press('#lookup-number', 'Enter');
+    await expect.poll(() => page.textContent('#lookup-result')).toContain('+33612347000');
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
