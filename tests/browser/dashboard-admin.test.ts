@@ -191,6 +191,67 @@ describe('dashboard, with calls', () => {
     await close();
   });
 
+  describe('the calls table', () => {
+    /** Calls as the demo's policy records them: a long rule name, a long reason, a name of two words. */
+    const demoCall = (i: number) => ({
+      time: Date.now() - i * 60_000, pbx: 'asterisk-ari', callId: `demo-${i}`, rawCaller: '+33377000003', caller: '+33377000003',
+      callerKind: 'valid', callerName: 'ENERGIE PARTENAIRE', dialled: '+33100000000', action: 'voicemail', route: 'voicemail',
+      rule: 'telemarketing-outside-hours', shadow: false, degraded: false, latencyMs: 1, id: `${1_700_000_000_000 - i}-0`,
+      reasons: ['caller +33377000003 is in pack fr-npv (prefix +33377); it is Tue 21:30 in Europe/Paris, outside fr-legal-hours'],
+    });
+    async function withDemoCalls(page: Page, name?: string): Promise<void> {
+      await page.route('**/api/calls?*', async (route) => {
+        const res = await route.fetch();
+        if (!res.ok()) return route.fulfill({ response: res });
+        const calls = Array.from({ length: 5 }, (_, i) => ({ ...demoCall(i), callerName: (i === 0 && name) || 'ENERGIE PARTENAIRE' }));
+        await route.fulfill({ response: res, json: { calls, next: null } });
+      });
+    }
+    const overflow = (page: Page) => page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      view: window.innerWidth,
+      outside: [...document.querySelectorAll('main *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).length,
+    }));
+
+    for (const width of [768, 900]) {
+      it(`fits a tablet ${width} px wide without horizontal scrolling`, async () => {
+        const { page, errors, close } = await openPage({ viewport: { width, height: 1000 } });
+        await withDemoCalls(page, 'X'.repeat(64)); // a name as long as chut keeps, in one unbroken word
+        await logIn(page, base);
+        const { scroll, view, outside } = await overflow(page);
+        // old: 774 px of page in a 768 px window, the reasons squeezed to a word a line
+        expect(scroll).toBeLessThanOrEqual(view);
+        expect(outside).toBe(0);
+        if (width === 768) {
+          await page.locator('#latest-calls').scrollIntoViewIfNeeded();
+          await page.screenshot({ path: join(SHOTS, 'admin-tablet.png') });
+        }
+        expect(errors).toEqual([]);
+        await close();
+      });
+    }
+
+    it('does not break a caller name inside a word when the table has room for it', async () => {
+      const { page, errors, close } = await openPage();
+      await withDemoCalls(page);
+      await logIn(page, base);
+      // old: the name column was squeezed to "ENERGIE PARTENAI / RE" beside a wide reasons column
+      const fits = await page.$eval('#latest-calls tbody td.name', (td) => {
+        const probe = document.createElement('span');
+        probe.textContent = 'PARTENAIRE';
+        probe.style.whiteSpace = 'nowrap';
+        td.append(probe);
+        const word = probe.getBoundingClientRect().width;
+        probe.remove();
+        const style = getComputedStyle(td);
+        return { word, room: td.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
+      });
+      expect(fits.room).toBeGreaterThanOrEqual(fits.word);
+      expect(errors).toEqual([]);
+      await close();
+    });
+  });
+
   it('tells a screen reader what "Explain" found', async () => {
     const { page, errors, close } = await openPage();
     await logIn(page, base);
