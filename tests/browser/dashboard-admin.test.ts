@@ -252,6 +252,23 @@ describe('dashboard, with calls', () => {
     });
   });
 
+  for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
+    it(`shows the whole hint of the allow/block field, ${viewport.width} px wide`, async () => {
+      const { page, errors, close } = await openPage({ viewport });
+      await logIn(page, base);
+      // the hint is the only place that says a prefix takes a trailing * (old, on a desktop: "number, or prefix like 016")
+      const fit = await page.$eval('#list-entry', (input: HTMLInputElement) => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
+        context.font = `${style.fontSize} ${style.fontFamily}`;
+        return { hint: context.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
+      });
+      expect(fit.room).toBeGreaterThanOrEqual(fit.hint);
+      expect(errors).toEqual([]);
+      await close();
+    });
+  }
+
   it('tells a screen reader what "Explain" found', async () => {
     const { page, errors, close } = await openPage();
     await logIn(page, base);
