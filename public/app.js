@@ -188,10 +188,19 @@ function routeSeries(buckets, labels) {
     label: r, backgroundColor: COLOURS[r] || OTHER_COLOUR, data: labels.map((l) => (buckets.get(l) || {})[r] || 0),
   }));
 }
+/** What a chart shows, in words for a screen reader (a canvas has no text): its total, then each route's. */
+function chartSummary(datasets) {
+  const counts = datasets.map((d) => [d.label, d.data.reduce((a, b) => a + b, 0)]).filter(([, n]) => n > 0);
+  const total = counts.reduce((sum, [, n]) => sum + n, 0);
+  return total ? `${formatCount(total)} calls: ${counts.map(([route, n]) => `${route} ${formatCount(n)}`).join(', ')}` : 'no calls';
+}
 function drawChart(id, labels, datasets) {
+  const canvas = $(id);
+  canvas.dataset.title ||= canvas.getAttribute('aria-label');
+  canvas.setAttribute('aria-label', `${canvas.dataset.title}: ${chartSummary(datasets)}`);
   if (typeof window.Chart !== 'function') return; // the page still shows every number without charts
   if (charts[id]) charts[id].destroy();
-  charts[id] = new window.Chart($(id), {
+  charts[id] = new window.Chart(canvas, {
     type: 'bar',
     data: { labels, datasets },
     options: {

@@ -2,7 +2,8 @@
  * The dashboard as an administrator meets it, in Debian's Chromium (playwright-core, never a downloaded browser),
  * against a chut on the memory store (nothing here needs Redis): a first start with no calls, a token chut refuses,
  * a failed "Older calls", counts in the browser's own number format, the time zone the call times are in, the calls
- * table on a tablet, and what a screen reader is told. Screenshots go to tests/browser/screenshots/ (gitignored).
+ * table on a tablet, the allow/block field's hint, and what a screen reader is told. Screenshots go to
+ * tests/browser/screenshots/ (gitignored).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -278,6 +279,22 @@ describe('dashboard, with calls', () => {
     await page.fill('#lookup-number', '+33612347000');
     await page.press('#lookup-number', 'Enter');
     await expect.poll(() => page.textContent('#lookup-result')).toContain('+33612347000');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('tells a screen reader what each chart shows, not only what it is about', async () => {
+    const { page, errors, close } = await openPage();
+    await logIn(page, base);
+    // every call in this chut rang: the labels give the total and each route's count (old: "Calls today by hour and route")
+    const today = await page.textContent('#calls-today');
+    const week = await page.textContent('#calls-week');
+    expect(await page.getAttribute('#chart-today', 'aria-label')).toBe(`Calls today by hour and route: ${today} calls: ring ${today}`);
+    expect(await page.getAttribute('#chart-week', 'aria-label')).toBe(`Calls this week by day and route: ${week} calls: ring ${week}`);
+    // and after the next refresh, still once
+    await page.click('#refresh');
+    await expect.poll(() => page.textContent('#status')).toMatch(/^updated /);
+    expect(await page.getAttribute('#chart-today', 'aria-label')).toBe(`Calls today by hour and route: ${today} calls: ring ${today}`);
     expect(errors).toEqual([]);
     await close();
   });
