@@ -461,10 +461,14 @@ async function onLookup(event) {
   event.preventDefault();
   await explain($('lookup-number').value.trim());
 }
+/** The number whose explanation is on screen, if any. */
+let explained = null;
 async function explain(number) {
   try {
     renderExplanation(await api(`/api/numbers/${encodeURIComponent(number)}`));
+    explained = number;
   } catch (err) {
+    explained = null;
     $('lookup-result').replaceChildren(el('p', err.message, 'error'));
     $('lookup-result').hidden = false;
   }
@@ -525,6 +529,9 @@ async function onListButton(event) {
   try {
     listMessage(action === 'remove' ? await removeEverywhere(entry, path) : await putOnList(action, path));
     refresh();
+    // the number explained may be the one just listed (or covered by the prefix): its explanation said "ring" beside
+    // "now on the block list"
+    if (explained !== null) void explain(explained);
   } catch (err) {
     if (!err.unconfirmed) {
       listMessage(err.message, 'error');

@@ -2,8 +2,7 @@
  * The dashboard as an administrator meets it, in Debian's Chromium (playwright-core, never a downloaded browser),
  * against a chut on the memory store (nothing here needs Redis): a first start with no calls, a token chut refuses,
  * a failed "Older calls", counts in the browser's own number format, the time zone the call times are in, the calls
- * table on a tablet, the allow/block field's hint, and what a screen reader is told. Screenshots go to
- * tests/browser/screenshots/ (gitignored).
+ * table on a tablet, and what a screen reader is told. Screenshots go to tests/browser/screenshots/ (gitignored).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -251,6 +250,28 @@ describe('dashboard, with calls', () => {
       expect(errors).toEqual([]);
       await close();
     });
+  });
+
+  it('explains the number on screen again after a list change, so it no longer says the opposite', async () => {
+    const { page, errors, close } = await openPage();
+    await logIn(page, base);
+    const result = () => page.textContent('#lookup-result');
+    await page.fill('#lookup-number', '+33612347001');
+    await page.press('#lookup-number', 'Enter');
+    await expect.poll(result).toContain('rule default');
+    // the admin blocks the number just explained, in another form: the explanation follows (old: "ring, rule default"
+    // beside "+33612347001 is now on the block list")
+    await page.fill('#list-entry', '06 12 34 70 01');
+    await page.click('#block-button');
+    await expect.poll(() => page.textContent('#list-message')).toBe('+33612347001 is now on the block list');
+    await expect.poll(result).toContain('listed: block +33612347001');
+    expect(await result()).toContain('rule blocklisted');
+    await page.click('#unlist-button');
+    await expect.poll(() => page.textContent('#list-message')).toBe('+33612347001 removed from the block list');
+    await expect.poll(result).toContain('rule default');
+    expect(await result()).not.toContain('listed:');
+    expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+    await close();
   });
 
   for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
