@@ -1,5 +1,6 @@
 /** HTTP errors with stable codes, and the one place that maps any thrown error to a JSON `{error, message}`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { showInvisible } from '../show-invisible.js';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -9,26 +10,6 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(400, 'bad-request', message, details);
-
-/**
- * Characters a reader cannot see: controls, format characters (zero-width spaces and joiners, bidi embeddings,
- * overrides and isolates, the BOM, the soft hyphen, tag characters), surrogate halves, private-use and unassigned
- * code points, line and paragraph separators, and the Hangul fillers that render as blanks.
- */
-const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
-
-function escapeCodePoint(codePoint: number): string {
-  const hex = codePoint.toString(16);
-  return codePoint <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
-}
-
-/**
- * Writes every invisible character as an escape (`\u200b`, `\u{e0041}`). A refusal that quotes
- * `"+33612345678\u200b"` shows why the number was refused; quoting it raw (or cleaned) shows a number that looks valid.
- */
-export function showInvisible(text: string): string {
-  return text.replace(INVISIBLE, (char) => escapeCodePoint(char.codePointAt(0) as number));
-}
 
 /** A request value as a message quotes it: as sent (not as cleaned), at most `max` characters, invisible ones shown. */
 export function quoteInput(value: string, max = 40): string {
