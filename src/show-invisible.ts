@@ -3,6 +3,8 @@
  * written as an escape (`\u200b`, `\u{e0041}`). A refusal that quotes `"+33612345678\u200b"` shows why the number
  * was refused; quoting it raw, or with the character deleted, shows a number that looks valid. Escapes are plain
  * ASCII, so shown text is safe in a terminal, a log line, JSON and HTML (once HTML-escaped as any text is).
+ * A backslash is left as it is: text that spells an escape reads like the character it names. That costs nothing
+ * where it matters: a caller ID or list entry holding either is refused alike.
  */
 
 /**
@@ -20,4 +22,31 @@ function escapeCodePoint(codePoint: number): string {
 /** Writes every invisible character as an escape; everything else (spaces, accents, emoji) stays as it is. */
 export function showInvisible(text: string): string {
   return text.replace(INVISIBLE, (char) => escapeCodePoint(char.codePointAt(0) as number));
+}
+
+/** An escape as `showInvisible` writes it; `\u{10ffff}`, the longest, is 10 characters. */
+const ESCAPE = /\\u(?:[0-9a-f]{4}|\{[0-9a-f]{1,6}\})/y;
+const LONGEST_ESCAPE = 10;
+
+/**
+ * Shown text cut to at most `max` characters, ending in `…` when anything was cut. The cut never falls inside an
+ * escape (`\u20…` would name another character) nor between the halves of a surrogate pair.
+ */
+export function cutShown(shown: string, max: number): string {
+  if (shown.length <= max) return shown;
+  if (max < 1) return '';
+  let end = max - 1; // room for the `…`
+  // Only an escape starting in the last LONGEST_ESCAPE characters before the cut can straddle it.
+  for (let i = Math.max(0, end - LONGEST_ESCAPE + 1); i < end; i++) {
+    if (shown.charCodeAt(i) !== 0x5c) continue;
+    ESCAPE.lastIndex = i;
+    const escape = ESCAPE.exec(shown);
+    if (escape !== null && i + escape[0].length > end) {
+      end = i;
+      break;
+    }
+  }
+  const last = shown.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${shown.slice(0, end)}…`;
 }

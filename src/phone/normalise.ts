@@ -7,7 +7,7 @@ import { detach } from '../detach.js';
 import { LruCache } from './lru.js';
 import { cleanName } from './name.js';
 import { parseCallerId, type ParsedCallerId } from './parse-caller.js';
-import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
+import { MAX_RAW_LENGTH, showCallerId } from './sanitize.js';
 import type { CallerNumber, NormaliseOptions, NormalisedCaller } from './types.js';
 
 export const DEFAULT_CACHE_SIZE = 10_000;
@@ -62,7 +62,7 @@ function nonString(rawNumber: unknown): CallerNumber {
 
 function describe(value: unknown): string {
   const text = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : '';
-  return stripUnsafe(truncateUnits(text, MAX_RAW_LENGTH));
+  return showCallerId(text);
 }
 
 const defaultNormaliser = createNormaliser();

@@ -4,7 +4,7 @@
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import { callingCodeOf, dialPrefixesOf, parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
-import { MAX_RAW_LENGTH, stripUnsafe, truncateUnits } from './sanitize.js';
+import { MAX_RAW_LENGTH, showCallerId, truncateUnits } from './sanitize.js';
 import { otherPlanRegions, sharedPlanNationalDigits } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
 import type { CallerNumber, InvalidCaller } from './types.js';
@@ -26,7 +26,7 @@ const MAX_NUMBER_DIGITS = 18;
  */
 export function parseCallerId(rawNumber: string, defaultCountry: string): ParsedCallerId {
   const head = truncateUnits(rawNumber, MAX_RAW_LENGTH);
-  const raw = stripUnsafe(head);
+  const raw = showCallerId(rawNumber);
   const { candidate, displayName, verstat } = splitCallerId(head);
   if (rawNumber.length > MAX_RAW_LENGTH) {
     return { number: invalid(raw, 'too-long', asciiDigits(candidate), verstat), displayName };

@@ -2,6 +2,7 @@
  * Character hygiene shared by caller numbers and names. Everything here is linear-time regex work on strings that
  * callers have already truncated, so a hostile 10 kB caller ID costs no more than a short one.
  */
+import { cutShown, showInvisible } from '../show-invisible.js';
 
 /** Hard cap on how much of any caller-controlled string we even look at. */
 export const MAX_RAW_LENGTH = 256;
@@ -31,8 +32,20 @@ export function stripBidiControls(s: string): string {
   return s.replace(BIDI_CONTROLS, '');
 }
 
+/**
+ * A caller ID as `raw` keeps it, for reasons, call records and logs: as sent, with its control, invisible and broken
+ * characters written as escapes (`06\u200b12…`), not deleted: deleted, they would leave a caller ID refused as
+ * `bad-characters` that reads like a good number. Escaping can make it up to 6 times longer, so it is cut at
+ * MAX_RAW_LENGTH characters, like a value longer than that, and ends in `…` when either was cut.
+ */
+export function showCallerId(value: string): string {
+  const head = truncateUnits(value, MAX_RAW_LENGTH);
+  // A cut input gets its `…` too: cutShown keeps it, or cuts the text before it and writes its own.
+  return cutShown(showInvisible(head) + (head.length < value.length ? '…' : ''), MAX_RAW_LENGTH);
+}
+
 /** Removes control, invisible and broken characters; keeps everything else as it was. */
-export function stripUnsafe(s: string): string {
+function stripUnsafe(s: string): string {
   return s.replace(CONTROL, '').replace(INVISIBLE, '').replace(LONE_SURROGATE, '');
 }
 

@@ -31,7 +31,10 @@ export interface ValidCaller {
   /** ISO 3166 alpha-2 region, `null` for non-geographic numbers (e.g. +800). */
   country: string | null;
   type: NumberType;
-  /** The raw value as the PBX handed it (truncated to a sane length, control characters removed). */
+  /**
+   * The caller ID as the PBX handed it, for people to read: control, invisible and broken characters written as
+   * escapes (`\u200b`), at most 256 characters, ending in `…` when cut (see `showCallerId`).
+   */
   raw: string;
   /** STIR/SHAKEN verification status found in the caller ID (`;verstat=…`), if any. */
   verstat: string | null;
@@ -40,6 +43,7 @@ export interface ValidCaller {
 /** The caller withheld the number (anonymous, restricted, private, unavailable, empty…). */
 export interface WithheldCaller {
   kind: 'withheld';
+  /** As `ValidCaller.raw`. */
   raw: string;
   verstat: string | null;
 }
@@ -47,6 +51,7 @@ export interface WithheldCaller {
 /** Something that is not a usable number; `digits` keeps what digits it had (e.g. `112`). */
 export interface InvalidCaller {
   kind: 'invalid';
+  /** As `ValidCaller.raw`: its escapes often show why the caller ID is invalid (`06\u200b12345678`). */
   raw: string;
   reason: InvalidReason;
   digits: string;

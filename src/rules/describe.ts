@@ -1,15 +1,26 @@
 /** Short, safe renderings of caller-controlled values for reasons (which reach logs, Redis and dashboards). */
 import type { CallerNumber } from '../phone/types.js';
+import { cutShown, showInvisible } from '../show-invisible.js';
 
 /** A quoted, length-capped value: control characters cannot survive JSON.stringify unescaped. */
 export function quote(text: string, max = 48): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
+/**
+ * A caller ID's `raw`, quoted and capped. It is shown text already (invisible characters written as `\u200b`, see
+ * showCallerId), which `quote` would spoil: JSON.stringify doubles the backslash of every escape, and a cut by length
+ * can fall inside one. So only its quotes are escaped, and it is cut between escapes. Showing it again costs nothing
+ * on shown text and keeps a hand-made `raw` safe too.
+ */
+export function quoteRaw(raw: string, max = 48): string {
+  return `"${cutShown(showInvisible(raw), max).replace(/"/g, '\\"')}"`;
+}
+
 export function describeCaller(caller: CallerNumber): string {
   if (caller.kind === 'valid') return caller.e164;
   if (caller.kind === 'withheld') return '(withheld)';
-  return `${quote(caller.raw, 32)} (invalid)`;
+  return `${quoteRaw(caller.raw, 32)} (invalid)`;
 }
 
 /** At most a few items of a list, for sentences. */

@@ -1,5 +1,6 @@
 /** Builds the one record every call produces (pure). */
 import type { CaptchaOutcome, CallRecord } from '../reputation/types.js';
+import { cutShown } from '../show-invisible.js';
 import type { FinalRoute, InboundCall, ScreeningDecision } from './types.js';
 
 const MAX_RAW = 128;
@@ -10,7 +11,8 @@ export function buildCallRecord(call: InboundCall, d: ScreeningDecision, finalRo
     time: d.decidedAt,
     pbx: call.pbx,
     callId: String(call.callId).slice(0, 128),
-    rawCaller: n.raw.slice(0, MAX_RAW),
+    // `raw` is shown text (`06\u200b12…`): cut between its escapes, saying so, not inside one.
+    rawCaller: cutShown(n.raw, MAX_RAW),
     caller: n.kind === 'valid' ? n.e164 : n.kind,
     callerKind: n.kind,
     callerName: d.caller.name,

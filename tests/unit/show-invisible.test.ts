@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { showInvisible } from '../../src/show-invisible.js';
+import { cutShown, showInvisible } from '../../src/show-invisible.js';
 
 describe('showInvisible', () => {
   it.each([
@@ -18,5 +18,31 @@ describe('showInvisible', () => {
     const text = 'Élodie 06\u00a012 😀 +33 (0)1';
     expect(showInvisible(text)).toBe(text);
     expect(showInvisible(showInvisible('a\u200bb'))).toBe('a\\u200bb');
+  });
+});
+
+describe('cutShown', () => {
+  it('leaves text that fits alone', () => {
+    expect(cutShown('0612\\u200b', 10)).toBe('0612\\u200b');
+  });
+
+  it('cuts to at most max characters, ending in …', () => {
+    expect(cutShown('0612345678', 5)).toBe('0612…');
+  });
+
+  it.each([
+    ['a 4-digit escape', '12\\u200b34', 6, '12…'],
+    ['an escape outside the BMP', '1\\u{e0041}2', 9, '1…'],
+  ])('never cuts inside %s', (_what, shown, max, cut) => {
+    expect(cutShown(shown, max)).toBe(cut);
+  });
+
+  it('keeps an escape that ends right at the cut, and a literal backslash before one', () => {
+    expect(cutShown('12\\u200b34', 9)).toBe('12\\u200b…');
+    expect(cutShown('\\\\u200b1234', 7)).toBe('\\…');
+  });
+
+  it('never cuts between the halves of a surrogate pair', () => {
+    expect(cutShown('12😀34', 4)).toBe('12…');
   });
 });

@@ -54,7 +54,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const raw = req.params.number;
       const caller = normalise(raw, '', { defaultCountry: ctx.config.screening.defaultCountry });
       if (caller.number.kind === 'invalid') {
-        // Quote the number as sent: `raw` has its invisible characters removed, often the very reason it is invalid.
+        // Quote the number as sent, invisible characters shown (often the very reason it is invalid), cut at 40 characters.
         throw badRequest(`${quoteInput(raw)} is not a valid phone number (${caller.number.reason})`);
       }
       return ctx.storeCall(req, 'explain', () => ctx.screening.explain(raw, { dialled: req.query.dialled, callerName: req.query.name }));

@@ -42,6 +42,7 @@ describe('phone: random byte strings', () => {
       expect(['valid', 'withheld', 'invalid']).toContain(number.kind);
       expect(number.raw.length).toBeLessThanOrEqual(256);
       expect(UNSAFE.test(number.raw)).toBe(false);
+      expect(number.raw).not.toMatch(/[\p{C}\p{Zl}\p{Zp}]/u); // shown as escapes, never kept as they are
       expect(UNSAFE.test(name)).toBe(false);
       expect([...name].length).toBeLessThanOrEqual(64);
       expect(number.verstat === null || /^[A-Za-z0-9._-]{1,64}$/.test(number.verstat)).toBe(true);

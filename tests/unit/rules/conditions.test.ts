@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { evaluate, parsePolicy } from '../../../src/rules/index.js';
+import { normalise } from '../../../src/phone/index.js';
 import type { CallFacts } from '../../../src/rules/types.js';
 import { facts, invalid, oneRule, valid, withheld } from './facts.js';
 
@@ -159,5 +160,28 @@ describe('hostile caller data in reasons', () => {
     const raw = evaluate(facts({ caller: invalid('1', `1\u0000${'z'.repeat(300)}`) }), parsePolicy(oneRule('{ caller: invalid }'), 'test'), NOW);
     expect(raw.reasons[0]).not.toContain('\u0000');
     expect(raw.reasons[0]?.length).toBeLessThan(100);
+  });
+});
+
+// A caller ID refused for a character nobody can see must not read like a good number: the reason shows it.
+describe('invisible characters in an invalid caller ID', () => {
+  const invalidRule = parsePolicy(oneRule('{ caller: invalid }'), 'test');
+  const reasonFor = (callerId: string): string | undefined =>
+    evaluate(facts({ caller: normalise(callerId, '', { defaultCountry: 'FR' }).number }), invalidRule, NOW).reasons[0];
+
+  it('writes them as escapes in the reason, not deleted and not doubled', () => {
+    expect(reasonFor('+33 6 12 34 56 78\u200b')).toBe('caller ID "+33 6 12 34 56 78\\u200b" is invalid (bad-characters)');
+    expect(reasonFor('06\u202e12345678')).toBe('caller ID "06\\u202e12345678" is invalid (bad-characters)');
+    expect(reasonFor('"Bob" <sip:06\r\n@h>')).toBe('caller ID "\\"Bob\\" <sip:06\\u000d\\u000a@h>" is invalid (bad-characters)');
+  });
+
+  it('cuts a long one between escapes, saying so', () => {
+    // 20 digits and the first escape fill 26 characters: a cut at 32 would fall inside the second escape
+    expect(reasonFor(`${'1'.repeat(20)}\u200b\u200b\u200b`)).toBe(`caller ID "${'1'.repeat(20)}\\u200b…" is invalid (bad-characters)`);
+  });
+
+  it('shows them in a hand-made raw too', () => {
+    const d = evaluate(facts({ caller: invalid('06', '06\u200b') }), invalidRule, NOW);
+    expect(d.reasons).toEqual(['caller ID "06\\u200b" is invalid (not-a-valid-number)']);
   });
 });

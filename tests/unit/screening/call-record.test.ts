@@ -39,3 +39,24 @@ describe('call record', () => {
     }
   });
 });
+
+describe('call record: the raw caller ID', () => {
+  const recordFor = (callerNumber: string) => {
+    const caller = normalise(callerNumber, '', { defaultCountry: 'FR' });
+    return buildCallRecord({ ...call, callerNumber }, { ...decision(), caller }, 'ring', null);
+  };
+
+  // Deleted, the zero-width space would leave a refused caller ID that reads like a good number.
+  it('keeps invisible characters as escapes', () => {
+    expect(recordFor('+33 6 12 34 56 78\u200b')).toMatchObject({ rawCaller: '+33 6 12 34 56 78\\u200b', callerKind: 'invalid' });
+    expect(recordFor('"Anon\u202e" <sip:anonymous@anonymous.invalid>')).toMatchObject({
+      rawCaller: '"Anon\\u202e" <sip:anonymous@anonymous.invalid>', callerKind: 'withheld',
+    });
+  });
+
+  it('is cut at 128 characters between escapes, ending in …', () => {
+    const rawCaller = recordFor(`${'1'.repeat(125)}\u200b`).rawCaller;
+    expect(rawCaller).toBe(`${'1'.repeat(125)}…`);
+    expect(recordFor('\u200b'.repeat(100)).rawCaller).toBe(`${'\\u200b'.repeat(21)}…`);
+  });
+});
