@@ -27,11 +27,14 @@ const MAX_NUMBER_DIGITS = 18;
 export function parseCallerId(rawNumber: string, defaultCountry: string): ParsedCallerId {
   const head = truncateUnits(rawNumber, MAX_RAW_LENGTH);
   const raw = showCallerId(rawNumber);
-  const { candidate, displayName, verstat } = splitCallerId(head);
+  const { candidate, emptyUserPart, displayName, verstat } = splitCallerId(head);
   if (rawNumber.length > MAX_RAW_LENGTH) {
     return { number: invalid(raw, 'too-long', asciiDigits(candidate), verstat), displayName };
   }
-  if (isWithheldToken(candidate)) return { number: { kind: 'withheld', raw, verstat }, displayName };
+  // Withheld is a caller who sent no number: a withheld spelling, or nothing where the number goes. `?x=1` or
+  // `sip:;user=phone@h` sent text there with no number in it: that is invalid (no-digits), like `+` or `--`.
+  const withheld = candidate.trim() === '' ? emptyUserPart : isWithheldToken(candidate);
+  if (withheld) return { number: { kind: 'withheld', raw, verstat }, displayName };
   const scan = scanNumber(candidate);
   if (!scan.ok) return { number: invalid(raw, scan.reason, scan.digits, verstat), displayName };
   if (isPlaceholderZeros(scan.digits, scan.plus)) return { number: { kind: 'withheld', raw, verstat }, displayName };

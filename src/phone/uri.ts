@@ -8,6 +8,11 @@
 export interface CallerIdParts {
   /** The number candidate: URI user part or the bare value, not yet validated. */
   candidate: string;
+  /**
+   * Nothing (or only spaces) stood where the number goes: an empty value, `<>`, `tel:`, `sip:host`, `sip:@host`.
+   * False for `?x=1` or `sip:;user=phone@host`, whose candidate is empty only once parameters are cut.
+   */
+  emptyUserPart: boolean;
   /** Display name from a name-addr form, unquoted; null when there was none. */
   displayName: string | null;
   verstat: string | null;
@@ -21,7 +26,8 @@ export function splitCallerId(raw: string): CallerIdParts {
   const { displayName, address, bracketed } = splitNameAddr(raw);
   // The display name is the caller's own text: `"Bob;verstat=TN-Validation-Passed" <sip:…>` must not pass a check.
   const uri = bracketed ? address : raw.slice(quotedEnd(raw));
-  return { candidate: userPart(address), displayName, verstat: leastTrustedVerstat(uri) };
+  const { user, isSip } = userPart(address);
+  return { candidate: numberIn(user, isSip), emptyUserPart: user.trim() === '', displayName, verstat: leastTrustedVerstat(uri) };
 }
 
 /**
@@ -79,15 +85,20 @@ function unquote(s: string): string {
   return s;
 }
 
-/** The user part of a URI (or the bare value), without parameters, password or host. */
-function userPart(address: string): string {
+/** The user part of a URI (or the bare value) as written, parameters and password included; '' when it has none. */
+function userPart(address: string): { user: string; isSip: boolean } {
   const scheme = SCHEME.exec(address);
-  let rest = scheme ? address.slice(scheme[0].length) : address;
+  const rest = scheme ? address.slice(scheme[0].length) : address;
   const isSip = scheme !== null && scheme[1]!.toLowerCase() !== 'tel';
   const at = rest.indexOf('@');
-  if (at >= 0) rest = rest.slice(0, at);
-  else if (isSip) rest = ''; // `sip:host` has no user part: nobody identified themselves.
-  rest = cutAt(cutAt(rest, ';'), '?');
+  if (at >= 0) return { user: rest.slice(0, at), isSip };
+  // `sip:host` has no user part: nobody identified themselves.
+  return { user: isSip ? '' : rest, isSip };
+}
+
+/** The number in a user part: without parameters, headers or password, percent-decoded. */
+function numberIn(user: string, isSip: boolean): string {
+  let rest = cutAt(cutAt(user, ';'), '?');
   // `sip:user:password@host`; tel: URIs never contain ':' after the scheme.
   if (isSip) rest = cutAt(rest, ':');
   return percentDecode(rest);

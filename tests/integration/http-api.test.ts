@@ -204,6 +204,13 @@ describe('numbers', () => {
     expect(body).toMatchObject({ error: 'bad-request' });
     expect(body.message).toMatch(/not a valid phone number/);
   });
+
+  // The dashboard's Explain: parameters with no number were explained as a withheld caller
+  it('answers 400 no-digits on text with no number in it, not a withheld caller', async () => {
+    const { status, body } = await api(`/api/numbers/${encodeURIComponent('?x=1')}`);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: 'bad-request', message: '"?x=1" is not a valid phone number (no-digits)' });
+  });
 });
 
 describe('refusals quote what was sent, invisible characters shown', () => {

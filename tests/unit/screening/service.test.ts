@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
+import { formatExplanation } from '../../../src/cli/commands/lookup.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMemoryStore } from '../../../src/reputation/index.js';
 import type { ReputationStore } from '../../../src/reputation/types.js';
@@ -61,6 +62,18 @@ describe('screening service', () => {
     expect(result.record).toMatchObject({ caller: '+33612345678', callerName: 'Jean', action: 'ring', route: 'ring', rule: 'default', degraded: false, time: T0 });
     const page = await store.calls({ limit: 10 });
     expect(page.calls.map((c) => c.callId)).toContain(result.record.callId);
+  });
+
+  // `chut lookup` and the dashboard's Explain: text with no number in it was explained as a withheld caller
+  it('explains a caller ID of parameters only (?x=1) as invalid, not withheld; a withheld one stays withheld', async () => {
+    const { screening } = setup();
+    const x = await screening.explain('?x=1');
+    expect(x.decision.caller.number).toMatchObject({ kind: 'invalid', reason: 'no-digits', raw: '?x=1' });
+    expect(x.decision.rule).toBe('default');
+    expect(formatExplanation(x)).toMatch(/^invalid caller ID \(no-digits\)\n/);
+    for (const number of ['', 'anonymous', 'sip:@host;user=phone', '"Anonymous" <sip:anonymous@anonymous.invalid>']) {
+      expect((await screening.explain(number)).decision.rule, number).toBe('withheld');
+    }
   });
 
   it('rejects a blocklisted caller and names the rule', async () => {
