@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { InboundCall, ScreeningService } from '../screening/types.js';
+import { cutShown, showInvisible } from '../show-invisible.js';
 import { boundTargetFrom } from './bound.js';
 import { EslCallControl } from './call-control.js';
 import { featureCodeFrom, inboundCallFrom, playbackTerminatorsFrom } from './channel-data.js';
@@ -82,7 +83,7 @@ function callerFieldsIn(data: Record<string, string>): boolean {
  */
 async function recordUnreadCall(call: InboundCall, failure: string, deps: SessionDeps): Promise<void> {
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
-  log.warn({ failure, caller: call.callerNumber.slice(0, 32) }, 'the connect reply did not complete: letting the call ring (recorded)');
+  log.warn({ failure, caller: loggedCaller(call) }, 'the connect reply did not complete: letting the call ring (recorded)');
   deps.onScreened?.(call.callId);
   const decision = await deps.screening.screen(call);
   const reasons = [...decision.reasons, `channel data could not be read (${failure.slice(0, 80)}): fail-open, the call rang unscreened`];
@@ -107,7 +108,7 @@ export async function runSession(conn: EslConnection, deps: SessionDeps): Promis
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
   if (read.trimmed > 0) {
     // The headers chut reads are kept: the call is screened as usual. Worth a look: a caller padding its SIP headers.
-    log.warn({ trimmed: read.trimmed, caller: call.callerNumber.slice(0, 32) },
+    log.warn({ trimmed: read.trimmed, caller: loggedCaller(call) },
       'channel data over the size cap: oversized header lines were skipped, the call is screened on the ones chut reads');
   }
   deps.onTiming?.('connected', call.callId);
@@ -229,4 +230,9 @@ async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spa
   }
   // Held open until the queued hangup ran: closing earlier would end the socket app before the tone.
   await waitForHangup([gone.signal], 15_000);
+}
+
+/** The caller ID as a log line shows it: its first 32 characters, invisible ones (a bidi override…) as escapes. */
+function loggedCaller(call: InboundCall): string {
+  return cutShown(showInvisible(call.callerNumber.slice(0, 32)), 64);
 }

@@ -71,6 +71,13 @@ describe('ESL: a caller padding its INVITE', () => {
     expect(await recordOf(h, person.callId)).toMatchObject({ action: 'captcha', route: 'ring', captcha: 'passed' });
   }, 60_000);
 
+  it('the warning shows a caller ID\'s invisible characters as escapes: a bidi override cannot disguise it in the log', async () => {
+    const out = await h.sim.placeCall(manyHeaders({ callerNumber: '\u202e+33612345678', dialled: '1000' }));
+    const warning = logLines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.callId === out.callId && /channel data over the size cap/.test(String(l.msg)));
+    expect(warning).toMatchObject({ level: 40, caller: '\\u202e+33612345678' });
+  }, 60_000);
+
   it('a connect reply that never completes still rings, and is recorded with the decision its caller fields got', async () => {
     const c = padded({ dialled: '1000' });
     await blocklist(c.callerNumber);
