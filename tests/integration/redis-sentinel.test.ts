@@ -104,7 +104,7 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
 
   it('the master dies: every call rings at once until Sentinel promotes the replica, then chut screens on the copy and writes there', { timeout: 60_000 }, async () => {
     const ha = await start();
-    const { chut } = await startOn(ha);
+    const { chut, logs } = await startOn(ha);
     running = chut;
     await block(chut);
     await replicated(ha); // the entry has reached the replica
@@ -123,10 +123,15 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
 
     // Promoted: chut finds the new master through Sentinel, with the blocklist that was replicated to it.
     // (40 s: a loaded CI machine once took over 20 s from the promotion to chut's first lookup on the new master)
+    let lastDegraded: unknown = null;
     const after = await waitFor('chut screening again', async () => {
       const d = await screenAndRecord(chut, i++);
+      if (d.degraded) lastDegraded = d.reasons;
       return d.degraded ? null : d;
-    }, 40_000);
+    }, 40_000).catch((err: Error) => {
+      // rare, under load: say what chut saw, so that a CI failure can be read
+      throw new Error(`${err.message}; the last degraded decision: ${JSON.stringify(lastDegraded)}; chut's last log lines:\n${logs.slice(-20).join('')}`);
+    });
     expect([after.route, after.rule]).toEqual(['reject', 'blocklist']);
     // that call's record is written there, after those of the calls that rang meanwhile (kept until Redis answered)
     await waitFor('the record written on the new master', async () => (await recordedCallIds(ha, ha.replica.port)).has(`ha-${i - 1}`), 10_000);
