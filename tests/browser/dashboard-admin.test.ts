@@ -4,22 +4,19 @@
  * a failed "Older calls", counts in the browser's own number format, the time zone the call times are in, the calls
  * table on a tablet, and what a screen reader is told. Screenshots go to tests/browser/screenshots/ (gitignored).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { parsePolicy } from '../../src/rules/index.js';
+import { launchChromium, logIn, screenshotsDir } from '../helpers/browser.js';
 import { FakeControl } from '../helpers/fake-control.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const SHOTS = screenshotsDir();
 const TOKEN = 'admin-token-0123456789abcdef';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 900 };
 
 let browser: Browser;
@@ -46,17 +43,8 @@ async function openPage(options: BrowserContextOptions = {}): Promise<{ page: Pa
   return { page, errors, close: () => context.close() };
 }
 
-async function logIn(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/`);
-  await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
-  await page.fill('#token-input', TOKEN);
-  await page.click('#token-save');
-  await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -70,7 +58,7 @@ describe('dashboard, first start: no call recorded yet', () => {
 
   it('says there are no calls yet, across the whole calls table and the whole top-callers table', async () => {
     const { page, errors, close } = await openPage();
-    await logIn(page, chut.httpUrl as string);
+    await logIn(page, chut.httpUrl as string, TOKEN);
     const empty = page.locator('#latest-calls tbody td');
     expect(await empty.count()).toBe(1);
     expect(await empty.textContent()).toBe('No calls recorded yet: each call chut screens appears here.');
@@ -131,7 +119,7 @@ describe('dashboard, with calls', () => {
 
   it('shows a failed "Older calls" next to the button, not on the status line at the top of the page', async () => {
     const { page, errors, close } = await openPage();
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     const status = await page.textContent('#status');
     await page.route('**/api/calls?*before=*', (route) => route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the reputation store did not answer (calls); try again later' } }));
     await page.click('#older');
@@ -168,7 +156,7 @@ describe('dashboard, with calls', () => {
       body.topCallers = { reject: [{ caller: '+33612347000', calls: 4_321 }] };
       await route.fulfill({ response: res, json: body });
     });
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     const text = (selector: string) => page.textContent(selector);
     // old: 12345, 2345, 1500, 33.3% in a German browser whose dates and chart axes were German
     expect(await text('#calls-today')).toBe('12.345');
@@ -184,7 +172,7 @@ describe('dashboard, with calls', () => {
 
   it('names the time zone the call times are shown in', async () => {
     const { page, errors, close } = await openPage({ timezoneId: 'America/New_York', locale: 'en-US' });
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     // chut's reasons name the policy's zone (`it is Tue 21:30 in Europe/Paris`): the table says which zone its own times are in
     expect(await page.textContent('#calls-title')).toBe('Latest calls (times in America/New_York)');
     expect(errors).toEqual([]);
@@ -217,7 +205,7 @@ describe('dashboard, with calls', () => {
       it(`fits a tablet ${width} px wide without horizontal scrolling`, async () => {
         const { page, errors, close } = await openPage({ viewport: { width, height: 1000 } });
         await withDemoCalls(page, 'X'.repeat(64)); // a name as long as chut keeps, in one unbroken word
-        await logIn(page, base);
+        await logIn(page, base, TOKEN);
         const { scroll, view, outside } = await overflow(page);
         // old: 774 px of page in a 768 px window, the reasons squeezed to a word a line
         expect(scroll).toBeLessThanOrEqual(view);
@@ -234,7 +222,7 @@ describe('dashboard, with calls', () => {
     it('does not break a caller name inside a word when the table has room for it', async () => {
       const { page, errors, close } = await openPage();
       await withDemoCalls(page);
-      await logIn(page, base);
+      await logIn(page, base, TOKEN);
       // old: the name column was squeezed to "ENERGIE PARTENAI / RE" beside a wide reasons column
       const fits = await page.$eval('#latest-calls tbody td.name', (td) => {
         const probe = document.createElement('span');
@@ -254,7 +242,7 @@ describe('dashboard, with calls', () => {
 
   it('explains the number on screen again after a list change, so it no longer says the opposite', async () => {
     const { page, errors, close } = await openPage();
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     const result = () => page.textContent('#lookup-result');
     await page.fill('#lookup-number', '+33612347001');
     await page.press('#lookup-number', 'Enter');
@@ -277,7 +265,7 @@ describe('dashboard, with calls', () => {
   for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
     it(`shows the whole hint of the allow/block field, ${viewport.width} px wide`, async () => {
       const { page, errors, close } = await openPage({ viewport });
-      await logIn(page, base);
+      await logIn(page, base, TOKEN);
       // the hint is the only place that says a prefix takes a trailing * (old, on a desktop: "number, or prefix like 016")
       const fit = await page.$eval('#list-entry', (input: HTMLInputElement) => {
         const style = getComputedStyle(input);
@@ -293,7 +281,7 @@ describe('dashboard, with calls', () => {
 
   it('tells a screen reader what "Explain" found', async () => {
     const { page, errors, close } = await openPage();
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     // the explanation appears away from the focus (still on the field): a live region around it, always there (one
     // shown at the same time as its text may not be read out), has it read out
     expect(await page.$eval('#lookup-result', (e) => e.parentElement?.getAttribute('aria-live') ?? null)).toBe('polite');
@@ -306,7 +294,7 @@ describe('dashboard, with calls', () => {
 
   it('tells a screen reader what each chart shows, not only what it is about', async () => {
     const { page, errors, close } = await openPage();
-    await logIn(page, base);
+    await logIn(page, base, TOKEN);
     // every call in this chut rang: the labels give the total and each route's count (old: "Calls today by hour and route")
     const today = await page.textContent('#calls-today');
     const week = await page.textContent('#calls-week');

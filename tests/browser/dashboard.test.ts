@@ -4,11 +4,9 @@
  * its next call, hostile caller names stay text, and the page fits a phone. Screenshots go to
  * tests/browser/screenshots/ (gitignored).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import { type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -18,15 +16,14 @@ import { createRedisStore } from '../../src/reputation/index.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import { createAriSimulator, type AriSimulator } from '../../src/sim/ari/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
+import { launchChromium, logIn, screenshotsDir } from '../helpers/browser.js';
 import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
 import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const TOKEN = 'browser-token-0123456789abcdef';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = screenshotsDir();
 const POLICY = LIST_POLICY;
 const HOSTILE_NAME = '<img src=x id=pwned>';
 const SPAMMER = '+33162000009';
@@ -76,15 +73,10 @@ async function openDashboard(page: Page, errors: string[], base = chut.httpUrl a
   page.on('pageerror', (err) => errors.push(String(err)));
   // The first API requests answer 401 until the token is given: that is how the page knows to ask for it.
   page.on('console', (msg) => { if (msg.type() === 'error' && !/status of 401/.test(msg.text())) errors.push(msg.text()); });
-  await page.goto(`${base}/`);
-  await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
-  await page.fill('#token-input', TOKEN);
-  await page.click('#token-save');
-  await page.locator('body[data-loaded="true"]').waitFor({ timeout: 15_000 });
+  await logIn(page, base, TOKEN);
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   redisUrl = await testRedisUrl();
   sim = createAriSimulator();
   await sim.start();
@@ -100,7 +92,7 @@ beforeAll(async () => {
   expect(await place('anonymous', '', ['silent', 'silent', 'silent'])).not.toBe('ring');
   // callers who leave during the captcha: their route is `hung-up`, which the charts must count like any other
   for (let i = 0; i < 2; i++) expect(await place('anonymous', '', ['hangup'])).toBe('hung-up');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
