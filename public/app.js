@@ -253,10 +253,25 @@ function weekDays() {
     return d;
   });
 }
+/**
+ * Shadow mode: the routes above are what happened (every shadow call rang), so the tile says how many of those calls
+ * the policy would not have let ring, by action: what an administrator watching a policy before enforcing it needs.
+ * Hidden when no call was decided in shadow mode these days. (Shadow calls an older chut recorded have no action.)
+ */
+function renderShadow(stats) {
+  $('shadow-tile').hidden = !stats.shadow;
+  const withheld = Object.entries(stats.shadowByAction || {}).filter(([action, n]) => n > 0 && action !== 'ring');
+  const notRung = withheld.reduce((sum, [, n]) => sum + n, 0);
+  $('shadow-week').textContent = formatCount(notRung);
+  const detail = withheld.map(([action, n]) => `${action} ${formatCount(n)}`);
+  detail.push(`of ${formatCount(stats.shadow || 0)} decided in shadow mode`);
+  $('shadow-would').textContent = detail.join(', ');
+}
 function renderWeek(stats, period) {
   $('calls-week').textContent = formatCount(stats.total);
   showStartNote('week', startNote(countedFrom(stats, period.start), period.midnight, true));
   $('degraded-week').textContent = formatCount(stats.degraded);
+  renderShadow(stats);
   const c = stats.captcha;
   const played = c.passed + c.failed + c['hung-up'] + c.timeout;
   $('captcha-rate').textContent = played ? RATE_FORMAT.format(c.passed / played) : 'n/a';

@@ -21,9 +21,9 @@ const DESKTOP = { width: 1280, height: 900 };
 
 let browser: Browser;
 
-async function startMemoryChut(): Promise<RunningChut> {
+async function startMemoryChut(policy = LIST_POLICY): Promise<RunningChut> {
   const config = parseConfig({ store: 'memory', http: { enabled: true, port: 0, token: TOKEN } });
-  return startChut({ config, policy: parsePolicy(LIST_POLICY, 'test'), logger: silentLogger(), http: true, pbx: false });
+  return startChut({ config, policy: parsePolicy(policy, 'test'), logger: silentLogger(), http: true, pbx: false });
 }
 
 let seq = 0;
@@ -69,6 +69,37 @@ describe('dashboard, first start: no call recorded yet', () => {
     await page.screenshot({ path: join(SHOTS, 'admin-empty.png'), fullPage: true });
     expect(errors).toEqual([]);
     await close();
+  });
+});
+
+describe('dashboard, a policy in shadow mode', () => {
+  it('says what chut decided and did not enforce, beside the routes that happened (those calls rang)', async () => {
+    const shadow = await startMemoryChut(LIST_POLICY.replace('mode: enforce', 'mode: shadow'));
+    const enforced = await startMemoryChut();
+    try {
+      const robot = '+33612348001';
+      for (const chut of [shadow, enforced]) {
+        await chut.store.addListEntry({ list: 'block', entry: { kind: 'number', e164: robot }, reason: 'robocall', source: 'cli', addedAt: Date.now(), expiresAt: null });
+        for (let i = 0; i < 3; i++) await place(chut, robot, 'ROBOT');
+        await place(chut, '+33612348002', 'Friend');
+      }
+      const { page, errors, close } = await openPage();
+      await logIn(page, shadow.httpUrl as string, TOKEN);
+      expect(await page.isVisible('#shadow-tile')).toBe(true);
+      expect(await page.textContent('#shadow-week')).toBe('3');
+      expect(await page.textContent('#shadow-would')).toBe('reject 3, of 4 decided in shadow mode');
+      expect(await page.textContent('#rejected-today')).toBe('0'); // what happened: they rang
+      await page.screenshot({ path: join(SHOTS, 'admin-shadow.png') });
+      // enforcing, the tile has nothing to say
+      await logIn(page, enforced.httpUrl as string, TOKEN);
+      expect(await page.isVisible('#shadow-tile')).toBe(false);
+      expect(await page.textContent('#rejected-today')).toBe('3');
+      expect(errors).toEqual([]);
+      await close();
+    } finally {
+      await shadow.stop();
+      await enforced.stop();
+    }
   });
 });
 
