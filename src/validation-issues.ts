@@ -40,7 +40,7 @@ interface Def {
 const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 
 /** Through what only wraps a schema: default, prefault, optional, nullable, a transform's input, a lazy one. */
-function unwrap(schema: unknown): unknown {
+export function unwrapSchema(schema: unknown): unknown {
   for (let i = 0; i < 32; i += 1) {
     const def = defOf(schema);
     if (def?.innerType !== undefined) schema = def.innerType;
@@ -53,14 +53,14 @@ function unwrap(schema: unknown): unknown {
 
 /** The keys the object schema at `path` knows (through lists and maps), or none when the path leads to no object. */
 export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let at = unwrap(schema);
+  let at = unwrapSchema(schema);
   for (const key of path) {
     const def = defOf(at);
     if (def?.type === 'object' && typeof key === 'string') at = def.shape?.[key];
     else if (def?.type === 'array') at = def.element;
     else if (def?.type === 'record') at = def.valueType;
     else return [];
-    at = unwrap(at);
+    at = unwrapSchema(at);
   }
   const def = defOf(at);
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];

@@ -6,15 +6,14 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, parseConfig } from '../../../src/config.js';
+import { unwrapSchema } from '../../../src/validation-issues.js';
 
 const text = readFileSync('config/chut.example.yaml', 'utf8');
 
 /** Dotted paths of every option in a zod (v4) schema, descending through defaults, nullables and unions. */
 function optionPaths(schema: unknown, prefix = ''): string[] {
-  const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
   // default, prefault, nullable, optional… all wrap the real type; a transform's options are those of its input.
-  if (def.innerType) return optionPaths(def.innerType, prefix);
-  if (def.type === 'pipe') return optionPaths(def.in, prefix);
+  const def = (unwrapSchema(schema) as { _zod: { def: Record<string, unknown> } })._zod.def;
   switch (def.type) {
     case 'union':
       return [...new Set((def.options as unknown[]).flatMap((o) => optionPaths(o, prefix)))];
