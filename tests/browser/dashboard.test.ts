@@ -21,6 +21,7 @@ import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
 import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TEST_DEADLINE_MS } from '../helpers/test-deadline.js';
 
 const TOKEN = 'browser-token-0123456789abcdef';
 const SHOTS = screenshotsDir();
@@ -80,7 +81,10 @@ beforeAll(async () => {
   redisUrl = await testRedisUrl();
   sim = createAriSimulator();
   await sim.start();
-  const config = parseConfig({ ...sim.chutConfig(), store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
+  const config = parseConfig({
+    ...sim.chutConfig(), store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN },
+    screening: { deadlineMs: TEST_DEADLINE_MS },
+  });
   chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
   await sim.waitForChut(10_000);
   await untilHealthy(chut.httpUrl as string);

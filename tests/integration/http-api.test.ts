@@ -19,6 +19,7 @@ import { FakeControl, type ScriptStep } from '../helpers/fake-control.js';
 import { untilHealthy } from '../helpers/healthy.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TEST_DEADLINE_MS } from '../helpers/test-deadline.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const POLICY = LIST_POLICY;
@@ -63,7 +64,7 @@ const csv = (lines: string[]): RequestInit => ({ method: 'POST', headers: { 'con
 
 beforeAll(async () => {
   redisUrl = await testRedisUrl();
-  const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN } });
+  const config = parseConfig({ store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: true, port: 0, token: TOKEN }, screening: { deadlineMs: TEST_DEADLINE_MS } });
   chut = await startChut({ config, policy: parsePolicy(POLICY, 'test'), logger: silentLogger(), http: true });
   base = chut.httpUrl as string;
   await untilHealthy(base);

@@ -20,6 +20,7 @@ import { runChut } from '../helpers/cli.js';
 import { redisServerInstalled, startScratchRedis, waitFor, type ScratchRedis } from '../helpers/redis-server.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { call as callRecord } from './store-contract.js';
+import { TEST_DEADLINE_MS } from '../helpers/test-deadline.js';
 
 // CI installs redis-server (.ci/run) and sets CHUT_REQUIRE_REDIS_SERVER so that these tests cannot skip there.
 const runnable = redisServerInstalled() || process.env.CHUT_REQUIRE_REDIS_SERVER === '1';
@@ -136,7 +137,7 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
   async function chutOn(url: string, prefix: string, policy = POLICY): Promise<RunningChut> {
     logs.length = 0;
     const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
-    const config = parseConfig({ store: 'redis', redis: { url, prefix, connectTimeoutMs: 1000 }, http: { enabled: true, port: 0 } });
+    const config = parseConfig({ store: 'redis', redis: { url, prefix, connectTimeoutMs: 1000 }, http: { enabled: true, port: 0 }, screening: { deadlineMs: TEST_DEADLINE_MS } });
     const chut = await startChut({ config, policy, logger, pbx: false });
     running.push(chut);
     return chut;

@@ -19,6 +19,7 @@ import type { SimulatedCall } from '../../src/sim/types.js';
 import { createAmiFake, eventually, expectNoPerCallState, header, type AmiFake, type Packet } from '../fakes/ami/index.js';
 import { TEST_POLICY } from '../helpers/policy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TEST_DEADLINE_MS } from '../helpers/test-deadline.js';
 
 const prefix = uniquePrefix('ami-two');
 let sim: AmiFake;
@@ -60,7 +61,7 @@ beforeAll(async () => {
   const base = sim.chutConfig() as { ami: Record<string, unknown> };
   for (const i of [0, 1]) {
     const config = parseConfig({
-      ...base, store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: false },
+      ...base, store: 'redis', redis: { url: redisUrl, prefix }, http: { enabled: false }, screening: { deadlineMs: TEST_DEADLINE_MS },
       captcha: { attempts: 1, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, onFail: 'voicemail', onTimeout: 'reject' },
     });
     const sink = new Writable({ write(chunk, _enc, done) { logs[i]?.push(String(chunk)); done(); } });
