@@ -3,10 +3,18 @@
  * and a bounded in-memory queue (oldest dropped when full). `send` only enqueues: call handling never waits
  * on the receiver. Deliveries run one at a time, in order. The URL's credentials (user:password@) become a
  * Basic Authorization header; only the URL's origin is ever logged (paths and queries often hold tokens).
+ *
+ * Each notifier has its own undici Agent whose connects share one name lookup per host (shared-lookup.ts): a
+ * receiver whose DNS hangs holds at most one of libuv's 4 threadpool threads, however many attempts time out.
+ * fetch and Agent both come from the `undici` package: Node's own fetch takes no Agent but one of the undici it
+ * bundles, which Node does not export (and another major version's Agent does not fit its fetch).
  */
+import type { LookupFunction } from 'node:net';
+import { Agent, fetch } from 'undici';
 import type { Logger } from '../logger.js';
 import { splitUrlCredentials } from '../url-credentials.js';
 import type { NotificationPayload } from './events.js';
+import { sharedLookup } from './shared-lookup.js';
 
 export interface WebhookOptions {
   url: string;
@@ -19,6 +27,8 @@ export interface WebhookOptions {
   maxQueue?: number;
   /** Wait before retry number `attempt` (0-based). */
   backoffMs?: (attempt: number) => number;
+  /** Name lookup (dns.lookup when absent), shared per host: tests give one that never answers. */
+  lookup?: LookupFunction;
 }
 
 export interface WebhookNotifier {
@@ -94,14 +104,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * `AbortSignal.any([…, stop])` kept every attempt's signal alive on `stop` in Node 20 (nodejs/node#55351), a heap
  * that grew with every notification for as long as chut ran.
  */
-async function postOnce(target: Target, body: string, timeoutMs: number, stop: AbortSignal): Promise<AttemptResult> {
+async function postOnce(target: Target, dispatcher: Agent, body: string, timeoutMs: number, stop: AbortSignal): Promise<AttemptResult> {
   const attempt = new AbortController();
   const timer = setTimeout(() => attempt.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   const onStop = (): void => attempt.abort(stop.reason);
   if (stop.aborted) onStop();
   else stop.addEventListener('abort', onStop, { once: true });
   try {
-    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: attempt.signal, redirect: 'error' });
+    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: attempt.signal, redirect: 'error', dispatcher });
     await res.body?.cancel().catch(() => undefined);
     if (res.ok) return { ok: true };
     // Other 4xx are the receiver refusing this body: retrying would only repeat the refusal.
@@ -123,6 +133,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
   const log = opts.logger.child({ notifier: 'webhook', target: target.origin });
   const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
   const backoff = opts.backoffMs ?? defaultBackoff;
+  // Lookups shared per host; the connect timeout, keep-alive and the rest are undici's defaults, as with plain fetch.
+  const dispatcher = new Agent({ connect: { lookup: sharedLookup(opts.lookup) } });
   const stop = new AbortController();
   /** close(): the queue is being flushed, retries go at once. */
   const hurry = new AbortController();
@@ -135,7 +147,7 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
 
   async function deliver(item: { event: string; body: string }): Promise<void> {
     for (let n = 0; n <= opts.retries && !stop.signal.aborted; n++) {
-      const result = await postOnce(target, item.body, opts.timeoutMs, stop.signal);
+      const result = await postOnce(target, dispatcher, item.body, opts.timeoutMs, stop.signal);
       if (result.ok) {
         log.debug({ event: item.event, attempt: n + 1 }, 'webhook delivered');
         return;
@@ -191,6 +203,8 @@ export function createWebhookNotifier(opts: WebhookOptions): WebhookNotifier {
       }
       stop.abort();
       await worker;
+      // destroy, not close: close waits out undici's 10 s connect timeout for a connect still waiting on its lookup
+      await dispatcher.destroy();
       const undelivered = queue.length + givenUpClosing;
       if (undelivered) log.warn({ undelivered, withinMs }, 'webhook closed with undelivered notifications');
       queue.length = 0;
