@@ -92,7 +92,7 @@ describe('a change Redis does not confirm in time', () => {
     expect(await until(() => listsOf('+33612340003'), ['block'])).toEqual(['block']);
   });
 
-  it('an unblock and a report Redis answers late: the same answer', async () => {
+  it('an unblock Redis answers late: the same answer', async () => {
     const base = chut.httpUrl as string;
     await direct.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612340004' }, reason: null, source: 'test', addedAt: Date.now(), expiresAt: null });
     proxy.match = null;
@@ -102,9 +102,29 @@ describe('a change Redis does not confirm in time', () => {
     expect(del.body.error).toBe('store-timeout');
     expect(del.body.message).toMatch(/\(removeListEntry\): it may or may not have been applied; check before retrying$/);
     expect(await until(() => listsOf('+33612340004'), [])).toEqual([]);
+  });
+
+  it('a report whose block Redis answers late: the same answer, and the report was made', async () => {
+    const base = chut.httpUrl as string;
+    proxy.match = 'QUEUED';
+    proxy.delayMs = 2500;
     const report = await api(base, '/api/reports/0612340005', { method: 'POST', body: JSON.stringify({ kind: 'spam' }) });
     expect(report.status).toBe(503);
     expect(report.body.error).toBe('store-timeout');
+    expect(await until(() => listsOf('+33612340005'), ['block'])).toEqual(['block']);
+  });
+
+  it('a report whose first reading of the number Redis answers late: store-unavailable, and nothing was reported', async () => {
+    const base = chut.httpUrl as string;
+    proxy.match = null;
+    proxy.delayMs = 2500;
+    // the route reads the number before reporting it (its answer says what the report changed): no answer, no report
+    const report = await api(base, '/api/reports/0612340008', { method: 'POST', body: JSON.stringify({ kind: 'spam' }) });
+    expect(report.status).toBe(503);
+    expect(report.body).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (report); try again later' });
+    await unhold();
+    expect(await listsOf('+33612340008')).toEqual([]);
+    expect((await direct.lookup({ e164: '+33612340008', rateWindowsSec: [], blockDigits: 8, now: Date.now() })).reports).toBe(0);
   });
 
   it('an import whose write Redis answers late: 503 store-timeout (it may have been applied, and was), not "try again later"', async () => {
