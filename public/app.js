@@ -119,12 +119,22 @@ function setStatus(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
 }
-/** After a failed refresh the tiles and charts still show the last figures: say so, and how old they are. */
+/**
+ * After a failed refresh every region a refresh fills in (data-refreshed: the tiles, the charts, the top callers, the
+ * latest calls) still shows the last figures: each is dimmed and says so in words a screen reader reads, in its
+ * heading, or first in a region that has none; the note above them says how old they are.
+ */
 let shownAt = null;
 function markStale(stale) {
-  for (const section of document.querySelectorAll('.tiles, .charts')) {
-    section.classList.toggle('stale', stale);
-    if (stale) section.dataset.stale = 'true'; else delete section.dataset.stale;
+  const cue = shownAt ? `(not current: the last refresh failed; as of ${shownAt})` : '(not loaded: the refresh failed)';
+  for (const region of document.querySelectorAll('[data-refreshed]')) {
+    region.classList.toggle('stale', stale);
+    if (stale) region.dataset.stale = 'true'; else delete region.dataset.stale;
+    region.querySelector('.stale-cue')?.remove();
+    if (!stale) continue;
+    const heading = region.querySelector('h2');
+    if (heading) heading.append(el('span', ` ${cue}`, 'stale-cue visually-hidden'));
+    else region.prepend(el('p', cue, 'stale-cue visually-hidden'));
   }
   const note = $('stale-note');
   note.textContent = stale && shownAt ? `The last refresh failed: these figures are from ${shownAt}.` : '';

@@ -187,33 +187,65 @@ describe('dashboard', () => {
     await page.close();
   });
 
-  it('shows a failed refresh as an error on the header and marks the figures left on screen as stale', async () => {
+  it('shows a failed refresh as an error on the header and marks every region of figures left on screen as stale', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
+    // a week with calls decided in shadow mode, so that the shadow tile is on screen; then the store goes down
+    let failing = false;
+    await page.route('**/api/stats?*', async (route) => {
+      if (failing) return route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the store is not answering' } });
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res }); // the 401 that asks for the token
+      await route.fulfill({ response: res, json: { ...(await res.json()), shadow: 4, shadowByAction: { reject: 3, ring: 1 } } });
+    });
     await openDashboard(page, errors);
     const statusStyle = () => page.$eval('#status', (e) => ({ color: getComputedStyle(e).color, weight: getComputedStyle(e).fontWeight }));
     const normal = await statusStyle();
     const calls = await page.textContent('#calls-today');
+    const callers = await page.textContent('#latest-calls tbody');
     expect(await page.getAttribute('.tiles', 'class')).toBe('tiles');
-    await page.route('**/api/stats?*', (route) => route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the store is not answering' } }));
+    expect(await page.isVisible('#shadow-tile')).toBe(true);
+    /** How each region with figures looks: dimmed (the opacity of what shows its figures) and what it says in words. */
+    const looks = () => page.evaluate(() => {
+      const opacity = (selector: string) => getComputedStyle(document.querySelector(selector) as Element).opacity;
+      const cue = (selector: string) => (document.querySelector(selector) as Element).querySelector('.stale-cue')?.textContent ?? null;
+      return {
+        tiles: [opacity('#calls-today'), opacity('#shadow-week'), opacity('#shadow-would'), cue('.tiles')],
+        charts: [opacity('#chart-today'), opacity('#chart-week'), cue('.charts')],
+        top: [opacity('#top-blocked tbody'), cue('#top-title')],
+        calls: [opacity('#latest-calls tbody'), cue('#calls-title')],
+      };
+    });
+    expect(await looks()).toEqual({ tiles: ['1', '1', '1', null], charts: ['1', '1', null], top: ['1', null], calls: ['1', null] });
+    failing = true;
     await page.click('#refresh');
     await expect.poll(() => page.textContent('#status')).toMatch(/the store is not answering/);
     // readable on the dark header, and unlike the normal status line
     expect(await statusStyle()).toEqual({ color: 'rgb(255, 171, 145)', weight: '700' });
     expect(normal.color).not.toBe('rgb(255, 171, 145)');
-    // the last figures stay, marked as old
+    // the last figures stay, every region of them marked as old: dimmed, and said so to a screen reader (old: only
+    // the tiles' counts and the charts were dimmed; the shadow tile's detail, the top callers and the calls looked current)
     expect(await page.textContent('#calls-today')).toBe(calls);
+    expect(await page.textContent('#latest-calls tbody')).toBe(callers);
     expect(await page.getAttribute('.tiles', 'data-stale')).toBe('true');
-    expect(await page.locator('.tiles.stale').count()).toBe(1);
+    expect(await page.locator('[data-stale="true"]').count()).toBe(4);
+    const shown = await page.$eval('#stale-note', (e) => (e.textContent as string).match(/from (.+)\.$/)?.[1]);
+    const cue = `(not current: the last refresh failed; as of ${shown})`;
+    expect(await looks()).toEqual({
+      tiles: ['0.45', '0.45', '0.45', cue], charts: ['0.45', '0.45', cue], top: ['0.45', ` ${cue}`], calls: ['0.45', ` ${cue}`],
+    });
+    // in words for a screen reader only: the headings look as they did
+    expect(await page.locator('.stale-cue').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().width <= 1))).toEqual([true, true, true, true]);
     expect(await page.isVisible('#stale-note')).toBe(true);
     expect(await page.textContent('#stale-note')).toMatch(/last refresh failed/);
-    await page.screenshot({ path: join(SHOTS, 'dashboard-stale.png') });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-stale.png'), fullPage: true });
     // the next good refresh clears it all
-    await page.unroute('**/api/stats?*');
+    failing = false;
     await page.click('#refresh');
     await expect.poll(() => page.textContent('#status')).toMatch(/^updated /);
     expect(await statusStyle()).toEqual(normal);
-    expect(await page.locator('.stale').count()).toBe(0);
+    expect(await page.locator('.stale, [data-stale], .stale-cue').count()).toBe(0);
+    expect(await looks()).toEqual({ tiles: ['1', '1', '1', null], charts: ['1', '1', null], top: ['1', null], calls: ['1', null] });
     expect(await page.isVisible('#stale-note')).toBe(false);
     expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await page.close();
