@@ -115,9 +115,23 @@ function el(tag, text, className) {
 function routeBadge(route) {
   return el('span', route, `route ${ROUTES.includes(route) ? route : 'other'}`);
 }
+/**
+ * The status line is a live region: a screen reader reads it out whenever its text is written, so it holds only what
+ * changes rarely ('updated', a failure), and is written only when that changes. The time of the latest refresh, new
+ * every minute, is beside it, outside the region (it was "updated 10:41:07", read out at every auto-refresh, after a
+ * "loading…" that was too).
+ */
 function setStatus(text, isError = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
+  const status = $('status');
+  if (status.textContent !== text) status.textContent = text;
+  status.classList.toggle('error', isError);
+  $('updated-at').hidden = isError;
+}
+/** The time of the refresh just shown, beside the status line. */
+function showUpdatedAt(date) {
+  const at = $('updated-at');
+  at.dateTime = date.toISOString();
+  at.textContent = date.toLocaleTimeString();
 }
 /**
  * After a failed refresh every region a refresh fills in (data-refreshed: the tiles, the charts, the top callers, the
@@ -429,7 +443,8 @@ function refresh() {
   return current.done;
 }
 async function loadAll(id, signal) {
-  setStatus('loading…');
+  // no 'loading…' on the status line: said at every auto-refresh, it was read out every minute (the page's first
+  // 'loading…' is in the HTML)
   try {
     const now = Date.now();
     const todayFrom = countFrom(0, now);
@@ -448,8 +463,10 @@ async function loadAll(id, signal) {
     renderToday(today, todayFrom, now);
     renderWeek(week, weekFrom);
     showLatestCalls(calls);
-    shownAt = new Date().toLocaleTimeString();
-    setStatus(`updated ${shownAt}`);
+    const shown = new Date();
+    shownAt = shown.toLocaleTimeString();
+    showUpdatedAt(shown);
+    setStatus('updated');
     markStale(false);
     document.body.dataset.loaded = 'true';
   } catch (err) {

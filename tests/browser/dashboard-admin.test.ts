@@ -323,6 +323,59 @@ describe('dashboard, with calls', () => {
     await close();
   });
 
+  it('reads the status line out only when what it says changes, not at every auto-refresh', async () => {
+    const { page, errors, close } = await openPage();
+    await page.clock.install();
+    await logIn(page, base, TOKEN);
+    // every change to the live region (role=status) is what a screen reader reads out
+    expect(await page.getAttribute('#status', 'role')).toBe('status');
+    await page.evaluate(() => {
+      const w = window as unknown as { statusWrites: number };
+      w.statusWrites = 0;
+      new MutationObserver((records) => { w.statusWrites += records.length; })
+        .observe(document.getElementById('status') as HTMLElement, { childList: true, characterData: true, subtree: true });
+    });
+    const writes = () => page.evaluate(() => (window as unknown as { statusWrites: number }).statusWrites);
+    const header = () => page.textContent('header');
+    // three auto-refreshes, a minute apart: the header shows each one's time, the live region is not touched (old:
+    // "loading…", then "updated 10:41:07", read out every minute)
+    for (let i = 0; i < 3; i++) {
+      const before = await header();
+      await page.clock.runFor(60_000);
+      await expect.poll(header).not.toBe(before);
+    }
+    expect(await writes()).toBe(0);
+    expect(await page.textContent('#status')).toBe('updated');
+    expect(await page.isVisible('#updated-at')).toBe(true);
+    expect(await page.textContent('#updated-at')).toMatch(/\d/);
+    // a failure is read out once, however many refreshes fail the same way
+    let failed = 0;
+    await page.route('**/api/stats?*', (route) => {
+      failed++;
+      return route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the reputation store did not answer (stats); try again later' } });
+    });
+    await page.clock.runFor(60_000);
+    await expect.poll(() => page.textContent('#status')).toBe('refresh failed: the reputation store did not answer (stats); try again later');
+    expect(await page.isVisible('#updated-at')).toBe(false);
+    expect(await writes()).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      const asked = failed;
+      await page.clock.runFor(60_000);
+      await expect.poll(() => failed).toBeGreaterThan(asked);
+      await page.waitForTimeout(300); // the failed answers handled
+    }
+    expect(await writes()).toBe(1);
+    // and so is the recovery
+    await page.unroute('**/api/stats?*');
+    await page.clock.runFor(60_000);
+    await expect.poll(() => page.textContent('#status')).toBe('updated');
+    expect(await writes()).toBe(2);
+    expect(await page.isVisible('#updated-at')).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'admin-status.png'), clip: { x: 0, y: 0, width: DESKTOP.width, height: 60 } });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('tells a screen reader what each chart shows, not only what it is about', async () => {
     const { page, errors, close } = await openPage();
     await logIn(page, base, TOKEN);
@@ -332,8 +385,9 @@ describe('dashboard, with calls', () => {
     expect(await page.getAttribute('#chart-today', 'aria-label')).toBe(`Calls today by hour and route: ${today} calls: ring ${today}`);
     expect(await page.getAttribute('#chart-week', 'aria-label')).toBe(`Calls this week by day and route: ${week} calls: ring ${week}`);
     // and after the next refresh, still once
+    const shown = await page.getAttribute('#updated-at', 'datetime');
     await page.click('#refresh');
-    await expect.poll(() => page.textContent('#status')).toMatch(/^updated /);
+    await expect.poll(() => page.getAttribute('#updated-at', 'datetime')).not.toBe(shown);
     expect(await page.getAttribute('#chart-today', 'aria-label')).toBe(`Calls today by hour and route: ${today} calls: ring ${today}`);
     expect(errors).toEqual([]);
     await close();
