@@ -332,6 +332,8 @@ function showTimeZone() {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   $('calls-zone').textContent = zone ? ` (times in ${zone})` : '';
 }
+/** A caller a user can report: a number (a record's caller is E.164, or `withheld` / `invalid`: nothing to report). */
+const REPORTABLE = /^\+[1-9]\d{1,14}$/;
 function callRow(c) {
   const tr = el('tr');
   tr.dataset.caller = c.caller;
@@ -339,7 +341,10 @@ function callRow(c) {
   const route = el('td');
   route.append(routeBadge(c.route));
   route.className = 'route-cell';
-  tr.append(el('td', new Date(c.time).toLocaleString(), 'time'), el('td', c.caller, 'caller'), el('td', c.callerName || '', 'name'),
+  const caller = el('td', null, 'caller');
+  caller.append(el('span', c.caller, 'number'));
+  if (REPORTABLE.test(c.caller)) caller.append(' ', reportButton(c.caller));
+  tr.append(el('td', new Date(c.time).toLocaleString(), 'time'), caller, el('td', c.callerName || '', 'name'),
     route, el('td', c.rule, 'rule'), el('td', (c.reasons || []).join('; '), 'reasons'));
   return tr;
 }
@@ -411,6 +416,90 @@ async function loadOlder() {
     olderMessage(`Older calls could not be loaded: ${err.message}`, 'error');
   } finally {
     older.disabled = false;
+  }
+}
+
+// ---- report a caller as spam, from its row: what the phones' feature codes do (POST /api/reports)
+function reportButton(number) {
+  const button = el('button', 'Report spam', 'report');
+  button.type = 'button';
+  button.dataset.number = number;
+  // the visible words first (what a voice-control user says), then whose number it is
+  button.setAttribute('aria-label', `Report spam: ${number}`);
+  button.addEventListener('click', onReport);
+  return button;
+}
+const formatScore = (score) => score.toFixed(1);
+const reportCount = (n) => `${formatCount(n)} report${n === 1 ? '' : 's'}`;
+/**
+ * What a spam report did to the number, from its score, report count and list before and after (the API's answer):
+ * a report of the same number within minutes, or of one blocked by a report already, is not counted again.
+ */
+function reportOutcome(res) {
+  const { number, before, after } = res;
+  if (!before || !after) return `${number} was reported as spam.`; // chut could not read it back: the report stands
+  let text;
+  if (after.reports <= before.reports) {
+    text = `${number} was reported as spam already: this report was not counted again (score ${formatScore(after.score)}, ${reportCount(after.reports)})`;
+  } else if (after.score > before.score) {
+    text = `Reported ${number} as spam: its score rose from ${formatScore(before.score)} to ${formatScore(after.score)} (${reportCount(after.reports)})`;
+  } else {
+    text = `Reported ${number} as spam (${reportCount(after.reports)}): its score stays at ${formatScore(after.score)}`;
+  }
+  if (after.list === 'block') text += before.list === 'block' ? '; it is on the block list' : ', and it is now on the block list';
+  else if (after.list === 'allow') text += '; it is still on the allow list, which lets it ring';
+  else text += '; it is not on the block list';
+  return `${text}.`;
+}
+/**
+ * What became of a report, under the row of the call it was made from (found again by its id: a refresh may have
+ * rebuilt the table meanwhile), and in a live region, always there, so that a screen reader reads it out.
+ */
+function reportMessage(callId, text, kind = '') {
+  const row = callRows().find((tr) => tr.dataset.id === callId);
+  let shown = row && row.nextElementSibling && row.nextElementSibling.classList.contains('report-outcome') ? row.nextElementSibling : null;
+  if (row && !shown) {
+    shown = el('tr', null, 'report-outcome');
+    const td = el('td');
+    td.colSpan = 6;
+    shown.append(td);
+    row.after(shown);
+  }
+  if (shown) {
+    shown.cells[0].textContent = text;
+    shown.cells[0].className = kind ? `message ${kind}` : 'message';
+  }
+  if (kind !== 'working') $('report-status').textContent = text;
+}
+async function onReport(event) {
+  const button = event.currentTarget;
+  const number = button.dataset.number;
+  const callId = button.closest('tr').dataset.id;
+  // as a broad prefix is: one click must not count against someone's number by mistake
+  if (!window.confirm(`Report ${number} as spam? Its score goes up, and chut may put it on the block list.`)) return;
+  button.disabled = true;
+  $('report-status').textContent = ''; // the same words again are read out again
+  reportMessage(callId, 'working…', 'working');
+  try {
+    const res = await api(`/api/reports/${encodeURIComponent(number)}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'spam' }),
+    });
+    reportMessage(callId, reportOutcome(res));
+    // the number explained may be the one just reported: its score and list have changed
+    if (explained !== null) void explain(explained);
+  } catch (err) {
+    if (!err.unconfirmed) {
+      reportMessage(callId, `${number} could not be reported: ${err.message}`, 'error');
+    } else {
+      // made or not: never "failed". The number is explained as chut has it now, so the user can see whether to try again.
+      const what = err.code === 'store-timeout' ? 'Redis did not confirm the report in time: it may or may not have been made' : err.message;
+      reportMessage(callId, `${what}. ${number} as chut has it now is shown under "Explain a number": check it before reporting it again.`, 'error');
+      $('lookup-number').value = number;
+      void explain(number);
+    }
+  } finally {
+    button.disabled = false;
+    if (document.activeElement === document.body && button.isConnected) button.focus(); // keyboard users keep their place
   }
 }
 

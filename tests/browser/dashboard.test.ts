@@ -690,4 +690,144 @@ describe('dashboard', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  describe('reporting a caller as spam from the latest calls', () => {
+    /** The spam reports and score chut holds for `number`, and the lists it is on (GET /api/numbers). */
+    async function stored(number: string): Promise<{ reports: number; score: number; lists: string[] }> {
+      const x = await api(`/api/numbers/${encodeURIComponent(number)}`);
+      return { reports: x.facts.reports, score: x.facts.score, lists: x.listEntries.map((e: { list: string }) => e.list) };
+    }
+    const row = (page: Page, number: string) => page.locator(`#latest-calls tbody tr[data-caller="${number}"]`).first();
+    const outcome = (page: Page, number: string) => row(page, number).locator('xpath=following-sibling::tr[1][contains(@class, "report-outcome")]');
+
+    it('asks first, reports, says what the report did to the number, and chut has it; withheld callers have no button', async () => {
+      // calls of their own, on the first page of calls whatever the tests before placed
+      const FRIEND = '+33612345610';
+      expect(await place(FRIEND, 'Friend')).toBe('ring');
+      expect(await place('anonymous', '', ['echo'])).toBe('ring');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      await openDashboard(page, errors);
+      // a button on every row whose caller is a number, none on a withheld caller's
+      const rows = await page.$$eval('#latest-calls tbody tr[data-id]', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.caller, tr.querySelectorAll('button.report').length]));
+      expect(rows.filter(([caller]) => caller === 'withheld').length).toBeGreaterThan(0);
+      for (const [caller, buttons] of rows) expect([caller, buttons]).toEqual([caller, caller === 'withheld' ? 0 : 1]);
+      // the number explained beforehand: its explanation follows the report
+      await page.fill('#lookup-number', FRIEND);
+      await page.press('#lookup-number', 'Enter');
+      await expect.poll(() => page.textContent('#lookup-result')).toContain('reports 0');
+      const sent: string[] = [];
+      page.on('request', (r) => { if (r.url().includes('/api/reports/')) sent.push(`${r.method()} ${decodeURIComponent(new URL(r.url()).pathname)}`); });
+      // named with its number for a screen reader, and worked from the keyboard
+      const button = page.getByRole('button', { name: `Report spam: ${FRIEND}` });
+      expect(await button.count()).toBe(1);
+      const asked: string[] = [];
+      page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => asked.length).toBe(1);
+      expect(asked[0]).toBe(`Report ${FRIEND} as spam? Its score goes up, and chut may put it on the block list.`);
+      // told no: nothing sent, nothing said
+      await page.waitForTimeout(300);
+      expect(sent).toEqual([]);
+      expect(await outcome(page, FRIEND).count()).toBe(0);
+      expect(await stored(FRIEND)).toEqual({ reports: 0, score: 0, lists: [] });
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.keyboard.press('Enter');
+      const said = `Reported ${FRIEND} as spam: its score rose from 0.0 to 50.0 (1 report), and it is now on the block list.`;
+      await expect.poll(() => outcome(page, FRIEND).textContent()).toBe(said);
+      expect(sent).toEqual([`POST /api/reports/${FRIEND}`]);
+      expect(await page.textContent('#report-status')).toBe(said);
+      expect(await page.getAttribute('#report-status', 'role')).toBe('status');
+      // chut has it: one report, the score of one, on the block list (reputation.blockOnReport)
+      expect(await stored(FRIEND)).toEqual({ reports: 1, score: expect.closeTo(50, 3), lists: ['block'] });
+      await expect.poll(() => page.textContent('#lookup-result')).toContain('reports 1');
+      expect(await page.textContent('#lookup-result')).toContain(`listed: block ${FRIEND} (reported as spam)`);
+      // the keyboard user is still on the button
+      expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
+      await page.locator('#latest-calls').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'dashboard-report.png') });
+      // again: counted once, and it says so
+      page.once('dialog', (dialog) => void dialog.accept());
+      await button.click();
+      await expect.poll(() => outcome(page, FRIEND).textContent())
+        .toBe(`${FRIEND} was reported as spam already: this report was not counted again (score 50.0, 1 report); it is on the block list.`);
+      expect(await stored(FRIEND)).toMatchObject({ reports: 1, lists: ['block'] });
+      expect(await outcome(page, FRIEND).count()).toBe(1);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('shows what went wrong in the row: the store down, a report Redis did not confirm, a refused token', async () => {
+      const [DOWN, LATE, REFUSED] = ['+33612345611', '+33612345612', '+33612345613'];
+      for (const number of [DOWN, LATE, REFUSED]) expect(await place(number, 'Someone')).toBe('ring');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      await openDashboard(page, errors);
+      page.on('dialog', (dialog) => void dialog.accept());
+      const report = (number: string) => page.getByRole('button', { name: `Report spam: ${number}` }).click();
+      // the store does not answer: nothing was reported, and the row says why
+      await page.route('**/api/reports/**', (route) => route.fulfill({ status: 503, json: { error: 'store-unavailable', message: 'the reputation store did not answer (report); try again later' } }));
+      await report(DOWN);
+      await expect.poll(() => outcome(page, DOWN).textContent()).toBe(`${DOWN} could not be reported: the reputation store did not answer (report); try again later`);
+      expect(await outcome(page, DOWN).locator('td').getAttribute('class')).toBe('message error');
+      expect(await page.textContent('#report-status')).toBe(await outcome(page, DOWN).textContent());
+      expect(await stored(DOWN)).toMatchObject({ reports: 0, lists: [] });
+      await page.unroute('**/api/reports/**');
+      // Redis took the report but did not confirm it: "may or may not", and the number as chut has it now
+      await page.route('**/api/reports/**', async (route) => {
+        await route.fetch();
+        await route.fulfill({ status: 503, json: { error: 'store-timeout', message: 'the reputation store did not confirm the change in time (report): it may or may not have been applied; check before retrying' } });
+      });
+      await report(LATE);
+      await expect.poll(() => outcome(page, LATE).textContent()).toBe('Redis did not confirm the report in time: it may or may not have been made. ' +
+        `${LATE} as chut has it now is shown under "Explain a number": check it before reporting it again.`);
+      expect(await page.inputValue('#lookup-number')).toBe(LATE);
+      await expect.poll(() => page.textContent('#lookup-result')).toContain('reports 1');
+      await page.unroute('**/api/reports/**');
+      // a token chut refuses: asked for again; cancelled, the row says the token is needed
+      await page.evaluate(() => window.sessionStorage.setItem('chut-token', 'not-the-token-0123456789'));
+      await report(REFUSED);
+      await page.locator('#token-dialog[open]').waitFor();
+      expect(await page.textContent('#token-error')).toMatch(/^chut refused that token/);
+      await page.click('#token-dialog button[value=cancel]');
+      await expect.poll(() => outcome(page, REFUSED).textContent()).toBe(`${REFUSED} could not be reported: chut needs its API token: use the Token button to enter it`);
+      expect(await stored(REFUSED)).toMatchObject({ reports: 0, lists: [] });
+      await page.locator('#latest-calls').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'dashboard-report-errors.png') });
+      expect(errors.filter((e) => !/status of (401|503)/.test(e))).toEqual([]);
+      await page.close();
+    });
+
+    it('keeps a phone\'s calls as cards, the button beside the number and the outcome under it, with no horizontal scrolling', async () => {
+      const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      await openDashboard(page, errors);
+      page.on('dialog', (dialog) => void dialog.accept());
+      const PHONE = '+33612345690';
+      expect(await place(PHONE, 'Someone')).toBe('ring');
+      await page.click('#refresh');
+      await row(page, PHONE).waitFor();
+      await page.getByRole('button', { name: `Report spam: ${PHONE}` }).tap();
+      await expect.poll(() => outcome(page, PHONE).textContent()).toMatch(/^Reported \+33612345690 as spam: its score rose/);
+      // the button on the number's line, no wider than the card
+      const boxes = await row(page, PHONE).evaluate((tr) => {
+        const box = (e: Element | null) => (e as Element).getBoundingClientRect();
+        const number = box(tr.querySelector('td.caller .number'));
+        const button = box(tr.querySelector('button.report'));
+        return { sameLine: Math.abs(number.top + number.height / 2 - (button.top + button.height / 2)) < number.height, right: button.right, width: window.innerWidth };
+      });
+      expect(boxes.sameLine).toBe(true);
+      expect(boxes.right).toBeLessThanOrEqual(boxes.width);
+      const overflowing = await page.evaluate(() => [...document.querySelectorAll('main *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).map((el) => el.id || el.tagName));
+      expect(overflowing).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await row(page, PHONE).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'dashboard-report-phone.png') });
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
 });
