@@ -10,6 +10,7 @@ import { parseYamlText, readYamlFile } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
 import { urlCredentialsReadable } from './url-credentials.js';
 import { VOICEMAIL_BOX } from './voicemail-box.js';
+import { INSTANCE_NAME } from './notify/mqtt-status.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
@@ -281,6 +282,9 @@ export const configSchema = z.object({
       username: z.string().optional(),
       password: z.string().optional(),
       topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),
+      /** This chut's name among those sharing topicPrefix: its status goes to `<prefix>/status/<instance>` (and the
+       * discovery lists them all) instead of `<prefix>/status`, which the first of them to stop would set offline. */
+      instance: z.string().regex(INSTANCE_NAME, 'must be 1 to 64 letters, digits, _ or - (one level of an MQTT topic)').nullable().default(null),
       /** Publish Home Assistant MQTT discovery for a "last blocked caller" sensor. */
       homeAssistantDiscovery: z.boolean().default(false),
       events: z.array(eventName).min(1),

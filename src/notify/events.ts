@@ -99,8 +99,19 @@ export function lastBlockedObjectId(topicPrefix: string): string {
   return `${topicPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}_last_blocked`;
 }
 
-/** Home Assistant MQTT discovery message for the "last blocked caller" sensor. */
-export function homeAssistantDiscovery(topicPrefix: string): Record<string, unknown> {
+/**
+ * Home Assistant MQTT discovery message for the "last blocked caller" sensor. `instanceStatusTopics`: the status
+ * topics of the chut instances that share the prefix under instance names (mqtt-status.ts); the sensor is then
+ * available while any of them says `online`. Without them it follows `<prefix>/status`, as it always did.
+ */
+export function homeAssistantDiscovery(topicPrefix: string, instanceStatusTopics?: readonly string[]): Record<string, unknown> {
+  // HA takes either one availability_topic or an availability list, never both
+  const availability = instanceStatusTopics
+    ? {
+      availability: instanceStatusTopics.map((topic) => ({ topic, payload_available: 'online', payload_not_available: 'offline' })),
+      availability_mode: 'any',
+    }
+    : { availability_topic: `${topicPrefix}/status`, payload_available: 'online', payload_not_available: 'offline' };
   return {
     name: 'Last blocked caller',
     unique_id: lastBlockedObjectId(topicPrefix),
@@ -108,9 +119,7 @@ export function homeAssistantDiscovery(topicPrefix: string): Record<string, unkn
     state_topic: `${topicPrefix}/last_blocked`,
     value_template: '{{ value_json.caller }}',
     json_attributes_topic: `${topicPrefix}/last_blocked`,
-    availability_topic: `${topicPrefix}/status`,
-    payload_available: 'online',
-    payload_not_available: 'offline',
+    ...availability,
     device: { identifiers: [topicPrefix === 'chut' ? 'chut' : `chut_${lastBlockedObjectId(topicPrefix)}`], name: 'chut call screening', manufacturer: 'chut' },
   };
 }

@@ -44,7 +44,7 @@ function channels(config: Readonly<Config>, log: Logger): { list: Channel[]; web
     : null;
   const mqtt = mq
     ? orNull('MQTT', mq.url, log, () => createMqttNotifier({
-      url: mq.url, username: mq.username, password: mq.password, topicPrefix: mq.topicPrefix,
+      url: mq.url, username: mq.username, password: mq.password, topicPrefix: mq.topicPrefix, instance: mq.instance,
       homeAssistantDiscovery: mq.homeAssistantDiscovery, logger: log,
     }))
     : null;

@@ -2,8 +2,11 @@
  * MQTT notifications (the `mqtt` package), laid out for Home Assistant:
  *   <prefix>/event/<event>   one JSON message per event (QoS 1, not retained)
  *   <prefix>/last_blocked    JSON {caller, callerName, time, rule} of the last rejected call (retained)
- *   <prefix>/status          `online` / `offline` (retained; `offline` is also the last will)
+ *   <prefix>/status          `online` / `offline` (retained; `offline` is also the last will); with an instance name,
+ *                            <prefix>/status/<instance> instead (mqtt-status.ts: several chuts on one prefix)
  *   homeassistant/sensor/<prefix>_last_blocked/config   discovery message, when enabled (retained)
+ * An `offline` another client writes on this chut's status topic while it runs (a chut sharing the topic, or this
+ * chut's previous connection's late last will) is answered with `online` again: it is running.
  * mqtt.js reconnects by itself; publishes never throw and never wait: failures are logged. The number of
  * publishes awaiting the broker is bounded so a long broker outage cannot grow memory without end.
  */
@@ -12,12 +15,15 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../logger.js';
 import { splitUrlCredentials } from '../url-credentials.js';
 import { homeAssistantDiscovery, lastBlockedObjectId, type LastBlockedPayload, type NotificationPayload } from './events.js';
+import { instanceOfTopic, InstanceSet, statusSubscription, statusTopic as statusTopicOf } from './mqtt-status.js';
 
 export interface MqttOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
   topicPrefix: string;
+  /** This chut's name among those sharing topicPrefix (mqtt-status.ts); null: `<prefix>/status`, shared. */
+  instance?: string | null | undefined;
   homeAssistantDiscovery: boolean;
   logger: Logger;
   /** Publishes awaiting the broker at most; newer ones are dropped (and logged) beyond this. */
@@ -76,12 +82,16 @@ function watchConnection(client: MqttClient, log: Logger, closed: () => boolean,
 
 export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
   const prefix = opts.topicPrefix;
-  const statusTopic = `${prefix}/status`;
+  const instance = opts.instance ?? null;
+  const statusTopic = statusTopicOf(prefix, instance);
+  const instances = instance === null ? null : new InstanceSet(instance);
   const log = opts.logger.child({ notifier: 'mqtt', broker: brokerLabel(opts.url) });
   const maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
   let pending = 0;
   let dropped = 0;
   let closed = false;
+  /** close() has begun: this chut's own `offline` is on its way, and must not be answered. */
+  let closing = false;
 
   // mqtt.js splits a URL's user info at its last `:` (`chut:pa:ss` → user `chut:pa`): the URL's credentials are read
   // here, by the URL standard, and given apart. They take precedence over username/password, as in mqtt.js.
@@ -92,6 +102,8 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     password: fromUrl.password ?? opts.password,
     reconnectPeriod: opts.reconnectPeriodMs ?? 5000,
     connectTimeout: 10_000,
+    // subscribed again on each connection below (mqtt.js would repeat the subscription on its own as well)
+    resubscribe: false,
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
 
@@ -127,9 +139,45 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     }
   }
 
+  function publishDiscovery(): void {
+    if (!opts.homeAssistantDiscovery) return;
+    publish(discoveryTopic(prefix), JSON.stringify(homeAssistantDiscovery(prefix, instances?.topics(prefix))), true);
+  }
+
+  let fullWarned = false;
+  let subscribeWarned = false;
+  client.on('message', (topic, payload, packet) => {
+    if (closing) return;
+    const text = payload.toString('utf8');
+    // a retained message is history (this chut's own last will from before it restarted): only a live one was written
+    // over this chut's `online` while it runs
+    if (topic === statusTopic && text === 'offline' && !packet.retain) {
+      log.warn({ topic }, instance === null
+        ? 'another MQTT client set this chut offline while it runs (a chut sharing topicPrefix, or this one\'s previous last will): set back to online; give each chut sharing a topicPrefix its own notifications.mqtt.instance'
+        : 'another MQTT client set this chut offline while it runs (a chut with the same notifications.mqtt.instance, or this one\'s previous last will): set back to online');
+      publish(statusTopic, 'online', true);
+    }
+    const name = instances ? instanceOfTopic(prefix, topic) : null;
+    if (!instances || name === null) return;
+    const seen = instances.see(name, text);
+    if (seen === 'changed') publishDiscovery();
+    if (seen === 'full' && !fullWarned) {
+      fullWarned = true;
+      log.warn({ topic }, 'too many chut instances on this topicPrefix: the Home Assistant discovery leaves this one out');
+    }
+  });
+
   watchConnection(client, log, () => closed, () => {
     publish(statusTopic, 'online', true);
-    if (opts.homeAssistantDiscovery) publish(discoveryTopic(prefix), JSON.stringify(homeAssistantDiscovery(prefix)), true);
+    publishDiscovery();
+    const subscription = statusSubscription(prefix, instance);
+    client.subscribe(subscription, { qos: 1 }, (err, granted) => {
+      // a broker ACL may allow publishing only: everything else still works (said once, not at every reconnection)
+      if (!closing && !subscribeWarned && (err || granted?.some((g) => g.qos === 128))) {
+        subscribeWarned = true;
+        log.warn({ topic: subscription, err: err?.message }, 'mqtt subscription refused: an offline written over this chut\'s status is not answered, and the discovery lists no other instance');
+      }
+    });
   });
 
   return {
@@ -141,6 +189,7 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     },
     async close() {
       if (closed) return;
+      closing = true;
       if (client.connected) {
         // A clean disconnect does not fire the last will: say `offline` ourselves.
         await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);

@@ -108,6 +108,19 @@ describe('homeAssistantDiscovery', () => {
     expect(d.json_attributes_topic).toBe('home/chut/last_blocked');
     expect(d.availability_topic).toBe('home/chut/status');
     expect(d.unique_id).toBe('home_chut_last_blocked');
+    expect(d).not.toHaveProperty('availability');
+  });
+
+  it('with instance names, lists every instance\'s status topic: available while any of them is online', () => {
+    const d = homeAssistantDiscovery('chut', ['chut/status/pbx1', 'chut/status/pbx2']);
+    expect(d.availability).toEqual([
+      { topic: 'chut/status/pbx1', payload_available: 'online', payload_not_available: 'offline' },
+      { topic: 'chut/status/pbx2', payload_available: 'online', payload_not_available: 'offline' },
+    ]);
+    expect(d.availability_mode).toBe('any');
+    // Home Assistant refuses availability_topic next to an availability list
+    expect(d).not.toHaveProperty('availability_topic');
+    expect(d.unique_id).toBe(homeAssistantDiscovery('chut').unique_id);
   });
 
   it('gives each topic prefix its own sensor (two chut instances are two sensors); the default prefix keeps chut_last_blocked', () => {
