@@ -98,6 +98,17 @@ describe('a file that fails to parse', () => {
   });
 });
 
+describe('a pipe (standard input, a process substitution)', () => {
+  it('is refused, exit 66: a stream whose writer dies midway would end early and look whole, and be applied in part', async () => {
+    const r = await runChut(['import', '/dev/stdin'], env, { input: 'number,reason\n0612345611,piped\n0612345612,piped\n' });
+    expect(r.code).toBe(66);
+    expect(r.stderr).toContain('cannot read /dev/stdin: not a file (a device, pipe or socket)');
+    const exported = await runChut(['export'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).not.toMatch(/\+3361234561[12]/);
+  });
+});
+
 describe('Ctrl-C during an import', () => {
   it('while the file is being parsed: exits 130 saying so on stderr, nothing written (it used to end silently)', async () => {
     const { spawn } = await import('node:child_process');

@@ -2,16 +2,21 @@
  * GET /api/export (CSV stream, re-importable with format `chut`) and POST /api/import (text/csv body, and no other type).
  * An import is all-or-nothing: by default one unreadable line rejects the whole file (400, with the count and
  * reasons) and nothing is written; `onInvalid=skip` imports the readable lines and reports the rest.
+ *
+ * A client that hangs up changes none of that. Before its file has arrived whole, nothing is imported: the body reader
+ * fails, and no route runs on part of a file. Once the file is in, the import goes on to its end: stopping the writes
+ * midway would need an undo that can fail too, and the file is there whole. Nobody is left to read the answer, so the
+ * log says what became of it.
  */
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
 import { decodeListFile, formatExport, ImportError, type ListFileCharset } from '../../reputation/index.js';
 import { EXPIRED_SKIP, importColumnSteps, type ImportedList } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
-import { badRequest, HttpError, quoteInput } from '../errors.js';
+import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
@@ -77,6 +82,50 @@ export function decodeCsvBody(contentType: string | undefined, body: Buffer): st
   }
 }
 
+/** The import proper: the file read, checked against the lists, written (all or nothing), and logged. */
+async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: ImportQuery; Body: string }>) {
+  const { records, stats } = await parse(ctx, req.body, req.query);
+  // the text (up to 20 MiB) is not needed past the parse, and the writes below may take a minute
+  req.body = '';
+  const bad = badLines(stats);
+  if (bad.count > 0 && req.query.onInvalid === 'reject') {
+    throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+  }
+  if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
+  // an import never moves an entry off the other list (allow wins): the lines that land on both are reported. Neither
+  // store operation takes storeCall's signal, which a client hanging up aborts: the file is in, it is applied whole.
+  const overlap = await ctx.storeCall(req, 'listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
+  // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
+  // must not leave it applied after all. The undo gets its own time within storeCall's limit.
+  const limitMs = ctx.importTimeLimitMs ?? 60_000;
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
+  try {
+    // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
+    await ctx.storeWrite(req, 'importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
+  } finally {
+    clearTimeout(timer);
+  }
+  const imported = { list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap };
+  if (req.clientGone.aborted) req.log.warn(imported, 'list imported (API), though its client hung up before the answer');
+  else req.log.info(imported, 'list imported (API)');
+  return { imported: records.length, stats, overlap };
+}
+
+/** An error answered to an import's client: when that client hung up, the log is the only one to hear of it. */
+function answerImportError(err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const answered = errorHandler(err, req, reply);
+  const gone = req.clientGone.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+  if (!gone) return answered;
+  if (!req.raw.complete) {
+    req.log.info('import abandoned: its client hung up before the file arrived whole; nothing was imported');
+  } else {
+    // status and code only: a message may quote the file
+    req.log.info({ status: reply.statusCode, error: err instanceof HttpError ? err.code : undefined }, 'import ended in an error its client did not wait for (it had hung up)');
+  }
+  return answered;
+}
+
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/export', async (req, reply) => {
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream. Counted as
@@ -95,6 +144,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
   // text/plain and JSON parsers would store U+FFFD for every accent, or ignore a declared charset).
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
+    scope.setErrorHandler(answerImportError);
     scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (req, body, done) => {
       try {
         done(null, decodeCsvBody(req.headers['content-type'], body as Buffer));
@@ -108,29 +158,14 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       done(new HttpError(415, 'unsupported-media-type', `the import reads text/csv only (UTF-8, or declare charset=iso-8859-1), not ${sent}; nothing was imported`), undefined);
     });
     scope.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
-      const { records, stats } = await parse(ctx, req.body, req.query);
-      // the text (up to 20 MiB) is not needed past the parse, and the writes below may take a minute
-      req.body = '';
-      const bad = badLines(stats);
-      if (bad.count > 0 && req.query.onInvalid === 'reject') {
-        throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
-      }
-      if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
-      // an import never moves an entry off the other list (allow wins): the lines that land on both are reported
-      const overlap = await ctx.storeCall(req, 'listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
-      // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
-      // must not leave it applied after all. The undo gets its own time within storeCall's limit.
-      const limitMs = ctx.importTimeLimitMs ?? 60_000;
-      const limit = new AbortController();
-      const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
+      // the file is in whole: a client that hangs up from here does not stop the import (see the top of this file)
+      const onGone = () => req.log.info({ list: req.query.list }, 'the import\'s client hung up before the answer: the file arrived whole, the import goes on');
+      req.clientGone.addEventListener('abort', onGone, { once: true });
       try {
-        // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
-        await ctx.storeWrite(req, 'importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
+        return await importFile(ctx, req);
       } finally {
-        clearTimeout(timer);
+        req.clientGone.removeEventListener('abort', onGone);
       }
-      req.log.info({ list: req.query.list, format: req.query.format, taken: stats.taken, skipped: stats.skipped, ...overlap }, 'list imported (API)');
-      return { imported: records.length, stats, overlap };
     });
   });
 }
