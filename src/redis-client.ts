@@ -85,6 +85,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(password ? { sentinelPassword: password } : {}),
       ...(redisPassword ? { password: redisPassword } : {}),
     }));
+    reconnectWhenEndedUnasked(client);
     follower = follow(client, cfg.prefix, CALL_PATH_TIMEOUTS.commandTimeout);
     // the command line says why a command failed (redis-lost.ts)
     return opts.failFast ? client : rememberConnectionErrors(client);
@@ -116,6 +117,38 @@ function passOnSentinelErrors(redis: Redis): Redis {
     }
   });
   return redis;
+}
+
+/**
+ * ioredis (6.0) can end a Sentinel client for good without being asked: when its failover detector hears
+ * `+switch-master` while the client is asking a Sentinel where the master is (reconnecting after the master died), it
+ * marks the connection attempt closed, the attempt fails with `Connection is closed.` once the Sentinel answers, and
+ * the client never tries again: every later call rang unscreened until chut was restarted. The slower the Sentinel's
+ * answer (a loaded machine, a distant Sentinel), the likelier: on CI it was a Sentinel test that never screened again.
+ * Such a client connects again, asking the Sentinels afresh (the announcement is what it must follow), after the
+ * Sentinel backoff. A client chut closes (quit, disconnect) stays closed: those calls are marked before they run.
+ */
+function reconnectWhenEndedUnasked(redis: Redis): void {
+  let closedByChut = false;
+  const disconnect = redis.disconnect.bind(redis);
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByChut = true;
+    disconnect(reconnect);
+  };
+  const quit = redis.quit.bind(redis);
+  redis.quit = ((...args: Parameters<typeof quit>) => {
+    closedByChut = true;
+    return quit(...args);
+  }) as typeof redis.quit;
+  let attempts = 0;
+  redis.on('ready', () => { attempts = 0; });
+  redis.on('end', () => {
+    if (closedByChut) return;
+    const timer = setTimeout(() => {
+      if (!closedByChut && redis.status === 'end') redis.connect().catch(() => undefined); // its errors are the client's
+    }, sentinelRetryDelay(++attempts));
+    timer.unref();
+  });
 }
 
 /** The reason a client was closed for good, when refuseWrongDatabase closed it. */

@@ -1,9 +1,10 @@
 /** What the Redis client does with replies that say Redis refuses writes: READONLY is followed without a reconnect
  * loop, OOM/READONLY/MISCONF/NOREPLICAS are named. */
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { writesRefusedHint } from '../../src/cli/context.js';
 import { parseConfig } from '../../src/config.js';
-import { createRedisClient } from '../../src/redis-client.js';
+import { createRedisClient, redisRetryDelay, sentinelRetryDelay } from '../../src/redis-client.js';
 import { isReadonlyReply, isRedisWriteRefusal, writeRefusalLine } from '../../src/redis-errors.js';
 import { replicaCheckDelay } from '../../src/redis-replica.js';
 
@@ -77,5 +78,49 @@ describe('isRedisWriteRefusal', () => {
     expect(writesRefusedHint(new Error(READONLY))).toMatch(/read-only replica: point chut at the primary/);
     expect(writesRefusedHint(new Error(MISCONF))).toMatch(/cannot save to disk/);
     expect(writesRefusedHint(new Error(NOREPLICAS))).toMatch(/min-replicas-to-write/);
+  });
+});
+
+describe('a client under Sentinel', () => {
+  /** Sentinels where nothing listens: the client keeps asking them, in the state where ioredis can end it. */
+  const unreachable = () => parseConfig({ store: 'redis', redis: { sentinel: { name: 'm', hosts: [{ host: '127.0.0.1', port: 1 }] }, connectTimeoutMs: 100 } }).redis;
+
+  async function until(client: Redis, what: (status: string) => boolean, ms: number): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) if (what(client.status)) return true;
+    return what(client.status);
+  }
+
+  it('connects again when ioredis ends it unasked (its failover detector closing a connection attempt, as on a failover announced while it asks the Sentinels)', async () => {
+    const client = createRedisClient(unreachable(), { failFast: true });
+    client.on('error', () => undefined);
+    try {
+      expect(await until(client, (s) => s === 'connecting', 2000)).toBe(true);
+      // what ioredis's FailoverDetector does on +switch-master
+      (client as unknown as { connector: { disconnect(): void } }).connector.disconnect();
+      expect(await until(client, (s) => s === 'end', 2000)).toBe(true);
+      // after the Sentinel backoff's first step (a tenth of a second at most), it asks the Sentinels again
+      expect(await until(client, (s) => s !== 'end', 1000)).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('stays closed once chut closes it (disconnect or quit: a command line must exit, a stopped chut let go)', async () => {
+    for (const close of [(c: Redis) => c.disconnect(), (c: Redis) => { void c.quit().catch(() => undefined); }]) {
+      const client = createRedisClient(unreachable(), { failFast: false });
+      client.on('error', () => undefined);
+      expect(await until(client, (s) => s === 'connecting', 2000)).toBe(true);
+      close(client);
+      expect(await until(client, (s) => s === 'end', 2000)).toBe(true);
+      expect(await until(client, (s) => s !== 'end', 500)).toBe(false);
+    }
+  });
+
+  it('asks the Sentinels again 1 s apart at most however long the master is away (a promoted replica is found within a second); with a URL, 5 s', () => {
+    for (let attempt = 1; attempt <= 60; attempt++) {
+      expect(sentinelRetryDelay(attempt)).toBeLessThanOrEqual(1000);
+      expect(redisRetryDelay(attempt)).toBeLessThanOrEqual(5000);
+    }
+    expect(sentinelRetryDelay(1)).toBeLessThanOrEqual(100);
   });
 });
