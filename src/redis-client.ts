@@ -80,6 +80,9 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       failoverDetector: true,
       // the detector's own connections to a Sentinel that went away: 1 s, then longer, up to a minute
       sentinelReconnectStrategy: (attempt: number) => backoffDelay(attempt, 1000, 60_000),
+      // A Sentinel that accepts the connection but never answers (a stopped process, a paused VM) held the question
+      // "where is the master?" forever: chut never asked the next Sentinel, never connected. Bounded as a connection is.
+      sentinelCommandTimeout: cfg.connectTimeoutMs,
       sentinels: cfg.sentinel.hosts,
       name: cfg.sentinel.name,
       ...(password ? { sentinelPassword: password } : {}),

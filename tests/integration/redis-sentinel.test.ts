@@ -196,8 +196,9 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
       await announcements.subscribe('+switch-master');
       announcements.on('message', () => { switched = true; });
       try {
-        // chut's next question to the Sentinel (where is the master?) goes unanswered until released; its failover
-        // detector, subscribed before, hears the announcement meanwhile
+        // chut's questions to the Sentinel (where is the master?) go unanswered until released (each one it gives up
+        // on after connectTimeoutMs is followed by another, held too); its failover detector, subscribed before,
+        // hears the announcement meanwhile
         relay.hold();
         ha.kill(ha.master);
         await waitFor('chut asking the Sentinel', async () => relay.heldSoFar > 0, 10_000);
@@ -299,6 +300,24 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
       expect(d.degraded ?? false).toBe(false);
     } finally {
       printed.mockRestore();
+    }
+  });
+
+  it('a Sentinel that accepts connections but never answers (a stopped process, a paused VM), listed first: chut asks the next one and screens', async () => {
+    const ha = await start();
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { chut } = await startOn(ha, { hosts: [{ host: '127.0.0.1', port: (silent.address() as { port: number }).port }, { host: '127.0.0.1', port: ha.sentinel.port }] });
+      running = chut;
+      // before: it waited on the silent one for good, and every call rang unscreened
+      await waitFor('chut connected to the master', async () => { await block(chut); return true; }, 10_000);
+      const d = await screenAndRecord(chut, 1);
+      expect([d.route, d.rule, d.degraded]).toEqual(['reject', 'blocklist', false]);
+    } finally {
+      await running?.stop();
+      running = null;
+      silent.close();
     }
   });
 
