@@ -63,7 +63,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
     enableOfflineQueue: !opts.failFast,
     // A Redis that accepts commands but never answers must not hold call state (or a command line) forever.
     ...(opts.failFast ? { maxRetriesPerRequest: 1, ...CALL_PATH_TIMEOUTS } : CLI_TIMEOUTS),
-    retryStrategy: redisRetryDelay,
+    retryStrategy: (attempt: number) => follower?.retryDelay(attempt, redisRetryDelay) ?? redisRetryDelay(attempt),
     lazyConnect: false,
     // no auto-pipelining: measured (npm run bench) to raise single-call p99 here, for no throughput gain
   };
@@ -73,7 +73,7 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...common,
       // The master's address changes under Sentinel: asking again every second at most finds the promoted
       // replica soon after a failover (calls ring until then).
-      retryStrategy: sentinelRetryDelay,
+      retryStrategy: (attempt: number) => follower?.retryDelay(attempt, sentinelRetryDelay) ?? sentinelRetryDelay(attempt),
       // Sentinel demotes a master that is still up only when it next looks at it (~10 s after a switchover); a
       // client that stays meanwhile writes to it, and its resync from the new master wipes those writes.
       // ioredis's detector listens for Sentinel's +switch-master and reconnects at once.

@@ -9,7 +9,7 @@
  * READONLY reply reconnects nothing by itself: it makes chut ask, on a connection of its own, where the URL (or the
  * Sentinels) leads now, with the same harmless write as /healthz (`HSETNX P schema version`). Only when that lands on
  * a server that takes writes (a primary: out of memory, or unable to persist, counts too) is the client's connection
- * dropped, without resending anything, to reconnect there. While the URL still leads to a replica, the calls go on
+ * dropped, without resending anything, to reconnect there at once (the calls meanwhile ring unscreened). While the URL still leads to a replica, the calls go on
  * being screened from its copy on the connection that is open, and chut asks again after a backoff (1 s, doubling up
  * to 30 s), reset once Redis takes a write.
  */
@@ -59,6 +59,8 @@ export class ReplicaFollower {
   private notBefore = 0;
   private checking = false;
   private saidStillReplica = false;
+  /** The client's connection was dropped to move to the primary: its reconnect does not wait (retryDelay). */
+  private moving = false;
   /** Set by logRedisConnection. */
   onStillReplica: (() => void) | null = null;
   onPrimaryFound: (() => void) | null = null;
@@ -76,12 +78,24 @@ export class ReplicaFollower {
       if (this.client.status !== 'ready') return;
       if (role === 'primary') {
         this.onPrimaryFound?.();
+        this.moving = true;
         this.client.disconnect(true); // not resent: the refused command's caller failed open already
       } else if (role === 'replica' && !this.saidStillReplica) {
         this.saidStillReplica = true;
         this.onStillReplica?.();
       }
     });
+  }
+
+  /**
+   * The wait before the client's reconnect attempt `attempt`: none for the one that moves it to the primary (a server
+   * that just took the check's write: calls ring unscreened until the client is back, and the backoff's first step
+   * made that ~50-100 ms), `backoff` otherwise. The moves are themselves spaced by the checks' backoff: no loop.
+   */
+  retryDelay(attempt: number, backoff: (attempt: number) => number): number {
+    if (!this.moving) return backoff(attempt);
+    this.moving = false;
+    return 0;
   }
 
   writesTaken(): void {

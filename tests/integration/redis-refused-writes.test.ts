@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createRedisClient, waitUntilReady } from '../../src/redis-client.js';
 import { createRedisStore, type RedisReputationStore } from '../../src/reputation/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { parsePolicy } from '../../src/rules/index.js';
@@ -293,6 +294,39 @@ rules:
     expect(logged(/^Redis answered READONLY: the server is a replica now/).length).toBeGreaterThanOrEqual(1);
     expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
   });
+  it('a failover behind a plain redis.url: the move to the new primary reconnects at once (it waited the backoff\'s first step, 50-100 ms, while every call rang unscreened)', { timeout: 60_000 }, async () => {
+    const prefix = await seeded('failover-at-once');
+    const link = await relay(master.port);
+    cleanups.push(() => link.close());
+    const redis = createRedisClient(parseConfig({ store: 'redis', redis: { url: `redis://127.0.0.1:${link.port}`, prefix, connectTimeoutMs: 1000 } }).redis, { failFast: true });
+    redis.on('error', () => undefined);
+    const store = createRedisStore({ redis, prefix });
+    cleanups.push(async () => { redis.disconnect(); });
+    expect(await waitUntilReady(redis, 5000)).toBe(true);
+    const record = (time: number) => ({ record: callRecord({ time, caller: BLOCKED, action: 'reject', route: 'reject', rule: 'blocklist', dialled: '+33100000000' }), blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000 });
+    await store.recordCall(record(Date.now()));
+    await waitFor('the replica has the record', async () => (await replicaAdmin.xlen(`${prefix}calls`)) === 2);
+
+    await replicaAdmin.replicaof('NO', 'ONE');
+    await admin.replicaof('127.0.0.1', replica.port);
+    link.retarget(replica.port);
+    cleanups.push(async () => { // roles back as they were, for the other tests
+      await admin.replicaof('NO', 'ONE');
+      await replicaAdmin.replicaof('127.0.0.1', master.port);
+      await waitFor('the replica in sync again', async () => /master_link_status:up/.test(await replicaAdmin.info('replication')));
+    });
+    await waitFor('the old master in sync as a replica', async () => /master_link_status:up/.test(await admin.info('replication')));
+
+    const waits: number[] = [];
+    redis.on('reconnecting', (ms: number) => { waits.push(ms); });
+    // the old master refuses the record (READONLY): chut checks where the URL leads, finds the primary, moves there
+    await expect(store.recordCall(record(Date.now()))).rejects.toThrow(/^READONLY/);
+    await waitFor('the client on the new primary', async () => waits.length > 0 && redis.status === 'ready', 10_000);
+    expect(waits).toEqual([0]);
+    await store.recordCall(record(Date.now()));
+    expect(await replicaAdmin.xlen(`${prefix}calls`)).toBe(3);
+  });
+
   it('a redis.url that names a replica: every call is screened, none rings degraded, no reconnect loop, "still a replica" said once; chut moves once the URL leads to the primary', { timeout: 60_000 }, async () => {
     const prefix = await seeded('stays-replica');
     await waitFor('the entry on the replica', async () => (await replicaAdmin.exists(`${prefix}schema`)) === 1);
