@@ -20,7 +20,8 @@ const listenPort = z.number().int().min(0).max(65535);
 /** Dialplan names (contexts, extensions, labels) chut writes into protocol frames: a safe subset only. */
 const dialplanName = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,64}$/, 'letters, digits and _ . + * # - only (max 64)');
 const soundName = z.string().regex(/^[A-Za-z0-9_/.-]{1,128}$/, 'a sound file name: letters, digits, _ / . - only');
-const freeswitchSound = z.string().regex(/^[A-Za-z0-9_/.${}:-]{1,200}$/, 'a FreeSWITCH sound path without .wav: letters, digits, _ / . - only');
+const FREESWITCH_PATH_CHARS = 'letters, digits, _ / . - : and ${…} variables only';
+const freeswitchSound = z.string().regex(/^[A-Za-z0-9_/.${}:-]{1,200}$/, `a FreeSWITCH sound path without .wav: ${FREESWITCH_PATH_CHARS}`);
 const eventName = z.enum(['call-rejected', 'captcha-failed', 'voicemail-routed', 'number-auto-blocked']);
 
 const promptSet = z.object({
@@ -160,7 +161,7 @@ export const configSchema = z.object({
     onFail: z.enum(['voicemail', 'reject']).default('voicemail'),
     /** Route when the caller types nothing after the challenge (silent autodialers, robots blasting DTMF over the prompt). */
     onTimeout: z.enum(['voicemail', 'reject']).default('reject'),
-    language: z.string().regex(/^[a-z]{2}$/).default('fr'),
+    language: z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code in lower case (fr, en, de…), as Asterisk names its sound folders').default('fr'),
     /** Prompts per language; the defaults exist in Asterisk's core sounds. */
     prompts: z.record(z.string(), promptSet).refine((sets) => Object.keys(sets).length > 0, { message: 'needs at least one language (e.g. fr, en)' }).default({
       fr: { intro: ['please-enter-the', 'digits'], retry: ['please-try-again'], thanks: ['thank-you-for-calling'], goodbye: ['goodbye'] },
@@ -204,7 +205,7 @@ export const configSchema = z.object({
     }).default('http://127.0.0.1:8088'),
     user: z.string().default('chut'),
     password: z.string().default(''),
-    app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('chut'),
+    app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters, letters, digits, _ and - only: the name in the dialplan\'s Stasis(…)').default('chut'),
     /** Per-request REST timeout, the wait for a free connection included. */
     requestTimeoutMs: durationMs(1, 60_000, '1 minute').default(2000),
     /** How long a call waits for Asterisk's own STIR/SHAKEN result (`STIR_SHAKEN(0,verify_result)`) before it is
@@ -233,10 +234,12 @@ export const configSchema = z.object({
     /** Where `ring` transfers; null = end the socket so the dialplan continues (recommended). */
     ringTransfer: z.object({ extension: dialplanName, context: dialplanName }).strict().nullable().default(null),
     /** Voicemail: `app` runs `voicemail default ${domain_name} <mailbox>`, or transfer to an extension. */
-    voicemail: z.union([
+    // discriminated by `type`: a plain union said only "Invalid input" for a mistyped type or a bad field
+    voicemail: z.discriminatedUnion('type', [
       z.object({ type: z.literal('app'), profile: dialplanName.default('default') }).strict(),
       z.object({ type: z.literal('transfer'), extension: dialplanName, context: dialplanName }).strict(),
-    ]).default({ type: 'app', profile: 'default' }),
+    ], { error: (issue) => (issue.code === 'invalid_union' ? 'must be { type: app, profile: NAME } or { type: transfer, extension: EXT, context: CONTEXT }' : undefined) })
+      .default({ type: 'app', profile: 'default' }),
     /** Captcha prompt names (Asterisk's, as in captcha.prompts) → FreeSWITCH sound files, without `.wav`. The
      * defaults are FreeSWITCH's stock sounds (en/us/callie; fr/ca/june uses the same names): the Asterisk names do
      * not exist there, and a prompt that cannot be played makes the call ring instead of challenging it. */
@@ -248,7 +251,7 @@ export const configSchema = z.object({
       goodbye: 'voicemail/vm-goodbye',
     }),
     /** A prompt name not in `sounds` plays `<soundPrefix><name>.wav`. */
-    soundPrefix: z.string().regex(/^[A-Za-z0-9_/.${}:-]{0,200}$/).default('ivr/ivr-'),
+    soundPrefix: z.string().regex(/^[A-Za-z0-9_/.${}:-]{0,200}$/, `at most 200 characters, ${FREESWITCH_PATH_CHARS}`).default('ivr/ivr-'),
     inbound: z.object({
       enabled: z.boolean().default(false),
       host: host('esl.inbound.port').default('127.0.0.1'),
@@ -281,7 +284,7 @@ export const configSchema = z.object({
         .refine(urlCredentialsReadable, { message: CREDENTIALS_UNREADABLE }),
       username: z.string().optional(),
       password: z.string().optional(),
-      topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/).default('chut'),
+      topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/, 'must be 1 to 64 characters, letters, digits, _ / and - only (no + or # wildcards)').default('chut'),
       /** This chut's name among those sharing topicPrefix: its status goes to `<prefix>/status/<instance>` (and the
        * discovery lists them all) instead of `<prefix>/status`, which the first of them to stop would set offline. */
       instance: z.string().regex(INSTANCE_NAME, 'must be 1 to 64 letters, digits, _ or - (one level of an MQTT topic)').nullable().default(null),

@@ -22,3 +22,37 @@ describe('redis.prefix errors', () => {
     expect(problems({ redis: { prefix: `${'x'.repeat(31)}:` } })).toEqual([]);
   });
 });
+
+describe('settings with a format', () => {
+  /** Every string setting given a value no format takes (a space, a `!`): each message must say what is allowed. */
+  const BAD = 'not valid!';
+  function everyStringBad(value: unknown): unknown {
+    if (typeof value === 'string') return BAD;
+    if (Array.isArray(value)) return value.map(everyStringBad);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, everyStringBad(v)]));
+    return value;
+  }
+
+  it('say in words what they take, never a raw regex (ari.app, captcha.language, esl.soundPrefix, mqtt.topicPrefix…)', () => {
+    const raw = everyStringBad({
+      ...parseConfig({}),
+      redis: { sentinel: { name: 'x', hosts: [{ host: 'x', port: 1 }] } },
+      esl: { ...parseConfig({}).esl, sounds: { digits: 'x' }, ringTransfer: { extension: 'x', context: 'x' } },
+      notifications: { webhook: { url: 'x', events: ['call-rejected'] }, mqtt: { url: 'x', events: ['call-rejected'], topicPrefix: 'x' } },
+    }) as Record<string, unknown>;
+    const found = problems(raw);
+    for (const path of ['ari.app', 'captcha.language', 'esl.soundPrefix', 'esl.voicemail.type', 'notifications.mqtt.topicPrefix']) {
+      expect(found.some((p) => p.startsWith(`${path}: `)), path).toBe(true);
+    }
+    expect(found.filter((p) => /pattern|\/\^|Invalid string|: Invalid input$/.test(p))).toEqual([]);
+  });
+
+  it('name the captcha language they want, and the ARI app as the dialplan writes it', () => {
+    expect(problems({ captcha: { language: 'FR' } })).toEqual([
+      'captcha.language: must be a two-letter language code in lower case (fr, en, de…), as Asterisk names its sound folders',
+    ]);
+    expect(problems({ ari: { app: 'my app' } })).toEqual([
+      'ari.app: must be 1 to 32 characters, letters, digits, _ and - only: the name in the dialplan\'s Stasis(…)',
+    ]);
+  });
+});
