@@ -24,12 +24,15 @@ function clientStatus(err: FastifyError): number | null {
 }
 
 /** Ajv names an unknown property only in its params ("querystring must NOT have additional properties"): the 400
- * names it, as the caller sent it (cut, invisible characters shown). Any other validation error keeps its message. */
+ * names it, as the caller sent it (cut, invisible characters shown). Nor does it list an enum's values ("must be equal
+ * to one of the allowed values"): the 400 does. Any other validation error keeps its message. */
 function validationMessage(err: FastifyError): string {
   const first = err.validation?.[0];
+  const part = err.validationContext ?? 'request';
+  const allowed = first?.keyword === 'enum' ? (first.params as { allowedValues?: unknown }).allowedValues : undefined;
+  if (Array.isArray(allowed)) return `${part}${first?.instancePath ?? ''} must be one of: ${allowed.map(String).join(', ')}`;
   const extra = first?.keyword === 'additionalProperties' ? (first.params as { additionalProperty?: unknown }).additionalProperty : undefined;
   if (typeof extra !== 'string') return showInvisible(err.message);
-  const part = err.validationContext ?? 'request';
   return `${part}${first?.instancePath ?? ''}: unknown ${part === 'body' ? 'field' : 'parameter'} ${quoteInput(extra)}`;
 }
 

@@ -157,6 +157,18 @@ describe('stats and calls', () => {
     expect(rejects.body.calls.map((c: { caller: string }) => c.caller)).toEqual([BLOCKED, BLOCKED]);
   });
 
+  it('refuses an action filter that is no action, naming the four, instead of an empty page that says nothing is left', async () => {
+    // `rejected`, `blocked` or a route (`hung-up`) matched no record: {calls: [], next: null}, read as "no such call"
+    for (const action of ['rejected', 'hung-up']) {
+      const { status, body } = await api(`/api/calls?action=${action}`);
+      expect([status, body.error]).toEqual([400, 'bad-request']);
+      expect(body.message).toBe('querystring/action must be one of: ring, captcha, voicemail, reject');
+    }
+    // every enumerated value says its choices, in a body or a query string
+    expect((await api('/api/import?format=xls', csv(['+33170000031']))).body.message).toBe('querystring/format must be one of: auto, csv, ftc, chut');
+    expect((await api(`/api/reports/${FRIEND}`, { method: 'POST', ...json({ kind: 'bad' }) })).body.message).toBe('body/kind must be one of: spam, allow');
+  });
+
   it('takes a since a little after the server\'s time (a client clock ahead, just past its midnight): an empty period, not a 400', async () => {
     // the next UTC hour (at most an hour away) has not begun on the server: nothing to count in it yet
     const nextHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { normalise } from '../../phone/index.js';
 import { STREAM_ID_PATTERN } from '../../reputation/calls.js';
+import { ACTIONS } from '../../rules/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, quoteInput } from '../errors.js';
 import { parseSince } from '../params.js';
@@ -18,7 +19,9 @@ const callsSchema = {
     additionalProperties: false,
     properties: {
       since: sinceProp,
-      action: { type: 'string', pattern: '^[a-z][a-z-]{0,19}$' },
+      // the decided action: anything else (`rejected`, a route such as `hung-up`) matched nothing, and the empty page
+      // with `next: null` read as "no such call"
+      action: { type: 'string', enum: ACTIONS },
       limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
       before: { type: 'string', pattern: STREAM_ID_PATTERN },
     },
