@@ -512,6 +512,28 @@ describe('chut CLI against the real Redis', () => {
     expect(quiet.stdout).not.toMatch(/note:/);
   });
 
+  it('check-config (exit 0) and run warn of ARI enabled without a password: Asterisk refuses an ARI user that has none', async () => {
+    const cfg = join(dir, 'ari-no-password.yaml');
+    writeFileSync(cfg, 'ari:\n  enabled: true\nroutes:\n  voicemailMailbox: 100@default\n');
+    const shipped = join(process.cwd(), 'config', 'policy.yaml');
+    const warned = await runChut(['check-config', '--config', cfg, '--policy', shipped], env);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stdout).toContain('warning: ari.enabled and ari.password is empty: Asterisk refuses every ARI user without a ' +
+      'password (res_ari: "missing password; authentication failed"), so chut cannot connect. Set ari.password, or CHUT_ARI_PASSWORD, ' +
+      'to the password of the ari.conf user ari.user (chut)\n');
+    const given = await runChut(['check-config', '--config', cfg, '--policy', shipped], { ...env, CHUT_ARI_PASSWORD: 'a-password' });
+    expect(given.stdout).toMatch(/policy OK/);
+    expect(given.stdout).not.toMatch(/warning:/);
+    const off = await runChut(['check-config'], env); // no ARI: no password to want
+    expect(off.stdout).not.toMatch(/ari\.password/);
+    // run logs it at start too (here it then stops at once: its FreeSWITCH socket cannot listen on TEST-NET-1)
+    const stopped = join(dir, 'ari-no-password-run.yaml');
+    writeFileSync(stopped, `policy: ${shipped}\nari:\n  enabled: true\n  url: http://127.0.0.1:1\nesl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);
+    const run = await runChut(['run', '--config', stopped], { CHUT_STORE: 'memory' }, { timeoutMs: 20_000 });
+    expect(run.code, run.stderr).toBe(69);
+    expect(run.stderr).toMatch(/"level":40,.*"msg":"ari\.enabled and ari\.password is empty: Asterisk refuses every ARI user without a password/);
+  });
+
   it('check-config and run refuse AMI captcha prompts that cannot travel in one Setvar (every captcha call would fail open)', async () => {
     const cfg = join(dir, 'ami-prompts.yaml');
     const intro = Array.from({ length: 8 }, (_, i) => `custom/very-long-company-prompt-number-${i}`);
