@@ -18,7 +18,8 @@ export const reportCommand: Command = {
 Counts by route and by rule, captcha pass rate, degraded (fail-open) and shadow decisions, top callers blocked
 and challenged, calls by hour. --format html writes one self-contained file with SVG charts (mail it, open it
 offline). A route is what was actually done: ring, voicemail, reject, or hung-up (the caller hung up before the
-route was taken, e.g. during the captcha).
+route was taken, e.g. during the captcha); AMI only, captcha: chut lost track of a call during the dialplan's
+captcha (it stopped, or neither outcome nor route came back), so where the call ended is unknown.
 
 Calls are counted per UTC hour, so a report starts at the top of the hour --since falls in (--since 24h at 14:20
 counts from 14:00 yesterday; the header's "since" says when), and a window shorter than 1h is refused.
