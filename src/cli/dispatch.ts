@@ -42,8 +42,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Configuration: config/chut.yaml (or --config FILE / CHUT_CONFIG), then environment (CHUT_REDIS_URL, CHUT_ARI_URL,
 CHUT_API_TOKEN, …). Exit codes: 0 ok, 1 failure, 2 usage (a bad option or argument), 65 bad data in an input
-file, 66 input file missing or unreadable, 69 Redis unreachable (or silent 30 s mid-command) or port taken, 73 output
-file not writable, 78 bad config, 130 an import stopped by Ctrl-C (and undone).
+file, 66 input file missing or unreadable, 69 Redis unreachable (or silent 30 s mid-command, or refusing a write) or
+a port taken, 73 output file not writable, 78 bad config, 130 an import stopped by Ctrl-C (and undone).
 `;
 }
 

@@ -20,9 +20,9 @@ export const checkConfigCommand: Command = {
   summary: 'validate the configuration and the policy file',
   help: `usage: chut check-config [--config FILE] [--policy FILE] [--redis URL]
 
-Validates the configuration (defaults < file < environment) and the policy it points to: every problem is
-reported with its path. With store: redis it then asks that Redis for a PING (reads only, ${REDIS_PROBE_MS / 1000} s at most)
-and says in one line whether it answers.
+Validates the configuration (defaults < file < environment < --redis/--policy) and the policy it points to:
+every problem is reported with its path. With store: redis it then asks that Redis for a PING (reads only,
+${REDIS_PROBE_MS / 1000} s at most) and says in one line whether it answers.
 
 Exit code: 0 when the configuration and the policy are valid, 78 otherwise. Whether Redis answers does not
 change it (chut run starts without Redis and lets every call ring until it answers): read the Redis line.

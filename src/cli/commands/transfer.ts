@@ -25,7 +25,7 @@ type Format = (typeof FORMATS)[number];
 export const importCommand: Command = {
   name: 'import',
   summary: 'import numbers into a list from a CSV file',
-  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--dry-run] [--force] [--json]
+  help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--source NAME] [--dry-run] [--force] [--json]
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
 writes: lossless, except entries no caller could match any more, which are skipped as invalid numbers), auto
