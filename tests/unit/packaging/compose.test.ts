@@ -288,3 +288,18 @@ describe('docker/Dockerfile', () => {
     for (const entry of ['node_modules', 'dist', '.git', 'docker/chut.env', 'config/chut.yaml']) expect(ignore).toContain(entry);
   });
 });
+
+describe('docs/packaging.md\'s `docker run` example', () => {
+  const block = /```sh\ndocker build[\s\S]*?```/.exec(readFileSync('docs/packaging.md', 'utf8'))?.[0] ?? '';
+  const env = Object.fromEntries([...block.matchAll(/-e (CHUT_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+
+  it('sets only variables chut reads, and with them alone enables the PBX adapter it configures', () => {
+    expect(Object.keys(env).length).toBeGreaterThan(2);
+    for (const name of Object.keys(env)) expect(KNOWN_VARS.has(name), name).toBe(true);
+    // a mounted file may enable it too, but an example that gives ARI's address and user and leaves ARI off
+    // starts a chut that screens nothing ("no PBX adapter is enabled"), whatever file is mounted
+    const { CHUT_CONFIG: _file, ...variables } = env;
+    const config = loadConfig({ file: null, env: variables, cwd: '/nonexistent' }).config;
+    expect(config.ari).toMatchObject({ enabled: true, url: env.CHUT_ARI_URL, user: env.CHUT_ARI_USER });
+  });
+});
