@@ -1,5 +1,6 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
@@ -29,6 +30,8 @@ export interface RedisOrigin {
 
 export interface CliLoadedConfig extends LoadedConfig {
   redisOrigin: RedisOrigin;
+  /** Said when the policy file is missing: where its path came from, and what to do. */
+  policyHint: string;
 }
 
 const DEFAULT_ORIGIN: RedisOrigin = {
@@ -65,6 +68,17 @@ export function redisOrigin(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJ
   return DEFAULT_ORIGIN;
 }
 
+/** Where chut looked for the policy and why there: a policy missing beside a config file copied on its own (the
+ * example says to copy both) said only "cannot read …/policy.yaml (ENOENT)". */
+export function policyHint(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (flags.policy) return `--policy ${flags.policy} is read from the working directory, ${cwd}: check the path`;
+  const dir = loaded.file ? `the config file's directory, ${dirname(loaded.file)}` : `the working directory, ${cwd}`;
+  if (env.CHUT_POLICY) return `CHUT_POLICY=${env.CHUT_POLICY} is read from ${dir}: check the path`;
+  const setting = `policy: ${loaded.config.policy}${loaded.config.policy === 'policy.yaml' ? ', the default' : ''}`;
+  return `the policy (${setting}) is read from ${dir}: copy config/policy.yaml there, or set policy: in the config ` +
+    'file, or pass --policy FILE';
+}
+
 export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown> = {}): CliLoadedConfig {
   const overrides: Record<string, unknown> = { ...extra };
   if (flags.redis) overrides.redis = { url: flags.redis };
@@ -77,22 +91,26 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
     if (flags.redis && loaded.config.store === 'memory') {
       throw new CliError('--redis has no effect with store: memory (CHUT_STORE): set store: redis to use it', EXIT.usage);
     }
-    const redisOriginOf = redisOrigin(flags, loaded);
+    const origins = { redisOrigin: redisOrigin(flags, loaded), policyHint: policyHint(flags, loaded) };
     // a --policy flag is relative to the working directory, not to the config file
     return flags.policy
-      ? { ...loaded, redisOrigin: redisOriginOf, policyPath: flags.policy.startsWith('/') ? flags.policy : `${process.cwd()}/${flags.policy}` }
-      : { ...loaded, redisOrigin: redisOriginOf };
+      ? { ...loaded, ...origins, policyPath: flags.policy.startsWith('/') ? flags.policy : `${process.cwd()}/${flags.policy}` }
+      : { ...loaded, ...origins };
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.config);
     throw err;
   }
 }
 
-export function loadCliPolicy(path: string): Policy {
+/** The policy at `path`; `missingHint` (CliLoadedConfig's policyHint) is added when there is no file there. */
+export function loadCliPolicy(path: string, missingHint?: string): Policy {
   try {
     return loadPolicyFile(path);
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(`invalid policy ${path}:\n  ${err.problems.join('\n  ')}`, EXIT.config);
+    if (err instanceof PolicyError) {
+      const missing = missingHint !== undefined && err.problems.length === 1 && / \(ENOENT\)$/.test(err.problems[0] ?? '');
+      throw new CliError(`invalid policy ${path}:\n  ${[...err.problems, ...(missing ? [missingHint] : [])].join('\n  ')}`, EXIT.config);
+    }
     throw new CliError(`cannot read policy ${path}: ${(err as Error).message}`, EXIT.config);
   }
 }
@@ -102,7 +120,7 @@ export function loadCliSetup(flags: GlobalFlags): { loaded: CliLoadedConfig; pol
   const loaded = loadCliConfig(flags);
   const problems = amiConfigProblems(loaded.config);
   if (problems.length) throw new CliError(`invalid configuration:\n  ${problems.join('\n  ')}`, EXIT.config);
-  return { loaded, policy: loadCliPolicy(loaded.policyPath) };
+  return { loaded, policy: loadCliPolicy(loaded.policyPath, loaded.policyHint) };
 }
 
 /** Logs go to stderr so command output (CSV, JSON) stays clean on stdout. */

@@ -83,3 +83,24 @@ describe('a config file that is a named pipe (mkfifo)', () => {
     }
   });
 });
+
+describe('a policy file that is not there', () => {
+  it('says where chut looked and why there, and what to do, for each way the path was given (exit 78)', async () => {
+    // the config example's own advice, skipped: chut.yaml copied to a directory without policy.yaml beside it
+    const etc = mkdtempSync(join(dir, 'etc-'));
+    const config = join(etc, 'chut.yaml');
+    writeFileSync(config, 'log:\n  level: info\n');
+    const beside = await runChut(['check-config', '--config', config], env);
+    expect([beside.code, beside.stdout]).toEqual([78, '']);
+    expect(beside.stderr).toBe(`chut check-config: invalid policy ${join(etc, 'policy.yaml')}:\n` +
+      `  (file): cannot read ${join(etc, 'policy.yaml')} (ENOENT)\n` +
+      `  the policy (policy: policy.yaml, the default) is read from the config file's directory, ${etc}: copy ` +
+      'config/policy.yaml there, or set policy: in the config file, or pass --policy FILE\n');
+    const flag = await runChut(['check-config', '--config', config, '--policy', 'nope.yaml'], env, { cwd: etc });
+    expect(flag.code).toBe(78);
+    expect(flag.stderr).toMatch(/\(ENOENT\)\n {2}--policy nope\.yaml is read from the working directory, .*: check the path\n$/);
+    const variable = await runChut(['check-config'], { ...env, CHUT_POLICY: 'nope.yaml' }, { cwd: etc });
+    expect(variable.code).toBe(78);
+    expect(variable.stderr).toMatch(/\(ENOENT\)\n {2}CHUT_POLICY=nope\.yaml is read from the working directory, .*: check the path\n$/);
+  });
+});

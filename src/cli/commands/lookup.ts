@@ -45,7 +45,7 @@ ${GLOBAL_HELP}`,
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     if (positionals.length !== 1) throw usageError('lookup takes exactly one NUMBER (see chut lookup --help)');
     const loaded = loadCliConfig({ config: values.config, redis: values.redis });
-    const policy = loadCliPolicy(loaded.policyPath);
+    const policy = loadCliPolicy(loaded.policyPath, loaded.policyHint);
     const logger = cliLogger('warn');
     const store = await openStore(loaded, logger);
     try {
