@@ -1,6 +1,6 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
 import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
@@ -69,12 +69,16 @@ export function redisOrigin(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJ
 }
 
 /** Where chut looked for the policy and why there: a policy missing beside a config file copied on its own (the
- * example says to copy both) said only "cannot read …/policy.yaml (ENOENT)". */
+ * example says to copy both) said only "cannot read …/policy.yaml (ENOENT)". An absolute path is read as it is: the
+ * hint then names no directory. */
 export function policyHint(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  if (flags.policy) return `--policy ${flags.policy} is read from the working directory, ${cwd}: check the path`;
+  const readFrom = (path: string, dir: string) => (isAbsolute(path) ? '' : ` is read from ${dir}`);
+  if (flags.policy) return `--policy ${flags.policy}${readFrom(flags.policy, `the working directory, ${cwd}`)}: check the path`;
   const dir = loaded.file ? `the config file's directory, ${dirname(loaded.file)}` : `the working directory, ${cwd}`;
-  if (env.CHUT_POLICY) return `CHUT_POLICY=${env.CHUT_POLICY} is read from ${dir}: check the path`;
-  const setting = `policy: ${loaded.config.policy}${loaded.config.policy === 'policy.yaml' ? ', the default' : ''}`;
+  if (env.CHUT_POLICY) return `CHUT_POLICY=${env.CHUT_POLICY}${readFrom(env.CHUT_POLICY, dir)}: check the path`;
+  const { policy } = loaded.config;
+  if (isAbsolute(policy)) return `the policy (policy: ${policy}${loaded.file ? `, in ${loaded.file}` : ''}) is not there: check the path, or pass --policy FILE`;
+  const setting = `policy: ${policy}${policy === 'policy.yaml' ? ', the default' : ''}`;
   return `the policy (${setting}) is read from ${dir}: copy config/policy.yaml there, or set policy: in the config ` +
     'file, or pass --policy FILE';
 }

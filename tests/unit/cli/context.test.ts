@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redisOrigin } from '../../../src/cli/context.js';
+import { policyHint, redisOrigin } from '../../../src/cli/context.js';
 import { unreachableCause } from '../../../src/cli/redis-failure.js';
 import { loadConfig } from '../../../src/config.js';
 
@@ -23,6 +23,23 @@ describe('redisOrigin', () => {
     expect(byDefault.from).toMatch(/^the default/);
     expect(byDefault.hint).toMatch(/--redis URL, CHUT_REDIS_URL or redis\.url/);
     expect(redisOrigin({}, load(null, {}), {}).from).toMatch(/^the default/);
+  });
+});
+
+describe('policyHint', () => {
+  it('says where a relative policy path is read from, and never that an absolute one is read from a directory', () => {
+    const file = join(dir, 'chut.yaml');
+    writeFileSync(file, 'log:\n  level: info\n');
+    const absolute = join(dir, 'elsewhere', 'policy.yaml');
+    expect(policyHint({ policy: 'nope.yaml' }, loadConfig({ file, env: {} }), {}, '/home/ops'))
+      .toBe('--policy nope.yaml is read from the working directory, /home/ops: check the path');
+    expect(policyHint({ policy: absolute }, loadConfig({ file, env: {} }), {}, '/home/ops')).toBe(`--policy ${absolute}: check the path`);
+    const env = { CHUT_POLICY: absolute };
+    expect(policyHint({}, loadConfig({ file, env }), env, '/home/ops')).toBe(`CHUT_POLICY=${absolute}: check the path`);
+    const inFile = join(dir, 'absolute-policy.yaml');
+    writeFileSync(inFile, `policy: ${absolute}\n`);
+    expect(policyHint({}, loadConfig({ file: inFile, env: {} }), {}, '/home/ops'))
+      .toBe(`the policy (policy: ${absolute}, in ${inFile}) is not there: check the path, or pass --policy FILE`);
   });
 });
 
