@@ -121,6 +121,20 @@ describe.skipIf(!runnable)('a Redis that refuses writes', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
+  /** A failover behind `link` (what redis.url leads to): the replica is promoted, the old master becomes its replica,
+   * and the link now leads to the new primary. The roles are put back after the test. */
+  async function failOver(link: { retarget(port: number): void }): Promise<void> {
+    await replicaAdmin.replicaof('NO', 'ONE');
+    await admin.replicaof('127.0.0.1', replica.port);
+    link.retarget(replica.port);
+    cleanups.push(async () => { // roles back as they were, for the other tests
+      await admin.replicaof('NO', 'ONE');
+      await replicaAdmin.replicaof('127.0.0.1', master.port);
+      await waitFor('the replica in sync again', async () => /master_link_status:up/.test(await replicaAdmin.info('replication')));
+    });
+    await waitFor('the old master in sync as a replica', async () => /master_link_status:up/.test(await admin.info('replication')));
+  }
+
   /** A prefix on the master with BLOCKED on the blocklist and a rejected call from it in today's top callers. */
   async function seeded(label: string): Promise<string> {
     const prefix = uniquePrefix(label);
@@ -269,16 +283,7 @@ rules:
     expect((await screenAndRecord(chut)).route).toBe('reject');
     await waitFor('the replica has the first records', async () => (await replicaAdmin.xlen(`${prefix}calls`)) === 2);
 
-    // the replica is promoted, the old master becomes its replica, and the name now leads to the new primary
-    await replicaAdmin.replicaof('NO', 'ONE');
-    await admin.replicaof('127.0.0.1', replica.port);
-    link.retarget(replica.port);
-    cleanups.push(async () => { // roles back as they were, for the other tests
-      await admin.replicaof('NO', 'ONE');
-      await replicaAdmin.replicaof('127.0.0.1', master.port);
-      await waitFor('the replica in sync again', async () => /master_link_status:up/.test(await replicaAdmin.info('replication')));
-    });
-    await waitFor('the old master in sync as a replica', async () => /master_link_status:up/.test(await admin.info('replication')));
+    await failOver(link);
 
     // the old master's connection refuses the first record (READONLY): chut reconnects, and the next calls are recorded.
     // Each call meanwhile is screened on the blocklist, or rings degraded (fail-open) if it comes while the connection
@@ -307,15 +312,7 @@ rules:
     await store.recordCall(record(Date.now()));
     await waitFor('the replica has the record', async () => (await replicaAdmin.xlen(`${prefix}calls`)) === 2);
 
-    await replicaAdmin.replicaof('NO', 'ONE');
-    await admin.replicaof('127.0.0.1', replica.port);
-    link.retarget(replica.port);
-    cleanups.push(async () => { // roles back as they were, for the other tests
-      await admin.replicaof('NO', 'ONE');
-      await replicaAdmin.replicaof('127.0.0.1', master.port);
-      await waitFor('the replica in sync again', async () => /master_link_status:up/.test(await replicaAdmin.info('replication')));
-    });
-    await waitFor('the old master in sync as a replica', async () => /master_link_status:up/.test(await admin.info('replication')));
+    await failOver(link);
 
     const waits: number[] = [];
     redis.on('reconnecting', (ms: number) => { waits.push(ms); });
