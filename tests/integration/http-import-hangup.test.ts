@@ -11,16 +11,9 @@ import { createLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import type { ScreeningService } from '../../src/screening/types.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 'hangup-token-0123456789abcdef';
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A memory store whose importList waits, once entered, until `release()`: the import is held in the middle of its
  * writes for as long as a test needs. `fails`: it then fails as a Redis refusing the writes would, importing nothing. */

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createNotifiers } from '../../src/notify/index.js';
+import { until } from '../helpers/until.js';
 
 interface Login { username: string | null; password: string | null }
 
@@ -73,14 +74,6 @@ async function startBroker(): Promise<{ url: string; logins: Login[]; close(): P
       server.close(() => resolve());
     }),
   };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -10,19 +10,12 @@ import { connect as tcpConnect, createServer, type AddressInfo, type Server, typ
 import { connectAsync, type MqttClient } from 'mqtt';
 import { createLogger } from '../../src/logger.js';
 import { createMqttNotifier, discoveryTopic, type MqttNotifier } from '../../src/notify/mqtt.js';
+import { until } from '../helpers/until.js';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
 const run = `chuttest/${randomBytes(4).toString('hex')}`;
 /** Retained topics the tests left behind, cleared at the end. */
 const retainedTopics = new Set<string>();
-
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];

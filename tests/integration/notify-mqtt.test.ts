@@ -10,6 +10,7 @@ import { createNotifiers } from '../../src/notify/index.js';
 import { createMqttNotifier, discoveryTopic } from '../../src/notify/mqtt.js';
 import { lastBlockedPayload, recordPayload } from '../../src/notify/events.js';
 import type { CallRecord } from '../../src/reputation/types.js';
+import { until } from '../helpers/until.js';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
 const prefix = `chuttest/${randomBytes(4).toString('hex')}`;
@@ -23,14 +24,6 @@ async function listen(topics: string[]): Promise<{ msgs: Msg[]; client: MqttClie
   client.on('message', (topic, payload, packet) => msgs.push({ topic, text: payload.toString('utf8'), retain: packet.retain }));
   await client.subscribeAsync(topics, { qos: 1 });
   return { msgs, client };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { recordPayload } from '../../src/notify/events.js';
 import { CLOSE_GRACE_MS, createWebhookNotifier } from '../../src/notify/webhook.js';
 import type { CallRecord } from '../../src/reputation/types.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -56,14 +57,6 @@ function hangingLookup() {
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
   return { lines, logger: createLogger('debug', { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } }) };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const record = (i: number): CallRecord => ({

@@ -10,6 +10,7 @@ import { createNotifiers } from '../../src/notify/index.js';
 import { createWebhookNotifier } from '../../src/notify/webhook.js';
 import { recordPayload } from '../../src/notify/events.js';
 import type { CallRecord } from '../../src/reputation/types.js';
+import { until } from '../helpers/until.js';
 
 interface Received { body: Record<string, unknown>; headers: IncomingMessage['headers']; url: string }
 type Mode = (n: number, res: ServerResponse) => void;
@@ -43,14 +44,6 @@ const hang: Mode = () => undefined;
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
   return { lines, logger: createLogger('debug', { write: (s: string) => { lines.push(s); } }) };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function record(over: Partial<CallRecord> = {}): CallRecord {
