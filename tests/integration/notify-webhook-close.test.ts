@@ -5,10 +5,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { recordPayload } from '../../src/notify/events.js';
 import { CLOSE_GRACE_MS, createWebhookNotifier } from '../../src/notify/webhook.js';
-import type { CallRecord } from '../../src/reputation/types.js';
+import { capture, rejectedCall } from '../helpers/webhook.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -25,23 +23,12 @@ async function receiver(answer: (n: number, res: ServerResponse) => void) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=abc`, received: () => received, answered: () => answered };
 }
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  return { lines, logger: createLogger('debug', { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } }) };
-}
-
-const record = (i: number): CallRecord => ({
-  time: Date.UTC(2026, 10, 28, 9, 30), pbx: 'asterisk-ari', callId: `c-${i}`, rawCaller: '0162000001', caller: '+33162000001',
-  callerKind: 'valid', callerName: `n${i}`, dialled: '+33123456789', action: 'reject', route: 'reject', rule: 'blocklist',
-  reasons: [], shadow: false, degraded: false, captcha: null, latencyMs: 1,
-});
-
 describe('webhook close()', () => {
   it('delivers what is queued and in flight to a healthy receiver before it returns, without a failure line', async () => {
     const rx = await receiver((_n, res) => { setTimeout(() => res.writeHead(204).end(), 100); });
     const { lines, logger } = capture();
     const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger });
-    for (let i = 0; i < 3; i++) hook.send(recordPayload('call-rejected', record(i)));
+    for (let i = 0; i < 3; i++) hook.send(rejectedCall(i));
     await new Promise((r) => setTimeout(r, 20)); // the first one is on the wire
     const started = Date.now();
     await hook.close();
@@ -49,7 +36,7 @@ describe('webhook close()', () => {
     expect(rx.answered()).toBe(3);
     expect(took).toBeLessThan(CLOSE_GRACE_MS);
     expect(lines.filter((l) => /failed|undelivered/.test(String(l.msg)))).toEqual([]);
-    hook.send(recordPayload('call-rejected', record(9))); // closed: taken no more
+    hook.send(rejectedCall(9)); // closed: taken no more
     expect(hook.pending()).toBe(0);
   });
 
@@ -57,7 +44,7 @@ describe('webhook close()', () => {
     const rx = await receiver((n, res) => res.writeHead(n === 1 ? 503 : 204).end());
     const { logger } = capture();
     const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger, backoffMs: () => 60_000 });
-    hook.send(recordPayload('call-rejected', record(1)));
+    hook.send(rejectedCall(1));
     await new Promise((r) => setTimeout(r, 100)); // refused once, now waiting a minute to retry
     const started = Date.now();
     await hook.close();
@@ -70,7 +57,7 @@ describe('webhook close()', () => {
     const rx = await receiver(() => undefined);
     const { lines, logger } = capture();
     const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 60_000, retries: 5, logger });
-    for (let i = 0; i < 3; i++) hook.send(recordPayload('call-rejected', record(i)));
+    for (let i = 0; i < 3; i++) hook.send(rejectedCall(i));
     const started = Date.now();
     await hook.close(300);
     const took = Date.now() - started;
@@ -87,7 +74,7 @@ describe('webhook close()', () => {
     const rx = await receiver((_n, res) => res.writeHead(503).end());
     const { lines, logger } = capture();
     const hook = createWebhookNotifier({ url: rx.url, timeoutMs: 3000, retries: 3, logger, backoffMs: () => 60_000 });
-    for (let i = 0; i < 50; i++) hook.send(recordPayload('call-rejected', record(i)));
+    for (let i = 0; i < 50; i++) hook.send(rejectedCall(i));
     await new Promise((r) => setTimeout(r, 50)); // the first is refused, waiting a minute to retry
     await hook.close(1000);
     // a short pause between attempts while closing: ~10 a second, not thousands

@@ -7,11 +7,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { recordPayload } from '../../src/notify/events.js';
 import { CLOSE_GRACE_MS, createWebhookNotifier } from '../../src/notify/webhook.js';
-import type { CallRecord } from '../../src/reputation/types.js';
 import { until } from '../helpers/until.js';
+import { capture, rejectedCall } from '../helpers/webhook.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -54,17 +52,6 @@ function hangingLookup() {
   return { lookup, state, answer };
 }
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  return { lines, logger: createLogger('debug', { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } }) };
-}
-
-const record = (i: number): CallRecord => ({
-  time: Date.UTC(2026, 10, 28, 9, 30), pbx: 'asterisk-ari', callId: `c-${i}`, rawCaller: '0162000001', caller: '+33162000001',
-  callerKind: 'valid', callerName: `n${i}`, dialled: '+33123456789', action: 'reject', route: 'reject', rule: 'blocklist',
-  reasons: [], shadow: false, degraded: false, captcha: null, latencyMs: 1,
-});
-
 describe('webhook receiver whose name lookup hangs', () => {
   it('holds one lookup at most however many attempts time out, and delivers once the name answers', async () => {
     const rx = await receiver();
@@ -76,15 +63,15 @@ describe('webhook receiver whose name lookup hangs', () => {
     });
     cleanups.push(() => hook.close(0));
 
-    hook.send(recordPayload('call-rejected', record(1)));
-    hook.send(recordPayload('call-rejected', record(2)));
+    hook.send(rejectedCall(1));
+    hook.send(rejectedCall(2));
     await until(() => lines.filter((l) => l.msg === 'webhook delivery failed, giving up').length === 2, 'both notifications to be given up');
     // six attempts timed out, each waiting on a name: one lookup, still held, was ever asked for
     expect(lines.filter((l) => l.why === 'no answer within 150 ms')).toHaveLength(6);
     expect(dns.state.started).toBe(1);
     expect(dns.state.mostOutstanding).toBe(1);
 
-    hook.send(recordPayload('call-rejected', record(3)));
+    hook.send(rejectedCall(3));
     dns.answer();
     await until(() => rx.received.length === 1 && hook.pending() === 0, 'the third notification to be delivered');
     expect(rx.received[0]!.body).toMatchObject({ event: 'call-rejected', callerName: 'n3' });
@@ -100,7 +87,7 @@ describe('webhook receiver whose name lookup hangs', () => {
     const dns = hangingLookup();
     const { lines, logger } = capture();
     const hook = createWebhookNotifier({ url: 'http://hook.test:8080/hook', timeoutMs: 60_000, retries: 5, logger, lookup: dns.lookup });
-    hook.send(recordPayload('call-rejected', record(1)));
+    hook.send(rejectedCall(1));
     await until(() => dns.state.started === 1, 'the lookup');
     const started = Date.now();
     await hook.close(100);
