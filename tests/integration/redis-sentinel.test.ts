@@ -57,6 +57,23 @@ async function screenAndRecord(chut: RunningChut, i: number) {
   return d;
 }
 
+/**
+ * Screens call `from`, `from + 1`… until one is not degraded (chut screens again, within 20 s): that decision, and the
+ * number of its call. A failure says what chut saw, so that a CI failure can be read.
+ */
+async function screeningAgain(chut: RunningChut, logs: string[], from: number): Promise<{ decision: Awaited<ReturnType<typeof screenAndRecord>>; n: number }> {
+  let n = from;
+  let lastDegraded: unknown = null;
+  const decision = await waitFor('chut screening again', async () => {
+    const d = await screenAndRecord(chut, n++);
+    if (d.degraded) lastDegraded = d.reasons;
+    return d.degraded ? null : d;
+  }, 20_000).catch((err: Error) => {
+    throw new Error(`${err.message}; the last degraded decision: ${JSON.stringify(lastDegraded)}; chut's last log lines:\n${logs.slice(-20).join('')}`);
+  });
+  return { decision, n: n - 1 };
+}
+
 /** Waits until the replica holds every write made so far (WAIT counts only the calling connection's writes). */
 async function replicated(setup: SentinelSetup): Promise<void> {
   await setup.master.admin.incr(`${PREFIX}barrier`);
@@ -174,18 +191,10 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     // Promoted: chut finds the new master through Sentinel, with the blocklist that was replicated to it: at its next
     // attempt (1 s apart at most), or 1 s after ioredis ended the client (the case below). A loaded CI machine once
     // waited over 40 s here: that client had ended for good, and no wait was long enough.
-    let lastDegraded: unknown = null;
-    const after = await waitFor('chut screening again', async () => {
-      const d = await screenAndRecord(chut, i++);
-      if (d.degraded) lastDegraded = d.reasons;
-      return d.degraded ? null : d;
-    }, 20_000).catch((err: Error) => {
-      // say what chut saw, so that a CI failure can be read
-      throw new Error(`${err.message}; the last degraded decision: ${JSON.stringify(lastDegraded)}; chut's last log lines:\n${logs.slice(-20).join('')}`);
-    });
-    expect([after.route, after.rule]).toEqual(['reject', 'blocklist']);
+    const after = await screeningAgain(chut, logs, i);
+    expect([after.decision.route, after.decision.rule]).toEqual(['reject', 'blocklist']);
     // that call's record is written there, after those of the calls that rang meanwhile (kept until Redis answered)
-    await waitFor('the record written on the new master', async () => (await recordedCallIds(ha, ha.replica.port)).has(`ha-${i - 1}`), 10_000);
+    await waitFor('the record written on the new master', async () => (await recordedCallIds(ha, ha.replica.port)).has(`ha-${after.n}`), 10_000);
   });
 
   it('the master dies and Sentinel announces the new one while chut is asking it where the master is: chut asks again and screens on the new master (ioredis had stopped reconnecting for good)', { timeout: 60_000 }, async () => {
@@ -209,16 +218,8 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
       } finally {
         relay.release();
       }
-      let lastDegraded: unknown = null;
-      let i = 100;
-      const after = await waitFor('chut screening again', async () => {
-        const d = await screenAndRecord(chut, i++);
-        if (d.degraded) lastDegraded = d.reasons;
-        return d.degraded ? null : d;
-      }, 20_000).catch((err: Error) => {
-        throw new Error(`${err.message}; the last degraded decision: ${JSON.stringify(lastDegraded)}; chut's last log lines:\n${logs.slice(-10).join('')}`);
-      });
-      expect([after.route, after.rule]).toEqual(['reject', 'blocklist']);
+      const { decision } = await screeningAgain(chut, logs, 100);
+      expect([decision.route, decision.rule]).toEqual(['reject', 'blocklist']);
     } finally {
       await running?.stop();
       running = null;
