@@ -43,8 +43,9 @@ export interface RunningChut {
 
 /**
  * How long stopping waits, once the adapters let go of their calls, for those calls to finish and for the call records
- * still to write (screening/service.ts stop()). With the adapters' own bounds (ARI: 3 s to send parked channels on;
- * FreeSWITCH: 2.5 s) and the store's close (2 s at most against a hung Redis), within the unit's TimeoutStopSec=30s even when several of them hang at once.
+ * still to write (screening/service.ts stop()). With the HTTP server's own bound (5 s for the answers in progress,
+ * http/connections.ts), the adapters' (ARI: 3 s to send parked channels on; FreeSWITCH: 2.5 s) and the store's close
+ * (2 s at most against a hung Redis), within the unit's TimeoutStopSec=30s even when several of them hang at once.
  */
 const SETTLE_STOP_MS = 4000;
 

@@ -25,6 +25,8 @@ export interface HttpDeps {
   requestLimits?: Partial<RequestLimits>;
   /** How long a request waits for the store before its 503 (default STORE_TIMEOUT_MS); tests may shorten it. */
   storeTimeoutMs?: number;
+  /** How long closing lets the answers in progress finish (default CLOSE_GRACE_MS, server.ts); tests may shorten it. */
+  closeGraceMs?: number;
 }
 
 /**

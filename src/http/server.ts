@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAuthHook, isLoopbackAddress } from './auth.js';
+import { watchConnections } from './connections.js';
 import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerNotFound } from './not-found.js';
@@ -19,8 +20,15 @@ import { typedBodyValidators } from './validation.js';
 
 export interface HttpServer {
   url: string;
+  /** Stops listening; the requests being answered get CLOSE_GRACE_MS to finish, every other connection ends at once. */
   close(): Promise<void>;
 }
+
+/**
+ * How long closing lets the answers in progress finish before their connections are cut: the store's own bound on a
+ * request (5 s, context.ts), so that an answer waiting for Redis still gets its 503. An import still arriving is cut.
+ */
+export const CLOSE_GRACE_MS = 5000;
 
 /** The headers every answer carries, the dashboard's and the API's alike (Node's own refusals included). */
 const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
@@ -115,6 +123,7 @@ function buildApp(deps: HttpDeps) {
 
 export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const app = buildApp(deps);
+  const connections = watchConnections(app.server, () => app.close());
   const { host, port } = deps.config.http;
   await app.listen({ host, port });
   const address = app.server.address();
@@ -126,5 +135,5 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     // e.g. a container: the dashboard behind the published port would answer 403 with no other clue
     deps.logger.warn({ url }, 'HTTP API listens beyond loopback without a token: it answers only clients on this machine (set http.token or CHUT_API_TOKEN)');
   }
-  return { url, close: () => app.close() };
+  return { url, close: () => connections.close(deps.closeGraceMs ?? CLOSE_GRACE_MS) };
 }

@@ -1,6 +1,7 @@
 /** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +110,20 @@ describe('signals', () => {
     serving.child.kill('SIGTERM');
     expect(await serving.exited).toEqual({ code: 0, signal: null });
     expect(serving.log()).toMatch(/"signal":"SIGTERM".*"msg":"stopping"/);
+  }, 120_000);
+
+  it('SIGTERM stops chut while a client holds a connection it has sent nothing on (a browser\'s spare one): it does not wait for it', async () => {
+    serving = await serve();
+    const socket = connect(serving.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      serving.child.kill('SIGTERM');
+      // the client never sends nor closes: chut waited for it, past systemd's TimeoutStopSec (its SIGKILL then)
+      expect(await serving.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      socket.destroy();
+    }
   }, 120_000);
 });
 
