@@ -288,7 +288,9 @@ say(`API ${JSON.stringify(stats.api)}; webhook ${JSON.stringify(hooks)}; MQTT ${
 
 // ---------------------------------------------------------------- the table, and cleaning up
 function table(): string {
-  const chut = readFileSync(SAMPLES, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SoakSample);
+  // the probe's samples (its line on a slow stop, stillRunning, is for reading: soak.log says where it is)
+  const chut = readFileSync(SAMPLES, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Partial<SoakSample>)
+    .filter((c): c is SoakSample => c.rss !== undefined);
   const MiB = 2 ** 20;
   const rows = ['| t (s) | calls done | RSS MiB | heapUsed after GC MiB | handles | fds | event loop p99 / max ms | Redis keys | keys without TTL | stream entries |',
     '|---|---|---|---|---|---|---|---|---|---|'];
@@ -313,11 +315,9 @@ if (childExit === null) {
   say('chut did not stop within 35 s: SIGKILL');
   child.kill('SIGKILL');
 } else say(`chut stopped ${((Date.now() - stopping) / 1000).toFixed(1)} s after SIGTERM`);
+if (Date.now() - stopping > 5000) say(`what chut still held 5 s after SIGTERM: the stillRunning line of ${SAMPLES}`);
 await sim.stop();
 hookServer.close();
-const summary = table();
-writeFileSync(join(OUT, 'table.md'), `${summary}\n`);
-process.stdout.write(`${summary}\n`);
 if (watcher && mqttUrl) {
   // what the broker retains under the prefix, as a new subscriber sees it (live deliveries carry no retain flag)
   await watcher.endAsync();
@@ -333,3 +333,7 @@ if (watcher && mqttUrl) {
 await deleteKeysWithPrefix(redis, PREFIX);
 redis.disconnect();
 say(`keys under ${PREFIX} deleted; chut exited ${childExit ?? 'killed'}; files in ${OUT}`);
+// last: everything this run wrote is gone whatever the table makes of the samples
+const summary = table();
+writeFileSync(join(OUT, 'table.md'), `${summary}\n`);
+process.stdout.write(`${summary}\n`);
