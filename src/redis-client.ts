@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { isReadonlyReply } from './redis-errors.js';
 import { rememberConnectionErrors } from './redis-lost.js';
 import { follow, type ReplicaFollower } from './redis-replica.js';
+import { onEachFailoverDetector, SentinelSwitchFollower } from './redis-sentinel-switch.js';
 import { backoffDelay } from './retry.js';
 
 export interface RedisClientOptions {
@@ -69,14 +70,17 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
   };
   if (cfg.sentinel) {
     const { password, redisPassword = password } = cfg.sentinel;
+    let switches: SentinelSwitchFollower | null = null;
+    const backoff = (attempt: number) => follower?.retryDelay(attempt, sentinelRetryDelay) ?? sentinelRetryDelay(attempt);
     const client = passOnSentinelErrors(new Redis({
       ...common,
       // The master's address changes under Sentinel: asking again every second at most finds the promoted
       // replica soon after a failover (calls ring until then).
-      retryStrategy: (attempt: number) => follower?.retryDelay(attempt, sentinelRetryDelay) ?? sentinelRetryDelay(attempt),
+      retryStrategy: (attempt: number) => switches?.retryDelay(attempt, backoff) ?? backoff(attempt),
       // Sentinel demotes a master that is still up only when it next looks at it (~10 s after a switchover); a
       // client that stays meanwhile writes to it, and its resync from the new master wipes those writes.
-      // ioredis's detector listens for Sentinel's +switch-master and reconnects at once.
+      // ioredis's detector listens for Sentinel's +switch-master and drops the connection; SentinelSwitchFollower
+      // makes the reconnect that follows not wait.
       failoverDetector: true,
       // the detector's own connections to a Sentinel that went away: 1 s, then longer, up to a minute
       sentinelReconnectStrategy: (attempt: number) => backoffDelay(attempt, 1000, 60_000),
@@ -88,7 +92,8 @@ export function createRedisClient(cfg: Config['redis'], opts: RedisClientOptions
       ...(password ? { sentinelPassword: password } : {}),
       ...(redisPassword ? { password: redisPassword } : {}),
     }));
-    reconnectWhenEndedUnasked(client);
+    switches = new SentinelSwitchFollower(client);
+    reconnectWhenEndedUnasked(client, switches);
     follower = follow(client, cfg.prefix, CALL_PATH_TIMEOUTS.commandTimeout);
     // the command line says why a command failed (redis-lost.ts)
     return opts.failFast ? client : rememberConnectionErrors(client);
@@ -110,13 +115,9 @@ export class SentinelConnectionError extends Error {
  * ioredis internals, guarded: if they change, nothing breaks, the stderr lines come back.
  */
 function passOnSentinelErrors(redis: Redis): Redis {
-  const handled = new WeakSet<object>();
-  redis.on('ready', () => {
-    const internals = redis as unknown as { connector?: { failoverDetector?: { sentinels?: Array<{ client?: Redis }> } } };
-    for (const { client } of internals.connector?.failoverDetector?.sentinels ?? []) {
-      if (!client || handled.has(client)) continue;
-      handled.add(client);
-      client.on('error', (err: Error) => { redis.emit('error', new SentinelConnectionError(`Sentinel connection error: ${err.message}`)); });
+  onEachFailoverDetector(redis, (detector) => {
+    for (const { client } of detector.sentinels ?? []) {
+      client?.on('error', (err: Error) => { redis.emit('error', new SentinelConnectionError(`Sentinel connection error: ${err.message}`)); });
     }
   });
   return redis;
@@ -128,10 +129,11 @@ function passOnSentinelErrors(redis: Redis): Redis {
  * marks the connection attempt closed, the attempt fails with `Connection is closed.` once the Sentinel answers, and
  * the client never tries again: every later call rang unscreened until chut was restarted. The slower the Sentinel's
  * answer (a loaded machine, a distant Sentinel), the likelier: on CI it was a Sentinel test that never screened again.
- * Such a client connects again, asking the Sentinels afresh (the announcement is what it must follow), after the
- * Sentinel backoff. A client chut closes (quit, disconnect) stays closed: those calls are marked before they run.
+ * Such a client connects again, asking the Sentinels afresh (the announcement is what it must follow): at once after an
+ * announcement (SentinelSwitchFollower), after the Sentinel backoff otherwise. A client chut closes (quit, disconnect)
+ * stays closed: those calls are marked before they run.
  */
-function reconnectWhenEndedUnasked(redis: Redis): void {
+function reconnectWhenEndedUnasked(redis: Redis, switches: SentinelSwitchFollower): void {
   let closedByChut = false;
   const disconnect = redis.disconnect.bind(redis);
   redis.disconnect = (reconnect = false) => {
@@ -149,7 +151,7 @@ function reconnectWhenEndedUnasked(redis: Redis): void {
     if (closedByChut) return;
     const timer = setTimeout(() => {
       if (!closedByChut && redis.status === 'end') redis.connect().catch(() => undefined); // its errors are the client's
-    }, sentinelRetryDelay(++attempts));
+    }, switches.retryDelay(++attempts, sentinelRetryDelay));
     timer.unref();
   });
 }
