@@ -6,10 +6,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { createLogger } from '../../src/logger.js';
 import { createMqttNotifier, discoveryTopic, type MqttNotifier } from '../../src/notify/mqtt.js';
+import { startMqttHop } from '../helpers/mqtt-hop.js';
 import { until } from '../helpers/until.js';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
@@ -77,30 +77,6 @@ class HomeAssistant {
   }
 }
 
-/** A TCP hop between a notifier and the broker that can be cut as a dying process's connection is: no DISCONNECT,
- * so the broker publishes the last will. Once cut it refuses connections (the process is gone). */
-async function cuttableHop(): Promise<{ url: string; cut(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const broker = tcpConnect(1883, '127.0.0.1');
-    for (const s of [client, broker]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => { client.destroy(); broker.destroy(); });
-    }
-    client.pipe(broker).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async cut() {
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
-}
-
 function notifier(topicPrefix: string, instance: string | null, url = BROKER, logger = capture().logger): MqttNotifier {
   return createMqttNotifier({ url, topicPrefix, instance, homeAssistantDiscovery: true, logger, reconnectPeriodMs: 200 });
 }
@@ -142,7 +118,7 @@ describe('several chut instances on one topic prefix (real Mosquitto)', () => {
   it('with instance names: one dies (last will), the sensor stays available', async () => {
     const prefix = `${run}/died`;
     const ha = await HomeAssistant.watch(prefix);
-    const hop = await cuttableHop();
+    const hop = await startMqttHop(BROKER);
     const a = notifier(prefix, 'primary', hop.url);
     const b = notifier(prefix, 'standby');
     try {
@@ -189,7 +165,7 @@ describe('several chut instances on one topic prefix (real Mosquitto)', () => {
     // the previous run's will fires after the new run said online (a host that froze, a cut the broker saw late)
     const prefix = `${run}/restart`;
     const ha = await HomeAssistant.watch(prefix);
-    const hop = await cuttableHop();
+    const hop = await startMqttHop(BROKER);
     const now = notifier(prefix, null);
     try {
       await until(() => ha.onlines() >= 1 && ha.available(), 'the new run online');
