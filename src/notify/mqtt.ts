@@ -113,6 +113,9 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
 
   function publish(topic: string, body: string, retain: boolean): void {
     if (closed) return;
+    // once close() has begun, its `offline` is the last status: an `online` sent after it (held back by a full backlog,
+    // or a reconnection's) would stay retained, chut shown running while it is stopped
+    if (closing && topic === statusTopic) return;
     if (pending >= maxPending) {
       if (retain) {
         heldRetained.set(topic, body);
@@ -190,6 +193,7 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
     async close() {
       if (closed) return;
       closing = true;
+      heldRetained.delete(statusTopic); // superseded by the `offline` below, not undelivered
       if (client.connected) {
         // A clean disconnect does not fire the last will: say `offline` ourselves.
         await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);
