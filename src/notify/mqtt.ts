@@ -35,7 +35,8 @@ export interface MqttOptions {
 export interface MqttNotifier {
   publishEvent(payload: NotificationPayload): void;
   publishLastBlocked(payload: LastBlockedPayload): void;
-  /** Publishes `offline`, then disconnects (forcefully if the broker does not answer within a few seconds). */
+  /** Publishes `offline`, then disconnects (forcefully if the broker does not answer within a few seconds: it then
+   * publishes the last will, `offline`). */
   close(): Promise<void>;
 }
 
@@ -194,14 +195,16 @@ export function createMqttNotifier(opts: MqttOptions): MqttNotifier {
       if (closed) return;
       closing = true;
       heldRetained.delete(statusTopic); // superseded by the `offline` below, not undelivered
-      if (client.connected) {
-        // A clean disconnect does not fire the last will: say `offline` ourselves.
-        await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);
-      }
+      // A clean disconnect does not fire the last will: say `offline` ourselves.
+      const saidOffline = client.connected
+        && await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }), CLOSE_GRACE_MS);
       closed = true;
-      // Without a broker, a polite end would wait forever for the held publishes.
-      const ended = await withTimeout(client.endAsync(!client.connected), CLOSE_GRACE_MS);
-      if (!ended) await withTimeout(client.endAsync(true), CLOSE_GRACE_MS);
+      // A broker that did not take it (gone, or stalled) gets no DISCONNECT, so it publishes the last will (`offline`);
+      // a polite end would wait for the held publishes, forever without a broker.
+      const ended = await withTimeout(client.endAsync(!saidOffline), CLOSE_GRACE_MS);
+      // mqtt.js ignores a second end() while the first waits for acknowledgements, and the open connection would keep
+      // chut's process alive: drop it
+      if (!ended) client.stream.destroy();
       // what the broker never acknowledged is lost with the process: say how much (closed silences each one's error)
       const undelivered = pending + heldRetained.size;
       if (undelivered > 0) log.warn({ undelivered }, 'mqtt closed with undelivered notifications');

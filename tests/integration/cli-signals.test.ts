@@ -1,13 +1,17 @@
 /** `chut serve` / `chut run` as a service manager drives it: the signals it gets, and what it does with them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { startMqttHop } from '../helpers/mqtt-hop.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 interface Serving { child: ChildProcess; log: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; port: number }
 
@@ -29,6 +33,8 @@ async function serve(args: string[] = [], env: Record<string, string> = { CHUT_S
   await expect.poll(() => log, { timeout: 60_000 }).toContain('chut started');
   return { child, log: () => log, exited, port };
 }
+
+const MQTT_BROKER = 'mqtt://127.0.0.1:1883';
 
 const healthy = async (port: number): Promise<number> => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
 
@@ -123,6 +129,41 @@ describe('signals', () => {
       expect(await serving.exited).toEqual({ code: 0, signal: null });
     } finally {
       socket.destroy();
+    }
+  }, 120_000);
+
+  it('SIGTERM stops chut while its MQTT broker stalls (takes nothing more): it exits before systemd would kill it, and the broker says offline (the last will)', async () => {
+    const hop = await startMqttHop(MQTT_BROKER);
+    const dir = mkdtempSync(join(tmpdir(), 'chut-mqtt-stall-'));
+    const topicPrefix = `chuttest/${randomBytes(4).toString('hex')}`;
+    const subscriber = await connectAsync(MQTT_BROKER, { reconnectPeriod: 0 });
+    const statuses: string[] = [];
+    subscriber.on('message', (_topic, payload) => statuses.push(payload.toString('utf8')));
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      await subscriber.subscribeAsync(`${topicPrefix}/status`, { qos: 1 });
+      const config = join(dir, 'chut.yaml');
+      writeFileSync(config, [
+        `policy: '${join(process.cwd(), 'config', 'policy.yaml')}'`,
+        `notifications: { mqtt: { url: '${hop.url}', topicPrefix: '${topicPrefix}', events: [call-rejected] } }`,
+      ].join('\n'));
+      serving = await serve(['--config', config]);
+      await expect.poll(() => statuses.at(-1), { timeout: 60_000 }).toBe('online');
+      hop.hold();
+      serving.child.kill('SIGTERM');
+      // contrib/chut.service's TimeoutStopSec: the connection to the broker, left open, kept chut running past it
+      const stopped = await Promise.race([serving.exited, new Promise((resolve) => { deadline = setTimeout(() => resolve('still running'), 30_000); })]);
+      expect(stopped).toEqual({ code: 0, signal: null });
+      await until(() => statuses.at(-1) === 'offline', 'the last will');
+    } finally {
+      clearTimeout(deadline);
+      serving?.child.kill('SIGKILL');
+      await hop.close();
+      // the last will, if this failed before it, then the retained status removed
+      await until(() => statuses.at(-1) === 'offline', 'the last will').catch(() => undefined);
+      await subscriber.publishAsync(`${topicPrefix}/status`, '', { retain: true, qos: 1 });
+      await subscriber.endAsync();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });

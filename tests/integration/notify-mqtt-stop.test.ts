@@ -108,4 +108,17 @@ describe('the status chut leaves when it stops (real Mosquitto)', () => {
     }
     expect(await retained(status)).toBe('offline');
   });
+
+  it('stopping while the broker takes nothing: the connection is dropped, so the broker says `offline` at once (the last will)', async () => {
+    const { status, hop, mqtt, live } = await setUp('stalled');
+    try {
+      hop.hold(); // a broker that stalled: not even the `offline` of close() reaches it
+      await mqtt.close();
+      await until(() => live.texts.at(-1) === 'offline', 'the last will');
+    } finally {
+      await mqtt.close();
+      await live.end();
+    }
+    expect(await retained(status)).toBe('offline');
+  });
 });
