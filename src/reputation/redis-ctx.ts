@@ -36,12 +36,16 @@ export async function run(ctx: RedisCtx, p: ChainableCommander): Promise<unknown
 /** `[a, 1, b, 2]` or `[[a, 1], [b, 2]]` (RESP3) → `{ a: 1, b: 2 }`. */
 export function pairs(reply: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (!Array.isArray(reply)) return out;
-  if (reply.every((x) => Array.isArray(x))) {
-    for (const [m, s] of reply as Array<[string, string]>) out[String(m)] = Number(s);
-    return out;
-  }
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = Number(reply[i + 1]);
+  for (const [m, s] of scorePairs(reply)) out[m] = s;
+  return out;
+}
+
+/** `[a, 1, b, 2]` or `[[a, 1], [b, 2]]` (RESP3) → `[[a, 1], [b, 2]]`. */
+export function scorePairs(reply: unknown): Array<[string, number]> {
+  if (!Array.isArray(reply)) return [];
+  if (reply.every((x) => Array.isArray(x))) return (reply as Array<[unknown, unknown]>).map(([m, s]) => [String(m), Number(s)]);
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
   return out;
 }
 

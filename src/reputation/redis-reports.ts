@@ -1,15 +1,14 @@
 /** Reading back what recordCall wrote: hourly counters → Stats, the call stream → pages of call records. */
 import { CALLS_SCAN_LIMIT, checkCursor, clampLimit, enrichmentFrom, parseRecordJson, SINCE_SLACK_MS, type PagedCall } from './calls.js';
-import { flatHash, run, type RedisCtx } from './redis-ctx.js';
-import { addDay, addHour, emptyStats, statsPlan, topActions, topDays, TOP_CALLERS } from './stats.js';
+import { flatHash, run, scorePairs, type RedisCtx } from './redis-ctx.js';
+import { addDay, addHour, emptyStats, leaders, statsPlan, topActions, topDays, type Leader } from './stats.js';
 import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
 
-type Top = Array<{ caller: string; calls: number }>;
-
-/** `chutTops`, the TOP_CALLERS_LUA script (registered by the store, its key count given at each call). */
-interface TopsCommand {
-  chutTops(...args: Array<string | number>): Promise<unknown>;
-}
+/**
+ * Top-caller sets read per request: one day's sets of chut's four actions, at most 4 × TOP_SET_CAP members, about
+ * 1.6 ms of Redis's time. Redis runs one request at a time, and the lookups of incoming calls wait behind it.
+ */
+const TOP_SETS_PER_REQUEST = 4;
 
 export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
   const plan = statsPlan(q.since, q.now);
@@ -39,21 +38,26 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
 }
 
 /**
- * Each action's leaders over the days, summed in Redis by one read-only script (TOP_CALLERS_LUA): one round trip,
- * exact over whole days, only TOP_CALLERS members per action cross the network, and nothing is written, so it works
- * the same on a Redis that refuses writes (out of memory, a replica).
+ * Each action's leaders over the days, summed here: the sets are read TOP_SETS_PER_REQUEST at a time, one request
+ * after the other, so that a call's lookup waits for one small request at most, never for the whole period (40 days
+ * of full sets, summed in one Lua script, held Redis 0.13–0.17 s: docs/redis-schema.md). Exact over whole days, and read-only: it works the
+ * same on a Redis that refuses writes (out of memory, a replica).
  */
-async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Promise<Top[]> {
-  const keys = actions.flatMap((a) => days.map((d) => ctx.k.top(d, a)));
-  ctx.trip();
-  const reply = await (ctx.lua as unknown as TopsCommand).chutTops(keys.length, ...keys, days.length, TOP_CALLERS);
-  const perAction = Array.isArray(reply) ? reply : [];
-  return actions.map((_, i) => {
-    const flat: unknown = perAction[i];
-    const top: Top = [];
-    if (Array.isArray(flat)) for (let j = 0; j + 1 < flat.length; j += 2) top.push({ caller: String(flat[j]), calls: Number(flat[j + 1]) });
-    return top;
-  });
+async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Promise<Leader[][]> {
+  const sets = days.flatMap((d) => actions.map((a, i) => ({ key: ctx.k.top(d, a), action: i })));
+  const sums = actions.map(() => new Map<string, number>());
+  for (let i = 0; i < sets.length; i += TOP_SETS_PER_REQUEST) {
+    const chunk = sets.slice(i, i + TOP_SETS_PER_REQUEST);
+    const p = ctx.redis.pipeline();
+    for (const { key } of chunk) p.zrange(key, '0', '-1', 'WITHSCORES');
+    // awaited before the next request: requests sent together would reach Redis together and run back to back
+    const replies = await run(ctx, p);
+    chunk.forEach(({ action }, j) => {
+      const sum = sums[action] as Map<string, number>;
+      for (const [caller, n] of scorePairs(replies[j])) sum.set(caller, (sum.get(caller) ?? 0) + n);
+    });
+  }
+  return sums.map((sum) => leaders(sum));
 }
 
 /**

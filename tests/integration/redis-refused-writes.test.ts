@@ -364,7 +364,7 @@ rules:
     expect(await health(chut)).toEqual({ status: 200, store: { ready: true } });
   });
 
-  it('GET /api/stats on a replica answers at once, before anything saw Redis refuse a write: one read-only script, no scratch key, no reconnect', { timeout: 30_000 }, async () => {
+  it('GET /api/stats on a replica answers at once, before anything saw Redis refuse a write: reads only, no scratch key, no reconnect', { timeout: 30_000 }, async () => {
     const prefix = await seeded('stats-replica');
     await waitFor('the call on the replica', async () => (await replicaAdmin.exists(`${prefix}calls`)) === 1);
     const chut = await chutOn(replica.url, prefix); // no call, no /healthz: nothing has met a refusal
@@ -377,12 +377,13 @@ rules:
     }
     expect((await connectionsReceived(replicaAdmin)) - before).toBe(0);
     expect(logged(/Redis|store/)).toEqual([]);
-    // nothing was tried that a replica refuses (no scratch key): reads and the script only
+    // nothing was tried that a replica refuses (no scratch key): reads only
     const commands = [...(await replicaAdmin.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+).*rejected_calls=(\d+)/gm)]
       .map(([, name, calls, rejected]) => ({ name, calls: Number(calls), rejected: Number(rejected) }));
     expect(commands.filter((c) => c.rejected > 0 || /^(zunionstore|del|multi|exec)$/.test(c.name ?? ''))).toEqual([]);
-    // one script per GET (ioredis sends EVAL when the replica does not know the script yet)
-    expect(commands.filter((c) => c.name === 'evalsha' || c.name === 'eval').reduce((n, c) => n + c.calls, 0)).toBe(3);
+    // the top callers read set by set (ZRANGE), no script
+    expect(commands.filter((c) => /^eval/.test(c.name ?? ''))).toEqual([]);
+    expect(commands.find((c) => c.name === 'zrange')?.calls).toBeGreaterThanOrEqual(3);
   });
 
   it('too few replicas (NOREPLICAS): Redis refuses writes, said so, not "unreachable"', async () => {
