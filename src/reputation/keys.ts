@@ -101,6 +101,22 @@ export function numberFromBucket(bucket: number, field: string, buckets: number)
   return `+${Number(field) * buckets + bucket}`;
 }
 
+/** An entry's member in the index of expiring entries (`expiring`): `block:+33612345678`, `allow:+33162*`. Named by
+ * the entry rather than by its bucket, so an operator reads it as it is, whatever the bucket count. */
+export function expiringMember(list: 'allow' | 'block', entry: ListEntry): string {
+  return `${list}:${entry.kind === 'number' ? entry.e164 : `${entry.prefix}*`}`;
+}
+
+/** The entry an index member names; null for anything else (the index is read back from Redis: never trusted). */
+export function parseExpiringMember(member: string): { list: 'allow' | 'block'; entry: ListEntry } | null {
+  const m = /^(allow|block):(\+[0-9]{1,15})(\*?)$/.exec(member);
+  if (!m) return null;
+  const list = m[1] as 'allow' | 'block';
+  const text = m[2] as string;
+  if (m[3] === '*') return isPrefixEntry(text) ? { list, entry: { kind: 'prefix', prefix: text } } : null;
+  return isE164(text) ? { list, entry: { kind: 'number', e164: text } } : null;
+}
+
 /**
  * The order of an export, the same for the same entries however they were added (backups can be compared with
  * diff): the allowlist, then the blocklist; numbers in bucket order (the order the Redis store reads them in,
@@ -136,6 +152,8 @@ export function keyspace(prefix: string) {
     bucket: (list: 'allow' | 'block', b: number) => `${p}${list === 'allow' ? 'la' : 'lb'}:${b}`,
     bucketPattern: (list: 'allow' | 'block') => `${p}${list === 'allow' ? 'la' : 'lb'}:*`,
     prefixes: (list: 'allow' | 'block') => `${p}${list === 'allow' ? 'pa' : 'pb'}`,
+    /** Sorted set: the list entries that carry an expiry, scored by it (expiringMember). */
+    expiring: `${p}expiring`,
     sources: `${p}dict:src`,
     sourceIndex: `${p}dict:src:ix`,
     reasons: `${p}dict:rsn`,

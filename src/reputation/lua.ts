@@ -155,9 +155,11 @@ return out`;
 
 /**
  * Adds a list entry unless the same number or prefix is listed already (on either list, not expired): one caller
- * wins when several try at once. KEYS: 1 its slot in the list it goes to, 2 its slot in the other list.
- * ARGV: 1 field, 2 packed value, 3 now. Returns 1 if added. An expiry lives only in the long value form
- * (`added:expires:source:reason`, records.ts); the compact integer form never expires.
+ * wins when several try at once. KEYS: 1 its slot in the list it goes to, 2 its slot in the other list, 3 the index of
+ * expiring entries. ARGV: 1 field, 2 packed value, 3 now, 4 its index member, 5 its expiry ('' for none). Returns 1 if
+ * added. An expiry lives only in the long value form (`added:expires:source:reason`, records.ts); the compact integer
+ * form never expires. The index is written with the entry (ZADD LT: a member's score is never later than its entry's
+ * expiry, see PRUNE_LUA).
  */
 export const ADD_IF_UNLISTED_LUA = `
 local now = tonumber(ARGV[3])
@@ -169,16 +171,57 @@ for i = 1, 2 do
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], 'LT', ARGV[5], ARGV[4]) else redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1`;
 
+/** Entries checked per PRUNE_LUA call at most. */
+export const PRUNE_BATCH = 100;
+
 /**
- * Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version, buckets.
- * Writes only a field that is missing: a store whose schema is in place must open on a Redis that refuses writes (out of
- * memory, a read-only replica), where the calls can still be screened and `chut export` / `chut unlist` still work.
+ * Removes list entries that expired at or before a cutoff, each checked as it is now: the index (`expiring`, or a scan
+ * of the lists) only says where to look. KEYS: 1 the index of expiring entries, then one key per entry (its bucket or
+ * prefix hash). ARGV: 1 cutoff (epoch ms), 2 '1' for a dry run (nothing written), then per entry its field and its
+ * index member. Returns, per entry, 1 if it was (dry run: would be) removed, else 0.
+ *
+ * An entry expired at or before the cutoff goes, with its member. One whose expiry is later (extended, or re-added,
+ * since the index was read) stays, and its member is scored with that expiry, so it is looked at again then. Without
+ * an expiry, or gone (or its key no hash: a hand edit), only its member goes. Each entry is read and written in the
+ * same atomic step: two sweeps at once remove an entry once, and never one written meanwhile. Callers send at most
+ * PRUNE_BATCH entries a call (about 300 commands, well under a millisecond): a lookup waits behind a script.
+ */
+export const PRUNE_LUA = `
+local cutoff, dry = tonumber(ARGV[1]), ARGV[2] == '1'
+local out = {}
+for i = 2, #KEYS do
+  local field, member = ARGV[2 * i - 1], ARGV[2 * i]
+  local v = redis.pcall('HGET', KEYS[i], field)
+  local expires = type(v) == 'string' and string.match(v, '^%d+:(%d+):')
+  out[i - 1] = 0
+  if expires and tonumber(expires) <= cutoff then
+    out[i - 1] = 1
+    if not dry then
+      redis.call('HDEL', KEYS[i], field)
+      redis.call('ZREM', KEYS[1], member)
+    end
+  elseif not dry then
+    if expires then redis.call('ZADD', KEYS[1], expires, member) else redis.call('ZREM', KEYS[1], member) end
+  end
+end
+return out`;
+
+/**
+ * Schema check: writes version + bucket count on first use, returns what is stored. KEYS: 1 schema. ARGV: version,
+ * buckets, now. Writes only a field that is missing: a store whose schema is in place must open on a Redis that refuses
+ * writes (out of memory, a read-only replica), where the calls can still be screened and `chut export` / `chut unlist`
+ * still work. A new prefix also gets `expiring` (now): no chut older than the index of expiring entries wrote there, so
+ * the index holds every entry with an expiry, and nobody needs to scan the lists for them (redis-prune.ts).
  */
 export const SCHEMA_LUA = `
 local stored = redis.call('HMGET', KEYS[1], 'version', 'buckets')
 if stored[1] and stored[2] then return stored end
-if not stored[1] then redis.call('HSETNX', KEYS[1], 'version', ARGV[1]) end
+if not stored[1] then
+  redis.call('HSETNX', KEYS[1], 'version', ARGV[1])
+  redis.call('HSETNX', KEYS[1], 'expiring', ARGV[3])
+end
 if not stored[2] then redis.call('HSETNX', KEYS[1], 'buckets', ARGV[2]) end
 return redis.call('HMGET', KEYS[1], 'version', 'buckets')`;

@@ -11,13 +11,13 @@ import {
   actionPart, blockOf, candidatePrefixes, claimScope, dayKey, DEFAULT_BUCKETS, exportOrder, hourKey, idPart, isE164, KNOWN_LINES_CAP,
   lastCallerLeftBy, lastCallerToReport, targetPart,
 } from './keys.js';
-import { cleanRecord, entryText, pickListed, recordAt, type Candidate } from './records.js';
+import { cleanRecord, entryText, pickListed, prunable, recordAt, type Candidate } from './records.js';
 import { applyScoreDelta, decayScore, decayStart, scoreAt } from './score.js';
 import { addDay, addHour, emptyStats, statFields, statsPlan, topActions, topDays, topOf, TOP_SET_CAP } from './stats.js';
 import type {
   AddListOptions, ImportListOptions,
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
-  LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
+  LastCallerState, PruneRequest, PruneResult, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
 interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number; rs?: number; ra?: number }
@@ -236,6 +236,18 @@ export class MemoryReputationStore implements ReputationStore {
 
   async *exportLists(): AsyncIterable<ListRecord> {
     for (const r of [...this.lists.values()].sort(exportOrder(DEFAULT_BUCKETS))) yield structuredClone(r);
+  }
+
+  async pruneLists(req: PruneRequest): Promise<PruneResult> {
+    req.signal?.throwIfAborted(); // done in one go: only an abort before it can stop it
+    const removed: Record<ListName, number> = { allow: 0, block: 0 };
+    for (const [key, r] of this.lists) {
+      if (!prunable(r.expiresAt, req.expiredBefore)) continue;
+      removed[r.list]++;
+      if (req.dryRun !== true) this.lists.delete(key);
+    }
+    // every entry is read every time, and none is ever missing from an index: a scan is one only when asked for
+    return { removed, scanned: req.scan === 'always' };
   }
 
   async stats(q: StatsQuery): Promise<Stats> {

@@ -120,6 +120,11 @@ export function pickListed(candidates: Candidate[], now: number): LookupResult['
   return best ? { list: best.list, match: best.match, entry: best.entry, reason: best.reason, source: best.source } : null;
 }
 
+/** An entry a prune removes: it expired at or before `expiredBefore`. */
+export function prunable(expiresAt: number | null, expiredBefore: number): boolean {
+  return expiresAt !== null && expiresAt <= expiredBefore;
+}
+
 /** `records.at(i)` for an index known to be in range. */
 export function recordAt(records: ListRecords, i: number): ListRecord {
   const r = records.at(i);

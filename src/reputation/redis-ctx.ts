@@ -9,6 +9,7 @@ export interface LuaCommands {
   chutSchema(...args: Array<string | number>): Promise<Array<string | null>>;
   chutRecord(...args: Array<string | number>): Promise<number>;
   chutAddIfUnlisted(...args: Array<string | number>): Promise<number>;
+  chutPrune(...args: Array<string | number>): Promise<number[]>;
 }
 
 export interface RedisCtx {

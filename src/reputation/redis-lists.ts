@@ -2,8 +2,9 @@
  * List management on Redis: exact numbers in listpack buckets (`la:<n>` / `lb:<n>`), prefixes in one hash per
  * list (`pa` / `pb`), sources and reasons interned (`dict:*`). See docs/redis-schema.md.
  */
+import type { ChainableCommander } from 'ioredis';
 import type { ListEntry } from '../phone/types.js';
-import { bucketOf, numberFromBucket } from './keys.js';
+import { bucketOf, expiringMember, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
 import { redisErrorLine } from '../redis-lost.js';
@@ -44,18 +45,31 @@ async function packAll(ctx: RedisCtx, recs: ListRecord[], slice?: Slice): Promis
   return values;
 }
 
-/** `exclusive`: the same MULTI also takes the entry off the other list; resolves whether it was there. */
+/**
+ * `exclusive`: the same MULTI also takes the entry off the other list; resolves whether it was there. The index of
+ * expiring entries is written in the same MULTI: `ZADD LT`, so a member's score is never later than its entry's expiry
+ * (an older, earlier score is looked at by the sweep, which scores the member anew: redis-prune.ts).
+ */
 export async function addListEntry(ctx: RedisCtx, rec: ListRecord, exclusive = false): Promise<boolean> {
   const clean = cleanRecord(rec);
   const [value] = await packAll(ctx, [clean]);
   const { key, field } = slot(ctx, clean.list, clean.entry);
   const m = ctx.redis.multi().hset(key, field, value as string);
+  indexExpiry(ctx, m, clean.list, clean.entry, clean.expiresAt);
   if (exclusive) {
-    const other = slot(ctx, clean.list === 'allow' ? 'block' : 'allow', clean.entry);
-    m.hdel(other.key, other.field);
+    const otherList = clean.list === 'allow' ? 'block' : 'allow';
+    const other = slot(ctx, otherList, clean.entry);
+    m.hdel(other.key, other.field).zrem(ctx.k.expiring, expiringMember(otherList, clean.entry));
   }
-  const [, removed] = await run(ctx, m);
+  const [, , removed] = await run(ctx, m);
   return Number(removed ?? 0) > 0;
+}
+
+/** The entry's member in the index of expiring entries: added (never later than `expiresAt`), or removed. */
+function indexExpiry(ctx: RedisCtx, m: ChainableCommander, list: ListName, entry: ListEntry, expiresAt: number | null): void {
+  const member = expiringMember(list, entry);
+  if (expiresAt === null) m.zrem(ctx.k.expiring, member);
+  else m.zadd(ctx.k.expiring, 'LT', expiresAt, member);
 }
 
 export async function addListEntryIfUnlisted(ctx: RedisCtx, rec: ListRecord): Promise<boolean> {
@@ -64,16 +78,22 @@ export async function addListEntryIfUnlisted(ctx: RedisCtx, rec: ListRecord): Pr
   const target = slot(ctx, clean.list, clean.entry);
   const other = slot(ctx, clean.list === 'allow' ? 'block' : 'allow', clean.entry);
   ctx.trip();
-  return (await ctx.lua.chutAddIfUnlisted(target.key, other.key, target.field, value as string, clean.addedAt)) === 1;
+  return (await ctx.lua.chutAddIfUnlisted(target.key, other.key, ctx.k.expiring, target.field, value as string, clean.addedAt,
+    expiringMember(clean.list, clean.entry), clean.expiresAt ?? '')) === 1;
 }
 
+/**
+ * A pipeline, not a MULTI: Redis out of memory refuses MULTI, and unlisting is how an operator frees memory. The index
+ * member goes before the entry, so an add of the same entry with an expiry between the two (its HSET and ZADD are one
+ * MULTI) leaves at worst a member without its entry, which a sweep drops, never an expiring entry without its member.
+ */
 export async function removeListEntry(ctx: RedisCtx, entry: ListEntry, list?: ListName): Promise<boolean> {
   const p = ctx.redis.pipeline();
   for (const l of list ? [list] : LISTS) {
     const { key, field } = slot(ctx, l, entry);
-    p.hdel(key, field);
+    p.zrem(ctx.k.expiring, expiringMember(l, entry)).hdel(key, field);
   }
-  return (await run(ctx, p)).some((n) => Number(n) > 0);
+  return (await run(ctx, p)).some((n, i) => i % 2 === 1 && Number(n) > 0);
 }
 
 function decode(list: ListName, entry: ListEntry, value: string, dicts: Awaited<ReturnType<typeof loadDicts>>): ListRecord | null {
@@ -199,6 +219,29 @@ function keyFields(ctx: RedisCtx, plan: ImportPlan, g: number): Map<string, stri
   return fields;
 }
 
+/** Key g's fields → their index member. */
+function fieldMembers(ctx: RedisCtx, plan: ImportPlan, g: number): Map<string, string> {
+  const members = new Map<string, string>();
+  for (let p = plan.start[g] as number; p < (plan.start[g + 1] as number); p++) {
+    const r = plan.at(plan.order[p] as number);
+    members.set(fieldOf(ctx, r.entry), expiringMember(r.list, r.entry));
+  }
+  return members;
+}
+
+/** Key g's entries that carry an expiry, as the file's last record of each field has it: `ZADD` arguments (score,
+ * member, …). */
+function keyExpiries(ctx: RedisCtx, plan: ImportPlan, g: number): string[] {
+  const expiring = new Map<string, [number, string]>();
+  for (let p = plan.start[g] as number; p < (plan.start[g + 1] as number); p++) {
+    const r = plan.at(plan.order[p] as number);
+    const field = fieldOf(ctx, r.entry);
+    if (r.expiresAt === null) expiring.delete(field);
+    else expiring.set(field, [r.expiresAt, expiringMember(r.list, r.entry)]);
+  }
+  return [...expiring.values()].flatMap(([at, member]) => [String(at), member]);
+}
+
 const PLAIN_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
 
 /**
@@ -250,14 +293,18 @@ class Undo {
  */
 async function applyBatch(ctx: RedisCtx, plan: ImportPlan, batch: number[], undo: Undo, slice: Slice): Promise<void> {
   const m = ctx.redis.multi();
+  const expiring: string[] = [];
   for (const g of batch) {
     const fields = keyFields(ctx, plan, g);
     const key = keyName(ctx, g);
     // one array, not spread arguments: a list's prefix key may hold 100,000s of fields, past what a call can spread
     m.call('HMGET', [key, ...fields.keys()]);
     m.hset(key, Object.fromEntries(fields));
+    for (const arg of keyExpiries(ctx, plan, g)) expiring.push(arg);
     if (slice.due()) await slice.pause(); // nothing is sent before exec()
   }
+  // the index of expiring entries, in the same MULTI (after the keys: their replies keep their places)
+  if (expiring.length) m.call('ZADD', [ctx.k.expiring, 'LT', ...expiring]);
   ctx.trip();
   let res: Awaited<ReturnType<typeof m.exec>>;
   try {
@@ -278,6 +325,7 @@ async function applyBatch(ctx: RedisCtx, plan: ImportPlan, batch: number[], undo
     }
     firstError ??= readErr ?? writeErr;
   });
+  firstError ??= expiring.length ? res[batch.length * 2]?.[0] ?? null : null;
   if (firstError) throw firstError;
 }
 
@@ -288,14 +336,20 @@ async function rollback(ctx: RedisCtx, plan: ImportPlan, undo: Undo): Promise<vo
     if (undo.written[g] !== 1) continue;
     const restore: Record<string, string> = {};
     const drop: string[] = [];
+    const expiring: string[] = [];
+    const members = fieldMembers(ctx, plan, g);
     [...keyFields(ctx, plan, g).keys()].forEach((f, j) => {
       const old = undo.value((plan.start[g] as number) + j);
       if (old === null) drop.push(f);
       else restore[f] = old;
+      const expiresAt = old === null ? null : unpackValue(old)?.expiresAt ?? null;
+      // a sweep may have dropped its member meanwhile, seeing the import's value without an expiry
+      if (expiresAt !== null) expiring.push(String(expiresAt), members.get(f) as string);
     });
     const key = keyName(ctx, g);
     if (drop.length) p.call('HDEL', [key, ...drop]); // an array, as HMGET in applyBatch
     if (Object.keys(restore).length) p.hset(key, restore);
+    if (expiring.length) p.call('ZADD', [ctx.k.expiring, 'LT', ...expiring]);
     if (++keys % IMPORT_KEYS_PER_BATCH === 0) {
       await run(ctx, p);
       p = ctx.redis.pipeline();
@@ -359,13 +413,16 @@ export async function importList(ctx: RedisCtx, records: ListRecords, signal?: A
   }
 }
 
-async function* scanKeys(ctx: RedisCtx, pattern: string): AsyncGenerator<string[]> {
+/** The list's buckets that exist, a SCAN step at a time (their indices: a key whose name holds none is passed over). */
+export async function* scanBuckets(ctx: RedisCtx, list: ListName): AsyncGenerator<number[]> {
+  const start = ctx.k.bucket(list, 0).length - 1;
   let cursor = '0';
   do {
     ctx.trip();
-    const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', ctx.k.bucketPattern(list), 'COUNT', 1000);
     cursor = next;
-    if (keys.length) yield keys;
+    const buckets = keys.map((key) => Number(key.slice(start))).filter((b) => Number.isSafeInteger(b) && b >= 0);
+    if (buckets.length) yield buckets;
   } while (cursor !== '0');
 }
 
@@ -379,14 +436,8 @@ const byNumber = (a: [string, string], b: [string, string]) => Number(a[0]) - Nu
 export async function* exportLists(ctx: RedisCtx): AsyncGenerator<ListRecord> {
   const dicts = await loadDicts(ctx);
   for (const list of LISTS) {
-    const start = ctx.k.bucket(list, 0).length - 1;
     const buckets: number[] = [];
-    for await (const keys of scanKeys(ctx, ctx.k.bucketPattern(list))) {
-      for (const key of keys) {
-        const bucket = Number(key.slice(start));
-        if (Number.isSafeInteger(bucket) && bucket >= 0) buckets.push(bucket);
-      }
-    }
+    for await (const found of scanBuckets(ctx, list)) for (const bucket of found) buckets.push(bucket);
     buckets.sort((a, b) => a - b);
     for (let i = 0; i < buckets.length; i += EXPORT_BUCKETS_PER_PIPELINE) {
       const batch = buckets.slice(i, i + EXPORT_BUCKETS_PER_PIPELINE);

@@ -12,12 +12,13 @@ import {
   blockOf, DEFAULT_BUCKETS, isE164, KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, keyspace, lastCallerToReport, SCHEMA_VERSION, targetPart,
   type Keyspace,
 } from './keys.js';
-import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, SCHEMA_LUA } from './lua.js';
+import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, PRUNE_LUA, SCHEMA_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
 import { run, type LuaCommands, type RedisCtx } from './redis-ctx.js';
 import * as lists from './redis-lists.js';
+import { pruneLists } from './redis-prune.js';
 import { calls, stats } from './redis-reports.js';
 import { isReadonlyReply, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { readonlySeen, writesTaken as redisTookWrites } from '../redis-replica.js';
@@ -26,7 +27,7 @@ import { cleanWindows, emptyLookup } from './empty.js';
 import type {
   AddListOptions, ImportListOptions,
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
-  LastCallerState, RecordCallRequest, ReputationStore, Stats, StatsQuery,
+  LastCallerState, PruneRequest, PruneResult, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -94,7 +95,8 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
     this.redis.defineCommand('chutRecord', { numberOfKeys: 11, lua: RECORD_LUA });
-    this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 2, lua: ADD_IF_UNLISTED_LUA });
+    this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 3, lua: ADD_IF_UNLISTED_LUA });
+    this.redis.defineCommand('chutPrune', { lua: PRUNE_LUA }); // its key count varies: given at each call
   }
 
   private get lua(): LuaCommands {
@@ -112,7 +114,7 @@ export class RedisReputationStore implements ReputationStore {
 
   private async init(): Promise<RedisCtx> {
     this.roundTrips++;
-    const [version, buckets] = await this.lua.chutSchema(this.k.schema, SCHEMA_VERSION, DEFAULT_BUCKETS);
+    const [version, buckets] = await this.lua.chutSchema(this.k.schema, SCHEMA_VERSION, DEFAULT_BUCKETS, Date.now());
     const v = Number(version);
     if (!Number.isInteger(v) || v > SCHEMA_VERSION) {
       throw new SchemaError(`Redis keys under "${this.opts.prefix}" use schema version ${String(version)}; this chut understands ` +
@@ -257,6 +259,10 @@ export class RedisReputationStore implements ReputationStore {
 
   async *exportLists(): AsyncIterable<ListRecord> {
     yield* lists.exportLists(await this.ctx());
+  }
+
+  async pruneLists(req: PruneRequest): Promise<PruneResult> {
+    return pruneLists(await this.ctx(), req);
   }
 
   async stats(q: StatsQuery): Promise<Stats> {

@@ -207,6 +207,31 @@ export interface ImportListOptions {
   signal?: AbortSignal;
 }
 
+export interface PruneRequest {
+  /** Entries whose expiry is at or before this (epoch ms) are removed: now minus how long expired entries are kept. */
+  expiredBefore: number;
+  /** Count what would be removed; remove nothing. */
+  dryRun?: boolean;
+  /**
+   * Whether every list entry is read, not only those the index of expiring entries names (the Redis store: entries with
+   * an expiry written by a chut that kept no index are in none). `always`; `unless-indexed`: only while the store does
+   * not know its index whole (then made whole: read once); `never` (the default). The in-memory store reads everything
+   * anyway.
+   */
+  scan?: 'always' | 'unless-indexed' | 'never';
+  /** Aborted (chut stopping): the removal stops between two steps, rejecting with its reason. */
+  signal?: AbortSignal;
+  /** Awaited between two steps: the running service goes slowly, leaving Redis to the calls. */
+  pace?: () => Promise<void>;
+}
+
+export interface PruneResult {
+  /** Entries removed from each list (a dry run: that would be). */
+  removed: Record<ListName, number>;
+  /** Every list entry was read (a scan), not only the index. */
+  scanned: boolean;
+}
+
 /**
  * The reputation store port. The Redis adapter is the real store; the in-memory adapter serves the
  * demo and unit tests. Both pass tests/integration/store-contract.ts.
@@ -241,6 +266,9 @@ export interface ReputationStore {
   /** Applies all records or none: aborting `signal` stops the writes and undoes those made (rejecting with its reason). */
   importList(records: ListRecords, opts?: ImportListOptions): Promise<void>;
   exportLists(): AsyncIterable<ListRecord>;
+  /** Removes the list entries that expired at or before `expiredBefore` (lookups ignore them already). Several at once
+   * (instances sharing a store) remove each entry once, and never an entry re-added or extended meanwhile. */
+  pruneLists(req: PruneRequest): Promise<PruneResult>;
 
   stats(q: StatsQuery): Promise<Stats>;
   calls(q: CallsQuery): Promise<CallsPage>;

@@ -591,6 +591,83 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect(await store.claimCall('ami', '1795990000.4', 60_000)).toBe(false);
     });
 
+    it('prunes the entries expired at or before the cutoff, however they were written, counting them per list; a dry run removes nothing', async () => {
+      const due = [
+        rec({ entry: num('+33612340001'), expiresAt: T0 - 10 * DAY }),
+        rec({ entry: pre('+331629'), expiresAt: T0 - 8 * DAY }),
+        rec({ list: 'allow', entry: num('+33612340002'), expiresAt: T0 - 7 * DAY }), // at the cutoff: goes
+      ];
+      const kept = [
+        rec({ list: 'allow', entry: num('+33612340003'), expiresAt: T0 - DAY }), // expired, not long enough
+        rec({ entry: num('+33612340004'), expiresAt: T0 + DAY }),
+        rec({ entry: num('+33612340005') }),
+        rec({ list: 'allow', entry: pre('+3393'), expiresAt: null }),
+      ];
+      for (const r of [...due, ...kept]) await store.addListEntry(r);
+      const imported = [rec({ entry: num('+33612340006'), expiresAt: T0 - 30 * DAY }), rec({ list: 'allow', entry: pre('+4930'), expiresAt: T0 - 9 * DAY })];
+      await store.importList(imported);
+      // an auto-block (added only where unlisted)
+      const auto = rec({ entry: num('+33612340007'), source: 'auto', expiresAt: T0 - 20 * DAY });
+      expect(await store.addListEntryIfUnlisted(auto)).toBe(true);
+      const before = await collect(store.exportLists());
+      expect((await store.pruneLists({ expiredBefore: T0 - 7 * DAY, dryRun: true })).removed).toEqual({ allow: 2, block: 4 });
+      expect(await collect(store.exportLists())).toEqual(before);
+      expect((await store.pruneLists({ expiredBefore: T0 - 7 * DAY })).removed).toEqual({ allow: 2, block: 4 });
+      // an export still shows every entry left, an expired one too, with its expiry
+      expect(sortRecs(await collect(store.exportLists()))).toEqual(sortRecs(kept));
+      expect((await store.pruneLists({ expiredBefore: T0 - 7 * DAY })).removed).toEqual({ allow: 0, block: 0 });
+      expect((await look('+33612340004')).listed).toMatchObject({ list: 'block', match: 'exact' });
+      // later, the entry kept for its grace goes too
+      expect((await store.pruneLists({ expiredBefore: T0 })).removed).toEqual({ allow: 1, block: 0 });
+      expect(await store.getListEntry(num('+33612340003'))).toEqual([]);
+    });
+
+    it('never prunes an entry extended, made permanent, moved or re-added since it was due', async () => {
+      const extended = num('+33612340011');
+      await store.addListEntry(rec({ entry: extended, expiresAt: T0 - 10 * DAY }));
+      await store.addListEntry(rec({ entry: extended, reason: 'longer', expiresAt: T0 + DAY }));
+      const permanent = num('+33612340012');
+      await store.addListEntry(rec({ entry: permanent, expiresAt: T0 - 10 * DAY }));
+      await store.addListEntry(rec({ entry: permanent, reason: 'for good' }));
+      const moved = num('+33612340013');
+      await store.addListEntry(rec({ entry: moved, expiresAt: T0 - 10 * DAY }));
+      await store.addListEntry(rec({ list: 'allow', entry: moved }), { exclusive: true });
+      const readded = num('+33612340014');
+      await store.addListEntry(rec({ entry: readded, expiresAt: T0 - 10 * DAY }));
+      await store.removeListEntry(readded);
+      await store.addListEntry(rec({ entry: readded, reason: 'again' }));
+      expect((await store.pruneLists({ expiredBefore: T0 })).removed).toEqual({ allow: 0, block: 0 });
+      expect(await store.getListEntry(extended)).toEqual([rec({ entry: extended, reason: 'longer', expiresAt: T0 + DAY })]);
+      expect(await store.getListEntry(permanent)).toEqual([rec({ entry: permanent, reason: 'for good' })]);
+      expect(await store.getListEntry(moved)).toEqual([rec({ list: 'allow', entry: moved })]);
+      expect(await store.getListEntry(readded)).toEqual([rec({ entry: readded, reason: 'again' })]);
+      // the extended entry goes once its own, later expiry is past
+      expect((await store.pruneLists({ expiredBefore: T0 + DAY })).removed).toEqual({ allow: 0, block: 1 });
+      expect(await store.getListEntry(extended)).toEqual([]);
+    });
+
+    it('prunes what an export restored: the import brings the expiries back, and they count', async () => {
+      const live = [
+        rec({ entry: num('+33612340022'), expiresAt: T0 + DAY }), rec({ list: 'allow', entry: pre('+33162'), expiresAt: T0 + 2 * DAY }),
+        rec({ entry: num('+33612340023') }),
+      ];
+      await store.importList([...live, rec({ entry: num('+33612340021'), expiresAt: T0 - DAY })]);
+      const csv = (await collect(formatExport(store.exportLists()))).join('');
+      // the export has the expired entry (not pruned yet), the restore skips it
+      const parsed = parseImport(csv, { format: 'chut', list: 'block', source: 'import:chut', defaultCountry: 'FR', now: T0 });
+      expect(parsed.stats.skippedWhy).toEqual({ 'already expired': 1 });
+      const other = await create();
+      try {
+        await other.importList(parsed.records);
+        expect((await other.pruneLists({ expiredBefore: T0 - 7 * DAY })).removed).toEqual({ allow: 0, block: 0 });
+        expect(sortRecs(await collect(other.exportLists()))).toEqual(sortRecs(live));
+        expect((await other.pruneLists({ expiredBefore: T0 + 3 * DAY })).removed).toEqual({ allow: 1, block: 1 });
+        expect(await collect(other.exportLists())).toEqual([rec({ entry: num('+33612340023') })]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('round-trips every list entry through export → parseImport(chut) → import', async () => {
       const records = [
         rec({ entry: num('+33612345678'), reason: 'a, "quoted"\nreason', source: 'import:csv', addedAt: Date.UTC(2026, 1, 3) }),

@@ -1,0 +1,149 @@
+/**
+ * Removing expired list entries on the real Redis: the index of expiring entries (`expiring`) kept by every write,
+ * the one-off scan for entries an older chut wrote, bounded script calls, sweeps running at once on one prefix, a
+ * hostile index.
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketOf, createRedisStore, DEFAULT_BUCKETS, type RedisReputationStore } from '../../src/reputation/index.js';
+import { PRUNE_BATCH, PRUNE_LUA } from '../../src/reputation/lua.js';
+import type { ListRecord } from '../../src/reputation/types.js';
+import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.js';
+import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
+import { rec } from './store-contract.js';
+
+const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
+const DAY = 86_400_000;
+const num = (e164: string) => ({ kind: 'number' as const, e164 });
+const pre = (prefix: string) => ({ kind: 'prefix' as const, prefix });
+const numbers = (n: number, base: number) => Array.from({ length: n }, (_, i) => `+${base + i * 7919}`);
+
+const prefixes: string[] = [];
+let url = '';
+let admin: Redis;
+
+beforeAll(async () => {
+  url = await testRedisUrl();
+  admin = new Redis(url);
+});
+afterAll(async () => {
+  for (const p of prefixes) await removeKeys(url, p);
+  admin.disconnect();
+});
+
+function fresh(label = 'prune'): { store: RedisReputationStore; prefix: string } {
+  const prefix = uniquePrefix(label);
+  prefixes.push(prefix);
+  return { store: createRedisStore({ url, prefix }), prefix };
+}
+
+/** The index as member → score. */
+async function index(prefix: string): Promise<Record<string, number>> {
+  const flat = await admin.zrangebyscore(`${prefix}expiring`, '-inf', '+inf', 'WITHSCORES');
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = Number(flat[i + 1]);
+  return out;
+}
+
+describe('the index of expiring entries', () => {
+  it('is written with every entry that carries an expiry, and follows it through every kind of write', async () => {
+    const { store, prefix } = fresh();
+    await store.addListEntry(rec({ entry: num('+33612345001'), expiresAt: T0 + DAY }));
+    await store.addListEntry(rec({ list: 'allow', entry: pre('+33162'), expiresAt: T0 + 2 * DAY }));
+    await store.addListEntry(rec({ entry: num('+33612345002') })); // no expiry: not indexed
+    expect(await store.addListEntryIfUnlisted(rec({ entry: num('+33612345003'), source: 'auto', expiresAt: T0 + 3 * DAY }))).toBe(true);
+    await store.importList([rec({ entry: num('+33612345004'), expiresAt: T0 + 4 * DAY }), rec({ entry: num('+33612345005') })]);
+    expect(await index(prefix)).toEqual({
+      'block:+33612345001': T0 + DAY, 'allow:+33162*': T0 + 2 * DAY, 'block:+33612345003': T0 + 3 * DAY, 'block:+33612345004': T0 + 4 * DAY,
+    });
+    // extended: the member keeps the earlier score (never later than the entry's expiry); the sweep moves it on
+    await store.addListEntry(rec({ entry: num('+33612345001'), expiresAt: T0 + 10 * DAY }));
+    // made permanent, unlisted, moved to the other list: their members go with them
+    await store.addListEntry(rec({ entry: num('+33612345003') }));
+    await store.removeListEntry(pre('+33162'));
+    await store.addListEntry(rec({ list: 'allow', entry: num('+33612345004') }), { exclusive: true });
+    expect(await index(prefix)).toEqual({ 'block:+33612345001': T0 + DAY });
+    expect((await store.pruneLists({ expiredBefore: T0 + 5 * DAY })).removed).toEqual({ allow: 0, block: 0 });
+    expect(await index(prefix)).toEqual({ 'block:+33612345001': T0 + 10 * DAY });
+    await store.close();
+  });
+
+  it('is whole on a new prefix; an older chut\'s entries with an expiry are found by one scan, which then says so', async () => {
+    const { store, prefix } = fresh('legacy');
+    expect((await store.pruneLists({ expiredBefore: T0, scan: 'unless-indexed' })).scanned).toBe(false);
+    // what a chut from before the index leaves: entries with an expiry, no member, no `expiring` in the schema hash
+    const legacy: ListRecord[] = [
+      rec({ entry: num('+33612345011'), expiresAt: T0 - 30 * DAY }), rec({ entry: num('+33612345012'), expiresAt: T0 + DAY }),
+      rec({ list: 'allow', entry: pre('+4930'), expiresAt: T0 - 9 * DAY }), rec({ entry: pre('+331629'), expiresAt: T0 + 2 * DAY }),
+      rec({ entry: num('+33612345013') }),
+    ];
+    await store.importList(legacy);
+    await admin.del(`${prefix}expiring`);
+    await admin.hdel(`${prefix}schema`, 'expiring');
+    expect((await store.pruneLists({ expiredBefore: T0 - 7 * DAY })).removed).toEqual({ allow: 0, block: 0 }); // the index alone misses them
+    expect(await store.pruneLists({ expiredBefore: T0 - 7 * DAY, scan: 'unless-indexed', dryRun: true })).toEqual({ removed: { allow: 1, block: 1 }, scanned: true });
+    expect(await admin.hexists(`${prefix}schema`, 'expiring')).toBe(0); // a dry run changes nothing
+    expect(await store.pruneLists({ expiredBefore: T0 - 7 * DAY, scan: 'unless-indexed' })).toEqual({ removed: { allow: 1, block: 1 }, scanned: true });
+    expect(Number(await admin.hget(`${prefix}schema`, 'expiring'))).toBeGreaterThan(0);
+    // the entries not due yet are indexed now: later sweeps find them without a scan
+    expect(await index(prefix)).toEqual({ 'block:+33612345012': T0 + DAY, 'block:+331629*': T0 + 2 * DAY });
+    expect(await store.pruneLists({ expiredBefore: T0 + 3 * DAY, scan: 'unless-indexed' })).toEqual({ removed: { allow: 0, block: 2 }, scanned: false });
+    expect((await store.getListEntry(num('+33612345013'))).length).toBe(1);
+    await store.close();
+  });
+
+  it('sends at most PRUNE_BATCH entries per script call: a lookup never waits long behind a sweep', async () => {
+    const { store } = fresh('batch');
+    await store.importList(numbers(250, 33_700_000_000).map((e164) => rec({ entry: num(e164), expiresAt: T0 - DAY })));
+    const sha = createHash('sha1').update(PRUNE_LUA).digest('hex');
+    const scripts: MonitoredCommand[] = [];
+    const monitor = await monitorRedis(url, (c) => {
+      if (/^eval(sha)?$/i.test(c.args[0] ?? '') && (c.args[1] === sha || c.args[1] === PRUNE_LUA)) scripts.push(c);
+    });
+    try {
+      expect((await store.pruneLists({ expiredBefore: T0 })).removed).toEqual({ allow: 0, block: 250 });
+      await until(() => scripts.length >= 3, 'the prune scripts in the monitor');
+    } finally {
+      monitor.stop();
+    }
+    // EVALSHA sha numkeys index key…: one key per entry, after the index
+    expect(scripts.map((c) => Number(c.args[2]) - 1).every((n) => n >= 1 && n <= PRUNE_BATCH)).toBe(true);
+    await store.close();
+  });
+
+  it('two sweeps at once on one prefix remove each due entry once and leave every other entry and its member', async () => {
+    const { store: first, prefix } = fresh('twice');
+    const second = createRedisStore({ url, prefix });
+    const due = numbers(400, 33_710_000_000);
+    const later = numbers(60, 33_720_000_000);
+    await first.importList([
+      ...due.map((e164) => rec({ entry: num(e164), expiresAt: T0 - DAY })),
+      ...later.map((e164) => rec({ entry: num(e164), expiresAt: T0 + DAY })),
+    ]);
+    const results = await Promise.all([first.pruneLists({ expiredBefore: T0 }), second.pruneLists({ expiredBefore: T0 })]);
+    expect(results.reduce((n, r) => n + r.removed.block, 0)).toBe(400);
+    const left: string[] = [];
+    for await (const r of first.exportLists()) left.push(r.entry.kind === 'number' ? r.entry.e164 : r.entry.prefix);
+    expect(left.sort()).toEqual([...later].sort());
+    expect(Object.keys(await index(prefix)).sort()).toEqual(later.map((e164) => `block:${e164}`).sort());
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('drops index members that name no entry chut wrote (hand edits), without failing the sweep', async () => {
+    const { store, prefix } = fresh('junk');
+    await store.addListEntry(rec({ entry: num('+33612345021'), expiresAt: T0 - DAY }));
+    // a bucket key that is no hash, with a member pointing into it
+    const stray = '+33612345022';
+    await admin.set(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`, 'not a hash');
+    const junk = ['nothing', 'block:+abc', 'allow:+33162**', 'block:+0612345678', `block:${'9'.repeat(500)}`, `block:${stray}`];
+    await admin.zadd(`${prefix}expiring`, ...junk.flatMap((m) => ['0', m]));
+    expect((await store.pruneLists({ expiredBefore: T0, dryRun: true })).removed).toEqual({ allow: 0, block: 1 });
+    expect(Object.keys(await index(prefix))).toHaveLength(junk.length + 1);
+    expect((await store.pruneLists({ expiredBefore: T0 })).removed).toEqual({ allow: 0, block: 1 });
+    expect(await index(prefix)).toEqual({});
+    expect(await admin.get(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`)).toBe('not a hash');
+    await store.close();
+  });
+});
