@@ -8,6 +8,7 @@ import { createAmiAdapter } from './ami/index.js';
 import { createAriAdapter } from './ari/index.js';
 import { createEslAdapter } from './esl/index.js';
 import { createHttpServer, createMetrics, type MetricsSeed } from './http/index.js';
+import { startListPruner, type ListPrunerOptions } from './list-pruner.js';
 import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
@@ -29,6 +30,8 @@ export interface StartOptions {
   pbx?: boolean;
   /** The screener's clock (the demo replays calls at chosen times). */
   clock?: () => number;
+  /** When the removal of expired list entries sweeps (tests: at once). */
+  listPruning?: Pick<ListPrunerOptions, 'firstAfterMs' | 'everyMs' | 'paceMs'>;
 }
 
 export interface RunningChut {
@@ -106,6 +109,9 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
         'config (or CHUT_ARI_ENABLED, CHUT_AMI_ENABLED, CHUT_ESL_ENABLED)');
     }
   }
+  const pruner = startListPruner({
+    store, keepExpiredMs: config.lists.keepExpiredDays * 86_400_000, logger, clock: opts.clock, ...opts.listPruning,
+  });
   const watchStatus = setInterval(() => {
     for (const a of adapters) metrics.setAdapterStatus(a.name, a.status());
   }, 1000);
@@ -129,6 +135,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
       config, screening, store, adapters, metrics, httpUrl,
       async stop() {
         clearInterval(watchStatus);
+        pruner.stop();
         // In order: stop taking calls and let go of those in progress (HTTP, then each adapter: calls in progress ring),
         // let those calls finish and write their records (and those an outage kept), then close the store.
         for (const stop of stopped.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop failed'));
@@ -140,6 +147,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   } catch (err) {
     clearInterval(watchStatus);
     for (const stop of stopped.reverse()) await stop().catch(() => undefined);
+    pruner.stop();
     await notifiers.close();
     if (!opts.store) await store.close();
     throw err;

@@ -191,6 +191,11 @@ export const configSchema = z.object({
      * rejected for ever. A robot still calling afterwards fails the captcha again and is blocked again. */
     autoBlockDays: z.number().int().min(0).max(365).default(30),
   }).strict().prefault({}),
+  lists: z.object({
+    /** Allow and block list entries that expired this many days ago are removed (lookups ignore them from their
+     * expiry on; until then `chut export` and the API still show them). 0: at the first sweep after they expire. */
+    keepExpiredDays: z.number().int().min(0).max(3650).default(7),
+  }).strict().prefault({}),
   routes: z.object({
     /** Mailbox for voicemail routes; null = the dialled extension. Exactly what the Asterisk snippets let through. */
     voicemailMailbox: z.string().regex(VOICEMAIL_BOX, 'a mailbox: BOX or BOX@CONTEXT (BOX: letters, digits, _ . + -; CONTEXT: letters, digits, _ . -)').nullable().default(null),

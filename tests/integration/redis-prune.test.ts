@@ -1,14 +1,19 @@
 /**
  * Removing expired list entries on the real Redis: the index of expiring entries (`expiring`) kept by every write,
  * the one-off scan for entries an older chut wrote, bounded script calls, sweeps running at once on one prefix, a
- * hostile index.
+ * hostile index, and the running service's own sweeps.
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChut } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { bucketOf, createRedisStore, DEFAULT_BUCKETS, type RedisReputationStore } from '../../src/reputation/index.js';
 import { PRUNE_BATCH, PRUNE_LUA } from '../../src/reputation/lua.js';
+import { parsePolicy } from '../../src/rules/index.js';
 import type { ListRecord } from '../../src/reputation/types.js';
+import { TEST_POLICY } from '../helpers/policy.js';
 import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -145,5 +150,35 @@ describe('the index of expiring entries', () => {
     expect(await index(prefix)).toEqual({});
     expect(await admin.get(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`)).toBe('not a hash');
     await store.close();
+  });
+});
+
+describe('chut run', () => {
+  it('removes the entries expired longer than lists.keepExpiredDays by itself, and logs how many per list', async () => {
+    const prefix = uniquePrefix('prune-run');
+    prefixes.push(prefix);
+    const store = createRedisStore({ url, prefix });
+    const now = Date.now();
+    await store.importList([
+      rec({ entry: num('+33612345031'), expiresAt: now - 3 * DAY }), rec({ list: 'allow', entry: pre('+4930'), expiresAt: now - 5 * DAY }),
+      rec({ entry: num('+33612345032'), expiresAt: now - DAY }), rec({ entry: num('+33612345033') }),
+    ]);
+    const lines: string[] = [];
+    const config = parseConfig({ redis: { url, prefix }, http: { enabled: false }, lists: { keepExpiredDays: 2 } });
+    const chut = await startChut({
+      config, policy: parsePolicy(TEST_POLICY, 'test'), logger: createLogger('info', { write: (l: string) => { lines.push(l); } }),
+      pbx: false, http: false, listPruning: { firstAfterMs: 0 },
+    });
+    try {
+      await until(() => lines.some((l) => l.includes('expired list entries removed')), 'the sweep\'s log line');
+      expect(JSON.parse(lines.find((l) => l.includes('expired list entries removed')) as string)).toMatchObject({ allow: 1, block: 1, keptDays: 2 });
+      expect(await store.getListEntry(num('+33612345031'))).toEqual([]);
+      expect(await store.getListEntry(pre('+4930'))).toEqual([]);
+      expect((await store.getListEntry(num('+33612345032'))).length).toBe(1); // expired a day ago: kept its two days
+      expect((await store.getListEntry(num('+33612345033'))).length).toBe(1);
+    } finally {
+      await chut.stop();
+      await store.close();
+    }
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * The running service's removal of expired list entries: a sweep soon after start, then every hour, each removing the
+ * entries that expired `lists.keepExpiredDays` ago (store.pruneLists). Lookups ignore an expired entry already: this
+ * keeps the lists (and exports) from growing with them on a PBX that auto-blocks. Slow on purpose: a pause after each
+ * step leaves Redis to the calls. Several instances may sweep one store at once (the store's removal is safe).
+ */
+import type { Logger } from './logger.js';
+import type { PruneResult, ReputationStore } from './reputation/types.js';
+
+const DAY_MS = 86_400_000;
+
+export interface ListPrunerOptions {
+  store: Pick<ReputationStore, 'pruneLists'>;
+  /** How long an entry stays once expired. */
+  keepExpiredMs: number;
+  logger: Logger;
+  /** The first sweep, this long after start (default 1 to 2 minutes: instances started together do not sweep together,
+   * and a service restarting in a loop does not sweep at each start). */
+  firstAfterMs?: number;
+  /** Then one every this long (default 1 hour, plus up to a minute). */
+  everyMs?: number;
+  /** The pause after each step of a sweep (default 10 ms). */
+  paceMs?: number;
+  clock?: () => number;
+}
+
+export interface ListPruner {
+  /** Stops the sweeps; one in progress ends at its next step (not awaited: a Redis that hangs must not hold chut's
+   * stop, and closing the store ends the step in flight). */
+  stop(): void;
+}
+
+const jitter = (ms: number) => Math.floor(Math.random() * ms);
+
+export function startListPruner(o: ListPrunerOptions): ListPruner {
+  const clock = o.clock ?? Date.now;
+  const everyMs = o.everyMs ?? 3_600_000 + jitter(60_000);
+  const paceMs = o.paceMs ?? 10;
+  const stopping = new AbortController();
+  let timer: NodeJS.Timeout | null = null;
+
+  // cut short by stop(): the sweep then ends at its next step
+  const pace = () => new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      stopping.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, paceMs);
+    stopping.signal.addEventListener('abort', done);
+  });
+
+  async function sweep(): Promise<void> {
+    let result: PruneResult;
+    try {
+      result = await o.store.pruneLists({ expiredBefore: clock() - o.keepExpiredMs, scan: 'unless-indexed', signal: stopping.signal, pace });
+    } catch (err) {
+      if (!stopping.signal.aborted) o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not remove expired list entries: tried again at the next sweep');
+      return;
+    }
+    const { allow, block } = result.removed;
+    if (result.scanned) o.logger.info('read the lists once for entries with an expiry that an older chut wrote: the next sweeps read only the entries due');
+    if (allow + block > 0) o.logger.info({ allow, block, keptDays: o.keepExpiredMs / DAY_MS }, 'expired list entries removed');
+  }
+
+  const schedule = (ms: number) => {
+    if (stopping.signal.aborted) return;
+    timer = setTimeout(() => {
+      void sweep().finally(() => schedule(everyMs));
+    }, ms);
+    timer.unref();
+  };
+  schedule(o.firstAfterMs ?? 60_000 + jitter(60_000));
+
+  return {
+    stop() {
+      stopping.abort(new Error('chut is stopping'));
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
