@@ -7,6 +7,7 @@ import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
 import { allowCommand, blockCommand, unlistCommand } from './commands/lists.js';
 import { lookupCommand } from './commands/lookup.js';
+import { pruneCommand } from './commands/prune.js';
 import { reportCommand } from './commands/report.js';
 import { runCommandDef, serveCommandDef } from './commands/run.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
@@ -16,7 +17,7 @@ import { CliError, EXIT } from './errors.js';
 import { releaseHangUps } from './hang-up.js';
 
 const COMMANDS: Command[] = [
-  runCommandDef, serveCommandDef, demoCommand, lookupCommand, allowCommand, blockCommand, unlistCommand,
+  runCommandDef, serveCommandDef, demoCommand, lookupCommand, allowCommand, blockCommand, unlistCommand, pruneCommand,
   importCommand, exportCommand, reportCommand, checkConfigCommand,
 ];
 

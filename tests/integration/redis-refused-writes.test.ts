@@ -253,6 +253,9 @@ rules:
 
   it('the CLI on a Redis out of memory: export and unlist work, a write says "Redis refuses writes", not "unreachable" (exit 69)', { timeout: 60_000 }, async () => {
     const prefix = await seeded('cli');
+    const seeding = createRedisStore({ url: master.url, prefix });
+    await seeding.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345699' }, reason: null, source: 'auto', addedAt: Date.now() - 40 * 86_400_000, expiresAt: Date.now() - 10 * 86_400_000 });
+    await seeding.close();
     await admin.config('SET', 'maxmemory', '1');
     const env = { CHUT_REDIS_URL: master.url, CHUT_REDIS_PREFIX: prefix };
     const exported = await runChut(['export'], env);
@@ -273,6 +276,9 @@ rules:
     expect(fresh.stderr).toMatch(new RegExp(`^chut lookup: Redis at redis://127\\.0\\.0\\.1:${master.port} \\(from CHUT_REDIS_URL\\) refuses writes \\(out of memory / read-only replica / cannot save to disk / too few replicas\\): OOM command not allowed`));
     const unlisted = await runChut(['unlist', '0612345678'], env); // what an operator runs to free memory
     expect([unlisted.code, unlisted.stdout.trim()]).toEqual([0, `removed ${BLOCKED}`]);
+    const pruned = await runChut(['prune'], env); // so is this
+    expect([pruned.code, pruned.stderr]).toEqual([0, '']);
+    expect(pruned.stdout).toMatch(/^removed 0 allowlist and 1 blocklist entry that expired before /);
   });
 
   it('a failover behind a plain redis.url: chut reconnects on READONLY and reaches the new primary (its records land there)', { timeout: 60_000 }, async () => {

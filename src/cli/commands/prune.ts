@@ -1,0 +1,57 @@
+/** `chut prune`: removes the list entries that expired long enough ago, as `chut run` does every hour. */
+import type { PruneResult } from '../../reputation/types.js';
+import { durationMs } from '../../when.js';
+import type { Command } from '../command.js';
+import { GLOBAL_HELP, parse } from '../command.js';
+import { cliLogger, loadCliConfig, openStore } from '../context.js';
+import { usageError } from '../errors.js';
+
+const DAY_MS = 86_400_000;
+
+/** `removed 3 allowlist and 120 blocklist entries that expired before …` (or `would remove`, for a dry run). */
+export function pruneSummary(result: PruneResult, expiredBefore: number, dryRun: boolean): string {
+  const { allow, block } = result.removed;
+  return `${dryRun ? 'would remove' : 'removed'} ${allow} allowlist and ${block} blocklist ` +
+    `${allow + block === 1 ? 'entry' : 'entries'} that expired before ${new Date(expiredBefore).toISOString()}` +
+    `${result.scanned ? ' (every list entry read)' : ''}`;
+}
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'remove the list entries that expired long enough ago',
+  help: `usage: chut prune [--older-than 7d] [--dry-run] [--scan]
+
+Removes the allow and block list entries (numbers and prefixes) that expired more than --older-than ago: calls
+already ignore them, but chut export and the API show them until they are removed. chut run does the same by
+itself, every hour, with lists.keepExpiredDays (default 7). Entries without an expiry are never removed. Prints
+how many entries it removed from each list.
+
+  --older-than AGE    how long ago they expired: a duration (12h, 7d, 2w; 0d: every expired entry); default
+                      lists.keepExpiredDays from the configuration (7 days)
+  --dry-run           count what would be removed; remove nothing
+  --scan              read every list entry, not only the index of the entries with an expiry (done anyway, once,
+                      while Redis does not say the index is whole: entries written by a chut from before it)
+  --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
+${GLOBAL_HELP}`,
+  async run(argv) {
+    const { values } = parse(argv, {
+      'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, scan: { type: 'boolean' }, redis: { type: 'string' },
+    }, false);
+    if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    const loaded = loadCliConfig({ config: values.config, redis: values.redis });
+    const olderThan = values['older-than'];
+    const keepMs = olderThan === undefined ? loaded.config.lists.keepExpiredDays * DAY_MS : durationMs(olderThan);
+    if (keepMs === null) throw usageError(`--older-than ${JSON.stringify(olderThan)}: use a duration like 12h, 7d or 2w`);
+    const dryRun = values['dry-run'] === true;
+    const expiredBefore = Date.now() - keepMs;
+    const store = await openStore(loaded, cliLogger('warn'));
+    let result: PruneResult;
+    try {
+      result = await store.pruneLists({ expiredBefore, dryRun, scan: values.scan === true ? 'always' : 'unless-indexed' });
+    } finally {
+      await store.close();
+    }
+    process.stdout.write(`${pruneSummary(result, expiredBefore, dryRun)}\n`);
+    return 0;
+  },
+};
