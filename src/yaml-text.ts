@@ -4,10 +4,11 @@
  * with the source line printed to stderr. Here every error and warning refuses the file, and problems are located
  * by line and column without quoting the text: it may be a password. A file larger than any real one is refused
  * unread, and duplicate keys are found in linear time (yaml's own check compares each key with every earlier one of
- * its mapping: a 1 MB mapping took tens of seconds).
+ * its mapping: a 1 MB mapping took tens of seconds). Errors are located here too, not by yaml's prettyErrors, which
+ * scans the whole line of every error: one long line of errors (160 KB of `]`) took 5 minutes, 1 MiB hours.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 
 const MAX_ALIASES = 50; // YAML "billion laughs": aliases expanding aliases
 
@@ -78,22 +79,29 @@ function firstDuplicateKey(doc: Document): number | null {
 export function parseYamlText(text: string): { value: unknown } | { problem: string } {
   if (text.length > MAX_YAML_BYTES || Buffer.byteLength(text) > MAX_YAML_BYTES) return { problem: YAML_TOO_LARGE };
   const lineCounter = new LineCounter();
+  const at = (e: YAMLError | undefined) => (e && e.pos[0] >= 0 ? lineCounter.linePos(e.pos[0]) : undefined);
   let doc: ReturnType<typeof parseDocument>;
   let duplicateAt: number | null;
+  // A garbage file makes yaml build one error object per bad token (a million for 1 MiB of `]`), each capturing a
+  // stack trace that nobody reads: without them the worst 1 MiB takes seconds, not half a minute.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    // prettyErrors: fills in linePos. logLevel 'error' prints nothing (yaml prints only at 'warn' and 'debug'); not
-    // 'silent', which also leaves out the MULTIPLE_DOCS error: all after a `---` would be dropped without a word.
-    // uniqueKeys: false: duplicates are looked for below, in linear time.
-    doc = parseDocument(text, { logLevel: 'error', prettyErrors: true, lineCounter, uniqueKeys: false });
+    // No prettyErrors (see the top): the first error's position is looked up below, once. logLevel 'error' prints
+    // nothing (yaml prints only at 'warn' and 'debug'); not 'silent', which also leaves out the MULTIPLE_DOCS error: all
+    // after a `---` would be dropped without a word. uniqueKeys: false: duplicates are looked for below, in linear time.
+    doc = parseDocument(text, { logLevel: 'error', prettyErrors: false, lineCounter, uniqueKeys: false });
     duplicateAt = doc.errors.length ? null : firstDuplicateKey(doc);
   } catch {
     return { problem: 'not valid YAML: nested too deeply to read' }; // the parser recurses: a stack overflow
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   const error = doc.errors[0];
-  if (error) return { problem: describe(error.code, error.linePos?.[0]) };
+  if (error) return { problem: describe(error.code, at(error)) };
   if (duplicateAt !== null) return { problem: describe('DUPLICATE_KEY', lineCounter.linePos(duplicateAt)) };
   const warning = doc.warnings[0];
-  if (warning) return { problem: describe(warning.code, warning.linePos?.[0]) };
+  if (warning) return { problem: describe(warning.code, at(warning)) };
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (err) {

@@ -80,6 +80,14 @@ describe('reading an administrator\'s YAML strictly', () => {
     }
   });
 
+  it('locates the first error of a long line full of them, as in a short one (yaml\'s prettyErrors scanned the line once per error: hours)', () => {
+    // 200 000 errors on one 200 KB line: a file named by mistake, or a hostile one, is refused, not read for hours
+    expect(problem(']'.repeat(200_000))).toBe('not valid YAML at line 1, column 1: unexpected token');
+    expect(problem(`a: 1\nb: ${'}'.repeat(200_000)}\n`)).toBe('not valid YAML at line 2, column 4: unexpected token');
+    // a warning is located the same way
+    expect(problem('a: 1\nb: !Secret x\n')).toBe('not valid YAML at line 2, column 4: a value starting with ! is read as a YAML tag: quote it');
+  });
+
   it('finds a key repeated in a mapping of many keys, at its line, as in a small one', () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`);
     expect(parseYamlText(keys.join('\n'))).toEqual({ value: Object.fromEntries(keys.map((_, i) => [`k${i}`, i])) });
