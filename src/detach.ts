@@ -5,7 +5,9 @@
  * alive. A call id or caller number cut from a 4 KB Event Socket frame (or a 64 KB AMI read) and then kept in
  * a cache would pin that frame for as long as the entry lives: tens of megabytes under a robocall campaign, and
  * long garbage-collection pauses on the call path. The places that keep strings beyond a call (caches, maps of
- * followed calls) copy them through here; values that live only as long as the call need not.
+ * followed calls) copy them through here, and so does an AMI ChutQuery, whose fields a call waiting on the dialplan
+ * (hours, when its captcha outcome is lost) or a record kept through a Redis outage hold; values that live only as
+ * long as a short call need not.
  */
 export function detach(s: string): string {
   // Concatenation makes a new string; slicing it copies into a flat string of s.length + 1 characters at most.

@@ -6,6 +6,7 @@
  * present in both (e.g. `Uniqueid`) arrives as `[snapshot, custom]`: snapshot fields take the FIRST value,
  * and our own headers use `Chut*` names that cannot clash with the snapshot.
  */
+import { detach } from '../detach.js';
 import type { AmiPacket, AmiValue } from './packet-reader.js';
 
 /** The IVR's outcomes, plus `prompt-failed`: its instructions did not play (PLAYBACKSTATUS=FAILED), the call rang. */
@@ -92,6 +93,10 @@ function queryVersion(v: string | null): number {
   return v !== null && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : 1;
 }
 
+/**
+ * A query's fields outlive the read they came in (a call waiting for its captcha outcome, its record kept through a
+ * Redis outage): each is copied out of it (detach), or every waiting call would pin a whole 64 KB read.
+ */
 function chutQuery(p: AmiPacket): AmiEvent | null {
   const uniqueid = first(p, 'uniqueid');
   const channel = first(p, 'channel');
@@ -102,9 +107,9 @@ function chutQuery(p: AmiPacket): AmiEvent | null {
   const dialled = decodeValue(own(p, 'chutdialled')) ?? (own(p, 'did') ?? first(p, 'exten'));
   const verstat = decodeValue(own(p, 'chutverstat'));
   return {
-    type: 'chut-query', channel, uniqueid, callerNumber, callerName, dialled,
-    verstat: verstat ? verstat : null, waitMs: dialplanWaitMs(own(p, 'chutwaitms')), context: first(p, 'context'),
-    version: queryVersion(own(p, 'chutversion')),
+    type: 'chut-query', channel: detach(channel), uniqueid: detach(uniqueid), callerNumber: detach(callerNumber),
+    callerName: detach(callerName), dialled: detach(dialled), verstat: verstat ? detach(verstat) : null,
+    waitMs: dialplanWaitMs(own(p, 'chutwaitms')), context: detach(first(p, 'context')), version: queryVersion(own(p, 'chutversion')),
   };
 }
 
