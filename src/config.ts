@@ -43,7 +43,7 @@ function durationMs(min: number, max: number, maxSaid: string) {
   return z.number().int().min(min).max(max, `must be at most ${max} (${maxSaid})`);
 }
 
-/** A notification URL whose user name or password cannot be decoded would only fail once chut runs: said at load. */
+/** A Redis or notification URL whose user name or password cannot be decoded would only fail once used: said at load. */
 const CREDENTIALS_UNREADABLE = 'its user name or password holds a % that starts no %-escape: write % as %25';
 
 /** A URL of one of `schemes` with a host; the message never echoes it (it may carry a password). */
@@ -125,6 +125,8 @@ export const configSchema = z.object({
     // Refused here rather than by the Redis client at first use (a stack trace); the message never echoes the URL,
     // which may carry a password.
     url: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db number] (special characters in the password %-encoded)' })
+      // ioredis %-decodes the user info: a bare % threw "URI malformed" out of every command, check-config included
+      .refine(urlCredentialsReadable, { message: CREDENTIALS_UNREADABLE })
       .default('redis://127.0.0.1:6379'),
     /** Every key lives under this prefix. */
     prefix: z.string().regex(/^[A-Za-z0-9_:.-]{1,32}$/, {

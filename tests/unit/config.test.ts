@@ -80,6 +80,16 @@ describe('configuration values checked before use', () => {
     expect(parseConfig({ redis: { url: 'rediss://:p%40ss@redis.lan:6380/2' } }).redis.url).toBe('rediss://:p%40ss@redis.lan:6380/2');
   });
 
+  it('refuses a Redis URL whose credentials cannot be decoded (every command died of "URI malformed" and a stack trace), without echoing them', () => {
+    // a generated password holding a bare %: ioredis decodes the user info with decodeURIComponent, which throws
+    for (const url of ['redis://:SEKRIT-50%off@127.0.0.1:6379', 'rediss://us%zzer:SEKRIT@redis.lan:6380/2']) {
+      const text = refused({ redis: { url } });
+      expect(text, url).toBe('redis.url: its user name or password holds a % that starts no %-escape: write % as %25');
+      expect(text).not.toContain('SEKRIT');
+    }
+    expect(parseConfig({ redis: { url: 'redis://:SEKRIT-50%25off@127.0.0.1:6379' } }).redis.url).toBe('redis://:SEKRIT-50%25off@127.0.0.1:6379');
+  });
+
   it('refuses an API token that cannot travel in an Authorization header (spaces, non-ASCII), without echoing it', () => {
     for (const token of ['correct horse battery staple', 'motdepassé-très-long-123', 'tab\tinside-a-long-token']) {
       const text = refused({ http: { token } });
