@@ -11,6 +11,7 @@ import { formatIssue } from './validation-issues.js';
 import { urlCredentialsReadable } from './url-credentials.js';
 import { VOICEMAIL_BOX } from './voicemail-box.js';
 import { INSTANCE_NAME } from './notify/mqtt-status.js';
+import { allowFromEntryProblem, LOOPBACK_ALLOW_FROM } from './peer-allow-list.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
@@ -238,6 +239,14 @@ export const configSchema = z.object({
     enabled: z.boolean().default(false),
     listenHost: host('esl.listenPort').default('127.0.0.1'),
     listenPort: port.default(8084),
+    /** Addresses and CIDR ranges FreeSWITCH may connect from: anyone reaching the listener could otherwise fake calls,
+     * and `*77` reports. Others get `connect` and a close (their call, if any, rings). Loopback only by default. */
+    allowFrom: z.array(
+      z.string().refine((e) => allowFromEntryProblem(e) === null, { error: (issue) => allowFromEntryProblem(String(issue.input)) ?? undefined }),
+      { error: (issue) => (issue.code === 'invalid_type' ? 'must be a list of IP addresses and CIDR ranges, e.g. [127.0.0.0/8, ::1, 192.168.1.20]' : undefined) },
+    )
+      .min(1, `must list at least one address or range (the default, loopback only, is ${LOOPBACK_ALLOW_FROM.join(', ')}): an empty list would refuse every call`)
+      .default([...LOOPBACK_ALLOW_FROM]),
     /** Where `ring` transfers; null = end the socket so the dialplan continues (recommended). */
     ringTransfer: z.object({ extension: dialplanName, context: dialplanName }).strict().nullable().default(null),
     /** Voicemail: `app` runs `voicemail default ${domain_name} <mailbox>`, or transfer to an extension. */

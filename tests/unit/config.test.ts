@@ -217,6 +217,19 @@ describe('configuration values checked before use', () => {
     }
   });
 
+  it('takes esl.allowFrom as a list of IP addresses and CIDR ranges, loopback only by default, refusing anything else by its path', () => {
+    expect(parseConfig({}).esl.allowFrom).toEqual(['127.0.0.0/8', '::1']);
+    expect(parseConfig({ esl: { allowFrom: ['10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::ffff:172.17.0.1'] } }).esl.allowFrom)
+      .toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::ffff:172.17.0.1']);
+    expect(refused({ esl: { allowFrom: ['127.0.0.1', 'freeswitch'] } })).toBe('esl.allowFrom[1]: "freeswitch" is not an IP address or a CIDR range: ' +
+      'write e.g. 192.168.1.20, 10.0.0.0/8, fd00::/8 (host names are not looked up)');
+    expect(refused({ esl: { allowFrom: ['10.0.0.0/40'] } })).toBe('esl.allowFrom[0]: "10.0.0.0/40": the prefix length after / must be a number from 0 to 32');
+    expect(refused({ esl: { allowFrom: [] } })).toBe('esl.allowFrom: must list at least one address or range (the default, loopback only, is ' +
+      '127.0.0.0/8, ::1): an empty list would refuse every call');
+    // `allowFrom: 10.0.0.0/8` in YAML, without the brackets
+    expect(refused({ esl: { allowFrom: '10.0.0.0/8' } })).toBe('esl.allowFrom: must be a list of IP addresses and CIDR ranges, e.g. [127.0.0.0/8, ::1, 192.168.1.20]');
+  });
+
   it('refuses an empty set of captcha prompts (every captcha would fail at the first call)', () => {
     expect(refused({ captcha: { prompts: {} } })).toMatch(/^captcha\.prompts: needs at least one language/);
   });
