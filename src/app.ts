@@ -83,7 +83,7 @@ function metricsSeed(config: Readonly<Config>, policy: Policy): MetricsSeed {
     ...(config.esl.enabled ? ['freeswitch'] : []),
   ];
   const decisions = [...policy.rules.map((r) => ({ rule: r.name, action: r.action })), { rule: 'default', action: policy.default }, { rule: 'fail-open', action: 'ring' }];
-  return { pbx, decisions };
+  return { pbx, decisions, listeners: config.esl.enabled ? ['esl'] : [] };
 }
 
 export async function startChut(opts: StartOptions): Promise<RunningChut> {
@@ -102,7 +102,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const adapters: PbxAdapter[] = [];
   if (opts.pbx ?? true) {
     for (const [section, create] of ADAPTERS) {
-      if (config[section].enabled) adapters.push(create({ config, screening, logger: logger.child({ adapter: section }) }));
+      if (config[section].enabled) adapters.push(create({ config, screening, logger: logger.child({ adapter: section }), counters: metrics }));
     }
     if (adapters.length === 0) {
       logger.warn('no PBX adapter is enabled: no call is screened. Set ari.enabled, ami.enabled or esl.enabled in the ' +

@@ -34,11 +34,11 @@ export interface EslAdapter extends PbxAdapter {
 
 export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'onTiming'> & { maxConcurrent?: number } = {}): EslAdapter {
   // `logger` already carries `adapter: esl` (app.ts binds it for every adapter): binding it again would write the key twice
-  const { config, screening, logger: log } = deps;
+  const { config, screening, logger: log, counters } = deps;
   const recent = new RecentCalls();
   const server = new OutboundServer({
-    config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort,
-    onScreened: (id) => recent.add(id), ...extra,
+    config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort, allowFrom: config.esl.allowFrom,
+    onScreened: (id) => recent.add(id), onPeerRefused: () => counters?.peerRefused('esl'), ...extra,
   });
   const inbound = config.esl.inbound;
   const monitor = inbound.enabled
@@ -63,7 +63,7 @@ export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'on
     async start() {
       port = await server.listen();
       listening = { state: 'ready', since: Date.now() };
-      log.info({ host: config.esl.listenHost, port }, 'ESL outbound listener ready');
+      log.info({ host: config.esl.listenHost, port, allowFrom: config.esl.allowFrom }, 'ESL outbound listener ready');
       monitor?.start();
     },
     async stop() {

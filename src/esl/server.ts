@@ -1,12 +1,16 @@
 /**
  * The outbound Event Socket listener: FreeSWITCH's `socket` app connects here once per call. Connections
  * chut cannot serve (stopping, over the concurrency limit) still get `connect` and are then closed, so the
- * dialplan continues: accepting and closing without `connect` would leave the caller in dead air.
+ * dialplan continues: accepting and closing without `connect` would leave the caller in dead air. So do connections
+ * from an address esl.allowFrom does not list, unread: anyone reaching the port could otherwise fake calls (and `*77`
+ * reports of real numbers).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { peerAllowList, type PeerCheck } from '../peer-allow-list.js';
 import { EslConnection } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
-import { refuseConnection, runSession, type SessionDeps } from './session.js';
+import { RefusedPeerWarnings } from './refused-peers.js';
+import { refuseConnection, refusePeer, runSession, type SessionDeps } from './session.js';
 
 export interface OutboundServerOptions extends SessionDeps {
   host: string;
@@ -15,18 +19,31 @@ export interface OutboundServerOptions extends SessionDeps {
   maxConcurrent?: number;
   /** How long stop() waits for live calls before ending their sockets (they then ring). */
   stopGraceMs?: number;
+  /** Addresses and ranges that may connect (esl.allowFrom); anyone else is refused unheard. */
+  allowFrom: readonly string[];
+  /** A connection was refused by allowFrom (metrics). */
+  onPeerRefused?(): void;
 }
 
 /** After stop() ended the remaining calls, how long it waits for their sessions to write their records. */
 const STOP_SETTLE_MS = 500;
+/** Refused connections waiting for their peer to close (at most 2 s each): past this, a flood's are cut at once, so it
+ * holds a bounded number of sockets (the dead air that leaves is the flooder's own). */
+const MAX_REFUSED_OPEN = 256;
 
 export class OutboundServer {
   private server: Server | null = null;
   private readonly live = new Set<EslConnection>();
   private readonly sessions = new Set<Promise<void>>();
   private stopping = false;
+  private readonly allowed: PeerCheck;
+  private readonly refusedPeers: RefusedPeerWarnings;
+  private refusedOpen = 0;
 
-  constructor(private readonly opts: OutboundServerOptions) {}
+  constructor(private readonly opts: OutboundServerOptions) {
+    this.allowed = peerAllowList(opts.allowFrom);
+    this.refusedPeers = new RefusedPeerWarnings(opts.logger);
+  }
 
   get activeCalls(): number {
     return this.live.size;
@@ -52,6 +69,7 @@ export class OutboundServer {
 
   private accept(socket: Socket): void {
     socket.on('error', () => undefined);
+    if (!this.allowed(socket.remoteAddress)) return this.refuse(socket);
     if (this.stopping || this.live.size >= (this.opts.maxConcurrent ?? 2000)) {
       this.opts.logger.warn({ stopping: this.stopping, live: this.live.size }, 'ESL call not screened: letting it ring');
       refuseConnection(socket);
@@ -66,6 +84,18 @@ export class OutboundServer {
       .catch((err: unknown) => this.opts.logger.error({ err }, 'ESL session crashed'))
       .finally(() => this.sessions.delete(session));
     this.sessions.add(session);
+  }
+
+  /** Before anything is read: the peer's bytes never reach the parser or the screener. */
+  private refuse(socket: Socket): void {
+    this.opts.onPeerRefused?.();
+    const address = socket.remoteAddress;
+    if (address === undefined) return void socket.destroy(); // already gone
+    this.refusedPeers.note(address);
+    if (this.refusedOpen >= MAX_REFUSED_OPEN) return void socket.destroy();
+    this.refusedOpen++;
+    socket.once('close', () => this.refusedOpen--);
+    refusePeer(socket);
   }
 
   async stop(): Promise<void> {

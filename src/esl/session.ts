@@ -66,6 +66,24 @@ export function refuseConnection(socket: Socket): void {
   void connectAndRead(conn).finally(() => conn.close('refused'));
 }
 
+/** How long a refused peer's connection is kept for the peer to close it after `connect`: FreeSWITCH does at once. */
+const REFUSED_PEER_HOLD_MS = 2000;
+
+/**
+ * A peer esl.allowFrom does not allow: nothing it sends is read, nothing is screened or recorded. It still gets
+ * `connect` before the close: FreeSWITCH's socket app waits for `connect` without a time limit, so a close before it
+ * leaves the caller in dead air (tests/fixtures/freeswitch, esl-outbound-close-immediately), while a close after it
+ * makes the app return and the call ring (esl-outbound-close-after-connect). A FreeSWITCH left out of the list thus
+ * rings its calls unscreened; anyone else learns nothing from the word.
+ */
+export function refusePeer(socket: Socket): void {
+  socket.resume(); // whatever comes is dropped unread
+  // end(), not destroy(): a reset could discard `connect` in FreeSWITCH's receive buffer before it reads it
+  socket.end(plainCommand('connect'));
+  const timer = setTimeout(() => socket.destroy(), REFUSED_PEER_HOLD_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /** Whether the caller's fields (number and dialled number) came, so that a decision on them means something. A
  * dialled `*`/`#` code is an internal phone's feature code (*77, *78), whose `chut_feature` variable may be in the
  * part that never came: not an inbound call to screen and record. */

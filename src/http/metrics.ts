@@ -5,9 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRecord, CaptchaOutcome } from '../reputation/types.js';
-import type { ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver } from '../screening/types.js';
+import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver } from '../screening/types.js';
 
-export interface Metrics extends ScreeningObserver {
+export interface Metrics extends ScreeningObserver, AdapterCounters {
   setAdapterStatus(name: string, status: ConnectionStatus): void;
   redisError(operation: string): void;
   render(): Promise<string>;
@@ -30,6 +30,8 @@ export interface MetricsSeed {
   pbx: readonly string[];
   /** Each rule that can decide a call, with its action: the policy's rules, `default`, `fail-open`. */
   decisions: ReadonlyArray<{ rule: string; action: string }>;
+  /** The enabled adapters a PBX connects to (`esl`), whose refused connections are counted. */
+  listeners?: readonly string[];
 }
 /** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
 function label(v: unknown): string {
@@ -50,9 +52,14 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   const pbxUp = new Gauge({ name: 'chut_pbx_connection_up', help: 'PBX adapter connection: 1 ready, 0 otherwise', labelNames: ['adapter'], registers: [registry] });
   const redisErrors = new Counter({ name: 'chut_redis_errors_total', help: 'Failed store operations by operation', labelNames: ['operation'], registers: [registry] });
   const autoBlocks = new Counter({ name: 'chut_auto_blocks_total', help: 'Numbers added to the blocklist automatically (score threshold)', registers: [registry] });
+  const peersRefused = new Counter({
+    name: 'chut_pbx_peers_refused_total', help: 'Connections to an adapter\'s listener refused because their address is not allowed (esl.allowFrom): nothing screened',
+    labelNames: ['adapter'], registers: [registry],
+  });
   // Zero-valued series from the start, so rate() and dashboards work before the first event.
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
+  for (const adapter of seed.listeners ?? []) peersRefused.inc({ adapter: label(adapter) }, 0);
   for (const pbx of seed.pbx) {
     for (const { rule, action } of seed.decisions) {
       for (const route of FINAL_ROUTES) calls.inc({ pbx: label(pbx), action: label(action), route, rule: label(rule) }, 0);
@@ -77,6 +84,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     },
     onAutoBlock(): void {
       autoBlocks.inc();
+    },
+    peerRefused(adapter: string): void {
+      peersRefused.inc({ adapter: label(adapter) });
     },
     setAdapterStatus(name: string, status: ConnectionStatus): void {
       pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);

@@ -164,9 +164,16 @@ export interface ScreeningObserver {
   onAutoBlock?(e164: string, score: number): void;
 }
 
+/** What an adapter counts itself (the metrics). Must not throw or block. */
+export interface AdapterCounters {
+  /** A connection to the adapter's listener was refused: its address is not allowed (esl.allowFrom). */
+  peerRefused(adapter: string): void;
+}
+
 /** What the composition root hands each PBX adapter factory. */
 export interface AdapterDeps {
   config: Readonly<import('../config.js').Config>;
   screening: ScreeningService;
   logger: import('../logger.js').Logger;
+  counters?: AdapterCounters;
 }

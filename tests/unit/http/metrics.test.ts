@@ -47,6 +47,14 @@ describe('createMetrics', () => {
     }
   });
 
+  it('counts connections refused by an adapter\'s allowFrom, from zero for each adapter that listens', async () => {
+    const m = createMetrics({ pbx: ['freeswitch'], decisions: [], listeners: ['esl'] });
+    expect(sample(await m.render(), 'chut_pbx_peers_refused_total{adapter="esl"}')).toBe(0);
+    m.peerRefused('esl');
+    m.peerRefused('esl');
+    expect(sample(await m.render(), 'chut_pbx_peers_refused_total{adapter="esl"}')).toBe(2);
+  });
+
   it('observes decision latency in seconds', async () => {
     const m = createMetrics();
     m.onDecision?.({ latencyMs: 3 } as ScreeningDecision, {} as InboundCall);
