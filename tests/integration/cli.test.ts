@@ -534,6 +534,31 @@ describe('chut CLI against the real Redis', () => {
     expect(run.stderr).toMatch(/"level":40,.*"msg":"ari\.enabled and ari\.password is empty: Asterisk refuses every ARI user without a password/);
   });
 
+  it('check-config (exit 0) and run warn of an ESL listener open to other hosts that allows only loopback (FreeSWITCH elsewhere is refused)', async () => {
+    const shipped = join(process.cwd(), 'config', 'policy.yaml');
+    const cfg = join(dir, 'esl-open.yaml');
+    writeFileSync(cfg, 'esl:\n  enabled: true\n  listenHost: 0.0.0.0\n');
+    const warned = await runChut(['check-config', '--config', cfg, '--policy', shipped], env);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stdout).toContain('warning: esl.listenHost is 0.0.0.0, but esl.allowFrom (127.0.0.0/8, ::1) allows this machine only: a ' +
+      'FreeSWITCH on another host, or outside chut\'s container, is refused and its calls ring unscreened. Add the address FreeSWITCH ' +
+      'connects from to esl.allowFrom, e.g. allowFrom: [127.0.0.0/8, ::1, 192.168.1.20] (in Docker with a published port: the bridge ' +
+      'gateway\'s, e.g. 172.17.0.1)\n');
+    const allowed = join(dir, 'esl-open-allowed.yaml');
+    writeFileSync(allowed, 'esl:\n  enabled: true\n  listenHost: 0.0.0.0\n  allowFrom: [127.0.0.0/8, ::1, 172.17.0.1]\n');
+    const quiet = await runChut(['check-config', '--config', allowed, '--policy', shipped], env);
+    expect(quiet.stdout).toMatch(/policy OK/);
+    expect(quiet.stdout).not.toMatch(/allowFrom/);
+    const disabled = await runChut(['check-config', '--config', cfg, '--policy', shipped], { ...env, CHUT_ESL_ENABLED: 'false' });
+    expect(disabled.stdout).not.toMatch(/allowFrom/);
+    // run logs it at start (here it then stops at once: its socket cannot listen on TEST-NET-1)
+    const stopped = join(dir, 'esl-open-run.yaml');
+    writeFileSync(stopped, `policy: ${shipped}\nesl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);
+    const run = await runChut(['run', '--config', stopped], { CHUT_STORE: 'memory' }, { timeoutMs: 20_000 });
+    expect(run.code, run.stderr).toBe(69);
+    expect(run.stderr).toMatch(/"level":40,.*"msg":"esl\.listenHost is 192\.0\.2\.1, but esl\.allowFrom \(127\.0\.0\.0\/8, ::1\) allows this machine only/);
+  });
+
   it('check-config and run refuse AMI captcha prompts that cannot travel in one Setvar (every captcha call would fail open)', async () => {
     const cfg = join(dir, 'ami-prompts.yaml');
     const intro = Array.from({ length: 8 }, (_, i) => `custom/very-long-company-prompt-number-${i}`);

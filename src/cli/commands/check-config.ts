@@ -1,4 +1,5 @@
 import { ariConfigWarnings } from '../ari-password.js';
+import { eslAllowFromWarnings } from '../esl-allow-from.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
@@ -36,7 +37,7 @@ ${GLOBAL_HELP}`,
     const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
-    const notes: string[] = [...ariConfigWarnings(c), ...policyWarnings(policy)].map((w) => `warning: ${w}\n`);
+    const notes: string[] = [...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)].map((w) => `warning: ${w}\n`);
     // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode
     // every call rings anyway.
     if (c.ari.enabled && policy.mode !== 'shadow' && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {

@@ -1,5 +1,6 @@
 import { startChut } from '../../app.js';
 import { ariConfigWarnings } from '../ari-password.js';
+import { eslAllowFromWarnings } from '../esl-allow-from.js';
 import { policyWarnings } from '../../rules/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -87,7 +88,7 @@ ${GLOBAL_HELP}`,
       const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
-      if (pbx) for (const warning of ariConfigWarnings(loaded.config)) logger.warn(warning); // serve connects no PBX
+      if (pbx) for (const warning of [...ariConfigWarnings(loaded.config), ...eslAllowFromWarnings(loaded.config)]) logger.warn(warning); // serve connects no PBX
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
       ignoreHangUpSignal(logger);
       const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
