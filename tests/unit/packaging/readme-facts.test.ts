@@ -28,11 +28,14 @@ function pairs(keys: string): Array<{ key: string; said: string }> {
   return [...keys.matchAll(/`([A-Za-z][A-Za-z.]*)` \(((?:[^()]|\([^()]*\))*)\)/g)].map((m) => ({ key: m[1]!, said: m[2]! }));
 }
 
-/** The default a parenthesis starts with: a `quoted` text, a number, `N h`, true, false or null; undefined when it
+/** The default a parenthesis starts with: a `quoted` text or `[list]`, a number, `N h`, true, false or null; undefined when it
  * names the setting's parts instead (`sentinel` (`name`, `hosts`, …), `webhook` (its `timeoutMs`: …)). */
 function saidDefault(said: string): { value: unknown } | undefined {
   if (/^`[A-Za-z]+`(, `[A-Za-z]+`)+$/.test(said) || said.startsWith('its ')) return undefined;
   const quoted = /^`([^`]*)`/.exec(said);
+  // a list is written as YAML's flow form: `[127.0.0.0/8, ::1]`
+  const list = quoted && /^\[(.*)\]$/.exec(quoted[1]!);
+  if (list) return { value: list[1]!.split(/,\s*/) };
   if (quoted) return { value: quoted[1] };
   const head = said.split(/[,;:]/, 1)[0]!.trim();
   if (/^\d+$/.test(head)) return { value: Number(head) };
