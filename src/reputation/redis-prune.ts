@@ -8,7 +8,7 @@
 import { expiringMember, isE164, isPrefixEntry, numberFromBucket, parseExpiringMember } from './keys.js';
 import { PRUNE_BATCH } from './lua.js';
 import { unpackValue } from './records.js';
-import type { RedisCtx } from './redis-ctx.js';
+import { scorePairs, type RedisCtx } from './redis-ctx.js';
 import { scanBuckets, slot } from './redis-lists.js';
 import type { ListName, PruneRequest, PruneResult } from './types.js';
 
@@ -66,15 +66,18 @@ async function checkEntries(ctx: RedisCtx, req: PruneRequest, candidates: Candid
 }
 
 /**
- * The members due, PRUNE_BATCH at a time. A real run takes each member it sends out of the range read (its entry
- * removed, or the member scored with the entry's later expiry, or dropped), so it reads from the start again; a dry
- * run moves none, and pages on.
+ * The members due, PRUNE_BATCH at a time, read by rank (the index is sorted by score: the due ones come first). A real
+ * run takes each member it sends out of the due ones (its entry removed, or the member scored with the entry's later
+ * expiry, or dropped), so it reads from the start again; a dry run moves none, and pages on by rank: a score range's
+ * `LIMIT <offset>` would make Redis walk every member before the page (12 ms a read at 450 000 members).
  */
 async function fromIndex(ctx: RedisCtx, req: PruneRequest, check: (c: Candidate[]) => Promise<void>): Promise<void> {
+  const cutoff = Math.floor(req.expiredBefore);
   for (let offset = 0; ;) {
     req.signal?.throwIfAborted();
     ctx.trip();
-    const members = await ctx.redis.zrangebyscore(ctx.k.expiring, '-inf', Math.floor(req.expiredBefore), 'LIMIT', offset, PRUNE_BATCH);
+    const page = scorePairs(await ctx.redis.zrange(ctx.k.expiring, String(offset), String(offset + PRUNE_BATCH - 1), 'WITHSCORES'));
+    const members = page.filter(([, score]) => score <= cutoff).map(([member]) => member);
     if (members.length === 0) return;
     const candidates: Candidate[] = [];
     const unreadable: string[] = [];
