@@ -1,5 +1,5 @@
 /** The running service's sweeps (list-pruner.ts) against the in-memory store: at start, again later, and stopped. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startListPruner } from '../../src/list-pruner.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/reputation/index.js';
@@ -61,10 +61,17 @@ describe('the list pruner', () => {
     await until(() => requests.length >= 2, 'the next sweep');
     pruner.stop(); // the sweep's pause ends at once, its next step sees the stop
     await until(() => release !== null, 'the sweep past its pause');
-    (release as unknown as () => void)();
     const seen = requests.length;
-    await new Promise((r) => setTimeout(r, 50)); // five sweep periods: none comes
-    expect(requests.length).toBe(seen);
+    // the test's own clock from here: the end of that sweep, then five sweep periods, without waiting them out
+    vi.useFakeTimers();
+    try {
+      (release as unknown as () => void)();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(requests.length).toBe(seen); // no sweep came
+      expect(vi.getTimerCount()).toBe(0); // and none is due: nothing keeps the process alive
+    } finally {
+      vi.useRealTimers();
+    }
     expect(lines).toHaveLength(1); // the stop is no failure to log
   });
 });
