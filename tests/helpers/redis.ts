@@ -5,7 +5,7 @@
  * of a run killed before it could are removed by a later run (redis-leftovers.ts).
  */
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { deleteKeysWithPrefix } from '../../src/redis-client.js';
 import { LOCAL_TEST_REDIS_URL, ownedPrefix, runOwner } from './redis-leftovers.js';
 
@@ -31,4 +31,43 @@ export async function removeKeys(url: string, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+export interface TestRedis {
+  /** Redis's URL (from beforeAll on). */
+  readonly url: string;
+  /** A connection of the test's own, to look at or tamper with keys (from beforeAll on). */
+  readonly admin: Redis;
+  /** Every prefix handed out, in order. */
+  readonly prefixes: readonly string[];
+  /** A new uniquePrefix(label), its keys removed after the file. */
+  prefix(label?: string): string;
+}
+
+/** A test file's Redis: found and connected in beforeAll; the keys under every prefix it handed out removed in afterAll. */
+export function useTestRedis(): TestRedis {
+  const prefixes: string[] = [];
+  let url = '';
+  let admin: Redis | null = null;
+  beforeAll(async () => {
+    url = await testRedisUrl();
+    admin = new Redis(url);
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await removeKeys(url, p);
+    admin?.disconnect();
+  });
+  return {
+    get url() { return url; },
+    get admin() {
+      if (!admin) throw new Error('useTestRedis(): admin is connected in beforeAll, not at module load');
+      return admin;
+    },
+    prefixes,
+    prefix(label) {
+      const p = uniquePrefix(label);
+      prefixes.push(p);
+      return p;
+    },
+  };
 }

@@ -2,39 +2,26 @@
  * The Redis import of records held in columns (ImportedRecords): the same keys as plain records, written key by
  * key, and undone exactly, whatever form the values it replaced had.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bucketOf, createRedisStore, DEFAULT_BUCKETS, type RedisReputationStore } from '../../src/reputation/index.js';
 import { parseImportColumns } from '../../src/reputation/import.js';
 import { listOverlap } from '../../src/reputation/transfer-overlap.js';
 import type { ListRecord } from '../../src/reputation/types.js';
-import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 
 const NOW = Date.UTC(2026, 5, 15, 12);
-const prefixes: string[] = [];
-let url = '';
-let admin: Redis;
-
-beforeAll(async () => {
-  url = await testRedisUrl();
-  admin = new Redis(url);
-});
-afterAll(async () => {
-  for (const p of prefixes) await removeKeys(url, p);
-  admin.disconnect();
-});
+const db = useTestRedis();
 
 function fresh(): { store: RedisReputationStore; prefix: string } {
-  const prefix = uniquePrefix('impcol');
-  prefixes.push(prefix);
-  return { store: createRedisStore({ url, prefix }), prefix };
+  const prefix = db.prefix('impcol');
+  return { store: createRedisStore({ url: db.url, prefix }), prefix };
 }
 
 /** Every list key (buckets and prefix hashes) under `prefix`, as HGETALL reads it. */
 async function listKeys(prefix: string): Promise<Record<string, Record<string, string>>> {
   const out: Record<string, Record<string, string>> = {};
   for (const pattern of [`${prefix}la:*`, `${prefix}lb:*`, `${prefix}pa`, `${prefix}pb`]) {
-    for (const key of await admin.keys(pattern)) out[key] = await admin.hgetall(key);
+    for (const key of await db.admin.keys(pattern)) out[key] = await db.admin.hgetall(key);
   }
   return out;
 }
@@ -90,15 +77,15 @@ describe('importList of records in columns (Redis)', () => {
       await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: numberAt(10) }, reason: 'before', source: 'cli', addedAt: Date.UTC(2026, 0, 1), expiresAt: null });
       await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: numberAt(20) }, reason: 'soon', source: 'api', addedAt: NOW + 1, expiresAt: NOW + 86_400_000 });
       const odd = bucketOf(numberAt(30), DEFAULT_BUCKETS);
-      await admin.hset(`${prefix}lb:${odd.bucket}`, odd.field, 'not chut:s\nvalue');
+      await db.admin.hset(`${prefix}lb:${odd.bucket}`, odd.field, 'not chut:s\nvalue');
       await store.addListEntry({ list: 'block', entry: { kind: 'prefix', prefix: '+33162' }, reason: 'npv', source: 'cli', addedAt: NOW, expiresAt: null });
       const before = await listKeys(prefix);
       // a key the import writes late (the highest bucket it uses) is not a hash: its block fails
       const last = file.map((l) => bucketOf(l.split(',')[0] as string, DEFAULT_BUCKETS).bucket).reduce((a, b) => Math.max(a, b));
-      await admin.set(`${prefix}lb:${last}`, 'not a hash');
+      await db.admin.set(`${prefix}lb:${last}`, 'not a hash');
       const parsed = parseImportColumns(`${file.join('\n')}\n0162*,replaced\n`, { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
       await expect(store.importList(parsed.records)).rejects.toThrow(/WRONGTYPE/);
-      await admin.del(`${prefix}lb:${last}`);
+      await db.admin.del(`${prefix}lb:${last}`);
       expect(await listKeys(prefix)).toEqual(before);
     } finally {
       await store.close();
@@ -111,7 +98,7 @@ describe('importList of records in columns (Redis)', () => {
       const parsed = parseImportColumns(lines(50_000).join('\n'), { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
       const stop = new AbortController();
       const importing = store.importList(parsed.records, { signal: stop.signal });
-      for (let i = 0; i < 2000 && (await admin.keys(`${prefix}lb:*`)).length < 10; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000 && (await db.admin.keys(`${prefix}lb:*`)).length < 10; i++) await new Promise((r) => setTimeout(r, 5));
       stop.abort(new Error('interrupted (SIGINT)'));
       await expect(importing).rejects.toThrow('interrupted (SIGINT)');
       expect(await listKeys(prefix)).toEqual({});
@@ -127,14 +114,14 @@ describe('importList of records in columns (Redis)', () => {
       const many = Array.from({ length: 130_000 }, (_, i) => `+4470${String(i).padStart(6, '0')}*,range`);
       const parsed = parseImportColumns(many.join('\n'), { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
       await store.importList(parsed.records);
-      expect(await admin.hlen(`${prefix}pb`)).toBe(130_000);
-      await admin.del(`${prefix}pb`);
+      expect(await db.admin.hlen(`${prefix}pb`)).toBe(130_000);
+      await db.admin.del(`${prefix}pb`);
       // the same, with a number whose bucket is not a hash: its block fails and the prefixes are taken back out
       const number = '+33612000007';
-      await admin.set(`${prefix}lb:${bucketOf(number, DEFAULT_BUCKETS).bucket}`, 'not a hash');
+      await db.admin.set(`${prefix}lb:${bucketOf(number, DEFAULT_BUCKETS).bucket}`, 'not a hash');
       const failing = parseImportColumns(`${many.join('\n')}\n${number},x\n`, { format: 'csv', list: 'block', defaultCountry: 'FR', now: NOW });
       await expect(store.importList(failing.records)).rejects.toThrow(/WRONGTYPE/);
-      expect(await admin.exists(`${prefix}pb`)).toBe(0);
+      expect(await db.admin.exists(`${prefix}pb`)).toBe(0);
     } finally {
       await store.close();
     }

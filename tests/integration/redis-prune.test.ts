@@ -4,8 +4,7 @@
  * hostile index, and the running service's own sweeps.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -15,7 +14,7 @@ import { parsePolicy } from '../../src/rules/index.js';
 import type { ListRecord } from '../../src/reputation/types.js';
 import { TEST_POLICY } from '../helpers/policy.js';
 import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.js';
-import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
 import { rec } from './store-contract.js';
 
@@ -25,28 +24,16 @@ const num = (e164: string) => ({ kind: 'number' as const, e164 });
 const pre = (prefix: string) => ({ kind: 'prefix' as const, prefix });
 const numbers = (n: number, base: number) => Array.from({ length: n }, (_, i) => `+${base + i * 7919}`);
 
-const prefixes: string[] = [];
-let url = '';
-let admin: Redis;
-
-beforeAll(async () => {
-  url = await testRedisUrl();
-  admin = new Redis(url);
-});
-afterAll(async () => {
-  for (const p of prefixes) await removeKeys(url, p);
-  admin.disconnect();
-});
+const db = useTestRedis();
 
 function fresh(label = 'prune'): { store: RedisReputationStore; prefix: string } {
-  const prefix = uniquePrefix(label);
-  prefixes.push(prefix);
-  return { store: createRedisStore({ url, prefix }), prefix };
+  const prefix = db.prefix(label);
+  return { store: createRedisStore({ url: db.url, prefix }), prefix };
 }
 
 /** The index as member → score. */
 async function index(prefix: string): Promise<Record<string, number>> {
-  const flat = await admin.zrangebyscore(`${prefix}expiring`, '-inf', '+inf', 'WITHSCORES');
+  const flat = await db.admin.zrangebyscore(`${prefix}expiring`, '-inf', '+inf', 'WITHSCORES');
   const out: Record<string, number> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = Number(flat[i + 1]);
   return out;
@@ -85,13 +72,13 @@ describe('the index of expiring entries', () => {
       rec({ entry: num('+33612345013') }),
     ];
     await store.importList(legacy);
-    await admin.del(`${prefix}expiring`);
-    await admin.hdel(`${prefix}schema`, 'expiring');
+    await db.admin.del(`${prefix}expiring`);
+    await db.admin.hdel(`${prefix}schema`, 'expiring');
     expect((await store.pruneLists({ expiredBefore: T0 - 7 * DAY })).removed).toEqual({ allow: 0, block: 0 }); // the index alone misses them
     expect(await store.pruneLists({ expiredBefore: T0 - 7 * DAY, scan: 'unless-indexed', dryRun: true })).toEqual({ removed: { allow: 1, block: 1 }, scanned: true });
-    expect(await admin.hexists(`${prefix}schema`, 'expiring')).toBe(0); // a dry run changes nothing
+    expect(await db.admin.hexists(`${prefix}schema`, 'expiring')).toBe(0); // a dry run changes nothing
     expect(await store.pruneLists({ expiredBefore: T0 - 7 * DAY, scan: 'unless-indexed' })).toEqual({ removed: { allow: 1, block: 1 }, scanned: true });
-    expect(Number(await admin.hget(`${prefix}schema`, 'expiring'))).toBeGreaterThan(0);
+    expect(Number(await db.admin.hget(`${prefix}schema`, 'expiring'))).toBeGreaterThan(0);
     // the entries not due yet are indexed now: later sweeps find them without a scan
     expect(await index(prefix)).toEqual({ 'block:+33612345012': T0 + DAY, 'block:+331629*': T0 + 2 * DAY });
     expect(await store.pruneLists({ expiredBefore: T0 + 3 * DAY, scan: 'unless-indexed' })).toEqual({ removed: { allow: 0, block: 2 }, scanned: false });
@@ -104,7 +91,7 @@ describe('the index of expiring entries', () => {
     await store.importList(numbers(250, 33_700_000_000).map((e164) => rec({ entry: num(e164), expiresAt: T0 - DAY })));
     const sha = createHash('sha1').update(PRUNE_LUA).digest('hex');
     const scripts: MonitoredCommand[] = [];
-    const monitor = await monitorRedis(url, (c) => {
+    const monitor = await monitorRedis(db.url, (c) => {
       if (/^eval(sha)?$/i.test(c.args[0] ?? '') && (c.args[1] === sha || c.args[1] === PRUNE_LUA)) scripts.push(c);
     });
     try {
@@ -122,7 +109,7 @@ describe('the index of expiring entries', () => {
     const { store, prefix } = fresh('dry-pages');
     await store.importList(numbers(250, 33_730_000_000).map((e164) => rec({ entry: num(e164), expiresAt: T0 - DAY })));
     const reads: string[][] = [];
-    const monitor = await monitorRedis(url, (c) => {
+    const monitor = await monitorRedis(db.url, (c) => {
       if (c.source !== 'lua' && /^zrange/i.test(c.args[0] ?? '') && c.args[1] === `${prefix}expiring`) reads.push(c.args);
     });
     try {
@@ -142,7 +129,7 @@ describe('the index of expiring entries', () => {
 
   it('two sweeps at once on one prefix remove each due entry once and leave every other entry and its member', async () => {
     const { store: first, prefix } = fresh('twice');
-    const second = createRedisStore({ url, prefix });
+    const second = createRedisStore({ url: db.url, prefix });
     const due = numbers(400, 33_710_000_000);
     const later = numbers(60, 33_720_000_000);
     await first.importList([
@@ -163,30 +150,29 @@ describe('the index of expiring entries', () => {
     await store.addListEntry(rec({ entry: num('+33612345021'), expiresAt: T0 - DAY }));
     // a bucket key that is no hash, with a member pointing into it
     const stray = '+33612345022';
-    await admin.set(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`, 'not a hash');
+    await db.admin.set(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`, 'not a hash');
     const junk = ['nothing', 'block:+abc', 'allow:+33162**', 'block:+0612345678', `block:${'9'.repeat(500)}`, `block:${stray}`];
-    await admin.zadd(`${prefix}expiring`, ...junk.flatMap((m) => ['0', m]));
+    await db.admin.zadd(`${prefix}expiring`, ...junk.flatMap((m) => ['0', m]));
     expect((await store.pruneLists({ expiredBefore: T0, dryRun: true })).removed).toEqual({ allow: 0, block: 1 });
     expect(Object.keys(await index(prefix))).toHaveLength(junk.length + 1);
     expect((await store.pruneLists({ expiredBefore: T0 })).removed).toEqual({ allow: 0, block: 1 });
     expect(await index(prefix)).toEqual({});
-    expect(await admin.get(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`)).toBe('not a hash');
+    expect(await db.admin.get(`${prefix}lb:${bucketOf(stray, DEFAULT_BUCKETS).bucket}`)).toBe('not a hash');
     await store.close();
   });
 });
 
 describe('chut run', () => {
   it('removes the entries expired longer than lists.keepExpiredDays by itself, and logs how many per list', async () => {
-    const prefix = uniquePrefix('prune-run');
-    prefixes.push(prefix);
-    const store = createRedisStore({ url, prefix });
+    const prefix = db.prefix('prune-run');
+    const store = createRedisStore({ url: db.url, prefix });
     const now = Date.now();
     await store.importList([
       rec({ entry: num('+33612345031'), expiresAt: now - 3 * DAY }), rec({ list: 'allow', entry: pre('+4930'), expiresAt: now - 5 * DAY }),
       rec({ entry: num('+33612345032'), expiresAt: now - DAY }), rec({ entry: num('+33612345033') }),
     ]);
     const lines: string[] = [];
-    const config = parseConfig({ redis: { url, prefix }, http: { enabled: false }, lists: { keepExpiredDays: 2 } });
+    const config = parseConfig({ redis: { url: db.url, prefix }, http: { enabled: false }, lists: { keepExpiredDays: 2 } });
     const chut = await startChut({
       config, policy: parsePolicy(TEST_POLICY, 'test'), logger: createLogger('info', { write: (l: string) => { lines.push(l); } }),
       pbx: false, http: false, listPruning: { firstAfterMs: 0 },

@@ -1,7 +1,7 @@
 /** The Redis store: the shared contract, plus what only Redis can show (round trips, key hygiene, encodings). */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { createOutcomes } from '../../src/screening/outcomes.js';
@@ -10,27 +10,15 @@ import {
 } from '../../src/reputation/index.js';
 import { KNOWN_LINES_CAP } from '../../src/reputation/keys.js';
 import type { ListRecord } from '../../src/reputation/types.js';
-import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { monitorRedis } from '../helpers/redis-monitor.js';
 import { call, rec, storeContract } from './store-contract.js';
 
-const prefixes: string[] = [];
-let url = '';
-let admin: Redis;
-
-beforeAll(async () => {
-  url = await testRedisUrl();
-  admin = new Redis(url);
-});
-afterAll(async () => {
-  for (const p of prefixes) await removeKeys(url, p);
-  admin.disconnect();
-});
+const db = useTestRedis();
 
 function fresh(label = 'rs'): RedisReputationStore {
-  const prefix = uniquePrefix(label);
-  prefixes.push(prefix);
-  return createRedisStore({ url, prefix });
+  const prefix = db.prefix(label);
+  return createRedisStore({ url: db.url, prefix });
 }
 
 storeContract('redis', async () => fresh());
@@ -95,9 +83,8 @@ describe('Redis store specifics', () => {
   });
 
   it('the known lines never outgrow their cap, whatever numbers callers dial: the line called least recently goes', async () => {
-    const prefix = uniquePrefix('lines');
-    prefixes.push(prefix);
-    const store = createRedisStore({ url, prefix });
+    const prefix = db.prefix('lines');
+    const store = createRedisStore({ url: db.url, prefix });
     const extra = 5;
     const dialled = Array.from({ length: KNOWN_LINES_CAP + extra }, (_, i) => `+3310${String(i).padStart(7, '0')}`);
     // the oldest call of all rang: without the cap, its line would be known for ever
@@ -108,8 +95,8 @@ describe('Redis store specifics', () => {
       })));
     }
     const key = `${prefix}lines`;
-    expect(await admin.zcard(key)).toBe(KNOWN_LINES_CAP);
-    expect(await admin.ttl(key)).toBeGreaterThan(300 * 86_400);
+    expect(await db.admin.zcard(key)).toBe(KNOWN_LINES_CAP);
+    expect(await db.admin.ttl(key)).toBeGreaterThan(300 * 86_400);
     expect((await store.lastCallerState(dialled[0] as string)).known).toBe(false);
     expect((await store.lastCallerState(dialled[extra - 1] as string)).known).toBe(false);
     expect((await store.lastCallerState(dialled[extra] as string)).known).toBe(true);
@@ -120,26 +107,24 @@ describe('Redis store specifics', () => {
   });
 
   it('a record replayed after an outage (an older time) does not make a line called since look least recently called', async () => {
-    const prefix = uniquePrefix('linesgt');
-    prefixes.push(prefix);
-    const store = createRedisStore({ url, prefix });
+    const prefix = db.prefix('linesgt');
+    const store = createRedisStore({ url: db.url, prefix });
     const base = { blockDigits: 8, maxWindowSec: 0, streamMaxLen: 10 };
     await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 + 60_000 }) });
     await store.recordCall({ ...base, record: call({ dialled: '+33100000001', time: T0 }), replayLookBack: 10 });
-    const [member] = await admin.zrange(`${prefix}lines`, '0', '-1');
-    expect(await admin.zscore(`${prefix}lines`, member as string)).toBe(String(T0 + 60_000));
+    const [member] = await db.admin.zrange(`${prefix}lines`, '0', '-1');
+    expect(await db.admin.zscore(`${prefix}lines`, member as string)).toBe(String(T0 + 60_000));
     await store.close();
   });
 
   it('sends a single EVALSHA for a lookup, as MONITOR sees it', async () => {
-    const prefix = uniquePrefix('mon');
-    prefixes.push(prefix);
-    const client = new Redis(url);
+    const prefix = db.prefix('mon');
+    const client = new Redis(db.url);
     const store = createRedisStore({ redis: client, prefix });
     await store.lookup({ ...look, e164: '+33612345678' });
     const source = `${client.stream.localAddress}:${client.stream.localPort}`;
     const sent: string[][] = [];
-    const monitor = await monitorRedis(url, (c) => { if (c.source === source) sent.push(c.args); });
+    const monitor = await monitorRedis(db.url, (c) => { if (c.source === source) sent.push(c.args); });
     await store.lookup({ ...look, e164: '+33698765432' });
     await store.ping();
     await expect.poll(() => sent.some((a) => /^ping$/i.test(a[0] ?? '')), { timeout: 10_000 }).toBe(true);
@@ -151,15 +136,14 @@ describe('Redis store specifics', () => {
   });
 
   it('writes only keys under its prefix (every command checked with COMMAND GETKEYS), all of documented shapes', async () => {
-    const prefix = uniquePrefix('keys');
-    prefixes.push(prefix);
-    const client = new Redis(url);
+    const prefix = db.prefix('keys');
+    const client = new Redis(db.url);
     const store = createRedisStore({ redis: client, prefix });
     await store.ping();
     // only this store's connection: a key it wrote outside its prefix must fail the test, not pass as "another client's"
     const source = `${client.stream.localAddress}:${client.stream.localPort}`;
     const seen: string[][] = [];
-    const monitor = await monitorRedis(url, (c) => { if (c.source === source) seen.push(c.args); });
+    const monitor = await monitorRedis(db.url, (c) => { if (c.source === source) seen.push(c.args); });
     await store.addListEntry(rec({ entry: { kind: 'number', e164: '+33612345678' }, reason: 'x' }));
     await store.addListEntry(rec({ entry: { kind: 'prefix', prefix: '+33162' } }));
     await store.recordCall({ record: call(), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 });
@@ -177,7 +161,7 @@ describe('Redis store specifics', () => {
     let keyed = 0;
     for (const args of seen) {
       if (/^(multi|exec|ping|script|info|select|client)$/i.test(args[0] ?? '')) continue;
-      const keys = (await admin.call('COMMAND', 'GETKEYS', ...args).catch(() => [])) as string[]; // keyless: SCAN…
+      const keys = (await db.admin.call('COMMAND', 'GETKEYS', ...args).catch(() => [])) as string[]; // keyless: SCAN…
       if (keys.length > 0) keyed++;
       for (const k of keys) expect(k.startsWith(prefix), `${args.join(' ')}`).toBe(true);
     }
@@ -185,7 +169,7 @@ describe('Redis store specifics', () => {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, batch] = await db.admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
@@ -193,7 +177,7 @@ describe('Redis store specifics', () => {
     for (const k of keys) expect(k.slice(prefix.length)).toMatch(shapes);
     expect(keys.some((k) => k.includes('\n') || k.includes('FLUSHALL'))).toBe(false);
     // the known lines' members are escaped as the last-caller keys are: a hostile target never reaches Redis as-is
-    const lineMembers = await admin.zrange(`${prefix}lines`, '0', '-1');
+    const lineMembers = await db.admin.zrange(`${prefix}lines`, '0', '-1');
     expect(lineMembers).toHaveLength(2);
     for (const m of lineMembers) expect(m).toMatch(/^(i:[A-Za-z0-9+*#._-]{1,64}|h:[0-9a-f]{32})$/);
     await store.close();
@@ -202,10 +186,10 @@ describe('Redis store specifics', () => {
 
   it('reads the daily counters for days whose hourly counters have expired', async () => {
     const store = fresh('days');
-    const p = prefixes[prefixes.length - 1] as string;
+    const p = db.prefixes[db.prefixes.length - 1] as string;
     const old = T0 - 50 * DAY;
     await store.recordCall({ record: call({ time: old }), blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 });
-    await admin.del(`${p}stats:h:${new Date(old).toISOString().slice(0, 13)}`); // what 40 days do
+    await db.admin.del(`${p}stats:h:${new Date(old).toISOString().slice(0, 13)}`); // what 40 days do
     const s = await store.stats({ since: T0 - 90 * DAY, now: T0 });
     expect(s.total).toBe(1);
     await store.close();
@@ -213,8 +197,8 @@ describe('Redis store specifics', () => {
 
   it('keeps a number known only by its calls 40 days, one with a score, outcome or report 400 days', async () => {
     const store = fresh('repttl');
-    const p = prefixes[prefixes.length - 1] as string;
-    const ttlDays = async (key: string) => (await admin.pttl(key)) / DAY;
+    const p = db.prefixes[db.prefixes.length - 1] as string;
+    const ttlDays = async (key: string) => (await db.admin.pttl(key)) / DAY;
     const base = { blockDigits: 8, maxWindowSec: 60, streamMaxLen: 100 };
     await store.recordCall({ ...base, record: call({ caller: '+33612000001' }) });
     expect(await ttlDays(`${p}r:33612000001`)).toBeCloseTo(40, 3);
@@ -227,8 +211,8 @@ describe('Redis store specifics', () => {
 
   it('gives every key the TTL docs/redis-schema.md states; counters get theirs from the first call of the hour or day', async () => {
     const store = fresh('ttl');
-    const p = prefixes[prefixes.length - 1] as string;
-    const ttlDays = async (key: string) => (await admin.pttl(key)) / DAY;
+    const p = db.prefixes[db.prefixes.length - 1] as string;
+    const ttlDays = async (key: string) => (await db.admin.pttl(key)) / DAY;
     await store.lookup({ ...look, e164: '+33612345678', countCall: { windowMs: 3_600_000, member: 'm1' } });
     await store.recordCall({ record: call(), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
     expect(await ttlDays(`${p}stats:h:2026-06-15T10`)).toBeCloseTo(40, 3);
@@ -236,13 +220,13 @@ describe('Redis store specifics', () => {
     expect(await ttlDays(`${p}top:2026-06-15:ring`)).toBeCloseTo(40, 3);
     expect(await ttlDays(`${p}r:33612345678`)).toBeCloseTo(40, 3); // known by its calls only
     expect(await ttlDays(`${p}last`)).toBeCloseTo(30, 3);
-    expect(await admin.pttl(`${p}w:33612345678`)).toBeGreaterThan(3_590_000);
-    expect(await admin.pttl(`${p}wb:33612345`)).toBeGreaterThan(3_590_000);
+    expect(await db.admin.pttl(`${p}w:33612345678`)).toBeGreaterThan(3_590_000);
+    expect(await db.admin.pttl(`${p}wb:33612345`)).toBeGreaterThan(3_590_000);
     // later calls of the same hour count without pushing its expiry back
-    await admin.expire(`${p}stats:h:2026-06-15T10`, 100);
+    await db.admin.expire(`${p}stats:h:2026-06-15T10`, 100);
     await store.recordCall({ record: call({ time: T0 + 60_000 }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
-    expect(await admin.ttl(`${p}stats:h:2026-06-15T10`)).toBeLessThanOrEqual(100);
-    expect(await admin.hget(`${p}stats:h:2026-06-15T10`, 'total')).toBe('2');
+    expect(await db.admin.ttl(`${p}stats:h:2026-06-15T10`)).toBeLessThanOrEqual(100);
+    expect(await db.admin.hget(`${p}stats:h:2026-06-15T10`, 'total')).toBe('2');
     // the next hour's hash is new: it gets the full TTL
     await store.recordCall({ record: call({ time: T0 + 3_600_000 }), blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000, windowsCounted: true });
     expect(await ttlDays(`${p}stats:h:2026-06-15T11`)).toBeCloseTo(40, 3);
@@ -251,20 +235,19 @@ describe('Redis store specifics', () => {
 
   it('keeps buckets in the compact listpack encoding and the schema key at version 1', async () => {
     const store = fresh('enc');
-    const prefix = prefixes[prefixes.length - 1] as string;
+    const prefix = db.prefixes[db.prefixes.length - 1] as string;
     await store.importList(numbers(3000).map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'Robocall', source: 'import:ftc', addedAt: Date.UTC(2026, 0, 5) })));
     const { bucket } = bucketOf('+33600000000', DEFAULT_BUCKETS);
-    expect(await admin.call('OBJECT', 'ENCODING', `${prefix}lb:${bucket}`)).toBe('listpack');
+    expect(await db.admin.call('OBJECT', 'ENCODING', `${prefix}lb:${bucket}`)).toBe('listpack');
     // a new prefix: no older chut wrote there, so its index of expiring entries is whole from the start
-    expect(await admin.hgetall(`${prefix}schema`)).toEqual({ version: '1', buckets: String(DEFAULT_BUCKETS), expiring: expect.stringMatching(/^\d{13}$/) });
+    expect(await db.admin.hgetall(`${prefix}schema`)).toEqual({ version: '1', buckets: String(DEFAULT_BUCKETS), expiring: expect.stringMatching(/^\d{13}$/) });
     await store.close();
   });
 
   it('refuses to run against a newer schema, with a clear error', async () => {
-    const prefix = uniquePrefix('schema');
-    prefixes.push(prefix);
-    await admin.hset(`${prefix}schema`, { version: '2', buckets: '1000' });
-    const store = createRedisStore({ url, prefix });
+    const prefix = db.prefix('schema');
+    await db.admin.hset(`${prefix}schema`, { version: '2', buckets: '1000' });
+    const store = createRedisStore({ url: db.url, prefix });
     await expect(store.lookup({ ...look, e164: '+33612345678' })).rejects.toThrow(/schema version 2.*Upgrade chut/);
     await store.close();
   });
@@ -294,11 +277,11 @@ describe('Redis store specifics', () => {
 
   it('reads a score some other tool wrote as nan, inf or out of range as score.ts does: never a stuck NaN', async () => {
     const store = fresh('corrupt');
-    const p = prefixes[prefixes.length - 1] as string;
+    const p = db.prefixes[db.prefixes.length - 1] as string;
     const cases: Array<[string, number, number]> = [['nan', 0, 25], ['inf', 0, 25], ['-inf', 0, 25], ['-50', 0, 25], ['250', 100, 100], ['garbage', 0, 25]];
     for (const [i, [raw, read, afterFailure]] of cases.entries()) {
       const e164 = `+3361200010${i}`;
-      await admin.hset(`${p}r:${e164.slice(1)}`, 's', raw, 'st', String(T0), 'hl', String(DAY));
+      await db.admin.hset(`${p}r:${e164.slice(1)}`, 's', raw, 'st', String(T0), 'hl', String(DAY));
       expect((await store.lookup({ ...look, e164, now: T0 })).score).toBe(read);
       expect(await store.applyOutcome({ e164, now: T0, scoreDelta: 25, halfLifeMs: DAY, counter: 'failed' })).toBe(afterFailure);
       expect((await store.lookup({ ...look, e164, now: T0 })).score).toBe(afterFailure);
@@ -308,12 +291,12 @@ describe('Redis store specifics', () => {
 
   it('a stored decay time some tool wrote far ahead (or as inf) is no hold: the next outcome decays from now', async () => {
     const store = fresh('corrupt-st');
-    const p = prefixes[prefixes.length - 1] as string;
+    const p = db.prefixes[db.prefixes.length - 1] as string;
     for (const [i, st] of ['inf', String(T0 + 10_000 * DAY)].entries()) {
       const e164 = `+3361200020${i}`;
-      await admin.hset(`${p}r:${e164.slice(1)}`, 's', '80', 'st', st, 'hl', String(DAY));
+      await db.admin.hset(`${p}r:${e164.slice(1)}`, 's', '80', 'st', st, 'hl', String(DAY));
       expect(await store.applyOutcome({ e164, now: T0, scoreDelta: 0, halfLifeMs: DAY, counter: null })).toBe(80);
-      expect(Number(await admin.hget(`${p}r:${e164.slice(1)}`, 'st'))).toBe(T0);
+      expect(Number(await db.admin.hget(`${p}r:${e164.slice(1)}`, 'st'))).toBe(T0);
       expect((await store.lookup({ ...look, e164, now: T0 + DAY })).score).toBe(40);
     }
     await store.close();
@@ -356,7 +339,7 @@ describe('Redis store specifics', () => {
 
   it('a first attempt held in the network that lands after its replay writes nothing: one record, the last caller kept', async () => {
     const store = fresh('late');
-    const prefix = prefixes[prefixes.length - 1] as string;
+    const prefix = db.prefixes[db.prefixes.length - 1] as string;
     const since = { since: T0 - DAY, now: T0 + DAY };
     const base = { blockDigits: 8, maxWindowSec: 3600, streamMaxLen: 1000 };
     const held = { ...base, record: call({ callId: 'held', caller: '+33612345671', route: 'ring', degraded: true }) };
@@ -371,8 +354,8 @@ describe('Redis store specifics', () => {
     expect((await store.stats(since)).total).toBe(2);
     expect(await store.getLastCaller(held.record.dialled)).toBe('+33612345672');
     // Only the replay left a mark, kept an hour; records never replayed leave none.
-    expect(await admin.keys(`${prefix}replayed:*`)).toEqual([`${prefix}replayed:${held.record.time}`]);
-    const ttl = await admin.pttl(`${prefix}replayed:${held.record.time}`);
+    expect(await db.admin.keys(`${prefix}replayed:*`)).toEqual([`${prefix}replayed:${held.record.time}`]);
+    const ttl = await db.admin.pttl(`${prefix}replayed:${held.record.time}`);
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
     // A second replay (its first one's reply lost too) finds the mark: still one record.
@@ -383,14 +366,14 @@ describe('Redis store specifics', () => {
 
   it('an import aborted half-way (Ctrl-C, a time limit) stops, undoes what it wrote and rejects with the reason', async () => {
     const store = fresh('abort');
-    const prefix = prefixes[prefixes.length - 1] as string;
+    const prefix = db.prefixes[db.prefixes.length - 1] as string;
     const list = numbers(200_000, 44_800_000_000);
     await store.addListEntry(rec({ entry: { kind: 'number', e164: list[7] as string }, reason: 'before' }));
     const stop = new AbortController();
     const importing = store.importList(list.map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'import' })), { signal: stop.signal });
     // abort once the writes have begun: buckets other than the one written before appear
-    const bucketsBefore = (await admin.keys(`${prefix}lb:*`)).length;
-    for (let i = 0; i < 2000 && (await admin.keys(`${prefix}lb:*`)).length <= bucketsBefore + 10; i++) await new Promise((r) => setTimeout(r, 5));
+    const bucketsBefore = (await db.admin.keys(`${prefix}lb:*`)).length;
+    for (let i = 0; i < 2000 && (await db.admin.keys(`${prefix}lb:*`)).length <= bucketsBefore + 10; i++) await new Promise((r) => setTimeout(r, 5));
     stop.abort(new Error('interrupted (SIGINT)'));
     await expect(importing).rejects.toThrow('interrupted (SIGINT)');
     expect((await store.getListEntry({ kind: 'number', e164: list[7] as string }))[0]?.reason).toBe('before');
@@ -401,9 +384,8 @@ describe('Redis store specifics', () => {
   });
 
   it('an import aborted during its last (here: only) batch of writes is undone too, as the user was told', async () => {
-    const prefix = uniquePrefix('abortlast');
-    prefixes.push(prefix);
-    const client = new Redis(url);
+    const prefix = db.prefix('abortlast');
+    const client = new Redis(db.url);
     const stop = new AbortController();
     // Ctrl-C lands while the import's single wave of writes is on its way (its MULTI being built)
     const multi = client.multi.bind(client);
@@ -424,17 +406,17 @@ describe('Redis store specifics', () => {
 
   it('undoes an import whose writes fail half-way: nothing new stays, what was there is restored', async () => {
     const store = fresh('undo');
-    const prefix = prefixes[prefixes.length - 1] as string;
+    const prefix = db.prefixes[db.prefixes.length - 1] as string;
     const list = numbers(20_000, 44_700_000_000);
     const existing = list[100] as string;
     await store.addListEntry(rec({ entry: { kind: 'number', e164: existing }, reason: 'before' }));
     const poisonedKey = `${prefix}lb:${bucketOf(list[19_000] as string, DEFAULT_BUCKETS).bucket}`;
-    await admin.set(poisonedKey, 'not a hash');
+    await db.admin.set(poisonedKey, 'not a hash');
     const records: ListRecord[] = list.map((e164) => rec({ entry: { kind: 'number', e164 }, reason: 'import' }));
     await expect(store.importList(records)).rejects.toThrow(/WRONGTYPE/);
     expect((await store.getListEntry({ kind: 'number', e164: existing }))[0]?.reason).toBe('before');
     for (const e164 of [list[0], list[5000], list[18_999]] as string[]) expect(await store.getListEntry({ kind: 'number', e164 })).toEqual([]);
-    await admin.del(poisonedKey);
+    await db.admin.del(poisonedKey);
     let n = 0;
     for await (const _ of store.exportLists()) n++;
     expect(n).toBe(1);

@@ -3,36 +3,26 @@
  * lookups share it, and a lookup that waits past the screening deadline lets the call ring unscreened.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createRedisStore, keyspace } from '../../src/reputation/index.js';
 import { TOP_CALLERS, TOP_DAYS, TOP_SET_CAP, topDays } from '../../src/reputation/stats.js';
 import { ACTIONS } from '../../src/rules/types.js';
 import { prng } from '../helpers/prng.js';
-import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { monitorRedis } from '../helpers/redis-monitor.js';
 
 const T0 = Date.UTC(2026, 5, 15, 10, 30, 0);
 const DAY = 86_400_000;
-const prefix = uniquePrefix('tops');
+const db = useTestRedis();
+const prefix = db.prefix('tops');
 const k = keyspace(prefix);
-let url = '';
-let admin: Redis;
-
-beforeAll(async () => {
-  url = await testRedisUrl();
-  admin = new Redis(url);
-});
-afterAll(async () => {
-  await removeKeys(url, prefix);
-  admin.disconnect();
-});
 
 /** Full day sets: TOP_SET_CAP callers a day and action, drawn from a pool so that callers recur across days. */
 async function fillWorstCase(days: number[]): Promise<Map<string, Map<string, number>>> {
   const random = prng(18);
   const sums = new Map<string, Map<string, number>>(ACTIONS.map((a) => [a, new Map()]));
   for (const d of days) {
-    const p = admin.pipeline();
+    const p = db.admin.pipeline();
     for (const a of ACTIONS) {
       const day = new Map<string, number>();
       while (day.size < TOP_SET_CAP) day.set(`+336${String(10_000_000 + Math.floor(random() * 20_000)).padStart(8, '0')}`, 1 + Math.floor(random() * 5));
@@ -51,7 +41,7 @@ it('answers a lookup sent during a 40-day report of full top-caller sets before 
   expect(days).toHaveLength(TOP_DAYS);
   const sums = await fillWorstCase(days);
   // the same connection for both, as in chut: one store serves the screening lookups and the reports
-  const client = new Redis(url);
+  const client = new Redis(db.url);
   const store = createRedisStore({ redis: client, prefix });
   const lookup = { rateWindowsSec: [60, 300, 3600], blockDigits: 8, now: T0, e164: '+33612345678' };
   await store.lookup(lookup);
@@ -62,7 +52,7 @@ it('answers a lookup sent during a 40-day report of full top-caller sets before 
   let lookupDone: Promise<unknown> | null = null;
   let pinged = false;
   const source = `${client.stream.localAddress}:${client.stream.localPort}`;
-  const monitor = await monitorRedis(url, (c) => {
+  const monitor = await monitorRedis(db.url, (c) => {
     if (c.args[0]?.toLowerCase() === 'ping' && c.source === source) pinged = true;
     else if (c.args.includes(repKey)) ran.push('lookup');
     else if (c.args.some((a) => a.startsWith(topKey))) {
