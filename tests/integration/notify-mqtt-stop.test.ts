@@ -58,12 +58,18 @@ async function setUp(name: string, maxPending?: number) {
   const mqtt = createMqttNotifier({ url: hop.url, topicPrefix, homeAssistantDiscovery: false, logger, maxPending, reconnectPeriodMs: 200 });
   const live = await watch(status);
   await until(() => live.texts.includes('online'), 'chut online');
-  return { status, hop, lines, mqtt, live };
+  /** Whatever the test did: the hop passes everything on, chut's notifier is closed, the watcher gone. */
+  const tearDown = async () => {
+    hop.release();
+    await mqtt.close();
+    await live.end();
+  };
+  return { status, hop, lines, mqtt, live, tearDown };
 }
 
 describe('the status chut leaves when it stops (real Mosquitto)', () => {
   it('an `online` held back by a full backlog is not sent after the `offline` of close()', async () => {
-    const { status, hop, lines, mqtt, live } = await setUp('held', 2);
+    const { status, hop, lines, mqtt, live, tearDown } = await setUp('held', 2);
     const answered = () => lines.filter((l) => String(l.msg).includes('set this chut offline')).length;
     try {
       // its subscription is live: an `offline` another client writes is answered
@@ -82,15 +88,13 @@ describe('the status chut leaves when it stops (real Mosquitto)', () => {
       hop.release(); // the broker acknowledges the backlog: room for the held `online`, after the `offline`
       await closing;
     } finally {
-      hop.release();
-      await mqtt.close();
-      await live.end();
+      await tearDown();
     }
     expect(await retained(status)).toBe('offline');
   });
 
   it('stopping while a reconnection resends what the outage held back: the `online` of that reconnection is not sent after the `offline`', async () => {
-    const { status, hop, mqtt, live } = await setUp('reconnecting');
+    const { status, hop, mqtt, tearDown } = await setUp('reconnecting');
     try {
       await hop.cut();
       mqtt.publishLastBlocked(lastBlockedPayload(rejectedCall(1))); // held by mqtt.js until the broker is back
@@ -102,22 +106,19 @@ describe('the status chut leaves when it stops (real Mosquitto)', () => {
       hop.release();
       await closing;
     } finally {
-      hop.release();
-      await mqtt.close();
-      await live.end();
+      await tearDown();
     }
     expect(await retained(status)).toBe('offline');
   });
 
   it('stopping while the broker takes nothing: the connection is dropped, so the broker says `offline` at once (the last will)', async () => {
-    const { status, hop, mqtt, live } = await setUp('stalled');
+    const { status, hop, mqtt, live, tearDown } = await setUp('stalled');
     try {
       hop.hold(); // a broker that stalled: not even the `offline` of close() reaches it
       await mqtt.close();
       await until(() => live.texts.at(-1) === 'offline', 'the last will');
     } finally {
-      await mqtt.close();
-      await live.end();
+      await tearDown();
     }
     expect(await retained(status)).toBe('offline');
   });
