@@ -6,6 +6,7 @@
  */
 import type { Logger } from './logger.js';
 import type { PruneResult, ReputationStore } from './reputation/types.js';
+import { sleep } from './sleep.js';
 
 const DAY_MS = 86_400_000;
 
@@ -40,15 +41,7 @@ export function startListPruner(o: ListPrunerOptions): ListPruner {
   let timer: NodeJS.Timeout | null = null;
 
   // cut short by stop(): the sweep then ends at its next step
-  const pace = () => new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      stopping.signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, paceMs);
-    stopping.signal.addEventListener('abort', done);
-  });
+  const pace = () => sleep(paceMs, stopping.signal);
 
   async function sweep(): Promise<void> {
     let result: PruneResult;

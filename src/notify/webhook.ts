@@ -12,6 +12,7 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../logger.js';
+import { sleep } from '../sleep.js';
 import { splitUrlCredentials } from '../url-credentials.js';
 import type { NotificationPayload } from './events.js';
 import { sharedLookup } from './shared-lookup.js';
@@ -85,19 +86,6 @@ function describeError(err: unknown): string {
 }
 
 type AttemptResult = { ok: true } | { ok: false; retry: boolean; why: string };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * One POST, ended at the timeout or when the notifier closes. Its own controller, unhooked from `stop` afterwards:
