@@ -40,8 +40,8 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
 /**
  * Each action's leaders over the days, summed here: the sets are read TOP_SETS_PER_REQUEST at a time, one request
  * after the other, so that a call's lookup waits for one small request at most, never for the whole period (40 days
- * of full sets, summed in one Lua script, held Redis 0.13–0.17 s: docs/redis-schema.md). Exact over whole days, and read-only: it works the
- * same on a Redis that refuses writes (out of memory, a replica).
+ * of full sets, summed in one Lua script, held Redis 0.13–0.17 s: docs/redis-schema.md). Exact over whole days, and
+ * read-only: it works the same on a Redis that refuses writes (out of memory, a replica).
  */
 async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Promise<Leader[][]> {
   const sets = days.flatMap((d) => actions.map((a, i) => ({ key: ctx.k.top(d, a), action: i })));
