@@ -22,6 +22,7 @@ import { pruneLists } from './redis-prune.js';
 import { calls, stats } from './redis-reports.js';
 import { isReadonlyReply, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { readonlySeen, writesTaken as redisTookWrites } from '../redis-replica.js';
+import { redisVersionOf, tooOldRedis } from '../redis-version.js';
 import { statFields } from './stats.js';
 import { cleanWindows, emptyLookup } from './empty.js';
 import type {
@@ -114,10 +115,20 @@ export class RedisReputationStore implements ReputationStore {
 
   private async init(): Promise<RedisCtx> {
     this.roundTrips++;
-    const [version, buckets] = await this.lua.chutSchema(this.k.schema, SCHEMA_VERSION, DEFAULT_BUCKETS, Date.now());
-    const v = Number(version);
+    // one round trip: which Redis this is, beside the schema (a Redis too old for chut's scripts is refused in words)
+    const p = this.redis.pipeline().info('server');
+    (p as unknown as Pick<LuaCommands, 'chutSchema'>).chutSchema(this.k.schema, SCHEMA_VERSION, DEFAULT_BUCKETS, Date.now());
+    const replies = await p.exec();
+    if (!replies) throw new Error('Redis transaction aborted');
+    const [[, info] = [], [schemaErr, schema] = []] = replies;
+    const version = typeof info === 'string' ? redisVersionOf(info) : null; // INFO may be renamed away: not a refusal
+    const old = version === null ? null : tooOldRedis(version);
+    if (old) throw new SchemaError(old);
+    if (schemaErr) throw schemaErr;
+    const [schemaVersion, buckets] = schema as Array<string | null>;
+    const v = Number(schemaVersion);
     if (!Number.isInteger(v) || v > SCHEMA_VERSION) {
-      throw new SchemaError(`Redis keys under "${this.opts.prefix}" use schema version ${String(version)}; this chut understands ` +
+      throw new SchemaError(`Redis keys under "${this.opts.prefix}" use schema version ${String(schemaVersion)}; this chut understands ` +
         `version ${SCHEMA_VERSION} and older. Upgrade chut, or use another redis.prefix.`);
     }
     const b = Number(buckets);
