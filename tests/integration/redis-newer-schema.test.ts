@@ -1,13 +1,9 @@
 /** Keys written by a newer chut (a downgrade, or two versions on one prefix): refused, and said, never written into. */
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { startChut } from '../../src/app.js';
-import { parseConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { parsePolicy } from '../../src/rules/index.js';
 import { runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { expectStoreRefusedAtStart } from '../helpers/store-refused.js';
 
 // Each test here runs the built CLI as a child process: Node start-up alone is a second or more per run on a loaded
 // 2-vCPU CI box (cli-report-since's one run took 2.9 s there), and a test runs up to ten. The 30 s default was within
@@ -26,22 +22,7 @@ beforeAll(async () => {
 afterAll(async () => removeKeys(url, prefix));
 
 it('chut run says so at start, rings every call, and /healthz answers 503 with the store error "schema"', async () => {
-  const logs: string[] = [];
-  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
-  const config = parseConfig({ store: 'redis', redis: { url, prefix }, http: { enabled: true, port: 0 } });
-  const chut = await startChut({ config, policy: parsePolicy('version: 1\ndefault: reject\nrules: []\n', 'test'), logger, pbx: false });
-  try {
-    const refused = logs.filter((l) => l.includes('Redis store refused'));
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatch(/schema version 2; this chut understands version 1/);
-    const d = await chut.screening.screen({ pbx: 'asterisk-ari', callId: 'c1', callerNumber: '0612345678', callerName: '', dialled: '0100000000', receivedAt: Date.now() });
-    expect([d.route, d.degraded]).toEqual(['ring', true]);
-    const health = await fetch(`${chut.httpUrl}/healthz`);
-    expect(health.status).toBe(503);
-    expect(((await health.json()) as { store: unknown }).store).toEqual({ ready: false, error: 'schema' });
-  } finally {
-    await chut.stop();
-  }
+  await expectStoreRefusedAtStart(url, prefix, /schema version 2; this chut understands version 1/);
   const redis = new Redis(url);
   try {
     expect((await redis.keys(`${prefix}*`)).sort()).toEqual([`${prefix}schema`]); // nothing written beside it

@@ -4,14 +4,10 @@
  * No such Redis here: a proxy in front of the local one reports an older `redis_version` in INFO's reply.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { startChut } from '../../src/app.js';
-import { parseConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { parsePolicy } from '../../src/rules/index.js';
 import { runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { expectStoreRefusedAtStart } from '../helpers/store-refused.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 }); // built CLI runs: see redis-newer-schema.test.ts
 
@@ -47,22 +43,7 @@ afterAll(async () => {
 });
 
 it('chut run says so at start, rings every call, and /healthz answers 503 with the store error "schema"', async () => {
-  const logs: string[] = [];
-  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
-  const config = parseConfig({ store: 'redis', redis: { url: oldUrl, prefix }, http: { enabled: true, port: 0 } });
-  const chut = await startChut({ config, policy: parsePolicy('version: 1\ndefault: reject\nrules: []\n', 'test'), logger, pbx: false });
-  try {
-    const refused = logs.filter((l) => l.includes('Redis store refused'));
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatch(/Redis 6\.0\.0+ is too old: chut needs Redis 6\.2 or later/);
-    const d = await chut.screening.screen({ pbx: 'asterisk-ari', callId: 'c1', callerNumber: '0612345678', callerName: '', dialled: '0100000000', receivedAt: Date.now() });
-    expect([d.route, d.degraded]).toEqual(['ring', true]);
-    const health = await fetch(`${chut.httpUrl}/healthz`);
-    expect(health.status).toBe(503);
-    expect(((await health.json()) as { store: unknown }).store).toEqual({ ready: false, error: 'schema' });
-  } finally {
-    await chut.stop();
-  }
+  await expectStoreRefusedAtStart(oldUrl, prefix, /Redis 6\.0\.0+ is too old: chut needs Redis 6\.2 or later/);
 });
 
 it('a CLI command exits 78 (configuration) with the reason on one line, and check-config says it on its Redis line', async () => {
