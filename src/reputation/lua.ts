@@ -174,6 +174,32 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], 'LT', ARGV[5], ARGV[4]) else redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1`;
 
+/** Entries restored per UNDO_IMPORT_LUA call at most. */
+export const UNDO_IMPORT_BATCH = 100;
+
+/**
+ * Undoes what an import wrote, entry by entry, only where the entry still holds the import's value: a `chut block`,
+ * `unlist` or an API edit made while the import ran is the user's latest word and stays (an unlisted entry is not
+ * brought back, nor a new one overwritten). KEYS: 1 the index of expiring entries, then one key per entry (its bucket
+ * or prefix hash). ARGV: per entry its field, the value the import wrote, the value before ('' when absent) and its
+ * index member. An entry restored gets its member as any write does (ZADD LT with the old expiry, else ZREM); an
+ * entry left alone keeps the member its editor wrote. Read and written in one atomic step, so no edit lands between
+ * the check and the restore. Returns how many entries were restored. Callers send at most UNDO_IMPORT_BATCH entries a
+ * call (about 300 commands, as PRUNE_LUA): a lookup waits behind a script.
+ */
+export const UNDO_IMPORT_LUA = `
+local restored = 0
+for i = 2, #KEYS do
+  local field, wrote, old, member = ARGV[4 * i - 7], ARGV[4 * i - 6], ARGV[4 * i - 5], ARGV[4 * i - 4]
+  if redis.pcall('HGET', KEYS[i], field) == wrote then
+    if old == '' then redis.call('HDEL', KEYS[i], field) else redis.call('HSET', KEYS[i], field, old) end
+    local expires = string.match(old, '^%d+:(%d+):')
+    if expires then redis.call('ZADD', KEYS[1], 'LT', expires, member) else redis.call('ZREM', KEYS[1], member) end
+    restored = restored + 1
+  end
+end
+return restored`;
+
 /** Entries checked per PRUNE_LUA call at most. */
 export const PRUNE_BATCH = 100;
 

@@ -10,6 +10,7 @@ export interface LuaCommands {
   chutRecord(...args: Array<string | number>): Promise<number>;
   chutAddIfUnlisted(...args: Array<string | number>): Promise<number>;
   chutPrune(...args: Array<string | number>): Promise<number[]>;
+  chutUndoImport(...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisCtx {

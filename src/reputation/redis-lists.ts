@@ -8,6 +8,7 @@ import { bucketOf, expiringMember, numberFromBucket } from './keys.js';
 import { cleanRecord, packValue, recordAt, unpackValue } from './records.js';
 import { slicer, type Slice } from '../cooperative.js';
 import { redisErrorLine } from '../redis-lost.js';
+import { UNDO_IMPORT_BATCH } from './lua.js';
 import { intern, loadDicts, run, type RedisCtx } from './redis-ctx.js';
 import type { ListName, ListRecord, ListRecords } from './types.js';
 
@@ -329,33 +330,47 @@ async function applyBatch(ctx: RedisCtx, plan: ImportPlan, batch: number[], undo
   if (firstError) throw firstError;
 }
 
+/** UNDO_IMPORT_LUA calls per round trip of an undo (each of UNDO_IMPORT_BATCH entries). */
+const UNDO_CALLS_PER_PIPELINE = 20;
+
+/** A pipeline that knows the undo script (ioredis gives a pipeline every command defined on its client). */
+type UndoPipeline = ChainableCommander & { chutUndoImport(...args: Array<string | number>): ChainableCommander };
+
+/**
+ * Puts back what the import replaced, entry by entry, where the entry still holds what the import wrote
+ * (UNDO_IMPORT_LUA): an edit made meanwhile (`chut block`, `unlist`, the API) is left as it is.
+ */
 async function rollback(ctx: RedisCtx, plan: ImportPlan, undo: Undo): Promise<void> {
-  let p = ctx.redis.pipeline();
-  let keys = 0;
+  let p = ctx.redis.pipeline() as UndoPipeline;
+  let calls = 0;
+  let keys: string[] = [];
+  let args: string[] = [];
+  const send = async (): Promise<void> => {
+    if (keys.length) {
+      p.chutUndoImport(keys.length + 1, ctx.k.expiring, ...keys, ...args);
+      keys = [];
+      args = [];
+      calls++;
+    }
+    if (calls === UNDO_CALLS_PER_PIPELINE) {
+      await run(ctx, p);
+      p = ctx.redis.pipeline() as UndoPipeline;
+      calls = 0;
+    }
+  };
   for (let g = 0; g < undo.written.length; g++) {
     if (undo.written[g] !== 1) continue;
-    const restore: Record<string, string> = {};
-    const drop: string[] = [];
-    const expiring: string[] = [];
-    const members = fieldMembers(ctx, plan, g);
-    [...keyFields(ctx, plan, g).keys()].forEach((f, j) => {
-      const old = undo.value((plan.start[g] as number) + j);
-      if (old === null) drop.push(f);
-      else restore[f] = old;
-      const expiresAt = old === null ? null : unpackValue(old)?.expiresAt ?? null;
-      // a sweep may have dropped its member meanwhile, seeing the import's value without an expiry
-      if (expiresAt !== null) expiring.push(String(expiresAt), members.get(f) as string);
-    });
     const key = keyName(ctx, g);
-    if (drop.length) p.call('HDEL', [key, ...drop]); // an array, as HMGET in applyBatch
-    if (Object.keys(restore).length) p.hset(key, restore);
-    if (expiring.length) p.call('ZADD', [ctx.k.expiring, 'LT', ...expiring]);
-    if (++keys % IMPORT_KEYS_PER_BATCH === 0) {
-      await run(ctx, p);
-      p = ctx.redis.pipeline();
+    const members = fieldMembers(ctx, plan, g);
+    let j = 0;
+    for (const [field, wrote] of keyFields(ctx, plan, g)) {
+      keys.push(key);
+      args.push(field, wrote, undo.value((plan.start[g] as number) + j++) ?? '', members.get(field) as string);
+      if (keys.length === UNDO_IMPORT_BATCH) await send();
     }
   }
-  if (keys % IMPORT_KEYS_PER_BATCH !== 0) await run(ctx, p);
+  await send();
+  if (calls > 0) await run(ctx, p);
 }
 
 /** The next batch of keys that have records, from key `g` on; `[]` past the last. */

@@ -12,7 +12,7 @@ import {
   blockOf, DEFAULT_BUCKETS, isE164, KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, keyspace, lastCallerToReport, SCHEMA_VERSION, targetPart,
   type Keyspace,
 } from './keys.js';
-import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, PRUNE_LUA, SCHEMA_LUA } from './lua.js';
+import { ADD_IF_UNLISTED_LUA, INTERN_LUA, LOOKUP_LUA, OUTCOME_LUA, PRUNE_LUA, SCHEMA_LUA, UNDO_IMPORT_LUA } from './lua.js';
 import { RECORD_LUA } from './record-lua.js';
 import { windowMember } from './window-member.js';
 import { decodeLookup, lookupArgs } from './redis-lookup.js';
@@ -98,6 +98,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutRecord', { numberOfKeys: 11, lua: RECORD_LUA });
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 3, lua: ADD_IF_UNLISTED_LUA });
     this.redis.defineCommand('chutPrune', { lua: PRUNE_LUA }); // its key count varies: given at each call
+    this.redis.defineCommand('chutUndoImport', { lua: UNDO_IMPORT_LUA }); // so does this one's
   }
 
   private get lua(): LuaCommands {
