@@ -83,8 +83,8 @@ export interface RouteContext extends HttpDeps {
   now(): number;
   /** Runs a store operation for `req`; a failure or a timeout is counted, logged and answered 503 (the store, not the
    * request, is wrong). `signal` is aborted once that answer is decided, or when the client goes away before it
-   * (req.clientGone): an operation that reads in several round trips (the calls page) stops there, rather than going
-   * on for a client already answered, or gone. */
+   * (req.clientGone): an operation that reads in several round trips (the calls page, the stats' top callers) stops
+   * there, rather than going on for a client already answered, or gone. */
   storeCall<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
   /**
    * storeCall for a change (a list edit, a report): a failure after which the change may still be applied (see

@@ -251,6 +251,7 @@ export class MemoryReputationStore implements ReputationStore {
   }
 
   async stats(q: StatsQuery): Promise<Stats> {
+    q.signal?.throwIfAborted(); // read in one go: only an abort before it can stop it
     const plan = statsPlan(q.since, q.now);
     const out = emptyStats(plan.since);
     // the same plan as Redis (days, then hours); a day here is the sum of its hours, which never expire in memory

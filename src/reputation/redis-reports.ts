@@ -10,7 +10,9 @@ import type { CallsPage, CallsQuery, Stats, StatsQuery } from './types.js';
  */
 const TOP_SETS_PER_REQUEST = 4;
 
+/** `signal` (the HTTP deadline, or the client gone) stops the report between its requests. */
 export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
+  q.signal?.throwIfAborted();
   const plan = statsPlan(q.since, q.now);
   const out = emptyStats(plan.since);
   const days = topDays(q.since, q.now);
@@ -29,7 +31,7 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
     return Array.isArray(fields) ? fields.map(String) : [];
   }));
   if (actions.length === 0) return out;
-  const tops = await topCallers(ctx, actions, days);
+  const tops = await topCallers(ctx, actions, days, q.signal);
   actions.forEach((a, i) => {
     const top = tops[i] ?? [];
     if (top.length) out.topCallers[a] = top;
@@ -43,10 +45,11 @@ export async function stats(ctx: RedisCtx, q: StatsQuery): Promise<Stats> {
  * of full sets, summed in one Lua script, held Redis 0.13–0.17 s: docs/redis-schema.md). Exact over whole days, and
  * read-only: it works the same on a Redis that refuses writes (out of memory, a replica).
  */
-async function topCallers(ctx: RedisCtx, actions: string[], days: number[]): Promise<Leader[][]> {
+async function topCallers(ctx: RedisCtx, actions: string[], days: number[], signal: AbortSignal | undefined): Promise<Leader[][]> {
   const sets = days.flatMap((d) => actions.map((a, i) => ({ key: ctx.k.top(d, a), action: i })));
   const sums = actions.map(() => new Map<string, number>());
   for (let i = 0; i < sets.length; i += TOP_SETS_PER_REQUEST) {
+    signal?.throwIfAborted();
     const chunk = sets.slice(i, i + TOP_SETS_PER_REQUEST);
     const p = ctx.redis.pipeline();
     for (const { key } of chunk) p.zrange(key, '0', '-1', 'WITHSCORES');

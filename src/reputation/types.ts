@@ -149,6 +149,9 @@ export interface StatsQuery {
   /** Epoch ms; counters are kept per hour, so this is rounded down to the hour. */
   since: number;
   now: number;
+  /** Aborted (the HTTP API answered 503 on its own deadline, or its client went away): the report stops between its
+   * requests (up to 1 + 40 for 40 days of top callers), rejecting with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface Stats {

@@ -415,6 +415,15 @@ export function storeContract(name: string, create: () => Promise<ReputationStor
       expect((await store.calls({ limit: 10, signal: new AbortController().signal })).calls.map((c) => c.callId)).toEqual(['one']);
     });
 
+    it('stops a report once its signal is aborted (the HTTP API answered, or its client went away)', async () => {
+      const now = Date.now();
+      await store.recordCall({ blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000, record: call({ callId: 'one', time: now }) });
+      const gone = new AbortController();
+      gone.abort(new Error('client gone'));
+      await expect(store.stats({ since: now - 86_400_000, now, signal: gone.signal })).rejects.toThrow('client gone');
+      expect((await store.stats({ since: now - 86_400_000, now, signal: new AbortController().signal })).total).toBe(1);
+    });
+
     it('says a page that ends with the stream is the last one, even when it is full', async () => {
       await store.recordCall({ blockDigits: 8, maxWindowSec: 60, streamMaxLen: 1000, record: call({ callId: 'only' }) });
       expect(await store.calls({ limit: 1 })).toMatchObject({ calls: [{ callId: 'only' }], next: null });

@@ -41,7 +41,8 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
   app.get<{ Querystring: { since?: string } }>('/api/stats', { schema: statsSchema }, async (req) => {
     const now = ctx.now();
     const since = parseSince(req.query.since, now, '24h');
-    return ctx.storeCall(req, 'stats', () => ctx.store.stats({ since, now }));
+    // up to 1 + 40 requests (40 days of top callers): the 503 deadline, or the client leaving, stops them
+    return ctx.storeCall(req, 'stats', (signal) => ctx.store.stats({ since, now, signal }));
   });
 
   app.get<{ Querystring: { since?: string; action?: string; limit: number; before?: string } }>(
