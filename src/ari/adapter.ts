@@ -6,7 +6,8 @@ import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/typ
 import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
 import { DIGIT_SOUNDS, missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
-import { eventChannelId, parseFrame, strandedChannelId, type AriChannel, type StasisStart } from './events.js';
+import { eventChannelId, parseFrame, strandedChannelId, type StasisStart } from './events.js';
+import { orphanCandidates } from './orphans.js';
 import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
@@ -139,20 +140,14 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     const started = new Set<string>();
     sweeps.add(started);
     try {
-      let channels: AriChannel[] | undefined;
+      let channels: unknown;
       try {
-        channels = await rest.request<AriChannel[]>('GET', '/channels');
+        channels = await rest.request<unknown>('GET', '/channels');
       } catch (err) {
         log.debug({ err: String(err) }, 'ARI: could not list channels for the orphan sweep');
         return;
       }
-      const candidates: string[] = [];
-      for (const ch of Array.isArray(channels) ? channels : []) {
-        const app = (ch?.dialplan?.app_data ?? '').split(',')[0];
-        if (ch?.dialplan?.app_name !== 'Stasis' || app !== config.ari.app || typeof ch.id !== 'string' || live.has(ch.id)) continue;
-        if (releaser.has(ch.id)) continue;
-        candidates.push(ch.id);
-      }
+      const candidates = orphanCandidates(channels, config.ari.app, (id) => live.has(id) || releaser.has(id));
       if (candidates.length === 0) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { rechecks.delete(done); resolve(); }, options.orphanRecheckMs ?? 2000);
