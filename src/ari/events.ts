@@ -5,8 +5,17 @@
  */
 import { z } from 'zod';
 
-/** Channel ids go into REST paths: accept Asterisk's `<epoch>.<n>` shape and custom ids of the same alphabet. */
-export const CHANNEL_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/**
+ * Channel ids go into REST paths: accept Asterisk's `<epoch>.<n>` shape and custom ids of the same alphabet, as one
+ * plain path segment. Never dots alone: `.` and `..` survive encodeURIComponent, and URL normalisation turns
+ * `/channels/../continue` into another resource.
+ */
+export const CHANNEL_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,128}$/;
+
+/** Whether `id` (from Asterisk, hostile until checked) is a channel id chut may put in a REST path. */
+export function isChannelId(id: unknown): id is string {
+  return typeof id === 'string' && CHANNEL_ID.test(id);
+}
 
 const text = (max: number) => z.string().max(max);
 
@@ -110,7 +119,7 @@ export function strandedChannelId(raw: string): string | null {
   try {
     const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown } } | null;
     const id = frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
-    return typeof id === 'string' && CHANNEL_ID.test(id) ? id : null;
+    return isChannelId(id) ? id : null;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventChannelId, parseFrame } from '../../../src/ari/events.js';
+import { eventChannelId, isChannelId, parseFrame, strandedChannelId } from '../../../src/ari/events.js';
 
 const FIXTURES = 'tests/fixtures/asterisk';
 const lines = (file: string) => readFileSync(`${FIXTURES}/${file}`, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -58,6 +58,9 @@ describe('hostile frames are refused, never thrown', () => {
     ['a number type', '{"type":42}'],
     ['StasisStart without channel', '{"type":"StasisStart","args":[]}'],
     ['a channel id with a slash', JSON.stringify({ ...stasis, channel: { ...stasis.channel, id: '../../asterisk/info' } })],
+    // no slash, yet `/channels/../continue` normalises to another REST path
+    ['a channel id `..`', JSON.stringify({ ...stasis, channel: { ...stasis.channel, id: '..' } })],
+    ['a channel id `.`', JSON.stringify({ ...stasis, channel: { ...stasis.channel, id: '.' } })],
     ['a DTMF digit that is not one', JSON.stringify({ ...stasis, type: 'ChannelDtmfReceived', digit: '12' })],
     ['a caller name of 10 kB', JSON.stringify({ ...stasis, channel: { ...stasis.channel, caller: { name: 'x'.repeat(10_000), number: '1' } } })],
     ['a 300 kB frame', `{"type":"StasisStart","pad":"${'x'.repeat(300_000)}"}`],
@@ -68,6 +71,18 @@ describe('hostile frames are refused, never thrown', () => {
       expect(parsed.ok).toBe(false);
     });
   }
+
+  it('sends on no unreadable StasisStart whose channel id is a dot segment', () => {
+    const raw = (id: string) => JSON.stringify({ type: 'StasisStart', channel: { id } });
+    expect(strandedChannelId(raw('..'))).toBeNull();
+    expect(strandedChannelId(raw('.'))).toBeNull();
+    expect(strandedChannelId(raw('1795889353.33'))).toBe('1795889353.33');
+  });
+
+  it('takes as channel ids single safe path segments only', () => {
+    for (const id of ['1795889353.33', 'chut-orig.1', 'a..b', '.hidden', 'x'.repeat(128)]) expect(isChannelId(id), id).toBe(true);
+    for (const id of ['.', '..', '...', '../x', 'a/b', 'a%2e', '', 'x'.repeat(129), 42, null]) expect(isChannelId(id), String(id)).toBe(false);
+  });
 
   it('keeps caller data as plain strings (quotes, newlines, unicode survive untouched)', () => {
     const name = 'Bob "\'; DROP\r\nAction: Ping ☎';
