@@ -33,14 +33,15 @@ export class RefusedPeerWarnings {
         (times) => `ESL connection from ${address} refused${times > 1 ? ` (${times} times)` : ''}: that address is not in esl.allowFrom; ${FIX}`, this.now);
       this.byAddress.set(address, warn);
     }
+    // re-inserted, so that the map's first entry is the address refused longest ago
+    this.lastRefusedAt.delete(address);
     this.lastRefusedAt.set(address, this.now());
     warn();
   }
 
   /** Drops the address refused longest ago, when its throttle window is over (it would be warned about again anyway). */
   private forgetOldest(): boolean {
-    let oldest: [string, number] | undefined;
-    for (const entry of this.lastRefusedAt) if (!oldest || entry[1] < oldest[1]) oldest = entry;
+    const oldest = this.lastRefusedAt.entries().next().value;
     if (!oldest || this.now() - oldest[1] < this.everyMs) return false;
     this.byAddress.delete(oldest[0]);
     this.lastRefusedAt.delete(oldest[0]);
