@@ -80,9 +80,10 @@ export function allowsOnlyLoopback(entries: readonly string[]): boolean {
   });
 }
 
+/** Whether a peer address (as a socket gives it: IPv4, IPv6 or IPv4-mapped IPv6) is this machine's loopback. */
+export const isLoopbackAddress: PeerCheck = peerAllowList(LOOPBACK_ALLOW_FROM);
+
 /** Whether a listen host is this machine's loopback: only this machine can connect to it. */
 export function isLoopbackHost(host: string): boolean {
-  if (host.toLowerCase() === 'localhost' || host.toLowerCase() === 'localhost.') return true;
-  const version = isIP(host);
-  return version !== 0 && loopback.check(host, version === 4 ? 'ipv4' : 'ipv6');
+  return host.toLowerCase() === 'localhost' || host.toLowerCase() === 'localhost.' || isLoopbackAddress(host);
 }

@@ -7,6 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopbackAddress } from '../peer-allow-list.js';
 import { HttpError } from './errors.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -29,11 +30,6 @@ function hostName(hostHeader: string | undefined): string {
   return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : (h.split(':')[0] ?? '');
 }
 
-/** A loopback source address, as Node reports it (IPv4, IPv6, or IPv4-mapped IPv6). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  const a = (address ?? '').toLowerCase();
-  return a === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
-}
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -3,7 +3,8 @@
  * dashboard. Binds `config.http.host:port` (127.0.0.1:8787 by default; port 0 picks a free port).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createAuthHook, isLoopbackAddress } from './auth.js';
+import { isLoopbackAddress } from '../peer-allow-list.js';
+import { createAuthHook } from './auth.js';
 import { watchConnections } from './connections.js';
 import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
