@@ -13,7 +13,7 @@ import {
   type NumberType as LibNumberType,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
-import { matchInternational, matchNational, type PlanMatch } from './plan-matcher.js';
+import { cannotBeValidNational, matchInternational, matchNational, type PlanMatch } from './plan-matcher.js';
 import type { InvalidReason, NumberType } from './types.js';
 
 export type ParsedNumber =
@@ -97,9 +97,7 @@ export function parseDigits(digits: string, plus: boolean, country: CountryCode 
       if (fast) return fromMatch(fast);
       return fromParse(parsePhoneNumberFromString(`+${digits}`), `+${digits}`, undefined);
     }
-    const fast = matchNational(digits, country);
-    if (fast) return fromMatch(fast);
-    const national = validOrNull(parsePhoneNumberFromString(digits, country));
+    const national = validNational(digits, country);
     if (national) return national;
     if (!digits.startsWith('0')) {
       const international = validOrNull(parsePhoneNumberFromString(`+${digits}`));
@@ -109,6 +107,22 @@ export function parseDigits(digits: string, plus: boolean, country: CountryCode 
   } catch {
     // libphonenumber-js documents no throw for these calls; this keeps "normalise never throws" true regardless.
     return { ok: false, reason: 'not-a-valid-number' };
+  }
+}
+
+/**
+ * `digits` read as a national number of `country` alone: the number when it is valid there, else null. No reason is
+ * worked out for a refusal (a second parse): the shared plan's other regions are asked this, and their refusals
+ * say nothing the default country's does not.
+ */
+export function validNational(digits: string, country: CountryCode): ParsedNumber | null {
+  try {
+    const fast = matchNational(digits, country);
+    if (fast) return fromMatch(fast);
+    if (cannotBeValidNational(digits, country)) return null;
+    return validOrNull(parsePhoneNumberFromString(digits, country));
+  } catch {
+    return null; // as parseDigits: libphonenumber documents no throw, normalise never throws regardless
   }
 }
 

@@ -3,7 +3,7 @@
  * truncate → split URI / name-addr → withheld spellings → character scan → libphonenumber.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { callingCodeOf, dialPrefixesOf, parseDigits, supportedCountry, type ParsedNumber } from './libphone.js';
+import { callingCodeOf, dialPrefixesOf, parseDigits, supportedCountry, validNational, type ParsedNumber } from './libphone.js';
 import { MAX_RAW_LENGTH, showCallerId, truncateUnits } from './sanitize.js';
 import { otherPlanRegions, sharedPlanNationalDigits } from './shared-plans.js';
 import { MAX_KEPT_DIGITS, scanNumber } from './scan.js';
@@ -70,8 +70,8 @@ export function parseInPlan(digits: string, plus: boolean, country: CountryCode 
   const national = /^0[1-9]/.test(digits) ? digits : withoutTrunk(digits, country) ? `0${digits}` : null;
   if (national === null) return parsed;
   for (const region of otherPlanRegions(country)) {
-    const other = parseDigits(national, false, region);
-    if (other.ok) return other;
+    const other = validNational(national, region);
+    if (other) return other;
   }
   return parsed;
 }

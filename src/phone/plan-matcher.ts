@@ -8,6 +8,9 @@
  * and takes the number apart exactly as libphonenumber's parse does for these two forms, then types it exactly as its
  * getNumberType() does. Every other case (calling codes shared by several countries, national prefixes given as
  * patterns, IDD or calling-code lookalikes, numbers of no known type) returns null and goes to libphonenumber.
+ * `cannotBeValidNational` is the same for the other answer: a national form no country of the calling code can
+ * read as a valid number (a robocaller's spoofed `0701234567`), which libphonenumber took ~10 parses to refuse
+ * across the French plan's regions.
  * tests/unit/phone/plan-matcher.test.ts checks the results against libphonenumber on generated numbers.
  */
 import { Metadata, type CountryCode, type NumberType as LibNumberType } from 'libphonenumber-js/max';
@@ -191,4 +194,25 @@ export function matchInternational(digits: string): PlanMatch | null {
     return typed(plan, nsn);
   }
   return null;
+}
+
+/**
+ * True when libphonenumber cannot find `digits`, dialled in `country`'s national form, valid: isValid() is "getNumberType()
+ * is defined" for a country of `country`'s calling code (the one parse picks), and the national significant number is
+ * `digits` with or without the plain national prefix (parse keeps the prefix when the rest does not fit). False when unsure: an IDD or the calling code in front, or a national prefix given as a pattern.
+ */
+export function cannotBeValidNational(digits: string, country: CountryCode): boolean {
+  const plan = planFor(country);
+  const prefix = plan?.plainNationalPrefix;
+  if (!plan || !prefix || (plan.idd && plan.idd.test(digits)) || digits.startsWith(plan.callingCode)) return false;
+  const readings = digits.startsWith(prefix) ? [digits.slice(prefix.length), digits] : [digits];
+  const countries = metadata()?.getCountryCodesForCallingCode(plan.callingCode);
+  if (!countries?.length) return false;
+  for (const other of countries) {
+    const otherPlan = planFor(other as CountryCode);
+    // no type at all: isValid() then asks the general pattern alone, which this does not answer for
+    if (!otherPlan || (!otherPlan.fixedLine && otherPlan.others.length === 0)) return false;
+    if (readings.some((nsn) => numberType(otherPlan, nsn) !== undefined)) return false;
+  }
+  return true;
 }

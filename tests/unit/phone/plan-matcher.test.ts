@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { matchInternational, matchNational, type PlanMatch } from '../../../src/phone/plan-matcher.js';
+import { cannotBeValidNational, matchInternational, matchNational, type PlanMatch } from '../../../src/phone/plan-matcher.js';
 import { prng } from '../../helpers/prng.js';
 
 const examples = createRequire(import.meta.url)('libphonenumber-js/examples.mobile.json') as Record<string, string>;
@@ -102,5 +102,37 @@ describe('plan matcher: the fast path agrees with libphonenumber', () => {
     expect(matchInternational('0612345678')).toBeNull();
     expect(matchNational('0612345678', 'FR')).toEqual({ e164: '+33612345678', country: 'FR', type: 'MOBILE' });
     expect(matchInternational('33162123456')).toEqual({ e164: '+33162123456', country: 'FR', type: 'FIXED_LINE' });
+  });
+
+  it('refuses alone only national forms libphonenumber finds invalid, in every country, and refuses many', () => {
+    const rand = prng(20261130);
+    let refused = 0;
+    const countriesRefusing = new Set<string>();
+    for (const country of getCountries()) {
+      const pool = [...candidates(country, rand), ...Array.from({ length: 20 }, () => randomDigits(rand, 2 + Math.floor(rand() * 14)))];
+      for (const nsn of pool) {
+        for (const prefix of ['0', '1', '8', '9', '00', '06', '']) {
+          const digits = prefix + nsn;
+          if (!cannotBeValidNational(digits, country)) continue;
+          refused++;
+          countriesRefusing.add(country);
+          expect({ digits, country, valid: parsePhoneNumberFromString(digits, country)?.isValid() ?? false })
+            .toEqual({ digits, country, valid: false });
+        }
+      }
+    }
+    expect(countriesRefusing.size).toBeGreaterThan(80);
+    expect(refused).toBeGreaterThan(5000);
+  });
+
+  it("refuses the French plan's invalid national numbers, in each of its regions, and no valid one", () => {
+    for (const region of ['FR', 'GP', 'GF', 'MQ', 'RE'] as const) {
+      expect(cannotBeValidNational('0701234567', region), region).toBe(true); // 070: no line in the plan
+      expect(cannotBeValidNational('0012345678', region), region).toBe(false); // IDD: libphonenumber decides
+    }
+    expect(cannotBeValidNational('0612345678', 'FR')).toBe(false);
+    expect(cannotBeValidNational('0690001234', 'GP')).toBe(false); // a Guadeloupe mobile
+    expect(cannotBeValidNational('0639012345', 'RE')).toBe(false); // Mayotte, which shares Réunion's +262
+    expect(cannotBeValidNational('0590271234', 'GP')).toBe(false); // Saint-Barthélemy, on Guadeloupe's +590
   });
 });
