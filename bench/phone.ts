@@ -14,6 +14,8 @@ const SPELLINGS: Record<string, (nsn: string) => string> = {
   'national (0…)': (nsn) => `0${nsn}`,
   'international (+33…)': (nsn) => `+33${nsn}`,
   'IDD (0033…), left to libphonenumber': (nsn) => `0033${nsn}`,
+  // no line in the French plan starts 070: refused in every region of it (FR, GP, GF, MQ, RE)
+  'not a valid number (070…), a spoofed ID': (nsn) => `070${nsn.slice(2)}`,
 };
 
 /** A French mobile or geographic number nobody has seen yet. */
