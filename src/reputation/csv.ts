@@ -118,14 +118,25 @@ export function* csvRows(input: string, separator: ',' | ';' = ','): Generator<C
  */
 const RUNS_AS_FORMULA = /^'*(?:[=@\t\r]|[+-](?![0-9.]+$))/;
 
-/** `=1+1` → `'=1+1` (text in a spreadsheet); anything else unchanged. */
+/**
+ * Where a spreadsheet that splits at `;` (Excel wherever `;` is the list separator: France, Germany…), at tabs, or at
+ * a line break (a quote in mid-cell is plain text to it) starts a cell inside a field, quotes that open a cell of its
+ * own included. Such a cell runs whatever comes after `=`, `+`, `-` or `@`: it holds the rest of the line too, so no
+ * number is spared. Lookbehind, not a consumed separator: `\t=1` is a cell at the start and one after the tab.
+ */
+const FORMULA_INSIDE = /(?<=[;\t\r\n])("*)(?='*[=+\-@\t\r])/g;
+const DEFUSED_INSIDE = /(?<=[;\t\r\n])("*)'(?='*[=+\-@\t\r])/g;
+
+/** `=1+1` → `'=1+1`, `spam;=1+1` → `spam;'=1+1` (text in a spreadsheet); anything else unchanged. */
 export function defuseFormula(s: string): string {
-  return RUNS_AS_FORMULA.test(s) ? `'${s}` : s;
+  const inside = s.replace(FORMULA_INSIDE, "$1'");
+  return RUNS_AS_FORMULA.test(inside) ? `'${inside}` : inside;
 }
 
 /** The inverse of defuseFormula, for files chut wrote. */
 export function restoreFormula(s: string): string {
-  return s.startsWith("'") && RUNS_AS_FORMULA.test(s.slice(1)) ? s.slice(1) : s;
+  const start = s.startsWith("'") && RUNS_AS_FORMULA.test(s.slice(1)) ? s.slice(1) : s;
+  return start.replace(DEFUSED_INSIDE, '$1');
 }
 
 /** Quotes a field when it holds a comma, quote, CR/LF or edge spaces. */

@@ -48,6 +48,24 @@ describe('formatExport', () => {
     expect(back.records.map((r) => [r.reason, r.source])).toEqual(recs.map((r) => [r.reason, r.source]));
   });
 
+  it('defuses the formulas a spreadsheet splitting at `;` (Excel in France, Germany…), tabs or line breaks would find inside a reason or source', async () => {
+    // Such a spreadsheet reads the comma file one cell per `;`-separated piece: a quote in mid-cell is plain text, so a
+    // quoted line break ends the row too. `spam;=1+1;x` was a cell `=1+1` there, run as a formula (LibreOffice with
+    // `;` as its separator showed 2).
+    const tricky = ['spam;=1+1;x', 'spam\n=2+2', 'spam\r\n@SUM(1)', 'a;-4+4', 'b;+33 spam', 'c\t=5+5', '\t=6', 'd;""=7',
+      "e;'=8", "f;''=9", 'g;+33612345678', "it's;fine", '=10;=11', 'h;', ';=12'];
+    const recs: ListRecord[] = tricky.map((reason, i) => ({
+      list: 'block', entry: { kind: 'number', e164: `+336123456${String(i).padStart(2, '0')}` }, reason,
+      source: i === 0 ? 'src;=7+7' : 'cli', addedAt: 0, expiresAt: null,
+    }));
+    const out = await text(recs);
+    const cells = out.split(/[;\t\r\n]/);
+    expect(cells.filter((cell) => /^"*[=+\-@]/.test(cell))).toEqual([]);
+    expect(out).toContain(",spam;'=1+1;x,src;'=7+7,");
+    const back = parseImport(out, { format: 'chut', list: 'block', source: 'x', defaultCountry: 'FR', now: 0 });
+    expect(back.records.map((r) => [r.reason, r.source])).toEqual(recs.map((r) => [r.reason, r.source]));
+  });
+
   it('never writes a control character of a reason (an escape sequence would reach the terminal of `chut export`)', async () => {
     const out = await text([{ ...records[0] as ListRecord, reason: 'spam\u001b]0;owned\u0007\u001b[2J\u009bALLOWED' }]);
     expect(out).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
