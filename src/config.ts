@@ -285,6 +285,9 @@ export const configSchema = z.object({
     /** Bearer token for every route but /healthz; without one only clients on this machine may read, nobody writes. */
     // sent as `Authorization: Bearer <token>`: a space would split it, and headers carry ASCII only
     token: z.string().min(16).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII with no spaces (it travels in an HTTP header)').nullable().default(null),
+    /** Most `POST /api/import` in progress at once: each holds its file (up to 20 MiB) and its parsed lines in memory,
+     * in the process that screens calls. One more is refused (429) before its body is read. */
+    maxConcurrentImports: z.number().int().min(1).max(8).default(1),
   }).strict().prefault({}),
   notifications: z.object({
     webhook: z.object({

@@ -10,6 +10,8 @@ import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision,
 export interface Metrics extends ScreeningObserver, AdapterCounters {
   setAdapterStatus(name: string, status: ConnectionStatus): void;
   redisError(operation: string): void;
+  /** A `POST /api/import` refused: the most imports at once (http.maxConcurrentImports) were in progress. */
+  importRefused(): void;
   render(): Promise<string>;
   readonly contentType: string;
   readonly registry: Registry;
@@ -56,6 +58,10 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     name: 'chut_pbx_peers_refused_total', help: 'Connections to an adapter\'s listener refused because their address is not allowed (esl.allowFrom): nothing screened',
     labelNames: ['adapter'], registers: [registry],
   });
+  const importsRefused = new Counter({
+    name: 'chut_api_imports_refused_total', help: 'POST /api/import refused before its body was read: the most imports at once (http.maxConcurrentImports) were in progress',
+    registers: [registry],
+  });
   // Zero-valued series from the start, so rate() and dashboards work before the first event.
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
@@ -92,6 +98,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
       pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);
     },
     redisError,
+    importRefused(): void {
+      importsRefused.inc();
+    },
     render: () => registry.metrics(),
   };
 }

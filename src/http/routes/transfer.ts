@@ -7,6 +7,11 @@
  * fails, and no route runs on part of a file. Once the file is in, the import goes on to its end: stopping the writes
  * midway would need an undo that can fail too, and the file is there whole. Nobody is left to read the answer, so the
  * log says what became of it.
+ *
+ * Imports in progress at once are bounded (http.maxConcurrentImports, import-slots.ts): each holds its file and its
+ * parsed lines in memory. One more is refused at once, once its token is checked and before its body is read: 429 with
+ * `Retry-After`, nothing imported. An import holds its slot from its headers until it ends, whatever its end: its
+ * answer, or the end of its store operations when its client hung up, or when a time limit answered first.
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,11 +22,15 @@ import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
+import { ImportSlots } from '../import-slots.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+/** The `Retry-After` of an import refused while others are in progress, in seconds: most imports take less. */
+const IMPORT_RETRY_AFTER_S = 10;
 
 const importSchema = {
   querystring: {
@@ -82,8 +91,12 @@ export function decodeCsvBody(contentType: string | undefined, body: Buffer): st
   }
 }
 
+/** Keeps each store operation an import starts: a time limit answers without waiting for it, and the import's slot is
+ * held until it ends (a write still running, or its undo, is an import in progress). */
+type Track = <T>(operation: Promise<T>) => Promise<T>;
+
 /** The import proper: the file read, checked against the lists, written (all or nothing), and logged. */
-async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: ImportQuery; Body: string }>) {
+async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: ImportQuery; Body: string }>, track: Track) {
   const { records, stats } = await parse(ctx, req.body, req.query);
   // the text (up to 20 MiB) is not needed past the parse, and the writes below may take a minute
   req.body = '';
@@ -94,7 +107,7 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
   // an import never moves an entry off the other list (allow wins): the lines that land on both are reported. Neither
   // store operation takes storeCall's signal, which a client hanging up aborts: the file is in, it is applied whole.
-  const overlap = await ctx.storeCall(req, 'listOverlap', () => listOverlap(ctx.store, records, ctx.now()), 60_000);
+  const overlap = await ctx.storeCall(req, 'listOverlap', () => track(listOverlap(ctx.store, records, ctx.now())), 60_000);
   // At the time limit the import is stopped and what it wrote undone, before the 503 says it failed: a timeout
   // must not leave it applied after all. The undo gets its own time within storeCall's limit.
   const limitMs = ctx.importTimeLimitMs ?? 60_000;
@@ -102,7 +115,7 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
   try {
     // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
-    await ctx.storeWrite(req, 'importList', () => ctx.store.importList(records, { signal: limit.signal }), 2 * limitMs);
+    await ctx.storeWrite(req, 'importList', () => track(ctx.store.importList(records, { signal: limit.signal })), 2 * limitMs);
   } finally {
     clearTimeout(timer);
   }
@@ -112,8 +125,24 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   return { imported: records.length, stats, overlap };
 }
 
+/** An import's slot, from its headers (once its token is checked) on. */
+interface Slot {
+  give(): void;
+  /** The route runs: the slot is given back when its work ends, not by the error handler or the connection's end. */
+  routed: boolean;
+}
+
+function refusedMessage(max: number): string {
+  const running = max === 1 ? 'an import is' : `${max} imports are`;
+  return `${running} already in progress, the most chut runs at once (http.maxConcurrentImports); nothing was imported: ` +
+    `send the file again once ${max === 1 ? 'it has' : 'one has'} ended`;
+}
+
 /** An error answered to an import's client: when that client hung up, the log is the only one to hear of it. */
-function answerImportError(err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
+function answerImportError(slots: WeakMap<FastifyRequest, Slot>, err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // refused before the route ran (408, 413, 415, a bad query…): nothing was read into memory that outlives this
+  const slot = slots.get(req);
+  if (slot && !slot.routed) slot.give();
   const answered = errorHandler(err, req, reply);
   const gone = req.clientGone.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET';
   if (!gone) return answered;
@@ -143,8 +172,26 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
   // route reads a CSV body past its own 64 KiB limit, and it reads nothing but text/csv (Fastify's lenient
   // text/plain and JSON parsers would store U+FFFD for every accent, or ignore a declared charset).
   app.register(async (scope) => {
+    const slots = new ImportSlots(ctx.config.http.maxConcurrentImports);
+    const taken = new WeakMap<FastifyRequest, Slot>();
     scope.removeAllContentTypeParsers();
-    scope.setErrorHandler(answerImportError);
+    scope.setErrorHandler((err: Parameters<typeof errorHandler>[0], req, reply) => answerImportError(taken, err, req, reply));
+    // after the root's hooks (the token is checked first) and before the body is read: a refused import's body is
+    // never buffered (Node discards it as it arrives, as for a 401)
+    scope.addHook('onRequest', async (req, reply) => {
+      const give = slots.take();
+      if (give === null) {
+        ctx.metrics.importRefused();
+        req.log.info({ max: slots.max }, 'import refused: the most imports at once are in progress');
+        reply.header('retry-after', String(IMPORT_RETRY_AFTER_S));
+        throw new HttpError(429, 'import-in-progress', refusedMessage(slots.max));
+      }
+      const slot: Slot = { give, routed: false };
+      taken.set(req, slot);
+      // a connection that ends before the body arrived whole never reaches the route: given back here, whatever the
+      // body reader does
+      reply.raw.once('close', () => { if (!slot.routed && !req.raw.complete) give(); });
+    });
     scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (req, body, done) => {
       try {
         done(null, decodeCsvBody(req.headers['content-type'], body as Buffer));
@@ -161,10 +208,18 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       // the file is in whole: a client that hangs up from here does not stop the import (see the top of this file)
       const onGone = () => req.log.info({ list: req.query.list }, 'the import\'s client hung up before the answer: the file arrived whole, the import goes on');
       req.clientGone.addEventListener('abort', onGone, { once: true });
+      const slot = taken.get(req);
+      if (slot) slot.routed = true;
+      const running: Array<Promise<unknown>> = [];
+      const track: Track = (operation) => {
+        running.push(operation);
+        return operation;
+      };
       try {
-        return await importFile(ctx, req);
+        return await importFile(ctx, req, track);
       } finally {
         req.clientGone.removeEventListener('abort', onGone);
+        void Promise.allSettled(running).then(() => slot?.give());
       }
     });
   });
