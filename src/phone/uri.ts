@@ -31,11 +31,12 @@ export function splitCallerId(raw: string): CallerIdParts {
 }
 
 /**
- * Failed, then anything else (No-TN-Validation, an unknown word), then Passed; the first of equals. The far end
- * writes the user part, so `+336…;verstat=TN-Validation-Passed;verstat=TN-Validation-Failed` (a forged parameter
- * ahead of the carrier's) must read as Failed, not as whichever comes first.
+ * The `;verstat=` parameters of `uri` (no display name in it): Failed, then anything else (No-TN-Validation, an unknown
+ * word), then Passed; the first of equals. The far end writes the user part, so
+ * `+336…;verstat=TN-Validation-Passed;verstat=TN-Validation-Failed` (a forged parameter ahead of the carrier's) must read
+ * as Failed, not as whichever comes first.
  */
-function leastTrustedVerstat(uri: string): string | null {
+export function leastTrustedVerstat(uri: string): string | null {
   let best: string | null = null;
   let bestRank = Infinity;
   for (const m of uri.matchAll(VERSTAT)) {
