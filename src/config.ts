@@ -37,6 +37,12 @@ const promptSet = z.object({
 }).strict();
 
 const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
+/** The AMI user name and password travel in one header line of the Login action, whose writer (src/ami/values.ts,
+ * `credential`) refuses a control character or more than 128 characters: said here, with the setting's path, instead of
+ * `chut run` failing on its first line. The messages never echo the value. */
+const amiCredential = z.string()
+  .max(128, 'at most 128 characters (it travels in one AMI header line)')
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must hold no control character (CR, LF, tab, NUL…; a secret read from a file may end with a newline): it travels in one AMI header line');
 
 /** A duration in milliseconds, at most `max` (said in the message as `maxSaid`). Node runs a timer set above 2^31-1 ms
  * (24.8 days) after 1 ms, and AbortSignal.timeout aborts at once: a huge value meant as "never" did the opposite. */
@@ -228,8 +234,8 @@ export const configSchema = z.object({
     enabled: z.boolean().default(false),
     host: host('ami.port').default('127.0.0.1'),
     port: port.default(5038),
-    user: z.string().default('chut'),
-    password: z.string().default(''),
+    user: amiCredential.default('chut'),
+    password: amiCredential.default(''),
     /** `screen`: answer ChutQuery UserEvents; `monitor`: follow calls only; `both`. */
     mode: z.enum(['screen', 'monitor', 'both']).default('both'),
     /** Forget a call's monitoring state after this long without a Hangup. */

@@ -104,3 +104,22 @@ describe('a policy file that is not there', () => {
     expect(variable.stderr).toMatch(/\(ENOENT\)\n {2}CHUT_POLICY=nope\.yaml is read from the working directory, .*: check the path\n$/);
   });
 });
+
+describe('check-config and AMI credentials that cannot travel in the Login action', () => {
+  // A secret read from a file often keeps its final newline. The AMI client refuses a control character (or more than
+  // 128 characters) in any header it writes: check-config used to say OK and `chut run` to die on its first line with
+  // "unexpected error" and a stack trace. Both now name the setting, never its value.
+  it('says so for check-config and run alike, without the password', async () => {
+    const config = file('ami-cred.yaml', `policy: ${shippedPolicy}\nami:\n  enabled: true\n  port: 1\n`);
+    const secret = { ...env, CHUT_AMI_PASSWORD: 'hunter2-secret\n' };
+    for (const command of ['check-config', 'run']) {
+      const r = await runChut([command, '--config', config], secret);
+      expect(r.code, command).toBe(78);
+      expect(r.stderr, command).toMatch(/ami\.password.*: must hold no control character/);
+      expect(r.stderr + r.stdout, command).not.toContain('hunter2');
+    }
+    const long = await runChut(['check-config', '--config', config], { ...env, CHUT_AMI_PASSWORD: 'x'.repeat(129) });
+    expect(long.code).toBe(78);
+    expect(long.stderr).toMatch(/ami\.password.*: at most 128 characters/);
+  });
+});
