@@ -17,6 +17,7 @@ import { closeClientWithStore, closedBecause, createRedisClient, SentinelConnect
 import { logRedisConnection } from './redis-connection-log.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
+import { DAY_MS } from './time-units.js';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -110,7 +111,7 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
     }
   }
   const pruner = startListPruner({
-    store, keepExpiredMs: config.lists.keepExpiredDays * 86_400_000, logger, clock: opts.clock, ...opts.listPruning,
+    store, keepExpiredMs: config.lists.keepExpiredDays * DAY_MS, logger, clock: opts.clock, ...opts.listPruning,
   });
   const watchStatus = setInterval(() => {
     for (const a of adapters) metrics.setAdapterStatus(a.name, a.status());

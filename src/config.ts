@@ -14,6 +14,7 @@ import { INSTANCE_NAME } from './notify/mqtt-status.js';
 import { allowFromEntryProblem, LOOPBACK_ALLOW_FROM } from './peer-allow-list.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { HOUR_MS } from './time-units.js';
 
 const port = z.number().int().min(1).max(65535);
 /** A port chut listens on: 0 picks any free port (tests). */
@@ -239,7 +240,7 @@ export const configSchema = z.object({
     /** `screen`: answer ChutQuery UserEvents; `monitor`: follow calls only; `both`. */
     mode: z.enum(['screen', 'monitor', 'both']).default('both'),
     /** Forget a call's monitoring state after this long without a Hangup. */
-    callTimeoutMs: durationMs(1, 24 * 3600_000, '24 hours').default(4 * 3600_000),
+    callTimeoutMs: durationMs(1, 24 * HOUR_MS, '24 hours').default(4 * HOUR_MS),
   }).strict().prefault({}),
   esl: z.object({
     enabled: z.boolean().default(false),
@@ -281,7 +282,7 @@ export const configSchema = z.object({
       password: z.string().default('ClueCon'),
       /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
        * (`event-heartbeat-interval`), so the default is three missed heartbeats. */
-      silenceTimeoutMs: durationMs(1000, 3600_000, '1 hour').default(60_000),
+      silenceTimeoutMs: durationMs(1000, HOUR_MS, '1 hour').default(60_000),
     }).strict().prefault({}),
   }).strict().prefault({}),
   http: z.object({

@@ -7,8 +7,7 @@
 import type { Logger } from './logger.js';
 import type { PruneResult, ReputationStore } from './reputation/types.js';
 import { sleep } from './sleep.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS } from './time-units.js';
 
 export interface ListPrunerOptions {
   store: Pick<ReputationStore, 'pruneLists'>;
@@ -35,7 +34,7 @@ const jitter = (ms: number) => Math.floor(Math.random() * ms);
 
 export function startListPruner(o: ListPrunerOptions): ListPruner {
   const clock = o.clock ?? Date.now;
-  const everyMs = o.everyMs ?? 3_600_000 + jitter(60_000);
+  const everyMs = o.everyMs ?? HOUR_MS + jitter(60_000);
   const paceMs = o.paceMs ?? 10;
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | null = null;

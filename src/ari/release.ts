@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { backoffDelay, type RetryStrategy } from '../retry.js';
 import type { AriEvent } from './events.js';
 import { AriHttpError, type AriRest } from './rest.js';
+import { HOUR_MS } from '../time-units.js';
 
 export interface ReleaseOptions {
   /** A failed route may have left CHUT_ROUTE=voicemail|reject on the channel: set it back to the ring label
@@ -103,7 +104,7 @@ export function createAriReleaser(o: AriReleaserOptions): AriReleaser {
   const held = new Map<string, Held>();
   let closed = false;
   const retry = o.retryStrategy ?? ((attempt: number) => backoffDelay(attempt, 250, 5000));
-  const maxHoldMs = o.maxHoldMs ?? 3600_000;
+  const maxHoldMs = o.maxHoldMs ?? HOUR_MS;
 
   function drop(h: Held): void {
     if (h.timer) clearTimeout(h.timer);

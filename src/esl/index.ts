@@ -7,6 +7,7 @@ import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/typ
 import { InboundMonitor } from './monitor.js';
 import { OutboundServer } from './server.js';
 import type { SessionDeps } from './session.js';
+import { HOUR_MS } from '../time-units.js';
 
 export { FrameParser, parsePlainEvent, urlDecode, urlEncode, type EslFrame } from './frame.js';
 export { executeCommand, plainCommand, EslCommandError } from './command.js';
@@ -14,7 +15,7 @@ export { executeCommand, plainCommand, EslCommandError } from './command.js';
 /** Calls screened recently, so the monitor enriches only those (bounded: oldest forgotten first). */
 class RecentCalls {
   private readonly ids = new Map<string, number>();
-  constructor(private readonly max = 20_000, private readonly ttlMs = 4 * 3600_000) {}
+  constructor(private readonly max = 20_000, private readonly ttlMs = 4 * HOUR_MS) {}
   add(id: string): void {
     this.ids.delete(id);
     this.ids.set(detach(id), Date.now());

@@ -16,6 +16,7 @@ import { featureCodeFrom, inboundCallFrom, playbackTerminatorsFrom } from './cha
 import { executeCommand, plainCommand } from './command.js';
 import { EslConnection, type EslReply } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
+import { HOUR_MS } from '../time-units.js';
 
 export interface SessionDeps {
   config: Readonly<Config>;
@@ -30,7 +31,7 @@ export interface SessionDeps {
 /** How long FreeSWITCH has to answer `connect`; it answers in about a millisecond. */
 const CONNECT_TIMEOUT_MS = 5000;
 /** Longest a voicemail/reject connection is held waiting for the hang-up. */
-const HOLD_MAX_MS = 2 * 3600_000;
+const HOLD_MAX_MS = 2 * HOUR_MS;
 
 /** The `connect` reply's channel data: whole (`complete`), or what came of it before the stream stopped. */
 interface ChannelData {

@@ -2,13 +2,14 @@
 import { stripBidiControls } from '../phone/sanitize.js';
 import { parseExpiry, parseSince as sinceOf } from '../when.js';
 import { badRequest } from './errors.js';
+import { HOUR_MS } from '../time-units.js';
 
 /**
  * How far ahead of the server's clock a `since` may be: a client whose clock runs ahead (by a minute or two, often)
  * asks from its own midnight, which is still in the server's future for that long. Such a period has not begun: it
  * counts nothing (the stores count from the hour `since` falls in, and only the hours up to now), not a 400.
  */
-export const SINCE_AHEAD_MS = 3_600_000;
+export const SINCE_AHEAD_MS = HOUR_MS;
 
 /** `24h`, `7d`, `30d` (ago) or an ISO date → epoch ms; a date up to SINCE_AHEAD_MS after `now` is taken as it is. */
 export function parseSince(text: string | undefined, now: number, fallback: string): number {

@@ -4,6 +4,7 @@
  */
 import type { CaptchaOutcome, Stats } from '../reputation/types.js';
 import { topDays } from '../reputation/stats.js';
+import { HOUR_MS } from '../time-units.js';
 
 /** Routes in the order a reader expects them (least to most severe); unknown routes follow, sorted. */
 export const ROUTE_ORDER = ['ring', 'captcha', 'voicemail', 'reject'] as const;
@@ -71,7 +72,6 @@ function hourKey(ms: number): string {
   return new Date(ms).toISOString().slice(0, 13);
 }
 
-const HOUR_MS = 3_600_000;
 /** Days of hour rows kept: the latest of a longer period (a chart of every hour of a year is unreadable). */
 export const LATEST_DAYS = 31;
 const MAX_HOUR_ROWS = LATEST_DAYS * 24 + 1;

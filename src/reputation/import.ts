@@ -10,6 +10,7 @@ import { assertText, csvRows, ImportError, restoreFormula, sniffSeparator, type 
 import { parseIsoTime } from '../when.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
+import { DAY_MS } from '../time-units.js';
 
 export { ImportError } from './csv.js';
 export type ImportFormat = 'auto' | 'csv' | 'ftc' | 'chut';
@@ -32,8 +33,6 @@ type SourcedOptions = ImportOptions & { source: string };
 export const FTC_HEADER = ['Company_Phone_Number', 'Created_Date', 'Violation_Date', 'Consumer_City', 'Consumer_State',
   'Consumer_Area_Code', 'Subject', 'Recorded_Message_Or_Robocall'];
 export const CHUT_HEADER = ['list', 'kind', 'entry', 'reason', 'source', 'added_at', 'expires_at'];
-const DAY_MS = 86_400_000;
-
 const isHeader = (row: CsvRow | undefined, header: string[]) =>
   !!row && header.every((h, i) => (row.fields[i] ?? '').trim().toLowerCase() === h.toLowerCase());
 const isEmpty = (row: CsvRow) => row.fields.every((f) => f.trim() === '');

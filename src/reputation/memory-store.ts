@@ -19,6 +19,7 @@ import type {
   CallEnrichment, CallRecord, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, PruneRequest, PruneResult, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
+import { DAY_MS, HOUR_MS } from '../time-units.js';
 
 interface Rep { s?: number; st?: number; hl?: number; tu?: number; rp: number; cp: number; cf: number; ch: number; fs?: number; ls?: number; rs?: number; ra?: number }
 
@@ -257,7 +258,7 @@ export class MemoryReputationStore implements ReputationStore {
     // the same plan as Redis (days, then hours); a day here is the sum of its hours, which never expire in memory
     for (const d of plan.days) {
       const day: Record<string, number> = {};
-      for (let h = d; h < d + 86_400_000; h += 3_600_000) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) day[f] = (day[f] ?? 0) + n;
+      for (let h = d; h < d + DAY_MS; h += HOUR_MS) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) day[f] = (day[f] ?? 0) + n;
       addDay(out, day);
     }
     for (const h of plan.hours) addHour(out, h, Object.fromEntries(this.hours.get(hourKey(h)) ?? []));
@@ -265,7 +266,7 @@ export class MemoryReputationStore implements ReputationStore {
     const days = topDays(q.since, q.now);
     const dayFields = days.map((d) => {
       const fields = new Set<string>();
-      for (let h = d; h < d + 86_400_000; h += 3_600_000) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) if (n !== 0) fields.add(f);
+      for (let h = d; h < d + DAY_MS; h += HOUR_MS) for (const [f, n] of this.hours.get(hourKey(h)) ?? []) if (n !== 0) fields.add(f);
       return fields;
     });
     for (const a of topActions(dayFields)) {

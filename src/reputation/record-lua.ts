@@ -21,14 +21,15 @@
  */
 import { KNOWN_LINES_CAP, KNOWN_LINES_TTL_SEC, NO_REPORTABLE_CALLER } from './keys.js';
 import { TOP_SET_CAP } from './stats.js';
+import { DAY_MS, HOUR_MS } from '../time-units.js';
 
 /** A number known only by its calls (first/last seen, no score, outcome or report): spoofed one-off numbers must
  * not each hold a key for a year. Kept as long as the hourly counters. */
-export const SEEN_ONLY_REP_MS = 40 * 86_400_000;
+export const SEEN_ONLY_REP_MS = 40 * DAY_MS;
 
 /** How long a replayed record is remembered: far longer than a closed socket's data stays in flight (Linux gives up
  * retransmitting it within minutes) or an outage's backlog takes to drain. */
-export const REPLAYED_TTL_MS = 3_600_000;
+export const REPLAYED_TTL_MS = HOUR_MS;
 
 export const RECORD_LUA = `
 if redis.call('SISMEMBER', KEYS[10], ARGV[14]) == 1 then return 0 end

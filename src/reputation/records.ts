@@ -6,10 +6,10 @@ import { stripBidiControls } from '../phone/sanitize.js';
 import type { ListEntry } from '../phone/types.js';
 import { isE164, isPrefixEntry } from './keys.js';
 import type { ListName, ListRecord, ListRecords, LookupResult } from './types.js';
+import { DAY_MS } from '../time-units.js';
 
 export const MAX_REASON_CHARS = 256;
 export const MAX_SOURCE_CHARS = 64;
-const DAY_MS = 86_400_000;
 /** Latest time a JS Date can print (ISO export). */
 export const MAX_TIME = 8_640_000_000_000_000;
 /** Day 0 of the compact encoding: 2000-01-01 UTC. 15 bits of days reach 2089. */

@@ -30,8 +30,8 @@ import type {
   CallEnrichment, CallsPage, CallsQuery, ListName, ListRecord, ListRecords, LookupRequest, LookupResult, OutcomeUpdate,
   LastCallerState, PruneRequest, PruneResult, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
+import { DAY_MS } from '../time-units.js';
 
-const DAY_MS = 86_400_000;
 export const TTL = {
   repMs: 400 * DAY_MS,
   statsHourSec: 40 * 86_400,

@@ -3,6 +3,8 @@
  * halve every `halfLifeMs` without news, and are rounded to 1e-6 so the Redis Lua mirror (lua.ts) lands on
  * exactly the same numbers: both sides compute floor(x * 1e6 + 0.5) / 1e6 over IEEE doubles.
  */
+import { DAY_MS } from '../time-units.js';
+
 export const SCORE_MIN = 0;
 export const SCORE_MAX = 100;
 
@@ -40,7 +42,7 @@ export function scoreAt(raw: { score: number; at: number; halfLifeMs: number } |
 
 /** The longest a score is held (an auto-block lasts at most 365 days): a stored time further ahead is not a hold
  * but a bad value (a hand edit), which must not freeze the score for ever. */
-export const MAX_HOLD_MS = 366 * 86_400_000;
+export const MAX_HOLD_MS = 366 * DAY_MS;
 
 /** When a score written at `now` starts decaying: not before a hold (`holdUntil`), nor before a hold already stored
  * (`storedAt` in the future, up to MAX_HOLD_MS), so that no later update shortens an auto-block's hold. */

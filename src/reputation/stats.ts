@@ -4,9 +4,8 @@
  */
 import { hourKey } from './keys.js';
 import type { CallRecord, CaptchaOutcome, Stats } from './types.js';
+import { DAY_MS, HOUR_MS } from '../time-units.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 export const TOP_CALLERS = 10;
 /** Callers kept per day and action: spoofed random numbers must not grow a day's set (and its reading) without end.
  * When full, the caller with the fewest calls goes first. */

@@ -5,9 +5,10 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CaptchaOutcome, ReputationStore } from '../reputation/types.js';
-import { DAY_MS, outcomeUpdate, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
+import { outcomeUpdate, shouldAutoBlock, type ReputationEvent } from './reputation-effects.js';
 import { safely } from './screener.js';
 import type { ScreeningObserver, UserReportKind } from './types.js';
+import { DAY_MS } from '../time-units.js';
 
 export interface OutcomeDeps {
   store: ReputationStore;

@@ -1,8 +1,7 @@
 /** What each outcome does to a number's reputation: pure mapping from outcome to a store update. */
 import type { Config } from '../config.js';
 import type { CaptchaOutcome, OutcomeUpdate } from '../reputation/types.js';
-
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time-units.js';
 
 export type ReputationEvent = { kind: 'captcha'; outcome: CaptchaOutcome } | { kind: 'report'; report: 'spam' | 'allow' };
 

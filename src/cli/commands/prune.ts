@@ -5,8 +5,7 @@ import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { usageError } from '../errors.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../time-units.js';
 
 /** `removed 3 allowlist and 120 blocklist entries that expired before …` (or `would remove`, for a dry run). */
 export function pruneSummary(result: PruneResult, expiredBefore: number, dryRun: boolean): string {

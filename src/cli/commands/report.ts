@@ -5,9 +5,9 @@ import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { parseSince } from '../../when.js';
 import { usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
+import { HOUR_MS } from '../../time-units.js';
 
 const FORMATS = ['text', 'json', 'csv', 'html'] as const;
-const HOUR_MS = 3_600_000;
 type Format = (typeof FORMATS)[number];
 
 export const reportCommand: Command = {

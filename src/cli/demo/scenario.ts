@@ -5,6 +5,7 @@
  */
 import { isFrenchPublicHoliday } from '../../rules/packs/fr-holidays.js';
 import type { CallerBehaviour } from '../../sim/types.js';
+import { DAY_MS } from '../../time-units.js';
 
 export interface DemoCall {
   /** `HH:MM` Paris time on the demo day. */
@@ -47,13 +48,13 @@ function parisOffsetHours(ms: number): number {
  */
 export function demoDay(now: number): DemoDay {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  let t = Date.parse(`${today}T12:00:00Z`) - 86_400_000;
+  let t = Date.parse(`${today}T12:00:00Z`) - DAY_MS;
   for (;;) {
     const d = new Date(t);
     if (d.getUTCDay() === 2 && !isFrenchPublicHoliday(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())) {
       return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate(), offsetHours: parisOffsetHours(t) };
     }
-    t -= 86_400_000;
+    t -= DAY_MS;
   }
 }
 

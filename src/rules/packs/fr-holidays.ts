@@ -3,6 +3,8 @@
  * Ascension Thursday and Whit Monday. Regional extras (Good Friday and 26 December in Alsace-Moselle, the
  * overseas abolition days) are not included.
  */
+import { DAY_MS } from '../../time-units.js';
+
 /** month * 100 + day */
 const FIXED = new Set([101, 501, 508, 714, 815, 1101, 1111, 1225]);
 
@@ -46,5 +48,5 @@ export function isFrenchPublicHoliday(year: number, month: number, day: number):
   if (FIXED.has(month * 100 + day)) return true;
   const easter = easterUtc(year);
   const date = Date.UTC(year, month - 1, day);
-  return MOVABLE.includes(Math.round((date - easter) / 86_400_000));
+  return MOVABLE.includes(Math.round((date - easter) / DAY_MS));
 }
