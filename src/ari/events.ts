@@ -116,11 +116,21 @@ export function eventChannelId(event: AriEvent): string | null {
 
 /** The channel id of a StasisStart frame that failed validation, when it still has a usable one. */
 export function strandedChannelId(raw: string): string | null {
+  const id = stasisStartChannelId(raw);
+  return isChannelId(id) ? id : null;
+}
+
+/** The channel id of a StasisStart frame when it is text chut may not put in a REST path: that call cannot be sent on. */
+export function refusedChannelId(raw: string): string | null {
+  const id = stasisStartChannelId(raw);
+  return typeof id === 'string' && !isChannelId(id) ? id : null;
+}
+
+function stasisStartChannelId(raw: string): unknown {
   try {
     const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown } } | null;
-    const id = frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
-    return isChannelId(id) ? id : null;
+    return frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
   } catch {
-    return null;
+    return undefined;
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * A StasisStart whose channel id chut may not put in a REST path (events.ts CHANNEL_ID: `..`, a slash…): chut cannot
+ * `continue` that channel, so the call waits in Stasis until the snippet's absolute timeout rings it. The
+ * administrator must hear of it: one warning, throttled, showing the id as a person can read it.
+ */
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { afterEach, expect, it } from 'vitest';
+import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { ScreeningService } from '../../src/screening/types.js';
+import type { SimRequest } from '../../src/sim/ari/index.js';
+import { AriSimulator, eventually } from '../fakes/ari/index.js';
+
+const recorded = JSON.parse(readFileSync(new URL('../fixtures/asterisk/ari-stasis-call.jsonl', import.meta.url), 'utf8').split('\n')[0] as string) as
+  Record<string, unknown> & { channel: Record<string, unknown> };
+const stasisStart = (id: string) => JSON.stringify({ ...recorded, channel: { ...recorded.channel, id } });
+
+let sim: AriSimulator | null = null;
+let adapter: AriAdapter | null = null;
+afterEach(async () => {
+  await adapter?.stop();
+  await sim?.stop();
+  adapter = sim = null;
+});
+
+async function start(): Promise<{ warnings: () => string[]; requests: SimRequest[] }> {
+  sim = new AriSimulator();
+  await sim.start();
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logger = createLogger('debug', new Writable({ write(c, _e, done) { lines.push(JSON.parse(String(c)) as { level: number; msg: string }); done(); } }));
+  const config = parseConfig({ ari: { enabled: true, url: sim.url, user: sim.user, password: sim.password, app: sim.app } });
+  const screening = { handleCall: () => Promise.reject(new Error('no call should be screened')) } as unknown as ScreeningService;
+  adapter = createAriAdapter({ config, logger, screening }, { orphanSweepDelayMs: 60_000 });
+  const requests: SimRequest[] = [];
+  sim.on('request', (r: SimRequest) => { if (r.path.startsWith('/channels')) requests.push(r); });
+  await adapter.start();
+  await sim.waitForChut();
+  return { warnings: () => lines.filter((l) => l.level === 40).map((l) => l.msg), requests };
+}
+
+it('warns once, showing the refused id with its invisible characters escaped, and sends nothing to Asterisk for it', async () => {
+  const { warnings, requests } = await start();
+  sim?.faults.sendRaw(stasisStart('../../asterisk/info\u200b'));
+  await eventually(() => warnings().length > 0, 5000, 'the warning');
+  expect(warnings()).toHaveLength(1);
+  expect(warnings()[0]).toContain('"../../asterisk/info\\u200b"');
+  expect(warnings()[0]).toContain('waits in Stasis');
+  // more such calls within the throttle period: counted for the next warning, not one line each
+  sim?.faults.sendRaw(stasisStart('..'));
+  sim?.faults.sendRaw(stasisStart('a/b'));
+  // a readable call after them is screened (the frames before it were handled, in order)
+  sim?.faults.sendRaw(stasisStart('1795889353.33'));
+  await eventually(() => requests.length > 0, 5000, 'a request for the readable call');
+  expect(warnings().filter((w) => w.includes('waits in Stasis'))).toHaveLength(1);
+  expect(requests.every((r) => r.channelId === '1795889353.33')).toBe(true);
+});
+
+it('cuts a long refused id in the warning', async () => {
+  const { warnings } = await start();
+  sim?.faults.sendRaw(stasisStart(`${'x'.repeat(300)}/`));
+  await eventually(() => warnings().length > 0, 5000, 'the warning');
+  expect(warnings()[0]).toContain(`"${'x'.repeat(127)}…"`);
+  expect(warnings()[0]).not.toContain('x'.repeat(128));
+});
