@@ -43,11 +43,15 @@ export function startListPruner(o: ListPrunerOptions): ListPruner {
   const pace = () => sleep(paceMs, stopping.signal);
 
   async function sweep(): Promise<void> {
+    const removed = { allow: 0, block: 0 };
     let result: PruneResult;
     try {
-      result = await o.store.pruneLists({ expiredBefore: clock() - o.keepExpiredMs, scan: 'unless-indexed', signal: stopping.signal, pace });
+      result = await o.store.pruneLists({ expiredBefore: clock() - o.keepExpiredMs, scan: 'unless-indexed', signal: stopping.signal, pace, removed });
     } catch (err) {
-      if (!stopping.signal.aborted) o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not remove expired list entries: tried again at the next sweep');
+      if (stopping.signal.aborted) return;
+      // the steps before the failure stay done: said, so that a sweep failing at each step shows it still removes some
+      o.logger.warn({ err: err instanceof Error ? err.message : String(err), ...removed },
+        `could not remove every expired list entry (${removed.allow + removed.block} removed before the failure): tried again at the next sweep`);
       return;
     }
     const { allow, block } = result.removed;

@@ -241,7 +241,7 @@ export class MemoryReputationStore implements ReputationStore {
 
   async pruneLists(req: PruneRequest): Promise<PruneResult> {
     req.signal?.throwIfAborted(); // done in one go: only an abort before it can stop it
-    const removed: Record<ListName, number> = { allow: 0, block: 0 };
+    const removed = req.removed ?? { allow: 0, block: 0 };
     for (const [key, r] of this.lists) {
       if (!prunable(r.expiresAt, req.expiredBefore)) continue;
       removed[r.list]++;

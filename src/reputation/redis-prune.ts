@@ -27,7 +27,7 @@ interface Candidate {
 }
 
 export async function pruneLists(ctx: RedisCtx, req: PruneRequest): Promise<PruneResult> {
-  const removed: Record<ListName, number> = { allow: 0, block: 0 };
+  const removed = req.removed ?? { allow: 0, block: 0 };
   const check = (candidates: Candidate[]) => checkEntries(ctx, req, candidates, removed);
   const scanStarted = Date.now();
   const scan = req.scan === 'always' || (req.scan === 'unless-indexed' && !(await indexWhole(ctx)));

@@ -226,6 +226,12 @@ export interface PruneRequest {
   signal?: AbortSignal;
   /** Awaited between two steps: the running service goes slowly, leaving Redis to the calls. */
   pace?: () => Promise<void>;
+  /**
+   * Counted into as entries are removed (a dry run: found), step by step, and returned as the result's `removed`: a
+   * caller whose removal fails or is stopped midway still knows what was removed before (a step whose reply was lost
+   * may have removed more).
+   */
+  removed?: Record<ListName, number>;
 }
 
 export interface PruneResult {

@@ -3,7 +3,8 @@
  * `EXEC`) have gone through it, nothing more any client sends reaches Redis (a stalled link: the data is swallowed, the
  * connections stay open). So the blocks before are applied and confirmed, the next one was sent but neither applied
  * nor confirmed, and whatever follows (an undo) is not applied either. `stopAtCommand(name)` stalls the same way from
- * the first command of that name on (it does not reach Redis). A connection opened while it stalls is accepted and
+ * the first command of that name on (it does not reach Redis); `stopAtCommand(name, arg)`, from the first whose first
+ * argument is `arg` (one script of several run by EVALSHA). A connection opened while it stalls is accepted and
  * answered nothing, as by a stopped (SIGSTOP) Redis. `goDown()` then closes every connection (what went through still
  * reaches Redis) and stops listening (ECONNREFUSED, as a stopped Redis's port), until `heal()` listens on the same
  * port again; `acceptAndClose()` closes them too, and closes each new one as soon as it is accepted.
@@ -15,8 +16,9 @@ export interface CuttingRedisProxy {
   readonly url: string;
   /** Stops forwarding once `n` more `EXEC` have passed; resolves then. */
   stopAfterExecs(n: number): Promise<void>;
-  /** Stops forwarding at the next command named `name` (lower case), which does not reach Redis; resolves then. */
-  stopAtCommand(name: string): Promise<void>;
+  /** Stops forwarding at the next command named `name` (lower case), whose first argument is `arg` if given, which
+   * does not reach Redis; resolves then. */
+  stopAtCommand(name: string, arg?: string): Promise<void>;
   /** Closes every connection, then closes each new one as soon as it is accepted. */
   acceptAndClose(): Promise<void>;
   /** Closes every connection and refuses new ones. */
@@ -34,7 +36,8 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
   const clients = new Set<Socket>();
   const upstreams = new Set<Socket>();
   let execsLeft: number | null = null;
-  /** `*<argc>\r\n$<length>\r\n<name>\r\n`: a command of that name, as a client sends it (lower-cased). */
+  /** `*<argc>\r\n$<length>\r\n<name>\r\n`: a command of that name, as a client sends it (lower-cased), maybe with its
+   * first argument. */
   let stopAt: RegExp | null = null;
   let stopped: (() => void) | null = null;
   let swallowing = false;
@@ -93,8 +96,9 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
       execsLeft = n;
       return new Promise<void>((resolve) => { stopped = resolve; });
     },
-    stopAtCommand(name) {
-      stopAt = new RegExp(`\\*\\d+\\r\\n\\$${name.length}\\r\\n${name}\\r\\n`);
+    stopAtCommand(name, arg) {
+      const first = arg === undefined ? '' : `\\$${arg.length}\\r\\n${arg.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\n`;
+      stopAt = new RegExp(`\\*\\d+\\r\\n\\$${name.length}\\r\\n${name}\\r\\n${first}`);
       return new Promise<void>((resolve) => { stopped = resolve; });
     },
     goDown: stopListening,

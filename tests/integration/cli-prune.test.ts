@@ -1,8 +1,12 @@
-/** `chut prune` as a user runs it: what it removes, per list, what a dry run says, and its usage errors. */
+/** `chut prune` as a user runs it: what it removes, per list, what a dry run says, its usage errors, and a Redis lost
+ * midway. */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore } from '../../src/reputation/index.js';
+import { PRUNE_BATCH, PRUNE_LUA } from '../../src/reputation/lua.js';
 import type { ListRecord } from '../../src/reputation/types.js';
-import { runChut } from '../helpers/cli.js';
+import { runChut, spawnChut } from '../helpers/cli.js';
+import { startCuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 // child processes one after the other on a loaded 2-vCPU box (see cli.test.ts)
@@ -17,8 +21,10 @@ beforeAll(async () => {
   url = await testRedisUrl();
   env = { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: prefix };
 });
+const cutPrefix = uniquePrefix('cli-prune-cut');
 afterAll(async () => {
   await removeKeys(url, prefix);
+  await removeKeys(url, cutPrefix);
 });
 
 const entry = (list: ListRecord['list'], text: string, expiresAt: number | null): ListRecord => ({
@@ -67,5 +73,30 @@ describe('chut prune', () => {
     }
     const help = await runChut(['prune', '--help'], env);
     expect(help.stdout.split('\n')[0]).toBe('usage: chut prune [--older-than 7d] [--dry-run] [--scan]');
+  });
+
+  it('Redis lost after its first step: says how many entries that step removed, then the error, exit 69', async () => {
+    const now = Date.now();
+    const due = Array.from({ length: 250 }, (_, i) => `+336129${String(i).padStart(5, '0')}`);
+    const store = createRedisStore({ url, prefix: cutPrefix });
+    await store.importList(due.map((e164) => entry('block', e164, now - 30 * DAY)));
+    const proxy = await startCuttingRedisProxy(url);
+    try {
+      const run = spawnChut(['prune'], { CHUT_REDIS_URL: proxy.url, CHUT_REDIS_PREFIX: cutPrefix });
+      // the second removal step never reaches Redis, and the connection is then lost (ioredis sends a script's first
+      // run on a connection as EVAL, the next ones as EVALSHA <sha>)
+      await proxy.stopAtCommand('evalsha', createHash('sha1').update(PRUNE_LUA).digest('hex'));
+      await proxy.acceptAndClose();
+      const res = await run.exited;
+      expect(res.stdout).toMatch(new RegExp(`^before failing, removed 0 allowlist and ${PRUNE_BATCH} blocklist entries that expired before \\S+Z \\(a step whose reply was lost may have removed more\\)\\n$`));
+      expect(res.stderr).toMatch(/^chut prune: Redis at .* stopped answering mid-command: /);
+      expect(res.code).toBe(69);
+      let left = 0;
+      for await (const r of store.exportLists()) if (r.list === 'block') left++;
+      expect(left).toBe(due.length - PRUNE_BATCH);
+    } finally {
+      await proxy.close();
+      await store.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import { bucketOf, createRedisStore, DEFAULT_BUCKETS, type RedisReputationStore 
 import { PRUNE_BATCH, PRUNE_LUA } from '../../src/reputation/lua.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import type { ListRecord } from '../../src/reputation/types.js';
+import { startCuttingRedisProxy } from '../helpers/cutting-redis-proxy.js';
 import { TEST_POLICY } from '../helpers/policy.js';
 import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.js';
 import { useTestRedis } from '../helpers/redis.js';
@@ -186,6 +187,39 @@ describe('chut run', () => {
       expect((await store.getListEntry(num('+33612345033'))).length).toBe(1);
     } finally {
       await chut.stop();
+      await store.close();
+    }
+  });
+
+  it('a sweep cut off by a Redis lost midway says how many entries it removed before the failure', async () => {
+    const prefix = db.prefix('prune-cut');
+    const store = createRedisStore({ url: db.url, prefix });
+    const due = numbers(250, 33_740_000_000);
+    await store.importList(due.map((e164) => rec({ entry: num(e164), expiresAt: Date.now() - 3 * DAY })));
+    const proxy = await startCuttingRedisProxy(db.url);
+    const lines: string[] = [];
+    const config = parseConfig({ redis: { url: proxy.url, prefix }, http: { enabled: false }, lists: { keepExpiredDays: 2 } });
+    // the sweep's second step never reaches Redis (ioredis sends a script's first run on a connection as EVAL, the
+    // next ones as EVALSHA <sha>), and the connection is then lost
+    const stalled = proxy.stopAtCommand('evalsha', createHash('sha1').update(PRUNE_LUA).digest('hex'));
+    const chut = await startChut({
+      config, policy: parsePolicy(TEST_POLICY, 'test'), logger: createLogger('info', { write: (l: string) => { lines.push(l); } }),
+      pbx: false, http: false, listPruning: { firstAfterMs: 0, paceMs: 0 },
+    });
+    try {
+      await stalled;
+      await proxy.acceptAndClose();
+      await until(() => lines.some((l) => l.includes('could not remove')), 'the sweep\'s warning');
+      const warning = JSON.parse(lines.find((l) => l.includes('could not remove')) as string) as Record<string, unknown>;
+      expect(warning).toMatchObject({ level: 40, allow: 0, block: PRUNE_BATCH });
+      expect(warning.msg).toMatch(new RegExp(`\\(${PRUNE_BATCH} removed before the failure\\)`));
+      let left = 0;
+      for await (const r of store.exportLists()) if (r.list === 'block') left++;
+      expect(left).toBe(due.length - PRUNE_BATCH);
+    } finally {
+      await proxy.heal();
+      await chut.stop();
+      await proxy.close();
       await store.close();
     }
   });

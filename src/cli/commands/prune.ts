@@ -1,5 +1,5 @@
 /** `chut prune`: removes the list entries that expired long enough ago, as `chut run` does every hour. */
-import type { PruneResult } from '../../reputation/types.js';
+import type { ListName, PruneResult } from '../../reputation/types.js';
 import { durationMs } from '../../when.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -9,10 +9,17 @@ import { DAY_MS } from '../../time-units.js';
 
 /** `removed 3 allowlist and 120 blocklist entries that expired before …` (or `would remove`, for a dry run). */
 export function pruneSummary(result: PruneResult, expiredBefore: number, dryRun: boolean): string {
-  const { allow, block } = result.removed;
-  return `${dryRun ? 'would remove' : 'removed'} ${allow} allowlist and ${block} blocklist ` +
-    `${allow + block === 1 ? 'entry' : 'entries'} that expired before ${new Date(expiredBefore).toISOString()}` +
-    `${result.scanned ? ' (every list entry read)' : ''}`;
+  return `${dryRun ? 'would remove' : 'removed'} ${counted(result.removed, expiredBefore)}${result.scanned ? ' (every list entry read)' : ''}`;
+}
+
+/** What a removal that failed midway had removed: earlier steps stay done, and the user must not think none did. */
+export function pruneFailedSummary(removed: Record<ListName, number>, expiredBefore: number): string {
+  return `before failing, removed ${counted(removed, expiredBefore)} (a step whose reply was lost may have removed more)`;
+}
+
+function counted({ allow, block }: Record<ListName, number>, expiredBefore: number): string {
+  return `${allow} allowlist and ${block} blocklist ${allow + block === 1 ? 'entry' : 'entries'} that expired before ` +
+    new Date(expiredBefore).toISOString();
 }
 
 export const pruneCommand: Command = {
@@ -44,9 +51,14 @@ ${GLOBAL_HELP}`,
     const dryRun = values['dry-run'] === true;
     const expiredBefore = Date.now() - keepMs;
     const store = await openStore(loaded, cliLogger('warn'));
+    const removed = { allow: 0, block: 0 };
     let result: PruneResult;
     try {
-      result = await store.pruneLists({ expiredBefore, dryRun, scan: values.scan === true ? 'always' : 'unless-indexed' });
+      result = await store.pruneLists({ expiredBefore, dryRun, scan: values.scan === true ? 'always' : 'unless-indexed', removed });
+    } catch (err) {
+      // the error itself is said by the dispatcher (stderr, exit code); a dry run's partial count tells nothing
+      if (!dryRun) process.stdout.write(`${pruneFailedSummary(removed, expiredBefore)}\n`);
+      throw err;
     } finally {
       await store.close();
     }
