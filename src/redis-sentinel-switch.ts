@@ -36,12 +36,22 @@ export function onEachFailoverDetector(redis: Redis, fn: (detector: FailoverDete
   });
 }
 
+const switchFollowers = new WeakMap<Redis, SentinelSwitchFollower>();
+
+/** The SentinelSwitchFollower of a Sentinel client (none for a plain URL's). */
+export function switchFollowerOf(redis: Redis): SentinelSwitchFollower | undefined {
+  return switchFollowers.get(redis);
+}
+
 /** What a Sentinel client does when its failover detector hears that the master moved. */
 export class SentinelSwitchFollower {
   /** A switch was announced and the reconnect it causes has not started yet: that one does not wait. */
   private announced = false;
+  /** Told of each announcement, before the reconnect it causes (the connection log: a switch is no outage). */
+  onSwitchAnnounced: (() => void) | null = null;
 
   constructor(private readonly client: Redis) {
+    switchFollowers.set(client, this);
     onEachFailoverDetector(client, (detector) => {
       const disconnect = detector.disconnect;
       if (typeof disconnect !== 'function') return;
@@ -53,6 +63,7 @@ export class SentinelSwitchFollower {
   }
 
   private switchAnnounced(): void {
+    this.onSwitchAnnounced?.();
     const internals = this.client as unknown as ClientInternals;
     if (this.client.status === 'reconnecting' && internals.reconnectTimeout) {
       // the old master was lost before: the client waits out its backoff, asking the Sentinels only once it is over

@@ -275,6 +275,42 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     expect([d.route, d.rule, d.degraded ?? false]).toEqual(['reject', 'blocklist', false]);
   });
 
+  it('a switchover Sentinel announces is logged as one info line naming the new master, not as a connection lost and back', { timeout: 60_000 }, async () => {
+    const ha = await start();
+    const { chut, logs } = await startOn(ha);
+    running = chut;
+    expect(await ha.sentinel.admin.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME)).toBe('OK');
+    await waitFor('chut on the new master, logged', async () => logs.some((l) => /Redis master switched|Redis connection back/.test(l)), 20_000);
+    const lines = logs.map((l) => JSON.parse(l) as { level: number; msg: string; master?: string });
+    expect(lines.filter((l) => /Redis connection (lost|back)/.test(l.msg)).map((l) => l.msg)).toEqual([]);
+    expect(lines.find((l) => l.msg.includes('Redis master switched'))).toMatchObject({ level: 30, master: `127.0.0.1:${ha.replica.port}` });
+  });
+
+  it('a switch announced whose reconnect fails (the Sentinel does not answer in time) is warned of as a lost connection, then back', { timeout: 60_000 }, async () => {
+    const ha = await start();
+    const relay = await holdingRelay(ha.sentinel.port);
+    try {
+      const { chut, logs } = await startOn(ha, { hosts: [{ host: '127.0.0.1', port: relay.port }] });
+      running = chut;
+      // the announcement reaches chut on the failover detector's subscription, opened before; its question to the
+      // Sentinel, on a new connection, goes unanswered past connectTimeoutMs (500 ms)
+      relay.hold();
+      try {
+        expect(await ha.sentinel.admin.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME)).toBe('OK');
+        await waitFor('the loss warned', async () => logs.some((l) => l.includes('Redis connection lost')), 20_000);
+      } finally {
+        relay.release();
+      }
+      await waitFor('the connection back', async () => logs.some((l) => l.includes('Redis connection back')), 20_000);
+      expect(relay.announced).toBeGreaterThan(0);
+      expect(logs.filter((l) => l.includes('Redis master switched'))).toEqual([]);
+    } finally {
+      await running?.stop();
+      running = null;
+      await relay.close();
+    }
+  });
+
   it('a switchover: chut reconnects to the new master at once when Sentinel announces it (it waited the backoff\'s first step, 50-100 ms, while every call rang unscreened)', { timeout: 60_000 }, async () => {
     const ha = await start();
     const redis = createRedisClient(sentinelConfig(ha).redis, { failFast: true });
