@@ -41,9 +41,34 @@ const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
 /** The AMI user name and password travel in one header line of the Login action, whose writer (src/ami/values.ts,
  * `credential`) refuses a control character or more than 128 characters: said here, with the setting's path, instead of
  * `chut run` failing on its first line. The messages never echo the value. */
+const NO_CONTROL_CHARACTER = /^[^\x00-\x1f\x7f]*$/;
 const amiCredential = z.string()
   .max(128, 'at most 128 characters (it travels in one AMI header line)')
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'must hold no control character (CR, LF, tab, NUL…; a secret read from a file may end with a newline): it travels in one AMI header line');
+  .regex(NO_CONTROL_CHARACTER, 'must hold no control character (CR, LF, tab, NUL…; a secret read from a file may end with a newline): it travels in one AMI header line');
+
+/** ARI's user name and password travel as HTTP Basic credentials, which Asterisk decodes into at most 255 bytes of
+ * "user:password" and splits at the first ':' (main/http.c, ast_http_get_auth). A value past either limit, or with a
+ * control character (a secret file's final newline, invisible), was sent all the same: every request got a 401 whose
+ * "check ari.user / ari.password" did not say why. Said here instead, never echoing the value. */
+const ARI_BASIC_MAX_BYTES = 255;
+const ariCredential = (part: string) => z.string().regex(NO_CONTROL_CHARACTER, 'must hold no control character (CR, LF, ' +
+  `tab, NUL…; a secret read from a file may end with a newline): Asterisk would take it as part of the ${part} and refuse ` +
+  'every ARI request (401)');
+
+function ariCredentialsFit(ari: { user: string; password: string }, ctx: z.core.$RefinementCtx): void {
+  if (Buffer.byteLength(`${ari.user}:${ari.password}`) <= ARI_BASIC_MAX_BYTES) return;
+  ctx.addIssue({
+    code: 'custom', path: ['password'],
+    message: `with ari.user, at most ${ARI_BASIC_MAX_BYTES} bytes (UTF-8) of "user:password": Asterisk reads no more of HTTP ` +
+      'Basic credentials and would refuse every request',
+  });
+}
+
+/** FreeSWITCH reads `auth <password>` up to the line's first CR or LF and as a C string (mod_event_socket, strip_cr):
+ * the monitor drops line breaks before sending, which makes a secret file's final newline harmless but silently
+ * changed a password holding one further in (and a NUL cut it short). */
+const eslPassword = z.string().regex(/^[^\0\r\n]*\r?\n?$/, 'must hold no line break but a final one (a secret file\'s ' +
+  'last newline, dropped) and no NUL: FreeSWITCH reads the auth command\'s password as one line');
 
 /** A duration in milliseconds, at most `max` (said in the message as `maxSaid`). Node runs a timer set above 2^31-1 ms
  * (24.8 days) after 1 ms, and AbortSignal.timeout aborts at once: a huge value meant as "never" did the opposite. */
@@ -218,8 +243,9 @@ export const configSchema = z.object({
     url: z.string().refine(urlWithScheme(['http:', 'https:']), {
       message: 'must be an http:// or https:// URL with a host: Asterisk\'s http.conf server, e.g. http://127.0.0.1:8088 (not ws://: chut opens the events WebSocket itself)',
     }).default('http://127.0.0.1:8088'),
-    user: z.string().default('chut'),
-    password: z.string().default(''),
+    user: ariCredential('user name').regex(/^[^:]*$/, 'must hold no ":": HTTP Basic authentication ends the user name at the ' +
+      'first ":" (Asterisk would take the rest as the password)').default('chut'),
+    password: ariCredential('password').default(''),
     app: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters, letters, digits, _ and - only: the name in the dialplan\'s Stasis(…)').default('chut'),
     /** Per-request REST timeout, the wait for a free connection included. */
     requestTimeoutMs: durationMs(1, 60_000, '1 minute').default(2000),
@@ -230,7 +256,7 @@ export const configSchema = z.object({
     /** Most REST connections open to Asterisk at once; more requests queue. http.conf `sessionlimit` (default 100)
      * counts these, the events WebSocket and every other HTTP user together: stay well under it. */
     maxConnections: z.number().int().min(1).max(1000).default(32),
-  }).strict().transform(withStirShakenReadMs).prefault({}),
+  }).strict().superRefine(ariCredentialsFit).transform(withStirShakenReadMs).prefault({}),
   ami: z.object({
     enabled: z.boolean().default(false),
     host: host('ami.port').default('127.0.0.1'),
@@ -279,7 +305,7 @@ export const configSchema = z.object({
       enabled: z.boolean().default(false),
       host: host('esl.inbound.port').default('127.0.0.1'),
       port: port.default(8021),
-      password: z.string().default('ClueCon'),
+      password: eslPassword.default('ClueCon'),
       /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
        * (`event-heartbeat-interval`), so the default is three missed heartbeats. */
       silenceTimeoutMs: durationMs(1000, HOUR_MS, '1 hour').default(60_000),

@@ -144,6 +144,7 @@ export class InboundMonitor {
   private async login(link: Link): Promise<void> {
     const { conn } = link;
     link.stage = 'reply to auth';
+    // drops a secret file's final newline: the configuration refuses a line break further in (src/config.ts)
     const auth = await conn.send(`auth ${this.opts.password.replace(/[\r\n]/g, '')}\n\n`).catch(() => null);
     if (!auth?.ok) {
       conn.close(`authentication refused: ${auth?.text.slice(0, 40) ?? 'no reply'}`);

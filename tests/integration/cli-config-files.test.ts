@@ -123,3 +123,24 @@ describe('check-config and AMI credentials that cannot travel in the Login actio
     expect(long.stderr).toMatch(/ami\.password.*: at most 128 characters/);
   });
 });
+
+describe('check-config and PBX passwords that could never log in', () => {
+  // ARI's credentials travel as HTTP Basic authentication: a secret file's final newline was sent as part of the
+  // password, check-config said OK, and `chut run` retried 401s forever with "check ari.user / ari.password". An ESL
+  // password with a line break before its end was sent with the break dropped: another password, silently.
+  it('says so for check-config and run alike, naming the setting and the variable, without the password', async () => {
+    const config = file('ari-cred.yaml', `policy: ${shippedPolicy}\nari:\n  enabled: true\n  url: http://127.0.0.1:1\n`);
+    const secret = { ...env, CHUT_ARI_PASSWORD: 'hunter2-secret\n' };
+    for (const command of ['check-config', 'run']) {
+      const r = await runChut([command, '--config', config], secret);
+      expect(r.code, command).toBe(78);
+      expect(r.stderr, command).toMatch(/ari\.password: must hold no control character .*\(from CHUT_ARI_PASSWORD\)/);
+      expect(r.stderr + r.stdout, command).not.toContain('hunter2');
+    }
+    const esl = await runChut(['check-config', '--config', file('esl-cred.yaml', `policy: ${shippedPolicy}\n`)],
+      { ...env, CHUT_ESL_PASSWORD: 'hunter2\nsecret' });
+    expect(esl.code).toBe(78);
+    expect(esl.stderr).toMatch(/esl\.inbound\.password: must hold no line break but a final one.*\(from CHUT_ESL_PASSWORD\)/);
+    expect(esl.stderr + esl.stdout).not.toContain('hunter2');
+  });
+});

@@ -253,6 +253,36 @@ describe('configuration values checked before use', () => {
     expect(refused({ http: { tokn: 'x', ip: 1 } }).split('\n').sort()).toEqual(['http.ip: unknown key', 'http.tokn: unknown key (did you mean token?)']);
   });
 
+  it('refuses ARI credentials Asterisk could never accept, naming the setting and never echoing the value', () => {
+    // Sent as HTTP Basic credentials: a control character (a secret file's final newline) is compared as sent and
+    // ari.conf cannot hold one, so chut retried 401s forever after check-config said OK
+    for (const [raw, path] of [[{ password: 'hunter2\n' }, 'password'], [{ password: 'hun\0ter2' }, 'password'], [{ user: 'hunter2\t' }, 'user']] as const) {
+      const text = refused({ ari: raw });
+      expect(text).toMatch(new RegExp(`^ari\\.${path}: must hold no control character`));
+      expect(text).not.toContain('hunter2');
+    }
+    // Asterisk ends the user name at the first ':' of "user:password"
+    expect(refused({ ari: { user: 'hunter2:admin', password: 'pw' } })).toMatch(/^ari\.user: must hold no ":"/);
+    // ...and reads at most 255 bytes of it (UTF-8): "chut:" and 250 more fit, 251 do not
+    expect(parseConfig({ ari: { password: 'x'.repeat(250) } }).ari.password).toHaveLength(250);
+    expect(parseConfig({ ari: { password: 'é'.repeat(125) } }).ari.password).toHaveLength(125);
+    for (const password of ['x'.repeat(251), 'é'.repeat(126)]) {
+      expect(refused({ ari: { password } })).toBe('ari.password: with ari.user, at most 255 bytes (UTF-8) of "user:password": ' +
+        'Asterisk reads no more of HTTP Basic credentials and would refuse every request');
+    }
+  });
+
+  it('takes an ESL password with a secret file\'s final newline, and refuses an inner line break or a NUL', () => {
+    // the auth command is one line: chut drops a final newline, but one inside changed the password sent
+    expect(parseConfig({ esl: { inbound: { password: 'ClueCon\n' } } }).esl.inbound.password).toBe('ClueCon\n');
+    expect(parseConfig({ esl: { inbound: { password: 'ClueCon\r\n' } } }).esl.inbound.password).toBe('ClueCon\r\n');
+    for (const password of ['hunter2\nmore', 'hunter2\rmore', 'hunter2\n\n', 'hunter2\0']) {
+      const text = refused({ esl: { inbound: { password } } });
+      expect(text, JSON.stringify(password)).toMatch(/^esl\.inbound\.password: must hold no line break but a final one/);
+      expect(text).not.toContain('hunter2');
+    }
+  });
+
   it('takes a voicemail mailbox as BOX or BOX@CONTEXT only (what VoiceMail() and the AMI adapter accept)', () => {
     expect(parseConfig({ routes: { voicemailMailbox: '100@default' } }).routes.voicemailMailbox).toBe('100@default');
     expect(parseConfig({ routes: { voicemailMailbox: '100' } }).routes.voicemailMailbox).toBe('100');
