@@ -16,6 +16,9 @@ export interface AmiAdapterOptions {
   pingIntervalMs?: number;
   /** Period of the sweep that forgets calls past `ami.callTimeoutMs`. */
   sweepIntervalMs?: number;
+  /** Most calls the dialplan screening holds at once (being screened, or waiting for the dialplan's report); default
+   * 10,000. Tests lower it. */
+  maxCalls?: number;
 }
 
 export interface AmiAdapter extends PbxAdapter {
@@ -37,6 +40,7 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
   let monitor: CallMonitor | null = null;
   const dialplan: DialplanScreening | null = mode === 'monitor' ? null : createDialplanScreening({
     config, screening, logger, send: (a) => connection.send(a), onClaimLost: (id) => monitor?.forget(id),
+    ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}),
   });
   monitor = mode === 'screen' ? null : createCallMonitor({
     screening, logger, callTimeoutMs: config.ami.callTimeoutMs, followQueries: dialplan !== null,

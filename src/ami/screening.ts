@@ -5,7 +5,8 @@
  * dialplan, which reports its outcome with a `ChutCaptcha` UserEvent. The snippet of `ChutVersion: 2` also reports
  * the route the call really took (`ChutRouted`: a voicemail decision whose box is missing rings, so does a decision
  * that came after the dialplan's wait), and the call is recorded with that route. Per-call state is bounded: dropped
- * at the report, at Hangup, after a bound, and the oldest goes first past `maxCalls`.
+ * at the report, at Hangup, after a bound, and the oldest goes first past `maxCalls`; a ChutQuery that comes with
+ * `maxCalls` calls still being screened is ignored (the dialplan rings it after its wait), with a throttled warning.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +15,7 @@ import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } fro
 import type { AmiEvent, CaptchaReport, RoutedReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
 import { channelName, type AmiAction } from './values.js';
+import { throttledWarning } from '../throttled-warning.js';
 
 type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
 type ChutReport = Extract<AmiEvent, { type: 'chut-report' }>;
@@ -30,6 +32,9 @@ export const ROUTED_GRACE_MS = 5000;
  * back into the context) is screened again.
  */
 export const CLAIM_TTL_MS = 60_000;
+
+/** A ChutQuery past `maxCalls` calls in flight is ignored: said at once, then at most this often, with how many. */
+const IGNORED_QUERY_WARNING_EVERY_MS = 60_000;
 
 /** A screened call whose record waits for what the dialplan reports: its captcha outcome, the route it took, or its
  * Hangup. */
@@ -131,6 +136,10 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
   /** The latest piece of work per call, so monitoring can enrich only after the record exists. */
   const byCall = new Map<string, Promise<void>>();
   let closed = false;
+  // a line per call would flood the log when chut is busiest
+  const queryIgnored = throttledWarning(logger, IGNORED_QUERY_WARNING_EVERY_MS, (times) =>
+    `AMI: a ChutQuery came while ${maxCalls} call(s) were being screened, the most at once: ignored, ${times} time(s) since ` +
+    'chut started or last warned of it. Each of those calls rang after the dialplan\'s wait (fail-open) and is not recorded');
 
   function track(key: string, p: Promise<void>): void {
     running.add(p);
@@ -419,7 +428,11 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
   return {
     handle(ev) {
       if (ev.type === 'chut-query') {
-        if (inFlight.has(ev.uniqueid) || pendingCalls.has(ev.uniqueid) || inFlight.size >= maxCalls) return;
+        if (inFlight.has(ev.uniqueid) || pendingCalls.has(ev.uniqueid)) return;
+        if (inFlight.size >= maxCalls) {
+          queryIgnored();
+          return;
+        }
         inFlight.add(ev.uniqueid);
         guarded(ev.uniqueid, () => onQuery(ev).finally(() => {
           inFlight.delete(ev.uniqueid);
