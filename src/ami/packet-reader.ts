@@ -41,16 +41,27 @@ function toPacket(lines: readonly string[]): AmiPacket {
 
 /** One connection's reader: feed it chunks, get whole packets. */
 export class PacketReader {
-  private pending = '';
+  /** The line begun and not ended yet, as the chunks it came in: joined once its end comes, so a long line that
+   * arrives in many small chunks is copied and searched once, not once per chunk (quadratic). */
+  private pending: string[] = [];
+  private pendingChars = 0;
   private lines: string[] = [];
   private greeted = false;
 
   /** The packets this chunk completes; throws AmiProtocolError on an overlong line or packet. */
   push(chunk: string): AmiPacket[] {
-    const text = this.pending + chunk;
+    let nl = chunk.indexOf('\n');
+    if (nl === -1) {
+      if (chunk !== '') this.pending.push(chunk);
+      this.pendingChars += chunk.length;
+      if (this.pendingChars > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+      return [];
+    }
+    const text = this.pending.join('') + chunk;
+    nl += this.pendingChars;
     const packets: AmiPacket[] = [];
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+    for (; nl !== -1; nl = text.indexOf('\n', start)) {
       const line = text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl);
       start = nl + 1;
       if (line.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
@@ -66,8 +77,10 @@ export class PacketReader {
       this.lines.push(line);
       if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`);
     }
-    this.pending = text.slice(start);
-    if (this.pending.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+    const rest = text.slice(start);
+    this.pending = rest === '' ? [] : [rest];
+    this.pendingChars = rest.length;
+    if (rest.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
     return packets;
   }
 }

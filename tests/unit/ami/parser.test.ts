@@ -197,6 +197,22 @@ describe('hostile event names', () => {
   });
 });
 
+/** Characters the searches for a line end ('\n') made while `fn` ran could read: what scanning for lines costs. */
+function charsSearchedForLineEnds(fn: () => void): number {
+  const indexOf = String.prototype.indexOf;
+  let searched = 0;
+  String.prototype.indexOf = function (this: string, search: string, from?: number): number {
+    if (search === '\n') searched += this.length - Math.max(0, Math.trunc(from ?? 0));
+    return indexOf.call(this, search, from);
+  };
+  try {
+    fn();
+  } finally {
+    String.prototype.indexOf = indexOf;
+  }
+  return searched;
+}
+
 describe('what crashed or froze asterisk-manager', () => {
   it('a line or a packet that never ends is a protocol error, not memory and time spent re-reading it', () => {
     expect(() => new ChutReader().push(`Event: x\r\nData: ${'y'.repeat(70_000)}`)).toThrow(AmiProtocolError);
@@ -205,6 +221,28 @@ describe('what crashed or froze asterisk-manager', () => {
     const reader = new ChutReader();
     for (let i = 0; i < 999; i++) expect(reader.push('Foo: bar\r\n')).toEqual([]);
     expect(reader.push('\r\n')).toHaveLength(1);
+  });
+
+  it('a long line that comes a character at a time is searched once, not once per character (quadratic)', () => {
+    // a 60 KB channel variable from a slow or hostile peer, one byte per read: ~0.75 s of CPU when every read re-scanned
+    // the line so far (1.8 billion characters)
+    const value = 'v'.repeat(60_000);
+    const bytes = `Event: VarSet\r\nValue: ${value}\r\n\r\n`;
+    const reader = new ChutReader();
+    const packets: AmiPacket[] = [];
+    const searched = charsSearchedForLineEnds(() => { for (const c of bytes) packets.push(...reader.push(c)); });
+    expect(packets).toEqual([{ event: 'VarSet', value }]);
+    expect(searched).toBeLessThan(3 * bytes.length);
+  });
+
+  it('gives the same packets however a stream is cut in two, a CR and its LF apart included', () => {
+    const bytes = raw('ami-login-and-banner.ami1.rx.raw');
+    const whole = new ChutReader().push(bytes);
+    expect(whole.length).toBe(bytes.split('\r\n\r\n').length - 1);
+    for (let at = 0; at <= bytes.length; at++) {
+      const reader = new ChutReader();
+      expect([...reader.push(bytes.slice(0, at)), ...reader.push(bytes.slice(at))], `cut at ${at}`).toEqual(whole);
+    }
   });
 
   it('a repeated UserEvent header or an event named like an internal one are just packets', () => {
