@@ -362,3 +362,32 @@ it('caps reputation.trustDays at 365: the Redis key that holds the trust lives 4
   expect(parseConfig({ reputation: { trustDays: 365 } }).reputation.trustDays).toBe(365);
   expect(() => parseConfig({ reputation: { trustDays: 1000 } })).toThrow(/reputation\.trustDays/);
 });
+
+describe('loadConfig with a config file and the environment', () => {
+  it('refuses a section the file gives as a plain value (ari: true, redis: URL) even when a variable sets one of its keys', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'chut-cfg-'));
+    const refusedWith = (yaml: string, env: Record<string, string>): string[] => {
+      writeFileSync(join(dir, 'chut.yaml'), yaml);
+      try {
+        loadConfig({ file: join(dir, 'chut.yaml'), env, cwd: dir });
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+    try {
+      // the secrets in the environment, as the docs advise: the file's `ari: true` was dropped and ARI stayed off
+      expect(refusedWith('ari: true\n', { CHUT_ARI_PASSWORD: 'pw' })).toEqual([expect.stringMatching(/^ari: /)]);
+      // and chut went to the default Redis, 127.0.0.1, instead of the one the file named
+      expect(refusedWith('redis: redis://10.0.0.5:6379\n', { CHUT_REDIS_PREFIX: 'home:' })).toEqual([expect.stringMatching(/^redis: /)]);
+      // an empty section (every key commented out) is still filled in by the environment
+      expect(refusedWith('ari:\n', { CHUT_ARI_ENABLED: 'true', CHUT_ARI_PASSWORD: 'pw' })).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
