@@ -83,6 +83,15 @@ export function policyHint(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJS
     'file, or pass --policy FILE';
 }
 
+/** What to do about a configuration file that is not there, and who named it: "cannot read (ENOENT)" alone left a
+ * newcomer guessing (the systemd unit names /etc/chut/chut.yaml; a CHUT_CONFIG may linger in a shell). */
+export function missingConfigHint(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const path = flags.config ?? env.CHUT_CONFIG ?? '';
+  const named = `${flags.config ? `--config ${path}` : `CHUT_CONFIG=${path}`}${isAbsolute(path) ? '' : `, read from the working directory, ${cwd}`}`;
+  return `no file there (${named}): copy config/chut.example.yaml there and edit it, or check the path` +
+    (flags.config ? '' : ', or unset CHUT_CONFIG to run on the defaults and the environment');
+}
+
 export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown> = {}): CliLoadedConfig {
   const overrides: Record<string, unknown> = { ...extra };
   if (flags.redis) overrides.redis = { url: flags.redis };
@@ -101,7 +110,10 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
       ? { ...loaded, ...origins, policyPath: flags.policy.startsWith('/') ? flags.policy : `${process.cwd()}/${flags.policy}` }
       : { ...loaded, ...origins };
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, EXIT.config);
+    if (err instanceof ConfigError) {
+      const missing = err.problems.length === 1 && /: cannot read \(ENOENT\)$/.test(err.problems[0] ?? '');
+      throw new CliError(missing ? `${err.message}\n  ${missingConfigHint(flags)}` : err.message, EXIT.config);
+    }
     throw err;
   }
 }

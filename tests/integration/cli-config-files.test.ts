@@ -144,3 +144,16 @@ describe('check-config and PBX passwords that could never log in', () => {
     expect(esl.stderr + esl.stdout).not.toContain('hunter2');
   });
 });
+
+describe('a configuration file that is not there', () => {
+  it('says who named it and what to do, for --config and CHUT_CONFIG (exit 78)', async () => {
+    const missing = join(dir, 'etc-none', 'chut.yaml');
+    const flag = await runChut(['check-config', '--config', missing], env);
+    expect([flag.code, flag.stdout]).toEqual([78, '']);
+    expect(flag.stderr).toBe(`chut check-config: invalid configuration:\n  ${missing}: cannot read (ENOENT)\n` +
+      `  no file there (--config ${missing}): copy config/chut.example.yaml there and edit it, or check the path\n`);
+    const variable = await runChut(['lookup', '0612345678'], { ...env, CHUT_CONFIG: 'chut.yml' }, { cwd: dir });
+    expect(variable.code).toBe(78);
+    expect(variable.stderr).toMatch(/\(ENOENT\)\n {2}no file there \(CHUT_CONFIG=chut\.yml, read from the working directory, .*\): copy config\/chut\.example\.yaml there and edit it, or check the path, or unset CHUT_CONFIG to run on the defaults and the environment\n$/);
+  });
+});
