@@ -451,7 +451,8 @@ function deepFreeze<T>(value: T): T {
 
 /** Validates a raw object (file + env + overrides merged) into a frozen Config, or throws ConfigError. */
 export function parseConfig(raw: unknown): Readonly<Config> {
-  const result = configSchema.safeParse(raw ?? {});
+  // reportInput: the messages may say what a switch or a choice was given (formatIssue echoes nothing else)
+  const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.flatMap((issue) => formatIssue(issue, configSchema)));
   }

@@ -22,8 +22,58 @@ export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType): string
       return `${formatPath([...issue.path, k])}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
     });
   }
-  const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+  const message = /received undefined$/.test(issue.message) ? 'is required' : plainMessage(issue) ?? issue.message;
   return [`${formatPath(issue.path)}: ${message}`];
+}
+
+/** Words YAML 1.1 (and Asterisk's .conf files) take for a switch, which YAML 1.2 reads as text. */
+const SWITCH_WORDS = /^(yes|no|on|off|y|n)$/i;
+
+/** What a switch given something else than true or false is told, `yes` included. */
+export function switchProblem(input: unknown): string {
+  return typeof input === 'string' && SWITCH_WORDS.test(input.trim())
+    ? `must be true or false: YAML reads ${input.trim()} as text, not as a switch` : 'must be true or false';
+}
+
+/** zod's own wording of a wrong type, a bound or a choice ("Invalid input: expected boolean, received string",
+ * "Too small: expected number to be >=0") said as what to write, with the YAML slip behind it when there is one: a
+ * `yes` that YAML 1.2 reads as text, digits it reads as a number. Messages a schema words itself are left alone. The
+ * input is echoed only where it cannot be a secret: a switch word, a choice that is not one. */
+function plainMessage(issue: z.core.$ZodIssue): string | null {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input:')) {
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    switch (issue.expected) {
+      case 'boolean': return switchProblem(input);
+      case 'string':
+        if (received === 'number') return 'must be text: put it in quotes (\'100\'), or YAML reads the digits as a number';
+        if (received === 'boolean') return 'must be text: put it in quotes (\'yes\'), or YAML reads it as true or false';
+        if (received === 'null') return 'is empty: give a value, or leave the key out';
+        return 'must be text';
+      case 'number':
+      case 'int':
+        if (received === 'number') return 'must be a whole number';
+        return typeof input === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(input) ? 'must be a number, without quotes' : 'must be a number';
+      case 'object': return 'must be a section: its settings on the lines below it, indented, not a value on its own line';
+      case 'array': return 'must be a list: [a, b], or one "- item" a line below it';
+      default: return null;
+    }
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big):/.test(issue.message)) {
+    const small = issue.code === 'too_small';
+    const bound = String(small ? issue.minimum : issue.maximum);
+    const inclusive = issue.inclusive !== false;
+    const word = small ? (inclusive ? 'at least' : 'more than') : (inclusive ? 'at most' : 'less than');
+    if (issue.origin === 'number') return `must be ${word} ${bound}`;
+    if (issue.origin === 'string') return `must be ${word} ${bound} characters long`;
+    if (issue.origin === 'array') return `must list ${word} ${bound}`;
+    return null;
+  }
+  if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid option:')) {
+    const choices = issue.values.map(String).join(', ');
+    return typeof input === 'string' ? `${JSON.stringify(input.slice(0, 40))} is not one of ${choices}` : `must be one of ${choices}`;
+  }
+  return null;
 }
 
 /** The parts of a zod (v4) schema's definition the walk below reads. */

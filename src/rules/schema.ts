@@ -10,6 +10,7 @@ import { NUMBER_PACK_NAMES, TIME_PACK_NAMES } from './packs/index.js';
 import type { PolicySpec, WhenSpec } from './spec.js';
 import { isDayItem } from './time-window.js';
 import { isTimeZone, parseClock } from './zoned-time.js';
+import { switchProblem } from '../validation-issues.js';
 
 const NUMBER_TYPES = [
   'mobile', 'fixed-line', 'fixed-line-or-mobile', 'toll-free', 'premium-rate', 'shared-cost', 'voip',
@@ -120,7 +121,7 @@ export const whenSchema: z.ZodType<WhenSpec> = z.lazy(() => z.strictObject({
     .optional(),
   reports: z.strictObject({ min: count(1, 1_000_000) }).optional(),
   captchaFailures: z.strictObject({ min: count(1, 1_000_000) }).optional(),
-  trusted: z.boolean({ error: orRequired(() => 'must be true or false') }).optional(),
+  trusted: z.boolean({ error: orRequired(switchProblem) }).optional(),
   rate: rate.optional(),
   time: time.optional(),
   dialled: oneOrMany(dialledEntry).optional(),

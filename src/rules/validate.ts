@@ -73,7 +73,7 @@ export function validatePolicy(yamlText: string): { spec: PolicySpec } | { probl
     ? read.value.rules.map((r, i) => (isObject(r) ? tooDeep(r.when, `rules[${i}].when`) : null)).filter((p): p is string => p !== null)
     : [];
   if (deep.length > 0) return { problems: deep };
-  const result = policySchema.safeParse(read.value);
+  const result = policySchema.safeParse(read.value, { reportInput: true });
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => formatIssue(issue, policySchema));
   const rules = read.value.rules;
   if (Array.isArray(rules)) problems.push(...duplicateNames(rules), ...mixedBlockDigits(rules));

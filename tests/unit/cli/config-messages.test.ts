@@ -56,3 +56,28 @@ describe('settings with a format', () => {
     ]);
   });
 });
+
+describe('a value of the wrong kind (what YAML made of what was typed)', () => {
+  it('says what to write, and the YAML slip behind it: yes for true, digits unquoted, a section on one line', () => {
+    expect(problems({ ari: { enabled: 'yes' } })).toEqual(['ari.enabled: must be true or false: YAML reads yes as text, not as a switch']);
+    expect(problems({ ami: { enabled: 'maybe' } })).toEqual(['ami.enabled: must be true or false']);
+    // voicemailMailbox: 100 and password: 123456, unquoted
+    expect(problems({ routes: { voicemailMailbox: 100 } })).toEqual(['routes.voicemailMailbox: must be text: put it in quotes (\'100\'), or YAML reads the digits as a number']);
+    expect(problems({ ari: { password: 123456 } })).toEqual(['ari.password: must be text: put it in quotes (\'100\'), or YAML reads the digits as a number']);
+    expect(problems({ ari: { password: null } })).toEqual(['ari.password: is empty: give a value, or leave the key out']);
+    expect(problems({ http: { port: '8787' } })).toEqual(['http.port: must be a number, without quotes']);
+    expect(problems({ http: { port: 8787.5 } })).toEqual(['http.port: must be a whole number']);
+    expect(problems({ ari: true })).toEqual(['ari: must be a section: its settings on the lines below it, indented, not a value on its own line']);
+    expect(problems({ notifications: { webhook: { url: 'http://x', events: 'call-rejected' } } }))
+      .toEqual(['notifications.webhook.events: must be a list: [a, b], or one "- item" a line below it']);
+  });
+
+  it('says a bound or a choice in words, never the validator\'s ">=" or "|"', () => {
+    expect(problems({ captcha: { length: 10, attempts: 0 } })).toEqual(['captcha.length: must be at most 8', 'captcha.attempts: must be at least 1']);
+    expect(problems({ reputation: { trustDays: 0 } })).toEqual(['reputation.trustDays: must be more than 0']);
+    expect(problems({ http: { token: 'short' } })).toEqual(['http.token: must be at least 16 characters long']);
+    expect(problems({ log: { level: 'warning' } })).toEqual(['log.level: "warning" is not one of fatal, error, warn, info, debug, trace, silent']);
+    // a secret of the wrong kind is never echoed
+    expect(problems({ ari: { password: 'x'.repeat(3), enabled: 'SEKRIT' } }).join('\n')).not.toContain('SEKRIT');
+  });
+});

@@ -26,6 +26,13 @@ describe('policy validation', () => {
     expect(problems(policy(5000))).toEqual([expect.stringMatching(/^\(yaml\): not valid YAML/)]); // too deep for the YAML reader itself
   });
 
+  it('says the YAML slip behind a value of the wrong kind: an extension unquoted, yes for true', () => {
+    const rule = (when: string) => `version: 1\ndefault: ring\nrules:\n  - name: r\n    when: ${when}\n    action: ring\n`;
+    expect(problems(rule('{ dialled: [100] }'))).toEqual(['rules[0].when.dialled[0]: must be text: put it in quotes (\'100\'), or YAML reads the digits as a number']);
+    expect(problems(rule('{ trusted: yes }'))).toEqual(['rules[0].when.trusted: must be true or false: YAML reads yes as text, not as a switch']);
+    expect(() => parsePolicy(rule("{ dialled: ['100'], trusted: true }"), 'test')).not.toThrow();
+  });
+
   it('says plainly what is wrong with days, name patterns and contains', () => {
     const rule = (when: string) => `version: 1\ndefault: ring\nrules:\n  - name: r\n    when: ${when}\n    action: ring\n`;
     // one day or range needs no list
