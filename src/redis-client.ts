@@ -235,12 +235,14 @@ export function waitUntilReady(redis: Redis, ms: number): Promise<boolean> {
   });
 }
 
-/** Deletes every key under `prefix` (SCAN + UNLINK, never KEYS): demo resets, benchmark and test clean-up. */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+/** Deletes every key under `prefix` but those in `keep` (SCAN + UNLINK, never KEYS): demo resets, benchmark and test
+ * clean-up. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string, keep: readonly string[] = []): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
     cursor = next;
+    const keys = found.filter((k) => !keep.includes(k));
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
 }

@@ -1,4 +1,5 @@
 /** End-to-end: `chut demo` as a newcomer runs it — the real CLI, chut's real wiring, a PBX simulator on loopback. */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -75,6 +76,13 @@ describe('chut demo (end to end)', { timeout: 130_000 }, () => {
     try {
       const run = await runChut(['demo', '--redis', url, '--prefix', prefix], {}, { timeoutMs: 120_000 });
       expect(run.code, run.stderr).toBe(0);
+      // its keys are a store's like any other, schema key included (docs/redis-schema.md's first example reads it)
+      const admin = new Redis(url);
+      try {
+        expect(await admin.hget(`${prefix}schema`, 'version')).toBe('1');
+      } finally {
+        admin.disconnect();
+      }
       const report = await runChut(['report', '--since', '30d', '--json'], { CHUT_REDIS_URL: url, CHUT_REDIS_PREFIX: prefix });
       expect(report.code, report.stderr).toBe(0);
       expect(JSON.parse(report.stdout).total).toBe(Object.keys(EXPECTED).length + 2); // the table lists 16 of the 18 calls

@@ -12,6 +12,7 @@ import { createMemoryStore } from '../../reputation/index.js';
 import type { CallRecord, ReputationStore, Stats } from '../../reputation/types.js';
 import { loadPolicyFile } from '../../rules/index.js';
 import { deleteKeysWithPrefix } from '../../redis-client.js';
+import { keyspace } from '../../reputation/keys.js';
 import { connectRedisStore } from '../context.js';
 import { usageError } from '../errors.js';
 import { createSimulator, type DemoPbx } from '../../sim/index.js';
@@ -64,8 +65,9 @@ async function openDemoStore(opts: DemoOptions): Promise<ReputationStore> {
   const { store, redis } = await connectRedisStore(redisConfig, undefined, {
     from: 'the --redis flag', hint: 'Check the --redis URL, or leave it out: the demo runs in memory.',
   });
-  // the demo starts from a clean slate under its own prefix
-  await orCloseStore(deleteKeysWithPrefix(redis, opts.redisPrefix), store);
+  // the demo starts from a clean slate under its own prefix, but for the schema key the store's first use has just
+  // written and will not write again: wiped, it left the demo's keys looking like an older chut's (docs/redis-schema.md)
+  await orCloseStore(deleteKeysWithPrefix(redis, opts.redisPrefix, [keyspace(opts.redisPrefix).schema]), store);
   return store;
 }
 
