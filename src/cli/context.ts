@@ -112,7 +112,10 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
   } catch (err) {
     if (err instanceof ConfigError) {
       const missing = err.problems.length === 1 && /: cannot read \(ENOENT\)$/.test(err.problems[0] ?? '');
-      throw new CliError(missing ? `${err.message}\n  ${missingConfigHint(flags)}` : err.message, EXIT.config);
+      // a URL typed on the command line is named as typed, as CHUT_REDIS_URL's is: "redis.url" is in no file
+      const problems = err.problems.map((p) => (flags.redis && /^redis\.url: /.test(p) ? `${p} (from --redis)` : p));
+      const { message } = new ConfigError(problems);
+      throw new CliError(missing ? `${message}\n  ${missingConfigHint(flags)}` : message, EXIT.config);
     }
     throw err;
   }

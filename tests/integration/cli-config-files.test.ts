@@ -157,3 +157,11 @@ describe('a configuration file that is not there', () => {
     expect(variable.stderr).toMatch(/\(ENOENT\)\n {2}no file there \(CHUT_CONFIG=chut\.yml, read from the working directory, .*\): copy config\/chut\.example\.yaml there and edit it, or check the path, or unset CHUT_CONFIG to run on the defaults and the environment\n$/);
   });
 });
+
+describe('a Redis URL given with --redis that is no Redis URL', () => {
+  it('is named as the flag it came from, as CHUT_REDIS_URL is, even with the variable set (exit 78)', async () => {
+    const r = await runChut(['check-config', '--redis', 'localhost:6379'], { ...env, CHUT_REDIS_URL: 'redis://127.0.0.1:6379' }, { cwd: dir });
+    expect([r.code, r.stdout]).toEqual([78, '']);
+    expect(r.stderr).toMatch(/^chut check-config: invalid configuration:\n {2}redis\.url: must be a redis:\/\/ or rediss:\/\/ URL: .* \(from --redis\)\n$/);
+  });
+});
