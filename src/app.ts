@@ -13,7 +13,7 @@ import { createNotifiers } from './notify/index.js';
 import { createMemoryStore, createRedisStore, SchemaError } from './reputation/index.js';
 import type { ReputationStore } from './reputation/types.js';
 import type { Policy } from './rules/index.js';
-import { closeClientWithStore, closedBecause, createRedisClient, SentinelConnectionError, waitUntilReady } from './redis-client.js';
+import { closeClientWithStore, closedBecause, createRedisClient, redisLocation, SentinelConnectionError, waitUntilReady } from './redis-client.js';
 import { logRedisConnection } from './redis-connection-log.js';
 import { createScreeningService } from './screening/service.js';
 import type { AdapterDeps, PbxAdapter, ScreeningService } from './screening/types.js';
@@ -91,7 +91,12 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const { config, logger } = opts;
   const built = opts.store ? { store: opts.store, ready: Promise.resolve(true) } : buildStore(config, logger);
   const { store } = built;
-  if (!(await built.ready)) logger.warn('Redis is not answering yet: calls ring (fail-open) until it does');
+  if (!(await built.ready)) {
+    // where it was looked for and what to check: a newcomer's wrong URL otherwise reads as an outage to wait out
+    const setting = config.redis.sentinel ? 'redis.sentinel' : 'redis.url (or CHUT_REDIS_URL)';
+    logger.warn({ redis: redisLocation(config.redis) },
+      `Redis is not answering yet: calls ring (fail-open) until it does; if it never does, check ${setting} and that Redis runs there`);
+  }
   else await store.ping().catch((err: unknown) => {
     // Keys written by a newer chut: said once, loudly, at start (the store goes on refusing them, and calls ring).
     if (err instanceof SchemaError) logger.error({ why: err.message }, 'Redis store refused: every call rings unscreened');

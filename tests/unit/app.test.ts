@@ -38,6 +38,19 @@ describe('starting chut', () => {
     expect((await startWith({ ari: true })).filter((m) => /no PBX adapter/.test(m))).toEqual([]);
   });
 
+  it('says where it looked for a Redis that does not answer, and which setting to check', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const chut = await startChut({
+      config: parseConfig({ redis: { url: 'redis://127.0.0.1:1', connectTimeoutMs: 200 } }),
+      policy: parsePolicy('version: 1\ndefault: ring\nrules: []\n', 'test'), logger: createLogger('info', sink as never), http: false, pbx: false,
+    });
+    await chut.stop();
+    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => /^Redis is not answering yet/.test(String(l.msg)));
+    expect(warning).toMatchObject({ redis: 'redis://127.0.0.1:1' });
+    expect(warning?.msg).toMatch(/check redis\.url \(or CHUT_REDIS_URL\) and that Redis runs there$/);
+  });
+
   it('binds each adapter\'s name to its log lines once (no duplicate JSON key)', async () => {
     const lines = await start({ esl: true });
     const ready = lines.find((l) => l.includes('ESL outbound listener ready'));
