@@ -45,6 +45,14 @@ const HINTS: Record<string, string> = {
   DUPLICATE_KEY: 'a key appears twice in the same mapping',
   // one document per file: everything after a `---` separator would otherwise be dropped without a word
   MULTIPLE_DOCS: 'a second YAML document starts here (---): a file holds one document; remove the --- line',
+  // the slips of a hand-edited file, said as what to change rather than as the parser's code ("bad indent")
+  TAB_AS_INDENT: 'a tab indents this line: YAML indents with spaces only',
+  BAD_INDENT: 'this line is not indented as the lines above expect: the keys of one section line up, two spaces in ' +
+    'from the section\'s name',
+  BLOCK_AS_IMPLICIT_KEY: 'a key\'s value is followed by a line indented further in (line it up with the keys above), ' +
+    'or a value holds ": " (put it in quotes)',
+  MISSING_CHAR: 'a quote, [ or { opened before is not closed',
+  BAD_SCALAR_START: 'a value starting with % @ or ` must be put in quotes',
 };
 
 function describe(code: string, at: { line: number; col: number } | undefined): string {

@@ -98,3 +98,17 @@ describe('reading an administrator\'s YAML strictly', () => {
     expect(problem('? \n: a\n? \n: b\n')).toMatch(/a key appears twice/);
   });
 });
+
+describe('the slips of a hand-edited file', () => {
+  it('are said as what to change, where the parser says only its code ("bad indent", "tab as indent")', () => {
+    expect(problem('version: 1\nrules:\n  - name: x\n  when: { list: block }\n')).toBe('not valid YAML at line 4, column 1: this line is not ' +
+      'indented as the lines above expect: the keys of one section line up, two spaces in from the section\'s name');
+    expect(problem('ari:\n\turl: x\n')).toBe('not valid YAML at line 2, column 1: a tab indents this line: YAML indents with spaces only');
+    expect(problem('ari:\n  enabled: true\n   url: x\n')).toMatch(/: a key's value is followed by a line indented further in \(line it up with the keys above\), or a value holds ": " \(put it in quotes\)$/);
+    expect(problem('ari:\n  password: a: b\n')).toMatch(/^not valid YAML at line 2, column \d+: a key's value is followed by/);
+    expect(problem('ari:\n  password: "abc\n')).toMatch(/: a quote, \[ or \{ opened before is not closed$/);
+    const p = problem('ari:\n  password: %Passw0rd\n');
+    expect(p).toBe('not valid YAML at line 2, column 13: a value starting with % @ or ` must be put in quotes');
+    expect(p).not.toContain('Passw0rd');
+  });
+});
