@@ -54,7 +54,11 @@ function plainMessage(issue: z.core.$ZodIssue): string | null {
       case 'int':
         if (received === 'number') return 'must be a whole number';
         return typeof input === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(input) ? 'must be a number, without quotes' : 'must be a number';
-      case 'object': return 'must be a section: its settings on the lines below it, indented, not a value on its own line';
+      case 'object':
+        // `ari:` then `  enabled:true` is the text "enabled:true" to YAML: a key needs a space after its colon
+        return typeof input === 'string' && /^[A-Za-z][\w.-]*:\S/.test(input)
+          ? 'must be a section, and YAML read its lines as one text: a key needs a space after its colon (enabled: true, not enabled:true)'
+          : 'must be a section: its settings on the lines below it, indented, not a value on its own line';
       case 'array': return 'must be a list: [a, b], or one "- item" a line below it';
       default: return null;
     }

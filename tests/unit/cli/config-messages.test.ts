@@ -68,6 +68,9 @@ describe('a value of the wrong kind (what YAML made of what was typed)', () => {
     expect(problems({ http: { port: '8787' } })).toEqual(['http.port: must be a number, without quotes']);
     expect(problems({ http: { port: 8787.5 } })).toEqual(['http.port: must be a whole number']);
     expect(problems({ ari: true })).toEqual(['ari: must be a section: its settings on the lines below it, indented, not a value on its own line']);
+    // "ari:" then "  enabled:true", which YAML reads as the text "enabled:true"
+    expect(problems({ ari: 'enabled:true' })).toEqual(['ari: must be a section, and YAML read its lines as one text: a key needs a space after its colon (enabled: true, not enabled:true)']);
+    expect(problems({ ari: 'password:Sekr1t' }).join('\n')).not.toContain('Sekr1t');
     expect(problems({ notifications: { webhook: { url: 'http://x', events: 'call-rejected' } } }))
       .toEqual(['notifications.webhook.events: must be a list: [a, b], or one "- item" a line below it']);
   });
