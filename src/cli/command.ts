@@ -1,5 +1,6 @@
 /** The shape of a `chut` sub-command and its argument parsing (node's parseArgs, strict). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { nearestKey } from '../validation-issues.js';
 import { usageError } from './errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -26,9 +27,25 @@ export const GLOBAL_HELP = `  -c, --config FILE   configuration file (default: $
   -h, --help          show this help`;
 
 export function parse<O extends Options>(argv: string[], options: O, positionals = true) {
+  const all = { ...GLOBAL_OPTIONS, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: positionals, strict: true });
+    return parseArgs({ args: argv, options: all, allowPositionals: positionals, strict: true });
   } catch (err) {
-    throw usageError((err as Error).message);
+    throw usageError(parseProblem(err, Object.keys(all)));
   }
+}
+
+/** node's wording of a bad option ("Unknown option '--expire'. To specify a positional argument starting with a '-',
+ * place it at the end of the command after '--'…") said as what to type: the option meant when one is near, and
+ * where the options are listed. Anything else as node says it. */
+function parseProblem(err: unknown, names: readonly string[]): string {
+  const { code, message } = err as { code?: string; message: string };
+  const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(message)?.[1] : undefined;
+  if (unknown !== undefined) {
+    const near = unknown.startsWith('--') ? nearestKey(unknown.slice(2), names) : null;
+    return `unknown option ${unknown}${near === null ? '' : ` (did you mean --${near}?)`}; see --help`;
+  }
+  const valueless = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /'(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)?.[1] : undefined;
+  if (valueless !== undefined) return `${valueless} needs a value; see --help`;
+  return message;
 }
