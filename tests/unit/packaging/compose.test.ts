@@ -230,6 +230,8 @@ describe('docker/Dockerfile', () => {
     expect(runtime).toMatch(/npm ci --omit=dev/);
     expect(runtime).toMatch(new RegExp(`COPY --from=${froms[0]!.stage} \\S*dist/src \\./dist/src`));
     for (const dir of ['dialplan', 'public', 'docs']) expect(runtime).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
+    // the file `chut report --help` names for its JSON and CSV fields
+    expect(runtime).toMatch(/^COPY src\/report\/README\.md \.\/src\/report\/$/m);
     // config/ by name only: a chut.yaml~, .swp or chut.local.yaml holding passwords must not be baked into the image
     expect(runtime).toMatch(/^COPY config\/chut\.example\.yaml config\/policy\.yaml \.\/config\/$/m);
     expect(runtime).not.toMatch(/^COPY config /m);
