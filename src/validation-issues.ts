@@ -22,7 +22,7 @@ export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType): string
       return `${formatPath([...issue.path, k])}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
     });
   }
-  const message = /received undefined$/.test(issue.message) ? 'is required' : plainMessage(issue) ?? issue.message;
+  const message = /received undefined$/.test(issue.message) ? 'is required' : plainMessage(issue, schema) ?? issue.message;
   return [`${formatPath(issue.path)}: ${message}`];
 }
 
@@ -39,7 +39,7 @@ export function switchProblem(input: unknown): string {
  * "Too small: expected number to be >=0") said as what to write, with the YAML slip behind it when there is one: a
  * `yes` that YAML 1.2 reads as text, digits it reads as a number. Messages a schema words itself are left alone. The
  * input is echoed only where it cannot be a secret: a switch word, a choice that is not one. */
-function plainMessage(issue: z.core.$ZodIssue): string | null {
+function plainMessage(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): string | null {
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input:')) {
     const received = /received (\w+)$/.exec(issue.message)?.[1];
@@ -54,11 +54,7 @@ function plainMessage(issue: z.core.$ZodIssue): string | null {
       case 'int':
         if (received === 'number') return 'must be a whole number';
         return typeof input === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(input) ? 'must be a number, without quotes' : 'must be a number';
-      case 'object':
-        // `ari:` then `  enabled:true` is the text "enabled:true" to YAML: a key needs a space after its colon
-        return typeof input === 'string' && /^[A-Za-z][\w.-]*:\S/.test(input)
-          ? 'must be a section, and YAML read its lines as one text: a key needs a space after its colon (enabled: true, not enabled:true)'
-          : 'must be a section: its settings on the lines below it, indented, not a value on its own line';
+      case 'object': return sectionProblem(input, schema ? knownKeysAt(schema, issue.path) : []);
       case 'array': return 'must be a list: [a, b], or one "- item" a line below it';
       default: return null;
     }
@@ -78,6 +74,16 @@ function plainMessage(issue: z.core.$ZodIssue): string | null {
     return typeof input === 'string' ? `${JSON.stringify(input.slice(0, 40))} is not one of ${choices}` : `must be one of ${choices}`;
   }
   return null;
+}
+
+/** What a section given something else is told. `ari:` then `  enabled:true` is the text "enabled:true" to YAML, a
+ * key needing a space after its colon; `redis: redis://…` or `ari: localhost:8088` is a value, its colon no key's. */
+function sectionProblem(input: unknown, keys: readonly string[]): string {
+  if (input === null) return 'is empty: give its settings on the lines below it, indented, or leave the section out';
+  const key = typeof input === 'string' ? /^([A-Za-z][\w.-]*):\S/.exec(input)?.[1] : undefined;
+  return key !== undefined && keys.includes(key)
+    ? 'must be a section, and YAML read its lines as one text: a key needs a space after its colon (enabled: true, not enabled:true)'
+    : 'must be a section: its settings on the lines below it, indented, not a value on its own line';
 }
 
 /** The parts of a zod (v4) schema's definition the walk below reads. */

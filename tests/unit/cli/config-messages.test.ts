@@ -71,6 +71,13 @@ describe('a value of the wrong kind (what YAML made of what was typed)', () => {
     // "ari:" then "  enabled:true", which YAML reads as the text "enabled:true"
     expect(problems({ ari: 'enabled:true' })).toEqual(['ari: must be a section, and YAML read its lines as one text: a key needs a space after its colon (enabled: true, not enabled:true)']);
     expect(problems({ ari: 'password:Sekr1t' }).join('\n')).not.toContain('Sekr1t');
+    // a value given for the section itself is no key of it, whatever its colons: a URL, a host and port
+    const onItsOwnLine = 'must be a section: its settings on the lines below it, indented, not a value on its own line';
+    expect(problems({ redis: 'redis://10.0.0.5:6379' })).toEqual([`redis: ${onItsOwnLine}`]);
+    expect(problems({ ari: 'localhost:8088' })).toEqual([`ari: ${onItsOwnLine}`]);
+    expect(problems({ redis: 'url:redis://10.0.0.5:6379' })).toEqual([expect.stringMatching(/^redis: .*a key needs a space after its colon/)]);
+    // `ari:` with every line below it commented out: nothing to read, not a value
+    expect(problems({ ari: null })).toEqual(['ari: is empty: give its settings on the lines below it, indented, or leave the section out']);
     expect(problems({ notifications: { webhook: { url: 'http://x', events: 'call-rejected' } } }))
       .toEqual(['notifications.webhook.events: must be a list: [a, b], or one "- item" a line below it']);
   });
