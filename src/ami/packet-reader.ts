@@ -16,6 +16,9 @@ export const MAX_LINE_CHARS = 64 * 1024;
 /** Most lines in one packet (a CoreShowChannels entry or a Newexten has a few dozen). */
 export const MAX_PACKET_LINES = 1000;
 
+/** A line not ended yet may hold one character more: the CR whose LF is still to come. */
+const MAX_PENDING_CHARS = MAX_LINE_CHARS + 1;
+
 export class AmiProtocolError extends Error {
   override readonly name = 'AmiProtocolError';
 }
@@ -54,7 +57,7 @@ export class PacketReader {
     if (nl === -1) {
       if (chunk !== '') this.pending.push(chunk);
       this.pendingChars += chunk.length;
-      if (this.pendingChars > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+      if (this.pendingChars > MAX_PENDING_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
       return [];
     }
     const text = this.pending.join('') + chunk;
@@ -80,7 +83,7 @@ export class PacketReader {
     const rest = text.slice(start);
     this.pending = rest === '' ? [] : [rest];
     this.pendingChars = rest.length;
-    if (rest.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+    if (rest.length > MAX_PENDING_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
     return packets;
   }
 }

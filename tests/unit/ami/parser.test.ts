@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import Manager from 'asterisk-manager';
-import { AmiProtocolError, PacketReader as ChutReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
+import { AmiProtocolError, MAX_LINE_CHARS, PacketReader as ChutReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
 import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
 import { chutEncode } from '../../../src/sim/ami/channel.js';
 import { BANNER, PacketReader, serialize } from '../../../src/sim/ami/wire.js';
@@ -243,6 +243,19 @@ describe('what crashed or froze asterisk-manager', () => {
       const reader = new ChutReader();
       expect([...reader.push(bytes.slice(0, at)), ...reader.push(bytes.slice(at))], `cut at ${at}`).toEqual(whole);
     }
+  });
+
+  it('takes the longest line allowed whichever read its CR and its LF come in', () => {
+    const value = 'v'.repeat(MAX_LINE_CHARS - 'Value: '.length);
+    const line = `Value: ${value}`;
+    expect(new ChutReader().push(`${line}\r\n\r\n`)).toEqual([{ value }]);
+    const reader = new ChutReader();
+    expect(reader.push(`${line}\r`)).toEqual([]);
+    expect(reader.push('\n\r\n')).toEqual([{ value }]);
+    // one character more is too long, however it comes
+    expect(() => new ChutReader().push(`${line}v\r\n`)).toThrow(AmiProtocolError);
+    const longer = new ChutReader();
+    expect(() => { longer.push(`${line}v\r`); longer.push('\n'); }).toThrow(AmiProtocolError);
   });
 
   it('a repeated UserEvent header or an event named like an internal one are just packets', () => {
