@@ -15,6 +15,8 @@ import { allowFromEntryProblem, LOOPBACK_ALLOW_FROM } from './peer-allow-list.js
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { HOUR_MS } from './time-units.js';
+import { CONTROL_CHARACTER } from './control-character.js';
+import { CREDENTIAL_MAX_CHARS } from './ami/values.js';
 
 const port = z.number().int().min(1).max(65535);
 /** A port chut listens on: 0 picks any free port (tests). */
@@ -38,22 +40,25 @@ const promptSet = z.object({
 }).strict();
 
 const rejectStyle = z.enum(['sit', 'busy', 'congestion', 'sip-607', 'sip-603']);
+/** `text` for a credential that travels in a header line, where a control character (a secret file's final newline,
+ * invisible) cannot go: refused with `why`, never echoing the value. */
+const headerCredential = (text: z.ZodString, why: string) => text.refine((v) => !CONTROL_CHARACTER.test(v),
+  `must hold no control character (CR, LF, tab, NUL…; a secret read from a file may end with a newline): ${why}`);
+
 /** The AMI user name and password travel in one header line of the Login action, whose writer (src/ami/values.ts,
- * `credential`) refuses a control character or more than 128 characters: said here, with the setting's path, instead of
- * `chut run` failing on its first line. The messages never echo the value. */
-const NO_CONTROL_CHARACTER = /^[^\x00-\x1f\x7f]*$/;
-const amiCredential = z.string()
-  .max(128, 'at most 128 characters (it travels in one AMI header line)')
-  .regex(NO_CONTROL_CHARACTER, 'must hold no control character (CR, LF, tab, NUL…; a secret read from a file may end with a newline): it travels in one AMI header line');
+ * `credential`) refuses a control character or more than CREDENTIAL_MAX_CHARS: said here, with the setting's path,
+ * instead of `chut run` failing on its first line. */
+const amiCredential = headerCredential(
+  z.string().max(CREDENTIAL_MAX_CHARS, `at most ${CREDENTIAL_MAX_CHARS} characters (it travels in one AMI header line)`),
+  'it travels in one AMI header line');
 
 /** ARI's user name and password travel as HTTP Basic credentials, which Asterisk decodes into at most 255 bytes of
  * "user:password" and splits at the first ':' (main/http.c, ast_http_get_auth). A value past either limit, or with a
  * control character (a secret file's final newline, invisible), was sent all the same: every request got a 401 whose
  * "check ari.user / ari.password" did not say why. Said here instead, never echoing the value. */
 const ARI_BASIC_MAX_BYTES = 255;
-const ariCredential = (part: string) => z.string().regex(NO_CONTROL_CHARACTER, 'must hold no control character (CR, LF, ' +
-  `tab, NUL…; a secret read from a file may end with a newline): Asterisk would take it as part of the ${part} and refuse ` +
-  'every ARI request (401)');
+const ariCredential = (part: string) => headerCredential(z.string(),
+  `Asterisk would take it as part of the ${part} and refuse every ARI request (401)`);
 
 function ariCredentialsFit(ari: { user: string; password: string }, ctx: z.core.$RefinementCtx): void {
   if (Buffer.byteLength(`${ari.user}:${ari.password}`) <= ARI_BASIC_MAX_BYTES) return;

@@ -5,6 +5,7 @@
  */
 import { ACTIONS, type Action } from '../rules/types.js';
 import { VOICEMAIL_BOX } from '../voicemail-box.js';
+import { CONTROL_CHARACTER } from '../control-character.js';
 
 export class AmiValueError extends Error {
   override readonly name = 'AmiValueError';
@@ -13,12 +14,10 @@ export class AmiValueError extends Error {
   }
 }
 
-/** Control characters (CR and LF among them) never belong in an AMI header value. */
-const CONTROL = /[\x00-\x1f\x7f]/;
-
 export function assertNoControl(field: string, value: string, maxLength = 256): string {
   if (typeof value !== 'string') throw new AmiValueError(field, 'not a string');
-  if (CONTROL.test(value)) throw new AmiValueError(field, 'contains a control character (CR/LF/NUL…)');
+  // CR and LF among them: one would end the header, and a blank line the action
+  if (CONTROL_CHARACTER.test(value)) throw new AmiValueError(field, 'contains a control character (CR/LF/NUL…)');
   if (value.length > maxLength) throw new AmiValueError(field, `longer than ${maxLength} characters`);
   return value;
 }
@@ -61,8 +60,11 @@ export function promptList(field: string, sounds: readonly string[]): string {
   return sounds.join('&');
 }
 
+/** Longest AMI user name or password taken (the configuration refuses a longer one, src/config.ts). */
+export const CREDENTIAL_MAX_CHARS = 128;
+
 /** Login credentials: anything printable, never a control character (they would forge headers too). */
-export const credential = (field: string, v: string): string => assertNoControl(field, v, 128);
+export const credential = (field: string, v: string): string => assertNoControl(field, v, CREDENTIAL_MAX_CHARS);
 
 /** One validated action, ready for the client's `action()`: header names are ours, values checked. */
 export type AmiAction = Readonly<Record<string, string>>;
