@@ -50,3 +50,12 @@ export function cutShown(shown: string, max: number): string {
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${shown.slice(0, end)}…`;
 }
+
+/**
+ * `text` between double quotes as a message quotes it: invisible characters shown, cut as cutShown does, its own
+ * quotes escaped. Only its first characters are read, so a long text costs nothing past them: an escape is at most
+ * LONGEST_ESCAPE characters, so nothing further could reach the first `max`.
+ */
+export function quoteShown(text: string, max: number): string {
+  return `"${cutShown(showInvisible(text.slice(0, max + LONGEST_ESCAPE)), max).replace(/"/g, '\\"')}"`;
+}

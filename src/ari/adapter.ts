@@ -6,7 +6,7 @@ import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/typ
 import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
 import { DIGIT_SOUNDS, missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
-import { eventChannelId, parseFrame, refusedChannelId, strandedChannelId, type StasisStart } from './events.js';
+import { eventChannelId, isChannelId, parseFrame, strandedChannelId, type StasisStart } from './events.js';
 import { orphanCandidates } from './orphans.js';
 import { refusedChannelWarning } from './refused-channel.js';
 import { createAriReleaser, releaseWithin } from './release.js';
@@ -124,10 +124,10 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
   /** A StasisStart we cannot read still names a channel parked in our app: send it on (fail-open, never dead air). */
   function releaseStranded(raw: string): void {
     const id = strandedChannelId(raw);
-    if (!id) {
+    if (id === null) return;
+    if (!isChannelId(id)) {
       // parked in our app too, but its id cannot go in a REST path: nothing chut can do, the administrator must know
-      const refused = refusedChannelId(raw);
-      if (refused !== null) channelRefused(refused);
+      channelRefused(id);
       return;
     }
     if (live.has(id)) return;

@@ -114,23 +114,14 @@ export function eventChannelId(event: AriEvent): string | null {
   return target.startsWith('channel:') ? target.slice('channel:'.length) : null;
 }
 
-/** The channel id of a StasisStart frame that failed validation, when it still has a usable one. */
+/** The channel id of a StasisStart frame that failed validation, as text, usable in a REST path or not (isChannelId):
+ * null when the frame is no StasisStart or names no id. */
 export function strandedChannelId(raw: string): string | null {
-  const id = stasisStartChannelId(raw);
-  return isChannelId(id) ? id : null;
-}
-
-/** The channel id of a StasisStart frame when it is text chut may not put in a REST path: that call cannot be sent on. */
-export function refusedChannelId(raw: string): string | null {
-  const id = stasisStartChannelId(raw);
-  return typeof id === 'string' && !isChannelId(id) ? id : null;
-}
-
-function stasisStartChannelId(raw: string): unknown {
   try {
     const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown } } | null;
-    return frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
+    const id = frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
+    return typeof id === 'string' ? id : null;
   } catch {
-    return undefined;
+    return null;
   }
 }

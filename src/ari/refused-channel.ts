@@ -5,7 +5,7 @@
  * every 10 minutes, with how many calls it held meanwhile.
  */
 import type { Logger } from '../logger.js';
-import { cutShown, showInvisible } from '../show-invisible.js';
+import { quoteShown } from '../show-invisible.js';
 import { throttledWarning } from '../throttled-warning.js';
 
 const EVERY_MS = 10 * 60_000;
@@ -14,15 +14,14 @@ const SHOWN_CHARS = 128;
 
 /** Returns what to call with each refused id (raw, as the frame had it). */
 export function refusedChannelWarning(logger: Logger): (id: string) => void {
-  let shown = '';
+  let latest = '';
   const warn = throttledWarning(logger, EVERY_MS, (times) =>
-    `ARI: StasisStart for channel "${shown}", an id chut cannot use in a REST path (letters, digits, ".", "_" and "-", ` +
+    `ARI: StasisStart for channel ${quoteShown(latest, SHOWN_CHARS)}, an id chut cannot use in a REST path (letters, digits, ".", "_" and "-", ` +
     'at most 128, not "." or ".."): chut cannot send such a call on, so it waits in Stasis until the snippet\'s ' +
     `TIMEOUT(absolute) takes it back (a call rings, a feature code beeps); ${times} such call(s) since chut started or ` +
     'last warned of it');
   return (id) => {
-    // one character past the limit is kept, so that an id cut here still ends in `…`
-    shown = cutShown(showInvisible(id.slice(0, SHOWN_CHARS + 1)), SHOWN_CHARS).replace(/"/g, '\\"');
+    latest = id;
     warn();
   };
 }

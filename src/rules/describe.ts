@@ -1,6 +1,6 @@
 /** Short, safe renderings of caller-controlled values for reasons (which reach logs, Redis and dashboards). */
 import type { CallerNumber } from '../phone/types.js';
-import { cutShown, showInvisible } from '../show-invisible.js';
+import { quoteShown } from '../show-invisible.js';
 
 /** A quoted, length-capped value: control characters cannot survive JSON.stringify unescaped. */
 export function quote(text: string, max = 48): string {
@@ -14,7 +14,7 @@ export function quote(text: string, max = 48): string {
  * on shown text and keeps a hand-made `raw` safe too.
  */
 export function quoteRaw(raw: string, max = 48): string {
-  return `"${cutShown(showInvisible(raw), max).replace(/"/g, '\\"')}"`;
+  return quoteShown(raw, max);
 }
 
 export function describeCaller(caller: CallerNumber): string {

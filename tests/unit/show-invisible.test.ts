@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutShown, showInvisible } from '../../src/show-invisible.js';
+import { cutShown, quoteShown, showInvisible } from '../../src/show-invisible.js';
 
 describe('showInvisible', () => {
   it.each([
@@ -44,5 +44,18 @@ describe('cutShown', () => {
 
   it('never cuts between the halves of a surrogate pair', () => {
     expect(cutShown('12😀34', 4)).toBe('12…');
+  });
+});
+
+describe('quoteShown', () => {
+  it('quotes as cutShown cuts the whole text, though it reads only the first characters', () => {
+    const invisible = ['\u200b', '\u{e0041}', '\n', '😀', '"', 'x'];
+    for (let seed = 0; seed < 500; seed++) {
+      const text = Array.from({ length: 40 + (seed % 30) }, (_, i) => invisible[(seed * 7 + i * i) % invisible.length]).join('');
+      for (const max of [1, 8, 20, 33]) {
+        expect(quoteShown(text, max), JSON.stringify([text, max])).toBe(`"${cutShown(showInvisible(text), max).replace(/"/g, '\\"')}"`);
+      }
+    }
+    expect(quoteShown('a"b\u200b', 48)).toBe('"a\\"b\\u200b"');
   });
 });

@@ -73,10 +73,12 @@ describe('hostile frames are refused, never thrown', () => {
   }
 
   it('sends on no unreadable StasisStart whose channel id is a dot segment', () => {
-    const raw = (id: string) => JSON.stringify({ type: 'StasisStart', channel: { id } });
-    expect(strandedChannelId(raw('..'))).toBeNull();
-    expect(strandedChannelId(raw('.'))).toBeNull();
+    const raw = (id: unknown) => JSON.stringify({ type: 'StasisStart', channel: { id } });
+    for (const id of ['..', '.']) expect(isChannelId(strandedChannelId(raw(id))), id).toBe(false);
     expect(strandedChannelId(raw('1795889353.33'))).toBe('1795889353.33');
+    expect(isChannelId(strandedChannelId(raw('1795889353.33')))).toBe(true);
+    expect(strandedChannelId(raw(42))).toBeNull();
+    expect(strandedChannelId(JSON.stringify({ type: 'ChannelDestroyed', channel: { id: '1795889353.33' } }))).toBeNull();
   });
 
   it('takes as channel ids single safe path segments only', () => {
