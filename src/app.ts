@@ -33,6 +33,9 @@ export interface StartOptions {
   clock?: () => number;
   /** When the removal of expired list entries sweeps (tests: at once). */
   listPruning?: Pick<ListPrunerOptions, 'firstAfterMs' | 'everyMs' | 'paceMs'>;
+  /** Which setting named Redis and what to check (the CLI's redisOrigin: a --redis flag, CHUT_REDIS_URL, the file),
+   * said when it does not answer at start; without it, the settings that may have. */
+  redisOrigin?: { from: string; hint: string };
 }
 
 export interface RunningChut {
@@ -93,11 +96,14 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   const { store } = built;
   if (!(await built.ready)) {
     // where it was looked for and what to check: a newcomer's wrong URL otherwise reads as an outage to wait out
+    const redis = redisLocation(config.redis);
     const setting = config.redis.sentinel ? 'redis.sentinel' : 'redis.url (or CHUT_REDIS_URL)';
-    logger.warn({ redis: redisLocation(config.redis) },
-      `Redis is not answering yet: calls ring (fail-open) until it does; if it never does, check ${setting} and that Redis runs there`);
-  }
-  else await store.ping().catch((err: unknown) => {
+    if (opts.redisOrigin) {
+      logger.warn({ redis, from: opts.redisOrigin.from }, `Redis is not answering yet: calls ring (fail-open) until it does. ${opts.redisOrigin.hint}`);
+    } else {
+      logger.warn({ redis }, `Redis is not answering yet: calls ring (fail-open) until it does; if it never does, check ${setting} and that Redis runs there`);
+    }
+  } else await store.ping().catch((err: unknown) => {
     // Keys written by a newer chut: said once, loudly, at start (the store goes on refusing them, and calls ring).
     if (err instanceof SchemaError) logger.error({ why: err.message }, 'Redis store refused: every call rings unscreened');
   });

@@ -165,3 +165,16 @@ describe('a Redis URL given with --redis that is no Redis URL', () => {
     expect(r.stderr).toMatch(/^chut check-config: invalid configuration:\n {2}redis\.url: must be a redis:\/\/ or rediss:\/\/ URL: .* \(from --redis\)\n$/);
   });
 });
+
+describe('chut run with a Redis that does not answer', () => {
+  it('says to check the setting that named it: the --redis URL typed, not redis.url', async () => {
+    // the ESL listener on an address not this machine's stops chut once Redis was waited for (exit 69)
+    const config = file('run-redis.yaml', `policy: ${shippedPolicy}\nredis:\n  connectTimeoutMs: 200\nesl:\n  enabled: true\n` +
+      '  listenHost: 192.0.2.1\nhttp:\n  port: 0\n');
+    const r = await runChut(['run', '--config', config, '--redis', 'redis://127.0.0.1:1'], {}, { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(69);
+    const warning = r.stderr.split('\n').find((l) => l.includes('Redis is not answering yet'));
+    expect(warning).toContain('Check the --redis URL.');
+    expect(warning).not.toContain('redis.url');
+  });
+});

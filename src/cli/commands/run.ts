@@ -91,7 +91,7 @@ ${GLOBAL_HELP}`,
       if (pbx) for (const warning of [...ariConfigWarnings(loaded.config), ...eslAllowFromWarnings(loaded.config)]) logger.warn(warning); // serve connects no PBX
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
       ignoreHangUpSignal(logger);
-      const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true }).catch((err: unknown) => {
+      const chut = await startChut({ config: loaded.config, policy, logger, pbx, http: pbx ? undefined : true, redisOrigin: loaded.redisOrigin }).catch((err: unknown) => {
         throw listenError(err, listenersOf(loaded.config, pbx ? loaded.config.http.enabled : true, pbx)) ?? err;
       });
       await new Promise<void>((resolve) => {
