@@ -139,9 +139,9 @@ function refusedMessage(max: number): string {
 }
 
 /** An error answered to an import's client: when that client hung up, the log is the only one to hear of it. */
-function answerImportError(slots: WeakMap<FastifyRequest, Slot>, err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
+function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
   // refused before the route ran (408, 413, 415, a bad query…): nothing was read into memory that outlives this
-  const slot = slots.get(req);
+  const slot = taken.get(req);
   if (slot && !slot.routed) slot.give();
   const answered = errorHandler(err, req, reply);
   const gone = req.clientGone.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET';
