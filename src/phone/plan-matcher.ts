@@ -197,9 +197,11 @@ export function matchInternational(digits: string): PlanMatch | null {
 }
 
 /**
- * True when libphonenumber cannot find `digits`, dialled in `country`'s national form, valid: isValid() is "getNumberType()
- * is defined" for a country of `country`'s calling code (the one parse picks), and the national significant number is
- * `digits` with or without the plain national prefix (parse keeps the prefix when the rest does not fit). False when unsure: an IDD or the calling code in front, or a national prefix given as a pattern.
+ * True when libphonenumber cannot find `digits`, dialled in `country`'s national form, valid. Its isValid() is
+ * "getNumberType() is defined" for a country of `country`'s calling code (the one parse picks), and the national
+ * significant number is `digits` with or without the plain national prefix (parse keeps the prefix when the rest does
+ * not fit). False when unsure: an IDD or the calling code in front, a national prefix given as a pattern, or a country
+ * of the calling code with no number type (its general pattern alone decides).
  */
 export function cannotBeValidNational(digits: string, country: CountryCode): boolean {
   const plan = planFor(country);
