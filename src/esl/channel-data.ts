@@ -4,7 +4,7 @@
  * context for the captcha's bound itself, and checks them before they reach one; the dial plan's own
  * `playback_terminators` is written back after a captcha only when it is DTMF keys, `none` or `any`.)
  */
-import { leastTrustedVerstat } from '../phone/uri.js';
+import { identityHeaderVerstat } from '../phone/uri.js';
 import type { InboundCall } from '../screening/types.js';
 
 /** FreeSWITCH UUIDs; anything else is not a channel we can track. */
@@ -14,29 +14,11 @@ const MAX_VALUE = 256;
 
 const cut = (v: string | undefined): string => (v ?? '').slice(0, MAX_VALUE);
 
-/** `value` with each quoted string (a display name, `\"` escapes honoured) emptied; an unclosed one is kept as written.
- * One pass: a regex for quoted strings backtracks quadratically on a line of `\"`. */
-function withoutQuotedText(value: string): string {
-  let out = '';
-  let at = 0;
-  for (let open = value.indexOf('"'); open >= 0; open = value.indexOf('"', at)) {
-    let close = open + 1;
-    while (close < value.length && value[close] !== '"') close += value[close] === '\\' ? 2 : 1;
-    if (close >= value.length) break;
-    out += `${value.slice(at, open)}""`;
-    at = close + 1;
-  }
-  return out + value.slice(at);
-}
-
-/**
- * `verstat` from a `sip_P-Asserted-Identity` such as `"Jean" <sip:+33…@host;verstat=TN-Validation-Passed>` (mod_sofia
- * keeps the whole header, one or two identities). Read as in any caller ID (src/phone/uri.ts): never from a display
- * name, which is the caller's own text, and of several parameters the least trusted (the far end writes the user part).
- */
+/** `verstat` from a `sip_P-Asserted-Identity` such as `"Jean" <sip:+33…@host;verstat=TN-Validation-Passed>`: as in any
+ * caller ID, never from the display name, the least trusted of several (src/phone/uri.ts). */
 export function verstatFromPai(pai: string | undefined): string | null {
   if (!pai) return null;
-  return leastTrustedVerstat(withoutQuotedText(pai));
+  return identityHeaderVerstat(pai);
 }
 
 export function inboundCallFrom(data: Record<string, string>, now: number): InboundCall | null {

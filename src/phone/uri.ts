@@ -36,7 +36,7 @@ export function splitCallerId(raw: string): CallerIdParts {
  * `+336…;verstat=TN-Validation-Passed;verstat=TN-Validation-Failed` (a forged parameter ahead of the carrier's) must read
  * as Failed, not as whichever comes first.
  */
-export function leastTrustedVerstat(uri: string): string | null {
+function leastTrustedVerstat(uri: string): string | null {
   let best: string | null = null;
   let bestRank = Infinity;
   for (const m of uri.matchAll(VERSTAT)) {
@@ -68,15 +68,38 @@ function splitNameAddr(raw: string): { displayName: string | null; address: stri
   return { displayName: display.length > 0 ? display : null, address: raw.slice(open + 1, close), bracketed: true };
 }
 
-/** Index just past a leading quoted string (honouring `\"` escapes), or 0 when the value does not start with one. */
+/** Index of the quote that closes the quoted string opened at `open` (honouring `\"` escapes), or -1 when none does. */
+function closingQuote(raw: string, open: number): number {
+  for (let i = open + 1; i < raw.length; i++) {
+    if (raw[i] === '\\') i++;
+    else if (raw[i] === '"') return i;
+  }
+  return -1;
+}
+
+/** Index just past a leading quoted string, or 0 when the value does not start with one (or it is never closed). */
 function quotedEnd(raw: string): number {
   const start = raw.search(/\S/);
   if (start < 0 || raw[start] !== '"') return 0;
-  for (let i = start + 1; i < raw.length; i++) {
-    if (raw[i] === '\\') i++;
-    else if (raw[i] === '"') return i + 1;
+  return closingQuote(raw, start) + 1;
+}
+
+/**
+ * The STIR/SHAKEN result of a whole identity header such as P-Asserted-Identity (`"Jean" <sip:+33…;verstat=…>`, one
+ * or two identities, as mod_sofia keeps it): read as in any caller ID, never from a display name (each quoted string
+ * is skipped; an unclosed one is read as written), and of several parameters the least trusted. One linear pass: a
+ * regex for quoted strings backtracks quadratically on a line of `\"`.
+ */
+export function identityHeaderVerstat(header: string): string | null {
+  let outside = '';
+  let at = 0;
+  for (let open = header.indexOf('"'); open >= 0; open = header.indexOf('"', at)) {
+    const close = closingQuote(header, open);
+    if (close < 0) break;
+    outside += `${header.slice(at, open)}""`;
+    at = close + 1;
   }
-  return 0;
+  return leastTrustedVerstat(outside + header.slice(at));
 }
 
 function unquote(s: string): string {
