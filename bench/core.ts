@@ -49,7 +49,7 @@ function screenInProgress(screening: ScreeningService, channels: number, meanHol
   });
 }
 
-async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean, fullTotal = 20_000): Promise<Record<string, unknown>> {
+export async function inProgress(screening: ScreeningService, redis: Redis, opts: BenchOptions, channels: number, meanHoldMs: number, known: boolean, fullTotal = 20_000): Promise<Record<string, unknown>> {
   const total = opts.quick ? Math.min(2000, fullTotal) : fullTotal;
   const knownCaller = knownCallerPool(KNOWN_CALLERS);
   if (known) for (let i = 0; i < KNOWN_CALLERS; i++) await screening.screen(benchCall(i, knownCaller));
@@ -160,18 +160,49 @@ async function openLoop(screening: ScreeningService, opts: BenchOptions): Promis
   return out;
 }
 
-export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
+export interface BenchScreening {
+  screening: ScreeningService;
+  redis: Redis;
+  store: ReturnType<typeof createRedisStore>;
+  config: Config;
+  policy: Policy;
+  /** Removes the benchmark's keys and closes the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * The screening service as `chut run` builds it (client, store, shipped policy), on a key prefix of its own, warmed
+ * up: scripts loaded, JIT warm (the steady state is measured).
+ */
+export async function openBenchScreening(opts: BenchOptions): Promise<BenchScreening> {
   const prefix = `chutbench:${randomBytes(3).toString('hex')}:`;
   const config = parseConfig({ redis: { url: opts.redisUrl, prefix }, screening: { deadlineMs: 5000 } });
-  // the client exactly as `chut run` builds it
   const redis = createRedisClient(config.redis, { failFast: true });
-  if (!(await waitUntilReady(redis, 5000))) throw new Error(`Redis at ${redactUrl(opts.redisUrl)} is not answering`);
+  if (!(await waitUntilReady(redis, 5000))) {
+    redis.disconnect();
+    throw new Error(`Redis at ${redactUrl(opts.redisUrl)} is not answering`);
+  }
   const store = createRedisStore({ redis, prefix });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
   const screening = createScreeningService({ store, policy, config, logger: benchLogger() });
+  const close = async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    await store.close();
+    redis.disconnect();
+  };
+  try {
+    for (let i = 0; i < 2000; i++) await screening.screen(benchCall(i));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { screening, redis, store, config, policy, close };
+}
+
+export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const { screening, redis, store, config, policy, close } = await openBenchScreening(opts);
   const results: Record<string, unknown> = {};
   try {
-    for (let i = 0; i < 2000; i++) await screening.screen(benchCall(i)); // warm-up: scripts loaded, JIT warm (steady state)
     for (const concurrency of [1, 50, 500]) {
       // At least 20,000 calls a row: 5,000-call rows mostly measured the transient after the previous row (JIT,
       // GC), not the steady state (same hour: 50 back to back 7,000–8,800/s with 5,000 calls, 11,100–11,900 with 20,000).
@@ -218,9 +249,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     opts.say('targets (issue 2), on this machine:');
     for (const t of Object.values(results.targets as Record<string, CoreTarget>)) opts.say(targetLine(t));
   } finally {
-    await deleteKeysWithPrefix(redis, prefix);
-    await store.close();
-    redis.disconnect();
+    await close();
   }
   return results;
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- SECTION…] [--json] [--redis URL]`: benchmarks against the real Redis (not tests: this
  * machine is shared and noisy, so figures are reported, never asserted). Sections: core (default), memory,
- * phone, ari, esl, esl-parse, ami, import-stall, import-memory; `all` runs every section.
+ * phone, ari, esl, esl-parse, ami, import-stall, import-memory, placement; `all` runs every section.
  */
 import { parseArgs } from 'node:util';
 import { stopQuietlyWhenReaderLeaves } from '../src/cli/closed-pipe.js';
@@ -25,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   ami: async () => (await import('./ami.js')).run,
   'import-stall': async () => (await import('./import-stall.js')).run,
   'import-memory': async () => (await import('./import-memory.js')).run,
+  placement: async () => (await import('./placement.js')).run,
 };
 
 async function main(): Promise<void> {
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|esl-parse|ami|import-stall|import-memory|all]… [--json] [--redis URL] [--quick]\n` +
+    process.stdout.write(`usage: npm run bench -- [core|memory|phone|ari|esl|esl-parse|ami|import-stall|import-memory|placement|all]… [--json] [--redis URL] [--quick]\n` +
       `  core    screening latency p50/p99 and throughput: 1/50/500 requests back to back, 50 calls in progress\n` +
       `          (new and known callers; new callers at a fifth of the turnover), a call after silence, open loop;\n` +
       `          most beside a bare-PING floor, with Node CPU per call\n` +
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
       `  esl-parse  the ESL frame parser on the recorded FreeSWITCH streams: µs per frame (no Redis)\n` +
       `  import-stall  the event loop's longest delay, and the decisions of calls screened meanwhile, during a\n` +
       `          600,000-line POST /api/import\n` +
+      `  placement  50 calls in progress as the kernel places chut and Redis, then each bound to a CPU of its own\n` +
+      `          (taskset; changes the local Redis server's affinity for the run, then puts it back)\n` +
       `  import-memory  peak RSS of chut import of 1,500,000 lines (and --dry-run), of the server during an\n` +
       `          850,000-line POST /api/import; bytes the parse keeps a line (each in a fresh process)\n` +
       `Default: core and memory. --quick uses smaller sizes (a smoke run).\n`);
