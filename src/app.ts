@@ -87,7 +87,10 @@ function metricsSeed(config: Readonly<Config>, policy: Policy): MetricsSeed {
     ...(config.esl.enabled ? ['freeswitch'] : []),
   ];
   const decisions = [...policy.rules.map((r) => ({ rule: r.name, action: r.action })), { rule: 'default', action: policy.default }, { rule: 'fail-open', action: 'ring' }];
-  return { pbx, decisions, listeners: config.esl.enabled ? ['esl'] : [] };
+  return {
+    pbx, decisions, listeners: config.esl.enabled ? ['esl'] : [],
+    unscreened: config.ami.enabled && config.ami.mode !== 'monitor' ? [{ adapter: 'asterisk-ami', reason: 'max-calls' }] : [],
+  };
 }
 
 export async function startChut(opts: StartOptions): Promise<RunningChut> {

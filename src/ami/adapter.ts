@@ -40,6 +40,7 @@ export function createAmiAdapter(deps: AdapterDeps, options: AmiAdapterOptions =
   let monitor: CallMonitor | null = null;
   const dialplan: DialplanScreening | null = mode === 'monitor' ? null : createDialplanScreening({
     config, screening, logger, send: (a) => connection.send(a), onClaimLost: (id) => monitor?.forget(id),
+    onQueryIgnored: () => deps.counters?.callUnscreened('asterisk-ami', 'max-calls'),
     ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}),
   });
   monitor = mode === 'screen' ? null : createCallMonitor({

@@ -98,6 +98,8 @@ export interface DialplanScreeningDeps {
   schedule?: (ms: number, fn: () => void) => () => void;
   /** Another chut instance claimed this call: this one leaves it alone (monitoring stops following it). */
   onClaimLost?: (callId: string) => void;
+  /** A ChutQuery was ignored: `maxCalls` calls were being screened (the metrics count each one, the log only bursts). */
+  onQueryIgnored?: () => void;
 }
 
 export interface DialplanScreening {
@@ -431,6 +433,7 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
         if (inFlight.has(ev.uniqueid) || pendingCalls.has(ev.uniqueid)) return;
         if (inFlight.size >= maxCalls) {
           queryIgnored();
+          deps.onQueryIgnored?.();
           return;
         }
         inFlight.add(ev.uniqueid);

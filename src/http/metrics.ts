@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRecord, CaptchaOutcome } from '../reputation/types.js';
-import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver } from '../screening/types.js';
+import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver, UnscreenedReason } from '../screening/types.js';
 
 export interface Metrics extends ScreeningObserver, AdapterCounters {
   setAdapterStatus(name: string, status: ConnectionStatus): void;
@@ -34,6 +34,8 @@ export interface MetricsSeed {
   decisions: ReadonlyArray<{ rule: string; action: string }>;
   /** The enabled adapters a PBX connects to (`esl`), whose refused connections are counted. */
   listeners?: readonly string[];
+  /** Why each enabled adapter may leave a call unscreened (`asterisk-ami` screening: `max-calls`). */
+  unscreened?: ReadonlyArray<{ adapter: string; reason: UnscreenedReason }>;
 }
 /** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
 function label(v: unknown): string {
@@ -58,6 +60,11 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     name: 'chut_pbx_peers_refused_total', help: 'Connections to an adapter\'s listener refused because their address is not allowed (esl.allowFrom): nothing screened',
     labelNames: ['adapter'], registers: [registry],
   });
+  const unscreened = new Counter({
+    name: 'chut_pbx_calls_unscreened_total', help: 'Calls an adapter left to the dialplan without screening them, by reason (max-calls: it already held ' +
+      'the most calls at once): each rang (fail-open) and is not in chut_calls_total',
+    labelNames: ['adapter', 'reason'], registers: [registry],
+  });
   const importsRefused = new Counter({
     name: 'chut_api_imports_refused_total', help: 'POST /api/import refused before its body was read: the most imports at once (http.maxConcurrentImports) were in progress',
     registers: [registry],
@@ -66,6 +73,7 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
   for (const adapter of seed.listeners ?? []) peersRefused.inc({ adapter: label(adapter) }, 0);
+  for (const { adapter, reason } of seed.unscreened ?? []) unscreened.inc({ adapter: label(adapter), reason }, 0);
   for (const pbx of seed.pbx) {
     for (const { rule, action } of seed.decisions) {
       for (const route of FINAL_ROUTES) calls.inc({ pbx: label(pbx), action: label(action), route, rule: label(rule) }, 0);
@@ -93,6 +101,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     },
     peerRefused(adapter: string): void {
       peersRefused.inc({ adapter: label(adapter) });
+    },
+    callUnscreened(adapter: string, reason: UnscreenedReason): void {
+      unscreened.inc({ adapter: label(adapter), reason: label(reason) });
     },
     setAdapterStatus(name: string, status: ConnectionStatus): void {
       pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);

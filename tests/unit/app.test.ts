@@ -76,3 +76,21 @@ it('starts the call series of every enabled PBX and policy rule at zero on /metr
     await chut.stop();
   }
 });
+
+it('starts the count of AMI calls left unscreened at the cap at zero on /metrics when AMI screens, and not when it only monitors', async () => {
+  const series = 'chut_pbx_calls_unscreened_total{adapter="asterisk-ami",reason="max-calls"}';
+  for (const mode of ['screen', 'both', 'monitor'] as const) {
+    const config = parseConfig({ ami: { enabled: true, mode, host: '127.0.0.1', port: 1, user: 'u', password: 'p' } });
+    const chut = await startChut({
+      config, policy: parsePolicy('version: 1\ndefault: ring\nrules: []\n', 'test'),
+      logger: createLogger('silent'), store: createMemoryStore(), http: false, pbx: false,
+    });
+    try {
+      const text = await chut.metrics.render();
+      if (mode === 'monitor') expect(text).not.toContain(series);
+      else expect(text).toContain(`${series} 0`);
+    } finally {
+      await chut.stop();
+    }
+  }
+});
