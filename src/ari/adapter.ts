@@ -127,7 +127,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     if (id === null) return;
     if (!isChannelId(id)) {
       // parked in our app too, but its id cannot go in a REST path: nothing chut can do, the administrator must know
-      channelRefused(id);
+      channelRefused(id, 'stasis-start');
       return;
     }
     if (live.has(id)) return;
@@ -143,7 +143,8 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
    * shows `Stasis` in GET /channels as soon as it enters the application, before its StasisStart is sent, and that
    * frame comes over another connection (the WebSocket): a call arriving during the sweep would look orphaned and be
    * rung unscreened. So each candidate is looked at again after `orphanRecheckMs`, and left to its session if its
-   * StasisStart came meanwhile.
+   * StasisStart came meanwhile. A channel whose id chut cannot put in a REST path is warned of as its StasisStart
+   * would be (refused-channel.ts, one throttle for both): chut cannot send it on, but the administrator must know.
    */
   async function sweepOrphans(): Promise<void> {
     const started = new Set<string>();
@@ -156,7 +157,8 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
         log.debug({ err: String(err) }, 'ARI: could not list channels for the orphan sweep');
         return;
       }
-      const candidates = orphanCandidates(channels, config.ari.app, (id) => live.has(id) || releaser.has(id));
+      const { candidates, refused } = orphanCandidates(channels, config.ari.app, (id) => live.has(id) || releaser.has(id));
+      for (const id of refused) channelRefused(id, 'sweep');
       if (candidates.length === 0) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { rechecks.delete(done); resolve(); }, options.orphanRecheckMs ?? 2000);

@@ -1,7 +1,8 @@
 /**
  * The orphan sweep after each (re)connection continues the channels a previous chut left parked in the app (a
  * restart mid-call), so they ring rather than sit in silence. It must not take a brand-new call for one: a channel
- * shows in Stasis in GET /channels before its StasisStart reaches chut over the WebSocket.
+ * shows in Stasis in GET /channels before its StasisStart reaches chut over the WebSocket. A parked channel whose id
+ * chut cannot put in a REST path cannot be sent on: the sweep warns of it as a StasisStart would (refused-channel.ts).
  */
 import { afterEach, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
@@ -29,22 +30,44 @@ afterEach(async () => {
   adapter = sim = null;
 });
 
-function chut(s: AriSimulator): AriAdapter {
-  const logger = createLogger('silent', new Writable({ write(_c, _e, done) { done(); } }));
+/** `warnings`, when given, receives the message of each warning chut logs. */
+function chut(s: AriSimulator, warnings?: string[]): AriAdapter {
+  const sink = new Writable({
+    write(c, _e, done) {
+      const line = JSON.parse(String(c)) as { level: number; msg: string };
+      if (line.level === 40) warnings?.push(line.msg);
+      done();
+    },
+  });
   const config = parseConfig({ ari: { enabled: true, url: s.url, user: s.user, password: s.password, app: s.app } });
-  return createAriAdapter({ config, logger, screening: rejectAll }, { orphanSweepDelayMs: 50, orphanRecheckMs: 500 });
+  return createAriAdapter({ config, logger: createLogger('debug', sink), screening: rejectAll }, { orphanSweepDelayMs: 50, orphanRecheckMs: 500 });
 }
+
+/** A previous chut (a bare WebSocket here) that holds the app while calls enter it, then goes away without sending
+ * them on. */
+async function previousChut(s: AriSimulator): Promise<{ leave: () => Promise<void> }> {
+  const headers = { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`).toString('base64')}` };
+  const previous = new WebSocket(`${s.url.replace('http', 'ws')}/ari/events?app=${s.app}&subscribeAll=false`, { headers });
+  await new Promise((resolve, reject) => { previous.once('open', resolve); previous.once('error', reject); });
+  return {
+    async leave() {
+      previous.close();
+      await eventually(() => !s.registered(), 2000, 'the previous app to go');
+    },
+  };
+}
+
+const REFUSED = 'an id chut cannot use in a REST path';
+const parkedCall = (callerNumber: string) =>
+  ({ callerNumber, callerName: 'Parked by the last run', dialled: '0100000000', behaviour: { kind: 'silent' as const }, maxDurationMs: 15_000 });
 
 it('a call entering Stasis while the sweep lists the channels is screened, not rung as an orphan; a real orphan still rings', { timeout: 20_000 }, async () => {
   sim = new AriSimulator();
   await sim.start();
-  // a previous chut (a bare WebSocket here) took a call, then went away without sending it on
-  const headers = { authorization: `Basic ${Buffer.from(`${sim.user}:${sim.password}`).toString('base64')}` };
-  const previous = new WebSocket(`${sim.url.replace('http', 'ws')}/ari/events?app=${sim.app}&subscribeAll=false`, { headers });
-  await new Promise((resolve, reject) => { previous.once('open', resolve); previous.once('error', reject); });
-  const orphan = sim.placeCall({ callerNumber: '+33612990201', callerName: 'Parked by the last run', dialled: '0100000000', behaviour: { kind: 'silent' }, maxDurationMs: 15_000 });
-  previous.close();
-  await eventually(() => !sim?.registered(), 2000, 'the previous app to go');
+  // a previous chut took a call, then went away without sending it on
+  const previous = await previousChut(sim);
+  const orphan = sim.placeCall(parkedCall('+33612990201'));
+  await previous.leave();
 
   // Asterisk is loaded: StasisStart frames trail the channels' entry into Stasis by 150 ms. A call arrives just as the
   // sweep asks for the channel list.
@@ -61,4 +84,25 @@ it('a call entering Stasis while the sweep lists the channels is screened, not r
   sim.off('request', onRequest);
   expect((await orphan).route).toBe('ring'); // fail-open: not left parked
   expect((await (fresh as unknown as ReturnType<AriSimulator['placeCall']>)).route).toBe('reject'); // screened by its own session
+});
+
+it('a channel left parked with an id chut cannot use is warned of once by the sweep, and the other orphans still ring', { timeout: 20_000 }, async () => {
+  sim = new AriSimulator();
+  await sim.start();
+  const previous = await previousChut(sim);
+  const orphan = sim.placeCall(parkedCall('+33612990203'));
+  // made by an originate with its own channelId: chut may not put it in a REST path
+  void sim.placeCall(parkedCall('+33612990204'), { channelId: '../../asterisk/info\u200b' });
+  void sim.placeCall(parkedCall('+33612990205'), { channelId: 'a/b' });
+  await previous.leave();
+
+  const warnings: string[] = [];
+  adapter = chut(sim, warnings);
+  await adapter.start();
+  expect((await orphan).route).toBe('ring'); // sent on by the sweep, after its re-check
+  const refused = warnings.filter((w) => w.includes(REFUSED));
+  expect(refused).toHaveLength(1); // one line for the two, throttled as the StasisStart warning is
+  // the first listed, said at once, shown as a person can read it
+  expect(refused[0]).toContain('channel "../../asterisk/info\\u200b" found parked in our app by the sweep');
+  expect(refused[0]).toContain('waits in Stasis');
 });

@@ -36,6 +36,9 @@ export interface PlaceCallOptions {
   vars?: Readonly<Record<string, string>>;
   /** An absolute timeout the user's dialplan set before chut-screen (`Set(TIMEOUT(absolute)=<s>)`). */
   absoluteTimeoutS?: number;
+  /** The channel's id, as an originate with its own `channelId` names it (Asterisk checks little: `..`, a slash…);
+   * default: Asterisk's own `<epoch>.<n>`. */
+  channelId?: string;
 }
 
 export interface SimRequest { method: string; path: string; channelId: string | null; at: number; query: URLSearchParams }
@@ -299,9 +302,9 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
   /** `priority`: where Stasis sits in the snippet (SCREEN_STASIS_PRIORITY in chut-screen, 3 in chut-features-run;
    * tests/unit/ari/dialplan.test.ts checks the snippet; chut never reads it). */
   private newChannel(tech: string, caller: { name: string; number: string }, context: string, exten: string, priority: number,
-    args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>): SimChannel {
+    args: string[], call: Pick<SimulatedCall, 'behaviour' | 'verstat' | 'maxDurationMs'>, channelId?: string): SimChannel {
     this.seq += 1;
-    const id = `${Math.floor(this.state.startedAt / 1000)}.${this.seq}`;
+    const id = channelId ?? `${Math.floor(this.state.startedAt / 1000)}.${this.seq}`;
     const ch = new SimChannel({
       id, name: `PJSIP/${tech}-${this.seq.toString(16).padStart(8, '0')}`, state: 'Ring',
       callerName: caller.name, callerNumber: caller.number, context, exten, priority,
@@ -315,7 +318,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
    * `dialplan`: the snippet's steps the call went through (SimChannel.steps), kept up to date after the route too,
    * until the channel is gone (a ringing call cut by a timeout would show there). */
   placeCall(call: SimulatedCall, opts: PlaceCallOptions = {}): Promise<SimulatedCallOutcome & { played: string[]; dialplan: readonly string[] }> {
-    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, SCREEN_STASIS_PRIORITY, [], call);
+    const ch = this.newChannel('trunk', { name: call.callerName, number: call.callerNumber }, this.host.dialplan.screenContext, call.dialled, SCREEN_STASIS_PRIORITY, [], call, opts.channelId);
     for (const [name, value] of Object.entries(opts.vars ?? {})) ch.vars.set(name, value);
     if (opts.absoluteTimeoutS !== undefined) ch.setAbsoluteTimeout(String(opts.absoluteTimeoutS), 'before');
     ch.start();

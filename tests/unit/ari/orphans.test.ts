@@ -14,14 +14,20 @@ describe('the orphan sweep sends on only channels it may address', () => {
       null,
       'not a channel',
     ];
-    expect(orphanCandidates(channels, APP, (id) => id === '1795889353.34')).toEqual(['1795889353.33']);
-    expect(orphanCandidates({ not: 'a list' }, APP, () => false)).toEqual([]);
+    expect(orphanCandidates(channels, APP, (id) => id === '1795889353.34')).toEqual({ candidates: ['1795889353.33'], refused: [] });
+    expect(orphanCandidates({ not: 'a list' }, APP, () => false)).toEqual({ candidates: [], refused: [] });
   });
 
-  // `/channels/../continue` normalises to another REST path: such an id is never put in one
-  for (const id of ['..', '.', '...', '../../asterisk/info', 'a/b', '', 'x'.repeat(129), 42, null]) {
-    it(`leaves out a channel id ${JSON.stringify(id)}`, () => {
-      expect(orphanCandidates([parked(id), parked('1795889353.33')], APP, () => false)).toEqual(['1795889353.33']);
+  // `/channels/../continue` normalises to another REST path: such an id is never put in one, but the sweep says so
+  for (const id of ['..', '.', '...', '../../asterisk/info', 'a/b', '', 'x'.repeat(129)]) {
+    it(`refuses a channel id ${JSON.stringify(id).slice(0, 40)}, parked in our app, and sends on the others`, () => {
+      expect(orphanCandidates([parked(id), parked('1795889353.33'), parked(id, 'other-app')], APP, () => false))
+        .toEqual({ candidates: ['1795889353.33'], refused: [id] });
+    });
+  }
+  for (const id of [42, null, undefined, { id: 'x' }]) {
+    it(`leaves out a channel id that is no text: ${JSON.stringify(id)}`, () => {
+      expect(orphanCandidates([parked(id), parked('1795889353.33')], APP, () => false)).toEqual({ candidates: ['1795889353.33'], refused: [] });
     });
   }
 });
