@@ -1,4 +1,5 @@
 /** Inline SVG charts for the HTML report: plain shapes, no scripts, every label escaped. */
+import { counted } from '../plural.js';
 import type { HourRow } from './summary.js';
 
 export function escapeHtml(s: string): string {
@@ -36,7 +37,7 @@ export function hourBarsSvg(hours: HourRow[], routes: string[]): string {
   return [
     `<svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Calls by hour" class="chart">`,
     `<line x1="${pad}" y1="${height - pad}" x2="${width}" y2="${height - pad}" stroke="#999"/>`,
-    `<text x="${pad}" y="14" font-size="11">${max} calls</text>`,
+    `<text x="${pad}" y="14" font-size="11">${counted(max, 'call')}</text>`,
     ...bars,
     `<text x="${pad}" y="${height - 6}" font-size="11">${escapeHtml(first)}h</text>`,
     `<text x="${width}" y="${height - 6}" font-size="11" text-anchor="end">${escapeHtml(last)}h UTC</text>`,

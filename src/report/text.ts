@@ -1,5 +1,6 @@
 /** The terminal report: aligned plain-text tables. Control characters are stripped (terminal escapes). */
 import { stripUnsafeKeepGaps as clean } from '../phone/sanitize.js';
+import { counted } from '../plural.js';
 import { formatRate, LATEST_DAYS, periodLabel, type Count, type HourRow, type ReportSummary } from './summary.js';
 
 /** Left-aligns the columns in `left` (the first by default), right-aligns the others (numbers). */
@@ -31,7 +32,7 @@ function actionTable(s: ReportSummary): string[] {
   const rows = s.byAction.map((r) => [r.key, String(r.count), pct(r.count, s.total), String(shadowOf.get(r.key) ?? 0)]);
   const lines = [title, ...table(['', 'calls', 'share', 'shadow (rang)'], rows).map((l) => `  ${l}`)];
   const unsorted = s.shadow - s.shadowByAction.reduce((n, c) => n + c.count, 0);
-  if (unsorted > 0) lines.push(`  and ${unsorted} shadow decisions an older chut recorded without their action`);
+  if (unsorted > 0) lines.push(`  and ${counted(unsorted, 'shadow decision')} an older chut recorded without their action`);
   return lines;
 }
 
@@ -77,7 +78,7 @@ export function renderText(s: ReportSummary): string {
     '',
     ...[
       ['calls', String(s.total)],
-      ['captcha pass rate', `${formatRate(s.captcha.passRate)} (${s.captcha.total} captchas)`],
+      ['captcha pass rate', `${formatRate(s.captcha.passRate)} (${counted(s.captcha.total, 'captcha')})`],
       ['degraded (fail-open)', String(s.degraded)],
       ['shadow decisions', String(s.shadow)],
     ].map(([k, v]) => `${(k ?? '').padEnd(22)}${v ?? ''}`),

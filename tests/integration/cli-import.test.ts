@@ -33,7 +33,7 @@ describe('broad prefixes (3 digits or fewer)', () => {
     writeFileSync(backup, `${CHUT_HEADER}\nblock,prefix,+44,forced once,cli,1767225600000,\nblock,number,+33162990001,x,cli,1767225600000,\n`);
     const sniffed = await runChut(['import', backup, '--dry-run'], env);
     expect(sniffed.code, sniffed.stderr).toBe(0);
-    expect(sniffed.stdout).toMatch(/would import 1 entries, skipped 1 \(1 prefix of 3 digits or fewer/);
+    expect(sniffed.stdout).toMatch(/would import 1 entry, skipped 1 \(1 × prefix of 3 digits or fewer/);
     const restore = await runChut(['import', backup, '--format', 'chut', '--dry-run'], env);
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout).toMatch(/would import 2 entries, skipped 0/);
@@ -69,10 +69,10 @@ describe('a number on both lists rings (allow wins): an import keeps it so, and 
     const mirror = await runChut(['import', allow, '--list', 'allow'], env);
     expect(mirror.code, mirror.stderr).toBe(0);
     expect(mirror.stdout).toBe('imported 2 entries, skipped 0\n1 also on the blocklist: allow wins, it rings (`chut allow NUMBER` takes one off the blocklist)\n');
-    // no overlap, no note
+    // no overlap, no note; one entry said in the singular
     const plain = join(dir, 'plain.csv');
     writeFileSync(plain, 'number,reason\n0612770009,robot\n');
-    expect((await runChut(['import', plain], env)).stdout).toBe('imported 1 entries, skipped 0\n');
+    expect((await runChut(['import', plain], env)).stdout).toBe('imported 1 entry, skipped 0\n');
   });
 });
 
@@ -81,7 +81,7 @@ describe('a file of two bad lines and no header', () => {
     const bad = join(dir, 'two-bad.csv');
     writeFileSync(bad, 'abc,x\ndef,y\n');
     const r = await runChut(['import', bad], env);
-    expect([r.code, r.stdout, r.stderr]).toEqual([65, '', `chut import: ${bad}: no line could be imported, skipped 2 (2 invalid number); check --format (nothing imported)\n`]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([65, '', `chut import: ${bad}: no line could be imported, skipped 2 (2 × invalid number); check --format (nothing imported)\n`]);
   });
 });
 

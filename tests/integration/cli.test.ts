@@ -192,7 +192,7 @@ describe('chut CLI against the real Redis', () => {
     writeFileSync(file, 'number,reason\n0162000001,npv\n+33 1 62 00 00 02,"quoted, reason"\nnot-a-number,x\n\n');
     const imp = await runChut(['import', file, '--format', 'csv'], env);
     expect(imp.code, imp.stderr).toBe(0);
-    expect(imp.stdout).toMatch(/imported 2 entries, skipped 2 \(1 invalid number, 1 empty line\)/);
+    expect(imp.stdout).toMatch(/imported 2 entries, skipped 2 \(1 × invalid number, 1 × empty line\)/);
     const exp = await runChut(['export'], env);
     expect(exp.code).toBe(0);
     expect(exp.stdout).toContain('+33162000002');
@@ -245,7 +245,7 @@ describe('chut CLI against the real Redis', () => {
     const none = await runChut(['import', refused], env);
     expect(none.code).toBe(65);
     expect(none.stdout).toBe(''); // a failure: the reason on standard error only
-    expect(none.stderr).toMatch(/no line could be imported, skipped 2 \(2 invalid number\)/);
+    expect(none.stderr).toMatch(/no line could be imported, skipped 2 \(2 × invalid number\)/);
     expect(empty.stdout).toBe('');
   });
 
@@ -439,7 +439,13 @@ describe('chut CLI against the real Redis', () => {
   it('check-config validates the shipped files and reports every problem with its path (exit 78)', async () => {
     const ok = await runChut(['check-config'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/policy OK/);
+    expect(ok.stdout).toMatch(/policy OK \(\S+\): mode enforce, \d+ rules, default ring\n/);
+    // a policy of one rule says so in the singular
+    const single = join(dir, 'one-rule.yaml');
+    writeFileSync(single, 'version: 1\ndefault: ring\nrules:\n  - name: blocklist\n    when: { list: block }\n    action: reject\n');
+    const one = await runChut(['check-config', '--policy', single], env);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain(`policy OK (${single}): mode enforce, 1 rule, default ring\n`);
     const cfg = join(dir, 'bad.yaml');
     writeFileSync(cfg, 'screening:\n  deadlineMs: -1\n  defaultCountry: france\nhttp:\n  port: 99999\n');
     const bad = await runChut(['check-config', '--config', cfg], env);

@@ -521,7 +521,9 @@ describe('import and export', () => {
       expect(back.body).toMatchObject({ imported: lines - 1, stats: { taken: lines - 1, skipped: 1, skippedWhy: { 'already expired': 1 } } });
       // a real error still refuses the whole file, the expired line aside
       const bad = await api('/api/import?format=chut', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `${out.text}allow,number,not-a-number,,api,2026-01-01T00:00:00.000Z,\n` });
-      expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^1 line\(s\) cannot be imported \(1 × invalid number\)/)]);
+      expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^1 line cannot be imported \(1 × invalid number\)/)]);
+      const twoBad = await api('/api/import?format=chut', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `${out.text}allow,number,not-a-number,,api,2026-01-01T00:00:00.000Z,\nallow,number,nor-this,,api,2026-01-01T00:00:00.000Z,\n` });
+      expect([twoBad.status, twoBad.body.message]).toEqual([400, expect.stringMatching(/^2 lines cannot be imported \(2 × invalid number\)/)]);
     } finally {
       await chut.store.removeListEntry(expired);
     }

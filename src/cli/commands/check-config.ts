@@ -6,6 +6,7 @@ import { loadCliSetup } from '../context.js';
 import { probeRedis, REDIS_PROBE_MS } from '../redis-probe.js';
 import type { Config } from '../../config.js';
 import { policyWarnings, type Policy } from '../../rules/index.js';
+import { counted } from '../../plural.js';
 
 /** Whether any decision of this policy can end in voicemail: a rule or the default, or a captcha that fails or times out. */
 function canRouteToVoicemail(policy: Policy, captcha: Config['captcha']): boolean {
@@ -49,7 +50,7 @@ ${GLOBAL_HELP}`,
     const redisLine = c.store === 'redis' ? `${await probeRedis(c.redis, loaded.redisOrigin)}\n` : '';
     process.stdout.write(
       `configuration OK (${loaded.file ?? 'defaults and environment only'})\n` +
-        `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${policy.rules.length} rules, default ${policy.default}\n` +
+        `policy OK (${loaded.policyPath}): mode ${policy.mode}, ${counted(policy.rules.length, 'rule')}, default ${policy.default}\n` +
         `store: ${c.store}${c.store === 'redis' ? ` (prefix ${c.redis.prefix})` : ''}; PBX adapters: ${pbx.length ? pbx.join(', ') : 'none enabled'}; ` +
         `HTTP: ${c.http.enabled ? `${c.http.host}:${c.http.port}${c.http.token ? '' : ' (no token: reads from this machine only, write routes disabled)'}` : 'off'}\n` +
         redisLine + notes.join(''),

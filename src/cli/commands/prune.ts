@@ -6,19 +6,21 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { usageError } from '../errors.js';
 import { DAY_MS } from '../../time-units.js';
+import { pluralNoun } from '../../plural.js';
 
 /** `removed 3 allowlist and 120 blocklist entries that expired before …` (or `would remove`, for a dry run). */
 export function pruneSummary(result: PruneResult, expiredBefore: number, dryRun: boolean): string {
-  return `${dryRun ? 'would remove' : 'removed'} ${counted(result.removed, expiredBefore)}${result.scanned ? ' (every list entry read)' : ''}`;
+  return `${dryRun ? 'would remove' : 'removed'} ${removedText(result.removed, expiredBefore)}${result.scanned ? ' (every list entry read)' : ''}`;
 }
 
 /** What a removal that failed midway had removed: earlier steps stay done, and the user must not think none did. */
 export function pruneFailedSummary(removed: Record<ListName, number>, expiredBefore: number): string {
-  return `before failing, removed ${counted(removed, expiredBefore)} (a step whose reply was lost may have removed more)`;
+  return `before failing, removed ${removedText(removed, expiredBefore)} (a step whose reply was lost may have removed more)`;
 }
 
-function counted({ allow, block }: Record<ListName, number>, expiredBefore: number): string {
-  return `${allow} allowlist and ${block} blocklist ${allow + block === 1 ? 'entry' : 'entries'} that expired before ` +
+/** `1 allowlist and 2 blocklist entries`: the noun goes with the two counts together. */
+function removedText({ allow, block }: Record<ListName, number>, expiredBefore: number): string {
+  return `${allow} allowlist and ${block} blocklist ${pluralNoun(allow + block, 'entry', 'entries')} that expired before ` +
     new Date(expiredBefore).toISOString();
 }
 

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { runCooperatively } from '../../cooperative.js';
 import { redactRedisSecrets } from '../../redis-client.js';
 import { decodeListFile, formatExport, ImportUnconfirmedError } from '../../reputation/index.js';
-import { importColumnSteps, type ImportedList, type ImportOptions } from '../../reputation/import.js';
+import { importColumnSteps, skipCountsText, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
@@ -13,6 +13,7 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore, storeConnectionLost } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
+import { counted } from '../../plural.js';
 
 /** A file is parsed whole before anything is written (all or nothing), so its size is bounded up front: 64 MiB here,
  * and at most MAX_IMPORT_LINES lines (2 million) in the parse: a 64 MiB file of bare numbers is 5 million lines, which
@@ -95,7 +96,7 @@ ${GLOBAL_HELP}`,
     } finally {
       stopWatching();
     }
-    const why = Object.entries(stats.skippedWhy).map(([k, v]) => `${v} ${k}`).join(', ');
+    const why = skipCountsText(Object.entries(stats.skippedWhy));
     // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must
     // notice, and the reason goes to stderr alone (no "imported 0 entries" on stdout)
     if (stats.taken === 0) {
@@ -106,7 +107,7 @@ ${GLOBAL_HELP}`,
       process.stdout.write(`${JSON.stringify({ dryRun, imported: dryRun ? 0 : columns.length, stats, overlap, notes }, null, 2)}\n`);
       return 0;
     }
-    process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${stats.taken} entries, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${counted(stats.taken, 'entry', 'entries')}, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
     if (stats.firstSkipped.length) {
       process.stdout.write(`first skipped: ${stats.firstSkipped.map((s) => `line ${s.line} (${s.why})`).join(', ')}\n`);
     }

@@ -17,12 +17,13 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
 import { decodeListFile, formatExport, ImportError, type ListFileCharset } from '../../reputation/index.js';
-import { EXPIRED_SKIP, importColumnSteps, type ImportedList } from '../../reputation/import.js';
+import { EXPIRED_SKIP, importColumnSteps, skipCountsText, type ImportedList } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
 import { ImportSlots } from '../import-slots.js';
+import { counted } from '../../plural.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
@@ -72,7 +73,7 @@ const HARMLESS_SKIPS = new Set(['duplicate', 'empty line', EXPIRED_SKIP]);
 /** Lines that could not be read, and why, e.g. `2 × invalid number`. */
 function badLines(stats: ImportStats): { count: number; why: string } {
   const bad = Object.entries(stats.skippedWhy).filter(([why, n]) => n > 0 && !HARMLESS_SKIPS.has(why));
-  return { count: bad.reduce((s, [, n]) => s + n, 0), why: bad.map(([why, n]) => `${n} × ${why}`).join(', ') };
+  return { count: bad.reduce((s, [, n]) => s + n, 0), why: skipCountsText(bad) };
 }
 
 /** Charsets a CSV body may declare (Excel's "CSV" is Windows-1252); none declared means UTF-8. */
@@ -102,7 +103,7 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   req.body = '';
   const bad = badLines(stats);
   if (bad.count > 0 && req.query.onInvalid === 'reject') {
-    throw badRequest(`${bad.count} line(s) cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+    throw badRequest(`${counted(bad.count, 'line')} cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
   }
   if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
   // an import never moves an entry off the other list (allow wins): the lines that land on both are reported. Neither

@@ -2,6 +2,7 @@
 import { describeCaller, scoreText } from '../describe.js';
 import { formatDuration } from '../duration.js';
 import type { Condition, EvalContext } from '../policy-types.js';
+import { counted } from '../../plural.js';
 
 const finite = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
 
@@ -28,11 +29,11 @@ export function scoreCondition(min: number | undefined, max: number | undefined)
   };
 }
 
-/** A counter of the store compared with a minimum: spam reports, failed captchas. */
+/** A counter of the store compared with a minimum: spam reports, failed captchas (`what`: the singular noun). */
 export function atLeastCondition(what: string, read: (ctx: EvalContext) => number, min: number): Condition {
   return {
     test: (ctx) => finite(read(ctx)) >= min,
-    explain: (ctx, held) => [`${finite(read(ctx))} ${what} (${held ? 'at least' : 'fewer than'} ${min})`],
+    explain: (ctx, held) => [`${counted(finite(read(ctx)), what)} (${held ? 'at least' : 'fewer than'} ${min})`],
   };
 }
 
@@ -52,7 +53,7 @@ export function rateCondition(calls: number, windowSec: number, per: 'number' | 
       const c = ctx.facts.caller;
       if (c.kind !== 'valid') return [`caller ${describeCaller(c)} has no number to count calls for`];
       const from = per === 'block' ? `block ${c.e164.slice(1, 1 + blockDigits)}` : c.e164;
-      return [`${count(ctx)} calls from ${from} within ${window} (${held ? 'limit' : 'below limit'} ${calls})`];
+      return [`${counted(count(ctx), 'call')} from ${from} within ${window} (${held ? 'limit' : 'below limit'} ${calls})`];
     },
   };
 }

@@ -55,6 +55,13 @@ describe('renderReport text', () => {
     expect(new Set(routeLines.map((l) => l.length)).size).toBe(1);
   });
 
+  it('says a count of one in the singular: 1 captcha, 2 captchas', () => {
+    const one = { ...sampleStats(), captcha: { passed: 1, failed: 0, 'hung-up': 0, timeout: 0 } };
+    expect(renderReport(one, 'text', opts)).toMatch(/captcha pass rate\s+100\.0% \(1 captcha\)\n/);
+    const none = renderReport(emptyStats(), 'text', opts);
+    expect(none).toMatch(/captcha pass rate\s+n\/a \(0 captchas\)\n/);
+  });
+
   it('names the period: a duration reads "last …", any other label as given', () => {
     expect(renderReport(sampleStats(), 'text', { sinceLabel: 'the demo day', now: NOW })).toMatch(/^chut report: the demo day \(since/);
     expect(renderReport(sampleStats(), 'html', { sinceLabel: '7d', now: NOW })).toContain('<h1>chut report: last 7d</h1>');
@@ -118,7 +125,8 @@ describe('renderReport text', () => {
     expect(renderReport(s, 'csv', opts).split('\r\n')).toEqual(expect.arrayContaining(['shadow_action,captcha,,1', 'shadow_action,reject,,2']));
     expect(renderReport(s, 'html', opts)).toContain('<th class="n">shadow (rang)</th>');
     // shadow decisions recorded before the breakdown existed are said, not lost
-    expect(renderReport({ ...s, shadowByAction: { reject: 2 } }, 'text', opts)).toContain('and 1 shadow decisions an older chut recorded without their action');
+    expect(renderReport({ ...s, shadowByAction: { reject: 2 } }, 'text', opts)).toContain('and 1 shadow decision an older chut recorded without their action');
+    expect(renderReport({ ...s, shadowByAction: { reject: 1 } }, 'text', opts)).toContain('and 2 shadow decisions an older chut recorded without their action');
     // no shadow decision: the table has no such column
     expect(renderReport({ ...s, shadow: 0, shadowByAction: {} }, 'text', opts)).not.toContain('shadow (rang)');
   });
@@ -216,6 +224,12 @@ describe('renderReport html', () => {
     expect(out).not.toContain('NaN');
     expect(out).toContain('none');
     expect(out).toContain('n/a');
+  });
+
+  it('labels the chart\'s scale with its count in the singular or the plural (1 call, 7 calls)', () => {
+    expect(renderReport(sampleStats(), 'html', opts)).toContain('font-size="11">7 calls</text>');
+    const one = { ...emptyStats(), total: 1, byAction: { ring: 1 }, byRoute: { ring: 1 }, byRule: { default: 1 }, byHour: { '2026-11-28T09': { ring: 1 } } };
+    expect(renderReport(one, 'html', opts)).toContain('font-size="11">1 call</text>');
   });
 
   it('ignores garbage counts from a tampered store', () => {

@@ -57,9 +57,12 @@ const cases: Case[] = [
   { label: 'not a score range holds for a withheld caller, saying it has no score', when: '{ not: { score: { max: 20 } } }', facts: facts({ caller: withheld() }), matches: true,
     reasons: ['caller (withheld) has no number, so no score'] },
   { label: 'reports', when: '{ reports: { min: 2 } }', facts: facts({ reputation: { reports: 3 } }), matches: true, reasons: ['3 spam reports (at least 2)'] },
+  { label: 'one report, said in the singular', when: '{ reports: { min: 1 } }', facts: facts({ reputation: { reports: 1 } }), matches: true, reasons: ['1 spam report (at least 1)'] },
   { label: 'too few reports', when: '{ reports: { min: 2 } }', facts: facts({ reputation: { reports: 1 } }), matches: false },
   { label: 'captcha failures', when: '{ captchaFailures: { min: 2 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 2, hungUp: 5 } } }), matches: true,
     reasons: ['2 failed captchas (at least 2)'] },
+  { label: 'one captcha failure, said in the singular', when: '{ captchaFailures: { min: 1 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 1, hungUp: 0 } } }), matches: true,
+    reasons: ['1 failed captcha (at least 1)'] },
   { label: 'hang-ups are not failures', when: '{ captchaFailures: { min: 2 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 1, hungUp: 5 } } }), matches: false },
   // trusted
   { label: 'trusted', when: '{ trusted: true }', facts: facts({ reputation: { trustedUntil: NOW.getTime() + 1 } }), matches: true,
@@ -129,6 +132,11 @@ describe('rate condition', () => {
   it('per number: names the number', () => {
     const f = facts({ caller, reputation: { recentCalls: { number: { '600': 5 }, block: {} } } });
     expect(evaluate(f, perNumber, NOW).reasons).toEqual(['6 calls from +33162000123 within 10m (limit 4)']);
+  });
+
+  it('says a first call in the singular', () => {
+    const f = facts({ caller, reputation: { recentCalls: { number: { '600': 0 }, block: {} } } });
+    expect(evaluate(f, parsePolicy(oneRule('{ rate: { calls: 1, within: 10m } }'), 'test'), NOW).reasons).toEqual(['1 call from +33162000123 within 10m (limit 1)']);
   });
 
   it('reads the window it was given, not another one', () => {
