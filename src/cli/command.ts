@@ -36,8 +36,8 @@ export function parse<O extends Options>(argv: string[], options: O, positionals
 }
 
 /** node's wording of a bad option ("Unknown option '--expire'. To specify a positional argument starting with a '-',
- * place it at the end of the command after '--'…") said as what to type: the option meant when one is near, and
- * where the options are listed. Anything else as node says it. */
+ * place it at the end of the command after '--'…", "Option '-f, --force' does not take an argument") said as what to
+ * type: the option meant when one is near, and where the options are listed. Anything else as node says it. */
 function parseProblem(err: unknown, names: readonly string[]): string {
   const { code, message } = err as { code?: string; message: string };
   const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(message)?.[1] : undefined;
@@ -47,5 +47,8 @@ function parseProblem(err: unknown, names: readonly string[]): string {
   }
   const valueless = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /'(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)?.[1] : undefined;
   if (valueless !== undefined) return `${valueless} needs a value; see --help`;
+  // --force=yes, --json=false: a flag is on when given, so a value (even "no") would be read as nothing at all
+  const flag = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message)?.[1] : undefined;
+  if (flag !== undefined) return `${flag} takes no value: write ${flag} alone (or leave it out); see --help`;
   return message;
 }

@@ -78,6 +78,14 @@ describe('chut CLI against the real Redis', () => {
     expect(demoConfig.stderr).toMatch(/--config does not apply/);
   });
 
+  it('refuses a flag given a value (--force=yes) saying it takes none, exit 2, before reading any file', async () => {
+    for (const [args, flag] of [[['import', join(dir, 'missing.csv'), '--force=yes'], '--force'], [['prune', '--dry-run=1'], '--dry-run'],
+      [['lookup', '0612345678', '--json=true'], '--json'], [['report', '--help=no'], '--help']] as const) {
+      const r = await runChut([...args], env);
+      expect([r.code, r.stdout, r.stderr], args.join(' ')).toEqual([2, '', `chut ${args[0]}: ${flag} takes no value: write ${flag} alone (or leave it out); see --help\n`]);
+    }
+  });
+
   // ~14 chut processes one after the other: timed out at vitest's default 30 s on a loaded machine
   it('takes --config and --redis before the command too; any other option there is a usage error naming its place', { timeout: 120_000 }, async () => {
     const cfg = join(dir, 'before.yaml');

@@ -5,7 +5,7 @@ import { CliError, EXIT } from '../../../src/cli/errors.js';
 
 function refused(argv: string[]): CliError {
   try {
-    parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, output: { type: 'string', short: 'o' } });
+    parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } });
   } catch (err) {
     if (err instanceof CliError) return err;
     throw err;
@@ -24,5 +24,11 @@ describe('command-line options', () => {
   it('say which option lacks its value', () => {
     expect(refused(['0612345678', '--reason']).message).toBe('--reason needs a value; see --help');
     expect(refused(['-o']).message).toBe('--output needs a value; see --help');
+  });
+
+  it('say that a flag takes no value, for one with a short form too (exit 2)', () => {
+    const err = refused(['0612345678', '--force=yes']);
+    expect([err.message, err.exitCode]).toEqual(['--force takes no value: write --force alone (or leave it out); see --help', EXIT.usage]);
+    expect(refused(['--help=no']).message).toBe('--help takes no value: write --help alone (or leave it out); see --help');
   });
 });
