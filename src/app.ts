@@ -100,10 +100,10 @@ export async function startChut(opts: StartOptions): Promise<RunningChut> {
   if (!(await built.ready)) {
     // where it was looked for and what to check: a newcomer's wrong URL otherwise reads as an outage to wait out
     const redis = redisLocation(config.redis);
-    const setting = config.redis.sentinel ? 'redis.sentinel' : 'redis.url (or CHUT_REDIS_URL)';
     if (opts.redisOrigin) {
       logger.warn({ redis, from: opts.redisOrigin.from }, `Redis is not answering yet: calls ring (fail-open) until it does. ${opts.redisOrigin.hint}`);
     } else {
+      const setting = config.redis.sentinel ? 'redis.sentinel' : 'redis.url (or CHUT_REDIS_URL)';
       logger.warn({ redis }, `Redis is not answering yet: calls ring (fail-open) until it does; if it never does, check ${setting} and that Redis runs there`);
     }
   } else await store.ping().catch((err: unknown) => {
