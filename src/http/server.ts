@@ -8,6 +8,7 @@ import { createAuthHook } from './auth.js';
 import { watchConnections } from './connections.js';
 import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
+import { registerExpectContinue } from './expect-continue.js';
 import { registerNotFound } from './not-found.js';
 import { CSP, PERMISSIONS_POLICY, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
@@ -100,6 +101,9 @@ function buildApp(deps: HttpDeps) {
   });
   // before the auth hook: a refused request's body is watched too
   registerRequestLimits(app, limits, (req) => req.method === 'POST' && req.routeOptions.url === '/api/import');
+  // `100 Continue` once the hooks below (token, import slots) and the body parser's own checks have let the request
+  // in: a refusal goes out instead of it, and the body is never asked for
+  registerExpectContinue(app);
   app.addHook('onRequest', createAuthHook(deps.config.http.token));
   app.addHook('onSend', async (_req, reply, payload) => {
     // API answers carry lists, callers and names behind a token: never kept by a browser or a proxy. Decided on the

@@ -5,9 +5,9 @@
  * client gone), and not before its writes have ended.
  *
  * "In progress" is made deterministic two ways: a first client that sends `Expect: 100-continue` and half its body
- * (Node answers `100 Continue` once the request's hooks have run), or a store whose importList waits for the test.
+ * (chut answers `100 Continue` once the request's hooks have run: its slot is taken), or a store whose importList
+ * waits for the test.
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer, createMetrics, type HttpServer, type Metrics } from '../../src/http/index.js';
@@ -15,11 +15,10 @@ import { createLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/reputation/index.js';
 import type { ReputationStore } from '../../src/reputation/types.js';
 import type { ScreeningService } from '../../src/screening/types.js';
+import { RawClient as Client, type RawAnswer as Answer } from '../helpers/raw-http.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'slots-token-0123456789abcdef';
-
-interface Answer { status: number; headers: Record<string, string>; body: string }
 
 /**
  * A memory store whose importList, while `hold()` is in force, waits until `release()`. `honoursSignal`: it then
@@ -79,55 +78,6 @@ const number = (i: number): string => `+3361277${String(i).padStart(4, '0')}`;
 function head(url: string, length: number, extra = ''): string {
   return `POST /api/import?format=csv&list=block HTTP/1.1\r\nHost: ${new URL(url).host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
     `Content-Type: text/csv\r\nContent-Length: ${length}\r\n${extra}\r\n`;
-}
-
-/** One raw connection: what it received, read as HTTP/1.1 answers. */
-class Client {
-  private received = '';
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => { this.received += d; });
-    socket.on('error', () => undefined); // a reset after the answer: the answer is what counts
-  }
-
-  static open(url: string): Promise<Client> {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => resolve(new Client(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  write(data: string): void {
-    this.socket.write(data);
-  }
-
-  /** The interim `100 Continue`: the server has taken the request to its route (its hooks have run). */
-  async continued(): Promise<void> {
-    await until(() => this.received.startsWith('HTTP/1.1 100 '), 'the 100 Continue');
-  }
-
-  /** The final answer, once whole (interim 1xx answers skipped). */
-  async answer(): Promise<Answer> {
-    let found: Answer | null = null;
-    await until(() => (found = this.parse()) !== null, 'an answer');
-    return found!;
-  }
-
-  private parse(): Answer | null {
-    let rest = this.received;
-    for (;;) {
-      const end = rest.indexOf('\r\n\r\n');
-      if (end < 0) return null;
-      const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
-      const status = Number(statusLine.split(' ')[1]);
-      rest = rest.slice(end + 4);
-      if (status >= 100 && status < 200) continue;
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      const length = Number(headers['content-length'] ?? 0);
-      return rest.length >= length ? { status, headers, body: rest.slice(0, length) } : null;
-    }
-  }
 }
 
 /** A whole import sent on a connection of its own. */

@@ -1,0 +1,70 @@
+/**
+ * One raw HTTP/1.1 connection, for what a client library hides: interim `100 Continue` answers, a body sent in parts
+ * or never, and what exactly arrived first.
+ */
+import { connect, type Socket } from 'node:net';
+import { until } from './until.js';
+
+export interface RawAnswer { status: number; headers: Record<string, string>; body: string }
+
+export class RawClient {
+  private received = '';
+  private ended = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => { this.received += d; });
+    socket.on('error', () => undefined); // a reset after the answer: the answer is what counts
+    socket.on('close', () => { this.ended = true; });
+  }
+
+  static open(url: string): Promise<RawClient> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(data: string): void {
+    this.socket.write(data);
+  }
+
+  /** The interim `100 Continue`: the server asks for the body. */
+  async continued(): Promise<void> {
+    await until(() => this.received.startsWith('HTTP/1.1 100 '), 'the 100 Continue');
+  }
+
+  /** The first status line received, interim or final (`HTTP/1.1 401 Unauthorized`). */
+  async firstStatusLine(): Promise<string> {
+    await until(() => this.received.includes('\r\n'), 'a status line');
+    return this.received.slice(0, this.received.indexOf('\r\n'));
+  }
+
+  /** The final answer, once whole (interim 1xx answers skipped). */
+  async answer(): Promise<RawAnswer> {
+    let found: RawAnswer | null = null;
+    await until(() => (found = this.parse()) !== null, 'an answer');
+    return found!;
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async closed(): Promise<void> {
+    await until(() => this.ended, 'the connection to close');
+  }
+
+  private parse(): RawAnswer | null {
+    let rest = this.received;
+    for (;;) {
+      const end = rest.indexOf('\r\n\r\n');
+      if (end < 0) return null;
+      const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
+      const status = Number(statusLine.split(' ')[1]);
+      rest = rest.slice(end + 4);
+      if (status >= 100 && status < 200) continue;
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const length = Number(headers['content-length'] ?? 0);
+      return rest.length >= length ? { status, headers, body: rest.slice(0, length) } : null;
+    }
+  }
+}
