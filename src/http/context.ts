@@ -27,6 +27,9 @@ export interface HttpDeps {
   storeTimeoutMs?: number;
   /** How long closing lets the answers in progress finish (default CLOSE_GRACE_MS, server.ts); tests may shorten it. */
   closeGraceMs?: number;
+  /** How long an answer with data to send may go without any of it sent before it is cut (default RESPONSE_STALL_MS,
+   * response-stall.ts); tests may shorten it. */
+  responseStallMs?: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerExpectContinue } from './expect-continue.js';
 import { registerNotFound } from './not-found.js';
+import { registerResponseStall, RESPONSE_STALL_MS } from './response-stall.js';
 import { CSP, PERMISSIONS_POLICY, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
 import { registerListRoutes } from './routes/lists.js';
@@ -99,6 +100,8 @@ function buildApp(deps: HttpDeps) {
   app.addHook('onRequest', async (req, reply) => {
     req.clientGone = clientGoneSignal(reply.raw);
   });
+  // an answer its client stopped reading is not kept in memory for ever, refused ones included
+  registerResponseStall(app, deps.responseStallMs ?? RESPONSE_STALL_MS);
   // before the auth hook: a refused request's body is watched too
   registerRequestLimits(app, limits, (req) => req.method === 'POST' && req.routeOptions.url === '/api/import');
   // `100 Continue` once the hooks below (token, import slots) and the body parser's own checks have let the request

@@ -48,6 +48,11 @@ export class RawClient {
     return found!;
   }
 
+  /** Everything received so far, as sent (latin1). */
+  text(): string {
+    return this.received;
+  }
+
   /** Resolves once the server has closed the connection. */
   async closed(): Promise<void> {
     await until(() => this.ended, 'the connection to close');
