@@ -326,6 +326,9 @@ export const configSchema = z.object({
     /** Most `POST /api/import` in progress at once: each holds its file (up to 20 MiB) and its parsed lines in memory,
      * in the process that screens calls. One more is refused (429) before its body is read. */
     maxConcurrentImports: z.number().int().min(1).max(8).default(1),
+    /** Most `GET /api/export` in progress at once: each holds the store's read of the lists (up to ~10 MB) and keeps
+     * Redis busy. One more is refused (429) before the store is read. */
+    maxConcurrentExports: z.number().int().min(1).max(16).default(4),
   }).strict().prefault({}),
   notifications: z.object({
     webhook: z.object({

@@ -12,6 +12,8 @@ export interface Metrics extends ScreeningObserver, AdapterCounters {
   redisError(operation: string): void;
   /** A `POST /api/import` refused: the most imports at once (http.maxConcurrentImports) were in progress. */
   importRefused(): void;
+  /** A `GET /api/export` refused: the most exports at once (http.maxConcurrentExports) were in progress. */
+  exportRefused(): void;
   render(): Promise<string>;
   readonly contentType: string;
   readonly registry: Registry;
@@ -69,6 +71,10 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     name: 'chut_api_imports_refused_total', help: 'POST /api/import refused before its body was read: the most imports at once (http.maxConcurrentImports) were in progress',
     registers: [registry],
   });
+  const exportsRefused = new Counter({
+    name: 'chut_api_exports_refused_total', help: 'GET /api/export refused before the store was read: the most exports at once (http.maxConcurrentExports) were in progress',
+    registers: [registry],
+  });
   // Zero-valued series from the start, so rate() and dashboards work before the first event.
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
@@ -111,6 +117,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
     redisError,
     importRefused(): void {
       importsRefused.inc();
+    },
+    exportRefused(): void {
+      exportsRefused.inc();
     },
     render: () => registry.metrics(),
   };

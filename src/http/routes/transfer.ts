@@ -8,10 +8,14 @@
  * midway would need an undo that can fail too, and the file is there whole. Nobody is left to read the answer, so the
  * log says what became of it.
  *
- * Imports in progress at once are bounded (http.maxConcurrentImports, import-slots.ts): each holds its file and its
+ * Imports in progress at once are bounded (http.maxConcurrentImports, slots.ts): each holds its file and its
  * parsed lines in memory. One more is refused at once, once its token is checked and before its body is read: 429 with
  * `Retry-After`, nothing imported. An import holds its slot from its headers until it ends, whatever its end: its
  * answer, or the end of its store operations when its client hung up, or when a time limit answered first.
+ *
+ * Exports in progress at once are bounded too (http.maxConcurrentExports): each holds the store's read of the lists
+ * (their bucket indices, a pipeline of up to 1000 buckets) and keeps Redis busy. One more is refused at once: 429
+ * with `Retry-After`.
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,16 +26,13 @@ import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
-import { ImportSlots } from '../import-slots.js';
+import { Slots } from '../slots.js';
 import { counted } from '../../plural.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-
-/** The `Retry-After` of an import refused while others are in progress, in seconds: most imports take less. */
-const IMPORT_RETRY_AFTER_S = 10;
 
 const importSchema = {
   querystring: {
@@ -133,12 +134,6 @@ interface Slot {
   routed: boolean;
 }
 
-function refusedMessage(max: number): string {
-  const running = max === 1 ? 'an import is' : `${max} imports are`;
-  return `${running} already in progress, the most chut runs at once (http.maxConcurrentImports); nothing was imported: ` +
-    `send the file again once ${max === 1 ? 'it has' : 'one has'} ended`;
-}
-
 /** An error answered to an import's client: when that client hung up, the log is the only one to hear of it. */
 function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
   // refused before the route ran (408, 413, 415, a bad query…): nothing was read into memory that outlives this
@@ -157,7 +152,18 @@ function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters
 }
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const exports = new Slots(ctx.config.http.maxConcurrentExports);
   app.get('/api/export', async (req, reply) => {
+    // Taken once the token is checked, before the store is read; given back when the answer has ended, however (sent,
+    // failed, its client gone, or cut when its client stopped reading: response-stall.ts).
+    const give = exports.take();
+    if (give === null) {
+      ctx.metrics.exportRefused();
+      req.log.info({ max: exports.max }, 'export refused: the most exports at once are in progress');
+      throw exports.refusal(reply, 'export', 'http.maxConcurrentExports',
+        `ask again once ${exports.max === 1 ? 'it has' : 'one has'} ended`);
+    }
+    reply.raw.once('close', give);
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream. Counted as
     // `export`, not as /healthz's `ping`: a failing export must not read as failing health checks.
     await ctx.storeCall(req, 'export', () => ctx.store.ping());
@@ -173,7 +179,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
   // route reads a CSV body past its own 64 KiB limit, and it reads nothing but text/csv (Fastify's lenient
   // text/plain and JSON parsers would store U+FFFD for every accent, or ignore a declared charset).
   app.register(async (scope) => {
-    const slots = new ImportSlots(ctx.config.http.maxConcurrentImports);
+    const slots = new Slots(ctx.config.http.maxConcurrentImports);
     const taken = new WeakMap<FastifyRequest, Slot>();
     scope.removeAllContentTypeParsers();
     scope.setErrorHandler((err: Parameters<typeof errorHandler>[0], req, reply) => answerImportError(taken, err, req, reply));
@@ -184,8 +190,8 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       if (give === null) {
         ctx.metrics.importRefused();
         req.log.info({ max: slots.max }, 'import refused: the most imports at once are in progress');
-        reply.header('retry-after', String(IMPORT_RETRY_AFTER_S));
-        throw new HttpError(429, 'import-in-progress', refusedMessage(slots.max));
+        throw slots.refusal(reply, 'import', 'http.maxConcurrentImports',
+          `nothing was imported: send the file again once ${slots.max === 1 ? 'it has' : 'one has'} ended`);
       }
       const slot: Slot = { give, routed: false };
       taken.set(req, slot);
