@@ -1,5 +1,6 @@
 /** Which channels of a `GET /channels` reply the orphan sweep may send on: parked in our app, owned by no session. */
-import { isChannelId, type AriChannel } from './events.js';
+import { z } from 'zod';
+import { isChannelId } from './events.js';
 
 export interface OrphanChannels {
   /** Unowned channels parked in our app, to send on. */
@@ -8,18 +9,27 @@ export interface OrphanChannels {
   refused: string[];
 }
 
+/** The fields the sweep reads, each element checked on its own: one of another shape is skipped, not the whole list. */
+const parkedSchema = z.object({
+  id: z.string(),
+  dialplan: z.object({ app_name: z.literal('Stasis'), app_data: z.string() }),
+});
+
 /**
  * `channels` as Asterisk answered (hostile until checked); `owned`: a session or the release list has the channel. An
  * id that is no safe path segment is refused, as its StasisStart would be (events.ts CHANNEL_ID): its `continue`
- * could reach another REST resource. An id that is no text at all names nothing to show, and is left out.
+ * could reach another REST resource. An element of any other shape (not an object, an id that is no text, a dialplan
+ * or app_data missing or of another type) names no channel chut could send on: it is left out, and the others kept.
  */
 export function orphanCandidates(channels: unknown, app: string, owned: (id: string) => boolean): OrphanChannels {
   const found: OrphanChannels = { candidates: [], refused: [] };
-  for (const ch of Array.isArray(channels) ? (channels as Array<Partial<AriChannel> | null>) : []) {
-    const stasisApp = (ch?.dialplan?.app_data ?? '').split(',')[0];
-    if (ch?.dialplan?.app_name !== 'Stasis' || stasisApp !== app || typeof ch.id !== 'string') continue;
-    if (!isChannelId(ch.id)) found.refused.push(ch.id);
-    else if (!owned(ch.id)) found.candidates.push(ch.id);
+  for (const element of Array.isArray(channels) ? (channels as unknown[]) : []) {
+    const parsed = parkedSchema.safeParse(element);
+    if (!parsed.success) continue;
+    const { id, dialplan } = parsed.data;
+    if (dialplan.app_data.split(',')[0] !== app) continue;
+    if (!isChannelId(id)) found.refused.push(id);
+    else if (!owned(id)) found.candidates.push(id);
   }
   return found;
 }

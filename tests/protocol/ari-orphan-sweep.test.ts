@@ -106,3 +106,33 @@ it('a channel left parked with an id chut cannot use is warned of once by the sw
   expect(refused[0]).toContain('channel "../../asterisk/info\\u200b" found parked in our app by the sweep');
   expect(refused[0]).toContain('waits in Stasis');
 });
+
+it('an element of GET /channels of another shape is skipped: the orphans listed with it still ring, and nothing is rejected unhandled', { timeout: 20_000 }, async () => {
+  sim = new AriSimulator();
+  await sim.start();
+  const previous = await previousChut(sim);
+  const orphan = sim.placeCall(parkedCall('+33612990206'));
+  await previous.leave();
+  // listed after the real channels, as a proxy or another Asterisk version might answer: each used to stop the sweep
+  const dialplan = { context: 'chut-screen', exten: '0100000000', priority: 3 };
+  sim.faults.channelListExtras = [
+    { id: '1795889353.50', dialplan: { ...dialplan, app_name: 'Stasis', app_data: 42 } },
+    { id: '1795889353.51', dialplan: { ...dialplan, app_name: 'Stasis', app_data: { app: sim.app } } },
+    { id: '1795889353.52', dialplan: null },
+    { id: '1795889353.53' },
+    'not a channel', 7, null, [],
+  ];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const warnings: string[] = [];
+    adapter = chut(sim, warnings);
+    await adapter.start();
+    expect((await orphan).route).toBe('ring'); // sent on by the sweep, as if the odd elements were not there
+    expect(warnings.filter((w) => w.includes('orphan sweep'))).toEqual([]);
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

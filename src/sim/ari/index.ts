@@ -86,6 +86,10 @@ export interface AriFaults {
    * Asterisk's sound index (main/sounds.c reads each top folder as a language) does not, so `GET /sounds/{id}`
    * answers 404 "Sound not found" for every sound. */
   soundIndexBlind: boolean;
+  /** Elements `GET /channels` lists after the channels, sent as they are: any JSON, as a proxy in front of Asterisk
+   * or another Asterisk version might answer (a field of another type, a missing dialplan, an element that is no
+   * object). */
+  channelListExtras: unknown[];
   /** app_voicemail not loaded: VM_INFO() cannot be read (500) and the snippet's TryExec(VoiceMail()) finds no
    * application (TRYSTATUS=NOAPP), so it rings. */
   voicemailUnloaded: boolean;
@@ -134,7 +138,8 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       loaded: () => !this.faults.voicemailUnloaded,
       exists: (box: string) => boxes.has(box.includes('@') ? box : `${box}@default`),
     };
-    this.state = { channels, playbacks, voicemail, apps: () => this.appNames(), startedAt: Date.now(), soundExists: (name) => !this.faults.soundIndexBlind && !this.faults.missingSounds.has(name) };
+    this.state = { channels, playbacks, voicemail, apps: () => this.appNames(), startedAt: Date.now(), soundExists: (name) => !this.faults.soundIndexBlind && !this.faults.missingSounds.has(name),
+      channelListExtras: () => this.faults.channelListExtras };
     this.host = {
       send: (app, frame) => this.sendTo(app, JSON.stringify(frame)),
       appConnected: (app) => this.sockets.has(app),
@@ -163,6 +168,7 @@ export class AriSimulator extends EventEmitter implements PbxSimulator {
       missingSounds: new Set(),
       soundIndexBlind: false,
       voicemailUnloaded: false,
+      channelListExtras: [],
       dropWebSockets: () => { for (const ws of this.wss.clients) ws.terminate(); },
       failNext: (count, match) => { this.failures.push({ left: count, match }); },
       clearFailures: () => { this.failures = []; },

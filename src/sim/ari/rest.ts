@@ -22,6 +22,8 @@ export interface RestState {
   voicemail: SimVoicemail;
   startedAt: number;
   soundExists(name: string): boolean;
+  /** Elements appended to every `GET /channels` reply as they are (AriFaults.channelListExtras). */
+  channelListExtras(): readonly unknown[];
 }
 
 const msg = (status: number, message: string, statusText?: string): RestReply =>
@@ -151,7 +153,7 @@ export function route(s: RestState, method: string, path: string, q: URLSearchPa
     return stopped === 'ok' ? NO_CONTENT : msg(500, 'Could not stop playback', 'Internal Server Error');
   }
   if (resource !== 'channels') return msg(404, 'Resource not found');
-  if (!id) return method === 'GET' ? { status: 200, body: [...s.channels.values()].map((c) => channelJson(c.data)) } : msg(404, 'Resource not found');
+  if (!id) return method === 'GET' ? { status: 200, body: [...[...s.channels.values()].map((c) => channelJson(c.data)), ...s.channelListExtras()] } : msg(404, 'Resource not found');
   const handler = channelRoutes[`${method} ${action ?? ''}`];
   if (!handler || parts.length > 3) return msg(404, 'Resource not found');
   const ch = s.channels.get(id);

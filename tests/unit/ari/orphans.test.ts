@@ -25,6 +25,30 @@ describe('the orphan sweep sends on only channels it may address', () => {
         .toEqual({ candidates: ['1795889353.33'], refused: [id] });
     });
   }
+  // one element of another shape (a proxy's rewrite, another Asterisk version) must not cost the sweep the others
+  const dialplan = (fields: Record<string, unknown>) => ({ id: '1795889353.40', dialplan: { context: 'from-pstn', exten: '100', priority: 1, ...fields } });
+  const badShapes: Array<[string, unknown]> = [
+    ['app_data a number', dialplan({ app_name: 'Stasis', app_data: 42 })],
+    ['app_data an object', dialplan({ app_name: 'Stasis', app_data: { app: APP } })],
+    ['app_data a list', dialplan({ app_name: 'Stasis', app_data: [APP] })],
+    ['app_data null', dialplan({ app_name: 'Stasis', app_data: null })],
+    ['app_data missing', dialplan({ app_name: 'Stasis' })],
+    ['app_name a list', dialplan({ app_name: ['Stasis'], app_data: `${APP},x` })],
+    ['dialplan text', { id: '1795889353.40', dialplan: `Stasis(${APP})` }],
+    ['dialplan null', { id: '1795889353.40', dialplan: null }],
+    ['dialplan missing', { id: '1795889353.40' }],
+    ['a number', 7],
+    ['true', true],
+    ['a list', [parked('1795889353.40')]],
+    ['an empty object', {}],
+  ];
+  for (const [shape, element] of badShapes) {
+    it(`skips an element that is ${shape}, and sends on the others`, () => {
+      expect(orphanCandidates([parked('1795889353.33'), element, parked('1795889353.34'), parked('a/b')], APP, () => false))
+        .toEqual({ candidates: ['1795889353.33', '1795889353.34'], refused: ['a/b'] });
+    });
+  }
+
   for (const id of [42, null, undefined, { id: 'x' }]) {
     it(`leaves out a channel id that is no text: ${JSON.stringify(id)}`, () => {
       expect(orphanCandidates([parked(id), parked('1795889353.33')], APP, () => false)).toEqual({ candidates: ['1795889353.33'], refused: [] });
