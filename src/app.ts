@@ -89,7 +89,11 @@ function metricsSeed(config: Readonly<Config>, policy: Policy): MetricsSeed {
   const decisions = [...policy.rules.map((r) => ({ rule: r.name, action: r.action })), { rule: 'default', action: policy.default }, { rule: 'fail-open', action: 'ring' }];
   return {
     pbx, decisions, listeners: config.esl.enabled ? ['esl'] : [],
-    unscreened: config.ami.enabled && config.ami.mode !== 'monitor' ? [{ adapter: 'asterisk-ami', reason: 'max-calls' }] : [],
+    unscreened: [
+      ...(config.ari.enabled ? [{ adapter: 'asterisk-ari', reason: 'channel-id' as const }] : []),
+      ...(config.ami.enabled && config.ami.mode !== 'monitor' ? [{ adapter: 'asterisk-ami', reason: 'max-calls' as const }] : []),
+      ...(config.esl.enabled ? [{ adapter: 'esl', reason: 'max-calls' as const }, { adapter: 'esl', reason: 'stopping' as const }] : []),
+    ],
   };
 }
 

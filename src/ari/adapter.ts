@@ -127,7 +127,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     if (id === null) return;
     if (!isChannelId(id)) {
       // parked in our app too, but its id cannot go in a REST path: nothing chut can do, the administrator must know
+      // (counted here only: the sweeps after each connection may list the same channel again)
       channelRefused(id, 'stasis-start');
+      deps.counters?.callUnscreened('asterisk-ari', 'channel-id');
       return;
     }
     if (live.has(id)) return;

@@ -39,7 +39,8 @@ export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'on
   const recent = new RecentCalls();
   const server = new OutboundServer({
     config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort, allowFrom: config.esl.allowFrom,
-    onScreened: (id) => recent.add(id), onPeerRefused: () => counters?.peerRefused('esl'), ...extra,
+    onScreened: (id) => recent.add(id), onPeerRefused: () => counters?.peerRefused('esl'),
+    onCallUnscreened: (reason) => counters?.callUnscreened('esl', reason), ...extra,
   });
   const inbound = config.esl.inbound;
   const monitor = inbound.enabled

@@ -23,6 +23,9 @@ export interface OutboundServerOptions extends SessionDeps {
   allowFrom: readonly string[];
   /** A connection was refused by allowFrom (metrics). */
   onPeerRefused?(): void;
+  /** A call was let through to ring unscreened: `maxConcurrent` calls were being screened, or chut was stopping
+   * (metrics: the log line alone does not add up). */
+  onCallUnscreened?(reason: 'max-calls' | 'stopping'): void;
 }
 
 /** After stop() ended the remaining calls, how long it waits for their sessions to write their records. */
@@ -72,6 +75,7 @@ export class OutboundServer {
     if (!this.allowed(socket.remoteAddress)) return this.refuse(socket);
     if (this.stopping || this.live.size >= (this.opts.maxConcurrent ?? 2000)) {
       this.opts.logger.warn({ stopping: this.stopping, live: this.live.size }, 'ESL call not screened: letting it ring');
+      this.opts.onCallUnscreened?.(this.stopping ? 'stopping' : 'max-calls');
       refuseConnection(socket);
       return;
     }

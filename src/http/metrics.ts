@@ -36,7 +36,8 @@ export interface MetricsSeed {
   decisions: ReadonlyArray<{ rule: string; action: string }>;
   /** The enabled adapters a PBX connects to (`esl`), whose refused connections are counted. */
   listeners?: readonly string[];
-  /** Why each enabled adapter may leave a call unscreened (`asterisk-ami` screening: `max-calls`). */
+  /** Why each enabled adapter may leave a call unscreened (`asterisk-ami` screening: `max-calls`; `esl`: `max-calls`,
+   * `stopping`; `asterisk-ari`: `channel-id`). */
   unscreened?: ReadonlyArray<{ adapter: string; reason: UnscreenedReason }>;
 }
 /** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
@@ -64,7 +65,8 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   });
   const unscreened = new Counter({
     name: 'chut_pbx_calls_unscreened_total', help: 'Calls an adapter left to the dialplan without screening them, by reason (max-calls: it already held ' +
-      'the most calls at once): each rang (fail-open) and is not in chut_calls_total',
+      'the most calls at once; stopping: chut was stopping; channel-id: an ARI channel id chut cannot put in a REST path, the call waits ' +
+      'in Stasis for the dialplan\'s timeout): each rang (fail-open) and is not in chut_calls_total',
     labelNames: ['adapter', 'reason'], registers: [registry],
   });
   const importsRefused = new Counter({

@@ -164,14 +164,19 @@ export interface ScreeningObserver {
   onAutoBlock?(e164: string, score: number): void;
 }
 
-/** Why an adapter let a call go on unscreened and unrecorded: `max-calls`, it already held the most calls at once. */
-export type UnscreenedReason = 'max-calls';
+/**
+ * Why an adapter let a call go on unscreened and unrecorded: `max-calls`, it already held the most calls at once;
+ * `stopping`, chut was stopping; `channel-id`, the channel's id cannot go in a REST path (ARI: the call waits in Stasis
+ * until the snippet's TIMEOUT(absolute) takes it back).
+ */
+export type UnscreenedReason = 'max-calls' | 'stopping' | 'channel-id';
 
 /** What an adapter counts itself (the metrics). Must not throw or block. */
 export interface AdapterCounters {
   /** A connection to the adapter's listener was refused: its address is not allowed (esl.allowFrom). */
   peerRefused(adapter: string): void;
-  /** A call the adapter left to the dialplan without screening it: it rings (fail-open) and no record is kept. */
+  /** A call the adapter left to the dialplan without screening it: it rings (fail-open, after the dialplan's wait)
+   * and no record is kept. */
   callUnscreened(adapter: string, reason: UnscreenedReason): void;
 }
 

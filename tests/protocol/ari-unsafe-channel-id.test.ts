@@ -1,14 +1,17 @@
 /**
  * A StasisStart whose channel id chut may not put in a REST path (events.ts CHANNEL_ID: `..`, a slash…): chut cannot
  * `continue` that channel, so the call waits in Stasis until the snippet's absolute timeout rings it. The
- * administrator must hear of it: one warning, throttled, showing the id as a person can read it.
+ * administrator must hear of it: one warning, throttled, showing the id as a person can read it; and each such call is
+ * counted on /metrics (chut_pbx_calls_unscreened_total{adapter="asterisk-ari",reason="channel-id"}), where the
+ * throttled warning only says how many now and then.
  */
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/http/index.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { ScreeningService } from '../../src/screening/types.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
 import { AriSimulator, eventually } from '../fakes/ari/index.js';
@@ -63,4 +66,38 @@ it('cuts a long refused id in the warning', async () => {
   await eventually(() => warnings().length > 0, 5000, 'the warning');
   expect(warnings()[0]).toContain(`"${'x'.repeat(127)}…"`);
   expect(warnings()[0]).not.toContain('x'.repeat(128));
+});
+
+/** The /metrics text's count of ARI calls refused for their channel id (null: no such series). */
+async function refusedIds(metrics: Metrics): Promise<number | null> {
+  const line = /^chut_pbx_calls_unscreened_total\{adapter="asterisk-ari",reason="channel-id"\} (\d+)$/m.exec(await metrics.render());
+  return line ? Number(line[1]) : null;
+}
+
+it('counts each such call on /metrics, once: not again when the sweep after a reconnection finds it still parked', { timeout: 20_000 }, async () => {
+  sim = new AriSimulator();
+  await sim.start();
+  const metrics = createMetrics({ pbx: ['asterisk-ari'], decisions: [], unscreened: [{ adapter: 'asterisk-ari', reason: 'channel-id' }] });
+  const config = parseConfig({ ari: { enabled: true, url: sim.url, user: sim.user, password: sim.password, app: sim.app } });
+  const screening = { handleCall: () => Promise.reject(new Error('no call should be screened')) } as unknown as ScreeningService;
+  let sweeps = 0;
+  sim.on('request', (r: SimRequest) => { if (r.method === 'GET' && r.path === '/channels') sweeps++; });
+  adapter = createAriAdapter({ config, logger: silentLogger(), screening, counters: metrics }, { orphanSweepDelayMs: 50, orphanRecheckMs: 100 });
+  await adapter.start();
+  await sim.waitForChut();
+  await eventually(() => sweeps === 1, 5000, 'the first sweep');
+  expect(await refusedIds(metrics)).toBe(0);
+
+  // unreadable frames and a real channel an originate named: each waits in Stasis unscreened
+  sim.faults.sendRaw(stasisStart('..'));
+  sim.faults.sendRaw(stasisStart('a/b'));
+  const parked = { callerName: 'Custom id', dialled: '0100000000', behaviour: { kind: 'silent' as const }, maxDurationMs: 10_000 };
+  void sim.placeCall({ ...parked, callerNumber: '+33612990301' }, { channelId: '../../asterisk/info' });
+  await eventually(async () => (await refusedIds(metrics)) === 3, 5000, 'three calls counted');
+
+  // the channel is listed by the sweep after the next connection: warned of again (throttled), not counted again
+  sim.faults.dropWebSockets();
+  await eventually(() => sweeps === 2, 10_000, 'the sweep after the reconnection');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(await refusedIds(metrics)).toBe(3);
 });

@@ -94,3 +94,28 @@ it('starts the count of AMI calls left unscreened at the cap at zero on /metrics
     }
   }
 });
+
+it('starts the counts of ESL and ARI calls left unscreened at zero on /metrics, each only when its adapter is enabled', async () => {
+  const series = {
+    esl: ['chut_pbx_calls_unscreened_total{adapter="esl",reason="max-calls"}', 'chut_pbx_calls_unscreened_total{adapter="esl",reason="stopping"}'],
+    ari: ['chut_pbx_calls_unscreened_total{adapter="asterisk-ari",reason="channel-id"}'],
+  };
+  for (const enabled of ['esl', 'ari'] as const) {
+    const config = parseConfig({
+      ari: { enabled: enabled === 'ari', url: 'http://127.0.0.1:1', user: 'u', password: 'p' },
+      esl: { enabled: enabled === 'esl', listenHost: '127.0.0.1', listenPort: await freePort() },
+    });
+    const chut = await startChut({
+      config, policy: parsePolicy('version: 1\ndefault: ring\nrules: []\n', 'test'),
+      logger: createLogger('silent'), store: createMemoryStore(), http: false, pbx: false,
+    });
+    try {
+      const text = await chut.metrics.render();
+      for (const s of series[enabled]) expect(text).toContain(`${s} 0`);
+      for (const s of series[enabled === 'esl' ? 'ari' : 'esl']) expect(text).not.toContain(s);
+      expect(text).not.toContain('adapter="asterisk-ami"'); // not enabled
+    } finally {
+      await chut.stop();
+    }
+  }
+});
