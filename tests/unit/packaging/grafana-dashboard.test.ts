@@ -16,6 +16,7 @@ const CHUT_METRICS: Record<string, string[]> = {
   chut_pbx_connection_up: ['adapter'],
   chut_redis_errors_total: ['operation'],
   chut_auto_blocks_total: [],
+  chut_pbx_calls_unscreened_total: ['adapter', 'reason'],
 };
 const HISTOGRAMS = ['chut_decision_latency_seconds'];
 /** Labels Prometheus adds to every scraped series. */
@@ -100,7 +101,7 @@ describe('Grafana dashboard', () => {
     }
   });
 
-  it('covers every chut metric: routes, rules, captcha, latency percentiles, degraded, PBX, Redis, auto-blocks', () => {
+  it('covers every chut metric: routes, rules, captcha, latency percentiles, degraded, unscreened, PBX, Redis, auto-blocks', () => {
     const used = new Set(exprs.flatMap((e) => analyse(e).metrics.map((m) => m.name)));
     for (const name of Object.keys(CHUT_METRICS).filter((n) => !HISTOGRAMS.includes(n))) expect(used, name).toContain(name);
     expect(used).toContain('chut_decision_latency_seconds_bucket');
