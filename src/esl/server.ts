@@ -7,6 +7,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { peerAllowList, type PeerCheck } from '../peer-allow-list.js';
+import { counted } from '../plural.js';
+import type { UnscreenedReason } from '../screening/types.js';
+import { throttledWarning } from '../throttled-warning.js';
 import { EslConnection } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
 import { RefusedPeerWarnings } from './refused-peers.js';
@@ -15,7 +18,7 @@ import { refuseConnection, refusePeer, runSession, type SessionDeps } from './se
 export interface OutboundServerOptions extends SessionDeps {
   host: string;
   port: number;
-  /** Calls screened at once; more are let through to ring. */
+  /** Calls screened at once (default MAX_CONCURRENT); more are let through to ring. */
   maxConcurrent?: number;
   /** How long stop() waits for live calls before ending their sockets (they then ring). */
   stopGraceMs?: number;
@@ -25,8 +28,18 @@ export interface OutboundServerOptions extends SessionDeps {
   onPeerRefused?(): void;
   /** A call was let through to ring unscreened: `maxConcurrent` calls were being screened, or chut was stopping
    * (metrics: the log line alone does not add up). */
-  onCallUnscreened?(reason: 'max-calls' | 'stopping'): void;
+  onCallUnscreened?(reason: TurnedAway): void;
 }
+
+/** Why the listener turns a call away unscreened. */
+type TurnedAway = Extract<UnscreenedReason, 'max-calls' | 'stopping'>;
+
+/** Calls screened at once by default. */
+const MAX_CONCURRENT = 2000;
+
+/** A call turned away is warned of at once, then at most once a minute with how many: a line per call would flood the
+ * log when chut is busiest (the metrics count each one). */
+const UNSCREENED_WARNING_EVERY_MS = 60_000;
 
 /** After stop() ended the remaining calls, how long it waits for their sessions to write their records. */
 const STOP_SETTLE_MS = 500;
@@ -42,10 +55,21 @@ export class OutboundServer {
   private readonly allowed: PeerCheck;
   private readonly refusedPeers: RefusedPeerWarnings;
   private refusedOpen = 0;
+  private readonly maxConcurrent: number;
+  private readonly unscreenedWarnings: Record<TurnedAway, () => void>;
 
   constructor(private readonly opts: OutboundServerOptions) {
     this.allowed = peerAllowList(opts.allowFrom);
     this.refusedPeers = new RefusedPeerWarnings(opts.logger);
+    this.maxConcurrent = opts.maxConcurrent ?? MAX_CONCURRENT;
+    const why: Record<TurnedAway, string> = {
+      'max-calls': `${counted(this.maxConcurrent, 'call')} being screened, the most at once`,
+      stopping: 'chut stopping',
+    };
+    const warning = (reason: TurnedAway) => throttledWarning(opts.logger, UNSCREENED_WARNING_EVERY_MS, (times) =>
+      `ESL: ${counted(times, 'call')} not screened since chut started or last warned of it (${why[reason]}): each got connect ` +
+      'and a close, so it rang unscreened and is not recorded');
+    this.unscreenedWarnings = { 'max-calls': warning('max-calls'), stopping: warning('stopping') };
   }
 
   get activeCalls(): number {
@@ -73,9 +97,10 @@ export class OutboundServer {
   private accept(socket: Socket): void {
     socket.on('error', () => undefined);
     if (!this.allowed(socket.remoteAddress)) return this.refuse(socket);
-    if (this.stopping || this.live.size >= (this.opts.maxConcurrent ?? 2000)) {
-      this.opts.logger.warn({ stopping: this.stopping, live: this.live.size }, 'ESL call not screened: letting it ring');
-      this.opts.onCallUnscreened?.(this.stopping ? 'stopping' : 'max-calls');
+    if (this.stopping || this.live.size >= this.maxConcurrent) {
+      const reason: TurnedAway = this.stopping ? 'stopping' : 'max-calls';
+      this.unscreenedWarnings[reason]();
+      this.opts.onCallUnscreened?.(reason);
       refuseConnection(socket);
       return;
     }

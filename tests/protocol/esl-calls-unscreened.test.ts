@@ -1,7 +1,8 @@
 /**
  * A call the ESL listener cannot serve (`maxConcurrent` calls already being screened, or chut stopping) still gets
  * `connect` and a close, so FreeSWITCH rings it: unscreened and unrecorded, so chut_calls_total misses it. Each one is
- * counted on /metrics, chut_pbx_calls_unscreened_total{adapter="esl",reason}, as AMI counts its own (ami-query-cap).
+ * counted on /metrics, chut_pbx_calls_unscreened_total{adapter="esl",reason}, as AMI counts its own (ami-query-cap), and
+ * warned of once for a burst: a line per call would flood the log when chut is busiest.
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { parseConfig } from '../../src/config.js';
 import { createEslAdapter, type EslAdapter } from '../../src/esl/index.js';
 import { OutboundServer } from '../../src/esl/server.js';
 import { createMetrics, type Metrics } from '../../src/http/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { ScreeningService } from '../../src/screening/types.js';
 import { FakeFreeSwitch } from '../fakes/esl/index.js';
 import { call } from '../fakes/esl/harness.js';
@@ -37,26 +38,31 @@ async function unscreened(metrics: Metrics, reason: string): Promise<number | nu
   return line ? Number(line[1]) : null;
 }
 
-it('a call past the most screened at once rings unscreened and is counted on /metrics as max-calls', async () => {
+it('a call past the most screened at once rings unscreened, is counted on /metrics as max-calls, and a burst is one warning', async () => {
   const sim = new FakeFreeSwitch();
   await sim.start();
   cleanup.push(() => sim.stop());
   const metrics = eslMetrics();
+  const warnings: Array<{ msg: string; times?: number }> = [];
+  const logger = createLogger('info', { write: (line: string) => { const l = JSON.parse(line) as { level: number; msg: string; times?: number }; if (l.level === 40) warnings.push(l); } });
   const config = parseConfig({ esl: { enabled: true, listenPort: sim.listenPort }, screening: { deadlineMs: 5000 } });
-  const adapter: EslAdapter = createEslAdapter({ config, screening: stuckScreener, logger: silentLogger(), counters: metrics }, { maxConcurrent: 1 });
+  const adapter: EslAdapter = createEslAdapter({ config, screening: stuckScreener, logger, counters: metrics }, { maxConcurrent: 1 });
   await adapter.start();
   cleanup.push(() => adapter.stop());
   expect(await unscreened(metrics, 'max-calls')).toBe(0);
 
   void sim.placeCall(call({}));
   await until(() => adapter.activeCalls === 1, 'the first call in flight');
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < 3; i++) {
     const past = await sim.placeCall(call({}));
     expect(past.commands).toEqual(['connect']);
     expect(past.route).toBe('ring');
   }
-  expect(await unscreened(metrics, 'max-calls')).toBe(2);
+  expect(await unscreened(metrics, 'max-calls')).toBe(3);
   expect(await unscreened(metrics, 'stopping')).toBe(0);
+  // the first said at once, the two after it left to the next line (at most one a minute) and to /metrics
+  expect(warnings.filter((w) => /not screened/.test(w.msg))).toEqual([expect.objectContaining({ times: 1 })]);
+  expect(warnings[0]?.msg).toMatch(/^ESL: 1 call not screened .*1 call being screened, the most at once/);
 });
 
 it('a call handed to the listener while chut stops rings unscreened and is counted on /metrics as stopping', async () => {
