@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { HttpError } from './errors.js';
 
 /** The `Retry-After` of a request refused while others are in progress, in seconds: most take less. */
-export const SLOTS_RETRY_AFTER_S = 10;
+const RETRY_AFTER_S = 10;
 
 export class Slots {
   private inUse = 0;
@@ -28,10 +28,14 @@ export class Slots {
     };
   }
 
-  /** The 429 for a request that found no free slot (`Retry-After` set on its reply); `what`: `import`, `export`. */
-  refusal(reply: FastifyReply, what: string, setting: string, outcome: string): HttpError {
-    reply.header('retry-after', String(SLOTS_RETRY_AFTER_S));
+  /**
+   * The 429 for a request that found no free slot (`Retry-After` set on its reply). `what`: `import`, `export`;
+   * `retry`: what to do, said before "once it has ended" (`ask again`).
+   */
+  refusal(reply: FastifyReply, what: string, setting: string, retry: string): HttpError {
+    reply.header('retry-after', String(RETRY_AFTER_S));
     const running = this.max === 1 ? `an ${what} is` : `${this.max} ${what}s are`;
-    return new HttpError(429, `${what}-in-progress`, `${running} already in progress, the most chut runs at once (${setting}); ${outcome}`);
+    return new HttpError(429, `${what}-in-progress`, `${running} already in progress, the most chut runs at once (${setting}); ` +
+      `${retry} once ${this.max === 1 ? 'it has' : 'one has'} ended`);
   }
 }

@@ -152,16 +152,15 @@ function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters
 }
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  const exports = new Slots(ctx.config.http.maxConcurrentExports);
+  const exportSlots = new Slots(ctx.config.http.maxConcurrentExports);
   app.get('/api/export', async (req, reply) => {
     // Taken once the token is checked, before the store is read; given back when the answer has ended, however (sent,
     // failed, its client gone, or cut when its client stopped reading: response-stall.ts).
-    const give = exports.take();
+    const give = exportSlots.take();
     if (give === null) {
       ctx.metrics.exportRefused();
-      req.log.info({ max: exports.max }, 'export refused: the most exports at once are in progress');
-      throw exports.refusal(reply, 'export', 'http.maxConcurrentExports',
-        `ask again once ${exports.max === 1 ? 'it has' : 'one has'} ended`);
+      req.log.info({ max: exportSlots.max }, 'export refused: the most exports at once are in progress');
+      throw exportSlots.refusal(reply, 'export', 'http.maxConcurrentExports', 'ask again');
     }
     reply.raw.once('close', give);
     // A store that fails before the first line gets a clean 503; later failures can only cut the stream. Counted as
@@ -179,19 +178,18 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
   // route reads a CSV body past its own 64 KiB limit, and it reads nothing but text/csv (Fastify's lenient
   // text/plain and JSON parsers would store U+FFFD for every accent, or ignore a declared charset).
   app.register(async (scope) => {
-    const slots = new Slots(ctx.config.http.maxConcurrentImports);
+    const importSlots = new Slots(ctx.config.http.maxConcurrentImports);
     const taken = new WeakMap<FastifyRequest, Slot>();
     scope.removeAllContentTypeParsers();
     scope.setErrorHandler((err: Parameters<typeof errorHandler>[0], req, reply) => answerImportError(taken, err, req, reply));
     // after the root's hooks (the token is checked first) and before the body is read: a refused import's body is
     // never buffered (Node discards it as it arrives, as for a 401)
     scope.addHook('onRequest', async (req, reply) => {
-      const give = slots.take();
+      const give = importSlots.take();
       if (give === null) {
         ctx.metrics.importRefused();
-        req.log.info({ max: slots.max }, 'import refused: the most imports at once are in progress');
-        throw slots.refusal(reply, 'import', 'http.maxConcurrentImports',
-          `nothing was imported: send the file again once ${slots.max === 1 ? 'it has' : 'one has'} ended`);
+        req.log.info({ max: importSlots.max }, 'import refused: the most imports at once are in progress');
+        throw importSlots.refusal(reply, 'import', 'http.maxConcurrentImports', 'nothing was imported: send the file again');
       }
       const slot: Slot = { give, routed: false };
       taken.set(req, slot);
