@@ -216,7 +216,7 @@ function routeSeries(buckets, labels) {
 function chartSummary(datasets) {
   const counts = datasets.map((d) => [d.label, d.data.reduce((a, b) => a + b, 0)]).filter(([, n]) => n > 0);
   const total = counts.reduce((sum, [, n]) => sum + n, 0);
-  return total ? `${formatCount(total)} calls: ${counts.map(([route, n]) => `${route} ${formatCount(n)}`).join(', ')}` : 'no calls';
+  return total ? `${formatCount(total)} ${total === 1 ? 'call' : 'calls'}: ${counts.map(([route, n]) => `${route} ${formatCount(n)}`).join(', ')}` : 'no calls';
 }
 function drawChart(id, labels, datasets) {
   const canvas = $(id);

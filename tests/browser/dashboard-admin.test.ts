@@ -393,4 +393,23 @@ describe('dashboard, with calls', () => {
     expect(errors).toEqual([]);
     await close();
   });
+
+  it('says "1 call", not "1 calls", to a screen reader when a chart holds one call', async () => {
+    const { page, errors, close } = await openPage();
+    await page.route('**/api/stats?*', async (route) => {
+      const res = await route.fetch();
+      if (!res.ok()) return route.fulfill({ response: res }); // the 401 that asks for the token
+      const body = await res.json();
+      body.byHour = { [new Date().toISOString().slice(0, 13)]: { reject: 1 } };
+      body.byRoute = { reject: 1 };
+      body.total = 1;
+      await route.fulfill({ response: res, json: body });
+    });
+    await logIn(page, base, TOKEN);
+    // old: "1 calls: reject 1"
+    expect(await page.getAttribute('#chart-today', 'aria-label')).toBe('Calls today by hour and route: 1 call: reject 1');
+    expect(await page.getAttribute('#chart-week', 'aria-label')).toBe('Calls this week by day and route: 1 call: reject 1');
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
