@@ -18,9 +18,13 @@ import { affinityOf, commandOf, setAffinity } from './cpu-affinity.js';
 import type { Redis } from 'ioredis';
 
 interface Placement {
+  /** The CPUs chut and Redis may use as found, put back after the run. */
   chut: number[];
   redis: number[];
   redisPid: number;
+  /** Where each is bound for the bound rows: two CPUs both may use. */
+  chutCpu: number;
+  redisCpu: number;
 }
 
 async function redisPid(redis: Redis): Promise<number | null> {
@@ -40,8 +44,9 @@ async function placement(redis: Redis): Promise<Placement | string> {
   const redisCpus = affinityOf(pid);
   if (!chut || !redisCpus) return 'taskset (util-linux) could not read the CPU affinity';
   const shared = chut.filter((c) => redisCpus.includes(c));
-  if (shared.length < 2) return `chut and Redis may share only CPU(s) ${shared.join(',') || 'none'}: nothing to separate`;
-  return { chut, redis: redisCpus, redisPid: pid };
+  const [chutCpu, redisCpu] = shared;
+  if (chutCpu === undefined || redisCpu === undefined) return `chut and Redis may share only CPU(s) ${shared.join(',') || 'none'}: nothing to separate`;
+  return { chut, redis: redisCpus, redisPid: pid, chutCpu, redisCpu };
 }
 
 export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
@@ -53,34 +58,36 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       opts.say(`skipped: ${p}`);
       return { skipped: p };
     }
-    const [chutCpu, redisCpu] = p.chut.filter((c) => p.redis.includes(c)) as [number, number];
+    const { chutCpu, redisCpu } = p;
+    /** Puts an affinity back as found; a failure is said (Redis left bound would go on running on one CPU). */
+    const restore = (pid: number, cpus: number[], whose: string) => {
+      const failed = setAffinity(pid, cpus);
+      if (failed) opts.say(`could not put ${whose} back on CPUs ${cpus.join(',')}: ${failed}`);
+    };
     const indented = { ...opts, say: (line: string) => opts.say(`  ${line}`) };
     const rows: Array<{ bound: boolean; row: Record<string, unknown> }> = [];
     const rounds = opts.quick ? 1 : 2;
-    try {
-      for (let round = 1; round <= rounds; round++) {
-        opts.say(`round ${round}: as the kernel places chut and Redis (chut may run on CPUs ${p.chut.join(',')}, Redis on ${p.redis.join(',')})`);
-        rows.push({ bound: false, row: await inProgress(screening, redis, indented, 50, 50, false) });
-        const refused = setAffinity(process.pid, [chutCpu]) ?? setAffinity(p.redisPid, [redisCpu]);
-        if (refused) {
-          setAffinity(process.pid, p.chut);
-          opts.say(`skipped the bound rows: ${refused}`);
-          return { skipped: refused, rows };
-        }
-        opts.say(`round ${round}: chut bound to CPU ${chutCpu}, Redis to CPU ${redisCpu} (taskset -apc)`);
-        try {
-          rows.push({ bound: true, row: await inProgress(screening, redis, indented, 50, 50, false) });
-        } finally {
-          setAffinity(process.pid, p.chut);
-          setAffinity(p.redisPid, p.redis);
-        }
+    for (let round = 1; round <= rounds; round++) {
+      opts.say(`round ${round}: as the kernel places chut and Redis (chut may run on CPUs ${p.chut.join(',')}, Redis on ${p.redis.join(',')})`);
+      rows.push({ bound: false, row: await inProgress(screening, redis, indented, 50, 50, false) });
+      const refused = setAffinity(process.pid, [chutCpu]) ?? setAffinity(p.redisPid, [redisCpu]);
+      if (refused) {
+        // either may be bound already, or some of its threads (taskset -a goes thread by thread)
+        restore(process.pid, p.chut, 'chut');
+        restore(p.redisPid, p.redis, 'Redis');
+        opts.say(`skipped the bound rows: ${refused}`);
+        return { skipped: refused, rows };
       }
-    } finally {
-      // Redis's affinity as found, whatever happened (a second restore is harmless)
-      setAffinity(p.redisPid, p.redis);
+      opts.say(`round ${round}: chut bound to CPU ${chutCpu}, Redis to CPU ${redisCpu} (taskset -apc)`);
+      try {
+        rows.push({ bound: true, row: await inProgress(screening, redis, indented, 50, 50, false) });
+      } finally {
+        restore(process.pid, p.chut, 'chut');
+        restore(p.redisPid, p.redis, 'Redis');
+      }
     }
-    const judged = (bound: boolean) => rows.filter((r) => r.bound === bound).map((r) => `${String(r.row.p99_ms)} ms (${((r.row.share_over_1ms as number) * 100).toFixed(2)} % over 1 ms)`);
-    opts.say(`p99 with 50 calls in progress: as placed ${judged(false).join(', ')}; bound ${judged(true).join(', ')}`);
+    const p99s = (bound: boolean) => rows.filter((r) => r.bound === bound).map((r) => `${String(r.row.p99_ms)} ms (${((r.row.share_over_1ms as number) * 100).toFixed(2)} % over 1 ms)`).join(', ');
+    opts.say(`p99 with 50 calls in progress: as placed ${p99s(false)}; bound ${p99s(true)}`);
     return { chut_cpu: chutCpu, redis_cpu: redisCpu, rows: rows.map((r) => ({ placement: r.bound ? 'bound' : 'as placed', ...r.row })) };
   } finally {
     await bench.close();
