@@ -66,7 +66,7 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   const unscreened = new Counter({
     name: 'chut_pbx_calls_unscreened_total', help: 'Calls an adapter left to the dialplan without screening them, by reason (max-calls: it already held ' +
       'the most calls at once; stopping: chut was stopping; channel-id: an ARI channel id chut cannot put in a REST path, the call waits ' +
-      'in Stasis for the dialplan\'s timeout): each rang (fail-open) and is not in chut_calls_total',
+      'in Stasis for the dialplan\'s timeout): each went on as without chut (fail-open: a call rings, a feature code gets the dialplan\'s answer) and is not in chut_calls_total',
     labelNames: ['adapter', 'reason'], registers: [registry],
   });
   const importsRefused = new Counter({
