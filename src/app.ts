@@ -90,7 +90,7 @@ function metricsSeed(config: Readonly<Config>, policy: Policy): MetricsSeed {
   return {
     pbx, decisions, listeners: config.esl.enabled ? ['esl'] : [],
     unscreened: [
-      ...(config.ari.enabled ? [{ adapter: 'asterisk-ari', reason: 'channel-id' as const }] : []),
+      ...(config.ari.enabled ? (['channel-id', 'unreadable', 'orphan'] as const).map((reason) => ({ adapter: 'asterisk-ari', reason })) : []),
       ...(config.ami.enabled && config.ami.mode !== 'monitor' ? [{ adapter: 'asterisk-ami', reason: 'max-calls' as const }] : []),
       ...(config.esl.enabled ? [{ adapter: 'esl', reason: 'max-calls' as const }, { adapter: 'esl', reason: 'stopping' as const }] : []),
     ],

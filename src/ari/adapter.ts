@@ -12,7 +12,9 @@ import { refusedChannelWarning } from './refused-channel.js';
 import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
+import { RecentIds } from '../recent-ids.js';
 import { throttledWarning } from '../throttled-warning.js';
+import { HOUR_MS } from '../time-units.js';
 
 /** At most one warning this often about STIR/SHAKEN reads that ran out of time (one per call would flood the log). */
 const STIR_SHAKEN_WARNING_EVERY_MS = 10 * 60_000;
@@ -121,6 +123,16 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
 
   const channelRefused = refusedChannelWarning(log);
 
+  /** Channels counted as sent on unscreened (`unreadable`, `orphan`), so that one listed by several sweeps, or by a
+   * sweep after its unreadable StasisStart, counts once. Bounded: a channel still parked after the release list's hour
+   * is not one chut sends on. */
+  const countedUnscreened = new RecentIds(10_000, HOUR_MS);
+  function countUnscreened(id: string, reason: 'unreadable' | 'orphan'): void {
+    if (countedUnscreened.has(id)) return;
+    countedUnscreened.add(id);
+    deps.counters?.callUnscreened('asterisk-ari', reason);
+  }
+
   /** A StasisStart we cannot read still names a channel parked in our app: send it on (fail-open, never dead air). */
   function releaseStranded(raw: string): void {
     const id = strandedChannelId(raw);
@@ -134,6 +146,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     }
     if (live.has(id)) return;
     log.warn({ callId: id }, 'ARI: unreadable StasisStart, letting the call ring (fail-open)');
+    countUnscreened(id, 'unreadable');
     releaser.release(id);
   }
 
@@ -171,6 +184,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
       for (const id of candidates) {
         if (live.has(id) || releaser.has(id) || started.has(id)) continue;
         log.warn({ callId: id }, 'ARI: channel left in Stasis by a previous connection, continuing it (fail-open)');
+        countUnscreened(id, 'orphan');
         releaser.release(id);
       }
     } finally {

@@ -2,30 +2,15 @@
  * FreeSWITCH Event Socket adapter: the outbound listener that screens each call, plus the optional inbound
  * monitor that enriches call records. See README.md in this folder for why chut speaks ESL itself.
  */
-import { detach } from '../detach.js';
 import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/types.js';
 import { InboundMonitor } from './monitor.js';
 import { OutboundServer } from './server.js';
 import type { SessionDeps } from './session.js';
+import { RecentIds } from '../recent-ids.js';
 import { HOUR_MS } from '../time-units.js';
 
 export { FrameParser, parsePlainEvent, urlDecode, urlEncode, type EslFrame } from './frame.js';
 export { executeCommand, plainCommand, EslCommandError } from './command.js';
-
-/** Calls screened recently, so the monitor enriches only those (bounded: oldest forgotten first). */
-class RecentCalls {
-  private readonly ids = new Map<string, number>();
-  constructor(private readonly max = 20_000, private readonly ttlMs = 4 * HOUR_MS) {}
-  add(id: string): void {
-    this.ids.delete(id);
-    this.ids.set(detach(id), Date.now());
-    if (this.ids.size > this.max) this.ids.delete(this.ids.keys().next().value as string);
-  }
-  has(id: string): boolean {
-    const at = this.ids.get(id);
-    return at !== undefined && Date.now() - at < this.ttlMs;
-  }
-}
 
 export interface EslAdapter extends PbxAdapter {
   /** The bound listener port (after start; useful with port 0). */
@@ -36,7 +21,8 @@ export interface EslAdapter extends PbxAdapter {
 export function createEslAdapter(deps: AdapterDeps, extra: Pick<SessionDeps, 'onTiming'> & { maxConcurrent?: number } = {}): EslAdapter {
   // `logger` already carries `adapter: esl` (app.ts binds it for every adapter): binding it again would write the key twice
   const { config, screening, logger: log, counters } = deps;
-  const recent = new RecentCalls();
+  // calls screened recently, so the monitor enriches only those
+  const recent = new RecentIds(20_000, 4 * HOUR_MS);
   const server = new OutboundServer({
     config, screening, logger: log, host: config.esl.listenHost, port: config.esl.listenPort, allowFrom: config.esl.allowFrom,
     onScreened: (id) => recent.add(id), onPeerRefused: () => counters?.peerRefused('esl'),

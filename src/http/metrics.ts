@@ -37,7 +37,7 @@ export interface MetricsSeed {
   /** The enabled adapters a PBX connects to (`esl`), whose refused connections are counted. */
   listeners?: readonly string[];
   /** Why each enabled adapter may leave a call unscreened (`asterisk-ami` screening: `max-calls`; `esl`: `max-calls`,
-   * `stopping`; `asterisk-ari`: `channel-id`). */
+   * `stopping`; `asterisk-ari`: `channel-id`, `unreadable`, `orphan`). */
   unscreened?: ReadonlyArray<{ adapter: string; reason: UnscreenedReason }>;
 }
 /** Label values come from our own code and the policy, but a label must never carry unbounded junk. */
@@ -66,7 +66,8 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   const unscreened = new Counter({
     name: 'chut_pbx_calls_unscreened_total', help: 'Calls an adapter left to the dialplan without screening them, by reason (max-calls: it already held ' +
       'the most calls at once; stopping: chut was stopping; channel-id: an ARI channel id chut cannot put in a REST path, the call waits ' +
-      'in Stasis for the dialplan\'s timeout): each went on as without chut (fail-open: a call rings, a feature code gets the dialplan\'s answer) and is not in chut_calls_total',
+      'in Stasis for the dialplan\'s timeout; unreadable: an ARI StasisStart chut could not read, the channel sent on at once; ' +
+      'orphan: an ARI channel a previous connection left in Stasis, sent on by the sweep after a connection, once per channel): each went on as without chut (fail-open: a call rings, a feature code gets the dialplan\'s answer) and is not in chut_calls_total',
     labelNames: ['adapter', 'reason'], registers: [registry],
   });
   const importsRefused = new Counter({

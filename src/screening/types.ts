@@ -167,16 +167,17 @@ export interface ScreeningObserver {
 /**
  * Why an adapter let a call go on unscreened and unrecorded: `max-calls`, it already held the most calls at once;
  * `stopping`, chut was stopping; `channel-id`, the channel's id cannot go in a REST path (ARI: the call waits in Stasis
- * until the snippet's TIMEOUT(absolute) takes it back).
+ * until the snippet's TIMEOUT(absolute) takes it back); `unreadable`, its StasisStart could not be read (ARI: sent on
+ * at once); `orphan`, a previous connection left it parked (ARI: sent on by the sweep after a connection).
  */
-export type UnscreenedReason = 'max-calls' | 'stopping' | 'channel-id';
+export type UnscreenedReason = 'max-calls' | 'stopping' | 'channel-id' | 'unreadable' | 'orphan';
 
 /** What an adapter counts itself (the metrics). Must not throw or block. */
 export interface AdapterCounters {
   /** A connection to the adapter's listener was refused: its address is not allowed (esl.allowFrom). */
   peerRefused(adapter: string): void;
-  /** A call the adapter left to the dialplan without screening it: it rings (fail-open, after the dialplan's wait)
-   * and no record is kept. */
+  /** A call the adapter left to the dialplan without screening it: it rings (fail-open, after the dialplan's wait, or
+   * at once when the adapter sends it on) and no record is kept. */
   callUnscreened(adapter: string, reason: UnscreenedReason): void;
 }
 

@@ -98,7 +98,7 @@ it('starts the count of AMI calls left unscreened at the cap at zero on /metrics
 it('starts the counts of ESL and ARI calls left unscreened at zero on /metrics, each only when its adapter is enabled', async () => {
   const series = {
     esl: ['chut_pbx_calls_unscreened_total{adapter="esl",reason="max-calls"}', 'chut_pbx_calls_unscreened_total{adapter="esl",reason="stopping"}'],
-    ari: ['chut_pbx_calls_unscreened_total{adapter="asterisk-ari",reason="channel-id"}'],
+    ari: ['channel-id', 'unreadable', 'orphan'].map((reason) => `chut_pbx_calls_unscreened_total{adapter="asterisk-ari",reason="${reason}"}`),
   };
   for (const enabled of ['esl', 'ari'] as const) {
     const config = parseConfig({
