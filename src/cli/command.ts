@@ -28,6 +28,8 @@ export const GLOBAL_HELP = `  -c, --config FILE   configuration file (default: $
 
 export function parse<O extends Options>(argv: string[], options: O, positionals = true) {
   const all = { ...GLOBAL_OPTIONS, ...options };
+  const equals = shortOptionWithEquals(argv, all);
+  if (equals !== null) throw usageError(equals);
   try {
     return parseArgs({ args: argv, options: all, allowPositionals: positionals, strict: true });
   } catch (err) {
@@ -51,4 +53,20 @@ function parseProblem(err: unknown, names: readonly string[]): string {
   const flag = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message)?.[1] : undefined;
   if (flag !== undefined) return `${flag} takes no value: write ${flag} alone (or leave it out); see --help`;
   return message;
+}
+
+/** `-h=1`, `-o=out.csv`: `=` belongs to the long form only. node reads a flag's `=` as an option of its own ("unknown
+ * option -="), and takes `=out.csv` as a string option's value, so a file named "=out.csv" would be written. Said as
+ * what to type instead; null when no short option is given so. */
+function shortOptionWithEquals(argv: readonly string[], options: Options): string | null {
+  // non-strict, only to tell options from values and positionals (after `--`, or a value such as `--reason -h=1`)
+  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !/^-\w$/.test(token.rawName) || !argv[token.index]?.startsWith(`${token.rawName}=`)) continue;
+    const option = options[token.name];
+    if (option?.short !== token.rawName.slice(1)) continue; // an unknown option: node's parser says so
+    if (option.type === 'boolean') return `${token.rawName} takes no value: write ${token.rawName} alone (or leave it out); see --help`;
+    return `${token.rawName} takes its value after a space: write ${token.rawName} VALUE (or --${token.name}=VALUE); see --help`;
+  }
+  return null;
 }

@@ -86,6 +86,19 @@ describe('chut CLI against the real Redis', () => {
     }
   });
 
+  it('refuses a short option given a value with = (-h=1, -o=FILE) saying what to write instead, exit 2, before reading or writing any file', async () => {
+    // node's parser said "unknown option -=" for a flag, and took "=out.csv" as -o's value: an export wrote "=out.csv"
+    for (const [args, command, said] of [
+      [['import', join(dir, 'missing.csv'), '-h=1'], 'import', '-h takes no value: write -h alone (or leave it out)'],
+      [['export', '-o=out.csv'], 'export', '-o takes its value after a space: write -o VALUE (or --output=VALUE)'],
+      [['-c=chut.yaml', 'check-config'], 'check-config', '-c takes its value after a space: write -c VALUE (or --config=VALUE)'],
+    ] as const) {
+      const r = await runChut([...args], env, { cwd: dir });
+      expect([r.code, r.stdout, r.stderr], args.join(' ')).toEqual([2, '', `chut ${command}: ${said}; see --help\n`]);
+    }
+    expect(readdirSync(dir).filter((name) => name.startsWith('='))).toEqual([]);
+  });
+
   // ~14 chut processes one after the other: timed out at vitest's default 30 s on a loaded machine
   it('takes --config and --redis before the command too; any other option there is a usage error naming its place', { timeout: 120_000 }, async () => {
     const cfg = join(dir, 'before.yaml');
