@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { stopQuietlyWhenReaderLeaves } from '../src/cli/closed-pipe.js';
+import { describeError } from '../src/logger.js';
 
 type Section = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 export interface BenchOptions {
@@ -76,6 +77,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench: ${describeError(err)}\n`);
   process.exitCode = 1;
 });

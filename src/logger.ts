@@ -11,6 +11,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'chut' } }, destination);
 }
 
+/** What a bug's error says, for a log line or stderr: its stack (which starts with its message), else its message, or
+ * the thrown value as text when it is no Error. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
 /** A logger that writes nothing (tests, the demo's quiet mode). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });

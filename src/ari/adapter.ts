@@ -12,6 +12,7 @@ import { refusedChannelWarning } from './refused-channel.js';
 import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
+import { describeError } from '../logger.js';
 import { RecentIds } from '../recent-ids.js';
 import { throttledWarning } from '../throttled-warning.js';
 import { HOUR_MS } from '../time-units.js';
@@ -201,7 +202,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     sweepTimer = setTimeout(() => {
       sweepTimer = null;
       // a fault of the sweep's own (a reply chut misread) must not become an unhandled rejection: one line says it
-      sweepOrphans().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.stack ?? err.message : String(err) },
+      sweepOrphans().catch((err: unknown) => log.warn({ err: describeError(err) },
         'ARI: the orphan sweep after a connection failed (a bug): calls a previous run left parked in our app wait there ' +
         'until the snippet\'s TIMEOUT(absolute) takes them back'));
     }, options.orphanSweepDelayMs ?? 1000);

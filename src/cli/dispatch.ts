@@ -1,6 +1,7 @@
 /** `chut`: the command line. Dispatches to one command; maps errors to exit codes in one place. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeError } from '../logger.js';
 import { packageRoot } from '../package-root.js';
 import type { Command } from './command.js';
 import { checkConfigCommand } from './commands/check-config.js';
@@ -126,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chut ${name}: ${refused.message}\n`);
       return refused.exitCode;
     }
-    process.stderr.write(`chut ${name}: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`chut ${name}: unexpected error: ${describeError(err)}\n`);
     return EXIT.failure;
   }
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED_KEYS, withoutRedaction } from '../../src/logger.js';
+import { createLogger, describeError, REDACTED_KEYS, withoutRedaction } from '../../src/logger.js';
 
 function capture(): { lines: Array<Record<string, unknown>>; sink: Writable } {
   const lines: Array<Record<string, unknown>> = [];
@@ -26,5 +26,16 @@ describe('logger', () => {
     log.info({ caller: '+33612345678', route: 'ring' }, 'call ring (default)');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 30, service: 'chut', caller: '+33612345678', route: 'ring', msg: 'call ring (default)' });
+  });
+
+  it('describes a bug\'s error by its stack, else its message, and anything else thrown as text', () => {
+    const err = new Error('boom');
+    expect(describeError(err)).toBe(err.stack);
+    expect(describeError(err)).toMatch(/^Error: boom\n\s+at /);
+    const stackless = new Error('no stack');
+    stackless.stack = undefined;
+    expect(describeError(stackless)).toBe('no stack');
+    expect(describeError('a string')).toBe('a string');
+    expect(describeError(undefined)).toBe('undefined');
   });
 });

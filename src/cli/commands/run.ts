@@ -8,7 +8,7 @@ import { cliLogger, loadCliSetup } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { releaseHangUps } from '../hang-up.js';
 import type { Config } from '../../config.js';
-import type { Logger } from '../../logger.js';
+import { describeError, type Logger } from '../../logger.js';
 
 interface Listener {
   host: string;
@@ -131,10 +131,10 @@ function ignoreHangUpSignal(logger: Logger): void {
  */
 export function guardProcess(logger: Logger): void {
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason instanceof Error ? reason.stack ?? reason.message : String(reason) }, 'unhandled promise rejection (a bug): chut goes on');
+    logger.error({ err: describeError(reason) }, 'unhandled promise rejection (a bug): chut goes on');
   });
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err: err.stack ?? err.message }, 'uncaught exception (a bug): chut exits; calls ring until it is restarted');
+    logger.fatal({ err: describeError(err) }, 'uncaught exception (a bug): chut exits; calls ring until it is restarted');
     process.exitCode = 1;
     setTimeout(() => process.exit(1), 200).unref();
   });
