@@ -3,11 +3,13 @@
  * the kernel places the two processes and again with each bound to a CPU of its own (as `CPUAffinity=` in their
  * systemd units would), alternately, so that both placements see the same hour of a shared machine.
  *
- * Why: chut and Redis talk over loopback, and each message wakes the other with a synchronous wake-up, which the
- * scheduler answers by running the woken process on the waker's CPU, expecting the waker to sleep at once. Node does
- * not (it goes on with other calls' work), so Redis waits for its turn on a busy CPU while the other one idles: the
- * PING floor never shows it (a bare PING leaves Node nothing else to do). Bound to different CPUs, neither waits for
- * the other. The benchmark changes the affinity of the Redis server it measures and puts it back afterwards; it
+ * Why: chut and Redis talk over loopback, and each message wakes the other with a synchronous wake-up, for which the
+ * scheduler may run the woken process on the waker's CPU, expecting the waker to sleep at once. Node does not (it goes
+ * on with other calls' work), so Redis waits for its turn on a busy CPU while the other one idles; a bare PING never
+ * shows it (it leaves Node nothing else to do). Bound to different CPUs, neither waits for the other. Each row says
+ * how long Redis and chut's main thread waited for a CPU while ready to run (the kernel's run-queue wait), which is
+ * where the difference shows. The benchmark changes the affinity of the Redis server it measures and puts it back
+ * afterwards; it
  * needs a local Redis, Linux, util-linux `taskset`, two CPUs and the right to set Redis's affinity (root or
  * CAP_SYS_NICE), and says which is missing otherwise.
  */
@@ -15,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import type { BenchOptions } from './main.js';
 import { inProgress, openBenchScreening } from './core.js';
 import { affinityOf, commandOf, setAffinity } from './cpu-affinity.js';
+import { runQueueWaitMs } from './run-queue.js';
 import type { Redis } from 'ioredis';
 
 interface Placement {
@@ -65,11 +68,24 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       if (failed) opts.say(`could not put ${whose} back on CPUs ${cpus.join(',')}: ${failed}`);
     };
     const indented = { ...opts, say: (line: string) => opts.say(`  ${line}`) };
+    /** The in-progress row, with how long Redis and chut waited for a CPU meanwhile (the row's PING floor included). */
+    const measured = async (): Promise<Record<string, unknown>> => {
+      const redisBefore = runQueueWaitMs(p.redisPid);
+      const chutBefore = runQueueWaitMs(process.pid);
+      const row = await inProgress(screening, redis, indented, 50, 50, false);
+      const waited = (after: number | null, before: number | null) => (after === null || before === null ? null : Math.round(after - before));
+      const redisWaited = waited(runQueueWaitMs(p.redisPid), redisBefore);
+      const chutWaited = waited(runQueueWaitMs(process.pid), chutBefore);
+      if (redisWaited !== null && chutWaited !== null) {
+        indented.say(`  waiting for a CPU while ready to run, over the row and its floor: Redis ${redisWaited} ms, chut's main thread ${chutWaited} ms`);
+      }
+      return { ...row, redis_run_queue_wait_ms: redisWaited, chut_run_queue_wait_ms: chutWaited };
+    };
     const rows: Array<{ bound: boolean; row: Record<string, unknown> }> = [];
     const rounds = opts.quick ? 1 : 2;
     for (let round = 1; round <= rounds; round++) {
       opts.say(`round ${round}: as the kernel places chut and Redis (chut may run on CPUs ${p.chut.join(',')}, Redis on ${p.redis.join(',')})`);
-      rows.push({ bound: false, row: await inProgress(screening, redis, indented, 50, 50, false) });
+      rows.push({ bound: false, row: await measured() });
       const refused = setAffinity(process.pid, [chutCpu]) ?? setAffinity(p.redisPid, [redisCpu]);
       if (refused) {
         // either may be bound already, or some of its threads (taskset -a goes thread by thread)
@@ -80,7 +96,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
       }
       opts.say(`round ${round}: chut bound to CPU ${chutCpu}, Redis to CPU ${redisCpu} (taskset -apc)`);
       try {
-        rows.push({ bound: true, row: await inProgress(screening, redis, indented, 50, 50, false) });
+        rows.push({ bound: true, row: await measured() });
       } finally {
         restore(process.pid, p.chut, 'chut');
         restore(p.redisPid, p.redis, 'Redis');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { affinityOf, commandOf, parseCpuList } from '../../bench/cpu-affinity.js';
+import { runQueueWaitMs } from '../../bench/run-queue.js';
 
 /** util-linux's taskset, which the benchmark needs (it says so and skips without it). */
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -22,5 +23,12 @@ describe('the placement benchmark reads CPU lists as taskset prints them', () =>
     expect(cpus?.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
     expect(commandOf(process.pid)).toMatch(/node|vitest/);
     expect(commandOf(2 ** 22 + 7)).toBeNull();
+  });
+});
+
+describe('the placement benchmark reads how long a process waited for a CPU', () => {
+  it.runIf(process.platform === 'linux')('in milliseconds, for a process that exists; null for one that does not', () => {
+    expect(runQueueWaitMs(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(runQueueWaitMs(2 ** 22 + 7)).toBeNull();
   });
 });
