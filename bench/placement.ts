@@ -9,8 +9,7 @@
  * shows it (it leaves Node nothing else to do). Bound to different CPUs, neither waits for the other. Each row says
  * how long Redis and chut's main thread waited for a CPU while ready to run (the kernel's run-queue wait), which is
  * where the difference shows. The benchmark changes the affinity of the Redis server it measures and puts it back
- * afterwards; it
- * needs a local Redis, Linux, util-linux `taskset`, two CPUs and the right to set Redis's affinity (root or
+ * afterwards; it needs a local Redis, Linux, util-linux `taskset`, two CPUs and the right to set Redis's affinity (root or
  * CAP_SYS_NICE), and says which is missing otherwise.
  */
 import { availableParallelism } from 'node:os';
