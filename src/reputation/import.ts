@@ -306,6 +306,19 @@ const EXCEL_FLOAT = /^\s*\d(?:[.,]\d+)?E\+?\d+\s*$/i;
 export const EXCEL_FLOAT_SKIP = 'number in scientific notation (3.36E+10: Excel lost its digits; format the column as text and export again)';
 export const EXPIRED_SKIP = 'already expired';
 
+/**
+ * Skips that say nothing is wrong with the file. An entry whose expiry has passed is one: a backup holds entries that
+ * expire after it was made (and an export lists them until they are removed), and a restore leaves them out, counting
+ * them rather than refusing the file (`chut import` and the API alike).
+ */
+export const HARMLESS_SKIPS: ReadonlySet<string> = new Set(['duplicate', 'empty line', EXPIRED_SKIP]);
+
+/** Whether skips with these reasons may mean the file was read in the wrong format (`chut import` then says to check
+ * --format): not when each reason is harmless or a broad prefix, whose reason names its own fix (--force). */
+export function skipsSuggestWrongFormat(skippedWhy: Readonly<Record<string, number>>): boolean {
+  return Object.entries(skippedWhy).some(([why, n]) => n > 0 && !HARMLESS_SKIPS.has(why) && why !== BROAD_PREFIX_SKIP);
+}
+
 /** Why a number cell was refused: Excel's float form is worth its own line in the summary. */
 const badNumber = (raw: string): string => (EXCEL_FLOAT.test(raw) ? EXCEL_FLOAT_SKIP : 'invalid number');
 

@@ -85,6 +85,23 @@ describe('a file of two bad lines and no header', () => {
   });
 });
 
+describe('a file whose every line is skipped for a reason that is not its format', () => {
+  it('says why, without sending the user to check --format: a backup whose entries have all expired, a whole country', async () => {
+    const old = join(dir, 'old-backup.csv');
+    writeFileSync(old, `${CHUT_HEADER}\nblock,number,+33162990011,x,cli,2026-01-01T00:00:00.000Z,2026-02-01T00:00:00.000Z\n` +
+      'allow,prefix,+33612990,y,cli,2026-01-01T00:00:00.000Z,2026-02-01T00:00:00.000Z\n');
+    const expired = await runChut(['import', old, '--format', 'chut'], env);
+    expect([expired.code, expired.stdout, expired.stderr])
+      .toEqual([65, '', `chut import: ${old}: no line could be imported, skipped 2 (2 × already expired); nothing imported\n`]);
+    const country = join(dir, 'country.csv');
+    writeFileSync(country, '+33*,everyone\n');
+    const broad = await runChut(['import', country], env);
+    expect(broad.code).toBe(65);
+    expect(broad.stderr).toMatch(/skipped 1 \(1 × prefix of 3 digits or fewer \(needs --force/);
+    expect(broad.stderr).not.toMatch(/check --format/);
+  });
+});
+
 describe('a file that fails to parse', () => {
   it('is refused whole: its good lines before the error are not imported either', async () => {
     const broken = join(dir, 'broken.csv');

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { runCooperatively } from '../../cooperative.js';
 import { redactRedisSecrets } from '../../redis-client.js';
 import { decodeListFile, formatExport, ImportUnconfirmedError } from '../../reputation/index.js';
-import { importColumnSteps, skipCountsText, type ImportedList, type ImportOptions } from '../../reputation/import.js';
+import { importColumnSteps, skipCountsText, skipsSuggestWrongFormat, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
 import type { Command } from '../command.js';
@@ -29,8 +29,8 @@ export const importCommand: Command = {
   help: `usage: chut import FILE [--format auto|csv|ftc|chut] [--list block|allow] [--source NAME] [--dry-run] [--force] [--json]
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
-writes: lossless, except entries no caller could match any more, which are skipped as invalid numbers), auto
-(sniffed from the header; the default). Fields are separated by commas, or by semicolons when a semicolon comes before
+writes: lossless, except entries no caller could match any more, which are skipped as invalid numbers, and entries
+whose expiry has passed, skipped as already expired), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons when a semicolon comes before
 any comma on the first line, outside quotes and URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
 split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
@@ -98,9 +98,11 @@ ${GLOBAL_HELP}`,
     }
     const why = skipCountsText(Object.entries(stats.skippedWhy));
     // nothing to take (an empty file, or every line refused: usually the wrong file or --format): a script must
-    // notice, and the reason goes to stderr alone (no "imported 0 entries" on stdout)
+    // notice, and the reason goes to stderr alone (no "imported 0 entries" on stdout). A backup whose entries have all
+    // expired since, or a file of country-wide prefixes without --force, is read right: --format is not the fix there.
     if (stats.taken === 0) {
-      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${stats.skipped} (${why}); check --format (nothing imported)` : `${file} holds no list entry`, EXIT.dataError);
+      const fix = skipsSuggestWrongFormat(stats.skippedWhy) ? 'check --format (nothing imported)' : 'nothing imported';
+      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${stats.skipped} (${why}); ${fix}` : `${file} holds no list entry`, EXIT.dataError);
     }
     const notes = overlap ? overlapNotes(overlap) : [];
     if (values.json) {
@@ -205,7 +207,8 @@ export const exportCommand: Command = {
   help: `usage: chut export [--output FILE]
 
 Writes every allow/block entry (numbers and prefixes, reason, source, dates) as CSV, lossless: chut import
---format chut reads it back identically.
+--format chut reads it back identically (but for entries whose expiry has passed by then: lookups ignore them
+already, and the import skips them). Expired entries are listed until they are removed (see chut prune).
 
   -o, --output FILE   write to FILE instead of standard output
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)

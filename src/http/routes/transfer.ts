@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { runCooperatively } from '../../cooperative.js';
 import { decodeListFile, formatExport, ImportError, type ListFileCharset } from '../../reputation/index.js';
-import { EXPIRED_SKIP, importColumnSteps, skipCountsText, type ImportedList } from '../../reputation/import.js';
+import { HARMLESS_SKIPS, importColumnSteps, skipCountsText, type ImportedList } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
@@ -63,13 +63,6 @@ async function parse(ctx: RouteContext, text: string, q: ImportQuery): Promise<I
     throw err;
   }
 }
-
-/**
- * Skips that say nothing is wrong with the file. An entry whose expiry has passed is one: a backup holds entries that
- * expire after it was made (and an export lists them until they are removed), and a restore leaves them out, as
- * `chut import` does, counting them in `stats` rather than refusing the file.
- */
-const HARMLESS_SKIPS = new Set(['duplicate', 'empty line', EXPIRED_SKIP]);
 
 /** Lines that could not be read, and why, e.g. `2 × invalid number`. */
 function badLines(stats: ImportStats): { count: number; why: string } {
