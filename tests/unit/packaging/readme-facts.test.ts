@@ -1,12 +1,14 @@
 /**
  * The README's reference facts against the code's real values: the configuration table's defaults and bounds
- * (src/config.ts), its list of environment variables (ENV_VARS) and its exit codes (EXIT). The README is written by
+ * (src/config.ts), its list of environment variables (ENV_VARS), its exit codes (EXIT) and its list of metrics
+ * (GET /metrics). The README is written by
  * hand; these keep it from drifting when a default, a bound, a variable or an exit code changes.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ENV_VARS, parseConfig } from '../../../src/config.js';
 import { EXIT } from '../../../src/cli/errors.js';
+import { createMetrics } from '../../../src/http/metrics.js';
 
 const readme = readFileSync('README.md', 'utf8');
 const HOUR_MS = 3_600_000;
@@ -114,5 +116,18 @@ describe('the README\'s environment variables and exit codes', () => {
     const section = /Exit codes:\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
     const codes = [...section.matchAll(/(?:^- |; )(\d+) [A-Za-z]/gm)].map((m) => Number(m[1]));
     expect(codes.sort((a, b) => a - b)).toEqual(Object.values(EXIT).sort((a, b) => a - b));
+  });
+});
+
+describe('the README\'s list of metrics (Operations, Grafana)', () => {
+  it('names every metric chut defines, with the labels it gives', () => {
+    const list = /\*\*Grafana\*\*:[^\n]*\(metrics:\n([\s\S]*?)\)\.\n/.exec(readme)?.[1] ?? '';
+    const said = new Map([...list.matchAll(/`(chut_[a-z_]+)(?:\{([a-z,]+)\})?`/g)].map((m) => [m[1]!, m[2] ?? null]));
+    // each metric object holds the labelNames it was made with, which prom-client's types leave out
+    const metrics = (createMetrics().registry.getMetricsAsArray() as Array<{ name: string; labelNames?: readonly string[] }>)
+      // Node's process metrics, which prom-client names (chut_process_…, chut_nodejs_…), are said as a family
+      .filter((m) => !/^chut_(process|nodejs)_/.test(m.name));
+    expect([...said.keys()].sort()).toEqual(metrics.map((m) => m.name).sort());
+    for (const m of metrics) expect(said.get(m.name)?.split(',') ?? [], `${m.name}'s labels`).toEqual(m.labelNames ?? []);
   });
 });
