@@ -11,21 +11,13 @@ import WebSocket from 'ws';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { CallResult, ScreeningService } from '../../src/screening/types.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { AriSimulator, eventually } from '../fakes/ari/index.js';
+import { AriSimulator, eventually, rejectAll } from '../fakes/ari/index.js';
 
 let n = 0;
 const call = (callerName: string): SimulatedCall =>
   ({ callerNumber: `+3361288${String(++n).padStart(4, '0')}`, callerName, dialled: '0100000000', behaviour: { kind: 'silent' } });
 
-/** A screener whose policy rejects every caller: a call that rings was not screened. */
-const rejectAll = {
-  async handleCall(_call, control) {
-    await control.reject().catch(() => control.ring().catch(() => undefined));
-    return {} as CallResult;
-  },
-} as Pick<ScreeningService, 'handleCall'> as ScreeningService;
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });

@@ -10,17 +10,9 @@ import WebSocket from 'ws';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { CallResult, ScreeningService } from '../../src/screening/types.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
-import { AriSimulator, eventually } from '../fakes/ari/index.js';
+import { AriSimulator, eventually, rejectAll } from '../fakes/ari/index.js';
 
-/** A screener whose policy rejects every caller: a call that rings was not screened. */
-const rejectAll = {
-  async handleCall(_call, control) {
-    await control.reject().catch(() => control.ring().catch(() => undefined));
-    return {} as CallResult;
-  },
-} as Pick<ScreeningService, 'handleCall'> as ScreeningService;
 
 let sim: AriSimulator | null = null;
 let adapter: AriAdapter | null = null;

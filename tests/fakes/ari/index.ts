@@ -22,6 +22,7 @@ export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOpti
 
 export { TEST_POLICY } from '../../helpers/policy.js';
 export { meterConnections, type ConnectionMeter } from './connection-meter.js';
+export { rejectAll } from './reject-all.js';
 
 export interface AriHarness {
   sim: AriSimulator;
