@@ -4,14 +4,13 @@
  * a StasisStart chut cannot read (its channel id still usable), and `orphan`, a channel a previous connection left parked
  * in our app, sent on by the sweep after a connection, once per channel however many sweeps list it.
  */
-import WebSocket from 'ws';
 import { afterEach, expect, it } from 'vitest';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createMetrics, type Metrics } from '../../src/http/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
-import { AriSimulator, eventually, rejectAll } from '../fakes/ari/index.js';
+import { AriSimulator, eventually, previousChut, rejectAll } from '../fakes/ari/index.js';
 
 
 let sim: AriSimulator | null = null;
@@ -42,19 +41,6 @@ async function start(s: AriSimulator): Promise<{ metrics: Metrics; sweeps: () =>
   return { metrics, sweeps: () => sweeps };
 }
 
-/** A previous chut (a bare WebSocket here) that holds the app while calls enter it, then goes away without sending
- * them on. */
-async function previousChut(s: AriSimulator): Promise<{ leave: () => Promise<void> }> {
-  const headers = { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`).toString('base64')}` };
-  const previous = new WebSocket(`${s.url.replace('http', 'ws')}/ari/events?app=${s.app}&subscribeAll=false`, { headers });
-  await new Promise((resolve, reject) => { previous.once('open', resolve); previous.once('error', reject); });
-  return {
-    async leave() {
-      previous.close();
-      await eventually(() => !s.registered(), 2000, 'the previous app to go');
-    },
-  };
-}
 
 const silentCall = (callerNumber: string, callerName = 'Caller') =>
   ({ callerNumber, callerName, dialled: '0100000000', behaviour: { kind: 'silent' as const }, maxDurationMs: 15_000 });

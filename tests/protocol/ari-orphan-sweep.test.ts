@@ -6,12 +6,11 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import WebSocket from 'ws';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimRequest } from '../../src/sim/ari/index.js';
-import { AriSimulator, eventually, rejectAll } from '../fakes/ari/index.js';
+import { AriSimulator, eventually, previousChut, rejectAll } from '../fakes/ari/index.js';
 
 
 let sim: AriSimulator | null = null;
@@ -35,19 +34,6 @@ function chut(s: AriSimulator, warnings?: string[]): AriAdapter {
   return createAriAdapter({ config, logger: createLogger('debug', sink), screening: rejectAll }, { orphanSweepDelayMs: 50, orphanRecheckMs: 500 });
 }
 
-/** A previous chut (a bare WebSocket here) that holds the app while calls enter it, then goes away without sending
- * them on. */
-async function previousChut(s: AriSimulator): Promise<{ leave: () => Promise<void> }> {
-  const headers = { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`).toString('base64')}` };
-  const previous = new WebSocket(`${s.url.replace('http', 'ws')}/ari/events?app=${s.app}&subscribeAll=false`, { headers });
-  await new Promise((resolve, reject) => { previous.once('open', resolve); previous.once('error', reject); });
-  return {
-    async leave() {
-      previous.close();
-      await eventually(() => !s.registered(), 2000, 'the previous app to go');
-    },
-  };
-}
 
 const REFUSED = 'an id chut cannot use in a REST path';
 const parkedCall = (callerNumber: string) =>

@@ -23,6 +23,7 @@ export { AriSimulator, createAriSimulator, type AriFaults, type AriSimulatorOpti
 export { TEST_POLICY } from '../../helpers/policy.js';
 export { meterConnections, type ConnectionMeter } from './connection-meter.js';
 export { rejectAll } from './reject-all.js';
+export { previousChut } from './previous-chut.js';
 
 export interface AriHarness {
   sim: AriSimulator;
