@@ -580,7 +580,8 @@ function renderExplanation(x) {
   box.replaceChildren(head, reasons);
   if (x.facts) {
     const f = x.facts;
-    box.append(el('p', `score ${f.score.toFixed(1)} · reports ${f.reports} · captcha passed ${f.captcha.passed} / failed ${f.captcha.failed}`, 'muted'));
+    // `failed` counts silent timeouts too (chut lookup says the same)
+    box.append(el('p', `score ${f.score.toFixed(1)} · reports ${f.reports} · captcha passed ${f.captcha.passed} / failed or timed out ${f.captcha.failed}`, 'muted'));
   }
   for (const e of x.listEntries) {
     const what = e.entry.kind === 'number' ? e.entry.e164 : `${e.entry.prefix}*`;

@@ -36,6 +36,7 @@ export interface LookupResult {
   score: number;
   trustedUntil: number | null;
   reports: number;
+  /** `failed` counts wrong answers and silent timeouts alike (one counter, `cf`). */
   captcha: { passed: number; failed: number; hungUp: number };
   recentCalls: { number: Record<string, number>; block: Record<string, number> };
   firstSeen: number | null;

@@ -55,7 +55,7 @@ function leaves(w: WhenSpec, opts: CompileOptions): Condition[] {
   if (w.verstat) out.push(verstatCondition(w.verstat));
   if (w.score) out.push(scoreCondition(w.score.min, w.score.max));
   if (w.reports) out.push(atLeastCondition('spam report', (c) => c.facts.reputation.reports, w.reports.min));
-  if (w.captchaFailures) out.push(atLeastCondition('failed captcha', (c) => c.facts.reputation.captcha?.failed, w.captchaFailures.min));
+  if (w.captchaFailures) out.push(atLeastCondition('failed or timed-out captcha', (c) => c.facts.reputation.captcha?.failed, w.captchaFailures.min));
   if (w.rate) {
     const r = w.rate;
     out.push(rateCondition(r.calls, parseDuration(r.within) ?? 0, r.per, r.blockDigits ?? DEFAULT_BLOCK_DIGITS));

@@ -11,6 +11,7 @@ import { startChut, type RunningChut } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { parsePolicy } from '../../src/rules/index.js';
+import { outcomeUpdate } from '../../src/screening/reputation-effects.js';
 import { launchChromium, logIn, screenshotsDir } from '../helpers/browser.js';
 import { FakeControl } from '../helpers/fake-control.js';
 import { LIST_POLICY } from '../helpers/policy.js';
@@ -319,6 +320,19 @@ describe('dashboard, with calls', () => {
     await page.fill('#lookup-number', '+33612347000');
     await page.press('#lookup-number', 'Enter');
     await expect.poll(() => page.textContent('#lookup-result')).toContain('+33612347000');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('"Explain" counts a captcha that timed out as "failed or timed out", not as a plain "failed"', async () => {
+    // a silent robot that never typed: its timeout goes to the same counter as a wrong answer
+    await chut.store.applyOutcome(outcomeUpdate('+33612347099', { kind: 'captcha', outcome: 'timeout' }, chut.config.reputation, Date.now()));
+    const { page, errors, close } = await openPage();
+    await logIn(page, base, TOKEN);
+    await page.fill('#lookup-number', '+33612347099');
+    await page.press('#lookup-number', 'Enter');
+    await expect.poll(() => page.textContent('#lookup-result')).toContain('+33612347099');
+    expect(await page.textContent('#lookup-result')).toContain('captcha passed 0 / failed or timed out 1');
     expect(errors).toEqual([]);
     await close();
   });

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../src/config.js';
 import { createRedisStore } from '../../src/reputation/index.js';
+import { outcomeUpdate } from '../../src/screening/reputation-effects.js';
 import { CHUT_BIN, runChut } from '../helpers/cli.js';
 import { removeKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -226,6 +228,21 @@ describe('chut CLI against the real Redis', () => {
     expect(again.code, again.stderr).toBe(0);
     // the same entries, field for field (export streams buckets in Redis SCAN order, which is not stable)
     expect(entries((await runChut(['export'], env)).stdout)).toEqual(entries(exp.stdout));
+  });
+
+  it('lookup says a captcha timeout is counted as "failed or timed out", not just "failed"; --json keeps its keys', async () => {
+    // a silent robot: its captcha timed out, recorded as chut's outcome handling records it (the `failed` counter)
+    const store = createRedisStore({ url, prefix });
+    try {
+      await store.applyOutcome(outcomeUpdate('+33612340077', { kind: 'captcha', outcome: 'timeout' }, parseConfig({}).reputation, Date.now()));
+    } finally {
+      await store.close();
+    }
+    const look = await runChut(['lookup', '0612340077'], env);
+    expect(look.code, look.stderr).toBe(0);
+    expect(look.stdout).toContain('captcha passed 0 / failed or timed out 1 / hung up 0');
+    const json = JSON.parse((await runChut(['lookup', '0612340077', '--json'], env)).stdout);
+    expect(json.facts.captcha).toEqual({ passed: 0, failed: 1, hungUp: 0 });
   });
 
   it('lookup never sends an imported reason\'s escape sequences or bidi controls to the terminal', async () => {

@@ -16,7 +16,8 @@ export function formatExplanation(x: Explanation): string {
   const f = x.facts;
   if (f) {
     const trusted = f.trustedUntil && f.trustedUntil > Date.now() ? `until ${new Date(f.trustedUntil).toISOString()}` : 'no';
-    lines.push(`facts: score ${Number(scoreText(f.score)).toFixed(1)}, reports ${f.reports}, captcha passed ${f.captcha.passed} / failed ${f.captcha.failed} / hung up ${f.captcha.hungUp}, trusted ${trusted}`);
+    // the failed count includes silent timeouts (one counter, `cf`): "failed 1" alone misleads about a robot that never typed
+    lines.push(`facts: score ${Number(scoreText(f.score)).toFixed(1)}, reports ${f.reports}, captcha passed ${f.captcha.passed} / failed or timed out ${f.captcha.failed} / hung up ${f.captcha.hungUp}, trusted ${trusted}`);
     if (f.lastSeen) lines.push(`seen: first ${new Date(f.firstSeen ?? f.lastSeen).toISOString()}, last ${new Date(f.lastSeen).toISOString()}`);
   }
   for (const e of x.listEntries) {

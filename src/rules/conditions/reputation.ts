@@ -29,7 +29,7 @@ export function scoreCondition(min: number | undefined, max: number | undefined)
   };
 }
 
-/** A counter of the store compared with a minimum: spam reports, failed captchas (`what`: the singular noun). */
+/** A counter of the store compared with a minimum: spam reports, failed or timed-out captchas (`what`: the singular noun). */
 export function atLeastCondition(what: string, read: (ctx: EvalContext) => number, min: number): Condition {
   return {
     test: (ctx) => finite(read(ctx)) >= min,

@@ -60,9 +60,9 @@ const cases: Case[] = [
   { label: 'one report, said in the singular', when: '{ reports: { min: 1 } }', facts: facts({ reputation: { reports: 1 } }), matches: true, reasons: ['1 spam report (at least 1)'] },
   { label: 'too few reports', when: '{ reports: { min: 2 } }', facts: facts({ reputation: { reports: 1 } }), matches: false },
   { label: 'captcha failures', when: '{ captchaFailures: { min: 2 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 2, hungUp: 5 } } }), matches: true,
-    reasons: ['2 failed captchas (at least 2)'] },
+    reasons: ['2 failed or timed-out captchas (at least 2)'] },
   { label: 'one captcha failure, said in the singular', when: '{ captchaFailures: { min: 1 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 1, hungUp: 0 } } }), matches: true,
-    reasons: ['1 failed captcha (at least 1)'] },
+    reasons: ['1 failed or timed-out captcha (at least 1)'] },
   { label: 'hang-ups are not failures', when: '{ captchaFailures: { min: 2 } }', facts: facts({ reputation: { captcha: { passed: 0, failed: 1, hungUp: 5 } } }), matches: false },
   // trusted
   { label: 'trusted', when: '{ trusted: true }', facts: facts({ reputation: { trustedUntil: NOW.getTime() + 1 } }), matches: true,
