@@ -581,7 +581,7 @@ function renderExplanation(x) {
   if (x.facts) {
     const f = x.facts;
     // `failed` counts silent timeouts too (chut lookup says the same)
-    box.append(el('p', `score ${f.score.toFixed(1)} · reports ${f.reports} · captcha passed ${f.captcha.passed} / failed or timed out ${f.captcha.failed}`, 'muted'));
+    box.append(el('p', `score ${f.score.toFixed(1)} · reports ${f.reports} · captcha passed ${f.captcha.passed} / failed or timed out ${f.captcha.failed} / hung up ${f.captcha.hungUp}`, 'muted'));
   }
   for (const e of x.listEntries) {
     const what = e.entry.kind === 'number' ? e.entry.e164 : `${e.entry.prefix}*`;

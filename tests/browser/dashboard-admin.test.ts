@@ -324,15 +324,17 @@ describe('dashboard, with calls', () => {
     await close();
   });
 
-  it('"Explain" counts a captcha that timed out as "failed or timed out", not as a plain "failed"', async () => {
+  it('"Explain" counts a captcha that timed out as "failed or timed out", not as a plain "failed", and the hang-ups, as chut lookup does', async () => {
     // a silent robot that never typed: its timeout goes to the same counter as a wrong answer
     await chut.store.applyOutcome(outcomeUpdate('+33612347099', { kind: 'captcha', outcome: 'timeout' }, chut.config.reputation, Date.now()));
+    await chut.store.applyOutcome(outcomeUpdate('+33612347099', { kind: 'captcha', outcome: 'hung-up' }, chut.config.reputation, Date.now()));
     const { page, errors, close } = await openPage();
     await logIn(page, base, TOKEN);
     await page.fill('#lookup-number', '+33612347099');
     await page.press('#lookup-number', 'Enter');
     await expect.poll(() => page.textContent('#lookup-result')).toContain('+33612347099');
-    expect(await page.textContent('#lookup-result')).toContain('captcha passed 0 / failed or timed out 1');
+    // old: "… / failed or timed out 1" and no word of the hang-up
+    expect(await page.textContent('#lookup-result')).toContain('captcha passed 0 / failed or timed out 1 / hung up 1');
     expect(errors).toEqual([]);
     await close();
   });
