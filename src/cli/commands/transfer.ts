@@ -30,8 +30,9 @@ export const importCommand: Command = {
 
 Formats: csv (number,reason — header optional), ftc (the FTC Do-Not-Call complaint CSV), chut (what chut export
 writes: lossless, except entries no caller could match any more, which are skipped as invalid numbers, and entries
-whose expiry has passed, skipped as already expired), auto (sniffed from the header; the default). Fields are separated by commas, or by semicolons when a semicolon comes before
-any comma on the first line, outside quotes and URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
+whose expiry has passed, skipped as already expired), auto (sniffed from the header; the default). Fields are
+separated by commas, or by semicolons when a semicolon comes before any comma on the first line, outside quotes and
+URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
 split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
 file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable. When Redis
