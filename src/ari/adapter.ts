@@ -13,6 +13,7 @@ import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
 import { describeError } from '../logger.js';
+import { counted, pluralNoun } from '../plural.js';
 import { RecentIds } from '../recent-ids.js';
 import { throttledWarning } from '../throttled-warning.js';
 import { HOUR_MS } from '../time-units.js';
@@ -68,7 +69,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
     config, screening: deps.screening, logger: log, rest, live, release: releaser.release, missingSounds,
     stirShakenReadTimedOut: throttledWarning(log, STIR_SHAKEN_WARNING_EVERY_MS, (times) =>
       `ARI: Asterisk's STIR/SHAKEN result did not come within ari.stirShakenReadMs (${config.ari.stirShakenReadMs} ms) for ` +
-      `${times} call(s) since chut started or last warned of it: those calls were screened without it, so a failed verification ` +
+      `${counted(times, 'call')} since chut started or last warned of it: ${pluralNoun(times, 'that call was', 'those calls were')} screened without it, so a failed verification ` +
       'could ring. Raise ari.stirShakenReadMs if Asterisk is this slow, or set it to 0 if it does not verify identities.'),
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };

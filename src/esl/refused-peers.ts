@@ -4,6 +4,7 @@
  * addresses (an IPv6 /64 has plenty) shares one more throttled line, so neither memory nor the log grows with it.
  */
 import type { Logger } from '../logger.js';
+import { counted } from '../plural.js';
 import { throttledWarning } from '../throttled-warning.js';
 
 const FIX = 'add it to esl.allowFrom if it is FreeSWITCH (its calls ring unscreened meanwhile)';
@@ -20,7 +21,7 @@ export class RefusedPeerWarnings {
     // monotonic, as throttledWarning's own clock
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.others = throttledWarning(logger, everyMs, (times) => `ESL connection refused ${times} time(s) from addresses not in ` +
+    this.others = throttledWarning(logger, everyMs, (times) => `ESL connection refused ${counted(times, 'time')} from addresses not in ` +
       `esl.allowFrom, too many to name each: ${FIX}`, now);
   }
 

@@ -16,7 +16,7 @@ import { parsePolicy } from '../../src/rules/index.js';
 import { createScreeningService } from '../../src/screening/service.js';
 import { createAmiFake, eventually, type AmiFake, TEST_POLICY } from '../fakes/ami/index.js';
 
-const IGNORED = /^AMI: a ChutQuery came while 1 call\(s\) were being screened, the most at once: ignored/;
+const IGNORED = /^AMI: a ChutQuery came while 1 call was being screened, the most at once: ignored, 1 time since chut started /;
 const UNSCREENED = /^chut_pbx_calls_unscreened_total\{adapter="asterisk-ami",reason="max-calls"\} (\d+)$/m;
 
 let sim: AmiFake;

@@ -37,6 +37,7 @@ describe('with the default bound (150 ms)', () => {
     const warnings = h.logs.filter((l) => l.includes('did not come within ari.stirShakenReadMs (150 ms)'));
     expect(warnings).toHaveLength(1); // two late reads, one warning
     expect(warnings[0]).toContain('Raise ari.stirShakenReadMs');
+    expect(warnings[0]).toContain('for 1 call since chut started'); // the first late read, said at once
   });
 });
 

@@ -50,6 +50,7 @@ it('warns once, showing the refused id with its invisible characters escaped, an
   expect(warnings()).toHaveLength(1);
   expect(warnings()[0]).toContain('"../../asterisk/info\\u200b"');
   expect(warnings()[0]).toContain('waits in Stasis');
+  expect(warnings()[0]).toContain('; 1 such call since chut started or last warned of it');
   // more such calls within the throttle period: counted for the next warning, not one line each
   sim?.faults.sendRaw(stasisStart('..'));
   sim?.faults.sendRaw(stasisStart('a/b'));

@@ -67,7 +67,7 @@ function runCommand(name: 'run' | 'serve'): Command {
   return {
     name,
     longRunning: true,
-    summary: pbx ? 'screen calls: connect to the PBX(s) and serve the HTTP API' : 'serve the HTTP API, dashboard and metrics alone',
+    summary: pbx ? 'screen calls: connect to each enabled PBX and serve the HTTP API' : 'serve the HTTP API, dashboard and metrics alone',
     help: `usage: chut ${name} [--config FILE] [--policy FILE] [--redis URL]
 
 ${pbx

@@ -34,7 +34,7 @@ describe('RefusedPeerWarnings', () => {
     const warnings = new RefusedPeerWarnings(logger, 300_000, 3, () => t);
     for (let i = 0; i < 10_000; i++) warnings.note(`2001:db8::${i.toString(16)}`);
     expect(lines.map((l) => l.peer)).toEqual(['2001:db8::0', '2001:db8::1', '2001:db8::2', undefined]);
-    expect(lines[3]?.msg).toMatch(/^ESL connection refused 1 time\(s\) from addresses not in esl\.allowFrom, too many to name each/);
+    expect(lines[3]?.msg).toMatch(/^ESL connection refused 1 time from addresses not in esl\.allowFrom, too many to name each/);
     // once an address's window is over, its place is free for a new one
     t += 300_000;
     warnings.note('192.0.2.9');
