@@ -6,9 +6,9 @@ import type { AdapterDeps, ConnectionStatus, PbxAdapter } from '../screening/typ
 import { reportCall, ROUTE_LABELS, screenCall, type CallDeps } from './calls.js';
 import { DIGIT_SOUNDS, missingDigitSounds } from './digit-sounds.js';
 import { createAriEvents, type RetryStrategy } from './connection.js';
-import { eventChannelId, isChannelId, parseFrame, strandedChannelId, type StasisStart } from './events.js';
+import { eventChannelId, isChannelId, parseFrame, strandedChannel, type ParkedChannel, type StasisStart } from './events.js';
 import { orphanCandidates } from './orphans.js';
-import { refusedChannelWarning } from './refused-channel.js';
+import { refusedChannelKey, refusedChannelWarning, type RefusedChannelSeen } from './refused-channel.js';
 import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
@@ -125,27 +125,29 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
 
   const channelRefused = refusedChannelWarning(log);
 
-  /** Channels counted as sent on unscreened (`unreadable`, `orphan`), so that one listed by several sweeps, or by a
-   * sweep after its unreadable StasisStart, counts once. Bounded: a channel still parked after the release list's hour
-   * is not one chut sends on. */
+  /** Channels counted as unscreened (`unreadable`, `orphan`, `channel-id`), so that one listed by several sweeps, or by
+   * a sweep after (or before) its StasisStart, counts once. Bounded: a channel still parked after the release list's
+   * hour is not one chut sends on. Refused channels go by refusedChannelKey. Says whether `key` was new. */
   const countedUnscreened = new RecentIds(10_000, HOUR_MS);
-  function countUnscreened(id: string, reason: 'unreadable' | 'orphan'): void {
-    if (countedUnscreened.has(id)) return;
-    countedUnscreened.add(id);
+  function countUnscreened(key: string, reason: 'unreadable' | 'orphan' | 'channel-id'): boolean {
+    if (countedUnscreened.has(key)) return false;
+    countedUnscreened.add(key);
     deps.counters?.callUnscreened('asterisk-ari', reason);
+    return true;
+  }
+
+  /** A channel parked in our app whose id cannot go in a REST path: nothing chut can do, the administrator must know.
+   * Counted and warned of once, wherever chut meets it first (its StasisStart, or a sweep for one a previous run left). */
+  function refuseChannel(channel: ParkedChannel, seen: RefusedChannelSeen): void {
+    if (countUnscreened(refusedChannelKey(channel), 'channel-id')) channelRefused(channel.id, seen);
   }
 
   /** A StasisStart we cannot read still names a channel parked in our app: send it on (fail-open, never dead air). */
   function releaseStranded(raw: string): void {
-    const id = strandedChannelId(raw);
-    if (id === null) return;
-    if (!isChannelId(id)) {
-      // parked in our app too, but its id cannot go in a REST path: nothing chut can do, the administrator must know
-      // (counted here only: the sweeps after each connection may list the same channel again)
-      channelRefused(id, 'stasis-start');
-      deps.counters?.callUnscreened('asterisk-ari', 'channel-id');
-      return;
-    }
+    const channel = strandedChannel(raw);
+    if (channel === null) return;
+    const { id } = channel;
+    if (!isChannelId(id)) return refuseChannel(channel, 'stasis-start');
     if (live.has(id)) return;
     log.warn({ callId: id }, 'ARI: unreadable StasisStart, letting the call ring (fail-open)');
     countUnscreened(id, 'unreadable');
@@ -160,8 +162,9 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
    * shows `Stasis` in GET /channels as soon as it enters the application, before its StasisStart is sent, and that
    * frame comes over another connection (the WebSocket): a call arriving during the sweep would look orphaned and be
    * rung unscreened. So each candidate is looked at again after `orphanRecheckMs`, and left to its session if its
-   * StasisStart came meanwhile. A channel whose id chut cannot put in a REST path is warned of as its StasisStart
-   * would be (refused-channel.ts, one throttle for both): chut cannot send it on, but the administrator must know.
+   * StasisStart came meanwhile. A channel whose id chut cannot put in a REST path is warned of and counted as its
+   * StasisStart would be (refused-channel.ts, one throttle for both), unless chut met it already: chut cannot send it
+   * on, but the administrator must know.
    */
   async function sweepOrphans(): Promise<void> {
     const started = new Set<string>();
@@ -175,7 +178,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
         return;
       }
       const { candidates, refused } = orphanCandidates(channels, config.ari.app, (id) => live.has(id) || releaser.has(id));
-      for (const id of refused) channelRefused(id, 'sweep');
+      for (const channel of refused) refuseChannel(channel, 'sweep');
       if (candidates.length === 0) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { rechecks.delete(done); resolve(); }, options.orphanRecheckMs ?? 2000);

@@ -114,13 +114,27 @@ export function eventChannelId(event: AriEvent): string | null {
   return target.startsWith('channel:') ? target.slice('channel:'.length) : null;
 }
 
-/** The channel id of a StasisStart frame that failed validation, as text, usable in a REST path or not (isChannelId):
- * null when the frame is no StasisStart or names no id. */
-export function strandedChannelId(raw: string): string | null {
+/**
+ * A channel parked in our app as Asterisk names it: its id, usable in a REST path or not (isChannelId), and its
+ * creation time (null when missing or of another shape), which tells apart two channels an originate gave the same
+ * id one after the other.
+ */
+export interface ParkedChannel {
+  id: string;
+  creationtime: string | null;
+}
+
+/** A channel's `creationtime` as Asterisk sent it (hostile until checked): text of at most 64 characters, else null. */
+export function creationTime(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 64 ? value : null;
+}
+
+/** The channel of a StasisStart frame that failed validation: null when the frame is no StasisStart or names no id. */
+export function strandedChannel(raw: string): ParkedChannel | null {
   try {
-    const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown } } | null;
-    const id = frame?.type === 'StasisStart' ? frame.channel?.id : undefined;
-    return typeof id === 'string' ? id : null;
+    const frame = JSON.parse(raw) as { type?: unknown; channel?: { id?: unknown; creationtime?: unknown } } | null;
+    const channel = frame?.type === 'StasisStart' ? frame.channel : undefined;
+    return typeof channel?.id === 'string' ? { id: channel.id, creationtime: creationTime(channel.creationtime) } : null;
   } catch {
     return null;
   }

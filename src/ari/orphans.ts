@@ -1,18 +1,20 @@
 /** Which channels of a `GET /channels` reply the orphan sweep may send on: parked in our app, owned by no session. */
 import { z } from 'zod';
-import { isChannelId } from './events.js';
+import { creationTime, isChannelId, type ParkedChannel } from './events.js';
 
 export interface OrphanChannels {
   /** Unowned channels parked in our app, to send on. */
   candidates: string[];
   /** Channels parked in our app whose id is no safe path segment: chut cannot send them on, only say so. */
-  refused: string[];
+  refused: ParkedChannel[];
 }
 
-/** The fields the sweep reads, each element checked on its own: one of another shape is skipped, not the whole list. */
+/** The fields the sweep reads, each element checked on its own: one of another shape is skipped, not the whole list.
+ * `creationtime` only tells a refused channel apart (creationTime): one of another shape skips nothing. */
 const parkedSchema = z.object({
   id: z.string(),
   dialplan: z.object({ app_name: z.literal('Stasis'), app_data: z.string() }),
+  creationtime: z.unknown().optional(),
 });
 
 /**
@@ -26,9 +28,9 @@ export function orphanCandidates(channels: unknown, app: string, owned: (id: str
   for (const element of Array.isArray(channels) ? (channels as unknown[]) : []) {
     const parsed = parkedSchema.safeParse(element);
     if (!parsed.success) continue;
-    const { id, dialplan } = parsed.data;
+    const { id, dialplan, creationtime } = parsed.data;
     if (dialplan.app_data.split(',')[0] !== app) continue;
-    if (!isChannelId(id)) found.refused.push(id);
+    if (!isChannelId(id)) found.refused.push({ id, creationtime: creationTime(creationtime) });
     else if (!owned(id)) found.candidates.push(id);
   }
   return found;

@@ -2,7 +2,9 @@
  * Calls the ARI adapter sends on to the dialplan without screening them ring with no call record, so chut_calls_total
  * misses them. Each is counted on /metrics, chut_pbx_calls_unscreened_total{adapter="asterisk-ari",reason}: `unreadable`,
  * a StasisStart chut cannot read (its channel id still usable), and `orphan`, a channel a previous connection left parked
- * in our app, sent on by the sweep after a connection, once per channel however many sweeps list it.
+ * in our app, sent on by the sweep after a connection, once per channel however many sweeps list it. A channel chut
+ * cannot send on (its id is no REST path segment) waits unscreened: `channel-id`, also once per channel, whether chut
+ * met it at its StasisStart or a sweep found it (ari-unsafe-channel-id.test.ts).
  */
 import { afterEach, expect, it } from 'vitest';
 import { createAriAdapter, type AriAdapter } from '../../src/ari/index.js';
@@ -86,4 +88,31 @@ it('counts each channel a previous connection left parked, sent on by the sweep,
   // a call after all that is screened, not counted
   expect((await sim.placeCall(silentCall('+33612990405'))).route).toBe('reject');
   expect(await unscreened(metrics, 'orphan')).toBe(3);
+});
+
+it('counts a channel with an unusable id that a previous run left parked, found by the sweep, as channel-id, once however many sweeps list it', { timeout: 20_000 }, async () => {
+  sim = new AriSimulator();
+  await sim.start();
+  const previous = await previousChut(sim);
+  // an originate named it: chut may not put it in a REST path, so it waits in Stasis until the snippet's timeout
+  void sim.placeCall(silentCall('+33612990406'), { channelId: 'a/b' });
+  const orphan = sim.placeCall(silentCall('+33612990407'));
+  await previous.leave();
+
+  const { metrics, sweeps } = await start(sim);
+  expect((await orphan).route).toBe('ring'); // sent on by the same sweep, after it looked at the refused channel
+  expect(await unscreened(metrics, 'channel-id')).toBe(1);
+  expect(await unscreened(metrics, 'orphan')).toBe(1);
+
+  // the sweep after the next connection lists it again, still parked, and an orphan it sends on after looking at it:
+  // not counted again
+  let continued = false;
+  sim.on('request', (r: SimRequest) => { if (r.method === 'POST' && r.path === '/channels/1795889353.61/continue') continued = true; });
+  const dialplan = { context: 'chut-screen', exten: '0100000000', priority: 3, app_name: 'Stasis', app_data: sim.app };
+  sim.faults.channelListExtras = [{ id: '1795889353.61', dialplan }];
+  const before = sweeps();
+  sim.faults.dropWebSockets();
+  await eventually(() => sweeps() > before && continued, 10_000, 'the sweep after the reconnection');
+  expect(await unscreened(metrics, 'channel-id')).toBe(1);
+  expect(await unscreened(metrics, 'orphan')).toBe(2);
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventChannelId, isChannelId, parseFrame, strandedChannelId } from '../../../src/ari/events.js';
+import { eventChannelId, isChannelId, parseFrame, strandedChannel } from '../../../src/ari/events.js';
 
 const FIXTURES = 'tests/fixtures/asterisk';
 const lines = (file: string) => readFileSync(`${FIXTURES}/${file}`, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -74,11 +74,15 @@ describe('hostile frames are refused, never thrown', () => {
 
   it('sends on no unreadable StasisStart whose channel id is a dot segment', () => {
     const raw = (id: unknown) => JSON.stringify({ type: 'StasisStart', channel: { id } });
-    for (const id of ['..', '.']) expect(isChannelId(strandedChannelId(raw(id))), id).toBe(false);
-    expect(strandedChannelId(raw('1795889353.33'))).toBe('1795889353.33');
-    expect(isChannelId(strandedChannelId(raw('1795889353.33')))).toBe(true);
-    expect(strandedChannelId(raw(42))).toBeNull();
-    expect(strandedChannelId(JSON.stringify({ type: 'ChannelDestroyed', channel: { id: '1795889353.33' } }))).toBeNull();
+    for (const id of ['..', '.']) expect(isChannelId(strandedChannel(raw(id))?.id), id).toBe(false);
+    expect(strandedChannel(raw('1795889353.33'))).toEqual({ id: '1795889353.33', creationtime: null });
+    expect(isChannelId(strandedChannel(raw('1795889353.33'))?.id)).toBe(true);
+    expect(strandedChannel(raw(42))).toBeNull();
+    expect(strandedChannel(JSON.stringify({ type: 'ChannelDestroyed', channel: { id: '1795889353.33' } }))).toBeNull();
+    // its creation time, text of at most 64 characters, tells apart two channels given the same id one after the other
+    const created = (creationtime: unknown) => JSON.stringify({ type: 'StasisStart', channel: { id: 'a/b', creationtime } });
+    expect(strandedChannel(created('2026-11-28T18:09:13.766+0000'))).toEqual({ id: 'a/b', creationtime: '2026-11-28T18:09:13.766+0000' });
+    for (const other of [42, 'x'.repeat(65), null]) expect(strandedChannel(created(other))).toEqual({ id: 'a/b', creationtime: null });
   });
 
   it('takes as channel ids single safe path segments only', () => {

@@ -22,7 +22,7 @@ describe('the orphan sweep sends on only channels it may address', () => {
   for (const id of ['..', '.', '...', '../../asterisk/info', 'a/b', '', 'x'.repeat(129)]) {
     it(`refuses a channel id ${JSON.stringify(id).slice(0, 40)}, parked in our app, and sends on the others`, () => {
       expect(orphanCandidates([parked(id), parked('1795889353.33'), parked(id, 'other-app')], APP, () => false))
-        .toEqual({ candidates: ['1795889353.33'], refused: [id] });
+        .toEqual({ candidates: ['1795889353.33'], refused: [{ id, creationtime: null }] });
     });
   }
   // one element of another shape (a proxy's rewrite, another Asterisk version) must not cost the sweep the others
@@ -45,9 +45,18 @@ describe('the orphan sweep sends on only channels it may address', () => {
   for (const [shape, element] of badShapes) {
     it(`skips an element that is ${shape}, and sends on the others`, () => {
       expect(orphanCandidates([parked('1795889353.33'), element, parked('1795889353.34'), parked('a/b')], APP, () => false))
-        .toEqual({ candidates: ['1795889353.33', '1795889353.34'], refused: ['a/b'] });
+        .toEqual({ candidates: ['1795889353.33', '1795889353.34'], refused: [{ id: 'a/b', creationtime: null }] });
     });
   }
+
+  it('gives a refused channel its creation time, which tells apart two calls given the same id; one of another shape is none', () => {
+    const at = (creationtime: unknown) => ({ ...parked('a/b'), creationtime });
+    expect(orphanCandidates([at('2026-11-28T18:09:13.766+0000'), at(42), at('x'.repeat(65)), parked('1795889353.33')], APP, () => false))
+      .toEqual({
+        candidates: ['1795889353.33'],
+        refused: [{ id: 'a/b', creationtime: '2026-11-28T18:09:13.766+0000' }, { id: 'a/b', creationtime: null }, { id: 'a/b', creationtime: null }],
+      });
+  });
 
   for (const id of [42, null, undefined, { id: 'x' }]) {
     it(`leaves out a channel id that is no text: ${JSON.stringify(id)}`, () => {
