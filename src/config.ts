@@ -434,12 +434,14 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 
 /** `over` on top of `base`. A section `base` gives as a plain value (`ari: true`, `redis: redis://…` in the file) is
  * kept for validation to refuse: replaced by the section an environment variable fills in (CHUT_ARI_PASSWORD,
- * CHUT_REDIS_PREFIX), it was dropped without a word and chut ran on the section's defaults. */
+ * CHUT_REDIS_PREFIX), it was dropped without a word and chut ran on the section's defaults. An empty one (`redis:`
+ * with nothing under it) too: the file was refused in a shell and taken by a service whose environment set
+ * CHUT_REDIS_URL. */
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    if (isPlainObject(v) && b !== undefined && b !== null && !isPlainObject(b)) continue;
+    if (isPlainObject(v) && b !== undefined && !isPlainObject(b)) continue;
     out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
   }
   return out;

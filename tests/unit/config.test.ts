@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
 import { redactUrl } from '../../src/cli/context.js';
 
@@ -364,30 +366,44 @@ it('caps reputation.trustDays at 365: the Redis key that holds the trust lives 4
 });
 
 describe('loadConfig with a config file and the environment', () => {
-  it('refuses a section the file gives as a plain value (ari: true, redis: URL) even when a variable sets one of its keys', async () => {
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'chut-cfg-'));
-    const refusedWith = (yaml: string, env: Record<string, string>): string[] => {
-      writeFileSync(join(dir, 'chut.yaml'), yaml);
-      try {
-        loadConfig({ file: join(dir, 'chut.yaml'), env, cwd: dir });
-      } catch (err) {
-        if (err instanceof ConfigError) return err.problems;
-        throw err;
-      }
-      return [];
-    };
+  let dir = '';
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'chut-cfg-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The problems loading `yaml` as the config file with `env` raises; none when it loads. */
+  const refusedWith = (yaml: string, env: Record<string, string>): string[] => {
+    writeFileSync(join(dir, 'chut.yaml'), yaml);
     try {
-      // the secrets in the environment, as the docs advise: the file's `ari: true` was dropped and ARI stayed off
-      expect(refusedWith('ari: true\n', { CHUT_ARI_PASSWORD: 'pw' })).toEqual([expect.stringMatching(/^ari: /)]);
-      // and chut went to the default Redis, 127.0.0.1, instead of the one the file named
-      expect(refusedWith('redis: redis://10.0.0.5:6379\n', { CHUT_REDIS_PREFIX: 'home:' })).toEqual([expect.stringMatching(/^redis: /)]);
-      // an empty section (every key commented out) is still filled in by the environment
-      expect(refusedWith('ari:\n', { CHUT_ARI_ENABLED: 'true', CHUT_ARI_PASSWORD: 'pw' })).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      loadConfig({ file: join(dir, 'chut.yaml'), env, cwd: dir });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
     }
+    return [];
+  };
+  const loaded = (yaml: string, env: Record<string, string>) => {
+    writeFileSync(join(dir, 'chut.yaml'), yaml);
+    return loadConfig({ file: join(dir, 'chut.yaml'), env, cwd: dir }).config;
+  };
+
+  it('refuses a section the file gives as a plain value (ari: true, redis: URL) even when a variable sets one of its keys', () => {
+    // the secrets in the environment, as the docs advise: the file's `ari: true` was dropped and ARI stayed off
+    expect(refusedWith('ari: true\n', { CHUT_ARI_PASSWORD: 'pw' })).toEqual([expect.stringMatching(/^ari: /)]);
+    // and chut went to the default Redis, 127.0.0.1, instead of the one the file named
+    expect(refusedWith('redis: redis://10.0.0.5:6379\n', { CHUT_REDIS_PREFIX: 'home:' })).toEqual([expect.stringMatching(/^redis: /)]);
+  });
+
+  it('refuses an empty section (every key below it commented out) the same way whatever the environment holds: the mistake is the file\'s', () => {
+    const empty = (section: string) => `${section}: is empty: give its settings on the lines below it, indented, or leave the section out`;
+    // check-config in a shell refused the file; the service, with CHUT_REDIS_URL in its environment, took it
+    expect(refusedWith('redis:\n', {})).toEqual([empty('redis')]);
+    expect(refusedWith('redis:\n', { CHUT_REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([empty('redis')]);
+    expect(refusedWith('ari:\n', { CHUT_ARI_ENABLED: 'true', CHUT_ARI_PASSWORD: 'pw' })).toEqual([empty('ari')]);
+    expect(refusedWith('http:\n', { CHUT_HTTP_PORT: '8080' })).toEqual([empty('http')]);
+    expect(refusedWith('esl:\n  inbound:\n', { CHUT_ESL_PASSWORD: 'pw' })).toEqual([empty('esl.inbound')]);
+    // the environment still fills in a section the file leaves out, or gives other keys of
+    expect(loaded('store: redis\n', { CHUT_REDIS_URL: 'redis://10.0.0.5:6379' }).redis.url).toBe('redis://10.0.0.5:6379');
+    expect(loaded('redis:\n  prefix: "home:"\n', { CHUT_REDIS_URL: 'redis://10.0.0.5:6379' }).redis)
+      .toMatchObject({ url: 'redis://10.0.0.5:6379', prefix: 'home:' });
   });
 });
