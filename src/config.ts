@@ -476,6 +476,22 @@ function leafPaths(o: Record<string, unknown>, prefix = ''): string[] {
     : [`${prefix}${k}`]));
 }
 
+/** Whether `problem` is about the setting at dotted `path` or something inside it. */
+function problemAt(problem: string, path: string): boolean {
+  return problem.startsWith(path) && /^[:.[]/.test(problem.slice(path.length));
+}
+
+/** The problems `parse` throws as a ConfigError; none when it parses. */
+function problemsOf(parse: () => unknown): string[] {
+  try {
+    parse();
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems;
+  }
+}
+
 /** A problem with a value the environment set says so ("ami.port: … (from CHUT_AMI_PORT)"): the file may not have it. */
 function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
   try {
@@ -483,10 +499,26 @@ function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () =
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(err.problems.map((problem) => {
-      const origin = origins.find(([path]) => /^[:.[]/.test(problem.slice(path.length)) && problem.startsWith(path));
+      const origin = origins.find(([path]) => problemAt(problem, path));
       return origin ? `${problem} (from ${origin[1]})` : problem;
     }));
   }
+}
+
+/** The file's own problems with the values the environment replaces, each value checked on its own: replaced, a bad
+ * one was never reported, and the file check-config refused in a shell was taken by a service whose environment set
+ * the variable (the image's CHUT_HTTP_HOST, a secret in CHUT_ARI_PASSWORD). */
+function overriddenFileProblems(fromFile: Record<string, unknown>, origins: ReadonlyArray<[string, string]>): string[] {
+  return origins.flatMap(([path, variable]) => {
+    const keys = path.split('.');
+    let value: unknown = fromFile;
+    for (const key of keys) value = isPlainObject(value) ? value[key] : undefined;
+    if (value === undefined) return [];
+    const alone: Record<string, unknown> = {};
+    setPath(alone, keys, value);
+    return problemsOf(() => parseConfig(alone)).filter((problem) => problemAt(problem, path))
+      .map((problem) => `${problem} (the file's value, overridden by ${variable})`);
+  });
 }
 
 export interface LoadOptions {
@@ -538,7 +570,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
   // a value an override (a command-line flag) replaced did not come from the environment
   const overridden = new Set(leafPaths(opts.overrides ?? {}));
-  const config = withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
+  const fileProblems = overriddenFileProblems(fromFile, envOrigins);
+  const parse = () => withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
+  if (fileProblems.length > 0) throw new ConfigError([...fileProblems, ...problemsOf(parse)]);
+  const config = parse();
   const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');
   const policyDir = file ? dirname(file) : policyFromEnv ? cwd : defaultConfigDir(cwd, config.policy);
   return { config, policyPath: resolve(policyDir, config.policy), file };

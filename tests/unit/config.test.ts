@@ -406,4 +406,25 @@ describe('loadConfig with a config file and the environment', () => {
     expect(loaded('redis:\n  prefix: "home:"\n', { CHUT_REDIS_URL: 'redis://10.0.0.5:6379' }).redis)
       .toMatchObject({ url: 'redis://10.0.0.5:6379', prefix: 'home:' });
   });
+
+  it('refuses a bad value in the file even where a variable overrides it, saying so: the same file is refused without the variable', () => {
+    const overridden = (problem: string, variable: string) => `${problem} (the file's value, overridden by ${variable})`;
+    // the image sets CHUT_HTTP_HOST: a host with its port in the file passed there, and failed in a shell
+    expect(refusedWith('http:\n  host: localhost:8787\n  port: 99999\n', { CHUT_HTTP_HOST: '0.0.0.0', CHUT_HTTP_PORT: '8787' })).toEqual([
+      overridden('http.host: must be a host name or an IP address, without a port (e.g. 127.0.0.1, 0.0.0.0, ::, pbx.lan): the port is set by http.port', 'CHUT_HTTP_HOST'),
+      overridden('http.port: must be at most 65535', 'CHUT_HTTP_PORT'),
+    ]);
+    // a secret is refused without being echoed, the file's as the variable's
+    const secret = refusedWith('ari:\n  password: "hunter2\\n"\nredis:\n  url: "redis://:hunter2%zz@10.0.0.5"\n',
+      { CHUT_ARI_PASSWORD: 'pw', CHUT_REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(secret).toEqual([expect.stringMatching(/^redis\.url: .*, overridden by CHUT_REDIS_URL\)$/), expect.stringMatching(/^ari\.password: .*, overridden by CHUT_ARI_PASSWORD\)$/)]);
+    expect(secret.join('\n')).not.toContain('hunter2');
+    // the file's problem and the variable's are each said
+    expect(refusedWith('ami:\n  port: 0\n', { CHUT_AMI_PORT: 'abc' })).toEqual([
+      overridden('ami.port: must be at least 1', 'CHUT_AMI_PORT'),
+      expect.stringMatching(/^ami\.port: must be a number.*\(from CHUT_AMI_PORT\)$/),
+    ]);
+    // a good value in the file is overridden as before
+    expect(loaded('http:\n  port: 8080\nami:\n  port: 5038\n', { CHUT_HTTP_PORT: '8787', CHUT_AMI_PORT: '5039' })).toMatchObject({ http: { port: 8787 }, ami: { port: 5039 } });
+  });
 });
