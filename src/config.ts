@@ -389,9 +389,11 @@ function envBoolean(v: string): unknown {
   return v;
 }
 
-/** Digits become a number; anything else is passed on as text for validation to refuse (not NaN). */
+/** A decimal number as YAML's core schema reads one in the file (-1, 8787.0, +8787, 1e3) becomes that number, so its
+ * problem is said as the file's would be ("must be at least 1", not "must be a number, without quotes"); anything
+ * else is passed on as text for validation to refuse (not NaN). */
 function envNumber(v: string): unknown {
-  return /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  return /^\s*[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : v;
 }
 
 /** Environment variables chut reads, mapped to config paths. */

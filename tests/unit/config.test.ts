@@ -39,6 +39,15 @@ describe('configuration from the environment', () => {
     expect(fromEnv({ CHUT_HTTP_PORT: ' 8090 ' }).http.port).toBe(8090);
   });
 
+  it('reads a number as the file does: a negative or fractional port is told what the file would be, not to drop quotes it never had', () => {
+    expect(problems({ CHUT_AMI_PORT: '-1' })).toEqual(['ami.port: must be at least 1 (from CHUT_AMI_PORT)']);
+    expect(problems({ CHUT_HTTP_PORT: '8787.5' })).toEqual(['http.port: must be a whole number (from CHUT_HTTP_PORT)']);
+    expect(problems({ CHUT_ESL_LISTEN_PORT: '1e6' })).toEqual(['esl.listenPort: must be at most 65535 (from CHUT_ESL_LISTEN_PORT)']);
+    // YAML reads `port: 8787.0` and `port: +8787` as 8787: so does the environment
+    expect(fromEnv({ CHUT_HTTP_PORT: '8787.0' }).http.port).toBe(8787);
+    expect(fromEnv({ CHUT_HTTP_PORT: '+8787' }).http.port).toBe(8787);
+  });
+
   it('takes a lower-case default country', () => {
     expect(fromEnv({ CHUT_DEFAULT_COUNTRY: 'be' }).screening.defaultCountry).toBe('BE');
   });
