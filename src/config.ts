@@ -98,16 +98,14 @@ function urlWithScheme(schemes: readonly string[]): (url: string) => boolean {
 
 /** Two-letter codes people write for a country that ISO 3166-1 (and so libphonenumber) spells otherwise. */
 const COUNTRY_MEANT: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR' };
-const COUNTRY_FORMAT = 'ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…';
+const COUNTRY_FORMAT = 'ISO 3166-1 alpha-2: FR, BE, CH, GB, US…';
 
-/** Why a screening.defaultCountry is refused, with the code probably meant: an unknown region would make every
- * caller ID in national form (0162…, 07911…) invalid, the allowlisted included. Echoes only a two-letter code. */
+/** Why a screening.defaultCountry (upper-cased) is refused, with the code probably meant: an unknown region would make
+ * every caller ID in national form (0162…, 07911…) invalid, the allowlisted included. Echoes only a two-letter code. */
 function countryProblem(input: unknown): string {
-  const code = typeof input === 'string' && /^[A-Za-z]{2}$/.test(input) ? input : null;
+  const code = typeof input === 'string' && /^[A-Z]{2}$/.test(input) ? input : null;
   if (code === null) return `must be a country code libphonenumber knows (${COUNTRY_FORMAT})`;
-  const upper = code.toUpperCase();
-  if (upper !== code && isSupportedCountry(upper)) return `"${code}": write the country code in capitals: ${upper}`;
-  const meant = COUNTRY_MEANT[upper] ?? (upper === 'EN' ? 'GB or US (EN is a language, not a country)' : undefined);
+  const meant = COUNTRY_MEANT[code] ?? (code === 'EN' ? 'GB or US (EN is a language, not a country)' : undefined);
   return `"${code}" is not a country code libphonenumber knows${meant ? `: use ${meant}` : ''} (${COUNTRY_FORMAT})`;
 }
 
@@ -185,8 +183,9 @@ export const configSchema = z.object({
   /** Path of the policy file, relative to the config file. */
   policy: z.string().default('policy.yaml'),
   screening: z.object({
-    /** Region for national numbers (`0162…`). */
-    defaultCountry: z.string().refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), { error: (issue) => countryProblem(issue.input) }).default('FR'),
+    /** Region for national numbers (`0162…`). In either case, as CHUT_DEFAULT_COUNTRY takes it: `be` was refused in
+     * the file and taken from the environment. */
+    defaultCountry: z.string().trim().toUpperCase().refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), { error: (issue) => countryProblem(issue.input) }).default('FR'),
     /** Past this the call rings (fail-open). */
     deadlineMs: durationMs(10, 5000, '5 seconds').default(250),
     /** Call records kept in the Redis stream (approximate). */
@@ -402,7 +401,7 @@ const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['CHUT_REDIS_URL', ['redis', 'url'], String],
   ['CHUT_REDIS_PREFIX', ['redis', 'prefix'], String],
   ['CHUT_POLICY', ['policy'], String],
-  ['CHUT_DEFAULT_COUNTRY', ['screening', 'defaultCountry'], (v) => v.trim().toUpperCase()],
+  ['CHUT_DEFAULT_COUNTRY', ['screening', 'defaultCountry'], String],
   ['CHUT_ARI_ENABLED', ['ari', 'enabled'], envBoolean],
   ['CHUT_ARI_URL', ['ari', 'url'], String],
   ['CHUT_ARI_USER', ['ari', 'user'], String],

@@ -54,12 +54,12 @@ describe('configuration from the environment', () => {
 
   it('refuses a default country libphonenumber does not know (UK for GB): every national caller ID, Mum\'s included, would be invalid', () => {
     expect(problems({ CHUT_DEFAULT_COUNTRY: 'uk' })).toEqual([
-      'screening.defaultCountry: "UK" is not a country code libphonenumber knows: use GB (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
+      'screening.defaultCountry: "UK" is not a country code libphonenumber knows: use GB (ISO 3166-1 alpha-2: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
     ]);
     expect(problems({ CHUT_DEFAULT_COUNTRY: 'EL' }).join('\n')).toContain('"EL" is not a country code libphonenumber knows: use GR');
     expect(problems({ CHUT_DEFAULT_COUNTRY: 'EN' }).join('\n')).toContain('use GB or US (EN is a language, not a country)');
     expect(problems({ CHUT_DEFAULT_COUNTRY: 'XX' })).toEqual([
-      'screening.defaultCountry: "XX" is not a country code libphonenumber knows (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
+      'screening.defaultCountry: "XX" is not a country code libphonenumber knows (ISO 3166-1 alpha-2: FR, BE, CH, GB, US…) (from CHUT_DEFAULT_COUNTRY)',
     ]);
     expect(fromEnv({ CHUT_DEFAULT_COUNTRY: 'GB' }).screening.defaultCountry).toBe('GB');
   });
@@ -171,10 +171,12 @@ describe('configuration values checked before use', () => {
     expect(refused({ ari: { stirShakenReadMS: 300 } })).toBe('ari.stirShakenReadMS: unknown key (did you mean stirShakenReadMs?)');
   });
 
-  it('says which country code a file meant: capitals, not a name', () => {
-    expect(refused({ screening: { defaultCountry: 'gb' } })).toBe('screening.defaultCountry: "gb": write the country code in capitals: GB');
-    expect(refused({ screening: { defaultCountry: 'UK' } })).toMatch(/^screening\.defaultCountry: "UK" is not a country code libphonenumber knows: use GB /);
-    expect(refused({ screening: { defaultCountry: 'france' } })).toBe('screening.defaultCountry: must be a country code libphonenumber knows (ISO 3166-1 alpha-2, in capitals: FR, BE, CH, GB, US…)');
+  it('takes a country code in either case from the file, as from CHUT_DEFAULT_COUNTRY, and says which one a file meant: a code, not a name', () => {
+    // `be` was refused in the file ("write the country code in capitals") and taken from the environment
+    expect(parseConfig({ screening: { defaultCountry: 'gb' } }).screening.defaultCountry).toBe('GB');
+    expect(parseConfig({ screening: { defaultCountry: ' be ' } }).screening.defaultCountry).toBe('BE');
+    expect(refused({ screening: { defaultCountry: 'uk' } })).toMatch(/^screening\.defaultCountry: "UK" is not a country code libphonenumber knows: use GB /);
+    expect(refused({ screening: { defaultCountry: 'france' } })).toBe('screening.defaultCountry: must be a country code libphonenumber knows (ISO 3166-1 alpha-2: FR, BE, CH, GB, US…)');
     expect(parseConfig({ screening: { defaultCountry: 'XK' } }).screening.defaultCountry).toBe('XK');
   });
 
