@@ -493,8 +493,9 @@ function problemsOf(parse: () => unknown): string[] {
   }
 }
 
-/** A problem with a value the environment set says so ("ami.port: … (from CHUT_AMI_PORT)"): the file may not have it. */
-function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
+/** A problem with a value the environment or a flag set says so ("ami.port: … (from CHUT_AMI_PORT)", "(from
+ * --redis)"): the file may not have it. */
+function withOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
@@ -506,11 +507,11 @@ function withEnvOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () =
   }
 }
 
-/** The file's own problems with the values the environment replaces, each value checked on its own: replaced, a bad
- * one was never reported, and the file check-config refused in a shell was taken by a service whose environment set
- * the variable (the image's CHUT_HTTP_HOST, a secret in CHUT_ARI_PASSWORD). */
+/** The file's own problems with the values the environment or a flag replaces, each value checked on its own:
+ * replaced, a bad one was never reported, and the file check-config refused in a shell was taken by a service whose
+ * environment set the variable (the image's CHUT_HTTP_HOST, a secret in CHUT_ARI_PASSWORD), or by `--redis URL`. */
 function overriddenFileProblems(fromFile: Record<string, unknown>, origins: ReadonlyArray<[string, string]>): string[] {
-  return origins.flatMap(([path, variable]) => {
+  return origins.flatMap(([path, source]) => {
     const keys = path.split('.');
     let value: unknown = fromFile;
     for (const key of keys) value = isPlainObject(value) ? value[key] : undefined;
@@ -518,7 +519,7 @@ function overriddenFileProblems(fromFile: Record<string, unknown>, origins: Read
     const alone: Record<string, unknown> = {};
     setPath(alone, keys, value);
     return problemsOf(() => parseConfig(alone)).filter((problem) => problemAt(problem, path))
-      .map((problem) => `${problem} (the file's value, overridden by ${variable})`);
+      .map((problem) => `${problem} (the file's value, overridden by ${source})`);
   });
 }
 
@@ -528,6 +529,8 @@ export interface LoadOptions {
   env?: Env;
   /** Highest-precedence values (CLI flags), as a partial config object. */
   overrides?: Record<string, unknown>;
+  /** How the command line names each override, by dotted path (`redis.url` → `--redis`), in the problems it causes. */
+  overrideNames?: Readonly<Record<string, string>>;
   cwd?: string;
 }
 
@@ -569,10 +572,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
 
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
-  // a value an override (a command-line flag) replaced did not come from the environment
+  // where each value the file does not have the last word on came from: a flag (which replaces a variable's value
+  // too), else a variable
   const overridden = new Set(leafPaths(opts.overrides ?? {}));
-  const fileProblems = overriddenFileProblems(fromFile, envOrigins);
-  const parse = () => withEnvOrigins(envOrigins.filter(([path]) => !overridden.has(path)), () => parseConfig(merged));
+  const origins: Array<[string, string]> = [
+    ...[...overridden].map((path): [string, string] => [path, opts.overrideNames?.[path] ?? 'the command line']),
+    ...envOrigins.filter(([path]) => !overridden.has(path)),
+  ];
+  const fileProblems = overriddenFileProblems(fromFile, origins);
+  const parse = () => withOrigins(origins, () => parseConfig(merged));
   if (fileProblems.length > 0) throw new ConfigError([...fileProblems, ...problemsOf(parse)]);
   const config = parse();
   const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');

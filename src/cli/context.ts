@@ -97,7 +97,8 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
   if (flags.redis) overrides.redis = { url: flags.redis };
   if (flags.policy) overrides.policy = flags.policy;
   try {
-    const loaded = loadConfig({ file: flags.config, overrides });
+    // a URL typed on the command line is named as typed, as CHUT_REDIS_URL's is: "redis.url" is in no file
+    const loaded = loadConfig({ file: flags.config, overrides, overrideNames: { 'redis.url': '--redis', policy: '--policy' } });
     if (flags.redis && loaded.config.redis.sentinel) {
       throw new CliError(`--redis has no effect: redis.sentinel in ${loaded.file ?? 'the configuration'} says where Redis is (remove one of them)`, EXIT.usage);
     }
@@ -112,9 +113,7 @@ export function loadCliConfig(flags: GlobalFlags, extra: Record<string, unknown>
   } catch (err) {
     if (err instanceof ConfigError) {
       const missing = err.problems.length === 1 && /: cannot read \(ENOENT\)$/.test(err.problems[0] ?? '');
-      // a URL typed on the command line is named as typed, as CHUT_REDIS_URL's is: "redis.url" is in no file
-      const problems = err.problems.map((p) => (flags.redis && /^redis\.url: /.test(p) ? `${p} (from --redis)` : p));
-      const { message } = new ConfigError(problems);
+      const { message } = err;
       throw new CliError(missing ? `${message}\n  ${missingConfigHint(flags)}` : message, EXIT.config);
     }
     throw err;

@@ -164,6 +164,16 @@ describe('a Redis URL given with --redis that is no Redis URL', () => {
     expect([r.code, r.stdout]).toEqual([78, '']);
     expect(r.stderr).toMatch(/^chut check-config: invalid configuration:\n {2}redis\.url: must be a redis:\/\/ or rediss:\/\/ URL: .* \(from --redis\)\n$/);
   });
+
+  it('does not hide a bad redis.url in the file, which it overrides: that file is refused without the flag (exit 78)', async () => {
+    const config = file('bad-redis-url.yaml', `policy: ${shippedPolicy}\nredis:\n  url: "localhost:6379"\n`);
+    const good = 'redis://127.0.0.1:6379';
+    for (const variables of [env, { ...env, CHUT_REDIS_URL: good }]) {
+      const r = await runChut(['check-config', '--config', config, '--redis', good], variables, { cwd: dir });
+      expect([r.code, r.stdout]).toEqual([78, '']);
+      expect(r.stderr).toMatch(/^chut check-config: invalid configuration:\n {2}redis\.url: must be a redis:\/\/ or rediss:\/\/ URL: .* \(the file's value, overridden by --redis\)\n$/);
+    }
+  });
 });
 
 describe('chut run with a Redis that does not answer', () => {

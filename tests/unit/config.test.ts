@@ -5,6 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
 import { redactUrl } from '../../src/cli/context.js';
 
+/** The problems `load` throws as a ConfigError; none when it loads. */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
 /** No file: defaults plus the given environment. */
 const fromEnv = (env: Record<string, string>) => loadConfig({ file: null, env, cwd: '/nonexistent' }).config;
 
@@ -437,5 +448,18 @@ describe('loadConfig with a config file and the environment', () => {
     ]);
     // a good value in the file is overridden as before
     expect(loaded('http:\n  port: 8080\nami:\n  port: 5038\n', { CHUT_HTTP_PORT: '8787', CHUT_AMI_PORT: '5039' })).toMatchObject({ http: { port: 8787 }, ami: { port: 5039 } });
+  });
+
+  it('refuses a bad value in the file a command-line flag overrides too, naming the flag, and a bad flag by its name', () => {
+    writeFileSync(join(dir, 'chut.yaml'), 'redis:\n  url: "localhost:6379"\n');
+    const load = (url: string, env: Record<string, string>) => problemsOf(() => loadConfig({
+      file: join(dir, 'chut.yaml'), env, cwd: dir, overrides: { redis: { url } }, overrideNames: { 'redis.url': '--redis' },
+    }));
+    const URL_PROBLEM = 'redis.url: must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db number] (special characters in the password %-encoded)';
+    // `chut lookup --redis URL` ran on the file `chut check-config` refused
+    expect(load('redis://127.0.0.1:6379', {})).toEqual([`${URL_PROBLEM} (the file's value, overridden by --redis)`]);
+    // the flag, not the variable it also overrides, replaces the file's value
+    expect(load('redis://127.0.0.1:6379', { CHUT_REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([`${URL_PROBLEM} (the file's value, overridden by --redis)`]);
+    expect(load('localhost:6379', {})).toEqual([`${URL_PROBLEM} (the file's value, overridden by --redis)`, `${URL_PROBLEM} (from --redis)`]);
   });
 });
