@@ -165,6 +165,24 @@ export function replaceName(names: readonly string[]): Mutation {
   };
 }
 
+/** A `Content-Length` (ESL: a frame's or its event's) replaced by a wrong, absurd or malformed one, doubled or removed. */
+export const wrongContentLength: Mutation = {
+  name: 'wrong-content-length',
+  apply(bytes, rand) {
+    const found = [...bytes.toString('latin1').matchAll(/Content-Length: (\d*)\r?\n/g)];
+    if (found.length === 0) return bytes;
+    const m = pick(rand, found);
+    const n = Number(m[1]);
+    const value = pick(rand, [
+      String(n + int(rand, 1, 20)), String(Math.max(0, n - int(rand, 1, 20))), '0', '', '-1', '+5', ' 5', '5 ', '0x10', '1e3',
+      '99999999999', String(128 * 1024 * 1024 + 1), '5000000', String(256 * 1024 + 1), '١٢', 'NaN',
+    ]);
+    const how = pick(rand, ['replace', 'double', 'remove']);
+    const replacement = how === 'replace' ? `Content-Length: ${value}\n` : how === 'double' ? `${m[0]}Content-Length: ${value}\n` : '';
+    return Buffer.concat([bytes.subarray(0, m.index), Buffer.from(replacement, 'latin1'), bytes.subarray(m.index + m[0].length)]);
+  },
+};
+
 /** The byte-level mutations every text protocol gets. */
 export const BYTE_MUTATIONS: readonly Mutation[] = [flipByte, truncate, cutSpan, insertControl, insertInvalidUtf8, duplicateLine, removeLine];
 

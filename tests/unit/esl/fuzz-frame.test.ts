@@ -23,7 +23,9 @@ import {
 import { enrichmentFrom } from '../../../src/esl/monitor.js';
 import { dialledFor, PickupLog } from '../../../src/esl/pickup.js';
 import { prng } from '../../helpers/prng.js';
-import { BYTE_MUTATIONS, chunks, int, mutate, pick, replaceName, replaceValue, type Mutation, type Rand } from '../../helpers/mutate.js';
+import {
+  BYTE_MUTATIONS, chunks, int, mutate, pick, replaceName, replaceValue, wrongContentLength, type Mutation, type Rand,
+} from '../../helpers/mutate.js';
 import { DIR, transcriptRecords } from './transcript.js';
 
 /** Each recorded stream's frames (the S->C records of its transcript). */
@@ -98,29 +100,9 @@ const grown: Mutation[] = [
   },
 ];
 
-/** A Content-Length (the frame's or its event's) replaced, doubled or removed. */
-const wrongLength: Mutation = {
-  name: 'wrong-content-length',
-  apply(bytes, rand) {
-    const text = bytes.toString('latin1');
-    const found = [...text.matchAll(/Content-Length: (\d*)\n/g)];
-    if (found.length === 0) return bytes;
-    const m = pick(rand, found);
-    const n = Number(m[1]);
-    const value = pick(rand, [
-      String(n + int(rand, 1, 20)), String(Math.max(0, n - int(rand, 1, 20))), '0', '', '-1', '+5', ' 5', '5 ', '0x10', '1e3',
-      '99999999999', String(128 * 1024 * 1024 + 1), String(5_000_000), String(MAX_CALL_FRAME_BYTES + 1), '١٢', 'NaN',
-    ]);
-    const line = pick(rand, ['replace', 'double', 'remove']);
-    const replacement = line === 'replace' ? `Content-Length: ${value}\n` : line === 'double' ? `${m[0]}Content-Length: ${value}\n` : '';
-    const at = m.index;
-    return Buffer.concat([bytes.subarray(0, at), Buffer.from(replacement, 'latin1'), bytes.subarray(at + m[0].length)]);
-  },
-};
-
 const MUTATIONS: Mutation[] = [
   ...BYTE_MUTATIONS,
-  wrongLength, wrongLength,
+  wrongContentLength, wrongContentLength,
   replaceName(['Content-Length', 'Content-Type', 'Unique-ID', 'Caller-Caller-ID-Number', 'Event-Name', 'Reply-Text', '__proto__',
     'constructor', '_body', 'variable_chut_bound', 'variable_chut_feature', 'Caller-Destination-Number', 'X Y', '']),
   replaceValue(['', 'text/event-plain', 'text/event-json', 'api/response', 'command/reply', 'text/disconnect-notice', '%', '%E2%8',
