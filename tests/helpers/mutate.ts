@@ -6,6 +6,10 @@
 
 export type Rand = () => number;
 
+/** Garbage is cut to this: past every bound the parsers have, yet small enough for a test to handle as one string
+ * (a huge value then repeated thousands of times would make hundreds of megabytes). */
+export const MAX_MUTATED_BYTES = 8 * 1024 * 1024;
+
 /** A whole number in [min, max]. */
 export function int(rand: Rand, min: number, max: number): number {
   return min + Math.floor(rand() * (max - min + 1));
@@ -134,7 +138,8 @@ export function repeatLine(counts: readonly number[]): Mutation {
       const line = headerLine(bytes, rand);
       if (!line) return bytes;
       const copy = bytes.subarray(line.start, line.end);
-      return insert(bytes, line.end, Buffer.concat(Array.from({ length: pick(rand, counts) }, () => copy)));
+      const count = Math.min(pick(rand, counts), Math.ceil(MAX_MUTATED_BYTES / copy.length)); // see MAX_MUTATED_BYTES
+      return insert(bytes, line.end, Buffer.concat(Array.from({ length: count }, () => copy)));
     },
   };
 }
@@ -193,6 +198,7 @@ export function mutate(bytes: Buffer, rand: Rand, mutations: readonly Mutation[]
   for (let n = int(rand, 1, most); n > 0; n--) {
     const m = pick(rand, mutations);
     out = m.apply(out, rand);
+    if (out.length > MAX_MUTATED_BYTES) out = out.subarray(0, MAX_MUTATED_BYTES);
     applied.push(m.name);
   }
   return { bytes: out, applied };

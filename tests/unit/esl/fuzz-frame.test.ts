@@ -207,13 +207,13 @@ describe('ESL framing: mutated recorded frames', () => {
     expect(inboundCallFrom(frames[0]?.headers ?? {}, 0)).toMatchObject({ callerNumber: '+33162000000', dialled: '1000' });
   });
 
-  it('1,500 seeded cases: only EslProtocolError, the same frames in any chunking, bounded, readable, resynchronised on a boundary', () => {
+  it('1,000 seeded cases: only EslProtocolError, the same frames in any chunking, bounded, readable, resynchronised on a boundary', () => {
     const BASE = 0x45_53_4c; // 'ESL'
     const ends = { refused: 0, resynchronised: 0, 'mid-frame': 0 };
-    for (let i = 0; i < 1500; i++) ends[fuzzCase(BASE + i)]++;
+    for (let i = 0; i < 1000; i++) ends[fuzzCase(BASE + i)]++;
     // The generator must reach every ending, and mostly streams that are read, or this test proves little.
     expect(ends.refused).toBeGreaterThan(100);
     expect(ends['mid-frame']).toBeGreaterThan(100);
-    expect(ends.resynchronised).toBeGreaterThan(300);
+    expect(ends.resynchronised).toBeGreaterThan(200);
   });
 });
