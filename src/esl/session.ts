@@ -120,7 +120,9 @@ export async function runSession(conn: EslConnection, deps: SessionDeps): Promis
       await recordUnreadCall(call, read.failure ?? 'incomplete', deps);
       return;
     }
-    const caller = data ? (data['Caller-Caller-ID-Number'] ?? data['variable_sip_from_user'] ?? null)?.slice(0, 32) : null;
+    const number = data ? (data['Caller-Caller-ID-Number'] ?? data['variable_sip_from_user'] ?? null) : null;
+    // the caller's own text: its invisible characters (a bidi override…) shown as escapes, as in every other line
+    const caller = number === null ? null : cutShown(showInvisible(number.slice(0, 32)), 64);
     deps.logger.warn({ caller, failure: read?.failure }, 'outbound ESL connection without usable channel data: letting the call ring');
     return;
   }

@@ -95,4 +95,17 @@ describe('ESL: mutated sessions between good calls', () => {
     expect(faults).toEqual([]);
     expect(logs.filter((l) => l.includes('ESL session failed'))).toEqual([]);
   });
+
+  it('the warning for a connect reply chut cannot use shows a caller ID\'s invisible characters as escapes', async () => {
+    // no Unique-ID: no call to screen; the caller's number, a bidi override first, is all the warning can name
+    const reply = 'Content-Type: command/reply\nReply-Text: %2BOK%0A\nCaller-Caller-ID-Number: %E2%80%AE%2B33612345678\n'
+      + 'Caller-Destination-Number: 1000\n\n';
+    // (the harness's readiness probe, a connection that sends nothing, gets the same warning without a caller)
+    const said = (): Array<Record<string, unknown>> => logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => /without usable channel data/.test(String(l.msg)) && String(l.caller).includes('33612345678'));
+    await playGarbage(h.sim.listenPort, Buffer.from(reply), prng(1));
+    await until(() => said().length > 0, 'the warning');
+    const [warning] = said();
+    expect(warning).toMatchObject({ level: 40, caller: '\\u202e+33612345678' });
+  });
 });
