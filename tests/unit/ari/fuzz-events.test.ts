@@ -6,12 +6,12 @@
  *
  * What must hold: parseFrame never throws and says `ok: false` with a short reason, or hands over an event whose every
  * field is what the schema promises (a channel id chut may put in a REST path above all); what the adapter reads from a
- * refused StasisStart (strandedChannelId) is text or null; nothing reaches Object.prototype; and a good frame after the
- * garbage parses as it does alone (each WebSocket message is a frame of its own: nothing to resynchronise).
+ * refused StasisStart (strandedChannel) is an id as text with a bounded creation time, or null; nothing reaches
+ * Object.prototype; and a good frame after the garbage parses as it does alone (each WebSocket message is a frame of its own: nothing to resynchronise).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventChannelId, isChannelId, MAX_FRAME, parseFrame, strandedChannelId, type ParsedFrame } from '../../../src/ari/events.js';
+import { eventChannelId, isChannelId, MAX_FRAME, parseFrame, strandedChannel, type ParsedFrame } from '../../../src/ari/events.js';
 import { prng } from '../../helpers/prng.js';
 import { BYTE_MUTATIONS, mutate, pick, type Rand } from '../../helpers/mutate.js';
 import { mutateJson } from '../../helpers/mutate-json.js';
@@ -69,8 +69,9 @@ describe('ARI edge: mutated recorded frames', () => {
       try {
         const parsed = parseFrame(raw);
         expect(broken(parsed)).toBeNull();
-        const stranded = strandedChannelId(raw);
-        expect(stranded === null || (typeof stranded === 'string' && stranded.length <= MAX_FRAME)).toBe(true);
+        const stranded = strandedChannel(raw);
+        expect(stranded === null || (typeof stranded.id === 'string' && stranded.id.length <= MAX_FRAME)).toBe(true);
+        expect(stranded === null || stranded.creationtime === null || stranded.creationtime.length <= 64).toBe(true);
         expect(parseFrame(GOOD)).toEqual(good);
         if (!parsed.ok) seen.refused++;
         else if (parsed.event.type === 'Other') seen.read++;
