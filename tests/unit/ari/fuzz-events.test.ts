@@ -7,7 +7,8 @@
  * What must hold: parseFrame never throws and says `ok: false` with a short reason, or hands over an event whose every
  * field is what the schema promises (a channel id chut may put in a REST path above all); what the adapter reads from a
  * refused StasisStart (strandedChannel) is an id as text with a bounded creation time, or null; nothing reaches
- * Object.prototype; and a good frame after the garbage parses as it does alone (each WebSocket message is a frame of its own: nothing to resynchronise).
+ * Object.prototype; and a good frame after the garbage parses as it does alone (each WebSocket message is a frame of
+ * its own: nothing to resynchronise).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
