@@ -188,3 +188,51 @@ describe('chut run with a Redis that does not answer', () => {
     expect(warning).not.toContain('redis.url');
   });
 });
+
+describe('a CHUT_ variable chut does not read (a misspelling in a systemd unit or a docker env file)', () => {
+  // The same slip in the file is refused with "did you mean"; in the environment chut ran on its defaults without a
+  // word. A warning, not a refusal (an image may carry variables of another version), and never the value: the
+  // misspelt variable may hold a secret.
+  const misspelt = { ...env, CHUT_REDIS_UR: 'redis://:hunter2@10.0.0.9:6379', CHUT_AMI_PASWORD: 'hunter2-ami', CHUT_NO_SUCH_THING: 'hunter2-x' };
+
+  it('check-config warns of each on stderr, with the variable it is closest to, and still says OK (exit 0)', async () => {
+    const r = await runChut(['check-config', '--config', file('env-typo.yaml', `policy: ${shippedPolicy}\n`)], misspelt);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^configuration OK/);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:')).sort()).toEqual([
+      'warning: CHUT_AMI_PASWORD is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_AMI_PASSWORD?)',
+      'warning: CHUT_NO_SUCH_THING is set, but chut reads no environment variable of that name: it is ignored (config/chut.example.yaml lists those chut reads)',
+      'warning: CHUT_REDIS_UR is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_REDIS_URL?)',
+    ]);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+  });
+
+  it('check-config says nothing of the variables chut\'s own tools read, nor of an empty one', async () => {
+    const r = await runChut(['check-config', '--config', file('env-own.yaml', `policy: ${shippedPolicy}\n`)],
+      { ...env, CHUT_TEST_REDIS_URL: 'redis://127.0.0.1:6379', CHUT_REQUIRE_REDIS_SERVER: '1', CHUT_BENCH_LOG: '/dev/null', CHUT_REDIS_UR: '' });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+  });
+
+  it('check-config warns of it even when the configuration is refused: the slip may be why', async () => {
+    const r = await runChut(['check-config', '--config', file('env-typo-bad.yaml', `policy: ${shippedPolicy}\nari: true\n`)], misspelt);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('warning: CHUT_REDIS_UR is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_REDIS_URL?)\n');
+    expect(r.stderr).toMatch(/chut check-config: invalid configuration:\n {2}ari: must be a section/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('chut run logs each as a warning at start', async () => {
+    // the ESL listener on an address not this machine's stops chut once it has started (exit 69)
+    const config = file('env-typo-run.yaml', `policy: ${shippedPolicy}\nesl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);
+    const r = await runChut(['run', '--config', config], misspelt, { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(69);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level === 40 && / is set, but chut reads no environment variable/.test(l.msg)).map((l) => l.msg).sort();
+    expect(warnings).toEqual([
+      'CHUT_AMI_PASWORD is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_AMI_PASSWORD?)',
+      'CHUT_NO_SUCH_THING is set, but chut reads no environment variable of that name: it is ignored (config/chut.example.yaml lists those chut reads)',
+      'CHUT_REDIS_UR is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_REDIS_URL?)',
+    ]);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+  });
+});

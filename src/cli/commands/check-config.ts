@@ -1,5 +1,6 @@
 import { ariConfigWarnings } from '../ari-password.js';
 import { eslAllowFromWarnings } from '../esl-allow-from.js';
+import { unknownVariableWarnings } from '../environment-warnings.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
@@ -35,6 +36,9 @@ ${GLOBAL_HELP}`,
   async run(argv) {
     const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
+    // on stderr, and before the configuration is read: a misspelt variable may be why it is refused
+    const environment = (warnings: string[]) => process.stderr.write(warnings.map((w) => `warning: ${w}\n`).join(''));
+    environment(unknownVariableWarnings(process.env));
     const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);

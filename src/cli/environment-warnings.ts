@@ -1,0 +1,42 @@
+/**
+ * Environment variables chut would otherwise ignore without a word, said by `chut check-config` (on stderr) and
+ * logged by `chut run`/`serve` at start: a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or
+ * a docker env file ran chut on its defaults with no hint, where the same slip in the file is refused with "did you
+ * mean"). Warnings, never refusals: an image or a shell may carry variables meant for another version of chut.
+ * A variable's value is never said (it may be a secret); its name is shown with any invisible character escaped.
+ */
+import { ENV_VARS } from '../config.js';
+import { showInvisible } from '../show-invisible.js';
+import { nearestKey } from '../validation-issues.js';
+
+type Env = Record<string, string | undefined>;
+
+/** `CHUT_` variables that are no setting (ENV_VARS lists those) but are read on purpose, by chut or by its own
+ * tooling, which may run chut with them set: none of them is warned of. Keep it to names something reads. */
+export const OTHER_CHUT_VARIABLES: Readonly<Record<string, string>> = {
+  CHUT_CONFIG: 'the configuration file chut reads (src/config.ts); docker/compose.yaml sets it',
+  CHUT_TEST_REDIS_URL: 'the Redis the test suite uses (tests/helpers/redis.ts, redis-global-setup.ts)',
+  CHUT_REQUIRE_REDIS_SERVER: 'set by CI (.ci/run): the tests that start a redis-server may not skip',
+  CHUT_SLOW_MODULE: 'tests/helpers/slow-load-hooks.mjs, with which cli-signals.test.ts runs chut: the module to hold',
+  CHUT_SLOW_MARKER: 'tests/helpers/slow-load-hooks.mjs: the file written once the held module starts loading',
+  CHUT_SLOW_MS: 'tests/helpers/slow-load-hooks.mjs: how long the module is held',
+  CHUT_BENCH_LOG: 'where the benchmarks write chut\'s log (bench/logger.ts)',
+  CHUT_BENCH_PEER: 'a benchmark peer process\'s orders (bench/peer.ts)',
+};
+
+const KNOWN = [...ENV_VARS, ...Object.keys(OTHER_CHUT_VARIABLES)];
+
+/** Set `CHUT_` variables (in any case: the environment's names are) chut reads nowhere, each with the known name it
+ * is a slip of when one is near. An empty one is skipped: chut reads an empty variable as unset, so it changes nothing
+ * either way. */
+export function unknownVariableWarnings(env: Env): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /^chut_/i.test(name) && !KNOWN.includes(name) && value !== undefined && value !== '')
+    .map(([name]) => name)
+    .sort()
+    .map((name) => {
+      const near = nearestKey(name, KNOWN);
+      return `${showInvisible(name)} is set, but chut reads no environment variable of that name: it is ignored ` +
+        (near === null ? '(config/chut.example.yaml lists those chut reads)' : `(did you mean ${near}?)`);
+    });
+}
