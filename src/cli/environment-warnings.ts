@@ -2,10 +2,11 @@
  * Environment variables chut would otherwise ignore without a word, said by `chut check-config` (on stderr) and
  * logged by `chut run`/`serve` at start: a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or
  * a docker env file ran chut on its defaults with no hint, where the same slip in the file is refused with "did you
- * mean"). Warnings, never refusals: an image or a shell may carry variables meant for another version of chut.
+ * mean"), and a variable another setting makes pointless (`CHUT_REDIS_URL` beside `redis.sentinel` or `store:
+ * memory`). Warnings, never refusals: an image or a shell may carry variables meant for another version of chut.
  * A variable's value is never said (it may be a secret); its name is shown with any invisible character escaped.
  */
-import { ENV_VARS } from '../config.js';
+import { ENV_VARS, type Config } from '../config.js';
 import { showInvisible } from '../show-invisible.js';
 import { nearestKey } from '../validation-issues.js';
 
@@ -39,4 +40,23 @@ export function unknownVariableWarnings(env: Env): string[] {
       return `${showInvisible(name)} is set, but chut reads no environment variable of that name: it is ignored ` +
         (near === null ? '(config/chut.example.yaml lists those chut reads)' : `(did you mean ${near}?)`);
     });
+}
+
+/** Set variables a setting that wins makes pointless. Checked alike and left unsaid: a flag over its variable
+ * (--redis, --policy, --config: typed for this one command), and a variable of a part that is off (CHUT_ARI_* with
+ * ARI disabled, CHUT_HTTP_HOST with http.enabled false, CHUT_ESL_PASSWORD without esl.inbound): an image sets
+ * CHUT_HTTP_HOST, and one env file may serve several setups. */
+export function ignoredVariableWarnings(config: Readonly<Config>, env: Env, file: string | null): string[] {
+  const set = (name: string) => env[name] !== undefined && env[name] !== '';
+  const inFile = file ?? 'the configuration';
+  if (config.store === 'memory') {
+    const from = set('CHUT_STORE') ? 'CHUT_STORE=memory' : `store: memory in ${inFile}`;
+    return ['CHUT_REDIS_URL', 'CHUT_REDIS_PREFIX'].filter(set).map((name) =>
+      `${name} is ignored: ${from}, so chut uses no Redis. Unset ${name}, or set store: redis to use it`);
+  }
+  if (config.redis.sentinel && set('CHUT_REDIS_URL')) {
+    return [`CHUT_REDIS_URL is ignored: redis.sentinel in ${inFile} says where Redis is, and wins over any URL. ` +
+      'Unset CHUT_REDIS_URL, or remove redis.sentinel to use it'];
+  }
+  return [];
 }

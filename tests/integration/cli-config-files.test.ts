@@ -236,3 +236,28 @@ describe('a CHUT_ variable chut does not read (a misspelling in a systemd unit o
     expect(r.stdout + r.stderr).not.toContain('hunter2');
   });
 });
+
+describe('CHUT_REDIS_URL where another setting says there is no Redis to give', () => {
+  // --redis is refused there; the variable is only warned of (an image may set a default URL), but no longer ignored
+  // without a word.
+  it('check-config warns that store: memory makes CHUT_REDIS_URL and CHUT_REDIS_PREFIX pointless, naming where memory came from', async () => {
+    const variables = { CHUT_REDIS_URL: 'redis://:hunter2@10.0.0.9:6379', CHUT_REDIS_PREFIX: 'mine:' };
+    const fromEnv = await runChut(['check-config', '--config', file('redis-env-memory.yaml', `policy: ${shippedPolicy}\n`)], { ...env, ...variables });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stderr).toBe(
+      'warning: CHUT_REDIS_URL is ignored: CHUT_STORE=memory, so chut uses no Redis. Unset CHUT_REDIS_URL, or set store: redis to use it\n' +
+      'warning: CHUT_REDIS_PREFIX is ignored: CHUT_STORE=memory, so chut uses no Redis. Unset CHUT_REDIS_PREFIX, or set store: redis to use it\n');
+    const config = file('redis-file-memory.yaml', `policy: ${shippedPolicy}\nstore: memory\n`);
+    const fromFile = await runChut(['check-config', '--config', config], variables);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stderr).toContain(`warning: CHUT_REDIS_URL is ignored: store: memory in ${config}, so chut uses no Redis.`);
+    expect(fromEnv.stdout + fromEnv.stderr + fromFile.stdout + fromFile.stderr).not.toContain('hunter2');
+  });
+
+  it('chut run logs it as a warning at start', async () => {
+    const config = file('redis-run-memory.yaml', `policy: ${shippedPolicy}\nesl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);
+    const r = await runChut(['run', '--config', config], { ...env, CHUT_REDIS_URL: 'redis://10.0.0.9:6379' }, { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(69);
+    expect(r.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('CHUT_REDIS_URL is ignored'))).toHaveLength(1);
+  });
+});

@@ -1,6 +1,6 @@
 import { ariConfigWarnings } from '../ari-password.js';
 import { eslAllowFromWarnings } from '../esl-allow-from.js';
-import { unknownVariableWarnings } from '../environment-warnings.js';
+import { ignoredVariableWarnings, unknownVariableWarnings } from '../environment-warnings.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
@@ -41,6 +41,7 @@ ${GLOBAL_HELP}`,
     environment(unknownVariableWarnings(process.env));
     const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
     const c = loaded.config;
+    environment(ignoredVariableWarnings(c, process.env, loaded.file));
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     const notes: string[] = [...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)].map((w) => `warning: ${w}\n`);
     // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode

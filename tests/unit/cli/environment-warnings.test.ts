@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OTHER_CHUT_VARIABLES, unknownVariableWarnings } from '../../../src/cli/environment-warnings.js';
-import { ENV_VARS } from '../../../src/config.js';
+import { ignoredVariableWarnings, OTHER_CHUT_VARIABLES, unknownVariableWarnings } from '../../../src/cli/environment-warnings.js';
+import { ENV_VARS, parseConfig } from '../../../src/config.js';
 
 const ignoredEnding = ': it is ignored';
 
@@ -48,5 +48,22 @@ describe('the CHUT_ variables that are no setting', () => {
     read.add('CHUT_BENCH_PEER'); // bench/peer.ts names it in a constant, DATA_ENV
     const settings = new Set(ENV_VARS);
     expect([...read].filter((name) => !settings.has(name)).sort()).toEqual(Object.keys(OTHER_CHUT_VARIABLES).sort());
+  });
+});
+
+describe('ignoredVariableWarnings', () => {
+  const sentinel = { name: 'mymaster', hosts: [{ host: '10.0.0.11', port: 26379 }] };
+
+  it('says CHUT_REDIS_URL is ignored beside redis.sentinel, which --redis is refused for, never its value', () => {
+    const config = parseConfig({ redis: { sentinel, url: 'redis://:hunter2@10.0.0.9:6379' } });
+    const warnings = ignoredVariableWarnings(config, { CHUT_REDIS_URL: 'redis://:hunter2@10.0.0.9:6379', CHUT_REDIS_PREFIX: 'mine:' }, '/etc/chut/chut.yaml');
+    expect(warnings).toEqual(['CHUT_REDIS_URL is ignored: redis.sentinel in /etc/chut/chut.yaml says where Redis is, and wins over any URL. ' +
+      'Unset CHUT_REDIS_URL, or remove redis.sentinel to use it']);
+  });
+
+  it('says nothing where the variable is used, or is empty (read as unset)', () => {
+    expect(ignoredVariableWarnings(parseConfig({}), { CHUT_REDIS_URL: 'redis://10.0.0.9:6379', CHUT_REDIS_PREFIX: 'mine:' }, null)).toEqual([]);
+    expect(ignoredVariableWarnings(parseConfig({ redis: { sentinel } }), { CHUT_REDIS_URL: '' }, '/etc/chut/chut.yaml')).toEqual([]);
+    expect(ignoredVariableWarnings(parseConfig({ store: 'memory' }), { CHUT_STORE: 'memory', CHUT_REDIS_URL: '' }, null)).toEqual([]);
   });
 });
