@@ -38,8 +38,14 @@ export interface EslFrame {
   trimmed: number;
 }
 
+/** A stream that is not ESL (see the top of this file): the connection ends. `frames`: the complete frames the same
+ * push() read before the error, which the caller handles first, as it would had the error come in its next read (a
+ * connect reply read in one piece with garbage still has its call screened). */
 export class EslProtocolError extends Error {
   override readonly name = 'EslProtocolError';
+  constructor(message: string, readonly frames: readonly EslFrame[] = []) {
+    super(message);
+  }
 }
 
 /** The longest header line read whole (the longest recorded one is ~400 bytes, a channel's SDP a few KB). */
@@ -293,7 +299,8 @@ type Stage =
 
 /**
  * Incremental parser: push bytes, get complete frames. Throws EslProtocolError on a stream that is not ESL (see the
- * top of this file). Each byte is searched for a line end once, whatever the chunking.
+ * top of this file), carrying the frames the chunk completed before it; a parser that threw is not fed again. Each
+ * byte is searched for a line end once, whatever the chunking.
  */
 export class FrameParser {
   private readonly input = new InputBuffer();
@@ -324,13 +331,19 @@ export class FrameParser {
 
   push(chunk: Buffer): EslFrame[] {
     const frames: EslFrame[] = [];
-    if (this.input.length === 0) {
-      // The usual case (whole frames per chunk): parse the chunk in place, keep only an incomplete tail.
-      const used = this.parse(chunk, frames);
-      this.input.append(chunk.subarray(used));
-    } else {
-      this.input.append(chunk);
-      this.input.consume(this.parse(this.input.view(), frames));
+    try {
+      if (this.input.length === 0) {
+        // The usual case (whole frames per chunk): parse the chunk in place, keep only an incomplete tail.
+        const used = this.parse(chunk, frames);
+        this.input.append(chunk.subarray(used));
+      } else {
+        this.input.append(chunk);
+        this.input.consume(this.parse(this.input.view(), frames));
+      }
+    } catch (err) {
+      // The frames completed before the error are the caller's all the same, whatever the chunking.
+      if (err instanceof EslProtocolError) throw new EslProtocolError(err.message, frames);
+      throw err;
     }
     return frames;
   }

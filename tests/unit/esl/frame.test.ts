@@ -92,6 +92,29 @@ describe('ESL frame parser against the recorded FreeSWITCH streams', () => {
     expect(() => new FrameParser().push(Buffer.from('\u0000\u00ff garbage\n\n'))).toThrow(EslProtocolError);
   });
 
+  it('a read holding good frames then a stream that is not ESL: the error carries the good frames, whatever came before', () => {
+    // the connection hands them over before it ends: a connect reply read with garbage still gets its call screened
+    const good = Buffer.concat([transcriptRecords('esl-outbound-session.s2c.raw')[0] as Buffer, Buffer.from('Content-Type: api/response\nContent-Length: 2\n\nok')]);
+    const expected = new FrameParser().push(good);
+    expect(expected).toHaveLength(2);
+    const garbage = ['not a header line\n\n', 'Content-Length: banana\n\n', 'Reply-Text: +OK\n\n', `X: ${'a'.repeat(1 << 20)}`];
+    for (const [i, bad] of garbage.entries()) {
+      for (const cut of [0, 40, good.length]) {
+        // the good frames' first bytes in an earlier read (held back), or none, or both frames
+        const parser = new FrameParser(undefined, 1 << 20);
+        const before = parser.push(good.subarray(0, cut));
+        let refused: unknown = null;
+        try {
+          parser.push(Buffer.concat([good.subarray(cut), Buffer.from(bad)]));
+        } catch (err) {
+          refused = err;
+        }
+        expect(refused, `case ${i}, cut at ${cut}`).toBeInstanceOf(EslProtocolError);
+        expect([...before, ...(refused as EslProtocolError).frames], `case ${i}, cut at ${cut}`).toEqual(expected);
+      }
+    }
+  });
+
   it('url-encodes like FreeSWITCH and decodes back, tolerating bad escapes', () => {
     expect(urlEncode('+33162000000')).toBe('%2B33162000000');
     expect(urlEncode('Sat, 28 Nov')).toBe('Sat,%2028%20Nov');
