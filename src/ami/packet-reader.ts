@@ -19,9 +19,17 @@ export const MAX_PACKET_LINES = 1000;
 /** A line not ended yet may hold one character more: the CR whose LF is still to come. */
 const MAX_PENDING_CHARS = MAX_LINE_CHARS + 1;
 
+/** A line or a packet past the bounds: the connection is dropped. `packets`: the packets the same push() completed
+ * before it, which the client handles first, as it would had the error come in its next read (a ChutQuery read in one
+ * piece with the garbage is still screened). */
 export class AmiProtocolError extends Error {
   override readonly name = 'AmiProtocolError';
+  constructor(message: string, readonly packets: readonly AmiPacket[] = []) {
+    super(message);
+  }
 }
+
+const LINE_TOO_LONG = `a line longer than ${MAX_LINE_CHARS} characters`;
 
 function toPacket(lines: readonly string[]): AmiPacket {
   const packet: AmiPacket = Object.create(null) as AmiPacket;
@@ -51,13 +59,14 @@ export class PacketReader {
   private lines: string[] = [];
   private greeted = false;
 
-  /** The packets this chunk completes; throws AmiProtocolError on an overlong line or packet. */
+  /** The packets this chunk completes; throws AmiProtocolError on an overlong line or packet, carrying the packets the
+   * chunk completed before it (a reader that threw is not fed again). */
   push(chunk: string): AmiPacket[] {
     let nl = chunk.indexOf('\n');
     if (nl === -1) {
       if (chunk !== '') this.pending.push(chunk);
       this.pendingChars += chunk.length;
-      if (this.pendingChars > MAX_PENDING_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+      if (this.pendingChars > MAX_PENDING_CHARS) throw new AmiProtocolError(LINE_TOO_LONG);
       return [];
     }
     const text = this.pending.join('') + chunk;
@@ -67,7 +76,7 @@ export class PacketReader {
     for (; nl !== -1; nl = text.indexOf('\n', start)) {
       const line = text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl);
       start = nl + 1;
-      if (line.length > MAX_LINE_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+      if (line.length > MAX_LINE_CHARS) throw new AmiProtocolError(LINE_TOO_LONG, packets);
       if (!this.greeted) {
         this.greeted = true;
         if (line.startsWith('Asterisk Call Manager')) continue;
@@ -78,12 +87,12 @@ export class PacketReader {
         continue;
       }
       this.lines.push(line);
-      if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`);
+      if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`, packets);
     }
     const rest = text.slice(start);
     this.pending = rest === '' ? [] : [rest];
     this.pendingChars = rest.length;
-    if (rest.length > MAX_PENDING_CHARS) throw new AmiProtocolError(`a line longer than ${MAX_LINE_CHARS} characters`);
+    if (rest.length > MAX_PENDING_CHARS) throw new AmiProtocolError(LINE_TOO_LONG, packets);
     return packets;
   }
 }

@@ -223,6 +223,33 @@ describe('what crashed or froze asterisk-manager', () => {
     expect(reader.push('\r\n')).toHaveLength(1);
   });
 
+  it('the packets a read completes before a line or a packet past the bounds come with the error, whatever came before', () => {
+    // the client hands them over before it drops the connection: a ChutQuery read with the garbage is still screened
+    const query = 'Event: UserEvent\r\nUserEvent: ChutQuery\r\nUniqueid: 1.1\r\n\r\n';
+    const expected = new ChutReader().push(query);
+    expect(expected).toHaveLength(1);
+    const breaking = [
+      `Event: x\r\nData: ${'y'.repeat(70_000)}\r\n`, // a line too long, ended
+      `Event: x\r\nData: ${'y'.repeat(70_000)}`, // a line too long, not ended
+      'Foo: bar\r\n'.repeat(1001), // a packet too long
+    ];
+    for (const [i, tail] of breaking.entries()) {
+      for (const cut of [0, 5, query.length]) {
+        const reader = new ChutReader();
+        // the query's first characters in an earlier read (held as a line begun), or none, or the whole query
+        const before = reader.push(query.slice(0, cut));
+        let refused: unknown = null;
+        try {
+          reader.push(query.slice(cut) + tail);
+        } catch (err) {
+          refused = err;
+        }
+        expect(refused, `case ${i}, cut at ${cut}`).toBeInstanceOf(AmiProtocolError);
+        expect([...before, ...(refused as AmiProtocolError).packets], `case ${i}, cut at ${cut}`).toEqual(expected);
+      }
+    }
+  });
+
   it('a long line that comes a character at a time is searched once, not once per character (quadratic)', () => {
     // a 60 KB channel variable from a slow or hostile peer, one byte per read: ~0.75 s of CPU when every read re-scanned
     // the line so far (1.8 billion characters)
