@@ -1,10 +1,11 @@
 /**
  * One Event Socket connection (either direction): writes commands, matches `command/reply` and
  * `api/response` frames to them in order (ESL answers commands strictly in sequence), and hands events and
- * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller.
+ * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller. The
+ * frames read before the error are handled as they would be had it come in the next read, whatever the chunking.
  */
 import type { Socket } from 'node:net';
-import { bodyDropped, FrameParser, eventOf, isNeededHeader, type EslFrame } from './frame.js';
+import { bodyDropped, EslProtocolError, FrameParser, eventOf, isNeededHeader, type EslFrame } from './frame.js';
 
 export interface EslReply {
   /** `command/reply` Reply-Text, or the `api/response` body. */
@@ -36,6 +37,8 @@ export class EslConnection {
   private readonly parser: FrameParser;
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
+  /** A protocol error read after frames of the same read: the reason the connection is about to end (see onData). */
+  private refusal: string | null = null;
 
   /** `maxFrameBytes`: what is kept of one frame (FrameParser's cap; MAX_CALL_FRAME_BYTES for a per-call socket). Frames
    * and events keep only the headers chut reads (isNeededHeader). */
@@ -43,8 +46,8 @@ export class EslConnection {
     this.parser = new FrameParser(maxFrameBytes, undefined, isNeededHeader);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
-    socket.on('close', () => this.close('closed by peer', true));
+    socket.on('error', (err) => this.closedByPeer(`socket error: ${err.message}`));
+    socket.on('close', () => this.closedByPeer('closed by peer'));
   }
 
   get closed(): boolean {
@@ -101,14 +104,32 @@ export class EslConnection {
   }
 
   private onData(chunk: Buffer): void {
-    let frames: EslFrame[];
+    if (this.refusal !== null) return; // the stream ended at the protocol error: nothing after it is read
+    let frames: readonly EslFrame[];
     try {
       frames = this.parser.push(chunk);
     } catch (err) {
-      this.close(`protocol error: ${(err as Error).message}`);
+      const reason = `protocol error: ${(err as Error).message}`;
+      const before = err instanceof EslProtocolError ? err.frames : [];
+      if (before.length === 0) {
+        this.close(reason);
+        return;
+      }
+      // Frames read in the same chunk as the error are handled as if the error had come in the next read: dispatched
+      // now, the connection ending once what they started has run (a connect reply's call is screened, then rings).
+      this.refusal = reason;
+      for (const frame of before) this.dispatch(frame);
+      setImmediate(() => this.close(reason));
       return;
     }
     for (const frame of frames) this.dispatch(frame);
+  }
+
+  /** The socket closed or failed under chut; after a protocol error chut has read, chut ends it for that error, as it
+   * would have done before the peer's close had the error come in its own read. */
+  private closedByPeer(reason: string): void {
+    if (this.refusal !== null) this.close(this.refusal);
+    else this.close(reason, true);
   }
 
   private dispatch(frame: EslFrame): void {

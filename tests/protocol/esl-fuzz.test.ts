@@ -7,6 +7,7 @@
  * its connection. Checked: the process neither throws nor leaves a rejection unhandled, no session fails with an error
  * or stays open, and every next good call is screened and routed.
  */
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,37 @@ function playGarbage(port: number, bytes: Buffer, rand: Rand): Promise<void> {
     socket.once('data', () => {
       for (const piece of pieces) socket.write(piece);
       setTimeout(() => socket.end(), 200).unref();
+    });
+    socket.once('close', () => resolve());
+    setTimeout(() => socket.destroy(), 10_000).unref(); // a bound for a broken run, not a timing the test relies on
+  });
+}
+
+/** The recorded connect reply (esl-outbound-session: a caller +33162000000 dialling 1000) for a new call: its channel's
+ * uuid replaced by `callId`. */
+function connectReplyFor(callId: string): Buffer {
+  const recorded = (SESSIONS[0] as Buffer[])[0] as Buffer;
+  return Buffer.from(recorded.toString('latin1').replaceAll('aad4a0a1-6460-4301-af97-118ec520c3bf', callId), 'latin1');
+}
+
+/** Plays FreeSWITCH on a new outbound connection: after chut's `connect`, writes `reply` and `garbage` in one write, or
+ * (`split`) `reply`, then `garbage` once chut's `myevents` shows it read the reply; resolves once the connection is gone. */
+function playReplyThenGarbage(port: number, reply: Buffer, garbage: Buffer, split: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => undefined);
+    let heard = '';
+    let garbageSent = false;
+    socket.on('data', (chunk: Buffer) => {
+      const first = heard === '';
+      heard += chunk.toString('latin1');
+      if (first) {
+        socket.write(split ? reply : Buffer.concat([reply, garbage]));
+        garbageSent = !split;
+      } else if (!garbageSent && heard.includes('myevents')) {
+        socket.write(garbage);
+        garbageSent = true;
+      }
     });
     socket.once('close', () => resolve());
     setTimeout(() => socket.destroy(), 10_000).unref(); // a bound for a broken run, not a timing the test relies on
@@ -107,5 +139,16 @@ describe('ESL: mutated sessions between good calls', () => {
     await until(() => said().length > 0, 'the warning');
     const [warning] = said();
     expect(warning).toMatchObject({ level: 40, caller: '\\u202e+33612345678' });
+  });
+
+  it('a connect reply and garbage in one read: the call is screened and recorded, as when the garbage comes in a later read', async () => {
+    // chut ends the connection on the garbage (a protocol error) and the call rings, either way; the reply read with it
+    // used to be dropped, and the call went unrecorded ("outbound ESL connection without usable channel data").
+    const garbage = Buffer.from('this is not a header line\n\n');
+    for (const split of [false, true]) {
+      const callId = randomUUID();
+      await playReplyThenGarbage(h.sim.listenPort, connectReplyFor(callId), garbage, split);
+      expect(await recordOf(h, callId), split ? 'two reads' : 'one read').toMatchObject({ caller: '+33162000000', dialled: '1000', route: 'ring' });
+    }
   });
 });

@@ -6,7 +6,6 @@
  * connection ends at once on a protocol error, or, when a wrong Content-Length left the parser inside a frame that never
  * ends, the reply timeout ends it. Either end rejects the command, closes the socket and is reported once.
  */
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,31 +13,13 @@ import { EslClosedError, EslConnection, type EslReply } from '../../../src/esl/c
 import { MAX_CALL_FRAME_BYTES } from '../../../src/esl/frame.js';
 import { prng } from '../../helpers/prng.js';
 import { BYTE_MUTATIONS, chunks, int, mutate, pick, replaceValue, wrongContentLength } from '../../helpers/mutate.js';
+import { MemorySocket } from './memory-socket.js';
 import { DIR, transcriptRecords } from './transcript.js';
 
 const RECORDED = readdirSync(DIR).filter((f) => f.endsWith('.s2c.raw')).map(transcriptRecords).filter((frames) => frames.length > 0);
 const MUTATIONS = [...BYTE_MUTATIONS, wrongContentLength, wrongContentLength,
   replaceValue(['command/reply', 'api/response', 'text/event-plain', 'text/event-json', 'text/disconnect-notice', 'log/data', '', '-ERR'])];
 const GOOD_REPLY = Buffer.from('Content-Type: api/response\nContent-Length: 6\n\n+OK up');
-
-/** The socket an EslConnection uses, in memory: what it writes is kept, `end()` closes it as a peer's close would. */
-class MemorySocket extends EventEmitter {
-  destroyed = false;
-  ended = false;
-  setNoDelay(): void {}
-  cork(): void {}
-  uncork(): void {}
-  write(): boolean { return true; }
-  end(): void {
-    this.ended = true;
-    this.destroy();
-  }
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.emit('close');
-  }
-}
 
 beforeEach(() => { vi.useFakeTimers(); });
 afterEach(() => { vi.useRealTimers(); });
