@@ -1,7 +1,8 @@
 /**
  * One AMI connection's socket: connect, write actions, read packets (packet-reader.ts), match responses to their
  * ActionID. No reconnection, no queue, no keepalive: connection.ts owns the lifecycle. A packet or a peer this
- * cannot read ends the connection with an `error` then `close`; nothing thrown here reaches the process.
+ * cannot read ends the connection with an `error` then `close`; nothing thrown here reaches the process. The packets
+ * read before such a packet are handled first, whatever the chunking (a ChutQuery read with it is still screened).
  * Only a packet without an `Event` header is a response: Asterisk's responses never carry one, while events may
  * carry both `ActionID` and `Response` (OriginateResponse does; a UserEvent can carry anything a dialplan puts in it).
  * disconnect() never leaves a socket behind: one still connecting (an AMI host that drops SYNs) is destroyed at once,
@@ -11,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
-import { PacketReader, type AmiPacket } from './packet-reader.js';
+import { AmiProtocolError, PacketReader, type AmiPacket } from './packet-reader.js';
 
 export type { AmiPacket, AmiValue } from './packet-reader.js';
 
@@ -66,6 +67,8 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     try {
       packets = this.reader.push(chunk);
     } catch (err) {
+      // The packets of this read before the error, first: as if the error had come in the next read.
+      if (err instanceof AmiProtocolError) for (const p of err.packets) this.dispatch(p);
       this.emit('error', err as Error);
       this.socket?.destroy();
       return;

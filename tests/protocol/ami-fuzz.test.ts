@@ -8,9 +8,9 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AmiProtocolError, PacketReader } from '../../src/ami/packet-reader.js';
+import { AmiProtocolError, MAX_PACKET_LINES, PacketReader } from '../../src/ami/packet-reader.js';
 import type { SimulatedCall } from '../../src/sim/types.js';
-import { eventually, recordOf, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+import { eventually, header, recordOf, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
 import { prng } from '../helpers/prng.js';
 import { BYTE_MUTATIONS, hugeValue, int, mutate, pick, repeatLine, replaceName, replaceValue, type Rand } from '../helpers/mutate.js';
 
@@ -102,5 +102,28 @@ describe('AMI: mutated recorded packets between good calls', () => {
     expect(faults).toEqual([]);
     expect(h.logs.filter((l) => l.includes('packet handling failed'))).toEqual([]);
     expect(h.adapter.status().state).toBe('ready');
+  });
+
+  it('a ChutQuery read with a packet past the bounds: the call is screened and recorded before the connection ends', { timeout: 30_000 }, async () => {
+    // Written right after the ChutQuery, in the same tick: chut reads both in one read (64 KiB at most: too short for a
+    // line past MAX_LINE_CHARS after the query, long enough for a packet past MAX_PACKET_LINES).
+    const breaking = `Event: VarSet\r\n${'Variable: X\r\n'.repeat(MAX_PACKET_LINES)}\r\n`;
+    const server = h.sim.server;
+    const hook = server.eventHook;
+    server.eventHook = (event, deliver) => {
+      if (hook) hook(event, deliver);
+      else deliver();
+      if (header(event, 'UserEvent') === 'ChutQuery') server.writeRaw(breaking);
+    };
+    const logins = server.loginCount;
+    try {
+      const out = await h.sim.placeCall({ callerNumber: '+33612779999', callerName: 'REJECT robot', dialled: '0100000000', behaviour: { kind: 'silent' } });
+      // the connection ended before chut could set the decision: the dialplan rang after its wait (fail-open)
+      expect(out.route).toBe('ring');
+      expect(await recordOf(h, out.callId)).toMatchObject({ caller: '+33612779999', action: 'reject', route: 'ring' });
+    } finally {
+      server.eventHook = hook;
+    }
+    await eventually(() => h.adapter.status().state === 'ready' && server.loginCount > logins, 15_000, 'a new login');
   });
 });
