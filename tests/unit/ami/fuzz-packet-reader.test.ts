@@ -5,9 +5,11 @@
  *
  * What must hold for every case, whatever the chunking: nothing but AmiProtocolError escapes the reader, and it
  * refuses a stream exactly when a line is longer than MAX_LINE_CHARS or a packet longer than MAX_PACKET_LINES (so
- * what it holds stays bounded; a refusal ends the connection, and the next one starts with a fresh reader); every
- * packet maps to a well-formed event or to nothing; and once the garbage is followed by a blank line (AMI's packet
- * end), the next good packet, a ChutQuery, is read exactly as a fresh reader reads it.
+ * what it holds stays bounded; a refusal ends the connection, and the next one starts with a fresh reader); the same
+ * packets come out in one piece and in pieces, a refused stream's packets before the refusal included (the error
+ * carries those of its own read, which the client hands over before it drops the connection); every packet maps to a
+ * well-formed event or to nothing; and once the garbage is followed by a blank line (AMI's packet end), the next good
+ * packet, a ChutQuery, is read exactly as a fresh reader reads it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -87,7 +89,8 @@ function breaksBounds(text: string): boolean {
 
 type Fed = { packets: AmiPacket[]; refused: unknown };
 
-/** Feeds the decoded pieces to a fresh reader until it refuses (the client then drops the connection). */
+/** Feeds the decoded pieces to a fresh reader until it refuses (the client then drops the connection, once it has the
+ * packets read before the refusal). */
 function feed(pieces: readonly string[]): Fed {
   const reader = new PacketReader();
   const packets: AmiPacket[] = [];
@@ -95,6 +98,7 @@ function feed(pieces: readonly string[]): Fed {
     try {
       packets.push(...reader.push(piece));
     } catch (refused) {
+      if (refused instanceof AmiProtocolError) packets.push(...refused.packets);
       return { packets, refused };
     }
   }
@@ -129,8 +133,9 @@ function malformed(packet: AmiPacket, ev: AmiEvent | null): string | null {
 const goodQuery = new PacketReader().push(QUERY);
 const goodEvent = toAmiEvent(goodQuery[0] as AmiPacket);
 
-/** One seeded case (see the top of the file); returns the refusal's message (numbers as N), or null when the stream
- * was read. Any failure, an unexpected throw included, names the seed and the mutations. */
+/** One seeded case (see the top of the file); returns the refusal's message (numbers as N, and whether packets came
+ * before it), or null when the stream was read. Any failure, an unexpected throw included, names the seed and the
+ * mutations. */
 function fuzzCase(seed: number): string | null {
   const rand = prng(seed);
   const { bytes, applied } = garbage(rand);
@@ -149,11 +154,12 @@ function fuzzCase(seed: number): string | null {
     if (inPieces.refused !== null || whole.refused !== null) {
       expect(inPieces.refused).toBeInstanceOf(AmiProtocolError);
       expect(whole.refused).toBeInstanceOf(AmiProtocolError);
-    } else {
-      expect(inPieces.packets, 'the same packets whatever the chunking').toEqual(whole.packets);
     }
+    expect(inPieces.packets, 'the same packets whatever the chunking (before a refusal too)').toEqual(whole.packets);
     for (const packet of inPieces.packets) expect(malformed(packet, toAmiEvent(packet))).toBeNull();
-    if (inPieces.refused !== null) return (inPieces.refused as Error).message.replace(/\d+/g, 'N');
+    if (inPieces.refused !== null) {
+      return `${(inPieces.refused as Error).message.replace(/\d+/g, 'N')}${whole.packets.length > 0 ? ', after packets' : ''}`;
+    }
     // resynchronised at the blank line: the ChutQuery after the garbage is read as if it came alone
     expect(inPieces.packets.at(-1)).toEqual(goodQuery[0]);
     expect(toAmiEvent(inPieces.packets.at(-1) as AmiPacket)).toEqual(goodEvent);
@@ -172,15 +178,18 @@ describe('AMI edge: mutated recorded packets', () => {
     });
   });
 
-  it('3,000 seeded cases: only AmiProtocolError, exactly past the bounds, well-formed events, then the next packet read whole', () => {
+  it('3,000 seeded cases: only AmiProtocolError, exactly past the bounds, the same packets in any chunking (refused or not), well-formed events, then the next packet read whole', () => {
     const BASE = 0x41_4d_49; // 'AMI'
     const refusals = new Set<string>();
     for (let i = 0; i < 3000; i++) {
       const refusal = fuzzCase(BASE + i);
       if (refusal !== null) refusals.add(refusal);
     }
-    // The generator must reach both kinds of refusal, or this test proves little.
-    expect([...refusals].sort()).toEqual([`a line longer than N characters`, `a packet of more than N lines`]);
+    // The generator must reach both kinds of refusal, with and without packets before them, or this test proves little.
+    expect([...refusals].sort()).toEqual([
+      'a line longer than N characters', 'a line longer than N characters, after packets',
+      'a packet of more than N lines', 'a packet of more than N lines, after packets',
+    ]);
   });
 
   it('header names like __proto__ stay keys of their packet: nothing reaches Object.prototype', () => {

@@ -8,9 +8,10 @@
  *
  * What must hold for every case, whatever the chunking: nothing but EslProtocolError escapes the parser (ESL cannot
  * resynchronise: a protocol error ends the connection, and FreeSWITCH's dial plan rings the call); the same frames come
- * out of the stream in one piece and in pieces; what the parser holds stays under one bound set by its cap, never by the
- * input; every frame is what chut can read safely; and when the garbage ends on a frame boundary, the next good frame
- * is read exactly as a fresh parser reads it (no state leaks from one frame into the next).
+ * out of the stream in one piece and in pieces, a refused stream's frames before the refusal included (the error carries
+ * those of its own read, which the connection hands over before it ends); what the parser holds stays under one bound
+ * set by its cap, never by the input; every frame is what chut can read safely; and when the garbage ends on a frame
+ * boundary, the next good frame is read exactly as a fresh parser reads it (no state leaks from one frame into the next).
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -151,13 +152,15 @@ function unreadable(frame: EslFrame, cap: number, filtered: boolean): string | n
 
 type Fed = { frames: EslFrame[]; refused: unknown; parser: FrameParser };
 
-/** Feeds the pieces to `parser` until it refuses (the connection then ends); fails when it holds more than `most`. */
+/** Feeds the pieces to `parser` until it refuses (the connection then ends, once it has the frames read before the
+ * refusal); fails when it holds more than `most`. */
 function feed(parser: FrameParser, pieces: readonly Buffer[], most: number): Fed {
   const frames: EslFrame[] = [];
   for (const piece of pieces) {
     try {
       frames.push(...parser.push(piece));
     } catch (refused) {
+      if (refused instanceof EslProtocolError) frames.push(...refused.frames);
       return { frames, refused, parser };
     }
     if (parser.held > most) throw new Error(`holds ${parser.held} bytes, over ${most}`);
@@ -168,7 +171,7 @@ function feed(parser: FrameParser, pieces: readonly Buffer[], most: number): Fed
 const GOOD = Buffer.concat([connectReply, Buffer.from('Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\n')]);
 
 /** One seeded case; returns how it ended. Any failure, an unexpected throw included, names the seed and the mutations. */
-function fuzzCase(seed: number): 'refused' | 'resynchronised' | 'mid-frame' {
+function fuzzCase(seed: number): 'refused' | 'refused after frames' | 'resynchronised' | 'mid-frame' {
   const rand = prng(seed);
   const { bytes, applied } = garbage(rand);
   const kind = pick(rand, PARSERS);
@@ -179,10 +182,10 @@ function fuzzCase(seed: number): 'refused' | 'resynchronised' | 'mid-frame' {
     const whole = feed(kind.make(), [bytes], most);
     for (const fed of [inPieces, whole]) if (fed.refused !== null) expect(fed.refused).toBeInstanceOf(EslProtocolError);
     expect(inPieces.refused === null, 'refused whatever the chunking').toBe(whole.refused === null);
-    if (inPieces.refused !== null) return 'refused';
-    expect(inPieces.frames, 'the same frames whatever the chunking').toEqual(whole.frames);
+    expect(inPieces.frames, 'the same frames whatever the chunking (before a refusal too)').toEqual(whole.frames);
     const filtered = kind.name !== 'small, every header';
     for (const frame of inPieces.frames) expect(unreadable(frame, kind.cap, filtered)).toBeNull();
+    if (inPieces.refused !== null) return whole.frames.length > 0 ? 'refused after frames' : 'refused';
 
     const parser = inPieces.parser;
     const atBoundary = parser.held === 0 && parser.partialHeaders === null;
@@ -207,12 +210,13 @@ describe('ESL framing: mutated recorded frames', () => {
     expect(inboundCallFrom(frames[0]?.headers ?? {}, 0)).toMatchObject({ callerNumber: '+33162000000', dialled: '1000' });
   });
 
-  it('1,000 seeded cases: only EslProtocolError, the same frames in any chunking, bounded, readable, resynchronised on a boundary', () => {
+  it('1,000 seeded cases: only EslProtocolError, the same frames in any chunking (refused or not), bounded, readable, resynchronised on a boundary', () => {
     const BASE = 0x45_53_4c; // 'ESL'
-    const ends = { refused: 0, resynchronised: 0, 'mid-frame': 0 };
+    const ends = { refused: 0, 'refused after frames': 0, resynchronised: 0, 'mid-frame': 0 };
     for (let i = 0; i < 1000; i++) ends[fuzzCase(BASE + i)]++;
     // The generator must reach every ending, and mostly streams that are read, or this test proves little.
-    expect(ends.refused).toBeGreaterThan(100);
+    expect(ends.refused + ends['refused after frames']).toBeGreaterThan(100);
+    expect(ends['refused after frames']).toBeGreaterThan(100);
     expect(ends['mid-frame']).toBeGreaterThan(100);
     expect(ends.resynchronised).toBeGreaterThan(200);
   });
