@@ -15,6 +15,9 @@ export type AmiPacket = Record<string, AmiValue | undefined>;
 export const MAX_LINE_CHARS = 64 * 1024;
 /** Most lines in one packet (a CoreShowChannels entry or a Newexten has a few dozen). */
 export const MAX_PACKET_LINES = 1000;
+/** Most characters in one packet's lines (CR/LF not counted): the two bounds above alone let one packet hold 64M
+ * characters; Asterisk's largest, an event with every channel variable, holds a few kilobytes. */
+export const MAX_PACKET_CHARS = 1024 * 1024;
 
 /** A line not ended yet may hold one character more: the CR whose LF is still to come. */
 const MAX_PENDING_CHARS = MAX_LINE_CHARS + 1;
@@ -57,6 +60,7 @@ export class PacketReader {
   private pending: string[] = [];
   private pendingChars = 0;
   private lines: string[] = [];
+  private packetChars = 0;
   private greeted = false;
 
   /** The packets this chunk completes; throws AmiProtocolError on an overlong line or packet, carrying the packets the
@@ -84,10 +88,13 @@ export class PacketReader {
       if (line === '') {
         if (this.lines.length > 0) packets.push(toPacket(this.lines));
         this.lines = [];
+        this.packetChars = 0;
         continue;
       }
       this.lines.push(line);
+      this.packetChars += line.length;
       if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`, packets);
+      if (this.packetChars > MAX_PACKET_CHARS) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_CHARS} characters`, packets);
     }
     const rest = text.slice(start);
     this.pending = rest === '' ? [] : [rest];

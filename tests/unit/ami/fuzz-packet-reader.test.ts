@@ -14,7 +14,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
-import { AmiProtocolError, MAX_LINE_CHARS, MAX_PACKET_LINES, PacketReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
+import { AmiProtocolError, MAX_LINE_CHARS, MAX_PACKET_CHARS, MAX_PACKET_LINES, PacketReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
 import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
 import { chutEncode } from '../../../src/sim/ami/channel.js';
 import { prng } from '../../helpers/prng.js';
@@ -72,17 +72,20 @@ function garbage(rand: Rand): { bytes: Buffer; applied: string[] } {
 }
 
 /** The bounds the reader promises, checked on the text itself: a line (without its CR) over MAX_LINE_CHARS, a line not
- * ended over MAX_LINE_CHARS + 1 (its CR may be waiting for the LF), or a packet of more than MAX_PACKET_LINES lines. */
+ * ended over MAX_LINE_CHARS + 1 (its CR may be waiting for the LF), or a packet of more than MAX_PACKET_LINES lines or
+ * MAX_PACKET_CHARS characters. */
 function breaksBounds(text: string): boolean {
   const all = text.split('\n');
   const tail = all.pop() as string;
   let run = 0;
+  let chars = 0;
   for (const [i, raw] of all.entries()) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.length > MAX_LINE_CHARS) return true;
     if (i === 0 && line.startsWith('Asterisk Call Manager')) continue;
     run = line === '' ? 0 : run + 1;
-    if (run > MAX_PACKET_LINES) return true;
+    chars = line === '' ? 0 : chars + line.length;
+    if (run > MAX_PACKET_LINES || chars > MAX_PACKET_CHARS) return true;
   }
   return tail.length > MAX_LINE_CHARS + 1;
 }

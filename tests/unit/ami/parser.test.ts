@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import Manager from 'asterisk-manager';
-import { AmiProtocolError, MAX_LINE_CHARS, PacketReader as ChutReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
+import { AmiProtocolError, MAX_LINE_CHARS, MAX_PACKET_CHARS, MAX_PACKET_LINES, PacketReader as ChutReader, type AmiPacket } from '../../../src/ami/packet-reader.js';
 import { toAmiEvent, type AmiEvent } from '../../../src/ami/events.js';
 import { chutEncode } from '../../../src/sim/ami/channel.js';
 import { BANNER, PacketReader, serialize } from '../../../src/sim/ami/wire.js';
@@ -283,6 +283,27 @@ describe('what crashed or froze asterisk-manager', () => {
     expect(() => new ChutReader().push(`${line}v\r\n`)).toThrow(AmiProtocolError);
     const longer = new ChutReader();
     expect(() => { longer.push(`${line}v\r`); longer.push('\n'); }).toThrow(AmiProtocolError);
+  });
+
+  it('refuses a packet of long lines past MAX_PACKET_CHARS, and takes one just under it', () => {
+    const line = `Variable: X=${'v'.repeat(MAX_LINE_CHARS - 12)}`;
+    const fit = Math.floor(MAX_PACKET_CHARS / line.length);
+    expect(fit).toBeLessThan(MAX_PACKET_LINES); // the line bound alone would take the packet
+    const under = new ChutReader().push(`Event: VarSet\r\n${`${line}\r\n`.repeat(fit - 1)}\r\n`);
+    expect(under).toHaveLength(1);
+    const reader = new ChutReader();
+    // a good packet first, read in the same chunk: handed over with the refusal
+    const refusal = (() => {
+      try {
+        reader.push(`Event: FullyBooted\r\n\r\nEvent: VarSet\r\n${`${line}\r\n`.repeat(fit + 1)}\r\n`);
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    expect(refusal).toBeInstanceOf(AmiProtocolError);
+    expect((refusal as AmiProtocolError).message).toBe(`a packet of more than ${MAX_PACKET_CHARS} characters`);
+    expect((refusal as AmiProtocolError).packets).toEqual([{ event: 'FullyBooted' }]);
   });
 
   it('a repeated UserEvent header or an event named like an internal one are just packets', () => {
