@@ -8,16 +8,24 @@
  * answered nothing, as by a stopped (SIGSTOP) Redis. `goDown()` then closes every connection (what went through still
  * reaches Redis) and stops listening (ECONNREFUSED, as a stopped Redis's port), until `heal()` listens on the same
  * port again; `acceptAndClose()` closes them too, and closes each new one as soon as it is accepted.
+ *
+ * The proxy reads the commands and replies it passes (resp-reader.ts) and forwards whole commands only (one read in
+ * part waits for its end), so a stall falls exactly between two commands however the client's writes were chunked.
+ * Both stops resolve only once every command that went through, on every connection still open, has had its reply
+ * handed to its client's socket (written to the kernel): by then the client has been told what became of the
+ * blocks before, and closing the connections (goDown, acceptAndClose) takes none of those replies with it. Each
+ * command forwarded is expected to get one reply (commands inside MULTI get `+QUEUED`), so not SUBSCRIBE and the like.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { RespReader, type RespValue } from './resp-reader.js';
 
 export interface CuttingRedisProxy {
   /** `redis://127.0.0.1:<port>`: point chut here. */
   readonly url: string;
-  /** Stops forwarding once `n` more `EXEC` have passed; resolves then. */
+  /** Stops forwarding once `n` more `EXEC` have passed; resolves once every command forwarded has been answered. */
   stopAfterExecs(n: number): Promise<void>;
   /** Stops forwarding at the next command named `name` (lower case), whose first argument is `arg` if given, which
-   * does not reach Redis; resolves then. */
+   * does not reach Redis; resolves once every command forwarded has been answered. */
   stopAtCommand(name: string, arg?: string): Promise<void>;
   /** Closes every connection, then closes each new one as soon as it is accepted. */
   acceptAndClose(): Promise<void>;
@@ -28,53 +36,86 @@ export interface CuttingRedisProxy {
   close(): Promise<void>;
 }
 
-/** `EXEC` as a client sends it (RESP array of one bulk string), lower-cased. */
-const EXEC = '*1\r\n$4\r\nexec\r\n';
+/** Commands forwarded to Redis on one connection, and replies to them handed to the client. */
+interface Link {
+  sent: number;
+  answered: number;
+}
 
 export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingRedisProxy> {
   const target = new URL(redisUrl);
   const clients = new Set<Socket>();
   const upstreams = new Set<Socket>();
+  const links = new Set<Link>();
   let execsLeft: number | null = null;
-  /** `*<argc>\r\n$<length>\r\n<name>\r\n`: a command of that name, as a client sends it (lower-cased), maybe with its
-   * first argument. */
-  let stopAt: RegExp | null = null;
+  /** A command's name and maybe its first argument. */
+  let stopAt: { name: string; arg?: string } | null = null;
+  /** The pending stop's promise, until it stops forwarding; then until every command forwarded is answered. */
   let stopped: (() => void) | null = null;
+  let stopping: (() => void) | null = null;
   let swallowing = false;
   let closingAll = false;
+  const stopsHere = (c: RespValue) => stopAt !== null && c.words[0] === stopAt.name && (stopAt.arg === undefined || c.words[1] === stopAt.arg);
+  const settle = () => {
+    if (!stopping || [...links].some((l) => l.answered < l.sent)) return;
+    const resolve = stopping;
+    stopping = null;
+    resolve();
+  };
+  const stop = () => {
+    execsLeft = null;
+    stopAt = null;
+    swallowing = true;
+    stopping = stopped;
+    stopped = null;
+    settle();
+  };
   const server = createServer((client) => {
     if (closingAll) {
       client.destroy();
       return;
     }
     const upstream = connect(Number(target.port || 6379), target.hostname || '127.0.0.1');
+    const link: Link = { sent: 0, answered: 0 };
     clients.add(client);
     upstreams.add(upstream);
-    // the end of the previous chunk: an EXEC split between two chunks is still seen
-    let tail = '';
+    links.add(link);
+    const commands = new RespReader('commands');
+    const replies = new RespReader('replies');
+    // the start of a command not read whole yet: it is forwarded, or swallowed, once it is
+    let held: Buffer[] = [];
     client.on('data', (d) => {
-      if (swallowing) return;
-      if (stopAt?.test(d.toString('latin1').toLowerCase())) {
-        stopAt = null;
-        swallowing = true;
-        stopped?.();
-        return;
+      const before = held;
+      // the commands forwarded are the first ones to end in this chunk: until a stop, or all of them
+      let forwardedTo = 0;
+      let readTo = 0;
+      for (const c of commands.feed(d)) {
+        readTo = c.end;
+        if (!swallowing && stopsHere(c)) stop();
+        if (swallowing) continue;
+        forwardedTo = c.end;
+        link.sent += 1;
+        if (execsLeft !== null && c.words[0] === 'exec' && --execsLeft === 0) stop();
       }
-      upstream.write(d);
-      if (execsLeft === null) return;
-      const text = tail + d.toString('latin1').toLowerCase();
-      tail = text.slice(-(EXEC.length - 1));
-      for (let at = text.indexOf(EXEC); at !== -1 && execsLeft !== null; at = text.indexOf(EXEC, at + 1)) {
-        if (--execsLeft > 0) continue;
-        execsLeft = null;
-        swallowing = true;
-        stopped?.();
-      }
+      if (forwardedTo > 0) upstream.write(Buffer.concat([...before, d.subarray(0, forwardedTo)]));
+      held = readTo > 0 ? [d.subarray(readTo)] : [...before, d];
     });
-    upstream.on('data', (d) => { if (!client.destroyed) client.write(d); });
-    // a client gone: what it sent still reaches Redis (end, not destroy); Redis gone: so is the client
-    const clientGone = () => { clients.delete(client); upstream.end(); };
-    const upstreamGone = () => { upstreams.delete(upstream); upstream.destroy(); client.destroy(); };
+    upstream.on('data', (d) => {
+      const answers = replies.feed(d).filter((r) => !r.push).length;
+      if (client.destroyed) return;
+      client.write(d, (err) => {
+        if (!err) link.answered += answers;
+        settle();
+      });
+    });
+    // a client gone: what it sent still reaches Redis (end, not destroy); Redis gone: so is the client. Either way,
+    // no more replies are waited for on this connection.
+    const unlink = () => {
+      links.delete(link);
+      settle();
+    };
+    const clientGone = () => { clients.delete(client); upstream.end(); unlink(); };
+    const upstreamGone = () => { upstreams.delete(upstream); upstream.destroy(); client.destroy(); unlink(); };
     client.on('close', clientGone).on('error', clientGone);
     upstream.on('close', upstreamGone).on('error', upstreamGone);
   });
@@ -97,8 +138,7 @@ export async function startCuttingRedisProxy(redisUrl: string): Promise<CuttingR
       return new Promise<void>((resolve) => { stopped = resolve; });
     },
     stopAtCommand(name, arg) {
-      const first = arg === undefined ? '' : `\\$${arg.length}\\r\\n${arg.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\n`;
-      stopAt = new RegExp(`\\*\\d+\\r\\n\\$${name.length}\\r\\n${name}\\r\\n${first}`);
+      stopAt = { name: name.toLowerCase(), arg };
       return new Promise<void>((resolve) => { stopped = resolve; });
     },
     goDown: stopListening,
