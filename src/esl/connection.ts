@@ -3,6 +3,7 @@
  * `api/response` frames to them in order (ESL answers commands strictly in sequence), and hands events and
  * disconnect notices to listeners. A malformed stream ends the connection; it never throws into the caller. The
  * frames read before the error are handled as they would be had it come in the next read, whatever the chunking.
+ * Once the connection ended (for any reason), nothing more is read from it.
  */
 import type { Socket } from 'node:net';
 import { bodyDropped, EslProtocolError, FrameParser, eventOf, isNeededHeader, type EslFrame } from './frame.js';
@@ -104,7 +105,9 @@ export class EslConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.refusal !== null) return; // the stream ended at the protocol error: nothing after it is read
+    // Once the connection ended, or its stream at a protocol error, nothing more is read: a parser that threw is not
+    // fed again, and an event FreeSWITCH sent before it read chut's FIN never reaches a session that already ended.
+    if (this.closedReason !== null || this.refusal !== null) return;
     let frames: readonly EslFrame[];
     try {
       frames = this.parser.push(chunk);

@@ -3,6 +3,7 @@
  * connection handles them as it would had the error come in its next read. What they start runs (a session that has
  * its connect reply watches the connection and sends its next command), then the connection ends for the protocol
  * error, and that close reaches the session: ended by chut, not by the peer, even if the peer's close is read first.
+ * Once the connection ended, what the peer still sends is not read.
  */
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -50,5 +51,38 @@ describe('ESL connection: frames read with a protocol error', () => {
     // the garbage would have ended the connection before the peer's close had it come in a read of its own
     const { closes } = await replyWithGarbage((_conn, socket) => { socket.emit('close'); });
     expect(closes).toEqual([[REFUSED, false]]);
+  });
+});
+
+/** A socket chut has ended but its peer has not yet: as a real one after end(), it still delivers what the peer sent
+ * before it read chut's FIN. */
+class HalfClosedSocket extends MemorySocket {
+  override end(): void {
+    this.ended = true;
+  }
+}
+
+describe('ESL connection: what comes once it ended', () => {
+  const HANGUP = transcriptRecords('esl-outbound-session.s2c.raw')[30] as Buffer;
+
+  /** The events a connection hands over after `end` ended it, from a peer that goes on sending. */
+  function eventsAfter(end: (conn: EslConnection, socket: MemorySocket) => void): string[] {
+    const socket = new HalfClosedSocket();
+    const events: string[] = [];
+    const conn = new EslConnection(socket as unknown as Socket, { onEvent: (e) => events.push(e['Event-Name'] ?? '?') }, MAX_CALL_FRAME_BYTES);
+    socket.emit('data', HANGUP);
+    expect(events).toEqual(['CHANNEL_HANGUP']); // read as any event while the connection is open
+    end(conn, socket);
+    expect(conn.closed).toBe(true);
+    socket.emit('data', HANGUP);
+    return events.slice(1);
+  }
+
+  it('after a protocol error read alone: the stream is not read past it, nothing reaches the session', () => {
+    expect(eventsAfter((_conn, socket) => socket.emit('data', GARBAGE))).toEqual([]);
+  });
+
+  it('after chut ended it itself (the call rang, a reply timed out): nothing reaches the session', () => {
+    expect(eventsAfter((conn) => conn.close('ring'))).toEqual([]);
   });
 });
