@@ -1,8 +1,8 @@
 /**
- * Environment variables chut would otherwise ignore without a word, said by `chut check-config` (on stderr) and
- * logged by `chut run`/`serve` at start: a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or
- * a docker env file ran chut on its defaults with no hint, where the same slip in the file is refused with "did you
- * mean"), and a variable another setting makes pointless (`CHUT_REDIS_URL` beside `redis.sentinel` or `store:
+ * Environment variables chut would otherwise ignore without a word, said by `chut check-config` (with its other
+ * warnings; the unknown ones before the problems of a configuration it refuses) and logged by `chut run`/`serve` at
+ * start: a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or a docker env file ran chut on its
+ * defaults with no hint, where the same slip in the file is refused with "did you mean"), and a variable another setting makes pointless (`CHUT_REDIS_URL` beside `redis.sentinel` or `store:
  * memory`). Warnings, never refusals: an image or a shell may carry variables meant for another version of chut.
  * A variable's value is never said (it may be a secret); its name is shown with any invisible character escaped.
  */

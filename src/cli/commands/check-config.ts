@@ -30,20 +30,35 @@ ${REDIS_PROBE_MS / 1000} s at most) and says in one line whether it answers.
 Exit code: 0 when the configuration and the policy are valid, 78 otherwise. Whether Redis answers does not
 change it (chut run starts without Redis and lets every call ring until it answers): read the Redis line.
 
+Warnings and notes (valid settings that are probably not what you meant, a CHUT_ variable chut does not read or
+another setting makes pointless) follow the report on stdout and never change the exit code. When the files are
+refused, stdout stays empty: stderr has the problems, after the warnings of any CHUT_ variable chut does not read
+(a misspelt one may be why).
+
   --policy FILE       check this policy file instead of the configured one
   --redis URL         check this Redis URL (validated, then asked) in place of the configured one
 ${GLOBAL_HELP}`,
   async run(argv) {
     const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-    // on stderr, and before the configuration is read: a misspelt variable may be why it is refused
-    const environment = (warnings: string[]) => process.stderr.write(warnings.map((w) => `warning: ${w}\n`).join(''));
-    environment(unknownVariableWarnings(process.env));
-    const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
+    // Every warning goes with the verdict: with the report on stdout, or on stderr before the problems when the files
+    // are refused (stdout stays empty then), for a misspelt variable may be why.
+    const unknownVariables = unknownVariableWarnings(process.env).map((w) => `warning: ${w}\n`);
+    let setup: ReturnType<typeof loadCliSetup>;
+    try {
+      setup = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
+    } catch (err) {
+      process.stderr.write(unknownVariables.join(''));
+      throw err;
+    }
+    const { loaded, policy } = setup;
     const c = loaded.config;
-    environment(ignoredVariableWarnings(c, process.env, loaded.file));
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
-    const notes: string[] = [...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)].map((w) => `warning: ${w}\n`);
+    const notes: string[] = [
+      ...unknownVariables,
+      ...[...ignoredVariableWarnings(c, process.env, loaded.file), ...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)]
+        .map((w) => `warning: ${w}\n`),
+    ];
     // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode
     // every call rings anyway.
     if (c.ari.enabled && policy.mode !== 'shadow' && c.routes.voicemailMailbox === null && canRouteToVoicemail(policy, c.captcha)) {
