@@ -1,3 +1,5 @@
+import type { SimulatedCall } from '../../src/sim/types.js';
+
 /** Routes by caller name, so each test picks its route without depending on the clock or on number packs. */
 export const TEST_POLICY = `
 version: 1
@@ -42,3 +44,12 @@ rules:
     action: captcha
     when: { caller: [withheld] }
 `;
+
+/** A call for each route of TEST_POLICY, picked by its caller's name, with what the caller does and what the call
+ * comes to (the route taken, the action decided). */
+export const CALLS_BY_NAME: ReadonlyArray<{ name: string; behaviour: SimulatedCall['behaviour']; route: string; action: string }> = [
+  { name: 'REJECT robot', behaviour: { kind: 'silent' }, route: 'reject', action: 'reject' },
+  { name: 'Alice', behaviour: { kind: 'silent' }, route: 'ring', action: 'ring' },
+  { name: 'VOICEMAIL please', behaviour: { kind: 'silent' }, route: 'voicemail', action: 'voicemail' },
+  { name: 'CAPTCHA person', behaviour: { kind: 'types-what-it-hears' }, route: 'ring', action: 'captcha' },
+];

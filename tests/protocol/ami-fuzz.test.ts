@@ -9,8 +9,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmiProtocolError, MAX_PACKET_LINES, PacketReader } from '../../src/ami/packet-reader.js';
-import type { SimulatedCall } from '../../src/sim/types.js';
 import { eventually, header, recordOf, startAmiHarness, type AmiHarness } from '../fakes/ami/index.js';
+import { CALLS_BY_NAME } from '../helpers/policy.js';
+import { processFaults } from '../helpers/process-faults.js';
 import { prng } from '../helpers/prng.js';
 import { BYTE_MUTATIONS, hugeValue, int, mutate, pick, repeatLine, replaceName, replaceValue, type Rand } from '../helpers/mutate.js';
 
@@ -47,24 +48,12 @@ function eventPackets(text: string): number | null {
   }
 }
 
-const GOOD: ReadonlyArray<{ name: string; behaviour: SimulatedCall['behaviour']; route: string; action: string }> = [
-  { name: 'REJECT robot', behaviour: { kind: 'silent' }, route: 'reject', action: 'reject' },
-  { name: 'Alice', behaviour: { kind: 'silent' }, route: 'ring', action: 'ring' },
-  { name: 'VOICEMAIL please', behaviour: { kind: 'silent' }, route: 'voicemail', action: 'voicemail' },
-  { name: 'CAPTCHA person', behaviour: { kind: 'types-what-it-hears' }, route: 'ring', action: 'captcha' },
-];
-
 let h: AmiHarness;
-const faults: unknown[] = [];
-const onFault = (err: unknown): void => { faults.push(err); };
+const faults = processFaults();
 beforeAll(async () => {
-  process.on('unhandledRejection', onFault);
-  process.on('uncaughtException', onFault);
   h = await startAmiHarness({ label: 'ami-fuzz' });
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onFault);
-  process.off('uncaughtException', onFault);
   await h?.stop();
 });
 
@@ -92,7 +81,7 @@ describe('AMI: mutated recorded packets between good calls', () => {
         const all = events;
         await eventually(() => h.adapter.stats().packets >= read + all, 5000, `${where}: the garbage read`);
       }
-      const good = GOOD[round % GOOD.length] as (typeof GOOD)[number];
+      const good = CALLS_BY_NAME[round % CALLS_BY_NAME.length] as (typeof CALLS_BY_NAME)[number];
       const out = await h.sim.placeCall({
         callerNumber: `+3361277${String(++n).padStart(4, '0')}`, callerName: good.name, dialled: '0100000000', behaviour: good.behaviour,
       });

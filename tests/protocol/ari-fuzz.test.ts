@@ -11,8 +11,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFrame } from '../../src/ari/events.js';
-import type { SimulatedCall } from '../../src/sim/types.js';
 import { recordOf, startAriHarness, type AriHarness } from '../fakes/ari/index.js';
+import { CALLS_BY_NAME } from '../helpers/policy.js';
+import { processFaults } from '../helpers/process-faults.js';
 import { prng } from '../helpers/prng.js';
 import { BYTE_MUTATIONS, mutate, pick, type Rand } from '../helpers/mutate.js';
 import { mutateJson } from '../helpers/mutate-json.js';
@@ -52,24 +53,12 @@ function sendGarbage(h: AriHarness, seed: number, count: number, target: string 
   }
 }
 
-const GOOD: ReadonlyArray<{ name: string; behaviour: SimulatedCall['behaviour']; route: string; action: string }> = [
-  { name: 'REJECT robot', behaviour: { kind: 'silent' }, route: 'reject', action: 'reject' },
-  { name: 'Alice', behaviour: { kind: 'silent' }, route: 'ring', action: 'ring' },
-  { name: 'VOICEMAIL please', behaviour: { kind: 'silent' }, route: 'voicemail', action: 'voicemail' },
-  { name: 'CAPTCHA person', behaviour: { kind: 'types-what-it-hears' }, route: 'ring', action: 'captcha' },
-];
-
 let h: AriHarness;
-const faults: unknown[] = [];
-const onFault = (err: unknown): void => { faults.push(err); };
+const faults = processFaults();
 beforeAll(async () => {
-  process.on('unhandledRejection', onFault);
-  process.on('uncaughtException', onFault);
   h = await startAriHarness({ label: 'ari-fuzz' });
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onFault);
-  process.off('uncaughtException', onFault);
   await h?.stop();
 });
 
@@ -90,7 +79,7 @@ describe('ARI: mutated recorded frames between and during calls', () => {
       expect(['ring', 'voicemail', 'reject'], `${where}: the call under fire`).toContain(contested.route);
       expect(await recordOf(h, contested.callId), where).toMatchObject({ action: 'captcha', route: contested.route });
 
-      const good = GOOD[round % GOOD.length] as (typeof GOOD)[number];
+      const good = CALLS_BY_NAME[round % CALLS_BY_NAME.length] as (typeof CALLS_BY_NAME)[number];
       const out = await h.sim.placeCall({ callerNumber: number(), callerName: good.name, dialled: '0100000000', behaviour: good.behaviour });
       expect(out.route, where).toBe(good.route);
       expect(await recordOf(h, out.callId), where).toMatchObject({ action: good.action, route: good.route });

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { call, freshNumber, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
+import { processFaults } from '../helpers/process-faults.js';
 import { until } from '../helpers/until.js';
 import { prng } from '../helpers/prng.js';
 import {
@@ -85,17 +86,12 @@ function playReplyThenGarbage(port: number, reply: Buffer, garbage: Buffer, spli
 
 let h: Harness;
 const logs: string[] = [];
-const faults: unknown[] = [];
-const onFault = (err: unknown): void => { faults.push(err); };
+const faults = processFaults();
 beforeAll(async () => {
-  process.on('unhandledRejection', onFault);
-  process.on('uncaughtException', onFault);
   const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
   h = await startHarness({}, {}, { logger });
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onFault);
-  process.off('uncaughtException', onFault);
   await h?.close();
 });
 
