@@ -27,6 +27,12 @@ export const OTHER_CHUT_VARIABLES: Readonly<Record<string, string>> = {
 
 const KNOWN = [...ENV_VARS, ...Object.keys(OTHER_CHUT_VARIABLES)];
 
+/** The Asterisk dialplan's variables an administrator sets (README: CHUT_RING_TARGET, CHUT_WAIT_MS, CHUT_VM_DEFAULT):
+ * put in chut's environment by mistake, they need to be told where they belong, not which variable chut reads. */
+const DIALPLAN_VARIABLES = ['CHUT_RING_TARGET', 'CHUT_WAIT_MS', 'CHUT_VM_DEFAULT'];
+const IN_THE_DIALPLAN = '(it is a variable of the Asterisk dialplan: set it there, in [globals] or on the channel, as the ' +
+  'snippet in dialplan/asterisk/ says)';
+
 /** Set `CHUT_` variables (in any case: the environment's names are) chut reads nowhere, each with the known name it
  * is a slip of when one is near. An empty one is skipped: chut reads an empty variable as unset, so it changes nothing
  * either way. */
@@ -37,8 +43,9 @@ export function unknownVariableWarnings(env: Env): string[] {
     .sort()
     .map((name) => {
       const near = nearestKey(name, KNOWN);
-      return `${showInvisible(name)} is set, but chut reads no environment variable of that name: it is ignored ` +
-        (near === null ? '(config/chut.example.yaml lists those chut reads)' : `(did you mean ${near}?)`);
+      const hint = DIALPLAN_VARIABLES.includes(name.toUpperCase()) ? IN_THE_DIALPLAN
+        : near === null ? '(config/chut.example.yaml lists those chut reads)' : `(did you mean ${near}?)`;
+      return `${showInvisible(name)} is set, but chut reads no environment variable of that name: it is ignored ${hint}`;
     });
 }
 

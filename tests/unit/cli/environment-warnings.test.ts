@@ -20,8 +20,16 @@ describe('unknownVariableWarnings', () => {
 
   it('suggests nothing for a name near none, or equally near two (CHUT_AXI_USER: CHUT_ARI_USER or CHUT_AMI_USER?)', () => {
     const none = `${ignoredEnding} (config/chut.example.yaml lists those chut reads)`;
-    expect(unknownVariableWarnings({ CHUT_WAIT_MS: '2000' })).toEqual([`CHUT_WAIT_MS is set, but chut reads no environment variable of that name${none}`]);
+    expect(unknownVariableWarnings({ CHUT_COLOUR: 'blue' })).toEqual([`CHUT_COLOUR is set, but chut reads no environment variable of that name${none}`]);
     expect(unknownVariableWarnings({ CHUT_AXI_USER: 'chut' })).toEqual([`CHUT_AXI_USER is set, but chut reads no environment variable of that name${none}`]);
+  });
+
+  it('tells a variable of the Asterisk dialplan (README: CHUT_WAIT_MS, CHUT_VM_DEFAULT, CHUT_RING_TARGET) where it belongs', () => {
+    const warnings = unknownVariableWarnings({ CHUT_WAIT_MS: '3000', CHUT_VM_DEFAULT: '100@default', CHUT_RING_TARGET: 'phones,100,1' });
+    expect(warnings).toHaveLength(3);
+    for (const warning of warnings) {
+      expect(warning).toMatch(/^CHUT_\w+ is set, but chut reads no environment variable of that name: it is ignored \(it is a variable of the Asterisk dialplan: set it there, in \[globals\] or on the channel/);
+    }
   });
 
   it('shows an invisible character in a name as an escape, so that it cannot forge a line', () => {
