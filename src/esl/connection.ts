@@ -121,8 +121,8 @@ export class EslConnection {
       // Frames read in the same chunk as the error are handled as if the error had come in the next read: dispatched
       // now, the connection ending once what they started has run (a connect reply's call is screened, then rings).
       this.refusal = reason;
+      setImmediate(() => this.close(reason)); // first: a listener that throws must not leave the connection open
       for (const frame of before) this.dispatch(frame);
-      setImmediate(() => this.close(reason));
       return;
     }
     for (const frame of frames) this.dispatch(frame);

@@ -24,6 +24,7 @@
  * variables and chut reads a handful, and decoding and storing the rest was most of the parser's time on the call path.
  */
 import { isAscii } from 'node:buffer';
+import { quoteShown } from '../show-invisible.js';
 
 
 export interface EslFrame {
@@ -141,7 +142,7 @@ export function parseHeaderLines(text: string, strict = false): Record<string, s
     const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
     const header = splitHeaderLine(line);
     if (!header) {
-      if (strict) throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 40))}`);
+      if (strict) throw new EslProtocolError(`not a header line: ${quoteShown(line, 40)}`);
       continue;
     }
     headers[header[0]] = urlDecode(header[1]);
@@ -260,7 +261,7 @@ class HeaderBlock {
     const header = splitHeaderLine(line);
     if (!header) {
       // With `strict`, garbage on the wire ends the connection instead of shifting every later reply.
-      if (this.strict) throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 40))}`);
+      if (this.strict) throw new EslProtocolError(`not a header line: ${quoteShown(line, 40)}`);
       return;
     }
     const name = header[0];
@@ -532,7 +533,7 @@ export class FrameParser {
       this.finish(frames, '');
       return;
     }
-    if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxFrameBytes) throw new EslProtocolError(`bad Content-Length ${JSON.stringify(length.slice(0, 20))}`);
+    if (!/^\d{1,10}$/.test(length) || Number(length) > this.maxFrameBytes) throw new EslProtocolError(`bad Content-Length ${quoteShown(length, 20)}`);
     this.left = Number(length);
     if (headers['Content-Type'] === 'text/event-plain') {
       this.event = new HeaderBlock(this.cap, false, this.keep);

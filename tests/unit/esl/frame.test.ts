@@ -92,6 +92,19 @@ describe('ESL frame parser against the recorded FreeSWITCH streams', () => {
     expect(() => new FrameParser().push(Buffer.from('\u0000\u00ff garbage\n\n'))).toThrow(EslProtocolError);
   });
 
+  it('a refusal quotes what the PBX sent with its invisible characters shown, so a log line cannot be reordered by it', () => {
+    const refusal = (bytes: string): string => {
+      try {
+        new FrameParser().push(Buffer.from(bytes));
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'not refused';
+    };
+    expect(refusal('evil\u202e line\n\n')).toBe('not a header line: "evil\\u202e line"');
+    expect(refusal('Content-Type: api/response\nContent-Length: 1\u200b\n\n')).toBe('bad Content-Length "1\\u200b"');
+  });
+
   it('a read holding good frames then a stream that is not ESL: the error carries the good frames, whatever came before', () => {
     // the connection hands them over before it ends: a connect reply read with garbage still gets its call screened
     const good = Buffer.concat([transcriptRecords('esl-outbound-session.s2c.raw')[0] as Buffer, Buffer.from('Content-Type: api/response\nContent-Length: 2\n\nok')]);
