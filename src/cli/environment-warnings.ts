@@ -1,7 +1,7 @@
 /**
  * Environment variables chut would otherwise ignore without a word, said by `chut check-config` (with its other
  * warnings; the unknown ones before the problems of a configuration it refuses) and logged by `chut run`/`serve` at
- * start: a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or a docker env file ran chut on its
+ * start (said on stderr before the problems, as check-config does, when they refuse the configuration): a `CHUT_` variable chut does not read (`CHUT_REDIS_UR` in a systemd unit or a docker env file ran chut on its
  * defaults with no hint, where the same slip in the file is refused with "did you mean"), and a variable another setting makes pointless (`CHUT_REDIS_URL` beside `redis.sentinel` or `store:
  * memory`). Warnings, never refusals: an image or a shell may carry variables meant for another version of chut.
  * A variable's value is never said (it may be a secret); its name is shown with any invisible character escaped.
@@ -66,4 +66,15 @@ export function ignoredVariableWarnings(config: Readonly<Config>, env: Env, file
       'Unset CHUT_REDIS_URL, or remove redis.sentinel to use it'];
   }
   return [];
+}
+
+/** `load()` (reading the configuration); when it refuses, the unknown-variable warnings go to stderr first, before the
+ * problems: a misspelt variable may be why. For check-config and run alike. */
+export function sayingUnknownVariablesOnRefusal<T>(load: () => T, env: Env = process.env): T {
+  try {
+    return load();
+  } catch (err) {
+    process.stderr.write(unknownVariableWarnings(env).map((w) => `warning: ${w}\n`).join(''));
+    throw err;
+  }
 }

@@ -225,6 +225,14 @@ describe('a CHUT_ variable chut does not read (a misspelling in a systemd unit o
     expect(r.stderr).not.toContain('hunter2');
   });
 
+  it('chut run says them on stderr before the problems when it refuses the configuration (it has no logger yet)', async () => {
+    const r = await runChut(['run', '--config', file('env-typo-run-bad.yaml', `policy: ${shippedPolicy}\nari: true\n`)], misspelt);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('warning: CHUT_REDIS_UR is set, but chut reads no environment variable of that name: it is ignored (did you mean CHUT_REDIS_URL?)\n');
+    expect(r.stderr).toMatch(/\nchut run: invalid configuration:\n {2}ari: must be a section/); // after the warnings
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
   it('chut run logs each as a warning at start', async () => {
     // the ESL listener on an address not this machine's stops chut once it has started (exit 69)
     const config = file('env-typo-run.yaml', `policy: ${shippedPolicy}\nesl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);

@@ -1,6 +1,6 @@
 import { ariConfigWarnings } from '../ari-password.js';
 import { eslAllowFromWarnings } from '../esl-allow-from.js';
-import { ignoredVariableWarnings, unknownVariableWarnings } from '../environment-warnings.js';
+import { ignoredVariableWarnings, sayingUnknownVariablesOnRefusal, unknownVariableWarnings } from '../environment-warnings.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
@@ -43,15 +43,8 @@ ${GLOBAL_HELP}`,
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
     // Every warning goes with the verdict: with the report on stdout, or on stderr before the problems when the files
     // are refused (stdout stays empty then), for a misspelt variable may be why.
+    const { loaded, policy } = sayingUnknownVariablesOnRefusal(() => loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis }));
     const unknownVariables = unknownVariableWarnings(process.env).map((w) => `warning: ${w}\n`);
-    let setup: ReturnType<typeof loadCliSetup>;
-    try {
-      setup = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
-    } catch (err) {
-      process.stderr.write(unknownVariables.join(''));
-      throw err;
-    }
-    const { loaded, policy } = setup;
     const c = loaded.config;
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     const notes: string[] = [

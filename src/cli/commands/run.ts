@@ -1,7 +1,7 @@
 import { startChut } from '../../app.js';
 import { ariConfigWarnings } from '../ari-password.js';
 import { eslAllowFromWarnings } from '../esl-allow-from.js';
-import { ignoredVariableWarnings, unknownVariableWarnings } from '../environment-warnings.js';
+import { ignoredVariableWarnings, sayingUnknownVariablesOnRefusal, unknownVariableWarnings } from '../environment-warnings.js';
 import { policyWarnings } from '../../rules/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -86,7 +86,8 @@ ${GLOBAL_HELP}`,
     async run(argv) {
       const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
-      const { loaded, policy } = loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis });
+      // refused, chut has no logger yet: the unknown-variable warnings go to stderr with the problems
+      const { loaded, policy } = sayingUnknownVariablesOnRefusal(() => loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis }));
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
       for (const warning of [...unknownVariableWarnings(process.env), ...ignoredVariableWarnings(loaded.config, process.env, loaded.file)]) logger.warn(warning);
