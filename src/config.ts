@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-root.js';
-import { parseYamlText, readYamlFile } from './yaml-text.js';
+import { parseYamlText, plainScalarValue, readYamlFile } from './yaml-text.js';
 import { formatIssue } from './validation-issues.js';
 import { urlCredentialsReadable } from './url-credentials.js';
 import { VOICEMAIL_BOX } from './voicemail-box.js';
@@ -388,11 +388,14 @@ function envBoolean(v: string): unknown {
   return v;
 }
 
-/** A decimal number as YAML's core schema reads one in the file (-1, 8787.0, +8787, 1e3) becomes that number, so its
- * problem is said as the file's would be ("must be at least 1", not "must be a number, without quotes"); anything
- * else is passed on as text for validation to refuse (not NaN). */
+/** A number as the file reads one (-1, 8787.0, +8787, 1e3, 0x1F90, 0o17: YAML 1.2's core schema, resolved by the yaml
+ * package itself) becomes that number, spaces around it aside, so `CHUT_HTTP_PORT=0x1F90` is `port: 0x1F90` and a
+ * problem is said as the file's would be ("must be at least 1", not "must be a number, without quotes"); anything else
+ * (0X1F, -0x10, 1_000: text to YAML 1.2 too) is passed on as text for validation to refuse, where Number() would
+ * have made some of it a number the file never reads (0X1F, 0b101) and the rest NaN. */
 function envNumber(v: string): unknown {
-  return /^\s*[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : v;
+  const value = plainScalarValue(v.trim());
+  return typeof value === 'number' ? value : v;
 }
 
 /** Environment variables chut reads, mapped to config paths. */

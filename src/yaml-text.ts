@@ -8,7 +8,7 @@
  * scans the whole line of every error: one long line of errors (160 KB of `]`) took 5 minutes, 1 MiB hours.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, Schema, visit, type Document, type ScalarTag, type YAMLError } from 'yaml';
 
 const MAX_ALIASES = 50; // YAML "billion laughs": aliases expanding aliases
 
@@ -119,4 +119,25 @@ export function parseYamlText(text: string): { value: unknown } | { problem: str
     if (message.startsWith('Excessive alias count')) return { problem: 'not valid YAML: too many aliases (an alias bomb?)' };
     return { problem: 'not valid YAML' };
   }
+}
+
+/** The schema parseYamlText's documents resolve plain scalars by: YAML 1.2's core schema, the yaml package's default
+ * (it sets neither version nor schema). */
+const FILE_SCHEMA = new Schema({ schema: 'core' });
+const PLAIN_SCALAR_TAGS = FILE_SCHEMA.tags.filter((tag): tag is ScalarTag & { test: RegExp } =>
+  !('collection' in tag && tag.collection) && tag.default === true && tag.test instanceof RegExp);
+
+/**
+ * What a file read by parseYamlText holds when `text` is written unquoted as a value: a number (8080, 0x1F90, 0o17,
+ * 1e3, .inf), true or false, null, or the text itself. Resolved by the yaml package's own tags, as its parser picks
+ * them (the first default tag whose test matches the whole text), so a value given elsewhere (an environment
+ * variable) reads as it would in the file. `text` is taken as it is: no quoting, comment or indentation is YAML here.
+ */
+export function plainScalarValue(text: string): unknown {
+  const tag = PLAIN_SCALAR_TAGS.find(({ test }) => test.test(text));
+  if (tag === undefined) return text;
+  let failed = false;
+  const value = tag.resolve(text, () => { failed = true; }, {});
+  if (failed) return text;
+  return isScalar(value) ? value.value : value;
 }

@@ -408,6 +408,24 @@ describe('loadConfig with a config file and the environment', () => {
     return loadConfig({ file: join(dir, 'chut.yaml'), env, cwd: dir }).config;
   };
 
+  it('reads a port from the environment exactly as the file reads it, YAML 1.2\'s hex and octal included (CHUT_HTTP_PORT=0x1F90 is 8080)', () => {
+    const fromFile = (text: string) => problemsOf(() => loaded(`http:\n  port: ${text}\n`, {})).map((p) => `${p} (from CHUT_HTTP_PORT)`);
+    const port = (load: () => { http: { port: number } }) => { try { return load().http.port; } catch { return undefined; } };
+    const forms = ['0x1F90', '0x1f90', '0o17', '017', '8080', '+8080', '8080.0', '1e3', '.5e1', '1.',
+      // what YAML 1.2 reads as text (or not as a port) in the file stays refused from the environment
+      '-0x10', '0X1F', '0b101', '0o8', '0x', '1_000', '8_080', '.inf', '.nan', 'true', 'null', '~', 'abc', '-1', '70000', '8080.5'];
+    for (const form of forms) {
+      const env = { CHUT_HTTP_PORT: form };
+      expect(problemsOf(() => fromEnv(env)), form).toEqual(fromFile(form));
+      expect(port(() => fromEnv(env)), form).toBe(port(() => loaded(`http:\n  port: ${form}\n`, {})));
+    }
+    expect(fromEnv({ CHUT_HTTP_PORT: '0x1F90' }).http.port).toBe(8080);
+    expect(fromEnv({ CHUT_AMI_PORT: ' 0o17 ' }).ami.port).toBe(15); // spaces around it, as around a decimal one
+    expect(fromEnv({ CHUT_ESL_LISTEN_PORT: '0x2014' }).esl.listenPort).toBe(8212);
+    // text is still refused with the file's words, naming the variable
+    expect(problems({ CHUT_AMI_PORT: 'chut' })).toEqual(['ami.port: must be a number (from CHUT_AMI_PORT)']);
+  });
+
   it('refuses a section the file gives as a plain value (ari: true, redis: URL) even when a variable sets one of its keys', () => {
     // the secrets in the environment, as the docs advise: the file's `ari: true` was dropped and ARI stayed off
     expect(refusedWith('ari: true\n', { CHUT_ARI_PASSWORD: 'pw' })).toEqual([expect.stringMatching(/^ari: /)]);

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_YAML_BYTES, parseYamlText, readYamlFile } from '../../src/yaml-text.js';
+import { MAX_YAML_BYTES, parseYamlText, plainScalarValue, readYamlFile } from '../../src/yaml-text.js';
 
 const problem = (text: string): string => {
   const r = parseYamlText(text);
@@ -110,5 +110,25 @@ describe('the slips of a hand-edited file', () => {
     const p = problem('ari:\n  password: %Passw0rd\n');
     expect(p).toBe('not valid YAML at line 2, column 13: a value starting with % @ or ` must be put in quotes');
     expect(p).not.toContain('Passw0rd');
+  });
+});
+
+describe('a value read as the file would read it unquoted (plainScalarValue)', () => {
+  it('is what parseYamlText gives for `key: VALUE`, numbers in every YAML 1.2 form, switches, null and text alike', () => {
+    const values = ['8080', '+8080', '-1', '017', '0x1F90', '0x1f90', '0o17', '8080.0', '1.', '.5', '1e3', '-2.5E-1', '.inf', '-.Inf', '.NaN',
+      '0X1F', '-0x10', '0b101', '0o8', '0x', '1_000', '1e', 'true', 'False', 'yes', 'null', '~', 'Null', 'chut', '127.0.0.1'];
+    for (const text of values) {
+      const inFile = parseYamlText(`key: ${text}\n`);
+      if (!('value' in inFile)) throw new Error(`${text}: ${inFile.problem}`);
+      expect(plainScalarValue(text), text).toStrictEqual((inFile.value as { key: unknown }).key);
+    }
+    expect(plainScalarValue('0x1F90')).toBe(8080);
+    expect(plainScalarValue('0o17')).toBe(15);
+  });
+
+  it('takes the text as it is: YAML\'s quotes and comments are not read, nor spaces around it', () => {
+    expect(plainScalarValue('8080 # port')).toBe('8080 # port');
+    expect(plainScalarValue('"8080"')).toBe('"8080"');
+    expect(plainScalarValue(' 8080')).toBe(' 8080');
   });
 });
