@@ -59,15 +59,23 @@ const amiCredential = headerCredential(
 const ARI_BASIC_MAX_BYTES = 255;
 const ariCredential = (part: string) => headerCredential(z.string(),
   `Asterisk would take it as part of the ${part} and refuse every ARI request (401)`);
+const ARI_CREDENTIALS_TOO_LONG = `with ari.user, at most ${ARI_BASIC_MAX_BYTES} bytes (UTF-8) of "user:password": Asterisk reads ` +
+  'no more of HTTP Basic credentials and would refuse every request';
 
 function ariCredentialsFit(ari: { user: string; password: string }, ctx: z.core.$RefinementCtx): void {
   if (Buffer.byteLength(`${ari.user}:${ari.password}`) <= ARI_BASIC_MAX_BYTES) return;
-  ctx.addIssue({
-    code: 'custom', path: ['password'],
-    message: `with ari.user, at most ${ARI_BASIC_MAX_BYTES} bytes (UTF-8) of "user:password": Asterisk reads no more of HTTP ` +
-      'Basic credentials and would refuse every request',
-  });
+  ctx.addIssue({ code: 'custom', path: ['password'], message: ARI_CREDENTIALS_TOO_LONG });
 }
+
+/** Settings one check reads together, and the problem it reports (said at one of them: it may be the other's fault). */
+interface CheckedTogether {
+  paths: readonly string[];
+  problem: string;
+}
+const CHECKED_TOGETHER: readonly CheckedTogether[] = [
+  { paths: ['ari.user', 'ari.password'], problem: `ari.password: ${ARI_CREDENTIALS_TOO_LONG}` },
+];
+const checkedTogether = (problem: string) => CHECKED_TOGETHER.find((group) => problem.startsWith(group.problem));
 
 /** FreeSWITCH reads `auth <password>` up to the line's first CR or LF and as a C string (mod_event_socket, strip_cr):
  * the monitor drops line breaks before sending, which makes a secret file's final newline harmless but silently
@@ -496,14 +504,33 @@ function problemsOf(parse: () => unknown): string[] {
   }
 }
 
+/** The file's value at dotted `path`, or undefined. */
+function fileValueAt(fromFile: Record<string, unknown>, path: string): unknown {
+  let value: unknown = fromFile;
+  for (const key of path.split('.')) value = isPlainObject(value) ? value[key] : undefined;
+  return value;
+}
+
 /** A problem with a value the environment or a flag set says so ("ami.port: … (from CHUT_AMI_PORT)", "(from
- * --redis)"): the file may not have it. */
-function withOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T): T {
+ * --redis)"): the file may not have it. A problem of settings checked together names where each came from, when one
+ * is not the file's: "(ari.user from CHUT_ARI_USER, ari.password from the file)". */
+function withOrigins<T>(origins: ReadonlyArray<[string, string]>, fromFile: Record<string, unknown>, parse: () => T): T {
+  const originOf = (path: string) => origins.find(([overridden]) => overridden === path)?.[1];
+  const sourceOf = (path: string) => {
+    const origin = originOf(path);
+    if (origin !== undefined) return `from ${origin}`;
+    return fileValueAt(fromFile, path) === undefined ? 'left at its default' : 'from the file';
+  };
   try {
     return parse();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(err.problems.map((problem) => {
+      const group = checkedTogether(problem);
+      if (group) {
+        return group.paths.some((path) => originOf(path) !== undefined)
+          ? `${problem} (${group.paths.map((path) => `${path} ${sourceOf(path)}`).join(', ')})` : problem;
+      }
       const origin = origins.find(([path]) => problemAt(problem, path));
       return origin ? `${problem} (from ${origin[1]})` : problem;
     }));
@@ -512,18 +539,29 @@ function withOrigins<T>(origins: ReadonlyArray<[string, string]>, parse: () => T
 
 /** The file's own problems with the values the environment or a flag replaces, each value checked on its own:
  * replaced, a bad one was never reported, and the file check-config refused in a shell was taken by a service whose
- * environment set the variable (the image's CHUT_HTTP_HOST, a secret in CHUT_ARI_PASSWORD), or by `--redis URL`. */
+ * environment set the variable (the image's CHUT_HTTP_HOST, a secret in CHUT_ARI_PASSWORD), or by `--redis URL`.
+ * Settings checked together are checked as the file has them all (its ari.password with its ari.user, not the
+ * default one) when the environment or a flag replaces any of them. */
 function overriddenFileProblems(fromFile: Record<string, unknown>, origins: ReadonlyArray<[string, string]>): string[] {
-  return origins.flatMap(([path, source]) => {
-    const keys = path.split('.');
-    let value: unknown = fromFile;
-    for (const key of keys) value = isPlainObject(value) ? value[key] : undefined;
+  const eachAlone = origins.flatMap(([path, source]) => {
+    const value = fileValueAt(fromFile, path);
     if (value === undefined) return [];
     const alone: Record<string, unknown> = {};
-    setPath(alone, keys, value);
-    return problemsOf(() => parseConfig(alone)).filter((problem) => problemAt(problem, path))
+    setPath(alone, path.split('.'), value);
+    return problemsOf(() => parseConfig(alone)).filter((problem) => problemAt(problem, path) && !checkedTogether(problem))
       .map((problem) => `${problem} (the file's value, overridden by ${source})`);
   });
+  const together = CHECKED_TOGETHER.flatMap((group) => {
+    const sources = origins.filter(([path]) => group.paths.includes(path)).map(([, source]) => source);
+    const inFile = group.paths.filter((path) => fileValueAt(fromFile, path) !== undefined);
+    if (sources.length === 0 || inFile.length === 0) return [];
+    const theirs: Record<string, unknown> = {};
+    for (const path of inFile) setPath(theirs, path.split('.'), fileValueAt(fromFile, path));
+    const values = inFile.length > 1 ? 'values' : 'value';
+    return problemsOf(() => parseConfig(theirs)).filter((problem) => checkedTogether(problem) === group)
+      .map((problem) => `${problem} (the file's ${values}, overridden by ${sources.join(' and ')})`);
+  });
+  return [...eachAlone, ...together];
 }
 
 export interface LoadOptions {
@@ -583,7 +621,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     ...envOrigins.filter(([path]) => !overridden.has(path)),
   ];
   const fileProblems = overriddenFileProblems(fromFile, origins);
-  const parse = () => withOrigins(origins, () => parseConfig(merged));
+  const parse = () => withOrigins(origins, fromFile, () => parseConfig(merged));
   if (fileProblems.length > 0) throw new ConfigError([...fileProblems, ...problemsOf(parse)]);
   const config = parse();
   const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');

@@ -137,6 +137,13 @@ describe('check-config and PBX passwords that could never log in', () => {
       expect(r.stderr, command).toMatch(/ari\.password: must hold no control character .*\(from CHUT_ARI_PASSWORD\)/);
       expect(r.stderr + r.stdout, command).not.toContain('hunter2');
     }
+    // one HTTP Basic header: a user and password too long together in the file, refused in a shell, were taken with
+    // the password in the service's environment
+    const longPair = file('ari-long-pair.yaml', `policy: ${shippedPolicy}\nari:\n  user: ${'u'.repeat(200)}\n  password: ${'hunter2-'.repeat(12)}\n`);
+    const pair = await runChut(['check-config', '--config', longPair], { ...env, CHUT_ARI_PASSWORD: 'pw' });
+    expect([pair.code, pair.stdout]).toEqual([78, '']);
+    expect(pair.stderr).toMatch(/\n {2}ari\.password: with ari\.user, at most 255 bytes .* \(the file's values, overridden by CHUT_ARI_PASSWORD\)\n$/);
+    expect(pair.stderr).not.toContain('hunter2');
     const esl = await runChut(['check-config', '--config', file('esl-cred.yaml', `policy: ${shippedPolicy}\n`)],
       { ...env, CHUT_ESL_PASSWORD: 'hunter2\nsecret' });
     expect(esl.code).toBe(78);

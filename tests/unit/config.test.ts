@@ -468,6 +468,35 @@ describe('loadConfig with a config file and the environment', () => {
     expect(loaded('http:\n  port: 8080\nami:\n  port: 5038\n', { CHUT_HTTP_PORT: '8787', CHUT_AMI_PORT: '5039' })).toMatchObject({ http: { port: 8787 }, ami: { port: 5039 } });
   });
 
+  it('checks ari.user and ari.password together (one HTTP Basic header, 255 bytes) as chut uses them and as the file has them, saying where each came from', () => {
+    const TOO_LONG = 'ari.password: with ari.user, at most 255 bytes (UTF-8) of "user:password": Asterisk reads no more of HTTP Basic ' +
+      'credentials and would refuse every request';
+    const user = 'u'.repeat(200);
+    const password = 'hunter2-'.repeat(12); // 96 characters: with the 200 of the user, 297 bytes
+    const fileWithBoth = `ari:\n  user: ${user}\n  password: ${password}\n`;
+    expect(refusedWith(fileWithBoth, {})).toEqual([TOO_LONG]);
+    // the file refused in a shell was taken by a service whose environment replaces either of the two
+    expect(refusedWith(fileWithBoth, { CHUT_ARI_PASSWORD: 'pw' })).toEqual([`${TOO_LONG} (the file's values, overridden by CHUT_ARI_PASSWORD)`]);
+    expect(refusedWith(fileWithBoth, { CHUT_ARI_USER: 'chut' })).toEqual([`${TOO_LONG} (the file's values, overridden by CHUT_ARI_USER)`]);
+    expect(refusedWith(fileWithBoth, { CHUT_ARI_USER: 'chut', CHUT_ARI_PASSWORD: 'pw' }))
+      .toEqual([`${TOO_LONG} (the file's values, overridden by CHUT_ARI_USER and CHUT_ARI_PASSWORD)`]);
+    // the file's password is checked with the file's user, not the default one: valid alone, it stays valid
+    const shortUser = `ari:\n  user: ab\n  password: ${'x'.repeat(251)}\n`;
+    expect(loaded(shortUser, {}).ari.password).toHaveLength(251);
+    expect(loaded(shortUser, { CHUT_ARI_PASSWORD: 'pw' }).ari).toMatchObject({ user: 'ab', password: 'pw' });
+    // the values chut would send are checked, each said where it came from (the problem is on ari.password, the user may be the cause)
+    expect(refusedWith(`ari:\n  password: ${password}\n`, { CHUT_ARI_USER: user }))
+      .toEqual([`${TOO_LONG} (ari.user from CHUT_ARI_USER, ari.password from the file)`]);
+    expect(refusedWith(`ari:\n  user: ${user}\n`, { CHUT_ARI_PASSWORD: password }))
+      .toEqual([`${TOO_LONG} (ari.user from the file, ari.password from CHUT_ARI_PASSWORD)`]);
+    expect(refusedWith('log:\n  level: info\n', { CHUT_ARI_USER: user, CHUT_ARI_PASSWORD: password }))
+      .toEqual([`${TOO_LONG} (ari.user from CHUT_ARI_USER, ari.password from CHUT_ARI_PASSWORD)`]);
+    expect(problems({ CHUT_ARI_PASSWORD: 'x'.repeat(251) })).toEqual([`${TOO_LONG} (ari.user left at its default, ari.password from CHUT_ARI_PASSWORD)`]);
+    for (const env of [{ CHUT_ARI_PASSWORD: 'pw' }, { CHUT_ARI_USER: user, CHUT_ARI_PASSWORD: password }] as Array<Record<string, string>>) {
+      expect(refusedWith(fileWithBoth, env).join('\n')).not.toContain('hunter2');
+    }
+  });
+
   it('refuses a bad value in the file a command-line flag overrides too, naming the flag, and a bad flag by its name', () => {
     writeFileSync(join(dir, 'chut.yaml'), 'redis:\n  url: "localhost:6379"\n');
     const load = (url: string, env: Record<string, string>) => problemsOf(() => loadConfig({
