@@ -384,6 +384,9 @@ export interface LoadedConfig {
   policyPath: string;
   /** The config file read, or null when only defaults and environment were used. */
   file: string | null;
+  /** The dotted paths of the values that file writes itself (`redis.url`, `ari.password`; a list by its own path), none
+   * without a file: what it sets explicitly, whatever the defaults or the environment give. */
+  fileSettings: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -626,7 +629,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const config = parse();
   const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');
   const policyDir = file ? dirname(file) : policyFromEnv ? cwd : defaultConfigDir(cwd, config.policy);
-  return { config, policyPath: resolve(policyDir, config.policy), file };
+  return { config, policyPath: resolve(policyDir, config.policy), file, fileSettings: leafPaths(fromFile) };
 }
 
 /** With no config file, the default policy comes from ./config when it is there (a clone), else from the installed

@@ -281,3 +281,32 @@ describe('CHUT_REDIS_URL where another setting says there is no Redis to give', 
     expect(r.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('CHUT_REDIS_URL is ignored'))).toHaveLength(1);
   });
 });
+
+describe('redis.url written beside redis.sentinel in the file (the URL is ignored: Sentinel says where Redis is)', () => {
+  const sentinelAndUrl = `policy: ${shippedPolicy}\nredis:\n  url: redis://:hunter2@10.0.0.9:6379/2\n` +
+    '  sentinel: { name: mymaster, hosts: [{ host: 10.0.0.11, port: 26379 }] }\n';
+
+  it('check-config warns of it after its report (exit 0), never printing the URL; the shipped example, its Sentinel block commented out, stays warning-free', async () => {
+    const config = file('sentinel-url.yaml', sentinelAndUrl);
+    const r = await runChut(['check-config', '--config', config], env);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^configuration OK/);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      `warning: redis.url in ${config} is ignored, with any password or database number in it: redis.sentinel, beside it, says where Redis ` +
+        'is and wins over any URL (Redis\'s password goes in redis.sentinel.redisPassword, or redis.sentinel.password when the Sentinels ' +
+        'share it). Remove redis.url, or remove redis.sentinel to use it']);
+    expect(r.stdout).not.toContain('hunter2');
+    const example = await runChut(['check-config', '--config', resolve('config/chut.example.yaml')], env);
+    expect([example.code, example.stderr]).toEqual([0, '']);
+    expect(example.stdout).toMatch(/^configuration OK/);
+    expect(example.stdout).not.toMatch(/^(warning|note):/m);
+  });
+
+  it('chut run logs it as a warning at start', async () => {
+    const config = file('sentinel-url-run.yaml', `${sentinelAndUrl}esl:\n  enabled: true\n  listenHost: 192.0.2.1\nhttp:\n  port: 0\n`);
+    const r = await runChut(['run', '--config', config], env, { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(69);
+    expect(r.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('redis.url in') && l.includes('is ignored'))).toHaveLength(1);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+});

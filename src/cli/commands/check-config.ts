@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
 import { loadCliSetup } from '../context.js';
 import { probeRedis, REDIS_PROBE_MS } from '../redis-probe.js';
+import { sentinelUrlWarnings } from '../sentinel-url.js';
 import type { Config } from '../../config.js';
 import { policyWarnings, type Policy } from '../../rules/index.js';
 import { counted } from '../../plural.js';
@@ -49,7 +50,7 @@ ${GLOBAL_HELP}`,
     const pbx = (['ari', 'ami', 'esl'] as const).filter((k) => c[k].enabled);
     const notes: string[] = [
       ...unknownVariables,
-      ...[...ignoredVariableWarnings(c, process.env, loaded.file), ...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)]
+      ...[...ignoredVariableWarnings(c, process.env, loaded.file), ...sentinelUrlWarnings(loaded), ...ariConfigWarnings(c), ...eslAllowFromWarnings(c), ...policyWarnings(policy)]
         .map((w) => `warning: ${w}\n`),
     ];
     // ARI only: in AMI mode the dialplan picks the box itself (CHUT_VM_DEFAULT, else <dialled>@default); in shadow mode

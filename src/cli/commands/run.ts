@@ -2,6 +2,7 @@ import { startChut } from '../../app.js';
 import { ariConfigWarnings } from '../ari-password.js';
 import { eslAllowFromWarnings } from '../esl-allow-from.js';
 import { ignoredVariableWarnings, sayingUnknownVariablesOnRefusal, unknownVariableWarnings } from '../environment-warnings.js';
+import { sentinelUrlWarnings } from '../sentinel-url.js';
 import { policyWarnings } from '../../rules/index.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -90,7 +91,9 @@ ${GLOBAL_HELP}`,
       const { loaded, policy } = sayingUnknownVariablesOnRefusal(() => loadCliSetup({ config: values.config, policy: values.policy, redis: values.redis }));
       const logger = cliLogger(loaded.config.log.level);
       guardProcess(logger);
-      for (const warning of [...unknownVariableWarnings(process.env), ...ignoredVariableWarnings(loaded.config, process.env, loaded.file)]) logger.warn(warning);
+      for (const warning of [...unknownVariableWarnings(process.env), ...ignoredVariableWarnings(loaded.config, process.env, loaded.file), ...sentinelUrlWarnings(loaded)]) {
+        logger.warn(warning);
+      }
       if (pbx) for (const warning of [...ariConfigWarnings(loaded.config), ...eslAllowFromWarnings(loaded.config)]) logger.warn(warning); // serve connects no PBX
       for (const warning of policyWarnings(policy)) logger.warn({ policy: policy.source }, warning);
       ignoreHangUpSignal(logger);
