@@ -53,6 +53,8 @@ const HINTS: Record<string, string> = {
     'or a value holds ": " (put it in quotes)',
   MISSING_CHAR: 'a quote, [ or { opened before is not closed',
   BAD_SCALAR_START: 'a value starting with % @ or ` must be put in quotes',
+  YAML_1_1: 'a %YAML 1.1 directive: chut reads YAML 1.2 only (where on, yes and 0b1111 are text, not true or 15): ' +
+    'remove the line',
 };
 
 function describe(code: string, at: { line: number; col: number } | undefined): string {
@@ -110,6 +112,12 @@ export function parseYamlText(text: string): { value: unknown } | { problem: str
   if (duplicateAt !== null) return { problem: describe('DUPLICATE_KEY', lineCounter.linePos(duplicateAt)) };
   const warning = doc.warnings[0];
   if (warning) return { problem: describe(warning.code, at(warning)) };
+  // A `%YAML 1.1` directive switches yaml to 1.1's schema (on/yes are true, 0b1111 is 15): the same text would read
+  // one way in this file and another in an environment variable or any other file (plainScalarValue reads 1.2).
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
+    const directive = /^%YAML[ \t]/m.exec(text);
+    return { problem: describe('YAML_1_1', directive ? lineCounter.linePos(directive.index) : undefined) };
+  }
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (err) {

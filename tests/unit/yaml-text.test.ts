@@ -56,6 +56,13 @@ describe('reading an administrator\'s YAML strictly', () => {
     expect(parseYamlText('a: 1\n...\n')).toEqual({ value: { a: 1 } });
   });
 
+  it('refuses a %YAML 1.1 directive, which would read on/yes as true and 0b1111 as 15 where an environment variable and every other file read them as YAML 1.2', () => {
+    expect(problem('%YAML 1.1\n---\nhttp:\n  port: 0b1111\n')).toBe('not valid YAML at line 1, column 1: a %YAML 1.1 directive: ' +
+      'chut reads YAML 1.2 only (where on, yes and 0b1111 are text, not true or 15): remove the line');
+    expect(problem('# chut\n%YAML 1.1\n---\non: 1\n')).toMatch(/^not valid YAML at line 2, column 1: a %YAML 1.1 directive/);
+    expect(parseYamlText('%YAML 1.2\n---\nport: 0b1111\n')).toEqual({ value: { port: '0b1111' } });
+  });
+
   it('refuses a text over 1 MiB, counted in bytes, before parsing it', () => {
     const tooLarge = 'larger than 1 MiB, far more than any configuration or policy needs: is it the right file?';
     expect(MAX_YAML_BYTES).toBe(1024 * 1024);
