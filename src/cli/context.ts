@@ -1,5 +1,4 @@
 /** What every command needs: validated config, a logger, and (for list commands) a store that answers. */
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { Redis } from 'ioredis';
 import { amiConfigProblems } from '../ami/config-check.js';
@@ -11,7 +10,6 @@ import { PolicyError, loadPolicyFile, type Policy } from '../rules/index.js';
 import { closeClientWithStore, createRedisClient, redactRedisSecrets, redactUrl, redisLocation } from '../redis-client.js';
 import { asClause, isRedisWriteRefusal, WRITES_REFUSED, writeRefusalLine } from '../redis-errors.js';
 import { isLostConnection, redisErrorLine } from '../redis-lost.js';
-import { parseYamlText, readYamlFile } from '../yaml-text.js';
 import { CliError, EXIT } from './errors.js';
 import { classifyRedisFailure } from './redis-failure.js';
 
@@ -39,21 +37,6 @@ const DEFAULT_ORIGIN: RedisOrigin = {
   hint: 'Start Redis there, or say where it is: --redis URL, CHUT_REDIS_URL or redis.url in the config file.',
 };
 
-/** Whether the config file itself sets `redis.<key>` (read again: loadConfig merges it away). Only a regular file is
- * read again, within the same bound: a named pipe was emptied by the first read, and a second would wait forever. */
-function fileSetsRedis(file: string, key: 'url' | 'sentinel'): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    const contents = readYamlFile(file);
-    if ('problem' in contents) return false;
-    const read = parseYamlText(contents.text);
-    const redis = 'value' in read ? (read.value as { redis?: Record<string, unknown> } | null)?.redis : undefined;
-    return typeof redis === 'object' && redis !== null && redis[key] !== undefined && redis[key] !== null;
-  } catch {
-    return false;
-  }
-}
-
 /** Precedence as loadConfig applies it: flag > environment > file > default (Sentinel, when set, wins over any URL). */
 export function redisOrigin(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): RedisOrigin {
   const { file } = loaded;
@@ -64,7 +47,7 @@ export function redisOrigin(flags: GlobalFlags, loaded: LoadedConfig, env: NodeJ
   if (env.CHUT_REDIS_URL) {
     return { from: 'CHUT_REDIS_URL', hint: 'Check CHUT_REDIS_URL (it takes precedence over redis.url in the config file), or pass --redis URL.' };
   }
-  if (file && fileSetsRedis(file, 'url')) return { from: `redis.url in ${file}`, hint: `Check redis.url in ${file}, or set CHUT_REDIS_URL.` };
+  if (file && loaded.fileSettings.includes('redis.url')) return { from: `redis.url in ${file}`, hint: `Check redis.url in ${file}, or set CHUT_REDIS_URL.` };
   return DEFAULT_ORIGIN;
 }
 
