@@ -15,7 +15,7 @@ import type { FinalRoute, InboundCall, ScreeningDecision, ScreeningService } fro
 import type { AmiEvent, CaptchaReport, RoutedReport } from './events.js';
 import { captchaVariables, routeVariables, setvar } from './variables.js';
 import { channelName, type AmiAction } from './values.js';
-import { counted, pluralNoun } from '../plural.js';
+import { countedGrouped, pluralNoun } from '../plural.js';
 import { throttledWarning } from '../throttled-warning.js';
 
 type ChutQuery = Extract<AmiEvent, { type: 'chut-query' }>;
@@ -141,8 +141,8 @@ export function createDialplanScreening(deps: DialplanScreeningDeps): DialplanSc
   let closed = false;
   // a line per call would flood the log when chut is busiest
   const queryIgnored = throttledWarning(logger, IGNORED_QUERY_WARNING_EVERY_MS, (times) =>
-    `AMI: a ChutQuery came while ${counted(maxCalls, 'call')} ${pluralNoun(maxCalls, 'was', 'were')} being screened, the most ` +
-    `at once: ignored, ${counted(times, 'time')} since chut started or last warned of it. ` +
+    `AMI: a ChutQuery came while ${countedGrouped(maxCalls, 'call')} ${pluralNoun(maxCalls, 'was', 'were')} being screened, the most ` +
+    `at once: ignored, ${countedGrouped(times, 'time')} since chut started or last warned of it. ` +
     `${pluralNoun(times, 'That call', 'Each of those calls')} rang after the dialplan's wait (fail-open) and is not recorded`);
 
   function track(key: string, p: Promise<void>): void {

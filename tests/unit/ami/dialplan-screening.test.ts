@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLAIM_TTL_MS, createDialplanScreening, ROUTED_GRACE_MS } from '../../../src/ami/screening.js';
 import type { AmiAction } from '../../../src/ami/values.js';
 import { parseConfig } from '../../../src/config.js';
@@ -458,5 +458,25 @@ describe('AMI dialplan screening: *77/*78 tell the phone how the report went (Ch
     expect(answers(t)).toEqual([['PJSIP/100-6.6', 'nobody']]); // the answer was sent, and refused: its one try
     expect(t.sent).toHaveLength(1);
     expect(t.warnings()).toEqual([]);
+  });
+});
+
+describe('AMI dialplan screening: a ChutQuery past the most calls screened at once', () => {
+  it('the warning writes the cap as counts are written elsewhere, 10,000 calls, whatever the machine\'s locale', async () => {
+    // a French machine: a number formatted for the default locale reads "10 000" (a narrow no-break space)
+    const toLocaleString = Number.prototype.toLocaleString;
+    const french = vi.spyOn(Number.prototype, 'toLocaleString').mockImplementation(function (this: number, locales, options) {
+      return toLocaleString.call(this, locales ?? 'fr-FR', options);
+    });
+    try {
+      // every ChutQuery stays in flight: its Setvar is never answered
+      const { query, warnings } = setup(10_000, () => new Promise(() => undefined));
+      for (let i = 0; i <= 10_000; i++) query(`1700000000.${i}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      const said = warnings().map((l) => (JSON.parse(l) as { msg: string }).msg).filter((m) => m.startsWith('AMI: a ChutQuery came'));
+      expect(said).toEqual([expect.stringMatching(/^AMI: a ChutQuery came while 10,000 calls were being screened, the most at once: ignored, 1 time /)]);
+    } finally {
+      french.mockRestore();
+    }
   });
 });
