@@ -5,6 +5,7 @@
  * channels' events in the subscribed format, and a HEARTBEAT every 20 s (FreeSWITCH's default
  * `event-heartbeat-interval`) to clients subscribed to it: chut's monitor takes a silent socket for a dead one.
  * `aclDenies` makes it refuse every connection as mod_event_socket does a client its `apply-inbound-acl` denies.
+ * For fuzz and fault tests, `writeRaw` and `loginAnswers` put arbitrary bytes, malformed or not, on the socket.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { authRequest, CORE_UUID, disconnectNotice, jsonEvent, plainEvent, readCommandLines, reply, rudeRejection, type Headers } from './frames.js';
@@ -15,6 +16,12 @@ interface Client {
   format: 'plain' | 'json' | null;
   names: Set<string>;
 }
+
+/** The frames a client's login gets, in order: the greeting, the reply to `auth`, the reply to its `event` commands. */
+export type LoginStep = 'auth/request' | 'reply to auth' | 'reply to event';
+
+/** What the server sends at a login step instead of its own frame (`usual`): any bytes, malformed or not. */
+export type LoginAnswers = (step: LoginStep, usual: string) => Buffer | string;
 
 const KNOWN = /^(ALL|CHANNEL_[A-Z_]+|DTMF|HEARTBEAT|BACKGROUND_JOB|PLAYBACK_START|PLAYBACK_STOP|CUSTOM)$/;
 
@@ -32,6 +39,9 @@ export class InboundEventServer {
   /** Every client's address is outside the `apply-inbound-acl` list (event_socket.conf.xml): each connection gets the
    * rude rejection, the disconnect notice and a close, before any `auth/request` (mod_event_socket's listener_run). */
   aclDenies = false;
+  /** When set, each login step sends what this returns instead of FreeSWITCH's frame (see LoginStep). The server's own
+   * state follows the commands as usual: the right password authenticates the client whatever bytes went back. */
+  loginAnswers: LoginAnswers | null = null;
 
   constructor(private readonly password: string, private readonly heartbeatMs = HEARTBEAT_INTERVAL_MS) {}
 
@@ -83,6 +93,23 @@ export class InboundEventServer {
     }
   }
 
+  /** Writes `bytes` as they are, malformed or not, to every client subscribed to events (a monitor logged in), as one
+   * write each; returns how many clients got them. */
+  writeRaw(bytes: Buffer | string): number {
+    let written = 0;
+    for (const c of this.clients) {
+      if (!c.authed || !c.format || c.socket.destroyed) continue;
+      c.socket.write(bytes);
+      written++;
+    }
+    return written;
+  }
+
+  /** A login step's frame, or what `loginAnswers` sends instead. */
+  private loginFrame(step: LoginStep, usual: string): Buffer | string {
+    return this.loginAnswers ? this.loginAnswers(step, usual) : usual;
+  }
+
   private accept(socket: Socket): void {
     this.connectionsAccepted++;
     if (this.aclDenies) {
@@ -94,7 +121,7 @@ export class InboundEventServer {
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
     readCommandLines(socket, (line) => this.onCommand(client, line));
-    socket.write(authRequest());
+    socket.write(this.loginFrame('auth/request', authRequest()));
   }
 
   private onCommand(c: Client, line: string): void {
@@ -103,19 +130,21 @@ export class InboundEventServer {
       if (cmd !== 'auth') return void c.socket.write(reply('-ERR command not found'));
       if (args.join(' ') === this.password) {
         c.authed = true;
-        return void c.socket.write(reply('+OK accepted'));
+        return void c.socket.write(this.loginFrame('reply to auth', reply('+OK accepted')));
       }
-      c.socket.write(reply('-ERR invalid'));
+      c.socket.write(this.loginFrame('reply to auth', reply('-ERR invalid')));
       c.socket.end(disconnectNotice(null));
       return;
     }
     if (cmd === 'event') {
       const [format = '', ...names] = args;
       const valid = names.filter((n) => KNOWN.test(n));
-      if (!['plain', 'json', 'xml'].includes(format) || valid.length === 0) return void c.socket.write(reply('-ERR no keywords supplied'));
+      if (!['plain', 'json', 'xml'].includes(format) || valid.length === 0) {
+        return void c.socket.write(this.loginFrame('reply to event', reply('-ERR no keywords supplied')));
+      }
       c.format = format === 'json' ? 'json' : 'plain';
       for (const n of valid) c.names.add(n);
-      return void c.socket.write(reply(`+OK event listener enabled ${format}`));
+      return void c.socket.write(this.loginFrame('reply to event', reply(`+OK event listener enabled ${format}`)));
     }
     if (cmd === 'noevents') {
       c.names.clear();

@@ -35,6 +35,8 @@ export interface EslSimulatorOptions {
   /** How long one second of FreeSWITCH's scheduler lasts here (default 1000): tests shrink it so that the bound
    * and the captcha bound chut re-arms pass in a few hundred milliseconds. Nothing else is scaled. */
   schedulerSecondMs?: number;
+  /** How often the inbound event socket sends HEARTBEAT (default 20 s, FreeSWITCH's `event-heartbeat-interval`). */
+  heartbeatMs?: number;
 }
 
 /** A port nothing listens on right now, on loopback. */
@@ -64,7 +66,7 @@ export class EslSimulator implements PbxSimulator {
 
   constructor(private readonly opts: EslSimulatorOptions = {}) {
     this.chutPort = opts.chutPort ?? 0;
-    this.inbound = new InboundEventServer(opts.password ?? 'ClueCon');
+    this.inbound = new InboundEventServer(opts.password ?? 'ClueCon', opts.heartbeatMs);
     this.scheduler = new SimScheduler(opts.schedulerSecondMs ?? 1000);
   }
 

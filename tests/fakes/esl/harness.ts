@@ -59,11 +59,12 @@ export async function startHarness(overrides: Record<string, unknown> = {}, simO
   await sim.start();
   const url = await testRedisUrl();
   const prefix = uniquePrefix('esl');
-  const base = sim.chutConfig() as { esl: Record<string, unknown> };
-  const { esl: eslOver, ...rest } = overrides as { esl?: Record<string, unknown> };
+  const base = sim.chutConfig() as { esl: Record<string, unknown> & { inbound: Record<string, unknown> } };
+  const { esl: eslOver, ...rest } = overrides as { esl?: Record<string, unknown> & { inbound?: Record<string, unknown> } };
   const config = parseConfig({
     ...rest,
-    esl: { ...base.esl, ...eslOver },
+    // `esl.inbound` settings are added to the simulator's (its port and password), not put in their place
+    esl: { ...base.esl, ...eslOver, inbound: { ...base.esl.inbound, ...eslOver?.inbound } },
     store: 'redis', redis: { url, prefix }, http: { enabled: false },
     captcha: { attempts: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 500, ...((rest as { captcha?: object }).captcha) },
     screening: { deadlineMs: TEST_DEADLINE_MS, ...((rest as { screening?: object }).screening) },

@@ -3,9 +3,11 @@
  * the calls placed after it is set; `reset()` clears them.
  */
 import { EslSimulator, type EslSimulatorOptions } from '../../../src/sim/esl/index.js';
+import type { LoginAnswers } from '../../../src/sim/esl/inbound.js';
 import { noFaults } from '../../../src/sim/esl/sim-types.js';
 
 export { EslSimulator, createEslSimulator, type EslOutcome, type EslFaults } from '../../../src/sim/esl/index.js';
+export type { LoginAnswers, LoginStep } from '../../../src/sim/esl/inbound.js';
 
 export class FakeFreeSwitch extends EslSimulator {
   constructor(opts: EslSimulatorOptions = {}) {
@@ -89,9 +91,24 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
+  /** Bytes as they are, malformed or not, on the inbound event socket (8021), to every client subscribed to events (chut's
+   * monitor once logged in): what a broken FreeSWITCH or a garbled link could send between its events. Returns how many
+   * clients got them (0: the monitor is not logged in). */
+  writeInbound(bytes: Buffer | string): number {
+    return this.inbound.writeRaw(bytes);
+  }
+
+  /** The inbound event socket's login frames (`auth/request`, the replies to `auth` and to `event`) replaced by what
+   * `answers` returns for each, from now on (asked at each step, as it comes); null: FreeSWITCH's own again. */
+  answerInboundLogins(answers: LoginAnswers | null): this {
+    this.inbound.loginAnswers = answers;
+    return this;
+  }
+
   reset(): this {
     Object.assign(this.faults, noFaults());
     this.inbound.aclDenies = false;
+    this.inbound.loginAnswers = null;
     return this;
   }
 }
