@@ -6,9 +6,10 @@
  *
  * A connection that stops talking must not stop enrichment silently: the login (TCP connect, FreeSWITCH's
  * `auth/request`, the replies to `auth` and to the subscription) has a deadline, and once logged in the monitor
- * also subscribes to HEARTBEAT (sent every 20 s by default) and treats a connection that brings no data for
- * three heartbeats as dead (FreeSWITCH rebooted, a NAT or firewall dropped the flow). Both end the connection
- * with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well. A connection
+ * also subscribes to HEARTBEAT (sent every 20 s by default) and treats a connection that brings no complete frame for
+ * three heartbeats as dead (FreeSWITCH rebooted, a NAT or firewall dropped the flow) or out of step (bytes still come,
+ * but a frame that announced more than ever came reads them all as its body: a wrong Content-Length). Both end the
+ * connection with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well. A connection
  * FreeSWITCH refuses before asking for the password (its `apply-inbound-acl`) is named as such, with the fix.
  */
 import { connect, type Socket } from 'node:net';
@@ -78,6 +79,8 @@ interface Link {
   stage: LoginStage;
   loginTimer: NodeJS.Timeout | null;
   silenceTimer: NodeJS.Timeout | null;
+  /** The socket's bytesRead when the last complete frame was read: more since means data came but no frame ended. */
+  bytesAtLastFrame: number;
 }
 
 export class InboundMonitor {
@@ -122,19 +125,21 @@ export class InboundMonitor {
       return;
     }
     socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-    const link: Link = { conn: new EslConnection(socket), stage: 'TCP connection', loginTimer: null, silenceTimer: null };
+    const link: Link = { conn: new EslConnection(socket), stage: 'TCP connection', loginTimer: null, silenceTimer: null, bytesAtLastFrame: 0 };
     link.conn.handlers = {
       onOther: (frame) => {
+        this.frameRead(link);
         if (frame.headers['Content-Type'] === 'text/rude-rejection') return this.rejected(link, frame.body);
         if (frame.headers['Content-Type'] !== 'auth/request' || link.stage !== 'auth/request') return;
         this.login(link).catch((err: unknown) => link.conn.close(`login failed: ${(err as Error).message}`));
       },
-      onEvent: (event) => this.onEvent(event),
+      onEvent: (event) => {
+        this.frameRead(link);
+        this.onEvent(event);
+      },
       onClose: (reason) => this.closed(link, reason),
     };
     socket.once('connect', () => { link.stage = 'auth/request'; });
-    // Any byte proves the connection alive (a HEARTBEAT at least every 20 s).
-    socket.on('data', () => { if (!link.conn.closed) link.silenceTimer?.refresh(); });
     const loginMs = this.opts.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
     link.loginTimer = setTimeout(() => this.abandon(link, `no ${link.stage} within ${loginMs} ms`), loginMs);
     link.loginTimer.unref();
@@ -183,12 +188,25 @@ export class InboundMonitor {
     link.conn.close(`rejected by FreeSWITCH's event socket ACL (text/rude-rejection: ${said}): ${ACL_FIX}`);
   }
 
-  /** Starts the liveness deadline; every chunk of data pushes it back (see dial). */
+  /**
+   * Starts the liveness deadline; every complete frame pushes it back (frameRead), a HEARTBEAT at least every 20 s. Not
+   * every byte: bytes that only feed a frame that never ends (a wrong Content-Length swallowing every later event as
+   * its body) must not keep a deaf connection open.
+   */
   private watchSilence(link: Link): void {
     const silenceMs = this.opts.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
-    link.silenceTimer = setTimeout(() => this.abandon(link,
-      `no data for ${silenceMs} ms (FreeSWITCH sends HEARTBEAT every 20 s): connection presumed dead`), silenceMs);
+    link.bytesAtLastFrame = link.conn.socket.bytesRead;
+    link.silenceTimer = setTimeout(() => this.abandon(link, link.conn.socket.bytesRead > link.bytesAtLastFrame
+      ? `no complete frame for ${silenceMs} ms though data came (FreeSWITCH sends HEARTBEAT every 20 s): the stream is out of step (a frame that never ends: a wrong Content-Length?)`
+      : `no data for ${silenceMs} ms (FreeSWITCH sends HEARTBEAT every 20 s): connection presumed dead`), silenceMs);
     link.silenceTimer.unref();
+  }
+
+  /** A complete frame came: the connection is alive and in step (see watchSilence). */
+  private frameRead(link: Link): void {
+    if (link.conn.closed) return;
+    link.bytesAtLastFrame = link.conn.socket.bytesRead;
+    link.silenceTimer?.refresh();
   }
 
   /** Ends a connection that cannot be trusted: destroyed at once, since a dead peer would never finish a FIN. */

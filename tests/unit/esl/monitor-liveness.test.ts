@@ -118,6 +118,34 @@ describe('ESL inbound monitor: liveness', () => {
     expect(monitor.status().state).toBe('ready');
   });
 
+  it('a frame announcing more bytes than ever come, heartbeats still flowing: ended at the liveness deadline, then events are read again', async () => {
+    // A wrong Content-Length: every later frame (each HEARTBEAT, each call's hang-up) is read as that frame's body. The
+    // bytes kept coming, so a deadline pushed back by any data never ended the connection: the monitor stayed ready and
+    // enriched nothing until 5 MB of events had gone by.
+    const fs = new InboundEventServer(PASSWORD, 20);
+    await fs.start();
+    cleanups.push(() => fs.stop());
+    const log = capturingLogger();
+    const enriched: string[] = [];
+    const monitor = new InboundMonitor({
+      host: '127.0.0.1', port: fs.port, password: PASSWORD, logger: log.logger, retryDelayMs: () => 10,
+      silenceTimeoutMs: 300, isScreened: () => true, enrich: async (id) => { enriched.push(id); },
+    });
+    cleanups.push(() => monitor.stop());
+    monitor.start();
+    await waitFor(() => monitor.status().state === 'ready' && fs.hasSubscribers);
+    expect(fs.writeRaw('Content-Type: api/response\nContent-Length: 5000000\n\n')).toBe(1);
+    fs.publish([['Event-Name', 'CHANNEL_HANGUP_COMPLETE'], ['Unique-ID', 'swallowed'], ['Hangup-Cause', 'NORMAL_CLEARING']]);
+    await waitFor(() => fs.connectionsAccepted === 2 && monitor.status().state === 'ready' && fs.hasSubscribers);
+    expect(log.warnings().map((l) => l.reason)).toEqual([
+      'no complete frame for 300 ms though data came (FreeSWITCH sends HEARTBEAT every 20 s): the stream is out of step (a frame that never ends: a wrong Content-Length?)',
+    ]);
+    fs.publish([['Event-Name', 'CHANNEL_HANGUP_COMPLETE'], ['Unique-ID', 'after'], ['Hangup-Cause', 'NORMAL_CLEARING']]);
+    await waitFor(() => enriched.length > 0);
+    // the hang-up read as the broken frame's body is lost: nothing can tell where that frame really ended
+    expect(enriched).toEqual(['after']);
+  });
+
   it('turns TCP keepalive on for its socket', async () => {
     const keepAlive = vi.spyOn(Socket.prototype, 'setKeepAlive');
     const { monitor } = await setUp('silent-after-login');
