@@ -20,6 +20,7 @@ import { plainCommand } from './command.js';
 import { EslConnection } from './connection.js';
 import { cleanValue, micros, PickupLog, type Pickup } from './pickup.js';
 import { backoffDelay } from '../retry.js';
+import { quoteShown } from '../show-invisible.js';
 
 export interface MonitorOptions {
   host: string;
@@ -152,7 +153,8 @@ export class InboundMonitor {
     // drops a secret file's final newline: the configuration refuses a line break further in (src/config.ts)
     const auth = await conn.send(`auth ${this.opts.password.replace(/[\r\n]/g, '')}\n\n`).catch(() => null);
     if (!auth?.ok) {
-      conn.close(`authentication refused: ${auth?.text.slice(0, 40) ?? 'no reply'}`);
+      // quoted as the PBX sent it, invisible characters shown (a bidi override would make `-ERR dilavni` read `-ERR invalid`)
+      conn.close(`authentication refused: ${auth ? quoteShown(auth.text, 40) : 'no reply'}`);
       return;
     }
     link.stage = 'reply to the event subscription';

@@ -75,8 +75,23 @@ describe('ESL inbound monitor', () => {
     await waitFor(() => fs.connectionsAccepted >= 3 && m.status().state === 'reconnecting');
     const s = m.status();
     // what the operator reads: the password was refused (not a vague "closed by peer")
-    expect(s.state === 'reconnecting' && s.lastError).toMatch(/^authentication refused: -ERR invalid/);
+    expect(s.state === 'reconnecting' && s.lastError).toMatch(/^authentication refused: "-ERR invalid"/);
     expect(fs.authenticatedClients).toBe(0);
+    m.stop();
+    await fs.stop();
+  });
+
+  it('a refusal of the password quotes FreeSWITCH\'s reply with its invisible characters shown', async () => {
+    // A Reply-Text is url-decoded: a bidi override (U+202E) turns `-ERR dilavni` into `-ERR invalid` on screen, and an
+    // ESC sequence recolours a terminal; both reached the warning and the status as sent.
+    const fs = new InboundEventServer('ClueCon');
+    fs.loginAnswers = (step, usual) => (step === 'reply to auth' ? 'Content-Type: command/reply\nReply-Text: -ERR %E2%80%AEdilavni%1B[0m\n\n' : usual);
+    await fs.start();
+    const m = monitor(fs.port, 'ClueCon', []);
+    m.start();
+    await waitFor(() => m.status().state === 'reconnecting');
+    const s = m.status();
+    expect(s.state === 'reconnecting' && s.lastError).toBe('authentication refused: "-ERR \\u202edilavni\\u001b[0m" (not authenticated)');
     m.stop();
     await fs.stop();
   });
