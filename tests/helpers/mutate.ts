@@ -170,6 +170,21 @@ export function replaceName(names: readonly string[]): Mutation {
   };
 }
 
+/** Characters a reader cannot see (a bidi override, a zero-width space, ESC, DEL, a BOM, NUL), raw and url-encoded (ESL
+ * values are decoded), for the checks that such a character never reaches a log line unescaped. */
+export const INVISIBLE_IN_VALUES: readonly string[] = ['\u202e', '\u200b', '\x1b[31m', '\x7f', '\ufeff', '\0', '%E2%80%AE', '%E2%80%8B', '%1B', '%7F', '%00'];
+
+/** One of INVISIBLE_IN_VALUES inserted somewhere in a header's value. */
+export const invisibleInValue: Mutation = {
+  name: 'invisible-in-value',
+  apply(bytes, rand) {
+    const line = headerLine(bytes, rand);
+    if (!line) return bytes;
+    const valueStart = bytes.indexOf(': ', line.start) + 2;
+    return insert(bytes, int(rand, valueStart, Math.max(valueStart, line.valueEnd)), Buffer.from(pick(rand, INVISIBLE_IN_VALUES)));
+  },
+};
+
 /** A `Content-Length` (ESL: a frame's or its event's) replaced by a wrong, absurd or malformed one, doubled or removed. */
 export const wrongContentLength: Mutation = {
   name: 'wrong-content-length',
