@@ -318,7 +318,7 @@ export const configSchema = z.object({
       host: host('esl.inbound.port').default('127.0.0.1'),
       port: port.default(8021),
       password: eslPassword.default('ClueCon'),
-      /** No data at all for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
+      /** No complete frame (a heartbeat, any event) for this long ends the connection and reconnects: FreeSWITCH sends HEARTBEAT every 20 s
        * (`event-heartbeat-interval`), so the default is three missed heartbeats. */
       silenceTimeoutMs: durationMs(1000, HOUR_MS, '1 hour').default(60_000),
     }).strict().prefault({}),
