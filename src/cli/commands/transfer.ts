@@ -45,7 +45,8 @@ both lists are counted and reported ("3 also on the allowlist: kept there …").
 
   --format FMT        file format (default auto)
   --list NAME         list for csv/ftc files (default block; chut files say their own list)
-  --source NAME       source recorded with each entry (default import:<the format read: csv, ftc or chut>)
+  --source NAME       source recorded with each entry (default import:<the format read: csv, ftc or chut>); a chut
+                      file's lines keep their own source: NAME only fills in an empty one
   --dry-run           parse and report, write nothing (offline: the other list is not checked)
   --force             take prefixes of 3 digits or fewer (a whole country code such as +33*); skipped otherwise,
                       except in a restore (--format chut, given by name): an export's prefixes were forced when
