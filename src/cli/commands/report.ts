@@ -15,9 +15,10 @@ export const reportCommand: Command = {
   summary: 'what chut did: calls by route and rule, captcha pass rate, top callers',
   help: `usage: chut report [--since 24h|7d|30d|DATE] [--format text|json|csv|html] [--output FILE]
 
-Counts by route and by rule, captcha pass rate, degraded (fail-open) and shadow decisions, top callers blocked
-and challenged, calls by hour. --format html writes one self-contained file with SVG charts (mail it, open it
-offline). A route is what was actually done: ring, voicemail, reject, or hung-up (the caller hung up before the
+Counts by route, by action and by rule, captcha pass rate, degraded (fail-open) and shadow decisions, the top
+callers the policy rejects and challenges, calls by hour (in text, by day past 48 hours). --format html writes one
+self-contained file with SVG charts (mail it, open it offline).
+A route is what was actually done: ring, voicemail, reject, or hung-up (the caller hung up before the
 route was taken, e.g. during the captcha); AMI only, captcha: chut lost track of a call during the dialplan's
 captcha (it stopped, or neither outcome nor route came back), so where the call ended is unknown.
 
