@@ -305,3 +305,13 @@ describe('docs/packaging.md\'s `docker run` example', () => {
     expect(config.ari).toMatchObject({ enabled: true, url: env.CHUT_ARI_URL, user: env.CHUT_ARI_USER });
   });
 });
+
+describe('docs/packaging.md\'s Compose steps', () => {
+  it('say chut turns healthy once each PBX connection docker/chut.yaml enables, and Redis, is ready (all that /healthz waits for)', () => {
+    const status = readFileSync('docs/packaging.md', 'utf8').split('\n').find((l) => l.startsWith('docker compose ps')) ?? '';
+    const { config } = loadConfig({ file: join(DOCKER, 'chut.yaml'), env: containerEnv });
+    const enabled = (['ari', 'ami', 'esl'] as const).filter((adapter) => config[adapter].enabled).map((adapter) => adapter.toUpperCase());
+    expect(enabled.length).toBeGreaterThan(0);
+    for (const name of [...enabled, 'Redis']) expect(status, name).toMatch(new RegExp(`"healthy" once .*\\b${name}\\b`));
+  });
+});
