@@ -38,7 +38,11 @@ refused, stdout stays empty: stderr has the problems, after the warnings of any 
 
   --policy FILE       check this policy file instead of the configured one
   --redis URL         check this Redis URL (validated, then asked) in place of the configured one
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut check-config --config /etc/chut/chut.yaml
+  chut check-config --policy my-policy.yaml`,
   async run(argv) {
     const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);

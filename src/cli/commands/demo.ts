@@ -41,7 +41,12 @@ CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis URL.
   --redis URL         run on this Redis (keys under --prefix, wiped first)
   --prefix P          with --redis: key prefix for the demo, wiped first; must contain "demo" (default chut-demo:)
   --json              machine-readable output
-  -h, --help          show this help`,
+  -h, --help          show this help
+
+examples:
+  chut demo --pbx freeswitch
+  chut demo --redis redis://127.0.0.1:6379                # then the day is there to read again:
+  CHUT_REDIS_PREFIX=chut-demo: chut report --since 30d --redis redis://127.0.0.1:6379`,
   async run(argv) {
     const { values } = parse(argv, {
       pbx: { type: 'string', default: 'asterisk' }, redis: { type: 'string' }, prefix: { type: 'string' },

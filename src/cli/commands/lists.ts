@@ -37,7 +37,14 @@ ${ENTRY_HELP}
                       offset: 2027-01-31T18:00+01:00); default: never
   --force             accept a prefix of 3 digits or fewer (a whole country code such as +33*)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+${list === 'allow'
+    ? `  chut allow 0612345678 --reason Maman
+  chut allow '+33145*' --reason 'the office' --expires 30d   # a prefix: quoted, or the shell may expand the *`
+    : `  chut block 0612345678 --reason 'fake energy supplier' --expires 90d
+  chut block '0162*' --reason NPV                             # a prefix: quoted, or the shell may expand the *`}`,
     async run(argv) {
       const { values, positionals } = parse(argv, { reason: { type: 'string' }, expires: { type: 'string' }, force: { type: 'boolean' }, redis: { type: 'string' } });
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);
@@ -82,7 +89,11 @@ ${ENTRY_HELP}
 
   --list NAME         only this list
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut unlist 0612345678
+  chut unlist '0162*' --list block`,
   async run(argv) {
     const { values, positionals } = parse(argv, { list: { type: 'string' }, redis: { type: 'string' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);

@@ -40,7 +40,11 @@ and the stored facts (lists, score, captcha history, trust). Records nothing.
   --name NAME         the caller name, for name-pattern rules
   --json              machine-readable output
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut lookup 0162000000
+  chut lookup 0612345678 --dialled 0100000000 --name 'ENERGIE PARTENAIRE' --json`,
   async run(argv) {
     const { values, positionals } = parse(argv, { dialled: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' }, redis: { type: 'string' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);

@@ -40,7 +40,11 @@ how many entries it removed from each list.
   --scan              read every list entry, not only the index of the entries with an expiry (done anyway, once,
                       while Redis does not say the index is whole: entries written by a chut from before it)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut prune --dry-run                # what chut run's next sweep would remove
+  chut prune --older-than 0d          # every expired entry, now`,
   async run(argv) {
     const { values } = parse(argv, {
       'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, scan: { type: 'boolean' }, redis: { type: 'string' },

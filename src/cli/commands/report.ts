@@ -33,7 +33,12 @@ counts from 14:00 yesterday; the header's "since" says when), and a window short
   --json              same as --format json
   -o, --output FILE   write to FILE instead of standard output
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut report --since 7d
+  chut report --since 30d --format html -o report.html
+  chut report --since 2026-11-24 --json`,
   async run(argv) {
     const { values } = parse(argv, {
       since: { type: 'string', default: '24h' }, format: { type: 'string' }, json: { type: 'boolean' },

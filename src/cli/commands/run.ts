@@ -83,7 +83,11 @@ config/chut.example.yaml).`
 
   --policy FILE       policy file (default: the configured one)
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut ${name} --config /etc/chut/chut.yaml${pbx ? `
+  CHUT_ARI_ENABLED=true CHUT_ARI_PASSWORD=… chut run     # ARI on; everything else from config/chut.yaml, if any` : ''}`,
     async run(argv) {
       const { values } = parse(argv, { policy: { type: 'string' }, redis: { type: 'string' } }, false);
       if (values.help) return (process.stdout.write(`${this.help}\n`), 0);

@@ -53,7 +53,12 @@ both lists are counted and reported ("3 also on the allowlist: kept there …").
                       they were made and come back without --force (an auto-detected chut file gets no such pass)
   --json              machine-readable output: {dryRun, imported, stats, overlap, notes}
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut import bloctel.csv --dry-run            # what would be taken, and why lines are skipped
+  chut import complaints.csv --format ftc
+  chut import --format chut lists.csv          # a restore of what chut export wrote`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
       format: { type: 'string', default: 'auto' }, list: { type: 'string', default: 'block' },
@@ -214,7 +219,10 @@ already, and the import skips them). Expired entries are listed until they are r
 
   -o, --output FILE   write to FILE instead of standard output
   --redis URL         Redis to use (default: config / CHUT_REDIS_URL)
-${GLOBAL_HELP}`,
+${GLOBAL_HELP}
+
+examples:
+  chut export -o lists.csv                     # a backup: chut import --format chut lists.csv restores it`,
   async run(argv) {
     const { values } = parse(argv, { output: { type: 'string', short: 'o' }, redis: { type: 'string' } }, false);
     if (values.help) return (process.stdout.write(`${this.help}\n`), 0);

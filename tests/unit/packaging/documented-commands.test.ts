@@ -123,3 +123,34 @@ describe('the chut command lines the documentation quotes', () => {
     expect((await help(shellWords('import --force=yes x.csv'))).code).toBe(2);
   });
 });
+
+/** What `chut ARGV…` prints on standard output (help texts only: nothing else runs here). */
+async function printed(argv: string[]): Promise<string> {
+  out = '';
+  await main(argv);
+  return out;
+}
+
+describe('the examples that end each command\'s --help', () => {
+  it('show every command at work, and each example goes through the command line', async () => {
+    const names = (/\ncommands:\n([\s\S]*?)\n\n/.exec(await printed(['--help']))?.[1] ?? '').split('\n').map((l) => l.trim().split(' ')[0] as string);
+    expect(names).toContain('check-config');
+    const without: string[] = [];
+    const refused: string[] = [];
+    for (const name of names) {
+      const examples = (/\nexamples:\n((?: {2}\S.*\n)+)/.exec(await printed([name, '--help']))?.[1] ?? '').trimEnd().split('\n').filter(Boolean);
+      const argvs = examples.map((line) => {
+        const args = chutArguments(line.trim());
+        if (args === null) refused.push(`chut ${name} --help: "${line.trim()}" runs no chut command`);
+        return args === null ? [] : shellWords(args);
+      });
+      if (!argvs.some((argv) => argv[0] === name)) without.push(name);
+      for (const argv of argvs.filter((a) => a.length > 0)) {
+        const { code, usage, err: said } = await help(argv);
+        if (code !== 0 || !usage.startsWith('usage: chut ')) refused.push(`chut ${name} --help: chut ${argv.join(' ')} → exit ${code}: ${said}`);
+      }
+    }
+    expect(without, 'commands whose --help shows no example of their own').toEqual([]);
+    expect(refused).toEqual([]);
+  });
+});
