@@ -6,25 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, parseConfig } from '../../../src/config.js';
-import { unwrapSchema } from '../../../src/validation-issues.js';
+import { optionPaths } from '../../helpers/config-paths.js';
 
 const text = readFileSync('config/chut.example.yaml', 'utf8');
-
-/** Dotted paths of every option in a zod (v4) schema, descending through defaults, nullables and unions. */
-function optionPaths(schema: unknown, prefix = ''): string[] {
-  // default, prefault, nullable, optional… all wrap the real type; a transform's options are those of its input.
-  const def = (unwrapSchema(schema) as { _zod: { def: Record<string, unknown> } })._zod.def;
-  switch (def.type) {
-    case 'union':
-      return [...new Set((def.options as unknown[]).flatMap((o) => optionPaths(o, prefix)))];
-    case 'object': {
-      const shape = def.shape as Record<string, unknown>;
-      return Object.entries(shape).flatMap(([k, v]) => [`${prefix}${k}`, ...optionPaths(v, `${prefix}${k}.`)]);
-    }
-    default:
-      return [];
-  }
-}
 
 describe('config/chut.example.yaml', () => {
   it('validates with parseConfig and loadConfig', () => {
