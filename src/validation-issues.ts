@@ -99,13 +99,17 @@ interface Def {
 
 const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 
+/** The schema a lazy one stands for, as zod resolved it once (`_zod.innerType`): calling the getter builds it anew,
+ * the whole `when` schema, ~1 ms each time an unknown key under a `when` is named. */
+const lazyInner = (schema: unknown): unknown => (schema as { _zod?: { innerType?: unknown } })._zod?.innerType;
+
 /** Through what only wraps a schema: default, prefault, optional, nullable, a transform's input, a lazy one. */
 export function unwrapSchema(schema: unknown): unknown {
   for (let i = 0; i < 32; i += 1) {
     const def = defOf(schema);
     if (def?.innerType !== undefined) schema = def.innerType;
     else if (def?.type === 'pipe') schema = def.in;
-    else if (def?.type === 'lazy' && def.getter) schema = def.getter();
+    else if (def?.type === 'lazy') schema = lazyInner(schema) ?? def.getter?.();
     else return schema;
   }
   return schema;
