@@ -8,7 +8,7 @@
  * scans the whole line of every error: one long line of errors (160 KB of `]`) took 5 minutes, 1 MiB hours.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isScalar, LineCounter, parseDocument, Schema, visit, type Document, type ScalarTag, type YAMLError } from 'yaml';
+import { isAlias, isScalar, LineCounter, parseDocument, Schema, visit, type Document, type ScalarTag, type YAMLError } from 'yaml';
 
 const MAX_ALIASES = 50; // YAML "billion laughs": aliases expanding aliases
 
@@ -86,6 +86,27 @@ function firstDuplicateKey(doc: Document): number | null {
   return at;
 }
 
+/**
+ * Where the first alias naming no anchor written before it starts (the one toJS refuses), or null: one pass in the
+ * document's order, the anchors seen so far in a Set (yaml's own Alias.resolve walks the whole document per alias).
+ */
+function firstUnresolvedAlias(doc: Document): number | null {
+  const anchors = new Set<string>();
+  let at: number | null = null;
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) {
+        if (anchors.has(node.source)) return undefined;
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      if (node.anchor) anchors.add(node.anchor);
+      return undefined;
+    },
+  });
+  return at;
+}
+
 export function parseYamlText(text: string): { value: unknown } | { problem: string } {
   if (text.length > MAX_YAML_BYTES || Buffer.byteLength(text) > MAX_YAML_BYTES) return { problem: YAML_TOO_LARGE };
   const lineCounter = new LineCounter();
@@ -123,7 +144,10 @@ export function parseYamlText(text: string): { value: unknown } | { problem: str
   } catch (err) {
     // toJS refuses unresolved aliases (its message quotes the alias: maybe a password) and alias bombs
     const message = (err as Error).message;
-    if (message.startsWith('Unresolved alias')) return { problem: `not valid YAML: ${HINTS.BAD_ALIAS}` };
+    if (message.startsWith('Unresolved alias')) {
+      const alias = firstUnresolvedAlias(doc);
+      return { problem: describe('BAD_ALIAS', alias === null ? undefined : lineCounter.linePos(alias)) };
+    }
     if (message.startsWith('Excessive alias count')) return { problem: 'not valid YAML: too many aliases (an alias bomb?)' };
     return { problem: 'not valid YAML' };
   }
