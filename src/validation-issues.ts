@@ -3,12 +3,20 @@
  * an unknown key named on its own line, a missing value said as "is required" rather than zod's wording.
  */
 import type { z } from 'zod';
+import { cutShown, quoteShown, showInvisible } from './show-invisible.js';
+
+/** Longest key a path shows: an unknown key is the file's text, of any length. */
+const MAX_KEY_SHOWN = 64;
+
+/** A key as a problem shows it: the file's own text, so its invisible characters written as escapes (a line break in
+ * it would forge a problem line, an escape sequence reach the terminal of `chut check-config`), and cut. */
+const shownKey = (key: PropertyKey): string => cutShown(showInvisible(String(key)), MAX_KEY_SHOWN);
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else out += out === '' ? shownKey(key) : `.${shownKey(key)}`;
   }
   return out === '' ? '(root)' : out;
 }
@@ -71,7 +79,7 @@ function plainMessage(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): s
   }
   if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid option:')) {
     const choices = issue.values.map(String).join(', ');
-    return typeof input === 'string' ? `${JSON.stringify(input.slice(0, 40))} is not one of ${choices}` : `must be one of ${choices}`;
+    return typeof input === 'string' ? `${quoteShown(input, 40)} is not one of ${choices}` : `must be one of ${choices}`;
   }
   return null;
 }
