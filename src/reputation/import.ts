@@ -333,13 +333,17 @@ function entryOf(raw: string, defaultCountry: string): ListEntry | null {
   return 'error' in e ? null : e;
 }
 
-/** `YYYY-MM-DD…` or `MM/DD/YYYY…` → that day, 00:00 UTC; null when not a real date. */
+/** The first year a list entry's time can be in: times are epoch milliseconds, never negative (records.ts). */
+const FIRST_YEAR = 1970;
+
+/** `YYYY-MM-DD…` or `MM/DD/YYYY…` → that day, 00:00 UTC; null when not a real date, or one before 1970 (a typo or a
+ * placeholder; the store refuses a negative time, and Date.UTC would read year 0050 as 1950). */
 export function parseDay(s: string): number | null {
   const t = s.trim();
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:$|[ T])/.exec(t);
   const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:$|\s)/.exec(t);
   const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : us ? [us[3], us[1], us[2]] : [];
-  if (!y || !m || !d) return null;
+  if (!y || !m || !d || Number(y) < FIRST_YEAR) return null;
   const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
   const back = new Date(ms);
   return back.getUTCMonth() === Number(m) - 1 && back.getUTCDate() === Number(d) ? ms : null;
