@@ -23,6 +23,8 @@
  */
 import { argPattern, plainCommand } from './command.js';
 import type { EslConnection } from './connection.js';
+import { shownReply } from './reply.js';
+import { quoteShown } from '../show-invisible.js';
 
 /** Where the bound sends the call: the number and context chut-screen ran with (from the channel data). */
 export interface BoundTarget {
@@ -67,20 +69,20 @@ export class ScreenBound {
     if (!CALL_ID.test(this.callId)) return { ok: false, why: 'no usable call id' };
     // Checked before anything is deleted: without a bound to re-arm, the captcha must not start.
     if (rearmS !== undefined && !(argPattern.dialplanName.test(destination) && argPattern.dialplanName.test(context))) {
-      return { ok: false, why: `cannot re-arm the bound to ${JSON.stringify(destination.slice(0, 40))} in ${JSON.stringify(context.slice(0, 40))}` };
+      return { ok: false, why: `cannot re-arm the bound to ${quoteShown(destination, 40)} in ${quoteShown(context, 40)}` };
     }
     try {
       if (this.state === 'armed') {
         const reply = (await this.api(`sched_del ${this.callId}`)).trim();
         const deleted = /^\+OK Deleted: (\d+)$/.exec(reply);
-        if (!deleted) return { ok: false, why: `sched_del answered ${JSON.stringify(reply.slice(0, 60))}` };
+        if (!deleted) return { ok: false, why: `sched_del answered ${shownReply(reply)}` };
         if (Number(deleted[1]) === 0) return { ok: false, why: 'the bound already fired: FreeSWITCH is ringing the call' };
         this.state = 'clear';
       }
       if (rearmS !== undefined) {
         const seconds = Math.max(1, Math.ceil(rearmS));
         const reply = (await this.api(`sched_transfer +${seconds} ${this.callId} ${destination} XML ${context}`)).trim();
-        if (reply !== '+OK') return { ok: false, why: `sched_transfer answered ${JSON.stringify(reply.slice(0, 60))}` };
+        if (reply !== '+OK') return { ok: false, why: `sched_transfer answered ${shownReply(reply)}` };
         this.state = 'armed';
       }
       return { ok: true };

@@ -16,6 +16,7 @@ import type { EslConnection } from './connection.js';
 import { apiOver, ScreenBound, type BoundTarget } from './bound.js';
 import { mailboxExists } from './mailbox.js';
 import { promptPlaybacks } from './prompt.js';
+import { shownReply } from './reply.js';
 import { rejectSteps, ringTransferStep, voicemailBox, voicemailSteps, type AppStep } from './route-commands.js';
 
 /** Longest any single app may run before chut gives up on it (a stuck prompt must not hold a call). */
@@ -49,8 +50,9 @@ export class EslCallControl implements CallControl {
     private readonly conn: EslConnection,
     private readonly config: Readonly<Config>,
     private readonly logger: Logger,
-    /** `myevents` (+ `linger`), pipelined at connect; true once accepted. Without events no app completion is seen. */
-    private readonly requestEvents: () => Promise<boolean> = () => Promise.resolve(true),
+    /** `myevents` (+ `linger`), pipelined at connect; true once accepted, else why not (the reply quoted). Without
+     * events no app completion is seen. */
+    private readonly requestEvents: () => Promise<true | string> = () => Promise.resolve(true),
     /** Called at the instant the routing command is written (benchmarks, logs). */
     private readonly onRouted: () => void = () => undefined,
     /** The channel's Unique-ID (validated), for the `api` commands that concern this call. */
@@ -243,7 +245,7 @@ export class EslCallControl implements CallControl {
       try {
         const reply = await this.conn.send(executeCommand(step.app, step.arg).frame);
         if (reply.ok) continue;
-        failure = `refused: ${reply.text.slice(0, 80)}`;
+        failure = `refused: ${shownReply(reply.text)}`;
       } catch (err) {
         failure = `not sent: ${(err as Error).message}`;
       }
@@ -319,7 +321,8 @@ export class EslCallControl implements CallControl {
     // A transfer by the scheduler ended the socket app: what chut sends now would act on a call that is ringing.
     if (this.left) throw new Error(`${step.app} not sent: the socket app returned (dial plan bound)`);
     // A call chut could not follow must not be answered.
-    if (!(await this.requestEvents())) throw new Error('myevents refused: cannot follow the call');
+    const events = await this.requestEvents();
+    if (events !== true) throw new Error(`myevents refused (${events}): cannot follow the call`);
     const cmd = executeCommand(step.app, step.arg);
     let cancel: (err: Error) => void = () => undefined;
     const completed = new Promise<Record<string, string>>((resolve, reject) => {
@@ -347,7 +350,7 @@ export class EslCallControl implements CallControl {
       throw failure;
     }
     if (!reply.ok) {
-      const err = new Error(`${step.app} refused: ${reply.text.slice(0, 80)}`);
+      const err = new Error(`${step.app} refused: ${shownReply(reply.text)}`);
       cancel(err);
       throw err;
     }

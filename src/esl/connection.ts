@@ -7,10 +7,17 @@
  */
 import type { Socket } from 'node:net';
 import { bodyDropped, EslProtocolError, FrameParser, eventOf, isNeededHeader, type EslFrame } from './frame.js';
+import { replyAccepted } from './reply.js';
 
 export interface EslReply {
   /** `command/reply` Reply-Text, or the `api/response` body. */
   text: string;
+  /**
+   * `command/reply`: FreeSWITCH carried the command out (its Reply-Text is `+OK…`, reply.ts); anything else, `-ERR` or
+   * not, is a refusal. `api/response`: the body came whole and is not an error (`-ERR`, `-USAGE`). An api's success has
+   * no common form (`+OK Deleted: 1`, `true`, a value): its caller checks the body is the answer it expects (bound.ts,
+   * mailbox.ts).
+   */
   ok: boolean;
   frame: EslFrame;
 }
@@ -138,10 +145,12 @@ export class EslConnection {
   private dispatch(frame: EslFrame): void {
     const type = frame.headers['Content-Type'] ?? '';
     if (type === 'command/reply' || type === 'api/response') {
-      const text = type === 'api/response' ? frame.body : (frame.headers['Reply-Text'] ?? '');
+      const api = type === 'api/response';
+      const text = api ? frame.body : (frame.headers['Reply-Text'] ?? '');
       const waiter = this.waiters.shift();
       // A response over the frame cap was skipped unread: whatever it said, chut cannot act on it.
-      waiter?.resolve({ text, ok: !text.startsWith('-') && !bodyDropped(frame), frame });
+      const ok = !bodyDropped(frame) && (api ? !text.startsWith('-') : replyAccepted(text));
+      waiter?.resolve({ text, ok, frame });
       return;
     }
     if (type === 'text/disconnect-notice') {

@@ -24,6 +24,7 @@
  */
 import { argPattern, plainCommand } from './command.js';
 import type { EslConnection } from './connection.js';
+import { shownReply } from './reply.js';
 
 /** A directory domain as it can appear in an `api` argument: a host name or an IPv4 address. */
 const DOMAIN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
@@ -59,7 +60,7 @@ export async function mailboxExists(conn: EslConnection, callId: string, box: st
   try {
     if ((await api(conn, 'module_exists mod_voicemail')) !== 'true') return { exists: false, why: 'mod_voicemail is not loaded' };
     const domain = await api(conn, `uuid_getvar ${callId} domain_name`);
-    if (domain === '_undef_' || !DOMAIN.test(domain)) return { exists: false, why: `domain_name is ${JSON.stringify(domain.slice(0, 40))}` };
+    if (domain === '_undef_' || !DOMAIN.test(domain)) return { exists: false, why: `domain_name is ${shownReply(domain)}` };
     if (!/^\d+$/.test(await api(conn, `vm_boxcount ${profile}/${box}@${domain}`))) {
       return { exists: false, why: `no voicemail profile "${profile}"`, domain };
     }

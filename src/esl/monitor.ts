@@ -19,8 +19,8 @@ import type { ConnectionStatus } from '../screening/types.js';
 import { plainCommand } from './command.js';
 import { EslConnection } from './connection.js';
 import { cleanValue, micros, PickupLog, type Pickup } from './pickup.js';
+import { shownReply } from './reply.js';
 import { backoffDelay } from '../retry.js';
-import { quoteShown } from '../show-invisible.js';
 
 export interface MonitorOptions {
   host: string;
@@ -152,15 +152,15 @@ export class InboundMonitor {
     link.stage = 'reply to auth';
     // drops a secret file's final newline: the configuration refuses a line break further in (src/config.ts)
     const auth = await conn.send(`auth ${this.opts.password.replace(/[\r\n]/g, '')}\n\n`).catch(() => null);
+    // Only `+OK accepted` logs in (reply.ts); anything else is quoted as the PBX sent it, invisible characters shown.
     if (!auth?.ok) {
-      // quoted as the PBX sent it, invisible characters shown (a bidi override would make `-ERR dilavni` read `-ERR invalid`)
-      conn.close(`authentication refused: ${auth ? quoteShown(auth.text, 40) : 'no reply'}`);
+      conn.close(`authentication refused: ${auth ? shownReply(auth.text) : 'no reply'}`);
       return;
     }
     link.stage = 'reply to the event subscription';
     const sub = await conn.send(plainCommand(SUBSCRIPTION)).catch(() => null);
     if (!sub?.ok) {
-      conn.close('event subscription refused');
+      conn.close(`event subscription refused: ${sub ? shownReply(sub.text) : 'no reply'}`);
       return;
     }
     link.stage = 'done';

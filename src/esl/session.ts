@@ -16,6 +16,7 @@ import { featureCodeFrom, inboundCallFrom, playbackTerminatorsFrom } from './cha
 import { executeCommand, plainCommand } from './command.js';
 import { EslConnection, type EslReply } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
+import { shownReply } from './reply.js';
 import { HOUR_MS } from '../time-units.js';
 
 export interface SessionDeps {
@@ -44,14 +45,18 @@ interface ChannelData {
 }
 
 /** Sends `connect` and reads the channel data; on a reply that never completes (timeout, the connection closed or not
- * ESL), the complete header lines that came, or null when none did. */
+ * ESL), the complete header lines that came, or null when none did. A reply that is not FreeSWITCH's `+OK` (reply.ts:
+ * it always says `+OK` to `connect`) is not complete either: nothing vouches for its channel data. */
 async function connectAndRead(conn: EslConnection): Promise<ChannelData | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS, 'timeout'); });
   let failure: string;
   try {
     const result = await Promise.race([conn.send(plainCommand('connect')).catch((err: unknown) => (err as Error).message), timeout]);
-    if (typeof result === 'object') return { data: result.frame.headers, complete: true, trimmed: result.frame.trimmed };
+    if (typeof result === 'object') {
+      if (result.ok) return { data: result.frame.headers, complete: true, trimmed: result.frame.trimmed };
+      return { data: result.frame.headers, complete: false, trimmed: result.frame.trimmed, failure: `connect answered ${shownReply(result.text)}` };
+    }
     failure = result === 'timeout' ? `no complete reply within ${CONNECT_TIMEOUT_MS} ms` : result;
   } finally {
     // A pending timer would hold the channel data for 5 s after every call.
@@ -102,7 +107,7 @@ function callerFieldsIn(data: Record<string, string>): boolean {
  */
 async function recordUnreadCall(call: InboundCall, failure: string, deps: SessionDeps): Promise<void> {
   const log = deps.logger.child({ callId: call.callId, pbx: 'freeswitch' });
-  log.warn({ failure, caller: loggedCaller(call) }, 'the connect reply did not complete: letting the call ring (recorded)');
+  log.warn({ failure, caller: loggedCaller(call) }, 'the connect reply could not be used: letting the call ring (recorded)');
   deps.onScreened?.(call.callId);
   const decision = await deps.screening.screen(call);
   const reasons = [...decision.reasons, `channel data could not be read (${failure.slice(0, 80)}): fail-open, the call rang unscreened`];
@@ -147,14 +152,16 @@ export async function runSession(conn: EslConnection, deps: SessionDeps): Promis
   }
 }
 
-/** `myevents` + `linger`, written once in one write; the promise says whether FreeSWITCH accepted `myevents`. */
-function eventRequester(conn: EslConnection): () => Promise<boolean> {
-  let ready: Promise<boolean> | null = null;
+/** `myevents` + `linger`, written once in one write; the promise says whether FreeSWITCH accepted `myevents` (true), or
+ * why not. `linger`'s reply is not needed: without it FreeSWITCH closes the socket at the hang-up, which chut reads as
+ * the hang-up too. */
+function eventRequester(conn: EslConnection): () => Promise<true | string> {
+  let ready: Promise<true | string> | null = null;
   return () => {
     if (!ready) {
       const [events, linger] = conn.sendBatch([plainCommand('myevents'), plainCommand('linger 5')]);
       linger?.catch(() => undefined);
-      ready = (events as Promise<EslReply>).then((r) => r.ok, () => false);
+      ready = (events as Promise<EslReply>).then((r) => r.ok || `answered ${shownReply(r.text)}`, () => 'no reply');
     }
     return ready;
   };
@@ -163,7 +170,7 @@ function eventRequester(conn: EslConnection): () => Promise<boolean> {
 /** Said once per process: a dial plan without the bound (an older chut.xml) leaves a hung chut's calls in dead air. */
 let warnedNoBound = false;
 
-async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<boolean>,
+async function screenCall(conn: EslConnection, call: InboundCall, deps: SessionDeps, log: Logger, requestEvents: () => Promise<true | string>,
   data: Record<string, string>): Promise<void> {
   const bound = boundTargetFrom(data);
   if (!bound && data['variable_chut_bound_skipped']) {

@@ -318,7 +318,7 @@ export class SimChannel implements AppHost {
   private onSendmsg(headers: Record<string, string>): void {
     if (this.hungUp) return this.write(reply(`-ERR invalid session id [${this.uuid}]`));
     if (this.env.faults.garbleReplyTo !== null && headers['execute-app-name'] === this.env.faults.garbleReplyTo) return this.write(GARBAGE);
-    if (this.env.faults.refuseApp !== null && headers['execute-app-name'] === this.env.faults.refuseApp) return this.write(reply('-ERR memory error'));
+    if (this.env.faults.refuseApp !== null && headers['execute-app-name'] === this.env.faults.refuseApp) return this.write(reply(this.env.faults.refusalText));
     this.write(reply('+OK'));
     const command = headers['call-command'];
     if (command === 'hangup') {

@@ -72,6 +72,9 @@ export interface EslFaults {
   /** Refuse chut's `sendmsg` execute of this application: the reply is `-ERR memory error` (what mod_event_socket
    * answers when it cannot queue a sendmsg for the socket's own channel) and the app never runs; null: never. */
   refuseApp: string | null;
+  /** That refusal's Reply-Text, as written on the wire (url-encoded): `-ERR memory error`, or what a test puts there (a
+   * reply that is neither FreeSWITCH's `+OK` nor a `-ERR`). */
+  refusalText: string;
   /** Modules this FreeSWITCH has not loaded (`mod_voicemail`…): `module_exists` answers false for them, and an
    * application of one of them is an `Invalid Application`: FreeSWITCH hangs the call up (DESTINATION_OUT_OF_ORDER)
    * without running anything. */
@@ -85,7 +88,7 @@ export interface EslFaults {
 }
 
 export function noFaults(): EslFaults {
-  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, unloadedModules: [], dropSocketCompletion: false, clockJumpOn: null };
+  return { replyDelayMs: 0, errNext: 0, cutAfterCommands: null, truncateConnectReply: false, garbageAfterConnect: false, missingFiles: [], garbleReplyTo: null, refuseApp: null, refusalText: '-ERR memory error', unloadedModules: [], dropSocketCompletion: false, clockJumpOn: null };
 }
 
 export interface ChannelEnv {

@@ -57,10 +57,11 @@ export class FakeFreeSwitch extends EslSimulator {
     return this;
   }
 
-  /** chut's `sendmsg` execute of `app` is refused (`-ERR memory error`, the app never runs); later commands are
-   * answered as usual. */
-  refuseApp(app: string): this {
+  /** chut's `sendmsg` execute of `app` is refused (`-ERR memory error`, or `replyText` as written on the wire, url-encoded:
+   * the app never runs); later commands are answered as usual. */
+  refuseApp(app: string, replyText = '-ERR memory error'): this {
     this.faults.refuseApp = app;
+    this.faults.refusalText = replyText;
     return this;
   }
 

@@ -127,3 +127,17 @@ describe('EslCallControl: the caller hangs up while chut deletes the dial plan\'
     });
   }
 });
+
+describe('EslCallControl: an app whose sendmsg is not answered +OK never runs', () => {
+  it.each([
+    ['empty', '', '""'],
+    ['-ERR behind a bidi override', '%E2%80%AE-ERR', '"\\u202e-ERR"'],
+  ])('%s: the verb fails at once (the call then rings), quoting the reply with its invisible characters shown', async (_what, replyText, shown) => {
+    // such a reply counted as accepted: chut waited up to 120 s for the completion of a prompt FreeSWITCH never queued
+    const { control, conn } = await pair(`Content-Type: command/reply\nReply-Text: ${replyText}\n\n`);
+    const err = await control.play([{ sound: 'please-enter-the' }]).catch((e: unknown) => e);
+    conn.close('test over');
+    expect(err).not.toBeInstanceOf(CallerHungUpError);
+    expect((err as Error).message).toBe(`playback refused: ${shown}`);
+  }, 3000);
+});

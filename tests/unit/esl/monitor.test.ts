@@ -96,6 +96,38 @@ describe('ESL inbound monitor', () => {
     await fs.stop();
   });
 
+  it.each([
+    ['empty', '', '""'],
+    ['line breaks only', '%0A%0A', '"\\u000a\\u000a"'],
+    ['-ERR behind a bidi override', '%E2%80%AE-ERR', '"\\u202e-ERR"'],
+  ])('a reply to auth without FreeSWITCH\'s +OK (%s) is a refusal: not logged in, the status quotes it', async (_what, replyText, shown) => {
+    // Such a reply used to count as `+OK accepted`: the monitor subscribed and said it was connected.
+    const fs = new InboundEventServer('ClueCon');
+    fs.loginAnswers = (step, usual) => (step === 'reply to auth' ? `Content-Type: command/reply\nReply-Text: ${replyText}\n\n` : usual);
+    await fs.start();
+    const m = monitor(fs.port, 'ClueCon', []);
+    m.start();
+    await waitFor(() => fs.connectionsAccepted >= 2 && m.status().state === 'reconnecting');
+    const s = m.status();
+    expect(s.state === 'reconnecting' && s.lastError).toBe(`authentication refused: ${shown} (not authenticated)`);
+    expect(fs.hasSubscribers).toBe(false);
+    m.stop();
+    await fs.stop();
+  });
+
+  it('a reply to the event subscription without FreeSWITCH\'s +OK is a refusal, quoted with its invisible characters shown', async () => {
+    const fs = new InboundEventServer('ClueCon');
+    fs.loginAnswers = (step, usual) => (step === 'reply to event' ? 'Content-Type: command/reply\nReply-Text: %E2%80%AE-ERR no keywords supplied\n\n' : usual);
+    await fs.start();
+    const m = monitor(fs.port, 'ClueCon', []);
+    m.start();
+    await waitFor(() => fs.connectionsAccepted >= 2 && m.status().state === 'reconnecting');
+    const s = m.status();
+    expect(s.state === 'reconnecting' && s.lastError).toBe('event subscription refused: "\\u202e-ERR no keywords supplied" (not authenticated)');
+    m.stop();
+    await fs.stop();
+  });
+
   it('reconnects after FreeSWITCH restarts', async () => {
     const fs = new InboundEventServer('ClueCon');
     await fs.start();
