@@ -10,7 +10,8 @@
  * three heartbeats as dead (FreeSWITCH rebooted, a NAT or firewall dropped the flow) or out of step (bytes still come,
  * but a frame that announced more than ever came reads them all as its body: a wrong Content-Length). Both end the
  * connection with a warning naming the reason and reconnect with the usual backoff. TCP keepalive is on as well. A connection
- * FreeSWITCH refuses before asking for the password (its `apply-inbound-acl`) is named as such, with the fix.
+ * FreeSWITCH refuses before asking for the password (its `apply-inbound-acl`) is named as such, with the fix; the same
+ * refusal read after `auth/request`, which FreeSWITCH never sends, is a protocol error (the stream is out of step).
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../logger.js';
@@ -130,7 +131,11 @@ export class InboundMonitor {
     link.conn.handlers = {
       onOther: (frame) => {
         this.frameRead(link);
-        if (frame.headers['Content-Type'] === 'text/rude-rejection') return this.rejected(link, frame.body);
+        if (frame.headers['Content-Type'] === 'text/rude-rejection') {
+          if (link.stage === 'auth/request') return this.rejected(link, frame.body);
+          // Sent only at connect (the ACL check comes before auth/request): later, the stream is garbled, not the ACL.
+          return link.conn.close(`protocol error: text/rude-rejection after auth/request (FreeSWITCH sends one only before it, to an address its ACL refuses): the stream is out of step`);
+        }
         if (frame.headers['Content-Type'] !== 'auth/request' || link.stage !== 'auth/request') return;
         this.login(link).catch((err: unknown) => link.conn.close(`login failed: ${(err as Error).message}`));
       },

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { eventOf, FrameParser } from '../../../src/esl/frame.js';
 import { defaultRetryDelay, enrichmentFrom, InboundMonitor } from '../../../src/esl/monitor.js';
 import { dialledFor, PickupLog } from '../../../src/esl/pickup.js';
-import { silentLogger } from '../../../src/logger.js';
+import { createLogger, silentLogger } from '../../../src/logger.js';
 import { InboundEventServer } from '../../../src/sim/esl/inbound.js';
+import { rudeRejection } from '../../../src/sim/esl/frames.js';
 import type { CallEnrichment } from '../../../src/reputation/types.js';
 import { DIR } from './transcript.js';
 
@@ -124,6 +125,31 @@ describe('ESL inbound monitor', () => {
     await waitFor(() => fs.connectionsAccepted >= 2 && m.status().state === 'reconnecting');
     const s = m.status();
     expect(s.state === 'reconnecting' && s.lastError).toBe('event subscription refused: "\\u202e-ERR no keywords supplied" (not authenticated)');
+    m.stop();
+    await fs.stop();
+  });
+
+  it('a text/rude-rejection after the login is a stream out of step, not the ACL: a protocol error, no advice to fix the ACL, logged in again', async () => {
+    // FreeSWITCH sends it only at connect, before auth/request, to an address its apply-inbound-acl denies. Read on a
+    // logged-in connection, it told the administrator to fix an ACL that had let chut in.
+    const fs = new InboundEventServer('ClueCon');
+    await fs.start();
+    const lines: Array<{ level: number; msg: string; reason?: string }> = [];
+    const m = new InboundMonitor({
+      host: '127.0.0.1', port: fs.port, password: 'ClueCon', logger: createLogger('info', { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } }),
+      isScreened: () => true, enrich: async () => undefined, retryDelayMs: () => 30,
+    });
+    m.start();
+    await waitFor(() => m.status().state === 'ready' && fs.hasSubscribers);
+    expect(fs.writeRaw(rudeRejection())).toBe(1);
+    await waitFor(() => lines.some((l) => l.msg === 'ESL monitor disconnected'));
+    await waitFor(() => m.status().state === 'ready' && fs.connectionsAccepted === 2);
+    const disconnected = lines.filter((l) => l.msg === 'ESL monitor disconnected');
+    expect(disconnected).toHaveLength(1);
+    expect(disconnected[0]?.reason).toBe('protocol error: text/rude-rejection after auth/request (FreeSWITCH sends one only before it, '
+      + 'to an address its ACL refuses): the stream is out of step');
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/apply-inbound-acl|reloadacl/);
     m.stop();
     await fs.stop();
   });
