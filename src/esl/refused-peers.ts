@@ -4,7 +4,7 @@
  * addresses (an IPv6 /64 has plenty) shares one more throttled line, so neither memory nor the log grows with it.
  */
 import type { Logger } from '../logger.js';
-import { counted } from '../plural.js';
+import { countedGrouped } from '../plural.js';
 import { throttledWarning } from '../throttled-warning.js';
 
 const FIX = 'add it to esl.allowFrom if it is FreeSWITCH (its calls ring unscreened meanwhile)';
@@ -21,7 +21,7 @@ export class RefusedPeerWarnings {
     // monotonic, as throttledWarning's own clock
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.others = throttledWarning(logger, everyMs, (times) => `ESL connection refused ${counted(times, 'time')} from addresses not in ` +
+    this.others = throttledWarning(logger, everyMs, (times) => `ESL connection refused ${countedGrouped(times, 'time')} from addresses not in ` +
       `esl.allowFrom, too many to name each: ${FIX}`, now);
   }
 
@@ -31,7 +31,7 @@ export class RefusedPeerWarnings {
     if (!warn) {
       if (this.byAddress.size >= this.maxAddresses && !this.forgetOldest()) return this.others();
       warn = throttledWarning(this.logger.child({ peer: address }), this.everyMs,
-        (times) => `ESL connection from ${address} refused${times > 1 ? ` (${times} times)` : ''}: that address is not in esl.allowFrom; ${FIX}`, this.now);
+        (times) => `ESL connection from ${address} refused${times > 1 ? ` (${countedGrouped(times, 'time')})` : ''}: that address is not in esl.allowFrom; ${FIX}`, this.now);
       this.byAddress.set(address, warn);
     }
     // re-inserted, so that the map's first entry is the address refused longest ago

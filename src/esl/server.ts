@@ -7,13 +7,11 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { peerAllowList, type PeerCheck } from '../peer-allow-list.js';
-import { counted } from '../plural.js';
-import type { UnscreenedReason } from '../screening/types.js';
-import { throttledWarning } from '../throttled-warning.js';
 import { EslConnection } from './connection.js';
 import { MAX_CALL_FRAME_BYTES } from './frame.js';
 import { RefusedPeerWarnings } from './refused-peers.js';
 import { refuseConnection, refusePeer, runSession, type SessionDeps } from './session.js';
+import { UnscreenedCallWarnings, type TurnedAway } from './unscreened-warnings.js';
 
 export interface OutboundServerOptions extends SessionDeps {
   host: string;
@@ -31,15 +29,8 @@ export interface OutboundServerOptions extends SessionDeps {
   onCallUnscreened?(reason: TurnedAway): void;
 }
 
-/** Why the listener turns a call away unscreened. */
-type TurnedAway = Extract<UnscreenedReason, 'max-calls' | 'stopping'>;
-
 /** Calls screened at once by default. */
 const MAX_CONCURRENT = 2000;
-
-/** A call turned away is warned of at once, then at most once a minute with how many: a line per call would flood the
- * log when chut is busiest (the metrics count each one). */
-const UNSCREENED_WARNING_EVERY_MS = 60_000;
 
 /** After stop() ended the remaining calls, how long it waits for their sessions to write their records. */
 const STOP_SETTLE_MS = 500;
@@ -56,20 +47,14 @@ export class OutboundServer {
   private readonly refusedPeers: RefusedPeerWarnings;
   private refusedOpen = 0;
   private readonly maxConcurrent: number;
-  private readonly unscreenedWarnings: Record<TurnedAway, () => void>;
+  private readonly unscreenedWarnings: UnscreenedCallWarnings;
 
   constructor(private readonly opts: OutboundServerOptions) {
     this.allowed = peerAllowList(opts.allowFrom);
     this.refusedPeers = new RefusedPeerWarnings(opts.logger);
     this.maxConcurrent = opts.maxConcurrent ?? MAX_CONCURRENT;
-    const why: Record<TurnedAway, string> = {
-      'max-calls': `${counted(this.maxConcurrent, 'call')} being screened, the most at once`,
-      stopping: 'chut stopping',
-    };
-    const warning = (reason: TurnedAway) => throttledWarning(opts.logger, UNSCREENED_WARNING_EVERY_MS, (times) =>
-      `ESL: ${counted(times, 'call')} not screened since chut started or last warned of it (${why[reason]}): each got connect ` +
-      'and a close, so it rang unscreened and is not recorded');
-    this.unscreenedWarnings = { 'max-calls': warning('max-calls'), stopping: warning('stopping') };
+    // at once, then at most once a minute with how many (the metrics count each one)
+    this.unscreenedWarnings = new UnscreenedCallWarnings(opts.logger, this.maxConcurrent);
   }
 
   get activeCalls(): number {
@@ -99,7 +84,7 @@ export class OutboundServer {
     if (!this.allowed(socket.remoteAddress)) return this.refuse(socket);
     if (this.stopping || this.live.size >= this.maxConcurrent) {
       const reason: TurnedAway = this.stopping ? 'stopping' : 'max-calls';
-      this.unscreenedWarnings[reason]();
+      this.unscreenedWarnings.turnedAway(reason);
       this.opts.onCallUnscreened?.(reason);
       refuseConnection(socket);
       return;

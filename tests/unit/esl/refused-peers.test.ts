@@ -28,6 +28,23 @@ describe('RefusedPeerWarnings', () => {
     expect(lines.at(-1)).toEqual({ peer: '192.0.2.7', msg: expect.stringMatching(/^ESL connection from 192\.0\.2\.7 refused \(3 times\): /) });
   });
 
+  it('writes a count of 1,000 or more with its digits grouped, for one address and for the shared line', () => {
+    const { logger, lines } = recordingLogger();
+    let t = 1_000_000;
+    const warnings = new RefusedPeerWarnings(logger, 300_000, 1, () => t);
+    for (let i = 0; i < 1500; i++) warnings.note('192.0.2.7');
+    for (let i = 0; i < 2500; i++) warnings.note(`2001:db8::${i.toString(16)}`);
+    t += 300_000;
+    warnings.note('192.0.2.7'); // its window is over: said again, with the count since, and its place kept
+    warnings.note('2001:db8::ffff');
+    expect(lines.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^ESL connection from 192\.0\.2\.7 refused: /),
+      expect.stringMatching(/^ESL connection refused 1 time from addresses not in esl\.allowFrom/),
+      expect.stringMatching(/^ESL connection from 192\.0\.2\.7 refused \(1,500 times\): /),
+      expect.stringMatching(/^ESL connection refused 2,500 times from addresses not in esl\.allowFrom/),
+    ]);
+  });
+
   it('tracks a bounded number of addresses: a flood from ever new ones shares one throttled line', () => {
     const { logger, lines } = recordingLogger();
     let t = 1_000_000;
