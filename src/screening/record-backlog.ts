@@ -18,6 +18,7 @@
  *   finds the mark writes nothing.
  */
 import type { Logger } from '../logger.js';
+import { countedGrouped, groupedDigits, pluralNoun } from '../plural.js';
 import { SchemaError } from '../reputation/redis-store.js';
 import type { RecordCallRequest, ReputationStore } from '../reputation/types.js';
 import { backoffDelay } from '../retry.js';
@@ -111,7 +112,7 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
   function failed(err: unknown, entry: Entry): void {
     countFailure(err, entry);
     if (outage.failures++ === 0) {
-      log.warn({ err: String(err) }, `could not store a call record: call records are kept in memory (up to ${max}, in call order) and written once Redis answers`);
+      log.warn({ err: String(err) }, `could not store a call record: call records are kept in memory (up to ${groupedDigits(max)}, in call order) and written once Redis answers`);
     }
     log.debug({ callId: entry.req.record.callId, err: String(err) }, 'call record kept until Redis answers');
   }
@@ -189,8 +190,9 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
   }
 
   function warnDropped(): void {
-    log.warn({ dropped: outage.dropped, kept: max }, `${outage.dropped} call records were dropped while Redis was not answering ` +
-      `(only the newest ${max} are kept): those calls are missing from the stream, the counters and the reports`);
+    const dropped = outage.dropped;
+    log.warn({ dropped, kept: max }, `${countedGrouped(dropped, 'call record')} ${pluralNoun(dropped, 'was', 'were')} dropped while Redis was not ` +
+      `answering (only the newest ${groupedDigits(max)} are kept): those calls are missing from the stream, the counters and the reports`);
   }
 
   return {
@@ -248,7 +250,7 @@ export function createRecordBacklog(deps: RecordBacklogDeps): RecordBacklog {
       wake?.();
       const left = backlog.length;
       if (left) {
-        log.error({ unstored: left, dropped: outage.dropped }, `${left + outage.dropped} call records could not be stored before chut stopped (Redis not answering): those calls are missing from the stream, the counters and the reports`);
+        log.error({ unstored: left, dropped: outage.dropped }, `${countedGrouped(left + outage.dropped, 'call record')} could not be stored before chut stopped (Redis not answering): those calls are missing from the stream, the counters and the reports`);
       } else if (outage.dropped) {
         warnDropped();
       }

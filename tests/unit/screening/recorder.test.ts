@@ -63,7 +63,7 @@ describe('call records during a Redis outage', () => {
     expect([stats.total, stats.degraded]).toEqual([4, 3]); // the outage's fail-opens are counted
     expect(await store.getLastCaller('+33100000000')).toBe('+33612345604');
     // one warning for the outage (not one per call), one line once the records are written; each failure counted
-    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([expect.stringMatching(/could not store a call record: call records are kept in memory \(up to 5000/)]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([expect.stringMatching(/could not store a call record: call records are kept in memory \(up to 5,000/)]);
     expect(lines.some((l) => l.level === 30 && /Redis answers again/.test(String(l.msg)) && l.stored === 3)).toBe(true);
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(new Set(errors)).toEqual(new Set(['recordCall']));
@@ -135,6 +135,34 @@ describe('call records during a Redis outage', () => {
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toMatchObject({ level: 40, dropped: 2, kept: 3 });
     expect(String(dropped[0]?.msg)).toMatch(/^2 call records were dropped while Redis was not answering \(only the newest 3 are kept\)/);
+  });
+
+  it('the warnings write counts of 1,000 or more with their digits grouped, as the README does (the log fields stay numbers)', async () => {
+    const kept = setup(1500);
+    kept.state.down = true;
+    await kept.recorder.record(rec(1));
+    expect(kept.lines.find((l) => l.level === 40)?.msg).toBe('could not store a call record: call records are kept in memory (up to 1,500, in call order) and written once Redis answers');
+    for (let i = 2; i <= 1200; i++) await kept.recorder.record(rec(i));
+    expect(await kept.recorder.close(300)).toBe(1200);
+    expect(kept.lines.find((l) => l.level === 50)).toMatchObject({ unstored: 1200, msg: expect.stringMatching(/^1,200 call records could not be stored before chut stopped/) });
+
+    const dropping = setup(3);
+    dropping.state.down = true;
+    for (let i = 1; i <= 1004; i++) await dropping.recorder.record(rec(i));
+    dropping.state.down = false;
+    expect(await dropping.recorder.close(10_000)).toBe(0);
+    expect(dropping.lines.find((l) => /dropped/.test(String(l.msg)))).toMatchObject({
+      dropped: 1001, msg: expect.stringMatching(/^1,001 call records were dropped while Redis was not answering \(only the newest 3 are kept\)/),
+    });
+  });
+
+  it('one record dropped is said in the singular', async () => {
+    const { state, lines, recorder } = setup(3);
+    state.down = true;
+    for (let i = 1; i <= 4; i++) await recorder.record(rec(i));
+    state.down = false;
+    expect(await recorder.close(10_000)).toBe(0);
+    expect(String(lines.find((l) => /dropped/.test(String(l.msg)))?.msg)).toMatch(/^1 call record was dropped while Redis was not answering/);
   });
 
   it('stopping while Redis still does not answer says how many records are lost, and waits no longer than it was given', async () => {
