@@ -5,6 +5,7 @@
  * step leaves Redis to the calls. Several instances may sweep one store at once (the store's removal is safe).
  */
 import type { Logger } from './logger.js';
+import { groupedDigits } from './plural.js';
 import type { PruneResult, ReputationStore } from './reputation/types.js';
 import { sleep } from './sleep.js';
 import { DAY_MS, HOUR_MS } from './time-units.js';
@@ -51,7 +52,7 @@ export function startListPruner(o: ListPrunerOptions): ListPruner {
       if (stopping.signal.aborted) return;
       // the steps before the failure stay done: said, so that a sweep failing at each step shows it still removes some
       o.logger.warn({ err: err instanceof Error ? err.message : String(err), ...removed },
-        `could not remove every expired list entry (${removed.allow + removed.block} removed before the failure): tried again at the next sweep`);
+        `could not remove every expired list entry (${groupedDigits(removed.allow + removed.block)} removed before the failure): tried again at the next sweep`);
       return;
     }
     const { allow, block } = result.removed;

@@ -74,4 +74,22 @@ describe('the list pruner', () => {
     }
     expect(lines).toHaveLength(1); // the stop is no failure to log
   });
+
+  it('a sweep that fails midway says how many entries it removed before, its digits grouped (the fields stay numbers)', async () => {
+    const store = {
+      async pruneLists(req: PruneRequest): Promise<PruneResult> {
+        if (req.removed) Object.assign(req.removed, { allow: 2, block: 1498 });
+        throw new Error('Connection is closed.');
+      },
+    };
+    const { logger, lines } = logged();
+    const pruner = startListPruner({ store, keepExpiredMs: DAY, logger, firstAfterMs: 0, everyMs: 60_000, paceMs: 0 });
+    try {
+      await until(() => lines.length === 1, 'the warning');
+      expect(lines[0]).toMatchObject({ level: 40, allow: 2, block: 1498,
+        msg: 'could not remove every expired list entry (1,500 removed before the failure): tried again at the next sweep' });
+    } finally {
+      pruner.stop();
+    }
+  });
 });
