@@ -8,6 +8,8 @@
  * Packets keep the shape chut's edge (events.ts) reads: keys lower-cased without spaces, a repeated key becomes an
  * array in arrival order, `Variable`/`ChanVariable` lines (`NAME=value`) become an object.
  */
+import { groupedDigits } from '../plural.js';
+
 export type AmiValue = string | string[] | Record<string, string>;
 export type AmiPacket = Record<string, AmiValue | undefined>;
 
@@ -32,7 +34,7 @@ export class AmiProtocolError extends Error {
   }
 }
 
-const LINE_TOO_LONG = `a line longer than ${MAX_LINE_CHARS} characters`;
+const LINE_TOO_LONG = `a line longer than ${groupedDigits(MAX_LINE_CHARS)} characters`;
 
 function toPacket(lines: readonly string[]): AmiPacket {
   const packet: AmiPacket = Object.create(null) as AmiPacket;
@@ -93,8 +95,8 @@ export class PacketReader {
       }
       this.lines.push(line);
       this.packetChars += line.length;
-      if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_LINES} lines`, packets);
-      if (this.packetChars > MAX_PACKET_CHARS) throw new AmiProtocolError(`a packet of more than ${MAX_PACKET_CHARS} characters`, packets);
+      if (this.lines.length > MAX_PACKET_LINES) throw new AmiProtocolError(`a packet of more than ${groupedDigits(MAX_PACKET_LINES)} lines`, packets);
+      if (this.packetChars > MAX_PACKET_CHARS) throw new AmiProtocolError(`a packet of more than ${groupedDigits(MAX_PACKET_CHARS)} characters`, packets);
     }
     const rest = text.slice(start);
     this.pending = rest === '' ? [] : [rest];

@@ -161,7 +161,7 @@ function fuzzCase(seed: number): string | null {
     expect(inPieces.packets, 'the same packets whatever the chunking (before a refusal too)').toEqual(whole.packets);
     for (const packet of inPieces.packets) expect(malformed(packet, toAmiEvent(packet))).toBeNull();
     if (inPieces.refused !== null) {
-      return `${(inPieces.refused as Error).message.replace(/\d+/g, 'N')}${whole.packets.length > 0 ? ', after packets' : ''}`;
+      return `${(inPieces.refused as Error).message.replace(/\d[\d,]*/g, 'N')}${whole.packets.length > 0 ? ', after packets' : ''}`;
     }
     // resynchronised at the blank line: the ChutQuery after the garbage is read as if it came alone
     expect(inPieces.packets.at(-1)).toEqual(goodQuery[0]);
