@@ -12,14 +12,10 @@ import { refusedChannelKey, refusedChannelWarning, type RefusedChannelSeen } fro
 import { createAriReleaser, releaseWithin } from './release.js';
 import { AriHttpError, createAriRest } from './rest.js';
 import type { CallSession } from './session.js';
+import { stirShakenLateWarning } from './stir-shaken-late.js';
 import { describeError } from '../logger.js';
-import { counted, pluralNoun } from '../plural.js';
 import { RecentIds } from '../recent-ids.js';
-import { throttledWarning } from '../throttled-warning.js';
 import { HOUR_MS } from '../time-units.js';
-
-/** At most one warning this often about STIR/SHAKEN reads that ran out of time (one per call would flood the log). */
-const STIR_SHAKEN_WARNING_EVERY_MS = 10 * 60_000;
 
 export interface AriAdapterOptions {
   retryStrategy?: RetryStrategy;
@@ -67,10 +63,7 @@ export function createAriAdapter(deps: AdapterDeps, options: AriAdapterOptions =
   const missingSounds = new Set<string>();
   const callDeps: CallDeps = {
     config, screening: deps.screening, logger: log, rest, live, release: releaser.release, missingSounds,
-    stirShakenReadTimedOut: throttledWarning(log, STIR_SHAKEN_WARNING_EVERY_MS, (times) =>
-      `ARI: Asterisk's STIR/SHAKEN result did not come within ari.stirShakenReadMs (${config.ari.stirShakenReadMs} ms) for ` +
-      `${counted(times, 'call')} since chut started or last warned of it: ${pluralNoun(times, 'that call was', 'those calls were')} screened without it, so a failed verification ` +
-      'could ring. Raise ari.stirShakenReadMs if Asterisk is this slow, or set it to 0 if it does not verify identities.'),
+    stirShakenReadTimedOut: stirShakenLateWarning(log, config.ari.stirShakenReadMs),
     ...(options.playbackTimeoutMs ? { playbackTimeoutMs: options.playbackTimeoutMs } : {}),
   };
   let sweepTimer: NodeJS.Timeout | null = null;

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { counted } from '../plural.js';
+import { countedGrouped } from '../plural.js';
 import { quoteShown } from '../show-invisible.js';
 import { throttledWarning } from '../throttled-warning.js';
 import type { ParkedChannel } from './events.js';
@@ -42,7 +42,7 @@ export function refusedChannelWarning(logger: Logger): (id: string, seen: Refuse
   const warn = throttledWarning(logger, EVERY_MS, (times) =>
     `ARI: ${SEEN[latestSeen](quoteShown(latest, SHOWN_CHARS))}, an id chut cannot use in a REST path (letters, digits, ".", "_" and "-", ` +
     'at most 128, not "." or ".."): chut cannot send such a call on, so it waits in Stasis until the snippet\'s ' +
-    `TIMEOUT(absolute) takes it back (a call rings, a feature code beeps); ${counted(times, 'such call', 'such calls')} since chut started or ` +
+    `TIMEOUT(absolute) takes it back (a call rings, a feature code beeps); ${countedGrouped(times, 'such call', 'such calls')} since chut started or ` +
     'last warned of it');
   return (id, seen) => {
     latest = id;
