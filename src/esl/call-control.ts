@@ -135,7 +135,7 @@ export class EslCallControl implements CallControl {
       for (const arg of promptPlaybacks(prompt, this.config.esl)) {
         const done = await this.run({ app: 'playback', arg });
         const response = done['Application-Response'] ?? '';
-        if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${response.slice(0, 40)})`);
+        if (/NOT FOUND|ERROR/i.test(response)) throw new Error(`prompt ${arg.slice(0, 60)} did not play (${shownReply(response)})`);
       }
     });
   }

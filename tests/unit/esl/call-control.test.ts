@@ -141,3 +141,22 @@ describe('EslCallControl: an app whose sendmsg is not answered +OK never runs', 
     expect((err as Error).message).toBe(`playback refused: ${shown}`);
   }, 3000);
 });
+
+describe('EslCallControl: a prompt that did not play', () => {
+  it('quotes FreeSWITCH\'s Application-Response with its invisible characters shown', async () => {
+    const { control, conn, peer } = await pair(REPLY_OK);
+    const frames: string[] = [];
+    (await peer).on('data', (chunk: Buffer) => frames.push(String(chunk)));
+    const playing = control.play([{ sound: 'please-enter-the' }]).catch((e: unknown) => e);
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) {
+      id = /execute-app-name: playback\n(?:[^\n]*\n)*?Event-UUID: ([0-9a-f-]+)/.exec(frames.join(''))?.[1];
+      if (!id) await new Promise((r) => setTimeout(r, 10));
+    }
+    // a url-decoded event value: a bidi override would make the words after it read backwards in the log
+    control.onEvent({ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID': id ?? '', 'Application-Response': 'FILE NOT FOUND\u202e!', 'Answer-State': 'answered' });
+    const err = await playing;
+    conn.close('test over');
+    expect((err as Error).message).toMatch(/ did not play \("FILE NOT FOUND\\u202e!"\)$/);
+  });
+});
