@@ -5,6 +5,7 @@
  * its field allows before it gets here. No caller-controlled value is ever passed in.
  */
 import { randomUUID } from 'node:crypto';
+import { quoteShown } from '../show-invisible.js';
 
 export class EslCommandError extends Error {
   override readonly name = 'EslCommandError';
@@ -30,7 +31,7 @@ export interface ExecuteCommand {
 
 /** `sendmsg` execute on the outbound socket's own channel, with event-lock so apps run in order. */
 export function executeCommand(app: string, arg: string, eventUuid: string = randomUUID()): ExecuteCommand {
-  if (!/^[a-z_]{1,40}$/.test(app)) throw new EslCommandError(`application name refused: ${JSON.stringify(app.slice(0, 40))}`);
+  if (!/^[a-z_]{1,40}$/.test(app)) throw new EslCommandError(`application name refused: ${quoteShown(app, 40)}`);
   const lines = ['sendmsg', 'call-command: execute', `execute-app-name: ${app}`];
   if (arg !== '') lines.push(`execute-app-arg: ${safeValue(arg, `${app} argument`)}`);
   lines.push('event-lock: true', `Event-UUID: ${eventUuid}`);
@@ -56,6 +57,6 @@ export const argPattern = {
 } as const;
 
 export function checked(value: string, pattern: RegExp, what: string): string {
-  if (!pattern.test(value)) throw new EslCommandError(`${what} refused: ${JSON.stringify(value.slice(0, 40))}`);
+  if (!pattern.test(value)) throw new EslCommandError(`${what} refused: ${quoteShown(value, 40)}`);
   return value;
 }

@@ -22,6 +22,11 @@ describe('ESL command serializer', () => {
     expect(() => hangupCommand('NORMAL\nCLEARING')).toThrow(EslCommandError);
   });
 
+  it('quotes a refused value with its invisible characters shown, so the log says why it was refused', () => {
+    expect(() => executeCommand('play\u202eback', 'x')).toThrow('application name refused: "play\\u202eback"');
+    expect(() => promptPlaybacks([{ sound: 'hello\u200bworld' }], NONE)).toThrow(/^sound refused: "hello\\u200bworld\.wav"$/);
+  });
+
   it('plays the default prompts from FreeSWITCH\'s stock sounds, not Asterisk\'s names (which FreeSWITCH does not have)', () => {
     const { intro, retry, thanks, goodbye } = parseConfig({}).captcha.prompts.fr as { intro: string[]; retry: string[]; thanks: string[]; goodbye: string[] };
     const played = promptPlaybacks([...retry, ...intro, ...thanks, ...goodbye].map((sound) => ({ sound })), parseConfig({}).esl);
