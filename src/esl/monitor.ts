@@ -54,6 +54,14 @@ export const ACL_FIX = 'allow the address chut connects from in the list named b
 /** What a connection still waits for before it is logged in; named in the login-timeout warning. */
 type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply to the event subscription' | 'done';
 
+/** How far a connection lost before its login completed got: a refused subscription comes after a password accepted. */
+const NOT_DONE: Record<Exclude<LoginStage, 'done'>, string> = {
+  'TCP connection': 'not authenticated',
+  'auth/request': 'not authenticated',
+  'reply to auth': 'not authenticated',
+  'reply to the event subscription': 'logged in, not subscribed to events',
+};
+
 /** 0.25 s, 0.5 s … up to 15 s, jittered (attempt counted from 0 here). */
 export const defaultRetryDelay = (attempt: number): number => backoffDelay(attempt + 1);
 
@@ -228,7 +236,7 @@ export class InboundMonitor {
     link.loginTimer = null;
     link.silenceTimer = null;
     if (this.link === link) this.link = null;
-    this.lost(link.stage === 'done' ? reason : `${reason} (not authenticated)`);
+    this.lost(link.stage === 'done' ? reason : `${reason} (${NOT_DONE[link.stage]})`);
   }
 
   private onEvent(event: Record<string, string>): void {

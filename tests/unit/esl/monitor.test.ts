@@ -124,7 +124,7 @@ describe('ESL inbound monitor', () => {
     m.start();
     await waitFor(() => fs.connectionsAccepted >= 2 && m.status().state === 'reconnecting');
     const s = m.status();
-    expect(s.state === 'reconnecting' && s.lastError).toBe('event subscription refused: "\\u202e-ERR no keywords supplied" (not authenticated)');
+    expect(s.state === 'reconnecting' && s.lastError).toBe('event subscription refused: "\\u202e-ERR no keywords supplied" (logged in, not subscribed to events)');
     m.stop();
     await fs.stop();
   });
