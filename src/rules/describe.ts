@@ -1,26 +1,28 @@
 /** Short, safe renderings of caller-controlled values for reasons (which reach logs, Redis and dashboards). */
 import type { CallerNumber } from '../phone/types.js';
-import { quoteShown } from '../show-invisible.js';
-
-/** A quoted, length-capped value: control characters cannot survive JSON.stringify unescaped. */
-export function quote(text: string, max = 48): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
-}
+import { cutShown, quoteShown, showInvisible } from '../show-invisible.js';
+import { MAX_PATTERN } from './glob.js';
 
 /**
- * A caller ID's `raw`, quoted and capped. It is shown text already (invisible characters written as `\u200b`, see
- * showCallerId), which `quote` would spoil: JSON.stringify doubles the backslash of every escape, and a cut by length
- * can fall inside one. So only its quotes are escaped, and it is cut between escapes. Showing it again costs nothing
- * on shown text and keeps a hand-made `raw` safe too.
+ * A value a caller, a list file or the policy wrote (a caller name, a list reason, a verstat, a `contains` text),
+ * quoted and capped at `max` characters. Its invisible characters are written as escapes (`\u200b`), since
+ * JSON.stringify leaves bidi overrides, zero-width and tag characters raw, and a reason reaches logs, the CLI, the API
+ * and the dashboard. A caller ID's `raw`, shown text already, comes out unchanged but for its quotes: showing text
+ * again costs nothing, and the cut never falls inside an escape.
  */
-export function quoteRaw(raw: string, max = 48): string {
-  return quoteShown(raw, max);
+export function quote(text: string, max = 48): string {
+  return quoteShown(text, max);
+}
+
+/** A name pattern from the policy, unquoted as the policy writes it (`*ENERGIE*`), its invisible characters shown. */
+export function patternText(pattern: string): string {
+  return cutShown(showInvisible(pattern), MAX_PATTERN);
 }
 
 export function describeCaller(caller: CallerNumber): string {
   if (caller.kind === 'valid') return caller.e164;
   if (caller.kind === 'withheld') return '(withheld)';
-  return `${quoteRaw(caller.raw, 32)} (invalid)`;
+  return `${quote(caller.raw, 32)} (invalid)`;
 }
 
 /** At most a few items of a list, for sentences. */

@@ -1,6 +1,6 @@
 /** Conditions on who is calling: list membership, caller kind, number type, packs, trust, STIR/SHAKEN. */
 import type { CallerNumber, NumberType } from '../../phone/types.js';
-import { describeCaller, listText, quote, quoteRaw } from '../describe.js';
+import { describeCaller, listText, quote } from '../describe.js';
 import { NUMBER_PACK_MATCHERS, type PackMatcher } from '../packs/index.js';
 import type { Condition, EvalContext } from '../policy-types.js';
 import type { CallerKind } from '../spec.js';
@@ -24,7 +24,7 @@ export function listCondition(list: 'allow' | 'block', match: 'exact' | 'prefix'
 
 function describeKind(c: CallerNumber): string {
   if (c.kind === 'withheld') return 'caller withheld the number';
-  if (c.kind === 'invalid') return `caller ID ${quoteRaw(c.raw, 32)} is invalid (${c.reason})`;
+  if (c.kind === 'invalid') return `caller ID ${quote(c.raw, 32)} is invalid (${c.reason})`;
   return `caller ${c.e164} is a valid number`;
 }
 

@@ -193,3 +193,30 @@ describe('invisible characters in an invalid caller ID', () => {
     expect(d.reasons).toEqual(['caller ID "06\\u200b" is invalid (not-a-valid-number)']);
   });
 });
+
+// Reasons reach logs, the CLI, the API and the dashboard: a value a caller, a list file or the policy wrote is shown
+// with its invisible characters as escapes (JSON.stringify left bidi overrides, zero-width and tag characters raw).
+describe('invisible characters in the values a reason quotes', () => {
+  const reasonsFor = (when: string, f: CallFacts): string[] => evaluate(f, parsePolicy(oneRule(when), 'test'), NOW).reasons;
+
+  it('shows them in a caller name (the characters cleanName keeps)', () => {
+    expect(reasonsFor('{ name: { contains: isolation } }', facts({ callerName: 'ISOLATION\u00ad 1\u{e0041}' })))
+      .toEqual(['caller name "ISOLATION\\u00ad 1\\u{e0041}" contains "isolation"']);
+  });
+
+  it('shows them in the policy\'s contains texts and name patterns', () => {
+    expect(reasonsFor('{ not: { name: { contains: "robo\\u202ecall", matches: "*EN\\u200bERGIE*" } } }', facts({ callerName: 'Jean' })))
+      .toEqual(['caller name "Jean" matches none of *EN\\u200bERGIE*, "robo\\u202ecall"']);
+  });
+
+  it('shows them in a list entry\'s reason and source', () => {
+    const listed = { list: 'block' as const, match: 'exact' as const, entry: '+33145678901', reason: 'robo\u200bcall \u{e0041}', source: 'im\u202eport' };
+    expect(reasonsFor('{ list: block }', facts({ reputation: { listed } })))
+      .toEqual(['caller +33145678901 is on the blocklist (exact entry +33145678901, reason "robo\\u200bcall \\u{e0041}", source "im\\u202eport")']);
+  });
+
+  it('shows them in the verstat the PBX sent', () => {
+    expect(reasonsFor('{ not: { verstat: missing } }', facts({ verstat: 'TN-Validation-Passed\u202e\u2028' })))
+      .toEqual(['STIR/SHAKEN verstat is "TN-Validation-Passed\\u202e\\u2028", not missing']);
+  });
+});
