@@ -1,4 +1,4 @@
-/** A small RFC 4180 CSV reader/writer: quoted fields, "" escapes, CRLF or LF, embedded newlines, BOM. */
+/** A small RFC 4180 CSV reader/writer: quoted fields, "" escapes, CRLF, LF or lone CR, embedded newlines, BOM. */
 
 export class ImportError extends Error {}
 
@@ -31,6 +31,16 @@ function tooLong(line: number): ImportError {
   return new ImportError(`line ${line} has a field longer than ${MAX_FIELD_CHARS >> 10} KiB: not a list file`);
 }
 
+/** Line breaks counted as csvRows ends rows: CRLF, LF or a lone CR (old Mac files) is one each. A run ends at a quote,
+ * so a CR at its end is a lone one. */
+const LINE_BREAK = /\r\n?|\n/g;
+function lineBreaks(run: string): number {
+  let n = 0;
+  LINE_BREAK.lastIndex = 0;
+  while (LINE_BREAK.exec(run) !== null) n++;
+  return n;
+}
+
 /** Reads a quoted field whose opening quote is at `i`; returns its text, the index after it and the newlines inside.
  * Runs between quotes are sliced, not built a character at a time. */
 function quoted(text: string, i: number, line: number): { value: string; next: number; newlines: number } {
@@ -41,7 +51,7 @@ function quoted(text: string, i: number, line: number): { value: string; next: n
     const q = text.indexOf('"', j);
     if (q === -1) throw new ImportError(`unterminated quoted field starting on line ${line}`);
     const run = text.slice(j, q);
-    for (let k = run.indexOf('\n'); k !== -1; k = run.indexOf('\n', k + 1)) newlines++;
+    newlines += lineBreaks(run);
     value += run;
     if (value.length > MAX_FIELD_CHARS) throw tooLong(line);
     if (text[q + 1] !== '"') return { value, next: q + 1, newlines };

@@ -158,6 +158,17 @@ describe('parseImport chut and failures', () => {
     for (const loose of ['8640000000000001', '1/2', 'Jan 5', '-5', '2026-13-45T99']) expect(take(loose), loose).toBeNull();
   });
 
+  // Rows end at CRLF, LF or a lone CR (old Mac files): a line break inside a quoted reason counts the same way, or
+  // every skipped line named after one is a line off.
+  it('names skipped lines where they are after a reason over several lines, whatever the line breaks', () => {
+    for (const eol of ['\r\n', '\n', '\r']) {
+      const text = ['0612345678,"robot', 'rappel"', 'not a number,x', '0698765432,"a', '', 'b"', 'nope,y', ''].join(eol);
+      expect(parseImport(text, opts({ format: 'csv' })).stats.firstSkipped, JSON.stringify(eol))
+        .toEqual([{ line: 3, why: 'invalid number' }, { line: 7, why: 'invalid number' }]);
+      expect(() => parseImport(['0612345678,"a', 'b"', '0698765432,"open', ''].join(eol), opts()), JSON.stringify(eol)).toThrow(/starting on line 3/);
+    }
+  });
+
   it('throws a clear error, before anything is applied, on a file it cannot read at all', () => {
     expect(() => parseImport('0612345678,\u0000\u0001\u0002binary', opts())).toThrow(/binary/);
     expect(() => parseImport('number,reason\n0612345678,x\n', opts({ format: 'chut' }))).toThrow(/not a chut export/);
