@@ -21,17 +21,37 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-/** One issue as lines; an unknown key gets "(did you mean enabled?)" when `schema` knows a key close to it there. */
-export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType): string[] {
+/**
+ * `path` as the file has it: an index into a value that is not a list is left out. A schema that takes one value or a
+ * list of them reads `matches: x` as `matches: [x]`, and zod places a problem with `x` at `matches[0]`, a place the
+ * file does not have; the problem belongs to `matches`, where the user wrote it.
+ */
+export function documentPath(document: unknown, path: readonly PropertyKey[]): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  let at: unknown = document;
+  for (const key of path) {
+    if (typeof key === 'number' && at !== undefined && !Array.isArray(at)) continue; // the list of one around `at`
+    out.push(key);
+    at = typeof at === 'object' && at !== null && Object.hasOwn(at, key) ? (at as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return out;
+}
+
+/**
+ * One issue as lines; an unknown key gets "(did you mean enabled?)" when `schema` knows a key close to it there.
+ * With the `document` that was checked, the place is said as the file has it (documentPath).
+ */
+export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType, document?: unknown): string[] {
+  const where = (path: readonly PropertyKey[]) => formatPath(document === undefined ? path : documentPath(document, path));
   if (issue.code === 'unrecognized_keys') {
     const known = schema ? knownKeysAt(schema, issue.path) : [];
     return issue.keys.map((k) => {
       const near = nearestKey(k, known);
-      return `${formatPath([...issue.path, k])}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
+      return `${where([...issue.path, k])}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
     });
   }
   const message = /received undefined$/.test(issue.message) ? 'is required' : plainMessage(issue, schema) ?? issue.message;
-  return [`${formatPath(issue.path)}: ${message}`];
+  return [`${where(issue.path)}: ${message}`];
 }
 
 /** Words YAML 1.1 (and Asterisk's .conf files) take for a switch, which YAML 1.2 reads as text. */

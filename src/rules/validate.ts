@@ -74,7 +74,7 @@ export function validatePolicy(yamlText: string): { spec: PolicySpec } | { probl
     : [];
   if (deep.length > 0) return { problems: deep };
   const result = policySchema.safeParse(read.value, { reportInput: true });
-  const problems = result.success ? [] : result.error.issues.flatMap((issue) => formatIssue(issue, policySchema));
+  const problems = result.success ? [] : result.error.issues.flatMap((issue) => formatIssue(issue, policySchema, read.value));
   const rules = read.value.rules;
   if (Array.isArray(rules)) problems.push(...duplicateNames(rules), ...mixedBlockDigits(rules));
   if (problems.length > 0 || !result.success) return { problems };

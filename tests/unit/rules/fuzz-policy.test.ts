@@ -127,8 +127,6 @@ function pointsIntoDocument(problem: string, paths: { nodes: Set<string>; maps: 
     if (paths.nodes.has(path)) return true;
     const missing = /^(.*?)\.?([A-Za-z]+)$/.exec(path);
     if (missing && paths.maps.has(missing[1] === '' ? '(root)' : (missing[1] as string))) return true;
-    // a single value where a list may be is read as a list of one (`matches: x` as `matches: [x]`)
-    if (path.endsWith('[0]') && paths.nodes.has(path.slice(0, -3))) return true;
   }
   return false;
 }

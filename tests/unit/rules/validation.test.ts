@@ -38,12 +38,12 @@ describe('policy validation', () => {
     // one day or range needs no list
     expect(() => parsePolicy(rule("{ time: { days: mon-fri, from: '10:00', to: '12:00' } }"), 'test')).not.toThrow();
     expect(problems(rule("{ time: { days: monday, from: '10:00', to: '12:00' } }")))
-      .toEqual(['rules[0].when.time.days[0]: must be a day (mon … sun) or a range like mon-fri']);
-    expect(problems(rule(`{ name: { contains: ${'x'.repeat(32)} } }`))).toEqual(['rules[0].when.name.contains[0]: at most 31 characters (accented and Hangul letters count once per part)']);
+      .toEqual(['rules[0].when.time.days: must be a day (mon … sun) or a range like mon-fri']);
+    expect(problems(rule(`{ name: { contains: ${'x'.repeat(32)} } }`))).toEqual(['rules[0].when.name.contains: at most 31 characters (accented and Hangul letters count once per part)']);
     // a regular expression would silently match nothing as a glob
     for (const pattern of ['^ROBO', '(a+)+$', 'robo\\d+', '[A-Z]*', 'ENERGIE|SOLAIRE', '.*ROBOT.*', 'ROBOT.+']) {
       expect(problems(rule(`{ name: { matches: ${JSON.stringify(pattern)} } }`))).toEqual([
-        expect.stringMatching(/^rules\[0\]\.when\.name\.matches\[0\]: looks like a regular expression .* name patterns are globs/),
+        expect.stringMatching(/^rules\[0\]\.when\.name\.matches: looks like a regular expression .* name patterns are globs/),
       ]);
     }
     expect(() => parsePolicy(rule("{ name: { matches: ['Dr. *', 'DR.*', '*(robocall)*', '+33*'] } }"), 'test')).not.toThrow();
@@ -56,6 +56,20 @@ describe('policy validation', () => {
     expect(problems(rule("{ dialled: ['0187654321', '01876*', '100', '0033187654321'] }"))).toEqual([
       'rules[0].when.dialled[0]: write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
       'rules[0].when.dialled[1]: write a phone number in E.164 (e.g. +33187654321, or +331876* for a prefix): the dialled number is compared in that form',
+    ]);
+  });
+
+  // `matches: x` is read as `matches: [x]`, but the file has no `matches[0]`: a problem is placed where the user wrote it
+  it('places a problem with a single value where a list may be at the key itself, an item of a list at its index', () => {
+    expect(problems(oneRule("{ name: { matches: '' } }"))).toEqual(['rules[0].when.name.matches: must be 1 to 100 characters']);
+    expect(problems(oneRule('{ caller: hidden, numberType: [mobile, cell], time: { days: monday } }'))).toEqual([
+      'rules[0].when.caller: "hidden" is not one of withheld, invalid, valid',
+      expect.stringMatching(/^rules\[0\]\.when\.numberType\[1\]: "cell" is not one of mobile, /),
+      'rules[0].when.time.days: must be a day (mon … sun) or a range like mon-fri',
+    ]);
+    expect(problems(oneRule('{ any: [ { dialled: [100] }, { not: { dialled: 100 } } ] }'))).toEqual([
+      'rules[0].when.any[0].dialled[0]: must be text: put it in quotes (\'100\'), or YAML reads the digits as a number',
+      'rules[0].when.any[1].not.dialled: must be text: put it in quotes (\'100\'), or YAML reads the digits as a number',
     ]);
   });
 
@@ -100,9 +114,9 @@ rules:
     when: { match: exact, caller: robot }
 `);
     expect(found).toEqual([
-      'rules[0].when.caller[0]: "robot" is not one of withheld, invalid, valid',
+      'rules[0].when.caller: "robot" is not one of withheld, invalid, valid',
       'rules[0].captcha: only for action: captcha',
-      'rules[1].when.caller[0]: "robot" is not one of withheld, invalid, valid',
+      'rules[1].when.caller: "robot" is not one of withheld, invalid, valid',
       'rules[1].when.match: needs list',
     ]);
   });
@@ -128,8 +142,8 @@ rules:
     ['time pack mixed with hours', oneRule("{ time: { inside: fr-legal-hours, from: '10:00' } }"), 'rules[0].when.time: a time pack (inside/outside) cannot be combined with days/from/to/timezone'],
     ['unknown time pack', oneRule('{ time: { outside: uk-hours } }'), 'rules[0].when.time.outside: unknown time pack "uk-hours" (known: fr-legal-hours)'],
     ['unknown pack', oneRule('{ pack: [fr-npv, us-robo] }'), 'rules[0].when.pack[1]: unknown pack "us-robo" (known: fr-npv, fr-platforms, de-spoofed)'],
-    ['time pack used as a number pack', oneRule('{ pack: fr-legal-hours }'), 'rules[0].when.pack[0]: "fr-legal-hours" is a time pack: use time: { inside: fr-legal-hours } or { outside: … }'],
-    ['bad caller kind', oneRule('{ caller: hidden }'), 'rules[0].when.caller[0]: "hidden" is not one of withheld, invalid, valid'],
+    ['time pack used as a number pack', oneRule('{ pack: fr-legal-hours }'), 'rules[0].when.pack: "fr-legal-hours" is a time pack: use time: { inside: fr-legal-hours } or { outside: … }'],
+    ['bad caller kind', oneRule('{ caller: hidden }'), 'rules[0].when.caller: "hidden" is not one of withheld, invalid, valid'],
     ['bad number type', oneRule('{ numberType: [cell] }'), 'rules[0].when.numberType[0]: "cell" is not one of mobile, fixed-line, fixed-line-or-mobile, toll-free, premium-rate, shared-cost, voip, personal-number, pager, uan, voicemail, unknown'],
     ['score out of range', oneRule('{ score: { min: 170 } }'), 'rules[0].when.score.min: must be between 0 and 100'],
     ['inverted score', oneRule('{ score: { min: 80, max: 20 } }'), 'rules[0].when.score: min must not exceed max'],
