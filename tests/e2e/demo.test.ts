@@ -61,6 +61,10 @@ describe('chut demo (end to end)', { timeout: 130_000 }, () => {
     expect(r.stdout).toMatch(/\+33612345678\s+Maman.* reason "Maman",…\n/);
     const day = /since (\d{4}-\d{2}-\d{2})T2[23]:00:00\.000Z, generated (\d{4}-\d{2}-\d{2})T/.exec(r.stdout); // Paris midnight, winter or summer
     expect(day?.[2]).toBe(new Date(Date.parse(`${day?.[1] ?? ''}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
+    // a time in a reason is in Paris time too, as the table's: the captcha passed at 10:33 trusts for 30 days (to the
+    // hour before or after 10:33 when daylight-saving time starts or ends in between)
+    const trusted = /same business calls again\s+ring\s+trusted\s+-\s+caller \+33163000002 is trusted until (\d{4}-\d{2}-\d{2}) (09|10|11):33 \(passed a captcha\)\n/.exec(r.stdout);
+    expect(trusted?.[1], r.stdout).toBe(new Date(Date.parse(`${day?.[2] ?? ''}T12:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10));
   });
 
   it('routes every scripted call through the Asterisk ARI simulator as the policy says', async () => {

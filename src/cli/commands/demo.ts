@@ -2,6 +2,7 @@ import { renderReport } from '../../report/index.js';
 import { DEMO_PBXS, type DemoPbx } from '../../sim/index.js';
 import type { Command } from '../command.js';
 import { parse } from '../command.js';
+import { inParisTime } from '../demo/paris-time.js';
 import { runDemo, type DemoRow } from '../demo/run-demo.js';
 import { renderTable } from '../demo/table.js';
 import { usageError } from '../errors.js';
@@ -20,7 +21,7 @@ function cells(row: DemoRow): string[] {
   const r = row.record;
   const caller = r ? r.caller : '?';
   const route = row.outcome.route + (r && r.route !== row.outcome.route && !(r.route === 'hung-up') ? ` (chut: ${r.route})` : '');
-  return [row.call.at, caller, row.call.callerName.slice(0, 20) || '-', row.call.label, route, r?.rule ?? '-', r?.captcha ?? '-', clip(r?.reasons[0] ?? '', 90)];
+  return [row.call.at, caller, row.call.callerName.slice(0, 20) || '-', row.call.label, route, r?.rule ?? '-', r?.captcha ?? '-', clip(inParisTime(r?.reasons[0] ?? ''), 90)];
 }
 
 export const demoCommand: Command = {
