@@ -391,12 +391,18 @@ export interface LoadedConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** "true"/"1"/"yes"/"on" and their opposites; anything else is passed on as text for validation to refuse. */
-function envBoolean(v: string): unknown {
+/** A variable's value chut cannot read as its setting, and what it takes instead. Said by the reader of the
+ * environment, not the schema: the schema checks the file's values too, and knows only what the file takes. */
+class UnreadableVariable {
+  constructor(readonly problem: string) {}
+}
+
+/** "true"/"1"/"yes"/"on" and their opposites (the file's YAML takes only true and false); anything else is refused. */
+function envBoolean(v: string): boolean | UnreadableVariable {
   const t = v.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off'].includes(t)) return false;
-  return v;
+  return new UnreadableVariable('must be true or false, yes or no, on or off, 1 or 0');
 }
 
 /** A number as the file reads one (-1, 8787.0, +8787, 1e3, 0x1F90, 0o17: YAML 1.2's core schema, resolved by the yaml
@@ -607,10 +613,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 
   const fromEnv: Record<string, unknown> = {};
   const envOrigins: Array<[string, string]> = []; // [config path, variable], to name the variable in errors
+  const unreadable: Array<[string, string]> = []; // [config path, problem] of the values chut cannot read
   for (const [name, path, convert] of ENV_MAP) {
     const v = env[name];
     if (v !== undefined && v !== '') {
-      setPath(fromEnv, path, convert(v));
+      const value = convert(v);
+      // an unreadable value still replaces the file's (checked on its own, as any the environment replaces), and is
+      // said once, with what the variable takes, rather than checked in its place
+      if (value instanceof UnreadableVariable) unreadable.push([path.join('.'), `${path.join('.')}: ${value.problem} (from ${name})`]);
+      setPath(fromEnv, path, value instanceof UnreadableVariable ? undefined : value);
       envOrigins.push([path.join('.'), name]);
     }
   }
@@ -624,8 +635,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     ...envOrigins.filter(([path]) => !overridden.has(path)),
   ];
   const fileProblems = overriddenFileProblems(fromFile, origins);
+  const envProblems = unreadable.filter(([path]) => !overridden.has(path)).map(([, problem]) => problem);
   const parse = () => withOrigins(origins, fromFile, () => parseConfig(merged));
-  if (fileProblems.length > 0) throw new ConfigError([...fileProblems, ...problemsOf(parse)]);
+  if (fileProblems.length > 0 || envProblems.length > 0) throw new ConfigError([...fileProblems, ...envProblems, ...problemsOf(parse)]);
   const config = parse();
   const policyFromEnv = envOrigins.some(([path]) => path === 'policy') && !overridden.has('policy');
   const policyDir = file ? dirname(file) : policyFromEnv ? cwd : defaultConfigDir(cwd, config.policy);

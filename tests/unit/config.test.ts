@@ -39,8 +39,14 @@ describe('configuration from the environment', () => {
     expect(fromEnv({ CHUT_ESL_ENABLED: 'off' }).esl.enabled).toBe(false);
   });
 
-  it('refuses a switch that is neither on nor off, naming the variable', () => {
-    expect(problems({ CHUT_AMI_ENABLED: 'maybe' }).join('\n')).toMatch(/^ami\.enabled: .*\(from CHUT_AMI_ENABLED\)$/m);
+  it('refuses a switch that is neither on nor off, naming the variable and every word it takes', () => {
+    // the environment takes yes/no, on/off and 1/0 too: "must be true or false" sent people to a value they had not
+    // needed to change
+    expect(problems({ CHUT_AMI_ENABLED: 'maybe' })).toEqual(['ami.enabled: must be true or false, yes or no, on or off, 1 or 0 (from CHUT_AMI_ENABLED)']);
+    expect(problems({ CHUT_ARI_ENABLED: ' Y ', CHUT_ESL_ENABLED: 'enabled' })).toEqual([
+      'ari.enabled: must be true or false, yes or no, on or off, 1 or 0 (from CHUT_ARI_ENABLED)',
+      'esl.enabled: must be true or false, yes or no, on or off, 1 or 0 (from CHUT_ESL_ENABLED)',
+    ]);
   });
 
   it('refuses a port that is not a number, naming the variable instead of reporting NaN', () => {
@@ -464,6 +470,12 @@ describe('loadConfig with a config file and the environment', () => {
       overridden('ami.port: must be at least 1', 'CHUT_AMI_PORT'),
       expect.stringMatching(/^ami\.port: must be a number.*\(from CHUT_AMI_PORT\)$/),
     ]);
+    // a switch: the file's YAML takes only true or false, the variable more words, and each is told its own
+    expect(refusedWith('ami:\n  enabled: yes\n', { CHUT_AMI_ENABLED: 'maybe' })).toEqual([
+      overridden('ami.enabled: must be true or false: YAML reads yes as text, not as a switch', 'CHUT_AMI_ENABLED'),
+      'ami.enabled: must be true or false, yes or no, on or off, 1 or 0 (from CHUT_AMI_ENABLED)',
+    ]);
+    expect(refusedWith('ami:\n  enabled: maybe\n', {})).toEqual(['ami.enabled: must be true or false']);
     // a good value in the file is overridden as before
     expect(loaded('http:\n  port: 8080\nami:\n  port: 5038\n', { CHUT_HTTP_PORT: '8787', CHUT_AMI_PORT: '5039' })).toMatchObject({ http: { port: 8787 }, ami: { port: 5039 } });
   });
