@@ -12,7 +12,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainCommand } from '../../src/esl/command.js';
 import { createLogger } from '../../src/logger.js';
-import { CHUT_XML_BOUND_S } from '../../src/sim/esl/index.js';
+import { FEATURE_TONES } from '../../src/esl/session.js';
+import { CHUT_XML_BOUND_S, CHUT_XML_FEATURE_BOUND_S, type EslOutcome } from '../../src/sim/esl/index.js';
 import { FakeFreeSwitch } from '../fakes/esl/index.js';
 import { call, recordOf, startHarness, type Harness } from '../fakes/esl/harness.js';
 import { scripted } from '../fakes/esl/scripted.js';
@@ -128,6 +129,72 @@ describe('a hung chut: the dial plan bound rings the call', () => {
   });
 });
 
+// *77/*78 had no bound: a hung chut left the phone in silence until the user hung up. chut.xml bounds them as it
+// bounds a screened call, and the bound brings the call back to its own extension, which says nothing was reported.
+describe('a feature code (*77, *78) and a hung chut', () => {
+  const press = (dialled: string) => call({ callerNumber: '1000', dialled, fromInternalPhone: true, maxDurationMs: 40 * FAST_SECOND });
+  const nothingReported = (out: EslOutcome) => ({ route: out.route, tone: out.dialplanTone, boundTransfers: out.boundTransfers });
+
+  it('chut never sends connect: after the feature bound the phone hears "nothing was reported", and the call ends', async () => {
+    const hung = await hungListener();
+    try {
+      await withSim({ chutPort: hung.port }, async (sim) => {
+        for (const code of ['*77', '*78']) {
+          const started = Date.now();
+          const out = await sim.placeCall(press(code));
+          expect(nothingReported(out), code).toEqual({ route: 'reject', tone: FEATURE_TONES.nobody, boundTransfers: 1 });
+          expect(out.answered).toBe(false);
+          expect(Date.now() - started).toBeGreaterThanOrEqual((CHUT_XML_FEATURE_BOUND_S - 1) * FAST_SECOND - 5);
+        }
+      });
+    } finally {
+      await hung.stop();
+    }
+  });
+
+  it('chut answers connect and then stops responding: the same, and the socket app\'s completion tells chut the call left', async () => {
+    await withSim({}, async (sim) => {
+      const r = await scripted(sim, press('*77'), [plainCommand('myevents'), plainCommand('linger 5')]);
+      expect(nothingReported(r.out)).toEqual({ route: 'reject', tone: FEATURE_TONES.nobody, boundTransfers: 1 });
+      expect(r.completions).toContainEqual({ app: 'socket', response: '_none_' });
+    });
+  });
+
+  it('without the bound (a chut.xml from before it) the same hang is dead air until the user hangs up', async () => {
+    const hung = await hungListener();
+    try {
+      await withSim({ chutPort: hung.port, featureBound: null }, async (sim) => {
+        expect(nothingReported(await sim.placeCall(press('*77')))).toEqual({ route: 'dead-air', tone: null, boundTransfers: 0 });
+      });
+    } finally {
+      await hung.stop();
+    }
+  });
+
+  it('chut unreachable: the tone at once, and sched_cancel leaves no bound behind', async () => {
+    const closed = await hungListener();
+    await closed.stop(); // nothing listens on its port any more
+    await withSim({ chutPort: closed.port }, async (sim) => {
+      const out = await sim.placeCall(press('*78'));
+      expect(nothingReported(out)).toEqual({ route: 'reject', tone: FEATURE_TONES.nobody, boundTransfers: 0 });
+      expect(out.schedTasksLeft).toBe(0);
+    });
+  });
+
+  it('a working chut answers, beeps and hangs up long before the bound, which never fires', async () => {
+    const h = await startHarness({}, { schedulerSecondMs: SECOND });
+    try {
+      const out = await h.sim.placeCall(call({ callerNumber: '1000', dialled: '*77', fromInternalPhone: true }));
+      expect(out.executed.map((e) => e.app)).toEqual(['answer', 'playback', 'hangup']);
+      expect(nothingReported(out)).toEqual({ route: 'reject', tone: null, boundTransfers: 0 });
+      // still scheduled when chut hung up: FreeSWITCH runs it later, finds no call and does nothing
+      expect(out.schedTasksLeft).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('the scheduler api over the outbound socket, as mod_commands answers it', () => {
   it('sched_del counts what it deleted; sched_transfer answers +OK, or the usage, or no such channel', async () => {
     await withSim({}, async (sim) => {
@@ -153,7 +220,7 @@ describe('the scheduler api over the outbound socket, as mod_commands answers it
     });
   });
 
-  it('the channel data tells chut the bound exists (chut_bound, last_sched_id); the feature codes have none', async () => {
+  it('the channel data tells chut the bound exists (chut_bound, last_sched_id); the feature codes\' own bound is not named so', async () => {
     await withSim({}, async (sim) => {
       let seen: Record<string, string> = {};
       await scripted(sim, call({ maxDurationMs: 1000 }), (data) => { seen = data; return [plainCommand('exit')]; });
@@ -161,7 +228,9 @@ describe('the scheduler api over the outbound socket, as mod_commands answers it
       expect(seen['variable_last_sched_id']).toMatch(/^\d+$/);
       let feature: Record<string, string> = {};
       await scripted(sim, call({ dialled: '*77', fromInternalPhone: true, maxDurationMs: 1000 }), (data) => { feature = data; return [plainCommand('exit')]; });
+      // armed (sched_transfer sets last_sched_id), but not as chut_bound: chut would take it for the screening bound
       expect(feature['variable_chut_bound']).toBeUndefined();
+      expect(feature['variable_last_sched_id']).toMatch(/^\d+$/);
     });
   });
 });

@@ -14,6 +14,11 @@
  * the normal route rings. From FreeSWITCH's source (switch_ivr_session_transfer sets CF_TRANSFER and CS_ROUTING,
  * so switch_channel_ready() is false and the socket app's wait and park loops end, as does a playback or digit
  * wait), not from a recording.
+ *
+ * The feature codes' extensions (context default, `*77`/`*78`) are modelled too: `sched_transfer +<featureBound> <code>
+ * XML default` before `socket`, `sched_cancel` after it, then the "nothing was reported" tone and hangup; a scheduled
+ * transfer brings the call back to its extension, where `chut_feature` is set, and its anti-actions play the same tone
+ * and hang up.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -24,7 +29,7 @@ export { noFaults, type ChannelEnv, type EslFaults, type EslOutcome, type EslSim
 import { apiResponse, connectReply, GARBAGE, disconnectNotice, lingerNotice, plainEvent, reply, splitCommands, type Headers } from './frames.js';
 import { runApp, type AppHost } from './apps.js';
 import { CalleeLeg } from './callee.js';
-import { channelData, channelName, eventHeaders, hangupFacts, sipVariables, type ChannelState, type OtherLeg, type ProfileTimes } from './headers.js';
+import { channelData, channelName, eventHeaders, featureCodeOf, hangupFacts, sipVariables, type ChannelState, type OtherLeg, type ProfileTimes } from './headers.js';
 import { apiReply, APP_MODULES, moduleLoaded, SIM_DOMAIN } from './directory.js';
 import { deleteTasks, schedApiReply } from './scheduler.js';
 import { argPattern } from '../../esl/command.js';
@@ -35,6 +40,8 @@ const BOUNDABLE_DESTINATION = argPattern.dialplanName;
 /** Where a blind transfer after the pickup takes the caller (`destination.transferAfterMs`): an IVR that bridges
  * nowhere. */
 export const TRANSFER_AFTER_PICKUP_EXTENSION = '7000';
+/** What chut.xml's feature-code extensions play themselves when chut did not answer: "nothing was reported". */
+const NOTHING_REPORTED_TONE = 'tone_stream://%(500,500,480,620);loops=2';
 
 export class SimChannel implements AppHost {
   readonly uuid = randomUUID();
@@ -71,6 +78,8 @@ export class SimChannel implements AppHost {
   /** The call reached its normal destination (or a transfer target): the socket app is over. */
   private afterScreening = false;
   private boundTransfers = 0;
+  /** The tone the dial plan played itself (a feature code's "nothing was reported"). */
+  private dialplanTone: string | null = null;
   private events = false;
   private linger = 0;
   private buffer = '';
@@ -119,8 +128,9 @@ export class SimChannel implements AppHost {
    * condition, `set chut_bound=<bound>` and `sched_transfer +${chut_bound} ${destination_number} XML ${context}`
    * (which sets `last_sched_id`), else the anti-action `set chut_bound_skipped=destination`. */
   private armBound(): void {
+    if (this.call.fromInternalPhone) return this.armFeatureBound();
     const bound = this.env.dialplanBound;
-    if (this.call.fromInternalPhone || bound === null) return;
+    if (bound === null) return;
     this.vars.chut_screened = 'true';
     this.bounded = true;
     if (!BOUNDABLE_DESTINATION.test(this.call.dialled)) {
@@ -128,6 +138,16 @@ export class SimChannel implements AppHost {
       return;
     }
     this.vars.chut_bound = String(bound);
+    const id = this.env.scheduleTransfer(bound, this.uuid, this.call.dialled, 'XML', this.context);
+    if (id !== null) this.vars.last_sched_id = String(id);
+  }
+
+  /** A feature-code extension's action before `socket`: `sched_transfer +<bound> <code> XML default` (literal arguments:
+   * the code is the one its condition matched). */
+  private armFeatureBound(): void {
+    const bound = this.env.featureBound;
+    if (bound === null || featureCodeOf(this.call) === undefined) return;
+    this.bounded = true;
     const id = this.env.scheduleTransfer(bound, this.uuid, this.call.dialled, 'XML', this.context);
     if (id !== null) this.vars.last_sched_id = String(id);
   }
@@ -147,6 +167,10 @@ export class SimChannel implements AppHost {
     this.transferredAway = true;
     if (inSocketApp && !this.env.faults.dropSocketCompletion) {
       this.later(1, () => this.publish('CHANNEL_EXECUTE_COMPLETE', [['Application', 'socket'], ['Application-Response', '_none_']]));
+    }
+    // A feature code back at its own extension: chut_feature is set, so the extension's anti-actions run
+    if (featureCodeOf(this.call) !== undefined && context === this.context && extension === this.call.dialled) {
+      return this.nothingReported(this.linger === 0);
     }
     // Back in its own context under its own number, chut-screen is skipped (chut_screened) and the normal route runs
     const normal = context === this.context && extension === this.call.dialled && this.vars.chut_screened === 'true';
@@ -366,8 +390,18 @@ export class SimChannel implements AppHost {
     // chut-screen's next action: `sched_cancel` (no data: the tasks whose group is this call's uuid)
     if (this.bounded) deleteTasks(this.env.scheduler, this.uuid);
     this.markRouted();
+    if (featureCodeOf(this.call) !== undefined) return this.nothingReported(true);
     this.setRoute('ring');
     this.continueAfterScreening();
+  }
+
+  /** A feature-code extension past the socket app (chut unreachable, or back from the bound): the "nothing was reported"
+   * tone, then hangup. `closeNow`: nothing keeps the connection (no linger); else it ends at the hang-up. */
+  private nothingReported(closeNow: boolean): void {
+    this.afterScreening = true;
+    if (closeNow) this.closeOutbound();
+    this.dialplanTone = NOTHING_REPORTED_TONE;
+    this.later(this.env.mediaMs, () => { if (!this.hungUp) this.hangup('NORMAL_CLEARING', false); });
   }
 
   /** The normal destination: the user's phone (or what a transfer reached) answers, then the call ends. `closeNow`:
@@ -492,7 +526,7 @@ export class SimChannel implements AppHost {
       route: this.route ?? 'hung-up', answered: this.answered, heardDigits: this.heard, callId: this.uuid,
       durationMs: Date.now() - this.started,
       routingLatencyMs: this.routedAt !== null && this.connectSentAt ? this.routedAt - this.connectSentAt : null,
-      commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, schedTasksLeft,
+      commands: this.commands, executed: this.executed, boundTransfers: this.boundTransfers, dialplanTone: this.dialplanTone, schedTasksLeft,
       varsAtDestination: this.varsAtDestination, destinationAtEnd: this.destination,
     });
   }

@@ -53,6 +53,11 @@ export function channelName(call: SimulatedCall): string {
 
 const FEATURE_CODES: Record<string, string> = { '*77': 'spam', '*78': 'allow' };
 
+/** The report a call from an internal phone asks for (chut.xml's feature-code extensions, context default), if any. */
+export function featureCodeOf(c: SimulatedCall): string | undefined {
+  return c.fromInternalPhone ? FEATURE_CODES[c.dialled] : undefined;
+}
+
 /** INVITE headers sofia-sip parses itself: mod_sofia sets their own variables, not `sip_h_*`. */
 const PARSED_BY_SOFIA = /^P-(Asserted|Preferred)-Identity$/i;
 
@@ -91,7 +96,7 @@ export function channelData(s: ChannelState, socketData: string): Headers {
     // mod_sofia's variables from the INVITE, the domain, then chut-screen's (chut.xml), set before `socket`
     ...Object.entries(s.vars).map(([k, v]) => [`variable_${k}`, v] as [string, string])];
   // chut.xml's feature-code extensions (context default only) mark the call before handing it to chut
-  const feature = c.fromInternalPhone ? FEATURE_CODES[c.dialled] : undefined;
+  const feature = featureCodeOf(c);
   if (feature) h.push(['variable_chut_feature', feature]);
   h.push(['variable_current_application', 'socket'], ['variable_current_application_data', `${socketData} async full`]);
   return h;

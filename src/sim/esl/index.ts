@@ -15,6 +15,9 @@ export { DEFAULT_DIRECTORY, SIM_DOMAIN, type DirectoryUser } from './directory.j
 
 /** chut.xml's `chut_bound` (seconds): how long a call may wait for chut before FreeSWITCH routes it on its own. */
 export const CHUT_XML_BOUND_S = 10;
+/** chut.xml's bound on the *77/*78 feature codes (seconds): how long a phone may wait for chut before FreeSWITCH says
+ * that nothing was reported. */
+export const CHUT_XML_FEATURE_BOUND_S = 15;
 
 export interface EslSimulatorOptions {
   /** chut's outbound listener port; 0 (default) picks a free port at start(). */
@@ -32,6 +35,9 @@ export interface EslSimulatorOptions {
   /** chut.xml's bound in scheduler seconds (default CHUT_XML_BOUND_S, as chut.xml ships); null: a dialplan without
    * it (chut.xml before the bound), where a hung chut leaves the call in dead air. */
   dialplanBound?: number | null;
+  /** chut.xml's bound on the feature codes in scheduler seconds (default CHUT_XML_FEATURE_BOUND_S); null: a chut.xml
+   * without it, where a hung chut leaves the phone in silence. */
+  featureBound?: number | null;
   /** How long one second of FreeSWITCH's scheduler lasts here (default 1000): tests shrink it so that the bound
    * and the captcha bound chut re-arms pass in a few hundred milliseconds. Nothing else is scaled. */
   schedulerSecondMs?: number;
@@ -112,6 +118,7 @@ export class EslSimulator implements PbxSimulator {
       transfers: this.opts.transfers ?? {}, directory: this.opts.directory ?? DEFAULT_DIRECTORY, publish: (h) => this.inbound.publish(h),
       hasSubscribers: () => this.inbound.hasSubscribers,
       scheduler: this.scheduler, dialplanBound: this.opts.dialplanBound === undefined ? CHUT_XML_BOUND_S : this.opts.dialplanBound,
+      featureBound: this.opts.featureBound === undefined ? CHUT_XML_FEATURE_BOUND_S : this.opts.featureBound,
       scheduleTransfer: (seconds, uuid, extension, _dialplan, context) => this.scheduleTransfer(seconds, uuid, extension, context),
     });
     this.live.add(channel);

@@ -113,6 +113,9 @@ export interface ChannelEnv {
   /** chut.xml's bound (`chut_bound`, seconds): chut-screen runs `sched_transfer +<bound> ${destination_number} XML
    * ${context}` before `socket` and `sched_cancel` after it. null: a dialplan without the bound (chut.xml before it). */
   dialplanBound: number | null;
+  /** chut.xml's bound on the feature codes (seconds): their extensions run `sched_transfer +<bound> <code> XML default`
+   * before `socket` and `sched_cancel` after it. null: a chut.xml without it. */
+  featureBound: number | null;
   /** Schedules the transfer of the live call `uuid` (switch_ivr_schedule_transfer, group `uuid`): the task id, or
    * null when there is no such call. */
   scheduleTransfer(seconds: number, uuid: string, extension: string, dialplan: string, context: string): number | null;
@@ -128,6 +131,9 @@ export type EslOutcome = SimulatedCallOutcome & {
   /** Scheduled transfers (chut.xml's bound, or one chut re-armed) that ran on this call while it was up: each one
    * took the call away from whatever it was doing (the socket app, a captcha, voicemail) and routed it again. */
   boundTransfers: number;
+  /** The tone chut.xml itself played, not chut: a feature code's "nothing was reported" (chut unreachable, or the
+   * feature bound brought the call back to its extension). null: none. */
+  dialplanTone: string | null;
   /** This call's scheduler tasks still waiting when the call ended (0 after a clean screening). */
   schedTasksLeft: number;
   /** The channel's variables when the call went on in the dial plan (its normal destination, or where a transfer took
