@@ -5,37 +5,38 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parsePolicy, PolicyError } from '../../../src/rules/index.js';
+import { whenSchema } from '../../../src/rules/schema.js';
+import { unwrapSchema } from '../../../src/validation-issues.js';
 
 const RULES = 3000;
 const policyOf = (rule: (i: number) => string): string => `version: 1\nrules:\n${Array.from({ length: RULES }, (_, i) => `${rule(i)}\n`).join('')}`;
 
-/** Milliseconds parsePolicy takes on `text`, and the problems it found (none when it loaded). */
-function timed(text: string): { ms: number; problems: string[] } {
-  const started = performance.now();
+function problemsOf(text: string): string[] {
   try {
     parsePolicy(text, 'many.yaml');
-    return { ms: performance.now() - started, problems: [] };
+    return [];
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
-    return { ms: performance.now() - started, problems: err.problems };
+    return err.problems;
   }
 }
 
 describe('a policy with a problem in each of its thousands of rules', () => {
-  it('is refused with all of them in about the time the same policy takes to load when valid (a `when` no section, an unknown key)', () => {
-    // measured against the valid policy in the same run, so that a loaded machine slows both alike
-    const validText = policyOf((i) => `- { name: r${i}, action: ring, when: { list: block } }`);
-    timed(validText); // the first parse of a run is several times slower (the code is not optimised yet)
-    const valid = timed(validText);
-    expect(valid.problems).toEqual([]);
+  it('is refused with all of them (a `when` no section, an unknown key)', () => {
+    expect(problemsOf(policyOf((i) => `- { name: r${i}, action: ring, when: { list: block } }`))).toEqual([]);
     for (const rule of ['when: 1', 'when: { lst: block }']) {
-      const { ms, problems } = timed(policyOf((i) => `- { name: r${i}, action: ring, ${rule} }`));
+      const problems = problemsOf(policyOf((i) => `- { name: r${i}, action: ring, ${rule} }`));
       expect(problems.filter((p) => /^rules\[\d+\]\.when/.test(p)).length, rule).toBeGreaterThanOrEqual(RULES);
       expect(problems, rule).toContain(rule.includes('lst')
         ? `rules[${RULES - 1}].when.lst: unknown key (did you mean list?)`
         : `rules[${RULES - 1}].when: must be a section: its settings on the lines below it, indented, not a value on its own line`);
-      // before: ~1 ms a problem, 8 to 15 times the valid policy's time
-      expect(ms, `${rule}: ${ms.toFixed(0)} ms, the valid policy ${valid.ms.toFixed(0)} ms`).toBeLessThan(3 * valid.ms);
     }
+  });
+
+  it('names each problem from the `when` schema zod built once, not from one built anew per problem', () => {
+    // The cost was not in the problems' words but in rebuilding the whole condition schema (~1 ms) to name each one:
+    // 4,000 rules took 7.5 s. A rebuilt schema is a new object, so sameness is the check (a time bound would flake
+    // on a shared machine).
+    expect(unwrapSchema(whenSchema)).toBe(unwrapSchema(whenSchema));
   });
 });
