@@ -1,6 +1,7 @@
 import { scoreText } from '../../rules/index.js';
 import { createScreeningService } from '../../screening/service.js';
 import { stripUnsafeKeepGaps } from '../../phone/sanitize.js';
+import { showInvisible } from '../../show-invisible.js';
 import type { Explanation } from '../../screening/types.js';
 import type { Command } from '../command.js';
 import { GLOBAL_HELP, parse } from '../command.js';
@@ -22,9 +23,10 @@ export function formatExplanation(x: Explanation): string {
   }
   for (const e of x.listEntries) {
     const what = e.entry.kind === 'number' ? e.entry.e164 : `${e.entry.prefix}*`;
-    lines.push(`listed: ${e.list} ${what} (${e.reason ?? 'no reason'}; source ${e.source}; added ${new Date(e.addedAt).toISOString()}${e.expiresAt ? `; expires ${new Date(e.expiresAt).toISOString()}` : ''})`);
+    lines.push(`listed: ${e.list} ${what} (${e.reason === null ? 'no reason' : showInvisible(e.reason)}; source ${showInvisible(e.source)}; added ${new Date(e.addedAt).toISOString()}${e.expiresAt ? `; expires ${new Date(e.expiresAt).toISOString()}` : ''})`);
   }
-  // Reasons and sources come from imported lists and API calls: no escape sequence or bidi control reaches the terminal
+  // Reasons and sources come from imported lists and API calls: shown with their invisible characters as escapes (a
+  // reason that looks empty or reads backwards says why); the strip below is the last guard for the terminal
   return `${lines.map(stripUnsafeKeepGaps).join('\n')}\n`;
 }
 

@@ -86,6 +86,13 @@ describe('screening service', () => {
     expect(control.actions).toEqual(['reject']);
   });
 
+  it('chut lookup shows the invisible characters of a listed entry\'s reason and source as escapes, not deleted', async () => {
+    const { screening, store, now } = setup();
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+33612345678' }, reason: 'spam\u200b\u00ad', source: 'list\u202e', addedAt: now(), expiresAt: null });
+    const listed = formatExplanation(await screening.explain('0612345678')).split('\n').find((line) => line.startsWith('listed:'));
+    expect(listed).toMatch(/^listed: block \+33612345678 \(spam\\u200b\\u00ad; source list\\u202e; added /);
+  });
+
   it('challenges a telemarketing prefix; a person who passes is trusted on the next call', async () => {
     const { screening, advance } = setup();
     const first = await screening.handleCall(call('0162000000'), new FakeControl(['echo']));
