@@ -9,6 +9,7 @@ import { watchConnections } from './connections.js';
 import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
 import { errorHandler, HttpError } from './errors.js';
 import { registerExpectContinue } from './expect-continue.js';
+import { registerHostRequired } from './host-required.js';
 import { registerNotFound } from './not-found.js';
 import { registerResponseStall, RESPONSE_STALL_MS } from './response-stall.js';
 import { CSP, PERMISSIONS_POLICY, registerDashboard } from './routes/dashboard.js';
@@ -82,6 +83,8 @@ function buildApp(deps: HttpDeps) {
     requestTimeout: nodeRequestTimeout(limits),
     // Node's own refusals (malformed request, headers too large or too slow) in the documented shape and headers.
     clientErrorHandler: (err, socket) => answerClientError(err, socket, SECURITY_HEADERS, httpLogger),
+    // Node's refusal of an HTTP/1.1 request without Host is a bare 400: host-required.ts makes the same check
+    http: { requireHostHeader: false },
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   // An API route that takes no query parameters refuses any (`?kind=allow` on a report must not silently mean spam).
@@ -104,6 +107,8 @@ function buildApp(deps: HttpDeps) {
   registerResponseStall(app, deps.responseStallMs ?? RESPONSE_STALL_MS);
   // before the auth hook: a refused request's body is watched too
   registerRequestLimits(app, limits, (req) => req.method === 'POST' && req.routeOptions.url === '/api/import');
+  // an HTTP/1.1 request without Host is refused first, as Node would (in the documented JSON)
+  registerHostRequired(app);
   // `100 Continue` once the hooks below (token, import slots) and the body parser's own checks have let the request
   // in: a refusal goes out instead of it, and the body is never asked for
   registerExpectContinue(app);

@@ -1,6 +1,6 @@
 /**
  * What HTTP fuzzing (http-fuzz.test.ts) found, one case each, on raw sockets: requests refused before any route runs
- * (an expectation other than 100-continue) are answered
+ * (an expectation other than 100-continue, an HTTP/1.1 request without Host) are answered
  * in the documented `{error, message}` JSON with the headers every answer carries.
  *
  * The in-memory store: these are framing and answer-shape questions, which Redis takes no part in.
@@ -49,6 +49,14 @@ describe('refused before any route runs', () => {
       const ex = await send(`GET /api/stats HTTP/1.1\r\nHost: ${host}\r\n${AUTH}Expect: ${expectation}\r\n\r\n`);
       expectDocumentedError(ex.answers[0], 417, 'expectation-failed');
     }
+  });
+
+  it('an HTTP/1.1 request without Host: 400 bad-request, in the documented JSON; HTTP/1.0 needs none', async () => {
+    const ex = await send(`GET /api/stats HTTP/1.1\r\n${AUTH}\r\n`);
+    expectDocumentedError(ex.answers[0], 400, 'bad-request');
+    expect(JSON.parse(ex.answers[0]?.body ?? '').message).toMatch(/Host/);
+    const old = await send(`GET /api/stats HTTP/1.0\r\n${AUTH}\r\n`);
+    expect(old.answers[0]?.status).toBe(200);
   });
 
 });
