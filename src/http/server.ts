@@ -56,6 +56,8 @@ function securityHeaders(reply: FastifyReply): void {
  * errors and headers as every other answer, and the URL is never echoed back whole.
  */
 function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  // no hook runs for these: the onSend hook below, which sets no-store, included
+  reply.header('cache-control', 'no-store');
   securityHeaders(reply);
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   void reply.code(tooLong ? 414 : 400).send({

@@ -1,6 +1,6 @@
 /**
  * What HTTP fuzzing (http-fuzz.test.ts) found, one case each, on raw sockets: requests refused before any route runs
- * (an expectation other than 100-continue, an HTTP/1.1 request without Host) are answered
+ * (an expectation other than 100-continue, an HTTP/1.1 request without Host, a URL the router cannot read) are answered
  * in the documented `{error, message}` JSON with the headers every answer carries.
  *
  * The in-memory store: these are framing and answer-shape questions, which Redis takes no part in.
@@ -59,4 +59,8 @@ describe('refused before any route runs', () => {
     expect(old.answers[0]?.status).toBe(200);
   });
 
+  it('a URL the router refuses (a broken %-escape): 400 with no-store, as every API answer', async () => {
+    const ex = await send(`GET /api/lis%C0%AFts/block HTTP/1.1\r\nHost: ${host}\r\n${AUTH}\r\n`);
+    expectDocumentedError(ex.answers[0], 400, 'bad-request');
+  });
 });
