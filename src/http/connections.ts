@@ -17,6 +17,8 @@ import type { Socket } from 'node:net';
 export interface ConnectionWatch {
   /** Closes the server (see above); resolves once every connection has ended. */
   close(graceMs: number): Promise<void>;
+  /** The answer to the connection's latest request, while that answer is in progress. */
+  latestAnswer(socket: Socket): ServerResponse | undefined;
 }
 
 /** `closeServer`: the server's own close (Fastify's, which runs its onClose hooks and then Node's). */
@@ -47,6 +49,11 @@ export function watchConnections(server: Server, closeServer: () => Promise<void
   }
 
   return {
+    latestAnswer(socket) {
+      let latest: ServerResponse | undefined;
+      for (const res of open.get(socket) ?? []) latest = res; // a Set keeps the order the requests came in
+      return latest;
+    },
     async close(graceMs) {
       closing = true;
       const closed = closeServer();

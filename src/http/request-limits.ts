@@ -15,7 +15,7 @@
  * Node's own refusals (malformed request 400, headers over 16 KiB 431, headers not in within 60 s 408) are written
  * by `answerClientError` in the same `{error, message}` shape, with the same security headers, as every other answer.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -156,13 +156,35 @@ export function clientErrorAnswer(err: Error & { code?: string }): [number, stri
   }
 }
 
+/** Ends the connection once `res`, its latest answer, is sent whole, rather than cut it or answer anything after it. */
+function closeAfter(res: ServerResponse, socket: Socket): void {
+  if (res.writableFinished) socket.destroySoon();
+  else if (!res.headersSent) res.setHeader('connection', 'close'); // Node ends the connection after such an answer
+  else if (!closingAfter.has(res)) {
+    closingAfter.add(res);
+    res.once('finish', () => socket.destroySoon());
+  }
+}
+const closingAfter = new WeakSet<ServerResponse>();
+
 /**
  * Fastify's `clientErrorHandler`: Node's parser refused the request (or it timed out) before any route ran, so no
  * hook runs either. The answer is written on the socket as Node would, then the connection closed.
+ *
+ * `latest`: the answer to the connection's latest request, while it is in progress. When that request arrived whole,
+ * what Node refused is a later one (pipelined, or bytes after a body): a refusal written now would be read as the
+ * earlier request's answer (`400 … nothing was applied`, for a list edit or an import that is being applied), and
+ * closing now would cut that answer. It goes out whole, and the connection ends after it, answering nothing more.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Socket, headers: ReadonlyArray<[string, string]>, logger: Logger): void {
+export function answerClientError(err: Error & { code?: string }, socket: Socket, headers: ReadonlyArray<[string, string]>, logger: Logger,
+  latest?: ServerResponse): void {
   const answer = clientErrorAnswer(err);
   if (answer === null || socket.destroyed) return;
+  if (latest?.req.complete) {
+    logger.debug({ code: err.code }, 'a request refused by the HTTP parser after one still being answered: the connection ends after that answer');
+    closeAfter(latest, socket);
+    return;
+  }
   const [status, error, message] = answer;
   // a 408 says a client was cut off (an upload over a slow link?): worth a line; malformed requests are scanners' noise
   if (status === 408) logger.info({ status, code: err.code }, 'request refused before it arrived');

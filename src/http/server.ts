@@ -84,11 +84,13 @@ function buildApp(deps: HttpDeps) {
     // A backstop: each request's body has its own limit, the import's longer (request-limits.ts).
     requestTimeout: nodeRequestTimeout(limits),
     // Node's own refusals (malformed request, headers too large or too slow) in the documented shape and headers.
-    clientErrorHandler: (err, socket) => answerClientError(err, socket, SECURITY_HEADERS, httpLogger),
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, SECURITY_HEADERS, httpLogger, connections.latestAnswer(socket)),
     // Node's refusal of an HTTP/1.1 request without Host is a bare 400: host-required.ts makes the same check
     http: { requireHostHeader: false },
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // the answers in progress on each connection: for closing within a bound, and for a refusal after a good request
+  const connections = watchConnections(app.server, () => app.close());
   // An API route that takes no query parameters refuses any (`?kind=allow` on a report must not silently mean spam).
   // Registered before the routes so every one of them passes through it; /metrics and the dashboard stay lenient
   // (scrapers and caches add parameters of their own).
@@ -133,12 +135,11 @@ function buildApp(deps: HttpDeps) {
   registerReportRoutes(app, ctx);
   registerTransferRoutes(app, ctx);
   registerDashboard(app);
-  return app;
+  return { app, connections };
 }
 
 export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
-  const app = buildApp(deps);
-  const connections = watchConnections(app.server, () => app.close());
+  const { app, connections } = buildApp(deps);
   const { host, port } = deps.config.http;
   await app.listen({ host, port });
   const address = app.server.address();
