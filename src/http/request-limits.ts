@@ -10,7 +10,9 @@
  *   whole body within `importMs` (10 min: 20 MiB at 35 KB/s).
  * A body late on either count is answered `408 request-timeout` (nothing was applied), through the error handler like
  * every other error, and the connection is closed. A request that was answered before its body arrived (a 401, a
- * 413) and whose body still trickles in after `bodyMs` has its connection closed: nothing reads that body.
+ * 413, a 415, a 404) and whose body still trickles in after `bodyMs` has its connection closed: nothing reads that body.
+ * Until then its body is discarded as it arrives, as Node does for a body no route read: a client that sent it all at
+ * once gets to the end of it, and the connection serves its next request.
  *
  * Node's own refusals (malformed request 400, headers over 16 KiB 431, headers not in within 60 s 408) are written
  * by `answerClientError` in the same `{error, message}` shape, with the same security headers, as every other answer.
@@ -49,14 +51,18 @@ class BodyWatch {
   private whole: NodeJS.Timeout;
   private stall: NodeJS.Timeout | null = null;
   private stream: Transform | null = null;
+  /** What the stream reads: the request's body, as the earlier hooks left it. */
+  private source: Readable | null = null;
   private done = false;
   private readonly onGone = (): void => this.stop();
+  private readonly onAnswered = (): void => this.discardRest();
 
-  constructor(private readonly req: FastifyRequest, private readonly limits: RequestLimits) {
+  constructor(private readonly req: FastifyRequest, private readonly res: ServerResponse, private readonly limits: RequestLimits) {
     this.whole = setTimeout(() => this.expire(`the request body did not arrive within ${seconds(limits.bodyMs)} of its headers; nothing was applied`), limits.bodyMs);
     // `end`: the whole body has been read (by the route, or discarded by Node after an early answer)
     req.raw.once('end', this.onGone);
     req.raw.socket?.once('close', this.onGone);
+    res.once('finish', this.onAnswered);
   }
 
   /** The body as the route reads it: the same bytes, watched (an import's pauses, too). */
@@ -73,7 +79,20 @@ class BodyWatch {
     payload.on('error', (err) => stream.destroy(err));
     payload.pipe(stream);
     this.stream = stream;
+    this.source = payload;
     return stream;
+  }
+
+  /**
+   * The answer is sent and the body still arriving: nothing will read it (a 415 or a 404 is answered unread). Unread
+   * through the stream, it would fill the buffers and stop the socket: the client could never finish sending it, nor
+   * the connection carry its next request. Node discards such a body when no route read it; so is this one, within
+   * `bodyMs` still.
+   */
+  private discardRest(): void {
+    if (this.done || this.req.raw.complete || !this.stream || !this.source) return;
+    this.source.unpipe(this.stream);
+    this.source.resume();
   }
 
   /** An authorised import: a longer whole-body limit, and no long pause; returns what each chunk received does. */
@@ -99,8 +118,9 @@ class BodyWatch {
     }
   }
 
+  /** This request's own answer has gone out (or begun to): its connection's current answer may be a later one's. */
   private replied(): boolean {
-    return this.req.raw.socket !== null && (this.req.raw.socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    return this.res.headersSent;
   }
 
   stop(): void {
@@ -111,6 +131,7 @@ class BodyWatch {
     // a keep-alive connection carries many requests: each takes its listener with it
     this.req.raw.socket?.removeListener('close', this.onGone);
     this.req.raw.removeListener('end', this.onGone);
+    this.res.removeListener('finish', this.onAnswered);
   }
 }
 
@@ -120,8 +141,8 @@ class BodyWatch {
  */
 export function registerRequestLimits(app: FastifyInstance, limits: RequestLimits, isImport: (req: FastifyRequest) => boolean): void {
   const watches = new WeakMap<FastifyRequest, BodyWatch>();
-  app.addHook('onRequest', async (req) => {
-    if (!req.raw.complete) watches.set(req, new BodyWatch(req, limits));
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.raw.complete) watches.set(req, new BodyWatch(req, reply.raw, limits));
   });
   // preParsing runs once the token was checked, just before the body is read
   app.addHook('preParsing', async (req, _reply, payload) => {

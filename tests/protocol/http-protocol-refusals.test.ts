@@ -1,8 +1,9 @@
 /**
  * What HTTP fuzzing (http-fuzz.test.ts) found, one case each, on raw sockets: requests refused before any route runs
  * (an expectation other than 100-continue, an HTTP/1.1 request without Host, a URL the router cannot read) are answered
- * in the documented `{error, message}` JSON with the headers every answer carries; and a malformed request after a
- * good one on the same connection (pipelined, or garbage after a body) does not take the good one's answer.
+ * in the documented `{error, message}` JSON with the headers every answer carries; a body refused unread neither
+ * hangs its client nor its connection; and a malformed request after a good one on the same connection (pipelined, or
+ * garbage after a body) does not take the good one's answer.
  *
  * The in-memory store: these are framing and answer-shape questions, which Redis takes no part in.
  */
@@ -13,8 +14,9 @@ import { silentLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/reputation/index.js';
 import type { ListRecord, ReputationStore } from '../../src/reputation/types.js';
 import type { ScreeningService } from '../../src/screening/types.js';
-import { exchange, type ExchangeAnswer } from '../helpers/http-exchange.js';
+import { exchange, parseAnswers, type ExchangeAnswer } from '../helpers/http-exchange.js';
 import { RawClient } from '../helpers/raw-http.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 'refusals-token-0123456789abcdef';
 const AUTH = `Authorization: Bearer ${TOKEN}\r\n`;
@@ -80,6 +82,21 @@ describe('refused before any route runs', () => {
   it('a URL the router refuses (a broken %-escape): 400 with no-store, as every API answer', async () => {
     const ex = await send(`GET /api/lis%C0%AFts/block HTTP/1.1\r\nHost: ${host}\r\n${AUTH}\r\n`);
     expectDocumentedError(ex.answers[0], 400, 'bad-request');
+  });
+});
+
+describe('a body nobody reads', () => {
+  it('refused without being read (415, 404): the answer, then the body is let through, and the connection serves the next request', async () => {
+    const body = 'a'.repeat(400_000); // past what the socket buffers hold: the rest must be read, or the client waits
+    for (const [method, path] of [['PUT', '/api/lists/block/0612345603'], ['POST', '/api/no-such-route']]) {
+      const client = await RawClient.open(http.url);
+      client.write(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${AUTH}Content-Type: text/csv\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      client.write(`GET /api/stats HTTP/1.1\r\nHost: ${host}\r\n${AUTH}\r\n`);
+      await until(() => parseAnswers(client.text(), 'GET').answers.length === 2, `${path}: the next request's answer`, 5000);
+      expect(parseAnswers(client.text(), 'GET').answers.map((a) => a.status), path).toEqual([method === 'PUT' ? 415 : 404, 200]);
+      client.socket.destroy();
+    }
+    expect(await store.getListEntry({ kind: 'number', e164: '+33612345603' })).toEqual([]);
   });
 });
 
