@@ -48,6 +48,12 @@ export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest,
   if ((err as FastifyError).validation) {
     return reply.code(400).send({ error: 'bad-request', message: validationMessage(err as FastifyError) });
   }
+  if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' && req.clientGone?.aborted) {
+    // an answer's stream (an export) stopped because its client hung up before it began to go out: nobody to answer,
+    // and no failure of chut's (Fastify says the same of one cut once sent, at info); 499 as storeCall's client-gone
+    req.log.debug({ url: req.routeOptions.url }, 'answer stopped: its client went away');
+    return reply.code(499).send({ error: 'client-gone', message: 'the client closed its connection before the answer' });
+  }
   const status = clientStatus(err as FastifyError);
   if (status !== null) {
     const code = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request';
