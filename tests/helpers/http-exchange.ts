@@ -19,7 +19,7 @@ export interface Exchange {
   answers: ExchangeAnswer[];
   /** Everything received, as sent (latin1). */
   text: string;
-  /** How it ended: the server closed the connection, or nothing came for `waitMs` (a hang). */
+  /** How it ended: the server closed the connection, or it was still open after `waitMs` (a hang). */
   ended: 'closed' | 'timeout';
 }
 
@@ -29,7 +29,7 @@ export interface ExchangeOptions {
   halfClose: boolean;
   /** The request's method, to know whether its answers carry a body (HEAD). */
   method: string;
-  /** How long the server may go on without ending the exchange. */
+  /** How long the server may take, from the connection on, to end the exchange. */
   waitMs: number;
 }
 
