@@ -34,11 +34,9 @@ describe('ESL: a reply that is not FreeSWITCH\'s +OK is a refusal', () => {
     ['line breaks only', '%0A%0A', '"\\u000a\\u000a"'],
   ])('a voicemail step answered so (%s) never ran: the call rings at once, recorded ring, the warning quotes the reply', async (_what, replyText, shown) => {
     h.sim.refuseApp('voicemail', replyText);
-    const started = Date.now();
     const out = await h.sim.placeCall(call({ dialled: '2002', maxDurationMs: 10_000 }));
     expect(out.route).toBe('ring');
     expect(out.commands).not.toContain('sendmsg hangup');
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(await recordOf(h, out.callId)).toMatchObject({ action: 'voicemail', route: 'ring' });
     const warning = logs.find((l) => l.msg === 'FreeSWITCH did not take the voicemail step: ringing instead (fail-open)' && l.failure?.includes(shown));
     expect(warning?.failure).toBe(`refused: ${shown}`);
