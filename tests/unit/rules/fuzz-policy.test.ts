@@ -20,6 +20,7 @@ import { ACTIONS, evaluate, lookupNeeds, parsePolicy, PolicyError, type Policy }
 import type { CallFacts } from '../../../src/rules/types.js';
 import { formatPath } from '../../../src/validation-issues.js';
 import { parseYamlText } from '../../../src/yaml-text.js';
+import { holdsInvisible } from '../../helpers/invisible.js';
 import { BYTE_MUTATIONS, mutate, pick, type Rand } from '../../helpers/mutate.js';
 import { aliasBomb, mutateText, mutateYamlStructure, SAME_TYPE_OPS } from '../../helpers/mutate-yaml.js';
 import { LIST_POLICY, TEST_POLICY } from '../../helpers/policy.js';
@@ -133,13 +134,11 @@ function pointsIntoDocument(problem: string, paths: { nodes: Set<string>; maps: 
 
 /** Whole-file problems of the YAML reader, which no single place causes. */
 const WHOLE_FILE = /^\(yaml\): not valid YAML: (too many aliases|nested too deeply to read)|^\(file\): larger than 1 MiB/;
-/** What a terminal would act on or a reader could not see: controls, bidi and other format characters, line separators. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const ACTION_SET = new Set<string>(ACTIONS);
 
 /** What is wrong with one problem of a refused policy, or null (plain code: an expect per problem costs more than the parse). */
 function problemFault(problem: string, paths: ReturnType<typeof documentPaths> | null): string | null {
-  if (INVISIBLE.test(problem)) return 'shows an invisible character raw';
+  if (holdsInvisible(problem)) return 'shows an invisible character raw';
   if (WHOLE_FILE.test(problem)) return null;
   if (problem.startsWith('(yaml): ')) return /^\(yaml\): not valid YAML at line \d+, column \d+: \S/.test(problem) ? null : 'a YAML error without its place';
   if (!paths) return 'a problem with the document the YAML reader refused';
