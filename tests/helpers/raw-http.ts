@@ -3,9 +3,10 @@
  * or never, and what exactly arrived first.
  */
 import { connect, type Socket } from 'node:net';
+import { parseAnswers, type ExchangeAnswer } from './http-exchange.js';
 import { until } from './until.js';
 
-export interface RawAnswer { status: number; headers: Record<string, string>; body: string }
+export type RawAnswer = ExchangeAnswer;
 
 export class RawClient {
   private received = '';
@@ -41,10 +42,10 @@ export class RawClient {
     return this.received.slice(0, this.received.indexOf('\r\n'));
   }
 
-  /** The final answer, once whole (interim 1xx answers skipped). */
+  /** The final answer, once whole (interim 1xx answers skipped), read as http-exchange.ts reads every answer. */
   async answer(): Promise<RawAnswer> {
-    let found: RawAnswer | null = null;
-    await until(() => (found = this.parse()) !== null, 'an answer');
+    let found: RawAnswer | undefined;
+    await until(() => (found = parseAnswers(this.received, 'GET', this.ended).answers[0]) !== undefined, 'an answer');
     return found!;
   }
 
@@ -56,20 +57,5 @@ export class RawClient {
   /** Resolves once the server has closed the connection. */
   async closed(): Promise<void> {
     await until(() => this.ended, 'the connection to close');
-  }
-
-  private parse(): RawAnswer | null {
-    let rest = this.received;
-    for (;;) {
-      const end = rest.indexOf('\r\n\r\n');
-      if (end < 0) return null;
-      const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
-      const status = Number(statusLine.split(' ')[1]);
-      rest = rest.slice(end + 4);
-      if (status >= 100 && status < 200) continue;
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      const length = Number(headers['content-length'] ?? 0);
-      return rest.length >= length ? { status, headers, body: rest.slice(0, length) } : null;
-    }
   }
 }
