@@ -7,7 +7,7 @@
  * past 64 KiB, a row of hundreds of separators). Every choice comes from `rand` (prng.ts): a failure names its seed.
  */
 import { CHUT_HEADER, FTC_HEADER } from '../../src/reputation/import.js';
-import { int, pick, type Rand } from './mutate.js';
+import { BYTE_MUTATIONS, int, mutate, pick, type Rand } from './mutate.js';
 
 export type ListFormat = 'csv' | 'ftc' | 'chut';
 
@@ -119,6 +119,24 @@ export const LIST_FILE_MUTATIONS: ReadonlyArray<{ name: string; apply(bytes: Buf
   { name: 'formula', apply: (b, rand) => insertAt(b, rand, pick(rand, ['=cmd|\' /C calc\'!A0,', '@SUM(1)', '+1+1', '-', '=', '\t='])) },
   { name: 'blank-lines', apply: (b, rand) => insertAt(b, rand, '\n'.repeat(int(rand, 1, 40))) },
 ];
+
+/** `bytes` damaged `times` times over, each time as a list file can be (LIST_FILE_MUTATIONS) or, less often, byte by byte
+ * (BYTE_MUTATIONS); `applied` names each, for the failure message. */
+export function damageListFile(bytes: Buffer, rand: Rand, times: number): { bytes: Buffer; applied: string[] } {
+  const applied: string[] = [];
+  for (let n = times; n > 0; n--) {
+    if (rand() < 0.6) {
+      const m = pick(rand, LIST_FILE_MUTATIONS);
+      bytes = m.apply(bytes, rand);
+      applied.push(m.name);
+    } else {
+      const out = mutate(bytes, rand, BYTE_MUTATIONS, 1);
+      bytes = out.bytes;
+      applied.push(...out.applied);
+    }
+  }
+  return { bytes, applied };
+}
 
 function insertAt(bytes: Buffer, rand: Rand, what: string): Buffer {
   const at = int(rand, 0, bytes.length);

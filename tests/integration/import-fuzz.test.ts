@@ -17,8 +17,8 @@ import { decodeListFile, type ListFileCharset } from '../../src/reputation/list-
 import { cleanRecord, entryText } from '../../src/reputation/records.js';
 import type { ListRecord } from '../../src/reputation/types.js';
 import { parsePolicy } from '../../src/rules/index.js';
-import { generateListFile, LIST_FILE_MUTATIONS, type ListFormat } from '../helpers/list-files.js';
-import { BYTE_MUTATIONS, int, mutate, pick, type Rand } from '../helpers/mutate.js';
+import { damageListFile, generateListFile, type ListFormat } from '../helpers/list-files.js';
+import { int, pick, type Rand } from '../helpers/mutate.js';
 import { LIST_POLICY } from '../helpers/policy.js';
 import { prng } from '../helpers/prng.js';
 import { useTestRedis } from '../helpers/redis.js';
@@ -71,20 +71,8 @@ async function exportedLists(): Promise<Map<string, ListRecord>> {
 
 function damaged(rand: Rand): { bytes: Buffer; applied: string[]; format: ListFormat } {
   const format = pick(rand, ['csv', 'ftc', 'chut'] as const);
-  let bytes: Buffer = Buffer.from(generateListFile(rand, format, 20).text);
-  const applied: string[] = [];
-  for (let n = int(rand, 0, 2); n > 0; n--) {
-    if (rand() < 0.6) {
-      const m = pick(rand, LIST_FILE_MUTATIONS);
-      bytes = m.apply(bytes, rand);
-      applied.push(m.name);
-    } else {
-      const out = mutate(bytes, rand, BYTE_MUTATIONS, 1);
-      bytes = out.bytes;
-      applied.push(...out.applied);
-    }
-  }
-  return { bytes, applied, format };
+  const file = Buffer.from(generateListFile(rand, format, 20).text);
+  return { ...damageListFile(file, rand, int(rand, 0, 2)), format };
 }
 
 describe('POST /api/import of list files, whole or damaged', () => {

@@ -17,8 +17,8 @@ import { ImportError, parseDay, parseImport, type ImportFormat, type ImportOptio
 import { decodeListFile, type ListFileCharset } from '../../../src/reputation/list-file-text.js';
 import { cleanReason, cleanRecord, entryText } from '../../../src/reputation/records.js';
 import type { ListRecord } from '../../../src/reputation/types.js';
-import { generateListFile, LIST_FILE_MUTATIONS, type GeneratedFile, type ListFormat } from '../../helpers/list-files.js';
-import { BYTE_MUTATIONS, int, mutate, pick, type Rand } from '../../helpers/mutate.js';
+import { damageListFile, generateListFile, type GeneratedFile, type ListFormat } from '../../helpers/list-files.js';
+import { int, pick, type Rand } from '../../helpers/mutate.js';
 import { prng } from '../../helpers/prng.js';
 
 const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
@@ -143,20 +143,7 @@ function recordsOf(text: string): { count: number; firstHasDigit: boolean } {
 }
 
 function damage(file: GeneratedFile, rand: Rand): { bytes: Buffer; applied: string[] } {
-  let bytes: Buffer = Buffer.from(file.text);
-  const applied: string[] = [];
-  for (let n = int(rand, 1, 3); n > 0; n--) {
-    if (rand() < 0.6) {
-      const m = pick(rand, LIST_FILE_MUTATIONS);
-      bytes = m.apply(bytes, rand);
-      applied.push(m.name);
-    } else {
-      const out = mutate(bytes, rand, BYTE_MUTATIONS, 1);
-      bytes = out.bytes;
-      applied.push(...out.applied);
-    }
-  }
-  return { bytes, applied };
+  return damageListFile(Buffer.from(file.text), rand, int(rand, 1, 3));
 }
 
 describe('list files, damaged', () => {
