@@ -2,8 +2,8 @@
  * Seeded fuzzing of list imports as `chut import` and `POST /api/import` read them (decodeListFile, then the import
  * steps), on generated `number,reason`, FTC and chut files (helpers/list-files.ts), whole or damaged.
  *
- * What must hold for every case: reading never throws anything but ImportError (the file refused, nothing applied),
- * well within 2 s; every line is counted, taken or skipped with a reason (taken + skipped = the file's lines, its
+ * What must hold for every case: reading never throws anything but ImportError (the file refused, nothing applied;
+ * a case that hangs fails on the test's timeout, no wall-clock bound); every line is counted, taken or skipped with a reason (taken + skipped = the file's lines, its
  * header aside); a well-formed file's reasons are those of its lines, none shifted to another line; what was taken
  * the store accepts, and it comes back identical through chut's export and a restore; and the export never starts a
  * cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or CR), cut at commas, or at `;`, tabs and line
@@ -26,13 +26,12 @@ const options = (format: ImportFormat, over: Partial<ImportOptions> = {}): Impor
   ({ format, list: 'block', defaultCountry: 'FR', now: NOW, ...over });
 
 /** A file's bytes read as chut reads them: decoded strictly, then parsed; the error, when it is refused. */
-function read(bytes: Buffer, o: ImportOptions, charset: ListFileCharset = 'utf-8'): { parsed: ParsedImport; text: string; ms: number } | { refused: ImportError; ms: number } {
-  const started = performance.now();
+function read(bytes: Buffer, o: ImportOptions, charset: ListFileCharset = 'utf-8'): { parsed: ParsedImport; text: string } | { refused: ImportError } {
   try {
     const text = decodeListFile(bytes, charset);
-    return { parsed: parseImport(text, o), text, ms: performance.now() - started };
+    return { parsed: parseImport(text, o), text };
   } catch (err) {
-    if (err instanceof ImportError) return { refused: err, ms: performance.now() - started };
+    if (err instanceof ImportError) return { refused: err };
     throw err;
   }
 }
@@ -118,7 +117,6 @@ describe('list files, well formed in every way a program writes them', () => {
       const format: ImportFormat = rand() < 0.5 ? 'auto' : file.format;
       const label = `seed ${seed} (${file.format} read as ${format}, ${file.rows.length} lines, '${file.separator}')`;
       const result = read(Buffer.from(file.text), options(format, { allowBroadPrefixes: rand() < 0.2 }));
-      expect(result.ms, label).toBeLessThan(2000);
       if ('refused' in result) throw new Error(`${label}: refused: ${result.refused.message}`);
       countsEveryLine(result.parsed, file.rows.length, label);
       reasonsAreTheirLines(file, result.parsed.records, label);
@@ -157,7 +155,6 @@ describe('list files, damaged', () => {
       const charset: ListFileCharset = rand() < 0.15 ? 'windows-1252' : 'utf-8';
       const label = `seed ${seed} (${file.format} read as ${format}, ${charset}: ${applied.join(', ')})`;
       const result = read(bytes, options(format), charset);
-      expect(result.ms, label).toBeLessThan(2000);
       if ('refused' in result) {
         expect(result.refused.message, label).toMatch(/\S/);
         refused++;

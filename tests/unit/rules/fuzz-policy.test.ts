@@ -5,8 +5,8 @@
  * shared as anchors and aliases, conditions nested around the depth bound) and their YAML text (alias bombs, deep flow
  * nesting, duplicate keys, huge numbers, tags, directives, a second document).
  *
- * What must hold for every case: parsePolicy returns a policy or throws PolicyError and nothing else, well within
- * 2 s (normal is milliseconds: the bound only catches catastrophic cases); each problem names where it is, a path into
+ * What must hold for every case: parsePolicy returns a policy or throws PolicyError and nothing else (a case that
+ * hangs fails on the test's timeout: no wall-clock bound here, the machine is shared); each problem names where it is, a path into
  * the document (`rules[3].when.rate.within: …`), `(root)`, or, for YAML the reader refuses, the line and column (an
  * alias bomb and a file nested past what the reader can recurse are whole-file problems); no problem carries a
  * character a terminal would act on or hide (a key or value is shown with escapes); and a policy that loads decides
@@ -147,7 +147,6 @@ function problemFault(problem: string, paths: ReturnType<typeof documentPaths> |
 
 /** One case's checks; returns the loaded policy, or null when it was refused. */
 function check(text: string, label: string): Policy | null {
-  const started = performance.now();
   let policy: Policy | null = null;
   let problems: string[] = [];
   try {
@@ -156,8 +155,6 @@ function check(text: string, label: string): Policy | null {
     if (!(err instanceof PolicyError)) throw new Error(`${label}: threw ${String(err)} rather than a PolicyError`, { cause: err });
     problems = err.problems;
   }
-  const elapsed = performance.now() - started;
-  expect(elapsed, `${label}: took ${elapsed.toFixed(0)} ms`).toBeLessThan(2000);
   if (policy) return policy;
   expect(problems.length, label).toBeGreaterThan(0);
   const read = parseYamlText(text);
