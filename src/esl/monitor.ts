@@ -55,7 +55,7 @@ export const ACL_FIX = 'allow the address chut connects from in the list named b
 type LoginStage = 'TCP connection' | 'auth/request' | 'reply to auth' | 'reply to the event subscription' | 'done';
 
 /** How far a connection lost before its login completed got: a refused subscription comes after a password accepted. */
-const NOT_DONE: Record<Exclude<LoginStage, 'done'>, string> = {
+const UNFINISHED_LOGIN: Record<Exclude<LoginStage, 'done'>, string> = {
   'TCP connection': 'not authenticated',
   'auth/request': 'not authenticated',
   'reply to auth': 'not authenticated',
@@ -236,7 +236,7 @@ export class InboundMonitor {
     link.loginTimer = null;
     link.silenceTimer = null;
     if (this.link === link) this.link = null;
-    this.lost(link.stage === 'done' ? reason : `${reason} (${NOT_DONE[link.stage]})`);
+    this.lost(link.stage === 'done' ? reason : `${reason} (${UNFINISHED_LOGIN[link.stage]})`);
   }
 
   private onEvent(event: Record<string, string>): void {
