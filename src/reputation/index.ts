@@ -13,7 +13,7 @@ export { parseImport, importSteps, parseDay, ImportError, FTC_HEADER, CHUT_HEADE
 export { formatExport, exportLine } from './export.js';
 export { decayScore, applyScoreDelta, roundScore, scoreAt, SCORE_MIN, SCORE_MAX } from './score.js';
 export { keyspace, bucketOf, blockOf, isE164, isPrefixEntry, SCHEMA_VERSION, DEFAULT_BUCKETS } from './keys.js';
-export { MAX_REASON_CHARS, MAX_SOURCE_CHARS } from './records.js';
+export { MAX_REASON_CHARS, MAX_SOURCE_CHARS, MalformedRecordError } from './records.js';
 export { windowMember } from './window-member.js';
 
 export function createRedisStore(opts: { url?: string; redis?: Redis; prefix: string; logger?: Logger }): RedisReputationStore {

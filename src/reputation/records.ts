@@ -49,13 +49,30 @@ export function validEntry(entry: ListEntry): boolean {
   return entry.kind === 'number' ? isE164(entry.e164) : isPrefixEntry(entry.prefix);
 }
 
-/** Validates and cleans a record before it is stored; throws on a malformed entry or time. */
+/**
+ * A record the stores refuse to hold (cleanRecord): no failure of the store's, and no retry helps. Thrown before the
+ * operation given the record writes anything (an import checks every record first).
+ */
+export class MalformedRecordError extends Error {
+  override readonly name = 'MalformedRecordError';
+  /** The record's entry as a person reads it (`+33612345678`, `+33162*`); null when the entry itself is what is wrong. */
+  readonly entry: string | null;
+
+  constructor(message: string, entry: ListEntry | null) {
+    super(message);
+    this.entry = entry === null ? null : entry.kind === 'number' ? entry.e164 : `${entry.prefix}*`;
+  }
+}
+
+/** Validates and cleans a record before it is stored; throws MalformedRecordError on a malformed entry or time. */
 export function cleanRecord(rec: ListRecord): ListRecord {
-  if (rec.list !== 'allow' && rec.list !== 'block') throw new Error(`unknown list ${String(rec.list)}`);
-  if (!rec.entry || !validEntry(rec.entry)) throw new Error(`invalid list entry ${JSON.stringify(rec.entry)}`);
-  if (!Number.isSafeInteger(rec.addedAt) || rec.addedAt < 0 || rec.addedAt > MAX_TIME) throw new Error(`invalid addedAt ${String(rec.addedAt)}`);
+  if (!rec.entry || !validEntry(rec.entry)) throw new MalformedRecordError(`invalid list entry ${JSON.stringify(rec.entry)}`, null);
+  if (rec.list !== 'allow' && rec.list !== 'block') throw new MalformedRecordError(`unknown list ${String(rec.list)}`, rec.entry);
+  if (!Number.isSafeInteger(rec.addedAt) || rec.addedAt < 0 || rec.addedAt > MAX_TIME) {
+    throw new MalformedRecordError(`invalid addedAt ${String(rec.addedAt)}`, rec.entry);
+  }
   if (rec.expiresAt !== null && (!Number.isSafeInteger(rec.expiresAt) || rec.expiresAt < 0 || rec.expiresAt > MAX_TIME)) {
-    throw new Error(`invalid expiresAt ${String(rec.expiresAt)}`);
+    throw new MalformedRecordError(`invalid expiresAt ${String(rec.expiresAt)}`, rec.entry);
   }
   const entry: ListEntry = rec.entry.kind === 'number' ? { kind: 'number', e164: rec.entry.e164 } : { kind: 'prefix', prefix: rec.entry.prefix };
   return { list: rec.list, entry, reason: cleanReason(rec.reason), source: cleanSource(rec.source), addedAt: rec.addedAt, expiresAt: rec.expiresAt };

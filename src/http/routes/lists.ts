@@ -9,6 +9,7 @@ import type { ListName, ListRecord } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
 import { cleanText, parseExpires } from '../params.js';
+import { refusedRecord } from '../refused-record.js';
 
 const params = {
   type: 'object',
@@ -51,8 +52,9 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
       };
       const other: ListName = record.list === 'allow' ? 'block' : 'allow';
       // one atomic write: a refusal leaves both lists as they were; one Redis did not confirm (503 store-timeout) is
-      // applied whole or not at all, and the answer says to check which
-      const removedFromOther = await ctx.storeWrite(req, 'addListEntry', () => ctx.store.addListEntry(record, { exclusive: true }));
+      // applied whole or not at all, and the answer says to check which; a record the store refuses applied nothing
+      const removedFromOther = await ctx.storeWrite(req, 'addListEntry', () => ctx.store.addListEntry(record, { exclusive: true })
+        .catch(refusedRecord(req, 'addListEntry', 'nothing was applied')));
       req.log.info({ list: record.list, entry: entryText(entry), removedFromOther }, 'list entry added (API)');
       return { list: record.list, entry: entryText(entry), record, removedFrom: removedFromOther ? other : null };
     });

@@ -26,6 +26,7 @@ import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import type { RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
+import { refusedRecord } from '../refused-record.js';
 import { Slots } from '../slots.js';
 import { counted } from '../../plural.js';
 
@@ -109,8 +110,10 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   const limit = new AbortController();
   const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
   try {
-    // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so
-    await ctx.storeWrite(req, 'importList', () => track(ctx.store.importList(records, { signal: limit.signal })), 2 * limitMs);
+    // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so. A record the
+    // store refuses is refused before any is written (records carry no line number: the entry is named)
+    await ctx.storeWrite(req, 'importList', () => track(ctx.store.importList(records, { signal: limit.signal }))
+      .catch(refusedRecord(req, 'importList', 'nothing was imported')), 2 * limitMs);
   } finally {
     clearTimeout(timer);
   }

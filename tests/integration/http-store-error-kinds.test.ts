@@ -1,0 +1,131 @@
+/**
+ * What the HTTP API answers for each kind of error a store operation throws, through the real HTTP server: a record
+ * the store refuses as malformed is the request's 400, nothing applied, not a 503 "try again later", which never helps.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { createHttpServer, createMetrics, type Metrics } from '../../src/http/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createMemoryStore, createRedisStore } from '../../src/reputation/index.js';
+import { MAX_TIME } from '../../src/reputation/records.js';
+import type { ListRecord, ListRecords, ReputationStore } from '../../src/reputation/types.js';
+import type { ScreeningService } from '../../src/screening/types.js';
+import { useTestRedis } from '../helpers/redis.js';
+
+const TOKEN = 'error-kinds-token-0123456789';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies and log lines: the assertions check their shape
+type Json = any;
+
+/** `store` with the methods in `faults` replaced (the others bound to it). */
+function faulty(store: ReputationStore, faults: Partial<Record<keyof ReputationStore, (...args: Json[]) => Promise<unknown>>>): ReputationStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const fault = faults[prop as keyof ReputationStore];
+      if (fault) return fault;
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** `records` with record `index` changed by `change`: what a parser letting a bad line through hands the store. */
+function withBadRecord(records: ListRecords, index: number, change: Partial<ListRecord>): ListRecords {
+  return { length: records.length, at: (i) => (i === index ? { ...(records.at(i) as ListRecord), ...change } : records.at(i)) };
+}
+
+/** A server on `store`; `reportNumber` for the report route (the screener's, stubbed). */
+async function serve(store: ReputationStore, reportNumber: ScreeningService['reportNumber'] = async () => undefined) {
+  const lines: string[] = [];
+  const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+  const metrics = createMetrics();
+  const screening = { explain: async () => ({ facts: null }), reportNumber } as unknown as ScreeningService;
+  const http = await createHttpServer({ config: parseConfig({ http: { port: 0, token: TOKEN } }), screening, store, logger, metrics, adapters: [] });
+  return { http, lines, metrics, logs: (): Json[] => lines.map((l) => JSON.parse(l)) };
+}
+
+async function api(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Json; text: string }> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${TOKEN}`);
+  if (typeof init.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  const res = await fetch(`${base}${path}`, { ...init, headers });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+
+const importCsv = (base: string, text: string, query = 'format=csv&list=block') =>
+  api(base, `/api/import?${query}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: text });
+
+/** A metric's sample, 0 when the series does not exist. */
+async function sample(metrics: Metrics, series: string): Promise<number> {
+  const line = (await metrics.render()).split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+const levelOf = (logs: Json[], msg: RegExp): number[] => logs.filter((l) => msg.test(String(l.msg))).map((l) => l.level as number);
+
+describe('a record the store refuses as malformed', () => {
+  it('a list edit: 400 bad-request naming the entry and its problem; nothing applied, not counted as a Redis error', async () => {
+    const memory = createMemoryStore();
+    // a route whose checks let through an expiry the store cannot hold
+    const s = await serve(faulty(memory, { addListEntry: (rec: ListRecord, opts) => memory.addListEntry({ ...rec, expiresAt: MAX_TIME + 1 }, opts) }));
+    try {
+      const res = await api(s.http.url, '/api/lists/block/0612345678', { method: 'PUT', body: '{"expires": "30d"}' });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'bad-request', message: `+33612345678 cannot be stored (invalid expiresAt ${MAX_TIME + 1}); nothing was applied` });
+      expect(await memory.getListEntry({ kind: 'number', e164: '+33612345678' })).toEqual([]);
+      expect(levelOf(s.logs(), /malformed list record/)).toEqual([40]);
+      expect(await sample(s.metrics, 'chut_redis_errors_total{operation="addListEntry"}')).toBe(0);
+    } finally {
+      await s.http.close();
+    }
+  });
+});
+
+describe('an import with a record the real Redis store refuses', () => {
+  const redis = useTestRedis();
+  let store: ReputationStore;
+  let s: Awaited<ReturnType<typeof serve>>;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = redis.prefix('http-malformed');
+    store = createRedisStore({ url: redis.url, prefix });
+    // keys of every kind an import writes: buckets, the prefix hash, the index of expiring entries, the dictionaries
+    await store.addListEntry({ list: 'block', entry: { kind: 'number', e164: '+12025550100' }, reason: 'before', source: 'test', addedAt: Date.now(), expiresAt: null });
+    await store.addListEntry({ list: 'allow', entry: { kind: 'prefix', prefix: '+3361' }, reason: null, source: 'test', addedAt: Date.now(), expiresAt: Date.now() + 86_400_000 });
+    // the import parser letting a pre-1970 FTC date through, as it did: the last record's addedAt is before 1970
+    s = await serve(faulty(store, {
+      importList: (records: ListRecords, opts) => store.importList(withBadRecord(records, records.length - 1, { addedAt: -86_400_000 }), opts),
+    }));
+  });
+  afterAll(async () => {
+    await s?.http.close();
+    await store?.close();
+  });
+
+  /** Every key under the prefix with its value as Redis serialises it. */
+  async function snapshot(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) out[key] = (await redis.admin.dumpBuffer(key))?.toString('hex') ?? '';
+    } while (cursor !== '0');
+    return out;
+  }
+
+  it('400 bad-request naming the entry and its problem and that nothing was imported; Redis unchanged', async () => {
+    const before = await snapshot();
+    expect(Object.keys(before).length).toBeGreaterThan(3);
+    const lines = Array.from({ length: 40 }, (_, i) => `+1202555${String(200 + i).padStart(4, '0')},never seen reason`);
+    const res = await importCsv(s.http.url, `number,reason\n${lines.join('\n')}\n`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'bad-request', message: '+12025550239 cannot be stored (invalid addedAt -86400000); nothing was imported' });
+    expect(await snapshot()).toEqual(before);
+    expect(levelOf(s.logs(), /malformed list record/)).toEqual([40]);
+    expect(await sample(s.metrics, 'chut_redis_errors_total{operation="importList"}')).toBe(0);
+  });
+});
