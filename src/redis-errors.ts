@@ -58,3 +58,25 @@ export function writeRefusalLine(err: unknown): string {
 export function isReadonlyReply(err: unknown): boolean {
   return err instanceof Error && /^READONLY\b/.test(err.message);
 }
+
+/** ioredis's own error classes, by name (their classes are not all exported): redis-errors' (a reply, a reply it could
+ * not parse, a command aborted with its connection) and those it adds (the retries per command used up). */
+const REDIS_CLIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'RedisError', 'ReplyError', 'ParserError', 'AbortError', 'InterruptError', 'MaxRetriesPerRequestError', 'ClusterAllFailedError',
+]);
+
+/** What ioredis rejects a command with as a plain Error (the connection closed, or not writable, or no reply in time),
+ * and chut's Redis store its own (an EXEC that returned nothing, a MULTI reply missing). */
+const REDIS_CLIENT_ERROR_MESSAGES = /^(Connection is closed\.|Stream isn't writeable|Command timed out$|Socket timeout\b|connect ETIMEDOUT$|Redis transaction aborted$|no reply$)/;
+
+/**
+ * An error from Redis or from the connection to it, as a command gets it: Redis's reply (a refusal, a wrong password,
+ * a script's error), or ioredis's for a command it could not send or got no answer to, or the socket's own (a system
+ * call's error: ECONNRESET, EPIPE…). Anything else a store operation throws is none of Redis's doing.
+ */
+export function isRedisClientError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (REDIS_CLIENT_ERROR_NAMES.has(err.name) || REDIS_CLIENT_ERROR_MESSAGES.test(err.message)) return true;
+  if (typeof (err as NodeJS.ErrnoException).syscall === 'string') return true;
+  return isRedisWriteRefusal(err) || isRedisAuthError(err);
+}

@@ -3,12 +3,14 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { ImportUnconfirmedError, SchemaError } from '../reputation/index.js';
+import { isRedisClientError } from '../redis-errors.js';
+import { ImportUnconfirmedError, SchemaError, StoreHealthError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import type { PbxAdapter, ScreeningService } from '../screening/types.js';
 import { HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { RequestLimits } from './request-limits.js';
+import type { ApiStoreOperation } from './store-operations.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -43,6 +45,12 @@ export class StoreTimeoutError extends Error {
   override readonly name = 'StoreTimeoutError';
 }
 
+/** A store operation stopped at a route's own time limit (an import's), what it wrote undone: too slow a store, as
+ * StoreTimeoutError, but nothing is left applied (what could not be undone is an ImportUnconfirmedError). */
+export class StoreStoppedError extends Error {
+  override readonly name = 'StoreStoppedError';
+}
+
 /**
  * Whether a failed store operation may still have been applied: the write was sent but Redis did not confirm it. A
  * timeout (ioredis's per-command `Command timed out`, or storeCall's own limit) does not stop Redis from running what
@@ -55,6 +63,16 @@ export function unconfirmed(err: unknown): boolean {
   if (err instanceof StoreTimeoutError || err instanceof ImportUnconfirmedError) return true;
   if (!(err instanceof Error)) return false;
   return err.message === 'Command timed out' || err.name === 'AbortError' || err.name === 'MaxRetriesPerRequestError';
+}
+
+/**
+ * Whether a failed store operation failed for the store's sake (answered 503: Redis, or the connection to it, refused,
+ * failed or was too slow; its keys are a newer chut's), rather than for a bug of chut's (answered 500). Anything not
+ * known to be the store's is a bug: telling a client to try again later would never help, and would hide it.
+ */
+export function storeFailure(err: unknown): boolean {
+  return err instanceof StoreTimeoutError || err instanceof StoreStoppedError || err instanceof ImportUnconfirmedError ||
+    err instanceof SchemaError || err instanceof StoreHealthError || unconfirmed(err) || isRedisClientError(err);
 }
 
 declare module 'fastify' {
@@ -84,23 +102,25 @@ export function clientGoneSignal(res: ServerResponse): AbortSignal {
 
 export interface RouteContext extends HttpDeps {
   now(): number;
-  /** Runs a store operation for `req`; a failure or a timeout is counted, logged and answered 503 (the store, not the
-   * request, is wrong). `signal` is aborted once that answer is decided, or when the client goes away before it
-   * (req.clientGone): an operation that reads in several round trips (the calls page, the stats' top callers) stops
-   * there, rather than going on for a client already answered, or gone. */
-  storeCall<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
+  /** Runs a store operation for `req`; a failure of the store's (storeFailure) or a timeout is counted, logged and
+   * answered 503 (the store, not the request, is wrong); any other error is a bug of chut's: counted apart, logged at
+   * error level with its stack and answered `500 internal`. An HttpError the operation throws is answered as it is.
+   * `signal` is aborted once that answer is decided, or when the client goes away before it (req.clientGone): an
+   * operation that reads in several round trips (the calls page, the stats' top callers) stops there, rather than going
+   * on for a client already answered, or gone. */
+  storeCall<T>(req: FastifyRequest, operation: ApiStoreOperation, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
   /**
    * storeCall for a change (a list edit, a report): a failure after which the change may still be applied (see
    * unconfirmed) is answered `503 store-timeout`, saying so, rather than `store-unavailable`, which means nothing was
-   * applied.
+   * applied; a bug's 500 says the change may or may not have been applied.
    */
-  storeWrite<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
+  storeWrite<T>(req: FastifyRequest, operation: ApiStoreOperation, fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
 }
 
 export function routeContext(deps: HttpDeps): RouteContext {
   const now = deps.clock ?? Date.now;
   const storeTimeoutMs = deps.storeTimeoutMs ?? STORE_TIMEOUT_MS;
-  async function guarded<T>(req: FastifyRequest, operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
+  async function guarded<T>(req: FastifyRequest, operation: ApiStoreOperation, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, write: boolean): Promise<T> {
     const answered = new AbortController();
     const clientGone = req.clientGone;
     const onClientGone = () => answered.abort(clientGone.reason);
@@ -116,6 +136,15 @@ export function routeContext(deps: HttpDeps): RouteContext {
         // answer goes nowhere (writing to the closed response is a no-op); 499 is nginx's "client closed request".
         req.log.debug({ operation }, 'store operation stopped: the client went away');
         throw new HttpError(499, 'client-gone', `${operation} stopped: the client closed its connection`);
+      }
+      if (!storeFailure(err)) {
+        // no Redis error: not counted as one, and the answer holds no text of it (it may name internals); the log has
+        // it whole. A record the store refuses reaches here only when chut built it (a report's): routes whose records
+        // are the request's answer it 400 themselves (refused-record.ts).
+        deps.metrics.internalError(operation);
+        deps.logger.error({ operation, err }, 'store operation failed on an unexpected error (HTTP API): a bug in chut');
+        throw new HttpError(500, 'internal', `chut failed on an unexpected error (${operation}); see the chut log` +
+          (write ? ': the change may or may not have been applied; check before retrying' : ''));
       }
       deps.metrics.redisError(operation);
       if (err instanceof SchemaError) {

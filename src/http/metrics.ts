@@ -6,10 +6,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRecord, CaptchaOutcome } from '../reputation/types.js';
 import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver, UnscreenedReason } from '../screening/types.js';
+import { API_STORE_OPERATIONS } from './store-operations.js';
 
 export interface Metrics extends ScreeningObserver, AdapterCounters {
   setAdapterStatus(name: string, status: ConnectionStatus): void;
   redisError(operation: string): void;
+  /** An HTTP API store operation that failed on an error of chut's own, not Redis's (answered `500 internal`). */
+  internalError(operation: string): void;
   /** A `POST /api/import` refused: the most imports at once (http.maxConcurrentImports) were in progress. */
   importRefused(): void;
   /** A `GET /api/export` refused: the most exports at once (http.maxConcurrentExports) were in progress. */
@@ -58,6 +61,10 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   const shadow = new Counter({ name: 'chut_shadow_decisions_total', help: 'Decisions taken in shadow mode (logged, not enforced)', registers: [registry] });
   const pbxUp = new Gauge({ name: 'chut_pbx_connection_up', help: 'PBX adapter connection: 1 ready, 0 otherwise', labelNames: ['adapter'], registers: [registry] });
   const redisErrors = new Counter({ name: 'chut_redis_errors_total', help: 'Failed store operations by operation', labelNames: ['operation'], registers: [registry] });
+  const internalErrors = new Counter({
+    name: 'chut_api_internal_errors_total', help: 'HTTP API store operations that failed on an unexpected error, a bug in chut and not a Redis error (answered 500 internal; logged at error level), by operation',
+    labelNames: ['operation'], registers: [registry],
+  });
   const autoBlocks = new Counter({ name: 'chut_auto_blocks_total', help: 'Numbers added to the blocklist automatically (score threshold)', registers: [registry] });
   const peersRefused = new Counter({
     name: 'chut_pbx_peers_refused_total', help: 'Connections to an adapter\'s listener refused because their address is not allowed (esl.allowFrom): nothing screened',
@@ -81,6 +88,8 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   // Zero-valued series from the start, so rate() and dashboards work before the first event.
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
+  // a bug is rare: its first occurrence is the one to see
+  for (const operation of API_STORE_OPERATIONS) internalErrors.inc({ operation }, 0);
   for (const adapter of seed.listeners ?? []) peersRefused.inc({ adapter: label(adapter) }, 0);
   for (const { adapter, reason } of seed.unscreened ?? []) unscreened.inc({ adapter: label(adapter), reason }, 0);
   for (const pbx of seed.pbx) {
@@ -118,6 +127,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
       pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);
     },
     redisError,
+    internalError(operation: string): void {
+      internalErrors.inc({ operation: label(operation) });
+    },
     importRefused(): void {
       importsRefused.inc();
     },

@@ -8,10 +8,11 @@
 import type { FastifyRequest } from 'fastify';
 import { MalformedRecordError } from '../reputation/index.js';
 import { badRequest } from './errors.js';
+import type { ApiStoreOperation } from './store-operations.js';
 
 /** A `.catch` for a store operation on the request's records: a MalformedRecordError becomes the 400; anything else
  * goes on to storeCall, as it came. */
-export function refusedRecord(req: FastifyRequest, operation: string, outcome: string): (err: unknown) => never {
+export function refusedRecord(req: FastifyRequest, operation: ApiStoreOperation, outcome: string): (err: unknown) => never {
   return (err) => {
     if (!(err instanceof MalformedRecordError)) throw err;
     req.log.warn({ operation, err: err.message }, 'store refused a malformed list record (HTTP API): the request\'s checks let it through');

@@ -1,13 +1,16 @@
 /**
- * What the HTTP API answers for each kind of error a store operation throws, through the real HTTP server: a record
- * the store refuses as malformed is the request's 400, nothing applied, not a 503 "try again later", which never helps.
+ * What the HTTP API answers for each kind of error a store operation throws, through the real HTTP server: Redis
+ * failing (refused, unreachable, late, keys of a newer chut) is a 503 as before; a record the store refuses as
+ * malformed is the request's 400, nothing applied; anything else is a bug of chut's, 500 `internal`, logged at error
+ * level with its stack and counted apart from Redis errors. "Try again later" for a bug never helps, and hides it.
  */
 import { Writable } from 'node:stream';
+import { ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createHttpServer, createMetrics, type Metrics } from '../../src/http/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createMemoryStore, createRedisStore } from '../../src/reputation/index.js';
+import { createMemoryStore, createRedisStore, SchemaError } from '../../src/reputation/index.js';
 import { MAX_TIME } from '../../src/reputation/records.js';
 import type { ListRecord, ListRecords, ReputationStore } from '../../src/reputation/types.js';
 import type { ScreeningService } from '../../src/screening/types.js';
@@ -65,6 +68,94 @@ async function sample(metrics: Metrics, series: string): Promise<number> {
 
 const levelOf = (logs: Json[], msg: RegExp): number[] => logs.filter((l) => msg.test(String(l.msg))).map((l) => l.level as number);
 
+describe('Redis failing keeps its answers', () => {
+  it('a Redis refusal and a connection that is down: 503 store-unavailable, warned, counted as Redis errors', async () => {
+    let next: Error = new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value');
+    const s = await serve(faulty(createMemoryStore(), { stats: async () => { throw next; } }));
+    try {
+      for (const err of [next, new Error("Stream isn't writeable and enableOfflineQueue options is false")]) {
+        next = err;
+        const res = await api(s.http.url, '/api/stats');
+        expect(res.status, err.message).toBe(503);
+        expect(res.body).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (stats); try again later' });
+      }
+      expect(levelOf(s.logs(), /^store operation failed \(HTTP API\)$/)).toEqual([40, 40]);
+      expect(await sample(s.metrics, 'chut_redis_errors_total{operation="stats"}')).toBe(2);
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="stats"}')).toBe(0);
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it('a change Redis did not confirm: 503 store-timeout; keys of a newer chut: 503 store-schema', async () => {
+    let next: Error = new Error('Command timed out');
+    const s = await serve(faulty(createMemoryStore(), { addListEntry: async () => { throw next; } }));
+    try {
+      const late = await api(s.http.url, '/api/lists/block/0612345678', { method: 'PUT', body: '{}' });
+      expect(late).toMatchObject({ status: 503, body: { error: 'store-timeout' } });
+      next = new SchemaError('Redis keys under "x:" use schema version 9');
+      const newer = await api(s.http.url, '/api/lists/block/0612345678', { method: 'PUT', body: '{}' });
+      expect(newer).toMatchObject({ status: 503, body: { error: 'store-schema' } });
+      expect(levelOf(s.logs(), /^store (write unconfirmed|refused)/)).toEqual([40, 40]);
+    } finally {
+      await s.http.close();
+    }
+  });
+});
+
+describe('a bug of chut\'s in a store operation', () => {
+  it('a read: 500 internal, no stack or error text in the answer; logged at error level with its stack; counted apart from Redis errors', async () => {
+    const bug = Object.assign(new TypeError("Cannot read properties of undefined (reading 'hours')"), { password: 'hunter2-in-a-bug' });
+    const s = await serve(faulty(createMemoryStore(), { stats: async () => { throw bug; } }));
+    try {
+      const res = await api(s.http.url, '/api/stats');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: 'internal', message: 'chut failed on an unexpected error (stats); see the chut log' });
+      expect(res.text).not.toMatch(/TypeError|Cannot read|hours|\bat /);
+      const logged = s.logs().filter((l) => l.level === 50);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ operation: 'stats', msg: 'store operation failed on an unexpected error (HTTP API): a bug in chut' });
+      expect(logged[0].err.stack).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'hours'\)\n\s+at /);
+      // the logger's redaction still applies to what the error carries
+      expect(s.lines.join('')).not.toContain('hunter2-in-a-bug');
+      expect(levelOf(s.logs(), /store operation failed \(HTTP API\)/)).toEqual([]);
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="stats"}')).toBe(1);
+      expect(await sample(s.metrics, 'chut_redis_errors_total{operation="stats"}')).toBe(0);
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it('a change: 500 internal saying it may or may not have been applied', async () => {
+    const s = await serve(faulty(createMemoryStore(), { removeListEntry: async () => { throw new RangeError('Invalid array length'); } }));
+    try {
+      const res = await api(s.http.url, '/api/lists/block/0612345678', { method: 'DELETE' });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({
+        error: 'internal',
+        message: 'chut failed on an unexpected error (removeListEntry); see the chut log: the change may or may not have been applied; check before retrying',
+      });
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="removeListEntry"}')).toBe(1);
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it('a report whose list record the store refuses: the record is chut\'s own, not the request\'s: 500 internal', async () => {
+    const memory = createMemoryStore();
+    const s = await serve(memory, (e164) => memory.addListEntry({
+      list: 'block', entry: { kind: 'number', e164 }, reason: 'spam', source: 'api', addedAt: -1, expiresAt: null,
+    }).then(() => undefined));
+    try {
+      const res = await api(s.http.url, '/api/reports/0612345678', { method: 'POST', body: '{}' });
+      expect(res).toMatchObject({ status: 500, body: { error: 'internal' } });
+      expect(levelOf(s.logs(), /a bug in chut/)).toEqual([50]);
+    } finally {
+      await s.http.close();
+    }
+  });
+});
+
 describe('a record the store refuses as malformed', () => {
   it('a list edit: 400 bad-request naming the entry and its problem; nothing applied, not counted as a Redis error', async () => {
     const memory = createMemoryStore();
@@ -77,6 +168,7 @@ describe('a record the store refuses as malformed', () => {
       expect(await memory.getListEntry({ kind: 'number', e164: '+33612345678' })).toEqual([]);
       expect(levelOf(s.logs(), /malformed list record/)).toEqual([40]);
       expect(await sample(s.metrics, 'chut_redis_errors_total{operation="addListEntry"}')).toBe(0);
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="addListEntry"}')).toBe(0);
     } finally {
       await s.http.close();
     }

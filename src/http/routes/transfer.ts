@@ -24,7 +24,7 @@ import { decodeListFile, formatExport, ImportError, type ListFileCharset } from 
 import { HARMLESS_SKIPS, importColumnSteps, skipCountsText, type ImportedList } from '../../reputation/import.js';
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
-import type { RouteContext } from '../context.js';
+import { StoreStoppedError, type RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
 import { refusedRecord } from '../refused-record.js';
 import { Slots } from '../slots.js';
@@ -108,7 +108,7 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   // must not leave it applied after all. The undo gets its own time within storeCall's limit.
   const limitMs = ctx.importTimeLimitMs ?? 60_000;
   const limit = new AbortController();
-  const timer = setTimeout(() => limit.abort(new Error(`importList timed out after ${limitMs} ms`)), limitMs);
+  const timer = setTimeout(() => limit.abort(new StoreStoppedError(`importList timed out after ${limitMs} ms`)), limitMs);
   try {
     // a write Redis did not confirm may be applied though the undo ran: answered store-timeout, saying so. A record the
     // store refuses is refused before any is written (records carry no line number: the entry is named)

@@ -47,6 +47,16 @@ describe('createMetrics', () => {
     }
   });
 
+  it('starts the HTTP API\'s bugs at zero for each of its store operations: a bug is rare, its first occurrence the one to see', async () => {
+    const m = createMetrics();
+    for (const operation of ['stats', 'calls', 'explain', 'report', 'addListEntry', 'removeListEntry', 'export', 'listOverlap', 'importList']) {
+      expect(sample(await m.render(), `chut_api_internal_errors_total{operation="${operation}"}`)).toBe(0);
+    }
+    m.internalError('stats');
+    expect(sample(await m.render(), 'chut_api_internal_errors_total{operation="stats"}')).toBe(1);
+    expect(sample(await m.render(), 'chut_redis_errors_total{operation="stats"}')).toBeNull();
+  });
+
   it('counts connections refused by an adapter\'s allowFrom, from zero for each adapter that listens', async () => {
     const m = createMetrics({ pbx: ['freeswitch'], decisions: [], listeners: ['esl'] });
     expect(sample(await m.render(), 'chut_pbx_peers_refused_total{adapter="esl"}')).toBe(0);
