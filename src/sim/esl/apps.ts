@@ -10,7 +10,7 @@ import type { Headers } from './frames.js';
 export interface AppHost {
   readonly call: SimulatedCall;
   readonly env: {
-    mediaMs: number; transfers: Record<string, SimulatedRoute>; faults: { missingFiles: string[] };
+    mediaMs: number; messageMs: number; transfers: Record<string, SimulatedRoute>; faults: { missingFiles: string[] };
     directory: readonly DirectoryUser[];
   };
   readonly vars: Record<string, string>;
@@ -111,7 +111,7 @@ async function voicemail(host: AppHost, arg: string): Promise<string> {
   if (user.vmEnabled === false) return '_none_';
   host.setRoute('voicemail');
   // The caller leaves a message, then hangs up (unless a scheduled transfer took the call away meanwhile).
-  host.later(host.env.mediaMs, () => { if (!host.interrupted) host.hangup('NORMAL_CLEARING', true); });
+  host.later(host.env.messageMs, () => { if (!host.interrupted) host.hangup('NORMAL_CLEARING', true); });
   return '_none_';
 }
 

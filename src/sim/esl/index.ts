@@ -26,6 +26,9 @@ export interface EslSimulatorOptions {
   password?: string;
   /** Simulated length of one prompt file (ms). */
   mediaMs?: number;
+  /** How long a caller takes to leave a voicemail message, then hangs up (default 1 s: chut queues its own hang-up
+   * behind voicemail at once, and a window of one prompt's length, 10 ms in tests, was missed on a loaded machine). */
+  messageMs?: number;
   /** How long a call lasts after it rang through (default 10 ms; a benchmark holds calls longer). */
   talkMs?: number;
   /** Where `transfer` targets lead (`"ext context"` → route); an unknown target hangs up (NO_ROUTE_DESTINATION). */
@@ -114,7 +117,7 @@ export class EslSimulator implements PbxSimulator {
 
   placeCall(call: EslSimulatedCall): Promise<EslOutcome> {
     const channel = new SimChannel(call, {
-      host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
+      host: '127.0.0.1', port: this.chutPort, mediaMs: this.opts.mediaMs ?? 20, messageMs: this.opts.messageMs ?? 1000, talkMs: this.opts.talkMs ?? 10, faults: this.faults,
       transfers: this.opts.transfers ?? {}, directory: this.opts.directory ?? DEFAULT_DIRECTORY, publish: (h) => this.inbound.publish(h),
       hasSubscribers: () => this.inbound.hasSubscribers,
       scheduler: this.scheduler, dialplanBound: this.opts.dialplanBound === undefined ? CHUT_XML_BOUND_S : this.opts.dialplanBound,

@@ -96,6 +96,8 @@ export interface ChannelEnv {
   port: number;
   /** Simulated length of one prompt file. */
   mediaMs: number;
+  /** How long a caller takes to leave a voicemail message before hanging up. */
+  messageMs: number;
   faults: EslFaults;
   /** `transfer` targets (`"ext context"`) and where they lead; an unknown target is hung up with
    * NO_ROUTE_DESTINATION, as FreeSWITCH does when no extension matches. */
