@@ -252,7 +252,7 @@ describe('chut CLI against the real Redis', () => {
     expect((await runChut(['import', file], env)).code).toBe(0);
     const out = await runChut(['lookup', '0162000077'], env);
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/listed: block \+33162000077 \(.*evil.*txt next line; source import:csv/);
+    expect(out.stdout).toMatch(/listed: block \+33162000077 \(.*evil.*txt\\u000anext line; source import:csv/);
     expect(out.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect((await runChut(['unlist', '0162000077'], env)).code).toBe(0);
   });
