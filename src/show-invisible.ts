@@ -57,5 +57,11 @@ export function cutShown(shown: string, max: number): string {
  * LONGEST_ESCAPE characters, so nothing further could reach the first `max`.
  */
 export function quoteShown(text: string, max: number): string {
-  return `"${cutShown(showInvisible(text.slice(0, max + LONGEST_ESCAPE)), max).replace(/"/g, '\\"')}"`;
+  return `"${shownCut(text, max).replace(/"/g, '\\"')}"`;
+}
+
+/** `text` with its invisible characters shown, cut to at most `max` characters as cutShown does; only its first
+ * characters are read (see quoteShown). */
+export function shownCut(text: string, max: number): string {
+  return cutShown(showInvisible(text.slice(0, max + LONGEST_ESCAPE)), max);
 }

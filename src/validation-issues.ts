@@ -3,14 +3,14 @@
  * an unknown key named on its own line, a missing value said as "is required" rather than zod's wording.
  */
 import type { z } from 'zod';
-import { cutShown, quoteShown, showInvisible } from './show-invisible.js';
+import { quoteShown, shownCut } from './show-invisible.js';
 
 /** Longest key a path shows: an unknown key is the file's text, of any length. */
 const MAX_KEY_SHOWN = 64;
 
 /** A key as a problem shows it: the file's own text, so its invisible characters written as escapes (a line break in
  * it would forge a problem line, an escape sequence reach the terminal of `chut check-config`), and cut. */
-const shownKey = (key: PropertyKey): string => cutShown(showInvisible(String(key)), MAX_KEY_SHOWN);
+const shownKey = (key: PropertyKey): string => shownCut(String(key), MAX_KEY_SHOWN);
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

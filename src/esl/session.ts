@@ -127,7 +127,7 @@ export async function runSession(conn: EslConnection, deps: SessionDeps): Promis
     }
     const number = data ? (data['Caller-Caller-ID-Number'] ?? data['variable_sip_from_user'] ?? null) : null;
     // the caller's own text: its invisible characters (a bidi override…) shown as escapes, as in every other line
-    const caller = number === null ? null : cutShown(showInvisible(number.slice(0, 32)), 64);
+    const caller = number === null ? null : shownCallerId(number);
     deps.logger.warn({ caller, failure: read?.failure }, 'outbound ESL connection without usable channel data: letting the call ring');
     return;
   }
@@ -262,5 +262,10 @@ async function runFeatureCode(conn: EslConnection, call: InboundCall, kind: 'spa
 
 /** The caller ID as a log line shows it: its first 32 characters, invisible ones (a bidi override…) as escapes. */
 function loggedCaller(call: InboundCall): string {
-  return cutShown(showInvisible(call.callerNumber.slice(0, 32)), 64);
+  return shownCallerId(call.callerNumber);
+}
+
+/** A caller ID's first 32 characters, invisible ones as escapes (at most 64 characters shown). */
+function shownCallerId(text: string): string {
+  return cutShown(showInvisible(text.slice(0, 32)), 64);
 }

@@ -1,6 +1,6 @@
 /** Short, safe renderings of caller-controlled values for reasons (which reach logs, Redis and dashboards). */
 import type { CallerNumber } from '../phone/types.js';
-import { cutShown, quoteShown, showInvisible } from '../show-invisible.js';
+import { quoteShown, shownCut } from '../show-invisible.js';
 import { MAX_PATTERN } from './glob.js';
 
 /**
@@ -16,7 +16,7 @@ export function quote(text: string, max = 48): string {
 
 /** A name pattern from the policy, unquoted as the policy writes it (`*ENERGIE*`), its invisible characters shown. */
 export function patternText(pattern: string): string {
-  return cutShown(showInvisible(pattern), MAX_PATTERN);
+  return shownCut(pattern, MAX_PATTERN);
 }
 
 export function describeCaller(caller: CallerNumber): string {

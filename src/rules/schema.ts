@@ -10,7 +10,7 @@ import { NUMBER_PACK_NAMES, TIME_PACK_NAMES } from './packs/index.js';
 import type { PolicySpec, WhenSpec } from './spec.js';
 import { isDayItem } from './time-window.js';
 import { isTimeZone, parseClock } from './zoned-time.js';
-import { cutShown, quoteShown, showInvisible } from '../show-invisible.js';
+import { quoteShown, shownCut } from '../show-invisible.js';
 import { switchProblem } from '../validation-issues.js';
 
 const NUMBER_TYPES = [
@@ -20,7 +20,7 @@ const NUMBER_TYPES = [
 
 /** A value from the file, as a problem quotes it: invisible characters as escapes (JSON leaves a bidi override or a
  * line separator raw), cut to 40 characters. */
-const echo = (v: unknown): string => (typeof v === 'string' ? quoteShown(v, 40) : cutShown(showInvisible(JSON.stringify(v) ?? String(v)), 40));
+const echo = (v: unknown): string => (typeof v === 'string' ? quoteShown(v, 40) : shownCut(JSON.stringify(v) ?? String(v), 40));
 /** An error message, or `is required` when the key is missing altogether. */
 const orRequired = (message: (input: unknown) => string) => (iss: { input?: unknown }) =>
   iss.input === undefined ? 'is required' : message(iss.input);
