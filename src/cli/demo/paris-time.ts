@@ -1,13 +1,11 @@
 /** The demo prints its times in Paris time (its table's `time (Paris)` column): the instants in reasons too. */
-
-const PARIS = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-});
+import { formatClock, zonedTime } from '../../rules/zoned-time.js';
 
 /** `2026-12-24 10:33`: the table's `HH:MM` in Paris, with its day, as a reason's instant is rarely on the demo day. */
 export function parisTime(ms: number): string {
-  const part = Object.fromEntries(PARIS.formatToParts(ms).map((p) => [p.type, p.value]));
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+  const t = zonedTime(new Date(ms), 'Europe/Paris');
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${t.year}-${two(t.month)}-${two(t.day)} ${formatClock(t.minutes)}`;
 }
 
 /** An instant as reasons write it (`trusted until 2026-12-24T09:33:00.000Z`). */
