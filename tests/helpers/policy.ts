@@ -1,4 +1,5 @@
 import type { SimulatedCall } from '../../src/sim/types.js';
+import { parsePolicy, PolicyError } from '../../src/rules/index.js';
 
 /** Routes by caller name, so each test picks its route without depending on the clock or on number packs. */
 export const TEST_POLICY = `
@@ -53,3 +54,14 @@ export const CALLS_BY_NAME: ReadonlyArray<{ name: string; behaviour: SimulatedCa
   { name: 'VOICEMAIL please', behaviour: { kind: 'silent' }, route: 'voicemail', action: 'voicemail' },
   { name: 'CAPTCHA person', behaviour: { kind: 'types-what-it-hears' }, route: 'ring', action: 'captcha' },
 ];
+
+/** The problems parsePolicy refuses `text` with; throws if it is accepted or fails in any other way. */
+export function policyProblems(text: string, file = 'policy.yaml'): string[] {
+  try {
+    parsePolicy(text, file);
+  } catch (err) {
+    if (err instanceof PolicyError) return err.problems;
+    throw err;
+  }
+  throw new Error('the policy was accepted');
+}

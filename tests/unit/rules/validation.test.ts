@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { loadPolicyFile, parsePolicy, PolicyError } from '../../../src/rules/index.js';
 import { oneRule } from './facts.js';
+import { policyProblems } from '../../helpers/policy.js';
 
-function problems(text: string): string[] {
-  try {
-    parsePolicy(text, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(PolicyError);
-    return (err as PolicyError).problems;
-  }
-  throw new Error('the policy was accepted');
-}
+const problems = (text: string): string[] => policyProblems(text, 'test');
 
 describe('policy validation', () => {
   it('refuses conditions nested deeper than 32 (any/not) with the path, instead of overflowing the stack', () => {
