@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { runCooperatively } from '../../cooperative.js';
 import { redactRedisSecrets } from '../../redis-client.js';
-import { decodeListFile, formatExport, ImportUnconfirmedError } from '../../reputation/index.js';
+import { decodeListFile, formatExport, ImportUnconfirmedError, MalformedRecordError } from '../../reputation/index.js';
 import { importColumnSteps, skipCountsText, skipsSuggestWrongFormat, type ImportedList, type ImportOptions } from '../../reputation/import.js';
 import { listOverlap, overlapNotes, type ListOverlap } from '../../reputation/transfer-overlap.js';
 import type { ListName } from '../../reputation/types.js';
@@ -35,10 +35,10 @@ separated by commas, or by semicolons when a semicolon comes before any comma on
 URIs (Excel in French). The file must be UTF-8 (Excel: "CSV UTF-8").
 The whole file is parsed first: a file that cannot be parsed applies nothing (at most 64 MiB and 2,000,000 lines:
 split larger files). Prints how many lines were taken and skipped, and why; exits 65 when it takes nothing (an empty
-file, or every line skipped: the reason goes to standard error), 66 when FILE is missing or unreadable. When Redis
-fails during the writes (an error, the connection lost, no reply for 30 s), what was written is undone; if that cannot
-be done (or Redis did not confirm a write), it exits 69 saying part of the file may be applied: run the import again
-to apply it whole.
+file, or every line skipped: the reason goes to standard error) or when the store refuses an entry it cannot hold
+(named; nothing imported), 66 when FILE is missing or unreadable. When Redis fails during the writes (an error, the
+connection lost, no reply for 30 s), what was written is undone; if that cannot be done (or Redis did not confirm
+a write), it exits 69 saying part of the file may be applied: run the import again to apply it whole.
 An import never moves an entry off the other list (chut block and chut allow do): a number on both lists rings
 (allow wins), so a bulk blocklist cannot silence a number the household allowed. The lines taken that land on
 both lists are counted and reported ("3 also on the allowlist: kept there …").
@@ -93,6 +93,11 @@ examples:
           stopWatching(); // from here a Ctrl-C undoes the writes made
           await importUndoneOnInterrupt(file, (signal) => store.importList(columns, { signal }), (text) => redactRedisSecrets(text, loaded.config.redis));
         } catch (err) {
+          // a record the parser let through and the store refuses: the file's fault, found before any write (the
+          // stores check every record first), so bad data (65) like a line the parser refuses, not a crash
+          if (err instanceof MalformedRecordError) {
+            throw new CliError(`${file}: ${err.entry ?? 'an entry'} cannot be stored (${err.message}); nothing imported`, EXIT.dataError);
+          }
           // before any write, or after the import undid its writes (what it could not undo is an ImportUnconfirmedError)
           const lost = storeConnectionLost(err, false);
           throw lost ? new CliError(`${file}: ${lost.message} (nothing imported)`, lost.exitCode) : err;
