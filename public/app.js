@@ -64,6 +64,8 @@ async function tokenAfterRefusal(sent, body) {
  */
 async function api(path, options = {}) {
   const { signal, ...init } = options;
+  // a change (anything but a GET) that fails part-way may still be applied: said so, never "failed"
+  const change = Boolean(init.method && init.method !== 'GET');
   const token = window.sessionStorage.getItem(TOKEN_KEY);
   const headers = { ...(init.headers || {}) };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -81,7 +83,6 @@ async function api(path, options = {}) {
   } catch (err) {
     if (timedOut) {
       // a change chut received may still be applied after we stopped waiting: say so rather than "failed"
-      const change = Boolean(init.method && init.method !== 'GET');
       const timeout = new Error(`chut did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${change ? ': the change may still have been made' : ''}`, { cause: err });
       timeout.unconfirmed = change;
       throw timeout;
@@ -98,8 +99,9 @@ async function api(path, options = {}) {
     err.status = res.status;
     err.code = body && typeof body.error === 'string' ? body.error : null;
     err.needsForce = Boolean(body && body.needsForce);
-    // Redis took the change but did not confirm it in time: it may or may not have been applied
-    err.unconfirmed = err.code === 'store-timeout';
+    // Redis took the change but did not confirm it in time, or a bug of chut's (500 internal) ended a change part-way:
+    // it may or may not have been applied, and the server's message says so
+    err.unconfirmed = err.code === 'store-timeout' || (err.code === 'internal' && change);
     throw err;
   }
   return body;
@@ -682,7 +684,8 @@ async function onListButton(event) {
     if (document.activeElement === document.body) button.focus(); // keyboard users keep their place
   }
 }
-/** What to say of a change chut may or may not have made (a 503 store-timeout, or no answer from chut in time). */
+/** What to say of a change chut may or may not have made (a 503 store-timeout, a 500 internal, or no answer from chut
+ * in time): store-timeout in the dashboard's words, the others in the server's (or the timeout's) own. */
 function unconfirmedMessage(err, entry) {
   const what = err.code === 'store-timeout'
     ? `${err.done ? `${err.done}; ` : ''}Redis did not confirm the change in time: it may or may not have been made`
