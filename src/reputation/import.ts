@@ -11,6 +11,7 @@ import { parseIsoTime } from '../when.js';
 import { cleanReason, entryText, MAX_TIME } from './records.js';
 import type { ImportStats, ListName, ListRecord } from './types.js';
 import { DAY_MS } from '../time-units.js';
+import { groupedDigits } from '../plural.js';
 
 export { ImportError } from './csv.js';
 export type ImportFormat = 'auto' | 'csv' | 'ftc' | 'chut';
@@ -462,7 +463,7 @@ export function* importColumnSteps(text: string, o: ImportOptions): Generator<vo
   let n = 0;
   for (let r = peeked ?? rows.next(); !r.done; r = rows.next()) {
     const maxLines = o.maxLines ?? MAX_IMPORT_LINES;
-    if (n >= maxLines) throw new ImportError(`more than ${maxLines.toLocaleString('en')} lines: split the file and import each part`);
+    if (n >= maxLines) throw new ImportError(`more than ${groupedDigits(maxLines)} lines: split the file and import each part`);
     c.line = r.value.line;
     if (isEmpty(r.value)) c.skip('empty line');
     else handle(r.value, withSource, c);
