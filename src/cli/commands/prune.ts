@@ -6,9 +6,9 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore } from '../context.js';
 import { usageError } from '../errors.js';
 import { DAY_MS } from '../../time-units.js';
-import { pluralNoun } from '../../plural.js';
+import { groupedDigits, pluralNoun } from '../../plural.js';
 
-/** `removed 3 allowlist and 120 blocklist entries that expired before …` (or `would remove`, for a dry run). */
+/** `removed 3 allowlist and 1,200 blocklist entries that expired before …` (or `would remove`, for a dry run). */
 export function pruneSummary(result: PruneResult, expiredBefore: number, dryRun: boolean): string {
   return `${dryRun ? 'would remove' : 'removed'} ${removedText(result.removed, expiredBefore)}${result.scanned ? ' (every list entry read)' : ''}`;
 }
@@ -18,9 +18,10 @@ export function pruneFailedSummary(removed: Record<ListName, number>, expiredBef
   return `before failing, removed ${removedText(removed, expiredBefore)} (a step whose reply was lost may have removed more)`;
 }
 
-/** `1 allowlist and 2 blocklist entries`: the noun goes with the two counts together. */
+/** `1 allowlist and 2 blocklist entries` (`1,200,000`: digits grouped, as the pruner's log writes them): the noun
+ * goes with the two counts together. */
 function removedText({ allow, block }: Record<ListName, number>, expiredBefore: number): string {
-  return `${allow} allowlist and ${block} blocklist ${pluralNoun(allow + block, 'entry', 'entries')} that expired before ` +
+  return `${groupedDigits(allow)} allowlist and ${groupedDigits(block)} blocklist ${pluralNoun(allow + block, 'entry', 'entries')} that expired before ` +
     new Date(expiredBefore).toISOString();
 }
 
