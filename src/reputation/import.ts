@@ -326,7 +326,7 @@ const badNumber = (raw: string): string => (EXCEL_FLOAT.test(raw) ? EXCEL_FLOAT_
 /** Skip reasons and their counts as a person reads them, `2 × invalid number, 1 × empty line` (chut import and the
  * API alike): a reason is a label, not a noun to put in the plural (`already expired`, a prefix with its --force hint). */
 export function skipCountsText(counts: ReadonlyArray<readonly [why: string, count: number]>): string {
-  return counts.map(([why, n]) => `${n} × ${why}`).join(', ');
+  return counts.map(([why, n]) => `${groupedDigits(n)} × ${why}`).join(', ');
 }
 
 function entryOf(raw: string, defaultCountry: string): ListEntry | null {

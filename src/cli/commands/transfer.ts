@@ -13,7 +13,7 @@ import { GLOBAL_HELP, parse } from '../command.js';
 import { cliLogger, loadCliConfig, openStore, storeConnectionLost } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { openOutputFile } from '../output-file.js';
-import { counted } from '../../plural.js';
+import { countedGrouped, groupedDigits } from '../../plural.js';
 
 /** A file is parsed whole before anything is written (all or nothing), so its size is bounded up front: 64 MiB here,
  * and at most MAX_IMPORT_LINES lines (2 million) in the parse: a 64 MiB file of bare numbers is 5 million lines, which
@@ -114,14 +114,14 @@ examples:
     // expired since, or a file of country-wide prefixes without --force, is read right: --format is not the fix there.
     if (stats.taken === 0) {
       const fix = skipsSuggestWrongFormat(stats.skippedWhy) ? 'check --format (nothing imported)' : 'nothing imported';
-      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${stats.skipped} (${why}); ${fix}` : `${file} holds no list entry`, EXIT.dataError);
+      throw new CliError(stats.skipped > 0 ? `${file}: no line could be imported, skipped ${groupedDigits(stats.skipped)} (${why}); ${fix}` : `${file} holds no list entry`, EXIT.dataError);
     }
     const notes = overlap ? overlapNotes(overlap) : [];
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ dryRun, imported: dryRun ? 0 : columns.length, stats, overlap, notes }, null, 2)}\n`);
       return 0;
     }
-    process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${counted(stats.taken, 'entry', 'entries')}, skipped ${stats.skipped}${why ? ` (${why})` : ''}\n`);
+    process.stdout.write(`${dryRun ? 'would import' : 'imported'} ${countedGrouped(stats.taken, 'entry', 'entries')}, skipped ${groupedDigits(stats.skipped)}${why ? ` (${why})` : ''}\n`);
     if (stats.firstSkipped.length) {
       process.stdout.write(`first skipped: ${stats.firstSkipped.map((s) => `line ${s.line} (${s.why})`).join(', ')}\n`);
     }

@@ -28,7 +28,7 @@ import { StoreStoppedError, type RouteContext } from '../context.js';
 import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
 import { refusedRecord } from '../refused-record.js';
 import { Slots } from '../slots.js';
-import { counted } from '../../plural.js';
+import { countedGrouped } from '../../plural.js';
 
 type Format = 'auto' | 'csv' | 'ftc' | 'chut';
 type ImportQuery = { format: Format; list: ListName; onInvalid: 'reject' | 'skip'; force: boolean };
@@ -98,7 +98,7 @@ async function importFile(ctx: RouteContext, req: FastifyRequest<{ Querystring: 
   req.body = '';
   const bad = badLines(stats);
   if (bad.count > 0 && req.query.onInvalid === 'reject') {
-    throw badRequest(`${counted(bad.count, 'line')} cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
+    throw badRequest(`${countedGrouped(bad.count, 'line')} cannot be imported (${bad.why}); nothing was imported (send onInvalid=skip to import the rest)`, { stats });
   }
   if (records.length === 0) throw badRequest('the file holds no list entry; nothing was imported', { stats });
   // an import never moves an entry off the other list (allow wins): the lines that land on both are reported. Neither

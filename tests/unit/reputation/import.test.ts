@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ImportError, parseDay, parseImport, type ImportOptions } from '../../../src/reputation/index.js';
-import { BROAD_PREFIX_SKIP, EXCEL_FLOAT_SKIP, EXPIRED_SKIP } from '../../../src/reputation/import.js';
+import { BROAD_PREFIX_SKIP, EXCEL_FLOAT_SKIP, EXPIRED_SKIP, skipCountsText } from '../../../src/reputation/import.js';
 import { entryText } from '../../../src/reputation/records.js';
 
 const NOW = Date.UTC(2026, 5, 15, 14, 45, 12);
@@ -233,5 +233,11 @@ describe('parseImport: where the skipped lines are', () => {
       { line: 9, why: 'invalid number' }, { line: 10, why: 'invalid number' },
     ]);
     expect(stats.skipped).toBe(9);
+  });
+});
+
+describe('the skip counts a summary prints (chut import, the API)', () => {
+  it('group the digits of large counts, as chut\'s other messages do', () => {
+    expect(skipCountsText([['invalid number', 1_234_567], ['empty line', 2]])).toBe('1,234,567 × invalid number, 2 × empty line');
   });
 });
