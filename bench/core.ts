@@ -182,7 +182,7 @@ export async function openBenchScreening(opts: BenchOptions): Promise<BenchScree
     redis.disconnect();
     throw new Error(`Redis at ${redactUrl(opts.redisUrl)} is not answering`);
   }
-  const store = createRedisStore({ redis, prefix });
+  const store = createRedisStore({ redis, prefix, callPathLane: true });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
   const screening = createScreeningService({ store, policy, config, logger: benchLogger() });
   const close = async () => {

@@ -75,7 +75,7 @@ export function buildStore(config: Readonly<Config>, logger: Logger): { store: R
     logger.error({ why }, 'Redis refused: every call rings unscreened until chut restarts with a database that exists');
   });
   logRedisConnection(redis, config.redis, logger);
-  const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger }), redis);
+  const store = closeClientWithStore(createRedisStore({ redis, prefix: config.redis.prefix, logger, callPathLane: true }), redis);
   return { store, ready: waitUntilReady(redis, config.redis.connectTimeoutMs) };
 }
 

@@ -1,8 +1,6 @@
 /** The reputation store: port, Redis and in-memory adapters, list import/export, score arithmetic. */
-import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
 import { MemoryReputationStore } from './memory-store.js';
-import { RedisReputationStore } from './redis-store.js';
+import { RedisReputationStore, type RedisStoreOptions } from './redis-store.js';
 import type { ReputationStore } from './types.js';
 
 export type * from './types.js';
@@ -16,7 +14,7 @@ export { keyspace, bucketOf, blockOf, isE164, isPrefixEntry, SCHEMA_VERSION, DEF
 export { MAX_REASON_CHARS, MAX_SOURCE_CHARS, MalformedRecordError } from './records.js';
 export { windowMember } from './window-member.js';
 
-export function createRedisStore(opts: { url?: string; redis?: Redis; prefix: string; logger?: Logger }): RedisReputationStore {
+export function createRedisStore(opts: RedisStoreOptions): RedisReputationStore {
   return new RedisReputationStore(opts);
 }
 

@@ -2,7 +2,7 @@
  * The Redis reputation store. Lookup = one Lua call; post-call writes = one pipeline; outcome = one Lua call.
  * Key layout and encodings: docs/redis-schema.md.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -31,6 +31,8 @@ import type {
   LastCallerState, PruneRequest, PruneResult, RecordCallRequest, ReputationStore, Stats, StatsQuery,
 } from './types.js';
 import { DAY_MS } from '../time-units.js';
+import { CALL_PATH_TIMEOUTS } from '../redis-client.js';
+import { ScriptLane, type LaneScript } from '../redis-lane/script-lane.js';
 
 export const TTL = {
   repMs: 400 * DAY_MS,
@@ -69,6 +71,14 @@ export interface RedisStoreOptions {
   redis?: Redis;
   prefix: string;
   logger?: Logger;
+  /** The call path's scripts on a lane of their own (redis-lane/script-lane.ts), bounded as the call path's client
+   * is: for `chut run`, not for a command line. */
+  callPathLane?: boolean;
+}
+
+/** A script of this store's client as the call path's lane runs it. */
+function laneScript(lua: string, numberOfKeys: number, viaClient: LaneScript['viaClient']): LaneScript {
+  return { sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys, viaClient };
 }
 
 export class RedisReputationStore implements ReputationStore {
@@ -78,6 +88,9 @@ export class RedisReputationStore implements ReputationStore {
   private readonly own: boolean;
   private readonly k: Keyspace;
   private ctxPromise: Promise<RedisCtx> | null = null;
+  private readonly lane: ScriptLane | null;
+  private readonly lookupScript: LaneScript;
+  private readonly recordScript: LaneScript;
   /** Written into the claims this store wins (`claim:*`), so an operator can tell which chut took a call. */
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** The latest screening lookup (one that counts the call) or call record: when, and whether it failed. */
@@ -99,6 +112,20 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 3, lua: ADD_IF_UNLISTED_LUA });
     this.redis.defineCommand('chutPrune', { lua: PRUNE_LUA }); // its key count varies: given at each call
     this.redis.defineCommand('chutUndoImport', { lua: UNDO_IMPORT_LUA }); // so does this one's
+    this.lane = opts.callPathLane
+      ? new ScriptLane(this.redis, { commandMs: CALL_PATH_TIMEOUTS.commandTimeout, socketMs: CALL_PATH_TIMEOUTS.socketTimeout })
+      : null;
+    this.lookupScript = laneScript(LOOKUP_LUA, 9, (...args) => this.lua.chutLookup(...args));
+    this.recordScript = laneScript(RECORD_LUA, 11, (...args) => this.lua.chutRecord(...args));
+  }
+
+  /** Whether the call path's scripts go on their own lane now (tests and the benchmark read it). */
+  get laneConnected(): boolean {
+    return this.lane?.connected ?? false;
+  }
+
+  private callScript(script: LaneScript, args: Array<string | number>): Promise<unknown> {
+    return this.lane ? this.lane.run(script, args) : script.viaClient(...args);
   }
 
   private get lua(): LuaCommands {
@@ -149,7 +176,7 @@ export class RedisReputationStore implements ReputationStore {
     try {
       const ctx = await this.ctx();
       this.roundTrips++;
-      reply = await this.lua.chutLookup(...lookupArgs(ctx, req.e164, req, windows));
+      reply = await this.callScript(this.lookupScript, lookupArgs(ctx, req.e164, req, windows));
     } catch (err) {
       if (counts) this.callPathFailed(err);
       throw err;
@@ -187,7 +214,7 @@ export class RedisReputationStore implements ReputationStore {
     // Same writes as setLastCaller(dialled, caller), folded in so the post-call writes stay one round trip;
     // only a caller whose call rang can be "the last caller" a user reports from a phone (a withheld or invalid
     // one is written as NO_REPORTABLE_CALLER).
-    await this.lua.chutRecord(
+    await this.callScript(this.recordScript, [
       this.k.winNumber(caller), this.k.winBlock(blockOf(caller, req.blockDigits)), this.k.rep(caller),
       this.k.top(r.time, r.action), this.k.lastCallerAny, this.k.lastCaller(r.dialled || 'none'),
       this.k.statsHour(r.time), this.k.statsDay(r.time), this.k.calls, this.k.replayed(r.time), this.k.knownLines,
@@ -196,7 +223,7 @@ export class RedisReputationStore implements ReputationStore {
       TTL.repMs, TTL.topSec, TTL.lastCallerSec, TTL.statsHourSec, TTL.statsDaySec, streamCap(req.streamMaxLen),
       r.action, JSON.stringify(r), caller, replayLookBack(req.replayLookBack), r.dialled !== '' ? targetPart(r.dialled) : '',
       ...statFields(r),
-    );
+    ]);
   }
 
   async applyOutcome(u: OutcomeUpdate): Promise<number> {
@@ -360,6 +387,7 @@ export class RedisReputationStore implements ReputationStore {
   }
 
   async close(): Promise<void> {
+    this.lane?.close();
     if (!this.own) return;
     try {
       await this.redis.quit();
