@@ -122,13 +122,15 @@ export class ScriptLane {
     socket.on('error', () => { /* the close that follows drops the lane */ });
     socket.on('close', () => {
       clearTimeout(connectTimer);
-      if (this.socket === socket) this.lost();
+      if (this.socket === socket) this.fail(new Error(CONNECTION_CLOSED));
     });
     socket.once('connect', () => {
       clearTimeout(connectTimer);
+      // ready once Redis answered (PING: an address that accepts connections may be a stopped server)
       const handshake: Array<Promise<unknown>> = [];
       if (options.password) handshake.push(this.send(options.username ? ['AUTH', options.username, options.password] : ['AUTH', options.password]));
       if (options.db) handshake.push(this.send(['SELECT', options.db]));
+      handshake.push(this.send(['PING']));
       Promise.all(handshake).then(() => {
         if (this.socket === socket && this.state === 'connecting') this.state = 'ready';
       }, () => {
@@ -137,10 +139,11 @@ export class ScriptLane {
     });
   }
 
-  /** The lane's connection closed under it: commands go through the client, and the lane tries again while that one
-   * is ready (1 s, doubling up to a minute: a Redis that refuses the lane alone is not asked in a loop). */
-  private lost(): void {
-    this.drop(new Error(CONNECTION_CLOSED));
+  /** The lane's connection failed (closed under it, refused its login, went silent, sent what is not RESP): commands
+   * go through the client, and the lane tries again while that one is ready (after 1 s, doubling up to a minute: a
+   * Redis that refuses the lane alone is not asked in a loop). */
+  private fail(err: Error): void {
+    this.drop(err);
     if (this.state === 'closed' || this.client.status !== 'ready') return;
     this.failedAttempts++;
     this.retry = setTimeout(() => {
@@ -181,12 +184,12 @@ export class ScriptLane {
         else p.resolve(reply.value);
       }
     } catch (err) {
-      this.drop(err instanceof Error ? err : new RespProtocolError(String(err)));
+      this.fail(err instanceof Error ? err : new RespProtocolError(String(err)));
       return;
     }
     buf = at < buf.length ? buf.subarray(at) : Buffer.alloc(0);
     this.unread = buf.length > 0 ? buf : null;
-    if (buf.length > MAX_UNREAD_BYTES) return this.drop(new RespProtocolError('an unread reply larger than 4 MiB'));
+    if (buf.length > MAX_UNREAD_BYTES) return this.fail(new RespProtocolError('an unread reply larger than 4 MiB'));
     this.watch();
   }
 
@@ -209,7 +212,7 @@ export class ScriptLane {
   private expire(): void {
     const now = Date.now();
     if (this.pending.length > 0 && now - this.lastByteAt >= this.timeouts.socketMs) {
-      return this.drop(new Error(`Socket timeout. Expecting data, but didn't receive any in ${this.timeouts.socketMs}ms.`));
+      return this.fail(new Error(`Socket timeout. Expecting data, but didn't receive any in ${this.timeouts.socketMs}ms.`));
     }
     for (const p of this.pending) {
       if (p.settled) continue;

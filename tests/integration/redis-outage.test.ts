@@ -15,6 +15,7 @@ import { parsePolicy } from '../../src/rules/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
 import { redisServerInstalled, startScratchRedis, waitFor, type ScratchRedis } from '../helpers/redis-server.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 // CI installs redis-server (.ci/run) and sets CHUT_REQUIRE_REDIS_SERVER so that these tests cannot skip there.
 const runnable = redisServerInstalled() || process.env.CHUT_REQUIRE_REDIS_SERVER === '1';
@@ -44,6 +45,11 @@ interface ClientView {
 }
 function clientOf(chut: RunningChut): ClientView {
   return (chut.store as unknown as { redis: ClientView }).redis;
+}
+
+/** Whether the call path's scripts go on their own lane (src/redis-lane) now. */
+function laneConnected(chut: RunningChut): boolean {
+  return (chut.store as unknown as { laneConnected: boolean }).laneConnected;
 }
 
 /** A TCP relay in front of Redis that can be cut (connections reset, new ones refused) and restored on the same port:
@@ -136,6 +142,7 @@ describe.skipIf(!runnable)('Redis outages', () => {
 
   it('a Redis that stops answering without closing the connection: chut drops the connection, and calls meanwhile pile up nothing in the client', { timeout: 60_000 }, async () => {
     const { server, chut } = await start();
+    await until(() => laneConnected(chut), 'the call path\'s lane to connect');
     expect((await screenAndRecord(chut)).degraded).toBe(false);
     const client = clientOf(chut);
     server.pause();
@@ -149,12 +156,16 @@ describe.skipIf(!runnable)('Redis outages', () => {
     // dropped connection held is let go when ioredis reconnects, which resets its queue: the TCP connect to a stopped
     // server still succeeds, the kernel accepts it.)
     const heldWhenDropped = client.commandQueue.length;
+    // the lane follows the client: closed, what it held failed and let go, and it takes nothing until the client is back
+    expect(laneConnected(chut)).toBe(false);
     await Promise.all(Array.from({ length: 500 }, () => screenAndRecord(chut)));
     expect(client.offlineQueue.length).toBe(0);
     expect(client.commandQueue.length).toBeLessThanOrEqual(heldWhenDropped + 10); // at most a reconnect's own handshake
     await waitFor('the dropped connection\'s commands let go at the reconnect', async () => client.commandQueue.length < 10, 30_000);
     server.resume();
     await waitFor('screening again once Redis answers', async () => !(await screenAndRecord(chut)).degraded, 30_000);
+    await until(() => laneConnected(chut), 'the lane to follow the client back', 30_000);
+    expect((await screenAndRecord(chut)).degraded).toBe(false);
   });
 
   it('a call that rang while Redis was unreachable is recorded once it is back: in the stream with its own time, in the counters (degraded), and as the last caller *77 reports', { timeout: 60_000 }, async () => {
@@ -178,6 +189,7 @@ describe.skipIf(!runnable)('Redis outages', () => {
 
   it('the records of calls while Redis was stopped (SIGSTOP) are each written once it resumes, those whose write had reached it too', { timeout: 60_000 }, async () => {
     const { server, chut, admin } = await start();
+    await until(() => laneConnected(chut), 'the call path\'s lane to connect');
     const calls = [call()];
     expect((await screenAndRecord(chut, calls[0])).degraded).toBe(false);
     server.pause();
