@@ -80,3 +80,57 @@ export function isRedisClientError(err: unknown): boolean {
   if (typeof (err as NodeJS.ErrnoException).syscall === 'string') return true;
   return isRedisWriteRefusal(err) || isRedisAuthError(err);
 }
+
+/**
+ * Replies that say "not now": Redis loading, busy with a script, a replica or without its master during a failover,
+ * out of memory, unable to save to disk, too few replicas, a cluster slot moving, credentials or permissions refused.
+ * The server's state or set-up, not the command: the same command may pass later, or once the operator has acted.
+ */
+export const NOT_NOW_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|MISCONF|NOAUTH|WRONGPASS|NOPERM)\b/;
+
+/** Replies to a command sent wrongly, or run on a value it cannot use (of the wrong type, or a text where a number
+ * is kept): the same command on the same data always gets them. */
+const WRONG_COMMAND_REPLY =
+  /^(WRONGTYPE |ERR (wrong number of arguments|syntax error|(hash )?value is (not|out of range)|increment or decrement would overflow|increment would produce NaN|min or max |Invalid stream ID))/;
+
+/**
+ * The reply inside an error one of chut's Lua scripts raised, or null when `message` is no script's. Redis 7 keeps the
+ * reply's own code and appends where it came from (`WRONGTYPE … script: <sha>, on @user_script:<line>.`, a Lua error
+ * as `ERR user_script:<line>: …`); Redis 6.2 wraps it (`ERR Error running script (call to f_<sha>): @user_script:<line>:
+ * <reply>`, a refusal as `@user_script: <line>: -OOM …`).
+ */
+function scriptReply(message: string): string | null {
+  const redis7 = /^(.*) script: \S+, on @user_\w+:\d+\.$/s.exec(message);
+  if (redis7) return redis7[1] as string;
+  const redis6 = /^ERR Error running script \(call to [^)]*\): (?:@user_script: ?\d+: )*-?(.*)$/s.exec(message);
+  return redis6 ? (redis6[1] as string) : null;
+}
+
+/**
+ * Redis answered that chut's own command or script is wrong, or the data it met under chut's prefix: no retry will
+ * clear it (a bug in chut, or damaged data), unlike an outage or a refusal for now, which may pass. Such replies are
+ * - `WRONGTYPE`: a key of the wrong type (a string where chut keeps a hash), in a script or not;
+ * - any error raised inside one of chut's scripts (a Lua error, a command it called wrongly, a value it cannot read),
+ *   unless what it met is a "not now" reply (NOT_NOW_REPLY) or an operator's SCRIPT KILL (a killed script wrote
+ *   nothing, Redis refuses to kill one that did: it may well pass next time);
+ * - a command's own arguments refused (WRONG_COMMAND_REPLY);
+ * - an EXECABORT when a command of its MULTI got one of these (ioredis attaches them as `previousErrors`).
+ * Any other reply, a plain `ERR` among them (`max number of clients reached`, a command renamed or disabled), is the
+ * server's state or set-up; an error that is no reply (the connection's, a timeout, chut's own) is none of these.
+ */
+export function isUnretryableReply(err: unknown): boolean {
+  return unretryableIn(err, new Set());
+}
+
+/** `seen`: a MULTI whose connection was lost lists its own error among its previous ones. */
+function unretryableIn(err: unknown, seen: Set<unknown>): boolean {
+  if (!(err instanceof Error) || err.name !== 'ReplyError' || seen.has(err)) return false;
+  seen.add(err);
+  if (/^EXECABORT\b/.test(err.message)) {
+    const previous = (err as { previousErrors?: unknown }).previousErrors;
+    return Array.isArray(previous) && previous.some((e) => unretryableIn(e, seen));
+  }
+  const inScript = scriptReply(err.message);
+  if (inScript === null) return WRONG_COMMAND_REPLY.test(err.message);
+  return !NOT_NOW_REPLY.test(inScript) && !/^(ERR )?Script killed by user\b/.test(inScript);
+}

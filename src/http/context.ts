@@ -3,11 +3,11 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { isRedisClientError } from '../redis-errors.js';
+import { isRedisClientError, isUnretryableReply } from '../redis-errors.js';
 import { ImportUnconfirmedError, SchemaError, StoreHealthError } from '../reputation/index.js';
 import type { ReputationStore } from '../reputation/types.js';
 import type { PbxAdapter, ScreeningService } from '../screening/types.js';
-import { HttpError } from './errors.js';
+import { HttpError, InternalError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { RequestLimits } from './request-limits.js';
 import type { ApiStoreOperation } from './store-operations.js';
@@ -68,9 +68,12 @@ export function unconfirmed(err: unknown): boolean {
 /**
  * Whether a failed store operation failed for the store's sake (answered 503: Redis, or the connection to it, refused,
  * failed or was too slow; its keys are a newer chut's), rather than for a bug of chut's (answered 500). Anything not
- * known to be the store's is a bug: telling a client to try again later would never help, and would hide it.
+ * known to be the store's is a bug: telling a client to try again later would never help, and would hide it. So is a
+ * reply of Redis's that no retry clears (isUnretryableReply: a key of the wrong type under chut's prefix, an error in
+ * one of chut's scripts, a command sent wrongly): chut's bug, or data damaged under its prefix.
  */
 export function storeFailure(err: unknown): boolean {
+  if (isUnretryableReply(err)) return false;
   return err instanceof StoreTimeoutError || err instanceof StoreStoppedError || err instanceof ImportUnconfirmedError ||
     err instanceof SchemaError || err instanceof StoreHealthError || unconfirmed(err) || isRedisClientError(err);
 }
@@ -103,8 +106,9 @@ export function clientGoneSignal(res: ServerResponse): AbortSignal {
 export interface RouteContext extends HttpDeps {
   now(): number;
   /** Runs a store operation for `req`; a failure of the store's (storeFailure) or a timeout is counted, logged and
-   * answered 503 (the store, not the request, is wrong); any other error is a bug of chut's: counted apart, logged at
-   * error level with its stack and answered `500 internal`. An HttpError the operation throws is answered as it is.
+   * answered 503 (the store, not the request, is wrong); any other error is a bug of chut's (or data damaged under its
+   * prefix): logged at error level with its stack and answered `500 internal` (counted apart, by the error handler).
+   * An HttpError the operation throws is answered as it is.
    * `signal` is aborted once that answer is decided, or when the client goes away before it (req.clientGone): an
    * operation that reads in several round trips (the calls page, the stats' top callers) stops there, rather than going
    * on for a client already answered, or gone. */
@@ -138,12 +142,14 @@ export function routeContext(deps: HttpDeps): RouteContext {
         throw new HttpError(499, 'client-gone', `${operation} stopped: the client closed its connection`);
       }
       if (!storeFailure(err)) {
-        // no Redis error: not counted as one, and the answer holds no text of it (it may name internals); the log has
-        // it whole. A record the store refuses reaches here only when chut built it (a report's): routes whose records
-        // are the request's answer it 400 themselves (refused-record.ts).
-        deps.metrics.internalError(operation);
-        deps.logger.error({ operation, err }, 'store operation failed on an unexpected error (HTTP API): a bug in chut');
-        throw new HttpError(500, 'internal', `chut failed on an unexpected error (${operation}); see the chut log` +
+        // not the store's failure: not counted as a Redis error, and the answer holds no text of it (it may name
+        // internals); the log has it whole. A record the store refuses reaches here only when chut built it (a
+        // report's): routes whose records are the request's answer it 400 themselves (refused-record.ts).
+        deps.logger.error({ operation, err }, isUnretryableReply(err)
+          ? 'Redis answered that a store operation is wrong, which no retry clears (HTTP API): a bug in chut, or its keys damaged'
+          : 'store operation failed on an unexpected error (HTTP API): a bug in chut');
+        // a script or a MULTI is not undone when one of its commands fails: a change may be applied in part
+        throw new InternalError(operation, `chut failed on an unexpected error (${operation}); see the chut log` +
           (write ? ': the change may or may not have been applied; check before retrying' : ''));
       }
       deps.metrics.redisError(operation);

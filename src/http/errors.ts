@@ -1,11 +1,21 @@
 /** HTTP errors with stable codes, and the one place that maps any thrown error to a JSON `{error, message}`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { showInvisible } from '../show-invisible.js';
+import type { Metrics } from './metrics.js';
+import { routeOperation, type InternalErrorOperation } from './store-operations.js';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(readonly statusCode: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) {
     super(message);
+  }
+}
+
+/** `500 internal` for a store operation that failed on a bug (storeCall): counted under that operation's name, not
+ * the route's (an import runs two). storeCall has logged the error itself. */
+export class InternalError extends HttpError {
+  constructor(readonly operation: InternalErrorOperation, message: string) {
+    super(500, 'internal', message);
   }
 }
 
@@ -36,11 +46,26 @@ function validationMessage(err: FastifyError): string {
   return `${part}${first?.instancePath ?? ''}: unknown ${part === 'body' ? 'field' : 'parameter'} ${quoteInput(extra)}`;
 }
 
+export type ErrorHandler = (err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
 /**
- * Every message goes out with its invisible characters shown, whoever built it: messages from the phone module
- * (list entries) or the import parser quote the caller's input too.
+ * The one place every error a request ends on is answered (Fastify's error handler). Every message goes out with its
+ * invisible characters shown, whoever built it: messages from the phone module (list entries) or the import parser
+ * quote the caller's input too. Every `500 internal` it answers is counted once in `chut_api_internal_errors_total`:
+ * a store operation's under that operation, any other (a route's own code, a hook, a reply that could not be
+ * serialised) under its route's operation, or `other`.
  */
-export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function createErrorHandler(metrics: Pick<Metrics, 'internalError'>): ErrorHandler {
+  return (err, req, reply) => {
+    const answered = answer(err, req, reply);
+    if (answered.statusCode === 500) {
+      metrics.internalError(err instanceof InternalError ? err.operation : routeOperation(req.routeOptions.config));
+    }
+    return answered;
+  };
+}
+
+function answer(err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const message = showInvisible(err.message);
   if (err instanceof HttpError) {
     return reply.code(err.statusCode).send({ error: err.code, message, ...err.details });
@@ -59,6 +84,6 @@ export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest,
     const code = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request';
     return reply.code(status).send({ error: code, message });
   }
-  req.log.error({ err }, 'request failed');
+  req.log.error({ err, operation: routeOperation(req.routeOptions.config) }, 'request failed on an unexpected error (HTTP API): a bug in chut');
   return reply.code(500).send({ error: 'internal', message: 'internal error (see the chut log)' });
 }

@@ -6,13 +6,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRecord, CaptchaOutcome } from '../reputation/types.js';
 import type { AdapterCounters, ConnectionStatus, InboundCall, ScreeningDecision, ScreeningObserver, UnscreenedReason } from '../screening/types.js';
-import { API_STORE_OPERATIONS } from './store-operations.js';
+import { API_STORE_OPERATIONS, OTHER_OPERATION, type InternalErrorOperation } from './store-operations.js';
 
 export interface Metrics extends ScreeningObserver, AdapterCounters {
   setAdapterStatus(name: string, status: ConnectionStatus): void;
   redisError(operation: string): void;
-  /** An HTTP API store operation that failed on an error of chut's own, not Redis's (answered `500 internal`). */
-  internalError(operation: string): void;
+  /** An HTTP API request answered `500 internal` (a bug in chut, or data damaged under its Redis prefix), by the store
+   * operation that failed, else its route's, else `other`. */
+  internalError(operation: InternalErrorOperation): void;
   /** A `POST /api/import` refused: the most imports at once (http.maxConcurrentImports) were in progress. */
   importRefused(): void;
   /** A `GET /api/export` refused: the most exports at once (http.maxConcurrentExports) were in progress. */
@@ -62,7 +63,9 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   const pbxUp = new Gauge({ name: 'chut_pbx_connection_up', help: 'PBX adapter connection: 1 ready, 0 otherwise', labelNames: ['adapter'], registers: [registry] });
   const redisErrors = new Counter({ name: 'chut_redis_errors_total', help: 'Failed store operations by operation', labelNames: ['operation'], registers: [registry] });
   const internalErrors = new Counter({
-    name: 'chut_api_internal_errors_total', help: 'HTTP API store operations that failed on an unexpected error, a bug in chut and not a Redis error (answered 500 internal; logged at error level), by operation',
+    name: 'chut_api_internal_errors_total',
+    help: 'HTTP API requests answered 500 internal: a bug in chut, or data damaged under its Redis prefix, not a Redis outage (logged at error level), ' +
+      'by the store operation that failed, else the route\'s operation, else other',
     labelNames: ['operation'], registers: [registry],
   });
   const autoBlocks = new Counter({ name: 'chut_auto_blocks_total', help: 'Numbers added to the blocklist automatically (score threshold)', registers: [registry] });
@@ -89,7 +92,7 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
   for (const o of CAPTCHA_OUTCOMES) captcha.inc({ outcome: o }, 0);
   for (const operation of CALL_PATH_OPERATIONS) redisErrors.inc({ operation }, 0);
   // a bug is rare: its first occurrence is the one to see
-  for (const operation of API_STORE_OPERATIONS) internalErrors.inc({ operation }, 0);
+  for (const operation of [...API_STORE_OPERATIONS, OTHER_OPERATION]) internalErrors.inc({ operation }, 0);
   for (const adapter of seed.listeners ?? []) peersRefused.inc({ adapter: label(adapter) }, 0);
   for (const { adapter, reason } of seed.unscreened ?? []) unscreened.inc({ adapter: label(adapter), reason }, 0);
   for (const pbx of seed.pbx) {
@@ -127,7 +130,7 @@ export function createMetrics(seed: MetricsSeed = { pbx: [], decisions: [] }): M
       pbxUp.set({ adapter: label(name) }, status.state === 'ready' ? 1 : 0);
     },
     redisError,
-    internalError(operation: string): void {
+    internalError(operation: InternalErrorOperation): void {
       internalErrors.inc({ operation: label(operation) });
     },
     importRefused(): void {

@@ -7,7 +7,7 @@ import { isLoopbackAddress } from '../peer-allow-list.js';
 import { createAuthHook } from './auth.js';
 import { watchConnections } from './connections.js';
 import { clientGoneSignal, routeContext, type HttpDeps } from './context.js';
-import { errorHandler, HttpError } from './errors.js';
+import { createErrorHandler, HttpError } from './errors.js';
 import { registerExpectContinue } from './expect-continue.js';
 import { registerHostRequired } from './host-required.js';
 import { registerNotFound } from './not-found.js';
@@ -101,7 +101,7 @@ function buildApp(deps: HttpDeps) {
   // 404, or 405 with Allow for a path that exists under other methods; learns the routes as they are registered.
   registerNotFound(app);
   const ctx = routeContext(deps);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(createErrorHandler(deps.metrics));
   // every request knows when its client went away: storeCall stops the store operations run for nobody
   app.decorateRequest('clientGone', null as unknown as AbortSignal);
   app.addHook('onRequest', async (req, reply) => {

@@ -19,16 +19,13 @@
  */
 import type { Logger } from '../logger.js';
 import { countedGrouped, groupedDigits, pluralNoun } from '../plural.js';
+import { NOT_NOW_REPLY } from '../redis-errors.js';
 import { SchemaError } from '../reputation/redis-store.js';
 import type { RecordCallRequest, ReputationStore } from '../reputation/types.js';
 import { backoffDelay } from '../retry.js';
 
 export const BACKLOG_MAX = 5000;
 
-/** Redis replies that say "not now" (loading, busy script, a replica or no master during a failover, out of memory,
- * a failed save to disk, credentials refused): the record is kept. Any other error reply would fail again on the same record: it is not
- * kept, lest it hold up every record behind it. */
-const PASSING_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|MISCONF|NOAUTH|WRONGPASS|NOPERM)\b/;
 
 /** Whether a failed write may have reached Redis, and so may have been applied: anything but the client refusing to
  * send it at all (no connection: the usual error all through an outage). Only such records are looked for in the
@@ -40,7 +37,9 @@ export function mayHaveReachedRedis(err: unknown): boolean {
 /** Whether a failed write is worth trying again: the connection or the server's state, not the record itself. */
 export function worthRetrying(err: unknown): boolean {
   if (err instanceof SchemaError) return false; // keys of a newer chut: refused until chut is upgraded
-  if (err instanceof Error && err.name === 'ReplyError') return PASSING_REPLY.test(err.message);
+  // a "not now" reply (redis-errors.ts) keeps the record; any other would fail again on the same record: it is not
+  // kept, lest it hold up every record behind it
+  if (err instanceof Error && err.name === 'ReplyError') return NOT_NOW_REPLY.test(err.message);
   return true; // timed out, connection closed or not writable, retries exhausted, socket errors
 }
 

@@ -8,12 +8,15 @@ import { Writable } from 'node:stream';
 import { ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
+import type { HttpDeps } from '../../src/http/context.js';
 import { createHttpServer, createMetrics, type Metrics } from '../../src/http/index.js';
 import { createLogger } from '../../src/logger.js';
+import { API_STORE_OPERATIONS } from '../../src/http/store-operations.js';
 import { createMemoryStore, createRedisStore, SchemaError } from '../../src/reputation/index.js';
+import { keyspace } from '../../src/reputation/keys.js';
 import { MAX_TIME } from '../../src/reputation/records.js';
 import type { ListRecord, ListRecords, ReputationStore } from '../../src/reputation/types.js';
-import type { ScreeningService } from '../../src/screening/types.js';
+import type { PbxAdapter, ScreeningService } from '../../src/screening/types.js';
 import { useTestRedis } from '../helpers/redis.js';
 
 const TOKEN = 'error-kinds-token-0123456789';
@@ -38,13 +41,16 @@ function withBadRecord(records: ListRecords, index: number, change: Partial<List
   return { length: records.length, at: (i) => (i === index ? { ...(records.at(i) as ListRecord), ...change } : records.at(i)) };
 }
 
-/** A server on `store`; `reportNumber` for the report route (the screener's, stubbed). */
-async function serve(store: ReputationStore, reportNumber: ScreeningService['reportNumber'] = async () => undefined) {
+/** A server on `store`; `reportNumber` for the report route (the screener's, stubbed); `deps` any other of its
+ * dependencies (a clock, adapters). */
+async function serve(store: ReputationStore, reportNumber: ScreeningService['reportNumber'] = async () => undefined, deps: Partial<HttpDeps> = {}) {
   const lines: string[] = [];
   const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
   const metrics = createMetrics();
   const screening = { explain: async () => ({ facts: null }), reportNumber } as unknown as ScreeningService;
-  const http = await createHttpServer({ config: parseConfig({ http: { port: 0, token: TOKEN } }), screening, store, logger, metrics, adapters: [] });
+  const http = await createHttpServer({
+    config: parseConfig({ http: { port: 0, token: TOKEN } }), screening, store, logger, metrics, adapters: [], ...deps,
+  });
   return { http, lines, metrics, logs: (): Json[] => lines.map((l) => JSON.parse(l)) };
 }
 
@@ -69,18 +75,24 @@ async function sample(metrics: Metrics, series: string): Promise<number> {
 const levelOf = (logs: Json[], msg: RegExp): number[] => logs.filter((l) => msg.test(String(l.msg))).map((l) => l.level as number);
 
 describe('Redis failing keeps its answers', () => {
-  it('a Redis refusal and a connection that is down: 503 store-unavailable, warned, counted as Redis errors', async () => {
-    let next: Error = new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value');
+  it('a Redis refusal (a script\'s too) and a connection that is down: 503 store-unavailable, warned, counted as Redis errors', async () => {
+    const failures = [
+      new ReplyError('LOADING Redis is loading the dataset in memory'),
+      // Redis 7: a refusal met by a command inside one of chut's scripts keeps its own code
+      new ReplyError("OOM command not allowed when used memory > 'maxmemory'. script: 7d2d86, on @user_script:49."),
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    ];
+    let next = failures[0] as Error;
     const s = await serve(faulty(createMemoryStore(), { stats: async () => { throw next; } }));
     try {
-      for (const err of [next, new Error("Stream isn't writeable and enableOfflineQueue options is false")]) {
+      for (const err of failures) {
         next = err;
         const res = await api(s.http.url, '/api/stats');
         expect(res.status, err.message).toBe(503);
         expect(res.body).toEqual({ error: 'store-unavailable', message: 'the reputation store did not answer (stats); try again later' });
       }
-      expect(levelOf(s.logs(), /^store operation failed \(HTTP API\)$/)).toEqual([40, 40]);
-      expect(await sample(s.metrics, 'chut_redis_errors_total{operation="stats"}')).toBe(2);
+      expect(levelOf(s.logs(), /^store operation failed \(HTTP API\)$/)).toEqual([40, 40, 40]);
+      expect(await sample(s.metrics, 'chut_redis_errors_total{operation="stats"}')).toBe(3);
       expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="stats"}')).toBe(0);
     } finally {
       await s.http.close();
@@ -150,6 +162,99 @@ describe('a bug of chut\'s in a store operation', () => {
       const res = await api(s.http.url, '/api/reports/0612345678', { method: 'POST', body: '{}' });
       expect(res).toMatchObject({ status: 500, body: { error: 'internal' } });
       expect(levelOf(s.logs(), /a bug in chut/)).toEqual([50]);
+    } finally {
+      await s.http.close();
+    }
+  });
+});
+
+describe('Redis answering that chut\'s own command, script or data is wrong: no retry clears it', () => {
+  const redis = useTestRedis();
+  let store: ReputationStore;
+  let s: Awaited<ReturnType<typeof serve>>;
+  let keys: ReturnType<typeof keyspace>;
+
+  beforeAll(async () => {
+    const prefix = redis.prefix('http-wrongtype');
+    keys = keyspace(prefix);
+    store = createRedisStore({ url: redis.url, prefix });
+    s = await serve(store);
+  });
+  afterAll(async () => {
+    await s?.http.close();
+    await store?.close();
+  });
+
+  it('a key under chut\'s prefix of the wrong type (a string where a hash is read): 500 internal, logged at error level with the reply, counted apart from Redis errors', async () => {
+    // today's daily counters, whose fields every stats query reads (HKEYS): a hand edit, or a bug, left a string there
+    await redis.admin.set(keys.statsDay(Date.now()), 'not a hash');
+    const res = await api(s.http.url, '/api/stats');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: 'internal', message: 'chut failed on an unexpected error (stats); see the chut log' });
+    expect(res.text).not.toMatch(/WRONGTYPE/);
+    const logged = s.logs().filter((l) => l.level === 50);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ operation: 'stats', err: { message: 'WRONGTYPE Operation against a key holding the wrong kind of value' } });
+    expect(levelOf(s.logs(), /store operation failed \(HTTP API\)/)).toEqual([]);
+    expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="stats"}')).toBe(1);
+    expect(await sample(s.metrics, 'chut_redis_errors_total{operation="stats"}')).toBe(0);
+  });
+
+  it('the same inside one of chut\'s Lua scripts, from a change: 500 internal saying it may or may not have been applied', async () => {
+    // the index of interned sources, which a list edit's script reads first (HGET)
+    await redis.admin.set(keys.sourceIndex, 'not a hash');
+    const res = await api(s.http.url, '/api/lists/block/0612345678', { method: 'PUT', body: '{}' });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      error: 'internal',
+      message: 'chut failed on an unexpected error (addListEntry); see the chut log: the change may or may not have been applied; check before retrying',
+    });
+    const logged = s.logs().filter((l) => l.level === 50 && l.operation === 'addListEntry');
+    expect(logged).toHaveLength(1);
+    expect(logged[0].err.message).toMatch(/^WRONGTYPE Operation against a key holding the wrong kind of value script: \w+, on @user_script:\d+\.$/);
+    expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="addListEntry"}')).toBe(1);
+    expect(await sample(s.metrics, 'chut_redis_errors_total{operation="addListEntry"}')).toBe(0);
+  });
+});
+
+describe('a bug of chut\'s outside any store call', () => {
+  /** The operation labels of the internal-error series. */
+  async function internalLabels(metrics: Metrics): Promise<string[]> {
+    return (await metrics.render()).split('\n').flatMap((l) => /^chut_api_internal_errors_total\{operation="([^"]*)"\}/.exec(l)?.[1] ?? []);
+  }
+
+  it('in an API route\'s own code: 500 internal, logged at error level, counted once under the route\'s operation', async () => {
+    let broken = false;
+    const clock = () => {
+      if (broken) throw new TypeError("Cannot read properties of undefined (reading 'now')");
+      return Date.now();
+    };
+    const s = await serve(createMemoryStore(), undefined, { clock });
+    try {
+      broken = true;
+      const res = await api(s.http.url, '/api/stats');
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ error: 'internal' });
+      expect(res.text).not.toMatch(/TypeError|Cannot read/);
+      expect(s.logs().filter((l) => l.level === 50).map((l) => l.err?.message)).toEqual(["Cannot read properties of undefined (reading 'now')"]);
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="stats"}')).toBe(1);
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="other"}')).toBe(0);
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it('in a route with no store operation of its own (/healthz): counted as `other`, whatever the URL', async () => {
+    const adapter = { name: 'asterisk-ari', status: () => { throw new RangeError('Invalid time value'); } } as unknown as PbxAdapter;
+    const s = await serve(createMemoryStore(), undefined, { adapters: [adapter] });
+    try {
+      expect(await internalLabels(s.metrics)).toContain('other');
+      const res = await fetch(`${s.http.url}/healthz?x=${'y'.repeat(100)}`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: 'internal' });
+      expect(await sample(s.metrics, 'chut_api_internal_errors_total{operation="other"}')).toBe(1);
+      // the labels are chut's own names, never the request's
+      expect(new Set(await internalLabels(s.metrics))).toEqual(new Set([...API_STORE_OPERATIONS, 'other']));
     } finally {
       await s.http.close();
     }

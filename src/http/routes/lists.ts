@@ -39,7 +39,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
   const country = ctx.config.screening.defaultCountry;
 
   app.put<{ Params: Params; Body: { reason?: string; expires?: string; force?: boolean } | null }>(
-    '/api/lists/:list/:entry', { schema: { params, body: putBody } }, async (req) => {
+    '/api/lists/:list/:entry', { schema: { params, body: putBody }, config: { operation: 'addListEntry' } }, async (req) => {
       const entry = parseEntry(req.params.entry, country);
       if (isBroadPrefix(entry) && req.body?.force !== true) {
         throw badRequest(`${entryText(entry)} ${BROAD_PREFIX_WHY}; send "force": true if you mean it`,
@@ -60,7 +60,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: RouteContext): voi
     });
 
   // a DELETE takes no fields: `{"list": "block"}` in the body must not look as if it had been read
-  app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } } }, async (req) => {
+  app.delete<{ Params: Params }>('/api/lists/:list/:entry', { schema: { params, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } }, config: { operation: 'removeListEntry' } }, async (req) => {
     const entry = parseEntry(req.params.entry, country);
     const removed = await ctx.storeWrite(req, 'removeListEntry', () => ctx.store.removeListEntry(entry, req.params.list));
     if (!removed) throw new HttpError(404, 'not-found', `${entryText(entry)} is not on the ${req.params.list} list`);

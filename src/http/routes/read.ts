@@ -38,7 +38,7 @@ const numberSchema = {
 } as const;
 
 export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.get<{ Querystring: { since?: string } }>('/api/stats', { schema: statsSchema }, async (req) => {
+  app.get<{ Querystring: { since?: string } }>('/api/stats', { schema: statsSchema, config: { operation: 'stats' } }, async (req) => {
     const now = ctx.now();
     const since = parseSince(req.query.since, now, '24h');
     // up to 1 + 40 requests (40 days of top callers): the 503 deadline, or the client leaving, stops them
@@ -46,7 +46,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
   });
 
   app.get<{ Querystring: { since?: string; action?: string; limit: number; before?: string } }>(
-    '/api/calls', { schema: callsSchema }, async (req) => {
+    '/api/calls', { schema: callsSchema, config: { operation: 'calls' } }, async (req) => {
       const q = req.query;
       const since = q.since === undefined ? undefined : parseSince(q.since, ctx.now(), q.since);
       // a filter that matches little pages on past CALLS_SCAN_LIMIT entries; the 503 deadline, or the client leaving, stops the walk
@@ -54,7 +54,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: RouteContext): voi
     });
 
   app.get<{ Params: { number: string }; Querystring: { dialled?: string; name?: string } }>(
-    '/api/numbers/:number', { schema: numberSchema }, async (req) => {
+    '/api/numbers/:number', { schema: numberSchema, config: { operation: 'explain' } }, async (req) => {
       const raw = req.params.number;
       const caller = normalise(raw, '', { defaultCountry: ctx.config.screening.defaultCountry });
       if (caller.number.kind === 'invalid') {

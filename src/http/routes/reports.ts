@@ -33,7 +33,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
   }
 
   app.post<{ Params: { number: string }; Body: { kind?: UserReportKind } | null }>(
-    '/api/reports/:number', { schema }, async (req) => {
+    '/api/reports/:number', { schema, config: { operation: 'report' } }, async (req) => {
       const caller = normalise(req.params.number, '', { defaultCountry: ctx.config.screening.defaultCountry });
       // Quoted as sent: the normalised `raw` has lost the invisible characters that may be why it is refused.
       if (caller.number.kind !== 'valid') throw badRequest(`${quoteInput(req.params.number)} is not a valid phone number`);

@@ -25,7 +25,7 @@ import { HARMLESS_SKIPS, importColumnSteps, skipCountsText, type ImportedList } 
 import { listOverlap } from '../../reputation/transfer-overlap.js';
 import type { ImportStats, ListName } from '../../reputation/types.js';
 import { StoreStoppedError, type RouteContext } from '../context.js';
-import { badRequest, errorHandler, HttpError, quoteInput } from '../errors.js';
+import { badRequest, createErrorHandler, HttpError, quoteInput, type ErrorHandler } from '../errors.js';
 import { refusedRecord } from '../refused-record.js';
 import { Slots } from '../slots.js';
 import { countedGrouped } from '../../plural.js';
@@ -131,11 +131,11 @@ interface Slot {
 }
 
 /** An error answered to an import's client: when that client hung up, the log is the only one to hear of it. */
-function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters<typeof errorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
+function answerImportError(answerError: ErrorHandler, taken: WeakMap<FastifyRequest, Slot>, err: Parameters<ErrorHandler>[0], req: FastifyRequest, reply: FastifyReply): FastifyReply {
   // refused before the route ran (408, 413, 415, a bad query…): nothing was read into memory that outlives this
   const slot = taken.get(req);
   if (slot && !slot.routed) slot.give();
-  const answered = errorHandler(err, req, reply);
+  const answered = answerError(err, req, reply);
   const gone = req.clientGone.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET';
   if (!gone) return answered;
   if (!req.raw.complete) {
@@ -149,7 +149,7 @@ function answerImportError(taken: WeakMap<FastifyRequest, Slot>, err: Parameters
 
 export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const exportSlots = new Slots(ctx.config.http.maxConcurrentExports);
-  app.get('/api/export', async (req, reply) => {
+  app.get('/api/export', { config: { operation: 'export' } }, async (req, reply) => {
     // Taken once the token is checked, before the store is read; given back when the answer has ended, however (sent,
     // failed, its client gone, or cut when its client stopped reading: response-stall.ts).
     const give = exportSlots.take();
@@ -177,7 +177,8 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
     const importSlots = new Slots(ctx.config.http.maxConcurrentImports);
     const taken = new WeakMap<FastifyRequest, Slot>();
     scope.removeAllContentTypeParsers();
-    scope.setErrorHandler((err: Parameters<typeof errorHandler>[0], req, reply) => answerImportError(taken, err, req, reply));
+    const answerError = createErrorHandler(ctx.metrics);
+    scope.setErrorHandler((err: Parameters<ErrorHandler>[0], req, reply) => answerImportError(answerError, taken, err, req, reply));
     // after the root's hooks (the token is checked first) and before the body is read: a refused import's body is
     // never buffered (Node discards it as it arrives, as for a 401)
     scope.addHook('onRequest', async (req, reply) => {
@@ -205,7 +206,7 @@ export function registerTransferRoutes(app: FastifyInstance, ctx: RouteContext):
       const sent = type === '' ? 'a body without a content type' : `content type ${quoteInput(type, 60)}`;
       done(new HttpError(415, 'unsupported-media-type', `the import reads text/csv only (UTF-8, or declare charset=iso-8859-1), not ${sent}; nothing was imported`), undefined);
     });
-    scope.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES }, async (req) => {
+    scope.post<{ Querystring: ImportQuery; Body: string }>('/api/import', { schema: importSchema, bodyLimit: MAX_IMPORT_BYTES, config: { operation: 'importList' } }, async (req) => {
       // the file is in whole: a client that hangs up from here does not stop the import (see the top of this file)
       const onGone = () => req.log.info({ list: req.query.list }, 'the import\'s client hung up before the answer: the file arrived whole, the import goes on');
       req.clientGone.addEventListener('abort', onGone, { once: true });

@@ -47,9 +47,9 @@ describe('createMetrics', () => {
     }
   });
 
-  it('starts the HTTP API\'s bugs at zero for each of its store operations: a bug is rare, its first occurrence the one to see', async () => {
+  it('starts the HTTP API\'s bugs at zero for each of its store operations and `other`: a bug is rare, its first occurrence the one to see', async () => {
     const m = createMetrics();
-    for (const operation of ['stats', 'calls', 'explain', 'report', 'addListEntry', 'removeListEntry', 'export', 'listOverlap', 'importList']) {
+    for (const operation of ['stats', 'calls', 'explain', 'report', 'addListEntry', 'removeListEntry', 'export', 'listOverlap', 'importList', 'other']) {
       expect(sample(await m.render(), `chut_api_internal_errors_total{operation="${operation}"}`)).toBe(0);
     }
     m.internalError('stats');

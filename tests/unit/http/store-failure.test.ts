@@ -43,7 +43,7 @@ it('what ioredis raises for a Redis that is down, or silent, is the store\'s', a
   for (const err of raised) {
     expect(storeFailure(err), String(err)).toBe(true);
   }
-  expect(storeFailure(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(true);
+  expect(storeFailure(new ReplyError('LOADING Redis is loading the dataset in memory'))).toBe(true);
   expect(storeFailure(new ReplyError('NOSCRIPT No matching script'))).toBe(true);
 });
 
@@ -55,11 +55,14 @@ it('chut\'s own store failures are the store\'s', () => {
   expect(storeFailure(new Error('Redis transaction aborted'))).toBe(true);
 });
 
-it('anything else is a bug of chut\'s, a malformed record included', () => {
+it('anything else is a bug of chut\'s, a malformed record and a reply no retry clears included', () => {
   expect(storeFailure(new TypeError("Cannot read properties of undefined (reading 'hours')"))).toBe(false);
   expect(storeFailure(new RangeError('Maximum call stack size exceeded'))).toBe(false);
   expect(storeFailure(new MalformedRecordError('invalid addedAt -1', { kind: 'number', e164: '+33612345678' }))).toBe(false);
   expect(storeFailure(new Error('invalid calls cursor "x"'))).toBe(false);
+  // Redis's replies that no retry clears (isUnretryableReply): chut's script or command is wrong, or its data
+  expect(storeFailure(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+  expect(storeFailure(new ReplyError("ERR user_script:3: attempt to compare nil with number script: 7d2d86, on @user_script:3."))).toBe(false);
   expect(storeFailure('a thrown string')).toBe(false);
   expect(storeFailure(undefined)).toBe(false);
 });
