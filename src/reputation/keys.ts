@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ListEntry } from '../phone/types.js';
 import type { CallRecord, LastCallerState } from './types.js';
+import { DAY_MS, HOUR_MS } from '../time-units.js';
 
 export const SCHEMA_VERSION = 1;
 /**
@@ -136,13 +137,27 @@ export function exportOrder(buckets: number): (a: { list: string; entry: ListEnt
   };
 }
 
+/** The furthest a Date reaches: past it, toISOString throws (a time just past it shares the last valid hour). */
+const MAX_DATE_MS = 8.64e15;
+let latestHour = { index: Number.NaN, text: '' };
+let latestDay = { index: Number.NaN, text: '' };
+
+/** `2026-12-01T09` for any time in that UTC hour. Every call record names its hour and day three times (counters, top
+ * callers), and the calls of one hour all name the same: the latest one is kept (a Date and an ISO text per key cost
+ * 1-2 µs hot, several times that on a CPU whose caches went cold between calls). */
 export function hourKey(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 13);
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour !== latestHour.index || !(Math.abs(ms) <= MAX_DATE_MS)) latestHour = { index: hour, text: new Date(ms).toISOString().slice(0, 13) };
+  return latestHour.text;
 }
 
+/** `2026-12-01` for any time in that UTC day (the latest one kept, as hourKey). */
 export function dayKey(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== latestDay.index || !(Math.abs(ms) <= MAX_DATE_MS)) latestDay = { index: day, text: new Date(ms).toISOString().slice(0, 10) };
+  return latestDay.text;
 }
+
 
 /** All key names under one prefix. */
 export function keyspace(prefix: string) {
