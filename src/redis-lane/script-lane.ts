@@ -14,7 +14,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
-import { backoffDelay } from '../retry.js';
+import { backoffDelay, STABLE_CONNECTION_MS } from '../retry.js';
 import { encodeCommand, readReply, RespProtocolError } from './resp2.js';
 
 export interface LaneScript {
@@ -56,6 +56,8 @@ export class ScriptLane {
   private watchdog: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private failedAttempts = 0;
+  /** When the lane last became ready: a connection that lasted starts the backoff afresh when it fails. */
+  private readyAt = 0;
   private readonly follow = {
     ready: () => { this.failedAttempts = 0; this.open(); },
     close: () => { this.drop(new Error(CONNECTION_CLOSED)); },
@@ -132,7 +134,9 @@ export class ScriptLane {
       if (options.db) handshake.push(this.send(['SELECT', options.db]));
       handshake.push(this.send(['PING']));
       Promise.all(handshake).then(() => {
-        if (this.socket === socket && this.state === 'connecting') this.state = 'ready';
+        if (this.socket !== socket || this.state !== 'connecting') return;
+        this.state = 'ready';
+        this.readyAt = Date.now();
       }, () => {
         if (this.socket === socket) socket.destroy(); // refused: the client's commands go on alone
       });
@@ -145,6 +149,8 @@ export class ScriptLane {
   private fail(err: Error): void {
     this.drop(err);
     if (this.state === 'closed' || this.client.status !== 'ready') return;
+    if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_CONNECTION_MS) this.failedAttempts = 0;
+    this.readyAt = 0;
     this.failedAttempts++;
     this.retry = setTimeout(() => {
       this.retry = null;

@@ -241,6 +241,19 @@ describe('ScriptLane', () => {
     await until(() => fake.sockets.every((s) => s.destroyed || s.readableEnded), 'the lane\'s connection to close');
   });
 
+  it('an address that accepts the connection but never answers (a stopped server) is never taken for a ready lane', async () => {
+    fake = await FakeRedis.start();
+    fake.answer = () => null;
+    const client = new ClientStandIn({});
+    const l = new ScriptLane(client as unknown as Redis, { commandMs: 60_000, socketMs: 100 });
+    lanes.push(l);
+    client.connectedTo(fake.port);
+    await until(() => fake.commands.length > 0, 'the lane\'s PING');
+    await expect(l.run(script, ['k'])).resolves.toBe('from the client');
+    await until(() => fake.sockets[0]?.destroyed === true || fake.sockets[0]?.readableEnded === true, 'the silent connection dropped');
+    expect(l.connected).toBe(false);
+  });
+
   it('a TLS client is left alone: every command goes through it', async () => {
     const { lane: l } = await lane({ tls: {} });
     await expect(l.run(script, ['k'])).resolves.toBe('from the client');
