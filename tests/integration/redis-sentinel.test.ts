@@ -17,6 +17,11 @@ import { createLogger } from '../../src/logger.js';
 import { createRedisClient, waitUntilReady } from '../../src/redis-client.js';
 import { parsePolicy } from '../../src/rules/index.js';
 import type { InboundCall } from '../../src/screening/types.js';
+
+/** Whether the call path's scripts go on their own lane (src/redis-lane) now. */
+function laneConnected(chut: RunningChut): boolean {
+  return (chut.store as unknown as { laneConnected: boolean }).laneConnected;
+}
 import { runChut } from '../helpers/cli.js';
 import { SENTINEL_MASTER_NAME, killAllRedisProcesses, redisServerInstalled, startSentinelSetup, waitFor, type SentinelOptions, type SentinelSetup } from '../helpers/redis-sentinel.js';
 
@@ -233,6 +238,7 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     const ha = await start();
     const { chut, logs } = await startOn(ha);
     running = chut;
+    await waitFor('the call path\'s lane to connect', async () => laneConnected(chut));
     await block(chut);
     await replicated(ha);
     const announcements = ha.sentinel.admin.duplicate();
@@ -271,8 +277,11 @@ describe.skipIf(!runnable)('Redis Sentinel', () => {
     await waitFor('the kept records written', async () => (await lost()).length === 0, 10_000).catch(() => undefined);
     expect(await lost()).toEqual([]);
     expect(calls - callsBeforeSwitch).toBeGreaterThan(10); // the window this test is about did happen
+    // the lane followed the client to the new master (it closed with the client's connection to the old one)
+    await waitFor('the lane to connect to the new master', async () => laneConnected(chut));
     const d = await screenAndRecord(chut, 1000);
     expect([d.route, d.rule, d.degraded ?? false]).toEqual(['reject', 'blocklist', false]);
+    expect(await recordedCallIds(ha, ha.replica.port)).toContain('ha-1000');
   });
 
   it('a switchover Sentinel announces is logged as one info line naming the new master, not as a connection lost and back', { timeout: 60_000 }, async () => {
