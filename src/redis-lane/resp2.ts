@@ -5,14 +5,24 @@
  */
 import { ReplyError } from 'ioredis';
 
-/** `*2\r\n$4\r\nPING\r\n…`: each argument as a bulk string (numbers written in decimal, as ioredis does). */
+/** `*2\r\n$4\r\nPING\r\n…`: each argument as a bulk string, in the text ioredis gives it (argText). */
 export function encodeCommand(args: ReadonlyArray<string | number>): string {
   let out = `*${args.length}\r\n`;
   for (const arg of args) {
-    const text = typeof arg === 'number' ? String(arg) : arg;
+    const text = argText(arg);
     out += `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
   }
   return out;
+}
+
+/** As ioredis writes an argument (its utils toArg): null and undefined as '', an integer past 2^53 in all its digits
+ * (1e21 as 1000000000000000000000, not "1e+21"), anything else as String() has it. Whichever way a command goes, Redis
+ * reads the same words. */
+function argText(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (arg === null || arg === undefined) return '';
+  if (typeof arg === 'number' && Number.isInteger(arg) && !Number.isSafeInteger(arg)) return BigInt(arg).toString();
+  return String(arg);
 }
 
 /** Bytes that are not RESP2 from a server: the lane's connection cannot be trusted after them. */

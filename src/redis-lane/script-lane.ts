@@ -97,10 +97,12 @@ export class ScriptLane {
     const socket = this.socket;
     if (!socket) return Promise.reject(new Error(CONNECTION_CLOSED));
     return new Promise((resolve, reject) => {
+      // written before it waits for a reply: a command that cannot be written (it throws) must not take the next one's
+      const bytes = encodeCommand(args);
       const now = Date.now();
       if (this.pending.length === 0) this.lastByteAt = now; // silence counts from the first command waiting
       this.pending.push({ resolve, reject, sentAt: now, settled: false });
-      socket.write(encodeCommand(args));
+      socket.write(bytes);
       this.watch();
     });
   }

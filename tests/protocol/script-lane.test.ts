@@ -241,6 +241,17 @@ describe('ScriptLane', () => {
     await until(() => fake.sockets.every((s) => s.destroyed || s.readableEnded), 'the lane\'s connection to close');
   });
 
+  it('writes each argument as ioredis does (null and undefined as empty), and the next caller gets its own reply', async () => {
+    const { lane: l } = await lane();
+    await until(() => l.connected, 'the lane to connect');
+    fake.answer = (words) => `$${Buffer.byteLength(words[3] ?? '')}\r\n${words[3] ?? ''}\r\n`;
+    const unwritable = { toString(): string { throw new Error('no text'); } };
+    await expect(l.run(script, [undefined as unknown as string])).resolves.toBe('');
+    await expect(l.run(script, [unwritable as unknown as string])).rejects.toThrow('no text');
+    await expect(l.run(script, ['next'])).resolves.toBe('next');
+    expect(fake.commands.slice(1).map((c) => c[3])).toEqual(['', 'next']);
+  });
+
   it('an address that accepts the connection but never answers (a stopped server) is never taken for a ready lane', async () => {
     fake = await FakeRedis.start();
     fake.answer = () => null;

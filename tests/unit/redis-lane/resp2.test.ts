@@ -1,6 +1,6 @@
 /** The call path lane's RESP2: what it writes is what Redis reads, and replies are read wherever the chunks are cut. */
 import { describe, expect, it } from 'vitest';
-import { ReplyError } from 'ioredis';
+import { Command, ReplyError } from 'ioredis';
 import { encodeCommand, readReply, RespProtocolError } from '../../../src/redis-lane/resp2.js';
 import { RespReader } from '../../helpers/resp-reader.js';
 
@@ -26,6 +26,12 @@ describe('encodeCommand', () => {
     expect(encodeCommand(['EVALSHA', 'ab', 2, -1.5])).toBe('*4\r\n$7\r\nEVALSHA\r\n$2\r\nab\r\n$1\r\n2\r\n$4\r\n-1.5\r\n');
     // a multi-byte character counts its bytes; CR, LF and a space inside a value are data, not framing
     expect(encodeCommand(['é €', 'a\r\nPING'])).toBe('*2\r\n$6\r\né €\r\n$7\r\na\r\nPING\r\n');
+  });
+
+  it('writes what ioredis writes for the same arguments, those a typed caller never passes included', () => {
+    const args = ['a'.repeat(40), 2, 'k', 'é', '', null, undefined, 0, -0, 1.5, -7, NaN, Infinity, 2 ** 53 + 2, 1e21, -1e22];
+    const ioredis = new Command('evalsha', args as Array<string | number>).toWritable(undefined as never);
+    expect(encodeCommand(['evalsha', ...args] as Array<string | number>)).toBe(ioredis);
   });
 
   it('is read back by an independent RESP reader as the same words', () => {
