@@ -132,7 +132,10 @@ export class ScriptLane {
       clearTimeout(connectTimer);
       // ready once Redis answered (PING: an address that accepts connections may be a stopped server)
       const handshake: Array<Promise<unknown>> = [];
-      if (options.password) handshake.push(this.send(options.username ? ['AUTH', options.username, options.password] : ['AUTH', options.password]));
+      // as ioredis logs in (HELLO 3 AUTH <user> <password>): a user given without a password is still that user (one
+      // with `nopass`), not `default`; a password alone is the default user's, which a Redis without one lets in
+      // (`AUTH <password>` alone it refuses there, and the lane never came up)
+      if (options.username || options.password) handshake.push(this.send(['AUTH', options.username || 'default', options.password ?? '']));
       if (options.db) handshake.push(this.send(['SELECT', options.db]));
       handshake.push(this.send(['PING']));
       Promise.all(handshake).then(() => {

@@ -66,6 +66,24 @@ describe.skipIf(!redisServerInstalled())('the lane beside the client of chut run
     expect(await admin(server, 0).keys(`${prefix}*`)).toEqual([]);
   });
 
+  it('logs in as the client\'s ACL user that has no password (redis://chut@host), not as Redis\'s default user', async () => {
+    server = await startScratchRedis();
+    await admin(server).call('ACL', 'SETUSER', 'chut', 'on', 'nopass', '~*', '&*', '+@all');
+    const { store } = await chutStore(`redis://chut@127.0.0.1:${server.port}`, uniquePrefix('lane'));
+    await store.lookup(screening('+33612345678', 'call-1'));
+    const clients = (await admin(server).call('CLIENT', 'LIST', 'TYPE', 'normal') as string).split('\n');
+    expect(clients.filter((l) => / user=chut /.test(l))).toHaveLength(2); // the client and its lane (the admin's is default)
+    expect(clients.filter((l) => / cmd=evalsha /.test(l) && !/ user=chut /.test(l))).toEqual([]);
+  });
+
+  it('a password given for a Redis that has none: the lane logs in as the client does (ioredis goes on), and screens', async () => {
+    server = await startScratchRedis();
+    const { store } = await chutStore(`redis://:unneeded@127.0.0.1:${server.port}`, uniquePrefix('lane'));
+    await expect(store.lookup(screening('+33612345678', 'call-1'))).resolves.toMatchObject({ reports: 0 });
+    const lane = (await admin(server).call('CLIENT', 'LIST', 'TYPE', 'normal') as string).split('\n').filter((l) => / cmd=evalsha /.test(l));
+    expect(lane).toHaveLength(1);
+  });
+
   it('a Redis that forgot the scripts (SCRIPT FLUSH) still screens: the client loads them again, the lane goes on', async () => {
     server = await startScratchRedis();
     const { store } = await chutStore(server.url, uniquePrefix('lane'));

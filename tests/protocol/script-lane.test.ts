@@ -160,7 +160,7 @@ describe('ScriptLane', () => {
     await until(() => fake.commands.length >= 2, 'the lane to try');
     await expect(l.run(script, ['k'])).resolves.toBe('from the client');
     expect(l.connected).toBe(false);
-    expect(fake.commands.slice(0, 2)).toEqual([['AUTH', 'wrong'], ['PING']]);
+    expect(fake.commands.slice(0, 2)).toEqual([['AUTH', 'default', 'wrong'], ['PING']]);
   });
 
   it('a server that lost the script (NOSCRIPT) gets it from the client, which loads it again', async () => {
@@ -239,6 +239,13 @@ describe('ScriptLane', () => {
     client.lost();
     await expect(waiting).rejects.toThrow(/^Connection is closed\.$/);
     await until(() => fake.sockets.every((s) => s.destroyed || s.readableEnded), 'the lane\'s connection to close');
+  });
+
+  it('logs in as the client\'s user when that user has no password, as ioredis does (not as Redis\'s default user)', async () => {
+    const { lane: l } = await lane({ username: 'chut', password: '' });
+    fake.answer = (words) => (words[0] === 'EVALSHA' ? ':9\r\n' : '+OK\r\n');
+    await until(() => l.connected, 'the lane to connect');
+    expect(fake.commands).toEqual([['AUTH', 'chut', ''], ['PING']]);
   });
 
   it('writes each argument as ioredis does (null and undefined as empty), and the next caller gets its own reply', async () => {
