@@ -13,6 +13,7 @@
  * them the same way whichever way a command went.
  */
 import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { backoffDelay, STABLE_CONNECTION_MS } from '../retry.js';
 import { encodeCommand, readReply, RespProtocolError } from './resp2.js';
@@ -47,6 +48,13 @@ const CONNECTION_CLOSED = 'Connection is closed.';
 /** Not a bound on replies: a buffer this large, unread, means the stream is not RESP. */
 const MAX_UNREAD_BYTES = 4 << 20;
 
+/** Milliseconds on a clock that only goes forward: the bounds are lengths of time, and the wall clock can step back
+ * (NTP, a VM restored) and held a command for as long as it stepped, or forward and timed out commands just sent.
+ * ioredis's bounds are timers of their own, which do not read the wall clock either. */
+function monotonicMs(): number {
+  return performance.now();
+}
+
 export class ScriptLane {
   private state: LaneState = 'off';
   private socket: Socket | null = null;
@@ -54,6 +62,8 @@ export class ScriptLane {
   private unread: Buffer | null = null;
   private lastByteAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
+  /** When the watchdog is due (monotonicMs): a command whose bound comes sooner sets it again. */
+  private watchdogDue = Infinity;
   private retry: NodeJS.Timeout | null = null;
   private failedAttempts = 0;
   /** When the lane last became ready: a connection that lasted starts the backoff afresh when it fails. */
@@ -99,11 +109,11 @@ export class ScriptLane {
     return new Promise((resolve, reject) => {
       // written before it waits for a reply: a command that cannot be written (it throws) must not take the next one's
       const bytes = encodeCommand(args);
-      const now = Date.now();
+      const now = monotonicMs();
       if (this.pending.length === 0) this.lastByteAt = now; // silence counts from the first command waiting
       this.pending.push({ resolve, reject, sentAt: now, settled: false });
       socket.write(bytes);
-      this.watch();
+      this.watch(now + this.timeouts.commandMs);
     });
   }
 
@@ -141,7 +151,7 @@ export class ScriptLane {
       Promise.all(handshake).then(() => {
         if (this.socket !== socket || this.state !== 'connecting') return;
         this.state = 'ready';
-        this.readyAt = Date.now();
+        this.readyAt = monotonicMs();
       }, () => {
         if (this.socket === socket) socket.destroy(); // refused: the client's commands go on alone
       });
@@ -154,7 +164,7 @@ export class ScriptLane {
   private fail(err: Error): void {
     this.drop(err);
     if (this.state === 'closed' || this.client.status !== 'ready') return;
-    if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_CONNECTION_MS) this.failedAttempts = 0;
+    if (this.readyAt > 0 && monotonicMs() - this.readyAt >= STABLE_CONNECTION_MS) this.failedAttempts = 0;
     this.readyAt = 0;
     this.failedAttempts++;
     this.retry = setTimeout(() => {
@@ -170,6 +180,7 @@ export class ScriptLane {
     this.retry = null;
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = null;
+    this.watchdogDue = Infinity;
     const socket = this.socket;
     this.socket = null;
     this.unread = null;
@@ -180,7 +191,7 @@ export class ScriptLane {
 
   private read(socket: Socket, chunk: Buffer): void {
     if (this.socket !== socket) return;
-    this.lastByteAt = Date.now();
+    this.lastByteAt = monotonicMs();
     let buf = this.unread ? Buffer.concat([this.unread, chunk]) : chunk;
     let at = 0;
     try {
@@ -207,21 +218,29 @@ export class ScriptLane {
   /**
    * One timer for all the commands waiting, due at the oldest one's deadline or at the connection's silence bound. It
    * is left to run out when the queue empties (rather than cleared and set again for every command), and does not by
-   * itself keep the process alive: a waiting command's socket does.
+   * itself keep the process alive: a waiting command's socket does. A command just sent (`soonest`: its deadline) sets
+   * it again when it is due later: while only timed-out commands wait, it is at the silence bound, and the new command
+   * has its own bound. (Replies only move the due time later: the timer that runs is early enough.)
    */
-  private watch(): void {
-    if (this.watchdog || this.pending.length === 0) return;
+  private watch(soonest = Infinity): void {
+    if (this.pending.length === 0) return;
+    if (this.watchdog) {
+      if (this.watchdogDue <= soonest) return;
+      clearTimeout(this.watchdog);
+    }
     const oldest = this.pending.find((p) => !p.settled);
     const due = Math.min(oldest ? oldest.sentAt + this.timeouts.commandMs : Infinity, this.lastByteAt + this.timeouts.socketMs);
+    this.watchdogDue = due;
     this.watchdog = setTimeout(() => {
       this.watchdog = null;
+      this.watchdogDue = Infinity;
       this.expire();
-    }, Math.max(0, due - Date.now()));
+    }, Math.max(0, due - monotonicMs()));
     this.watchdog.unref();
   }
 
   private expire(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     if (this.pending.length > 0 && now - this.lastByteAt >= this.timeouts.socketMs) {
       return this.fail(new Error(`Socket timeout. Expecting data, but didn't receive any in ${this.timeouts.socketMs}ms.`));
     }

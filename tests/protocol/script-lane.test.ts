@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ScriptLane, type LaneScript } from '../../src/redis-lane/script-lane.js';
 import { until } from '../helpers/until.js';
@@ -111,6 +111,7 @@ async function lane(options: Record<string, unknown> = {}, timeouts = { commandM
 }
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const l of lanes.splice(0)) l.close();
   viaClient.length = 0;
   await fake?.stop();
@@ -258,6 +259,24 @@ describe('ScriptLane', () => {
     await expect(l.run(script, ['next'])).resolves.toBe('next');
     expect(fake.commands.slice(1).map((c) => c[3])).toEqual(['', 'next']);
   });
+
+  it('a command sent after an earlier one timed out gets its own bound, not the connection\'s silence bound', async () => {
+    const { lane: l } = await lane({}, { commandMs: 100, socketMs: 60_000 });
+    await until(() => l.connected, 'the lane to connect');
+    fake.answer = () => null;
+    await expect(l.run(script, ['first'])).rejects.toThrow(/^Command timed out$/);
+    await expect(l.run(script, ['second'])).rejects.toThrow(/^Command timed out$/); // not a minute later
+  }, 10_000);
+
+  it('a command times out on its bound even when the wall clock steps back meanwhile (NTP, a VM restored)', async () => {
+    const { lane: l } = await lane({}, { commandMs: 100, socketMs: 60_000 });
+    await until(() => l.connected, 'the lane to connect');
+    fake.answer = () => null;
+    const waiting = l.run(script, ['k']);
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    await expect(waiting).rejects.toThrow(/^Command timed out$/); // not an hour later
+  }, 10_000);
 
   it('an address that accepts the connection but never answers (a stopped server) is never taken for a ready lane', async () => {
     fake = await FakeRedis.start();
