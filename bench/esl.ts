@@ -131,7 +131,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
     http: { enabled: false }, log: { level: 'silent' },
   });
   const policy = loadPolicyFile(join(packageRoot(), 'config', 'policy.yaml'));
-  const store = createRedisStore({ url: opts.redisUrl, prefix });
+  const store = createRedisStore({ url: opts.redisUrl, prefix, callPathLane: true }); // as chut run's store
   const probe = chutProbe();
   const logger = benchLogger();
   const screening = createScreeningService({ store, policy, config, logger, observers: [{ onDecision: probe.onDecision }] });
