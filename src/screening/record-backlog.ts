@@ -26,7 +26,6 @@ import { backoffDelay } from '../retry.js';
 
 export const BACKLOG_MAX = 5000;
 
-
 /** Whether a failed write may have reached Redis, and so may have been applied: anything but the client refusing to
  * send it at all (no connection: the usual error all through an outage). Only such records are looked for in the
  * stream when written again, so the look-back stays as small as the writes that were on the wire when Redis went. */
