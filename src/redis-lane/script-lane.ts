@@ -15,6 +15,8 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { errorLine } from '../redis-errors.js';
 import { backoffDelay, STABLE_CONNECTION_MS } from '../retry.js';
 import { encodeCommand, readReply, RespProtocolError } from './resp2.js';
 
@@ -31,6 +33,9 @@ export interface LaneTimeouts {
   commandMs: number;
   /** No byte from Redis this long while commands wait: the connection is dead, and dropped (`Socket timeout…`). */
   socketMs: number;
+  /** Told when Redis refuses the lane's handshake while the client is in (a connection limit, an ACL): the calls are
+   * screened through the client, only slower, and an operator can tell why. */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 interface Pending {
@@ -66,6 +71,8 @@ export class ScriptLane {
   private watchdogDue = Infinity;
   private retry: NodeJS.Timeout | null = null;
   private failedAttempts = 0;
+  /** Redis refused the handshake and the log said so: said once, until the lane connects again. */
+  private refusalLogged = false;
   /** When the lane last became ready: a connection that lasted starts the backoff afresh when it fails. */
   private readyAt = 0;
   private readonly follow = {
@@ -152,8 +159,17 @@ export class ScriptLane {
         if (this.socket !== socket || this.state !== 'connecting') return;
         this.state = 'ready';
         this.readyAt = monotonicMs();
-      }, () => {
-        if (this.socket === socket) socket.destroy(); // refused: the client's commands go on alone
+        if (this.refusalLogged) this.timeouts.logger?.info('the call path\'s lane to Redis is connected again');
+        this.refusalLogged = false;
+      }, (err: unknown) => {
+        if (this.socket !== socket) return;
+        // Redis's own words (a refused login names no password): once, not at every retry
+        if (!this.refusalLogged && err instanceof Error && err.name === 'ReplyError') {
+          this.refusalLogged = true;
+          this.timeouts.logger?.warn({ err: errorLine(err) }, 'Redis refused the call path\'s own connection (its lane): calls are screened ' +
+            'through the main connection, with more CPU per call, until it is let in');
+        }
+        socket.destroy(); // refused: the client's commands go on alone
       });
     });
   }

@@ -113,7 +113,7 @@ export class RedisReputationStore implements ReputationStore {
     this.redis.defineCommand('chutPrune', { lua: PRUNE_LUA }); // its key count varies: given at each call
     this.redis.defineCommand('chutUndoImport', { lua: UNDO_IMPORT_LUA }); // so does this one's
     this.lane = opts.callPathLane
-      ? new ScriptLane(this.redis, { commandMs: CALL_PATH_TIMEOUTS.commandTimeout, socketMs: CALL_PATH_TIMEOUTS.socketTimeout })
+      ? new ScriptLane(this.redis, { commandMs: CALL_PATH_TIMEOUTS.commandTimeout, socketMs: CALL_PATH_TIMEOUTS.socketTimeout, logger: opts.logger })
       : null;
     this.lookupScript = laneScript(LOOKUP_LUA, 9, (...args) => this.lua.chutLookup(...args));
     this.recordScript = laneScript(RECORD_LUA, 11, (...args) => this.lua.chutRecord(...args));

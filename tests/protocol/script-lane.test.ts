@@ -164,6 +164,28 @@ describe('ScriptLane', () => {
     expect(fake.commands.slice(0, 2)).toEqual([['AUTH', 'default', 'wrong'], ['PING']]);
   });
 
+  it('a refused login is logged once, in Redis\'s words and without the password, and its end once', async () => {
+    fake = await FakeRedis.start();
+    let refusing = true;
+    fake.answer = (words) => (refusing && words[0] === 'AUTH' ? '-WRONGPASS invalid username-password pair or user is disabled.\r\n' : '+OK\r\n');
+    const logged: Array<{ level: string; line: string }> = [];
+    const logger = {
+      warn: (obj: unknown, msg?: string) => { logged.push({ level: 'warn', line: JSON.stringify([obj, msg]) }); },
+      info: (obj: unknown, msg?: string) => { logged.push({ level: 'info', line: JSON.stringify([obj, msg]) }); },
+    };
+    const client = new ClientStandIn({ password: 's3cret-lane' });
+    const l = new ScriptLane(client as unknown as Redis, { commandMs: 2000, socketMs: 3000, logger: logger as never });
+    lanes.push(l);
+    client.connectedTo(fake.port);
+    await until(() => fake.commands.filter((c) => c[0] === 'AUTH').length >= 2, 'a second login (after 0.5-1 s)', 10_000);
+    expect(logged.map((x) => x.level)).toEqual(['warn']);
+    expect(logged[0]?.line).toMatch(/WRONGPASS invalid username-password pair/);
+    refusing = false;
+    await until(() => l.connected, 'the lane let in (after 1-2 s)', 10_000);
+    expect(logged.map((x) => x.level)).toEqual(['warn', 'info']);
+    for (const { line } of logged) expect(line).not.toContain('s3cret-lane');
+  });
+
   it('a server that lost the script (NOSCRIPT) gets it from the client, which loads it again', async () => {
     const { lane: l } = await lane();
     await until(() => l.connected, 'the lane to connect');
