@@ -1,5 +1,6 @@
 /**
- * The Redis reputation store. Lookup = one Lua call; post-call writes = one pipeline; outcome = one Lua call.
+ * The Redis reputation store. Lookup = one Lua call; post-call writes = one Lua call (both on the call path's lane when
+ * it has one: redis-lane/); outcome = one Lua call.
  * Key layout and encodings: docs/redis-schema.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -76,6 +77,10 @@ export interface RedisStoreOptions {
   callPathLane?: boolean;
 }
 
+/** How many of the call path's scripts' arguments are keys (lua.ts, record-lua.ts): the client and the lane send them alike. */
+const LOOKUP_KEYS = 9;
+const RECORD_KEYS = 11;
+
 /** A script of this store's client as the call path's lane runs it. */
 function laneScript(lua: string, numberOfKeys: number, viaClient: LaneScript['viaClient']): LaneScript {
   return { sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys, viaClient };
@@ -104,19 +109,19 @@ export class RedisReputationStore implements ReputationStore {
     this.own = !opts.redis;
     this.redis = opts.redis ?? new Redis(opts.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: false });
     if (this.own) this.redis.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis connection error'));
-    this.redis.defineCommand('chutLookup', { numberOfKeys: 9, lua: LOOKUP_LUA });
+    this.redis.defineCommand('chutLookup', { numberOfKeys: LOOKUP_KEYS, lua: LOOKUP_LUA });
     this.redis.defineCommand('chutOutcome', { numberOfKeys: 1, lua: OUTCOME_LUA });
     this.redis.defineCommand('chutIntern', { numberOfKeys: 2, lua: INTERN_LUA });
     this.redis.defineCommand('chutSchema', { numberOfKeys: 1, lua: SCHEMA_LUA });
-    this.redis.defineCommand('chutRecord', { numberOfKeys: 11, lua: RECORD_LUA });
+    this.redis.defineCommand('chutRecord', { numberOfKeys: RECORD_KEYS, lua: RECORD_LUA });
     this.redis.defineCommand('chutAddIfUnlisted', { numberOfKeys: 3, lua: ADD_IF_UNLISTED_LUA });
     this.redis.defineCommand('chutPrune', { lua: PRUNE_LUA }); // its key count varies: given at each call
     this.redis.defineCommand('chutUndoImport', { lua: UNDO_IMPORT_LUA }); // so does this one's
     this.lane = opts.callPathLane
       ? new ScriptLane(this.redis, { commandMs: CALL_PATH_TIMEOUTS.commandTimeout, socketMs: CALL_PATH_TIMEOUTS.socketTimeout, logger: opts.logger })
       : null;
-    this.lookupScript = laneScript(LOOKUP_LUA, 9, (...args) => this.lua.chutLookup(...args));
-    this.recordScript = laneScript(RECORD_LUA, 11, (...args) => this.lua.chutRecord(...args));
+    this.lookupScript = laneScript(LOOKUP_LUA, LOOKUP_KEYS, (...args) => this.lua.chutLookup(...args));
+    this.recordScript = laneScript(RECORD_LUA, RECORD_KEYS, (...args) => this.lua.chutRecord(...args));
   }
 
   /** Whether the call path's scripts go on their own lane now (tests and the benchmark read it). */
